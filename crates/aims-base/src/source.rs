@@ -1,0 +1,198 @@
+//! Source files and byte spans. Every AST node and every fact value carries a [`Span`]; line and
+//! column are computed on demand from the file's line index.
+
+use std::sync::{Arc, RwLock};
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range in one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The smallest span that covers both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    pub fn contains(self, offset: usize) -> bool {
+        (self.start as usize) <= offset && offset <= (self.end as usize)
+    }
+}
+
+/// One-based line and column (column counted in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A file's name (as shown to users, usually a path relative to the project root) and text.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: Arc<str>,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
+        let text: Arc<str> = text.into();
+        let mut line_starts = vec![0u32];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+            }
+        }
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// Line and column of a byte offset; offsets past the end clamp to the end.
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&(offset as u32)) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
+        let col = self
+            .text
+            .get(start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(offset - start);
+        LineCol {
+            line: line as u32 + 1,
+            col: col as u32 + 1,
+        }
+    }
+
+    /// Byte offset of a zero-based line and zero-based UTF-16 column (what LSP sends).
+    pub fn offset_of_utf16(&self, line: u32, character: u32) -> usize {
+        let Some(&start) = self.line_starts.get(line as usize) else {
+            return self.text.len();
+        };
+        let start = start as usize;
+        let rest = self.text.get(start..).unwrap_or("");
+        let mut units = 0u32;
+        for (i, c) in rest.char_indices() {
+            if units >= character || c == '\n' {
+                return start + i;
+            }
+            units += c.len_utf16() as u32;
+        }
+        self.text.len()
+    }
+
+    /// Zero-based line and UTF-16 column of a byte offset (what LSP expects).
+    pub fn utf16_position(&self, offset: usize) -> (u32, u32) {
+        let lc = self.line_col(offset);
+        let line = lc.line - 1;
+        let start = self.line_starts.get(line as usize).copied().unwrap_or(0) as usize;
+        let col = self
+            .text
+            .get(start..offset.min(self.text.len()))
+            .map(|s| s.encode_utf16().count() as u32)
+            .unwrap_or(0);
+        (line, col)
+    }
+
+    pub fn line_starts(&self) -> &[u32] {
+        &self.line_starts
+    }
+}
+
+/// All files of one run: policies, fact documents, `aims.toml`. Shared between threads; adding a file
+/// takes a short write lock.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: RwLock<Vec<Arc<SourceFile>>>,
+}
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    pub fn add(&self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
+        let file = Arc::new(SourceFile::new(name, text));
+        let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
+        files.push(file);
+        FileId(u32::try_from(files.len() - 1).unwrap_or(u32::MAX))
+    }
+
+    pub fn get(&self, id: FileId) -> Option<Arc<SourceFile>> {
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        files.get(id.0 as usize).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The id of the first file with this name.
+    pub fn find(&self, name: &str) -> Option<FileId> {
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        files
+            .iter()
+            .position(|f| f.name == name)
+            .map(|i| FileId(i as u32))
+    }
+
+    /// Line and column of a span's start.
+    pub fn line_col(&self, span: Span) -> Option<LineCol> {
+        self.get(span.file).map(|f| f.line_col(span.start as usize))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_from_one_and_in_chars() {
+        let f = SourceFile::new("a", "ab\ncé d\n");
+        assert_eq!(f.line_col(0), LineCol { line: 1, col: 1 });
+        assert_eq!(f.line_col(3), LineCol { line: 2, col: 1 });
+        // 'é' is two bytes: "d" is the 4th char of line 2
+        assert_eq!(f.line_col(7), LineCol { line: 2, col: 4 });
+        assert_eq!(f.line_col(999), LineCol { line: 3, col: 1 });
+    }
+
+    #[test]
+    fn utf16_round_trip() {
+        let f = SourceFile::new("a", "x\n😀y\n");
+        let off = f.offset_of_utf16(1, 2);
+        assert_eq!(&f.text[off..off + 1], "y");
+        assert_eq!(f.utf16_position(off), (1, 2));
+    }
+}

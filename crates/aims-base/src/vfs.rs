@@ -1,0 +1,164 @@
+//! All file access goes through [`Vfs`], so the CLI reads the disk while tests and the language server
+//! feed sources from memory.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub trait Vfs: Send + Sync {
+    /// The whole file.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// The entries of a directory, sorted by name: `(path, is_dir)`.
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<(PathBuf, bool)>>;
+    fn is_file(&self, path: &Path) -> bool;
+    fn is_dir(&self, path: &Path) -> bool;
+    /// Size in bytes, if known without reading.
+    fn len(&self, path: &Path) -> Option<u64> {
+        self.read(path).ok().map(|b| b.len() as u64)
+    }
+}
+
+/// Every file below `root` (recursively, sorted) whose path relative to `root` matches `pattern`.
+/// Directory symlinks are not followed, so a symlink loop cannot hang the walk.
+pub fn glob(vfs: &dyn Vfs, root: &Path, pattern: &str) -> Result<Vec<PathBuf>, globset::Error> {
+    let matcher = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()?
+        .compile_matcher();
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    let mut seen = BTreeSet::new();
+    while let Some(dir) = stack.pop() {
+        if !seen.insert(dir.clone()) || seen.len() > 100_000 {
+            continue;
+        }
+        let Ok(entries) = vfs.read_dir(&dir) else {
+            continue;
+        };
+        for (path, is_dir) in entries {
+            if is_dir {
+                stack.push(path);
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                if matcher.is_match(rel) {
+                    out.push(path);
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The real file system.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsFs;
+
+impl Vfs for OsFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<(PathBuf, bool)>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(path)? {
+            let entry = entry?;
+            // file_type() does not follow symlinks: a symlinked directory is listed as a non-dir and
+            // then fails to read as a file, which the caller reports, instead of looping.
+            let ft = entry.file_type()?;
+            let is_dir = ft.is_dir();
+            out.push((entry.path(), is_dir));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+
+    fn len(&self, path: &Path) -> Option<u64> {
+        std::fs::metadata(path).ok().map(|m| m.len())
+    }
+}
+
+/// Files held in memory, for tests and the language server's open buffers.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryFs {
+    files: BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl MemoryFs {
+    pub fn new() -> MemoryFs {
+        MemoryFs::default()
+    }
+
+    pub fn insert(&mut self, path: impl Into<PathBuf>, content: impl Into<Vec<u8>>) {
+        self.files.insert(path.into(), content.into());
+    }
+
+    pub fn remove(&mut self, path: &Path) {
+        self.files.remove(path);
+    }
+}
+
+impl Vfs for MemoryFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<(PathBuf, bool)>> {
+        let mut out = BTreeMap::new();
+        for file in self.files.keys() {
+            if let Ok(rel) = file.strip_prefix(path) {
+                let mut comps = rel.components();
+                if let Some(first) = comps.next() {
+                    let is_dir = comps.next().is_some();
+                    out.insert(path.join(first), is_dir);
+                }
+            }
+        }
+        if out.is_empty() && !self.is_dir(path) {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "no such directory"));
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        self.files.contains_key(path)
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        self.files
+            .keys()
+            .any(|f| f != path && f.starts_with(path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_glob_matches_relative_paths() {
+        let mut fs = MemoryFs::new();
+        fs.insert("/p/cards/a/README.md", "x");
+        fs.insert("/p/cards/b/README.md", "y");
+        fs.insert("/p/cards/b/other.txt", "z");
+        let hits = glob(&fs, Path::new("/p"), "cards/*/README.md").unwrap();
+        assert_eq!(
+            hits,
+            vec![
+                PathBuf::from("/p/cards/a/README.md"),
+                PathBuf::from("/p/cards/b/README.md")
+            ]
+        );
+        assert!(glob(&fs, Path::new("/p"), "nothing/*.md").unwrap().is_empty());
+    }
+}
