@@ -1,0 +1,652 @@
+//! Fact documents: one parsed fact file with its kind, and the detection of that kind.
+
+use std::path::Path;
+
+use aims_base::{Diagnostic, FileId, SourceMap, Span, Vfs};
+
+use crate::codes;
+use crate::parse::{self, strip_bom};
+use crate::schema::SchemaSet;
+use crate::value::{Invalid, Value, ValueKind};
+
+/// A Markdown heading and the text under it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    /// The heading's text, without `#` marks, whitespace collapsed.
+    pub heading: String,
+    /// 1 for `#`, 6 for `######`.
+    pub level: u8,
+    /// The Markdown source from after the heading up to the next heading of the same or a higher
+    /// level (so a section includes its subsections), trimmed.
+    pub body: String,
+    /// From the heading's first character to the body's last.
+    pub span: Span,
+}
+
+/// One fact file, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub file: FileId,
+    /// Display path relative to the project root, with `/` separators.
+    pub name: String,
+    /// Fact kind, e.g. `model_card`.
+    pub kind: String,
+    /// The front matter mapping for Markdown, the whole value for other formats. For missing-fact
+    /// labels use `root.span` (for Markdown: the front matter block, or the empty span at the top
+    /// of a card without front matter).
+    pub root: Value,
+    /// Markdown headings and their text; empty for other formats.
+    pub sections: Vec<Section>,
+    /// How the kind was chosen, for `--verbose`.
+    pub detection: String,
+}
+
+impl Document {
+    /// The first section whose heading equals one of `names` (ASCII case-insensitive, surrounding
+    /// whitespace and trailing `:` ignored).
+    pub fn section(&self, names: &[&str]) -> Option<&Section> {
+        self.sections.iter().find(|s| {
+            let h = s.heading.trim().trim_end_matches(':').trim();
+            names.iter().any(|n| h.eq_ignore_ascii_case(n.trim()))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Json,
+    Yaml,
+    Toml,
+    Markdown,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Json => "JSON",
+            Format::Yaml => "YAML",
+            Format::Toml => "TOML",
+            Format::Markdown => "Markdown",
+        }
+    }
+}
+
+/// Parse a fact file's text. Returns the root value and, for Markdown, its sections. A BOM is
+/// skipped (spans stay file offsets). Malformed JSON, YAML or TOML gives `None` and an error; a
+/// Markdown card whose front matter is malformed still gives its sections, with an
+/// [`ValueKind::Invalid`] root, so controls reading it get `error` verdicts.
+pub fn parse_file(
+    file: FileId,
+    text: &str,
+    format: Format,
+) -> (Option<(Value, Vec<Section>)>, Vec<Diagnostic>) {
+    let (base, body) = strip_bom(text);
+    let (value, diags) = match format {
+        Format::Json => parse::json::parse_json(file, body, base),
+        Format::Yaml => parse::yaml::parse_yaml(file, body, base),
+        Format::Toml => parse::toml::parse_toml(file, body, base),
+        Format::Markdown => return parse::markdown::parse_markdown(file, body, base),
+    };
+    (value.map(|v| (v, Vec::new())), diags)
+}
+
+/// The format of a fact file: by extension, then by sniffing the first non-blank characters.
+pub fn format_of(path: &Path, text: &str) -> Option<Format> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("json" | "jsonld") => return Some(Format::Json),
+        Some("yaml" | "yml") => return Some(Format::Yaml),
+        Some("toml") => return Some(Format::Toml),
+        Some("md" | "markdown") => return Some(Format::Markdown),
+        _ => {}
+    }
+    let (_, t) = strip_bom(text);
+    let t = t.trim_start();
+    if t.starts_with('{') {
+        return Some(Format::Json);
+    }
+    let first = t.lines().next().unwrap_or("").trim_end();
+    if first == "---" {
+        // Front matter followed by a body is a card; a lone `---` starts a YAML stream.
+        let mut rest = t.lines().skip(1);
+        let closed = rest.any(|l| l.trim_end() == "---");
+        let body = t
+            .lines()
+            .skip(1)
+            .skip_while(|l| l.trim_end() != "---")
+            .skip(1)
+            .any(|l| !l.trim().is_empty());
+        return Some(if closed && body {
+            Format::Markdown
+        } else {
+            Format::Yaml
+        });
+    }
+    if first.starts_with('[') {
+        // `[table]` header vs a JSON array.
+        let inner = first.trim_start_matches('[').trim_end_matches(']');
+        let table_like = !inner.is_empty()
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '"' | ' '));
+        return Some(if table_like && first.ends_with(']') {
+            Format::Toml
+        } else {
+            Format::Json
+        });
+    }
+    if first.starts_with('#') {
+        return Some(Format::Markdown);
+    }
+    if let Some((key, _)) = first.split_once('=') {
+        if is_bare_key(key.trim()) {
+            return Some(Format::Toml);
+        }
+    }
+    if let Some((key, _)) = first.split_once(':') {
+        if is_bare_key(key.trim().trim_matches(['"', '\''])) {
+            return Some(Format::Yaml);
+        }
+    }
+    None
+}
+
+fn is_bare_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '@' | ' '))
+}
+
+/// Keys whose presence decides that front matter belongs to a model card.
+pub const MODEL_CARD_KEYS: &[&str] = &[
+    "model-index",
+    "model_index",
+    "pipeline_tag",
+    "library_name",
+    "base_model",
+];
+/// Keys whose presence decides that front matter belongs to a dataset card.
+pub const DATASET_CARD_KEYS: &[&str] = &[
+    "task_categories",
+    "size_categories",
+    "annotations_creators",
+    "language_creators",
+    "pretty_name",
+    "dataset_info",
+    "task_ids",
+    "multilinguality",
+    "source_datasets",
+];
+
+/// Heading words typical of each kind of card (used only when the front matter does not decide).
+const MODEL_HEADINGS: &[&str] = &[
+    "model description",
+    "model details",
+    "intended uses",
+    "intended use",
+    "how to use",
+    "training data",
+    "training procedure",
+    "training hyperparameters",
+    "evaluation results",
+    "limitations and bias",
+    "model card",
+    "uses",
+];
+const DATASET_HEADINGS: &[&str] = &[
+    "dataset summary",
+    "dataset structure",
+    "data fields",
+    "data splits",
+    "data instances",
+    "dataset creation",
+    "curation rationale",
+    "source data",
+    "annotations",
+    "dataset card",
+    "supported tasks and leaderboards",
+];
+
+/// The fact kind of a parsed file, with a human explanation of why. See
+/// [`detect_document_kind`], which can also use Markdown headings.
+pub fn detect_kind(format: Format, root: &Value, schemas: &SchemaSet) -> Option<(String, String)> {
+    detect_document_kind(format, root, &[], schemas)
+}
+
+fn has(schemas: &SchemaSet, kind: &str) -> bool {
+    schemas.get(kind).is_some()
+}
+
+/// Like [`detect_kind`], and for Markdown cards whose front matter does not decide, also weighs the
+/// card's headings ("Dataset Structure" vs "Training procedure").
+pub fn detect_document_kind(
+    format: Format,
+    root: &Value,
+    sections: &[Section],
+    schemas: &SchemaSet,
+) -> Option<(String, String)> {
+    let ok = |kind: &str, why: String| has(schemas, kind).then(|| (kind.to_string(), why));
+    let map = root.as_map();
+    if let Some(m) = map {
+        if let Some(b) = m.get("bomFormat").and_then(Value::as_str) {
+            if b.eq_ignore_ascii_case("cyclonedx") {
+                if let Some(r) = ok("mlbom", format!("`bomFormat` is \"{b}\" (a CycloneDX BOM)")) {
+                    return Some(r);
+                }
+            }
+        }
+        let croissant_ns = |s: &str| {
+            let s = s.to_ascii_lowercase();
+            s.contains("mlcommons.org/croissant") || s.contains("mlcommons.org/schema")
+        };
+        if m.get("@context")
+            .is_some_and(|c| c.any_string(&mut |s| croissant_ns(s)))
+        {
+            if let Some(r) = ok(
+                "croissant",
+                "the JSON-LD `@context` names the MLCommons Croissant vocabulary".to_string(),
+            ) {
+                return Some(r);
+            }
+        }
+        if m.get("conformsTo")
+            .is_some_and(|c| c.any_string(&mut |s| croissant_ns(s)))
+        {
+            if let Some(r) = ok(
+                "croissant",
+                "`conformsTo` names a Croissant version".to_string(),
+            ) {
+                return Some(r);
+            }
+        }
+        if m.contains_key("model_details") {
+            if let Some(r) = ok(
+                "model_card_toolkit",
+                "the document has `model_details` (Model Card Toolkit JSON)".to_string(),
+            ) {
+                return Some(r);
+            }
+        }
+        let model_hits: Vec<&str> = MODEL_CARD_KEYS
+            .iter()
+            .copied()
+            .filter(|k| m.contains_key(*k))
+            .collect();
+        let data_hits: Vec<&str> = DATASET_CARD_KEYS
+            .iter()
+            .copied()
+            .filter(|k| m.contains_key(*k))
+            .collect();
+        let list = |v: &[&str]| {
+            v.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !model_hits.is_empty() || !data_hits.is_empty() {
+            let (kind, why) = if model_hits.len() >= data_hits.len() {
+                (
+                    "model_card",
+                    format!("the metadata has model-card key(s) {}", list(&model_hits)),
+                )
+            } else {
+                (
+                    "dataset_card",
+                    format!("the metadata has dataset-card key(s) {}", list(&data_hits)),
+                )
+            };
+            let why = if !model_hits.is_empty() && !data_hits.is_empty() {
+                format!(
+                    "{why} (it also has {} key(s) {}; the larger set wins)",
+                    if kind == "model_card" {
+                        "dataset-card"
+                    } else {
+                        "model-card"
+                    },
+                    list(if kind == "model_card" {
+                        &data_hits
+                    } else {
+                        &model_hits
+                    })
+                )
+            } else {
+                why
+            };
+            if let Some(r) = ok(kind, why) {
+                return Some(r);
+            }
+        }
+        // A user-declared (closed) schema whose required fields are all present and which defines
+        // every key of the document.
+        if !m.is_empty() {
+            let fits: Vec<&str> = schemas
+                .iter()
+                .filter(|s| !s.builtin && !s.open && !s.name.contains('.'))
+                .filter(|s| {
+                    s.fields
+                        .values()
+                        .all(|f| f.optional || m.contains_key(&f.name))
+                        && m.keys().all(|k| s.fields.contains_key(k))
+                })
+                .map(|s| s.name.as_str())
+                .collect();
+            if let [one] = fits.as_slice() {
+                return Some((
+                    (*one).to_string(),
+                    format!("every key of the document is a field of schema `{one}` and its required fields are present"),
+                ));
+            }
+        }
+    }
+    if format != Format::Markdown {
+        return None;
+    }
+    // A Markdown card the metadata does not decide: weigh front matter keys that only one of the
+    // two card schemas defines, then headings.
+    let mut score_model = 0usize;
+    let mut score_data = 0usize;
+    let mut reasons = Vec::new();
+    if let (Some(m), Some(mc), Some(dc)) =
+        (map, schemas.get("model_card"), schemas.get("dataset_card"))
+    {
+        let only_model: Vec<&str> = m
+            .keys()
+            .filter(|k| mc.fields.contains_key(*k) && !dc.fields.contains_key(*k))
+            .map(String::as_str)
+            .collect();
+        let only_data: Vec<&str> = m
+            .keys()
+            .filter(|k| dc.fields.contains_key(*k) && !mc.fields.contains_key(*k))
+            .map(String::as_str)
+            .collect();
+        score_model += only_model.len();
+        score_data += only_data.len();
+        if !only_model.is_empty() {
+            reasons.push(format!("model-card-only key(s) {}", only_model.join(", ")));
+        }
+        if !only_data.is_empty() {
+            reasons.push(format!("dataset-card-only key(s) {}", only_data.join(", ")));
+        }
+    }
+    let mut head_model = 0usize;
+    let mut head_data = 0usize;
+    for s in sections {
+        let h = s.heading.to_ascii_lowercase();
+        if MODEL_HEADINGS.iter().any(|w| h.contains(w)) {
+            head_model += 1;
+        }
+        if DATASET_HEADINGS.iter().any(|w| h.contains(w)) {
+            head_data += 1;
+        }
+    }
+    if head_model + head_data > 0 {
+        reasons.push(format!(
+            "{head_model} model-card heading(s) and {head_data} dataset-card heading(s)"
+        ));
+    }
+    score_model += head_model;
+    score_data += head_data;
+    let empty = map.is_none_or(|m| m.is_empty());
+    let basis = if reasons.is_empty() {
+        if empty {
+            "a Markdown card without metadata".to_string()
+        } else {
+            "a Markdown card whose metadata has no decisive key".to_string()
+        }
+    } else {
+        format!(
+            "no decisive metadata key; best match by {}",
+            reasons.join("; ")
+        )
+    };
+    let (kind, verdict) = if score_data > score_model {
+        ("dataset_card", "dataset card")
+    } else if score_model > score_data {
+        ("model_card", "model card")
+    } else {
+        (
+            "model_card",
+            "model card (the default for a README card; set `kind` in aims.toml to be sure)",
+        )
+    };
+    ok(kind, format!("{basis}: taken as a {verdict}"))
+}
+
+/// Read, parse, detect (unless `kind` is given) and validate one fact file. `name` is the
+/// display name (relative to the project root). `label` is where in `aims.toml` the file was
+/// declared, for errors that are not inside the file. The file is added to `sources`.
+pub fn load_document(
+    vfs: &dyn Vfs,
+    sources: &SourceMap,
+    path: &Path,
+    name: &str,
+    kind: Option<&str>,
+    label: Option<Span>,
+    schemas: &SchemaSet,
+) -> (Option<Document>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let with_label = |d: Diagnostic, msg: &str| match label {
+        Some(l) => d.with_primary(l, msg.to_string()),
+        None => d,
+    };
+    if let Some(len) = vfs.len(path) {
+        if len > parse::MAX_FILE_BYTES {
+            diags.push(with_label(
+                Diagnostic::error(
+                    codes::E_TOO_LARGE,
+                    format!(
+                        "`{name}` is {len} bytes; fact files may be at most {} bytes",
+                        parse::MAX_FILE_BYTES
+                    ),
+                ),
+                "declared here",
+            ));
+            return (None, diags);
+        }
+    }
+    let bytes = match vfs.read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(with_label(
+                Diagnostic::error(codes::E_UNREADABLE, format!("cannot read `{name}`: {e}")),
+                "declared here",
+            ));
+            return (None, diags);
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let file = sources.add(name, lossy);
+            diags.push(
+                Diagnostic::error(codes::E_NOT_UTF8, format!("`{name}` is not valid UTF-8"))
+                    .with_primary(Span::new(file, at, at + 1), "invalid UTF-8 starts here")
+                    .with_help("re-save the file as UTF-8"),
+            );
+            return (None, diags);
+        }
+    };
+    let Some(format) = format_of(path, &text) else {
+        let file = sources.add(name, text);
+        diags.push(
+            Diagnostic::error(
+                codes::E_UNKNOWN_FORMAT,
+                format!("cannot tell the format of `{name}`"),
+            )
+            .with_primary(
+                Span::new(file, 0, 0),
+                "not JSON, YAML, TOML or Markdown by name or content",
+            ),
+        );
+        return (None, diags);
+    };
+    let len = text.len();
+    let file = sources.add(name, text);
+    let Some(source) = sources.get(file) else {
+        return (None, diags);
+    };
+    let (parsed, d) = parse_file(file, &source.text, format);
+    let parse_failed = d.iter().any(Diagnostic::is_error);
+    diags.extend(d);
+    let whole = Span::new(file, 0, len);
+    let (root, sections) = match parsed {
+        Some(p) => p,
+        None => {
+            // A malformed file of a declared kind still becomes a document, so the controls that
+            // read it report `error` rather than `not_applicable`.
+            let Some(kind) = kind else {
+                return (None, diags);
+            };
+            let root = Value::new(
+                ValueKind::Invalid(Box::new(Invalid {
+                    expected: format!("a well-formed {} document", format.as_str()),
+                    original: Value::null(whole),
+                })),
+                whole,
+            );
+            let doc = Document {
+                file,
+                name: name.to_string(),
+                kind: kind.to_string(),
+                root,
+                sections: Vec::new(),
+                detection: format!("kind `{kind}` given in aims.toml"),
+            };
+            return (Some(doc), diags);
+        }
+    };
+    let (kind, detection) = match kind {
+        Some(k) => (k.to_string(), format!("kind `{k}` given in aims.toml")),
+        None => match detect_document_kind(format, &root, &sections, schemas) {
+            Some(k) => k,
+            None => {
+                if !parse_failed {
+                    let mut d = Diagnostic::error(
+                        codes::E_UNKNOWN_KIND,
+                        format!("cannot tell which kind of fact `{name}` is"),
+                    );
+                    if let Some(l) = label {
+                        d = d.with_primary(l, "declared here without a `kind`");
+                        d = d.with_secondary(Span::new(file, 0, 0), "this file");
+                    } else {
+                        d = d.with_primary(Span::new(file, 0, 0), "this file");
+                    }
+                    let kinds: Vec<&str> = schemas.names().filter(|n| !n.contains('.')).collect();
+                    diags.push(
+                        d.with_note(format!(
+                            "{} file with no key that identifies a known kind",
+                            format.as_str()
+                        ))
+                        .with_help(format!(
+                            "give the kind in aims.toml: {{ path = \"{name}\", kind = \"...\" }} (one of: {})",
+                            kinds.join(", ")
+                        )),
+                    );
+                }
+                return (None, diags);
+            }
+        },
+    };
+    let mut doc = Document {
+        file,
+        name: name.to_string(),
+        kind,
+        root,
+        sections,
+        detection,
+    };
+    diags.extend(schemas.validate(&mut doc));
+    (Some(doc), diags)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn detect(format: Format, text: &str) -> Option<String> {
+        let (r, _) = parse_file(FileId(0), text, format);
+        let (root, sections) = r.unwrap();
+        detect_document_kind(format, &root, &sections, &SchemaSet::builtin()).map(|k| k.0)
+    }
+
+    #[test]
+    fn decisive_keys() {
+        assert_eq!(
+            detect(Format::Markdown, "---\npipeline_tag: x\n---\n").as_deref(),
+            Some("model_card")
+        );
+        assert_eq!(
+            detect(Format::Markdown, "---\npretty_name: x\n---\n").as_deref(),
+            Some("dataset_card")
+        );
+        assert_eq!(
+            detect(Format::Json, r#"{"bomFormat": "CycloneDX"}"#).as_deref(),
+            Some("mlbom")
+        );
+        assert_eq!(
+            detect(
+                Format::Json,
+                r#"{"@context": {"cr": "http://mlcommons.org/croissant/"}}"#
+            )
+            .as_deref(),
+            Some("croissant")
+        );
+        assert_eq!(
+            detect(Format::Json, r#"{"model_details": {}}"#).as_deref(),
+            Some("model_card_toolkit")
+        );
+        assert_eq!(detect(Format::Json, r#"{"foo": 1}"#), None);
+    }
+
+    #[test]
+    fn markdown_best_match_uses_headings() {
+        let d = "---\nlicense: mit\n---\n# Dataset Card\n## Dataset Structure\n### Data Fields\n";
+        assert_eq!(detect(Format::Markdown, d).as_deref(), Some("dataset_card"));
+        let m = "# My model\n## Training procedure\n";
+        assert_eq!(detect(Format::Markdown, m).as_deref(), Some("model_card"));
+        let (r, _) = parse_file(FileId(0), "hello\n", Format::Markdown);
+        let (root, _) = r.unwrap();
+        let (k, why) = detect_kind(Format::Markdown, &root, &SchemaSet::builtin()).unwrap();
+        assert_eq!(k, "model_card");
+        assert!(why.contains("without metadata"), "{why}");
+    }
+
+    #[test]
+    fn bom_is_skipped_and_spans_stay_file_offsets() {
+        let t = "\u{feff}{\"a\": 1}";
+        let (r, d) = parse_file(FileId(0), t, Format::Json);
+        assert!(d.is_empty());
+        let (root, _) = r.unwrap();
+        assert_eq!(&t[root.get("a").unwrap().span.range()], "1");
+    }
+
+    #[test]
+    fn formats_by_extension_and_content() {
+        assert_eq!(format_of(Path::new("a.JSON"), ""), Some(Format::Json));
+        assert_eq!(format_of(Path::new("a.yml"), ""), Some(Format::Yaml));
+        assert_eq!(
+            format_of(Path::new("README"), "---\na: 1\n---\n# x\n"),
+            Some(Format::Markdown)
+        );
+        assert_eq!(format_of(Path::new("x"), "---\na: 1\n"), Some(Format::Yaml));
+        assert_eq!(
+            format_of(Path::new("x"), "\u{feff} {\"a\":1}"),
+            Some(Format::Json)
+        );
+        assert_eq!(
+            format_of(Path::new("x"), "[project]\nname='a'"),
+            Some(Format::Toml)
+        );
+        assert_eq!(format_of(Path::new("x"), "[1, 2]"), Some(Format::Json));
+        assert_eq!(format_of(Path::new("x"), "name = 'a'"), Some(Format::Toml));
+        assert_eq!(format_of(Path::new("x"), "name: a"), Some(Format::Yaml));
+        assert_eq!(format_of(Path::new("x"), "# Title"), Some(Format::Markdown));
+        assert_eq!(format_of(Path::new("x"), "\x00\x01binary"), None);
+    }
+}

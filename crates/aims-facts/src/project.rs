@@ -1,0 +1,873 @@
+//! The project file `aims.toml`: where the policies are, which systems exist, which fact files
+//! each system has, shared organization facts and plugins.
+//!
+//! ```toml
+//! [project]
+//! name = "quickstart"
+//! policies = ["policies"]      # folders (searched recursively for *.aims) or files
+//!
+//! [organization]               # optional: documents every system sees
+//! facts = [{ path = "org/ai-policy.yaml", kind = "ai_policy" }]
+//!
+//! [[systems]]
+//! name = "support-bot"
+//! risk_tier = "high"           # any other key is an attribute: system.risk_tier
+//! facts = ["systems/support-bot/README.md",
+//!          { glob = "systems/support-bot/data/*.md", kind = "dataset_card" }]
+//!
+//! [[plugins]]
+//! name = "fairness"
+//! path = "plugins/fairness.wasm"
+//! sha256 = "..."
+//! fuel = 1000000
+//! memory_mb = 16
+//! ```
+//!
+//! All paths are relative to the directory holding `aims.toml`. A fact entry is a path (a file,
+//! or a directory whose fact files are all taken), a glob (a string with `*`, `?`, `[` or `{`, or
+//! `{ glob = "..." }`), optionally with the `kind` of its documents.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use aims_base::diag::did_you_mean;
+use aims_base::{Diagnostic, FileId, SourceMap, Span, Vfs};
+use indexmap::IndexMap;
+use toml::de::{DeString, DeTable, DeValue};
+use toml::Spanned;
+
+use crate::codes;
+use crate::document::{load_document, Document};
+use crate::parse::toml::{convert, parse_table, span_of};
+use crate::schema::SchemaSet;
+use crate::value::Value;
+
+#[derive(Debug, Clone, Default)]
+pub struct Project {
+    /// The directory holding `aims.toml`.
+    pub root: PathBuf,
+    /// `aims.toml` in the source map.
+    pub file: FileId,
+    pub name: String,
+    /// Every policy file, resolved and sorted.
+    pub policy_files: Vec<PathBuf>,
+    /// Documents every system sees (AI policy, risk register, audit log).
+    pub organization_facts: Vec<FactSource>,
+    pub systems: Vec<SystemDecl>,
+    pub plugins: Vec<PluginDecl>,
+    /// Organization documents, loaded by the first [`load_system`] and shared by the rest.
+    pub organization_cache: OrganizationCache,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SystemDecl {
+    pub name: String,
+    /// The span of the system's name in `aims.toml`.
+    pub span: Span,
+    /// Every key of the `[[systems]]` entry except `facts`, in file order, `name` first:
+    /// visible in policies as `system.<key>`. TOML dates are `YYYY-MM-DD` strings.
+    pub attributes: IndexMap<String, Value>,
+    pub facts: Vec<FactSource>,
+}
+
+/// One entry of a `facts` list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FactSource {
+    /// The path or glob as written, relative to the project root.
+    pub pattern: String,
+    pub is_glob: bool,
+    /// The declared kind; `None` means detect it from the content.
+    pub kind: Option<String>,
+    /// The span of the path or glob string in `aims.toml`.
+    pub span: Span,
+    /// The span of the `kind` string, when given.
+    pub kind_span: Option<Span>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PluginDecl {
+    pub name: String,
+    /// Resolved against the project root.
+    pub path: PathBuf,
+    pub sha256: Option<String>,
+    pub fuel: Option<u64>,
+    pub memory_mb: Option<u64>,
+    /// The span of the plugin's name in `aims.toml`.
+    pub span: Span,
+}
+
+/// Organization documents shared by every system of a project: loaded once, then handed out by
+/// reference count (`Arc`), so a project with 10,000 systems parses them once.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationCache {
+    inner: Arc<Mutex<Option<Arc<[Document]>>>>,
+}
+
+/// File extensions taken from a directory given as a fact path.
+const FACT_EXTENSIONS: &[&str] = &["md", "markdown", "json", "jsonld", "yaml", "yml", "toml"];
+
+const PROJECT_KEYS: &[&str] = &["name", "policies", "description"];
+const TOP_KEYS: &[&str] = &["project", "organization", "systems", "plugins"];
+const ORG_KEYS: &[&str] = &["facts"];
+const FACT_KEYS: &[&str] = &["path", "glob", "kind"];
+const PLUGIN_KEYS: &[&str] = &["name", "path", "sha256", "fuel", "memory_mb"];
+
+/// Lexically normalize a path: drop `.` components and fold `dir/..`.
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last_is_normal =
+                    matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if last_is_normal {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            c => out.push(c.as_os_str()),
+        }
+    }
+    out
+}
+
+/// The display name of a file: its path relative to the project root with `/` separators.
+pub fn display_name(root: &Path, path: &Path) -> String {
+    let path = normalize(path);
+    let root = normalize(root);
+    let rel = path.strip_prefix(&root).unwrap_or(&path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn has_glob_chars(s: &str) -> bool {
+    s.contains(['*', '?', '[', '{'])
+}
+
+struct Ctx<'a> {
+    file: FileId,
+    vfs: &'a dyn Vfs,
+    root: PathBuf,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn span<T>(&self, s: &Spanned<T>) -> Span {
+        span_of(self.file, 0, s)
+    }
+
+    fn bad(&mut self, v: &Spanned<DeValue<'_>>, what: &str) {
+        let found = v.get_ref().type_str();
+        let span = self.span(v);
+        self.diags.push(
+            Diagnostic::error(codes::E_BAD_PROJECT_VALUE, format!("{what}, found {found}"))
+                .with_primary(
+                    span,
+                    format!("expected {}", what.trim_start_matches("expected ")),
+                ),
+        );
+    }
+
+    fn string(&mut self, v: &Spanned<DeValue<'_>>, what: &str) -> Option<String> {
+        match v.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => {
+                self.bad(v, &format!("{what} must be a string"));
+                None
+            }
+        }
+    }
+
+    fn unsigned(&mut self, v: &Spanned<DeValue<'_>>, what: &str) -> Option<u64> {
+        match v.get_ref() {
+            DeValue::Integer(i) => match u64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    self.bad(v, &format!("{what} must be a non-negative integer"));
+                    None
+                }
+            },
+            _ => {
+                self.bad(v, &format!("{what} must be a non-negative integer"));
+                None
+            }
+        }
+    }
+
+    fn unknown_key(&mut self, key: &Spanned<DeString<'_>>, allowed: &[&str], place: &str) {
+        let k = key.get_ref().as_ref();
+        let span = self.span(key);
+        let mut d = Diagnostic::error(
+            codes::E_UNKNOWN_KEY,
+            format!("unknown key `{k}` in {place}"),
+        )
+        .with_primary(span, "unknown key")
+        .with_note(format!(
+            "{place} accepts: {}",
+            allowed
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        if let Some(s) = did_you_mean(k, allowed.iter().copied()) {
+            d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                span,
+                s,
+                format!("rename to `{s}`"),
+            );
+        }
+        self.diags.push(d);
+    }
+
+    fn check_keys(&mut self, t: &DeTable<'_>, allowed: &[&str], place: &str) {
+        for k in t.keys() {
+            if !allowed.contains(&k.get_ref().as_ref()) {
+                self.unknown_key(k, allowed, place);
+            }
+        }
+    }
+
+    fn fact_entry(&mut self, v: &Spanned<DeValue<'_>>) -> Option<FactSource> {
+        match v.get_ref() {
+            DeValue::String(s) => Some(FactSource {
+                pattern: s.to_string(),
+                is_glob: has_glob_chars(s),
+                kind: None,
+                span: self.span(v),
+                kind_span: None,
+            }),
+            DeValue::Table(t) => {
+                self.check_keys(t, FACT_KEYS, "a fact entry");
+                let path = t.get("path");
+                let glob = t.get("glob");
+                let (pattern_value, is_glob) = match (path, glob) {
+                    (Some(p), None) => (p, false),
+                    (None, Some(g)) => (g, true),
+                    (Some(_), Some(g)) => {
+                        let span = self.span(g);
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::E_BAD_PROJECT_VALUE,
+                                "a fact entry has either `path` or `glob`, not both",
+                            )
+                            .with_primary(span, "second pattern"),
+                        );
+                        return None;
+                    }
+                    (None, None) => {
+                        let span = self.span(v);
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::E_BAD_PROJECT_VALUE,
+                                "a fact entry needs a `path` or a `glob`",
+                            )
+                            .with_primary(span, "no `path` or `glob`"),
+                        );
+                        return None;
+                    }
+                };
+                let pattern = self.string(pattern_value, "`path` / `glob`")?;
+                let (kind, kind_span) = match t.get("kind") {
+                    Some(k) => (self.string(k, "`kind`"), Some(self.span(k))),
+                    None => (None, None),
+                };
+                Some(FactSource {
+                    is_glob: is_glob || has_glob_chars(&pattern),
+                    pattern,
+                    kind,
+                    span: self.span(pattern_value),
+                    kind_span,
+                })
+            }
+            _ => {
+                self.bad(
+                    v,
+                    "a fact entry must be a path string or a table { path | glob, kind }",
+                );
+                None
+            }
+        }
+    }
+
+    fn facts(&mut self, v: &Spanned<DeValue<'_>>) -> Vec<FactSource> {
+        let DeValue::Array(items) = v.get_ref() else {
+            self.bad(v, "`facts` must be a list");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            if let Some(src) = self.fact_entry(item) {
+                match resolve_fact_source(self.vfs, &self.root, &src) {
+                    Ok(_) => {}
+                    Err(d) => self.diags.push(*d),
+                }
+                out.push(src);
+            }
+        }
+        out
+    }
+
+    fn policies(&mut self, v: &Spanned<DeValue<'_>>) -> Vec<PathBuf> {
+        let DeValue::Array(items) = v.get_ref() else {
+            self.bad(v, "`policies` must be a list of paths");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            let Some(p) = self.string(item, "a policy path") else {
+                continue;
+            };
+            let full = normalize(&self.root.join(&p));
+            if self.vfs.is_file(&full) {
+                out.push(full);
+            } else if self.vfs.is_dir(&full) {
+                match aims_base::vfs::glob(self.vfs, &full, "**/*.aims") {
+                    Ok(files) => out.extend(files),
+                    Err(e) => {
+                        let span = self.span(item);
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::E_BAD_GLOB,
+                                format!("cannot search `{p}`: {e}"),
+                            )
+                            .with_primary(span, "here"),
+                        );
+                    }
+                }
+            } else {
+                let span = self.span(item);
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::E_POLICY_NOT_FOUND,
+                        format!("policy path `{p}` is neither a file nor a directory"),
+                    )
+                    .with_primary(span, "not found"),
+                );
+            }
+        }
+        out
+    }
+}
+
+/// The literal directory prefix of a glob (`systems/bot/*.md` -> `systems/bot`) and the rest, so a
+/// glob walks only the directory it can match in.
+fn split_glob(pattern: &str) -> (String, String) {
+    let parts: Vec<&str> = pattern.split('/').collect();
+    let literal = parts
+        .iter()
+        .take(parts.len().saturating_sub(1))
+        .take_while(|p| !has_glob_chars(p))
+        .count();
+    let prefix = parts
+        .get(..literal)
+        .map(|p| p.join("/"))
+        .unwrap_or_default();
+    let rest = parts
+        .get(literal..)
+        .map(|p| p.join("/"))
+        .unwrap_or_default();
+    (prefix, rest)
+}
+
+/// The files a fact entry names, sorted; an error diagnostic (labelled on the entry in
+/// `aims.toml`) when it names none.
+pub fn resolve_fact_source(
+    vfs: &dyn Vfs,
+    root: &Path,
+    src: &FactSource,
+) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
+    if src.is_glob {
+        if let Err(e) = globset::Glob::new(&src.pattern) {
+            return Err(Box::new(
+                Diagnostic::error(
+                    codes::E_BAD_GLOB,
+                    format!("invalid glob `{}`: {}", src.pattern, e.kind()),
+                )
+                .with_primary(src.span, "invalid pattern"),
+            ));
+        }
+        let (prefix, rest) = split_glob(&src.pattern);
+        let base = normalize(&root.join(&prefix));
+        let files = aims_base::vfs::glob(vfs, &base, &rest).map_err(|e| {
+            Box::new(
+                Diagnostic::error(
+                    codes::E_BAD_GLOB,
+                    format!("invalid glob `{}`: {}", src.pattern, e.kind()),
+                )
+                .with_primary(src.span, "invalid pattern"),
+            )
+        })?;
+        if files.is_empty() {
+            return Err(Box::new(
+                Diagnostic::error(
+                    codes::E_GLOB_EMPTY,
+                    format!("glob `{}` matches no file", src.pattern),
+                )
+                .with_primary(src.span, "matches nothing")
+                .with_note(format!("globs are relative to `{}`", root.display())),
+            ));
+        }
+        return Ok(files);
+    }
+    let full = normalize(&root.join(&src.pattern));
+    if vfs.is_file(&full) {
+        return Ok(vec![full]);
+    }
+    if vfs.is_dir(&full) {
+        let files: Vec<PathBuf> = aims_base::vfs::glob(vfs, &full, "**/*")
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| {
+                p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| FACT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+            })
+            .collect();
+        if files.is_empty() {
+            return Err(Box::new(
+                Diagnostic::error(
+                    codes::E_GLOB_EMPTY,
+                    format!("directory `{}` holds no fact files", src.pattern),
+                )
+                .with_primary(src.span, "no .md, .json, .yaml or .toml file in here"),
+            ));
+        }
+        return Ok(files);
+    }
+    let mut d = Diagnostic::error(
+        codes::E_FACT_NOT_FOUND,
+        format!("fact file `{}` not found", src.pattern),
+    )
+    .with_primary(src.span, "no such file");
+    // Suggest a similarly named file in the same directory.
+    if let (Some(parent), Some(name)) = (full.parent(), full.file_name().and_then(|n| n.to_str())) {
+        if let Ok(entries) = vfs.read_dir(parent) {
+            let names: Vec<String> = entries
+                .iter()
+                .filter_map(|(p, _)| p.file_name().and_then(|n| n.to_str()).map(str::to_string))
+                .collect();
+            if let Some(s) = did_you_mean(name, names.iter().map(String::as_str)) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+        }
+    }
+    Err(Box::new(d))
+}
+
+/// Read and check `aims.toml`. Fact paths and globs are resolved now, so a missing file or an empty
+/// glob is reported with its position in `aims.toml`; fact kinds are checked by [`load_system`],
+/// once the policies' schemas are known.
+pub fn load_project(
+    vfs: &dyn Vfs,
+    sources: &SourceMap,
+    path: &Path,
+) -> (Option<Project>, Vec<Diagnostic>) {
+    let root = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = display_name(&root, path);
+    let bytes = match vfs.read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                None,
+                vec![Diagnostic::error(
+                    codes::E_UNREADABLE,
+                    format!("cannot read `{}`: {e}", path.display()),
+                )
+                .with_help("run `aims init` to create a project, or pass the path of aims.toml")],
+            );
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let file = sources.add(
+                name.clone(),
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            );
+            return (
+                None,
+                vec![
+                    Diagnostic::error(codes::E_NOT_UTF8, format!("`{name}` is not valid UTF-8"))
+                        .with_primary(Span::new(file, at, at + 1), "invalid UTF-8 starts here"),
+                ],
+            );
+        }
+    };
+    let file = sources.add(name.clone(), text);
+    let Some(source) = sources.get(file) else {
+        return (None, Vec::new());
+    };
+    let table = match parse_table(file, &source.text, 0) {
+        Ok(t) => t,
+        Err(d) => return (None, vec![*d]),
+    };
+    let mut cx = Ctx {
+        file,
+        vfs,
+        root: root.clone(),
+        diags: Vec::new(),
+    };
+    let top = table.get_ref();
+    cx.check_keys(top, TOP_KEYS, "aims.toml");
+
+    let mut project = Project {
+        root: root.clone(),
+        file,
+        name: root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "project".to_string()),
+        ..Project::default()
+    };
+
+    let mut policies_given = false;
+    if let Some(p) = top.get("project") {
+        match p.get_ref() {
+            DeValue::Table(t) => {
+                cx.check_keys(t, PROJECT_KEYS, "[project]");
+                if let Some(n) = t.get("name") {
+                    if let Some(n) = cx.string(n, "`name`") {
+                        project.name = n;
+                    }
+                }
+                if let Some(d) = t.get("description") {
+                    cx.string(d, "`description`");
+                }
+                if let Some(p) = t.get("policies") {
+                    policies_given = true;
+                    project.policy_files = cx.policies(p);
+                }
+            }
+            _ => cx.bad(p, "`project` must be a table"),
+        }
+    }
+    if !policies_given {
+        let default = root.join("policies");
+        if vfs.is_dir(&default) {
+            project.policy_files =
+                aims_base::vfs::glob(vfs, &default, "**/*.aims").unwrap_or_default();
+        }
+    }
+    project.policy_files.sort();
+    project.policy_files.dedup();
+
+    if let Some(o) = top.get("organization") {
+        match o.get_ref() {
+            DeValue::Table(t) => {
+                cx.check_keys(t, ORG_KEYS, "[organization]");
+                if let Some(f) = t.get("facts") {
+                    project.organization_facts = cx.facts(f);
+                }
+            }
+            _ => cx.bad(o, "`organization` must be a table"),
+        }
+    }
+
+    if let Some(s) = top.get("systems") {
+        match s.get_ref() {
+            DeValue::Array(items) => {
+                let mut seen: HashMap<String, Span> = HashMap::new();
+                for item in items.iter() {
+                    let DeValue::Table(t) = item.get_ref() else {
+                        cx.bad(item, "each `[[systems]]` entry must be a table");
+                        continue;
+                    };
+                    let Some(name_value) = t.get("name") else {
+                        let span = cx.span(item);
+                        cx.diags.push(
+                            Diagnostic::error(codes::E_BAD_PROJECT_VALUE, "a system has no `name`")
+                                .with_primary(span, "this `[[systems]]` entry"),
+                        );
+                        continue;
+                    };
+                    let Some(name) = cx.string(name_value, "a system's `name`") else {
+                        continue;
+                    };
+                    let span = cx.span(name_value);
+                    if let Some(first) = seen.get(&name) {
+                        cx.diags.push(
+                            Diagnostic::error(
+                                codes::E_DUPLICATE_SYSTEM,
+                                format!("two systems are named `{name}`"),
+                            )
+                            .with_primary(span, "second system with this name")
+                            .with_secondary(*first, "first defined here"),
+                        );
+                        continue;
+                    }
+                    seen.insert(name.clone(), span);
+                    let mut attributes = IndexMap::new();
+                    attributes.insert("name".to_string(), Value::string(name.clone(), span));
+                    let mut facts = Vec::new();
+                    for (k, v) in t.iter() {
+                        match k.get_ref().as_ref() {
+                            "name" => {}
+                            "facts" => facts = cx.facts(v),
+                            key => {
+                                attributes.insert(key.to_string(), convert(file, 0, v));
+                            }
+                        }
+                    }
+                    project.systems.push(SystemDecl {
+                        name,
+                        span,
+                        attributes,
+                        facts,
+                    });
+                }
+            }
+            _ => cx.bad(s, "`systems` must be an array of tables (`[[systems]]`)"),
+        }
+    }
+
+    if let Some(p) = top.get("plugins") {
+        match p.get_ref() {
+            DeValue::Array(items) => {
+                for item in items.iter() {
+                    let DeValue::Table(t) = item.get_ref() else {
+                        cx.bad(item, "each `[[plugins]]` entry must be a table");
+                        continue;
+                    };
+                    cx.check_keys(t, PLUGIN_KEYS, "[[plugins]]");
+                    let name = t
+                        .get("name")
+                        .and_then(|n| cx.string(n, "a plugin's `name`").map(|s| (s, n)));
+                    let path = t
+                        .get("path")
+                        .and_then(|n| cx.string(n, "a plugin's `path`"));
+                    let (Some((name, name_value)), Some(path)) = (name, path) else {
+                        let span = cx.span(item);
+                        cx.diags.push(
+                            Diagnostic::error(
+                                codes::E_BAD_PROJECT_VALUE,
+                                "a plugin needs a `name` and a `path`",
+                            )
+                            .with_primary(span, "this `[[plugins]]` entry"),
+                        );
+                        continue;
+                    };
+                    let sha256 = t.get("sha256").and_then(|v| cx.string(v, "`sha256`"));
+                    let fuel = t.get("fuel").and_then(|v| cx.unsigned(v, "`fuel`"));
+                    let memory_mb = t
+                        .get("memory_mb")
+                        .and_then(|v| cx.unsigned(v, "`memory_mb`"));
+                    project.plugins.push(PluginDecl {
+                        name,
+                        path: normalize(&root.join(path)),
+                        sha256,
+                        fuel,
+                        memory_mb,
+                        span: cx.span(name_value),
+                    });
+                }
+            }
+            _ => cx.bad(p, "`plugins` must be an array of tables (`[[plugins]]`)"),
+        }
+    }
+    (Some(project), cx.diags)
+}
+
+/// Load a list of fact sources: resolve (silently: [`load_project`] reported unresolvable
+/// entries), check declared kinds, read, detect, validate.
+fn load_sources(
+    vfs: &dyn Vfs,
+    sources: &SourceMap,
+    root: &Path,
+    facts: &[FactSource],
+    schemas: &SchemaSet,
+) -> (Vec<Document>, Vec<Diagnostic>) {
+    let mut docs = Vec::new();
+    let mut diags = Vec::new();
+    let mut seen: HashMap<PathBuf, Span> = HashMap::new();
+    for src in facts {
+        if let Some(kind) = &src.kind {
+            if schemas.get(kind).is_none() {
+                let span = src.kind_span.unwrap_or(src.span);
+                let known: Vec<&str> = schemas.names().filter(|n| !n.contains('.')).collect();
+                let mut d = Diagnostic::error(
+                    codes::E_UNKNOWN_FACT_KIND,
+                    format!("no schema defines the fact kind `{kind}`"),
+                )
+                .with_primary(span, "unknown kind")
+                .with_note(format!("known kinds: {}", known.join(", ")));
+                if let Some(s) = did_you_mean(kind, known.iter().copied()) {
+                    d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                        span,
+                        format!("\"{s}\""),
+                        format!("use `{s}`"),
+                    );
+                }
+                diags.push(d);
+                continue;
+            }
+        }
+        let Ok(paths) = resolve_fact_source(vfs, root, src) else {
+            continue;
+        };
+        for path in paths {
+            if let Some(first) = seen.get(&path) {
+                diags.push(
+                    Diagnostic::warning(
+                        codes::W_DUPLICATE_FACT,
+                        format!(
+                            "`{}` is listed twice; it is loaded once",
+                            display_name(root, &path)
+                        ),
+                    )
+                    .with_primary(src.span, "matched again here")
+                    .with_secondary(*first, "first matched here"),
+                );
+                continue;
+            }
+            seen.insert(path.clone(), src.span);
+            let name = display_name(root, &path);
+            let (doc, d) = load_document(
+                vfs,
+                sources,
+                &path,
+                &name,
+                src.kind.as_deref(),
+                Some(src.span),
+                schemas,
+            );
+            diags.extend(d);
+            docs.extend(doc);
+        }
+    }
+    (docs, diags)
+}
+
+impl OrganizationCache {
+    /// The organization documents, loading them on first use. Diagnostics are returned only by the
+    /// call that loads. A cache filled against a different [`SourceMap`] is reloaded.
+    fn get_or_load(
+        &self,
+        vfs: &dyn Vfs,
+        sources: &SourceMap,
+        project: &Project,
+        schemas: &SchemaSet,
+    ) -> (Arc<[Document]>, Vec<Diagnostic>) {
+        let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(docs) = guard.as_ref() {
+            let same_map = docs
+                .iter()
+                .all(|d| sources.get(d.file).is_some_and(|f| f.name == d.name));
+            if same_map {
+                return (Arc::clone(docs), Vec::new());
+            }
+        }
+        let (docs, diags) = load_sources(
+            vfs,
+            sources,
+            &project.root,
+            &project.organization_facts,
+            schemas,
+        );
+        let docs: Arc<[Document]> = docs.into();
+        *guard = Some(Arc::clone(&docs));
+        (docs, diags)
+    }
+}
+
+/// The organization documents of a project, shared: loaded once per project (and source map),
+/// then returned by reference count. Diagnostics come with the first call only.
+pub fn load_organization(
+    vfs: &dyn Vfs,
+    sources: &SourceMap,
+    project: &Project,
+    schemas: &SchemaSet,
+) -> (Arc<[Document]>, Vec<Diagnostic>) {
+    project
+        .organization_cache
+        .get_or_load(vfs, sources, project, schemas)
+}
+
+/// The system's own documents (organization documents excluded), kinds detected and validated.
+pub fn load_system_documents(
+    vfs: &dyn Vfs,
+    sources: &SourceMap,
+    project: &Project,
+    system: &SystemDecl,
+    schemas: &SchemaSet,
+) -> (Vec<Document>, Vec<Diagnostic>) {
+    load_sources(vfs, sources, &project.root, &system.facts, schemas)
+}
+
+/// Load every document of one system (organization facts included, first), detect kinds, validate
+/// against schemas. Organization documents are parsed once per project and cloned into each
+/// system's list; use [`load_organization`] and [`load_system_documents`] to share them instead.
+pub fn load_system(
+    vfs: &dyn Vfs,
+    sources: &SourceMap,
+    project: &Project,
+    system: &SystemDecl,
+    schemas: &SchemaSet,
+) -> (Vec<Document>, Vec<Diagnostic>) {
+    let (org, mut diags) = load_organization(vfs, sources, project, schemas);
+    let (own, d) = load_system_documents(vfs, sources, project, system, schemas);
+    diags.extend(d);
+    let mut docs = Vec::with_capacity(org.len() + own.len());
+    docs.extend(org.iter().cloned());
+    docs.extend(own);
+    (docs, diags)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use aims_base::MemoryFs;
+
+    #[test]
+    fn normalize_and_display() {
+        assert_eq!(normalize(Path::new("/p/./a/../b")), PathBuf::from("/p/b"));
+        assert_eq!(normalize(Path::new("../x")), PathBuf::from("../x"));
+        assert_eq!(
+            display_name(Path::new("/p"), Path::new("/p/./cards/a.md")),
+            "cards/a.md"
+        );
+    }
+
+    #[test]
+    fn glob_prefix_split() {
+        assert_eq!(
+            split_glob("systems/bot/*.md"),
+            ("systems/bot".into(), "*.md".into())
+        );
+        assert_eq!(
+            split_glob("*/README.md"),
+            (String::new(), "*/README.md".into())
+        );
+        assert_eq!(split_glob("a/**/x.md"), ("a".into(), "**/x.md".into()));
+    }
+
+    #[test]
+    fn directory_fact_path_takes_fact_files() {
+        let mut fs = MemoryFs::new();
+        fs.insert("/p/cards/a.md", "x");
+        fs.insert("/p/cards/sub/b.json", "{}");
+        fs.insert("/p/cards/c.bin", "x");
+        let src = FactSource {
+            pattern: "cards".into(),
+            ..FactSource::default()
+        };
+        let files = resolve_fact_source(&fs, Path::new("/p"), &src).unwrap();
+        assert_eq!(
+            files,
+            [
+                PathBuf::from("/p/cards/a.md"),
+                PathBuf::from("/p/cards/sub/b.json")
+            ]
+        );
+    }
+}

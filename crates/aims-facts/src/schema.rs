@@ -1,0 +1,1076 @@
+//! Fact schemas as data: the field types of each fact kind, used by the checker (is
+//! `model_card.licence` a field?), by validation (is `co2_eq_emissions` a number or a mapping?) and
+//! to generate the book's schema reference.
+//!
+//! # The built-in schema file format
+//!
+//! Each built-in schema is one TOML file in `crates/aims-facts/schemas/<name>.toml`:
+//!
+//! ```toml
+//! name = "model_card"                       # the fact kind, as written in policies
+//! title = "Hugging Face model card"         # one line
+//! doc = "What the document is, where it comes from."
+//! reference = "https://..."                 # optional: the upstream specification
+//! open = true                               # optional (default true): unknown fields allowed
+//!
+//! [fields.license]                          # one table per field, in display order
+//! type = "string | list<string>"            # a type expression, see below
+//! doc = "One line: what the field means."   # required, shown on hover and in the book
+//! required = false                          # optional (default false)
+//!
+//! [records.model_index_entry]               # a nested record, named `model_card.model_index_entry`
+//! title = "One entry of model-index"
+//! doc = "..."
+//! [records.model_index_entry.fields.name]
+//! type = "string"
+//! doc = "..."
+//! ```
+//!
+//! Type expressions: `any`, `string`, `number`, `int`, `bool`, `date` (`YYYY-MM-DD`, optionally
+//! followed by a time), `duration` (`30d`, `12w`, `6mo`, `1y`, `24h`), `enum("a", "b")`, `list<T>`,
+//! `map<T>` (string keys), a record name (a record of the same file by its short name, or any schema
+//! by its full name), and unions `T | U`. Parentheses group.
+//!
+//! Validation treats `null` as absent (a YAML key with no value), never as a wrong type: whether a
+//! field must be present is for requirements to decide.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use aims_base::diag::did_you_mean;
+use aims_base::{Diagnostic, Span};
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use crate::codes;
+use crate::document::Document;
+use crate::value::{Invalid, Value, ValueKind};
+
+/// The type of a schema field.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Type {
+    Any,
+    String,
+    Number,
+    Int,
+    Bool,
+    Date,
+    Duration,
+    Enum(Vec<String>),
+    List(Box<Type>),
+    Map(Box<Type>),
+    /// A nested record: the name of a schema in the same [`SchemaSet`].
+    Record(String),
+    Union(Vec<Type>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub name: String,
+    pub ty: Type,
+    pub optional: bool,
+    pub doc: String,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    pub name: String,
+    pub title: String,
+    pub doc: String,
+    pub fields: IndexMap<String, Field>,
+    /// Unknown fields allowed (true for built-ins).
+    pub open: bool,
+    pub builtin: bool,
+    pub span: Option<Span>,
+}
+
+/// All schemas of a run: the built-ins plus those declared in policies.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SchemaSet {
+    schemas: IndexMap<String, Schema>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Type expressions
+// ---------------------------------------------------------------------------------------------
+
+/// Type expressions nest at most this deep (`list<list<...>>`).
+const MAX_TYPE_DEPTH: usize = 64;
+
+struct TypeParser<'a> {
+    s: &'a str,
+    pos: usize,
+    depth: usize,
+}
+
+impl TypeParser<'_> {
+    fn rest(&self) -> &str {
+        self.s.get(self.pos..).unwrap_or("")
+    }
+
+    fn ws(&mut self) {
+        let r = self.rest();
+        self.pos += r.len() - r.trim_start().len();
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        self.ws();
+        if self.rest().starts_with(c) {
+            self.pos += c.len_utf8();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, c: char) -> Result<(), String> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(format!(
+                "expected `{c}` at column {} of `{}`",
+                self.pos + 1,
+                self.s
+            ))
+        }
+    }
+
+    fn ident(&mut self) -> Option<String> {
+        self.ws();
+        let r = self.rest();
+        let mut end = 0;
+        for (i, c) in r.char_indices() {
+            let ok = if i == 0 {
+                c.is_ascii_alphabetic() || c == '_'
+            } else {
+                c.is_ascii_alphanumeric() || c == '_' || c == '.'
+            };
+            if !ok {
+                break;
+            }
+            end = i + c.len_utf8();
+        }
+        if end == 0 {
+            return None;
+        }
+        let id = r.get(..end)?.to_string();
+        self.pos += end;
+        Some(id)
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        self.ws();
+        if !self.rest().starts_with('"') {
+            return Err(format!(
+                "expected a quoted string at column {} of `{}`",
+                self.pos + 1,
+                self.s
+            ));
+        }
+        self.pos += 1;
+        let mut out = String::new();
+        let mut chars = self.rest().char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => {
+                    self.pos += i + 1;
+                    return Ok(out);
+                }
+                '\\' => match chars.next() {
+                    Some((_, e)) => out.push(e),
+                    None => break,
+                },
+                c => out.push(c),
+            }
+        }
+        Err(format!("unterminated string in `{}`", self.s))
+    }
+
+    fn union(&mut self) -> Result<Type, String> {
+        self.depth += 1;
+        if self.depth > MAX_TYPE_DEPTH {
+            return Err(format!("type `{}` nests too deeply", self.s));
+        }
+        let mut alts = vec![self.term()?];
+        while self.eat('|') {
+            let t = self.term()?;
+            match t {
+                Type::Union(ts) => alts.extend(ts),
+                t => alts.push(t),
+            }
+        }
+        self.depth -= 1;
+        Ok(if alts.len() == 1 {
+            alts.pop().unwrap_or(Type::Any)
+        } else {
+            Type::Union(alts)
+        })
+    }
+
+    fn term(&mut self) -> Result<Type, String> {
+        if self.eat('(') {
+            let t = self.union()?;
+            self.expect(')')?;
+            return Ok(t);
+        }
+        let at = self.pos;
+        let Some(id) = self.ident() else {
+            return Err(format!(
+                "expected a type at column {} of `{}`",
+                at + 1,
+                self.s
+            ));
+        };
+        Ok(match id.as_str() {
+            "any" => Type::Any,
+            "string" => Type::String,
+            "number" => Type::Number,
+            "int" => Type::Int,
+            "bool" => Type::Bool,
+            "date" => Type::Date,
+            "duration" => Type::Duration,
+            "list" | "map" => {
+                self.expect('<')?;
+                let inner = self.union()?;
+                self.expect('>')?;
+                if id == "list" {
+                    Type::List(Box::new(inner))
+                } else {
+                    Type::Map(Box::new(inner))
+                }
+            }
+            "enum" => {
+                self.expect('(')?;
+                let mut vs = vec![self.string()?];
+                while self.eat(',') {
+                    vs.push(self.string()?);
+                }
+                self.expect(')')?;
+                Type::Enum(vs)
+            }
+            _ => Type::Record(id),
+        })
+    }
+}
+
+impl Type {
+    /// Parse a type expression such as `string | list<string>`, `map<number>` or
+    /// `enum("a", "b")`.
+    pub fn parse(s: &str) -> Result<Type, String> {
+        let mut p = TypeParser {
+            s,
+            pos: 0,
+            depth: 0,
+        };
+        let t = p.union()?;
+        p.ws();
+        if !p.rest().is_empty() {
+            return Err(format!("unexpected `{}` in type `{s}`", p.rest()));
+        }
+        Ok(t)
+    }
+
+    /// The type as written in schemas and the language.
+    pub fn display(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out, false);
+        out
+    }
+
+    fn write(&self, out: &mut String, nested_in_union: bool) {
+        match self {
+            Type::Any => out.push_str("any"),
+            Type::String => out.push_str("string"),
+            Type::Number => out.push_str("number"),
+            Type::Int => out.push_str("int"),
+            Type::Bool => out.push_str("bool"),
+            Type::Date => out.push_str("date"),
+            Type::Duration => out.push_str("duration"),
+            Type::Enum(vs) => {
+                out.push_str("enum(");
+                for (i, v) in vs.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push('"');
+                    for c in v.chars() {
+                        if c == '"' || c == '\\' {
+                            out.push('\\');
+                        }
+                        out.push(c);
+                    }
+                    out.push('"');
+                }
+                out.push(')');
+            }
+            Type::List(t) => {
+                out.push_str("list<");
+                t.write(out, false);
+                out.push('>');
+            }
+            Type::Map(t) => {
+                out.push_str("map<");
+                t.write(out, false);
+                out.push('>');
+            }
+            Type::Record(n) => out.push_str(n),
+            Type::Union(ts) => {
+                if nested_in_union {
+                    out.push('(');
+                }
+                for (i, t) in ts.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" | ");
+                    }
+                    t.write(out, true);
+                }
+                if nested_in_union {
+                    out.push(')');
+                }
+            }
+        }
+    }
+
+    /// Every record name this type mentions.
+    pub fn records(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(t) = stack.pop() {
+            match t {
+                Type::Record(n) => out.push(n.as_str()),
+                Type::List(t) | Type::Map(t) => stack.push(t),
+                Type::Union(ts) => stack.extend(ts.iter()),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn rename_records(&mut self, f: &dyn Fn(&str) -> Option<String>) {
+        match self {
+            Type::Record(n) => {
+                if let Some(new) = f(n) {
+                    *n = new;
+                }
+            }
+            Type::List(t) | Type::Map(t) => t.rename_records(f),
+            Type::Union(ts) => ts.iter_mut().for_each(|t| t.rename_records(f)),
+            _ => {}
+        }
+    }
+}
+
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Built-in schema files
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FieldFile {
+    #[serde(rename = "type")]
+    ty: String,
+    doc: String,
+    #[serde(default)]
+    required: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordFile {
+    title: String,
+    doc: String,
+    #[serde(default = "yes")]
+    open: bool,
+    fields: IndexMap<String, FieldFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchemaFile {
+    name: String,
+    title: String,
+    doc: String,
+    #[serde(default)]
+    reference: Option<String>,
+    #[serde(default = "yes")]
+    open: bool,
+    fields: IndexMap<String, FieldFile>,
+    #[serde(default)]
+    records: IndexMap<String, RecordFile>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The built-in schema files, in the order of the book.
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("model_card", include_str!("../schemas/model_card.toml")),
+    ("dataset_card", include_str!("../schemas/dataset_card.toml")),
+    ("croissant", include_str!("../schemas/croissant.toml")),
+    ("mlbom", include_str!("../schemas/mlbom.toml")),
+    (
+        "model_card_toolkit",
+        include_str!("../schemas/model_card_toolkit.toml"),
+    ),
+];
+
+fn fields_from(
+    file: &str,
+    owner: &str,
+    defs: IndexMap<String, FieldFile>,
+    errors: &mut Vec<String>,
+) -> IndexMap<String, Field> {
+    let mut out = IndexMap::new();
+    for (name, f) in defs {
+        let ty = match Type::parse(&f.ty) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(format!("{file}: field `{owner}.{name}`: {e}"));
+                Type::Any
+            }
+        };
+        if f.doc.trim().is_empty() {
+            errors.push(format!("{file}: field `{owner}.{name}` has no doc"));
+        }
+        out.insert(
+            name.clone(),
+            Field {
+                name,
+                ty,
+                optional: !f.required,
+                doc: f.doc.trim().to_string(),
+                span: None,
+            },
+        );
+    }
+    out
+}
+
+/// Parse one schema file into its schema and its nested records (named `<schema>.<record>`),
+/// plus the upstream reference URL.
+fn parse_schema_file(file: &str, text: &str) -> Result<(Vec<Schema>, Option<String>), Vec<String>> {
+    let parsed: SchemaFile = toml::from_str(text).map_err(|e| vec![format!("{file}: {e}")])?;
+    let mut errors = Vec::new();
+    let top = parsed.name.clone();
+    let local: Vec<String> = parsed.records.keys().cloned().collect();
+    let qualify = |n: &str| local.iter().any(|l| l == n).then(|| format!("{top}.{n}"));
+    let mut out = Vec::new();
+    let mut fields = fields_from(file, &top, parsed.fields, &mut errors);
+    fields
+        .values_mut()
+        .for_each(|f| f.ty.rename_records(&qualify));
+    out.push(Schema {
+        name: top.clone(),
+        title: parsed.title,
+        doc: parsed.doc.trim().to_string(),
+        fields,
+        open: parsed.open,
+        builtin: true,
+        span: None,
+    });
+    for (rname, r) in parsed.records {
+        let full = format!("{top}.{rname}");
+        let mut fields = fields_from(file, &full, r.fields, &mut errors);
+        fields
+            .values_mut()
+            .for_each(|f| f.ty.rename_records(&qualify));
+        out.push(Schema {
+            name: full,
+            title: r.title,
+            doc: r.doc.trim().to_string(),
+            fields,
+            open: r.open,
+            builtin: true,
+            span: None,
+        });
+    }
+    if errors.is_empty() {
+        Ok((out, parsed.reference))
+    } else {
+        Err(errors)
+    }
+}
+
+struct Builtins {
+    set: SchemaSet,
+    references: HashMap<String, String>,
+    errors: Vec<String>,
+}
+
+fn builtins() -> &'static Builtins {
+    static B: OnceLock<Builtins> = OnceLock::new();
+    B.get_or_init(|| {
+        let mut set = SchemaSet::default();
+        let mut references = HashMap::new();
+        let mut errors = Vec::new();
+        for (name, text) in BUILTIN_FILES {
+            match parse_schema_file(&format!("schemas/{name}.toml"), text) {
+                Ok((schemas, reference)) => {
+                    if let Some(r) = reference {
+                        references.insert((*name).to_string(), r);
+                    }
+                    for s in schemas {
+                        set.insert(s);
+                    }
+                }
+                Err(e) => errors.extend(e),
+            }
+        }
+        errors.extend(set.check());
+        Builtins {
+            set,
+            references,
+            errors,
+        }
+    })
+}
+
+/// Problems in the built-in schema files (empty unless a schema file was edited badly; a test
+/// keeps it empty).
+pub fn builtin_errors() -> &'static [String] {
+    &builtins().errors
+}
+
+// ---------------------------------------------------------------------------------------------
+// The set
+// ---------------------------------------------------------------------------------------------
+
+impl SchemaSet {
+    /// The built-in schemas (`model_card`, `dataset_card`, `croissant`, `mlbom`,
+    /// `model_card_toolkit` and their nested records). Parsed once per process.
+    pub fn builtin() -> SchemaSet {
+        builtins().set.clone()
+    }
+
+    /// Add a schema, replacing one of the same name.
+    pub fn insert(&mut self, s: Schema) {
+        self.schemas.insert(s.name.clone(), s);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Schema> {
+        self.schemas.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.schemas.keys().map(String::as_str)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Schema> {
+        self.schemas.values()
+    }
+
+    /// The schema of a field path from a document root: `field_type("model_card",
+    /// &["model-index"])`. Looks through lists and unions of records; `None` when the path leaves
+    /// the schema.
+    pub fn field(&self, schema: &str, name: &str) -> Option<&Field> {
+        self.get(schema)?.fields.get(name)
+    }
+
+    /// Problems in the set: record names that resolve to no schema.
+    pub fn check(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in self.schemas.values() {
+            for f in s.fields.values() {
+                for r in f.ty.records() {
+                    if self.get(r).is_none() {
+                        out.push(format!(
+                            "field `{}.{}` names record `{r}`, which no schema defines",
+                            s.name, f.name
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Validate a document against the schema of its kind: values of the wrong type are replaced in
+    /// place by [`ValueKind::Invalid`] and a warning (`W0102`) points at that value in the card.
+    /// Missing required fields are not diagnostics here (requirements decide); unknown fields in
+    /// closed (user) schemas are warnings (`W0103`). A kind without a schema is not validated.
+    pub fn validate(&self, doc: &mut Document) -> Vec<Diagnostic> {
+        if self.get(&doc.kind).is_none() {
+            return Vec::new();
+        }
+        let mut v = Validator {
+            set: self,
+            doc_name: &doc.name,
+            diags: Vec::new(),
+        };
+        let ty = Type::Record(doc.kind.clone());
+        let mut path = doc.kind.clone();
+        v.apply(&mut doc.root, &ty, &mut path, 0);
+        v.diags
+    }
+
+    /// The book page of a built-in schema (or any schema in the set): its doc, a table of fields,
+    /// then one section per nested record. Committed pages are generated from this.
+    pub fn schema_markdown(&self, name: &str) -> String {
+        let mut out = String::new();
+        let Some(top) = self.get(name) else {
+            return out;
+        };
+        let _ = writeln!(out, "<!-- Generated from crates/aims-facts/schemas/{name}.toml by `UPDATE_SCHEMA_DOCS=1 cargo test -p aims-facts`; do not edit. -->");
+        let _ = writeln!(out);
+        let _ = writeln!(out, "# `{}`: {}", top.name, top.title);
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", top.doc);
+        if let Some(r) = builtins().references.get(name) {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "Upstream specification: <{r}>");
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Every field is optional unless marked required; whether a field must be present is decided by the controls that read it. {} A `null` value counts as absent.",
+            if top.open {
+                "Fields not listed here are allowed and can be read by policies (type `any`)."
+            } else {
+                "Fields not listed here are reported (`W0103`)."
+            }
+        );
+        let _ = writeln!(out);
+        write_fields(&mut out, top);
+        let prefix = format!("{name}.");
+        for s in self
+            .schemas
+            .values()
+            .filter(|s| s.name.starts_with(&prefix))
+        {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "## `{}`: {}", s.name, s.title);
+            let _ = writeln!(out);
+            let _ = writeln!(out, "{}", s.doc);
+            let _ = writeln!(out);
+            write_fields(&mut out, s);
+        }
+        out
+    }
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn write_fields(out: &mut String, s: &Schema) {
+    let _ = writeln!(out, "| field | type | description |");
+    let _ = writeln!(out, "|---|---|---|");
+    for f in s.fields.values() {
+        let req = if f.optional { "" } else { " **(required)**" };
+        let _ = writeln!(
+            out,
+            "| `{}` | `{}` | {}{} |",
+            md_cell(&f.name),
+            md_cell(&f.ty.display()),
+            md_cell(&f.doc),
+            req
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------------
+
+/// The cost of a value whose shape does not fit the type at all.
+const OUTER: u32 = 1_000_000;
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    if b.len() < 10 || !digits(0..4) || !digits(5..7) || !digits(8..10) {
+        return false;
+    }
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return false;
+    }
+    if b.len() > 10 && !matches!(b.get(10), Some(b'T' | b't' | b' ')) {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok()).unwrap_or(0);
+    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+fn is_duration(s: &str) -> bool {
+    let digits = s.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && matches!(s.get(digits..), Some("h" | "d" | "w" | "mo" | "y"))
+}
+
+fn push_path(path: &mut String, key: &str) {
+    let ident = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ident {
+        path.push('.');
+        path.push_str(key);
+    } else {
+        path.push_str("[\"");
+        for c in key.chars() {
+            if c == '"' || c == '\\' {
+                path.push('\\');
+            }
+            path.push(c);
+        }
+        path.push_str("\"]");
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match &v.kind {
+        ValueKind::String(s) => {
+            let short: String = s.chars().take(40).collect();
+            let ell = if s.chars().count() > 40 { "..." } else { "" };
+            format!("the string \"{short}{ell}\"")
+        }
+        ValueKind::Number(n) => {
+            format!("the number {}", Value::number(*n, v.span).to_json_string())
+        }
+        ValueKind::Bool(b) => format!("the boolean {b}"),
+        ValueKind::List(l) => format!("a list of {} item(s)", l.len()),
+        ValueKind::Map(m) => format!("a mapping with {} key(s)", m.len()),
+        ValueKind::Null => "null".to_string(),
+        ValueKind::Invalid(_) => "an invalid value".to_string(),
+    }
+}
+
+struct Validator<'a> {
+    set: &'a SchemaSet,
+    doc_name: &'a str,
+    diags: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    /// How badly `v` misses `ty`: 0 fits, [`OUTER`] for a wrong shape, otherwise the number of
+    /// misfitting parts inside a fitting shape (so unions prefer the closest alternative).
+    fn cost(&self, v: &Value, ty: &Type, depth: usize) -> u32 {
+        if depth > crate::parse::MAX_DEPTH + 8 {
+            return 0;
+        }
+        let child = |c: u32| if c >= OUTER { 1 } else { c };
+        match (&v.kind, ty) {
+            (ValueKind::Null | ValueKind::Invalid(_), _) | (_, Type::Any) => 0,
+            (_, Type::Union(ts)) => ts
+                .iter()
+                .map(|t| self.cost(v, t, depth + 1))
+                .min()
+                .unwrap_or(0),
+            (ValueKind::String(_), Type::String)
+            | (ValueKind::Number(_), Type::Number)
+            | (ValueKind::Bool(_), Type::Bool) => 0,
+            (ValueKind::Number(n), Type::Int) if n.is_finite() && n.fract() == 0.0 => 0,
+            (ValueKind::String(s), Type::Date) if is_date(s) => 0,
+            (ValueKind::String(s), Type::Duration) if is_duration(s) => 0,
+            (ValueKind::String(s), Type::Enum(vs)) if vs.iter().any(|x| x == s) => 0,
+            (ValueKind::List(items), Type::List(t)) => items
+                .iter()
+                .map(|e| child(self.cost(e, t, depth + 1)))
+                .fold(0u32, u32::saturating_add),
+            (ValueKind::Map(m), Type::Map(t)) => m
+                .values()
+                .map(|e| child(self.cost(e, t, depth + 1)))
+                .fold(0u32, u32::saturating_add),
+            (ValueKind::Map(m), Type::Record(name)) => match self.set.get(name) {
+                None => 0,
+                Some(s) => m
+                    .iter()
+                    .map(|(k, e)| match s.fields.get(k) {
+                        Some(f) => child(self.cost(e, &f.ty, depth + 1)),
+                        None if s.open => 0,
+                        None => 1,
+                    })
+                    .fold(0u32, u32::saturating_add),
+            },
+            (_, Type::Record(name)) if self.set.get(name).is_none() => 0,
+            _ => OUTER,
+        }
+    }
+
+    fn invalidate(&mut self, v: &mut Value, ty: &Type, path: &str) {
+        let expected = ty.display();
+        self.diags.push(
+            Diagnostic::warning(
+                codes::W_WRONG_TYPE,
+                format!("`{path}` should be {expected}, but it is {}", describe(v)),
+            )
+            .with_primary(v.span, format!("expected {expected}"))
+            .with_note(format!(
+                "in `{}`; requirements that read this value report an error",
+                self.doc_name
+            )),
+        );
+        let span = v.span;
+        let original = std::mem::replace(v, Value::null(span));
+        *v = Value::new(
+            ValueKind::Invalid(Box::new(Invalid { expected, original })),
+            span,
+        );
+    }
+
+    fn apply(&mut self, v: &mut Value, ty: &Type, path: &mut String, depth: usize) {
+        let c = self.cost(v, ty, depth);
+        if c == 0 {
+            return;
+        }
+        if c >= OUTER {
+            // A union whose best alternative still has the wrong shape, or a plain mismatch.
+            self.invalidate(v, ty, path);
+            return;
+        }
+        let len = path.len();
+        match ty {
+            Type::Union(ts) => {
+                let best = ts
+                    .iter()
+                    .min_by_key(|t| self.cost(v, t, depth + 1))
+                    .cloned()
+                    .unwrap_or(Type::Any);
+                self.apply(v, &best, path, depth + 1);
+            }
+            Type::List(t) => {
+                if let ValueKind::List(items) = &mut v.kind {
+                    for (i, e) in items.iter_mut().enumerate() {
+                        let _ = write!(path, "[{i}]");
+                        self.apply(e, t, path, depth + 1);
+                        path.truncate(len);
+                    }
+                }
+            }
+            Type::Map(t) => {
+                if let ValueKind::Map(m) = &mut v.kind {
+                    for (k, e) in m.iter_mut() {
+                        push_path(path, k);
+                        self.apply(e, t, path, depth + 1);
+                        path.truncate(len);
+                    }
+                }
+            }
+            Type::Record(name) => {
+                let set = self.set;
+                let Some(schema) = set.get(name) else {
+                    return;
+                };
+                if let ValueKind::Map(m) = &mut v.kind {
+                    for (k, e) in m.iter_mut() {
+                        push_path(path, k);
+                        match schema.fields.get(k) {
+                            Some(f) => self.apply(e, &f.ty, path, depth + 1),
+                            None if !schema.open => {
+                                let mut d = Diagnostic::warning(
+                                    codes::W_UNKNOWN_FIELD,
+                                    format!("`{path}` is not a field of schema `{name}`"),
+                                )
+                                .with_primary(e.span, "unknown field");
+                                if let Some(s) =
+                                    did_you_mean(k, schema.fields.keys().map(String::as_str))
+                                {
+                                    d = d.with_help(format!("did you mean `{s}`?"));
+                                }
+                                self.diags.push(d);
+                            }
+                            None => {}
+                        }
+                        path.truncate(len);
+                    }
+                }
+            }
+            _ => self.invalidate(v, ty, path),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::document::{parse_file, Format};
+    use aims_base::FileId;
+
+    #[test]
+    fn builtins_parse_and_resolve() {
+        assert!(builtin_errors().is_empty(), "{:#?}", builtin_errors());
+        let set = SchemaSet::builtin();
+        for n in [
+            "model_card",
+            "dataset_card",
+            "croissant",
+            "mlbom",
+            "model_card_toolkit",
+        ] {
+            let s = set.get(n).unwrap();
+            assert!(s.builtin && s.open);
+            assert!(!s.fields.is_empty());
+        }
+        assert!(set.get("model_card.model_index_entry").is_some());
+        for s in set.iter() {
+            for f in s.fields.values() {
+                assert!(!f.doc.is_empty(), "{}.{} has no doc", s.name, f.name);
+            }
+        }
+    }
+
+    #[test]
+    fn type_round_trip() {
+        for t in [
+            "string | list<string>",
+            "map<number>",
+            "enum(\"a\", \"b\")",
+            "list<string | map<any>>",
+            "model_card.model_index_entry",
+            "list<(string | number)>",
+            "int | date | duration | bool",
+        ] {
+            let ty = Type::parse(t).unwrap();
+            let again = Type::parse(&ty.display()).unwrap();
+            assert_eq!(ty, again, "{t}");
+        }
+        assert_eq!(
+            Type::parse("string|list<string>").unwrap(),
+            Type::Union(vec![Type::String, Type::List(Box::new(Type::String))])
+        );
+        assert_eq!(
+            Type::parse("enum(\"a\\\"b\")").unwrap(),
+            Type::Enum(vec!["a\"b".into()])
+        );
+        assert!(Type::parse("list<string").is_err());
+        assert!(Type::parse("").is_err());
+        assert!(Type::parse("string string").is_err());
+        assert!(Type::parse(&"list<".repeat(1000)).is_err());
+    }
+
+    fn doc(kind: &str, yaml: &str) -> Document {
+        let (r, d) = parse_file(FileId(0), yaml, Format::Yaml);
+        assert!(d.is_empty(), "{d:?}");
+        Document {
+            file: FileId(0),
+            name: "card.yaml".into(),
+            kind: kind.into(),
+            root: r.unwrap().0,
+            sections: Vec::new(),
+            detection: String::new(),
+        }
+    }
+
+    #[test]
+    fn wrong_types_become_invalid_in_place() {
+        let text = "license: [mit, 3]\nco2_eq_emissions: a lot\nmodel-index:\n- name: x\n  results:\n  - metrics:\n    - type: acc\n      value: {a: 1}\n";
+        let mut d = doc("model_card", text);
+        let diags = SchemaSet::builtin().validate(&mut d);
+        let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [codes::W_WRONG_TYPE; 3], "{diags:#?}");
+        // The list keeps its shape; only the bad element is invalid.
+        let lic = d.root.get("license").unwrap();
+        assert_eq!(lic.index(0).unwrap().as_str(), Some("mit"));
+        let bad = lic.index(1).unwrap().as_invalid().unwrap();
+        assert_eq!(bad.expected, "string");
+        assert_eq!(&text[diags[0].primary_span().unwrap().range()], "3");
+        let co2 = d
+            .root
+            .get("co2_eq_emissions")
+            .unwrap()
+            .as_invalid()
+            .unwrap();
+        assert!(co2.expected.starts_with("number |"), "{}", co2.expected);
+        assert!(diags[1].message.contains("co2_eq_emissions"));
+        assert!(
+            diags[2]
+                .message
+                .contains("model_card[\"model-index\"][0].results[0].metrics[0].value"),
+            "{}",
+            diags[2].message
+        );
+        assert_eq!(&text[diags[2].primary_span().unwrap().range()], "{a: 1}");
+    }
+
+    #[test]
+    fn null_and_unknown_fields_are_fine_in_open_schemas() {
+        let mut d = doc("model_card", "license:\nwhatever: [1, 2]\n");
+        assert!(SchemaSet::builtin().validate(&mut d).is_empty());
+    }
+
+    #[test]
+    fn closed_user_schemas_report_unknown_fields() {
+        let mut set = SchemaSet::builtin();
+        let mut fields = IndexMap::new();
+        for (n, t) in [
+            ("owner", "string"),
+            ("date", "date"),
+            ("every", "duration"),
+            ("n", "int"),
+        ] {
+            fields.insert(
+                n.to_string(),
+                Field {
+                    name: n.into(),
+                    ty: Type::parse(t).unwrap(),
+                    optional: false,
+                    doc: String::new(),
+                    span: None,
+                },
+            );
+        }
+        set.insert(Schema {
+            name: "review".into(),
+            title: String::new(),
+            doc: String::new(),
+            fields,
+            open: false,
+            builtin: false,
+            span: None,
+        });
+        let mut d = doc("review", "ownr: x\ndate: 2025-02-30\nevery: 90d\nn: 1.5\n");
+        let diags = set.validate(&mut d);
+        let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            [
+                codes::W_UNKNOWN_FIELD,
+                codes::W_WRONG_TYPE,
+                codes::W_WRONG_TYPE
+            ]
+        );
+        assert_eq!(diags[0].help.as_deref(), Some("did you mean `owner`?"));
+        let mut ok = doc("review", "owner: x\ndate: 2024-02-29\nevery: 6mo\nn: 3\n");
+        assert!(set.validate(&mut ok).is_empty());
+    }
+
+    #[test]
+    fn root_of_wrong_shape_is_invalid() {
+        let mut d = doc("model_card", "- a\n- b\n");
+        let diags = SchemaSet::builtin().validate(&mut d);
+        assert_eq!(diags.len(), 1);
+        assert!(d.root.as_invalid().is_some());
+    }
+
+    #[test]
+    fn dates_and_durations() {
+        assert!(is_date("2024-02-29"));
+        assert!(is_date("2024-11-24T13:10:49Z"));
+        assert!(!is_date("2023-02-29"));
+        assert!(!is_date("2020/02/02"));
+        assert!(!is_date("2024-13-01"));
+        assert!(
+            is_duration("30d") && is_duration("6mo") && !is_duration("d") && !is_duration("3x")
+        );
+    }
+}
