@@ -1,0 +1,340 @@
+//! Verdict changes between two `aims check --format json` documents (`aims diff`).
+//!
+//! Changes are reported per system x control:
+//! - `newly_failing`: the control now fails or errors and did not before (a regression when the
+//!   control is mandatory or blocking);
+//! - `waiver_expired`: the control was waived and fails now because its waiver expired (also a
+//!   regression when gating);
+//! - `fixed`: it failed or errored and now passes or no longer applies;
+//! - `newly_waived`: it is waived now and was not before;
+//! - `verdict_changed`: any other verdict change (e.g. `fail` to `error`, `pass` to
+//!   `not_applicable`);
+//! - `new_system` / `removed_system`, `new_control` / `removed_control` (a new system or control
+//!   that fails a gating control is a regression too).
+//!
+//! [`DiffReport::has_regression`] is what `aims diff` turns into its exit code.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{CheckReport, ControlOutcome, Enforcement, SystemReport, Verdict};
+use crate::util::natural_cmp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    NewlyFailing,
+    WaiverExpired,
+    Fixed,
+    NewlyWaived,
+    VerdictChanged,
+    NewSystem,
+    RemovedSystem,
+    NewControl,
+    RemovedControl,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::NewlyFailing => "newly failing",
+            ChangeKind::WaiverExpired => "waiver expired",
+            ChangeKind::Fixed => "fixed",
+            ChangeKind::NewlyWaived => "newly waived",
+            ChangeKind::VerdictChanged => "verdict changed",
+            ChangeKind::NewSystem => "new system",
+            ChangeKind::RemovedSystem => "removed system",
+            ChangeKind::NewControl => "new control",
+            ChangeKind::RemovedControl => "removed control",
+        }
+    }
+
+    const ORDER: [ChangeKind; 9] = [
+        ChangeKind::NewlyFailing,
+        ChangeKind::WaiverExpired,
+        ChangeKind::NewControl,
+        ChangeKind::NewSystem,
+        ChangeKind::VerdictChanged,
+        ChangeKind::NewlyWaived,
+        ChangeKind::Fixed,
+        ChangeKind::RemovedControl,
+        ChangeKind::RemovedSystem,
+    ];
+}
+
+/// One change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub system: String,
+    /// `None` for `new_system` / `removed_system`.
+    pub control: Option<String>,
+    pub old_verdict: Option<Verdict>,
+    pub new_verdict: Option<Verdict>,
+    /// Enforcement of the control in the newer document (the older for removals).
+    pub enforcement: Option<Enforcement>,
+    /// Whether this change makes `has_regression` true.
+    pub regression: bool,
+    /// Extra detail: the waiver that expired or applies, the failing controls of a new system.
+    pub detail: Option<String>,
+}
+
+/// The changes between two JSON documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffReport {
+    pub schema_version: u32,
+    pub old_today: String,
+    pub new_today: String,
+    pub changes: Vec<Change>,
+    pub regression: bool,
+}
+
+fn failing_gating(c: &ControlOutcome) -> bool {
+    c.verdict.is_failing() && c.enforcement.is_gating()
+}
+
+fn compare(system: &str, old: &ControlOutcome, new: &ControlOutcome) -> Option<Change> {
+    let (o, n) = (old.verdict, new.verdict);
+    let new_expired = new.waiver.as_ref().filter(|w| w.expired);
+    let kind = if o == n {
+        // same verdict: only a waiver that expired in between is news (fail stays fail)
+        let was_expired = old.waiver.as_ref().is_some_and(|w| w.expired);
+        if new_expired.is_some() && !was_expired && n.is_failing() {
+            ChangeKind::WaiverExpired
+        } else {
+            return None;
+        }
+    } else if n.is_failing() && !o.is_failing() {
+        if o == Verdict::Waived && new_expired.is_some() {
+            ChangeKind::WaiverExpired
+        } else {
+            ChangeKind::NewlyFailing
+        }
+    } else if o.is_failing() && matches!(n, Verdict::Pass | Verdict::NotApplicable) {
+        ChangeKind::Fixed
+    } else if n == Verdict::Waived {
+        ChangeKind::NewlyWaived
+    } else {
+        ChangeKind::VerdictChanged
+    };
+    let detail = match kind {
+        ChangeKind::WaiverExpired => new_expired.map(|w| {
+            format!(
+                "waiver `{}` (approved by {}) expired on {}",
+                w.id, w.approver, w.expires
+            )
+        }),
+        ChangeKind::NewlyWaived => new.waiver.as_ref().map(|w| {
+            format!(
+                "by `{}` until {} (approved by {}): {}",
+                w.id, w.expires, w.approver, w.reason
+            )
+        }),
+        ChangeKind::Fixed if n == Verdict::NotApplicable => new
+            .not_applicable_reason
+            .as_ref()
+            .map(|r| format!("no longer applies: {r}")),
+        _ => None,
+    };
+    let regression = matches!(kind, ChangeKind::NewlyFailing | ChangeKind::WaiverExpired)
+        && new.enforcement.is_gating();
+    Some(Change {
+        kind,
+        system: system.to_string(),
+        control: Some(new.id.clone()),
+        old_verdict: Some(o),
+        new_verdict: Some(n),
+        enforcement: Some(new.enforcement),
+        regression,
+        detail,
+    })
+}
+
+fn by_name(r: &CheckReport) -> BTreeMap<&str, &SystemReport> {
+    r.systems.iter().map(|s| (s.name.as_str(), s)).collect()
+}
+
+/// Compare two `--format json` documents.
+pub fn diff(old_json: &str, new_json: &str) -> Result<DiffReport, String> {
+    let old = CheckReport::from_json(old_json).map_err(|e| format!("old document: {e}"))?;
+    let new = CheckReport::from_json(new_json).map_err(|e| format!("new document: {e}"))?;
+    Ok(diff_reports(&old, &new))
+}
+
+/// Compare two parsed documents.
+pub fn diff_reports(old: &CheckReport, new: &CheckReport) -> DiffReport {
+    let olds = by_name(old);
+    let news = by_name(new);
+    let names: BTreeSet<&str> = olds.keys().chain(news.keys()).copied().collect();
+    let mut changes = Vec::new();
+    for name in names {
+        match (olds.get(name), news.get(name)) {
+            (None, Some(s)) => {
+                let failing: Vec<&str> = s
+                    .controls
+                    .iter()
+                    .filter(|c| c.verdict.is_failing())
+                    .map(|c| c.id.as_str())
+                    .collect();
+                changes.push(Change {
+                    kind: ChangeKind::NewSystem,
+                    system: name.to_string(),
+                    control: None,
+                    old_verdict: None,
+                    new_verdict: None,
+                    enforcement: None,
+                    regression: s.controls.iter().any(failing_gating),
+                    detail: Some(if failing.is_empty() {
+                        format!("{} controls, none failing", s.controls.len())
+                    } else {
+                        format!(
+                            "{} controls, failing: {}",
+                            s.controls.len(),
+                            failing.join(", ")
+                        )
+                    }),
+                });
+            }
+            (Some(_), None) => changes.push(Change {
+                kind: ChangeKind::RemovedSystem,
+                system: name.to_string(),
+                control: None,
+                old_verdict: None,
+                new_verdict: None,
+                enforcement: None,
+                regression: false,
+                detail: None,
+            }),
+            (Some(o), Some(n)) => {
+                let oc: BTreeMap<&str, &ControlOutcome> =
+                    o.controls.iter().map(|c| (c.id.as_str(), c)).collect();
+                let nc: BTreeMap<&str, &ControlOutcome> =
+                    n.controls.iter().map(|c| (c.id.as_str(), c)).collect();
+                let mut ids: Vec<&str> = oc.keys().chain(nc.keys()).copied().collect();
+                ids.sort_by(|a, b| natural_cmp(a, b));
+                ids.dedup();
+                for id in ids {
+                    match (oc.get(id), nc.get(id)) {
+                        (Some(a), Some(b)) => changes.extend(compare(name, a, b)),
+                        (None, Some(b)) => changes.push(Change {
+                            kind: ChangeKind::NewControl,
+                            system: name.to_string(),
+                            control: Some(id.to_string()),
+                            old_verdict: None,
+                            new_verdict: Some(b.verdict),
+                            enforcement: Some(b.enforcement),
+                            regression: failing_gating(b),
+                            detail: None,
+                        }),
+                        (Some(a), None) => changes.push(Change {
+                            kind: ChangeKind::RemovedControl,
+                            system: name.to_string(),
+                            control: Some(id.to_string()),
+                            old_verdict: Some(a.verdict),
+                            new_verdict: None,
+                            enforcement: Some(a.enforcement),
+                            regression: false,
+                            detail: None,
+                        }),
+                        (None, None) => {}
+                    }
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    let rank = |k: ChangeKind| ChangeKind::ORDER.iter().position(|x| *x == k).unwrap_or(0);
+    changes.sort_by(|a, b| {
+        rank(a.kind)
+            .cmp(&rank(b.kind))
+            .then_with(|| a.system.cmp(&b.system))
+            .then_with(|| {
+                natural_cmp(
+                    a.control.as_deref().unwrap_or(""),
+                    b.control.as_deref().unwrap_or(""),
+                )
+            })
+    });
+    let regression = changes.iter().any(|c| c.regression);
+    DiffReport {
+        schema_version: 1,
+        old_today: old.today.clone(),
+        new_today: new.today.clone(),
+        changes,
+        regression,
+    }
+}
+
+fn verdict(v: Option<Verdict>) -> &'static str {
+    v.map_or("—", Verdict::as_str)
+}
+
+impl DiffReport {
+    /// True when a mandatory or blocking control newly fails (including through an expired
+    /// waiver), or a new system or control fails one.
+    pub fn has_regression(&self) -> bool {
+        self.regression
+    }
+
+    pub fn changes_of(&self, kind: ChangeKind) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(move |c| c.kind == kind)
+    }
+
+    /// A plain-text summary, grouped by kind of change.
+    pub fn render_human(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "verdict changes from {} to {}", self.old_today, self.new_today);
+        if self.changes.is_empty() {
+            out.push_str("\nno changes\n");
+        }
+        for kind in ChangeKind::ORDER {
+            let group: Vec<&Change> = self.changes_of(kind).collect();
+            if group.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "\n{} ({}):", kind.as_str(), group.len());
+            for c in group {
+                let mut line = format!("  {}", c.system);
+                if let Some(id) = &c.control {
+                    line.push_str(&format!("  {id}"));
+                }
+                if c.old_verdict.is_some() || c.new_verdict.is_some() {
+                    line.push_str(&format!(
+                        "  {} -> {}",
+                        verdict(c.old_verdict),
+                        verdict(c.new_verdict)
+                    ));
+                }
+                if let Some(e) = c.enforcement {
+                    line.push_str(&format!("  ({})", e.as_str()));
+                }
+                if let Some(d) = &c.detail {
+                    line.push_str(&format!("  {d}"));
+                }
+                if c.regression {
+                    line.push_str("  [regression]");
+                }
+                let _ = writeln!(out, "{line}");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\n{}",
+            if self.regression {
+                "regression: a mandatory or blocking control newly fails"
+            } else {
+                "no regression"
+            }
+        );
+        out
+    }
+
+    /// Pretty JSON with a trailing newline.
+    pub fn render_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}

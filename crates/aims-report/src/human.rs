@@ -1,0 +1,569 @@
+//! Terminal output: diagnostics through codespan-reporting, and the human report of a run.
+
+use std::io::Write as _;
+use std::sync::Arc;
+
+use aims_base::{Diagnostic, SourceMap, Span};
+use aims_eval::results::{
+    ControlInfo, ControlResult, Enforcement, Evidence, Outcome, RequirementResult, RunResults,
+    SystemResult, Verdict,
+};
+use codespan_reporting::diagnostic as cs;
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::termcolor::{Buffer, Color, ColorSpec, WriteColor};
+use codespan_reporting::term::{self, Config};
+
+use crate::model::CheckReport;
+use crate::util::{clip, missing_phrase};
+
+/// Values longer than this are clipped in labels.
+const VALUE_WIDTH: usize = 60;
+
+/// A snapshot of the source map that codespan can borrow from; file ids are `FileId.0`.
+struct Files {
+    files: SimpleFiles<String, Arc<str>>,
+    texts: Vec<Arc<str>>,
+}
+
+impl Files {
+    fn new(sources: &SourceMap) -> Files {
+        let mut files = SimpleFiles::new();
+        let mut texts = Vec::new();
+        for i in 0..sources.len() {
+            let id = aims_base::FileId(u32::try_from(i).unwrap_or(u32::MAX));
+            let (name, text) = match sources.get(id) {
+                Some(f) => (f.name.clone(), f.text.clone()),
+                None => (String::new(), Arc::from("")),
+            };
+            texts.push(text.clone());
+            files.add(name, text);
+        }
+        Files { files, texts }
+    }
+
+    /// A span codespan accepts: inside the file and on character boundaries.
+    fn range(&self, span: Span) -> Option<(usize, std::ops::Range<usize>)> {
+        let id = span.file.0 as usize;
+        let text = self.texts.get(id)?;
+        let len = text.len();
+        let mut start = (span.start as usize).min(len);
+        let mut end = (span.end as usize).clamp(start, len);
+        while start > 0 && !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while end < len && !text.is_char_boundary(end) {
+            end += 1;
+        }
+        Some((id, start..end))
+    }
+
+    /// The part of a span on its first line (for labels that would otherwise cover a whole file).
+    fn first_line(&self, span: Span) -> Option<(usize, std::ops::Range<usize>)> {
+        let (id, range) = self.range(span)?;
+        let text = self.texts.get(id)?;
+        let rest = text.get(range.start..range.end).unwrap_or("");
+        let end = rest.find('\n').map_or(range.end, |i| range.start + i);
+        // a span starting at a line break would be empty: show the next line instead
+        if end == range.start && range.end > range.start {
+            let next = range.start + 1;
+            let tail = text.get(next..range.end).unwrap_or("");
+            let next_end = tail.find('\n').map_or(range.end, |i| next + i);
+            return Some((id, next..next_end));
+        }
+        Some((id, range.start..end))
+    }
+}
+
+struct Out {
+    buf: Buffer,
+}
+
+impl Out {
+    fn new(color: bool) -> Out {
+        Out {
+            buf: if color {
+                Buffer::ansi()
+            } else {
+                Buffer::no_color()
+            },
+        }
+    }
+
+    fn emit(&mut self, files: &Files, diag: &cs::Diagnostic<usize>) {
+        let config = Config::default();
+        if term::emit_to_write_style(&mut self.buf, &config, &files.files, diag).is_err() {
+            // Only reachable with spans codespan rejects; print the header and notes plainly.
+            let _ = writeln!(
+                self.buf,
+                "{}[{}]: {}",
+                severity_word(diag.severity),
+                diag.code.as_deref().unwrap_or(""),
+                diag.message
+            );
+            for n in &diag.notes {
+                let _ = writeln!(self.buf, "  = {n}");
+            }
+            let _ = writeln!(self.buf);
+        }
+    }
+
+    fn text(&mut self, s: &str) {
+        let _ = self.buf.write_all(s.as_bytes());
+    }
+
+    fn styled(&mut self, s: &str, color: Color, bold: bool) {
+        let _ = self
+            .buf
+            .set_color(ColorSpec::new().set_fg(Some(color)).set_bold(bold));
+        let _ = self.buf.write_all(s.as_bytes());
+        let _ = self.buf.reset();
+    }
+
+    fn bold(&mut self, s: &str) {
+        let _ = self.buf.set_color(ColorSpec::new().set_bold(true));
+        let _ = self.buf.write_all(s.as_bytes());
+        let _ = self.buf.reset();
+    }
+
+    fn finish(self) -> String {
+        String::from_utf8_lossy(self.buf.as_slice()).into_owned()
+    }
+}
+
+fn severity_word(s: cs::Severity) -> &'static str {
+    match s {
+        cs::Severity::Bug => "bug",
+        cs::Severity::Error => "error",
+        cs::Severity::Warning => "warning",
+        cs::Severity::Note => "note",
+        cs::Severity::Help => "help",
+    }
+}
+
+fn convert(files: &Files, d: &Diagnostic) -> cs::Diagnostic<usize> {
+    let severity = match d.severity {
+        aims_base::Severity::Error => cs::Severity::Error,
+        aims_base::Severity::Warning => cs::Severity::Warning,
+        aims_base::Severity::Note => cs::Severity::Note,
+    };
+    let mut labels = Vec::new();
+    let mut notes = Vec::new();
+    for l in &d.labels {
+        match files.range(l.span) {
+            Some((id, range)) => {
+                let label = if l.primary {
+                    cs::Label::primary(id, range)
+                } else {
+                    cs::Label::secondary(id, range)
+                };
+                labels.push(label.with_message(l.message.clone()));
+            }
+            None if !l.message.is_empty() => notes.push(l.message.clone()),
+            None => {}
+        }
+    }
+    notes.extend(d.notes.iter().cloned());
+    if let Some(h) = &d.help {
+        notes.push(format!("help: {h}"));
+    }
+    for s in &d.suggestions {
+        notes.push(format!("help: {}: `{}`", s.message, s.replacement));
+    }
+    cs::Diagnostic::new(severity)
+        .with_code(d.code)
+        .with_message(d.message.clone())
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+/// Render diagnostics (compile errors, load errors) with codespan-reporting, in the given order;
+/// codes are shown as `error[E0201]`.
+pub fn render_diagnostics(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let files = Files::new(sources);
+    let mut out = Out::new(color);
+    for d in diags {
+        out.emit(&files, &convert(&files, d));
+    }
+    out.finish()
+}
+
+fn control_severity(e: Enforcement) -> cs::Severity {
+    match e {
+        Enforcement::Advisory => cs::Severity::Warning,
+        Enforcement::Mandatory | Enforcement::Blocking => cs::Severity::Error,
+    }
+}
+
+fn evidence_label(files: &Files, e: &Evidence, labels: &mut Vec<cs::Label<usize>>) -> Option<String> {
+    if e.missing {
+        let msg = missing_phrase(&e.path);
+        if let Some((id, range)) = e.span.and_then(|s| files.first_line(s)) {
+            labels.push(cs::Label::secondary(id, range).with_message(msg));
+            return None;
+        }
+        return Some(match &e.file {
+            Some(f) => format!("{msg} ({f})"),
+            None => msg,
+        });
+    }
+    let value = e.value.as_deref().map_or_else(|| "null".to_string(), |v| clip(v, VALUE_WIDTH));
+    if let Some((id, range)) = e.span.and_then(|s| files.range(s)) {
+        labels.push(
+            cs::Label::secondary(id, range).with_message(format!("value seen here: {value}")),
+        );
+        None
+    } else {
+        Some(format!("`{}` is {value}", e.path))
+    }
+}
+
+fn context_note(sys: &SystemResult, c: &ControlResult, info: Option<&ControlInfo>) -> String {
+    let title = info.map(|i| format!(" \"{}\"", i.title)).unwrap_or_default();
+    format!(
+        "control {}{title} ({}) is {} for system `{}`",
+        c.control_id,
+        c.enforcement.as_str(),
+        match c.verdict {
+            Verdict::Error => "in error",
+            Verdict::Fail => "failing",
+            Verdict::Waived => "waived",
+            Verdict::Pass => "passing",
+            Verdict::NotApplicable => "not applicable",
+        },
+        sys.name
+    )
+}
+
+fn expired_waiver_note(c: &ControlResult, files: &Files, labels: &mut Vec<cs::Label<usize>>) -> Option<String> {
+    let w = c.waiver.as_ref().filter(|w| w.expired)?;
+    if let Some((id, range)) = files.first_line(w.span) {
+        labels.push(
+            cs::Label::secondary(id, range)
+                .with_message(format!("waiver expired on {}", w.expires)),
+        );
+    }
+    Some(format!(
+        "waiver `{}` (approved by {}) expired on {} and no longer applies",
+        w.id, w.approver, w.expires
+    ))
+}
+
+fn requirement_diagnostic(
+    files: &Files,
+    sys: &SystemResult,
+    c: &ControlResult,
+    info: Option<&ControlInfo>,
+    r: &RequirementResult,
+) -> cs::Diagnostic<usize> {
+    let message = r.message.clone().unwrap_or_else(|| match r.outcome {
+        Outcome::Error => "the requirement could not be evaluated".to_string(),
+        _ => format!("requirement `{}` is not met", clip(&r.expr, VALUE_WIDTH)),
+    });
+    let mut labels = Vec::new();
+    let mut notes = Vec::new();
+    if let Some((id, range)) = files.first_line(r.span) {
+        let what = if r.outcome == Outcome::Error {
+            "could not be evaluated"
+        } else {
+            "not met"
+        };
+        labels.push(cs::Label::primary(id, range).with_message(what));
+    }
+    for e in &r.evidence {
+        if let Some(n) = evidence_label(files, e, &mut labels) {
+            notes.push(n);
+        }
+    }
+    notes.push(context_note(sys, c, info));
+    if let Some(doc) = &r.document {
+        notes.push(format!("document: {doc}"));
+    }
+    if let Some(n) = expired_waiver_note(c, files, &mut labels) {
+        notes.push(n);
+    }
+    cs::Diagnostic::new(control_severity(c.enforcement))
+        .with_code(c.control_id.clone())
+        .with_message(format!("{}: {message}", sys.name))
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+fn control_diagnostics(
+    files: &Files,
+    sys: &SystemResult,
+    c: &ControlResult,
+    info: Option<&ControlInfo>,
+) -> Vec<cs::Diagnostic<usize>> {
+    let mut out = Vec::new();
+    match c.verdict {
+        Verdict::Fail | Verdict::Error => {
+            for r in c.requirements.iter().filter(|r| r.outcome != Outcome::Pass) {
+                out.push(requirement_diagnostic(files, sys, c, info, r));
+            }
+            if out.is_empty() {
+                // failed or errored without a failing requirement (e.g. the `when` condition errored)
+                let mut labels = Vec::new();
+                if let Some((id, range)) = info.and_then(|i| files.first_line(i.span)) {
+                    labels.push(cs::Label::primary(id, range).with_message("declared here"));
+                }
+                let mut notes = vec![context_note(sys, c, info)];
+                if let Some(n) = expired_waiver_note(c, files, &mut labels) {
+                    notes.push(n);
+                }
+                let what = if c.verdict == Verdict::Error {
+                    "the control could not be evaluated"
+                } else {
+                    "the control failed"
+                };
+                out.push(
+                    cs::Diagnostic::new(control_severity(c.enforcement))
+                        .with_code(c.control_id.clone())
+                        .with_message(format!("{}: {what}", sys.name))
+                        .with_labels(labels)
+                        .with_notes(notes),
+                );
+            }
+        }
+        Verdict::Waived => {
+            let mut labels = Vec::new();
+            let mut notes = vec![context_note(sys, c, info)];
+            let message = match &c.waiver {
+                Some(w) => {
+                    if let Some((id, range)) = files.first_line(w.span) {
+                        labels.push(
+                            cs::Label::primary(id, range)
+                                .with_message(format!("waived until {}", w.expires)),
+                        );
+                    }
+                    notes.push(format!("reason: {}", w.reason));
+                    notes.push(format!("approved by {}, expires {}", w.approver, w.expires));
+                    format!("{}: control waived by `{}`", sys.name, w.id)
+                }
+                None => format!("{}: control waived", sys.name),
+            };
+            let failing = c
+                .requirements
+                .iter()
+                .filter(|r| r.outcome != Outcome::Pass)
+                .count();
+            if failing > 0 {
+                notes.push(format!(
+                    "{failing} requirement{} would fail without the waiver",
+                    if failing == 1 { "" } else { "s" }
+                ));
+            }
+            out.push(
+                cs::Diagnostic::note()
+                    .with_code(c.control_id.clone())
+                    .with_message(message)
+                    .with_labels(labels)
+                    .with_notes(notes),
+            );
+        }
+        Verdict::Pass | Verdict::NotApplicable => {}
+    }
+    out
+}
+
+/// A plain text table: columns padded to their widest cell; numeric columns right-aligned.
+fn table(out: &mut Out, headers: &[&str], rows: &[Vec<String>], right: &[bool]) {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let mut s = String::from(" ");
+        for (i, cell) in cells.iter().enumerate() {
+            let w = widths.get(i).copied().unwrap_or(0);
+            let pad = w.saturating_sub(cell.chars().count());
+            s.push(' ');
+            if right.get(i).copied().unwrap_or(false) {
+                s.push_str(&" ".repeat(pad));
+                s.push_str(cell);
+            } else {
+                s.push_str(cell);
+                s.push_str(&" ".repeat(pad));
+            }
+            s.push(' ');
+        }
+        let trimmed = s.trim_end().to_string();
+        trimmed + "\n"
+    };
+    let head: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    out.bold(&line(&head));
+    let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
+    out.text(&line(&rule));
+    for row in rows {
+        out.text(&line(row));
+    }
+}
+
+fn summary(out: &mut Out, results: &RunResults, report: &CheckReport) {
+    let s = &report.summary;
+    out.bold(&format!(
+        "Summary for {} (today {}): {} system{}, {} control{}\n\n",
+        if report.project.is_empty() { "project" } else { &report.project },
+        report.today,
+        s.systems,
+        if s.systems == 1 { "" } else { "s" },
+        s.controls,
+        if s.controls == 1 { "" } else { "s" },
+    ));
+    let mut rows = Vec::new();
+    for sys in &report.systems {
+        let v = &sys.verdicts;
+        rows.push(vec![
+            sys.name.clone(),
+            v.pass.to_string(),
+            v.fail.to_string(),
+            v.waived.to_string(),
+            v.not_applicable.to_string(),
+            v.error.to_string(),
+        ]);
+    }
+    let t = &s.verdicts;
+    rows.push(vec![
+        "total".to_string(),
+        t.pass.to_string(),
+        t.fail.to_string(),
+        t.waived.to_string(),
+        t.not_applicable.to_string(),
+        t.error.to_string(),
+    ]);
+    table(
+        out,
+        &["system", "pass", "fail", "waived", "n/a", "error"],
+        &rows,
+        &[false, true, true, true, true, true],
+    );
+
+    let mut gating = Vec::new();
+    for sys in &report.systems {
+        for c in sys.controls.iter().filter(|c| c.is_gating_failure()) {
+            gating.push(format!("{} {} ({})", sys.name, c.id, c.verdict.as_str()));
+        }
+    }
+    if !gating.is_empty() {
+        out.text("\n");
+        out.bold("Gating failures (mandatory or blocking)\n");
+        for g in &gating {
+            out.text(&format!("  - {g}\n"));
+        }
+    }
+
+    let mut expired = Vec::new();
+    for sys in &results.systems {
+        for c in &sys.controls {
+            if let Some(w) = c.waiver.as_ref().filter(|w| w.expired) {
+                expired.push(format!(
+                    "{} {}: waiver `{}` expired on {} (approved by {})",
+                    sys.name, c.control_id, w.id, w.expires, w.approver
+                ));
+            }
+        }
+    }
+    if !expired.is_empty() {
+        out.text("\n");
+        out.bold("Expired waivers\n");
+        for e in &expired {
+            out.text(&format!("  - {e}\n"));
+        }
+    }
+
+    let mut objective_rows = Vec::new();
+    for sys in &report.systems {
+        for o in &sys.objectives {
+            objective_rows.push(vec![
+                o.id.clone(),
+                sys.name.clone(),
+                o.measured.clone().map_or_else(|| "—".to_string(), |m| clip(&m, 24)),
+                o.target.clone(),
+                o.verdict.as_str().to_string(),
+            ]);
+        }
+    }
+    if !objective_rows.is_empty() {
+        out.text("\n");
+        out.bold("Objectives\n");
+        table(
+            out,
+            &["objective", "system", "measured", "target", "verdict"],
+            &objective_rows,
+            &[false, false, true, false, false],
+        );
+    }
+
+    let mut risk_rows = Vec::new();
+    for sys in &report.systems {
+        for r in sys.risks.iter().filter(|r| !r.treated) {
+            let title = report.risk(&r.id).map(|d| d.title.clone()).unwrap_or_default();
+            risk_rows.push(vec![
+                r.id.clone(),
+                r.level.to_string(),
+                sys.name.clone(),
+                if r.failing_controls.is_empty() {
+                    "—".to_string()
+                } else {
+                    r.failing_controls.join(", ")
+                },
+                clip(&title, 48),
+            ]);
+        }
+    }
+    if !risk_rows.is_empty() {
+        out.text("\n");
+        out.bold("Untreated risks\n");
+        table(
+            out,
+            &["risk", "level", "system", "failing controls", "title"],
+            &risk_rows,
+            &[false, true, false, false, false],
+        );
+    }
+
+    out.text("\n");
+    if s.gating_failure {
+        out.styled("FAIL", Color::Red, true);
+        out.text(&format!(
+            ": {} mandatory or blocking failure{}\n",
+            s.gating_failures,
+            if s.gating_failures == 1 { "" } else { "s" }
+        ));
+    } else {
+        out.styled("PASS", Color::Green, true);
+        let advisory = t.fail + t.error;
+        if advisory > 0 {
+            out.text(&format!(
+                ": no mandatory or blocking failures ({advisory} advisory)\n"
+            ));
+        } else {
+            out.text(": no mandatory or blocking failures\n");
+        }
+    }
+}
+
+/// Human report of a run: one diagnostic per failing or erroring requirement (primary label on
+/// the `require` line, secondary labels on the evidence in the fact files), waived controls as
+/// notes, expired waivers said explicitly, then a summary. Deterministic.
+pub fn render_human(results: &RunResults, sources: &SourceMap, color: bool) -> String {
+    let files = Files::new(sources);
+    let mut out = Out::new(color);
+    for d in &results.diagnostics {
+        out.emit(&files, &convert(&files, d));
+    }
+    for sys in &results.systems {
+        for c in &sys.controls {
+            let info = results.controls.iter().find(|i| i.id == c.control_id);
+            for d in control_diagnostics(&files, sys, c, info) {
+                out.emit(&files, &d);
+            }
+        }
+    }
+    let report = CheckReport::from_results(results, sources);
+    summary(&mut out, results, &report);
+    out.finish()
+}

@@ -1,0 +1,798 @@
+//! The stable JSON schema of `aims check --format json` (`schema_version` 1), as serde types.
+//!
+//! Every machine-readable renderer (SARIF, JUnit, GitHub annotations, the Statement of
+//! Applicability) renders from a [`CheckReport`], so they all agree, and a report can also be
+//! produced from a saved or merged JSON document. Positions are 1-based lines and columns (columns
+//! in characters), resolved once from the [`SourceMap`].
+//!
+//! The JSON Schema for this document is `schema/aims-check.schema.json` in this crate.
+//!
+//! Compatibility: fields are never removed or renamed within a schema version; new optional
+//! fields may be added. Readers should ignore fields they do not know (deserialisation here does).
+
+use aims_base::{SourceMap, Span};
+use aims_eval::results as ev;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::util::natural_cmp;
+
+/// The schema version written by this crate.
+pub const SCHEMA_VERSION: u32 = 1;
+/// The tool name written in `tool.name`.
+pub const TOOL_NAME: &str = "aims";
+/// The tool version written in `tool.version`.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Waived,
+    NotApplicable,
+    Error,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Waived => "waived",
+            Verdict::NotApplicable => "not_applicable",
+            Verdict::Error => "error",
+        }
+    }
+
+    /// `fail` or `error`: the control is not met.
+    pub fn is_failing(self) -> bool {
+        matches!(self, Verdict::Fail | Verdict::Error)
+    }
+}
+
+impl From<ev::Verdict> for Verdict {
+    fn from(v: ev::Verdict) -> Verdict {
+        match v {
+            ev::Verdict::Pass => Verdict::Pass,
+            ev::Verdict::Fail => Verdict::Fail,
+            ev::Verdict::Waived => Verdict::Waived,
+            ev::Verdict::NotApplicable => Verdict::NotApplicable,
+            ev::Verdict::Error => Verdict::Error,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Enforcement {
+    Advisory,
+    Mandatory,
+    Blocking,
+}
+
+impl Enforcement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Enforcement::Advisory => "advisory",
+            Enforcement::Mandatory => "mandatory",
+            Enforcement::Blocking => "blocking",
+        }
+    }
+
+    /// Mandatory and blocking failures fail the run.
+    pub fn is_gating(self) -> bool {
+        self != Enforcement::Advisory
+    }
+}
+
+impl From<ev::Enforcement> for Enforcement {
+    fn from(e: ev::Enforcement) -> Enforcement {
+        match e {
+            ev::Enforcement::Advisory => Enforcement::Advisory,
+            ev::Enforcement::Mandatory => Enforcement::Mandatory,
+            ev::Enforcement::Blocking => Enforcement::Blocking,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+impl From<ev::Outcome> for Outcome {
+    fn from(o: ev::Outcome) -> Outcome {
+        match o {
+            ev::Outcome::Pass => Outcome::Pass,
+            ev::Outcome::Fail => Outcome::Fail,
+            ev::Outcome::Error => Outcome::Error,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+impl From<aims_base::Severity> for Severity {
+    fn from(s: aims_base::Severity) -> Severity {
+        match s {
+            aims_base::Severity::Error => Severity::Error,
+            aims_base::Severity::Warning => Severity::Warning,
+            aims_base::Severity::Note => Severity::Note,
+        }
+    }
+}
+
+/// A position in a source file: policy, fact document or `aims.toml`. All fields are `null` when
+/// the position is unknown; `file` may be known without a line (a missing fact in a file).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Place {
+    /// Path relative to the project root, as shown to users.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// 1-based line of the start.
+    #[serde(default)]
+    pub line: Option<u32>,
+    /// 1-based column of the start, in characters.
+    #[serde(default)]
+    pub column: Option<u32>,
+    #[serde(default)]
+    pub end_line: Option<u32>,
+    #[serde(default)]
+    pub end_column: Option<u32>,
+}
+
+impl Place {
+    /// Resolve a span; unknown files give an empty place.
+    pub fn of(sources: &SourceMap, span: Span) -> Place {
+        let Some(file) = sources.get(span.file) else {
+            return Place::default();
+        };
+        let start = file.line_col(span.start as usize);
+        let end = file.line_col(span.end.max(span.start) as usize);
+        Place {
+            file: Some(file.name.clone()),
+            line: Some(start.line),
+            column: Some(start.col),
+            end_line: Some(end.line),
+            end_column: Some(end.col),
+        }
+    }
+
+    /// `file:line:column`, `file:line`, `file` or `None`.
+    pub fn display(&self) -> Option<String> {
+        let file = self.file.as_deref()?;
+        Some(match (self.line, self.column) {
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+            (Some(l), None) => format!("{file}:{l}"),
+            _ => file.to_string(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// Counts of verdicts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerdictCounts {
+    pub pass: usize,
+    pub fail: usize,
+    pub waived: usize,
+    pub not_applicable: usize,
+    pub error: usize,
+}
+
+impl VerdictCounts {
+    pub fn add(&mut self, v: Verdict) {
+        match v {
+            Verdict::Pass => self.pass += 1,
+            Verdict::Fail => self.fail += 1,
+            Verdict::Waived => self.waived += 1,
+            Verdict::NotApplicable => self.not_applicable += 1,
+            Verdict::Error => self.error += 1,
+        }
+    }
+
+    pub fn get(&self, v: Verdict) -> usize {
+        match v {
+            Verdict::Pass => self.pass,
+            Verdict::Fail => self.fail,
+            Verdict::Waived => self.waived,
+            Verdict::NotApplicable => self.not_applicable,
+            Verdict::Error => self.error,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.pass + self.fail + self.waived + self.not_applicable + self.error
+    }
+
+    pub fn tally(verdicts: impl IntoIterator<Item = Verdict>) -> VerdictCounts {
+        let mut c = VerdictCounts::default();
+        for v in verdicts {
+            c.add(v);
+        }
+        c
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Number of systems evaluated.
+    pub systems: usize,
+    /// Number of controls in the policy set.
+    pub controls: usize,
+    /// Control verdicts over every system x control.
+    pub verdicts: VerdictCounts,
+    /// Objective verdicts over every system x objective.
+    pub objectives: VerdictCounts,
+    /// System x control pairs whose mandatory or blocking control failed or errored.
+    pub gating_failures: usize,
+    /// True when `gating_failures > 0`: `aims check` exits 1.
+    pub gating_failure: bool,
+    /// Matched waivers that are past their expiry (system x control).
+    pub expired_waivers: usize,
+    /// System x risk pairs whose treating controls did not all pass or get waived.
+    pub untreated_risks: usize,
+    /// Diagnostics of severity `error`.
+    pub diagnostic_errors: usize,
+    /// Diagnostics of severity `warning`.
+    pub diagnostic_warnings: usize,
+}
+
+/// Static description of a control.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlDef {
+    pub id: String,
+    pub title: String,
+    /// The `///` doc comment, Markdown.
+    #[serde(default)]
+    pub doc: String,
+    /// References to the standard(s), e.g. `ISO/IEC 42001:2023 A.7.5`, `NIST AI RMF MAP 4.1`.
+    #[serde(default)]
+    pub clauses: Vec<String>,
+    pub enforcement: Enforcement,
+    #[serde(default)]
+    pub applies_to: Vec<String>,
+    /// Justification given with `when ... else "..."`.
+    #[serde(default)]
+    pub not_applicable_text: Option<String>,
+    /// Where the control is declared.
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectiveDef {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub review: Option<String>,
+    pub target: String,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskDef {
+    pub id: String,
+    pub title: String,
+    pub likelihood: u8,
+    pub impact: u8,
+    /// likelihood x impact, 1..=25
+    pub level: u8,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub treated_by: Vec<String>,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaiverDef {
+    pub id: String,
+    pub control: String,
+    /// A system name, or `*` for every system.
+    pub system: String,
+    pub reason: String,
+    pub approver: String,
+    /// `YYYY-MM-DD`
+    pub expires: String,
+    /// Past its expiry on `today`.
+    pub expired: bool,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentRef {
+    pub file: String,
+    pub kind: String,
+}
+
+/// A fact the evaluator read while deciding a requirement or an objective.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceItem {
+    /// Fact path from the document root, e.g. `model_card.license`.
+    pub path: String,
+    /// The value seen, rendered compactly; `null` when missing.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// The fact is missing from the document.
+    #[serde(default)]
+    pub missing: bool,
+    /// Where the value is in the fact file (for a missing fact: the document or nearest parent).
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequirementOutcome {
+    /// 0-based position of the requirement in its control.
+    pub index: usize,
+    /// The requirement expression as written.
+    pub expr: String,
+    pub outcome: Outcome,
+    #[serde(default)]
+    pub message: Option<String>,
+    /// The fact document the requirement was evaluated against.
+    #[serde(default)]
+    pub document: Option<String>,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceItem>,
+    /// The `require` line in the policy.
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaiverRef {
+    pub id: String,
+    pub reason: String,
+    pub approver: String,
+    pub expires: String,
+    /// Matched but past its expiry, so it no longer applies.
+    pub expired: bool,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlOutcome {
+    pub id: String,
+    pub verdict: Verdict,
+    pub enforcement: Enforcement,
+    #[serde(default)]
+    pub not_applicable_reason: Option<String>,
+    /// The waiver that matched, applied or expired.
+    #[serde(default)]
+    pub waiver: Option<WaiverRef>,
+    #[serde(default)]
+    pub requirements: Vec<RequirementOutcome>,
+}
+
+impl ControlOutcome {
+    /// Failed or errored with mandatory or blocking enforcement.
+    pub fn is_gating_failure(&self) -> bool {
+        self.verdict.is_failing() && self.enforcement.is_gating()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectiveOutcome {
+    pub id: String,
+    pub verdict: Verdict,
+    #[serde(default)]
+    pub measured: Option<String>,
+    pub target: String,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskOutcome {
+    pub id: String,
+    pub level: u8,
+    pub treated: bool,
+    #[serde(default)]
+    pub failing_controls: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemReport {
+    pub name: String,
+    /// Attributes from `aims.toml`, in declaration order.
+    #[serde(default)]
+    pub attributes: IndexMap<String, String>,
+    #[serde(default)]
+    pub documents: Vec<DocumentRef>,
+    /// Counts of this system's control verdicts.
+    pub verdicts: VerdictCounts,
+    pub controls: Vec<ControlOutcome>,
+    #[serde(default)]
+    pub objectives: Vec<ObjectiveOutcome>,
+    #[serde(default)]
+    pub risks: Vec<RiskOutcome>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelatedPlace {
+    pub message: String,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiagnosticReport {
+    pub code: String,
+    pub severity: Severity,
+    pub message: String,
+    /// The primary label's position.
+    #[serde(flatten)]
+    pub place: Place,
+    /// The other labels.
+    #[serde(default)]
+    pub related: Vec<RelatedPlace>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+    #[serde(default)]
+    pub help: Option<String>,
+}
+
+/// The whole `--format json` document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckReport {
+    pub schema_version: u32,
+    pub tool: Tool,
+    #[serde(default)]
+    pub project: String,
+    /// `YYYY-MM-DD`: the evaluation date.
+    pub today: String,
+    pub summary: Summary,
+    pub controls: Vec<ControlDef>,
+    #[serde(default)]
+    pub objectives: Vec<ObjectiveDef>,
+    #[serde(default)]
+    pub risks: Vec<RiskDef>,
+    #[serde(default)]
+    pub waivers: Vec<WaiverDef>,
+    pub systems: Vec<SystemReport>,
+    #[serde(default)]
+    pub diagnostics: Vec<DiagnosticReport>,
+}
+
+fn evidence(sources: &SourceMap, e: &ev::Evidence) -> EvidenceItem {
+    let mut place = e.span.map(|s| Place::of(sources, s)).unwrap_or_default();
+    if place.file.is_none() {
+        place.file.clone_from(&e.file);
+    }
+    EvidenceItem {
+        path: e.path.clone(),
+        value: e.value.clone(),
+        missing: e.missing,
+        place,
+    }
+}
+
+/// Convert a diagnostic, resolving its labels.
+pub fn diagnostic_report(sources: &SourceMap, d: &aims_base::Diagnostic) -> DiagnosticReport {
+    let primary = d.primary_span();
+    let mut related = Vec::new();
+    let mut primary_seen = false;
+    for l in &d.labels {
+        if !primary_seen && Some(l.span) == primary {
+            primary_seen = true;
+            continue;
+        }
+        related.push(RelatedPlace {
+            message: l.message.clone(),
+            place: Place::of(sources, l.span),
+        });
+    }
+    DiagnosticReport {
+        code: d.code.to_string(),
+        severity: d.severity.into(),
+        message: d.message.clone(),
+        place: primary.map(|s| Place::of(sources, s)).unwrap_or_default(),
+        related,
+        notes: d.notes.clone(),
+        help: d.help.clone(),
+    }
+}
+
+impl CheckReport {
+    /// Build the report from evaluation results, resolving every span to a position.
+    pub fn from_results(results: &ev::RunResults, sources: &SourceMap) -> CheckReport {
+        let controls = results
+            .controls
+            .iter()
+            .map(|c| ControlDef {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                doc: c.doc.clone(),
+                clauses: c.clauses.clone(),
+                enforcement: c.enforcement.into(),
+                applies_to: c.applies_to.clone(),
+                not_applicable_text: c.not_applicable_text.clone(),
+                place: Place::of(sources, c.span),
+            })
+            .collect();
+        let objectives = results
+            .objectives
+            .iter()
+            .map(|o| ObjectiveDef {
+                id: o.id.clone(),
+                title: o.title.clone(),
+                owner: o.owner.clone(),
+                review: o.review.clone(),
+                target: o.target.clone(),
+                place: Place::of(sources, o.span),
+            })
+            .collect();
+        let risks = results
+            .risks
+            .iter()
+            .map(|r| RiskDef {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                likelihood: r.likelihood,
+                impact: r.impact,
+                level: r.likelihood.saturating_mul(r.impact),
+                owner: r.owner.clone(),
+                treated_by: r.treated_by.clone(),
+                place: Place::of(sources, r.span),
+            })
+            .collect();
+        let waivers = results
+            .waivers
+            .iter()
+            .map(|w| WaiverDef {
+                id: w.id.clone(),
+                control: w.control.clone(),
+                system: w.system.clone(),
+                reason: w.reason.clone(),
+                approver: w.approver.clone(),
+                expires: w.expires.clone(),
+                expired: w.expired,
+                place: Place::of(sources, w.span),
+            })
+            .collect();
+        let systems = results
+            .systems
+            .iter()
+            .map(|s| system_report(sources, s))
+            .collect();
+        let diagnostics = results
+            .diagnostics
+            .iter()
+            .map(|d| diagnostic_report(sources, d))
+            .collect();
+        let mut report = CheckReport {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: TOOL_NAME.to_string(),
+                version: TOOL_VERSION.to_string(),
+            },
+            project: results.project.clone(),
+            today: results.today.clone(),
+            summary: Summary::default(),
+            controls,
+            objectives,
+            risks,
+            waivers,
+            systems,
+            diagnostics,
+        };
+        report.recompute_summary();
+        report
+    }
+
+    /// Recompute `summary` and every system's `verdicts` from the data.
+    pub fn recompute_summary(&mut self) {
+        let mut s = Summary {
+            systems: self.systems.len(),
+            controls: self.controls.len(),
+            ..Summary::default()
+        };
+        for sys in &mut self.systems {
+            sys.verdicts = VerdictCounts::tally(sys.controls.iter().map(|c| c.verdict));
+            for c in &sys.controls {
+                s.verdicts.add(c.verdict);
+                if c.is_gating_failure() {
+                    s.gating_failures += 1;
+                }
+                if c.waiver.as_ref().is_some_and(|w| w.expired) {
+                    s.expired_waivers += 1;
+                }
+            }
+            for o in &sys.objectives {
+                s.objectives.add(o.verdict);
+            }
+            s.untreated_risks += sys.risks.iter().filter(|r| !r.treated).count();
+        }
+        s.gating_failure = s.gating_failures > 0;
+        s.diagnostic_errors = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        s.diagnostic_warnings = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count();
+        self.summary = s;
+    }
+
+    /// Parse a `--format json` document (any `schema_version` 1 writer).
+    pub fn from_json(text: &str) -> Result<CheckReport, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+        match value.get("schema_version").and_then(serde_json::Value::as_u64) {
+            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(v) => {
+                return Err(format!(
+                    "unsupported schema_version {v} (this aims reads {SCHEMA_VERSION})"
+                ))
+            }
+            None => return Err("not an aims check JSON document: no `schema_version`".into()),
+        }
+        serde_json::from_value(value).map_err(|e| format!("not an aims check JSON document: {e}"))
+    }
+
+    /// Pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| {
+            // Serialising plain data into a String cannot fail; keep a valid document anyway.
+            format!("{{\"schema_version\":{SCHEMA_VERSION},\"error\":\"{e}\"}}")
+        });
+        s.push('\n');
+        s
+    }
+
+    pub fn control(&self, id: &str) -> Option<&ControlDef> {
+        self.controls.iter().find(|c| c.id == id)
+    }
+
+    pub fn objective(&self, id: &str) -> Option<&ObjectiveDef> {
+        self.objectives.iter().find(|c| c.id == id)
+    }
+
+    pub fn risk(&self, id: &str) -> Option<&RiskDef> {
+        self.risks.iter().find(|c| c.id == id)
+    }
+
+    /// Sort everything into the canonical order: definitions by natural id, systems by name,
+    /// each system's controls by natural id, diagnostics by position; duplicates removed from
+    /// diagnostics.
+    pub fn normalize(&mut self) {
+        self.controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        self.objectives.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        self.risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        self.waivers.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        self.systems.sort_by(|a, b| a.name.cmp(&b.name));
+        for s in &mut self.systems {
+            s.controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+            s.objectives.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+            s.risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        }
+        self.diagnostics.sort_by(|a, b| {
+            (&a.place, &a.code, &a.message, a.severity).cmp(&(
+                &b.place,
+                &b.code,
+                &b.message,
+                b.severity,
+            ))
+        });
+        self.diagnostics.dedup();
+        self.recompute_summary();
+    }
+}
+
+fn system_report(sources: &SourceMap, s: &ev::SystemResult) -> SystemReport {
+    let controls: Vec<ControlOutcome> = s
+        .controls
+        .iter()
+        .map(|c| ControlOutcome {
+            id: c.control_id.clone(),
+            verdict: c.verdict.into(),
+            enforcement: c.enforcement.into(),
+            not_applicable_reason: c.not_applicable_reason.clone(),
+            waiver: c.waiver.as_ref().map(|w| WaiverRef {
+                id: w.id.clone(),
+                reason: w.reason.clone(),
+                approver: w.approver.clone(),
+                expires: w.expires.clone(),
+                expired: w.expired,
+                place: Place::of(sources, w.span),
+            }),
+            requirements: c
+                .requirements
+                .iter()
+                .map(|r| RequirementOutcome {
+                    index: r.index,
+                    expr: r.expr.clone(),
+                    outcome: r.outcome.into(),
+                    message: r.message.clone(),
+                    document: r.document.clone(),
+                    evidence: r.evidence.iter().map(|e| evidence(sources, e)).collect(),
+                    place: Place::of(sources, r.span),
+                })
+                .collect(),
+        })
+        .collect();
+    SystemReport {
+        name: s.name.clone(),
+        attributes: s.attributes.iter().cloned().collect(),
+        documents: s
+            .documents
+            .iter()
+            .map(|(file, kind)| DocumentRef {
+                file: file.clone(),
+                kind: kind.clone(),
+            })
+            .collect(),
+        verdicts: VerdictCounts::tally(controls.iter().map(|c| c.verdict)),
+        controls,
+        objectives: s
+            .objectives
+            .iter()
+            .map(|o| ObjectiveOutcome {
+                id: o.objective_id.clone(),
+                verdict: o.verdict.into(),
+                measured: o.measured.clone(),
+                target: o.target.clone(),
+                message: o.message.clone(),
+                evidence: o.evidence.iter().map(|e| evidence(sources, e)).collect(),
+            })
+            .collect(),
+        risks: s
+            .risks
+            .iter()
+            .map(|r| RiskOutcome {
+                id: r.risk_id.clone(),
+                level: r.level,
+                treated: r.treated,
+                failing_controls: r.failing_controls.clone(),
+            })
+            .collect(),
+    }
+}

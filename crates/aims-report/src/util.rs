@@ -1,0 +1,125 @@
+//! Small shared helpers: natural ordering of ids and the wording of evidence.
+
+use std::cmp::Ordering;
+
+/// Natural order for ids: runs of digits compare as numbers, so `A.2.10` sorts after `A.2.9`.
+/// Ties (e.g. `A.01` vs `A.1`) fall back to plain string order, so the order is total.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let mut x = a.chars().peekable();
+    let mut y = b.chars().peekable();
+    loop {
+        match (x.peek().copied(), y.peek().copied()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let mut n = String::new();
+                while let Some(c) = x.peek().copied().filter(char::is_ascii_digit) {
+                    n.push(c);
+                    x.next();
+                }
+                let mut m = String::new();
+                while let Some(d) = y.peek().copied().filter(char::is_ascii_digit) {
+                    m.push(d);
+                    y.next();
+                }
+                let n = n.trim_start_matches('0');
+                let m = m.trim_start_matches('0');
+                let ord = n.len().cmp(&m.len()).then_with(|| n.cmp(m));
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(&d);
+                }
+                x.next();
+                y.next();
+            }
+        }
+    }
+}
+
+/// `model_card` -> `model card`.
+pub fn kind_words(kind: &str) -> String {
+    kind.replace('_', " ")
+}
+
+/// Split a fact path into its document kind and the rest: `model_card.eval.f1` ->
+/// (`model_card`, `eval.f1`); `model_card["model-index"]` -> (`model_card`, `["model-index"]`).
+pub fn split_fact_path(path: &str) -> (&str, &str) {
+    let cut = path.find(['.', '[']).unwrap_or(path.len());
+    let (kind, rest) = path.split_at(cut);
+    (kind, rest.strip_prefix('.').unwrap_or(rest))
+}
+
+/// A field path as a reader would name it: a leading `["model-index"]` becomes `model-index`.
+fn readable_field(rest: &str) -> String {
+    if let Some(inner) = rest.strip_prefix("[\"") {
+        if let Some(end) = inner.find("\"]") {
+            let (key, tail) = inner.split_at(end);
+            let tail = tail.get(2..).unwrap_or("");
+            return format!("{key}{tail}");
+        }
+    }
+    rest.to_string()
+}
+
+/// "model card has no `license`" for a missing fact path.
+pub fn missing_phrase(path: &str) -> String {
+    let (kind, rest) = split_fact_path(path);
+    if rest.is_empty() {
+        format!("no `{kind}` document")
+    } else {
+        format!("{} has no `{}`", kind_words(kind), readable_field(rest))
+    }
+}
+
+/// Shorten long values for one-line displays (character-safe).
+pub fn clip(s: &str, max: usize) -> String {
+    let one_line: String = s
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    if one_line.chars().count() <= max {
+        one_line
+    } else {
+        let mut out: String = one_line.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_order() {
+        let mut ids = vec!["A.2.10", "A.2.9", "A.10.1", "A.2", "B.1", "A.02.9"];
+        ids.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(ids, vec!["A.2", "A.02.9", "A.2.9", "A.2.10", "A.10.1", "B.1"]);
+        assert_eq!(natural_cmp("x", "x"), Ordering::Equal);
+    }
+
+    #[test]
+    fn missing_wording() {
+        assert_eq!(missing_phrase("model_card.license"), "model card has no `license`");
+        assert_eq!(
+            missing_phrase("model_card[\"model-index\"][0]"),
+            "model card has no `model-index[0]`"
+        );
+        assert_eq!(
+            missing_phrase("model_card.eval[\"f1\"]"),
+            "model card has no `eval[\"f1\"]`"
+        );
+        assert_eq!(missing_phrase("dataset_card"), "no `dataset_card` document");
+    }
+
+    #[test]
+    fn clipping_is_char_safe() {
+        assert_eq!(clip("héllo wörld", 5), "héll…");
+        assert_eq!(clip("a\nb", 10), "a b");
+    }
+}
