@@ -58,6 +58,8 @@ pub const W_MULTI_DOC: &str = "W0106";
 pub const W_DUPLICATE_FACT: &str = "W0107";
 /// A YAML mapping key that is not a scalar.
 pub const W_COMPLEX_KEY: &str = "W0108";
+/// YAML that is not valid YAML 1.2 but is read the way PyYAML reads it.
+pub const W_LENIENT_YAML: &str = "W0109";
 
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
@@ -399,6 +401,24 @@ facts = ["cards/README.md", { glob = "cards/*.md" }]
 cannot be reached by a path. It is kept under its JSON text.
 
 **Fix:** use a plain string key."#,
+    },
+    CodeInfo {
+        code: W_LENIENT_YAML,
+        title: "YAML accepted only leniently",
+        explanation: r#"The YAML is not valid YAML 1.2, but PyYAML (which the Hugging Face tooling uses) accepts it,
+so aims reads it the same way. The usual case is a quoted string whose continuation lines are
+indented less than its key:
+
+```yaml
+widget:
+- text: "Task: copy but say the opposite.
+PSG won its match against Barca."
+```
+
+Leading spaces of a quoted string's continuation lines are not part of its value, so indenting
+them changes nothing but makes the file valid.
+
+**Fix:** indent the continuation lines more than the key, or use a block scalar (`text: |`)."#,
     },
 ];
 

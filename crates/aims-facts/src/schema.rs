@@ -568,9 +568,7 @@ impl SchemaSet {
         self.schemas.values()
     }
 
-    /// The schema of a field path from a document root: `field_type("model_card",
-    /// &["model-index"])`. Looks through lists and unions of records; `None` when the path leaves
-    /// the schema.
+    /// The field `name` of schema `schema`.
     pub fn field(&self, schema: &str, name: &str) -> Option<&Field> {
         self.get(schema)?.fields.get(name)
     }

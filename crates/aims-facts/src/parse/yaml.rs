@@ -7,6 +7,13 @@
 //! string-keyed, order-preserving maps with duplicate-key warnings. Nesting is capped at
 //! [`MAX_DEPTH`](super::MAX_DEPTH) and alias expansion at [`MAX_ALIAS_NODES`](super::MAX_ALIAS_NODES)
 //! nodes per file, each with a located error.
+//!
+//! One repair keeps real cards loading: a quoted string whose continuation lines are indented less
+//! than its key (YAML 1.2 forbids it; PyYAML, which the Hugging Face tooling uses, accepts it). The
+//! parser reports the string's opening quote; the continuation lines are indented and the text is
+//! parsed again. Leading white space of a quoted string's continuation lines is not part of its value
+//! (it is folded), so the value is exactly what PyYAML reads; spans are mapped back to the original
+//! text, and a `W0109` warning points at the string.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -14,7 +21,7 @@ use std::collections::HashMap;
 use aims_base::{Diagnostic, FileId, Span};
 use indexmap::IndexMap;
 use saphyr::Scalar;
-use saphyr_parser::{Event, Parser, ScanError};
+use saphyr_parser::{Event, Parser};
 
 use super::{point, CharToByte, MAX_ALIAS_NODES, MAX_DEPTH};
 use crate::codes;
@@ -34,10 +41,107 @@ enum Frame {
     },
 }
 
+/// Spaces inserted by repairs: `(position in the repaired text, count)`, in text order.
+#[derive(Default)]
+struct Repairs {
+    inserts: Vec<(usize, usize)>,
+}
+
+impl Repairs {
+    /// The offset in the original text of an offset in the repaired text.
+    fn to_orig(&self, p: usize) -> usize {
+        let mut shift = 0;
+        for &(s, n) in &self.inserts {
+            if p >= s + n {
+                shift += n;
+            } else if p >= s {
+                return s - shift;
+            } else {
+                break;
+            }
+        }
+        p - shift
+    }
+}
+
+/// The error saphyr reports for a quoted scalar with under-indented continuation lines.
+const QUOTED_INDENT: &str = "invalid indentation in quoted scalar";
+/// At most this many strings are repaired per file.
+const MAX_REPAIRS: usize = 256;
+
+/// Indent the continuation lines of the quoted scalar whose opening quote is at byte `q`. Returns
+/// the new text and the inserts made (positions in the new text).
+fn reindent_quoted(text: &str, q: usize) -> Option<(String, Vec<(usize, usize)>)> {
+    let quote = text.get(q..)?.chars().next()?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    let line_start = text.get(..q)?.rfind('\n').map_or(0, |i| i + 1);
+    let pad = q - line_start + 1;
+    let body = text.get(q + 1..)?;
+    let mut breaks = Vec::new();
+    let mut end = None;
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let abs = q + 1 + i;
+        match c {
+            '"' if quote == '"' => {
+                end = Some(abs);
+                break;
+            }
+            '\\' if quote == '"' => {
+                if let Some((j, e)) = chars.next() {
+                    if e == '\n' {
+                        breaks.push(q + 1 + j + 1);
+                    } else if e == '\r' && chars.peek().is_some_and(|(_, n)| *n == '\n') {
+                        if let Some((k, _)) = chars.next() {
+                            breaks.push(q + 1 + k + 1);
+                        }
+                    }
+                }
+            }
+            '\'' if quote == '\'' => {
+                if chars.peek().is_some_and(|(_, n)| *n == '\'') {
+                    chars.next();
+                } else {
+                    end = Some(abs);
+                    break;
+                }
+            }
+            '\n' => breaks.push(abs + 1),
+            _ => {}
+        }
+    }
+    end?;
+    if breaks.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + breaks.len() * pad);
+    let mut inserts = Vec::with_capacity(breaks.len());
+    let mut last = 0;
+    for (k, b) in breaks.iter().enumerate() {
+        out.push_str(text.get(last..*b)?);
+        inserts.push((b + k * pad, pad));
+        out.extend(std::iter::repeat_n(' ', pad));
+        last = *b;
+    }
+    out.push_str(text.get(last..)?);
+    Some((out, inserts))
+}
+
+enum Outcome {
+    Done(Option<Value>, Vec<Diagnostic>),
+    /// A syntax error at a byte offset of the (repaired) text.
+    Syntax {
+        at: usize,
+        info: String,
+    },
+}
+
 struct Builder<'a> {
     file: FileId,
     base: usize,
-    text: &'a str,
+    repairs: &'a Repairs,
     pos: CharToByte<'a>,
     stack: Vec<Frame>,
     /// Anchored nodes and their node counts.
@@ -63,16 +167,12 @@ fn count_nodes(v: &Value) -> usize {
 
 impl<'a> Builder<'a> {
     fn span(&mut self, s: saphyr_parser::Span) -> Span {
-        let start = self.pos.byte(s.start.index());
-        let end = self.pos.byte(s.end.index()).max(start);
+        let start = self.repairs.to_orig(self.pos.byte(s.start.index()));
+        let end = self
+            .repairs
+            .to_orig(self.pos.byte(s.end.index()))
+            .max(start);
         Span::new(self.file, self.base + start, self.base + end)
-    }
-
-    fn scan_error(&mut self, e: &ScanError) -> Diagnostic {
-        let off = self.pos.byte(e.marker().index());
-        let span = point(self.file, self.text, off, self.base);
-        Diagnostic::error(codes::E_BAD_YAML, format!("malformed YAML: {}", e.info()))
-            .with_primary(span, e.info().to_string())
     }
 
     fn is_key_position(&self) -> bool {
@@ -188,10 +288,53 @@ pub(crate) fn parse_yaml(
     text: &str,
     base: usize,
 ) -> (Option<Value>, Vec<Diagnostic>) {
+    let mut repaired: Cow<'_, str> = Cow::Borrowed(text);
+    let mut repairs = Repairs::default();
+    let mut warnings = Vec::new();
+    for _ in 0..=MAX_REPAIRS {
+        let (at, info) = match build(file, &repaired, base, &repairs) {
+            Outcome::Done(v, d) => {
+                warnings.extend(d);
+                return (v, warnings);
+            }
+            Outcome::Syntax { at, info } => (at, info),
+        };
+        if info == QUOTED_INDENT && warnings.len() < MAX_REPAIRS {
+            let fixed = reindent_quoted(&repaired, at).filter(|(_, ins)| {
+                let after = repairs.inserts.last().map_or(0, |(s, n)| s + n);
+                ins.first().is_some_and(|(s, _)| *s >= after)
+            });
+            if let Some((t, ins)) = fixed {
+                let orig = repairs.to_orig(at);
+                warnings.push(
+                    Diagnostic::warning(
+                        codes::W_LENIENT_YAML,
+                        "not valid YAML 1.2: this quoted string continues on lines indented less than its key",
+                    )
+                    .with_primary(point(file, text, orig, base), "string starts here")
+                    .with_note("read as PyYAML (and so the Hugging Face Hub tooling) reads it")
+                    .with_help("indent the string's continuation lines more than its key, or use a block scalar (`|`)"),
+                );
+                repairs.inserts.extend(ins);
+                repaired = Cow::Owned(t);
+                continue;
+            }
+        }
+        let orig = repairs.to_orig(at);
+        warnings.push(
+            Diagnostic::error(codes::E_BAD_YAML, format!("malformed YAML: {info}"))
+                .with_primary(point(file, text, orig, base), info),
+        );
+        return (None, warnings);
+    }
+    (None, warnings)
+}
+
+fn build(file: FileId, text: &str, base: usize, repairs: &Repairs) -> Outcome {
     let mut b = Builder {
         file,
         base,
-        text,
+        repairs,
         pos: CharToByte::new(text),
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -207,9 +350,10 @@ pub(crate) fn parse_yaml(
             None => break,
             Some(Ok(ev)) => ev,
             Some(Err(e)) => {
-                let d = b.scan_error(&e);
-                b.diags.push(d);
-                return (None, b.diags);
+                return Outcome::Syntax {
+                    at: b.pos.byte(e.marker().index()),
+                    info: e.info().to_string(),
+                };
             }
         };
         let span = b.span(span);
@@ -255,7 +399,7 @@ pub(crate) fn parse_yaml(
                 };
                 if let Err(d) = b.push(frame, span) {
                     b.diags.push(*d);
-                    return (None, b.diags);
+                    return Outcome::Done(None, b.diags);
                 }
             }
             Event::MappingStart(anchor, _) => {
@@ -267,7 +411,7 @@ pub(crate) fn parse_yaml(
                 };
                 if let Err(d) = b.push(frame, span) {
                     b.diags.push(*d);
-                    return (None, b.diags);
+                    return Outcome::Done(None, b.diags);
                 }
             }
             Event::SequenceEnd | Event::MappingEnd => b.end_collection(span),
@@ -288,7 +432,7 @@ pub(crate) fn parse_yaml(
                         )
                         .with_primary(span, "this alias exceeds the expansion budget"),
                     );
-                    return (None, b.diags);
+                    return Outcome::Done(None, b.diags);
                 }
                 b.alias_budget -= *nodes;
                 let value = value.clone();
@@ -303,7 +447,11 @@ pub(crate) fn parse_yaml(
     }
     let root = b.root.take().unwrap_or_else(|| {
         let s = first_doc_start.unwrap_or(Span::new(file, base, base));
-        Value::empty_map(Span::new(file, s.start as usize, base + text.len()))
+        Value::empty_map(Span::new(
+            file,
+            s.start as usize,
+            base + repairs.to_orig(text.len()),
+        ))
     });
     // An empty document (`key:` style front matter with nothing in it) is an empty mapping.
     let root = if root.is_null() && text.trim().is_empty() {
@@ -311,7 +459,7 @@ pub(crate) fn parse_yaml(
     } else {
         root
     };
-    (Some(root), b.diags)
+    Outcome::Done(Some(root), b.diags)
 }
 
 #[cfg(test)]
@@ -439,6 +587,42 @@ mod tests {
         let (v, d) = parse("a: 1\n---\nb: 2\n");
         assert!(v.unwrap().get("a").is_some());
         assert_eq!(d[0].code, codes::W_MULTI_DOC);
+    }
+
+    #[test]
+    fn under_indented_quoted_strings_are_repaired_like_pyyaml() {
+        let t = "widget:\n- text: \"Task: copy.\nPSG won.\"\n- text: 'a\n\n b'\n  example_title: \"x\\\ny\"\nlicense: mit\n";
+        let (v, d) = parse(t);
+        let v = v.unwrap_or_else(|| panic!("{d:#?}"));
+        let w = v.get("widget").unwrap();
+        assert_eq!(
+            w.index(0).unwrap().get("text").unwrap().as_str(),
+            Some("Task: copy. PSG won.")
+        );
+        assert_eq!(
+            w.index(1).unwrap().get("text").unwrap().as_str(),
+            Some("a\nb")
+        );
+        // Spans are in the original text.
+        let first = w.index(0).unwrap().get("text").unwrap();
+        assert_eq!(&t[first.span.range()], "\"Task: copy.\nPSG won.\"");
+        let lic = v.get("license").unwrap();
+        assert_eq!(&t[lic.span.range()], "mit");
+        assert!(d.iter().all(|d| d.code == codes::W_LENIENT_YAML), "{d:#?}");
+        assert!(!d.is_empty());
+        assert_eq!(d[0].primary_span().unwrap().start, 16);
+    }
+
+    #[test]
+    fn repairs_map_offsets_back() {
+        let r = Repairs {
+            inserts: vec![(5, 3), (20, 2)],
+        };
+        assert_eq!(r.to_orig(4), 4);
+        assert_eq!(r.to_orig(6), 5);
+        assert_eq!(r.to_orig(8), 5);
+        assert_eq!(r.to_orig(19), 16);
+        assert_eq!(r.to_orig(23), 18);
     }
 
     #[test]
