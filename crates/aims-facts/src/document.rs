@@ -566,7 +566,7 @@ pub fn load_document(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
 
     fn detect(format: Format, text: &str) -> Option<String> {

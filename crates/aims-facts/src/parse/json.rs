@@ -146,7 +146,7 @@ fn convert(file: FileId, base: usize, v: ast::Value<'_>, diags: &mut Vec<Diagnos
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
 
     fn parse(t: &str) -> (Option<Value>, Vec<Diagnostic>) {

@@ -212,7 +212,7 @@ pub(crate) fn sections(file: FileId, body: &str, base: usize) -> Vec<Section> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
 
     fn parse(t: &str) -> (Option<(Value, Vec<Section>)>, Vec<Diagnostic>) {

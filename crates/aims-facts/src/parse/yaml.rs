@@ -464,7 +464,7 @@ fn build(file: FileId, text: &str, base: usize, repairs: &Repairs) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
     use aims_base::SourceFile;
 
