@@ -285,7 +285,11 @@ impl DiffReport {
     /// A plain-text summary, grouped by kind of change.
     pub fn render_human(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "verdict changes from {} to {}", self.old_today, self.new_today);
+        let _ = writeln!(
+            out,
+            "verdict changes from {} to {}",
+            self.old_today, self.new_today
+        );
         if self.changes.is_empty() {
             out.push_str("\nno changes\n");
         }

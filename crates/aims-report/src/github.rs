@@ -10,14 +10,16 @@ use aims_base::SourceMap;
 use aims_eval::results::RunResults;
 
 use crate::model::{
-    CheckReport, ControlOutcome, Enforcement, EvidenceItem, Outcome, Place, Severity,
-    SystemReport, Verdict,
+    CheckReport, ControlOutcome, Enforcement, EvidenceItem, Outcome, Place, Severity, SystemReport,
+    Verdict,
 };
 use crate::util::{clip, missing_phrase};
 
 /// Escaping of the message part (after `::`).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escaping of a property value (`file=`, `title=`).
@@ -46,7 +48,11 @@ fn command(out: &mut String, level: &str, place: Option<&Place>, title: &str, me
         }
     }
     props.push(format!("title={}", escape_property(title)));
-    out.push_str(&format!("::{level} {}::{}\n", props.join(","), escape_data(message)));
+    out.push_str(&format!(
+        "::{level} {}::{}\n",
+        props.join(","),
+        escape_data(message)
+    ));
 }
 
 fn level(e: Enforcement) -> &'static str {
@@ -57,7 +63,11 @@ fn level(e: Enforcement) -> &'static str {
 }
 
 fn evidence_line(e: &EvidenceItem) -> String {
-    let at = e.place.display().map(|p| format!(" at {p}")).unwrap_or_default();
+    let at = e
+        .place
+        .display()
+        .map(|p| format!(" at {p}"))
+        .unwrap_or_default();
     if e.missing {
         format!("{}{at}", missing_phrase(&e.path))
     } else {
@@ -133,7 +143,13 @@ fn control(out: &mut String, report: &CheckReport, sys: &SystemReport, c: &Contr
                 command(out, lvl, def.map(|d| &d.place), &title, &msg);
             }
             if let (Some(w), Some(x)) = (c.waiver.as_ref(), &expired) {
-                command(out, "warning", Some(&w.place), &format!("expired waiver {}", w.id), x);
+                command(
+                    out,
+                    "warning",
+                    Some(&w.place),
+                    &format!("expired waiver {}", w.id),
+                    x,
+                );
             }
         }
         Verdict::Waived => {

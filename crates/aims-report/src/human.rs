@@ -194,7 +194,11 @@ fn control_severity(e: Enforcement) -> cs::Severity {
     }
 }
 
-fn evidence_label(files: &Files, e: &Evidence, labels: &mut Vec<cs::Label<usize>>) -> Option<String> {
+fn evidence_label(
+    files: &Files,
+    e: &Evidence,
+    labels: &mut Vec<cs::Label<usize>>,
+) -> Option<String> {
     if e.missing {
         let msg = missing_phrase(&e.path);
         if let Some((id, range)) = e.span.and_then(|s| files.first_line(s)) {
@@ -206,7 +210,10 @@ fn evidence_label(files: &Files, e: &Evidence, labels: &mut Vec<cs::Label<usize>
             None => msg,
         });
     }
-    let value = e.value.as_deref().map_or_else(|| "null".to_string(), |v| clip(v, VALUE_WIDTH));
+    let value = e
+        .value
+        .as_deref()
+        .map_or_else(|| "null".to_string(), |v| clip(v, VALUE_WIDTH));
     if let Some((id, range)) = e.span.and_then(|s| files.range(s)) {
         labels.push(
             cs::Label::secondary(id, range).with_message(format!("value seen here: {value}")),
@@ -218,7 +225,9 @@ fn evidence_label(files: &Files, e: &Evidence, labels: &mut Vec<cs::Label<usize>
 }
 
 fn context_note(sys: &SystemResult, c: &ControlResult, info: Option<&ControlInfo>) -> String {
-    let title = info.map(|i| format!(" \"{}\"", i.title)).unwrap_or_default();
+    let title = info
+        .map(|i| format!(" \"{}\"", i.title))
+        .unwrap_or_default();
     format!(
         "control {}{title} ({}) is {} for system `{}`",
         c.control_id,
@@ -234,7 +243,11 @@ fn context_note(sys: &SystemResult, c: &ControlResult, info: Option<&ControlInfo
     )
 }
 
-fn expired_waiver_note(c: &ControlResult, files: &Files, labels: &mut Vec<cs::Label<usize>>) -> Option<String> {
+fn expired_waiver_note(
+    c: &ControlResult,
+    files: &Files,
+    labels: &mut Vec<cs::Label<usize>>,
+) -> Option<String> {
     let w = c.waiver.as_ref().filter(|w| w.expired)?;
     if let Some((id, range)) = files.first_line(w.span) {
         labels.push(
@@ -406,7 +419,11 @@ fn summary(out: &mut Out, results: &RunResults, report: &CheckReport) {
     let s = &report.summary;
     out.bold(&format!(
         "Summary for {} (today {}): {} system{}, {} control{}\n\n",
-        if report.project.is_empty() { "project" } else { &report.project },
+        if report.project.is_empty() {
+            "project"
+        } else {
+            &report.project
+        },
         report.today,
         s.systems,
         if s.systems == 1 { "" } else { "s" },
@@ -480,7 +497,9 @@ fn summary(out: &mut Out, results: &RunResults, report: &CheckReport) {
             objective_rows.push(vec![
                 o.id.clone(),
                 sys.name.clone(),
-                o.measured.clone().map_or_else(|| "—".to_string(), |m| clip(&m, 24)),
+                o.measured
+                    .clone()
+                    .map_or_else(|| "—".to_string(), |m| clip(&m, 24)),
                 o.target.clone(),
                 o.verdict.as_str().to_string(),
             ]);
@@ -500,7 +519,10 @@ fn summary(out: &mut Out, results: &RunResults, report: &CheckReport) {
     let mut risk_rows = Vec::new();
     for sys in &report.systems {
         for r in sys.risks.iter().filter(|r| !r.treated) {
-            let title = report.risk(&r.id).map(|d| d.title.clone()).unwrap_or_default();
+            let title = report
+                .risk(&r.id)
+                .map(|d| d.title.clone())
+                .unwrap_or_default();
             risk_rows.push(vec![
                 r.id.clone(),
                 r.level.to_string(),

@@ -41,7 +41,11 @@ fn failure_text(report: &CheckReport, c: &ControlOutcome) -> String {
             out.push_str(&format!("  document: {d}\n"));
         }
         for e in &r.evidence {
-            let at = e.place.display().map(|p| format!(" ({p})")).unwrap_or_default();
+            let at = e
+                .place
+                .display()
+                .map(|p| format!(" ({p})"))
+                .unwrap_or_default();
             if e.missing {
                 out.push_str(&format!("  missing: {}{at}\n", missing_phrase(&e.path)));
             } else {
@@ -81,9 +85,11 @@ fn first_message(c: &ControlOutcome) -> String {
         .iter()
         .filter(|r| r.outcome != Outcome::Pass)
         .collect();
-    let first = failing
-        .first()
-        .and_then(|r| r.message.clone().or_else(|| Some(format!("requirement `{}` is not met", r.expr))));
+    let first = failing.first().and_then(|r| {
+        r.message
+            .clone()
+            .or_else(|| Some(format!("requirement `{}` is not met", r.expr)))
+    });
     let mut msg = first.unwrap_or_else(|| match c.verdict {
         Verdict::Error => "the control could not be evaluated".to_string(),
         _ => "the control failed".to_string(),
@@ -104,7 +110,12 @@ fn property(w: &mut W, name: &str, value: &str) -> io::Result<()> {
     Ok(())
 }
 
-fn testcase(w: &mut W, report: &CheckReport, sys: &SystemReport, c: &ControlOutcome) -> io::Result<()> {
+fn testcase(
+    w: &mut W,
+    report: &CheckReport,
+    sys: &SystemReport,
+    c: &ControlOutcome,
+) -> io::Result<()> {
     let def = report.control(&c.id);
     let name = match def {
         Some(d) if !d.title.is_empty() => format!("{} {}", c.id, d.title),
@@ -113,7 +124,10 @@ fn testcase(w: &mut W, report: &CheckReport, sys: &SystemReport, c: &ControlOutc
     let mut el = w
         .create_element("testcase")
         .with_attribute(("name", xml_safe(&name).as_str()))
-        .with_attribute(("classname", xml_safe(&format!("aims.{}", sys.name)).as_str()));
+        .with_attribute((
+            "classname",
+            xml_safe(&format!("aims.{}", sys.name)).as_str(),
+        ));
     let file = def.and_then(|d| d.place.file.clone());
     let line = def.and_then(|d| d.place.line).map(|l| l.to_string());
     if let Some(f) = &file {
@@ -140,14 +154,22 @@ fn testcase(w: &mut W, report: &CheckReport, sys: &SystemReport, c: &ControlOutc
                 property(w, "waiver_reason", &wv.reason)?;
                 property(w, "waiver_approver", &wv.approver)?;
                 property(w, "waiver_expires", &wv.expires)?;
-                property(w, "waiver_expired", if wv.expired { "true" } else { "false" })?;
+                property(
+                    w,
+                    "waiver_expired",
+                    if wv.expired { "true" } else { "false" },
+                )?;
             }
             Ok(())
         })?;
         match c.verdict {
             Verdict::Pass => {}
             Verdict::Fail | Verdict::Error => {
-                let tag = if c.verdict == Verdict::Fail { "failure" } else { "error" };
+                let tag = if c.verdict == Verdict::Fail {
+                    "failure"
+                } else {
+                    "error"
+                };
                 w.create_element(tag)
                     .with_attribute(("message", xml_safe(&first_message(c)).as_str()))
                     .with_attribute(("type", c.enforcement.as_str()))
@@ -184,8 +206,14 @@ fn testcase(w: &mut W, report: &CheckReport, sys: &SystemReport, c: &ControlOutc
 
 fn counts(controls: &[ControlOutcome]) -> [String; 4] {
     let tests = controls.len();
-    let failures = controls.iter().filter(|c| c.verdict == Verdict::Fail).count();
-    let errors = controls.iter().filter(|c| c.verdict == Verdict::Error).count();
+    let failures = controls
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .count();
+    let errors = controls
+        .iter()
+        .filter(|c| c.verdict == Verdict::Error)
+        .count();
     let skipped = controls
         .iter()
         .filter(|c| matches!(c.verdict, Verdict::Waived | Verdict::NotApplicable))

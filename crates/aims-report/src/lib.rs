@@ -56,7 +56,11 @@ impl ColorChoice {
 
     /// [`ColorChoice::should_color`] with the value of `NO_COLOR` passed in (for tests).
     /// Per <https://no-color.org>, only a non-empty `NO_COLOR` disables colour.
-    pub fn should_color_with(self, stdout_is_tty: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    pub fn should_color_with(
+        self,
+        stdout_is_tty: bool,
+        no_color: Option<&std::ffi::OsStr>,
+    ) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,

@@ -666,7 +666,10 @@ impl CheckReport {
     pub fn from_json(text: &str) -> Result<CheckReport, String> {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
-        match value.get("schema_version").and_then(serde_json::Value::as_u64) {
+        match value
+            .get("schema_version")
+            .and_then(serde_json::Value::as_u64)
+        {
             Some(v) if v == u64::from(SCHEMA_VERSION) => {}
             Some(v) => {
                 return Err(format!(
@@ -715,12 +718,8 @@ impl CheckReport {
             s.risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
         }
         self.diagnostics.sort_by(|a, b| {
-            (&a.place, &a.code, &a.message, a.severity).cmp(&(
-                &b.place,
-                &b.code,
-                &b.message,
-                b.severity,
-            ))
+            (&a.place, &a.code, &a.message, a.severity)
+                .cmp(&(&b.place, &b.code, &b.message, b.severity))
         });
         self.diagnostics.dedup();
         self.recompute_summary();

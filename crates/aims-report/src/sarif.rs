@@ -56,7 +56,10 @@ fn location(place: &Place, whole_region: bool) -> Option<Value> {
     if let Some(line) = place.line {
         let mut region = Map::new();
         region.insert("startLine".into(), json!(line.max(1)));
-        region.insert("startColumn".into(), json!(place.column.unwrap_or(1).max(1)));
+        region.insert(
+            "startColumn".into(),
+            json!(place.column.unwrap_or(1).max(1)),
+        );
         if whole_region {
             if let (Some(el), Some(ec)) = (place.end_line, place.end_column) {
                 region.insert("endLine".into(), json!(el.max(line)));
@@ -186,7 +189,10 @@ fn result(ctx: &Ctx, req: Option<&RequirementOutcome>) -> Value {
     out.insert("kind".into(), json!("fail"));
     out.insert("level".into(), json!(level(c.enforcement)));
     out.insert("message".into(), json!({ "text": text }));
-    out.insert("locations".into(), Value::Array(primary.into_iter().collect()));
+    out.insert(
+        "locations".into(),
+        Value::Array(primary.into_iter().collect()),
+    );
     if !related.is_empty() {
         out.insert("relatedLocations".into(), Value::Array(related));
     }

@@ -23,7 +23,10 @@ pub use markdown::render_markdown_soa;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Applicability {
     /// Applies to `systems` of `of` systems.
-    Applicable { systems: usize, of: usize },
+    Applicable {
+        systems: usize,
+        of: usize,
+    },
     NotApplicable,
     /// No system was evaluated.
     NotEvaluated,
@@ -262,8 +265,11 @@ impl<'a> Soa<'a> {
             }
             Some(f) => {
                 for c in &report.controls {
-                    let refs: Vec<&String> =
-                        c.clauses.iter().filter(|cl| matches_framework(cl, f)).collect();
+                    let refs: Vec<&String> = c
+                        .clauses
+                        .iter()
+                        .filter(|cl| matches_framework(cl, f))
+                        .collect();
                     if refs.is_empty() {
                         unmapped.push(c);
                     }
@@ -336,7 +342,10 @@ impl<'a> Soa<'a> {
                 ),
             )
         } else {
-            (true, "Pass: no mandatory or blocking control failed".to_string())
+            (
+                true,
+                "Pass: no mandatory or blocking control failed".to_string(),
+            )
         }
     }
 }
@@ -388,8 +397,14 @@ mod tests {
     #[test]
     fn status_aggregation() {
         assert_eq!(Status::of(&counts(2, 0, 0, 1, 0)), Status::Implemented);
-        assert_eq!(Status::of(&counts(1, 0, 1, 0, 0)), Status::ImplementedWithExceptions);
-        assert_eq!(Status::of(&counts(1, 1, 0, 0, 0)), Status::PartiallyImplemented);
+        assert_eq!(
+            Status::of(&counts(1, 0, 1, 0, 0)),
+            Status::ImplementedWithExceptions
+        );
+        assert_eq!(
+            Status::of(&counts(1, 1, 0, 0, 0)),
+            Status::PartiallyImplemented
+        );
         assert_eq!(Status::of(&counts(0, 2, 0, 0, 1)), Status::NotImplemented);
         assert_eq!(Status::of(&counts(0, 0, 0, 0, 2)), Status::Undetermined);
         assert_eq!(Status::of(&counts(0, 0, 0, 3, 0)), Status::NotApplicable);

@@ -99,13 +99,19 @@ mod tests {
     fn natural_order() {
         let mut ids = vec!["A.2.10", "A.2.9", "A.10.1", "A.2", "B.1", "A.02.9"];
         ids.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(ids, vec!["A.2", "A.02.9", "A.2.9", "A.2.10", "A.10.1", "B.1"]);
+        assert_eq!(
+            ids,
+            vec!["A.2", "A.02.9", "A.2.9", "A.2.10", "A.10.1", "B.1"]
+        );
         assert_eq!(natural_cmp("x", "x"), Ordering::Equal);
     }
 
     #[test]
     fn missing_wording() {
-        assert_eq!(missing_phrase("model_card.license"), "model card has no `license`");
+        assert_eq!(
+            missing_phrase("model_card.license"),
+            "model card has no `license`"
+        );
         assert_eq!(
             missing_phrase("model_card[\"model-index\"][0]"),
             "model card has no `model-index[0]`"

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
@@ -6,11 +11,8 @@ use aims_report::*;
 
 /// The tool version changes with releases; keep it out of the snapshots.
 fn redact(s: String) -> String {
-    s.replace(
-        &format!("\"{}\"", model::TOOL_VERSION),
-        "\"[version]\"",
-    )
-    .replace(&format!("aims {}", model::TOOL_VERSION), "aims [version]")
+    s.replace(&format!("\"{}\"", model::TOOL_VERSION), "\"[version]\"")
+        .replace(&format!("aims {}", model::TOOL_VERSION), "aims [version]")
 }
 
 #[test]
@@ -23,7 +25,10 @@ fn human_plain() {
 fn human_colored_has_ansi_and_same_text() {
     let f = common::fixture();
     let colored = render_human(&f.results, &f.sources, true);
-    assert!(colored.contains("\u{1b}["), "no ANSI escapes in colored output");
+    assert!(
+        colored.contains("\u{1b}["),
+        "no ANSI escapes in colored output"
+    );
     let plain = render_human(&f.results, &f.sources, false);
     assert!(!plain.contains('\u{1b}'));
     // strip SGR sequences: the text must be identical
@@ -57,7 +62,8 @@ fn human_mentions_what_the_brief_requires() {
     assert!(out.contains("value seen here: []"));
     // waived as a note, expired waiver said explicitly
     assert!(out.contains("note[A.7.5]: face-match: control waived by `legal-review`"));
-    assert!(out.contains("waiver `doc-backlog` (approved by sam.lee@example.com) expired on 2026-01-31"));
+    assert!(out
+        .contains("waiver `doc-backlog` (approved by sam.lee@example.com) expired on 2026-01-31"));
     // advisory failure is a warning
     assert!(out.contains("warning[A.9.3]: face-match: no human oversight procedure is described"));
     // summary
@@ -70,8 +76,14 @@ fn human_mentions_what_the_brief_requires() {
 fn diagnostics_render_with_codes() {
     let f = common::fixture();
     let out = render_diagnostics(&f.results.diagnostics, &f.sources, false);
-    assert!(out.starts_with("warning[W0104]: unknown model card field `eval`"), "{out}");
-    assert!(out.contains("┌─ systems/chat-assistant/README.md:5:1"), "{out}");
+    assert!(
+        out.starts_with("warning[W0104]: unknown model card field `eval`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("┌─ systems/chat-assistant/README.md:5:1"),
+        "{out}"
+    );
     assert!(out.contains("help: declare the field"), "{out}");
     insta::assert_snapshot!(out);
 }
@@ -81,7 +93,10 @@ fn diagnostics_with_bad_spans_do_not_panic() {
     let sources = aims_base::SourceMap::new();
     let id = sources.add("a.aims", "héllo\n");
     let bad = aims_base::Diagnostic::error("E0001", "bad spans")
-        .with_primary(aims_base::Span::new(id, 2, 999), "past the end, inside a char")
+        .with_primary(
+            aims_base::Span::new(id, 2, 999),
+            "past the end, inside a char",
+        )
         .with_secondary(
             aims_base::Span::new(aims_base::FileId(7), 0, 1),
             "in a file that does not exist",
@@ -126,9 +141,15 @@ fn markdown_crosswalk() {
     let f = common::fixture();
     let out = render_markdown_report_for(&f.results, &f.sources, Some("NIST AI RMF"));
     // rows are listed by the framework's references, in natural order
-    let govern = out.find("| NIST AI RMF GOVERN 1.4 | `A.6.2.6`").expect("GOVERN row");
-    let map = out.find("| NIST AI RMF MAP 4.1 | `A.7.5`").expect("MAP row");
-    let measure = out.find("| NIST AI RMF MEASURE 2.11 | `A.6.2.4`").expect("MEASURE row");
+    let govern = out
+        .find("| NIST AI RMF GOVERN 1.4 | `A.6.2.6`")
+        .expect("GOVERN row");
+    let map = out
+        .find("| NIST AI RMF MAP 4.1 | `A.7.5`")
+        .expect("MAP row");
+    let measure = out
+        .find("| NIST AI RMF MEASURE 2.11 | `A.6.2.4`")
+        .expect("MEASURE row");
     assert!(govern < map && map < measure);
     assert!(out.contains("Controls that cite no NIST AI RMF clause: `A.9.3`, `A.10.2`."));
     insta::assert_snapshot!(redact(out));
@@ -141,7 +162,10 @@ fn html_is_self_contained() {
     assert!(out.starts_with("<!DOCTYPE html>"));
     assert!(out.contains("<table id=\"soa\""));
     assert!(!out.contains("<script"));
-    assert!(!out.contains("http://") && !out.contains("https://"), "external reference");
+    assert!(
+        !out.contains("http://") && !out.contains("https://"),
+        "external reference"
+    );
     assert!(!out.contains("<link"));
     // escaping: the regex in an expression shows as text
     assert!(out.contains("d matches &quot;^[a-z0-9_-]+/[a-z0-9_.-]+$&quot;"));
@@ -151,12 +175,27 @@ fn html_is_self_contained() {
 fn every_renderer_is_deterministic() {
     let a = common::fixture();
     let b = common::fixture();
-    assert_eq!(render_human(&a.results, &a.sources, true), render_human(&b.results, &b.sources, true));
-    assert_eq!(render_human(&a.results, &a.sources, false), render_human(&a.results, &a.sources, false));
-    assert_eq!(render_json(&a.results, &a.sources), render_json(&b.results, &b.sources));
-    assert_eq!(render_sarif(&a.results, &a.sources), render_sarif(&b.results, &b.sources));
+    assert_eq!(
+        render_human(&a.results, &a.sources, true),
+        render_human(&b.results, &b.sources, true)
+    );
+    assert_eq!(
+        render_human(&a.results, &a.sources, false),
+        render_human(&a.results, &a.sources, false)
+    );
+    assert_eq!(
+        render_json(&a.results, &a.sources),
+        render_json(&b.results, &b.sources)
+    );
+    assert_eq!(
+        render_sarif(&a.results, &a.sources),
+        render_sarif(&b.results, &b.sources)
+    );
     assert_eq!(render_junit(&a.results), render_junit(&b.results));
-    assert_eq!(render_github(&a.results, &a.sources), render_github(&b.results, &b.sources));
+    assert_eq!(
+        render_github(&a.results, &a.sources),
+        render_github(&b.results, &b.sources)
+    );
     assert_eq!(
         render_markdown_report(&a.results, &a.sources),
         render_markdown_report(&b.results, &b.sources)
@@ -206,11 +245,19 @@ fn json_summary_counts() {
     assert_eq!(f.results.has_gating_failure(), s.gating_failure);
     // positions are 1-based and point at the text
     let chat = &r.systems[0];
-    let lic = &chat.controls.iter().find(|c| c.id == "A.6.2.6").unwrap().requirements[0];
+    let lic = &chat
+        .controls
+        .iter()
+        .find(|c| c.id == "A.6.2.6")
+        .unwrap()
+        .requirements[0];
     assert_eq!(lic.place.file.as_deref(), Some("policy/iso.aims"));
     assert_eq!(lic.place.line, Some(7));
     assert_eq!(lic.place.column, Some(3));
     let missing = &lic.evidence[0];
     assert!(missing.missing);
-    assert_eq!((missing.place.line, missing.place.column), (Some(1), Some(1)));
+    assert_eq!(
+        (missing.place.line, missing.place.column),
+        (Some(1), Some(1))
+    );
 }

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 //! The JSON output validates against our published JSON Schema, and the SARIF output against the
 //! official OASIS SARIF 2.1.0 schema.
 
@@ -22,7 +27,8 @@ fn errors(schema: &Value, instance: &Value) -> Vec<String> {
 #[test]
 fn json_output_validates_against_its_schema() {
     let f = common::fixture();
-    let doc: Value = serde_json::from_str(&aims_report::render_json(&f.results, &f.sources)).unwrap();
+    let doc: Value =
+        serde_json::from_str(&aims_report::render_json(&f.results, &f.sources)).unwrap();
     let s = schema("aims-check.schema.json");
     let errs = errors(&s, &doc);
     assert!(errs.is_empty(), "{errs:#?}");
@@ -44,7 +50,8 @@ fn empty_run_validates_too() {
     let doc: Value = serde_json::from_str(&aims_report::render_json(&results, &sources)).unwrap();
     let errs = errors(&schema("aims-check.schema.json"), &doc);
     assert!(errs.is_empty(), "{errs:#?}");
-    let sarif: Value = serde_json::from_str(&aims_report::render_sarif(&results, &sources)).unwrap();
+    let sarif: Value =
+        serde_json::from_str(&aims_report::render_sarif(&results, &sources)).unwrap();
     let errs = errors(&schema("sarif-schema-2.1.0.json"), &sarif);
     assert!(errs.is_empty(), "{errs:#?}");
 }
@@ -52,7 +59,8 @@ fn empty_run_validates_too() {
 #[test]
 fn the_schema_rejects_what_it_should() {
     let f = common::fixture();
-    let doc: Value = serde_json::from_str(&aims_report::render_json(&f.results, &f.sources)).unwrap();
+    let doc: Value =
+        serde_json::from_str(&aims_report::render_json(&f.results, &f.sources)).unwrap();
     let s = schema("aims-check.schema.json");
 
     let mut bad = doc.clone();
@@ -61,11 +69,20 @@ fn the_schema_rejects_what_it_should() {
 
     let mut bad = doc.clone();
     bad["systems"][0]["controls"][0]["requirements"][0]["evidence"][0]["surprise"] = Value::from(1);
-    assert!(!errors(&s, &bad).is_empty(), "unknown evidence field accepted");
+    assert!(
+        !errors(&s, &bad).is_empty(),
+        "unknown evidence field accepted"
+    );
 
     let mut bad = doc.clone();
-    bad["summary"].as_object_mut().unwrap().remove("gating_failure");
-    assert!(!errors(&s, &bad).is_empty(), "missing summary field accepted");
+    bad["summary"]
+        .as_object_mut()
+        .unwrap()
+        .remove("gating_failure");
+    assert!(
+        !errors(&s, &bad).is_empty(),
+        "missing summary field accepted"
+    );
 
     let mut bad = doc;
     bad["systems"][0]["controls"][0]["requirements"][0]["line"] = Value::from(0);
@@ -75,7 +92,8 @@ fn the_schema_rejects_what_it_should() {
 #[test]
 fn sarif_output_validates_against_the_official_schema() {
     let f = common::fixture();
-    let sarif: Value = serde_json::from_str(&aims_report::render_sarif(&f.results, &f.sources)).unwrap();
+    let sarif: Value =
+        serde_json::from_str(&aims_report::render_sarif(&f.results, &f.sources)).unwrap();
     let s = schema("sarif-schema-2.1.0.json");
     let errs = errors(&s, &sarif);
     assert!(errs.is_empty(), "{errs:#?}");
@@ -89,7 +107,8 @@ fn sarif_output_validates_against_the_official_schema() {
 #[test]
 fn sarif_content() {
     let f = common::fixture();
-    let sarif: Value = serde_json::from_str(&aims_report::render_sarif(&f.results, &f.sources)).unwrap();
+    let sarif: Value =
+        serde_json::from_str(&aims_report::render_sarif(&f.results, &f.sources)).unwrap();
     let run = &sarif["runs"][0];
     assert_eq!(sarif["version"], "2.1.0");
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
@@ -97,12 +116,20 @@ fn sarif_content() {
     assert_eq!(ids, ["A.6.2.4", "A.6.2.6", "A.7.5", "A.9.3", "A.10.2"]);
     assert_eq!(rules[2]["defaultConfiguration"]["level"], "error");
     assert_eq!(rules[3]["defaultConfiguration"]["level"], "warning");
-    assert!(rules[2]["help"]["text"].as_str().unwrap().contains("ISO/IEC 42001:2023 A.7.5"));
+    assert!(rules[2]["help"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("ISO/IEC 42001:2023 A.7.5"));
 
     let results = run["results"].as_array().unwrap();
     let licence = results
         .iter()
-        .find(|r| r["message"]["text"].as_str().unwrap().contains("no licence"))
+        .find(|r| {
+            r["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("no licence")
+        })
         .unwrap();
     assert_eq!(licence["ruleId"], "A.6.2.6");
     assert_eq!(licence["level"], "error");
@@ -116,10 +143,16 @@ fn sarif_content() {
         "systems/chat-assistant/README.md"
     );
     assert_eq!(related[0]["message"]["text"], "model card has no `license`");
-    assert!(licence["message"]["text"].as_str().unwrap().contains("expired on 2026-01-31"));
+    assert!(licence["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("expired on 2026-01-31"));
 
     // waived result carries an accepted suppression; advisory failure is a warning
-    let waived = results.iter().find(|r| !r["suppressions"].is_null()).unwrap();
+    let waived = results
+        .iter()
+        .find(|r| !r["suppressions"].is_null())
+        .unwrap();
     assert_eq!(waived["ruleId"], "A.7.5");
     assert_eq!(waived["suppressions"][0]["status"], "accepted");
     let advisory = results
@@ -138,13 +171,17 @@ fn sarif_content() {
 fn sarif_uris_are_encoded() {
     let sources = aims_base::SourceMap::new();
     let id = sources.add("cards/my card#1.md", "---\nx: 1\n---\n");
-    let policy = sources.add("p.aims", "control X \"t\" {\n  require exists(model_card.license)\n}\n");
+    let policy = sources.add(
+        "p.aims",
+        "control X \"t\" {\n  require exists(model_card.license)\n}\n",
+    );
     let mut f = common::fixture();
     let sys = &mut f.results.systems[0];
     let c = &mut sys.controls[1];
     c.requirements[0].span = aims_base::Span::new(policy, 18, 52);
     c.requirements[0].evidence[0].span = Some(aims_base::Span::new(id, 0, 3));
-    let sarif: Value = serde_json::from_str(&aims_report::render_sarif(&f.results, &sources)).unwrap();
+    let sarif: Value =
+        serde_json::from_str(&aims_report::render_sarif(&f.results, &sources)).unwrap();
     let errs = errors(&schema("sarif-schema-2.1.0.json"), &sarif);
     assert!(errs.is_empty(), "{errs:#?}");
     let text = sarif.to_string();

@@ -12,9 +12,29 @@ const CSS: &str = include_str!("report.css");
 fn anchor(prefix: &str, id: &str) -> String {
     let slug: String = id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     format!("{prefix}-{slug}")
+}
+
+/// Text with `code spans` shown as code (messages are written that way); everything escaped.
+fn rich(text: &str) -> Markup {
+    let parts: Vec<&str> = text.split('`').collect();
+    // an unbalanced backtick is shown as it is
+    if parts.len().is_multiple_of(2) {
+        return html! { (text) };
+    }
+    html! {
+        @for (i, p) in parts.iter().enumerate() {
+            @if i % 2 == 1 { code { (p) } } @else { (p) }
+        }
+    }
 }
 
 fn badge(class: &str, text: &str) -> Markup {
@@ -25,7 +45,7 @@ fn evidence(e: &EvidenceItem) -> Markup {
     html! {
         li {
             @if e.missing {
-                span class="missing" { "missing: " (missing_phrase(&e.path)) }
+                span class="missing" { "missing: " (rich(&missing_phrase(&e.path))) }
             } @else {
                 code { (e.path) } " = " code class="value" { (e.value.as_deref().unwrap_or("null")) }
             }
@@ -86,7 +106,7 @@ fn controls(soa: &Soa) -> Markup {
                         th { "Applicable" }
                         th { "Justification" }
                         th { "Implementation status" }
-                        th class="num" title="pass / fail / waived / not applicable / error" { "Systems" }
+                        th { "Verdicts over systems" }
                     } }
                     tbody {
                         @for row in &soa.rows {
@@ -113,18 +133,17 @@ fn controls(soa: &Soa) -> Markup {
                                 }
                                 td class="just" { @for j in &row.justification { p { (j) } } }
                                 td { (badge(row.status.class(), row.status.label())) }
-                                td class="num counts" title=(row.per_system.iter().map(|(s, v)| format!("{s}: {}", verdict_label(*v))).collect::<Vec<_>>().join("\n")) {
-                                    span class="c-ok" title="pass" { (k.pass) } " / "
-                                    span class="c-bad" title="fail" { (k.fail) } " / "
-                                    span class="c-warn" title="waived" { (k.waived) } " / "
-                                    span class="c-muted" title="not applicable" { (k.not_applicable) } " / "
-                                    span class="c-err" title="error" { (k.error) }
+                                td class="counts" title=(row.per_system.iter().map(|(s, v)| format!("{s}: {}", verdict_label(*v))).collect::<Vec<_>>().join("\n")) {
+                                    @for v in [Verdict::Pass, Verdict::Fail, Verdict::Error, Verdict::Waived, Verdict::NotApplicable] {
+                                        @if k.get(v) > 0 {
+                                            span class={ "chip " (verdict_class(v)) } { b { (k.get(v)) } " " (verdict_label(v)) }
+                                        }
+                                    }
                                 }
                             }
                         }
                     }
                 }
-                p class="legend" { "Systems: pass / fail / waived / not applicable / error." }
             }
             @if !soa.unmapped.is_empty() {
                 p class="note" {
@@ -284,9 +303,12 @@ fn evidence_section(r: &CheckReport) -> Markup {
                         }
                     }
                     table class="evidence" {
+                        colgroup {
+                            col class="w-ctl"; col class="w-verdict"; col class="w-req"; col class="w-outcome"; col class="w-msg"; col class="w-ev";
+                        }
                         thead { tr { th { "Control" } th { "Verdict" } th { "Requirement" } th { "Outcome" } th { "Message" } th { "Evidence" } } }
-                        tbody {
-                            @for c in &s.controls {
+                        @for c in &s.controls {
+                            tbody class="group" {
                                 @let n = c.requirements.len().max(1);
                                 @if c.requirements.is_empty() {
                                     tr class={ "v-" (verdict_class(c.verdict)) } {
@@ -295,7 +317,7 @@ fn evidence_section(r: &CheckReport) -> Markup {
                                         td { "—" } td { "—" }
                                         td {
                                             @match c.verdict {
-                                                Verdict::NotApplicable => (c.not_applicable_reason.as_deref().unwrap_or("—")),
+                                                Verdict::NotApplicable => (rich(c.not_applicable_reason.as_deref().unwrap_or("—"))),
                                                 Verdict::Error => "the control could not be evaluated",
                                                 _ => "—",
                                             }
@@ -321,7 +343,7 @@ fn evidence_section(r: &CheckReport) -> Markup {
                                             }
                                         }
                                         td {
-                                            (q.message.as_deref().unwrap_or("—"))
+                                            (rich(q.message.as_deref().unwrap_or("—")))
                                             @if let Some(d) = q.document.as_ref().filter(|_| s.documents.len() > 1) { div class="small" { "document " code { (d) } } }
                                         }
                                         td { @if q.evidence.is_empty() { "—" } @else { ul class="ev" { @for e in &q.evidence { (evidence(e)) } } } }

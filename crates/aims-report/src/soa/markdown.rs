@@ -15,9 +15,9 @@ fn cell(s: &str) -> String {
             '|' => out.push_str("\\|"),
             '\r' => {}
             '\n' => out.push_str("<br>"),
-            '<' if chars
-                .peek()
-                .is_some_and(|n| n.is_ascii_alphabetic() || *n == '/' || *n == '!' || *n == '?') =>
+            '<' if chars.peek().is_some_and(|n| {
+                n.is_ascii_alphabetic() || *n == '/' || *n == '!' || *n == '?'
+            }) =>
             {
                 out.push_str("&lt;");
             }
@@ -46,7 +46,11 @@ fn code(s: &str) -> String {
         }
     }
     let fence = "`".repeat(longest + 1);
-    let pad = if s.starts_with('`') || s.ends_with('`') { " " } else { "" };
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
     format!("{fence}{pad}{}{pad}{fence}", s.replace('|', "\\|"))
 }
 
@@ -420,7 +424,9 @@ fn diagnostics(out: &mut String, r: &CheckReport) {
             code(&d.code),
             d.severity.as_str(),
             cell(&d.message),
-            d.place.display().map_or_else(|| "—".to_string(), |p| code(&p)),
+            d.place
+                .display()
+                .map_or_else(|| "—".to_string(), |p| code(&p)),
         );
     }
     out.push('\n');
@@ -453,7 +459,10 @@ mod tests {
         assert_eq!(cell("<script>x"), "&lt;script>x");
         assert_eq!(cell("<= 0.05"), "<= 0.05");
         assert_eq!(cell("*bold*"), "\\*bold\\*");
-        assert_eq!(cell("field `eval` of model_card"), "field `eval` of model_card");
+        assert_eq!(
+            cell("field `eval` of model_card"),
+            "field `eval` of model_card"
+        );
     }
 
     #[test]

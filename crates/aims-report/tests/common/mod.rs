@@ -150,8 +150,14 @@ pub struct Fixture {
 /// Span of the first occurrence of `needle` in file `id`, starting the search at `after`.
 pub fn find(sources: &SourceMap, id: FileId, after: &str, needle: &str) -> Span {
     let f = sources.get(id).unwrap();
-    let base = f.text.find(after).unwrap_or_else(|| panic!("{after:?} not in {}", f.name));
-    let at = base + f.text[base..].find(needle).unwrap_or_else(|| panic!("{needle:?} not in {}", f.name));
+    let base = f
+        .text
+        .find(after)
+        .unwrap_or_else(|| panic!("{after:?} not in {}", f.name));
+    let at = base
+        + f.text[base..]
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in {}", f.name));
     Span::new(id, at, at + needle.len())
 }
 
@@ -159,7 +165,9 @@ pub fn find(sources: &SourceMap, id: FileId, after: &str, needle: &str) -> Span 
 pub fn line_from(sources: &SourceMap, id: FileId, after: &str, needle: &str) -> Span {
     let f = sources.get(id).unwrap();
     let s = find(sources, id, after, needle);
-    let end = f.text[s.start as usize..].find('\n').map_or(f.text.len(), |i| s.start as usize + i);
+    let end = f.text[s.start as usize..]
+        .find('\n')
+        .map_or(f.text.len(), |i| s.start as usize + i);
     Span::new(id, s.start as usize, end)
 }
 
@@ -207,7 +215,8 @@ pub fn fixture() -> Fixture {
     let s = &sources;
 
     let control_span = |id: &str| line_from(s, policy, &format!("control {id} "), "control");
-    let req_span = |control: &str, needle: &str| line_from(s, policy, &format!("control {control} "), needle);
+    let req_span =
+        |control: &str, needle: &str| line_from(s, policy, &format!("control {control} "), needle);
 
     let chat_name = "systems/chat-assistant/README.md";
     let doc_name = "systems/doc-classifier/README.md";
@@ -218,7 +227,10 @@ pub fn fixture() -> Fixture {
             id: "A.6.2.4".into(),
             title: "Verification and validation".into(),
             doc: "Evaluation results are published and within the fairness budget.".into(),
-            clauses: vec!["ISO/IEC 42001:2023 A.6.2.4".into(), "NIST AI RMF MEASURE 2.11".into()],
+            clauses: vec![
+                "ISO/IEC 42001:2023 A.6.2.4".into(),
+                "NIST AI RMF MEASURE 2.11".into(),
+            ],
             enforcement: Enforcement::Blocking,
             applies_to: vec!["model_card".into()],
             span: control_span("A.6.2.4"),
@@ -228,7 +240,10 @@ pub fn fixture() -> Fixture {
             id: "A.6.2.6".into(),
             title: "Model documentation".into(),
             doc: "Every model we ship documents its licence and intended use.".into(),
-            clauses: vec!["ISO/IEC 42001:2023 A.6.2.6".into(), "NIST AI RMF GOVERN 1.4".into()],
+            clauses: vec![
+                "ISO/IEC 42001:2023 A.6.2.6".into(),
+                "NIST AI RMF GOVERN 1.4".into(),
+            ],
             enforcement: Enforcement::Mandatory,
             applies_to: vec!["model_card".into()],
             span: control_span("A.6.2.6"),
@@ -238,7 +253,10 @@ pub fn fixture() -> Fixture {
             id: "A.7.5".into(),
             title: "Data provenance".into(),
             doc: "Data provenance must be traceable for every model we ship.".into(),
-            clauses: vec!["ISO/IEC 42001:2023 A.7.5".into(), "NIST AI RMF MAP 4.1".into()],
+            clauses: vec![
+                "ISO/IEC 42001:2023 A.7.5".into(),
+                "NIST AI RMF MAP 4.1".into(),
+            ],
             enforcement: Enforcement::Mandatory,
             applies_to: vec!["model_card".into()],
             span: control_span("A.7.5"),
@@ -347,13 +365,34 @@ pub fn fixture() -> Fixture {
                 enforcement: Enforcement::Blocking,
                 not_applicable_reason: None,
                 requirements: vec![
-                    req(0, r_exists_index, "exists(model_card[\"model-index\"])", Outcome::Fail,
-                        Some("no evaluation results are published"), Some(chat_name),
-                        vec![ev("model_card[\"model-index\"]", None, Some(whole(s, chat)), chat_name)]),
-                    req(1, r_parity, "fairness::parity_gap(model_card.eval) <= 0.05", Outcome::Fail,
-                        None, Some(chat_name),
-                        vec![ev("model_card.eval", Some("{\"demographic_parity_gap\": 0.07}"),
-                            Some(find(s, chat, "", "eval:")), chat_name)]),
+                    req(
+                        0,
+                        r_exists_index,
+                        "exists(model_card[\"model-index\"])",
+                        Outcome::Fail,
+                        Some("no evaluation results are published"),
+                        Some(chat_name),
+                        vec![ev(
+                            "model_card[\"model-index\"]",
+                            None,
+                            Some(whole(s, chat)),
+                            chat_name,
+                        )],
+                    ),
+                    req(
+                        1,
+                        r_parity,
+                        "fairness::parity_gap(model_card.eval) <= 0.05",
+                        Outcome::Fail,
+                        None,
+                        Some(chat_name),
+                        vec![ev(
+                            "model_card.eval",
+                            Some("{\"demographic_parity_gap\": 0.07}"),
+                            Some(find(s, chat, "", "eval:")),
+                            chat_name,
+                        )],
+                    ),
                 ],
                 waiver: None,
             },
@@ -363,11 +402,34 @@ pub fn fixture() -> Fixture {
                 enforcement: Enforcement::Mandatory,
                 not_applicable_reason: None,
                 requirements: vec![
-                    req(0, r_license, "exists(model_card.license)", Outcome::Fail,
-                        Some("the model card has no licence"), Some(chat_name),
-                        vec![ev("model_card.license", None, Some(whole(s, chat)), chat_name)]),
-                    req(1, r_language, "len(model_card.language) > 0", Outcome::Pass, None, Some(chat_name),
-                        vec![ev("model_card.language", Some("[\"en\"]"), Some(find(s, chat, "language:", "- en")), chat_name)]),
+                    req(
+                        0,
+                        r_license,
+                        "exists(model_card.license)",
+                        Outcome::Fail,
+                        Some("the model card has no licence"),
+                        Some(chat_name),
+                        vec![ev(
+                            "model_card.license",
+                            None,
+                            Some(whole(s, chat)),
+                            chat_name,
+                        )],
+                    ),
+                    req(
+                        1,
+                        r_language,
+                        "len(model_card.language) > 0",
+                        Outcome::Pass,
+                        None,
+                        Some(chat_name),
+                        vec![ev(
+                            "model_card.language",
+                            Some("[\"en\"]"),
+                            Some(find(s, chat, "language:", "- en")),
+                            chat_name,
+                        )],
+                    ),
                 ],
                 waiver: Some(WaiverUse {
                     id: "doc-backlog".into(),
@@ -384,11 +446,29 @@ pub fn fixture() -> Fixture {
                 enforcement: Enforcement::Mandatory,
                 not_applicable_reason: None,
                 requirements: vec![
-                    req(0, r_datasets, "len(model_card.datasets) > 0", Outcome::Fail,
-                        Some("the model card names no training data"), Some(chat_name),
-                        vec![ev("model_card.datasets", Some("[]"), Some(find(s, chat, "datasets:", "[]")), chat_name)]),
-                    req(1, r_hub, "all d in model_card.datasets: d matches \"^[a-z0-9_-]+/[a-z0-9_.-]+$\"",
-                        Outcome::Pass, None, Some(chat_name), vec![]),
+                    req(
+                        0,
+                        r_datasets,
+                        "len(model_card.datasets) > 0",
+                        Outcome::Fail,
+                        Some("the model card names no training data"),
+                        Some(chat_name),
+                        vec![ev(
+                            "model_card.datasets",
+                            Some("[]"),
+                            Some(find(s, chat, "datasets:", "[]")),
+                            chat_name,
+                        )],
+                    ),
+                    req(
+                        1,
+                        r_hub,
+                        "all d in model_card.datasets: d matches \"^[a-z0-9_-]+/[a-z0-9_.-]+$\"",
+                        Outcome::Pass,
+                        None,
+                        Some(chat_name),
+                        vec![],
+                    ),
                 ],
                 waiver: None,
             },
@@ -397,10 +477,25 @@ pub fn fixture() -> Fixture {
                 verdict: Verdict::Pass,
                 enforcement: Enforcement::Advisory,
                 not_applicable_reason: None,
-                requirements: vec![req(0, r_oversight, "exists(model_card.oversight)", Outcome::Pass, None,
+                requirements: vec![req(
+                    0,
+                    r_oversight,
+                    "exists(model_card.oversight)",
+                    Outcome::Pass,
+                    None,
                     Some(chat_name),
-                    vec![ev("model_card.oversight", Some("\"Agents can take over any conversation.\""),
-                        Some(find(s, chat, "oversight:", "Agents can take over any conversation.")), chat_name)])],
+                    vec![ev(
+                        "model_card.oversight",
+                        Some("\"Agents can take over any conversation.\""),
+                        Some(find(
+                            s,
+                            chat,
+                            "oversight:",
+                            "Agents can take over any conversation.",
+                        )),
+                        chat_name,
+                    )],
+                )],
                 waiver: None,
             },
             ControlResult {
@@ -418,12 +513,26 @@ pub fn fixture() -> Fixture {
             measured: Some("0.07".into()),
             target: "<= 0.05".into(),
             message: Some("measured 0.07, target <= 0.05".into()),
-            evidence: vec![ev("model_card.eval.demographic_parity_gap", Some("0.07"), Some(chat_eval), chat_name)],
+            evidence: vec![ev(
+                "model_card.eval.demographic_parity_gap",
+                Some("0.07"),
+                Some(chat_eval),
+                chat_name,
+            )],
         }],
         risks: vec![
-            RiskResult { risk_id: "R-001".into(), level: 12, treated: false,
-                failing_controls: vec!["A.6.2.6".into(), "A.7.5".into()] },
-            RiskResult { risk_id: "R-002".into(), level: 6, treated: true, failing_controls: vec![] },
+            RiskResult {
+                risk_id: "R-001".into(),
+                level: 12,
+                treated: false,
+                failing_controls: vec!["A.6.2.6".into(), "A.7.5".into()],
+            },
+            RiskResult {
+                risk_id: "R-002".into(),
+                level: 6,
+                treated: true,
+                failing_controls: vec![],
+            },
         ],
     };
 
@@ -442,12 +551,34 @@ pub fn fixture() -> Fixture {
                 enforcement: Enforcement::Blocking,
                 not_applicable_reason: None,
                 requirements: vec![
-                    req(0, r_exists_index, "exists(model_card[\"model-index\"])", Outcome::Pass, None, Some(doc_name),
-                        vec![ev("model_card[\"model-index\"]", Some("[{\"name\": \"doc-classifier\"}]"),
-                            Some(find(s, doc, "model-index:", "- name: doc-classifier")), doc_name)]),
-                    req(1, r_parity, "fairness::parity_gap(model_card.eval) <= 0.05", Outcome::Pass, None, Some(doc_name),
-                        vec![ev("model_card.eval", Some("{\"demographic_parity_gap\": 0.02}"),
-                            Some(find(s, doc, "", "eval:")), doc_name)]),
+                    req(
+                        0,
+                        r_exists_index,
+                        "exists(model_card[\"model-index\"])",
+                        Outcome::Pass,
+                        None,
+                        Some(doc_name),
+                        vec![ev(
+                            "model_card[\"model-index\"]",
+                            Some("[{\"name\": \"doc-classifier\"}]"),
+                            Some(find(s, doc, "model-index:", "- name: doc-classifier")),
+                            doc_name,
+                        )],
+                    ),
+                    req(
+                        1,
+                        r_parity,
+                        "fairness::parity_gap(model_card.eval) <= 0.05",
+                        Outcome::Pass,
+                        None,
+                        Some(doc_name),
+                        vec![ev(
+                            "model_card.eval",
+                            Some("{\"demographic_parity_gap\": 0.02}"),
+                            Some(find(s, doc, "", "eval:")),
+                            doc_name,
+                        )],
+                    ),
                 ],
                 waiver: None,
             },
@@ -457,10 +588,34 @@ pub fn fixture() -> Fixture {
                 enforcement: Enforcement::Mandatory,
                 not_applicable_reason: None,
                 requirements: vec![
-                    req(0, r_license, "exists(model_card.license)", Outcome::Pass, None, Some(doc_name),
-                        vec![ev("model_card.license", Some("\"apache-2.0\""), Some(find(s, doc, "license:", "apache-2.0")), doc_name)]),
-                    req(1, r_language, "len(model_card.language) > 0", Outcome::Pass, None, Some(doc_name),
-                        vec![ev("model_card.language", Some("[\"en\", \"de\"]"), Some(find(s, doc, "language:", "[en, de]")), doc_name)]),
+                    req(
+                        0,
+                        r_license,
+                        "exists(model_card.license)",
+                        Outcome::Pass,
+                        None,
+                        Some(doc_name),
+                        vec![ev(
+                            "model_card.license",
+                            Some("\"apache-2.0\""),
+                            Some(find(s, doc, "license:", "apache-2.0")),
+                            doc_name,
+                        )],
+                    ),
+                    req(
+                        1,
+                        r_language,
+                        "len(model_card.language) > 0",
+                        Outcome::Pass,
+                        None,
+                        Some(doc_name),
+                        vec![ev(
+                            "model_card.language",
+                            Some("[\"en\", \"de\"]"),
+                            Some(find(s, doc, "language:", "[en, de]")),
+                            doc_name,
+                        )],
+                    ),
                 ],
                 waiver: None,
             },
@@ -479,9 +634,25 @@ pub fn fixture() -> Fixture {
                 verdict: Verdict::Pass,
                 enforcement: Enforcement::Advisory,
                 not_applicable_reason: None,
-                requirements: vec![req(0, r_oversight, "exists(model_card.oversight)", Outcome::Pass, None, Some(doc_name),
-                    vec![ev("model_card.oversight", Some("\"Reviewed weekly by the support lead.\""),
-                        Some(find(s, doc, "oversight:", "Reviewed weekly by the support lead.")), doc_name)])],
+                requirements: vec![req(
+                    0,
+                    r_oversight,
+                    "exists(model_card.oversight)",
+                    Outcome::Pass,
+                    None,
+                    Some(doc_name),
+                    vec![ev(
+                        "model_card.oversight",
+                        Some("\"Reviewed weekly by the support lead.\""),
+                        Some(find(
+                            s,
+                            doc,
+                            "oversight:",
+                            "Reviewed weekly by the support lead.",
+                        )),
+                        doc_name,
+                    )],
+                )],
                 waiver: None,
             },
             ControlResult {
@@ -489,11 +660,25 @@ pub fn fixture() -> Fixture {
                 verdict: Verdict::Pass,
                 enforcement: Enforcement::Mandatory,
                 not_applicable_reason: None,
-                requirements: vec![req(0, r_components, "len(mlbom.components) > 0", Outcome::Pass, None,
+                requirements: vec![req(
+                    0,
+                    r_components,
+                    "len(mlbom.components) > 0",
+                    Outcome::Pass,
+                    None,
                     Some("systems/doc-classifier/bom.json"),
-                    vec![ev("mlbom.components", Some("[{\"name\": \"bert-base-uncased\"}]"),
-                        Some(find(s, bom, "\"components\"", "[{ \"name\": \"bert-base-uncased\" }]")),
-                        "systems/doc-classifier/bom.json")])],
+                    vec![ev(
+                        "mlbom.components",
+                        Some("[{\"name\": \"bert-base-uncased\"}]"),
+                        Some(find(
+                            s,
+                            bom,
+                            "\"components\"",
+                            "[{ \"name\": \"bert-base-uncased\" }]",
+                        )),
+                        "systems/doc-classifier/bom.json",
+                    )],
+                )],
                 waiver: None,
             },
         ],
@@ -503,12 +688,26 @@ pub fn fixture() -> Fixture {
             measured: Some("0.02".into()),
             target: "<= 0.05".into(),
             message: None,
-            evidence: vec![ev("model_card.eval.demographic_parity_gap", Some("0.02"),
-                Some(find(s, doc, "eval:", "demographic_parity_gap: 0.02")), doc_name)],
+            evidence: vec![ev(
+                "model_card.eval.demographic_parity_gap",
+                Some("0.02"),
+                Some(find(s, doc, "eval:", "demographic_parity_gap: 0.02")),
+                doc_name,
+            )],
         }],
         risks: vec![
-            RiskResult { risk_id: "R-001".into(), level: 12, treated: true, failing_controls: vec![] },
-            RiskResult { risk_id: "R-002".into(), level: 6, treated: true, failing_controls: vec![] },
+            RiskResult {
+                risk_id: "R-001".into(),
+                level: 12,
+                treated: true,
+                failing_controls: vec![],
+            },
+            RiskResult {
+                risk_id: "R-002".into(),
+                level: 6,
+                treated: true,
+                failing_controls: vec![],
+            },
         ],
     };
 
@@ -524,13 +723,34 @@ pub fn fixture() -> Fixture {
                 enforcement: Enforcement::Blocking,
                 not_applicable_reason: None,
                 requirements: vec![
-                    req(0, r_exists_index, "exists(model_card[\"model-index\"])", Outcome::Pass, None, Some(face_name),
-                        vec![ev("model_card[\"model-index\"]", Some("[{\"name\": \"face-match\"}]"),
-                            Some(find(s, face, "model-index:", "- name: face-match")), face_name)]),
-                    req(1, r_parity, "fairness::parity_gap(model_card.eval) <= 0.05", Outcome::Error,
-                        Some("plugin `fairness` trapped in `parity_gap`: fuel exhausted"), Some(face_name),
-                        vec![ev("model_card.eval", Some("{\"equalized_odds\": 0.04}"),
-                            Some(find(s, face, "", "eval:")), face_name)]),
+                    req(
+                        0,
+                        r_exists_index,
+                        "exists(model_card[\"model-index\"])",
+                        Outcome::Pass,
+                        None,
+                        Some(face_name),
+                        vec![ev(
+                            "model_card[\"model-index\"]",
+                            Some("[{\"name\": \"face-match\"}]"),
+                            Some(find(s, face, "model-index:", "- name: face-match")),
+                            face_name,
+                        )],
+                    ),
+                    req(
+                        1,
+                        r_parity,
+                        "fairness::parity_gap(model_card.eval) <= 0.05",
+                        Outcome::Error,
+                        Some("plugin `fairness` trapped in `parity_gap`: fuel exhausted"),
+                        Some(face_name),
+                        vec![ev(
+                            "model_card.eval",
+                            Some("{\"equalized_odds\": 0.04}"),
+                            Some(find(s, face, "", "eval:")),
+                            face_name,
+                        )],
+                    ),
                 ],
                 waiver: None,
             },
@@ -540,10 +760,34 @@ pub fn fixture() -> Fixture {
                 enforcement: Enforcement::Mandatory,
                 not_applicable_reason: None,
                 requirements: vec![
-                    req(0, r_license, "exists(model_card.license)", Outcome::Pass, None, Some(face_name),
-                        vec![ev("model_card.license", Some("\"mit\""), Some(find(s, face, "license:", "mit")), face_name)]),
-                    req(1, r_language, "len(model_card.language) > 0", Outcome::Pass, None, Some(face_name),
-                        vec![ev("model_card.language", Some("[\"en\"]"), Some(find(s, face, "language:", "[en]")), face_name)]),
+                    req(
+                        0,
+                        r_license,
+                        "exists(model_card.license)",
+                        Outcome::Pass,
+                        None,
+                        Some(face_name),
+                        vec![ev(
+                            "model_card.license",
+                            Some("\"mit\""),
+                            Some(find(s, face, "license:", "mit")),
+                            face_name,
+                        )],
+                    ),
+                    req(
+                        1,
+                        r_language,
+                        "len(model_card.language) > 0",
+                        Outcome::Pass,
+                        None,
+                        Some(face_name),
+                        vec![ev(
+                            "model_card.language",
+                            Some("[\"en\"]"),
+                            Some(find(s, face, "language:", "[en]")),
+                            face_name,
+                        )],
+                    ),
                 ],
                 waiver: None,
             },
@@ -553,13 +797,34 @@ pub fn fixture() -> Fixture {
                 enforcement: Enforcement::Mandatory,
                 not_applicable_reason: None,
                 requirements: vec![
-                    req(0, r_datasets, "len(model_card.datasets) > 0", Outcome::Pass, None, Some(face_name),
-                        vec![ev("model_card.datasets", Some("[\"internal faces v3\"]"),
-                            Some(find(s, face, "datasets:", "[internal faces v3]")), face_name)]),
-                    req(1, r_hub, "all d in model_card.datasets: d matches \"^[a-z0-9_-]+/[a-z0-9_.-]+$\"",
-                        Outcome::Fail, Some("dataset internal faces v3 is not a Hub dataset id"), Some(face_name),
-                        vec![ev("model_card.datasets[0]", Some("\"internal faces v3\""),
-                            Some(find(s, face, "datasets:", "internal faces v3")), face_name)]),
+                    req(
+                        0,
+                        r_datasets,
+                        "len(model_card.datasets) > 0",
+                        Outcome::Pass,
+                        None,
+                        Some(face_name),
+                        vec![ev(
+                            "model_card.datasets",
+                            Some("[\"internal faces v3\"]"),
+                            Some(find(s, face, "datasets:", "[internal faces v3]")),
+                            face_name,
+                        )],
+                    ),
+                    req(
+                        1,
+                        r_hub,
+                        "all d in model_card.datasets: d matches \"^[a-z0-9_-]+/[a-z0-9_.-]+$\"",
+                        Outcome::Fail,
+                        Some("dataset internal faces v3 is not a Hub dataset id"),
+                        Some(face_name),
+                        vec![ev(
+                            "model_card.datasets[0]",
+                            Some("\"internal faces v3\""),
+                            Some(find(s, face, "datasets:", "internal faces v3")),
+                            face_name,
+                        )],
+                    ),
                 ],
                 waiver: Some(WaiverUse {
                     id: "legal-review".into(),
@@ -575,9 +840,20 @@ pub fn fixture() -> Fixture {
                 verdict: Verdict::Fail,
                 enforcement: Enforcement::Advisory,
                 not_applicable_reason: None,
-                requirements: vec![req(0, r_oversight, "exists(model_card.oversight)", Outcome::Fail,
-                    Some("no human oversight procedure is described"), Some(face_name),
-                    vec![ev("model_card.oversight", None, Some(whole(s, face)), face_name)])],
+                requirements: vec![req(
+                    0,
+                    r_oversight,
+                    "exists(model_card.oversight)",
+                    Outcome::Fail,
+                    Some("no human oversight procedure is described"),
+                    Some(face_name),
+                    vec![ev(
+                        "model_card.oversight",
+                        None,
+                        Some(whole(s, face)),
+                        face_name,
+                    )],
+                )],
                 waiver: None,
             },
             ControlResult {
@@ -595,12 +871,26 @@ pub fn fixture() -> Fixture {
             measured: None,
             target: "<= 0.05".into(),
             message: Some("`model_card.eval.demographic_parity_gap` is missing".into()),
-            evidence: vec![ev("model_card.eval.demographic_parity_gap", None,
-                Some(find(s, face, "", "eval:")), face_name)],
+            evidence: vec![ev(
+                "model_card.eval.demographic_parity_gap",
+                None,
+                Some(find(s, face, "", "eval:")),
+                face_name,
+            )],
         }],
         risks: vec![
-            RiskResult { risk_id: "R-001".into(), level: 12, treated: true, failing_controls: vec![] },
-            RiskResult { risk_id: "R-002".into(), level: 6, treated: false, failing_controls: vec!["A.9.3".into()] },
+            RiskResult {
+                risk_id: "R-001".into(),
+                level: 12,
+                treated: true,
+                failing_controls: vec![],
+            },
+            RiskResult {
+                risk_id: "R-002".into(),
+                level: 6,
+                treated: false,
+                failing_controls: vec!["A.9.3".into()],
+            },
         ],
     };
 
@@ -610,9 +900,21 @@ pub fn fixture() -> Fixture {
         attributes: vec![("risk_tier".into(), "limited".into())],
         documents: vec![],
         controls: vec![
-            na("A.6.2.4", Enforcement::Blocking, "the system has no model_card document"),
-            na("A.6.2.6", Enforcement::Mandatory, "the system has no model_card document"),
-            na("A.7.5", Enforcement::Mandatory, "the system has no model_card document"),
+            na(
+                "A.6.2.4",
+                Enforcement::Blocking,
+                "the system has no model_card document",
+            ),
+            na(
+                "A.6.2.6",
+                Enforcement::Mandatory,
+                "the system has no model_card document",
+            ),
+            na(
+                "A.7.5",
+                Enforcement::Mandatory,
+                "the system has no model_card document",
+            ),
             ControlResult {
                 control_id: "A.9.3".into(),
                 verdict: Verdict::Error,
@@ -621,17 +923,34 @@ pub fn fixture() -> Fixture {
                 requirements: vec![],
                 waiver: None,
             },
-            na("A.10.2", Enforcement::Mandatory, "the system has no mlbom document"),
+            na(
+                "A.10.2",
+                Enforcement::Mandatory,
+                "the system has no mlbom document",
+            ),
         ],
         objectives: vec![],
         risks: vec![
-            RiskResult { risk_id: "R-001".into(), level: 12, treated: true, failing_controls: vec![] },
-            RiskResult { risk_id: "R-002".into(), level: 6, treated: false, failing_controls: vec!["A.9.3".into()] },
+            RiskResult {
+                risk_id: "R-001".into(),
+                level: 12,
+                treated: true,
+                failing_controls: vec![],
+            },
+            RiskResult {
+                risk_id: "R-002".into(),
+                level: 6,
+                treated: false,
+                failing_controls: vec!["A.9.3".into()],
+            },
         ],
     };
 
     let diag = Diagnostic::warning("W0104", "unknown model card field `eval`")
-        .with_primary(find(s, chat, "", "eval"), "not in the Hugging Face model card schema")
+        .with_primary(
+            find(s, chat, "", "eval"),
+            "not in the Hugging Face model card schema",
+        )
         .with_note("unknown fields are loaded as `any`")
         .with_help("declare the field in a schema to type-check it");
 

@@ -1,0 +1,168 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+//! The HTML Statement of Applicability opened in a real browser (Debian's headless Chromium):
+//! the DOM holds the SoA table and the control ids, and a screenshot renders.
+//!
+//! Without a Chromium the test is skipped with a notice, except under CI (env `CI` set), where it
+//! fails. `AIMS_CHROMIUM` names the browser binary explicitly; `AIMS_REPORT_SCREENSHOT_DIR`
+//! keeps a copy of the screenshot for a person to look at.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn find_chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("AIMS_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in [
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+        ] {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+/// Run the browser with a time limit, so a hung browser fails the test instead of the suite.
+fn run(browser: &Path, profile: &Path, args: &[String]) -> Output {
+    let mut cmd = Command::new(browser);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .args(args)
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", browser.display()));
+    // Drain the pipes on threads so a chatty browser cannot block on a full pipe.
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut out, &mut v).ok();
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut err, &mut v).ok();
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("{} did not finish within 120 s", browser.display());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Output {
+        status,
+        stdout: t_out.join().unwrap(),
+        stderr: t_err.join().unwrap(),
+    }
+}
+
+#[test]
+fn html_report_renders_in_chromium() {
+    let Some(browser) = find_chromium() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("Chromium not found but CI is set: install Debian's `chromium` package");
+        }
+        eprintln!("SKIPPED html_report_renders_in_chromium: no chromium on PATH (install Debian's `chromium`)");
+        return;
+    };
+    let f = common::fixture();
+    let html = aims_report::render_html_report(&f.results, &f.sources);
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, &html).unwrap();
+    let url = format!("file://{}", page.display());
+
+    // 1. the DOM as the browser parsed it
+    let profile = dir.path().join("profile-dom");
+    let out = run(&browser, &profile, &["--dump-dom".to_string(), url.clone()]);
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("<table id=\"soa\""),
+        "no SoA table in the DOM:\n{dom}"
+    );
+    assert!(dom.contains("Statement of Applicability"));
+    for id in ["A.6.2.4", "A.6.2.6", "A.7.5", "A.9.3", "A.10.2"] {
+        assert!(
+            dom.contains(&format!("data-control=\"{id}\"")),
+            "control {id} missing from the SoA table"
+        );
+    }
+    assert!(dom.contains("legal-review") && dom.contains("Expired"));
+    assert!(
+        dom.contains("model card has no <code>license</code>"),
+        "missing-fact evidence not shown"
+    );
+
+    // 2. a screenshot: the page lays out and paints
+    let shot = dir.path().join("shot.png");
+    let profile = dir.path().join("profile-shot");
+    let out = run(
+        &browser,
+        &profile,
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000".to_string(),
+            url,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.len() > 10_000,
+        "screenshot is suspiciously small: {} bytes",
+        png.len()
+    );
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    if let Some(keep) = std::env::var_os("AIMS_REPORT_SCREENSHOT_DIR") {
+        let keep = PathBuf::from(keep);
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::copy(&shot, keep.join("soa.png")).unwrap();
+        std::fs::write(keep.join("soa.html"), &html).unwrap();
+    }
+}
