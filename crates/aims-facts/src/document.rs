@@ -42,12 +42,13 @@ pub struct Document {
 }
 
 impl Document {
-    /// The first section whose heading equals one of `names` (ASCII case-insensitive, surrounding
-    /// whitespace and trailing `:` ignored).
+    /// The first section whose heading equals one of `names` (case-insensitive; surrounding
+    /// whitespace and a trailing `:` ignored).
     pub fn section(&self, names: &[&str]) -> Option<&Section> {
+        let wanted: Vec<String> = names.iter().map(|n| n.trim().to_lowercase()).collect();
         self.sections.iter().find(|s| {
-            let h = s.heading.trim().trim_end_matches(':').trim();
-            names.iter().any(|n| h.eq_ignore_ascii_case(n.trim()))
+            let h = s.heading.trim().trim_end_matches(':').trim().to_lowercase();
+            wanted.contains(&h)
         })
     }
 }

@@ -435,7 +435,9 @@ fn build(file: FileId, text: &str, base: usize, repairs: &Repairs) -> Outcome {
                     return Outcome::Done(None, b.diags);
                 }
                 b.alias_budget -= *nodes;
-                let value = value.clone();
+                // The alias node points at the alias; the nodes inside at their definition.
+                let mut value = value.clone();
+                value.span = span;
                 let raw_key = match (&value.kind, b.is_key_position()) {
                     (ValueKind::String(s), true) => Some(s.clone()),
                     (ValueKind::List(_) | ValueKind::Map(_), _) | (_, false) => None,
