@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{CheckReport, ControlOutcome, Enforcement, SystemReport, Verdict};
-use crate::util::natural_cmp;
+use crate::util::{align, natural_cmp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -299,28 +299,33 @@ impl DiffReport {
                 continue;
             }
             let _ = writeln!(out, "\n{} ({}):", kind.as_str(), group.len());
-            for c in group {
-                let mut line = format!("  {}", c.system);
-                if let Some(id) = &c.control {
-                    line.push_str(&format!("  {id}"));
-                }
-                if c.old_verdict.is_some() || c.new_verdict.is_some() {
-                    line.push_str(&format!(
-                        "  {} -> {}",
-                        verdict(c.old_verdict),
-                        verdict(c.new_verdict)
-                    ));
-                }
-                if let Some(e) = c.enforcement {
-                    line.push_str(&format!("  ({})", e.as_str()));
-                }
-                if let Some(d) = &c.detail {
-                    line.push_str(&format!("  {d}"));
-                }
-                if c.regression {
-                    line.push_str("  [regression]");
-                }
-                let _ = writeln!(out, "{line}");
+            let rows: Vec<Vec<String>> = group
+                .iter()
+                .map(|c| {
+                    let mut tail = Vec::new();
+                    if let Some(d) = &c.detail {
+                        tail.push(d.clone());
+                    }
+                    if c.regression {
+                        tail.push("[regression]".to_string());
+                    }
+                    vec![
+                        c.system.clone(),
+                        c.control.clone().unwrap_or_default(),
+                        if c.old_verdict.is_some() || c.new_verdict.is_some() {
+                            format!("{} -> {}", verdict(c.old_verdict), verdict(c.new_verdict))
+                        } else {
+                            String::new()
+                        },
+                        c.enforcement
+                            .map(|e| format!("({})", e.as_str()))
+                            .unwrap_or_default(),
+                        tail.join("  "),
+                    ]
+                })
+                .collect();
+            for line in align(&rows) {
+                let _ = writeln!(out, "  {line}");
             }
         }
         let _ = writeln!(

@@ -91,6 +91,43 @@ pub fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// Pad the columns of `rows` to a common width (in characters), two spaces apart; columns empty
+/// in every row are dropped and trailing spaces trimmed.
+pub fn align(rows: &[Vec<String>]) -> Vec<String> {
+    let mut widths: Vec<usize> = Vec::new();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            let w = cell.chars().count();
+            match widths.get_mut(i) {
+                Some(x) => *x = (*x).max(w),
+                None => widths.push(w),
+            }
+        }
+    }
+    rows.iter()
+        .map(|row| {
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate() {
+                // a column empty in every row takes no space
+                if widths.get(i).copied().unwrap_or(0) == 0 {
+                    continue;
+                }
+                if !line.is_empty() {
+                    line.push_str("  ");
+                }
+                line.push_str(cell);
+                let pad = widths
+                    .get(i)
+                    .copied()
+                    .unwrap_or(0)
+                    .saturating_sub(cell.chars().count());
+                line.push_str(&" ".repeat(pad));
+            }
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +158,17 @@ mod tests {
             "model card has no `eval[\"f1\"]`"
         );
         assert_eq!(missing_phrase("dataset_card"), "no `dataset_card` document");
+    }
+
+    #[test]
+    fn alignment() {
+        let rows = vec![
+            vec!["a".to_string(), "bb".to_string(), String::new()],
+            vec!["ccc".to_string(), "d".to_string(), "e".to_string()],
+        ];
+        assert_eq!(align(&rows), vec!["a    bb", "ccc  d   e"]);
+        let sparse = vec![vec!["x".to_string(), String::new(), "y".to_string()]];
+        assert_eq!(align(&sparse), vec!["x  y"]);
     }
 
     #[test]

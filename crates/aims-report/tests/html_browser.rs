@@ -166,3 +166,47 @@ fn html_report_renders_in_chromium() {
         std::fs::write(keep.join("soa.html"), &html).unwrap();
     }
 }
+
+#[test]
+fn crosswalk_report_renders_in_chromium() {
+    let Some(browser) = find_chromium() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("Chromium not found but CI is set: install Debian's `chromium` package");
+        }
+        eprintln!("SKIPPED crosswalk_report_renders_in_chromium: no chromium on PATH");
+        return;
+    };
+    let f = common::fixture();
+    let html = aims_report::render_html_report_for(&f.results, &f.sources, Some("NIST AI RMF"));
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("nist.html");
+    std::fs::write(&page, &html).unwrap();
+    let out = run(
+        &browser,
+        &dir.path().join("profile"),
+        &[
+            "--dump-dom".to_string(),
+            format!("file://{}", page.display()),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let table = &dom[dom.find("<table id=\"soa\"").expect("SoA table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let govern = table.find("NIST AI RMF GOVERN 1.4").expect("GOVERN row");
+    let map = table.find("NIST AI RMF MAP 4.1").expect("MAP row");
+    let measure = table.find("NIST AI RMF MEASURE 2.11").expect("MEASURE row");
+    assert!(govern < map && map < measure, "rows not in reference order");
+    assert!(
+        !table.contains("data-control=\"A.9.3\""),
+        "unmapped control listed in the table"
+    );
+    assert!(dom.contains("cite no NIST AI RMF clause"));
+    if let Some(keep) = std::env::var_os("AIMS_REPORT_SCREENSHOT_DIR") {
+        std::fs::write(PathBuf::from(keep).join("soa-nist.html"), &html).unwrap();
+    }
+}
