@@ -267,3 +267,29 @@ fn empty_files() {
         assert_eq!(errors.first().copied(), code, "{name}: {diags:#?}");
     }
 }
+
+#[test]
+fn nesting_just_under_the_limit_loads() {
+    let n = 500;
+    let json = format!(
+        "{{\"model_details\": {{}}, \"n\": {}{}}}",
+        "[".repeat(n),
+        "]".repeat(n)
+    );
+    let (doc, diags, _) = load("deep.json", json.as_bytes(), None);
+    assert!(diags.is_empty(), "{diags:#?}");
+    let doc = doc.unwrap();
+    assert!(doc.root.to_json_string().len() > 2 * n);
+    let mut yaml = String::from("model_details: {}\nn:\n");
+    for i in 1..n {
+        yaml.push_str(&" ".repeat(i));
+        yaml.push_str("k:\n");
+    }
+    let (doc, diags, _) = load("deep.yaml", yaml.as_bytes(), None);
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert!(doc.is_some());
+    // The YAML parser's own limit for flow collections (`[[[...]]]`) is 255 levels.
+    let flow = format!("n: {}{}\n", "[".repeat(300), "]".repeat(300));
+    let (_, diags, _) = load("flow.yaml", flow.as_bytes(), Some("model_card"));
+    assert_eq!(only_error(&diags).code, "E0107");
+}

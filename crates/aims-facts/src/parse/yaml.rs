@@ -321,10 +321,17 @@ pub(crate) fn parse_yaml(
             }
         }
         let orig = repairs.to_orig(at);
-        warnings.push(
+        let d = if info == "recursion limit exceeded" {
+            Diagnostic::error(
+                codes::E_TOO_DEEP,
+                "YAML flow collections (`[...]`, `{...}`) nest deeper than 255 levels",
+            )
+            .with_primary(point(file, text, orig, base), "too deep")
+        } else {
             Diagnostic::error(codes::E_BAD_YAML, format!("malformed YAML: {info}"))
-                .with_primary(point(file, text, orig, base), info),
-        );
+                .with_primary(point(file, text, orig, base), info)
+        };
+        warnings.push(d);
         return (None, warnings);
     }
     (None, warnings)
