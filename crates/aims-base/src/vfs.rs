@@ -135,13 +135,12 @@ impl Vfs for MemoryFs {
     }
 
     fn is_dir(&self, path: &Path) -> bool {
-        self.files
-            .keys()
-            .any(|f| f != path && f.starts_with(path))
+        self.files.keys().any(|f| f != path && f.starts_with(path))
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -159,6 +158,8 @@ mod tests {
                 PathBuf::from("/p/cards/b/README.md")
             ]
         );
-        assert!(glob(&fs, Path::new("/p"), "nothing/*.md").unwrap().is_empty());
+        assert!(glob(&fs, Path::new("/p"), "nothing/*.md")
+            .unwrap()
+            .is_empty());
     }
 }

@@ -1,0 +1,2 @@
+//! The evaluator's result model (the renderer contract). The evaluator itself lands next.
+pub mod results;

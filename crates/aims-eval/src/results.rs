@@ -1,0 +1,228 @@
+//! What an evaluation produces. These types are the contract between the evaluator and every
+//! renderer (`aims-report`): plain data, sorted, with stable ids.
+
+use aims_base::{Diagnostic, Span};
+
+/// Outcome of one control (or objective) for one system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Waived,
+    NotApplicable,
+    Error,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Waived => "waived",
+            Verdict::NotApplicable => "not_applicable",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Enforcement {
+    Advisory,
+    Mandatory,
+    Blocking,
+}
+
+impl Enforcement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Enforcement::Advisory => "advisory",
+            Enforcement::Mandatory => "mandatory",
+            Enforcement::Blocking => "blocking",
+        }
+    }
+}
+
+/// Outcome of a single requirement on one document combination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// A fact the evaluator read while deciding a requirement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// Fact path as written from the document root, e.g. `model_card.license` or
+    /// `model_card["model-index"][0].results`.
+    pub path: String,
+    /// The value seen, rendered compactly (JSON-like); `None` when the fact is missing.
+    pub value: Option<String>,
+    /// Where the value is in the fact file; for a missing fact, the document's whole-file span
+    /// (or the nearest existing parent).
+    pub span: Option<Span>,
+    /// Display name of the fact file.
+    pub file: Option<String>,
+    pub missing: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequirementResult {
+    /// Position of the requirement in its control (0-based), a stable id together with the control id.
+    pub index: usize,
+    /// The `require` line in the policy.
+    pub span: Span,
+    /// The requirement expression as written (source text).
+    pub expr: String,
+    pub outcome: Outcome,
+    /// The rendered `else` message (interpolated), or a generated one; for `Error`, the reason.
+    pub message: Option<String>,
+    /// The document the requirement was evaluated against, when the control reads one.
+    pub document: Option<String>,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaiverUse {
+    pub id: String,
+    pub reason: String,
+    pub approver: String,
+    /// `YYYY-MM-DD`
+    pub expires: String,
+    /// True when the waiver matched but is past its expiry, so it no longer applies.
+    pub expired: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControlResult {
+    pub control_id: String,
+    pub verdict: Verdict,
+    pub enforcement: Enforcement,
+    /// Why the control does not apply (`when ... else "..."`, or a missing `applies_to` kind).
+    pub not_applicable_reason: Option<String>,
+    pub requirements: Vec<RequirementResult>,
+    /// The waiver that matched this control and system, applied or expired.
+    pub waiver: Option<WaiverUse>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectiveResult {
+    pub objective_id: String,
+    pub verdict: Verdict,
+    /// Rendered measured value (None when the measure is missing or not applicable).
+    pub measured: Option<String>,
+    /// e.g. `<= 0.05`
+    pub target: String,
+    pub message: Option<String>,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskResult {
+    pub risk_id: String,
+    /// likelihood x impact, 1..=25
+    pub level: u8,
+    /// Every treating control passed or was waived for this system.
+    pub treated: bool,
+    /// Treating controls that failed or errored for this system.
+    pub failing_controls: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemResult {
+    pub name: String,
+    /// Attributes from `aims.toml` rendered as strings, in declaration order.
+    pub attributes: Vec<(String, String)>,
+    /// Fact files loaded for the system: (display name, kind).
+    pub documents: Vec<(String, String)>,
+    /// Sorted by control id (natural order: A.2.10 after A.2.9).
+    pub controls: Vec<ControlResult>,
+    pub objectives: Vec<ObjectiveResult>,
+    pub risks: Vec<RiskResult>,
+}
+
+/// Static description of a control, for renderers (titles, clauses, SoA).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControlInfo {
+    pub id: String,
+    pub title: String,
+    pub doc: String,
+    pub clauses: Vec<String>,
+    pub enforcement: Enforcement,
+    pub applies_to: Vec<String>,
+    pub span: Span,
+    /// Justification given with `when ... else "..."`.
+    pub not_applicable_text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectiveInfo {
+    pub id: String,
+    pub title: String,
+    pub owner: String,
+    pub review: Option<String>,
+    pub target: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskInfo {
+    pub id: String,
+    pub title: String,
+    pub likelihood: u8,
+    pub impact: u8,
+    pub owner: String,
+    pub treated_by: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaiverInfo {
+    pub id: String,
+    pub control: String,
+    pub system: String,
+    pub reason: String,
+    pub approver: String,
+    pub expires: String,
+    pub expired: bool,
+    pub span: Span,
+}
+
+/// Everything one `aims check` run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResults {
+    pub project: String,
+    /// `YYYY-MM-DD`: the date the run evaluated as "today".
+    pub today: String,
+    pub controls: Vec<ControlInfo>,
+    pub objectives: Vec<ObjectiveInfo>,
+    pub risks: Vec<RiskInfo>,
+    pub waivers: Vec<WaiverInfo>,
+    /// Sorted by system name.
+    pub systems: Vec<SystemResult>,
+    /// Load and evaluation diagnostics (warnings about facts, errors that did not stop the run).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl RunResults {
+    /// True when some mandatory or blocking control failed or errored (exit code 1).
+    pub fn has_gating_failure(&self) -> bool {
+        self.systems.iter().any(|s| {
+            s.controls.iter().any(|c| {
+                matches!(c.verdict, Verdict::Fail | Verdict::Error)
+                    && c.enforcement != Enforcement::Advisory
+            })
+        })
+    }
+}
