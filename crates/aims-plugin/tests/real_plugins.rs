@@ -18,7 +18,7 @@ fn wasm_dir() -> Option<PathBuf> {
         Some(d) => PathBuf::from(d),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/plugins"),
     };
-    let built = ["fairness.wasm", "license_compat.wasm"]
+    let built = ["fairness.wasm", "license_compat.wasm", "sdk_selftest.wasm"]
         .iter()
         .all(|f| dir.join(f).is_file());
     if built {
@@ -212,4 +212,59 @@ fn many_calls_in_a_row_and_fuel_scales_with_input() {
         .parse()
         .unwrap();
     assert!((gap - 0.9999).abs() < 1e-9);
+}
+
+#[test]
+fn sdk_panics_errors_and_type_mapping() {
+    let Some(dir) = wasm_dir() else { return };
+    let config = PluginConfig {
+        name: "selftest".into(),
+        path: "sdk_selftest.wasm".into(),
+        ..PluginConfig::default()
+    };
+    let (host, diags) = PluginHost::load(&OsFs, &dir, &[config]);
+    assert!(diags.is_empty(), "{diags:?}");
+    let sigs: Vec<String> = host
+        .signatures("selftest")
+        .unwrap()
+        .iter()
+        .map(FunctionSig::render)
+        .collect();
+    assert_eq!(
+        sigs,
+        [
+            "divide(a: int, b: int) -> int",
+            "sqrt(x: number) -> number",
+            "types(s: string, flag: bool, xs: list<number>, m: map<list<int>>, any: any, obj: map<any>) -> any"
+        ]
+    );
+    assert_eq!(host.call("selftest", "divide", "[7, 2]").unwrap(), "3");
+    let err = host.call("selftest", "divide", "[7, 0]").unwrap_err();
+    assert_eq!(err.kind, PluginErrorKind::Trap);
+    assert!(
+        err.to_string().starts_with(
+            "plugin `selftest` function `divide`: trapped: wasm `unreachable` instruction executed; the plugin panicked: panicked at"
+        ),
+        "{err}"
+    );
+    assert!(err.message.contains("attempt to divide 7 by zero"), "{err}");
+    // a fresh instance after the panic
+    assert_eq!(host.call("selftest", "divide", "[9, 3]").unwrap(), "3");
+    let err = host.call("selftest", "sqrt", "[-4]").unwrap_err();
+    assert_eq!(err.kind, PluginErrorKind::PluginReported);
+    assert!(
+        err.message.ends_with("cannot take the square root of -4"),
+        "{err}"
+    );
+    // the host checks `int` before the call; the SDK checks its own Rust types too
+    let err = host.call("selftest", "divide", "[7.5, 1]").unwrap_err();
+    assert_eq!(err.kind, PluginErrorKind::BadArguments);
+    let out = host
+        .call(
+            "selftest",
+            "types",
+            r#"["s", true, [1.5], {"k": [1, 2]}, null, {"x": {}}]"#,
+        )
+        .unwrap();
+    assert_eq!(out, r#"["s",true,[1.5],{"k":[1,2]},null,{"x":{}}]"#);
 }
