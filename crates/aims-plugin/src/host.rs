@@ -360,7 +360,7 @@ impl PluginHost {
                         "the function's export is gone",
                     )
                 })?;
-                let ptr = write_input(warm, &[args_json.as_bytes()])?;
+                let ptr = write_input(warm, &[args_json.as_bytes()], limits)?;
                 let len = i32::try_from(args_json.len()).unwrap_or(i32::MAX);
                 let packed = f.call(&mut warm.store, (ptr, len));
                 answer(warm, packed, limits)
@@ -410,7 +410,7 @@ impl PluginHost {
                         "the loader's export is gone",
                     )
                 })?;
-                let ptr = write_input(warm, &[file_name.as_bytes(), bytes])?;
+                let ptr = write_input(warm, &[file_name.as_bytes(), bytes], limits)?;
                 let packed = f.call(
                     &mut warm.store,
                     (ptr, name_len, ptr.wrapping_add(name_len), data_len),
@@ -1036,7 +1036,7 @@ fn classify(store: &Store<HostState>, e: &wasmtime::Error, limits: &Limits) -> F
 }
 
 /// Ask the plugin for a buffer and copy the parts into it, one after the other.
-fn write_input(warm: &mut Warm, parts: &[&[u8]]) -> Result<i32, Failure> {
+fn write_input(warm: &mut Warm, parts: &[&[u8]], limits: &Limits) -> Result<i32, Failure> {
     let total: usize = parts.iter().map(|p| p.len()).sum();
     let len = i32::try_from(total).map_err(|_| {
         Failure::new(
@@ -1044,16 +1044,16 @@ fn write_input(warm: &mut Warm, parts: &[&[u8]]) -> Result<i32, Failure> {
             "the input is too large for a 32-bit plugin",
         )
     })?;
-    let limits = Limits {
-        fuel: 0,
-        memory_bytes: warm.store.data().limiter.memory_cap,
-        max_output_bytes: 0,
-        timeout_ms: 0,
-    };
     let ptr = warm
         .alloc
         .call(&mut warm.store, len)
-        .map_err(|e| warm.failure(&e, &limits))?;
+        .map_err(|e| warm.failure(&e, limits))?;
+    if ptr == 0 && len > 0 {
+        return Err(Failure::new(
+            PluginErrorKind::AbiMismatch,
+            format!("`aims_alloc({len})` returned a null offset"),
+        ));
+    }
     let mut at = ptr as u32 as usize;
     for part in parts {
         warm.memory.write(&mut warm.store, at, part).map_err(|_| {

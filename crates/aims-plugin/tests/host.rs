@@ -291,3 +291,20 @@ fn every_code_the_crate_uses_is_explained() {
         );
     }
 }
+
+#[test]
+fn an_input_larger_than_the_memory_cap_is_a_memory_limit_error() {
+    let mut c = good_config();
+    c.memory_mb = Some(1);
+    let h = PluginHost::load_bytes(&c, &good_bytes()).unwrap();
+    let big = format!("[\"{}\"]", "x".repeat(2 << 20));
+    let e = h.call("good", "wrap", &big).unwrap_err();
+    assert_eq!(e.kind, PluginErrorKind::MemoryLimit, "{e}");
+    assert!(e.message.contains("over the limit of 1 MiB"), "{e}");
+    let e = h
+        .load_facts("good", "echo_name", "big.bin", big.as_bytes())
+        .unwrap_err();
+    assert_eq!(e.kind, PluginErrorKind::MemoryLimit, "{e}");
+    // a small call still works
+    assert_eq!(h.call("good", "wrap", "[1]").unwrap(), "[1]");
+}

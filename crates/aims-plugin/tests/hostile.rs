@@ -355,3 +355,16 @@ fn not_webassembly_is_refused() {
     let d = *PluginHost::load_bytes(&c, b"(module (func").unwrap_err();
     assert_eq!(d.code, codes::E_INVALID_MODULE);
 }
+
+#[test]
+fn a_null_input_buffer_is_an_abi_error() {
+    let host = host_with("null_alloc.wat", |_| {});
+    let err = host.call("hostile", "ok", "[]").unwrap_err();
+    assert_eq!(err.kind, PluginErrorKind::AbiMismatch);
+    assert!(
+        err.message
+            .contains("`aims_alloc(2)` returned a null offset"),
+        "{err}"
+    );
+    assert_eq!(host.call("good", "ok", "[]").unwrap(), "true");
+}
