@@ -368,3 +368,39 @@ fn a_null_input_buffer_is_an_abi_error() {
     );
     assert_eq!(host.call("good", "ok", "[]").unwrap(), "true");
 }
+
+#[test]
+fn wasi_grants_control_environment_and_clock() {
+    let load = |grants: Grants| {
+        let mut c = config("wasi", "wasi_env.wat");
+        c.grants = grants;
+        PluginHost::load_bytes(&c, &fixture("wasi_env.wat")).unwrap()
+    };
+    // WASI alone: no environment, a clock stuck at 0
+    let host = load(Grants {
+        wasi: true,
+        ..Grants::default()
+    });
+    assert_eq!(host.call("wasi", "env_count", "[]").unwrap(), "0");
+    assert_eq!(host.call("wasi", "clock_is_zero", "[]").unwrap(), "true");
+    // granted: exactly the given variables, and the real clock
+    let host = load(Grants {
+        wasi: true,
+        clock: true,
+        env: vec![("MODE".into(), "audit".into()), ("X".into(), "1".into())],
+    });
+    assert_eq!(host.call("wasi", "env_count", "[]").unwrap(), "2");
+    assert_eq!(
+        host.call("wasi", "first_env", "[]").unwrap(),
+        "\"MODE=audit\""
+    );
+    assert_eq!(host.call("wasi", "clock_is_zero", "[]").unwrap(), "false");
+    // and without the WASI grant the module is refused
+    let d = refused("wasi_env.wat", |_| {});
+    assert!(
+        d.message
+            .contains("`wasi_snapshot_preview1::environ_sizes_get`"),
+        "{}",
+        d.message
+    );
+}
