@@ -1,0 +1,13 @@
+//! The aims language: grammar (`grammar/aims.pest`), typed AST with spans, an error-recovering
+//! parser and the canonical formatter.
+//!
+//! The parser never fails: [`parse`] returns the tree of every item it could read plus a list of
+//! diagnostics. Recovery happens at top-level items, so one broken control does not hide the errors
+//! (or the meaning) of the next.
+
+pub mod ast;
+pub mod codes;
+mod grammar;
+mod parser;
+
+pub use parser::{parse, parse_expr, top_level_keywords};

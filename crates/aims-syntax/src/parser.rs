@@ -1,0 +1,1213 @@
+//! From text to [`PolicyFile`]: split into top-level items, parse each with pest, lower the pest
+//! pairs into the typed AST, and turn pest errors into diagnostics in words a user knows.
+
+use crate::ast::*;
+use crate::codes;
+use crate::grammar::{AimsParser, Rule};
+use aims_base::{Diagnostic, FileId, Span};
+use pest::iterators::Pair;
+use pest::Parser;
+
+const TOP_LEVEL: &[&str] = &[
+    "control",
+    "objective",
+    "risk",
+    "waiver",
+    "schema",
+    "plugin",
+    "let",
+];
+
+/// Keywords that start a top-level item.
+pub fn top_level_keywords() -> &'static [&'static str] {
+    TOP_LEVEL
+}
+
+/// Parse one policy file. Never fails: returns every item it could read and the errors.
+pub fn parse(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {
+    let scan = scan(text);
+    let mut items = Vec::new();
+    let mut diags = Vec::new();
+    let ctx = Ctx {
+        file,
+        text,
+        comments: &scan.comments,
+    };
+    // Text before the first item that is not a comment.
+    let first = scan.starts.first().copied().unwrap_or(text.len());
+    if let Some((s, e)) = stray(text, 0, first, &scan.comments) {
+        diags.push(
+            Diagnostic::error(codes::STRAY_TEXT, "expected an item such as `control` or `waiver`")
+                .with_primary(Span::new(file, s, e), "this is not inside any item")
+                .with_help("items start with `control`, `objective`, `risk`, `waiver`, `schema`, `plugin` or `let`"),
+        );
+    }
+    for (i, &start) in scan.starts.iter().enumerate() {
+        let end = scan.starts.get(i + 1).copied().unwrap_or(text.len());
+        let chunk = text.get(start..end).unwrap_or("");
+        match AimsParser::parse(Rule::item_only, chunk) {
+            Ok(mut pairs) => {
+                let item = pairs
+                    .next()
+                    .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::item));
+                if let Some(item) = item {
+                    if let Some(it) = ctx.item(item, start, &mut diags) {
+                        items.push(it);
+                    }
+                }
+            }
+            Err(e) => diags.push(ctx.pest_error(&e, start, end)),
+        }
+    }
+    let comments = scan
+        .comments
+        .iter()
+        .map(|&(s, e)| Comment {
+            text: text.get(s..e).unwrap_or("").to_string(),
+            span: Span::new(file, s, e),
+        })
+        .collect();
+    (
+        PolicyFile {
+            file,
+            items,
+            comments,
+        },
+        diags,
+    )
+}
+
+/// Parse a standalone expression (used for message interpolations, `aims test` and the REPL-like
+/// tools). `offset` is the byte offset of `text` in the file.
+pub fn parse_expr(file: FileId, text: &str, offset: usize) -> Result<Expr, Box<Diagnostic>> {
+    let ctx = Ctx {
+        file,
+        text,
+        comments: &[],
+    };
+    match AimsParser::parse(Rule::expr_only, text) {
+        Ok(mut pairs) => {
+            let mut diags = Vec::new();
+            let expr = pairs
+                .next()
+                .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::expr))
+                .map(|p| ctx.expr(p, offset, &mut diags));
+            match (expr, diags.into_iter().next()) {
+                (_, Some(d)) => Err(Box::new(d)),
+                (Some(e), None) => Ok(e),
+                (None, None) => Err(Box::new(
+                    Diagnostic::error(codes::SYNTAX_ERROR, "expected an expression")
+                        .with_primary(Span::new(file, offset, offset + text.len()), "here"),
+                )),
+            }
+        }
+        Err(e) => Err(Box::new(ctx.pest_error(&e, offset, offset + text.len()))),
+    }
+}
+
+struct Scan {
+    /// Byte offsets where top-level items start.
+    starts: Vec<usize>,
+    /// `//` comments as byte ranges (outside strings).
+    comments: Vec<(usize, usize)>,
+}
+
+/// A light lexical pass: finds comments and the start of each top-level item (a top-level keyword
+/// at brace depth 0, first on its line). Strings and comments are skipped so braces inside them do
+/// not count.
+fn scan(text: &str) -> Scan {
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    let mut comments = Vec::new();
+    let mut depth: i64 = 0;
+    let mut i = 0;
+    let mut line_start = true;
+    while i < bytes.len() {
+        let b = bytes.get(i).copied().unwrap_or(0);
+        match b {
+            b'\n' => {
+                line_start = true;
+                i += 1;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        if b == b'/' && bytes.get(i + 1) == Some(&b'/') {
+            let end = text
+                .get(i..)
+                .and_then(|r| r.find('\n'))
+                .map_or(text.len(), |n| i + n);
+            comments.push((i, end));
+            i = end;
+            continue;
+        }
+        if line_start && depth <= 0 && b.is_ascii_alphabetic() {
+            let word_end = text
+                .get(i..)
+                .and_then(|r| r.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+                .map_or(text.len(), |n| i + n);
+            if TOP_LEVEL.contains(&text.get(i..word_end).unwrap_or("")) {
+                starts.push(i);
+                depth = 0;
+            }
+        }
+        line_start = false;
+        match b {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() {
+                    match bytes.get(i) {
+                        Some(b'\\') => i += 2,
+                        Some(b'"') | Some(b'\n') => break,
+                        _ => i += 1,
+                    }
+                }
+                if bytes.get(i) == Some(&b'"') {
+                    i += 1;
+                }
+                continue;
+            }
+            b'{' => depth += 1,
+            b'}' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    Scan { starts, comments }
+}
+
+/// Non-comment, non-blank text in `text[from..to]`, as a byte range.
+fn stray(
+    text: &str,
+    from: usize,
+    to: usize,
+    comments: &[(usize, usize)],
+) -> Option<(usize, usize)> {
+    let mut first = None;
+    let mut last = from;
+    let mut i = from;
+    for c in text.get(from..to).unwrap_or("").chars() {
+        let in_comment = comments.iter().any(|&(s, e)| s <= i && i < e);
+        if !in_comment && !c.is_whitespace() && c != '\u{FEFF}' {
+            first.get_or_insert(i);
+            last = i + c.len_utf8();
+        }
+        i += c.len_utf8();
+    }
+    first.map(|f| (f, last))
+}
+
+struct Ctx<'a> {
+    file: FileId,
+    text: &'a str,
+    comments: &'a [(usize, usize)],
+}
+
+impl Ctx<'_> {
+    fn span(&self, p: &Pair<Rule>, off: usize) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, s.start() + off, s.end() + off)
+    }
+
+    fn ident(&self, p: Pair<Rule>, off: usize) -> Ident {
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(&p, off),
+        }
+    }
+
+    /// The `///` doc comment lines that end right before `start` (only blank space between).
+    fn doc_before(&self, start: usize) -> Option<String> {
+        let mut lines = Vec::new();
+        let mut pos = start;
+        for &(s, e) in self.comments.iter().rev() {
+            if e > pos {
+                continue;
+            }
+            let between = self.text.get(e..pos).unwrap_or("x");
+            if !between.trim().is_empty() || between.matches('\n').count() > 1 {
+                break;
+            }
+            let c = self.text.get(s..e).unwrap_or("");
+            match c.strip_prefix("///") {
+                Some(rest) if !rest.starts_with('/') => lines.push(
+                    rest.strip_prefix(' ')
+                        .unwrap_or(rest)
+                        .trim_end()
+                        .to_string(),
+                ),
+                _ => break,
+            }
+            pos = s;
+        }
+        if lines.is_empty() {
+            return None;
+        }
+        lines.reverse();
+        Some(lines.join("\n"))
+    }
+
+    fn string(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> StrLit {
+        let span = self.span(&p, off);
+        let body = p.into_inner().next();
+        let (raw, body_off) = match &body {
+            Some(b) => (b.as_str(), b.as_span().start() + off),
+            None => ("", span.start as usize + 1),
+        };
+        StrLit {
+            value: unescape(raw, |i, msg| {
+                diags.push(
+                    Diagnostic::error(codes::BAD_ESCAPE, msg.to_string())
+                        .with_primary(Span::new(self.file, body_off + i, body_off + i + 2), "here"),
+                );
+            }),
+            span,
+        }
+    }
+
+    /// A message string: text with `{expr}` interpolations, each parsed as an expression.
+    fn message(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> Message {
+        let span = self.span(&p, off);
+        let body = p.into_inner().next();
+        let (raw, base) = match &body {
+            Some(b) => (b.as_str(), b.as_span().start() + off),
+            None => ("", span.start as usize + 1),
+        };
+        let mut parts = Vec::new();
+        let mut text = String::new();
+        let mut chars = raw.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some((_, n)) = chars.next() {
+                        match unescape_char(n) {
+                            Some(u) => text.push(u),
+                            None => diags.push(
+                                Diagnostic::error(
+                                    codes::BAD_ESCAPE,
+                                    format!("unknown escape `\\{n}`"),
+                                )
+                                .with_primary(
+                                    Span::new(self.file, base + i, base + i + 1 + n.len_utf8()),
+                                    "here",
+                                )
+                                .with_help("known escapes: \\\" \\\\ \\n \\t \\{ \\}"),
+                            ),
+                        }
+                    }
+                }
+                '{' => {
+                    // find the matching close brace, skipping nested braces and strings
+                    let mut depth = 1;
+                    let mut in_str = false;
+                    let mut end = None;
+                    let mut prev_bs = false;
+                    for (j, d) in raw.get(i + 1..).unwrap_or("").char_indices() {
+                        if in_str {
+                            if d == '"' && !prev_bs {
+                                in_str = false;
+                            }
+                            prev_bs = d == '\\' && !prev_bs;
+                            continue;
+                        }
+                        match d {
+                            '"' => in_str = true,
+                            '{' => depth += 1,
+                            '}' => {
+                                depth -= 1;
+                                if depth == 0 {
+                                    end = Some(i + 1 + j);
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    let Some(end) = end else {
+                        diags.push(
+                            Diagnostic::error(codes::BAD_INTERPOLATION, "unclosed `{` in message")
+                                .with_primary(
+                                    Span::new(self.file, base + i, base + i + 1),
+                                    "opened here",
+                                )
+                                .with_help("close it with `}`, or write `\\{` for a literal brace"),
+                        );
+                        break;
+                    };
+                    let inner = raw.get(i + 1..end).unwrap_or("");
+                    if !text.is_empty() {
+                        parts.push(MessagePart::Text(std::mem::take(&mut text)));
+                    }
+                    if inner.trim().is_empty() {
+                        diags.push(
+                            Diagnostic::error(codes::BAD_INTERPOLATION, "empty `{}` in message")
+                                .with_primary(
+                                    Span::new(self.file, base + i, base + end + 1),
+                                    "expected an expression inside the braces",
+                                ),
+                        );
+                    } else {
+                        // Expressions inside strings use escaped quotes; unescape them first only if
+                        // needed (rare), keeping offsets for the plain case.
+                        match parse_expr(self.file, inner, base + i + 1) {
+                            Ok(e) => parts.push(MessagePart::Expr(e)),
+                            Err(d) => {
+                                let mut d = *d;
+                                d.code = codes::BAD_INTERPOLATION;
+                                d.message = format!("in `{{...}}` interpolation: {}", d.message);
+                                diags.push(d);
+                            }
+                        }
+                    }
+                    while let Some(&(j, _)) = chars.peek() {
+                        if j > end {
+                            break;
+                        }
+                        chars.next();
+                    }
+                }
+                _ => text.push(c),
+            }
+        }
+        if !text.is_empty() {
+            parts.push(MessagePart::Text(text));
+        }
+        Message { parts, span }
+    }
+
+    fn item(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> Option<Item> {
+        let inner = p.into_inner().next()?;
+        let span = self.span(&inner, off);
+        let doc = self.doc_before(span.start as usize);
+        Some(match inner.as_rule() {
+            Rule::block => {
+                let mut it = inner.into_inner();
+                let kw = it.next()?;
+                let kind = match kw.as_str() {
+                    "control" => BlockKind::Control,
+                    "objective" => BlockKind::Objective,
+                    "risk" => BlockKind::Risk,
+                    _ => BlockKind::Waiver,
+                };
+                let id = self.ident(it.next()?, off);
+                let mut title = None;
+                let mut stmts = Vec::new();
+                for p in it {
+                    match p.as_rule() {
+                        Rule::string => title = Some(self.string(p, off, diags)),
+                        Rule::stmt => {
+                            if let Some(s) = self.stmt(p, off, diags) {
+                                stmts.push(s);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Item::Block(Block {
+                    kind,
+                    id,
+                    title,
+                    stmts,
+                    doc,
+                    span,
+                })
+            }
+            Rule::let_stmt => Item::Let(self.let_decl(inner, off, diags)?, doc),
+            Rule::schema_decl => {
+                let mut it = inner
+                    .into_inner()
+                    .filter(|p| !is_structural_keyword(p.as_rule()));
+                let name = self.ident(it.next()?, off);
+                let mut title = None;
+                let mut fields = Vec::new();
+                for p in it {
+                    match p.as_rule() {
+                        Rule::string => title = Some(self.string(p, off, diags)),
+                        Rule::schema_field => {
+                            let fspan = self.span(&p, off);
+                            let mut f = p.into_inner();
+                            let name_pair = f.next()?;
+                            let name = if name_pair.as_rule() == Rule::string {
+                                let s = self.string(name_pair, off, diags);
+                                Ident {
+                                    name: s.value,
+                                    span: s.span,
+                                }
+                            } else {
+                                self.ident(name_pair, off)
+                            };
+                            let mut optional = false;
+                            let mut ty = None;
+                            for q in f {
+                                match q.as_rule() {
+                                    Rule::optional_mark => optional = true,
+                                    Rule::type_expr => ty = Some(self.type_expr(q, off, diags)),
+                                    _ => {}
+                                }
+                            }
+                            fields.push(SchemaField {
+                                name,
+                                optional,
+                                ty: ty?,
+                                doc: self.doc_before(fspan.start as usize),
+                                span: fspan,
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+                Item::Schema(SchemaDecl {
+                    name,
+                    title,
+                    fields,
+                    doc,
+                    span,
+                })
+            }
+            Rule::plugin_decl => {
+                let mut it = inner
+                    .into_inner()
+                    .filter(|p| !is_structural_keyword(p.as_rule()));
+                let name = self.ident(it.next()?, off);
+                let path = self.string(it.next()?, off, diags);
+                let mut functions = Vec::new();
+                for f in it {
+                    let fspan = self.span(&f, off);
+                    let mut q = f.into_inner().filter(|p| p.as_rule() != Rule::kw_fn);
+                    let fname = self.ident(q.next()?, off);
+                    let mut params = Vec::new();
+                    let mut ret = None;
+                    for r in q {
+                        match r.as_rule() {
+                            Rule::param => {
+                                let mut pi = r.into_inner();
+                                let pname = self.ident(pi.next()?, off);
+                                let pty = self.type_expr(pi.next()?, off, diags);
+                                params.push((pname, pty));
+                            }
+                            Rule::type_expr => ret = Some(self.type_expr(r, off, diags)),
+                            _ => {}
+                        }
+                    }
+                    functions.push(FnSig {
+                        name: fname,
+                        params,
+                        ret: ret?,
+                        doc: self.doc_before(fspan.start as usize),
+                        span: fspan,
+                    });
+                }
+                Item::Plugin(PluginDecl {
+                    name,
+                    path,
+                    functions,
+                    doc,
+                    span,
+                })
+            }
+            _ => return None,
+        })
+    }
+
+    fn type_expr(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> TypeExpr {
+        let span = self.span(&p, off);
+        let mut atoms: Vec<TypeExpr> = p
+            .into_inner()
+            .filter_map(|a| self.type_atom(a, off, diags))
+            .collect();
+        if atoms.len() == 1 {
+            if let Some(a) = atoms.pop() {
+                return a;
+            }
+        }
+        TypeExpr::Union(atoms, span)
+    }
+
+    fn type_atom(
+        &self,
+        p: Pair<Rule>,
+        off: usize,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<TypeExpr> {
+        let inner = p.into_inner().next()?;
+        let span = self.span(&inner, off);
+        Some(match inner.as_rule() {
+            Rule::list_type => TypeExpr::List(
+                Box::new(self.type_expr(inner.into_inner().next()?, off, diags)),
+                span,
+            ),
+            Rule::map_type => TypeExpr::Map(
+                Box::new(self.type_expr(inner.into_inner().next()?, off, diags)),
+                span,
+            ),
+            Rule::enum_type => TypeExpr::Enum(
+                inner
+                    .into_inner()
+                    .map(|s| self.string(s, off, diags))
+                    .collect(),
+                span,
+            ),
+            _ => TypeExpr::Named(self.ident(inner, off)),
+        })
+    }
+
+    fn let_decl(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> Option<LetDecl> {
+        let span = self.span(&p, off);
+        let mut it = p.into_inner().filter(|p| p.as_rule() != Rule::kw_let);
+        let name = self.ident(it.next()?, off);
+        let value = self.expr(it.next()?, off, diags);
+        Some(LetDecl { name, value, span })
+    }
+
+    fn else_message(
+        &self,
+        p: Pair<Rule>,
+        off: usize,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Message> {
+        let s = p.into_inner().find(|p| p.as_rule() == Rule::string)?;
+        Some(self.message(s, off, diags))
+    }
+
+    fn stmt(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> Option<Stmt> {
+        let inner = p.into_inner().next()?;
+        let span = self.span(&inner, off);
+        let doc = self.doc_before(span.start as usize);
+        let rule = inner.as_rule();
+        if rule == Rule::let_stmt {
+            let decl = self.let_decl(inner, off, diags)?;
+            return Some(Stmt {
+                kind: StmtKind::Let(decl),
+                span,
+                doc,
+            });
+        }
+        let mut it = inner
+            .into_inner()
+            .filter(|p| !is_structural_keyword(p.as_rule()));
+        let kind = match rule {
+            Rule::clause_stmt => StmtKind::Clause(self.string(it.next()?, off, diags)),
+            Rule::applies_stmt => StmtKind::AppliesTo(it.map(|p| self.ident(p, off)).collect()),
+            Rule::when_stmt => {
+                let cond = self.expr(it.next()?, off, diags);
+                let otherwise = it.next().and_then(|e| self.else_message(e, off, diags));
+                StmtKind::When { cond, otherwise }
+            }
+            Rule::enforce_stmt => StmtKind::Enforce(self.ident(it.next()?, off)),
+            Rule::require_stmt => {
+                let expr = self.expr(it.next()?, off, diags);
+                let message = it.next().and_then(|e| self.else_message(e, off, diags));
+                StmtKind::Require { expr, message }
+            }
+            Rule::measure_stmt => StmtKind::Measure(self.expr(it.next()?, off, diags)),
+            Rule::target_stmt => {
+                let op_pair = it.next()?;
+                let op_span = self.span(&op_pair, off);
+                let op = match op_pair.as_str() {
+                    "==" => BinOp::Eq,
+                    "!=" => BinOp::Ne,
+                    "<" => BinOp::Lt,
+                    "<=" => BinOp::Le,
+                    ">" => BinOp::Gt,
+                    _ => BinOp::Ge,
+                };
+                let value = self.expr(it.next()?, off, diags);
+                StmtKind::Target { op, op_span, value }
+            }
+            Rule::owner_stmt => StmtKind::Owner(self.string(it.next()?, off, diags)),
+            Rule::review_stmt => StmtKind::Review(self.literal(it.next()?, off)),
+            Rule::likelihood_stmt => StmtKind::Likelihood(self.level(it.next()?, off)),
+            Rule::impact_stmt => StmtKind::Impact(self.level(it.next()?, off)),
+            Rule::treated_stmt => StmtKind::TreatedBy(it.map(|p| self.ident(p, off)).collect()),
+            Rule::control_ref_stmt => StmtKind::Control(self.ident(it.next()?, off)),
+            Rule::system_stmt => StmtKind::System(self.string(it.next()?, off, diags)),
+            Rule::reason_stmt => StmtKind::Reason(self.string(it.next()?, off, diags)),
+            Rule::approver_stmt => StmtKind::Approver(self.string(it.next()?, off, diags)),
+            Rule::expires_stmt => StmtKind::Expires(self.literal(it.next()?, off)),
+            _ => return None,
+        };
+        Some(Stmt { kind, span, doc })
+    }
+
+    fn level(&self, p: Pair<Rule>, off: usize) -> Expr {
+        if p.as_rule() == Rule::ident {
+            let id = self.ident(p, off);
+            Expr {
+                span: id.span,
+                kind: ExprKind::Name(id),
+            }
+        } else {
+            self.literal(p, off)
+        }
+    }
+
+    /// number, date or duration token
+    fn literal(&self, p: Pair<Rule>, off: usize) -> Expr {
+        let span = self.span(&p, off);
+        let s = p.as_str();
+        let kind = match p.as_rule() {
+            Rule::date => ExprKind::Date(s.to_string()),
+            Rule::duration => {
+                let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
+                let unit = match s.get(digits.len()..).unwrap_or("") {
+                    "h" => DurationUnit::Hours,
+                    "w" => DurationUnit::Weeks,
+                    "mo" => DurationUnit::Months,
+                    "y" => DurationUnit::Years,
+                    _ => DurationUnit::Days,
+                };
+                ExprKind::Duration {
+                    amount: digits.parse().unwrap_or(i64::MAX),
+                    unit,
+                }
+            }
+            _ => ExprKind::Number(s.parse().unwrap_or(f64::NAN)),
+        };
+        Expr { kind, span }
+    }
+
+    fn expr(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> Expr {
+        let span = self.span(&p, off);
+        match p.as_rule() {
+            Rule::expr => match p.into_inner().next() {
+                Some(q) => self.expr(q, off, diags),
+                None => Expr {
+                    kind: ExprKind::Null,
+                    span,
+                },
+            },
+            Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr => {
+                let mut it = p.into_inner();
+                let Some(first) = it.next() else {
+                    return Expr {
+                        kind: ExprKind::Null,
+                        span,
+                    };
+                };
+                let mut lhs = self.expr(first, off, diags);
+                while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
+                    let op = match op.as_str() {
+                        "or" => BinOp::Or,
+                        "and" => BinOp::And,
+                        "+" => BinOp::Add,
+                        "-" => BinOp::Sub,
+                        "*" => BinOp::Mul,
+                        "/" => BinOp::Div,
+                        _ => BinOp::Rem,
+                    };
+                    let rhs = self.expr(rhs, off, diags);
+                    let span = lhs.span.to(rhs.span);
+                    lhs = Expr {
+                        kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                        span,
+                    };
+                }
+                lhs
+            }
+            Rule::not_expr => {
+                let mut it = p.into_inner();
+                match it.next() {
+                    Some(q) if q.as_rule() == Rule::kw_not => {
+                        let inner = match it.next() {
+                            Some(r) => self.expr(r, off, diags),
+                            None => Expr {
+                                kind: ExprKind::Null,
+                                span,
+                            },
+                        };
+                        Expr {
+                            kind: ExprKind::Unary(UnaryOp::Not, Box::new(inner)),
+                            span,
+                        }
+                    }
+                    Some(q) => self.expr(q, off, diags),
+                    None => Expr {
+                        kind: ExprKind::Null,
+                        span,
+                    },
+                }
+            }
+            Rule::cmp_expr => {
+                let mut it = p.into_inner();
+                let Some(first) = it.next() else {
+                    return Expr {
+                        kind: ExprKind::Null,
+                        span,
+                    };
+                };
+                let lhs = self.expr(first, off, diags);
+                match (it.next(), it.next()) {
+                    (Some(op), Some(rhs)) => {
+                        let words: Vec<&str> = op.as_str().split_whitespace().collect();
+                        let op = match words.as_slice() {
+                            ["=="] => BinOp::Eq,
+                            ["!="] => BinOp::Ne,
+                            ["<"] => BinOp::Lt,
+                            ["<="] => BinOp::Le,
+                            [">"] => BinOp::Gt,
+                            [">="] => BinOp::Ge,
+                            ["in"] => BinOp::In,
+                            ["not", "in"] => BinOp::NotIn,
+                            ["contains"] => BinOp::Contains,
+                            ["starts_with"] => BinOp::StartsWith,
+                            ["ends_with"] => BinOp::EndsWith,
+                            _ => BinOp::Matches,
+                        };
+                        let rhs = self.expr(rhs, off, diags);
+                        Expr {
+                            kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                            span,
+                        }
+                    }
+                    _ => lhs,
+                }
+            }
+            Rule::unary => {
+                let mut negs = 0;
+                let mut operand = None;
+                for q in p.into_inner() {
+                    if q.as_rule() == Rule::neg {
+                        negs += 1;
+                    } else {
+                        operand = Some(self.expr(q, off, diags));
+                    }
+                }
+                let mut e = operand.unwrap_or(Expr {
+                    kind: ExprKind::Null,
+                    span,
+                });
+                for _ in 0..negs {
+                    e = Expr {
+                        kind: ExprKind::Unary(UnaryOp::Neg, Box::new(e)),
+                        span,
+                    };
+                }
+                e
+            }
+            Rule::postfix => {
+                let mut it = p.into_inner();
+                let mut e = match it.next() {
+                    Some(q) => self.expr(q, off, diags),
+                    None => Expr {
+                        kind: ExprKind::Null,
+                        span,
+                    },
+                };
+                for q in it {
+                    let qspan = self.span(&q, off);
+                    let rule = q.as_rule();
+                    let Some(inner) = q.into_inner().next() else {
+                        continue;
+                    };
+                    let s = e.span.to(qspan);
+                    e = if rule == Rule::field {
+                        Expr {
+                            kind: ExprKind::Field(Box::new(e), self.ident(inner, off)),
+                            span: s,
+                        }
+                    } else {
+                        Expr {
+                            kind: ExprKind::Index(
+                                Box::new(e),
+                                Box::new(self.expr(inner, off, diags)),
+                            ),
+                            span: s,
+                        }
+                    };
+                }
+                e
+            }
+            Rule::primary => match p.into_inner().next() {
+                Some(q) => self.expr(q, off, diags),
+                None => Expr {
+                    kind: ExprKind::Null,
+                    span,
+                },
+            },
+            Rule::paren => {
+                let inner = p
+                    .into_inner()
+                    .next()
+                    .map(|q| self.expr(q, off, diags))
+                    .unwrap_or(Expr {
+                        kind: ExprKind::Null,
+                        span,
+                    });
+                Expr {
+                    kind: ExprKind::Paren(Box::new(inner)),
+                    span,
+                }
+            }
+            Rule::date | Rule::duration | Rule::number => self.literal(p, off),
+            Rule::string => {
+                let s = self.string(p, off, diags);
+                Expr {
+                    kind: ExprKind::String(s.value),
+                    span,
+                }
+            }
+            Rule::kw_true => Expr {
+                kind: ExprKind::Bool(true),
+                span,
+            },
+            Rule::kw_false => Expr {
+                kind: ExprKind::Bool(false),
+                span,
+            },
+            Rule::kw_null => Expr {
+                kind: ExprKind::Null,
+                span,
+            },
+            Rule::list => Expr {
+                kind: ExprKind::List(p.into_inner().map(|q| self.expr(q, off, diags)).collect()),
+                span,
+            },
+            Rule::quantifier => {
+                let mut it = p.into_inner().filter(|q| q.as_rule() != Rule::kw_in);
+                let (Some(kw), Some(var), Some(coll), Some(body)) =
+                    (it.next(), it.next(), it.next(), it.next())
+                else {
+                    return Expr {
+                        kind: ExprKind::Null,
+                        span,
+                    };
+                };
+                let quantifier = match kw.as_str() {
+                    "all" => Quantifier::All,
+                    "any" => Quantifier::Any,
+                    "none" => Quantifier::None,
+                    _ => Quantifier::Count,
+                };
+                Expr {
+                    kind: ExprKind::Quantified {
+                        quantifier,
+                        var: self.ident(var, off),
+                        collection: Box::new(self.expr(coll, off, diags)),
+                        body: Box::new(self.expr(body, off, diags)),
+                    },
+                    span,
+                }
+            }
+            Rule::call => {
+                let mut it = p.into_inner();
+                let (Some(name), Some(args)) = (it.next(), it.next()) else {
+                    return Expr {
+                        kind: ExprKind::Null,
+                        span,
+                    };
+                };
+                Expr {
+                    kind: ExprKind::Call {
+                        name: self.ident(name, off),
+                        args: args
+                            .into_inner()
+                            .map(|q| self.expr(q, off, diags))
+                            .collect(),
+                    },
+                    span,
+                }
+            }
+            Rule::plugin_call => {
+                let mut it = p.into_inner();
+                let (Some(plugin), Some(function), Some(args)) = (it.next(), it.next(), it.next())
+                else {
+                    return Expr {
+                        kind: ExprKind::Null,
+                        span,
+                    };
+                };
+                Expr {
+                    kind: ExprKind::PluginCall {
+                        plugin: self.ident(plugin, off),
+                        function: self.ident(function, off),
+                        args: args
+                            .into_inner()
+                            .map(|q| self.expr(q, off, diags))
+                            .collect(),
+                    },
+                    span,
+                }
+            }
+            _ => {
+                let id = self.ident(p, off);
+                Expr {
+                    span: id.span,
+                    kind: ExprKind::Name(id),
+                }
+            }
+        }
+    }
+
+    /// Turn a pest error into a diagnostic in the user's words.
+    fn pest_error(&self, e: &pest::error::Error<Rule>, off: usize, chunk_end: usize) -> Diagnostic {
+        use pest::error::{ErrorVariant, InputLocation};
+        let pos = match e.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((s, _)) => s,
+        } + off;
+        let mut expected: Vec<String> = match &e.variant {
+            ErrorVariant::ParsingError { positives, .. } => {
+                positives.iter().map(|r| describe(*r).to_string()).collect()
+            }
+            ErrorVariant::CustomError { message } => vec![message.clone()],
+        };
+        expected.sort();
+        expected.dedup();
+        // Inside a block, a statement or the closing brace is what may come.
+        if expected.iter().any(|s| s.starts_with("a statement")) {
+            expected.retain(|s| !s.starts_with("a statement"));
+            expected.insert(
+                0,
+                "a statement (`require`, `let`, `when`, `enforce`, `clause`, ...) or `}`".into(),
+            );
+        }
+        let wanted = match expected.len() {
+            0 => "something else".to_string(),
+            1 => expected.remove(0),
+            _ => {
+                let last = expected.pop().unwrap_or_default();
+                format!("{} or {}", expected.join(", "), last)
+            }
+        };
+        let before = self.text.get(..pos).unwrap_or("");
+        let prev = previous_token(before);
+        let found = found_token(self.text.get(pos..chunk_end).unwrap_or(""));
+        let mut msg = format!("expected {wanted}");
+        if let Some(prev) = &prev {
+            msg.push_str(&format!(" after `{prev}`"));
+        }
+        let label = match &found {
+            Some(f) => format!("found `{f}`"),
+            None => "the item ends here".to_string(),
+        };
+        let end = pos + found.as_ref().map_or(0, |f| f.len());
+        Diagnostic::error(codes::SYNTAX_ERROR, msg)
+            .with_primary(Span::new(self.file, pos, end), label)
+    }
+}
+
+fn previous_token(before: &str) -> Option<String> {
+    // drop trailing comments/whitespace
+    let mut s = before.trim_end();
+    loop {
+        let line_start = s.rfind('\n').map_or(0, |i| i + 1);
+        let line = s.get(line_start..).unwrap_or("");
+        if let Some(c) = find_comment(line) {
+            s = s.get(..line_start + c).unwrap_or("").trim_end();
+        } else {
+            break;
+        }
+    }
+    let last = s.chars().last()?;
+    if last.is_alphanumeric() || last == '_' || last == '.' {
+        let start = s
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-'))
+            .map_or(0, |i| i + 1);
+        s.get(start..).map(|t| t.to_string())
+    } else if last == '"' {
+        let body = s.get(..s.len() - 1).unwrap_or("");
+        let start = body.rfind('"').unwrap_or(0);
+        let tok = s.get(start..).unwrap_or("");
+        Some(if tok.chars().count() > 30 {
+            "\"...\"".to_string()
+        } else {
+            tok.to_string()
+        })
+    } else {
+        let ops = ["==", "!=", "<=", ">=", "::", "->"];
+        for op in ops {
+            if s.ends_with(op) {
+                return Some(op.to_string());
+            }
+        }
+        Some(last.to_string())
+    }
+}
+
+fn find_comment(line: &str) -> Option<usize> {
+    let mut in_str = false;
+    let mut prev = ' ';
+    for (i, c) in line.char_indices() {
+        if c == '"' && prev != '\\' {
+            in_str = !in_str;
+        }
+        if !in_str && c == '/' && prev == '/' {
+            return Some(i - 1);
+        }
+        prev = c;
+    }
+    None
+}
+
+fn found_token(rest: &str) -> Option<String> {
+    let rest = rest.trim_start();
+    let first = rest.chars().next()?;
+    if first.is_alphanumeric() || first == '_' {
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        rest.get(..end).map(|s| s.to_string())
+    } else {
+        Some(first.to_string())
+    }
+}
+
+fn describe(r: Rule) -> &'static str {
+    match r {
+        Rule::item | Rule::block | Rule::block_kw | Rule::schema_decl | Rule::plugin_decl => {
+            "an item (`control`, `objective`, `risk`, `waiver`, `schema`, `plugin` or `let`)"
+        }
+        Rule::stmt
+        | Rule::clause_stmt
+        | Rule::applies_stmt
+        | Rule::when_stmt
+        | Rule::enforce_stmt
+        | Rule::require_stmt
+        | Rule::measure_stmt
+        | Rule::target_stmt
+        | Rule::owner_stmt
+        | Rule::review_stmt
+        | Rule::likelihood_stmt
+        | Rule::impact_stmt
+        | Rule::treated_stmt
+        | Rule::control_ref_stmt
+        | Rule::system_stmt
+        | Rule::reason_stmt
+        | Rule::approver_stmt
+        | Rule::expires_stmt
+        | Rule::kw_clause
+        | Rule::kw_applies_to
+        | Rule::kw_when
+        | Rule::kw_enforce
+        | Rule::kw_require
+        | Rule::kw_measure
+        | Rule::kw_target
+        | Rule::kw_owner
+        | Rule::kw_review
+        | Rule::kw_likelihood
+        | Rule::kw_impact
+        | Rule::kw_treated_by
+        | Rule::kw_control
+        | Rule::kw_system
+        | Rule::kw_reason
+        | Rule::kw_approver
+        | Rule::kw_expires => "a statement",
+        Rule::kw_every => "`every`",
+        Rule::kw_schema | Rule::kw_plugin => "an item",
+        Rule::let_stmt | Rule::kw_let => "`let`",
+        Rule::ident | Rule::fn_name => "a name",
+        Rule::item_id => "an id such as `A.7.5` or `R-001`",
+        Rule::string | Rule::str_body => "a string in double quotes",
+        Rule::date => "a date such as `2027-03-31`",
+        Rule::duration => "a duration such as `90d`",
+        Rule::number => "a number",
+        Rule::expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::not_expr
+        | Rule::cmp_expr
+        | Rule::add_expr
+        | Rule::mul_expr
+        | Rule::unary
+        | Rule::postfix
+        | Rule::primary
+        | Rule::list
+        | Rule::paren
+        | Rule::call
+        | Rule::plugin_call
+        | Rule::quantifier
+        | Rule::neg
+        | Rule::kw_true
+        | Rule::kw_false
+        | Rule::kw_null
+        | Rule::kw_not => "an expression",
+        Rule::cmp_op => "a comparison",
+        Rule::add_op | Rule::mul_op => "an operator",
+        Rule::kw_and | Rule::kw_or => "`and` or `or`",
+        Rule::kw_in => "`in`",
+        Rule::kw_else | Rule::else_clause => "`else`",
+        Rule::field => "`.field`",
+        Rule::index => "`[index]`",
+        Rule::target_op => "a comparison operator (`<=`, `>=`, `==`, ...)",
+        Rule::type_expr | Rule::type_atom | Rule::list_type | Rule::map_type | Rule::enum_type => {
+            "a type (`string`, `number`, `date`, `list<T>`, ...)"
+        }
+        Rule::schema_field => "a field (`name: type`) or `}`",
+        Rule::optional_mark => "`?`",
+        Rule::fn_sig | Rule::kw_fn => "`fn` or `}`",
+        Rule::param => "a parameter (`name: type`)",
+        Rule::args => "arguments",
+        Rule::quant_kw => "`all`, `any`, `none` or `count`",
+        Rule::EOI => "the end of the item",
+        _ => "something else",
+    }
+}
+
+fn unescape_char(n: char) -> Option<char> {
+    Some(match n {
+        '"' => '"',
+        '\\' => '\\',
+        'n' => '\n',
+        't' => '\t',
+        '{' => '{',
+        '}' => '}',
+        _ => return None,
+    })
+}
+
+fn unescape(raw: &str, mut bad: impl FnMut(usize, &str)) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c == '\\' {
+            match chars.next().map(|(_, n)| n) {
+                Some(n) => match unescape_char(n) {
+                    Some(u) => out.push(u),
+                    None => {
+                        bad(i, "unknown escape sequence");
+                        out.push(n);
+                    }
+                },
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Keyword tokens that only mark structure; lowering skips them.
+fn is_structural_keyword(r: Rule) -> bool {
+    matches!(
+        r,
+        Rule::kw_let
+            | Rule::kw_in
+            | Rule::kw_fn
+            | Rule::kw_else
+            | Rule::kw_applies_to
+            | Rule::kw_approver
+            | Rule::kw_clause
+            | Rule::kw_control
+            | Rule::kw_enforce
+            | Rule::kw_every
+            | Rule::kw_expires
+            | Rule::kw_impact
+            | Rule::kw_likelihood
+            | Rule::kw_measure
+            | Rule::kw_owner
+            | Rule::kw_plugin
+            | Rule::kw_reason
+            | Rule::kw_require
+            | Rule::kw_review
+            | Rule::kw_schema
+            | Rule::kw_system
+            | Rule::kw_target
+            | Rule::kw_treated_by
+            | Rule::kw_when
+    )
+}
