@@ -1,0 +1,124 @@
+//! Diagnostic codes of the checker (`E02xx` errors, `W02xx` warnings).
+
+use aims_base::codes::CodeInfo;
+
+pub const DUPLICATE_ID: &str = "E0201";
+pub const MISPLACED_STMT: &str = "E0202";
+pub const MISSING_STMT: &str = "E0203";
+pub const UNKNOWN_ENFORCEMENT: &str = "E0204";
+pub const UNKNOWN_KIND: &str = "E0205";
+pub const UNKNOWN_NAME: &str = "E0206";
+pub const UNKNOWN_FIELD: &str = "E0207";
+pub const TYPE_MISMATCH: &str = "E0208";
+pub const UNKNOWN_FUNCTION: &str = "E0209";
+pub const UNKNOWN_CONTROL: &str = "E0210";
+pub const BAD_DATE: &str = "E0211";
+pub const BAD_REGEX: &str = "E0212";
+pub const BAD_LEVEL: &str = "E0213";
+pub const UNKNOWN_TYPE: &str = "E0214";
+pub const UNKNOWN_PLUGIN: &str = "E0215";
+pub const UNKNOWN_SYSTEM: &str = "E0216";
+pub const UNUSED_LET: &str = "W0201";
+pub const CONSTANT_REQUIREMENT: &str = "W0202";
+pub const NEVER_APPLIES: &str = "W0203";
+pub const FIELD_NOT_IN_SCHEMA: &str = "W0204";
+
+macro_rules! code {
+    ($code:expr, $title:expr, $why:expr, $example:expr, $fix:expr) => {
+        CodeInfo {
+            code: $code,
+            title: $title,
+            explanation: concat!(
+                $why,
+                "\n\n## Example\n\n```aims\n",
+                $example,
+                "\n```\n\n## Fix\n\n",
+                $fix,
+                "\n"
+            ),
+        }
+    };
+}
+
+pub const CODES: &[CodeInfo] = &[
+    code!(DUPLICATE_ID, "the same id is declared twice",
+        "Control, objective, risk, waiver, schema, plugin and top-level `let` names are global to the project; each may be declared once, or verdicts and waivers could not say which one they mean.",
+        "control A.7.5 \"Data provenance\" {\n  require exists(model_card.datasets)\n}\ncontrol A.7.5 \"Data provenance again\" {\n  require exists(model_card.license)\n}",
+        "Rename one of them, or merge their requirements into one control."),
+    code!(MISPLACED_STMT, "a statement that this kind of item does not take",
+        "Each item takes its own statements: controls take `clause`, `applies_to`, `when`, `enforce`, `let` and `require`; objectives `measure`, `target`, `owner`, `review`; risks `likelihood`, `impact`, `owner`, `treated_by`; waivers `control`, `system`, `reason`, `approver`, `expires`.",
+        "control C-1 \"Licence\" {\n  measure len(model_card.datasets)\n}",
+        "Move the statement to the right kind of item, or use `require` in a control."),
+    code!(MISSING_STMT, "an item lacks a statement it needs",
+        "Waivers need `control`, `system`, `reason`, `approver` and `expires`; objectives need `measure` and `target`; risks need `likelihood`, `impact` and `treated_by`; a control needs at least one `require`.",
+        "waiver w-1 {\n  control A.7.5\n  system \"support-bot\"\n}",
+        "Add the missing statements, e.g. `reason \"...\"`, `approver \"...\"`, `expires 2027-03-31`."),
+    code!(UNKNOWN_ENFORCEMENT, "unknown enforcement level",
+        "Enforcement is `advisory`, `mandatory` or `blocking`.",
+        "control C-1 \"Licence\" {\n  enforce mandtory\n  require exists(model_card.license)\n}",
+        "Write one of the three levels: `enforce mandatory`."),
+    code!(UNKNOWN_KIND, "unknown fact kind",
+        "`applies_to` names fact kinds: a built-in schema (`model_card`, `dataset_card`, `croissant`, `mlbom`, `model_card_toolkit`) or a `schema` declared in the policies.",
+        "control C-1 \"Licence\" {\n  applies_to model_cards\n  require exists(model_card.license)\n}",
+        "Use the kind's name: `applies_to model_card`."),
+    code!(UNKNOWN_NAME, "unknown name",
+        "A name in an expression must be a fact kind, `system`, a `let`, or a quantifier variable in scope.",
+        "control C-1 \"Licence\" {\n  require exists(modelcard.license)\n}",
+        "Fix the spelling (`model_card`) or declare the `let`."),
+    code!(UNKNOWN_FIELD, "a field that the schema does not have",
+        "Fact paths are checked against the schema of their kind before any fact is read, so a misspelled field is caught at once instead of failing on every system.",
+        "control C-1 \"Licence\" {\n  require exists(model_card.licence)\n}",
+        "Use the field's name in the schema: `model_card.license`. `aims explain` and the book's schema pages list the fields."),
+    code!(TYPE_MISMATCH, "operands of the wrong type",
+        "Operators take operands of matching types: numbers with numbers, dates with dates or durations, strings with strings and regular expressions, booleans with `and`/`or`/`not`.",
+        "control C-1 \"Fresh assessment\" {\n  require impact_assessment.date > \"2026-01-01\"\n}",
+        "Compare a date with a date literal (no quotes): `impact_assessment.date > 2026-01-01`."),
+    code!(UNKNOWN_FUNCTION, "unknown function or wrong number of arguments",
+        "The built-in functions are `exists`, `len`, `count`, `today`, `date`, `lower`, `upper`, `trim`, `keys`, `values`, `section`, `min`, `max`, `sum` and `default`.",
+        "control C-1 \"Datasets\" {\n  require length(model_card.datasets) > 0\n}",
+        "Use `len(model_card.datasets) > 0`."),
+    code!(UNKNOWN_CONTROL, "a waiver or risk names a control that does not exist",
+        "Waivers and risks refer to controls by id; an id that matches no control would waive or treat nothing.",
+        "waiver w-1 {\n  control A.7.55\n  system \"support-bot\"\n  reason \"legal review\"\n  approver \"jane@example.com\"\n  expires 2027-01-31\n}",
+        "Use the id of an existing control (`A.7.5`)."),
+    code!(BAD_DATE, "not a calendar date",
+        "Date literals are ISO 8601 calendar dates `YYYY-MM-DD` that exist.",
+        "waiver w-1 {\n  control A.7.5\n  system \"support-bot\"\n  reason \"review\"\n  approver \"jane@example.com\"\n  expires 2027-02-30\n}",
+        "Give an existing date: `expires 2027-02-28`."),
+    code!(BAD_REGEX, "invalid regular expression",
+        "The right side of `matches` is a regular expression (Rust `regex` syntax), compiled when the policy is checked.",
+        "control C-1 \"Id\" {\n  require model_card.base_model matches \"([a-z\"\n}",
+        "Close the group or bracket: `\"^[a-z]+\"`."),
+    code!(BAD_LEVEL, "unknown likelihood or impact level",
+        "Likelihood is `rare`, `unlikely`, `possible`, `likely` or `almost_certain`; impact is `negligible`, `minor`, `moderate`, `major` or `severe`; or a number from 1 to 5.",
+        "risk R-1 \"Misuse\" {\n  likelihood sometimes\n  impact major\n  treated_by A.9.4\n}",
+        "Use a level of the scale: `likelihood possible`."),
+    code!(UNKNOWN_TYPE, "unknown type in a schema or plugin signature",
+        "Types are `string`, `number`, `int`, `bool`, `date`, `duration`, `any`, `enum(...)`, `list<T>`, `map<T>` or the name of a schema.",
+        "schema review_log {\n  date: datetime\n}",
+        "Use `date: date`."),
+    code!(UNKNOWN_PLUGIN, "unknown plugin or plugin function",
+        "A plugin call `plugin::function(...)` needs a `plugin` declaration that lists the function with its signature.",
+        "control C-1 \"Parity\" {\n  require fairnes::parity_gap(model_card.eval) < 0.05\n}",
+        "Declare the plugin (`plugin fairness \"plugins/fairness.wasm\" { fn parity_gap(m: map<number>) -> number }`) and use its name."),
+    code!(UNKNOWN_SYSTEM, "a waiver names a system that the project does not declare",
+        "A waiver's `system` must be the name of a `[[systems]]` entry in `aims.toml` (or `\"*\"`), otherwise it waives nothing.",
+        "waiver w-1 {\n  control A.7.5\n  system \"suport-bot\"\n  reason \"legal review\"\n  approver \"jane@example.com\"\n  expires 2027-01-31\n}",
+        "Use the system's name as declared in `aims.toml`."),
+    code!(UNUSED_LET, "a `let` that nothing uses",
+        "An unused binding is usually a requirement that was forgotten or a typo in the name that uses it.",
+        "control C-1 \"Licence\" {\n  let licence = model_card.license\n  require exists(model_card.license)\n}",
+        "Use the binding (`require exists(licence)`) or remove it."),
+    code!(CONSTANT_REQUIREMENT, "a requirement that reads no fact",
+        "A requirement that reads no fact, `system` attribute or date gives the same result for every system, so it checks nothing.",
+        "control C-1 \"Licence\" {\n  require true\n}",
+        "Make the requirement read a fact: `require exists(model_card.license)`."),
+    code!(NEVER_APPLIES, "a control that can never apply",
+        "A `when` condition that is constantly false makes the control `not_applicable` for every system.",
+        "control C-1 \"Licence\" {\n  when false\n  require exists(model_card.license)\n}",
+        "Fix the condition, or remove the control."),
+    code!(FIELD_NOT_IN_SCHEMA, "a field that the built-in schema does not describe",
+        "Built-in schemas are open (real cards carry extra keys), so a path outside the schema is allowed but cannot be type-checked.",
+        "control C-1 \"Custom\" {\n  require exists(model_card.internal_ticket)\n}",
+        "If the field is organisation-specific, declare it in a `schema` of your own."),
+];

@@ -1,0 +1,757 @@
+//! The compiler's static half: resolves every name and type-checks every expression of a policy
+//! set against the fact schemas, before a single fact is read. Produces a [`Program`] and coded
+//! diagnostics with "did you mean" suggestions.
+
+pub mod codes;
+mod program;
+mod types;
+
+pub use program::*;
+pub use types::Ty;
+
+use aims_base::diag::did_you_mean;
+use aims_base::{Diagnostic, SourceMap, Span};
+use aims_facts::{Field, Schema, SchemaSet, Type};
+use aims_syntax::ast::*;
+use indexmap::IndexMap;
+use std::collections::{BTreeMap, HashSet};
+use types::Checker;
+
+/// Names that are always in scope inside items.
+pub const SYSTEM: &str = "system";
+
+/// Check parsed policy files. `sources` gives the text of the files (for requirement text).
+pub fn compile(files: &[PolicyFile], sources: &SourceMap) -> (Program, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut program = Program {
+        schemas: SchemaSet::builtin(),
+        ..Program::default()
+    };
+    let text_of = |span: Span| -> String {
+        sources
+            .get(span.file)
+            .and_then(|f| f.text.get(span.range()).map(|s| s.to_string()))
+            .unwrap_or_default()
+    };
+
+    // ---- pass 1: declarations and duplicates ----
+    let mut seen: BTreeMap<(String, &'static str), Span> = BTreeMap::new();
+    let mut declare =
+        |name: &str, space: &'static str, span: Span, diags: &mut Vec<Diagnostic>| -> bool {
+            if let Some(first) = seen.get(&(name.to_string(), space)) {
+                diags.push(
+                    Diagnostic::error(codes::DUPLICATE_ID, format!("`{name}` is declared twice"))
+                        .with_primary(span, "declared again here")
+                        .with_secondary(*first, "first declared here"),
+                );
+                false
+            } else {
+                seen.insert((name.to_string(), space), span);
+                true
+            }
+        };
+    let mut blocks = Vec::new();
+    let mut schema_decls = Vec::new();
+    let mut global_lets: Vec<&LetDecl> = Vec::new();
+    for f in files {
+        for item in &f.items {
+            match item {
+                Item::Block(b) => {
+                    let space = match b.kind {
+                        BlockKind::Control => "control",
+                        BlockKind::Objective => "objective",
+                        BlockKind::Risk => "risk",
+                        BlockKind::Waiver => "waiver",
+                    };
+                    if declare(&b.id.name, space, b.id.span, &mut diags) {
+                        blocks.push(b);
+                    }
+                }
+                Item::Schema(s) => {
+                    if SchemaSet::builtin().get(&s.name.name).is_some() {
+                        diags.push(
+                            Diagnostic::error(
+                                codes::DUPLICATE_ID,
+                                format!("`{}` is a built-in schema", s.name.name),
+                            )
+                            .with_primary(s.name.span, "choose another name"),
+                        );
+                    } else if declare(&s.name.name, "schema", s.name.span, &mut diags) {
+                        schema_decls.push(s);
+                    }
+                }
+                Item::Plugin(p) => {
+                    if declare(&p.name.name, "plugin", p.name.span, &mut diags) {
+                        program.plugins.push(lower_plugin(p, &mut diags));
+                    }
+                }
+                Item::Let(l, _) => {
+                    if declare(&l.name.name, "let", l.name.span, &mut diags) {
+                        global_lets.push(l);
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- schemas: lower user schemas to fact schemas ----
+    let schema_names: Vec<String> = schema_decls.iter().map(|s| s.name.name.clone()).collect();
+    for s in &schema_decls {
+        let mut fields = IndexMap::new();
+        for f in &s.fields {
+            let ty = lower_type(&f.ty, &schema_names, &mut diags);
+            fields.insert(
+                f.name.name.clone(),
+                Field {
+                    name: f.name.name.clone(),
+                    ty,
+                    optional: f.optional,
+                    doc: f.doc.clone().unwrap_or_default(),
+                    span: Some(f.span),
+                },
+            );
+        }
+        program.schemas.insert(Schema {
+            name: s.name.name.clone(),
+            title: s
+                .title
+                .as_ref()
+                .map(|t| t.value.clone())
+                .unwrap_or_default(),
+            doc: s.doc.clone().unwrap_or_default(),
+            fields,
+            open: false,
+            builtin: false,
+            span: Some(s.span),
+        });
+    }
+
+    let control_ids: Vec<String> = blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Control)
+        .map(|b| b.id.name.clone())
+        .collect();
+
+    let mut checker = Checker::new(&program.schemas, &program.plugins);
+    // ---- global lets (in order; a let may use earlier ones) ----
+    for l in &global_lets {
+        let ty = checker.expr(&l.value, &mut diags);
+        checker
+            .globals
+            .insert(l.name.name.clone(), (ty, l.name.span));
+        program.lets.insert(l.name.name.clone(), l.value.clone());
+    }
+
+    // ---- blocks ----
+    for b in blocks {
+        match b.kind {
+            BlockKind::Control => {
+                if let Some(c) = lower_control(b, &mut checker, &text_of, &mut diags) {
+                    program.controls.push(c);
+                }
+            }
+            BlockKind::Objective => {
+                if let Some(o) = lower_objective(b, &mut checker, &text_of, &mut diags) {
+                    program.objectives.push(o);
+                }
+            }
+            BlockKind::Risk => {
+                if let Some(r) = lower_risk(b, &control_ids, &mut diags) {
+                    program.risks.push(r);
+                }
+            }
+            BlockKind::Waiver => {
+                if let Some(w) = lower_waiver(b, &control_ids, &mut diags) {
+                    program.waivers.push(w);
+                }
+            }
+        }
+    }
+    // unused global lets
+    for l in &global_lets {
+        if !checker.used.contains(&l.name.name) {
+            diags.push(
+                Diagnostic::warning(
+                    codes::UNUSED_LET,
+                    format!("`{}` is never used", l.name.name),
+                )
+                .with_primary(l.name.span, "declared here"),
+            );
+        }
+    }
+    program.controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+    program.objectives.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+    program.risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+    program.waivers.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+    aims_base::diag::sort(&mut diags);
+    (program, diags)
+}
+
+/// Waivers must name systems the project declares (or `*`).
+pub fn check_waiver_systems(program: &Program, systems: &[&str]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for w in &program.waivers {
+        if w.system != "*" && !systems.contains(&w.system.as_str()) {
+            let mut d = Diagnostic::error(
+                codes::UNKNOWN_SYSTEM,
+                format!(
+                    "waiver `{}` names system `{}`, which aims.toml does not declare",
+                    w.id, w.system
+                ),
+            )
+            .with_primary(w.system_span, "no such system");
+            if let Some(s) = did_you_mean(&w.system, systems.iter().copied()) {
+                d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                    w.system_span,
+                    format!("\"{s}\""),
+                    format!("use `{s}`"),
+                );
+            }
+            diags.push(d);
+        }
+    }
+    diags
+}
+
+fn misplaced(stmt: &Stmt, kind: BlockKind, diags: &mut Vec<Diagnostic>) {
+    diags.push(
+        Diagnostic::error(
+            codes::MISPLACED_STMT,
+            format!("a {} does not take `{}`", kind.keyword(), stmt.kind.keyword()),
+        )
+        .with_primary(stmt.span, "not allowed here")
+        .with_help(match kind {
+            BlockKind::Control => "a control takes clause, applies_to, when, enforce, let and require",
+            BlockKind::Objective => "an objective takes applies_to, when, enforce, let, measure, target, owner and review",
+            BlockKind::Risk => "a risk takes likelihood, impact, owner and treated_by",
+            BlockKind::Waiver => "a waiver takes control, system, reason, approver and expires",
+        }),
+    );
+}
+
+fn enforcement(id: &Ident, diags: &mut Vec<Diagnostic>) -> Enforcement {
+    match id.name.as_str() {
+        "advisory" => Enforcement::Advisory,
+        "mandatory" => Enforcement::Mandatory,
+        "blocking" => Enforcement::Blocking,
+        other => {
+            let mut d = Diagnostic::error(
+                codes::UNKNOWN_ENFORCEMENT,
+                format!("unknown enforcement level `{other}`"),
+            )
+            .with_primary(id.span, "expected `advisory`, `mandatory` or `blocking`");
+            if let Some(s) = did_you_mean(other, ["advisory", "mandatory", "blocking"]) {
+                d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                    id.span,
+                    s,
+                    format!("use `{s}`"),
+                );
+            }
+            diags.push(d);
+            Enforcement::Mandatory
+        }
+    }
+}
+
+fn check_kinds(kinds: &[Ident], checker: &Checker, diags: &mut Vec<Diagnostic>) -> Vec<String> {
+    let mut out = Vec::new();
+    for k in kinds {
+        if checker.is_kind(&k.name) {
+            out.push(k.name.clone());
+        } else {
+            let mut d = Diagnostic::error(
+                codes::UNKNOWN_KIND,
+                format!("unknown fact kind `{}`", k.name),
+            )
+            .with_primary(k.span, "no schema has this name");
+            if let Some(s) = did_you_mean(&k.name, checker.kinds()) {
+                d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                    k.span,
+                    s,
+                    format!("use `{s}`"),
+                );
+            }
+            diags.push(d);
+        }
+    }
+    out
+}
+
+fn lower_control(
+    b: &Block,
+    checker: &mut Checker,
+    text_of: &dyn Fn(Span) -> String,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Control> {
+    let mut c = Control {
+        id: b.id.name.clone(),
+        title: b
+            .title
+            .as_ref()
+            .map(|t| t.value.clone())
+            .unwrap_or_default(),
+        doc: b.doc.clone().unwrap_or_default(),
+        clauses: Vec::new(),
+        applies_to: Vec::new(),
+        when: None,
+        enforcement: Enforcement::Mandatory,
+        steps: Vec::new(),
+        reads: Vec::new(),
+        span: b.span,
+        id_span: b.id.span,
+    };
+    checker.begin_item();
+    let mut locals: Vec<(String, Span)> = Vec::new();
+    let mut index = 0;
+    for s in &b.stmts {
+        match &s.kind {
+            StmtKind::Clause(t) => c.clauses.push(t.value.clone()),
+            StmtKind::AppliesTo(k) => c.applies_to.extend(check_kinds(k, checker, diags)),
+            StmtKind::When { cond, otherwise } => {
+                checker.expect_bool(cond, diags);
+                if let Some(m) = otherwise {
+                    checker.message(m, &[], diags);
+                }
+                if matches!(cond.kind, ExprKind::Bool(false)) {
+                    diags.push(
+                        Diagnostic::warning(
+                            codes::NEVER_APPLIES,
+                            format!("control `{}` can never apply", c.id),
+                        )
+                        .with_primary(cond.span, "this condition is always false"),
+                    );
+                }
+                c.when = Some((cond.clone(), otherwise.clone()));
+            }
+            StmtKind::Enforce(id) => c.enforcement = enforcement(id, diags),
+            StmtKind::Let(l) => {
+                let ty = checker.expr(&l.value, diags);
+                checker.bind_local(&l.name.name, ty, l.name.span);
+                locals.push((l.name.name.clone(), l.name.span));
+                c.steps.push(Step::Let {
+                    name: l.name.name.clone(),
+                    value: l.value.clone(),
+                });
+            }
+            StmtKind::Require { expr, message } => {
+                checker.expect_bool(expr, diags);
+                let witnesses = witness_vars(expr, checker);
+                if let Some(m) = message {
+                    checker.message(m, &witnesses, diags);
+                }
+                if types::is_constant(expr) {
+                    diags.push(
+                        Diagnostic::warning(
+                            codes::CONSTANT_REQUIREMENT,
+                            "this requirement reads no fact",
+                        )
+                        .with_primary(expr.span, "the result is the same for every system"),
+                    );
+                }
+                c.steps.push(Step::Require(Requirement {
+                    index,
+                    expr: expr.clone(),
+                    message: message.clone(),
+                    span: s.span,
+                    text: text_of(expr.span),
+                }));
+                index += 1;
+            }
+            _ => misplaced(s, BlockKind::Control, diags),
+        }
+    }
+    if index == 0 {
+        diags.push(
+            Diagnostic::error(
+                codes::MISSING_STMT,
+                format!("control `{}` has no `require`", c.id),
+            )
+            .with_primary(b.id.span, "add at least one requirement"),
+        );
+    }
+    for (name, span) in locals {
+        if !checker.used.contains(&name) {
+            diags.push(
+                Diagnostic::warning(codes::UNUSED_LET, format!("`{name}` is never used"))
+                    .with_primary(span, "declared here"),
+            );
+        }
+    }
+    let mut reads: Vec<String> = c.applies_to.clone();
+    for k in checker.kinds_read.drain() {
+        if !reads.contains(&k) {
+            reads.push(k);
+        }
+    }
+    reads.sort();
+    c.reads = reads;
+    checker.end_item();
+    Some(c)
+}
+
+/// Quantifier variables whose witness a message may name: `all x in ..` / `none x in ..` at the
+/// top of the requirement (possibly under `and`).
+fn witness_vars(expr: &Expr, checker: &Checker) -> Vec<(String, Ty)> {
+    let mut out = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Quantified {
+                quantifier: Quantifier::All | Quantifier::None,
+                var,
+                collection,
+                ..
+            } => {
+                let ty = checker.peek_type(collection).element();
+                out.push((var.name.clone(), ty));
+            }
+            ExprKind::Binary(BinOp::And, a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            ExprKind::Paren(a) => stack.push(a),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn lower_objective(
+    b: &Block,
+    checker: &mut Checker,
+    text_of: &dyn Fn(Span) -> String,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Objective> {
+    checker.begin_item();
+    let mut applies_to = Vec::new();
+    let mut when = None;
+    let mut enforcement_level = Enforcement::Advisory;
+    let mut lets = Vec::new();
+    let mut measure = None;
+    let mut target = None;
+    let mut owner = String::new();
+    let mut review = None;
+    for s in &b.stmts {
+        match &s.kind {
+            StmtKind::AppliesTo(k) => applies_to.extend(check_kinds(k, checker, diags)),
+            StmtKind::When { cond, otherwise } => {
+                checker.expect_bool(cond, diags);
+                when = Some((cond.clone(), otherwise.clone()));
+            }
+            StmtKind::Enforce(id) => enforcement_level = enforcement(id, diags),
+            StmtKind::Let(l) => {
+                let ty = checker.expr(&l.value, diags);
+                checker.bind_local(&l.name.name, ty, l.name.span);
+                lets.push((l.name.name.clone(), l.value.clone()));
+            }
+            StmtKind::Measure(e) => {
+                let ty = checker.expr(e, diags);
+                measure = Some((e.clone(), ty));
+            }
+            StmtKind::Target { op, value, .. } => {
+                checker.expr(value, diags);
+                target = Some((*op, value.clone()));
+            }
+            StmtKind::Owner(o) => owner = o.value.clone(),
+            StmtKind::Review(d) => review = Some(text_of(d.span)),
+            StmtKind::Clause(_) => {}
+            _ => misplaced(s, BlockKind::Objective, diags),
+        }
+    }
+    checker.end_item();
+    let (Some((measure, mty)), Some((op, target))) = (measure, target) else {
+        diags.push(
+            Diagnostic::error(
+                codes::MISSING_STMT,
+                format!("objective `{}` needs `measure` and `target`", b.id.name),
+            )
+            .with_primary(b.id.span, "incomplete objective"),
+        );
+        return None;
+    };
+    let tty = checker.peek_type(&target);
+    if !mty.comparable(&tty) {
+        diags.push(
+            Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!(
+                    "the target is a {} but the measure is a {}",
+                    tty.name(),
+                    mty.name()
+                ),
+            )
+            .with_primary(target.span, "target")
+            .with_secondary(measure.span, "measure"),
+        );
+    }
+    Some(Objective {
+        id: b.id.name.clone(),
+        title: b
+            .title
+            .as_ref()
+            .map(|t| t.value.clone())
+            .unwrap_or_default(),
+        applies_to,
+        when,
+        enforcement: enforcement_level,
+        lets,
+        target_text: format!("{} {}", op.as_str(), text_of(target.span)),
+        measure,
+        target_op: op,
+        target,
+        owner,
+        review,
+        span: b.span,
+    })
+}
+
+fn level(e: &Expr, scale: &[&str], what: &str, diags: &mut Vec<Diagnostic>) -> u8 {
+    match &e.kind {
+        ExprKind::Number(n) if (1.0..=5.0).contains(n) && n.fract() == 0.0 => *n as u8,
+        ExprKind::Name(id) => {
+            if let Some(i) = scale.iter().position(|s| *s == id.name) {
+                return i as u8 + 1;
+            }
+            let mut d = Diagnostic::error(
+                codes::BAD_LEVEL,
+                format!("unknown {what} level `{}`", id.name),
+            )
+            .with_primary(e.span, format!("expected one of {}", scale.join(", ")));
+            if let Some(s) = did_you_mean(&id.name, scale.iter().copied()) {
+                d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                    e.span,
+                    s,
+                    format!("use `{s}`"),
+                );
+            }
+            diags.push(d);
+            1
+        }
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    codes::BAD_LEVEL,
+                    format!("{what} must be a level name or 1 to 5"),
+                )
+                .with_primary(e.span, "here"),
+            );
+            1
+        }
+    }
+}
+
+fn unknown_control(id: &Ident, controls: &[String], diags: &mut Vec<Diagnostic>) {
+    let mut d = Diagnostic::error(
+        codes::UNKNOWN_CONTROL,
+        format!("no control has the id `{}`", id.name),
+    )
+    .with_primary(id.span, "unknown control");
+    if let Some(s) = did_you_mean(&id.name, controls.iter().map(|s| s.as_str())) {
+        d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+            id.span,
+            s,
+            format!("use `{s}`"),
+        );
+    }
+    diags.push(d);
+}
+
+fn lower_risk(b: &Block, controls: &[String], diags: &mut Vec<Diagnostic>) -> Option<Risk> {
+    const LIKELIHOOD: &[&str] = &["rare", "unlikely", "possible", "likely", "almost_certain"];
+    const IMPACT: &[&str] = &["negligible", "minor", "moderate", "major", "severe"];
+    let mut r = Risk {
+        id: b.id.name.clone(),
+        title: b
+            .title
+            .as_ref()
+            .map(|t| t.value.clone())
+            .unwrap_or_default(),
+        likelihood: 0,
+        impact: 0,
+        owner: String::new(),
+        treated_by: Vec::new(),
+        span: b.span,
+    };
+    for s in &b.stmts {
+        match &s.kind {
+            StmtKind::Likelihood(e) => r.likelihood = level(e, LIKELIHOOD, "likelihood", diags),
+            StmtKind::Impact(e) => r.impact = level(e, IMPACT, "impact", diags),
+            StmtKind::Owner(o) => r.owner = o.value.clone(),
+            StmtKind::TreatedBy(ids) => {
+                for id in ids {
+                    if controls.contains(&id.name) {
+                        r.treated_by.push(id.name.clone());
+                    } else {
+                        unknown_control(id, controls, diags);
+                    }
+                }
+            }
+            StmtKind::Clause(_) => {}
+            _ => misplaced(s, BlockKind::Risk, diags),
+        }
+    }
+    if r.likelihood == 0 || r.impact == 0 {
+        diags.push(
+            Diagnostic::error(
+                codes::MISSING_STMT,
+                format!("risk `{}` needs `likelihood` and `impact`", r.id),
+            )
+            .with_primary(b.id.span, "incomplete risk"),
+        );
+        return None;
+    }
+    Some(r)
+}
+
+fn lower_waiver(b: &Block, controls: &[String], diags: &mut Vec<Diagnostic>) -> Option<Waiver> {
+    let mut control = None;
+    let mut system = None;
+    let mut reason = None;
+    let mut approver = None;
+    let mut expires = None;
+    for s in &b.stmts {
+        match &s.kind {
+            StmtKind::Control(id) => {
+                if !controls.contains(&id.name) {
+                    unknown_control(id, controls, diags);
+                }
+                control = Some(id.name.clone());
+            }
+            StmtKind::System(t) => system = Some((t.value.clone(), t.span)),
+            StmtKind::Reason(t) => reason = Some(t.value.clone()),
+            StmtKind::Approver(t) => approver = Some(t.value.clone()),
+            StmtKind::Expires(e) => {
+                if let ExprKind::Date(d) = &e.kind {
+                    if types::parse_date(d).is_none() {
+                        diags.push(
+                            Diagnostic::error(
+                                codes::BAD_DATE,
+                                format!("`{d}` is not a calendar date"),
+                            )
+                            .with_primary(e.span, "no such day"),
+                        );
+                    }
+                    expires = Some(d.clone());
+                }
+            }
+            _ => misplaced(s, BlockKind::Waiver, diags),
+        }
+    }
+    let mut missing = Vec::new();
+    if control.is_none() {
+        missing.push("control");
+    }
+    if system.is_none() {
+        missing.push("system");
+    }
+    if reason.is_none() {
+        missing.push("reason");
+    }
+    if approver.is_none() {
+        missing.push("approver");
+    }
+    if expires.is_none() {
+        missing.push("expires");
+    }
+    if !missing.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                codes::MISSING_STMT,
+                format!(
+                    "waiver `{}` lacks {}",
+                    b.id.name,
+                    missing
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .with_primary(b.id.span, "incomplete waiver")
+            .with_help("a waiver needs control, system, reason, approver and expires"),
+        );
+        return None;
+    }
+    let (system, system_span) = system?;
+    Some(Waiver {
+        id: b.id.name.clone(),
+        control: control?,
+        system,
+        system_span,
+        reason: reason?,
+        approver: approver?,
+        expires: expires?,
+        span: b.span,
+    })
+}
+
+fn lower_type(t: &TypeExpr, schemas: &[String], diags: &mut Vec<Diagnostic>) -> Type {
+    match t {
+        TypeExpr::Named(id) => match id.name.as_str() {
+            "string" => Type::String,
+            "number" => Type::Number,
+            "int" => Type::Int,
+            "bool" => Type::Bool,
+            "date" => Type::Date,
+            "duration" => Type::Duration,
+            "any" => Type::Any,
+            other
+                if schemas.iter().any(|s| s == other)
+                    || SchemaSet::builtin().get(other).is_some() =>
+            {
+                Type::Record(other.to_string())
+            }
+            other => {
+                let builtin = ["string", "number", "int", "bool", "date", "duration", "any"];
+                let cands: Vec<&str> = builtin
+                    .iter()
+                    .copied()
+                    .chain(schemas.iter().map(|s| s.as_str()))
+                    .collect();
+                let mut d =
+                    Diagnostic::error(codes::UNKNOWN_TYPE, format!("unknown type `{other}`"))
+                        .with_primary(id.span, "not a type");
+                if let Some(s) = did_you_mean(other, cands) {
+                    d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                        id.span,
+                        s,
+                        format!("use `{s}`"),
+                    );
+                }
+                diags.push(d);
+                Type::Any
+            }
+        },
+        TypeExpr::List(inner, _) => Type::List(Box::new(lower_type(inner, schemas, diags))),
+        TypeExpr::Map(inner, _) => Type::Map(Box::new(lower_type(inner, schemas, diags))),
+        TypeExpr::Enum(vals, _) => Type::Enum(vals.iter().map(|v| v.value.clone()).collect()),
+        TypeExpr::Union(ts, _) => {
+            Type::Union(ts.iter().map(|t| lower_type(t, schemas, diags)).collect())
+        }
+    }
+}
+
+fn lower_plugin(p: &PluginDecl, diags: &mut Vec<Diagnostic>) -> Plugin {
+    let mut seen = HashSet::new();
+    let functions = p
+        .functions
+        .iter()
+        .filter(|f| seen.insert(f.name.name.clone()))
+        .map(|f| PluginFn {
+            name: f.name.name.clone(),
+            params: f
+                .params
+                .iter()
+                .map(|(n, t)| (n.name.clone(), lower_type(t, &[], diags)))
+                .collect(),
+            ret: lower_type(&f.ret, &[], diags),
+            span: f.span,
+        })
+        .collect();
+    Plugin {
+        name: p.name.name.clone(),
+        path: p.path.value.clone(),
+        functions,
+        span: p.span,
+    }
+}

@@ -1,0 +1,167 @@
+//! The checked program: what the evaluator runs. Every name in it resolves and every expression
+//! type-checked; expressions stay as syntax trees (with spans for evidence and diagnostics).
+
+use aims_base::Span;
+use aims_facts::SchemaSet;
+use aims_syntax::ast::{BinOp, Expr, Message};
+use indexmap::IndexMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Enforcement {
+    Advisory,
+    Mandatory,
+    Blocking,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    Let { name: String, value: Expr },
+    Require(Requirement),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Requirement {
+    /// 0-based position among the control's requirements.
+    pub index: usize,
+    pub expr: Expr,
+    pub message: Option<Message>,
+    /// The whole `require` statement.
+    pub span: Span,
+    /// The expression as written.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Control {
+    pub id: String,
+    pub title: String,
+    pub doc: String,
+    pub clauses: Vec<String>,
+    pub applies_to: Vec<String>,
+    pub when: Option<(Expr, Option<Message>)>,
+    pub enforcement: Enforcement,
+    pub steps: Vec<Step>,
+    /// Fact kinds the control reads (applies_to and every kind named in its expressions).
+    pub reads: Vec<String>,
+    pub span: Span,
+    pub id_span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Objective {
+    pub id: String,
+    pub title: String,
+    pub applies_to: Vec<String>,
+    pub when: Option<(Expr, Option<Message>)>,
+    pub enforcement: Enforcement,
+    pub lets: Vec<(String, Expr)>,
+    pub measure: Expr,
+    pub target_op: BinOp,
+    pub target: Expr,
+    pub target_text: String,
+    pub owner: String,
+    pub review: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Risk {
+    pub id: String,
+    pub title: String,
+    pub likelihood: u8,
+    pub impact: u8,
+    pub owner: String,
+    pub treated_by: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiver {
+    pub id: String,
+    pub control: String,
+    /// A system name, or `*` for every system.
+    pub system: String,
+    pub system_span: Span,
+    pub reason: String,
+    pub approver: String,
+    /// `YYYY-MM-DD`
+    pub expires: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginFn {
+    pub name: String,
+    pub params: Vec<(String, aims_facts::Type)>,
+    pub ret: aims_facts::Type,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plugin {
+    pub name: String,
+    pub path: String,
+    pub functions: Vec<PluginFn>,
+    pub span: Span,
+}
+
+/// A checked policy set.
+#[derive(Debug, Clone, Default)]
+pub struct Program {
+    /// Sorted by id in natural order.
+    pub controls: Vec<Control>,
+    pub objectives: Vec<Objective>,
+    pub risks: Vec<Risk>,
+    pub waivers: Vec<Waiver>,
+    pub plugins: Vec<Plugin>,
+    /// Top-level lets, in dependency-free declaration order.
+    pub lets: IndexMap<String, Expr>,
+    /// Built-in schemas plus the ones declared in the policies.
+    pub schemas: SchemaSet,
+}
+
+impl Program {
+    pub fn control(&self, id: &str) -> Option<&Control> {
+        self.controls.iter().find(|c| c.id == id)
+    }
+}
+
+/// Compare ids so that `A.2.10` sorts after `A.2.9`.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let mut ai = a.chars().peekable();
+    let mut bi = b.chars().peekable();
+    loop {
+        match (ai.peek().copied(), bi.peek().copied()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let mut na = String::new();
+                while let Some(c) = ai.peek().copied().filter(char::is_ascii_digit) {
+                    na.push(c);
+                    ai.next();
+                }
+                let mut nb = String::new();
+                while let Some(c) = bi.peek().copied().filter(char::is_ascii_digit) {
+                    nb.push(c);
+                    bi.next();
+                }
+                let ord = na
+                    .trim_start_matches('0')
+                    .len()
+                    .cmp(&nb.trim_start_matches('0').len())
+                    .then_with(|| na.trim_start_matches('0').cmp(nb.trim_start_matches('0')));
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(&y);
+                }
+                ai.next();
+                bi.next();
+            }
+        }
+    }
+}

@@ -1,0 +1,846 @@
+//! Static types of expressions and the expression checker.
+
+use crate::codes;
+use crate::program::Plugin;
+use aims_base::diag::did_you_mean;
+use aims_base::{Diagnostic, Span};
+use aims_facts::{SchemaSet, Type};
+use aims_syntax::ast::*;
+use std::collections::{HashMap, HashSet};
+
+/// The static type of an expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ty {
+    /// Not known statically (open schemas, `any` fields): checked at run time.
+    Any,
+    Null,
+    Bool,
+    Number,
+    String,
+    Date,
+    Duration,
+    List(Box<Ty>),
+    Map(Box<Ty>),
+    /// A document or nested record of this schema.
+    Record(String),
+    /// The system's attributes.
+    System,
+}
+
+impl Ty {
+    pub fn name(&self) -> String {
+        match self {
+            Ty::Any => "value of any type".into(),
+            Ty::Null => "null".into(),
+            Ty::Bool => "boolean".into(),
+            Ty::Number => "number".into(),
+            Ty::String => "string".into(),
+            Ty::Date => "date".into(),
+            Ty::Duration => "duration".into(),
+            Ty::List(t) => format!("list<{}>", t.short()),
+            Ty::Map(t) => format!("map<{}>", t.short()),
+            Ty::Record(n) => format!("`{n}` record"),
+            Ty::System => "system".into(),
+        }
+    }
+
+    fn short(&self) -> String {
+        match self {
+            Ty::Any => "any".into(),
+            Ty::Record(n) => n.clone(),
+            other => other.name(),
+        }
+    }
+
+    pub fn from_type(t: &Type) -> Ty {
+        match t {
+            Type::Any => Ty::Any,
+            Type::String | Type::Enum(_) => Ty::String,
+            Type::Number | Type::Int => Ty::Number,
+            Type::Bool => Ty::Bool,
+            Type::Date => Ty::Date,
+            Type::Duration => Ty::Duration,
+            Type::List(t) => Ty::List(Box::new(Ty::from_type(t))),
+            Type::Map(t) => Ty::Map(Box::new(Ty::from_type(t))),
+            Type::Record(n) => Ty::Record(n.clone()),
+            Type::Union(ts) => {
+                let mut tys = ts.iter().map(Ty::from_type);
+                let first = tys.next().unwrap_or(Ty::Any);
+                if tys.all(|t| t == first) {
+                    first
+                } else {
+                    Ty::Any
+                }
+            }
+        }
+    }
+
+    /// Element type when iterated (`all x in xs`).
+    pub fn element(&self) -> Ty {
+        match self {
+            Ty::List(t) | Ty::Map(t) => (**t).clone(),
+            _ => Ty::Any,
+        }
+    }
+
+    fn known(&self) -> bool {
+        !matches!(self, Ty::Any | Ty::Null)
+    }
+
+    /// Whether two values of these types can be compared with `<`, `==`, ...
+    pub fn comparable(&self, other: &Ty) -> bool {
+        if !self.known() || !other.known() {
+            return true;
+        }
+        matches!(
+            (self, other),
+            (Ty::Number, Ty::Number)
+                | (Ty::String, Ty::String)
+                | (Ty::Date, Ty::Date)
+                | (Ty::Duration, Ty::Duration)
+                | (Ty::Bool, Ty::Bool)
+        ) || (matches!(self, Ty::List(_)) && matches!(other, Ty::List(_)))
+    }
+}
+
+pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let y: i16 = s.get(0..4)?.parse().ok()?;
+    let m: i8 = s.get(5..7)?.parse().ok()?;
+    let d: i8 = s.get(8..10)?.parse().ok()?;
+    jiff::civil::Date::new(y, m, d).ok()
+}
+
+/// True when the expression reads no fact, attribute, date or binding.
+pub fn is_constant(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Null
+        | ExprKind::Bool(_)
+        | ExprKind::Number(_)
+        | ExprKind::String(_)
+        | ExprKind::Date(_)
+        | ExprKind::Duration { .. } => true,
+        ExprKind::List(xs) => xs.iter().all(is_constant),
+        ExprKind::Name(_) | ExprKind::Call { .. } | ExprKind::PluginCall { .. } => false,
+        ExprKind::Quantified { .. } => false,
+        ExprKind::Field(a, _) => is_constant(a),
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => is_constant(a) && is_constant(b),
+        ExprKind::Unary(_, a) | ExprKind::Paren(a) => is_constant(a),
+    }
+}
+
+pub const FUNCTIONS: &[(&str, &str)] = &[
+    (
+        "exists",
+        "exists(path) -> bool: the fact is present and not null",
+    ),
+    ("len", "len(x) -> number: length of a list, map or string"),
+    ("count", "count(xs) -> number: number of elements of a list"),
+    (
+        "today",
+        "today() -> date: the evaluation date (`--today` fixes it)",
+    ),
+    ("date", "date(s) -> date: parse a YYYY-MM-DD string"),
+    ("lower", "lower(s) -> string"),
+    ("upper", "upper(s) -> string"),
+    ("trim", "trim(s) -> string"),
+    ("keys", "keys(m) -> list<string>"),
+    ("values", "values(m) -> list"),
+    (
+        "section",
+        "section(doc, \"Heading\", ...) -> string: text of the first matching Markdown section",
+    ),
+    ("min", "min(xs) -> number"),
+    ("max", "max(xs) -> number"),
+    ("sum", "sum(xs) -> number"),
+    ("default", "default(x, y): x if it exists, else y"),
+];
+
+pub(crate) struct Checker<'a> {
+    schemas: &'a SchemaSet,
+    plugins: &'a [Plugin],
+    pub globals: HashMap<String, (Ty, Span)>,
+    locals: Vec<(String, Ty)>,
+    pub used: HashSet<String>,
+    pub kinds_read: HashSet<String>,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(schemas: &'a SchemaSet, plugins: &'a [Plugin]) -> Checker<'a> {
+        Checker {
+            schemas,
+            plugins,
+            globals: HashMap::new(),
+            locals: Vec::new(),
+            used: HashSet::new(),
+            kinds_read: HashSet::new(),
+        }
+    }
+
+    pub fn begin_item(&mut self) {
+        self.locals.clear();
+        self.kinds_read.clear();
+    }
+
+    pub fn end_item(&mut self) {
+        self.locals.clear();
+    }
+
+    pub fn bind_local(&mut self, name: &str, ty: Ty, _span: Span) {
+        self.locals.push((name.to_string(), ty));
+    }
+
+    /// Top-level fact kinds: schemas whose name has no `.` (nested records are `kind.record`).
+    pub fn is_kind(&self, name: &str) -> bool {
+        !name.contains('.') && self.schemas.get(name).is_some()
+    }
+
+    pub fn kinds(&self) -> impl Iterator<Item = &str> {
+        self.schemas.names().filter(|n| !n.contains('.'))
+    }
+
+    /// Type of an expression without reporting diagnostics or marking names used.
+    pub fn peek_type(&self, e: &Expr) -> Ty {
+        let mut scratch = Checker {
+            schemas: self.schemas,
+            plugins: self.plugins,
+            globals: self.globals.clone(),
+            locals: self.locals.clone(),
+            used: HashSet::new(),
+            kinds_read: HashSet::new(),
+        };
+        scratch.expr(e, &mut Vec::new())
+    }
+
+    pub fn expect_bool(&mut self, e: &Expr, diags: &mut Vec<Diagnostic>) {
+        let t = self.expr(e, diags);
+        if t.known() && t != Ty::Bool {
+            diags.push(
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    format!("expected a condition, found a {}", t.name()),
+                )
+                .with_primary(e.span, "this is not true or false")
+                .with_help("compare it with something, or wrap a fact path in `exists(...)`"),
+            );
+        }
+    }
+
+    pub fn message(
+        &mut self,
+        m: &Message,
+        witnesses: &[(String, Ty)],
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let depth = self.locals.len();
+        for (n, t) in witnesses {
+            self.locals.push((n.clone(), t.clone()));
+        }
+        for p in &m.parts {
+            if let MessagePart::Expr(e) = p {
+                self.expr(e, diags);
+            }
+        }
+        self.locals.truncate(depth);
+    }
+
+    fn lookup(&mut self, id: &Ident) -> Option<Ty> {
+        if let Some((_, t)) = self.locals.iter().rev().find(|(n, _)| *n == id.name) {
+            self.used.insert(id.name.clone());
+            return Some(t.clone());
+        }
+        if let Some((t, _)) = self.globals.get(&id.name) {
+            self.used.insert(id.name.clone());
+            return Some(t.clone());
+        }
+        if id.name == crate::SYSTEM {
+            return Some(Ty::System);
+        }
+        if self.is_kind(&id.name) {
+            self.kinds_read.insert(id.name.clone());
+            return Some(Ty::Record(id.name.clone()));
+        }
+        None
+    }
+
+    fn field(&self, base: &Ty, name: &Ident, diags: &mut Vec<Diagnostic>) -> Ty {
+        match base {
+            Ty::Record(schema) => {
+                let Some(s) = self.schemas.get(schema) else {
+                    return Ty::Any;
+                };
+                if let Some(f) = s.fields.get(&name.name) {
+                    return Ty::from_type(&f.ty);
+                }
+                let suggestion = did_you_mean(&name.name, s.fields.keys().map(|k| k.as_str()));
+                if s.open && suggestion.is_none() {
+                    diags.push(
+                        Diagnostic::warning(
+                            codes::FIELD_NOT_IN_SCHEMA,
+                            format!("`{}` is not a field of the `{schema}` schema", name.name),
+                        )
+                        .with_primary(name.span, "not type-checked"),
+                    );
+                    return Ty::Any;
+                }
+                let mut d = Diagnostic::error(
+                    codes::UNKNOWN_FIELD,
+                    format!("the `{schema}` schema has no field `{}`", name.name),
+                )
+                .with_primary(name.span, "unknown field");
+                if let Some(sg) = suggestion {
+                    d = d
+                        .with_help(format!("did you mean `{sg}`?"))
+                        .with_suggestion(name.span, sg, format!("use `{sg}`"));
+                }
+                diags.push(d);
+                Ty::Any
+            }
+            Ty::Map(t) => (**t).clone(),
+            Ty::Any | Ty::System | Ty::Null => Ty::Any,
+            other => {
+                diags.push(
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        format!("a {} has no field `{}`", other.name(), name.name),
+                    )
+                    .with_primary(name.span, "no such field"),
+                );
+                Ty::Any
+            }
+        }
+    }
+
+    pub fn expr(&mut self, e: &Expr, diags: &mut Vec<Diagnostic>) -> Ty {
+        match &e.kind {
+            ExprKind::Null => Ty::Null,
+            ExprKind::Bool(_) => Ty::Bool,
+            ExprKind::Number(_) => Ty::Number,
+            ExprKind::String(_) => Ty::String,
+            ExprKind::Date(d) => {
+                if parse_date(d).is_none() {
+                    diags.push(
+                        Diagnostic::error(codes::BAD_DATE, format!("`{d}` is not a calendar date"))
+                            .with_primary(e.span, "no such day"),
+                    );
+                }
+                Ty::Date
+            }
+            ExprKind::Duration { .. } => Ty::Duration,
+            ExprKind::List(xs) => {
+                let tys: Vec<Ty> = xs.iter().map(|x| self.expr(x, diags)).collect();
+                let first = tys.first().cloned().unwrap_or(Ty::Any);
+                if tys.iter().all(|t| *t == first) {
+                    Ty::List(Box::new(first))
+                } else {
+                    Ty::List(Box::new(Ty::Any))
+                }
+            }
+            ExprKind::Paren(a) => self.expr(a, diags),
+            ExprKind::Name(id) => match self.lookup(id) {
+                Some(t) => t,
+                None => {
+                    let mut cands: Vec<String> =
+                        self.locals.iter().map(|(n, _)| n.clone()).collect();
+                    cands.extend(self.globals.keys().cloned());
+                    cands.extend(self.kinds().map(|s| s.to_string()));
+                    cands.push(crate::SYSTEM.to_string());
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_NAME,
+                        format!("unknown name `{}`", id.name),
+                    )
+                    .with_primary(
+                        id.span,
+                        "not a fact kind, `system`, a `let` or a quantifier variable",
+                    );
+                    if let Some(s) = did_you_mean(&id.name, cands.iter().map(|s| s.as_str())) {
+                        d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                            id.span,
+                            s,
+                            format!("use `{s}`"),
+                        );
+                    }
+                    diags.push(d);
+                    Ty::Any
+                }
+            },
+            ExprKind::Field(base, name) => {
+                let bt = self.expr(base, diags);
+                self.field(&bt, name, diags)
+            }
+            ExprKind::Index(base, idx) => {
+                let bt = self.expr(base, diags);
+                let it = self.expr(idx, diags);
+                match (&bt, &e.kind) {
+                    (Ty::Record(_), _) => {
+                        if let ExprKind::String(s) = &idx.kind {
+                            self.field(
+                                &bt,
+                                &Ident {
+                                    name: s.clone(),
+                                    span: idx.span,
+                                },
+                                diags,
+                            )
+                        } else {
+                            Ty::Any
+                        }
+                    }
+                    (Ty::List(t), _) => {
+                        if it.known() && it != Ty::Number {
+                            diags.push(
+                                Diagnostic::error(
+                                    codes::TYPE_MISMATCH,
+                                    format!("a list is indexed by a number, not a {}", it.name()),
+                                )
+                                .with_primary(idx.span, "here"),
+                            );
+                        }
+                        (**t).clone()
+                    }
+                    (Ty::Map(t), _) => (**t).clone(),
+                    (Ty::Any | Ty::System | Ty::Null, _) => Ty::Any,
+                    (other, _) => {
+                        diags.push(
+                            Diagnostic::error(
+                                codes::TYPE_MISMATCH,
+                                format!("a {} cannot be indexed", other.name()),
+                            )
+                            .with_primary(idx.span, "here"),
+                        );
+                        Ty::Any
+                    }
+                }
+            }
+            ExprKind::Unary(UnaryOp::Not, a) => {
+                self.expect_bool(a, diags);
+                Ty::Bool
+            }
+            ExprKind::Unary(UnaryOp::Neg, a) => {
+                let t = self.expr(a, diags);
+                if t.known() && t != Ty::Number && t != Ty::Duration {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!("cannot negate a {}", t.name()),
+                        )
+                        .with_primary(a.span, "here"),
+                    );
+                }
+                t
+            }
+            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, e.span, diags),
+            ExprKind::Quantified {
+                quantifier,
+                var,
+                collection,
+                body,
+            } => {
+                let ct = self.expr(collection, diags);
+                if ct.known() && !matches!(ct, Ty::List(_) | Ty::Map(_)) {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!(
+                                "`{}` iterates over a list, found a {}",
+                                quantifier.as_str(),
+                                ct.name()
+                            ),
+                        )
+                        .with_primary(collection.span, "not a list"),
+                    );
+                }
+                self.locals.push((var.name.clone(), ct.element()));
+                self.expect_bool(body, diags);
+                self.locals.pop();
+                if *quantifier == Quantifier::Count {
+                    Ty::Number
+                } else {
+                    Ty::Bool
+                }
+            }
+            ExprKind::Call { name, args } => self.call(name, args, e.span, diags),
+            ExprKind::PluginCall {
+                plugin,
+                function,
+                args,
+            } => {
+                let arg_tys: Vec<Ty> = args.iter().map(|a| self.expr(a, diags)).collect();
+                let Some(p) = self.plugins.iter().find(|p| p.name == plugin.name) else {
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_PLUGIN,
+                        format!("no plugin is declared as `{}`", plugin.name),
+                    )
+                    .with_primary(plugin.span, "unknown plugin");
+                    if let Some(s) =
+                        did_you_mean(&plugin.name, self.plugins.iter().map(|p| p.name.as_str()))
+                    {
+                        d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                            plugin.span,
+                            s,
+                            format!("use `{s}`"),
+                        );
+                    }
+                    diags.push(d);
+                    return Ty::Any;
+                };
+                let Some(f) = p.functions.iter().find(|f| f.name == function.name) else {
+                    let mut d = Diagnostic::error(
+                        codes::UNKNOWN_PLUGIN,
+                        format!(
+                            "plugin `{}` declares no function `{}`",
+                            plugin.name, function.name
+                        ),
+                    )
+                    .with_primary(function.span, "unknown function");
+                    if let Some(s) =
+                        did_you_mean(&function.name, p.functions.iter().map(|f| f.name.as_str()))
+                    {
+                        d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                            function.span,
+                            s,
+                            format!("use `{s}`"),
+                        );
+                    }
+                    diags.push(d);
+                    return Ty::Any;
+                };
+                if f.params.len() != args.len() {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::UNKNOWN_FUNCTION,
+                            format!(
+                                "`{}::{}` takes {} argument(s), {} given",
+                                plugin.name,
+                                function.name,
+                                f.params.len(),
+                                args.len()
+                            ),
+                        )
+                        .with_primary(e.span, "here"),
+                    );
+                }
+                for ((pname, pty), (arg, aty)) in
+                    f.params.iter().zip(args.iter().zip(arg_tys.iter()))
+                {
+                    let want = Ty::from_type(pty);
+                    if !want.comparable(aty) && !matches!((&want, aty), (Ty::Map(_), Ty::Record(_)))
+                    {
+                        diags.push(
+                            Diagnostic::error(
+                                codes::TYPE_MISMATCH,
+                                format!(
+                                    "argument `{pname}` of `{}::{}` is a {}, found a {}",
+                                    plugin.name,
+                                    function.name,
+                                    want.name(),
+                                    aty.name()
+                                ),
+                            )
+                            .with_primary(arg.span, "wrong type"),
+                        );
+                    }
+                }
+                Ty::from_type(&f.ret)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn mismatch(
+        &self,
+        op: BinOp,
+        a: &Expr,
+        at: &Ty,
+        b: &Expr,
+        bt: &Ty,
+        span: Span,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let mut d = Diagnostic::error(
+            codes::TYPE_MISMATCH,
+            format!(
+                "`{}` cannot combine a {} with a {}",
+                op.as_str(),
+                at.name(),
+                bt.name()
+            ),
+        )
+        .with_primary(span, "mismatched operands")
+        .with_secondary(a.span, format!("this is a {}", at.name()))
+        .with_secondary(b.span, format!("this is a {}", bt.name()));
+        if matches!((at, bt), (Ty::Date, Ty::String) | (Ty::String, Ty::Date)) {
+            d = d.with_help(
+                "write dates without quotes, e.g. `2026-01-31`, or convert with `date(...)`",
+            );
+        }
+        diags.push(d);
+    }
+
+    fn binary(
+        &mut self,
+        op: BinOp,
+        a: &Expr,
+        b: &Expr,
+        span: Span,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Ty {
+        let at = self.expr(a, diags);
+        let bt = self.expr(b, diags);
+        let any = !at.known() || !bt.known();
+        match op {
+            BinOp::And | BinOp::Or => {
+                for (x, t) in [(a, &at), (b, &bt)] {
+                    if t.known() && *t != Ty::Bool {
+                        diags.push(
+                            Diagnostic::error(
+                                codes::TYPE_MISMATCH,
+                                format!("`{}` needs conditions, found a {}", op.as_str(), t.name()),
+                            )
+                            .with_primary(x.span, "not true or false"),
+                        );
+                    }
+                }
+                Ty::Bool
+            }
+            BinOp::Eq | BinOp::Ne => {
+                if !at.comparable(&bt)
+                    && !matches!((&at, &bt), (Ty::Record(_), _) | (_, Ty::Record(_)))
+                {
+                    self.mismatch(op, a, &at, b, &bt, span, diags);
+                }
+                Ty::Bool
+            }
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let ok = any
+                    || matches!(
+                        (&at, &bt),
+                        (Ty::Number, Ty::Number)
+                            | (Ty::String, Ty::String)
+                            | (Ty::Date, Ty::Date)
+                            | (Ty::Duration, Ty::Duration)
+                    );
+                if !ok {
+                    self.mismatch(op, a, &at, b, &bt, span, diags);
+                }
+                Ty::Bool
+            }
+            BinOp::In | BinOp::NotIn => {
+                let ok = match &bt {
+                    Ty::List(el) => el.comparable(&at),
+                    Ty::Map(_) | Ty::Record(_) => at == Ty::String || !at.known(),
+                    Ty::String => at == Ty::String || !at.known(),
+                    Ty::Any | Ty::Null => true,
+                    _ => false,
+                };
+                if !ok {
+                    self.mismatch(op, a, &at, b, &bt, span, diags);
+                }
+                Ty::Bool
+            }
+            BinOp::Contains => {
+                let ok = match &at {
+                    Ty::List(el) => el.comparable(&bt),
+                    Ty::String => bt == Ty::String || !bt.known(),
+                    Ty::Map(_) | Ty::Record(_) => bt == Ty::String || !bt.known(),
+                    Ty::Any | Ty::Null => true,
+                    _ => false,
+                };
+                if !ok {
+                    self.mismatch(op, a, &at, b, &bt, span, diags);
+                }
+                Ty::Bool
+            }
+            BinOp::StartsWith | BinOp::EndsWith | BinOp::Matches => {
+                let ok = (at == Ty::String || !at.known()) && (bt == Ty::String || !bt.known());
+                if !ok {
+                    self.mismatch(op, a, &at, b, &bt, span, diags);
+                }
+                if op == BinOp::Matches {
+                    if let ExprKind::String(re) = &b.kind {
+                        if let Err(err) = regex::Regex::new(re) {
+                            diags.push(
+                                Diagnostic::error(codes::BAD_REGEX, "invalid regular expression")
+                                    .with_primary(
+                                        b.span,
+                                        err.to_string()
+                                            .lines()
+                                            .last()
+                                            .unwrap_or("invalid")
+                                            .to_string(),
+                                    ),
+                            );
+                        }
+                    }
+                }
+                Ty::Bool
+            }
+            BinOp::Add | BinOp::Sub => {
+                let r = match (&at, &bt) {
+                    (Ty::Number, Ty::Number) => Some(Ty::Number),
+                    (Ty::Date, Ty::Date) if op == BinOp::Sub => Some(Ty::Duration),
+                    (Ty::Date, Ty::Duration) => Some(Ty::Date),
+                    (Ty::Duration, Ty::Duration) => Some(Ty::Duration),
+                    (Ty::String, Ty::String) if op == BinOp::Add => Some(Ty::String),
+                    (Ty::Date, t) | (t, Ty::Date) if !t.known() => {
+                        Some(if op == BinOp::Sub { Ty::Any } else { Ty::Date })
+                    }
+                    _ if any => Some(Ty::Any),
+                    _ => None,
+                };
+                r.unwrap_or_else(|| {
+                    self.mismatch(op, a, &at, b, &bt, span, diags);
+                    Ty::Any
+                })
+            }
+            BinOp::Mul | BinOp::Div | BinOp::Rem => {
+                let r = match (&at, &bt) {
+                    (Ty::Number, Ty::Number) => Some(Ty::Number),
+                    (Ty::Duration, Ty::Number) => Some(Ty::Duration),
+                    (Ty::Number, Ty::Duration) if op == BinOp::Mul => Some(Ty::Duration),
+                    _ if any => Some(Ty::Any),
+                    _ => None,
+                };
+                r.unwrap_or_else(|| {
+                    self.mismatch(op, a, &at, b, &bt, span, diags);
+                    Ty::Any
+                })
+            }
+        }
+    }
+
+    fn call(&mut self, name: &Ident, args: &[Expr], span: Span, diags: &mut Vec<Diagnostic>) -> Ty {
+        let tys: Vec<Ty> = args.iter().map(|a| self.expr(a, diags)).collect();
+        let arity = |lo: usize, hi: usize, diags: &mut Vec<Diagnostic>| {
+            if args.len() < lo || args.len() > hi {
+                let want = if lo == hi {
+                    format!("{lo}")
+                } else if hi == usize::MAX {
+                    format!("at least {lo}")
+                } else {
+                    format!("{lo} to {hi}")
+                };
+                diags.push(
+                    Diagnostic::error(
+                        codes::UNKNOWN_FUNCTION,
+                        format!(
+                            "`{}` takes {want} argument(s), {} given",
+                            name.name,
+                            args.len()
+                        ),
+                    )
+                    .with_primary(span, "here"),
+                );
+            }
+        };
+        let first = tys.first().cloned().unwrap_or(Ty::Any);
+        match name.name.as_str() {
+            "exists" => {
+                arity(1, 1, diags);
+                Ty::Bool
+            }
+            "len" | "count" => {
+                arity(1, 1, diags);
+                if first.known()
+                    && !matches!(first, Ty::List(_) | Ty::Map(_) | Ty::String | Ty::Record(_))
+                {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!(
+                                "`{}` needs a list, map or string, found a {}",
+                                name.name,
+                                first.name()
+                            ),
+                        )
+                        .with_primary(args.first().map_or(span, |a| a.span), "here"),
+                    );
+                }
+                Ty::Number
+            }
+            "today" => {
+                arity(0, 0, diags);
+                Ty::Date
+            }
+            "date" => {
+                arity(1, 1, diags);
+                Ty::Date
+            }
+            "lower" | "upper" | "trim" => {
+                arity(1, 1, diags);
+                if first.known() && first != Ty::String {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!("`{}` needs a string, found a {}", name.name, first.name()),
+                        )
+                        .with_primary(args.first().map_or(span, |a| a.span), "here"),
+                    );
+                }
+                Ty::String
+            }
+            "keys" => {
+                arity(1, 1, diags);
+                Ty::List(Box::new(Ty::String))
+            }
+            "values" => {
+                arity(1, 1, diags);
+                Ty::List(Box::new(first.element()))
+            }
+            "section" => {
+                arity(2, usize::MAX, diags);
+                if first.known() && !matches!(first, Ty::Record(_)) {
+                    diags.push(
+                        Diagnostic::error(codes::TYPE_MISMATCH, format!("`section` needs a card (a fact kind such as `model_card`), found a {}", first.name()))
+                            .with_primary(args.first().map_or(span, |a| a.span), "here"),
+                    );
+                }
+                Ty::String
+            }
+            "min" | "max" | "sum" => {
+                arity(1, 1, diags);
+                Ty::Number
+            }
+            "default" => {
+                arity(2, 2, diags);
+                let second = tys.get(1).cloned().unwrap_or(Ty::Any);
+                if first.known() {
+                    first
+                } else {
+                    second
+                }
+            }
+            other => {
+                let mut d = Diagnostic::error(
+                    codes::UNKNOWN_FUNCTION,
+                    format!("unknown function `{other}`"),
+                )
+                .with_primary(name.span, "no such function");
+                if let Some(s) = did_you_mean(
+                    other,
+                    FUNCTIONS
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .chain(["length", "size"].into_iter().filter(|_| false)),
+                ) {
+                    d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                        name.span,
+                        s,
+                        format!("use `{s}`"),
+                    );
+                } else if matches!(other, "length" | "size") {
+                    d = d.with_help("did you mean `len`?").with_suggestion(
+                        name.span,
+                        "len",
+                        "use `len`",
+                    );
+                }
+                diags.push(d);
+                Ty::Any
+            }
+        }
+    }
+}
