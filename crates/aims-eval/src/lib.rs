@@ -1,2 +1,14 @@
-//! The evaluator's result model (the renderer contract). The evaluator itself lands next.
+//! The evaluator: runs a checked [`Program`](aims_check::Program) against the documents of each
+//! system and produces [`results::RunResults`] — a verdict and evidence per system × control.
+//!
+//! Semantics that matter for audits: a missing fact is never silently true (any use of it other
+//! than `exists`/`default` fails the requirement with a "missing" evidence entry); a value that
+//! failed schema validation gives an `error` outcome naming the reason; a waiver past its expiry
+//! no longer applies and is reported as expired.
+
+mod eval;
 pub mod results;
+mod value;
+
+pub use eval::{assemble, Evaluator, PluginCaller};
+pub use value::format_date;

@@ -1,0 +1,1339 @@
+//! Tree-walking evaluation of checked policies.
+
+use crate::results::*;
+use crate::value::{format_date, parse_date, render_num, Fault, R, V};
+use aims_base::Span;
+use aims_check::{Control, Program, Step};
+use aims_facts::{Document, SystemDecl, ValueKind};
+use aims_syntax::ast::*;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Mutex;
+
+/// Calls into WASM plugins (implemented by the facade over `aims-plugin`). Arguments and result
+/// are JSON text; an `Err` is the reason, shown in the `error` verdict.
+pub trait PluginCaller: Send + Sync {
+    fn call(&self, plugin: &str, function: &str, args_json: &str) -> Result<String, String>;
+}
+
+/// Most evidence entries kept per requirement (quantifiers over long lists would flood reports).
+const MAX_EVIDENCE: usize = 8;
+/// Most document combinations evaluated per control and system.
+const MAX_COMBINATIONS: usize = 64;
+
+pub struct Evaluator<'p> {
+    program: &'p Program,
+    today: jiff::civil::Date,
+    plugins: Option<&'p dyn PluginCaller>,
+    regexes: Mutex<HashMap<String, Result<regex::Regex, String>>>,
+}
+
+/// Per-requirement evaluation state.
+struct Ctx<'a> {
+    docs: HashMap<&'a str, &'a Document>,
+    system: &'a SystemDecl,
+    scopes: Vec<(String, Result<V<'a>, Fault>)>,
+    evidence: RefCell<Vec<Evidence>>,
+    /// Witness of the last failing `all` / matching `none`, for messages.
+    witnesses: RefCell<Vec<(String, V<'a>)>>,
+}
+
+impl<'p> Evaluator<'p> {
+    pub fn new(program: &'p Program, today: jiff::civil::Date) -> Evaluator<'p> {
+        Evaluator {
+            program,
+            today,
+            plugins: None,
+            regexes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn with_plugins(mut self, plugins: &'p dyn PluginCaller) -> Evaluator<'p> {
+        self.plugins = Some(plugins);
+        self
+    }
+
+    pub fn today(&self) -> jiff::civil::Date {
+        self.today
+    }
+
+    /// Evaluate every control, objective and risk for one system.
+    pub fn evaluate_system(&self, system: &SystemDecl, documents: &[&Document]) -> SystemResult {
+        let mut controls: Vec<ControlResult> = self
+            .program
+            .controls
+            .iter()
+            .map(|c| self.control(c, system, documents))
+            .collect();
+        controls.sort_by(|a, b| aims_check::natural_cmp(&a.control_id, &b.control_id));
+        let objectives = self
+            .program
+            .objectives
+            .iter()
+            .map(|o| self.objective(o, system, documents))
+            .collect();
+        let risks = self
+            .program
+            .risks
+            .iter()
+            .map(|r| {
+                let failing: Vec<String> = r
+                    .treated_by
+                    .iter()
+                    .filter(|id| {
+                        controls.iter().any(|c| {
+                            &c.control_id == *id
+                                && matches!(c.verdict, Verdict::Fail | Verdict::Error)
+                        })
+                    })
+                    .cloned()
+                    .collect();
+                RiskResult {
+                    risk_id: r.id.clone(),
+                    level: r.likelihood.saturating_mul(r.impact),
+                    treated: failing.is_empty(),
+                    failing_controls: failing,
+                }
+            })
+            .collect();
+        SystemResult {
+            name: system.name.clone(),
+            attributes: system
+                .attributes
+                .iter()
+                .map(|(k, v)| (k.clone(), V::Fact(v, Rc::from(""), "").render()))
+                .collect(),
+            documents: documents
+                .iter()
+                .map(|d| (d.name.clone(), d.kind.clone()))
+                .collect(),
+            controls,
+            objectives,
+            risks,
+        }
+    }
+
+    /// Document combinations for the kinds a control applies to; `Err(kind)` when one is absent.
+    fn combinations<'a>(
+        &self,
+        applies_to: &[String],
+        documents: &[&'a Document],
+    ) -> Result<Vec<Vec<&'a Document>>, String> {
+        let mut combos: Vec<Vec<&'a Document>> = vec![Vec::new()];
+        for kind in applies_to {
+            let docs: Vec<&Document> = documents
+                .iter()
+                .copied()
+                .filter(|d| &d.kind == kind)
+                .collect();
+            if docs.is_empty() {
+                return Err(kind.clone());
+            }
+            let mut next = Vec::new();
+            for c in &combos {
+                for d in &docs {
+                    if next.len() >= MAX_COMBINATIONS {
+                        break;
+                    }
+                    let mut c2 = c.clone();
+                    c2.push(*d);
+                    next.push(c2);
+                }
+            }
+            combos = next;
+        }
+        Ok(combos)
+    }
+
+    fn ctx<'a>(
+        &self,
+        system: &'a SystemDecl,
+        documents: &[&'a Document],
+        combo: &[&'a Document],
+    ) -> Ctx<'a> {
+        let mut docs: HashMap<&'a str, &'a Document> = HashMap::new();
+        for d in documents {
+            docs.entry(d.kind.as_str()).or_insert(d);
+        }
+        for d in combo {
+            docs.insert(d.kind.as_str(), d);
+        }
+        Ctx {
+            docs,
+            system,
+            scopes: Vec::new(),
+            evidence: RefCell::new(Vec::new()),
+            witnesses: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn control(&self, c: &Control, system: &SystemDecl, documents: &[&Document]) -> ControlResult {
+        let mut result = ControlResult {
+            control_id: c.id.clone(),
+            verdict: Verdict::Pass,
+            enforcement: enforcement(c.enforcement),
+            not_applicable_reason: None,
+            requirements: Vec::new(),
+            waiver: None,
+        };
+        let combos = match self.combinations(&c.applies_to, documents) {
+            Ok(c) => c,
+            Err(kind) => {
+                result.verdict = Verdict::NotApplicable;
+                result.not_applicable_reason = Some(format!("the system has no `{kind}` document"));
+                return result;
+            }
+        };
+        let mut any_applies = false;
+        let mut na_reason = None;
+        for combo in &combos {
+            let mut ctx = self.ctx(system, documents, combo);
+            let doc_name = if combo.is_empty() {
+                None
+            } else {
+                Some(
+                    combo
+                        .iter()
+                        .map(|d| d.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            };
+            if let Some((cond, otherwise)) = &c.when {
+                self.bind_globals(&mut ctx);
+                let applies = match self.eval(cond, &ctx).and_then(|v| v.prim()) {
+                    Ok(V::Bool(b)) => Ok(b),
+                    Ok(other) => Err(format!(
+                        "the `when` condition gave a {}, not true or false",
+                        other.type_name()
+                    )),
+                    Err(Fault::Missing { path, .. }) => Err(format!(
+                        "`{path}` is missing, so the `when` condition cannot be decided"
+                    )),
+                    Err(Fault::Error(e)) => Err(e),
+                };
+                match applies {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        na_reason = Some(
+                            otherwise
+                                .as_ref()
+                                .map(|m| self.message(m, &ctx))
+                                .unwrap_or_else(|| "the `when` condition is false".to_string()),
+                        );
+                        continue;
+                    }
+                    Err(reason) => {
+                        na_reason = Some(reason);
+                        continue;
+                    }
+                }
+                ctx.scopes.clear();
+            }
+            any_applies = true;
+            self.bind_globals(&mut ctx);
+            for step in &c.steps {
+                match step {
+                    Step::Let { name, value } => {
+                        let v = self.eval(value, &ctx);
+                        ctx.scopes.push((name.clone(), v));
+                    }
+                    Step::Require(req) => {
+                        ctx.evidence.borrow_mut().clear();
+                        ctx.witnesses.borrow_mut().clear();
+                        let outcome = self.eval(&req.expr, &ctx).and_then(|v| v.prim());
+                        let (outcome, mut message) = match outcome {
+                            Ok(V::Bool(true)) => (Outcome::Pass, None),
+                            Ok(V::Bool(false)) => (Outcome::Fail, None),
+                            Ok(other) => (
+                                Outcome::Error,
+                                Some(format!(
+                                    "the requirement gave a {}, not true or false",
+                                    other.type_name()
+                                )),
+                            ),
+                            Err(Fault::Missing { path, span, file }) => {
+                                self.note_missing(&ctx, &path, span, file);
+                                (Outcome::Fail, Some(format!("`{path}` is missing")))
+                            }
+                            Err(Fault::Error(e)) => (Outcome::Error, Some(e)),
+                        };
+                        if outcome == Outcome::Fail {
+                            if let Some(m) = &req.message {
+                                message = Some(self.message(m, &ctx));
+                            }
+                        }
+                        result.requirements.push(RequirementResult {
+                            index: req.index,
+                            span: req.span,
+                            expr: req.text.clone(),
+                            outcome,
+                            message,
+                            document: doc_name.clone(),
+                            evidence: std::mem::take(&mut *ctx.evidence.borrow_mut()),
+                        });
+                    }
+                }
+            }
+        }
+        if !any_applies {
+            result.verdict = Verdict::NotApplicable;
+            result.not_applicable_reason = na_reason;
+            return result;
+        }
+        result.verdict = if result
+            .requirements
+            .iter()
+            .any(|r| r.outcome == Outcome::Error)
+        {
+            Verdict::Error
+        } else if result
+            .requirements
+            .iter()
+            .any(|r| r.outcome == Outcome::Fail)
+        {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        };
+        if let Some(w) = self
+            .program
+            .waivers
+            .iter()
+            .find(|w| w.control == c.id && (w.system == system.name || w.system == "*"))
+        {
+            let expired = parse_date(&w.expires).is_none_or(|d| d < self.today);
+            result.waiver = Some(WaiverUse {
+                id: w.id.clone(),
+                reason: w.reason.clone(),
+                approver: w.approver.clone(),
+                expires: w.expires.clone(),
+                expired,
+                span: w.span,
+            });
+            if !expired && matches!(result.verdict, Verdict::Fail | Verdict::Error) {
+                result.verdict = Verdict::Waived;
+            }
+        }
+        result
+    }
+
+    fn bind_globals<'a>(&self, ctx: &mut Ctx<'a>)
+    where
+        'p: 'a,
+    {
+        ctx.scopes.clear();
+        for (name, expr) in &self.program.lets {
+            let v = self.eval(expr, ctx);
+            ctx.scopes.push((name.clone(), v));
+        }
+    }
+
+    fn objective(
+        &self,
+        o: &aims_check::Objective,
+        system: &SystemDecl,
+        documents: &[&Document],
+    ) -> ObjectiveResult {
+        let mut r = ObjectiveResult {
+            objective_id: o.id.clone(),
+            verdict: Verdict::NotApplicable,
+            measured: None,
+            target: o.target_text.clone(),
+            message: None,
+            evidence: Vec::new(),
+        };
+        let combo = match self.combinations(&o.applies_to, documents) {
+            Ok(c) => c.into_iter().next().unwrap_or_default(),
+            Err(kind) => {
+                r.message = Some(format!("the system has no `{kind}` document"));
+                return r;
+            }
+        };
+        let mut ctx = self.ctx(system, documents, &combo);
+        self.bind_globals(&mut ctx);
+        if let Some((cond, _)) = &o.when {
+            if !matches!(
+                self.eval(cond, &ctx).and_then(|v| v.prim()),
+                Ok(V::Bool(true))
+            ) {
+                r.message = Some("the `when` condition is false".into());
+                return r;
+            }
+        }
+        for (name, e) in &o.lets {
+            let v = self.eval(e, &ctx);
+            ctx.scopes.push((name.clone(), v));
+        }
+        let measured = self.eval(&o.measure, &ctx).and_then(|v| v.prim());
+        let target = self.eval(&o.target, &ctx).and_then(|v| v.prim());
+        match (measured, target) {
+            (Ok(m), Ok(t)) => {
+                r.measured = Some(m.render());
+                match compare(o.target_op, &m, &t) {
+                    Ok(true) => r.verdict = Verdict::Pass,
+                    Ok(false) => {
+                        r.verdict = Verdict::Fail;
+                        r.message = Some(format!(
+                            "measured {} misses the target {}",
+                            m.render(),
+                            o.target_text
+                        ));
+                    }
+                    Err(e) => {
+                        r.verdict = Verdict::Error;
+                        r.message = Some(e);
+                    }
+                }
+            }
+            (Err(Fault::Missing { path, span, file }), _)
+            | (_, Err(Fault::Missing { path, span, file })) => {
+                self.note_missing(&ctx, &path, span, file);
+                r.verdict = Verdict::Fail;
+                r.message = Some(format!(
+                    "`{path}` is missing, so the objective cannot be measured"
+                ));
+            }
+            (Err(Fault::Error(e)), _) | (_, Err(Fault::Error(e))) => {
+                r.verdict = Verdict::Error;
+                r.message = Some(e);
+            }
+        }
+        r.evidence = std::mem::take(&mut *ctx.evidence.borrow_mut());
+        r
+    }
+
+    fn note_missing(&self, ctx: &Ctx, path: &str, span: Option<Span>, file: Option<String>) {
+        let mut ev = ctx.evidence.borrow_mut();
+        if !ev.iter().any(|e| e.path == path) && ev.len() < MAX_EVIDENCE {
+            ev.push(Evidence {
+                path: path.to_string(),
+                value: None,
+                span,
+                file,
+                missing: true,
+            });
+        }
+    }
+
+    fn record<'a>(&self, ctx: &Ctx<'a>, r: &R<'a>) {
+        match r {
+            Ok(V::Fact(v, path, file)) if !path.is_empty() => {
+                let mut ev = ctx.evidence.borrow_mut();
+                if !ev.iter().any(|e| e.path == **path) && ev.len() < MAX_EVIDENCE {
+                    let value = match &v.kind {
+                        ValueKind::String(s) => format!("\"{s}\""),
+                        _ => v.to_json_string(),
+                    };
+                    let value = if value.chars().count() > 200 {
+                        format!("{}…", value.chars().take(200).collect::<String>())
+                    } else {
+                        value
+                    };
+                    ev.push(Evidence {
+                        path: path.to_string(),
+                        value: Some(value),
+                        span: Some(v.span),
+                        file: if file.is_empty() {
+                            None
+                        } else {
+                            Some(file.to_string())
+                        },
+                        missing: false,
+                    });
+                }
+            }
+            Err(Fault::Missing { path, span, file }) => {
+                self.note_missing(ctx, path, *span, file.clone())
+            }
+            _ => {}
+        }
+    }
+
+    /// Render a message, interpolating `{expr}` (quantifier witnesses in scope).
+    fn message(&self, m: &Message, ctx: &Ctx) -> String {
+        let mut out = String::new();
+        let witnesses: Vec<(String, V)> = ctx.witnesses.borrow().clone();
+        let base = ctx.scopes.len();
+        let mut scoped = Ctx {
+            docs: ctx.docs.clone(),
+            system: ctx.system,
+            scopes: ctx.scopes.clone(),
+            evidence: RefCell::new(Vec::new()),
+            witnesses: RefCell::new(Vec::new()),
+        };
+        for (n, v) in witnesses {
+            scoped.scopes.push((n, Ok(v)));
+        }
+        for p in &m.parts {
+            match p {
+                MessagePart::Text(t) => out.push_str(t),
+                MessagePart::Expr(e) => match self.eval(e, &scoped).and_then(|v| v.prim()) {
+                    Ok(v) => out.push_str(&v.render()),
+                    Err(_) => out.push_str("(missing)"),
+                },
+            }
+        }
+        let _ = base;
+        out
+    }
+
+    fn lookup<'a>(&self, id: &Ident, ctx: &Ctx<'a>) -> R<'a> {
+        if let Some((_, v)) = ctx.scopes.iter().rev().find(|(n, _)| *n == id.name) {
+            return v.clone();
+        }
+        if id.name == aims_check::SYSTEM {
+            return Ok(V::System(ctx.system));
+        }
+        if let Some(d) = ctx.docs.get(id.name.as_str()) {
+            return Ok(V::Doc(d));
+        }
+        Err(Fault::Missing {
+            path: id.name.clone(),
+            span: None,
+            file: None,
+        })
+    }
+
+    fn field<'a>(&self, base: V<'a>, key: &str, base_path: &str) -> R<'a> {
+        let join = |p: &str| -> Rc<str> {
+            let simple =
+                key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !key.is_empty();
+            if simple {
+                Rc::from(format!("{p}.{key}"))
+            } else {
+                Rc::from(format!("{p}[\"{key}\"]"))
+            }
+        };
+        match base {
+            V::Doc(d) => match d.root.get(key) {
+                Some(v) => Ok(V::Fact(v, join(&d.kind), d.name.as_str())),
+                None => Err(Fault::Missing {
+                    path: join(&d.kind).to_string(),
+                    span: Some(d.root.span),
+                    file: Some(d.name.clone()),
+                }),
+            },
+            V::System(s) => match s.attributes.get(key) {
+                Some(v) => Ok(V::Fact(v, join("system"), "aims.toml")),
+                None => Err(Fault::Missing {
+                    path: join("system").to_string(),
+                    span: Some(s.span),
+                    file: Some("aims.toml".into()),
+                }),
+            },
+            V::Fact(v, path, file) => match &v.kind {
+                ValueKind::Map(m) => match m.get(key) {
+                    Some(c) => Ok(V::Fact(c, join(&path), file)),
+                    None => Err(Fault::Missing {
+                        path: join(&path).to_string(),
+                        span: Some(v.span),
+                        file: Some(file.to_string()),
+                    }),
+                },
+                ValueKind::Null => Err(Fault::Missing {
+                    path: join(&path).to_string(),
+                    span: Some(v.span),
+                    file: Some(file.to_string()),
+                }),
+                ValueKind::Invalid(_) => V::Fact(v, path, file).prim(),
+                _ => Err(Fault::Error(format!(
+                    "`{path}` is a {}, so it has no field `{key}`",
+                    v.type_name()
+                ))),
+            },
+            V::Map(mut m) => m.swap_remove(key).ok_or_else(|| Fault::Missing {
+                path: format!("{base_path}.{key}"),
+                span: None,
+                file: None,
+            }),
+            other => Err(Fault::Error(format!(
+                "a {} has no field `{key}`",
+                other.type_name()
+            ))),
+        }
+    }
+
+    fn elements<'a>(&self, v: V<'a>) -> Result<Vec<V<'a>>, Fault> {
+        match v.prim()? {
+            V::List(xs) => Ok(xs),
+            V::Map(m) => Ok(m.into_values().collect()),
+            V::Fact(f, path, file) => match &f.kind {
+                ValueKind::List(xs) => Ok(xs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| V::Fact(x, Rc::from(format!("{path}[{i}]")), file))
+                    .collect()),
+                ValueKind::Map(m) => Ok(m
+                    .iter()
+                    .map(|(k, x)| V::Fact(x, Rc::from(format!("{path}.{k}")), file))
+                    .collect()),
+                _ => Err(Fault::Error(format!(
+                    "`{path}` is a {}, not a list",
+                    f.type_name()
+                ))),
+            },
+            // A single string where a list is expected (e.g. `license: mit` vs a list): iterate it as one.
+            s @ V::Str(_) => Ok(vec![s]),
+            other => Err(Fault::Error(format!(
+                "cannot iterate over a {}",
+                other.type_name()
+            ))),
+        }
+    }
+
+    fn regex(&self, pattern: &str) -> Result<regex::Regex, Fault> {
+        let mut cache = self.regexes.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = cache
+            .entry(pattern.to_string())
+            .or_insert_with(|| regex::Regex::new(pattern).map_err(|e| e.to_string()));
+        entry
+            .clone()
+            .map_err(|e| Fault::Error(format!("invalid regular expression: {e}")))
+    }
+
+    fn eval<'a>(&self, e: &Expr, ctx: &Ctx<'a>) -> R<'a>
+    where
+        'p: 'a,
+    {
+        let r = self.eval_inner(e, ctx);
+        if matches!(
+            e.kind,
+            ExprKind::Field(..) | ExprKind::Index(..) | ExprKind::Name(_)
+        ) {
+            self.record(ctx, &r);
+        }
+        r
+    }
+
+    /// Evaluate a path's base without recording it as evidence.
+    fn eval_base<'a>(&self, e: &Expr, ctx: &Ctx<'a>) -> R<'a>
+    where
+        'p: 'a,
+    {
+        self.eval_inner(e, ctx)
+    }
+
+    fn eval_inner<'a>(&self, e: &Expr, ctx: &Ctx<'a>) -> R<'a>
+    where
+        'p: 'a,
+    {
+        match &e.kind {
+            ExprKind::Null => Ok(V::Null),
+            ExprKind::Bool(b) => Ok(V::Bool(*b)),
+            ExprKind::Number(n) => Ok(V::Num(*n)),
+            ExprKind::String(s) => Ok(V::Str(Cow::Owned(s.clone()))),
+            ExprKind::Date(d) => parse_date(d)
+                .map(V::Date)
+                .ok_or_else(|| Fault::Error(format!("`{d}` is not a date"))),
+            ExprKind::Duration { amount, unit } => Ok(V::Dur(amount.saturating_mul(unit.hours()))),
+            ExprKind::List(xs) => Ok(V::List(
+                xs.iter()
+                    .map(|x| self.eval(x, ctx).and_then(|v| v.prim()))
+                    .collect::<Result<_, _>>()?,
+            )),
+            ExprKind::Paren(a) => self.eval(a, ctx),
+            ExprKind::Name(id) => self.lookup(id, ctx),
+            ExprKind::Field(base, name) => {
+                let b = self.eval_base(base, ctx)?;
+                let bp = path_of(&b);
+                self.field(b, &name.name, &bp)
+            }
+            ExprKind::Index(base, idx) => {
+                let b = self.eval_base(base, ctx)?;
+                let i = self.eval(idx, ctx)?.prim()?;
+                match i {
+                    V::Str(k) => {
+                        let bp = path_of(&b);
+                        self.field(b, &k, &bp)
+                    }
+                    V::Num(n) => {
+                        let b = b.prim()?;
+                        match b {
+                            V::Fact(f, path, file) => match &f.kind {
+                                ValueKind::List(xs) => {
+                                    let len = xs.len() as f64;
+                                    let at = if n < 0.0 { len + n } else { n };
+                                    xs.get(at as usize)
+                                        .filter(|_| at >= 0.0 && at.fract() == 0.0)
+                                        .map(|x| {
+                                            V::Fact(
+                                                x,
+                                                Rc::from(format!("{path}[{}]", render_num(n))),
+                                                file,
+                                            )
+                                        })
+                                        .ok_or_else(|| Fault::Missing {
+                                            path: format!("{path}[{}]", render_num(n)),
+                                            span: Some(f.span),
+                                            file: Some(file.to_string()),
+                                        })
+                                }
+                                _ => Err(Fault::Error(format!(
+                                    "`{path}` is a {}, not a list",
+                                    f.type_name()
+                                ))),
+                            },
+                            V::List(xs) => xs
+                                .get(n as usize)
+                                .cloned()
+                                .filter(|_| n >= 0.0)
+                                .ok_or_else(|| Fault::Missing {
+                                    path: format!("[{}]", render_num(n)),
+                                    span: None,
+                                    file: None,
+                                }),
+                            other => Err(Fault::Error(format!(
+                                "a {} cannot be indexed by a number",
+                                other.type_name()
+                            ))),
+                        }
+                    }
+                    other => Err(Fault::Error(format!(
+                        "cannot index with a {}",
+                        other.type_name()
+                    ))),
+                }
+            }
+            ExprKind::Unary(UnaryOp::Not, a) => match self.eval(a, ctx)?.prim()? {
+                V::Bool(b) => Ok(V::Bool(!b)),
+                other => Err(Fault::Error(format!(
+                    "`not` needs true or false, found a {}",
+                    other.type_name()
+                ))),
+            },
+            ExprKind::Unary(UnaryOp::Neg, a) => match self.eval(a, ctx)?.prim()? {
+                V::Num(n) => Ok(V::Num(-n)),
+                V::Dur(h) => Ok(V::Dur(-h)),
+                other => Err(Fault::Error(format!(
+                    "cannot negate a {}",
+                    other.type_name()
+                ))),
+            },
+            ExprKind::Binary(BinOp::And, a, b) => match self.eval(a, ctx)?.prim()? {
+                V::Bool(false) => Ok(V::Bool(false)),
+                V::Bool(true) => truthy(self.eval(b, ctx)?.prim()?),
+                other => Err(Fault::Error(format!(
+                    "`and` needs true or false, found a {}",
+                    other.type_name()
+                ))),
+            },
+            ExprKind::Binary(BinOp::Or, a, b) => match self.eval(a, ctx)?.prim()? {
+                V::Bool(true) => Ok(V::Bool(true)),
+                V::Bool(false) => truthy(self.eval(b, ctx)?.prim()?),
+                other => Err(Fault::Error(format!(
+                    "`or` needs true or false, found a {}",
+                    other.type_name()
+                ))),
+            },
+            ExprKind::Binary(op, a, b) => {
+                let x = self.eval(a, ctx)?.prim()?;
+                let y = self.eval(b, ctx)?.prim()?;
+                self.binary(*op, x, y)
+            }
+            ExprKind::Quantified {
+                quantifier,
+                var,
+                collection,
+                body,
+            } => {
+                let items = self.elements(self.eval(collection, ctx)?)?;
+                let mut count = 0usize;
+                // The body may bind the variable; evaluate in a child scope.
+                let mut child = Ctx {
+                    docs: ctx.docs.clone(),
+                    system: ctx.system,
+                    scopes: ctx.scopes.clone(),
+                    evidence: RefCell::new(std::mem::take(&mut *ctx.evidence.borrow_mut())),
+                    witnesses: RefCell::new(Vec::new()),
+                };
+                let mut result = None;
+                for item in items {
+                    child.scopes.push((var.name.clone(), Ok(item.clone())));
+                    let r = self.eval(body, &child).and_then(|v| v.prim());
+                    child.scopes.pop();
+                    let b = match r {
+                        Ok(V::Bool(b)) => b,
+                        Ok(other) => {
+                            result = Some(Err(Fault::Error(format!(
+                                "the body of `{}` gave a {}, not true or false",
+                                quantifier.as_str(),
+                                other.type_name()
+                            ))));
+                            break;
+                        }
+                        Err(f) => {
+                            ctx.witnesses.borrow_mut().push((var.name.clone(), item));
+                            result = Some(Err(f));
+                            break;
+                        }
+                    };
+                    match quantifier {
+                        Quantifier::All if !b => {
+                            ctx.witnesses.borrow_mut().push((var.name.clone(), item));
+                            result = Some(Ok(V::Bool(false)));
+                            break;
+                        }
+                        Quantifier::Any if b => {
+                            result = Some(Ok(V::Bool(true)));
+                            break;
+                        }
+                        Quantifier::None if b => {
+                            ctx.witnesses.borrow_mut().push((var.name.clone(), item));
+                            result = Some(Ok(V::Bool(false)));
+                            break;
+                        }
+                        Quantifier::Count if b => count += 1,
+                        _ => {}
+                    }
+                }
+                *ctx.evidence.borrow_mut() = child.evidence.into_inner();
+                result.unwrap_or(Ok(match quantifier {
+                    Quantifier::All | Quantifier::None => V::Bool(true),
+                    Quantifier::Any => V::Bool(false),
+                    Quantifier::Count => V::Num(count as f64),
+                }))
+            }
+            ExprKind::Call { name, args } => self.call(&name.name, args, ctx),
+            ExprKind::PluginCall {
+                plugin,
+                function,
+                args,
+            } => {
+                let Some(host) = self.plugins else {
+                    return Err(Fault::Error(format!(
+                        "plugin `{}` is not loaded, so `{}::{}` cannot run",
+                        plugin.name, plugin.name, function.name
+                    )));
+                };
+                let mut json = Vec::new();
+                for a in args {
+                    json.push(self.eval(a, ctx)?.prim()?.to_json());
+                }
+                let args_json = serde_json::Value::Array(json).to_string();
+                match host.call(&plugin.name, &function.name, &args_json) {
+                    Ok(out) => match serde_json::from_str::<serde_json::Value>(&out) {
+                        Ok(j) => Ok(V::from_json(&j)),
+                        Err(e) => Err(Fault::Error(format!(
+                            "plugin `{}` function `{}` returned malformed JSON: {e}",
+                            plugin.name, function.name
+                        ))),
+                    },
+                    Err(reason) => Err(Fault::Error(reason)),
+                }
+            }
+        }
+    }
+
+    fn call<'a>(&self, name: &str, args: &[Expr], ctx: &Ctx<'a>) -> R<'a>
+    where
+        'p: 'a,
+    {
+        let arg = |i: usize| -> R<'a> {
+            match args.get(i) {
+                Some(a) => self.eval(a, ctx),
+                None => Err(Fault::Error(format!(
+                    "`{name}` is missing argument {}",
+                    i + 1
+                ))),
+            }
+        };
+        match name {
+            "exists" => match arg(0) {
+                Ok(V::Fact(v, ..)) => Ok(V::Bool(!v.is_null())),
+                Ok(V::Null) => Ok(V::Bool(false)),
+                Ok(_) => Ok(V::Bool(true)),
+                Err(Fault::Missing { .. }) => Ok(V::Bool(false)),
+                Err(e) => Err(e),
+            },
+            "default" => match arg(0).and_then(|v| v.prim()) {
+                Ok(V::Null) | Err(Fault::Missing { .. }) => arg(1),
+                Ok(v) => Ok(v),
+                Err(e) => Err(e),
+            },
+            "len" | "count" => match arg(0)?.prim()? {
+                V::Str(s) => Ok(V::Num(s.chars().count() as f64)),
+                V::List(xs) => Ok(V::Num(xs.len() as f64)),
+                V::Map(m) => Ok(V::Num(m.len() as f64)),
+                V::Fact(f, path, _) => match &f.kind {
+                    ValueKind::List(xs) => Ok(V::Num(xs.len() as f64)),
+                    ValueKind::Map(m) => Ok(V::Num(m.len() as f64)),
+                    _ => Err(Fault::Error(format!(
+                        "`{path}` is a {}; `{name}` needs a list",
+                        f.type_name()
+                    ))),
+                },
+                V::Doc(d) => Ok(V::Num(d.root.as_map().map_or(0, |m| m.len()) as f64)),
+                other => Err(Fault::Error(format!(
+                    "`{name}` needs a list, map or string, found a {}",
+                    other.type_name()
+                ))),
+            },
+            "today" => Ok(V::Date(self.today)),
+            "date" => match arg(0)?.prim()? {
+                V::Date(d) => Ok(V::Date(d)),
+                V::Str(s) => parse_date(&s)
+                    .map(V::Date)
+                    .ok_or_else(|| Fault::Error(format!("\"{s}\" is not a date (YYYY-MM-DD)"))),
+                other => Err(Fault::Error(format!(
+                    "`date` needs a string, found a {}",
+                    other.type_name()
+                ))),
+            },
+            "lower" | "upper" | "trim" => match arg(0)?.prim()? {
+                V::Str(s) => Ok(V::Str(Cow::Owned(match name {
+                    "lower" => s.to_lowercase(),
+                    "upper" => s.to_uppercase(),
+                    _ => s.trim().to_string(),
+                }))),
+                other => Err(Fault::Error(format!(
+                    "`{name}` needs a string, found a {}",
+                    other.type_name()
+                ))),
+            },
+            "keys" => match arg(0)?.prim()? {
+                V::Fact(f, _, _) => match &f.kind {
+                    ValueKind::Map(m) => Ok(V::List(
+                        m.keys()
+                            .map(|k| V::Str(Cow::Borrowed(k.as_str())))
+                            .collect(),
+                    )),
+                    _ => Err(Fault::Error(format!(
+                        "`keys` needs a map, found a {}",
+                        f.type_name()
+                    ))),
+                },
+                V::Doc(d) => Ok(V::List(
+                    d.root
+                        .as_map()
+                        .map(|m| {
+                            m.keys()
+                                .map(|k| V::Str(Cow::Borrowed(k.as_str())))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                )),
+                V::Map(m) => Ok(V::List(
+                    m.keys().map(|k| V::Str(Cow::Owned(k.clone()))).collect(),
+                )),
+                other => Err(Fault::Error(format!(
+                    "`keys` needs a map, found a {}",
+                    other.type_name()
+                ))),
+            },
+            "values" => {
+                let v = arg(0)?;
+                Ok(V::List(self.elements(v)?))
+            }
+            "section" => {
+                let doc = match arg(0)? {
+                    V::Doc(d) => d,
+                    other => {
+                        return Err(Fault::Error(format!(
+                            "`section` needs a card, found a {}",
+                            other.type_name()
+                        )))
+                    }
+                };
+                let mut names = Vec::new();
+                for i in 1..args.len() {
+                    match arg(i)?.prim()? {
+                        V::Str(s) => names.push(s.to_string()),
+                        other => {
+                            return Err(Fault::Error(format!(
+                                "section names are strings, found a {}",
+                                other.type_name()
+                            )))
+                        }
+                    }
+                }
+                let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+                match doc.section(&refs) {
+                    Some(s) => {
+                        let mut ev = ctx.evidence.borrow_mut();
+                        let path = format!("{} section \"{}\"", doc.kind, s.heading);
+                        if !ev.iter().any(|e| e.path == path) && ev.len() < MAX_EVIDENCE {
+                            let preview: String = s.body.chars().take(80).collect();
+                            ev.push(Evidence {
+                                path,
+                                value: Some(format!(
+                                    "\"{preview}{}\"",
+                                    if s.body.chars().count() > 80 {
+                                        "…"
+                                    } else {
+                                        ""
+                                    }
+                                )),
+                                span: Some(s.span),
+                                file: Some(doc.name.clone()),
+                                missing: false,
+                            });
+                        }
+                        Ok(V::Str(Cow::Borrowed(s.body.as_str())))
+                    }
+                    None => Err(Fault::Missing {
+                        path: format!(
+                            "{} section {}",
+                            doc.kind,
+                            names
+                                .iter()
+                                .map(|n| format!("\"{n}\""))
+                                .collect::<Vec<_>>()
+                                .join(" / ")
+                        ),
+                        span: Some(Span {
+                            file: doc.file,
+                            start: 0,
+                            end: 0,
+                        }),
+                        file: Some(doc.name.clone()),
+                    }),
+                }
+            }
+            "min" | "max" | "sum" => {
+                let xs = self.elements(arg(0)?)?;
+                let mut nums = Vec::new();
+                for x in xs {
+                    match to_num(x.prim()?) {
+                        Some(n) => nums.push(n),
+                        None => return Err(Fault::Error(format!("`{name}` needs numbers"))),
+                    }
+                }
+                match name {
+                    "sum" => Ok(V::Num(nums.iter().sum())),
+                    "min" => nums
+                        .iter()
+                        .copied()
+                        .reduce(f64::min)
+                        .map(V::Num)
+                        .ok_or_else(|| Fault::Error("`min` of an empty list".into())),
+                    _ => nums
+                        .iter()
+                        .copied()
+                        .reduce(f64::max)
+                        .map(V::Num)
+                        .ok_or_else(|| Fault::Error("`max` of an empty list".into())),
+                }
+            }
+            other => Err(Fault::Error(format!("unknown function `{other}`"))),
+        }
+    }
+
+    fn binary<'a>(&self, op: BinOp, x: V<'a>, y: V<'a>) -> R<'a> {
+        match op {
+            BinOp::Eq => Ok(V::Bool(equal(&x, &y))),
+            BinOp::Ne => Ok(V::Bool(!equal(&x, &y))),
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                compare(op, &x, &y).map(V::Bool).map_err(Fault::Error)
+            }
+            BinOp::In | BinOp::NotIn => {
+                let found = contains(&y, &x).map_err(Fault::Error)?;
+                Ok(V::Bool(if op == BinOp::In { found } else { !found }))
+            }
+            BinOp::Contains => contains(&x, &y).map(V::Bool).map_err(Fault::Error),
+            BinOp::StartsWith | BinOp::EndsWith => match (&x, &y) {
+                (V::Str(a), V::Str(b)) => Ok(V::Bool(if op == BinOp::StartsWith {
+                    a.starts_with(&**b)
+                } else {
+                    a.ends_with(&**b)
+                })),
+                _ => Err(Fault::Error(format!(
+                    "`{}` needs strings, found a {} and a {}",
+                    op.as_str(),
+                    x.type_name(),
+                    y.type_name()
+                ))),
+            },
+            BinOp::Matches => match (&x, &y) {
+                (V::Str(a), V::Str(b)) => Ok(V::Bool(self.regex(b)?.is_match(a))),
+                _ => Err(Fault::Error(format!(
+                    "`matches` needs strings, found a {} and a {}",
+                    x.type_name(),
+                    y.type_name()
+                ))),
+            },
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => {
+                arith(op, x, y).map_err(Fault::Error)
+            }
+            BinOp::And | BinOp::Or => Err(Fault::Error("internal: logical operator".into())),
+        }
+    }
+}
+
+fn truthy(v: V) -> R {
+    match v {
+        V::Bool(b) => Ok(V::Bool(b)),
+        other => Err(Fault::Error(format!(
+            "expected true or false, found a {}",
+            other.type_name()
+        ))),
+    }
+}
+
+fn path_of(v: &V) -> String {
+    match v {
+        V::Fact(_, p, _) => p.to_string(),
+        V::Doc(d) => d.kind.clone(),
+        V::System(_) => "system".into(),
+        _ => String::new(),
+    }
+}
+
+fn enforcement(e: aims_check::Enforcement) -> Enforcement {
+    match e {
+        aims_check::Enforcement::Advisory => Enforcement::Advisory,
+        aims_check::Enforcement::Mandatory => Enforcement::Mandatory,
+        aims_check::Enforcement::Blocking => Enforcement::Blocking,
+    }
+}
+
+fn to_num(v: V) -> Option<f64> {
+    match v {
+        V::Num(n) => Some(n),
+        // metric values appear as strings in real cards
+        V::Str(s) => s.trim().trim_end_matches('%').trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn to_date(v: &V) -> Option<jiff::civil::Date> {
+    match v {
+        V::Date(d) => Some(*d),
+        V::Str(s) => parse_date(s),
+        _ => None,
+    }
+}
+
+fn equal(x: &V, y: &V) -> bool {
+    match (x, y) {
+        (V::Null, V::Null) => true,
+        (V::Bool(a), V::Bool(b)) => a == b,
+        (V::Num(a), V::Num(b)) => a == b,
+        (V::Str(a), V::Str(b)) => a == b,
+        (V::Num(a), V::Str(_)) | (V::Str(_), V::Num(a)) => {
+            let s = if let V::Str(s) = x {
+                s
+            } else if let V::Str(s) = y {
+                s
+            } else {
+                return false;
+            };
+            s.trim().parse::<f64>().is_ok_and(|n| n == *a)
+        }
+        (V::Date(_), _) | (_, V::Date(_)) => to_date(x).is_some() && to_date(x) == to_date(y),
+        (V::Dur(a), V::Dur(b)) => a == b,
+        (V::List(_) | V::Fact(..), V::List(_) | V::Fact(..)) => x.to_json() == y.to_json(),
+        _ => false,
+    }
+}
+
+fn compare(op: BinOp, x: &V, y: &V) -> Result<bool, String> {
+    use std::cmp::Ordering;
+    let ord: Option<Ordering> = match (x, y) {
+        (V::Str(a), V::Str(b)) => Some(a.cmp(b)),
+        (V::Dur(a), V::Dur(b)) => Some(a.cmp(b)),
+        (V::Date(_), _) | (_, V::Date(_)) => match (to_date(x), to_date(y)) {
+            (Some(a), Some(b)) => Some(a.cmp(&b)),
+            _ => None,
+        },
+        _ => match (to_num(x.clone()), to_num(y.clone())) {
+            (Some(a), Some(b)) => a.partial_cmp(&b),
+            _ => None,
+        },
+    };
+    let Some(ord) = ord else {
+        return Err(format!(
+            "cannot compare a {} ({}) with a {} ({})",
+            x.type_name(),
+            x.render(),
+            y.type_name(),
+            y.render()
+        ));
+    };
+    Ok(match op {
+        BinOp::Lt => ord == Ordering::Less,
+        BinOp::Le => ord != Ordering::Greater,
+        BinOp::Gt => ord == Ordering::Greater,
+        BinOp::Ge => ord != Ordering::Less,
+        BinOp::Eq => ord == Ordering::Equal,
+        _ => ord != Ordering::Equal,
+    })
+}
+
+/// Does `container` hold `item`? Lists by element, maps by key, strings by substring.
+fn contains(container: &V, item: &V) -> Result<bool, String> {
+    match container {
+        V::List(xs) => Ok(xs.iter().any(|x| equal(x, item))),
+        V::Map(m) => Ok(matches!(item, V::Str(k) if m.contains_key(&**k))),
+        V::Str(s) => match item {
+            V::Str(t) => Ok(s.contains(&**t)),
+            other => Err(format!(
+                "a string contains strings, not a {}",
+                other.type_name()
+            )),
+        },
+        V::Fact(f, path, file) => match &f.kind {
+            ValueKind::List(xs) => Ok(xs.iter().any(|x| {
+                V::Fact(x, path.clone(), file)
+                    .prim()
+                    .is_ok_and(|v| equal(&v, item))
+            })),
+            ValueKind::Map(m) => Ok(matches!(item, V::Str(k) if m.contains_key(&**k))),
+            _ => Err(format!("`{path}` is a {}", f.type_name())),
+        },
+        V::Doc(d) => Ok(matches!(item, V::Str(k) if d.root.get(k).is_some())),
+        other => Err(format!("cannot look inside a {}", other.type_name())),
+    }
+}
+
+fn arith<'a>(op: BinOp, x: V<'a>, y: V<'a>) -> Result<V<'a>, String> {
+    let days = |h: i64| h.div_euclid(24);
+    match (&x, &y) {
+        (V::Date(_), V::Dur(h)) | (V::Str(_), V::Dur(h))
+            if matches!(op, BinOp::Add | BinOp::Sub) =>
+        {
+            let d = to_date(&x).ok_or_else(|| format!("\"{}\" is not a date", x.render()))?;
+            let span = jiff::Span::new()
+                .try_days(days(*h))
+                .map_err(|e| e.to_string())?;
+            let r = if op == BinOp::Add {
+                d.checked_add(span)
+            } else {
+                d.checked_sub(span)
+            };
+            r.map(V::Date).map_err(|e| e.to_string())
+        }
+        (V::Date(_), _) | (_, V::Date(_)) if op == BinOp::Sub => match (to_date(&x), to_date(&y)) {
+            (Some(a), Some(b)) => {
+                let diff = a.since(b).map_err(|e| e.to_string())?;
+                Ok(V::Dur(i64::from(diff.get_days()) * 24))
+            }
+            _ => Err(format!(
+                "cannot subtract a {} from a {}",
+                y.type_name(),
+                x.type_name()
+            )),
+        },
+        (V::Dur(a), V::Dur(b)) => match op {
+            BinOp::Add => Ok(V::Dur(a.saturating_add(*b))),
+            BinOp::Sub => Ok(V::Dur(a.saturating_sub(*b))),
+            _ => Err(format!("cannot {} two durations", op.as_str())),
+        },
+        (V::Dur(a), V::Num(n)) | (V::Num(n), V::Dur(a)) if op == BinOp::Mul => {
+            Ok(V::Dur((*a as f64 * n) as i64))
+        }
+        (V::Dur(a), V::Num(n)) if op == BinOp::Div && *n != 0.0 => {
+            Ok(V::Dur((*a as f64 / n) as i64))
+        }
+        (V::Str(a), V::Str(b)) if op == BinOp::Add => Ok(V::Str(Cow::Owned(format!("{a}{b}")))),
+        _ => match (to_num(x.clone()), to_num(y.clone())) {
+            (Some(a), Some(b)) => Ok(V::Num(match op {
+                BinOp::Add => a + b,
+                BinOp::Sub => a - b,
+                BinOp::Mul => a * b,
+                BinOp::Div => a / b,
+                _ => a % b,
+            })),
+            _ => Err(format!(
+                "`{}` cannot combine a {} with a {}",
+                op.as_str(),
+                x.type_name(),
+                y.type_name()
+            )),
+        },
+    }
+}
+
+/// Build the whole run's results (static info + per-system results, sorted).
+pub fn assemble(
+    program: &Program,
+    project: &str,
+    today: jiff::civil::Date,
+    mut systems: Vec<SystemResult>,
+    diagnostics: Vec<aims_base::Diagnostic>,
+) -> RunResults {
+    systems.sort_by(|a, b| a.name.cmp(&b.name));
+    RunResults {
+        project: project.to_string(),
+        today: format_date(today),
+        controls: program
+            .controls
+            .iter()
+            .map(|c| ControlInfo {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                doc: c.doc.clone(),
+                clauses: c.clauses.clone(),
+                enforcement: enforcement(c.enforcement),
+                applies_to: c.applies_to.clone(),
+                span: c.span,
+                not_applicable_text: c.when.as_ref().and_then(|(_, m)| {
+                    m.as_ref().map(|m| {
+                        m.parts
+                            .iter()
+                            .map(|p| match p {
+                                MessagePart::Text(t) => t.clone(),
+                                MessagePart::Expr(_) => "…".to_string(),
+                            })
+                            .collect()
+                    })
+                }),
+            })
+            .collect(),
+        objectives: program
+            .objectives
+            .iter()
+            .map(|o| ObjectiveInfo {
+                id: o.id.clone(),
+                title: o.title.clone(),
+                owner: o.owner.clone(),
+                review: o.review.clone(),
+                target: o.target_text.clone(),
+                span: o.span,
+            })
+            .collect(),
+        risks: program
+            .risks
+            .iter()
+            .map(|r| RiskInfo {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                likelihood: r.likelihood,
+                impact: r.impact,
+                owner: r.owner.clone(),
+                treated_by: r.treated_by.clone(),
+                span: r.span,
+            })
+            .collect(),
+        waivers: program
+            .waivers
+            .iter()
+            .map(|w| WaiverInfo {
+                id: w.id.clone(),
+                control: w.control.clone(),
+                system: w.system.clone(),
+                reason: w.reason.clone(),
+                approver: w.approver.clone(),
+                expires: w.expires.clone(),
+                expired: parse_date(&w.expires).is_none_or(|d| d < today),
+                span: w.span,
+            })
+            .collect(),
+        systems,
+        diagnostics,
+    }
+}
+
+impl Evaluator<'_> {
+    /// Evaluate `control` for one system (used by `aims test`).
+    pub fn evaluate_control(
+        &self,
+        control: &Control,
+        system: &SystemDecl,
+        documents: &[&Document],
+    ) -> ControlResult {
+        self.control(control, system, documents)
+    }
+}

@@ -1,0 +1,214 @@
+//! Run-time values. Facts are borrowed from the loaded documents (never cloned); the display path
+//! travels with them so evidence can name what was read.
+
+use aims_base::Span;
+use aims_facts::{Document, SystemDecl, Value, ValueKind};
+use indexmap::IndexMap;
+use std::borrow::Cow;
+use std::rc::Rc;
+
+#[derive(Debug, Clone)]
+pub(crate) enum V<'a> {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(Cow<'a, str>),
+    Date(jiff::civil::Date),
+    /// Hours.
+    Dur(i64),
+    List(Vec<V<'a>>),
+    Map(IndexMap<String, V<'a>>),
+    Fact(&'a Value, Rc<str>, &'a str),
+    Doc(&'a Document),
+    System(&'a SystemDecl),
+}
+
+/// Why an expression has no value.
+#[derive(Debug, Clone)]
+pub(crate) enum Fault {
+    /// A fact path that is absent or null.
+    Missing {
+        path: String,
+        span: Option<Span>,
+        file: Option<String>,
+    },
+    /// The expression could not be evaluated (invalid fact, plugin failure, type error at run time).
+    Error(String),
+}
+
+pub(crate) type R<'a> = Result<V<'a>, Fault>;
+
+pub fn format_date(d: jiff::civil::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+pub(crate) fn parse_date(s: &str) -> Option<jiff::civil::Date> {
+    // accept a leading calendar date in timestamps too (`2024-05-01T10:00:00Z`)
+    let head = s.get(0..10)?;
+    if s.len() > 10 && !s[10..].starts_with(['T', ' ', 't']) {
+        return None;
+    }
+    aims_check_date(head)
+}
+
+fn aims_check_date(s: &str) -> Option<jiff::civil::Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let y: i16 = s.get(0..4)?.parse().ok()?;
+    let m: i8 = s.get(5..7)?.parse().ok()?;
+    let d: i8 = s.get(8..10)?.parse().ok()?;
+    jiff::civil::Date::new(y, m, d).ok()
+}
+
+impl<'a> V<'a> {
+    /// Resolve a borrowed fact into a plain value (scalars), keeping lists and maps as facts.
+    pub fn prim(self) -> R<'a> {
+        match self {
+            V::Fact(v, path, file) => match &v.kind {
+                ValueKind::Null => Err(Fault::Missing {
+                    path: path.to_string(),
+                    span: Some(v.span),
+                    file: Some(file.to_string()),
+                }),
+                ValueKind::Bool(b) => Ok(V::Bool(*b)),
+                ValueKind::Number(n) => Ok(V::Num(*n)),
+                ValueKind::String(s) => Ok(V::Str(Cow::Borrowed(s.as_str()))),
+                ValueKind::Invalid(inv) => Err(Fault::Error(format!(
+                    "`{path}` in {file} is invalid: expected {}, found {}",
+                    inv.expected,
+                    inv.original.type_name()
+                ))),
+                ValueKind::List(_) | ValueKind::Map(_) => Ok(V::Fact(v, path, file)),
+            },
+            other => Ok(other),
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            V::Null => "null",
+            V::Bool(_) => "boolean",
+            V::Num(_) => "number",
+            V::Str(_) => "string",
+            V::Date(_) => "date",
+            V::Dur(_) => "duration",
+            V::List(_) => "list",
+            V::Map(_) => "map",
+            V::Fact(v, _, _) => match v.kind {
+                ValueKind::List(_) => "list",
+                ValueKind::Map(_) => "map",
+                _ => v.type_name(),
+            },
+            V::Doc(_) => "document",
+            V::System(_) => "system",
+        }
+    }
+
+    /// Compact, deterministic rendering (evidence and messages).
+    pub fn render(&self) -> String {
+        match self {
+            V::Null => "null".into(),
+            V::Bool(b) => b.to_string(),
+            V::Num(n) => render_num(*n),
+            V::Str(s) => s.to_string(),
+            V::Date(d) => format_date(*d),
+            V::Dur(h) => {
+                if h % 24 == 0 {
+                    format!("{}d", h / 24)
+                } else {
+                    format!("{h}h")
+                }
+            }
+            V::List(xs) => format!(
+                "[{}]",
+                xs.iter()
+                    .map(|x| x.render_quoted())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            V::Map(m) => format!(
+                "{{{}}}",
+                m.iter()
+                    .map(|(k, v)| format!("\"{k}\": {}", v.render_quoted()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            V::Fact(v, _, _) => match &v.kind {
+                ValueKind::String(s) => s.clone(),
+                _ => v.to_json_string(),
+            },
+            V::Doc(d) => d.name.clone(),
+            V::System(s) => s.name.clone(),
+        }
+    }
+
+    /// Like [`render`](Self::render) but strings in quotes (inside lists).
+    pub fn render_quoted(&self) -> String {
+        match self {
+            V::Str(s) => format!("\"{s}\""),
+            V::Fact(v, _, _) => v.to_json_string(),
+            other => other.render(),
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            V::Null => J::Null,
+            V::Bool(b) => J::Bool(*b),
+            V::Num(n) => serde_json::Number::from_f64(*n).map_or(J::Null, J::Number),
+            V::Str(s) => J::String(s.to_string()),
+            V::Date(d) => J::String(format_date(*d)),
+            V::Dur(h) => J::String(V::Dur(*h).render()),
+            V::List(xs) => J::Array(xs.iter().map(|x| x.to_json()).collect()),
+            V::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            V::Fact(v, _, _) => fact_json(v),
+            V::Doc(d) => fact_json(&d.root),
+            V::System(s) => J::Object(
+                s.attributes
+                    .iter()
+                    .map(|(k, v)| (k.clone(), fact_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    pub fn from_json(j: &serde_json::Value) -> V<'static> {
+        use serde_json::Value as J;
+        match j {
+            J::Null => V::Null,
+            J::Bool(b) => V::Bool(*b),
+            J::Number(n) => V::Num(n.as_f64().unwrap_or(f64::NAN)),
+            J::String(s) => V::Str(Cow::Owned(s.clone())),
+            J::Array(xs) => V::List(xs.iter().map(V::from_json).collect()),
+            J::Object(m) => V::Map(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), V::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+fn fact_json(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &v.kind {
+        ValueKind::Null => J::Null,
+        ValueKind::Bool(b) => J::Bool(*b),
+        ValueKind::Number(n) => serde_json::Number::from_f64(*n).map_or(J::Null, J::Number),
+        ValueKind::String(s) => J::String(s.clone()),
+        ValueKind::List(xs) => J::Array(xs.iter().map(fact_json).collect()),
+        ValueKind::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), fact_json(v))).collect()),
+        ValueKind::Invalid(inv) => fact_json(&inv.original),
+    }
+}
+
+pub(crate) fn render_num(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}

@@ -1,0 +1,294 @@
+//! aims as a library: the small public facade the CLI and the language server are thin shells over.
+//!
+//! ```text
+//! load_project ─► parse policies ─► compile (check) ─► for each system: load facts ─► evaluate
+//! ```
+//!
+//! All file access goes through [`Vfs`], so callers decide whether sources come from disk or memory.
+
+pub use aims_base::{
+    self as base, Diagnostic, FileId, MemoryFs, OsFs, Severity, SourceMap, Span, Vfs,
+};
+pub use aims_check::{self as check, Program};
+pub use aims_eval::{self as eval, results::RunResults};
+pub use aims_facts::{self as facts, Project};
+pub use aims_syntax::{self as syntax};
+
+use aims_base::codes::CodeInfo;
+use aims_facts::{Document, SystemDecl};
+use std::path::Path;
+
+/// A project whose policies compiled.
+pub struct Compiled {
+    pub project: Project,
+    pub policies: Vec<syntax::ast::PolicyFile>,
+    pub program: Program,
+    pub plugins: Option<aims_plugin::PluginHost>,
+}
+
+/// Options of one evaluation run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// `YYYY-MM-DD`; defaults to the current UTC date.
+    pub today: Option<jiff::civil::Date>,
+    /// Only these systems (all when empty).
+    pub systems: Vec<String>,
+    /// Worker threads (1 = sequential).
+    pub jobs: usize,
+    /// `(k, n)`: evaluate only the k-th of n shards (1-based) of the sorted systems.
+    pub shard: Option<(usize, usize)>,
+}
+
+/// Every diagnostic code aims can emit, sorted, for `aims explain` and the book's error index.
+pub fn all_codes() -> Vec<&'static CodeInfo> {
+    let mut all: Vec<&'static CodeInfo> = aims_syntax::codes::CODES
+        .iter()
+        .chain(aims_facts::codes::CODES)
+        .chain(aims_check::codes::CODES)
+        .chain(aims_plugin::codes::CODES)
+        .chain(CLI_CODES)
+        .collect();
+    all.sort_by(|a, b| a.code.cmp(b.code));
+    all
+}
+
+pub fn explain(code: &str) -> Option<&'static CodeInfo> {
+    let code = code.trim().to_ascii_uppercase();
+    all_codes().into_iter().find(|c| c.code == code)
+}
+
+pub const E_USAGE: &str = "E0501";
+pub const E_NO_PROJECT: &str = "E0502";
+
+const CLI_CODES: &[CodeInfo] = &[
+    CodeInfo {
+        code: E_USAGE,
+        title: "invalid command-line arguments",
+        explanation: "An option has a value aims cannot use, such as `--today 2026-13-01` or `--shard 3/2`.\n\n## Example\n\n```text\naims check --today yesterday\n```\n\n## Fix\n\nGive the value in the documented form: `--today 2026-11-24`, `--shard 1/4`.\n",
+    },
+    CodeInfo {
+        code: E_NO_PROJECT,
+        title: "no aims.toml found",
+        explanation: "`aims check`, `aims report` and `aims test` work on a project: a folder with an `aims.toml` that names the policy folders and the AI systems.\n\n## Example\n\n```text\naims check ./not-a-project\n```\n\n## Fix\n\nRun inside the project, pass its folder or its `aims.toml`, or create one with `aims init`.\n",
+    },
+];
+
+/// Find `aims.toml`: `path` may be the file itself or a folder holding it.
+pub fn project_file(vfs: &dyn Vfs, path: &Path) -> Result<std::path::PathBuf, Diagnostic> {
+    let candidate = if vfs.is_dir(path) {
+        path.join("aims.toml")
+    } else {
+        path.to_path_buf()
+    };
+    if vfs.is_file(&candidate) {
+        Ok(candidate)
+    } else {
+        Err(Diagnostic::error(
+            E_NO_PROJECT,
+            format!("no aims.toml at `{}`", candidate.display()),
+        )
+        .with_help("pass the project folder or its aims.toml (create one with `aims init`)"))
+    }
+}
+
+/// Load `aims.toml`, parse every policy and compile. Returns `None` when an error stops the run
+/// (diagnostics say why); warnings come back either way.
+pub fn load(
+    vfs: &dyn Vfs,
+    sources: &SourceMap,
+    project_path: &Path,
+) -> (Option<Compiled>, Vec<Diagnostic>) {
+    let file = match project_file(vfs, project_path) {
+        Ok(f) => f,
+        Err(d) => return (None, vec![d]),
+    };
+    let (project, mut diags) = aims_facts::load_project(vfs, sources, &file);
+    let Some(project) = project else {
+        return (None, diags);
+    };
+    let mut policies = Vec::new();
+    for path in &project.policy_files {
+        let name = aims_facts::project::display_name(&project.root, path);
+        match vfs.read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    let id = sources.add(name, text.as_str());
+                    let (ast, d) = aims_syntax::parse(id, &text);
+                    diags.extend(d);
+                    policies.push(ast);
+                }
+                Err(e) => {
+                    let id = sources.add(name.clone(), "");
+                    diags.push(
+                        Diagnostic::error(
+                            aims_facts::codes::E_NOT_UTF8,
+                            format!("policy file `{name}` is not UTF-8"),
+                        )
+                        .with_primary(
+                            Span::new(id, 0, 0),
+                            format!("invalid byte at offset {}", e.utf8_error().valid_up_to()),
+                        ),
+                    );
+                }
+            },
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    aims_facts::codes::E_UNREADABLE,
+                    format!("cannot read policy file `{name}`: {e}"),
+                ));
+            }
+        }
+    }
+    let (program, d) = aims_check::compile(&policies, sources);
+    diags.extend(d);
+    let names: Vec<&str> = project.systems.iter().map(|s| s.name.as_str()).collect();
+    diags.extend(aims_check::check_waiver_systems(&program, &names));
+    let plugins = load_plugins(vfs, &project, &program, &mut diags);
+    aims_base::diag::sort(&mut diags);
+    if diags.iter().any(|d| d.is_error()) {
+        return (None, diags);
+    }
+    (
+        Some(Compiled {
+            project,
+            policies,
+            program,
+            plugins,
+        }),
+        diags,
+    )
+}
+
+fn load_plugins(
+    vfs: &dyn Vfs,
+    project: &Project,
+    program: &Program,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<aims_plugin::PluginHost> {
+    if project.plugins.is_empty() && program.plugins.is_empty() {
+        return None;
+    }
+    let mut configs: Vec<aims_plugin::PluginConfig> = Vec::new();
+    for p in &project.plugins {
+        configs.push(aims_plugin::PluginConfig {
+            name: p.name.clone(),
+            path: p.path.clone(),
+            sha256: p.sha256.clone(),
+            fuel: p.fuel,
+            memory_mb: p.memory_mb,
+            span: Some(p.span),
+            ..Default::default()
+        });
+    }
+    for p in &program.plugins {
+        if !configs.iter().any(|c| c.name == p.name) {
+            configs.push(aims_plugin::PluginConfig {
+                name: p.name.clone(),
+                path: project.root.join(&p.path),
+                span: Some(p.span),
+                ..Default::default()
+            });
+        }
+    }
+    let (host, d) = aims_plugin::PluginHost::load(vfs, &project.root, &configs);
+    diags.extend(d);
+    Some(host)
+}
+
+struct HostCaller<'a>(&'a aims_plugin::PluginHost);
+
+impl aims_eval::PluginCaller for HostCaller<'_> {
+    fn call(&self, plugin: &str, function: &str, args_json: &str) -> Result<String, String> {
+        self.0
+            .call(plugin, function, args_json)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Today's date in UTC.
+pub fn today_utc() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+}
+
+/// Parse `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 {
+        return None;
+    }
+    s.parse::<jiff::civil::Date>().ok()
+}
+
+/// Evaluate every (selected) system. Fact-loading diagnostics are part of the results.
+pub fn evaluate(
+    vfs: &dyn Vfs,
+    sources: &SourceMap,
+    compiled: &Compiled,
+    options: &RunOptions,
+) -> RunResults {
+    let today = options.today.unwrap_or_else(today_utc);
+    let caller = compiled.plugins.as_ref().map(HostCaller);
+    let mut evaluator = aims_eval::Evaluator::new(&compiled.program, today);
+    if let Some(c) = &caller {
+        evaluator = evaluator.with_plugins(c);
+    }
+    let mut selected: Vec<&SystemDecl> = compiled
+        .project
+        .systems
+        .iter()
+        .filter(|s| options.systems.is_empty() || options.systems.contains(&s.name))
+        .collect();
+    selected.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some((k, n)) = options.shard {
+        selected = selected
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| n > 0 && i % n == k.saturating_sub(1))
+            .map(|(_, s)| s)
+            .collect();
+    }
+    let schemas = &compiled.program.schemas;
+    let (org, mut diagnostics) =
+        aims_facts::load_organization(vfs, sources, &compiled.project, schemas);
+    let one = |s: &SystemDecl| -> (aims_eval::results::SystemResult, Vec<Diagnostic>) {
+        let (own, d) =
+            aims_facts::load_system_documents(vfs, sources, &compiled.project, s, schemas);
+        let docs: Vec<&Document> = org.iter().chain(own.iter()).collect();
+        (evaluator.evaluate_system(s, &docs), d)
+    };
+    let jobs = options.jobs.max(1).min(selected.len().max(1));
+    let mut outputs: Vec<(aims_eval::results::SystemResult, Vec<Diagnostic>)> =
+        Vec::with_capacity(selected.len());
+    if jobs <= 1 {
+        outputs.extend(selected.iter().map(|s| one(s)));
+    } else {
+        let chunk = selected.len().div_ceil(jobs);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = selected
+                .chunks(chunk.max(1))
+                .map(|part| scope.spawn(|| part.iter().map(|s| one(s)).collect::<Vec<_>>()))
+                .collect();
+            for h in handles {
+                if let Ok(part) = h.join() {
+                    outputs.extend(part);
+                }
+            }
+        });
+    }
+    let mut systems = Vec::with_capacity(outputs.len());
+    for (r, d) in outputs {
+        systems.push(r);
+        diagnostics.extend(d);
+    }
+    aims_base::diag::sort(&mut diagnostics);
+    diagnostics.dedup();
+    aims_eval::assemble(
+        &compiled.program,
+        &compiled.project.name,
+        today,
+        systems,
+        diagnostics,
+    )
+}
