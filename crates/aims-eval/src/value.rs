@@ -45,7 +45,7 @@ pub fn format_date(d: jiff::civil::Date) -> String {
 pub(crate) fn parse_date(s: &str) -> Option<jiff::civil::Date> {
     // accept a leading calendar date in timestamps too (`2024-05-01T10:00:00Z`)
     let head = s.get(0..10)?;
-    if s.len() > 10 && !s[10..].starts_with(['T', ' ', 't']) {
+    if s.len() > 10 && !s.get(10..).is_some_and(|r| r.starts_with(['T', ' ', 't'])) {
         return None;
     }
     aims_check_date(head)

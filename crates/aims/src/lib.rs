@@ -74,7 +74,7 @@ const CLI_CODES: &[CodeInfo] = &[
 ];
 
 /// Find `aims.toml`: `path` may be the file itself or a folder holding it.
-pub fn project_file(vfs: &dyn Vfs, path: &Path) -> Result<std::path::PathBuf, Diagnostic> {
+pub fn project_file(vfs: &dyn Vfs, path: &Path) -> Result<std::path::PathBuf, Box<Diagnostic>> {
     let candidate = if vfs.is_dir(path) {
         path.join("aims.toml")
     } else {
@@ -83,11 +83,13 @@ pub fn project_file(vfs: &dyn Vfs, path: &Path) -> Result<std::path::PathBuf, Di
     if vfs.is_file(&candidate) {
         Ok(candidate)
     } else {
-        Err(Diagnostic::error(
-            E_NO_PROJECT,
-            format!("no aims.toml at `{}`", candidate.display()),
-        )
-        .with_help("pass the project folder or its aims.toml (create one with `aims init`)"))
+        Err(Box::new(
+            Diagnostic::error(
+                E_NO_PROJECT,
+                format!("no aims.toml at `{}`", candidate.display()),
+            )
+            .with_help("pass the project folder or its aims.toml (create one with `aims init`)"),
+        ))
     }
 }
 
@@ -100,7 +102,7 @@ pub fn load(
 ) -> (Option<Compiled>, Vec<Diagnostic>) {
     let file = match project_file(vfs, project_path) {
         Ok(f) => f,
-        Err(d) => return (None, vec![d]),
+        Err(d) => return (None, vec![*d]),
     };
     let (project, mut diags) = aims_facts::load_project(vfs, sources, &file);
     let Some(project) = project else {
