@@ -420,6 +420,14 @@ impl<'p> Evaluator<'p> {
 
     fn record<'a>(&self, ctx: &Ctx<'a>, r: &R<'a>) {
         match r {
+            Ok(V::Fact(v, path, file)) if !path.is_empty() && v.is_null() => {
+                let file = if file.is_empty() {
+                    None
+                } else {
+                    Some(file.to_string())
+                };
+                self.note_missing(ctx, path, Some(v.span), file)
+            }
             Ok(V::Fact(v, path, file)) if !path.is_empty() => {
                 let mut ev = ctx.evidence.borrow_mut();
                 if !ev.iter().any(|e| e.path == **path) && ev.len() < MAX_EVIDENCE {

@@ -1,0 +1,244 @@
+//! Evaluator table tests: one row per operator and semantic rule (missing facts, nulls, dates,
+//! durations, quantifiers over empty lists, coercions, errors), each compiled and evaluated
+//! through the public API against a real-shaped model card.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use aims_base::{SourceMap, Span};
+use aims_eval::results::{Outcome, Verdict};
+use aims_eval::Evaluator;
+use aims_facts::{parse_file, Document, Format, SystemDecl, Value, ValueKind};
+use indexmap::IndexMap;
+
+const CARD: &str = "---
+license: mit
+datasets: [imdb, sst2]
+tags: []
+pipeline_tag: text-classification
+co2_eq_emissions: 12.5
+base_model: null
+model-index:
+- name: demo
+  results:
+  - metrics:
+    - type: accuracy
+      value: 0.91
+    - type: f1
+      value: \"0.88\"
+---
+# Demo model
+
+## Limitations
+
+Does not work on sarcasm.
+";
+
+#[derive(Debug, PartialEq, Clone, Copy)]
+enum Want {
+    Pass,
+    Fail,
+    Error,
+}
+
+/// (requirement, expected outcome, text the message must contain)
+const ROWS: &[(&str, Want, &str)] = &[
+    // equality and membership
+    ("model_card.license == \"mit\"", Want::Pass, ""),
+    ("model_card.license != \"mit\"", Want::Fail, ""),
+    ("model_card.license in [\"mit\", \"apache-2.0\"]", Want::Pass, ""),
+    ("model_card.license not in [\"mit\"]", Want::Fail, ""),
+    ("model_card.datasets contains \"imdb\"", Want::Pass, ""),
+    ("model_card.datasets contains \"c4\"", Want::Fail, ""),
+    ("\"license\" in model_card", Want::Pass, ""),
+    // string predicates
+    ("model_card.license starts_with \"m\"", Want::Pass, ""),
+    ("model_card.license ends_with \"x\"", Want::Fail, ""),
+    ("model_card.license matches \"^m.t$\"", Want::Pass, ""),
+    ("model_card.pipeline_tag contains \"class\"", Want::Pass, ""),
+    // numbers and arithmetic
+    ("model_card.co2_eq_emissions > 10", Want::Pass, ""),
+    ("model_card.co2_eq_emissions < 10", Want::Fail, ""),
+    ("model_card.co2_eq_emissions >= 12.5", Want::Pass, ""),
+    ("model_card.co2_eq_emissions <= 12.4", Want::Fail, ""),
+    ("model_card.co2_eq_emissions + 1 == 13.5", Want::Pass, ""),
+    ("model_card.co2_eq_emissions * 2 == 25", Want::Pass, ""),
+    ("model_card.co2_eq_emissions / 2 == 6.25", Want::Pass, ""),
+    ("model_card.co2_eq_emissions % 5 == 2.5", Want::Pass, ""),
+    ("-model_card.co2_eq_emissions < 0", Want::Pass, ""),
+    // metric values appear as strings in real cards: compared as numbers
+    ("model_card[\"model-index\"][0].results[0].metrics[1].value > 0.8", Want::Pass, ""),
+    ("model_card[\"model-index\"][0].results[0].metrics[-1].type == \"f1\"", Want::Pass, ""),
+    // logic
+    ("model_card.license == \"mit\" and exists(model_card.datasets)", Want::Pass, ""),
+    ("model_card.license == \"gpl\" or len(model_card.datasets) == 2", Want::Pass, ""),
+    ("not (model_card.license == \"mit\")", Want::Fail, ""),
+    // lengths
+    ("len(model_card.datasets) == 2", Want::Pass, ""),
+    ("count(model_card.tags) > 0", Want::Fail, ""),
+    ("len(model_card.license) == 3", Want::Pass, ""),
+    // missing facts and nulls: never silently true
+    ("exists(model_card.base_model)", Want::Fail, ""),
+    ("not exists(model_card.base_model)", Want::Pass, ""),
+    ("model_card.base_model == \"bert\"", Want::Fail, "model_card.base_model` is missing"),
+    ("not (model_card.base_model == \"bert\")", Want::Fail, "is missing"),
+    ("model_card.datasets[5] == \"x\"", Want::Fail, "is missing"),
+    ("default(model_card.base_model, \"none\") == \"none\"", Want::Pass, ""),
+    ("exists(dataset_card.license)", Want::Fail, ""),
+    // quantifiers, including over empty lists
+    ("all t in model_card.tags: t == \"x\"", Want::Pass, ""),
+    ("any t in model_card.tags: t == \"x\"", Want::Fail, ""),
+    ("none t in model_card.tags: t == \"x\"", Want::Pass, ""),
+    ("(count t in model_card.tags: t == \"x\") == 0", Want::Pass, ""),
+    ("all d in model_card.datasets: len(d) >= 4", Want::Pass, ""),
+    ("any d in model_card.datasets: d == \"sst2\"", Want::Pass, ""),
+    ("(count d in model_card.datasets: d starts_with \"s\") == 1", Want::Pass, ""),
+    ("all d in model_card.datasets: d == \"imdb\"", Want::Fail, "dataset sst2"),
+    ("none d in model_card.datasets: d == \"sst2\"", Want::Fail, "dataset sst2"),
+    // dates and durations (today is fixed to 2026-11-24)
+    ("today() - 2026-01-01 > 300d", Want::Pass, ""),
+    ("today() - 2026-01-01 > 330d", Want::Fail, ""),
+    ("2026-01-01 + 30d == 2026-01-31", Want::Pass, ""),
+    ("2026-03-01 - 1d == 2026-02-28", Want::Pass, ""),
+    ("date(\"2026-03-01\") < 2026-04-01", Want::Pass, ""),
+    ("12w == 84d and 1y > 364d and 6mo == 180d and 48h == 2d", Want::Pass, ""),
+    // functions
+    ("exists(section(model_card, \"Limitations\"))", Want::Pass, ""),
+    ("section(model_card, \"limitations\") contains \"sarcasm\"", Want::Pass, ""),
+    ("exists(section(model_card, \"Training data\"))", Want::Fail, ""),
+    ("min([3, 1, 2]) == 1 and max([3, 1, 2]) == 3 and sum([3, 1, 2]) == 6 and model_card.license == \"mit\"", Want::Pass, ""),
+    ("lower(model_card.pipeline_tag) == upper(model_card.pipeline_tag)", Want::Fail, ""),
+    ("keys(model_card) contains \"license\"", Want::Pass, ""),
+    ("trim(section(model_card, \"Limitations\")) starts_with \"Does\"", Want::Pass, ""),
+    // system attributes
+    ("system.risk_tier == \"high\"", Want::Pass, ""),
+    ("system.owner == \"x\"", Want::Fail, "system.owner` is missing"),
+    // run-time errors: wrong types that the open schema cannot rule out statically
+    ("model_card.co2_eq_emissions matches \"x\"", Want::Error, "matches"),
+    ("date(model_card.license) < today()", Want::Error, "not a date"),
+];
+
+fn policy() -> String {
+    let mut p = String::new();
+    for (i, (expr, _, _)) in ROWS.iter().enumerate() {
+        let msg = if expr.starts_with("all d in ") || expr.starts_with("none d in ") {
+            " else \"dataset {d}\""
+        } else {
+            ""
+        };
+        p.push_str(&format!(
+            "control T{i:03} \"row {i}\" {{\n  require {expr}{msg}\n}}\n"
+        ));
+    }
+    p
+}
+
+#[test]
+fn every_row_gives_its_expected_outcome() {
+    let sources = SourceMap::new();
+    let text = policy();
+    let pid = sources.add("table.aims", text.as_str());
+    let (ast, diags) = aims_syntax::parse(pid, &text);
+    assert!(diags.is_empty(), "parse errors: {diags:#?}");
+    let (program, diags) = aims_check::compile(&[ast], &sources);
+    let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "compile errors: {errors:#?}");
+
+    let cid = sources.add("README.md", CARD);
+    let (parsed, d) = parse_file(cid, CARD, Format::Markdown);
+    assert!(d.iter().all(|d| !d.is_error()), "{d:#?}");
+    let (root, sections) = parsed.unwrap();
+    let doc = Document {
+        file: cid,
+        name: "README.md".into(),
+        kind: "model_card".into(),
+        root,
+        sections,
+        detection: "declared".into(),
+    };
+    let mut attributes = IndexMap::new();
+    let span = Span::default();
+    attributes.insert(
+        "name".to_string(),
+        Value::new(ValueKind::String("demo".into()), span),
+    );
+    attributes.insert(
+        "risk_tier".to_string(),
+        Value::new(ValueKind::String("high".into()), span),
+    );
+    let system = SystemDecl {
+        name: "demo".into(),
+        span,
+        attributes,
+        facts: Vec::new(),
+    };
+    let today = jiff::civil::date(2026, 11, 24);
+    let result = Evaluator::new(&program, today).evaluate_system(&system, &[&doc]);
+
+    let mut failures = Vec::new();
+    for (i, (expr, want, needle)) in ROWS.iter().enumerate() {
+        let id = format!("T{i:03}");
+        let c = result.controls.iter().find(|c| c.control_id == id).unwrap();
+        let req = &c.requirements[0];
+        let got = match req.outcome {
+            Outcome::Pass => Want::Pass,
+            Outcome::Fail => Want::Fail,
+            Outcome::Error => Want::Error,
+        };
+        let msg = req.message.clone().unwrap_or_default();
+        let verdict_ok = match want {
+            Want::Pass => c.verdict == Verdict::Pass,
+            Want::Fail => c.verdict == Verdict::Fail,
+            Want::Error => c.verdict == Verdict::Error,
+        };
+        if got != *want || !verdict_ok || !msg.contains(needle) {
+            failures.push(format!(
+                "{expr}: want {want:?} containing {needle:?}, got {got:?} ({msg:?})"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} rows wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn missing_fact_is_labelled_in_the_card() {
+    let sources = SourceMap::new();
+    let text = "control C \"c\" {\n  require exists(model_card.license)\n  require model_card.base_model == \"x\"\n}\n";
+    let pid = sources.add("p.aims", text);
+    let (ast, _) = aims_syntax::parse(pid, text);
+    let (program, _) = aims_check::compile(&[ast], &sources);
+    let cid = sources.add("README.md", CARD);
+    let (parsed, _) = parse_file(cid, CARD, Format::Markdown);
+    let (root, sections) = parsed.unwrap();
+    let doc = Document {
+        file: cid,
+        name: "README.md".into(),
+        kind: "model_card".into(),
+        root,
+        sections,
+        detection: String::new(),
+    };
+    let system = SystemDecl {
+        name: "s".into(),
+        ..Default::default()
+    };
+    let r =
+        Evaluator::new(&program, jiff::civil::date(2026, 1, 1)).evaluate_system(&system, &[&doc]);
+    let req = &r.controls[0].requirements[1];
+    assert_eq!(req.outcome, Outcome::Fail);
+    let ev = &req.evidence[0];
+    assert!(ev.missing);
+    assert_eq!(ev.path, "model_card.base_model");
+    assert_eq!(ev.file.as_deref(), Some("README.md"));
+    // the null value's own line in the card
+    let lc = sources.line_col(ev.span.unwrap()).unwrap();
+    assert_eq!(lc.line, 7);
+}
