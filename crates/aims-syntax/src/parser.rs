@@ -145,12 +145,20 @@ fn scan(text: &str) -> Scan {
             i = end;
             continue;
         }
-        if line_start && depth <= 0 && b.is_ascii_alphabetic() {
+        let column0 = i == 0 || bytes.get(i - 1) == Some(&b'\n');
+        if line_start && (depth <= 0 || column0) && b.is_ascii_alphabetic() {
             let word_end = text
                 .get(i..)
                 .and_then(|r| r.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
                 .map_or(text.len(), |n| i + n);
-            if TOP_LEVEL.contains(&text.get(i..word_end).unwrap_or("")) {
+            let line = text
+                .get(i..)
+                .map(|r| r.split('\n').next().unwrap_or(""))
+                .unwrap_or("");
+            // Inside a block left open, only a line that looks like an item header (`control X
+            // "..." {`) starts a new item, so an unindented statement is not mistaken for one.
+            let header = depth <= 0 || line.trim_end().ends_with('{') || line.starts_with("let ");
+            if header && TOP_LEVEL.contains(&text.get(i..word_end).unwrap_or("")) {
                 starts.push(i);
                 depth = 0;
             }
@@ -208,9 +216,19 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The pair's span without the whitespace and comments pest lets trail inside it.
     fn span(&self, p: &Pair<Rule>, off: usize) -> Span {
         let s = p.as_span();
-        Span::new(self.file, s.start() + off, s.end() + off)
+        let start = s.start() + off;
+        let mut end = start + p.as_str().trim_end().len();
+        while let Some(&(cs, _)) = self
+            .comments
+            .iter()
+            .find(|&&(cs, ce)| cs >= start && ce == end)
+        {
+            end = start + self.text.get(start..cs).unwrap_or("").trim_end().len();
+        }
+        Span::new(self.file, start, end)
     }
 
     fn ident(&self, p: Pair<Rule>, off: usize) -> Ident {
@@ -976,6 +994,45 @@ impl Ctx<'_> {
         let before = self.text.get(..pos).unwrap_or("");
         let prev = previous_token(before);
         let found = found_token(self.text.get(pos..chunk_end).unwrap_or(""));
+        let rest_of_line = self
+            .text
+            .get(pos..chunk_end)
+            .unwrap_or("")
+            .split('\n')
+            .next()
+            .unwrap_or("");
+        if found.as_deref() == Some("\"") && rest_of_line.matches('"').count() % 2 == 1 {
+            return Diagnostic::error(codes::SYNTAX_ERROR, "unclosed string")
+                .with_primary(
+                    Span::new(self.file, pos, pos + rest_of_line.len()),
+                    "this string has no closing `\"` on its line",
+                )
+                .with_help("strings end on the line they start; add the closing quote");
+        }
+        if found.is_none() {
+            let item_text = self.text.get(off..chunk_end).unwrap_or("");
+            let head = item_text.split('{').next().unwrap_or("").trim();
+            let end = off + item_text.trim_end().len();
+            let mut d = Diagnostic::error(
+                codes::SYNTAX_ERROR,
+                format!("`{head}` is not closed: expected `}}`"),
+            )
+            .with_primary(
+                Span::new(self.file, end, end),
+                if wanted.starts_with("a statement") {
+                    "expected `}` or another statement".to_string()
+                } else {
+                    format!("expected {wanted}")
+                },
+            );
+            if !head.is_empty() {
+                d = d.with_secondary(
+                    Span::new(self.file, off, off + head.len()),
+                    "this item starts here",
+                );
+            }
+            return d;
+        }
         let mut msg = format!("expected {wanted}");
         if let Some(prev) = &prev {
             msg.push_str(&format!(" after `{prev}`"));
