@@ -356,8 +356,9 @@ fn check(args: CheckArgs) -> u8 {
     };
     if args.verbose {
         for s in &results.systems {
-            for (doc, kind) in &s.documents {
-                eprintln!("aims: {}: {doc} is a {kind}", s.name);
+            for (i, (doc, kind)) in s.documents.iter().enumerate() {
+                let why = s.detections.get(i).map(String::as_str).unwrap_or("");
+                eprintln!("aims: {}: {doc} is a {kind}: {why}", s.name);
             }
         }
     }

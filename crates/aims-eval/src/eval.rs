@@ -109,6 +109,7 @@ impl<'p> Evaluator<'p> {
                 .iter()
                 .map(|d| (d.name.clone(), d.kind.clone()))
                 .collect(),
+            detections: documents.iter().map(|d| d.detection.clone()).collect(),
             controls,
             objectives,
             risks,

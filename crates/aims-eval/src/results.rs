@@ -146,6 +146,8 @@ pub struct SystemResult {
     pub attributes: Vec<(String, String)>,
     /// Fact files loaded for the system: (display name, kind).
     pub documents: Vec<(String, String)>,
+    /// How each document's kind was chosen (parallel to `documents`), for `--verbose`.
+    pub detections: Vec<String>,
     /// Sorted by control id (natural order: A.2.10 after A.2.9).
     pub controls: Vec<ControlResult>,
     pub objectives: Vec<ObjectiveResult>,

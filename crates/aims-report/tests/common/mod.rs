@@ -357,6 +357,7 @@ pub fn fixture() -> Fixture {
             ("owner".into(), "support-team".into()),
             ("role".into(), "provider".into()),
         ],
+        detections: Vec::new(),
         documents: vec![(chat_name.into(), "model_card".into())],
         controls: vec![
             ControlResult {
@@ -540,6 +541,7 @@ pub fn fixture() -> Fixture {
     let doc_sys = SystemResult {
         name: "doc-classifier".into(),
         attributes: vec![("risk_tier".into(), "minimal".into())],
+        detections: Vec::new(),
         documents: vec![
             (doc_name.into(), "model_card".into()),
             ("systems/doc-classifier/bom.json".into(), "mlbom".into()),
@@ -715,6 +717,7 @@ pub fn fixture() -> Fixture {
     let face_sys = SystemResult {
         name: "face-match".into(),
         attributes: vec![("risk_tier".into(), "high".into())],
+        detections: Vec::new(),
         documents: vec![(face_name.into(), "model_card".into())],
         controls: vec![
             ControlResult {
@@ -898,6 +901,7 @@ pub fn fixture() -> Fixture {
     let legacy_sys = SystemResult {
         name: "legacy-scorer".into(),
         attributes: vec![("risk_tier".into(), "limited".into())],
+        detections: Vec::new(),
         documents: vec![],
         controls: vec![
             na(
