@@ -7,6 +7,7 @@
 
 pub mod ast;
 pub mod codes;
+pub mod format;
 mod grammar;
 mod parser;
 

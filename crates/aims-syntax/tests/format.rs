@@ -1,0 +1,268 @@
+//! The formatter's contract: `format(format(x)) == format(x)`, and the formatted text parses to the
+//! same tree as the input (spans aside) with every comment kept. Checked on the shipped policies
+//! and on generated policies with random spacing, line breaks and comments.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use aims_base::FileId;
+use aims_syntax::format::format;
+use proptest::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The tree as text with every span blanked, plus the comments' text.
+fn shape(text: &str) -> (String, Vec<String>) {
+    let (file, diags) = aims_syntax::parse(FileId(0), text);
+    assert!(
+        diags.iter().all(|d| !d.is_error()),
+        "does not parse: {diags:?}\n{text}"
+    );
+    let dbg = format!("{:?}", file.items);
+    let re = regex_lite(&dbg);
+    let comments = file
+        .comments
+        .iter()
+        .map(|c| c.text.trim_end().to_string())
+        .collect::<Vec<_>>();
+    // a comment inside a multi-line statement moves above it: compare as a multiset
+    let mut comments = comments;
+    comments.sort();
+    (re, comments)
+}
+
+/// Replace `Span { file: FileId(n), start: n, end: n }` with `_`.
+fn regex_lite(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("Span { file: FileId(") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        let end = after.find(" }").map_or(after.len(), |e| e + 2);
+        out.push('_');
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn check(text: &str) {
+    let once = format(text).unwrap_or_else(|e| panic!("refused: {e:?}\n{text}"));
+    let twice = format(&once).unwrap_or_else(|e| panic!("output does not parse: {e:?}\n{once}"));
+    assert_eq!(
+        once, twice,
+        "not idempotent\n--- input\n{text}\n--- once\n{once}"
+    );
+    let (a, ca) = shape(text);
+    let (b, cb) = shape(&once);
+    assert_eq!(a, b, "tree changed\n--- input\n{text}\n--- output\n{once}");
+    assert_eq!(ca, cb, "comments changed\n--- output\n{once}");
+    for line in once.lines() {
+        // strings and comments are never broken: measure what is outside them
+        let code = match (line.find('"'), line.rfind('"')) {
+            (Some(a), Some(b)) if a < b => format!("{}{}", &line[..a], &line[b..]),
+            _ => line.to_string(),
+        };
+        assert!(
+            code.chars().count() <= 100 || line.trim_start().starts_with("//"),
+            "line too long: {line}"
+        );
+    }
+}
+
+fn aims_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            aims_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "aims") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn shipped_policies_format_idempotently_to_the_same_tree() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = Vec::new();
+    aims_files(&root.join("examples"), &mut files);
+    aims_files(&root.join("policies"), &mut files);
+    assert!(files.len() >= 5, "no policies found");
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        check(&text);
+    }
+}
+
+#[test]
+fn keeps_comments_in_every_position() {
+    let src = "\
+// file header
+
+/// the control
+control A.1 \"T\" { // header comment
+  // before clause
+  clause \"x\" // after clause
+
+
+  // lonely
+
+  require a.b or // inside
+    c.d
+    else \"m {a.b}\"
+  // at the end
+}
+// after item
+let x = [1,
+  2] // trailing
+// end of file
+";
+    check(src);
+    let out = format(src).unwrap();
+    assert!(
+        out.contains("control A.1 \"T\" { // header comment\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  // lonely\n\n  // inside\n  require a.b or c.d\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("let x = [1, 2] // trailing\n// end of file\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn refuses_files_with_syntax_errors() {
+    let err = format("control A {\n  require len(x) >\n}\n").unwrap_err();
+    assert!(err.iter().any(|d| d.code == "E0001"));
+}
+
+// ---- generated policies ----------------------------------------------------------------------
+
+fn sep() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => Just(" ".to_string()),
+        1 => Just("   ".to_string()),
+        1 => Just("\n      ".to_string()),
+        1 => Just(" // note\n      ".to_string()),
+    ]
+}
+
+fn leaf() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("model_card.license".to_string()),
+        Just("system.risk_tier".to_string()),
+        Just("x".to_string()),
+        Just("model_card[\"model-index\"]".to_string()),
+        Just("42".to_string()),
+        Just("0.05".to_string()),
+        Just("1e-3".to_string()),
+        Just("\"a \\\"quoted\\\" b\"".to_string()),
+        Just("2026-03-31".to_string()),
+        Just("90d".to_string()),
+        Just("true".to_string()),
+        Just("null".to_string()),
+        Just("today()".to_string()),
+    ]
+}
+
+fn expr() -> impl Strategy<Value = String> {
+    leaf().prop_recursive(4, 40, 4, |inner| {
+        let op = prop_oneof![
+            Just("or"),
+            Just("and"),
+            Just("=="),
+            Just("<="),
+            Just("in"),
+            Just("not in"),
+            Just("contains"),
+            Just("+"),
+            Just("-"),
+            Just("*"),
+        ];
+        prop_oneof![
+            (inner.clone(), sep(), op, sep(), inner.clone())
+                .prop_map(|(a, s1, o, s2, b)| format!("{a}{s1}{o}{s2}{b}")),
+            inner.clone().prop_map(|a| format!("not {a}")),
+            inner.clone().prop_map(|a| format!("-{a}")),
+            (sep(), inner.clone()).prop_map(|(s, a)| format!("({s}{a})")),
+            proptest::collection::vec(inner.clone(), 0..4)
+                .prop_map(|xs| format!("[{}]", xs.join(", "))),
+            (inner.clone(), sep(), inner.clone())
+                .prop_map(|(a, s, b)| format!("default({a},{s}{b})")),
+            (inner.clone(), sep(), inner.clone())
+                .prop_map(|(a, s, b)| format!("all v in {a}:{s}{b}")),
+            (inner.clone(), inner).prop_map(|(a, b)| format!("count v in {a}: {b}")),
+        ]
+    })
+}
+
+fn stmt() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("clause \"ISO/IEC 42001:2023 A.7.5\"".to_string()),
+        Just("applies_to model_card,   dataset_card".to_string()),
+        Just("enforce blocking".to_string()),
+        expr().prop_map(|e| format!("let x = {e}")),
+        (expr(), sep()).prop_map(|(e, s)| format!("require {e}{s}else \"bad {{x}} \\{{lit}}\"")),
+        expr().prop_map(|e| format!("require {e}")),
+        expr().prop_map(|e| format!("when {e}\n    else \"why\"")),
+    ]
+}
+
+fn gap() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => Just("\n  ".to_string()),
+        1 => Just("\n\n\n  ".to_string()),
+        1 => Just("\n  // a comment\n  ".to_string()),
+        1 => Just(" // trailing\n  ".to_string()),
+        1 => Just("\n  /// a doc\n  ".to_string()),
+    ]
+}
+
+fn item() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => proptest::collection::vec((gap(), stmt()), 0..6).prop_map(|stmts| {
+            let body: String = stmts.iter().map(|(g, s)| format!("{g}{s}")).collect();
+            format!("control C-1 \"Title\" {{{body}\n}}")
+        }),
+        1 => expr().prop_map(|e| format!("let top = {e}")),
+        1 => Just("risk R-1 \"r\" {\n  likelihood possible impact 4 treated_by C-1,C-2\n}".to_string()),
+        1 => Just("schema rec \"t\" {\n  /// doc\n  a?: list<string | number>\n  \"b-c\": enum(\"x\",\"y\") // t\n}".to_string()),
+        1 => Just("waiver w-1 {\n  control C-1 system \"*\" reason \"r\" approver \"a\" expires 2027-01-01\n}".to_string()),
+        1 => Just("plugin p \"p.wasm\" {\n  fn f(a: map<number>, b: string) -> number\n}".to_string()),
+    ]
+}
+
+fn policy() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        (
+            item(),
+            prop_oneof![
+                Just("\n"),
+                Just("\n\n"),
+                Just("\n// between\n"),
+                Just(" // after\n\n")
+            ],
+        ),
+        1..5,
+    )
+    .prop_map(|items| items.iter().map(|(i, g)| format!("{i}{g}")).collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn generated_policies_format_idempotently(src in policy()) {
+        let (_, diags) = aims_syntax::parse(FileId(0), &src);
+        prop_assume!(diags.iter().all(|d| !d.is_error()));
+        check(&src);
+    }
+}
