@@ -89,8 +89,12 @@ impl Ty {
 
     /// Whether two values of these types can be compared with `<`, `==`, ...
     pub fn comparable(&self, other: &Ty) -> bool {
-        if !self.known() || !other.known() {
+        if !self.known() || !other.known() || self == other {
             return true;
+        }
+        if let (Ty::List(a) | Ty::Map(a), Ty::List(b) | Ty::Map(b)) = (self, other) {
+            return std::mem::discriminant(self) == std::mem::discriminant(other)
+                && a.comparable(b);
         }
         matches!(
             (self, other),

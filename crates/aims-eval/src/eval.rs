@@ -38,6 +38,8 @@ struct Ctx<'a> {
     evidence: RefCell<Vec<Evidence>>,
     /// Witness of the last failing `all` / matching `none`, for messages.
     witnesses: RefCell<Vec<(String, V<'a>)>>,
+    /// Evidence gathered while evaluating each `let`, replayed when the binding is used.
+    let_evidence: HashMap<String, Vec<Evidence>>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -167,6 +169,7 @@ impl<'p> Evaluator<'p> {
             scopes: Vec::new(),
             evidence: RefCell::new(Vec::new()),
             witnesses: RefCell::new(Vec::new()),
+            let_evidence: HashMap::new(),
         }
     }
 
@@ -238,7 +241,10 @@ impl<'p> Evaluator<'p> {
             for step in &c.steps {
                 match step {
                     Step::Let { name, value } => {
+                        ctx.evidence.borrow_mut().clear();
                         let v = self.eval(value, &ctx);
+                        let ev = std::mem::take(&mut *ctx.evidence.borrow_mut());
+                        ctx.let_evidence.insert(name.clone(), ev);
                         ctx.scopes.push((name.clone(), v));
                     }
                     Step::Require(req) => {
@@ -472,6 +478,7 @@ impl<'p> Evaluator<'p> {
             scopes: ctx.scopes.clone(),
             evidence: RefCell::new(Vec::new()),
             witnesses: RefCell::new(Vec::new()),
+            let_evidence: HashMap::new(),
         };
         for (n, v) in witnesses {
             scoped.scopes.push((n, Ok(v)));
@@ -491,6 +498,14 @@ impl<'p> Evaluator<'p> {
 
     fn lookup<'a>(&self, id: &Ident, ctx: &Ctx<'a>) -> R<'a> {
         if let Some((_, v)) = ctx.scopes.iter().rev().find(|(n, _)| *n == id.name) {
+            if let Some(ev) = ctx.let_evidence.get(&id.name) {
+                let mut cur = ctx.evidence.borrow_mut();
+                for e in ev {
+                    if cur.len() < MAX_EVIDENCE && !cur.iter().any(|c| c.path == e.path) {
+                        cur.push(e.clone());
+                    }
+                }
+            }
             return v.clone();
         }
         if id.name == aims_check::SYSTEM {
@@ -757,6 +772,7 @@ impl<'p> Evaluator<'p> {
                     scopes: ctx.scopes.clone(),
                     evidence: RefCell::new(std::mem::take(&mut *ctx.evidence.borrow_mut())),
                     witnesses: RefCell::new(Vec::new()),
+                    let_evidence: ctx.let_evidence.clone(),
                 };
                 let mut result = None;
                 for item in items {

@@ -18,6 +18,10 @@ use aims_base::codes::CodeInfo;
 use aims_facts::{Document, SystemDecl};
 use std::path::Path;
 
+mod progress;
+pub mod testing;
+pub use progress::Progress;
+
 /// A project whose policies compiled.
 pub struct Compiled {
     pub project: Project,
@@ -37,6 +41,8 @@ pub struct RunOptions {
     pub jobs: usize,
     /// `(k, n)`: evaluate only the k-th of n shards (1-based) of the sorted systems.
     pub shard: Option<(usize, usize)>,
+    /// Called after each system is evaluated, for progress bars (see [`Progress`]).
+    pub progress: Option<Progress>,
 }
 
 /// Every diagnostic code aims can emit, sorted, for `aims explain` and the book's error index.
@@ -47,6 +53,7 @@ pub fn all_codes() -> Vec<&'static CodeInfo> {
         .chain(aims_check::codes::CODES)
         .chain(aims_plugin::codes::CODES)
         .chain(CLI_CODES)
+        .chain(testing::CODES)
         .collect();
     all.sort_by(|a, b| a.code.cmp(b.code));
     all
@@ -174,7 +181,12 @@ fn load_plugins(
     for p in &project.plugins {
         configs.push(aims_plugin::PluginConfig {
             name: p.name.clone(),
-            path: p.path.clone(),
+            // the host resolves paths against the project root itself
+            path: p
+                .path
+                .strip_prefix(&project.root)
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|_| p.path.clone()),
             sha256: p.sha256.clone(),
             fuel: p.fuel,
             memory_mb: p.memory_mb,
@@ -186,7 +198,7 @@ fn load_plugins(
         if !configs.iter().any(|c| c.name == p.name) {
             configs.push(aims_plugin::PluginConfig {
                 name: p.name.clone(),
-                path: project.root.join(&p.path),
+                path: std::path::PathBuf::from(&p.path),
                 span: Some(p.span),
                 ..Default::default()
             });
@@ -254,11 +266,20 @@ pub fn evaluate(
     let schemas = &compiled.program.schemas;
     let (org, mut diagnostics) =
         aims_facts::load_organization(vfs, sources, &compiled.project, schemas);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let total = selected.len();
     let one = |s: &SystemDecl| -> (aims_eval::results::SystemResult, Vec<Diagnostic>) {
         let (own, d) =
             aims_facts::load_system_documents(vfs, sources, &compiled.project, s, schemas);
         let docs: Vec<&Document> = org.iter().chain(own.iter()).collect();
-        (evaluator.evaluate_system(s, &docs), d)
+        let result = evaluator.evaluate_system(s, &docs);
+        if let Some(p) = &options.progress {
+            p.report(
+                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                total,
+            );
+        }
+        (result, d)
     };
     let jobs = options.jobs.max(1).min(selected.len().max(1));
     let mut outputs: Vec<(aims_eval::results::SystemResult, Vec<Diagnostic>)> =
