@@ -1,0 +1,476 @@
+//! The aims language server, on stdio, built on `tower-lsp-server` (the maintained community fork of
+//! `tower-lsp`) and tokio. It is a shell over the library: parsing is `aims_syntax::parse`, checking
+//! is `aims_check::compile`, formatting is `aims_syntax::format` — no second parser or checker.
+//!
+//! - diagnostics as you type (syntax, names, types, schemas) with codes and related information;
+//!   the parser recovers per item, so a syntax error does not hide the rest of the file;
+//! - hover, completion, go to definition, find references, document and workspace symbols,
+//!   rename of controls and `let`s, formatting, semantic tokens, quick fixes for "did you mean";
+//! - workspace awareness: the nearest `aims.toml` defines the project; every policy file of the
+//!   project is loaded so names resolve across files and user schemas apply, and an edit re-checks
+//!   (and re-publishes) every file of the project whose diagnostics change.
+//!
+//! Analysis runs on a worker thread that always takes the newest text (bursts of edits coalesce);
+//! requests that need fresh results analyze on demand. A handler that panics is answered with an
+//! internal error and the server stays up.
+
+mod completion;
+mod convert;
+mod features;
+mod index;
+mod world;
+
+pub use index::FUNCTIONS;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, ClientSocket, LanguageServer, LspService, Server};
+use world::World;
+
+/// Options of a server instance.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Register the `aims/debugPanic` request, which panics inside a handler (for tests of the
+    /// server's panic guard).
+    pub debug_methods: bool,
+}
+
+struct Shared {
+    world: Mutex<World>,
+    snippets: Mutex<bool>,
+}
+
+/// The language server.
+pub struct Backend {
+    client: Client,
+    shared: Arc<Shared>,
+    wake: Mutex<Option<mpsc::Sender<()>>>,
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backend").finish_non_exhaustive()
+    }
+}
+
+fn internal(msg: String) -> Error {
+    Error {
+        code: ErrorCode::InternalError,
+        message: msg.into(),
+        data: None,
+    }
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+impl Backend {
+    fn new(client: Client) -> Backend {
+        Backend {
+            client,
+            shared: Arc::new(Shared {
+                world: Mutex::new(World::new()),
+                snippets: Mutex::new(false),
+            }),
+            wake: Mutex::new(None),
+        }
+    }
+
+    /// Run `f` on the world; a panic inside becomes an internal error.
+    fn with_world<T>(&self, what: &str, f: impl FnOnce(&mut World) -> T) -> Result<T> {
+        let mut w = self.shared.world.lock().unwrap_or_else(|e| e.into_inner());
+        catch_unwind(AssertUnwindSafe(|| f(&mut w))).map_err(|p| {
+            let msg = format!("aims: {what} failed: {}", panic_message(p.as_ref()));
+            eprintln!("{msg}");
+            internal(msg)
+        })
+    }
+
+    /// Wake the analysis worker (started on first use).
+    fn schedule(&self) {
+        let mut wake = self.wake.lock().unwrap_or_else(|e| e.into_inner());
+        if wake.is_none() {
+            let (tx, rx) = mpsc::channel::<()>();
+            let shared = self.shared.clone();
+            let client = self.client.clone();
+            let handle = tokio::runtime::Handle::current();
+            let spawned = std::thread::Builder::new()
+                .name("aims-analysis".into())
+                .spawn(move || worker(rx, shared, client, handle));
+            if spawned.is_ok() {
+                *wake = Some(tx);
+            }
+        }
+        if let Some(tx) = wake.as_ref() {
+            let _ = tx.send(());
+        }
+    }
+
+    fn snippets(&self) -> bool {
+        *self.shared.snippets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Analysis loop: wait for a change, drain the queue (bursts coalesce), check what is stale, send
+/// the diagnostics that changed. A panic in one round is reported and the loop goes on.
+fn worker(
+    rx: mpsc::Receiver<()>,
+    shared: Arc<Shared>,
+    client: Client,
+    handle: tokio::runtime::Handle,
+) {
+    while rx.recv().is_ok() {
+        while rx.try_recv().is_ok() {}
+        let publishes = {
+            let mut w = shared.world.lock().unwrap_or_else(|e| e.into_inner());
+            catch_unwind(AssertUnwindSafe(|| w.diagnostics_to_publish()))
+        };
+        match publishes {
+            Ok(list) => {
+                handle.block_on(async {
+                    for p in list {
+                        client
+                            .publish_diagnostics(p.uri, p.diagnostics, p.version)
+                            .await;
+                    }
+                });
+            }
+            Err(p) => eprintln!("aims: analysis failed: {}", panic_message(p.as_ref())),
+        }
+    }
+}
+
+fn file_position<'w>(
+    w: &'w mut World,
+    uri: &Uri,
+    pos: Position,
+) -> Option<(&'w mut world::ProjectState, usize, usize)> {
+    let (p, fi) = w.locate(uri)?;
+    let offset = convert::offset(&p.files.get(fi)?.source, pos);
+    Some((p, fi, offset))
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let snippets = params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.snippet_support)
+            .unwrap_or(false);
+        *self.shared.snippets.lock().unwrap_or_else(|e| e.into_inner()) = snippets;
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(PositionEncodingKind::UTF16),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec![".".into(), " ".into()]),
+                    ..CompletionOptions::default()
+                }),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
+                document_formatting_provider: Some(OneOf::Left(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            legend: SemanticTokensLegend {
+                                token_types: features::TOKEN_TYPES.to_vec(),
+                                token_modifiers: features::TOKEN_MODIFIERS.to_vec(),
+                            },
+                            full: Some(SemanticTokensFullOptions::Bool(true)),
+                            range: None,
+                            work_done_progress_options: WorkDoneProgressOptions::default(),
+                        },
+                    ),
+                ),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "aims".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        // Watch policies and project files so that edits outside the editor are seen (clients
+        // without dynamic registration just refuse).
+        let watchers = vec![
+            FileSystemWatcher {
+                glob_pattern: GlobPattern::String("**/*.aims".into()),
+                kind: None,
+            },
+            FileSystemWatcher {
+                glob_pattern: GlobPattern::String("**/aims.toml".into()),
+                kind: None,
+            },
+        ];
+        let reg = Registration {
+            id: "aims-watch".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
+                watchers,
+            })
+            .ok(),
+        };
+        let _ = self.client.register_capability(vec![reg]).await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let d = params.text_document;
+        let _ = self.with_world("didOpen", |w| w.open(d.uri, d.text, d.version));
+        self.schedule();
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        let _ = self.with_world("didChange", |w| {
+            w.change(&uri, version, params.content_changes)
+        });
+        self.schedule();
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        let path = world::uri_path(&params.text_document.uri);
+        if path.file_name().is_some_and(|n| n == "aims.toml") {
+            let _ = self.with_world("didSave", |w| w.file_changed_on_disk(&path));
+            self.schedule();
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let _ = self.with_world("didClose", |w| w.close(&params.text_document.uri));
+        self.schedule();
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let _ = self.with_world("didChangeWatchedFiles", |w| {
+            for c in &params.changes {
+                let path = world::uri_path(&c.uri);
+                w.file_changed_on_disk(&path);
+            }
+        });
+        self.schedule();
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let tp = params.text_document_position_params;
+        self.with_world("hover", |w| {
+            let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
+            features::hover(p, fi, off)
+        })
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let tp = params.text_document_position;
+        let snippets = self.snippets();
+        self.with_world("completion", |w| {
+            let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
+            let text = p.files.get(fi)?.source.text.clone();
+            let items = completion::complete(p, fi, &text, off, snippets);
+            Some(CompletionResponse::Array(items))
+        })
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let tp = params.text_document_position_params;
+        self.with_world("definition", |w| {
+            let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
+            let locs = features::definition(p, fi, off);
+            match locs.len() {
+                0 => None,
+                1 => locs.into_iter().next().map(GotoDefinitionResponse::Scalar),
+                _ => Some(GotoDefinitionResponse::Array(locs)),
+            }
+        })
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let tp = params.text_document_position;
+        let decl = params.context.include_declaration;
+        self.with_world("references", |w| {
+            let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
+            Some(features::references(p, fi, off, decl))
+        })
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        self.with_world("prepareRename", |w| {
+            let (p, fi, off) = file_position(w, &params.text_document.uri, params.position)?;
+            features::prepare_rename(p, fi, off).map(PrepareRenameResponse::Range)
+        })
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let tp = params.text_document_position;
+        let new_name = params.new_name;
+        let r = self.with_world("rename", |w| {
+            let Some((p, fi, off)) = file_position(w, &tp.text_document.uri, tp.position) else {
+                return Ok(None);
+            };
+            features::rename(p, fi, off, &new_name)
+        })?;
+        r.map_err(|msg| Error {
+            code: ErrorCode::InvalidParams,
+            message: msg.into(),
+            data: None,
+        })
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        self.with_world("documentSymbol", |w| {
+            let (p, fi) = w.locate(&params.text_document.uri)?;
+            let f = p.files.get(fi)?;
+            Some(DocumentSymbolResponse::Nested(features::document_symbols(f)))
+        })
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        self.with_world("workspaceSymbol", |w| {
+            Some(WorkspaceSymbolResponse::Flat(features::workspace_symbols(
+                &w.projects,
+                &params.query,
+            )))
+        })
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        let r = self.with_world("formatting", |w| {
+            let (p, fi) = w.locate(&params.text_document.uri)?;
+            let src = p.files.get(fi)?.source.clone();
+            Some(features::formatting(&src))
+        })?;
+        match r {
+            Some(Some(edits)) => Ok(Some(edits)),
+            Some(None) => {
+                self.client
+                    .log_message(
+                        MessageType::INFO,
+                        "aims: not formatted: the file has syntax errors",
+                    )
+                    .await;
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        self.with_world("codeAction", |w| {
+            let (p, fi) = w.locate(&params.text_document.uri)?;
+            let actions =
+                features::code_actions(p, fi, params.range, &params.context.diagnostics);
+            Some(actions)
+        })
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        self.with_world("semanticTokens", |w| {
+            let (p, fi) = w.locate(&params.text_document.uri)?;
+            let data = features::semantic_tokens(p, fi);
+            Some(SemanticTokensResult::Tokens(SemanticTokens {
+                result_id: None,
+                data,
+            }))
+        })
+    }
+}
+
+impl Backend {
+    async fn debug_panic(&self, _params: serde_json::Value) -> Result<Option<()>> {
+        self.with_world("aims/debugPanic", |_| -> Option<()> {
+            #[allow(clippy::panic)]
+            {
+                panic!("debug panic requested")
+            }
+        })
+    }
+}
+
+/// A server instance as a tower service plus the socket of messages it sends to the client
+/// (drive it with [`Server`] over any byte streams).
+pub fn service(options: Options) -> (LspService<Backend>, ClientSocket) {
+    let mut b = LspService::build(Backend::new);
+    if options.debug_methods {
+        b = b.custom_method("aims/debugPanic", Backend::debug_panic);
+    }
+    b.finish()
+}
+
+/// Serve LSP over any async byte streams (tests use in-memory pipes).
+pub async fn serve<I, O>(input: I, output: O, options: Options)
+where
+    I: tokio::io::AsyncRead + Unpin,
+    O: tokio::io::AsyncWrite,
+{
+    let (service, socket) = service(options);
+    Server::new(input, output, socket).serve(service).await;
+}
+
+/// Serve LSP on stdin/stdout until the client exits.
+pub async fn serve_stdio() {
+    serve(tokio::io::stdin(), tokio::io::stdout(), Options::default()).await;
+}
+
+/// Run the server on stdio on a runtime of its own (what `aims lsp` calls).
+pub fn run_stdio() -> std::io::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    rt.block_on(serve_stdio());
+    Ok(())
+}

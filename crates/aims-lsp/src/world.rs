@@ -1,0 +1,577 @@
+//! The server's model of the workspace: open documents, the projects they belong to (found through
+//! `aims.toml`), each project's parsed policy files and its last analysis.
+//!
+//! Everything is computed by the library: `aims_facts::load_project` reads `aims.toml`,
+//! `aims_syntax::parse` parses one file (only the changed one is re-parsed), `aims_check::compile`
+//! checks the whole project (names are global to a project, so one edit can change the
+//! diagnostics of every file).
+
+use crate::convert;
+use crate::index::Index;
+use aims_base::{Diagnostic, FileId, SourceFile, SourceMap, Span, Vfs};
+use aims_check::Program;
+use aims_facts::SystemDecl;
+use aims_syntax::ast::PolicyFile;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use tower_lsp_server::ls_types::{self as lsp, Uri};
+
+/// An open editor buffer.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub uri: Uri,
+    pub text: String,
+    pub version: i32,
+}
+
+/// One policy file of a project.
+#[derive(Debug)]
+pub struct PFile {
+    pub path: PathBuf,
+    pub uri: Uri,
+    pub source: Arc<SourceFile>,
+    pub ast: PolicyFile,
+    pub parse_diags: Vec<Diagnostic>,
+    /// Listed by `aims.toml` (as opposed to an open file that happens to be under the root).
+    pub listed: bool,
+}
+
+/// The result of checking a project.
+#[derive(Debug)]
+pub struct Analysis {
+    pub program: Program,
+    /// Diagnostics per file (index = file id).
+    pub diags: Vec<Vec<Diagnostic>>,
+    index: OnceLock<Index>,
+}
+
+/// A project: the files under one `aims.toml`, or a lone file outside any project.
+#[derive(Debug)]
+pub struct ProjectState {
+    pub root: PathBuf,
+    /// `aims.toml`; `None` for a lone file.
+    pub toml: Option<PathBuf>,
+    pub files: Vec<PFile>,
+    pub systems: Vec<SystemDecl>,
+    /// Problems of `aims.toml` itself, already converted.
+    pub toml_diags: Vec<lsp::Diagnostic>,
+    pub analysis: Option<Analysis>,
+}
+
+impl ProjectState {
+    pub fn file_index(&self, path: &Path) -> Option<usize> {
+        self.files.iter().position(|f| f.path == path)
+    }
+
+    /// Check the project if an edit made the last analysis stale.
+    pub fn ensure_analyzed(&mut self) -> &Analysis {
+        if self.analysis.is_none() {
+            self.analysis = Some(self.analyze());
+        }
+        match &self.analysis {
+            Some(a) => a,
+            None => unreachable_analysis(),
+        }
+    }
+
+    fn analyze(&self) -> Analysis {
+        let sources = SourceMap::new();
+        for f in &self.files {
+            sources.add(f.source.name.clone(), f.source.text.clone());
+        }
+        let asts: Vec<PolicyFile> = self.files.iter().map(|f| f.ast.clone()).collect();
+        let (program, check) = aims_check::compile(&asts, &sources);
+        let mut diags: Vec<Vec<Diagnostic>> =
+            self.files.iter().map(|f| f.parse_diags.clone()).collect();
+        let mut all = check;
+        if self.toml.is_some() {
+            let names: Vec<&str> = self.systems.iter().map(|s| s.name.as_str()).collect();
+            all.extend(aims_check::check_waiver_systems(&program, &names));
+        }
+        for d in all {
+            let file = d.primary_span().map_or(0, |s| s.file.0 as usize);
+            if let Some(v) = diags.get_mut(file) {
+                v.push(d);
+            }
+        }
+        for v in &mut diags {
+            aims_base::diag::sort(v);
+            v.dedup();
+        }
+        Analysis {
+            program,
+            diags,
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The symbol index of the current analysis.
+    pub fn index(&mut self) -> &Index {
+        self.ensure_analyzed();
+        let files = &self.files;
+        let systems = &self.systems;
+        match &self.analysis {
+            Some(a) => a
+                .index
+                .get_or_init(|| Index::build(files, &a.program, systems)),
+            None => unreachable_analysis(),
+        }
+    }
+
+    /// Analysis and index together (both computed if needed).
+    pub fn analysis_and_index(&mut self) -> (&Analysis, &Index, &[PFile], &[SystemDecl]) {
+        self.index();
+        match &self.analysis {
+            Some(a) => match a.index.get() {
+                Some(i) => (a, i, &self.files, &self.systems),
+                None => unreachable_analysis(),
+            },
+            None => unreachable_analysis(),
+        }
+    }
+}
+
+#[cold]
+fn unreachable_analysis() -> ! {
+    // `ensure_analyzed` always leaves an analysis behind; reaching this is a bug, and the
+    // request handler that called us catches the panic and answers with an error.
+    #[allow(clippy::panic)]
+    {
+        panic!("analysis missing right after it was computed")
+    }
+}
+
+/// Reads open buffers first, then the disk: `aims.toml` and policies open in the editor are
+/// taken as typed.
+pub struct Overlay<'a> {
+    pub docs: &'a HashMap<PathBuf, Doc>,
+}
+
+impl Vfs for Overlay<'_> {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        match self.docs.get(path) {
+            Some(d) => Ok(d.text.clone().into_bytes()),
+            None => std::fs::read(path),
+        }
+    }
+
+    fn read_dir(&self, path: &Path) -> std::io::Result<Vec<(PathBuf, bool)>> {
+        aims_base::OsFs.read_dir(path)
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        self.docs.contains_key(path) || path.is_file()
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+}
+
+/// The whole workspace.
+#[derive(Debug, Default)]
+pub struct World {
+    pub docs: HashMap<PathBuf, Doc>,
+    pub projects: Vec<ProjectState>,
+    /// What was last sent per document, to send only changes.
+    published: HashMap<Uri, Vec<lsp::Diagnostic>>,
+    /// Files whose diagnostics must be sent even if unchanged (a new version was edited).
+    touched: HashSet<PathBuf>,
+}
+
+/// A `publishDiagnostics` to send.
+#[derive(Debug, Clone)]
+pub struct Publish {
+    pub uri: Uri,
+    pub diagnostics: Vec<lsp::Diagnostic>,
+    pub version: Option<i32>,
+}
+
+/// A path for a document URI. Non-file URIs (`untitled:`) get a stand-in path that no project
+/// contains.
+pub fn uri_path(uri: &Uri) -> PathBuf {
+    match uri.to_file_path() {
+        Some(p) => aims_facts::project::normalize(&p),
+        None => PathBuf::from(format!("/\u{0}aims-untitled/{}", uri.as_str())),
+    }
+}
+
+fn path_uri(path: &Path) -> Option<Uri> {
+    Uri::from_file_path(path)
+}
+
+/// The nearest `aims.toml` at or above the file's folder.
+pub fn find_project_file(vfs: &dyn Vfs, file: &Path) -> Option<PathBuf> {
+    file.ancestors()
+        .skip(1)
+        .map(|d| d.join("aims.toml"))
+        .find(|p| vfs.is_file(p))
+}
+
+fn display(root: &Path, path: &Path) -> String {
+    aims_facts::project::display_name(root, path)
+}
+
+fn parse_file(root: &Path, path: &Path, uri: Uri, text: &str, id: usize, listed: bool) -> PFile {
+    let fid = FileId(u32::try_from(id).unwrap_or(u32::MAX));
+    let (ast, parse_diags) = aims_syntax::parse(fid, text);
+    PFile {
+        path: path.to_path_buf(),
+        uri,
+        source: Arc::new(SourceFile::new(display(root, path), text)),
+        ast,
+        parse_diags,
+        listed,
+    }
+}
+
+impl World {
+    pub fn new() -> World {
+        World::default()
+    }
+
+    /// Which project holds this file, if any.
+    pub fn project_of(&self, path: &Path) -> Option<usize> {
+        self.projects
+            .iter()
+            .position(|p| p.file_index(path).is_some())
+    }
+
+    fn text_of(&self, path: &Path) -> Option<String> {
+        match self.docs.get(path) {
+            Some(d) => Some(d.text.clone()),
+            None => std::fs::read(path)
+                .ok()
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+        }
+    }
+
+    /// Load (or reload) the project of `aims.toml` at `toml`, keeping open files under its root.
+    fn load_project(&mut self, toml: &Path) -> usize {
+        let root = toml.parent().map(Path::to_path_buf).unwrap_or_default();
+        let proj_sources = SourceMap::new();
+        let (project, diags) = {
+            let vfs = Overlay { docs: &self.docs };
+            aims_facts::load_project(&vfs, &proj_sources, toml)
+        };
+        let toml_uri = path_uri(toml);
+        let toml_diags = match (&toml_uri, proj_sources.get(FileId(0))) {
+            (Some(_), Some(src)) => diags
+                .iter()
+                .map(|d| convert::diagnostic(d, &src, &|_| None))
+                .collect(),
+            (Some(_), None) => diags
+                .iter()
+                .map(|d| convert::diagnostic(d, &SourceFile::new("aims.toml", ""), &|_| None))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut paths: Vec<(PathBuf, bool)> = Vec::new();
+        let mut systems = Vec::new();
+        if let Some(p) = project {
+            for f in &p.policy_files {
+                paths.push((aims_facts::project::normalize(f), true));
+            }
+            systems = p.systems;
+        }
+        // open policies under the root that aims.toml does not list still see the project
+        let mut extra: Vec<PathBuf> = self
+            .docs
+            .keys()
+            .filter(|p| p.starts_with(&root) && p.file_name().is_some_and(|n| n != "aims.toml"))
+            .filter(|p| !paths.iter().any(|(q, _)| q == *p))
+            .filter(|p| find_project_file(&Overlay { docs: &self.docs }, p).as_deref() == Some(toml))
+            .cloned()
+            .collect();
+        extra.sort();
+        paths.extend(extra.into_iter().map(|p| (p, false)));
+        let mut files = Vec::with_capacity(paths.len());
+        for (path, listed) in paths {
+            let text = self.text_of(&path).unwrap_or_default();
+            let Some(uri) = self
+                .docs
+                .get(&path)
+                .map(|d| d.uri.clone())
+                .or_else(|| path_uri(&path))
+            else {
+                continue;
+            };
+            let id = files.len();
+            files.push(parse_file(&root, &path, uri, &text, id, listed));
+        }
+        let state = ProjectState {
+            root,
+            toml: Some(toml.to_path_buf()),
+            files,
+            systems,
+            toml_diags,
+            analysis: None,
+        };
+        match self
+            .projects
+            .iter()
+            .position(|p| p.toml.as_deref() == Some(toml))
+        {
+            Some(i) => {
+                if let Some(slot) = self.projects.get_mut(i) {
+                    *slot = state;
+                }
+                i
+            }
+            None => {
+                self.projects.push(state);
+                self.projects.len() - 1
+            }
+        }
+    }
+
+    /// The project for a newly opened file: an existing one, the one of the nearest `aims.toml`
+    /// (loaded now), or a lone-file project.
+    fn attach(&mut self, path: &Path) {
+        if self.project_of(path).is_some() {
+            return;
+        }
+        let toml = find_project_file(&Overlay { docs: &self.docs }, path);
+        match toml {
+            Some(t) => {
+                self.load_project(&t);
+            }
+            None => {
+                let Some(doc) = self.docs.get(path) else {
+                    return;
+                };
+                let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let file = parse_file(&root, path, doc.uri.clone(), &doc.text, 0, false);
+                self.projects.push(ProjectState {
+                    root,
+                    toml: None,
+                    files: vec![file],
+                    systems: Vec::new(),
+                    toml_diags: Vec::new(),
+                    analysis: None,
+                });
+            }
+        }
+    }
+
+    pub fn open(&mut self, uri: Uri, text: String, version: i32) {
+        let path = uri_path(&uri);
+        self.docs.insert(
+            path.clone(),
+            Doc {
+                uri,
+                text,
+                version,
+            },
+        );
+        self.touched.insert(path.clone());
+        if path.file_name().is_some_and(|n| n == "aims.toml") {
+            self.load_project(&path);
+            return;
+        }
+        if self.project_of(&path).is_some() {
+            self.refresh_file(&path);
+        } else {
+            self.attach(&path);
+        }
+    }
+
+    /// Apply incremental (or full) changes to an open document.
+    pub fn change(
+        &mut self,
+        uri: &Uri,
+        version: i32,
+        changes: Vec<lsp::TextDocumentContentChangeEvent>,
+    ) {
+        let path = uri_path(uri);
+        let Some(doc) = self.docs.get_mut(&path) else {
+            return;
+        };
+        for c in changes {
+            match c.range {
+                Some(range) => {
+                    let src = SourceFile::new("", doc.text.as_str());
+                    let a = convert::offset(&src, range.start);
+                    let b = convert::offset(&src, range.end);
+                    let (a, b) = (a.min(b), a.max(b));
+                    if doc.text.is_char_boundary(a) && doc.text.is_char_boundary(b) {
+                        doc.text.replace_range(a..b, &c.text);
+                    }
+                }
+                None => doc.text = c.text,
+            }
+        }
+        doc.version = version;
+        self.touched.insert(path.clone());
+        if path.file_name().is_some_and(|n| n == "aims.toml") {
+            self.load_project(&path);
+            return;
+        }
+        self.refresh_file(&path);
+    }
+
+    /// Re-read one file (from its buffer or the disk) and re-parse it.
+    fn refresh_file(&mut self, path: &Path) {
+        let Some(pi) = self.project_of(path) else {
+            return;
+        };
+        let text = self.text_of(path).unwrap_or_default();
+        let uri = self.docs.get(path).map(|d| d.uri.clone());
+        let Some(p) = self.projects.get_mut(pi) else {
+            return;
+        };
+        let Some(fi) = p.file_index(path) else {
+            return;
+        };
+        let root = p.root.clone();
+        if let Some(f) = p.files.get_mut(fi) {
+            let listed = f.listed;
+            let uri = uri.unwrap_or_else(|| f.uri.clone());
+            *f = parse_file(&root, path, uri, &text, fi, listed);
+        }
+        p.analysis = None;
+    }
+
+    pub fn close(&mut self, uri: &Uri) {
+        let path = uri_path(uri);
+        self.docs.remove(&path);
+        if path.file_name().is_some_and(|n| n == "aims.toml") {
+            self.load_project(&path);
+            return;
+        }
+        let Some(pi) = self.project_of(&path) else {
+            return;
+        };
+        let listed = self
+            .projects
+            .get(pi)
+            .and_then(|p| p.file_index(&path).and_then(|i| p.files.get(i)))
+            .is_some_and(|f| f.listed);
+        if listed {
+            self.refresh_file(&path);
+            return;
+        }
+        // an unlisted file leaves its project: renumber the rest
+        let lone = self.projects.get(pi).is_some_and(|p| p.toml.is_none());
+        if lone {
+            self.projects.remove(pi);
+        } else if let Some(toml) = self.projects.get(pi).and_then(|p| p.toml.clone()) {
+            self.load_project(&toml);
+        }
+        self.published.insert(uri.clone(), Vec::new());
+        self.touched.insert(path);
+    }
+
+    /// A file changed on disk (or was created or deleted).
+    pub fn file_changed_on_disk(&mut self, path: &Path) {
+        let path = aims_facts::project::normalize(path);
+        if path.file_name().is_some_and(|n| n == "aims.toml") {
+            // a new or changed project file: reload it, and move lone files into it
+            self.projects
+                .retain(|p| p.toml.is_some() || !p.root.starts_with(path.parent().unwrap_or(Path::new("/"))));
+            self.load_project(&path);
+            let open: Vec<PathBuf> = self.docs.keys().filter(|p| is_policy(p)).cloned().collect();
+            for p in open {
+                self.attach(&p);
+            }
+            return;
+        }
+        if !is_policy(&path) || self.docs.contains_key(&path) {
+            return;
+        }
+        let toml = find_project_file(&Overlay { docs: &self.docs }, &path);
+        if let Some(t) = toml {
+            if self.projects.iter().any(|p| p.toml.as_deref() == Some(&t)) {
+                self.load_project(&t);
+            }
+        }
+    }
+
+    /// Check stale projects and return the diagnostics that changed since they were last sent.
+    pub fn diagnostics_to_publish(&mut self) -> Vec<Publish> {
+        let mut out = Vec::new();
+        let touched = std::mem::take(&mut self.touched);
+        let mut seen: HashSet<Uri> = HashSet::new();
+        for p in &mut self.projects {
+            p.ensure_analyzed();
+            let Some(a) = &p.analysis else { continue };
+            for (i, f) in p.files.iter().enumerate() {
+                let files = &p.files;
+                let resolve = |s: Span| -> Option<(Uri, Arc<SourceFile>)> {
+                    files
+                        .get(s.file.0 as usize)
+                        .map(|f| (f.uri.clone(), f.source.clone()))
+                };
+                let diags: Vec<lsp::Diagnostic> = a
+                    .diags
+                    .get(i)
+                    .map(|v| {
+                        v.iter()
+                            .map(|d| convert::diagnostic(d, &f.source, &resolve))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                seen.insert(f.uri.clone());
+                let version = self.docs.get(&f.path).map(|d| d.version);
+                let changed = self.published.get(&f.uri) != Some(&diags);
+                if changed || touched.contains(&f.path) {
+                    self.published.insert(f.uri.clone(), diags.clone());
+                    out.push(Publish {
+                        uri: f.uri.clone(),
+                        diagnostics: diags,
+                        version,
+                    });
+                }
+            }
+            if let Some(toml) = &p.toml {
+                if let Some(uri) = path_uri(toml) {
+                    seen.insert(uri.clone());
+                    let changed = self.published.get(&uri) != Some(&p.toml_diags);
+                    if changed || touched.contains(toml) {
+                        self.published.insert(uri.clone(), p.toml_diags.clone());
+                        out.push(Publish {
+                            uri,
+                            diagnostics: p.toml_diags.clone(),
+                            version: self.docs.get(toml).map(|d| d.version),
+                        });
+                    }
+                }
+            }
+        }
+        // files no project holds any more: clear what was shown for them
+        let gone: Vec<Uri> = self
+            .published
+            .iter()
+            .filter(|(u, d)| !seen.contains(*u) && !d.is_empty())
+            .map(|(u, _)| u.clone())
+            .collect();
+        for uri in gone {
+            self.published.insert(uri.clone(), Vec::new());
+            out.push(Publish {
+                uri,
+                diagnostics: Vec::new(),
+                version: None,
+            });
+        }
+        // the files just edited first: that is what the user waits for
+        out.sort_by_key(|p| {
+            let path = uri_path(&p.uri);
+            !touched.contains(&path)
+        });
+        out
+    }
+
+    /// The project and file index of a document.
+    pub fn locate(&mut self, uri: &Uri) -> Option<(&mut ProjectState, usize)> {
+        let path = uri_path(uri);
+        let pi = self.project_of(&path)?;
+        let p = self.projects.get_mut(pi)?;
+        let fi = p.file_index(&path)?;
+        Some((p, fi))
+    }
+}
+
+pub fn is_policy(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "aims")
+}
