@@ -1,0 +1,49 @@
+//! Shared invariants for the fuzz targets: a panic is a crash, and so is a diagnostic whose span
+//! points outside the text it claims to locate (renderers would slice out of bounds).
+#![allow(dead_code)]
+
+use aims_base::{Diagnostic, FileId, SourceMap};
+
+/// Every label and suggestion span of `diags` that names `file` lies inside `len` bytes.
+pub fn assert_spans_in(diags: &[Diagnostic], file: FileId, len: usize) {
+    for d in diags {
+        for l in &d.labels {
+            if l.span.file == file {
+                assert!(
+                    l.span.start <= l.span.end && l.span.end as usize <= len,
+                    "{}: label span {:?} outside 0..{len}: {}",
+                    d.code,
+                    l.span,
+                    d.message
+                );
+            }
+        }
+        for s in &d.suggestions {
+            if s.span.file == file {
+                assert!(
+                    s.span.start <= s.span.end && s.span.end as usize <= len,
+                    "{}: suggestion span {:?} outside 0..{len}",
+                    d.code,
+                    s.span
+                );
+            }
+        }
+    }
+}
+
+/// Every span of every diagnostic is inside the file it names in `sources`.
+pub fn assert_spans_valid(diags: &[Diagnostic], sources: &SourceMap) {
+    for d in diags {
+        for l in &d.labels {
+            let file = sources.get(l.span.file);
+            let len = file.map_or(0, |f| f.text.len());
+            assert!(
+                l.span.start <= l.span.end && l.span.end as usize <= len,
+                "{}: label span {:?} outside 0..{len}: {}",
+                d.code,
+                l.span,
+                d.message
+            );
+        }
+    }
+}
