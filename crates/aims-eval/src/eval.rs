@@ -1131,6 +1131,28 @@ fn to_date(v: &V) -> Option<jiff::civil::Date> {
     }
 }
 
+/// Hours of a duration, also from strings such as `30d` in fact files.
+fn to_dur(v: &V) -> Option<i64> {
+    match v {
+        V::Dur(h) => Some(*h),
+        V::Str(s) => {
+            let s = s.trim();
+            let digits = s.chars().take_while(|c| c.is_ascii_digit()).count();
+            let amount: i64 = s.get(..digits)?.parse().ok()?;
+            let unit = match s.get(digits..)? {
+                "h" => 1,
+                "d" => 24,
+                "w" => 24 * 7,
+                "mo" => 24 * 30,
+                "y" => 24 * 365,
+                _ => return None,
+            };
+            amount.checked_mul(unit)
+        }
+        _ => None,
+    }
+}
+
 fn equal(x: &V, y: &V) -> bool {
     match (x, y) {
         (V::Null, V::Null) => true,
@@ -1148,7 +1170,7 @@ fn equal(x: &V, y: &V) -> bool {
             s.trim().parse::<f64>().is_ok_and(|n| n == *a)
         }
         (V::Date(_), _) | (_, V::Date(_)) => to_date(x).is_some() && to_date(x) == to_date(y),
-        (V::Dur(a), V::Dur(b)) => a == b,
+        (V::Dur(_), _) | (_, V::Dur(_)) => to_dur(x).is_some() && to_dur(x) == to_dur(y),
         (V::List(_) | V::Fact(..), V::List(_) | V::Fact(..)) => x.to_json() == y.to_json(),
         _ => false,
     }
@@ -1158,7 +1180,10 @@ fn compare(op: BinOp, x: &V, y: &V) -> Result<bool, String> {
     use std::cmp::Ordering;
     let ord: Option<Ordering> = match (x, y) {
         (V::Str(a), V::Str(b)) => Some(a.cmp(b)),
-        (V::Dur(a), V::Dur(b)) => Some(a.cmp(b)),
+        (V::Dur(_), _) | (_, V::Dur(_)) => match (to_dur(x), to_dur(y)) {
+            (Some(a), Some(b)) => Some(a.cmp(&b)),
+            _ => None,
+        },
         (V::Date(_), _) | (_, V::Date(_)) => match (to_date(x), to_date(y)) {
             (Some(a), Some(b)) => Some(a.cmp(&b)),
             _ => None,
@@ -1215,6 +1240,32 @@ fn contains(container: &V, item: &V) -> Result<bool, String> {
 
 fn arith<'a>(op: BinOp, x: V<'a>, y: V<'a>) -> Result<V<'a>, String> {
     let days = |h: i64| h.div_euclid(24);
+    // Fact files hold dates and durations as strings (`2026-01-31`, `30d`): read them as such.
+    let (dx, dy) = (to_date(&x), to_date(&y));
+    if let (Some(a), Some(b), BinOp::Sub) = (dx, dy, op) {
+        let diff = a.since(b).map_err(|e| e.to_string())?;
+        return Ok(V::Dur(i64::from(diff.get_days()) * 24));
+    }
+    if let (Some(d), Some(h), BinOp::Add | BinOp::Sub) = (dx, to_dur(&y), op) {
+        let span = jiff::Span::new()
+            .try_days(days(h))
+            .map_err(|e| e.to_string())?;
+        let r = if op == BinOp::Add {
+            d.checked_add(span)
+        } else {
+            d.checked_sub(span)
+        };
+        return r.map(V::Date).map_err(|e| e.to_string());
+    }
+    if let (Some(p), Some(q), BinOp::Add | BinOp::Sub) = (to_dur(&x), to_dur(&y), op) {
+        if matches!(x, V::Dur(_)) || matches!(y, V::Dur(_)) {
+            return Ok(V::Dur(if op == BinOp::Add {
+                p.saturating_add(q)
+            } else {
+                p.saturating_sub(q)
+            }));
+        }
+    }
     match (&x, &y) {
         (V::Date(_), V::Dur(h)) | (V::Str(_), V::Dur(h))
             if matches!(op, BinOp::Add | BinOp::Sub) =>

@@ -105,6 +105,11 @@ const ROWS: &[(&str, Want, &str)] = &[
     ("2026-03-01 - 1d == 2026-02-28", Want::Pass, ""),
     ("date(\"2026-03-01\") < 2026-04-01", Want::Pass, ""),
     ("12w == 84d and 1y > 364d and 6mo == 180d and 48h == 2d", Want::Pass, ""),
+    // dates and durations held as strings in fact files
+    ("date(\"2026-03-01\") - date(\"2026-02-01\") == 28d", Want::Pass, ""),
+    ("system.review_every >= 30d and system.review_every < 1y", Want::Pass, ""),
+    ("system.approved - system.drafted <= 15d", Want::Pass, ""),
+    ("system.approved + system.review_every > 2026-03-01", Want::Pass, ""),
     // functions
     ("exists(section(model_card, \"Limitations\"))", Want::Pass, ""),
     ("section(model_card, \"limitations\") contains \"sarcasm\"", Want::Pass, ""),
@@ -169,6 +174,13 @@ fn every_row_gives_its_expected_outcome() {
         "risk_tier".to_string(),
         Value::new(ValueKind::String("high".into()), span),
     );
+    for (k, v) in [
+        ("review_every", "90d"),
+        ("drafted", "2026-01-02"),
+        ("approved", "2026-01-10"),
+    ] {
+        attributes.insert(k.to_string(), Value::new(ValueKind::String(v.into()), span));
+    }
     let system = SystemDecl {
         name: "demo".into(),
         span,
