@@ -6,6 +6,7 @@
 pub mod codes;
 pub mod diag;
 pub mod source;
+pub mod stack;
 pub mod vfs;
 
 pub use diag::{Diagnostic, Label, Severity};

@@ -8,6 +8,13 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod fmt;
+mod lsp;
+
+mod init;
+mod progress;
+mod test_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "aims",
@@ -80,8 +87,38 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Format policy files in place (`--check`: print a diff and exit 1 if any would change).
+    Fmt {
+        /// Policy files or folders (searched for *.aims); the current folder when none.
+        paths: Vec<PathBuf>,
+        /// Write nothing: print a unified diff and exit 1 if a file would change.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp,
     /// Explain a diagnostic code (`aims explain E0207`), or list them all.
     Explain { code: Option<String> },
+    /// Run the policy tests (`tests/**/*.aims-test.toml`): fixture facts in, expected verdicts out.
+    Test {
+        /// The project folder, its aims.toml, or one test file.
+        #[arg(default_value = ".")]
+        project: PathBuf,
+        /// Only tests whose name contains this text.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Report the requirements and `when` branches no test exercised.
+        #[arg(long)]
+        coverage: bool,
+        /// The date tests evaluate as today, unless their file sets `today` (YYYY-MM-DD).
+        #[arg(long)]
+        today: Option<String>,
+    },
+    /// Create a new project (aims.toml, an example policy, model card and test) in DIR.
+    Init {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -117,7 +154,10 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_INPUT);
         }
     };
-    ExitCode::from(run(cli.command, color))
+    // Deep policy expressions recurse deeply in the checker and evaluator.
+    ExitCode::from(aims::base::stack::on_large_stack(|| {
+        run(cli.command, color)
+    }))
 }
 
 fn usage(msg: String) -> u8 {
@@ -128,6 +168,21 @@ fn usage(msg: String) -> u8 {
 fn run(command: Command, color: ColorChoice) -> u8 {
     match command {
         Command::Explain { code } => explain(code),
+        Command::Fmt { paths, check } => fmt::run(&paths, check, color),
+        Command::Lsp => lsp::run(),
+        Command::Test {
+            project,
+            filter,
+            coverage,
+            today,
+        } => test_cmd::run(test_cmd::TestArgs {
+            project,
+            filter,
+            coverage,
+            today,
+            color,
+        }),
+        Command::Init { dir } => init::run(&dir),
         Command::Diff { old, new, format } => {
             let (Ok(a), Ok(b)) = (std::fs::read_to_string(&old), std::fs::read_to_string(&new))
             else {
@@ -305,6 +360,7 @@ fn load_and_run(
         systems,
         jobs,
         shard,
+        progress: Some(progress::for_check()),
     };
     let results = aims::evaluate(&vfs as &dyn Vfs, sources, &compiled, &options);
     let load_errors = results.diagnostics.iter().any(|d| d.is_error());

@@ -1,7 +1,12 @@
 //! Plugins through the CLI: the shipped example calls the real example plugins (built from source by
 //! `plugins/build.sh`), and a hostile plugin becomes an `error` verdict while every other verdict of
 //! the run stays intact.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,7 +17,15 @@ fn repo() -> PathBuf {
 
 fn check_json(project: &Path) -> (i32, serde_json::Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_aims"))
-        .args(["check", "--today", "2026-11-24", "--color", "never", "--format", "json"])
+        .args([
+            "check",
+            "--today",
+            "2026-11-24",
+            "--color",
+            "never",
+            "--format",
+            "json",
+        ])
         .arg(project)
         .output()
         .unwrap();
@@ -22,8 +35,18 @@ fn check_json(project: &Path) -> (i32, serde_json::Value, String) {
 }
 
 fn verdict(json: &serde_json::Value, system: &str, control: &str) -> String {
-    let sys = json["systems"].as_array().unwrap().iter().find(|s| s["name"] == system).unwrap();
-    let c = sys["controls"].as_array().unwrap().iter().find(|c| c["id"] == control).unwrap();
+    let sys = json["systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == system)
+        .unwrap();
+    let c = sys["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == control)
+        .unwrap();
     c["verdict"].as_str().unwrap().to_string()
 }
 
@@ -31,7 +54,10 @@ fn verdict(json: &serde_json::Value, system: &str, control: &str) -> String {
 fn shipped_example_calls_the_real_plugins() {
     let wasm = repo().join("target/plugins/fairness.wasm");
     if !wasm.exists() {
-        assert!(std::env::var_os("CI").is_none(), "CI must build the plugins first (plugins/build.sh)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must build the plugins first (plugins/build.sh)"
+        );
         eprintln!("skipped: run plugins/build.sh to build the example plugins");
         return;
     }
@@ -61,7 +87,11 @@ fn hostile_plugin_is_an_error_verdict_and_the_rest_of_the_run_is_intact() {
         "[project]\nname = \"hostile\"\npolicies = [\"policies\"]\n\n[[systems]]\nname = \"a\"\nfacts = [\"card.md\"]\n\n[[systems]]\nname = \"b\"\nfacts = [\"card.md\"]\n",
     )
     .unwrap();
-    std::fs::write(root.join("card.md"), "---\nlicense: mit\nlibrary_name: transformers\n---\n# Card\n").unwrap();
+    std::fs::write(
+        root.join("card.md"),
+        "---\nlicense: mit\nlibrary_name: transformers\n---\n# Card\n",
+    )
+    .unwrap();
     std::fs::write(
         root.join("policies/p.aims"),
         "plugin hostile \"spin.wat\" {\n  fn spin() -> number\n}\n\ncontrol SPIN \"calls a plugin that never returns\" {\n  require hostile::spin() > 0\n}\n\ncontrol LIC \"licence declared\" {\n  require model_card.license == \"mit\"\n}\n",
@@ -69,12 +99,21 @@ fn hostile_plugin_is_an_error_verdict_and_the_rest_of_the_run_is_intact() {
     .unwrap();
     let started = std::time::Instant::now();
     let (code, json, stderr) = check_json(root);
-    assert!(started.elapsed().as_secs() < 20, "the sandbox must stop the loop");
-    assert_eq!(code, 1, "an error verdict of a mandatory control gates: {stderr}");
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "the sandbox must stop the loop"
+    );
+    assert_eq!(
+        code, 1,
+        "an error verdict of a mandatory control gates: {stderr}"
+    );
     for system in ["a", "b"] {
         assert_eq!(verdict(&json, system, "SPIN"), "error");
         assert_eq!(verdict(&json, system, "LIC"), "pass");
     }
     let text = json.to_string();
-    assert!(text.contains("hostile") && text.contains("spin"), "the error names plugin and function: {text}");
+    assert!(
+        text.contains("hostile") && text.contains("spin"),
+        "the error names plugin and function: {text}"
+    );
 }

@@ -700,15 +700,18 @@ impl<'p> Evaluator<'p> {
                                     f.type_name()
                                 ))),
                             },
-                            V::List(xs) => xs
-                                .get(n as usize)
-                                .cloned()
-                                .filter(|_| n >= 0.0)
-                                .ok_or_else(|| Fault::Missing {
-                                    path: format!("[{}]", render_num(n)),
-                                    span: None,
-                                    file: None,
-                                }),
+                            V::List(xs) => {
+                                // a negative index counts from the end, as for fact lists
+                                let at = if n < 0.0 { xs.len() as f64 + n } else { n };
+                                xs.get(at as usize)
+                                    .cloned()
+                                    .filter(|_| at >= 0.0 && at.fract() == 0.0)
+                                    .ok_or_else(|| Fault::Missing {
+                                        path: format!("[{}]", render_num(n)),
+                                        span: None,
+                                        file: None,
+                                    })
+                            }
                             other => Err(Fault::Error(format!(
                                 "a {} cannot be indexed by a number",
                                 other.type_name()

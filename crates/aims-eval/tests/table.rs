@@ -72,6 +72,9 @@ const ROWS: &[(&str, Want, &str)] = &[
     // metric values appear as strings in real cards: compared as numbers
     ("model_card[\"model-index\"][0].results[0].metrics[1].value > 0.8", Want::Pass, ""),
     ("model_card[\"model-index\"][0].results[0].metrics[-1].type == \"f1\"", Want::Pass, ""),
+    // literal lists index like fact lists: from the end when negative
+    ("[1, 2, 7][-1] == 7", Want::Pass, ""),
+    ("[1, 2, 7][0] == 1", Want::Pass, ""),
     // logic
     ("model_card.license == \"mit\" and exists(model_card.datasets)", Want::Pass, ""),
     ("model_card.license == \"gpl\" or len(model_card.datasets) == 2", Want::Pass, ""),

@@ -47,8 +47,19 @@ impl Document {
     pub fn section(&self, names: &[&str]) -> Option<&Section> {
         let wanted: Vec<String> = names.iter().map(|n| n.trim().to_lowercase()).collect();
         self.sections.iter().find(|s| {
-            let h = s.heading.trim().trim_end_matches(':').trim().to_lowercase();
-            wanted.contains(&h)
+            let h = s.heading.trim().trim_end_matches(':').trim();
+            if h.is_ascii() {
+                // Same as comparing `h.to_lowercase()`, without allocating: the lowercase of an
+                // ASCII heading is ASCII, so only an ASCII name can equal it.
+                wanted.iter().any(|w| {
+                    w.len() == h.len()
+                        && w.bytes()
+                            .zip(h.bytes())
+                            .all(|(a, b)| a == b.to_ascii_lowercase())
+                })
+            } else {
+                wanted.contains(&h.to_lowercase())
+            }
         })
     }
 }
@@ -616,6 +627,26 @@ mod tests {
         let (k, why) = detect_kind(Format::Markdown, &root, &SchemaSet::builtin()).unwrap();
         assert_eq!(k, "model_card");
         assert!(why.contains("without metadata"), "{why}");
+    }
+
+    #[test]
+    fn section_names_match_case_insensitively() {
+        let text = "# Model\n## Limitations:\nshort\n## ÜBERBLICK\nde\n## Uses\nx\n";
+        let (r, _) = parse_file(FileId(0), text, Format::Markdown);
+        let (root, sections) = r.unwrap();
+        let doc = Document {
+            file: FileId(0),
+            name: "README.md".into(),
+            kind: "model_card".into(),
+            root,
+            sections,
+            detection: String::new(),
+        };
+        let heading = |names: &[&str]| doc.section(names).map(|s| s.heading.clone());
+        assert_eq!(heading(&[" LIMITATIONS "]).as_deref(), Some("Limitations:"));
+        assert_eq!(heading(&["überblick"]).as_deref(), Some("ÜBERBLICK"));
+        assert_eq!(heading(&["Intended use", "uses"]).as_deref(), Some("Uses"));
+        assert_eq!(heading(&["use"]), None);
     }
 
     #[test]

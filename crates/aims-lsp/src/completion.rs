@@ -63,24 +63,114 @@ const ITEM_SNIPPETS: &[Snippet] = &[
 ];
 
 const STMT_SNIPPETS: &[(&str, &[BlockKind], &str, &str)] = &[
-    ("clause", &[BlockKind::Control, BlockKind::Risk], "clause \"${1:ISO/IEC 42001:2023 }\"", "clause "),
-    ("applies_to", &[BlockKind::Control, BlockKind::Objective], "applies_to ${1:model_card}", "applies_to "),
-    ("when", &[BlockKind::Control, BlockKind::Objective], "when ${1:condition}\n  else \"${2:why it does not apply}\"", "when "),
-    ("enforce", &[BlockKind::Control, BlockKind::Objective], "enforce ${1|mandatory,advisory,blocking|}", "enforce "),
-    ("let", &[BlockKind::Control, BlockKind::Objective], "let ${1:name} = ${2:expr}", "let "),
-    ("require", &[BlockKind::Control], "require ${1:condition}\n  else \"${2:message}\"", "require "),
-    ("measure", &[BlockKind::Objective], "measure ${1:expr}", "measure "),
-    ("target", &[BlockKind::Objective], "target ${1|<=,>=,<,>,==,!=|} ${2:value}", "target "),
-    ("owner", &[BlockKind::Objective, BlockKind::Risk], "owner \"${1:team}\"", "owner "),
-    ("review", &[BlockKind::Objective], "review every ${1:90d}", "review every "),
-    ("likelihood", &[BlockKind::Risk], "likelihood ${1|rare,unlikely,possible,likely,almost_certain|}", "likelihood "),
-    ("impact", &[BlockKind::Risk], "impact ${1|negligible,minor,moderate,major,severe|}", "impact "),
-    ("treated_by", &[BlockKind::Risk], "treated_by ${1:CONTROL}", "treated_by "),
-    ("control", &[BlockKind::Waiver], "control ${1:CONTROL}", "control "),
-    ("system", &[BlockKind::Waiver], "system \"${1:*}\"", "system "),
-    ("reason", &[BlockKind::Waiver], "reason \"${1:why}\"", "reason "),
-    ("approver", &[BlockKind::Waiver], "approver \"${1:name@example.com}\"", "approver "),
-    ("expires", &[BlockKind::Waiver], "expires ${1:2027-01-01}", "expires "),
+    (
+        "clause",
+        &[BlockKind::Control, BlockKind::Risk],
+        "clause \"${1:ISO/IEC 42001:2023 }\"",
+        "clause ",
+    ),
+    (
+        "applies_to",
+        &[BlockKind::Control, BlockKind::Objective],
+        "applies_to ${1:model_card}",
+        "applies_to ",
+    ),
+    (
+        "when",
+        &[BlockKind::Control, BlockKind::Objective],
+        "when ${1:condition}\n  else \"${2:why it does not apply}\"",
+        "when ",
+    ),
+    (
+        "enforce",
+        &[BlockKind::Control, BlockKind::Objective],
+        "enforce ${1|mandatory,advisory,blocking|}",
+        "enforce ",
+    ),
+    (
+        "let",
+        &[BlockKind::Control, BlockKind::Objective],
+        "let ${1:name} = ${2:expr}",
+        "let ",
+    ),
+    (
+        "require",
+        &[BlockKind::Control],
+        "require ${1:condition}\n  else \"${2:message}\"",
+        "require ",
+    ),
+    (
+        "measure",
+        &[BlockKind::Objective],
+        "measure ${1:expr}",
+        "measure ",
+    ),
+    (
+        "target",
+        &[BlockKind::Objective],
+        "target ${1|<=,>=,<,>,==,!=|} ${2:value}",
+        "target ",
+    ),
+    (
+        "owner",
+        &[BlockKind::Objective, BlockKind::Risk],
+        "owner \"${1:team}\"",
+        "owner ",
+    ),
+    (
+        "review",
+        &[BlockKind::Objective],
+        "review every ${1:90d}",
+        "review every ",
+    ),
+    (
+        "likelihood",
+        &[BlockKind::Risk],
+        "likelihood ${1|rare,unlikely,possible,likely,almost_certain|}",
+        "likelihood ",
+    ),
+    (
+        "impact",
+        &[BlockKind::Risk],
+        "impact ${1|negligible,minor,moderate,major,severe|}",
+        "impact ",
+    ),
+    (
+        "treated_by",
+        &[BlockKind::Risk],
+        "treated_by ${1:CONTROL}",
+        "treated_by ",
+    ),
+    (
+        "control",
+        &[BlockKind::Waiver],
+        "control ${1:CONTROL}",
+        "control ",
+    ),
+    (
+        "system",
+        &[BlockKind::Waiver],
+        "system \"${1:*}\"",
+        "system ",
+    ),
+    (
+        "reason",
+        &[BlockKind::Waiver],
+        "reason \"${1:why}\"",
+        "reason ",
+    ),
+    (
+        "approver",
+        &[BlockKind::Waiver],
+        "approver \"${1:name@example.com}\"",
+        "approver ",
+    ),
+    (
+        "expires",
+        &[BlockKind::Waiver],
+        "expires ${1:2027-01-01}",
+        "expires ",
+    ),
 ];
 
 const TYPES: &[&str] = &[
@@ -214,7 +304,10 @@ fn context(text: &str, offset: usize) -> (Ctx, usize) {
         let base_ok = !word.starts_with(|c: char| c.is_ascii_digit());
         let id_context = matches!(first, "treated_by" | "control") || depth == 0;
         if base_ok && !id_context {
-            let base_text = base_expression(before.get(..word_start).unwrap_or(""), word.get(..dot).unwrap_or(""));
+            let base_text = base_expression(
+                before.get(..word_start).unwrap_or(""),
+                word.get(..dot).unwrap_or(""),
+            );
             return (Ctx::Path(base_text), word_start + dot + 1);
         }
     }
@@ -242,11 +335,14 @@ fn context(text: &str, offset: usize) -> (Ctx, usize) {
     }
     match first {
         "treated_by" => return (Ctx::ControlIds, word_start),
-        "control" if block_kind == Some(BlockKind::Waiver) => {
-            return (Ctx::ControlIds, word_start)
-        }
+        "control" if block_kind == Some(BlockKind::Waiver) => return (Ctx::ControlIds, word_start),
         "applies_to" => return (Ctx::Kinds, word_start),
-        "enforce" => return (Ctx::Levels(&["mandatory", "advisory", "blocking"]), word_start),
+        "enforce" => {
+            return (
+                Ctx::Levels(&["mandatory", "advisory", "blocking"]),
+                word_start,
+            )
+        }
         "likelihood" => {
             return (
                 Ctx::Levels(&["rare", "unlikely", "possible", "likely", "almost_certain"]),
@@ -397,7 +493,8 @@ fn type_of(
                 .first()
                 .map_or(Ty::Any, |a| type_of(p, a, locals, depth));
             if t == Ty::Any {
-                args.get(1).map_or(Ty::Any, |a| type_of(p, a, locals, depth))
+                args.get(1)
+                    .map_or(Ty::Any, |a| type_of(p, a, locals, depth))
             } else {
                 t
             }
@@ -439,7 +536,13 @@ fn item(
     }
 }
 
-fn snippet(label: &str, detail: &str, body: &str, plain: &str, snippets: bool) -> lsp::CompletionItem {
+fn snippet(
+    label: &str,
+    detail: &str,
+    body: &str,
+    plain: &str,
+    snippets: bool,
+) -> lsp::CompletionItem {
     let mut it = item(
         label,
         if snippets {
@@ -553,7 +656,10 @@ fn fields_of(p: &mut ProjectState, t: &Ty, out: &mut Vec<lsp::CompletionItem>) {
             let a = p.ensure_analyzed();
             if let Some(schema) = a.program.schemas.get(s) {
                 for f in schema.fields.values() {
-                    let ident = f.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    let ident = f
+                        .name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_')
                         && !crate::features::KEYWORDS.contains(&f.name.as_str());
                     let mut it = item(
                         &f.name,
@@ -672,7 +778,12 @@ fn expression_items(
         None,
     ));
     for q in ["all", "any", "none", "count"] {
-        let mut it = item(q, lsp::CompletionItemKind::KEYWORD, Some("quantifier".into()), None);
+        let mut it = item(
+            q,
+            lsp::CompletionItemKind::KEYWORD,
+            Some("quantifier".into()),
+            None,
+        );
         if snippets {
             it.insert_text = Some(format!("{q} ${{1:x}} in ${{2:xs}}: $0"));
             it.insert_text_format = Some(lsp::InsertTextFormat::SNIPPET);
@@ -680,8 +791,17 @@ fn expression_items(
         out.push(it);
     }
     for kw in [
-        "and", "or", "not", "in", "contains", "starts_with", "ends_with", "matches", "true",
-        "false", "null",
+        "and",
+        "or",
+        "not",
+        "in",
+        "contains",
+        "starts_with",
+        "ends_with",
+        "matches",
+        "true",
+        "false",
+        "null",
     ] {
         out.push(item(kw, lsp::CompletionItemKind::KEYWORD, None, None));
     }
@@ -702,16 +822,28 @@ mod tests {
     fn contexts() {
         assert_eq!(ctx("|"), Ctx::TopLevel);
         assert_eq!(ctx("contr|"), Ctx::TopLevel);
-        assert_eq!(ctx("control A {\n  |\n}"), Ctx::Statement(Some(BlockKind::Control)));
-        assert_eq!(ctx("control A {\n  require model_card.|\n}"), Ctx::Path("model_card".into()));
-        assert_eq!(ctx("control A {\n  require model_card.eval.ac|\n}"), Ctx::Path("model_card.eval".into()));
+        assert_eq!(
+            ctx("control A {\n  |\n}"),
+            Ctx::Statement(Some(BlockKind::Control))
+        );
+        assert_eq!(
+            ctx("control A {\n  require model_card.|\n}"),
+            Ctx::Path("model_card".into())
+        );
+        assert_eq!(
+            ctx("control A {\n  require model_card.eval.ac|\n}"),
+            Ctx::Path("model_card.eval".into())
+        );
         assert_eq!(ctx("risk R {\n  treated_by A.|\n}"), Ctx::ControlIds);
         assert_eq!(ctx("waiver w {\n  control |\n}"), Ctx::ControlIds);
         assert_eq!(ctx("control A {\n  applies_to mod|\n}"), Ctx::Kinds);
         assert_eq!(ctx("control A {\n  require len(|)\n}"), Ctx::Expr);
         assert_eq!(ctx("control A {\n  require x // mod|\n}"), Ctx::None);
         assert_eq!(ctx("control A {\n  require x else \"te|\n}"), Ctx::None);
-        assert_eq!(ctx("control A {\n  require x else \"{model_card.|\n}"), Ctx::Path("model_card".into()));
+        assert_eq!(
+            ctx("control A {\n  require x else \"{model_card.|\n}"),
+            Ctx::Path("model_card".into())
+        );
         assert_eq!(ctx("schema s {\n  a: |\n}"), Ctx::Type);
         assert_eq!(
             ctx("control A {\n  require model_card[\"model-index\"].|\n}"),
@@ -721,7 +853,9 @@ mod tests {
 
     #[test]
     fn bindings_from_text() {
-        let b = local_bindings("control A {\n  let ds = model_card.datasets\n  require all d in ds: d.x\n");
+        let b = local_bindings(
+            "control A {\n  let ds = model_card.datasets\n  require all d in ds: d.x\n",
+        );
         assert_eq!(b[0], ("ds".into(), "model_card.datasets".into(), false));
         assert_eq!(b[1], ("d".into(), "ds".into(), true));
     }

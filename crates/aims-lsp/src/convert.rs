@@ -63,7 +63,8 @@ pub fn diagnostic(d: &Diagnostic, src: &SourceFile, resolve: &Resolve<'_>) -> ls
             })
         })
         .collect();
-    let tags = (d.code == aims_check::codes::UNUSED_LET).then(|| vec![lsp::DiagnosticTag::UNNECESSARY]);
+    let tags =
+        (d.code == aims_check::codes::UNUSED_LET).then(|| vec![lsp::DiagnosticTag::UNNECESSARY]);
     let data = (!d.suggestions.is_empty()).then(|| {
         serde_json::json!({
             "fixes": d.suggestions.iter().map(|s| serde_json::json!({

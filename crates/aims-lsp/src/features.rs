@@ -37,14 +37,17 @@ fn schema_decl<'a>(files: &'a [PFile], name: &str) -> Option<(&'a PFile, &'a Sch
     })
 }
 
-fn text<'a>(f: &'a PFile, span: Span) -> &'a str {
+fn text(f: &PFile, span: Span) -> &str {
     f.source.text.get(span.range()).unwrap_or("")
 }
 
 /// Hover text for a control, objective, risk or waiver.
 fn block_hover(files: &[PFile], kind: BlockKind, id: &str) -> String {
     let Some((f, b)) = block_of(files, kind, id) else {
-        return format!("**{} `{id}`** — not declared in this project", kind.keyword());
+        return format!(
+            "**{} `{id}`** — not declared in this project",
+            kind.keyword()
+        );
     };
     let mut out = format!("**{} `{}`**", kind.keyword(), b.id.name);
     if let Some(t) = &b.title {
@@ -268,9 +271,7 @@ pub fn hover(p: &mut ProjectState, file: usize, offset: usize) -> Option<lsp::Ho
             out
         }
     };
-    let range = files
-        .get(file)
-        .map(|f| convert::range(&f.source, occ.span));
+    let range = files.get(file).map(|f| convert::range(&f.source, occ.span));
     let mut h = md(body);
     h.range = range;
     Some(h)
@@ -352,7 +353,8 @@ fn valid_ident(s: &str) -> bool {
 fn valid_item_id(s: &str) -> bool {
     let b = s.as_bytes();
     !s.is_empty()
-        && b.first().is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        && b.first()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
         && !s.ends_with('.')
@@ -361,9 +363,31 @@ fn valid_item_id(s: &str) -> bool {
 
 /// Keywords that cannot be names.
 pub const KEYWORDS: &[&str] = &[
-    "and", "or", "not", "in", "let", "else", "true", "false", "null", "all", "any", "none",
-    "count", "contains", "starts_with", "ends_with", "matches", "control", "objective", "risk",
-    "waiver", "schema", "plugin", "require", "when",
+    "and",
+    "or",
+    "not",
+    "in",
+    "let",
+    "else",
+    "true",
+    "false",
+    "null",
+    "all",
+    "any",
+    "none",
+    "count",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "matches",
+    "control",
+    "objective",
+    "risk",
+    "waiver",
+    "schema",
+    "plugin",
+    "require",
+    "when",
 ];
 
 /// Rename a control, a top-level `let`, a local `let` or a quantifier variable everywhere in the
@@ -571,12 +595,18 @@ pub fn workspace_symbols(projects: &[ProjectState], query: &str) -> Vec<lsp::Sym
                         lsp::SymbolKind::STRUCT,
                         s.name.span,
                     ),
-                    Item::Plugin(pl) => {
-                        (pl.name.name.clone(), None, lsp::SymbolKind::MODULE, pl.name.span)
-                    }
-                    Item::Let(l, _) => {
-                        (l.name.name.clone(), None, lsp::SymbolKind::VARIABLE, l.name.span)
-                    }
+                    Item::Plugin(pl) => (
+                        pl.name.name.clone(),
+                        None,
+                        lsp::SymbolKind::MODULE,
+                        pl.name.span,
+                    ),
+                    Item::Let(l, _) => (
+                        l.name.name.clone(),
+                        None,
+                        lsp::SymbolKind::VARIABLE,
+                        l.name.span,
+                    ),
                 };
                 let hay = format!("{name} {}", title.as_deref().unwrap_or("")).to_lowercase();
                 if !q.is_empty() && !hay.contains(&q) {
@@ -608,17 +638,17 @@ pub fn workspace_symbols(projects: &[ProjectState], query: &str) -> Vec<lsp::Sym
 // ---- semantic tokens -------------------------------------------------------------------------
 
 pub const TOKEN_TYPES: &[lsp::SemanticTokenType] = &[
-    lsp::SemanticTokenType::KEYWORD,   // 0
-    lsp::SemanticTokenType::STRING,    // 1
-    lsp::SemanticTokenType::NUMBER,    // 2
-    lsp::SemanticTokenType::COMMENT,   // 3
-    lsp::SemanticTokenType::CLASS,     // 4 control / item ids
-    lsp::SemanticTokenType::TYPE,      // 5 schemas, type names
-    lsp::SemanticTokenType::PROPERTY,  // 6 fields, attributes
-    lsp::SemanticTokenType::VARIABLE,  // 7 lets, system
-    lsp::SemanticTokenType::PARAMETER, // 8 quantifier variables
-    lsp::SemanticTokenType::FUNCTION,  // 9
-    lsp::SemanticTokenType::NAMESPACE, // 10 plugins
+    lsp::SemanticTokenType::KEYWORD,     // 0
+    lsp::SemanticTokenType::STRING,      // 1
+    lsp::SemanticTokenType::NUMBER,      // 2
+    lsp::SemanticTokenType::COMMENT,     // 3
+    lsp::SemanticTokenType::CLASS,       // 4 control / item ids
+    lsp::SemanticTokenType::TYPE,        // 5 schemas, type names
+    lsp::SemanticTokenType::PROPERTY,    // 6 fields, attributes
+    lsp::SemanticTokenType::VARIABLE,    // 7 lets, system
+    lsp::SemanticTokenType::PARAMETER,   // 8 quantifier variables
+    lsp::SemanticTokenType::FUNCTION,    // 9
+    lsp::SemanticTokenType::NAMESPACE,   // 10 plugins
     lsp::SemanticTokenType::ENUM_MEMBER, // 11 levels
 ];
 
@@ -629,16 +659,62 @@ pub const TOKEN_MODIFIERS: &[lsp::SemanticTokenModifier] = &[
 ];
 
 const KW_ALL: &[&str] = &[
-    "control", "objective", "risk", "waiver", "schema", "plugin", "let", "fn", "clause",
-    "applies_to", "when", "else", "enforce", "require", "measure", "target", "owner", "review",
-    "every", "likelihood", "impact", "treated_by", "reason", "approver", "expires", "and", "or",
-    "not", "in", "all", "any", "none", "count", "contains", "starts_with", "ends_with", "matches",
-    "true", "false", "null",
+    "control",
+    "objective",
+    "risk",
+    "waiver",
+    "schema",
+    "plugin",
+    "let",
+    "fn",
+    "clause",
+    "applies_to",
+    "when",
+    "else",
+    "enforce",
+    "require",
+    "measure",
+    "target",
+    "owner",
+    "review",
+    "every",
+    "likelihood",
+    "impact",
+    "treated_by",
+    "reason",
+    "approver",
+    "expires",
+    "and",
+    "or",
+    "not",
+    "in",
+    "all",
+    "any",
+    "none",
+    "count",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "matches",
+    "true",
+    "false",
+    "null",
 ];
 
 const LEVELS: &[&str] = &[
-    "advisory", "mandatory", "blocking", "rare", "unlikely", "possible", "likely",
-    "almost_certain", "negligible", "minor", "moderate", "major", "severe",
+    "advisory",
+    "mandatory",
+    "blocking",
+    "rare",
+    "unlikely",
+    "possible",
+    "likely",
+    "almost_certain",
+    "negligible",
+    "minor",
+    "moderate",
+    "major",
+    "severe",
 ];
 
 const TYPES: &[&str] = &[
@@ -803,7 +879,10 @@ pub fn semantic_tokens(p: &mut ProjectState, file: usize) -> Vec<lsp::SemanticTo
             ecol.saturating_sub(col)
         } else {
             // tokens never span lines; clip at the line end
-            let line_end = text.get(s..).and_then(|r| r.find('\n')).map_or(e, |n| s + n);
+            let line_end = text
+                .get(s..)
+                .and_then(|r| r.find('\n'))
+                .map_or(e, |n| s + n);
             f.source.utf16_position(line_end).1.saturating_sub(col)
         };
         if len == 0 {
@@ -864,8 +943,7 @@ pub fn code_actions(
         let lsp_diag = context
             .iter()
             .find(|c| {
-                c.range == dr
-                    && c.code == Some(lsp::NumberOrString::String(d.code.to_string()))
+                c.range == dr && c.code == Some(lsp::NumberOrString::String(d.code.to_string()))
             })
             .cloned();
         for s in &d.suggestions {
@@ -939,4 +1017,3 @@ pub fn formatting(src: &SourceFile) -> Option<Vec<lsp::TextEdit>> {
     }
     Some(edits)
 }
-

@@ -278,11 +278,19 @@ impl Walker<'_, '_> {
             StmtKind::Target { value, .. } => self.expr(value),
             StmtKind::TreatedBy(ids) => {
                 for id in ids {
-                    self.occ(id.span, Sym::Block(BlockKind::Control, id.name.clone()), false);
+                    self.occ(
+                        id.span,
+                        Sym::Block(BlockKind::Control, id.name.clone()),
+                        false,
+                    );
                 }
             }
             StmtKind::Control(id) => {
-                self.occ(id.span, Sym::Block(BlockKind::Control, id.name.clone()), false);
+                self.occ(
+                    id.span,
+                    Sym::Block(BlockKind::Control, id.name.clone()),
+                    false,
+                );
             }
             StmtKind::Clause(_)
             | StmtKind::Enforce(_)
@@ -340,11 +348,12 @@ impl Walker<'_, '_> {
 
     fn field_ty(&self, base: &Ty, name: &str) -> Option<(Sym, Ty)> {
         match base {
-            Ty::Record(s) => self
-                .program
-                .schemas
-                .field(s, name)
-                .map(|f| (Sym::Field(s.clone(), name.to_string()), Ty::from_type(&f.ty))),
+            Ty::Record(s) => self.program.schemas.field(s, name).map(|f| {
+                (
+                    Sym::Field(s.clone(), name.to_string()),
+                    Ty::from_type(&f.ty),
+                )
+            }),
             Ty::System => Some((Sym::Attr(name.to_string()), Ty::Any)),
             _ => None,
         }

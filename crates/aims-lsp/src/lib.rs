@@ -106,6 +106,7 @@ impl Backend {
             let handle = tokio::runtime::Handle::current();
             let spawned = std::thread::Builder::new()
                 .name("aims-analysis".into())
+                .stack_size(aims_base::stack::WORKER_STACK_BYTES)
                 .spawn(move || worker(rx, shared, client, handle));
             if spawned.is_ok() {
                 *wake = Some(tx);
@@ -117,7 +118,11 @@ impl Backend {
     }
 
     fn snippets(&self) -> bool {
-        *self.shared.snippets.lock().unwrap_or_else(|e| e.into_inner())
+        *self
+            .shared
+            .snippets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -170,7 +175,11 @@ impl LanguageServer for Backend {
             .and_then(|c| c.completion_item.as_ref())
             .and_then(|i| i.snippet_support)
             .unwrap_or(false);
-        *self.shared.snippets.lock().unwrap_or_else(|e| e.into_inner()) = snippets;
+        *self
+            .shared
+            .snippets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = snippets;
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(PositionEncodingKind::UTF16),
@@ -368,7 +377,9 @@ impl LanguageServer for Backend {
         self.with_world("documentSymbol", |w| {
             let (p, fi) = w.locate(&params.text_document.uri)?;
             let f = p.files.get(fi)?;
-            Some(DocumentSymbolResponse::Nested(features::document_symbols(f)))
+            Some(DocumentSymbolResponse::Nested(features::document_symbols(
+                f,
+            )))
         })
     }
 
@@ -408,8 +419,7 @@ impl LanguageServer for Backend {
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         self.with_world("codeAction", |w| {
             let (p, fi) = w.locate(&params.text_document.uri)?;
-            let actions =
-                features::code_actions(p, fi, params.range, &params.context.diagnostics);
+            let actions = features::code_actions(p, fi, params.range, &params.context.diagnostics);
             Some(actions)
         })
     }
@@ -469,6 +479,7 @@ pub async fn serve_stdio() {
 pub fn run_stdio() -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
+        .thread_stack_size(aims_base::stack::WORKER_STACK_BYTES)
         .enable_all()
         .build()?;
     rt.block_on(serve_stdio());

@@ -281,7 +281,9 @@ impl World {
             .keys()
             .filter(|p| p.starts_with(&root) && p.file_name().is_some_and(|n| n != "aims.toml"))
             .filter(|p| !paths.iter().any(|(q, _)| q == *p))
-            .filter(|p| find_project_file(&Overlay { docs: &self.docs }, p).as_deref() == Some(toml))
+            .filter(|p| {
+                find_project_file(&Overlay { docs: &self.docs }, p).as_deref() == Some(toml)
+            })
             .cloned()
             .collect();
         extra.sort();
@@ -357,14 +359,7 @@ impl World {
 
     pub fn open(&mut self, uri: Uri, text: String, version: i32) {
         let path = uri_path(&uri);
-        self.docs.insert(
-            path.clone(),
-            Doc {
-                uri,
-                text,
-                version,
-            },
-        );
+        self.docs.insert(path.clone(), Doc { uri, text, version });
         self.touched.insert(path.clone());
         if path.file_name().is_some_and(|n| n == "aims.toml") {
             self.load_project(&path);
@@ -468,8 +463,9 @@ impl World {
         let path = aims_facts::project::normalize(path);
         if path.file_name().is_some_and(|n| n == "aims.toml") {
             // a new or changed project file: reload it, and move lone files into it
-            self.projects
-                .retain(|p| p.toml.is_some() || !p.root.starts_with(path.parent().unwrap_or(Path::new("/"))));
+            self.projects.retain(|p| {
+                p.toml.is_some() || !p.root.starts_with(path.parent().unwrap_or(Path::new("/")))
+            });
             self.load_project(&path);
             let open: Vec<PathBuf> = self.docs.keys().filter(|p| is_policy(p)).cloned().collect();
             for p in open {

@@ -117,10 +117,9 @@ async fn diagnostics_as_you_type_across_a_syntax_error() {
         .as_str()
         .unwrap()
         .contains("did you mean `license`"));
-    assert!(d.iter().any(|x| x["message"]
-        .as_str()
-        .unwrap()
-        .contains("datasetz")));
+    assert!(d
+        .iter()
+        .any(|x| x["message"].as_str().unwrap().contains("datasetz")));
     // names from other files of the project resolve: `high_risk`, `impact_assessment`
     assert!(
         !d.iter().any(|x| x["code"] == "E0206"),
@@ -146,7 +145,6 @@ async fn diagnostics_as_you_type_across_a_syntax_error() {
 
     // fix the syntax error too (full-text change)
     let fixed = CONTROLS
-        .replace("license)", "license)")
         .replace("require len(\n", "require len(model_card.datasets) > 0\n")
         .replace("model_card.licence", "model_card.license");
     c.change(&p.controls, 3, json!([{"text": fixed}])).await;
@@ -173,9 +171,7 @@ async fn an_edit_rechecks_dependent_files() {
     .await;
     let d = c
         .diagnostics_where(&p.waivers, |p| {
-            p["diagnostics"]
-                .as_array()
-                .is_some_and(|a| !a.is_empty())
+            p["diagnostics"].as_array().is_some_and(|a| !a.is_empty())
         })
         .await;
     let d = d["diagnostics"].as_array().unwrap();
@@ -217,12 +213,18 @@ async fn hover_completion_definition_references() {
     // hover on a function and on a quantifier variable
     let (l, col) = find(CONTROLS, "default(", 1);
     let h = c.call("textDocument/hover", at(&p.controls, l, col)).await;
-    assert!(h["contents"]["value"].as_str().unwrap().contains("default(x, y)"));
+    assert!(h["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("default(x, y)"));
     let (l, col) = find(CONTROLS, "len(d)", 4);
     let h = c.call("textDocument/hover", at(&p.controls, l, col)).await;
     let text = h["contents"]["value"].as_str().unwrap();
     assert!(text.contains("quantifier variable"), "{text}");
-    assert!(text.contains("all d in default(model_card.datasets, [])"), "{text}");
+    assert!(
+        text.contains("all d in default(model_card.datasets, [])"),
+        "{text}"
+    );
 
     // definition: waiver -> control in another file
     let (l, col) = find(WAIVERS, "MC-1", 1);
@@ -276,9 +278,7 @@ async fn hover_completion_definition_references() {
     // after `treated_by`: control ids of the whole project
     let text2 = "risk R-1 {\n  treated_by \n}\n";
     c.change(&uri, 2, json!([{"text": text2}])).await;
-    let r = c
-        .call("textDocument/completion", at(&uri, 1, 13))
-        .await;
+    let r = c.call("textDocument/completion", at(&uri, 1, 13)).await;
     let labels: Vec<String> = r
         .as_array()
         .unwrap()
@@ -317,14 +317,19 @@ async fn hover_completion_definition_references() {
         .iter()
         .map(|x| x["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["control MC-1", "control MC-3"], "MC-2 does not parse");
+    assert_eq!(
+        names,
+        ["control MC-1", "control MC-3"],
+        "MC-2 does not parse"
+    );
     let ws = c
         .call("workspace/symbol", json!({"query": "assessment"}))
         .await;
-    assert!(ws.as_array().unwrap().iter().any(|x| x["name"]
-        .as_str()
+    assert!(ws
+        .as_array()
         .unwrap()
-        .starts_with("impact_assessment")));
+        .iter()
+        .any(|x| x["name"].as_str().unwrap().starts_with("impact_assessment")));
 
     // semantic tokens: something for every line with code
     let t = c
@@ -356,7 +361,8 @@ async fn formatting_rename_and_quick_fixes() {
     assert!(r.is_null(), "{r}");
 
     // a messy but valid file: the edits produce the formatter's output
-    let messy = "control  A.1 \"t\" {\n require exists( model_card.license )   else \"x\"\n}\nlet y=1\n";
+    let messy =
+        "control  A.1 \"t\" {\n require exists( model_card.license )   else \"x\"\n}\nlet y=1\n";
     let uri = p.controls.replace("controls.aims", "messy.aims");
     c.open(&uri, messy).await;
     let edits = c
@@ -395,7 +401,10 @@ async fn formatting_rename_and_quick_fixes() {
     let mut params = at(&p.controls, l, col);
     params["newName"] = json!("not");
     let r = c.request("textDocument/rename", params).await;
-    assert!(r["error"]["message"].as_str().unwrap().contains("not a valid name"));
+    assert!(r["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not a valid name"));
 
     // quick fix for "did you mean `license`"
     let diag = first
@@ -412,7 +421,10 @@ async fn formatting_rename_and_quick_fixes() {
     let a = &actions.as_array().unwrap()[0];
     assert_eq!(a["kind"], "quickfix");
     assert!(a["title"].as_str().unwrap().contains("license"), "{a}");
-    let fixed = apply(CONTROLS, a["edit"]["changes"][&p.controls].as_array().unwrap());
+    let fixed = apply(
+        CONTROLS,
+        a["edit"]["changes"][&p.controls].as_array().unwrap(),
+    );
     assert!(fixed.contains("exists(model_card.license)\n"));
     c.shutdown().await;
 }
@@ -443,8 +455,11 @@ async fn a_lone_file_is_checked_against_the_builtin_schemas() {
     let dir = tempfile::tempdir().unwrap();
     let uri = file_uri(&dir.path().join("lone.aims"));
     let mut c = TestClient::start(aims_lsp::Options::default()).await;
-    c.open(&uri, "control A {\n  require exists(model_card.licnse)\n}\n")
-        .await;
+    c.open(
+        &uri,
+        "control A {\n  require exists(model_card.licnse)\n}\n",
+    )
+    .await;
     let d = c.diagnostics(&uri, 1).await;
     assert_eq!(codes(&d), ["E0207"]);
     assert!(Path::new(&dir.path().join("lone.aims")).parent().is_some());
@@ -460,8 +475,14 @@ fn apply(text: &str, edits: &[Value]) -> String {
             let s = &e["range"]["start"];
             let t = &e["range"]["end"];
             (
-                src.offset_of_utf16(s["line"].as_u64().unwrap() as u32, s["character"].as_u64().unwrap() as u32),
-                src.offset_of_utf16(t["line"].as_u64().unwrap() as u32, t["character"].as_u64().unwrap() as u32),
+                src.offset_of_utf16(
+                    s["line"].as_u64().unwrap() as u32,
+                    s["character"].as_u64().unwrap() as u32,
+                ),
+                src.offset_of_utf16(
+                    t["line"].as_u64().unwrap() as u32,
+                    t["character"].as_u64().unwrap() as u32,
+                ),
                 e["newText"].as_str().unwrap().to_string(),
             )
         })

@@ -215,9 +215,15 @@ fn evidence_label(
         .as_deref()
         .map_or_else(|| "null".to_string(), |v| clip(v, VALUE_WIDTH));
     if let Some((id, range)) = e.span.and_then(|s| files.range(s)) {
-        labels.push(
-            cs::Label::secondary(id, range).with_message(format!("value seen here: {value}")),
-        );
+        let message = format!("value seen here: {value}");
+        // A one-element list and its element share a span; the later (inner) value says more.
+        match labels
+            .iter_mut()
+            .find(|l| l.file_id == id && l.range == range)
+        {
+            Some(same) => same.message = message,
+            None => labels.push(cs::Label::secondary(id, range).with_message(message)),
+        }
         None
     } else {
         Some(format!("`{}` is {value}", e.path))

@@ -6,6 +6,7 @@ pub const SYNTAX_ERROR: &str = "E0001";
 pub const BAD_ESCAPE: &str = "E0002";
 pub const BAD_INTERPOLATION: &str = "E0003";
 pub const STRAY_TEXT: &str = "E0004";
+pub const TOO_DEEP: &str = "E0005";
 
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
@@ -38,5 +39,14 @@ braces must close and hold a valid expression. Write `\\{` for a literal brace.\
 keyword (`control`, `objective`, `risk`, `waiver`, `schema`, `plugin`, `let`) cannot be read.\n\n\
 ## Example\n\n```text\nrequire exists(model_card.license)\n```\n\n## Fix\n\nPut the requirement inside a \
 control:\n\n```aims\ncontrol C-1 \"Licence\" {\n  require exists(model_card.license)\n}\n```\n",
+    },
+    CodeInfo {
+        code: TOO_DEEP,
+        title: "expression nested too deeply",
+        explanation: "An expression may nest at most 256 brackets and 1,000 operators deep (a chain \
+of `and`s counts one level per operator). Deeper trees would exhaust the stack of the checker and \
+evaluator, so the parser refuses them with this error instead.\n\n## Example\n\n```text\n\
+require a == 1 and a == 2 and ... (1,500 more terms)\n```\n\n## Fix\n\nSplit the expression into \
+`let` definitions, or test a list with a quantifier: `all v in [1, 2, 3]: v in model_card.values`.\n",
     },
 ];

@@ -45,6 +45,17 @@ pub fn parse(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {
     for (i, &start) in scan.starts.iter().enumerate() {
         let end = scan.starts.get(i + 1).copied().unwrap_or(text.len());
         let chunk = text.get(start..end).unwrap_or("");
+        if let Some(at) = too_many_brackets(chunk, &scan.comments, start) {
+            diags.push(
+                Diagnostic::error(
+                    codes::TOO_DEEP,
+                    format!("brackets nested more than {MAX_BRACKET_DEPTH} deep"),
+                )
+                .with_primary(Span::new(file, at, at + 1), "too deeply nested")
+                .with_help("split the expression into `let` definitions"),
+            );
+            continue;
+        }
         match AimsParser::parse(Rule::item_only, chunk) {
             Ok(mut pairs) => {
                 let item = pairs
@@ -91,7 +102,7 @@ pub fn parse_expr(file: FileId, text: &str, offset: usize) -> Result<Expr, Box<D
             let expr = pairs
                 .next()
                 .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::expr))
-                .map(|p| ctx.expr(p, offset, &mut diags));
+                .map(|p| ctx.top_expr(p, offset, &mut diags));
             match (expr, diags.into_iter().next()) {
                 (_, Some(d)) => Err(Box::new(d)),
                 (Some(e), None) => Ok(e),
@@ -103,6 +114,80 @@ pub fn parse_expr(file: FileId, text: &str, offset: usize) -> Result<Expr, Box<D
         }
         Err(e) => Err(Box::new(ctx.pest_error(&e, offset, offset + text.len()))),
     }
+}
+
+/// Deepest bracket nesting the parser reads (pest recurses once per level).
+pub const MAX_BRACKET_DEPTH: usize = 256;
+/// Deepest expression tree the parser returns: the checker and evaluator recurse over it.
+pub const MAX_EXPR_DEPTH: usize = 1_000;
+
+/// Offset (in the file) of the first bracket nested deeper than [`MAX_BRACKET_DEPTH`], skipping
+/// strings and comments. `offset` is the chunk's offset in the file.
+fn too_many_brackets(chunk: &str, comments: &[(usize, usize)], offset: usize) -> Option<usize> {
+    let bytes = chunk.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(&(_, end)) = comments.iter().find(|c| c.0 == offset + i) {
+            i = end.saturating_sub(offset).max(i + 1);
+            continue;
+        }
+        match bytes.get(i).copied().unwrap_or(0) {
+            b'"' => {
+                i += 1;
+                while let Some(&b) = bytes.get(i) {
+                    match b {
+                        b'\\' => i += 2,
+                        b'"' | b'\n' => break,
+                        _ => i += 1,
+                    }
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_BRACKET_DEPTH {
+                    return Some(offset + i);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Depth of an expression tree, measured without recursion (the tree may be deep).
+fn expr_depth(e: &Expr) -> usize {
+    let mut stack = vec![(e, 1usize)];
+    let mut max = 0;
+    while let Some((e, d)) = stack.pop() {
+        max = max.max(d);
+        if d > MAX_EXPR_DEPTH {
+            break;
+        }
+        match &e.kind {
+            ExprKind::List(xs) | ExprKind::Call { args: xs, .. } => {
+                stack.extend(xs.iter().map(|x| (x, d + 1)))
+            }
+            ExprKind::PluginCall { args, .. } => stack.extend(args.iter().map(|x| (x, d + 1))),
+            ExprKind::Field(a, _) | ExprKind::Unary(_, a) | ExprKind::Paren(a) => {
+                stack.push((a, d + 1))
+            }
+            ExprKind::Index(a, b)
+            | ExprKind::Binary(_, a, b)
+            | ExprKind::Quantified {
+                collection: a,
+                body: b,
+                ..
+            } => {
+                stack.push((a, d + 1));
+                stack.push((b, d + 1));
+            }
+            _ => {}
+        }
+    }
+    max
 }
 
 struct Scan {
@@ -122,6 +207,9 @@ fn scan(text: &str) -> Scan {
     let mut depth: i64 = 0;
     let mut i = 0;
     let mut line_start = true;
+    // Just after the `}` that closes a top-level block: a keyword here starts the next item even on
+    // the same line (`control A "a" { ... } control B "b" { ... }`).
+    let mut after_block = false;
     while i < bytes.len() {
         let b = bytes.get(i).copied().unwrap_or(0);
         match b {
@@ -146,7 +234,10 @@ fn scan(text: &str) -> Scan {
             continue;
         }
         let column0 = i == 0 || bytes.get(i - 1) == Some(&b'\n');
-        if line_start && (depth <= 0 || column0) && b.is_ascii_alphabetic() {
+        if (line_start || (after_block && depth == 0))
+            && (depth <= 0 || column0)
+            && b.is_ascii_alphabetic()
+        {
             let word_end = text
                 .get(i..)
                 .and_then(|r| r.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
@@ -156,14 +247,16 @@ fn scan(text: &str) -> Scan {
                 .map(|r| r.split('\n').next().unwrap_or(""))
                 .unwrap_or("");
             // Inside a block left open, only a line that looks like an item header (`control X
-            // "..." {`) starts a new item, so an unindented statement is not mistaken for one.
-            let header = depth <= 0 || line.trim_end().ends_with('{') || line.starts_with("let ");
+            // "..." {`) starts a new item, so an unindented statement (a block's own `let`) is
+            // not mistaken for one.
+            let header = depth <= 0 || line.trim_end().ends_with('{');
             if header && TOP_LEVEL.contains(&text.get(i..word_end).unwrap_or("")) {
                 starts.push(i);
                 depth = 0;
             }
         }
         line_start = false;
+        after_block = false;
         match b {
             b'"' => {
                 i += 1;
@@ -180,7 +273,10 @@ fn scan(text: &str) -> Scan {
                 continue;
             }
             b'{' => depth += 1,
-            b'}' => depth -= 1,
+            b'}' => {
+                depth -= 1;
+                after_block = depth == 0;
+            }
             _ => {}
         }
         i += 1;
@@ -577,7 +673,7 @@ impl Ctx<'_> {
         let span = self.span(&p, off);
         let mut it = p.into_inner().filter(|p| p.as_rule() != Rule::kw_let);
         let name = self.ident(it.next()?, off);
-        let value = self.expr(it.next()?, off, diags);
+        let value = self.top_expr(it.next()?, off, diags);
         Some(LetDecl { name, value, span })
     }
 
@@ -611,17 +707,17 @@ impl Ctx<'_> {
             Rule::clause_stmt => StmtKind::Clause(self.string(it.next()?, off, diags)),
             Rule::applies_stmt => StmtKind::AppliesTo(it.map(|p| self.ident(p, off)).collect()),
             Rule::when_stmt => {
-                let cond = self.expr(it.next()?, off, diags);
+                let cond = self.top_expr(it.next()?, off, diags);
                 let otherwise = it.next().and_then(|e| self.else_message(e, off, diags));
                 StmtKind::When { cond, otherwise }
             }
             Rule::enforce_stmt => StmtKind::Enforce(self.ident(it.next()?, off)),
             Rule::require_stmt => {
-                let expr = self.expr(it.next()?, off, diags);
+                let expr = self.top_expr(it.next()?, off, diags);
                 let message = it.next().and_then(|e| self.else_message(e, off, diags));
                 StmtKind::Require { expr, message }
             }
-            Rule::measure_stmt => StmtKind::Measure(self.expr(it.next()?, off, diags)),
+            Rule::measure_stmt => StmtKind::Measure(self.top_expr(it.next()?, off, diags)),
             Rule::target_stmt => {
                 let op_pair = it.next()?;
                 let op_span = self.span(&op_pair, off);
@@ -633,7 +729,7 @@ impl Ctx<'_> {
                     ">" => BinOp::Gt,
                     _ => BinOp::Ge,
                 };
-                let value = self.expr(it.next()?, off, diags);
+                let value = self.top_expr(it.next()?, off, diags);
                 StmtKind::Target { op, op_span, value }
             }
             Rule::owner_stmt => StmtKind::Owner(self.string(it.next()?, off, diags)),
@@ -686,6 +782,32 @@ impl Ctx<'_> {
             _ => ExprKind::Number(s.parse().unwrap_or(f64::NAN)),
         };
         Expr { kind, span }
+    }
+
+    /// An expression as a statement or `let` holds it: refused if deeper than the later phases can
+    /// walk.
+    fn top_expr(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> Expr {
+        let e = self.expr(p, off, diags);
+        if expr_depth(&e) <= MAX_EXPR_DEPTH {
+            return e;
+        }
+        diags.push(
+            Diagnostic::error(
+                codes::TOO_DEEP,
+                format!("this expression nests more than {MAX_EXPR_DEPTH} levels deep"),
+            )
+            .with_primary(
+                Span::new(self.file, e.span.start as usize, e.span.start as usize + 1),
+                "too deeply nested",
+            )
+            .with_help(
+                "split it into `let` definitions, or test a list with `all x in [...]: ...`",
+            ),
+        );
+        Expr {
+            kind: ExprKind::Null,
+            span: e.span,
+        }
     }
 
     fn expr(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> Expr {

@@ -53,6 +53,22 @@ fn every_shipped_policy_parses_without_errors() {
 }
 
 #[test]
+fn items_may_share_a_line() {
+    let text = r#"control A "a" { require true } control B "b" { require false } let x = 1"#;
+    let (file, out, n) = render("one_line.aims", text);
+    assert_eq!(n, 0, "{out}");
+    assert_eq!(file.items.len(), 3);
+}
+
+#[test]
+fn unindented_block_statements_stay_in_their_block() {
+    let text = "control A \"a\" {\nlet x = 1\nrequire x == 1\n}\nlet y = 2\n";
+    let (file, out, n) = render("flat.aims", text);
+    assert_eq!(n, 0, "{out}");
+    assert_eq!(file.items.len(), 2);
+}
+
+#[test]
 fn control_is_lowered_with_spans_and_docs() {
     let text = "/// Provenance matters.\ncontrol A.7.5 \"Data provenance\" {\n  clause \"ISO/IEC 42001:2023 A.7.5\"\n  applies_to model_card\n  when system.risk_tier in [\"high\"] else \"low risk\"\n  enforce blocking\n  /// at least one\n  require len(model_card.datasets) > 0 else \"no data: {len(model_card.datasets)}\"\n}\n";
     let (ast, out, n) = render("p.aims", text);

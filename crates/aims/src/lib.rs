@@ -291,11 +291,22 @@ pub fn evaluate(
         std::thread::scope(|scope| {
             let handles: Vec<_> = selected
                 .chunks(chunk.max(1))
-                .map(|part| scope.spawn(|| part.iter().map(|s| one(s)).collect::<Vec<_>>()))
+                .map(|part| {
+                    let work = || part.iter().map(|s| one(s)).collect::<Vec<_>>();
+                    std::thread::Builder::new()
+                        .stack_size(aims_base::stack::WORKER_STACK_BYTES)
+                        .spawn_scoped(scope, work)
+                        .map_err(|_| part)
+                })
                 .collect();
             for h in handles {
-                if let Ok(part) = h.join() {
-                    outputs.extend(part);
+                match h {
+                    Ok(h) => match h.join() {
+                        Ok(part) => outputs.extend(part),
+                        Err(payload) => std::panic::resume_unwind(payload),
+                    },
+                    // No thread to be had: do this part here.
+                    Err(part) => outputs.extend(part.iter().map(|s| one(s))),
                 }
             }
         });

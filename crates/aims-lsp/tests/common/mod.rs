@@ -135,11 +135,7 @@ impl TestClient {
     }
 
     /// Wait for `publishDiagnostics` of `uri` whose parameters satisfy `pred`.
-    pub async fn diagnostics_where(
-        &mut self,
-        uri: &str,
-        pred: impl Fn(&Value) -> bool,
-    ) -> Value {
+    pub async fn diagnostics_where(&mut self, uri: &str, pred: impl Fn(&Value) -> bool) -> Value {
         let mut kept = VecDeque::new();
         let found = loop {
             let v = match self.pending.pop_front() {
@@ -204,10 +200,18 @@ pub fn at(uri: &str, line: u32, character: u32) -> Value {
 
 /// Line and UTF-16 column of the first occurrence of `needle` in `text` (plus `delta` chars).
 pub fn find(text: &str, needle: &str, delta: usize) -> (u32, u32) {
-    let i = text.find(needle).unwrap_or_else(|| panic!("`{needle}` not in text")) + delta;
+    let i = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` not in text"))
+        + delta;
     let before = &text[..i];
     let line = before.matches('\n').count() as u32;
-    let col = before.rsplit('\n').next().unwrap_or("").encode_utf16().count() as u32;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .unwrap_or("")
+        .encode_utf16()
+        .count() as u32;
     (line, col)
 }
 

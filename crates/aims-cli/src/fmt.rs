@@ -1,0 +1,125 @@
+//! `aims fmt [PATHS...] [--check]`: format policy files with the canonical formatter
+//! (`aims_syntax::format`, the same one the language server uses).
+//!
+//! Without `--check` files are rewritten in place. With `--check` nothing is written: a unified
+//! diff of every file that would change is printed and the exit code is 1. Files with syntax errors
+//! are never touched; their errors are printed and the exit code is 2.
+
+use aims::{SourceMap, Vfs};
+use aims_report::ColorChoice;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+const EXIT_CHANGED: u8 = 1;
+const EXIT_INPUT: u8 = 2;
+
+/// The policy files named by `paths` (files as given; folders searched for `*.aims`), sorted.
+fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let found = aims::base::vfs::glob(&aims::OsFs, p, "**/*.aims")
+                .map_err(|e| format!("cannot search `{}`: {e}", p.display()))?;
+            // skip build output and dependencies
+            out.extend(found.into_iter().filter(|f| {
+                !f.components().any(|c| {
+                    matches!(
+                        c.as_os_str().to_str(),
+                        Some("target" | "node_modules" | ".git")
+                    )
+                })
+            }));
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("no such file or folder: `{}`", p.display()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn unified_diff(path: &Path, old: &str, new: &str) -> String {
+    let name = path.display().to_string();
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&name, &name)
+        .to_string()
+}
+
+pub fn run(paths: &[PathBuf], check: bool, color: ColorChoice) -> u8 {
+    let files = match collect(paths) {
+        Ok(f) => f,
+        Err(msg) => {
+            eprintln!("error[{}]: {msg}", aims::E_USAGE);
+            return EXIT_INPUT;
+        }
+    };
+    let sources = SourceMap::new();
+    let mut errors = Vec::new();
+    let mut changed = Vec::new();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for path in &files {
+        let text = match aims::OsFs.read(path).map(String::from_utf8) {
+            Ok(Ok(t)) => t,
+            Ok(Err(_)) => {
+                eprintln!("error: `{}` is not UTF-8", path.display());
+                errors.push(path.clone());
+                continue;
+            }
+            Err(e) => {
+                eprintln!("error: cannot read `{}`: {e}", path.display());
+                errors.push(path.clone());
+                continue;
+            }
+        };
+        match aims::syntax::format::format(&text) {
+            Ok(formatted) if formatted == text => {}
+            Ok(formatted) => {
+                changed.push(path.clone());
+                if check {
+                    let _ = out.write_all(unified_diff(path, &text, &formatted).as_bytes());
+                } else if let Err(e) = std::fs::write(path, formatted) {
+                    eprintln!("error: cannot write `{}`: {e}", path.display());
+                    errors.push(path.clone());
+                }
+            }
+            Err(diags) => {
+                // report with the file's real name and positions
+                let id = sources.add(path.display().to_string(), text.as_str());
+                let (_, diags2) = aims::syntax::parse(id, &text);
+                let shown: Vec<_> = if diags2.is_empty() { diags } else { diags2 };
+                let c = color.should_color(std::io::stderr().is_terminal());
+                eprint!("{}", aims_report::render_diagnostics(&shown, &sources, c));
+                eprintln!("not formatted: `{}` has syntax errors", path.display());
+                errors.push(path.clone());
+            }
+        }
+    }
+    let _ = out.flush();
+    if check && !changed.is_empty() {
+        eprintln!(
+            "{} of {} file(s) would be reformatted; run `aims fmt` to fix",
+            changed.len(),
+            files.len()
+        );
+    } else if !check && !changed.is_empty() {
+        eprintln!("formatted {} of {} file(s)", changed.len(), files.len());
+    }
+    if !errors.is_empty() {
+        EXIT_INPUT
+    } else if check && !changed.is_empty() {
+        EXIT_CHANGED
+    } else {
+        0
+    }
+}

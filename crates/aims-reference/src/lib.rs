@@ -1,0 +1,1187 @@
+//! A reference evaluator for the aims language: the simplest reading of
+//! `book/src/reference/language.md` that we could write, for clarity and not for speed. It exists
+//! to be compared with `aims-eval` (the fast evaluator) by the differential test in
+//! `tests/differential.rs`; it is not used by the CLI.
+//!
+//! How it reads the language:
+//!
+//! - Facts are copied into plain [`Val`]s before evaluation. A value read from a fact remembers its
+//!   path (`rec.items[0].score`); a fact that is absent or `null` is *missing*.
+//! - Evaluating an expression gives a value or [`Stop`]: `Missing(path)` or `Error(reason)`.
+//!   A `Stop` travels outwards through every operator, so a missing fact is never silently true.
+//!   `and` / `or` decide from their left operand when they can (so `exists(x) and x > 1` is the
+//!   guard it reads as); quantifiers are the same left-to-right chain of `and` (`all`, `none`) or
+//!   `or` (`any`) over the elements; `count` reads every element.
+//! - `exists(p)` is false for a missing path and `default(p, y)` gives `y` for one; no other
+//!   construct looks at missing-ness.
+//! - A requirement passes on `true`, fails on `false` or on a missing fact (message: the `else`
+//!   text, or "`path` is missing"), and is an error on anything else.
+//! - In a message, `{x}` for a quantifier variable `x` shows the *witness*: the element that made
+//!   an `all` false or a `none` false, or the element at which the body stopped. Only quantifiers
+//!   that are not inside another quantifier's body leave a witness. An interpolation that cannot
+//!   be evaluated shows `(missing)`.
+//!
+//! Lenient readings that the language reference does not spell out, which this evaluator shares
+//! with `aims-eval` because real cards need them (see `book/src/reliability.md`): a number
+//! compares with a numeric string (`"91%" > 90`), a date compares with a string that starts with
+//! `YYYY-MM-DD`, and a single string iterates as a one-element list.
+
+use aims_check::{Control, Enforcement, Objective, Program, Step};
+use aims_facts::{Document, SystemDecl, ValueKind};
+use aims_syntax::ast::{BinOp, Expr, ExprKind, Message, MessagePart, Quantifier, UnaryOp};
+use indexmap::IndexMap;
+use jiff::civil::Date;
+
+/// A value. Durations are whole hours (months are 30 days, years 365 days).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    Date(Date),
+    Dur(i64),
+    List(Vec<Val>),
+    Map(IndexMap<String, Val>),
+    /// A fact value that does not match its schema; reading it is an error.
+    Invalid(String),
+    /// One document of a fact kind (index into the system's documents).
+    Doc(usize),
+    /// The `system` name.
+    System,
+}
+
+/// Why an expression has no value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    Missing(String),
+    Error(String),
+}
+
+/// A value and, when it was read from a fact, its path.
+#[derive(Debug, Clone, PartialEq)]
+struct Got {
+    val: Val,
+    path: Option<String>,
+}
+
+impl Got {
+    fn plain(val: Val) -> Got {
+        Got { val, path: None }
+    }
+    fn fact(val: Val, path: String) -> Got {
+        Got {
+            val,
+            path: Some(path),
+        }
+    }
+}
+
+type Res = Result<Got, Stop>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Waived,
+    NotApplicable,
+    Error,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Waived => "waived",
+            Verdict::NotApplicable => "not_applicable",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// A not-applicable reason: text the language defines, or an evaluation error (whose wording is
+/// the implementation's own).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    Text(String),
+    Error(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequirementVerdict {
+    pub index: usize,
+    /// The documents the requirement ran against (`a.md, b.md`), when the control reads some.
+    pub document: Option<String>,
+    pub outcome: Outcome,
+    /// For `Fail`: the message the language defines. For `Error`: our reason.
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControlVerdict {
+    pub id: String,
+    pub verdict: Verdict,
+    pub not_applicable_reason: Option<Reason>,
+    pub requirements: Vec<RequirementVerdict>,
+    /// The id of the waiver that matched (applied or expired).
+    pub waiver: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectiveVerdict {
+    pub id: String,
+    pub verdict: Verdict,
+    pub measured: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskVerdict {
+    pub id: String,
+    pub level: u8,
+    pub treated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemVerdicts {
+    pub controls: Vec<ControlVerdict>,
+    pub objectives: Vec<ObjectiveVerdict>,
+    pub risks: Vec<RiskVerdict>,
+}
+
+/// Most document combinations per control (the same bound as `aims-eval`).
+const MAX_COMBINATIONS: usize = 64;
+
+/// Evaluate every control, objective and risk of `program` for one system.
+pub fn evaluate_system(
+    program: &Program,
+    system: &SystemDecl,
+    documents: &[&Document],
+    today: Date,
+) -> SystemVerdicts {
+    let world = World::new(program, system, documents, today);
+    let controls: Vec<ControlVerdict> = program.controls.iter().map(|c| world.control(c)).collect();
+    let objectives = program
+        .objectives
+        .iter()
+        .map(|o| world.objective(o))
+        .collect();
+    let risks = program
+        .risks
+        .iter()
+        .map(|r| RiskVerdict {
+            id: r.id.clone(),
+            level: r.likelihood.saturating_mul(r.impact),
+            // Treated when no treating control fails or errs (see book/src/reliability.md: a
+            // control that does not apply to the system does not leave the risk untreated).
+            treated: r.treated_by.iter().all(|id| {
+                controls
+                    .iter()
+                    .find(|c| &c.id == id)
+                    .is_none_or(|c| !matches!(c.verdict, Verdict::Fail | Verdict::Error))
+            }),
+        })
+        .collect();
+    SystemVerdicts {
+        controls,
+        objectives,
+        risks,
+    }
+}
+
+struct RefDoc<'a> {
+    doc: &'a Document,
+    root: Val,
+}
+
+struct World<'a> {
+    program: &'a Program,
+    system: &'a SystemDecl,
+    attributes: Val,
+    docs: Vec<RefDoc<'a>>,
+    today: Date,
+}
+
+/// Evaluation state of one requirement (or `when`, or objective).
+#[derive(Default)]
+struct State {
+    /// Which document is bound to each fact kind.
+    bound: IndexMap<String, usize>,
+    /// Lets and quantifier variables, innermost last.
+    vars: Vec<(String, Res)>,
+    /// Witnesses of quantifiers outside any quantifier body, in evaluation order.
+    witnesses: Vec<(String, Got)>,
+    /// How many quantifier bodies we are inside.
+    depth: usize,
+}
+
+fn to_val(v: &aims_facts::Value) -> Val {
+    match &v.kind {
+        ValueKind::Null => Val::Null,
+        ValueKind::Bool(b) => Val::Bool(*b),
+        ValueKind::Number(n) => Val::Num(*n),
+        ValueKind::String(s) => Val::Str(s.clone()),
+        ValueKind::List(xs) => Val::List(xs.iter().map(to_val).collect()),
+        ValueKind::Map(m) => Val::Map(m.iter().map(|(k, v)| (k.clone(), to_val(v))).collect()),
+        ValueKind::Invalid(inv) => Val::Invalid(inv.expected.clone()),
+    }
+}
+
+impl<'a> World<'a> {
+    fn new(
+        program: &'a Program,
+        system: &'a SystemDecl,
+        documents: &[&'a Document],
+        today: Date,
+    ) -> World<'a> {
+        World {
+            program,
+            system,
+            attributes: Val::Map(
+                system
+                    .attributes
+                    .iter()
+                    .map(|(k, v)| (k.clone(), to_val(v)))
+                    .collect(),
+            ),
+            docs: documents
+                .iter()
+                .map(|d| RefDoc {
+                    doc: d,
+                    root: to_val(&d.root),
+                })
+                .collect(),
+            today,
+        }
+    }
+
+    /// Every way to pick one document of each kind in `kinds`; `Err(kind)` when a kind has none.
+    /// For the kinds not picked, the system's first document of that kind is bound.
+    fn bindings(&self, kinds: &[String]) -> Result<Vec<IndexMap<String, usize>>, String> {
+        let mut base = IndexMap::new();
+        for (i, d) in self.docs.iter().enumerate() {
+            base.entry(d.doc.kind.clone()).or_insert(i);
+        }
+        let mut all = vec![base];
+        for kind in kinds {
+            let of_kind: Vec<usize> = (0..self.docs.len())
+                .filter(|&i| self.docs.get(i).is_some_and(|d| &d.doc.kind == kind))
+                .collect();
+            if of_kind.is_empty() {
+                return Err(kind.clone());
+            }
+            let mut next = Vec::new();
+            for b in &all {
+                for &i in &of_kind {
+                    if next.len() < MAX_COMBINATIONS {
+                        let mut b2 = b.clone();
+                        b2.insert(kind.clone(), i);
+                        next.push(b2);
+                    }
+                }
+            }
+            all = next;
+        }
+        Ok(all)
+    }
+
+    fn doc_names(&self, kinds: &[String], binding: &IndexMap<String, usize>) -> Option<String> {
+        if kinds.is_empty() {
+            return None;
+        }
+        let names: Vec<&str> = kinds
+            .iter()
+            .filter_map(|k| binding.get(k))
+            .filter_map(|&i| self.docs.get(i))
+            .map(|d| d.doc.name.as_str())
+            .collect();
+        Some(names.join(", "))
+    }
+
+    fn fresh_state(&self, binding: &IndexMap<String, usize>) -> State {
+        let mut st = State {
+            bound: binding.clone(),
+            ..State::default()
+        };
+        for (name, e) in &self.program.lets {
+            let v = self.eval(e, &mut st);
+            st.vars.push((name.clone(), v));
+        }
+        st.witnesses.clear();
+        st
+    }
+
+    fn control(&self, c: &Control) -> ControlVerdict {
+        let mut out = ControlVerdict {
+            id: c.id.clone(),
+            verdict: Verdict::Pass,
+            not_applicable_reason: None,
+            requirements: Vec::new(),
+            waiver: None,
+        };
+        let bindings = match self.bindings(&c.applies_to) {
+            Ok(b) => b,
+            Err(kind) => {
+                out.verdict = Verdict::NotApplicable;
+                out.not_applicable_reason =
+                    Some(Reason::Text(format!("the system has no `{kind}` document")));
+                return out;
+            }
+        };
+        let mut applied = false;
+        for binding in &bindings {
+            let document = self.doc_names(&c.applies_to, binding);
+            let mut st = self.fresh_state(binding);
+            if let Some((cond, otherwise)) = &c.when {
+                match self.eval(cond, &mut st).and_then(value) {
+                    Ok(Got {
+                        val: Val::Bool(true),
+                        ..
+                    }) => {}
+                    Ok(Got {
+                        val: Val::Bool(false),
+                        ..
+                    }) => {
+                        let text = match otherwise {
+                            Some(m) => self.message(m, &mut st),
+                            None => "the `when` condition is false".to_string(),
+                        };
+                        out.not_applicable_reason = Some(Reason::Text(text));
+                        continue;
+                    }
+                    Ok(other) => {
+                        out.not_applicable_reason = Some(Reason::Error(format!(
+                            "the `when` condition gave {:?}",
+                            other.val
+                        )));
+                        continue;
+                    }
+                    Err(Stop::Missing(path)) => {
+                        out.not_applicable_reason = Some(Reason::Text(format!(
+                            "`{path}` is missing, so the `when` condition cannot be decided"
+                        )));
+                        continue;
+                    }
+                    Err(Stop::Error(e)) => {
+                        out.not_applicable_reason = Some(Reason::Error(e));
+                        continue;
+                    }
+                }
+                st = self.fresh_state(binding);
+            }
+            applied = true;
+            for step in &c.steps {
+                match step {
+                    Step::Let { name, value } => {
+                        let v = self.eval(value, &mut st);
+                        st.vars.push((name.clone(), v));
+                    }
+                    Step::Require(req) => {
+                        st.witnesses.clear();
+                        let r = self.eval(&req.expr, &mut st).and_then(value);
+                        let (outcome, mut message) = match r {
+                            Ok(Got {
+                                val: Val::Bool(true),
+                                ..
+                            }) => (Outcome::Pass, None),
+                            Ok(Got {
+                                val: Val::Bool(false),
+                                ..
+                            }) => (Outcome::Fail, None),
+                            Ok(other) => (
+                                Outcome::Error,
+                                Some(format!("not true or false: {:?}", other.val)),
+                            ),
+                            Err(Stop::Missing(path)) => {
+                                (Outcome::Fail, Some(format!("`{path}` is missing")))
+                            }
+                            Err(Stop::Error(e)) => (Outcome::Error, Some(e)),
+                        };
+                        if outcome == Outcome::Fail {
+                            if let Some(m) = &req.message {
+                                message = Some(self.message(m, &mut st));
+                            }
+                        }
+                        out.requirements.push(RequirementVerdict {
+                            index: req.index,
+                            document: document.clone(),
+                            outcome,
+                            message,
+                        });
+                    }
+                }
+            }
+        }
+        if !applied {
+            out.verdict = Verdict::NotApplicable;
+            return out;
+        }
+        out.not_applicable_reason = None;
+        let has = |o: Outcome| out.requirements.iter().any(|r| r.outcome == o);
+        out.verdict = if has(Outcome::Error) {
+            Verdict::Error
+        } else if has(Outcome::Fail) {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        };
+        if let Some(w) = self
+            .program
+            .waivers
+            .iter()
+            .find(|w| w.control == c.id && (w.system == self.system.name || w.system == "*"))
+        {
+            // "From the day after `expires` it no longer applies."
+            let in_force = parse_date(&w.expires).is_some_and(|d| self.today <= d);
+            out.waiver = Some(w.id.clone());
+            if in_force && matches!(out.verdict, Verdict::Fail | Verdict::Error) {
+                out.verdict = Verdict::Waived;
+            }
+        }
+        out
+    }
+
+    fn objective(&self, o: &Objective) -> ObjectiveVerdict {
+        let mut out = ObjectiveVerdict {
+            id: o.id.clone(),
+            verdict: Verdict::NotApplicable,
+            measured: None,
+        };
+        let binding = match self.bindings(&o.applies_to) {
+            Ok(b) => b.into_iter().next().unwrap_or_default(),
+            Err(_) => return out,
+        };
+        let mut st = self.fresh_state(&binding);
+        if let Some((cond, _)) = &o.when {
+            if !matches!(
+                self.eval(cond, &mut st).and_then(value),
+                Ok(Got {
+                    val: Val::Bool(true),
+                    ..
+                })
+            ) {
+                return out;
+            }
+        }
+        for (name, e) in &o.lets {
+            let v = self.eval(e, &mut st);
+            st.vars.push((name.clone(), v));
+        }
+        let measured = self.eval(&o.measure, &mut st).and_then(value);
+        let target = self.eval(&o.target, &mut st).and_then(value);
+        out.verdict = match (measured, target) {
+            (Ok(m), Ok(t)) => {
+                out.measured = Some(render(&m));
+                let met = match o.target_op {
+                    BinOp::Eq => Ok(equal(&m.val, &t.val)),
+                    BinOp::Ne => Ok(!equal(&m.val, &t.val)),
+                    op => order(op, &m.val, &t.val),
+                };
+                match met {
+                    Ok(true) => Verdict::Pass,
+                    Ok(false) => Verdict::Fail,
+                    Err(_) => Verdict::Error,
+                }
+            }
+            (Err(Stop::Missing(_)), _) | (_, Err(Stop::Missing(_))) => Verdict::Fail,
+            _ => Verdict::Error,
+        };
+        let _ = o.enforcement == Enforcement::Advisory;
+        out
+    }
+
+    /// Render a message: text, and `{expr}` evaluated with the witnesses in scope.
+    fn message(&self, m: &Message, st: &mut State) -> String {
+        let saved_vars = st.vars.len();
+        let witnesses = std::mem::take(&mut st.witnesses);
+        for (name, g) in &witnesses {
+            st.vars.push((name.clone(), Ok(g.clone())));
+        }
+        let mut out = String::new();
+        for part in &m.parts {
+            match part {
+                MessagePart::Text(t) => out.push_str(t),
+                MessagePart::Expr(e) => match self.eval(e, st).and_then(value) {
+                    Ok(g) => out.push_str(&render(&g)),
+                    Err(_) => out.push_str("(missing)"),
+                },
+            }
+        }
+        st.vars.truncate(saved_vars);
+        st.witnesses = witnesses;
+        out
+    }
+
+    fn lookup(&self, name: &str, st: &State) -> Res {
+        if let Some((_, v)) = st.vars.iter().rev().find(|(n, _)| n == name) {
+            return v.clone();
+        }
+        if name == aims_check::SYSTEM {
+            return Ok(Got::plain(Val::System));
+        }
+        match st.bound.get(name) {
+            Some(&i) => Ok(Got::plain(Val::Doc(i))),
+            None => Err(Stop::Missing(name.to_string())),
+        }
+    }
+
+    /// `base.key` (and `base["key"]`).
+    fn field(&self, base: Got, key: &str) -> Res {
+        let join = |p: &str| {
+            if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                format!("{p}.{key}")
+            } else {
+                format!("{p}[\"{key}\"]")
+            }
+        };
+        let (map, path) = match (&base.val, &base.path) {
+            (Val::Doc(i), _) => {
+                let Some(d) = self.docs.get(*i) else {
+                    return Err(Stop::Error("no such document".into()));
+                };
+                (&d.root, d.doc.kind.clone())
+            }
+            (Val::System, _) => (&self.attributes, "system".to_string()),
+            (Val::Invalid(expected), Some(p)) => {
+                return Err(Stop::Error(format!(
+                    "`{p}` is invalid: expected {expected}"
+                )))
+            }
+            (Val::Null, Some(p)) => return Err(Stop::Missing(join(p))),
+            (Val::Map(_), Some(p)) => (&base.val, p.clone()),
+            (Val::Map(_), None) => (&base.val, String::new()),
+            (other, _) => {
+                return Err(Stop::Error(format!(
+                    "{} has no field `{key}`",
+                    type_name(other)
+                )))
+            }
+        };
+        match map {
+            Val::Map(m) => match m.get(key) {
+                Some(v) => Ok(Got::fact(v.clone(), join(&path))),
+                None => Err(Stop::Missing(join(&path))),
+            },
+            // a document whose root is not a mapping has no fields
+            _ => Err(Stop::Missing(join(&path))),
+        }
+    }
+
+    /// The elements a quantifier ranges over.
+    fn elements(&self, g: Got) -> Result<Vec<Got>, Stop> {
+        let g = value(g)?;
+        match (g.val, g.path) {
+            (Val::List(xs), Some(p)) => Ok(xs
+                .into_iter()
+                .enumerate()
+                .map(|(i, x)| Got::fact(x, format!("{p}[{i}]")))
+                .collect()),
+            (Val::Map(m), Some(p)) => Ok(m
+                .into_iter()
+                .map(|(k, x)| Got::fact(x, format!("{p}.{k}")))
+                .collect()),
+            (Val::List(xs), None) => Ok(xs.into_iter().map(Got::plain).collect()),
+            (Val::Map(m), None) => Ok(m.into_values().map(Got::plain).collect()),
+            (s @ Val::Str(_), p) => Ok(vec![Got { val: s, path: p }]),
+            (other, _) => Err(Stop::Error(format!(
+                "cannot iterate over {}",
+                type_name(&other)
+            ))),
+        }
+    }
+
+    fn eval(&self, e: &Expr, st: &mut State) -> Res {
+        match &e.kind {
+            ExprKind::Null => Ok(Got::plain(Val::Null)),
+            ExprKind::Bool(b) => Ok(Got::plain(Val::Bool(*b))),
+            ExprKind::Number(n) => Ok(Got::plain(Val::Num(*n))),
+            ExprKind::String(s) => Ok(Got::plain(Val::Str(s.clone()))),
+            ExprKind::Date(d) => parse_date(d)
+                .map(|d| Got::plain(Val::Date(d)))
+                .ok_or_else(|| Stop::Error(format!("`{d}` is not a date"))),
+            ExprKind::Duration { amount, unit } => {
+                Ok(Got::plain(Val::Dur(amount.saturating_mul(unit.hours()))))
+            }
+            ExprKind::List(items) => {
+                let mut vals = Vec::new();
+                for x in items {
+                    vals.push(value(self.eval(x, st)?)?.val);
+                }
+                Ok(Got::plain(Val::List(vals)))
+            }
+            ExprKind::Paren(a) => self.eval(a, st),
+            ExprKind::Name(id) => self.lookup(&id.name, st),
+            ExprKind::Field(base, name) => {
+                let b = self.eval(base, st)?;
+                self.field(b, &name.name)
+            }
+            ExprKind::Index(base, index) => {
+                let b = self.eval(base, st)?;
+                let i = value(self.eval(index, st)?)?;
+                match i.val {
+                    Val::Str(k) => self.field(b, &k),
+                    Val::Num(n) => {
+                        let b = value(b)?;
+                        let Val::List(xs) = &b.val else {
+                            return Err(Stop::Error(format!(
+                                "{} cannot be indexed by a number",
+                                type_name(&b.val)
+                            )));
+                        };
+                        let path = format!("{}[{}]", b.path.as_deref().unwrap_or(""), num(n));
+                        // a negative index counts from the end
+                        let at = if n < 0.0 { xs.len() as f64 + n } else { n };
+                        let hit = if at >= 0.0 && at.fract() == 0.0 {
+                            xs.get(at as usize)
+                        } else {
+                            None
+                        };
+                        match hit {
+                            Some(x) if b.path.is_some() => Ok(Got::fact(x.clone(), path)),
+                            Some(x) => Ok(Got::plain(x.clone())),
+                            None => Err(Stop::Missing(path)),
+                        }
+                    }
+                    other => Err(Stop::Error(format!(
+                        "cannot index with {}",
+                        type_name(&other)
+                    ))),
+                }
+            }
+            ExprKind::Unary(UnaryOp::Not, a) => match value(self.eval(a, st)?)?.val {
+                Val::Bool(b) => Ok(Got::plain(Val::Bool(!b))),
+                other => Err(Stop::Error(format!("`not` of {}", type_name(&other)))),
+            },
+            ExprKind::Unary(UnaryOp::Neg, a) => match value(self.eval(a, st)?)?.val {
+                Val::Num(n) => Ok(Got::plain(Val::Num(-n))),
+                Val::Dur(h) => Ok(Got::plain(Val::Dur(h.saturating_neg()))),
+                other => Err(Stop::Error(format!("cannot negate {}", type_name(&other)))),
+            },
+            ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                let decides = *op == BinOp::Or; // `true or _` and `false and _` decide alone
+                match value(self.eval(a, st)?)?.val {
+                    Val::Bool(x) if x == decides => Ok(Got::plain(Val::Bool(x))),
+                    Val::Bool(_) => match value(self.eval(b, st)?)?.val {
+                        Val::Bool(y) => Ok(Got::plain(Val::Bool(y))),
+                        other => Err(Stop::Error(format!(
+                            "`{}` of {}",
+                            op.as_str(),
+                            type_name(&other)
+                        ))),
+                    },
+                    other => Err(Stop::Error(format!(
+                        "`{}` of {}",
+                        op.as_str(),
+                        type_name(&other)
+                    ))),
+                }
+            }
+            ExprKind::Binary(op, a, b) => {
+                let x = value(self.eval(a, st)?)?;
+                let y = value(self.eval(b, st)?)?;
+                binary(*op, &x.val, &y.val)
+                    .map(Got::plain)
+                    .map_err(Stop::Error)
+            }
+            ExprKind::Quantified {
+                quantifier,
+                var,
+                collection,
+                body,
+            } => {
+                let items = self.elements(self.eval(collection, st)?)?;
+                let outermost = st.depth == 0;
+                let mut count = 0usize;
+                for item in items {
+                    st.vars.push((var.name.clone(), Ok(item.clone())));
+                    st.depth += 1;
+                    let r = self.eval(body, st).and_then(value);
+                    st.depth -= 1;
+                    st.vars.pop();
+                    let b = match r {
+                        Ok(Got {
+                            val: Val::Bool(b), ..
+                        }) => b,
+                        Ok(other) => {
+                            return Err(Stop::Error(format!(
+                                "the body of `{}` gave {}",
+                                quantifier.as_str(),
+                                type_name(&other.val)
+                            )))
+                        }
+                        Err(stop) => {
+                            if outermost {
+                                st.witnesses.push((var.name.clone(), item));
+                            }
+                            return Err(stop);
+                        }
+                    };
+                    match quantifier {
+                        Quantifier::All | Quantifier::None
+                            if b == (*quantifier == Quantifier::None) =>
+                        {
+                            if outermost {
+                                st.witnesses.push((var.name.clone(), item));
+                            }
+                            return Ok(Got::plain(Val::Bool(false)));
+                        }
+                        Quantifier::Any if b => return Ok(Got::plain(Val::Bool(true))),
+                        Quantifier::Count if b => count += 1,
+                        _ => {}
+                    }
+                }
+                Ok(Got::plain(match quantifier {
+                    Quantifier::All | Quantifier::None => Val::Bool(true),
+                    Quantifier::Any => Val::Bool(false),
+                    Quantifier::Count => Val::Num(count as f64),
+                }))
+            }
+            ExprKind::Call { name, args } => self.call(&name.name, args, st),
+            ExprKind::PluginCall { plugin, .. } => Err(Stop::Error(format!(
+                "plugin `{}`: plugins are outside the reference evaluator",
+                plugin.name
+            ))),
+        }
+    }
+
+    fn call(&self, name: &str, args: &[Expr], st: &mut State) -> Res {
+        let arg = |i: usize, st: &mut State| -> Res {
+            match args.get(i) {
+                Some(a) => self.eval(a, st),
+                None => Err(Stop::Error(format!(
+                    "`{name}` is missing argument {}",
+                    i + 1
+                ))),
+            }
+        };
+        let text = |g: Got| -> Result<String, Stop> {
+            match value(g)?.val {
+                Val::Str(s) => Ok(s),
+                other => Err(Stop::Error(format!(
+                    "`{name}` needs a string, found {}",
+                    type_name(&other)
+                ))),
+            }
+        };
+        match name {
+            "exists" => match arg(0, st) {
+                Ok(g) => Ok(Got::plain(Val::Bool(!matches!(g.val, Val::Null)))),
+                Err(Stop::Missing(_)) => Ok(Got::plain(Val::Bool(false))),
+                Err(e) => Err(e),
+            },
+            "default" => match arg(0, st).and_then(value) {
+                Ok(Got { val: Val::Null, .. }) | Err(Stop::Missing(_)) => arg(1, st),
+                other => other,
+            },
+            "len" | "count" => {
+                let n = match value(arg(0, st)?)?.val {
+                    Val::Str(s) => s.chars().count(),
+                    Val::List(xs) => xs.len(),
+                    Val::Map(m) => m.len(),
+                    Val::Doc(i) => match self.docs.get(i).map(|d| &d.root) {
+                        Some(Val::Map(m)) => m.len(),
+                        _ => 0,
+                    },
+                    other => return Err(Stop::Error(format!("`{name}` of {}", type_name(&other)))),
+                };
+                Ok(Got::plain(Val::Num(n as f64)))
+            }
+            "today" => Ok(Got::plain(Val::Date(self.today))),
+            "date" => match value(arg(0, st)?)?.val {
+                Val::Date(d) => Ok(Got::plain(Val::Date(d))),
+                Val::Str(s) => parse_date(&s)
+                    .map(|d| Got::plain(Val::Date(d)))
+                    .ok_or_else(|| Stop::Error(format!("\"{s}\" is not a date"))),
+                other => Err(Stop::Error(format!("`date` of {}", type_name(&other)))),
+            },
+            "lower" => Ok(Got::plain(Val::Str(text(arg(0, st)?)?.to_lowercase()))),
+            "upper" => Ok(Got::plain(Val::Str(text(arg(0, st)?)?.to_uppercase()))),
+            "trim" => Ok(Got::plain(Val::Str(text(arg(0, st)?)?.trim().to_string()))),
+            "keys" => {
+                let m = match value(arg(0, st)?)?.val {
+                    Val::Map(m) => m,
+                    Val::Doc(i) => match self.docs.get(i).map(|d| &d.root) {
+                        Some(Val::Map(m)) => m.clone(),
+                        _ => IndexMap::new(),
+                    },
+                    other => return Err(Stop::Error(format!("`keys` of {}", type_name(&other)))),
+                };
+                Ok(Got::plain(Val::List(m.into_keys().map(Val::Str).collect())))
+            }
+            "values" => {
+                let items = self.elements(arg(0, st)?)?;
+                Ok(Got::plain(Val::List(
+                    items.into_iter().map(|g| g.val).collect(),
+                )))
+            }
+            "section" => {
+                let Val::Doc(i) = arg(0, st)?.val else {
+                    return Err(Stop::Error("`section` needs a card".into()));
+                };
+                let Some(d) = self.docs.get(i) else {
+                    return Err(Stop::Error("no such document".into()));
+                };
+                let mut names = Vec::new();
+                for k in 1..args.len() {
+                    names.push(text(arg(k, st)?)?);
+                }
+                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                match d.doc.section(&refs) {
+                    Some(s) => Ok(Got::plain(Val::Str(s.body.clone()))),
+                    None => Err(Stop::Missing(format!(
+                        "{} section {}",
+                        d.doc.kind,
+                        names
+                            .iter()
+                            .map(|n| format!("\"{n}\""))
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    ))),
+                }
+            }
+            "min" | "max" | "sum" => {
+                let mut nums = Vec::new();
+                for x in self.elements(arg(0, st)?)? {
+                    match to_num(&value(x)?.val) {
+                        Some(n) => nums.push(n),
+                        None => return Err(Stop::Error(format!("`{name}` needs numbers"))),
+                    }
+                }
+                let r = match name {
+                    "sum" => Some(nums.iter().sum()),
+                    "min" => nums.iter().copied().reduce(f64::min),
+                    _ => nums.iter().copied().reduce(f64::max),
+                };
+                r.map(|n| Got::plain(Val::Num(n)))
+                    .ok_or_else(|| Stop::Error(format!("`{name}` of an empty list")))
+            }
+            other => Err(Stop::Error(format!("unknown function `{other}`"))),
+        }
+    }
+}
+
+/// A value as an operand: a missing (null) fact stops, an invalid one is an error.
+fn value(g: Got) -> Res {
+    match (&g.val, &g.path) {
+        (Val::Null, Some(p)) => Err(Stop::Missing(p.clone())),
+        (Val::Invalid(expected), Some(p)) => Err(Stop::Error(format!(
+            "`{p}` is invalid: expected {expected}"
+        ))),
+        _ => Ok(g),
+    }
+}
+
+fn type_name(v: &Val) -> &'static str {
+    match v {
+        Val::Null => "null",
+        Val::Bool(_) => "a boolean",
+        Val::Num(_) => "a number",
+        Val::Str(_) => "a string",
+        Val::Date(_) => "a date",
+        Val::Dur(_) => "a duration",
+        Val::List(_) => "a list",
+        Val::Map(_) => "a map",
+        Val::Invalid(_) => "an invalid value",
+        Val::Doc(_) => "a document",
+        Val::System => "the system",
+    }
+}
+
+/// `YYYY-MM-DD`, optionally followed by a time (`2024-05-01T10:00:00Z`).
+pub fn parse_date(s: &str) -> Option<Date> {
+    let head = s.get(..10)?;
+    let rest = s.get(10..)?;
+    if !(rest.is_empty() || rest.starts_with(['T', 't', ' '])) {
+        return None;
+    }
+    let mut parts = head.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 || !head.is_char_boundary(4) {
+        return None;
+    }
+    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if !(all_digits(y) && all_digits(m) && all_digits(d)) {
+        return None;
+    }
+    Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()
+}
+
+fn to_date(v: &Val) -> Option<Date> {
+    match v {
+        Val::Date(d) => Some(*d),
+        Val::Str(s) => parse_date(s),
+        _ => None,
+    }
+}
+
+/// Numbers, and strings that hold one (`"0.91"`, `"91%"`).
+fn to_num(v: &Val) -> Option<f64> {
+    match v {
+        Val::Num(n) => Some(*n),
+        Val::Str(s) => s.trim().trim_end_matches('%').trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn equal(x: &Val, y: &Val) -> bool {
+    match (x, y) {
+        (Val::Date(_), _) | (_, Val::Date(_)) => to_date(x).is_some() && to_date(x) == to_date(y),
+        (Val::Num(n), Val::Str(s)) | (Val::Str(s), Val::Num(n)) => {
+            s.trim().parse::<f64>().is_ok_and(|m| m == *n)
+        }
+        (Val::List(a), Val::List(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(p, q)| same_data(p, q))
+        }
+        (Val::Map(a), Val::Map(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|((k, p), (l, q))| k == l && same_data(p, q))
+        }
+        _ => same_data(x, y),
+    }
+}
+
+/// Structural equality of data (inside lists and maps: no coercions).
+fn same_data(x: &Val, y: &Val) -> bool {
+    match (x, y) {
+        (Val::List(a), Val::List(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(p, q)| same_data(p, q))
+        }
+        (Val::Map(a), Val::Map(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|((k, p), (l, q))| k == l && same_data(p, q))
+        }
+        (Val::Doc(_) | Val::System | Val::Invalid(_), _) => false,
+        _ => x == y,
+    }
+}
+
+/// `<`, `<=`, `>`, `>=` (and `==` / `!=` on ordered values).
+fn order(op: BinOp, x: &Val, y: &Val) -> Result<bool, String> {
+    use std::cmp::Ordering;
+    let ord: Option<Ordering> = match (x, y) {
+        (Val::Str(a), Val::Str(b)) => Some(a.cmp(b)),
+        (Val::Dur(a), Val::Dur(b)) => Some(a.cmp(b)),
+        (Val::Date(_), _) | (_, Val::Date(_)) => match (to_date(x), to_date(y)) {
+            (Some(a), Some(b)) => Some(a.cmp(&b)),
+            _ => None,
+        },
+        _ => match (to_num(x), to_num(y)) {
+            (Some(a), Some(b)) => a.partial_cmp(&b),
+            _ => None,
+        },
+    };
+    let ord = ord.ok_or_else(|| format!("cannot order {} and {}", type_name(x), type_name(y)))?;
+    Ok(match op {
+        BinOp::Lt => ord.is_lt(),
+        BinOp::Le => ord.is_le(),
+        BinOp::Gt => ord.is_gt(),
+        BinOp::Ge => ord.is_ge(),
+        BinOp::Eq => ord.is_eq(),
+        _ => ord.is_ne(),
+    })
+}
+
+fn contains(container: &Val, item: &Val) -> Result<bool, String> {
+    match container {
+        Val::List(xs) => Ok(xs.iter().any(|x| !matches!(x, Val::Null) && equal(x, item))),
+        Val::Map(m) => Ok(matches!(item, Val::Str(k) if m.contains_key(k))),
+        Val::Str(s) => match item {
+            Val::Str(t) => Ok(s.contains(t.as_str())),
+            other => Err(format!(
+                "a string contains strings, not {}",
+                type_name(other)
+            )),
+        },
+        other => Err(format!("cannot look inside {}", type_name(other))),
+    }
+}
+
+fn binary(op: BinOp, x: &Val, y: &Val) -> Result<Val, String> {
+    let b = |v: bool| Ok(Val::Bool(v));
+    match op {
+        BinOp::Eq => b(equal(x, y)),
+        BinOp::Ne => b(!equal(x, y)),
+        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => order(op, x, y).map(Val::Bool),
+        BinOp::In => contains(y, x).map(Val::Bool),
+        BinOp::NotIn => contains(y, x).map(|f| Val::Bool(!f)),
+        BinOp::Contains => contains(x, y).map(Val::Bool),
+        BinOp::StartsWith | BinOp::EndsWith | BinOp::Matches => match (x, y) {
+            (Val::Str(a), Val::Str(p)) => match op {
+                BinOp::StartsWith => b(a.starts_with(p.as_str())),
+                BinOp::EndsWith => b(a.ends_with(p.as_str())),
+                _ => regex::Regex::new(p)
+                    .map(|re| Val::Bool(re.is_match(a)))
+                    .map_err(|e| format!("invalid regular expression: {e}")),
+            },
+            _ => Err(format!("`{}` needs strings", op.as_str())),
+        },
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => arith(op, x, y),
+        BinOp::And | BinOp::Or => Err("logical operators are evaluated lazily".into()),
+    }
+}
+
+fn arith(op: BinOp, x: &Val, y: &Val) -> Result<Val, String> {
+    let add_sub = matches!(op, BinOp::Add | BinOp::Sub);
+    match (x, y) {
+        // date ± duration is a date (whole days)
+        (Val::Date(_) | Val::Str(_), Val::Dur(h)) if add_sub => {
+            let d = to_date(x).ok_or("not a date")?;
+            let days = jiff::Span::new()
+                .try_days(h.div_euclid(24))
+                .map_err(|e| e.to_string())?;
+            let r = if op == BinOp::Add {
+                d.checked_add(days)
+            } else {
+                d.checked_sub(days)
+            };
+            r.map(Val::Date).map_err(|e| e.to_string())
+        }
+        // date - date is a duration
+        (Val::Date(_), _) | (_, Val::Date(_)) if op == BinOp::Sub => {
+            match (to_date(x), to_date(y)) {
+                (Some(a), Some(b)) => {
+                    let days = a.since(b).map_err(|e| e.to_string())?.get_days();
+                    Ok(Val::Dur(i64::from(days) * 24))
+                }
+                _ => Err("cannot subtract".into()),
+            }
+        }
+        (Val::Dur(a), Val::Dur(b)) => match op {
+            BinOp::Add => Ok(Val::Dur(a.saturating_add(*b))),
+            BinOp::Sub => Ok(Val::Dur(a.saturating_sub(*b))),
+            _ => Err(format!("cannot {} two durations", op.as_str())),
+        },
+        (Val::Dur(h), Val::Num(n)) | (Val::Num(n), Val::Dur(h)) if op == BinOp::Mul => {
+            Ok(Val::Dur((*h as f64 * n) as i64))
+        }
+        (Val::Dur(h), Val::Num(n)) if op == BinOp::Div && *n != 0.0 => {
+            Ok(Val::Dur((*h as f64 / n) as i64))
+        }
+        (Val::Str(a), Val::Str(b)) if op == BinOp::Add => Ok(Val::Str(format!("{a}{b}"))),
+        _ => match (to_num(x), to_num(y)) {
+            (Some(a), Some(b)) => Ok(Val::Num(match op {
+                BinOp::Add => a + b,
+                BinOp::Sub => a - b,
+                BinOp::Mul => a * b,
+                BinOp::Div => a / b,
+                _ => a % b,
+            })),
+            _ => Err(format!(
+                "`{}` cannot combine {} and {}",
+                op.as_str(),
+                type_name(x),
+                type_name(y)
+            )),
+        },
+    }
+}
+
+/// A number as the reports show it: integral values without a fraction.
+fn num(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// A value in a message: strings bare; lists and maps read from facts as compact JSON; lists
+/// built by the policy as `[a, "b"]`.
+fn render(g: &Got) -> String {
+    match (&g.val, &g.path) {
+        (Val::List(_) | Val::Map(_), Some(_)) => json(&g.val),
+        (v, _) => render_plain(v),
+    }
+}
+
+fn render_plain(v: &Val) -> String {
+    match v {
+        Val::Null => "null".into(),
+        Val::Bool(b) => b.to_string(),
+        Val::Num(n) => num(*n),
+        Val::Str(s) => s.clone(),
+        Val::Date(d) => format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+        Val::Dur(h) if h % 24 == 0 => format!("{}d", h / 24),
+        Val::Dur(h) => format!("{h}h"),
+        Val::List(xs) => format!(
+            "[{}]",
+            xs.iter()
+                .map(|x| match x {
+                    Val::Str(s) => format!("\"{s}\""),
+                    other => render_plain(other),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Val::Map(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, x)| format!("\"{k}\": {}", render_plain(x)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Val::Invalid(e) => format!("(invalid: expected {e})"),
+        Val::Doc(_) => "(document)".into(),
+        Val::System => "(system)".into(),
+    }
+}
+
+/// Compact JSON (integral numbers without a fraction).
+fn json(v: &Val) -> String {
+    match v {
+        Val::Null | Val::Invalid(_) | Val::Doc(_) | Val::System => "null".into(),
+        Val::Bool(b) => b.to_string(),
+        Val::Num(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 => {
+            format!("{}", *n as i64)
+        }
+        Val::Num(n) => format!("{n:?}"),
+        Val::Str(s) => json_string(s),
+        Val::Date(_) | Val::Dur(_) => json_string(&render_plain(v)),
+        Val::List(xs) => format!("[{}]", xs.iter().map(json).collect::<Vec<_>>().join(",")),
+        Val::Map(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, x)| format!("{}:{}", json_string(k), json(x)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
