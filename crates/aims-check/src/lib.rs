@@ -167,8 +167,9 @@ pub fn compile(files: &[PolicyFile], sources: &SourceMap) -> (Program, Vec<Diagn
             }
         }
     }
-    // unused global lets
-    for l in &global_lets {
+    // unused global lets (unknowable when recovery dropped items that may use them)
+    let complete = !files.iter().any(|f| f.syntax_errors);
+    for l in global_lets.iter().filter(|_| complete) {
         if !checker.used.contains(&l.name.name) {
             diags.push(
                 Diagnostic::warning(

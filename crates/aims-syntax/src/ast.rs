@@ -385,4 +385,7 @@ pub struct PolicyFile {
     pub file: FileId,
     pub items: Vec<Item>,
     pub comments: Vec<Comment>,
+    /// Recovery dropped at least one item: later phases must not conclude from what is missing
+    /// (an unused `let` may be used by the dropped item).
+    pub syntax_errors: bool,
 }

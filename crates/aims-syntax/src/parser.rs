@@ -83,6 +83,7 @@ pub fn parse(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {
             file,
             items,
             comments,
+            syntax_errors: diags.iter().any(Diagnostic::is_error),
         },
         diags,
     )
