@@ -1,0 +1,129 @@
+//! Latency from `didChange` to the published diagnostics on a 10,000-line workspace, through the
+//! JSON-RPC protocol (the server in-process over in-memory pipes, as the protocol tests run it).
+//!
+//!     cargo bench -p aims-lsp --bench didchange            (200 edits; `-- --edits N` to change)
+//!
+//! Prints the median, p90, p99 and max latency and the process's peak RSS. Results are recorded in
+//! book/src/performance.md.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{file_uri, TestClient};
+use serde_json::json;
+use std::fmt::Write;
+use std::time::{Duration, Instant};
+
+const FILES: usize = 10;
+const LINES_PER_FILE: usize = 1_000;
+
+fn policy(file: usize) -> String {
+    let mut s = format!("// Generated policy file {file}.\n\n");
+    let mut n = 0;
+    while s.lines().count() < LINES_PER_FILE {
+        let _ = write!(
+            s,
+            "/// Control {n} of file {file}.\ncontrol G{file}.{n} \"Licence {n}\" {{\n  applies_to model_card\n  enforce mandatory\n  require exists(model_card.license)\n    else \"no licence\"\n  require not exists(model_card.license) or model_card.license in approved\n    else \"licence {{model_card.license}} is not approved\"\n}}\n\n"
+        );
+        n += 1;
+    }
+    s
+}
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let edits: usize = args
+        .iter()
+        .position(|a| a == "--edits")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    std::fs::write(
+        root.join("aims.toml"),
+        "[project]\nname = \"bench\"\npolicies = [\"policies\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("policies/lets.aims"),
+        "let approved = [\"mit\", \"apache-2.0\"]\n",
+    )
+    .unwrap();
+    let mut lines = 1;
+    for f in 0..FILES {
+        let text = policy(f);
+        lines += text.lines().count();
+        std::fs::write(root.join(format!("policies/p{f}.aims")), text).unwrap();
+    }
+    let edited = file_uri(&root.join("policies/p0.aims"));
+    let base = policy(0);
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut times = rt.block_on(async {
+        let mut c = TestClient::start(aims_lsp::Options::default()).await;
+        c.open(&edited, &base).await;
+        let first = c.diagnostics(&edited, 1).await;
+        assert!(
+            first.is_empty(),
+            "the generated workspace has errors: {first:?}"
+        );
+        let mut times = Vec::with_capacity(edits);
+        for i in 0..edits {
+            let version = i as i64 + 2;
+            // Alternate between a broken and a fixed file, so every edit changes the diagnostics.
+            let text = if i % 2 == 0 {
+                base.replacen("model_card.license)", "model_card.licence)", 1)
+            } else {
+                base.clone()
+            };
+            let start = Instant::now();
+            c.change(&edited, version, json!([{ "text": text }])).await;
+            let d = c.diagnostics(&edited, version).await;
+            times.push(start.elapsed());
+            assert_eq!(d.is_empty(), i % 2 == 1, "edit {i}: {d:?}");
+        }
+        c.shutdown().await;
+        times
+    });
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!("didChange -> publishDiagnostics, {lines} policy lines in {} files, {edits} full-text edits", FILES + 1);
+    println!("| median (ms) | p90 (ms) | p99 (ms) | max (ms) | peak RSS (MiB) |");
+    println!("|---:|---:|---:|---:|---:|");
+    println!(
+        "| {:.2} | {:.2} | {:.2} | {:.2} | {:.1} |",
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.9)),
+        ms(percentile(&times, 0.99)),
+        ms(*times.last().unwrap()),
+        peak_rss_mib()
+    );
+}
