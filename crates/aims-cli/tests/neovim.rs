@@ -129,6 +129,8 @@ local function main()
   out.hover_control = request(bufnr, 'textDocument/hover', cfg.hover_control[1], cfg.hover_control[2])
   out.hover_fact = request(bufnr, 'textDocument/hover', cfg.hover_fact[1], cfg.hover_fact[2])
   out.definition = request(bufnr, 'textDocument/definition', cfg.definition[1], cfg.definition[2])
+  out.completion = request(bufnr, 'textDocument/completion', cfg.completion[1], cfg.completion[2])
+  out.omnifunc = vim.bo[bufnr].omnifunc
 
   vim.lsp.stop_client(vim.lsp.get_active_clients())
   out.stopped = vim.wait(5000, function()
@@ -264,6 +266,7 @@ fn neovim_gets_diagnostics_hover_and_definition_from_aims_lsp() {
         "hover_control": [hc_line, hc_col + 1],
         "hover_fact": [hf_line, hf_col + 2],
         "definition": [hc_line, hc_col],
+        "completion": [hf_line, hf_col],
     });
     let config_path = root.join("config.json");
     std::fs::write(&config_path, config.to_string()).unwrap();
@@ -347,6 +350,16 @@ fn neovim_gets_diagnostics_hover_and_definition_from_aims_lsp() {
     );
     assert_eq!(target["range"]["start"]["line"], dl, "{target}");
     assert_eq!(target["range"]["start"]["character"], dc, "{target}");
+
+    // completion after `model_card.`: the schema's fields
+    let answers = out["completion"].as_array().unwrap();
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    let result = &answers[0]["result"];
+    let items = result["items"].as_array().or(result.as_array()).unwrap();
+    let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
+    assert!(labels.contains(&"license"), "{labels:?}");
+    assert!(!labels.contains(&"licence"), "{labels:?}");
+    assert_eq!(out["omnifunc"], "v:lua.vim.lsp.omnifunc");
 
     // the client shut the server down cleanly before Neovim quit
     assert_eq!(out["stopped"], true, "{out:#}");

@@ -63,6 +63,10 @@ function M.attach(bufnr)
   end
   local root = M.root_dir(path)
   local config = client_config(root)
+  -- completion with <C-x><C-o> unless the user set up something else
+  if vim.bo[bufnr].omnifunc == '' then
+    vim.bo[bufnr].omnifunc = 'v:lua.vim.lsp.omnifunc'
+  end
   if vim.lsp.start then
     return vim.lsp.start(config, { bufnr = bufnr })
   end
