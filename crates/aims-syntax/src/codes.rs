@@ -22,7 +22,7 @@ items are still checked.\n\n## Example\n\n```aims\ncontrol A.7.5 \"Data provenan
         code: BAD_ESCAPE,
         title: "unknown escape sequence in a string",
         explanation: "Strings accept the escapes `\\\"`, `\\\\`, `\\n`, `\\t`, `\\{` and `\\}`.\n\n\
-## Example\n\n```aims\nwaiver w {\n  reason \"see C:\\temp\"\n}\n```\n\n## Fix\n\nWrite the backslash twice: `\"see C:\\\\temp\"`.\n",
+## Example\n\n```aims\nwaiver w {\n  reason \"see C:\\data\"\n}\n```\n\n## Fix\n\nWrite the backslash twice: `\"see C:\\\\data\"`.\n",
     },
     CodeInfo {
         code: BAD_INTERPOLATION,
