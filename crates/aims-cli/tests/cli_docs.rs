@@ -93,7 +93,9 @@ fn render() -> String {
 
 #[test]
 fn committed_cli_page_matches_the_binary() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(PAGE);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(PAGE);
     let page = render();
     for sub in [
         "check", "report", "diff", "merge", "explain", "fmt", "lsp", "test", "init",

@@ -47,7 +47,10 @@ fn codes_of(src: &str) -> Vec<String> {
 
 /// Examples that need more than the snippet: a project schema or the systems of `aims.toml`.
 const NEEDS_PROJECT: &[(&str, &str)] = &[
-    ("E0208", "reads `impact_assessment`, a kind the project declares with a schema"),
+    (
+        "E0208",
+        "reads `impact_assessment`, a kind the project declares with a schema",
+    ),
     ("E0216", "names a system, which only `aims.toml` declares"),
 ];
 
@@ -218,8 +221,7 @@ fn every_explanation_has_an_example_and_a_fix() {
     let codes = aims::all_codes();
     let mut incomplete = Vec::new();
     for c in &codes {
-        let ok =
-            has_heading(c.explanation, "## Example") && has_heading(c.explanation, "## Fix");
+        let ok = has_heading(c.explanation, "## Example") && has_heading(c.explanation, "## Fix");
         let exempt = KNOWN_INCOMPLETE.contains(&c.code);
         if !ok && !exempt {
             incomplete.push(c.code);
@@ -250,7 +252,9 @@ fn committed_error_index_matches_the_codes() {
     for c in &codes {
         assert!(page.contains(&format!("## {}: ", c.code)), "{}", c.code);
     }
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(PAGE);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(PAGE);
     if std::env::var("AIMS_BLESS").is_ok_and(|v| v == "1") {
         std::fs::write(&path, &page).unwrap();
         return;
