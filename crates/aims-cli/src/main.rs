@@ -61,13 +61,16 @@ enum Command {
     },
     /// Write the Statement of Applicability and evidence (Markdown or self-contained HTML).
     Report {
+        /// The project folder or its aims.toml.
         #[arg(default_value = ".")]
         project: PathBuf,
+        /// markdown, or html (one self-contained page, no external assets).
         #[arg(long, value_enum, default_value = "markdown")]
         format: ReportFormat,
         /// List controls by another framework's clause references (e.g. "NIST AI RMF", "EU AI Act").
         #[arg(long)]
         framework: Option<String>,
+        /// Evaluate as if today were this date (YYYY-MM-DD), for reproducible reports.
         #[arg(long)]
         today: Option<String>,
         /// Output file (stdout when absent).
@@ -76,14 +79,19 @@ enum Command {
     },
     /// Compare two `aims check --format json` outputs; exit 1 on a regression.
     Diff {
+        /// The earlier run's JSON output.
         old: PathBuf,
+        /// The later run's JSON output.
         new: PathBuf,
+        /// human, or json (the changes as data).
         #[arg(long, value_enum, default_value = "human")]
         format: DiffFormat,
     },
     /// Merge JSON outputs of `aims check --shard` runs into one.
     Merge {
+        /// The JSON outputs of the shards, in any order.
         inputs: Vec<PathBuf>,
+        /// Output file (stdout when absent).
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
@@ -98,7 +106,10 @@ enum Command {
     /// Run the language server on stdin/stdout (for editors).
     Lsp,
     /// Explain a diagnostic code (`aims explain E0207`), or list them all.
-    Explain { code: Option<String> },
+    Explain {
+        /// A code such as E0207 or W0201; all codes with their titles when absent.
+        code: Option<String>,
+    },
     /// Run the policy tests (`tests/**/*.aims-test.toml`): fixture facts in, expected verdicts out.
     Test {
         /// The project folder, its aims.toml, or one test file.
@@ -116,6 +127,7 @@ enum Command {
     },
     /// Create a new project (aims.toml, an example policy, model card and test) in DIR.
     Init {
+        /// The folder to create the project in (created if missing; must not hold an aims.toml).
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
