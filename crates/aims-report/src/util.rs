@@ -68,6 +68,14 @@ fn readable_field(rest: &str) -> String {
 
 /// "model card has no `license`" for a missing fact path.
 pub fn missing_phrase(path: &str) -> String {
+    // `section(...)` reports `model_card section "Limitations" / "Bias, Risks, and Limitations"`
+    if let Some((kind, names)) = path.split_once(" section \"") {
+        return format!(
+            "{} has no \"{} section",
+            kind_words(kind),
+            names.replace(" / ", " or ")
+        );
+    }
     let (kind, rest) = split_fact_path(path);
     if rest.is_empty() {
         format!("no `{kind}` document")
@@ -131,6 +139,19 @@ pub fn align(rows: &[Vec<String>]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_phrases_read_as_sentences() {
+        assert_eq!(
+            missing_phrase("model_card.license"),
+            "model card has no `license`"
+        );
+        assert_eq!(missing_phrase("croissant"), "no `croissant` document");
+        assert_eq!(
+            missing_phrase("model_card section \"Limitations\" / \"Bias, Risks, and Limitations\""),
+            "model card has no \"Limitations\" or \"Bias, Risks, and Limitations\" section"
+        );
+    }
 
     #[test]
     fn natural_order() {
