@@ -65,129 +65,219 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: E_UNREADABLE,
         title: "file cannot be read",
-        explanation: r#"A fact file, or `aims.toml` itself, exists in the project description but could not be read
-(permissions, a directory where a file was expected, an I/O error).
+        explanation: r#"A file that the project needs could not be read: `aims.toml` itself, a policy file, or a
+fact file listed in `aims.toml`. The message carries the operating system's reason (permission
+denied, an I/O error). A fact that cannot be read is a fact no control can check, so the run stops
+with an error instead of passing controls on missing evidence.
+
+## Example
 
 ```toml
 [[systems]]
 name = "support-bot"
-facts = ["systems/support-bot"]   # a directory that cannot be listed
+facts = ["systems/support-bot/model-card.md"]   # exists, but mode 000 (`chmod 000`)
 ```
 
-**Fix:** check the path and the file's permissions."#,
+```text
+error[E0101]: cannot read `systems/support-bot/model-card.md`: Permission denied (os error 13)
+```
+
+## Fix
+
+Check the path and the file's permissions (`ls -l`), and that the user running `aims` (for
+example the CI runner) may read it. When `aims.toml` itself is missing, run `aims init` or pass the
+path of the project."#,
     },
     CodeInfo {
         code: E_NOT_UTF8,
         title: "file is not valid UTF-8",
-        explanation: r#"Fact files and `aims.toml` must be UTF-8 text. The diagnostic points at the first byte that
-is not part of a valid UTF-8 sequence (a Latin-1 `é` saved by an old editor is the usual cause).
+        explanation: r#"Fact files, policy files and `aims.toml` must be UTF-8 text. The diagnostic points at the
+first byte that is not part of a valid UTF-8 sequence. Decoding such a file by guessing its
+encoding would silently change values (a licence name, an owner), so it is refused.
 
-**Fix:** re-save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 README.md > README.utf8.md`."#,
+## Example
+
+A model card saved by an old editor in Latin-1: the `é` is the single byte `0xE9`, which is not
+UTF-8.
+
+```text
+---
+license: mit
+model-index:
+- name: résumé-ranker        <- byte 0xE9 here
+---
+```
+
+## Fix
+
+Re-save the file as UTF-8, for example
+`iconv -f latin1 -t utf-8 README.md > README.utf8.md && mv README.utf8.md README.md`."#,
     },
     CodeInfo {
         code: E_BAD_JSON,
         title: "malformed JSON",
-        explanation: r#"A JSON fact file (Croissant, CycloneDX, Model Card Toolkit, ...) could not be parsed. The
-diagnostic points at the first token the parser could not accept.
+        explanation: r#"A JSON fact file (Croissant, CycloneDX ML-BOM, Model Card Toolkit, or a JSON file with a
+declared `kind`) could not be parsed. The diagnostic points at the first token the parser could
+not accept. The file's facts are not loaded, so controls that read them cannot be checked.
+
+## Example
+
+`data/croissant.json`:
 
 ```json
-{ "name": "mnist", "license": }
+{ "@type": "sc:Dataset", "name": "mnist", "license": }
 ```
 
-**Fix:** correct the syntax at the marked position (a missing value, quote or bracket)."#,
+## Fix
+
+Correct the syntax at the marked position; here the value of `license` is missing:
+`"license": "https://creativecommons.org/licenses/by-sa/3.0/"`."#,
     },
     CodeInfo {
         code: E_BAD_YAML,
         title: "malformed YAML",
-        explanation: r#"A YAML fact file, or the YAML front matter of a Markdown card, could not be parsed. A
-front matter block opened by `---` on the first line and never closed by a second `---` line is
-reported here too.
+        explanation: r#"A YAML fact file, or the YAML front matter of a Markdown card, could not be parsed, so none of
+its facts are loaded. A front matter block opened by `---` on the first line and never closed by
+a second `---` line is reported here too.
 
-```markdown
----
+## Example
+
+The front matter of `README.md`:
+
+```yaml
 license: mit
-tags: [a, b
----
+tags: [text-classification, sentiment
+datasets: [imdb]
 ```
 
-**Fix:** correct the YAML at the marked position (here: close the flow list with `]`)."#,
+## Fix
+
+Correct the YAML at the marked position; here, close the flow list:
+`tags: [text-classification, sentiment]`."#,
     },
     CodeInfo {
         code: E_BAD_TOML,
         title: "malformed TOML",
-        explanation: r#"`aims.toml` or a TOML fact file could not be parsed.
+        explanation: r#"`aims.toml` or a TOML fact file could not be parsed. When it is `aims.toml`, aims does not
+know the project's systems or policies, so nothing is checked.
+
+## Example
 
 ```toml
 [project]
 name = "quickstart
+policies = ["policies"]
 ```
 
-**Fix:** correct the TOML at the marked position (here: close the string)."#,
+## Fix
+
+Correct the TOML at the marked position; here, close the string: `name = "quickstart"`."#,
     },
     CodeInfo {
         code: E_UNKNOWN_KIND,
         title: "cannot tell which kind of fact a file is",
-        explanation: r#"aims recognises Hugging Face model and dataset cards, Croissant, CycloneDX ML-BOMs and
-Model Card Toolkit JSON by their content. This file matched none of them, so no control can read it.
+        explanation: r#"A fact entry in `aims.toml` has no `kind`, so aims detects it from the content: Hugging Face
+model and dataset cards, Croissant, CycloneDX ML-BOMs and Model Card Toolkit JSON are recognised,
+and so is a document whose keys fit exactly one `schema` declared in the policies (every required
+field present, no other key). This file matched none of them. Without a kind no control can read the file, and the evidence it
+holds would be silently ignored.
+
+## Example
 
 ```toml
-facts = ["org/risk-register.yaml"]
+[[systems]]
+name = "support-bot"
+facts = ["systems/support-bot/impact-assessment.yaml"]
 ```
 
-**Fix:** say what the file is: `facts = [{ path = "org/risk-register.yaml", kind = "risk_register" }]`
-(the kind must be a built-in schema or a `schema` declared in the policies)."#,
+where `impact-assessment.yaml` holds `assessed: 2026-03-01` and `owner: jane.doe`, which is none
+of the built-in formats, and the policies declare no schema that fits it.
+
+## Fix
+
+Say what the file is:
+`facts = [{ path = "systems/support-bot/impact-assessment.yaml", kind = "impact_assessment" }]`.
+The kind must be a built-in schema or a `schema` declared in the policies; declaring a schema
+whose fields match the file also lets aims detect it."#,
     },
     CodeInfo {
         code: E_TOO_DEEP,
         title: "document nests too deeply",
         explanation: r#"Lists and mappings may nest at most 512 levels deep (YAML flow collections `[...]`, `{...}`:
-255; TOML: 80). Deeper documents are almost
-always generated by mistake or crafted to exhaust the parser's stack.
+255; TOML: 80). Deeper documents are almost always generated by mistake or crafted to exhaust the
+parser's stack, so the file is refused instead of crashing the run.
+
+## Example
+
+A JSON fact file of 10,000 nested arrays:
 
 ```json
-[[[[[[[[[[[[ ... 10000 levels ... ]]]]]]]]]]]]
+[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ ... ]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]
 ```
 
-**Fix:** flatten the structure."#,
+## Fix
+
+Flatten the structure, or leave the file out of the project's facts if it is not a card."#,
     },
     CodeInfo {
         code: E_ALIAS_BOMB,
         title: "YAML aliases expand to too many nodes",
         explanation: r#"YAML anchors (`&a`) and aliases (`*a`) are expanded when a file is loaded. A handful of
 nested aliases can expand to billions of nodes (the "billion laughs" attack), so expansion is capped
-at 100,000 nodes per file.
+at 100,000 nodes per file and the file is refused beyond that.
+
+## Example
 
 ```yaml
 a: &a [x, x, x, x, x, x, x, x, x, x]
 b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
 c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
 ```
 
-**Fix:** write the data out, or use fewer aliases."#,
+## Fix
+
+Write the data out, or use fewer aliases. A card that legitimately needs more than 100,000 nodes
+is better split into several files."#,
     },
     CodeInfo {
         code: E_TOO_LARGE,
         title: "file is too large",
-        explanation: r#"Fact files larger than 64 MiB are refused, so that a stray data file in a glob cannot
-exhaust memory.
+        explanation: r#"Fact files larger than 64 MiB are refused before they are read, so that a stray data file
+matched by a glob cannot exhaust memory. Cards and BOMs are far smaller than that.
+
+## Example
 
 ```toml
-facts = [{ glob = "systems/bot/**/*.json" }]   # also matches a 2 GB data dump
+[[systems]]
+name = "support-bot"
+facts = [{ glob = "systems/support-bot/**/*.json" }]   # also matches a 2 GB eval dump
 ```
 
-**Fix:** narrow the glob so it matches only the cards."#,
+## Fix
+
+Narrow the glob so that it matches only the cards, e.g.
+`{ glob = "systems/support-bot/cards/*.json" }`, or move the data out of the card directory."#,
     },
     CodeInfo {
         code: E_FACT_NOT_FOUND,
         title: "fact file not found",
         explanation: r#"A fact path in `aims.toml` names a file that does not exist. Paths are relative to the
-directory that holds `aims.toml`.
+directory that holds `aims.toml`. A system whose card is missing cannot be checked, so this is an
+error rather than a silently empty system.
+
+## Example
 
 ```toml
+[[systems]]
+name = "support-bot"
 facts = ["systems/support-bot/READM.md"]
 ```
 
-**Fix:** correct the path."#,
+## Fix
+
+Correct the path (`systems/support-bot/README.md`), relative to the directory of `aims.toml`."#,
     },
     CodeInfo {
         code: E_GLOB_EMPTY,
@@ -195,133 +285,207 @@ facts = ["systems/support-bot/READM.md"]
         explanation: r#"A glob in `aims.toml` matched nothing, which almost always means a typo: a system whose cards
 are silently missing would pass or skip controls it should fail.
 
+## Example
+
 ```toml
+[[systems]]
+name = "support-bot"
 facts = [{ glob = "systems/support-bot/data/*.mdx", kind = "dataset_card" }]
 ```
 
-**Fix:** correct the pattern (globs are relative to the directory of `aims.toml`; `*` does not
-cross `/`, `**` does)."#,
+## Fix
+
+Correct the pattern (here `*.md`). Globs are relative to the directory of `aims.toml`; `*` does
+not cross `/`, `**` does."#,
     },
     CodeInfo {
         code: E_BAD_GLOB,
         title: "invalid glob pattern",
-        explanation: r#"A glob in `aims.toml` cannot be compiled.
+        explanation: r#"A glob in `aims.toml` cannot be compiled, so aims cannot tell which files it means.
+
+## Example
 
 ```toml
-facts = [{ glob = "cards/[a-.md" }]
+[[systems]]
+name = "support-bot"
+facts = [{ glob = "systems/support-bot/cards/[a-.md" }]
 ```
 
-**Fix:** close the bracket or escape the special character."#,
+## Fix
+
+Close the bracket (`cards/[a-z]*.md`), or escape the special character if it is part of a file
+name."#,
     },
     CodeInfo {
         code: E_DUPLICATE_SYSTEM,
         title: "two systems have the same name",
-        explanation: r#"System names identify systems in results, waivers and reports, so they must be unique.
+        explanation: r#"System names identify systems in results, waivers and reports, so they must be unique;
+otherwise a waiver or a verdict could not say which system it is about.
+
+## Example
 
 ```toml
 [[systems]]
 name = "support-bot"
+facts = ["systems/support-bot/README.md"]
+
 [[systems]]
 name = "support-bot"
+facts = ["systems/support-bot-v2/README.md"]
 ```
 
-**Fix:** rename one of them."#,
+## Fix
+
+Rename one of them (`name = "support-bot-v2"`), and update waivers that name it."#,
     },
     CodeInfo {
         code: E_UNKNOWN_KEY,
         title: "unknown key in aims.toml",
         explanation: r#"`[project]`, `[organization]`, `[[plugins]]` and fact entries accept a fixed set of keys; an
-unknown key is usually a typo that would otherwise be ignored. (In `[[systems]]` every key other
-than `name` and `facts` is a system attribute, so no key there is unknown.)
+unknown key is usually a typo whose setting would otherwise be silently ignored. (In `[[systems]]`
+every key other than `name` and `facts` is a system attribute, so no key there is unknown.)
+
+## Example
 
 ```toml
 [project]
 name = "quickstart"
-policy = ["policies"]   # did you mean `policies`?
+policy = ["policies"]
 ```
 
-**Fix:** correct the key."#,
+## Fix
+
+Correct the key, here `policies = ["policies"]`. `[project]` takes `name`, `policies` and
+`description`; a fact entry `path`, `glob` and `kind`; `[[plugins]]` `name`, `path`, `sha256`,
+`fuel` and `memory_mb`."#,
     },
     CodeInfo {
         code: E_UNKNOWN_FACT_KIND,
         title: "fact kind has no schema",
         explanation: r#"A `kind` given in `aims.toml` is neither a built-in schema (`model_card`, `dataset_card`,
-`croissant`, `mlbom`, `model_card_toolkit`) nor a `schema` declared in the policies.
+`croissant`, `mlbom`, `model_card_toolkit`) nor a `schema` declared in the policies, so its facts
+could not be checked against anything and no control would read them.
+
+## Example
 
 ```toml
-facts = [{ path = "cards/data.md", kind = "datset_card" }]
+[[systems]]
+name = "support-bot"
+facts = [{ glob = "systems/support-bot/data/*.md", kind = "datset_card" }]
 ```
 
-**Fix:** correct the kind, or declare `schema datset_card { ... }` in a policy file."#,
+## Fix
+
+Correct the kind (`kind = "dataset_card"`), or declare a schema of that name in a policy file."#,
     },
     CodeInfo {
         code: E_BAD_PROJECT_VALUE,
         title: "invalid value in aims.toml",
         explanation: r#"A key in `aims.toml` has a value of the wrong type, or a required key is missing (every
-system needs a `name`, every plugin a `name` and a `path`).
+system needs a `name`, every plugin a `name` and a `path`). aims does not guess what was meant.
+
+## Example
 
 ```toml
 [[systems]]
 name = 42
+facts = ["systems/scorer/README.md"]
 ```
 
-**Fix:** give the value the documented type (here a string)."#,
+## Fix
+
+Give the value the documented type, here a string: `name = "scorer"`."#,
     },
     CodeInfo {
         code: E_POLICY_NOT_FOUND,
         title: "policy path not found",
         explanation: r#"An entry of `project.policies` names neither a file nor a directory. Directories are searched
-recursively for `*.aims` files.
+recursively for `*.aims` files. A missing policy directory would mean no controls at all, and a run
+that checks nothing would look like a pass.
+
+## Example
 
 ```toml
 [project]
+name = "quickstart"
 policies = ["polices"]
 ```
 
-**Fix:** correct the path."#,
+## Fix
+
+Correct the path (`policies = ["policies"]`), relative to the directory of `aims.toml`."#,
     },
     CodeInfo {
         code: E_UNKNOWN_FORMAT,
         title: "unknown fact file format",
-        explanation: r#"A fact file's format is chosen by its extension (`.json`, `.jsonld`, `.yaml`, `.yml`, `.toml`,
-`.md`, `.markdown`) and, failing that, by its first characters. This file matched neither.
+        explanation: r#"A fact file's format is chosen by its extension (`.json`, `.jsonld`, `.yaml`, `.yml`,
+`.toml`, `.md`, `.markdown`) and, failing that, by its first characters (`{` for JSON, `---` for
+front matter or YAML, `key = ` for TOML, `key:` for YAML, `#` for Markdown). This file matched
+neither, so it cannot be parsed.
 
-**Fix:** rename the file with one of the extensions above."#,
+## Example
+
+```toml
+[[systems]]
+name = "support-bot"
+facts = [{ path = "systems/support-bot/MODEL_CARD.txt", kind = "model_card" }]
+```
+
+where `MODEL_CARD.txt` starts with the prose line `Support bot model card, version 3`.
+
+## Fix
+
+Rename the file with one of the extensions above (`MODEL_CARD.md`), or give it YAML front matter."#,
     },
     CodeInfo {
         code: E_BAD_SCHEMA,
         title: "malformed schema",
-        explanation: r#"A schema definition has a field type that cannot be parsed or names a record that does not
-exist.
+        explanation: r#"One of the built-in schema files (`crates/aims-facts/schemas/<name>.toml`, compiled into
+aims) has a field type that cannot be parsed, names a record that does not exist, or lacks a `doc`.
+A wrong schema would mistype every card of that kind, so the aims test suite keeps these files
+valid (`aims_facts::schema::builtin_errors()` must be empty): this concerns whoever edits them, not
+projects that use aims.
+
+## Example
 
 ```toml
 [fields.license]
 type = "strng | list<string>"
+doc = "The licence identifier."
 ```
 
-**Fix:** use one of `any`, `string`, `number`, `int`, `bool`, `date`, `duration`, `enum("a", "b")`,
-`list<T>`, `map<T>`, a record name, or a union `T | U`."#,
+## Fix
+
+Use one of `any`, `string`, `number`, `int`, `bool`, `date`, `duration`, `enum("a", "b")`,
+`list<T>`, `map<T>`, a record name, or a union `T | U`; here `type = "string | list<string>"`."#,
     },
     CodeInfo {
         code: W_NO_FRONT_MATTER,
         title: "Markdown card has no front matter",
         explanation: r#"A Hugging Face card keeps its machine-readable metadata (licence, datasets, evaluation
 results) in YAML front matter between two `---` lines at the very top. Without it every metadata
-field is missing, so most controls fail with "missing" messages.
+field is missing, so most controls fail with "missing" messages that do not point at the cause.
+
+## Example
+
+`systems/support-bot/README.md`:
 
 ```markdown
-# My model
-This model ...
+# Support bot
+
+A fine-tuned Mistral-7B that answers customer questions. Licence: Apache-2.0.
 ```
 
-**Fix:** add front matter:
+## Fix
+
+Add front matter at the very top of the file:
 
 ```markdown
 ---
 license: apache-2.0
-datasets: [imdb]
+datasets: [bitext/customer-support]
 ---
-# My model
+# Support bot
 ```"#,
     },
     CodeInfo {
@@ -331,84 +495,159 @@ datasets: [imdb]
 *invalid*: a requirement that reads it gets an `error` verdict naming the expected type, and the
 rest of the document is still checked.
 
+## Example
+
+Model card front matter:
+
 ```yaml
-co2_eq_emissions: "a lot"     # expected number | co2_eq_emissions
+license: mit
+co2_eq_emissions: "a lot"
 ```
 
-**Fix:** give the value the expected type (see the schema reference in the book)."#,
+`co2_eq_emissions` is a number (grams of CO2) or a record with `emissions`, `source`, ...
+
+## Fix
+
+Give the value the expected type, e.g. `co2_eq_emissions: 1200`. The book's schema reference lists
+every field's type."#,
     },
     CodeInfo {
         code: W_UNKNOWN_FIELD,
         title: "field not defined by a closed schema",
-        explanation: r#"User-declared schemas are closed: a field they do not declare is most likely a typo.
-(Built-in schemas are open, since real cards carry many extra keys.)
+        explanation: r#"Schemas declared in the policies are closed: a field they do not declare is most likely a
+typo, and the field it was meant to be is then missing. (Built-in schemas are open, since real
+cards carry many extra keys.)
+
+## Example
+
+The policies declare
+
+```aims
+schema impact_assessment "Impact assessment" {
+  assessed: date
+  owner: string
+}
+```
+
+and `impact-assessment.yaml` reads
 
 ```yaml
-# schema impact_assessment { date: date, owner: string, ... }
+assessed: 2026-03-01
 ownr: jane.doe
 ```
 
-**Fix:** correct the field name, or declare the field in the schema."#,
+## Fix
+
+Correct the field name (`owner: jane.doe`), or declare the field in the schema."#,
     },
     CodeInfo {
         code: W_DUPLICATE_KEY,
         title: "duplicate key",
         explanation: r#"The same key appears twice in one mapping. The last value wins, which is rarely what the
-author meant.
+author meant, and different tools disagree about which one counts.
+
+## Example
+
+Model card front matter:
 
 ```yaml
 license: mit
+datasets: [imdb]
 license: apache-2.0
 ```
 
-**Fix:** delete one of the two."#,
+## Fix
+
+Delete the entry that is wrong, so the key appears once."#,
     },
     CodeInfo {
         code: W_LENIENT_JSON,
         title: "JSON accepted only leniently",
         explanation: r#"The file is not strict JSON (RFC 8259) but was accepted because the only problems are
-trailing commas or comments, which some published examples contain. Other JSON tools may reject it.
+trailing commas or comments, which some published examples contain. Other JSON tools (and the
+producer's own validator) may reject it.
+
+## Example
+
+A CycloneDX ML-BOM:
 
 ```json
-{ "metadata": { "timestamp": "2024-11-24T13:10:49Z", } }
+{ "bomFormat": "CycloneDX", "metadata": { "timestamp": "2024-11-24T13:10:49Z", } }
 ```
 
-**Fix:** remove the trailing comma or comment."#,
+## Fix
+
+Remove the trailing comma or the comment."#,
     },
     CodeInfo {
         code: W_MULTI_DOC,
         title: "YAML file holds several documents",
         explanation: r#"A fact file is one document; a YAML stream with several `---`-separated documents is loaded
-from its first document only.
+from its first document only, so the facts of the others are ignored.
 
-**Fix:** split the file, one document per file."#,
+## Example
+
+`impact-assessment.yaml`:
+
+```yaml
+assessed: 2026-03-01
+owner: jane.doe
+---
+assessed: 2025-02-11
+owner: john.roe
+```
+
+## Fix
+
+Split the file, one document per file, and list each in `aims.toml` (or delete the stale
+document)."#,
     },
     CodeInfo {
         code: W_DUPLICATE_FACT,
         title: "fact file listed twice",
         explanation: r#"The same file is matched twice for one system (for example by a path and by a glob). It is
-loaded once.
+loaded once; the duplicate entry usually means the listing is not what its author thinks.
+
+## Example
 
 ```toml
-facts = ["cards/README.md", { glob = "cards/*.md" }]
+[[systems]]
+name = "support-bot"
+facts = ["systems/support-bot/README.md", { glob = "systems/support-bot/*.md" }]
 ```
 
-**Fix:** remove one of the entries."#,
+## Fix
+
+Remove one of the entries."#,
     },
     CodeInfo {
         code: W_COMPLEX_KEY,
         title: "YAML mapping key is not a scalar",
-        explanation: r#"Fact paths use string keys; a YAML key that is itself a list or mapping (`? [a, b] : c`)
-cannot be reached by a path. It is kept under its JSON text.
+        explanation: r#"Fact paths use string keys; a YAML key that is itself a list or mapping cannot be reached by
+a path. The entry is kept under the key's JSON text (`["en", "de"]`), which no control is likely to
+name.
 
-**Fix:** use a plain string key."#,
+## Example
+
+```yaml
+? [en, de]
+: translation
+```
+
+## Fix
+
+Use a plain string key, e.g. `languages: [en, de]`."#,
     },
     CodeInfo {
         code: W_LENIENT_YAML,
         title: "YAML accepted only leniently",
         explanation: r#"The YAML is not valid YAML 1.2, but PyYAML (which the Hugging Face tooling uses) accepts it,
-so aims reads it the same way. The usual case is a quoted string whose continuation lines are
-indented less than its key:
+so aims reads it the same way. Other YAML tools may reject the file. The usual case is a quoted
+string whose continuation lines are indented less than its key.
+
+## Example
+
+Model card front matter:
 
 ```yaml
 widget:
@@ -416,10 +655,11 @@ widget:
 PSG won its match against Barca."
 ```
 
-Leading spaces of a quoted string's continuation lines are not part of its value, so indenting
-them changes nothing but makes the file valid.
+## Fix
 
-**Fix:** indent the continuation lines more than the key, or use a block scalar (`text: |`)."#,
+Indent the continuation lines more than the key, or use a block scalar (`text: |`). Leading spaces
+of a quoted string's continuation lines are not part of its value, so indenting them changes
+nothing but makes the file valid."#,
     },
 ];
 

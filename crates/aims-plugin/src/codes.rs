@@ -58,120 +58,264 @@ pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: E_UNREADABLE,
         title: "plugin file cannot be read",
-        explanation: r#"The `.wasm` file named by a `plugin` declaration could not be read (it does not
-exist, or it is not readable). Paths are relative to the project root.
+        explanation: r#"The `.wasm` file named by a `plugin` declaration or a `[[plugins]]` entry could not be read:
+it does not exist (often: the plugin was never built) or it is not readable. Paths are relative to
+the project root. The plugin is left out, so every requirement that calls it gets an `error`
+verdict.
+
+## Example
 
 ```aims
-plugin fairness "plugins/fairness.wasm" { fn parity_gap(metrics: map<number>) -> number }
+plugin fairness "plugins/fairness.wasm" {
+  fn parity_gap(rates: map<number>) -> number
+}
 ```
 
-Fix: build the plugin (for Rust plugins: `cargo build --release --target wasm32-unknown-unknown`)
-and point the declaration at the produced file."#,
+with no file `plugins/fairness.wasm` in the project.
+
+## Fix
+
+Build the plugin (for a Rust plugin:
+`cargo build --release --target wasm32-unknown-unknown`) and point the declaration at the file it
+produces, relative to the directory of `aims.toml`."#,
     },
     CodeInfo {
         code: E_HASH_MISMATCH,
         title: "plugin file does not match its pinned SHA-256",
-        explanation: r#"The plugin's configuration pins the SHA-256 of the `.wasm` file, and the file on
-disk hashes to something else. aims refuses to run code it was not told to trust.
+        explanation: r#"The plugin's `[[plugins]]` entry pins the SHA-256 of the `.wasm` file, and the file on disk
+hashes to something else. A plugin decides verdicts, so aims refuses to run code it was not told
+to trust; the message shows both hashes.
 
-Fix: if the new file is the one you meant to ship, update the pinned hash (the message shows the
-actual one, e.g. from `sha256sum plugins/fairness.wasm`); otherwise restore the file."#,
+## Example
+
+```toml
+[[plugins]]
+name = "fairness"
+path = "plugins/fairness.wasm"
+sha256 = "9f2c6b1e0d4a7c3b8e5f1a2d6c9b0e3f7a4d1c8b5e2f9a6d3c0b7e4f1a8d5c2b"
+```
+
+after `plugins/fairness.wasm` was rebuilt from changed sources.
+
+## Fix
+
+If the new file is the one you meant to ship, update `sha256` to the actual hash the message shows
+(or `sha256sum plugins/fairness.wasm`); otherwise restore the pinned file."#,
     },
     CodeInfo {
         code: E_INVALID_MODULE,
         title: "plugin is not a valid WebAssembly module",
-        explanation: r#"The file could not be compiled as a WebAssembly core module. Either it is not
-WebAssembly at all (a native library, a text file), it is a component (the host loads core
+        explanation: r#"The file could not be compiled as a WebAssembly core module. Either it is not WebAssembly at
+all (a native library, a text file, a Git LFS pointer), it is a component (the host loads core
 modules), or it uses a proposal the host keeps disabled (threads and shared memory, GC).
 
-Fix: build for `wasm32-unknown-unknown` (or `wasm32-wasip1` with the WASI grant) as a `cdylib`."#,
+## Example
+
+```toml
+[[plugins]]
+name = "fairness"
+path = "target/release/libfairness.so"   # a native library, not WebAssembly
+```
+
+## Fix
+
+Build the plugin as a `cdylib` for `wasm32-unknown-unknown` and point `path` at
+`target/wasm32-unknown-unknown/release/fairness.wasm`."#,
     },
     CodeInfo {
         code: E_FORBIDDEN_IMPORT,
         title: "plugin imports something that is not granted",
-        explanation: r#"Plugins get no host access by default: no files, network, clock, environment or
-WASI at all. A module that imports anything that is not granted is refused when it is loaded, and
-the message names the import, for example `wasi_snapshot_preview1::fd_write`.
+        explanation: r#"Plugins get no host access by default: no files, network, clock, environment or WASI at all.
+A module that imports anything that is not granted is refused when it is loaded, and the message
+names the import, so a plugin cannot quietly read files or phone home during a compliance check.
 
-Fix: build the plugin for `wasm32-unknown-unknown` so it imports nothing, or, if you trust it,
-grant WASI in the plugin's configuration (`grants.wasi`): the host then serves a deny-by-default
-WASI shim (captured stdout/stderr, no files, no sockets, a fixed clock unless `grants.clock`)."#,
+## Example
+
+A Rust plugin built with `cargo build --target wasm32-wasip1` that prints with `println!`:
+
+```text
+error[E0404]: the module imports `wasi_snapshot_preview1::fd_write` (function), which is not granted
+```
+
+## Fix
+
+Build the plugin for `wasm32-unknown-unknown`, so it imports nothing (return messages in the
+answer instead of printing). A host embedding the `aims-plugin` library can instead grant WASI
+(`PluginConfig::grants.wasi`) to a plugin it trusts: it then serves a deny-by-default WASI shim
+(captured stdout/stderr, no files, no sockets, a fixed clock). `aims.toml` has no such grant."#,
     },
     CodeInfo {
         code: E_MISSING_EXPORT,
         title: "plugin lacks an export the ABI requires",
-        explanation: r#"A plugin module must export `memory`, `aims_abi_version`, `aims_alloc`,
-`aims_manifest`, and one `aims_fn_<name>` (or `aims_load_<name>`) per function (loader) its manifest
-declares.
+        explanation: r#"A plugin module must export `memory`, `aims_abi_version`, `aims_alloc`, `aims_manifest`, and
+one `aims_fn_<name>` (or `aims_load_<name>`) per function (loader) its manifest declares. Without
+them the host cannot pass arguments or call the function.
 
-Fix: write the plugin with the `aims-plugin-sdk` crate, whose `export!` macro generates all of them."#,
+## Example
+
+A hand-written plugin whose manifest declares `parity_gap` but whose code exports only
+
+```text
+(export "memory" (memory 0))
+(export "aims_abi_version" (func $version))
+(export "aims_alloc" (func $alloc))
+(export "aims_manifest" (func $manifest))
+```
+
+(no `aims_fn_parity_gap`).
+
+## Fix
+
+Write the plugin with the `aims-plugin-sdk` crate, whose `export!` macro generates every export, or
+add the missing one (crates/aims-plugin/ABI.md describes each)."#,
     },
     CodeInfo {
         code: E_BAD_SIGNATURE,
         title: "plugin export has the wrong type",
-        explanation: r#"An ABI export exists but has the wrong WebAssembly type. The expected types are
-`aims_abi_version: () -> i32`, `aims_alloc: (i32) -> i32`, `aims_manifest: () -> i64`,
-`aims_fn_<name>: (i32, i32) -> i64` and `aims_load_<name>: (i32, i32, i32, i32) -> i64`.
+        explanation: r#"An ABI export exists but has the wrong WebAssembly type, so calling it would pass or read the
+wrong values. The expected types are `aims_abi_version: () -> i32`, `aims_alloc: (i32) -> i32`,
+`aims_manifest: () -> i64`, `aims_fn_<name>: (i32, i32) -> i64` and
+`aims_load_<name>: (i32, i32, i32, i32) -> i64`.
 
-Fix: use the `aims-plugin-sdk` crate, or match the types in crates/aims-plugin/ABI.md."#,
+## Example
+
+```text
+(func $parity_gap (export "aims_fn_parity_gap") (param f64) (result f64) ...)
+```
+
+The function takes its arguments as a JSON buffer `(ptr: i32, len: i32)` and answers with a packed
+`i64`, not as a float.
+
+## Fix
+
+Use the `aims-plugin-sdk` crate, or match the types in crates/aims-plugin/ABI.md."#,
     },
     CodeInfo {
         code: E_ABI_VERSION,
         title: "plugin ABI version is missing or unsupported",
-        explanation: r#"A plugin exports `aims_abi_version() -> i32`, and this host speaks version 1.
-A module without the export, or one built for another version, is refused.
+        explanation: r#"A plugin exports `aims_abi_version() -> i32`, and this host speaks version 1. A module
+without the export, or one built for another version, is refused: the host cannot know how to
+talk to it.
 
-Fix: rebuild the plugin against an `aims-plugin-sdk` that matches this aims release."#,
+## Example
+
+A plugin built against a newer SDK:
+
+```text
+(func (export "aims_abi_version") (result i32) i32.const 2)
+```
+
+## Fix
+
+Rebuild the plugin against an `aims-plugin-sdk` that matches this aims release."#,
     },
     CodeInfo {
         code: E_BAD_MANIFEST,
         title: "plugin manifest is malformed",
-        explanation: r#"`aims_manifest` must return UTF-8 JSON such as
-`{"functions": [{"name": "parity_gap", "params": [{"name": "metrics", "type": "map<number>"}],
-"returns": "number"}], "loaders": []}`. Types use the aims type syntax: `string`, `number`, `int`,
-`bool`, `date`, `duration`, `any`, `enum("a", "b")`, `list<T>`, `map<T>`. Names must be identifiers
-and unique.
+        explanation: r#"`aims_manifest` must return UTF-8 JSON that lists the plugin's functions and loaders with their
+types, in the aims type syntax (`string`, `number`, `int`, `bool`, `date`, `duration`, `any`,
+`enum("a", "b")`, `list<T>`, `map<T>`). Names must be identifiers and unique. The manifest is what
+policies are checked against, so a wrong one is refused.
 
-Fix: the message says which field is wrong; the SDK writes the manifest for you."#,
+## Example
+
+```json
+{"functions": [{"name": "parity_gap", "params": [{"name": "rates", "type": "dict<float>"}],
+  "returns": "number"}], "loaders": []}
+```
+
+`dict<float>` is not an aims type.
+
+## Fix
+
+Write the type in aims syntax (`map<number>`); the message says which field is wrong. The
+`aims-plugin-sdk` writes the manifest for you."#,
     },
     CodeInfo {
         code: E_INIT_FAILED,
         title: "plugin failed while being loaded",
-        explanation: r#"Instantiating the module or calling its `aims_abi_version` / `aims_manifest`
-exports failed: a trap, a start function that loops until its fuel is gone, or an initial memory
-larger than the plugin's memory cap.
+        explanation: r#"Instantiating the module or calling its `aims_abi_version` / `aims_manifest` exports failed: a
+trap, a start function that loops until its fuel is gone, or an initial memory larger than the
+plugin's memory cap. The plugin is left out.
 
-Fix: the message names the cause; raise `memory_mb` if the module really needs more memory."#,
+## Example
+
+```toml
+[[plugins]]
+name = "fairness"
+path = "plugins/fairness.wasm"   # declares an initial memory of 32 MiB
+memory_mb = 16
+```
+
+## Fix
+
+The message names the cause. Raise `memory_mb` if the module really needs more memory, or fix the
+plugin's start-up code."#,
     },
     CodeInfo {
         code: E_DUPLICATE_PLUGIN,
         title: "two plugins have the same name",
-        explanation: r#"Plugin names are the prefix of calls (`fairness::parity_gap(...)`), so they must be
-unique in a project.
+        explanation: r#"Plugin names are the prefix of calls (`fairness::parity_gap(...)`), so they must be unique in
+a project; otherwise a call could not say which module it means. The second one is not loaded.
 
-Fix: rename one of the `plugin` declarations."#,
+## Example
+
+```toml
+[[plugins]]
+name = "fairness"
+path = "plugins/fairness.wasm"
+
+[[plugins]]
+name = "fairness"
+path = "plugins/fairness-v2.wasm"
+```
+
+## Fix
+
+Rename one of the entries (`name = "fairness_v2"`) and its `plugin` declaration, or remove the
+stale one."#,
     },
     CodeInfo {
         code: E_DECLARATION_MISMATCH,
         title: "plugin declaration does not match the plugin",
-        explanation: r#"A `plugin` declaration in the policy lists a function the plugin does not export,
-or with other parameter or return types than the plugin's manifest declares.
+        explanation: r#"A `plugin` declaration in the policy lists a function the plugin does not export, or gives it
+other parameter or return types than the plugin's manifest declares. Policies are type-checked
+against the declaration, so a wrong one would let calls through that fail at run time.
+
+## Example
 
 ```aims
 plugin fairness "plugins/fairness.wasm" {
-  fn parity_gap(metrics: list<number>) -> number   // the plugin takes map<number>
+  fn parity_gap(rates: list<number>) -> number   // the plugin takes map<number>
 }
 ```
 
-Fix: copy the signature the message shows from the plugin's manifest."#,
+## Fix
+
+Copy the signature the message shows from the plugin's manifest:
+`fn parity_gap(rates: map<number>) -> number`."#,
     },
     CodeInfo {
         code: E_BAD_CONFIG,
         title: "invalid plugin configuration",
-        explanation: r#"A plugin setting has an invalid value: a `sha256` that is not 64 hexadecimal
-digits, or a limit of zero (fuel, memory, output size, timeout).
+        explanation: r#"A plugin setting has an invalid value: a `sha256` that is not 64 hexadecimal digits (an
+optional `sha256:` prefix is allowed), or a limit of zero (`fuel`, `memory_mb`; for library users
+also `max_output_bytes`, `timeout_ms`). Such a plugin could never run, so it is refused.
 
-Fix: correct the value the message names."#,
+## Example
+
+```toml
+[[plugins]]
+name = "fairness"
+path = "plugins/fairness.wasm"
+sha256 = "9f2c6b1e"
+fuel = 0
+```
+
+## Fix
+
+Correct the value the message names: the full 64-digit hash from `sha256sum`, and a positive fuel
+budget (or leave `fuel` out for the default of 10,000,000)."#,
     },
     CodeInfo {
         code: E_TRAP,
@@ -181,89 +325,235 @@ Fix: correct the value the message names."#,
 out of bounds, divided by zero, and so on. The requirement that made the call gets an `error`
 verdict; the rest of the run continues and the host re-creates the plugin's instance.
 
-Fix: a bug in the plugin; the message carries the trap and, with the SDK, the panic message."#,
+## Example
+
+A plugin function that indexes past the end of a slice:
+
+```text
+fn parity_gap(rates: BTreeMap<String, f64>) -> Result<f64, String> {
+    let v: Vec<f64> = rates.into_values().collect();
+    Ok(v[0] - v[1])          // panics when there is one group
+}
+```
+
+## Fix
+
+It is a bug in the plugin; the message carries the trap and, with the SDK, the panic message.
+Return `Err("...")` for input the plugin cannot handle instead of panicking."#,
     },
     CodeInfo {
         code: E_FUEL,
         title: "plugin call ran out of fuel",
-        explanation: r#"Every call gets a budget of fuel (roughly one unit per WebAssembly instruction;
-10,000,000 by default). A call that uses it up, such as an endless loop, is stopped.
+        explanation: r#"Every call gets a budget of fuel (roughly one unit per WebAssembly instruction; 10,000,000 by
+default). A call that uses it up, such as an endless loop, is stopped, so one plugin cannot hang
+the whole check. The requirement gets an `error` verdict.
 
-Fix: if the work is legitimate, raise the plugin's `fuel` limit; otherwise fix the loop."#,
+## Example
+
+```toml
+[[plugins]]
+name = "fairness"
+path = "plugins/fairness.wasm"
+fuel = 1000            # too small for any real call
+```
+
+## Fix
+
+If the work is legitimate, raise the plugin's `fuel` (or leave it out for the default); otherwise
+fix the loop in the plugin."#,
     },
     CodeInfo {
         code: E_TIMEOUT,
         title: "plugin call ran past its deadline",
-        explanation: r#"Besides fuel, every call has a wall-clock deadline (1 s by default), enforced by
-epoch interruption.
+        explanation: r#"Besides fuel, every call has a wall-clock deadline (1 s by default), enforced by epoch
+interruption, so a plugin blocked in a slow host call or a huge computation cannot stall the run.
+The requirement gets an `error` verdict.
 
-Fix: raise the plugin's `timeout_ms`, or make the plugin faster."#,
+## Example
+
+A plugin that recomputes a bootstrap confidence interval with a million resamples on every call:
+
+```text
+plugin `fairness` function `parity_ci`: ran past its deadline of 1000 ms
+```
+
+## Fix
+
+Make the plugin faster (precompute, resample less). A host embedding the `aims-plugin` library can
+raise `PluginConfig::timeout_ms`; `aims.toml` does not set it."#,
     },
     CodeInfo {
         code: E_MEMORY_LIMIT,
         title: "plugin call exceeded the memory cap",
-        explanation: r#"A plugin's linear memory may not grow past its cap (64 MiB by default); a call
-that tries is stopped.
+        explanation: r#"A plugin's linear memory may not grow past its cap (64 MiB by default); a call that tries is
+stopped, so a plugin cannot exhaust the machine's memory. The requirement gets an `error` verdict.
 
-Fix: raise `memory_mb` if the plugin legitimately needs more, or pass it less data."#,
+## Example
+
+```toml
+[[plugins]]
+name = "licenses"
+path = "plugins/license_compat.wasm"
+memory_mb = 1          # the plugin's licence table alone needs more
+```
+
+## Fix
+
+Raise `memory_mb` if the plugin legitimately needs more, or pass it less data."#,
     },
     CodeInfo {
         code: E_STACK_OVERFLOW,
         title: "plugin call overflowed its stack",
-        explanation: r#"The call exhausted the WebAssembly call stack, almost always through unbounded
-recursion.
+        explanation: r#"The call exhausted the WebAssembly call stack (512 KiB), almost always through unbounded
+recursion. The call is stopped and the requirement gets an `error` verdict.
 
-Fix: make the recursion bounded, or iterative."#,
+## Example
+
+```text
+fn depth(v: &serde_json::Value) -> usize {
+    depth(v) + 1              // never reaches a base case
+}
+```
+
+## Fix
+
+Make the recursion bounded (a base case, a depth limit), or iterative."#,
     },
     CodeInfo {
         code: E_OUTPUT_TOO_LARGE,
         title: "plugin answer is too large",
-        explanation: r#"A call's answer is capped (1 MiB by default) so a plugin cannot flood the
-evaluator or the report.
+        explanation: r#"A call's answer is capped (1 MiB by default) so that a plugin cannot flood the evaluator or
+the report. The requirement gets an `error` verdict.
 
-Fix: return less (an aggregate instead of raw rows), or raise `max_output_bytes`."#,
+## Example
+
+A plugin function that returns every row of an evaluation set instead of a summary:
+
+```aims
+plugin evals "plugins/evals.wasm" {
+  fn predictions(run: string) -> list<map<string>>   // 200,000 rows of JSON
+}
+
+control EVAL-1 "Evaluation predictions recorded" {
+  require len(evals::predictions(model_card.base_model)) > 0
+}
+```
+
+## Fix
+
+Return less (an aggregate instead of raw rows). A host embedding the `aims-plugin` library can
+raise `PluginConfig::max_output_bytes`; `aims.toml` does not set it."#,
     },
     CodeInfo {
         code: E_MALFORMED_OUTPUT,
         title: "plugin answer is malformed",
-        explanation: r#"The answer of a call must be UTF-8 JSON of the form `{"ok": value}` or
-`{"err": "message"}`, inside the plugin's memory, and `value` must have the declared return type.
-The message says which of these failed.
+        explanation: r#"The answer of a call must be UTF-8 JSON of the form `{"ok": value}` or `{"err": "message"}`,
+inside the plugin's memory, and `value` must have the declared return type. The message says
+which of these failed; the requirement gets an `error` verdict rather than a guessed value.
 
-Fix: a bug in the plugin (or a hand-written ABI); the SDK produces well-formed answers."#,
+## Example
+
+`parity_gap` is declared `-> number`, but the plugin answers
+
+```json
+{"ok": "0.04"}
+```
+
+(a string, not a number).
+
+## Fix
+
+A bug in the plugin (or a hand-written ABI): answer with the declared type, `{"ok": 0.04}`. The
+SDK produces well-formed answers."#,
     },
     CodeInfo {
         code: E_PLUGIN_REPORTED,
         title: "plugin reported an error",
-        explanation: r#"The plugin ran and answered `{"err": "message"}`: it refused its input (for example
-an empty map of group metrics). The message is the plugin's.
+        explanation: r#"The plugin ran and answered `{"err": "message"}`: it refused its input. The message is the
+plugin's. The requirement gets an `error` verdict, since the plugin could not decide it.
 
-Fix: look at the input the requirement passes to the plugin."#,
+## Example
+
+```aims
+control FAIR-1 "Demographic parity gap within 5 points" {
+  applies_to fairness_eval
+  require fairness::parity_gap(fairness_eval.positive_rate) <= 0.05
+}
+```
+
+with a fairness evaluation whose `positive_rate` is empty (`positive_rate: {}`): the fairness
+plugin answers "no groups: pass a map from group name to positive rate".
+
+## Fix
+
+Look at the facts the requirement passes to the plugin and correct them (here: record the rate of
+each group)."#,
     },
     CodeInfo {
         code: E_BAD_ARGUMENTS,
         title: "plugin call arguments do not match the signature",
-        explanation: r#"The values passed to a plugin function do not have the types its manifest
-declares (for example a string where `map<number>` expects a number). Fact values are only known at
-run time, so this is checked on every call, before the plugin runs.
+        explanation: r#"The values passed to a plugin function do not have the types its manifest declares. Fact
+values are only known at run time, so this is checked on every call, before the plugin runs; the
+requirement gets an `error` verdict.
 
-Fix: check the facts the requirement passes."#,
+## Example
+
+`fairness::parity_gap` takes `map<number>`, and a fairness evaluation holds
+
+```yaml
+evaluated: 2026-03-01
+positive_rate:
+  group_a: 0.41
+  group_b: "n/a"
+```
+
+## Fix
+
+Check the facts the requirement passes: every value must have the declared type (here, give
+`group_b` a number or leave it out)."#,
     },
     CodeInfo {
         code: E_UNKNOWN,
         title: "unknown plugin, function or loader",
-        explanation: r#"A call names a plugin that was not loaded, or a function or loader the plugin
-does not declare.
+        explanation: r#"A call names a plugin that is not loaded, or a function or loader the plugin does not declare.
+The usual cause is a plugin that failed to load (an earlier `E040x` error says why): every call to
+it then fails as a call to an unknown plugin, and the requirement gets an `error` verdict.
 
-Fix: check the name against the plugin's declaration."#,
+## Example
+
+```aims
+plugin fairness "plugins/fairness.wasm" {
+  fn parity_gap(rates: map<number>) -> number
+}
+```
+
+where `plugins/fairness.wasm` was not built (`E0401`), so `fairness::parity_gap(...)` cannot be
+called.
+
+## Fix
+
+Fix the load error reported for the plugin first; otherwise check the name against the plugin's
+declaration."#,
     },
     CodeInfo {
         code: E_CALL_ABI,
         title: "plugin broke the ABI during a call",
-        explanation: r#"The host could not prepare the call: re-instantiating the module failed, or
-`aims_alloc` returned a buffer outside the plugin's memory.
+        explanation: r#"The host could not prepare the call: re-instantiating the module (after an earlier trap)
+failed, or `aims_alloc` returned a buffer outside the plugin's memory. The requirement gets an
+`error` verdict.
 
-Fix: a bug in the plugin or in a hand-written ABI; the SDK implements the ABI."#,
+## Example
+
+A hand-written `aims_alloc` that ignores the requested size and returns a fixed address past the
+end of memory:
+
+```text
+(func (export "aims_alloc") (param i32) (result i32) i32.const 0x7fff0000)
+```
+
+## Fix
+
+A bug in the plugin or in a hand-written ABI; the `aims-plugin-sdk` crate implements the ABI."#,
     },
 ];
 
