@@ -117,3 +117,39 @@ fn hostile_plugin_is_an_error_verdict_and_the_rest_of_the_run_is_intact() {
         "the error names plugin and function: {text}"
     );
 }
+
+#[test]
+fn a_declaration_that_does_not_match_the_plugin_is_a_compile_error() {
+    let wasm = repo().join("target/plugins/fairness.wasm");
+    assert!(
+        wasm.is_file(),
+        "run plugins/build.sh first ({} missing)",
+        wasm.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    std::fs::write(
+        root.join("aims.toml"),
+        "[project]\nname = \"mismatch\"\npolicies = [\"policies\"]\n\n[[systems]]\nname = \"a\"\nfacts = []\n",
+    )
+    .unwrap();
+    // the plugin's manifest says `parity_gap(rates: map<number>) -> number`
+    std::fs::write(
+        root.join("policies/p.aims"),
+        format!(
+            "plugin fairness \"{}\" {{\n  fn parity_gap(rates: list<number>) -> number\n}}\n\ncontrol F \"fair\" {{\n  require fairness::parity_gap([0.5, 0.6]) < 0.2\n}}\n",
+            wasm.display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aims"))
+        .args(["check", "--color", "never"])
+        .arg(root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("E0411"), "{stderr}");
+    assert!(stderr.contains("policies/p.aims:2"), "{stderr}");
+}

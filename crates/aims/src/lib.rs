@@ -206,6 +206,27 @@ fn load_plugins(
     }
     let (host, d) = aims_plugin::PluginHost::load(vfs, &project.root, &configs);
     diags.extend(d);
+    // The policy's `plugin` declarations must match what the module says it exports (E0411).
+    for p in &program.plugins {
+        let declared: Vec<(aims_plugin::FunctionSig, Option<Span>)> = p
+            .functions
+            .iter()
+            .map(|f| {
+                let sig = aims_plugin::FunctionSig {
+                    name: f.name.clone(),
+                    params: f
+                        .params
+                        .iter()
+                        .map(|(n, t)| (n.clone(), t.display()))
+                        .collect(),
+                    ret: f.ret.display(),
+                    doc: None,
+                };
+                (sig, Some(f.span))
+            })
+            .collect();
+        diags.extend(host.check_declarations(&p.name, &declared));
+    }
     Some(host)
 }
 
@@ -215,7 +236,8 @@ impl aims_eval::PluginCaller for HostCaller<'_> {
     fn call(&self, plugin: &str, function: &str, args_json: &str) -> Result<String, String> {
         self.0
             .call(plugin, function, args_json)
-            .map_err(|e| e.to_string())
+            // the code leads to the explanation: `aims explain E0421`
+            .map_err(|e| format!("{e} (aims explain {})", e.code()))
     }
 }
 
