@@ -82,3 +82,68 @@ fn pack_fixtures_give_the_expected_verdicts() {
         wrong.join("\n")
     );
 }
+
+/// Every public card in tests/corpus, as the one fact file of a high-risk provider system,
+/// evaluates under the whole pack without a load error, a compile error or an `error` verdict.
+#[test]
+fn every_corpus_file_evaluates_under_the_pack() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap();
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(repo.join("tests/corpus")).unwrap() {
+        let dir = dir.unwrap().path();
+        if dir.is_dir() {
+            for f in std::fs::read_dir(&dir).unwrap() {
+                let f = f.unwrap().path();
+                // the Model Card Toolkit's JSON Schema describes cards; it is not one
+                if !f.to_string_lossy().ends_with(".schema.json") {
+                    files.push(f);
+                }
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 100, "corpus missing: {}", files.len());
+    let tmp = tempfile::tempdir().unwrap();
+    let mut toml = format!(
+        "[project]\nname = \"corpus\"\npolicies = [{:?}]\n",
+        repo.join("policies/iso42001").display().to_string()
+    );
+    for (i, f) in files.iter().enumerate() {
+        toml.push_str(&format!(
+            "\n[[systems]]\nname = \"s{i:03}\"\nrisk_tier = \"high\"\nrole = \"provider\"\nfacts = [{:?}]\n",
+            f.display().to_string()
+        ));
+    }
+    std::fs::write(tmp.path().join("aims.toml"), toml).unwrap();
+    let sources = SourceMap::new();
+    let (compiled, diags) = aims::load(&OsFs, &sources, tmp.path());
+    let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let options = RunOptions {
+        today: aims::parse_date("2026-11-24"),
+        jobs: 2,
+        ..RunOptions::default()
+    };
+    let results = aims::evaluate(&OsFs, &sources, &compiled.unwrap(), &options);
+    let errors: Vec<String> = results
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let mut error_verdicts = Vec::new();
+    for s in &results.systems {
+        for c in &s.controls {
+            if c.verdict.as_str() == "error" {
+                let i: usize = s.name[1..].parse().unwrap();
+                error_verdicts.push(format!("{} {}", files[i].display(), c.control_id));
+            }
+        }
+    }
+    assert!(error_verdicts.is_empty(), "{}", error_verdicts.join("\n"));
+    assert_eq!(results.systems.len(), files.len());
+}
