@@ -1313,7 +1313,12 @@ fn describe(r: Rule) -> &'static str {
         Rule::field => "`.field`",
         Rule::index => "`[index]`",
         Rule::target_op => "a comparison operator (`<=`, `>=`, `==`, ...)",
-        Rule::type_expr | Rule::type_atom | Rule::list_type | Rule::map_type | Rule::enum_type => {
+        Rule::type_expr
+        | Rule::type_atom
+        | Rule::list_type
+        | Rule::map_type
+        | Rule::enum_type
+        | Rule::any_type => {
             "a type (`string`, `number`, `date`, `list<T>`, ...)"
         }
         Rule::schema_field => "a field (`name: type`) or `}`",

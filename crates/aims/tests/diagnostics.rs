@@ -1,0 +1,182 @@
+//! One fixture project per diagnostic code (ruff-style): `tests/diagnostics/<CODE>/` at the repo
+//! root is the smallest project that makes aims emit `<CODE>`. For every code of
+//! [`aims::all_codes`] this test runs the path the CLI runs (`aims::load`, `aims::evaluate` with
+//! today = 2026-11-24, and the `aims test` runner when the fixture has `tests/*.aims-test.toml`),
+//! renders every diagnostic as `aims check` prints it, asserts the code is among them, and
+//! snapshots the text (`crates/aims/tests/snapshots/diagnostics__<CODE>.snap`).
+//!
+//! Requirements that ended in an `error` verdict (a plugin that trapped, ran out of fuel, ...)
+//! are listed after the diagnostics, since they are reported as evidence, not as diagnostics.
+//!
+//! A code without a fixture fails the test unless it is in [`UNTRIGGERABLE`]; a fixture folder
+//! that names no code fails it too.
+//!
+//! Regenerate the snapshots with `INSTA_UPDATE=always cargo test -p aims --test diagnostics`
+//! and read every changed one.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use aims::eval::results::Outcome;
+use aims::{Diagnostic, OsFs, RunOptions, SourceMap, Vfs};
+
+/// Codes no fixture project can trigger through the library, with the reason.
+const UNTRIGGERABLE: &[(&str, &str)] = &[
+    (
+        "E0109",
+        "needs a fact file larger than 64 MiB, too big to keep in the repository",
+    ),
+    (
+        "E0119",
+        "concerns only the built-in schema files compiled into aims (checked by \
+         aims_facts::schema::builtin_errors in the aims-facts tests); no project can reach it",
+    ),
+    (
+        "E0429",
+        "a call to a plugin or function the host does not have: aims::load refuses such a \
+         project first (E0215 undeclared plugin, E0411 function not in the manifest, E040x load \
+         failure), so only direct users of aims_plugin::PluginHost::call can meet it",
+    ),
+    (
+        "E0501",
+        "printed by the aims binary for bad command-line arguments (`--today yesterday`); the \
+         library has no arguments to get wrong",
+    ),
+];
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/diagnostics")
+}
+
+fn today() -> jiff::civil::Date {
+    jiff::civil::date(2026, 11, 24)
+}
+
+/// Everything the fixture's project makes aims report, rendered, with the codes seen.
+fn run_fixture(dir: &Path) -> (String, BTreeSet<String>) {
+    let vfs = OsFs;
+    let sources = SourceMap::new();
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
+    let (compiled, d) = aims::load(&vfs, &sources, dir);
+    diags.extend(d);
+    if let Some(compiled) = compiled {
+        let options = RunOptions {
+            today: Some(today()),
+            ..RunOptions::default()
+        };
+        let results = aims::evaluate(&vfs, &sources, &compiled, &options);
+        diags.extend(results.diagnostics.iter().cloned());
+        let mut systems: Vec<&aims::eval::results::SystemResult> = results.systems.iter().collect();
+        let files = aims::testing::discover(&vfs as &dyn Vfs, &compiled.project.root);
+        let run;
+        if !files.is_empty() {
+            let test_options = aims::testing::TestOptions {
+                today: Some(today()),
+                filter: None,
+            };
+            run = aims::testing::run_tests(&vfs, &sources, &compiled, &files, &test_options);
+            diags.extend(run.diagnostics.iter().cloned());
+            for t in &run.tests {
+                diags.extend(t.diagnostics.iter().cloned());
+                systems.push(&t.system);
+            }
+        }
+        for s in systems {
+            for c in &s.controls {
+                for r in &c.requirements {
+                    if r.outcome == Outcome::Error {
+                        errors.push(format!(
+                            "{} / {} require #{}: {}",
+                            s.name,
+                            c.control_id,
+                            r.index + 1,
+                            r.message.as_deref().unwrap_or("(no message)")
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let mut codes: BTreeSet<String> = diags.iter().map(|d| d.code.to_string()).collect();
+    let mut rendered = aims_report::render_diagnostics(&diags, &sources, false);
+    if !errors.is_empty() {
+        rendered.push_str("\n--- requirements with an error verdict ---\n");
+        for e in &errors {
+            rendered.push_str(e);
+            rendered.push('\n');
+            // "... (aims explain E0421)": the code of a failed plugin call
+            for c in aims::all_codes() {
+                if e.contains(&format!("(aims explain {})", c.code)) {
+                    codes.insert(c.code.to_string());
+                }
+            }
+        }
+    }
+    // Paths relative to the fixture folder, whatever the checkout's location.
+    let abs = dir.display().to_string();
+    let rendered = rendered.replace(&format!("{abs}/"), "").replace(&abs, ".");
+    (rendered, codes)
+}
+
+#[test]
+fn every_code_has_a_fixture_that_triggers_it() {
+    let root = fixtures_dir();
+    let all: Vec<&str> = aims::all_codes().iter().map(|c| c.code).collect();
+    let untriggerable: BTreeSet<&str> = UNTRIGGERABLE.iter().map(|(c, _)| *c).collect();
+    let mut problems: Vec<String> = Vec::new();
+
+    for (code, reason) in UNTRIGGERABLE {
+        assert!(
+            all.contains(code),
+            "UNTRIGGERABLE names unknown code {code}"
+        );
+        assert!(!reason.is_empty());
+    }
+    let mut folders: BTreeSet<String> = BTreeSet::new();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            folders.insert(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    for f in &folders {
+        if !all.contains(&f.as_str()) {
+            problems.push(format!(
+                "tests/diagnostics/{f} names no diagnostic code of aims::all_codes()"
+            ));
+        } else if untriggerable.contains(f.as_str()) {
+            problems.push(format!(
+                "tests/diagnostics/{f} exists, so {f} should leave UNTRIGGERABLE"
+            ));
+        }
+    }
+
+    for code in &all {
+        if untriggerable.contains(code) {
+            continue;
+        }
+        if !folders.contains(*code) {
+            problems.push(format!(
+                "{code} has no fixture: add tests/diagnostics/{code}/"
+            ));
+            continue;
+        }
+        let dir = root.join(code).canonicalize().unwrap();
+        let (rendered, codes) = aims::base::stack::on_large_stack(|| run_fixture(&dir));
+        if !codes.contains(*code) {
+            problems.push(format!(
+                "tests/diagnostics/{code} does not trigger {code}; it gives {codes:?}:\n{rendered}"
+            ));
+            continue;
+        }
+        insta::assert_snapshot!(*code, rendered);
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
