@@ -168,7 +168,11 @@ impl Ctx<'_> {
             Diagnostic::error(codes::E_BAD_PROJECT_VALUE, format!("{what}, found {found}"))
                 .with_primary(
                     span,
-                    format!("expected {}", what.trim_start_matches("expected ")),
+                    // `what` reads "X must be Y": the label says "expected Y"
+                    match what.split_once(" must be ") {
+                        Some((_, wanted)) => format!("expected {wanted}"),
+                        None => format!("found {found}"),
+                    },
                 ),
         );
     }

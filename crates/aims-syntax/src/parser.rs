@@ -1318,9 +1318,7 @@ fn describe(r: Rule) -> &'static str {
         | Rule::list_type
         | Rule::map_type
         | Rule::enum_type
-        | Rule::any_type => {
-            "a type (`string`, `number`, `date`, `list<T>`, ...)"
-        }
+        | Rule::any_type => "a type (`string`, `number`, `date`, `list<T>`, ...)",
         Rule::schema_field => "a field (`name: type`) or `}`",
         Rule::optional_mark => "`?`",
         Rule::fn_sig | Rule::kw_fn => "`fn` or `}`",

@@ -1,5 +1,10 @@
 //! `any` is a keyword (the quantifier) and also a type: plugin signatures and schemas take it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use aims_base::FileId;
 use aims_syntax::ast::Item;
