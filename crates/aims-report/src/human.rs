@@ -167,7 +167,17 @@ fn convert(files: &Files, d: &Diagnostic) -> cs::Diagnostic<usize> {
         notes.push(format!("help: {h}"));
     }
     for s in &d.suggestions {
-        notes.push(format!("help: {}: `{}`", s.message, s.replacement));
+        let shown = format!("`{}`", s.replacement);
+        // "did you mean `x`?" already says it; a message naming the replacement needs no suffix.
+        let bare = format!("`{}`", s.replacement.trim_matches('"'));
+        if d.help.as_ref().is_some_and(|h| h.contains(&bare)) {
+            continue;
+        }
+        if s.message.contains(&shown) {
+            notes.push(format!("help: {}", s.message));
+        } else {
+            notes.push(format!("help: {}: {shown}", s.message));
+        }
     }
     cs::Diagnostic::new(severity)
         .with_code(d.code)
