@@ -288,3 +288,27 @@ fn malformed_project_file() {
         &["aims.toml:", "error["],
     );
 }
+
+#[test]
+fn a_loader_needs_a_kind_and_a_plugin_function() {
+    bad_input(
+        |p| {
+            edit(
+                &p.join("aims.toml"),
+                "facts = [",
+                "facts = [{ path = \"rates.csv\", loader = \"fairness::group_rates_csv\" }, ",
+            )
+        },
+        &["must give the `kind`", "aims.toml:"],
+    );
+    bad_input(
+        |p| {
+            edit(
+                &p.join("aims.toml"),
+                "facts = [",
+                "facts = [{ path = \"rates.csv\", kind = \"model_card\", loader = \"group_rates_csv\" }, ",
+            )
+        },
+        &["\"plugin::function\"", "aims.toml:"],
+    );
+}

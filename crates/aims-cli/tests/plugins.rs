@@ -153,3 +153,56 @@ fn a_declaration_that_does_not_match_the_plugin_is_a_compile_error() {
     assert!(stderr.contains("E0411"), "{stderr}");
     assert!(stderr.contains("policies/p.aims:2"), "{stderr}");
 }
+
+#[test]
+fn a_plugin_loader_turns_a_csv_file_into_facts() {
+    let wasm = repo().join("target/plugins/fairness.wasm");
+    assert!(
+        wasm.is_file(),
+        "run plugins/build.sh first ({} missing)",
+        wasm.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    std::fs::write(
+        root.join("aims.toml"),
+        "[project]\nname = \"loader\"\npolicies = [\"policies\"]\n\n\
+         [[systems]]\nname = \"fair\"\nfacts = [{ path = \"fair.csv\", kind = \"group_rates\", loader = \"fairness::group_rates_csv\" }]\n\n\
+         [[systems]]\nname = \"unfair\"\nfacts = [{ path = \"unfair.csv\", kind = \"group_rates\", loader = \"fairness::group_rates_csv\" }]\n\n\
+         [[systems]]\nname = \"broken\"\nfacts = [{ path = \"broken.csv\", kind = \"group_rates\", loader = \"fairness::group_rates_csv\" }]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("fair.csv"),
+        "group,rate\ngroup_a,0.31\ngroup_b,0.29\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("unfair.csv"),
+        "group,rate\ngroup_a,0.51\ngroup_b,0.22\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("broken.csv"), "group,rate\ngroup_a,high\n").unwrap();
+    std::fs::write(
+        root.join("policies/p.aims"),
+        format!(
+            "plugin fairness \"{}\" {{\n  fn parity_gap(rates: map<number>) -> number\n}}\n\n\
+             schema group_rates \"Per-group positive rates\" {{\n  group_a: number\n  group_b: number\n}}\n\n\
+             control GAP \"parity gap\" {{\n  applies_to group_rates\n  require group_rates.group_a - group_rates.group_b <= 0.05\n    else \"gap {{group_rates.group_a - group_rates.group_b}}\"\n}}\n",
+            wasm.display()
+        ),
+    )
+    .unwrap();
+    let (code, json, stderr) = check_json(root);
+    assert_eq!(verdict(&json, "fair", "GAP"), "pass", "{stderr}");
+    assert_eq!(verdict(&json, "unfair", "GAP"), "fail", "{stderr}");
+    // the loader's own error, located at the aims.toml entry, and nothing else lost
+    let diags = json["diagnostics"].to_string();
+    assert!(
+        diags.contains("broken.csv") && diags.contains("is not a number"),
+        "{diags}"
+    );
+    assert!(diags.contains("aims.toml"), "{diags}");
+    assert_eq!(code, 2, "{stderr}");
+}

@@ -83,6 +83,9 @@ pub struct FactSource {
     pub span: Span,
     /// The span of the `kind` string, when given.
     pub kind_span: Option<Span>,
+    /// `loader = "plugin::function"`: a plugin turns the file (in a format aims does not read)
+    /// into facts; the facade runs it. Requires `kind`.
+    pub loader: Option<(String, Span)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -110,7 +113,7 @@ const FACT_EXTENSIONS: &[&str] = &["md", "markdown", "json", "jsonld", "yaml", "
 const PROJECT_KEYS: &[&str] = &["name", "policies", "description"];
 const TOP_KEYS: &[&str] = &["project", "organization", "systems", "plugins"];
 const ORG_KEYS: &[&str] = &["facts"];
-const FACT_KEYS: &[&str] = &["path", "glob", "kind"];
+const FACT_KEYS: &[&str] = &["path", "glob", "kind", "loader"];
 const PLUGIN_KEYS: &[&str] = &["name", "path", "sha256", "fuel", "memory_mb"];
 
 /// Lexically normalize a path: drop `.` components and fold `dir/..`.
@@ -245,6 +248,7 @@ impl Ctx<'_> {
                 kind: None,
                 span: self.span(v),
                 kind_span: None,
+                loader: None,
             }),
             DeValue::Table(t) => {
                 self.check_keys(t, FACT_KEYS, "a fact entry");
@@ -281,12 +285,36 @@ impl Ctx<'_> {
                     Some(k) => (self.string(k, "`kind`"), Some(self.span(k))),
                     None => (None, None),
                 };
+                let loader = match t.get("loader") {
+                    Some(l) => {
+                        let span = self.span(l);
+                        let text = self.string(l, "`loader`")?;
+                        let well_formed = text
+                            .split_once("::")
+                            .is_some_and(|(p, f)| !p.is_empty() && !f.is_empty());
+                        if !well_formed || kind.is_none() {
+                            let msg = if well_formed {
+                                "a fact entry with a `loader` must give the `kind` of facts it makes"
+                            } else {
+                                "`loader` names a plugin function: \"plugin::function\""
+                            };
+                            self.diags.push(
+                                Diagnostic::error(codes::E_BAD_PROJECT_VALUE, msg)
+                                    .with_primary(span, "this loader"),
+                            );
+                            return None;
+                        }
+                        Some((text, span))
+                    }
+                    None => None,
+                };
                 Some(FactSource {
                     is_glob: is_glob || has_glob_chars(&pattern),
                     pattern,
                     kind,
                     span: self.span(pattern_value),
                     kind_span,
+                    loader,
                 })
             }
             _ => {

@@ -16,7 +16,7 @@ pub use aims_syntax::{self as syntax};
 
 use aims_base::codes::CodeInfo;
 use aims_facts::{Document, SystemDecl};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 mod progress;
 pub mod testing;
@@ -230,6 +230,79 @@ fn load_plugins(
     Some(host)
 }
 
+/// A [`Vfs`] that hands the files a project declares with `loader = "plugin::function"` to that
+/// plugin and returns the facts it makes (JSON text) as the file's content; every other file is
+/// read as is. A loader failure reads as an I/O error naming the plugin, so the file gets the usual
+/// located "cannot read" diagnostic and the other systems are unaffected.
+struct LoaderVfs<'a> {
+    inner: &'a dyn Vfs,
+    host: Option<&'a aims_plugin::PluginHost>,
+    /// Resolved file path -> (plugin, function).
+    loaders: std::collections::HashMap<PathBuf, (String, String)>,
+}
+
+impl<'a> LoaderVfs<'a> {
+    fn new(inner: &'a dyn Vfs, compiled: &'a Compiled) -> LoaderVfs<'a> {
+        let project = &compiled.project;
+        let mut loaders = std::collections::HashMap::new();
+        let sources = project
+            .organization_facts
+            .iter()
+            .chain(project.systems.iter().flat_map(|s| s.facts.iter()));
+        for src in sources {
+            let Some((loader, _)) = &src.loader else {
+                continue;
+            };
+            let Some((plugin, function)) = loader.split_once("::") else {
+                continue;
+            };
+            if let Ok(paths) = aims_facts::resolve_fact_source(inner, &project.root, src) {
+                for path in paths {
+                    loaders.insert(path, (plugin.to_string(), function.to_string()));
+                }
+            }
+        }
+        LoaderVfs {
+            inner,
+            host: compiled.plugins.as_ref(),
+            loaders,
+        }
+    }
+}
+
+impl Vfs for LoaderVfs<'_> {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        let bytes = self.inner.read(path)?;
+        let Some((plugin, function)) = self.loaders.get(path) else {
+            return Ok(bytes);
+        };
+        let Some(host) = self.host else {
+            return Err(std::io::Error::other(format!(
+                "no plugin `{plugin}` is declared to run its loader `{function}`"
+            )));
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        host.load_facts(plugin, function, &name, &bytes)
+            .map(String::into_bytes)
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }
+    fn read_dir(&self, path: &Path) -> std::io::Result<Vec<(PathBuf, bool)>> {
+        self.inner.read_dir(path)
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.inner.is_file(path)
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.inner.is_dir(path)
+    }
+    fn len(&self, path: &Path) -> Option<u64> {
+        self.inner.len(path)
+    }
+}
+
 struct HostCaller<'a>(&'a aims_plugin::PluginHost);
 
 impl aims_eval::PluginCaller for HostCaller<'_> {
@@ -286,6 +359,9 @@ pub fn evaluate(
             .collect();
     }
     let schemas = &compiled.program.schemas;
+    // Files declared with `loader = "plugin::fn"` are read through that plugin.
+    let loading = LoaderVfs::new(vfs, compiled);
+    let vfs: &dyn Vfs = &loading;
     let (org, mut diagnostics) =
         aims_facts::load_organization(vfs, sources, &compiled.project, schemas);
     let done = std::sync::atomic::AtomicUsize::new(0);
