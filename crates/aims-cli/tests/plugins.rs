@@ -206,3 +206,46 @@ fn a_plugin_loader_turns_a_csv_file_into_facts() {
     assert!(diags.contains("aims.toml"), "{diags}");
     assert_eq!(code, 2, "{stderr}");
 }
+
+#[test]
+fn limits_from_aims_toml_apply_to_the_plugin() {
+    let wasm = repo().join("target/plugins/fairness.wasm");
+    assert!(wasm.is_file(), "run plugins/build.sh first");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    let project = |limits: &str| {
+        format!(
+            "[project]\nname = \"limits\"\npolicies = [\"policies\"]\n\n[[plugins]]\nname = \"fairness\"\npath = {:?}\n{limits}\n\n[[systems]]\nname = \"a\"\nfacts = [{{ path = \"rates.yaml\", kind = \"rates\" }}]\n",
+            wasm.display().to_string()
+        )
+    };
+    std::fs::write(
+        root.join("rates.yaml"),
+        "positive_rate:\n  a: 0.5\n  b: 0.52\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("policies/p.aims"),
+        format!(
+            "plugin fairness \"{}\" {{\n  fn parity_gap(rates: map<number>) -> number\n}}\n\nschema rates \"r\" {{\n  positive_rate: map<number>\n}}\n\ncontrol F \"fair\" {{\n  applies_to rates\n  require fairness::parity_gap(rates.positive_rate) < 0.05\n}}\n",
+            wasm.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(root.join("aims.toml"), project("")).unwrap();
+    let (_, json, stderr) = check_json(root);
+    assert_eq!(verdict(&json, "a", "F"), "pass", "{stderr}");
+
+    // an answer larger than the cap is an error verdict that says so
+    std::fs::write(root.join("aims.toml"), project("max_output_bytes = 2")).unwrap();
+    let (_, json, stderr) = check_json(root);
+    assert_eq!(verdict(&json, "a", "F"), "error", "{stderr}");
+    assert!(json.to_string().contains("fairness"), "{json}");
+
+    // limits are checked like every other key
+    std::fs::write(root.join("aims.toml"), project("wasi = \"yes\"")).unwrap();
+    let (code, _, stderr) = check_json(root);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`wasi` must be true or false"), "{stderr}");
+}

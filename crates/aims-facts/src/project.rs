@@ -96,6 +96,13 @@ pub struct PluginDecl {
     pub sha256: Option<String>,
     pub fuel: Option<u64>,
     pub memory_mb: Option<u64>,
+    /// Largest answer (bytes) the plugin may return.
+    pub max_output_bytes: Option<u64>,
+    /// Wall-clock limit per call, in milliseconds.
+    pub timeout_ms: Option<u64>,
+    /// Grant the deny-by-default WASI shim (`wasm32-wasip1` modules), and with it the real clocks.
+    pub wasi: bool,
+    pub clock: bool,
     /// The span of the plugin's name in `aims.toml`.
     pub span: Span,
 }
@@ -114,7 +121,17 @@ const PROJECT_KEYS: &[&str] = &["name", "policies", "description"];
 const TOP_KEYS: &[&str] = &["project", "organization", "systems", "plugins"];
 const ORG_KEYS: &[&str] = &["facts"];
 const FACT_KEYS: &[&str] = &["path", "glob", "kind", "loader"];
-const PLUGIN_KEYS: &[&str] = &["name", "path", "sha256", "fuel", "memory_mb"];
+const PLUGIN_KEYS: &[&str] = &[
+    "name",
+    "path",
+    "sha256",
+    "fuel",
+    "memory_mb",
+    "max_output_bytes",
+    "timeout_ms",
+    "wasi",
+    "clock",
+];
 
 /// Lexically normalize a path: drop `.` components and fold `dir/..`.
 pub fn normalize(p: &Path) -> PathBuf {
@@ -186,6 +203,17 @@ impl Ctx<'_> {
             _ => {
                 self.bad(v, &format!("{what} must be a string"));
                 None
+            }
+        }
+    }
+
+    /// A boolean value; anything else is reported and reads as `false` (nothing granted).
+    fn boolean(&mut self, v: &Spanned<DeValue<'_>>, what: &str) -> bool {
+        match v.get_ref() {
+            DeValue::Boolean(b) => *b,
+            _ => {
+                self.bad(v, &format!("{what} must be true or false"));
+                false
             }
         }
     }
@@ -693,12 +721,24 @@ pub fn load_project(
                     let memory_mb = t
                         .get("memory_mb")
                         .and_then(|v| cx.unsigned(v, "`memory_mb`"));
+                    let max_output_bytes = t
+                        .get("max_output_bytes")
+                        .and_then(|v| cx.unsigned(v, "`max_output_bytes`"));
+                    let timeout_ms = t
+                        .get("timeout_ms")
+                        .and_then(|v| cx.unsigned(v, "`timeout_ms`"));
+                    let wasi = t.get("wasi").is_some_and(|v| cx.boolean(v, "`wasi`"));
+                    let clock = t.get("clock").is_some_and(|v| cx.boolean(v, "`clock`"));
                     project.plugins.push(PluginDecl {
                         name,
                         path: normalize(&root.join(path)),
                         sha256,
                         fuel,
                         memory_mb,
+                        max_output_bytes,
+                        timeout_ms,
+                        wasi,
+                        clock,
                         span: cx.span(name_value),
                     });
                 }

@@ -379,8 +379,8 @@ plugin `fairness` function `parity_ci`: ran past its deadline of 1000 ms
 
 ## Fix
 
-Make the plugin faster (precompute, resample less). A host embedding the `aims-plugin` library can
-raise `PluginConfig::timeout_ms`; `aims.toml` does not set it."#,
+Make the plugin faster (precompute, resample less), or raise the limit in the plugin's
+`[[plugins]]` entry of `aims.toml`: `timeout_ms = 5000`."#,
     },
     CodeInfo {
         code: E_MEMORY_LIMIT,
@@ -441,8 +441,8 @@ control EVAL-1 "Evaluation predictions recorded" {
 
 ## Fix
 
-Return less (an aggregate instead of raw rows). A host embedding the `aims-plugin` library can
-raise `PluginConfig::max_output_bytes`; `aims.toml` does not set it."#,
+Return less (an aggregate instead of raw rows), or raise the limit in the plugin's `[[plugins]]`
+entry of `aims.toml`: `max_output_bytes = 4194304`."#,
     },
     CodeInfo {
         code: E_MALFORMED_OUTPUT,

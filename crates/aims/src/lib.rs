@@ -190,6 +190,15 @@ fn load_plugins(
             sha256: p.sha256.clone(),
             fuel: p.fuel,
             memory_mb: p.memory_mb,
+            max_output_bytes: p
+                .max_output_bytes
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            timeout_ms: p.timeout_ms,
+            grants: aims_plugin::Grants {
+                wasi: p.wasi,
+                clock: p.wasi && p.clock,
+                env: Vec::new(),
+            },
             span: Some(p.span),
             ..Default::default()
         });
