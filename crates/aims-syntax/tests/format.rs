@@ -67,8 +67,10 @@ fn check(text: &str) {
         };
         // a trailing comment stays where its author put it
         let code = code.split("//").next().unwrap_or("").trim_end();
+        // Indentation is not counted: nesting deeper than the width allows cannot fit, and the
+        // formatter then keeps breaking at each level rather than joining lines.
         assert!(
-            code.chars().count() <= 100 || line.trim_start().starts_with("//"),
+            code.trim_start().chars().count() <= 100 || line.trim_start().starts_with("//"),
             "line too long: {line}"
         );
     }
