@@ -6,34 +6,6 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use aims_base::{FileId, MemoryFs, SourceMap};
-use aims_facts::{Format, SchemaSet};
 use libfuzzer_sys::fuzz_target;
-use std::path::Path;
-use std::sync::OnceLock;
 
-fn schemas() -> &'static SchemaSet {
-    static S: OnceLock<SchemaSet> = OnceLock::new();
-    S.get_or_init(SchemaSet::builtin)
-}
-
-fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data) {
-        let file = FileId(0);
-        let (_value, diags) = aims_facts::parse_file(file, text, Format::Json);
-        common::assert_spans_in(&diags, file, text.len());
-    }
-    let mut fs = MemoryFs::new();
-    fs.insert("/p/card.json", data.to_vec());
-    let sources = SourceMap::new();
-    let (_doc, diags) = aims_facts::load_document(
-        &fs,
-        &sources,
-        Path::new("/p/card.json"),
-        "card.json",
-        None,
-        None,
-        schemas(),
-    );
-    common::assert_spans_valid(&diags, &sources);
-});
+fuzz_target!(|data: &[u8]| common::check_loader(data, aims_facts::Format::Json, "json"));

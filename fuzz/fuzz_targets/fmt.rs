@@ -32,8 +32,14 @@ fuzz_target!(|data: &[u8]| {
     };
     assert!(!errors, "format accepted a file with syntax errors");
     let (after, errors_after) = shape(&formatted);
-    assert!(!errors_after, "formatted text has syntax errors:\n{formatted}");
-    assert_eq!(before, after, "formatting changed the meaning:\n{formatted}");
+    assert!(
+        !errors_after,
+        "formatted text has syntax errors:\n{formatted}"
+    );
+    assert_eq!(
+        before, after,
+        "formatting changed the meaning:\n{formatted}"
+    );
     let again = aims_syntax::format::format(&formatted).expect("formatted text formats");
     assert_eq!(formatted, again, "format is not idempotent");
 });

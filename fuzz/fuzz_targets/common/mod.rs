@@ -47,3 +47,24 @@ pub fn assert_spans_valid(diags: &[Diagnostic], sources: &SourceMap) {
         }
     }
 }
+
+/// The whole loader path for one format: `parse_file` on the text, then `load_document` (UTF-8
+/// check, size limit, kind detection, schema validation) on the raw bytes as `card.<ext>`. Never
+/// panics; every diagnostic is located inside the file.
+pub fn check_loader(data: &[u8], format: aims_facts::Format, ext: &str) {
+    use std::sync::OnceLock;
+    static SCHEMAS: OnceLock<aims_facts::SchemaSet> = OnceLock::new();
+    let schemas = SCHEMAS.get_or_init(aims_facts::SchemaSet::builtin);
+    if let Ok(text) = std::str::from_utf8(data) {
+        let file = FileId(0);
+        let (_value, diags) = aims_facts::parse_file(file, text, format);
+        assert_spans_in(&diags, file, text.len());
+    }
+    let name = format!("card.{ext}");
+    let path = std::path::PathBuf::from(format!("/p/{name}"));
+    let mut fs = aims_base::MemoryFs::new();
+    fs.insert(path.clone(), data.to_vec());
+    let sources = SourceMap::new();
+    let (_doc, diags) = aims_facts::load_document(&fs, &sources, &path, &name, None, None, schemas);
+    assert_spans_valid(&diags, &sources);
+}
