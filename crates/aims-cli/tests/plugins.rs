@@ -15,6 +15,17 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The fairness example plugin as `plugins/build.sh` builds it.
+fn fairness_wasm() -> PathBuf {
+    let wasm = repo().join("target/plugins/fairness.wasm");
+    assert!(
+        wasm.is_file(),
+        "run plugins/build.sh first ({} missing)",
+        wasm.display()
+    );
+    wasm
+}
+
 fn check_json(project: &Path) -> (i32, serde_json::Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_aims"))
         .args([
@@ -120,12 +131,7 @@ fn hostile_plugin_is_an_error_verdict_and_the_rest_of_the_run_is_intact() {
 
 #[test]
 fn a_declaration_that_does_not_match_the_plugin_is_a_compile_error() {
-    let wasm = repo().join("target/plugins/fairness.wasm");
-    assert!(
-        wasm.is_file(),
-        "run plugins/build.sh first ({} missing)",
-        wasm.display()
-    );
+    let wasm = fairness_wasm();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join("policies")).unwrap();
@@ -156,12 +162,7 @@ fn a_declaration_that_does_not_match_the_plugin_is_a_compile_error() {
 
 #[test]
 fn a_plugin_loader_turns_a_csv_file_into_facts() {
-    let wasm = repo().join("target/plugins/fairness.wasm");
-    assert!(
-        wasm.is_file(),
-        "run plugins/build.sh first ({} missing)",
-        wasm.display()
-    );
+    let wasm = fairness_wasm();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join("policies")).unwrap();
@@ -209,8 +210,7 @@ fn a_plugin_loader_turns_a_csv_file_into_facts() {
 
 #[test]
 fn limits_from_aims_toml_apply_to_the_plugin() {
-    let wasm = repo().join("target/plugins/fairness.wasm");
-    assert!(wasm.is_file(), "run plugins/build.sh first");
+    let wasm = fairness_wasm();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join("policies")).unwrap();
