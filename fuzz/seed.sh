@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 out=fuzz/corpus
-mkdir -p "$out"/{parse,check,fmt,facts_json,facts_yaml,facts_toml,facts_markdown}
+mkdir -p "$out"/{parse,check,fmt,lsp_edits,facts_json,facts_yaml,facts_toml,facts_markdown}
 
 add() { # add TARGET FILE
   local target=$1 file=$2 h
@@ -18,7 +18,7 @@ extra=()
 [ -d ../shared/corpus ] && extra+=(../shared/corpus)
 
 while IFS= read -r -d '' f; do
-  add parse "$f"; add check "$f"; add fmt "$f"
+  add parse "$f"; add check "$f"; add fmt "$f"; add lsp_edits "$f"
 done < <(find policies examples tests crates -name '*.aims' -print0)
 
 # ```aims blocks of the book, one seed each
@@ -30,7 +30,7 @@ find book -name '*.md' -print0 | xargs -0 awk -v dir="$tmp" '
   inblock { print > (dir "/block" n ".aims") }'
 for f in "$tmp"/*.aims; do
   [ -e "$f" ] || continue
-  add parse "$f"; add check "$f"; add fmt "$f"
+  add parse "$f"; add check "$f"; add fmt "$f"; add lsp_edits "$f"
 done
 
 while IFS= read -r -d '' f; do

@@ -9,8 +9,12 @@ use libfuzzer_sys::fuzz_target;
 /// The tree's debug form with every span blanked out.
 fn shape(text: &str) -> (String, bool) {
     let (ast, diags) = aims_syntax::parse(FileId(0), text);
-    let re = regex::Regex::new(r"Span \{ file: FileId\(\d+\), start: \d+, end: \d+ \}")
-        .expect("valid regex");
+    // Compiled once: building it on every execution cost more than the parse.
+    static SPAN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = SPAN.get_or_init(|| {
+        regex::Regex::new(r"Span \{ file: FileId\(\d+\), start: \d+, end: \d+ \}")
+            .expect("valid regex")
+    });
     let debug = format!("{:?}", ast.items);
     (
         re.replace_all(&debug, "_").into_owned(),

@@ -18,9 +18,12 @@ mod completion;
 mod convert;
 mod features;
 mod index;
+pub mod requests;
 mod world;
 
 pub use index::FUNCTIONS;
+pub use tower_lsp_server::ls_types;
+pub use world::{Publish, World};
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
@@ -28,7 +31,6 @@ use std::sync::{Arc, Mutex};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, ClientSocket, LanguageServer, LspService, Server};
-use world::World;
 
 /// Options of a server instance.
 #[derive(Debug, Clone, Default)]
@@ -138,7 +140,7 @@ fn worker(
         while rx.try_recv().is_ok() {}
         let publishes = {
             let mut w = shared.world.lock().unwrap_or_else(|e| e.into_inner());
-            catch_unwind(AssertUnwindSafe(|| w.diagnostics_to_publish()))
+            catch_unwind(AssertUnwindSafe(|| requests::diagnostics(&mut w)))
         };
         match publishes {
             Ok(list) => {
@@ -153,16 +155,6 @@ fn worker(
             Err(p) => eprintln!("aims: analysis failed: {}", panic_message(p.as_ref())),
         }
     }
-}
-
-fn file_position<'w>(
-    w: &'w mut World,
-    uri: &Uri,
-    pos: Position,
-) -> Option<(&'w mut world::ProjectState, usize, usize)> {
-    let (p, fi) = w.locate(uri)?;
-    let offset = convert::offset(&p.files.get(fi)?.source, pos);
-    Some((p, fi, offset))
 }
 
 impl LanguageServer for Backend {
@@ -263,124 +255,81 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        let d = params.text_document;
-        let _ = self.with_world("didOpen", |w| w.open(d.uri, d.text, d.version));
+        let _ = self.with_world("didOpen", |w| requests::did_open(w, params));
         self.schedule();
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        let uri = params.text_document.uri;
-        let version = params.text_document.version;
-        let _ = self.with_world("didChange", |w| {
-            w.change(&uri, version, params.content_changes)
-        });
+        let _ = self.with_world("didChange", |w| requests::did_change(w, params));
         self.schedule();
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        let path = world::uri_path(&params.text_document.uri);
-        if path.file_name().is_some_and(|n| n == "aims.toml") {
-            let _ = self.with_world("didSave", |w| w.file_changed_on_disk(&path));
+        let uri = params.text_document.uri;
+        if world::uri_path(&uri)
+            .file_name()
+            .is_some_and(|n| n == "aims.toml")
+        {
+            let _ = self.with_world("didSave", |w| requests::file_changed_on_disk(w, &uri));
             self.schedule();
         }
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        let _ = self.with_world("didClose", |w| w.close(&params.text_document.uri));
+        let _ = self.with_world("didClose", |w| requests::did_close(w, params));
         self.schedule();
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let _ = self.with_world("didChangeWatchedFiles", |w| {
             for c in &params.changes {
-                let path = world::uri_path(&c.uri);
-                w.file_changed_on_disk(&path);
+                requests::file_changed_on_disk(w, &c.uri);
             }
         });
         self.schedule();
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let tp = params.text_document_position_params;
-        self.with_world("hover", |w| {
-            let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
-            features::hover(p, fi, off)
-        })
+        self.with_world("hover", |w| requests::hover(w, params))
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        let tp = params.text_document_position;
         let snippets = self.snippets();
-        self.with_world("completion", |w| {
-            let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
-            let text = p.files.get(fi)?.source.text.clone();
-            let items = completion::complete(p, fi, &text, off, snippets);
-            Some(CompletionResponse::Array(items))
-        })
+        self.with_world("completion", |w| requests::completion(w, params, snippets))
     }
 
     async fn goto_definition(
         &self,
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
-        let tp = params.text_document_position_params;
-        self.with_world("definition", |w| {
-            let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
-            let locs = features::definition(p, fi, off);
-            match locs.len() {
-                0 => None,
-                1 => locs.into_iter().next().map(GotoDefinitionResponse::Scalar),
-                _ => Some(GotoDefinitionResponse::Array(locs)),
-            }
-        })
+        self.with_world("definition", |w| requests::definition(w, params))
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        let tp = params.text_document_position;
-        let decl = params.context.include_declaration;
-        self.with_world("references", |w| {
-            let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
-            Some(features::references(p, fi, off, decl))
-        })
+        self.with_world("references", |w| requests::references(w, params))
     }
 
     async fn prepare_rename(
         &self,
         params: TextDocumentPositionParams,
     ) -> Result<Option<PrepareRenameResponse>> {
-        self.with_world("prepareRename", |w| {
-            let (p, fi, off) = file_position(w, &params.text_document.uri, params.position)?;
-            features::prepare_rename(p, fi, off).map(PrepareRenameResponse::Range)
-        })
+        self.with_world("prepareRename", |w| requests::prepare_rename(w, params))
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
-        let tp = params.text_document_position;
-        let new_name = params.new_name;
-        let r = self.with_world("rename", |w| {
-            let Some((p, fi, off)) = file_position(w, &tp.text_document.uri, tp.position) else {
-                return Ok(None);
-            };
-            features::rename(p, fi, off, &new_name)
-        })?;
-        r.map_err(|msg| Error {
-            code: ErrorCode::InvalidParams,
-            message: msg.into(),
-            data: None,
-        })
+        self.with_world("rename", |w| requests::rename(w, params))?
+            .map_err(|msg| Error {
+                code: ErrorCode::InvalidParams,
+                message: msg.into(),
+                data: None,
+            })
     }
 
     async fn document_symbol(
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        self.with_world("documentSymbol", |w| {
-            let (p, fi) = w.locate(&params.text_document.uri)?;
-            let f = p.files.get(fi)?;
-            Some(DocumentSymbolResponse::Nested(features::document_symbols(
-                f,
-            )))
-        })
+        self.with_world("documentSymbol", |w| requests::document_symbols(w, params))
     }
 
     async fn symbol(
@@ -388,22 +337,14 @@ impl LanguageServer for Backend {
         params: WorkspaceSymbolParams,
     ) -> Result<Option<WorkspaceSymbolResponse>> {
         self.with_world("workspaceSymbol", |w| {
-            Some(WorkspaceSymbolResponse::Flat(features::workspace_symbols(
-                &w.projects,
-                &params.query,
-            )))
+            Some(requests::workspace_symbols(w, params))
         })
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        let r = self.with_world("formatting", |w| {
-            let (p, fi) = w.locate(&params.text_document.uri)?;
-            let src = p.files.get(fi)?.source.clone();
-            Some(features::formatting(&src))
-        })?;
-        match r {
-            Some(Some(edits)) => Ok(Some(edits)),
-            Some(None) => {
+        match self.with_world("formatting", |w| requests::formatting(w, params))? {
+            requests::Formatting::Edits(edits) => Ok(Some(edits)),
+            requests::Formatting::SyntaxErrors => {
                 self.client
                     .log_message(
                         MessageType::INFO,
@@ -412,30 +353,19 @@ impl LanguageServer for Backend {
                     .await;
                 Ok(None)
             }
-            None => Ok(None),
+            requests::Formatting::NotOpen => Ok(None),
         }
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        self.with_world("codeAction", |w| {
-            let (p, fi) = w.locate(&params.text_document.uri)?;
-            let actions = features::code_actions(p, fi, params.range, &params.context.diagnostics);
-            Some(actions)
-        })
+        self.with_world("codeAction", |w| requests::code_actions(w, params))
     }
 
     async fn semantic_tokens_full(
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        self.with_world("semanticTokens", |w| {
-            let (p, fi) = w.locate(&params.text_document.uri)?;
-            let data = features::semantic_tokens(p, fi);
-            Some(SemanticTokensResult::Tokens(SemanticTokens {
-                result_id: None,
-                data,
-            }))
-        })
+        self.with_world("semanticTokens", |w| requests::semantic_tokens(w, params))
     }
 }
 

@@ -118,10 +118,14 @@ impl<'a> Formatter<'a> {
             trailing: vec![None; units.len()],
             ..Placement::default()
         };
-        for (ci, &(cs, _)) in self.comments.iter().enumerate() {
-            if cs < from || cs >= to {
+        // Sorted by start: only the comments starting in `[from, to)` (a scan of all of them per
+        // container made formatting quadratic).
+        let first = self.comments.partition_point(|c| c.0 < from);
+        let last = self.comments.partition_point(|c| c.0 < to).max(first);
+        for ci in first..last {
+            let Some(&(cs, _)) = self.comments.get(ci) else {
                 continue;
-            }
+            };
             if let Some(u) = units.iter().position(|&(s, e)| s <= cs && cs < e) {
                 if let Some(v) = p.inner.get_mut(u) {
                     v.push(ci);
@@ -307,7 +311,7 @@ impl<'a> Formatter<'a> {
     fn open_brace(&self, from: usize, end: usize) -> usize {
         let mut i = from;
         while i < end {
-            if let Some(&(_, ce)) = self.comments.iter().find(|&&(cs, _)| cs == i) {
+            if let Some(ce) = crate::parser::comment_starting_at(&self.comments, i) {
                 i = ce;
                 continue;
             }
@@ -321,13 +325,9 @@ impl<'a> Formatter<'a> {
 
     /// Comments between an item's header and its `{` move above the item.
     fn header_comments(&mut self, start: usize, open: usize, indent: usize) {
-        let inside: Vec<usize> = (0..self.comments.len())
-            .filter(|&c| {
-                let (cs, _) = self.comment_range(c);
-                cs > start && cs < open
-            })
-            .collect();
-        for c in inside {
+        let first = self.comments.partition_point(|c| c.0 <= start);
+        let last = self.comments.partition_point(|c| c.0 < open).max(first);
+        for c in first..last {
             let t = self.comment_text(c);
             self.line(indent, t);
         }

@@ -129,7 +129,7 @@ fn too_many_brackets(chunk: &str, comments: &[(usize, usize)], offset: usize) ->
     let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
-        if let Some(&(_, end)) = comments.iter().find(|c| c.0 == offset + i) {
+        if let Some(end) = comment_starting_at(comments, offset + i) {
             i = end.saturating_sub(offset).max(i + 1);
             continue;
         }
@@ -189,6 +189,27 @@ fn expr_depth(e: &Expr) -> usize {
         }
     }
     max
+}
+
+// `scan` records comments in text order and they never overlap, so both their starts and their
+// ends are sorted: every lookup below is a binary search (a linear one made parsing quadratic).
+
+/// End of the comment that starts exactly at `at`.
+pub(crate) fn comment_starting_at(comments: &[(usize, usize)], at: usize) -> Option<usize> {
+    let i = comments.binary_search_by_key(&at, |c| c.0).ok()?;
+    comments.get(i).map(|c| c.1)
+}
+
+/// Start of the comment that ends exactly at `at`.
+fn comment_ending_at(comments: &[(usize, usize)], at: usize) -> Option<usize> {
+    let i = comments.binary_search_by_key(&at, |c| c.1).ok()?;
+    comments.get(i).map(|c| c.0)
+}
+
+/// Whether byte `at` lies inside a comment.
+fn comment_containing(comments: &[(usize, usize)], at: usize) -> bool {
+    let i = comments.partition_point(|c| c.0 <= at);
+    i > 0 && comments.get(i - 1).is_some_and(|c| at < c.1)
 }
 
 struct Scan {
@@ -296,7 +317,7 @@ fn stray(
     let mut last = from;
     let mut i = from;
     for c in text.get(from..to).unwrap_or("").chars() {
-        let in_comment = comments.iter().any(|&(s, e)| s <= i && i < e);
+        let in_comment = comment_containing(comments, i);
         if !in_comment && !c.is_whitespace() && c != '\u{FEFF}' {
             first.get_or_insert(i);
             last = i + c.len_utf8();
@@ -318,11 +339,7 @@ impl Ctx<'_> {
         let s = p.as_span();
         let start = s.start() + off;
         let mut end = start + p.as_str().trim_end().len();
-        while let Some(&(cs, _)) = self
-            .comments
-            .iter()
-            .find(|&&(cs, ce)| cs >= start && ce == end)
-        {
+        while let Some(cs) = comment_ending_at(self.comments, end).filter(|&cs| cs >= start) {
             end = start + self.text.get(start..cs).unwrap_or("").trim_end().len();
         }
         Span::new(self.file, start, end)
@@ -339,10 +356,9 @@ impl Ctx<'_> {
     fn doc_before(&self, start: usize) -> Option<String> {
         let mut lines = Vec::new();
         let mut pos = start;
-        for &(s, e) in self.comments.iter().rev() {
-            if e > pos {
-                continue;
-            }
+        // Comments are sorted and disjoint: only those ending at or before `start` can be its doc.
+        let before = self.comments.partition_point(|&(_, e)| e <= start);
+        for &(s, e) in self.comments.get(..before).unwrap_or(&[]).iter().rev() {
             let between = self.text.get(e..pos).unwrap_or("x");
             if !between.trim().is_empty() || between.matches('\n').count() > 1 {
                 break;

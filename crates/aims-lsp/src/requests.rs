@@ -1,0 +1,160 @@
+//! The server's requests and notifications as plain functions over a [`World`], without tokio or
+//! JSON-RPC. The async handlers in `lib.rs` are one call each into this module; the fuzz target
+//! `lsp_edits` (fuzz/) replays edits and requests through the same functions, so what it finds is
+//! what an editor would hit.
+
+use crate::{completion, convert, features, world};
+use tower_lsp_server::ls_types::*;
+use world::World;
+
+/// Outcome of a formatting request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Formatting {
+    /// The document is not open in any project.
+    NotOpen,
+    /// The file has syntax errors and is left alone.
+    SyntaxErrors,
+    /// The edits that format the file (empty when it is already formatted).
+    Edits(Vec<TextEdit>),
+}
+
+fn file_position<'w>(
+    w: &'w mut World,
+    uri: &Uri,
+    pos: Position,
+) -> Option<(&'w mut world::ProjectState, usize, usize)> {
+    let (p, fi) = w.locate(uri)?;
+    let offset = convert::offset(&p.files.get(fi)?.source, pos);
+    Some((p, fi, offset))
+}
+
+pub fn did_open(w: &mut World, params: DidOpenTextDocumentParams) {
+    let d = params.text_document;
+    w.open(d.uri, d.text, d.version);
+}
+
+pub fn did_change(w: &mut World, params: DidChangeTextDocumentParams) {
+    let d = params.text_document;
+    w.change(&d.uri, d.version, params.content_changes);
+}
+
+pub fn did_close(w: &mut World, params: DidCloseTextDocumentParams) {
+    w.close(&params.text_document.uri);
+}
+
+/// A file changed outside the editor (saved `aims.toml`, watched files).
+pub fn file_changed_on_disk(w: &mut World, uri: &Uri) {
+    w.file_changed_on_disk(&world::uri_path(uri));
+}
+
+/// The diagnostics that changed since the last call, per document.
+pub fn diagnostics(w: &mut World) -> Vec<world::Publish> {
+    w.diagnostics_to_publish()
+}
+
+pub fn hover(w: &mut World, params: HoverParams) -> Option<Hover> {
+    let tp = params.text_document_position_params;
+    let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
+    features::hover(p, fi, off)
+}
+
+pub fn completion(
+    w: &mut World,
+    params: CompletionParams,
+    snippets: bool,
+) -> Option<CompletionResponse> {
+    let tp = params.text_document_position;
+    let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
+    let text = p.files.get(fi)?.source.text.clone();
+    let items = completion::complete(p, fi, &text, off, snippets);
+    Some(CompletionResponse::Array(items))
+}
+
+pub fn definition(w: &mut World, params: GotoDefinitionParams) -> Option<GotoDefinitionResponse> {
+    let tp = params.text_document_position_params;
+    let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
+    let locs = features::definition(p, fi, off);
+    match locs.len() {
+        0 => None,
+        1 => locs.into_iter().next().map(GotoDefinitionResponse::Scalar),
+        _ => Some(GotoDefinitionResponse::Array(locs)),
+    }
+}
+
+pub fn references(w: &mut World, params: ReferenceParams) -> Option<Vec<Location>> {
+    let tp = params.text_document_position;
+    let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
+    Some(features::references(
+        p,
+        fi,
+        off,
+        params.context.include_declaration,
+    ))
+}
+
+pub fn prepare_rename(
+    w: &mut World,
+    params: TextDocumentPositionParams,
+) -> Option<PrepareRenameResponse> {
+    let (p, fi, off) = file_position(w, &params.text_document.uri, params.position)?;
+    features::prepare_rename(p, fi, off).map(PrepareRenameResponse::Range)
+}
+
+/// `Err` is a message for the user (the new name is not a valid name, ...).
+pub fn rename(w: &mut World, params: RenameParams) -> Result<Option<WorkspaceEdit>, String> {
+    let tp = params.text_document_position;
+    let Some((p, fi, off)) = file_position(w, &tp.text_document.uri, tp.position) else {
+        return Ok(None);
+    };
+    features::rename(p, fi, off, &params.new_name).map_err(|m| m.to_string())
+}
+
+pub fn document_symbols(
+    w: &mut World,
+    params: DocumentSymbolParams,
+) -> Option<DocumentSymbolResponse> {
+    let (p, fi) = w.locate(&params.text_document.uri)?;
+    let f = p.files.get(fi)?;
+    Some(DocumentSymbolResponse::Nested(features::document_symbols(
+        f,
+    )))
+}
+
+pub fn workspace_symbols(w: &World, params: WorkspaceSymbolParams) -> WorkspaceSymbolResponse {
+    WorkspaceSymbolResponse::Flat(features::workspace_symbols(&w.projects, &params.query))
+}
+
+pub fn formatting(w: &mut World, params: DocumentFormattingParams) -> Formatting {
+    let Some((p, fi)) = w.locate(&params.text_document.uri) else {
+        return Formatting::NotOpen;
+    };
+    let Some(src) = p.files.get(fi).map(|f| f.source.clone()) else {
+        return Formatting::NotOpen;
+    };
+    match features::formatting(&src) {
+        Some(edits) => Formatting::Edits(edits),
+        None => Formatting::SyntaxErrors,
+    }
+}
+
+pub fn code_actions(w: &mut World, params: CodeActionParams) -> Option<CodeActionResponse> {
+    let (p, fi) = w.locate(&params.text_document.uri)?;
+    Some(features::code_actions(
+        p,
+        fi,
+        params.range,
+        &params.context.diagnostics,
+    ))
+}
+
+pub fn semantic_tokens(
+    w: &mut World,
+    params: SemanticTokensParams,
+) -> Option<SemanticTokensResult> {
+    let (p, fi) = w.locate(&params.text_document.uri)?;
+    let data = features::semantic_tokens(p, fi);
+    Some(SemanticTokensResult::Tokens(SemanticTokens {
+        result_id: None,
+        data,
+    }))
+}
