@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # Run fuzz targets for a fixed number of executions each and print one summary line per target.
-# Usage: fuzz/campaign.sh RUNS TARGET...     (build first: cargo +nightly fuzz build -O -a -s none)
+# Usage: fuzz/campaign.sh RUNS TARGET...
+#   MAX_LEN (default 4096) caps the input size; FUZZ_BIN overrides where the binaries are.
+# Build first: cargo +nightly fuzz build -O -a -s none
 # The targets are safe Rust (unsafe is forbidden in every crate), so they are built without a
 # sanitizer (-s none) and with debug assertions (-a, integer overflow checks): about 3x the speed
 # of an AddressSanitizer build for the same coverage feedback.
 set -uo pipefail
 cd "$(dirname "$0")"
 runs=$1; shift
-bin=target/x86_64-unknown-linux-gnu/release
+bin=${FUZZ_BIN:-target/x86_64-unknown-linux-gnu/release}
+max_len=${MAX_LEN:-4096}
 mkdir -p logs
 for t in "$@"; do
+  mkdir -p "artifacts/$t"
   start=$(date +%s)
-  "$bin/$t" -max_len=4096 -runs="$runs" -print_final_stats=1 -artifact_prefix="artifacts/$t/" \
+  "$bin/$t" -max_len="$max_len" -runs="$runs" -print_final_stats=1 -artifact_prefix="artifacts/$t/" \
     "corpus/$t" > "logs/$t.log" 2>&1
   rc=$?
   end=$(date +%s)
   execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "logs/$t.log" | awk '{print $2}')
   crashes=$(ls "artifacts/$t" 2>/dev/null | grep -c '^crash-\|^oom-\|^timeout-' || true)
-  echo "$t runs=$execs seconds=$((end - start)) exit=$rc artifacts=$crashes commit=$(git rev-parse --short HEAD)"
+  echo "$t runs=$execs max_len=$max_len seconds=$((end - start)) exit=$rc artifacts=$crashes commit=$(git rev-parse --short HEAD)"
 done

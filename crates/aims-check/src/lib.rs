@@ -68,7 +68,7 @@ pub fn compile(files: &[PolicyFile], sources: &SourceMap) -> (Program, Vec<Diagn
                     }
                 }
                 Item::Schema(s) => {
-                    if SchemaSet::builtin().get(&s.name.name).is_some() {
+                    if SchemaSet::is_builtin(&s.name.name) {
                         diags.push(
                             Diagnostic::error(
                                 codes::DUPLICATE_ID,
@@ -696,10 +696,7 @@ fn lower_type(t: &TypeExpr, schemas: &[String], diags: &mut Vec<Diagnostic>) -> 
             "date" => Type::Date,
             "duration" => Type::Duration,
             "any" => Type::Any,
-            other
-                if schemas.iter().any(|s| s == other)
-                    || SchemaSet::builtin().get(other).is_some() =>
-            {
+            other if schemas.iter().any(|s| s == other) || SchemaSet::is_builtin(other) => {
                 Type::Record(other.to_string())
             }
             other => {

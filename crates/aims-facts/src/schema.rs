@@ -36,7 +36,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, Span};
@@ -89,7 +89,9 @@ pub struct Schema {
 /// All schemas of a run: the built-ins plus those declared in policies.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchemaSet {
-    schemas: IndexMap<String, Schema>,
+    // Shared: every compile starts from the built-ins, and deep-copying them was a fifth of the
+    // language server's re-check time.
+    schemas: IndexMap<String, Arc<Schema>>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -551,13 +553,18 @@ impl SchemaSet {
         builtins().set.clone()
     }
 
+    /// Whether `name` is a built-in schema (without copying the set).
+    pub fn is_builtin(name: &str) -> bool {
+        builtins().set.get(name).is_some()
+    }
+
     /// Add a schema, replacing one of the same name.
     pub fn insert(&mut self, s: Schema) {
-        self.schemas.insert(s.name.clone(), s);
+        self.schemas.insert(s.name.clone(), Arc::new(s));
     }
 
     pub fn get(&self, name: &str) -> Option<&Schema> {
-        self.schemas.get(name)
+        self.schemas.get(name).map(|s| &**s)
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -565,7 +572,7 @@ impl SchemaSet {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Schema> {
-        self.schemas.values()
+        self.schemas.values().map(|s| &**s)
     }
 
     /// The field `name` of schema `schema`.
