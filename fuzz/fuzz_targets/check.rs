@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
     let (ast, mut diags) = aims_syntax::parse(file, text);
     let (program, d) = aims_check::compile(std::slice::from_ref(&ast), &sources);
     diags.extend(d);
-    common::assert_spans_in(&diags, file, text.len());
+    common::assert_spans_in(&diags, file, text);
     if diags.iter().any(|d| d.is_error()) {
         return;
     }

@@ -67,12 +67,17 @@ fn assert_range_in(range: &Range, lines: &[u32], what: &str) {
 
 /// Publish, check every range, and return what was published for our document.
 fn publish(w: &mut World) -> Option<Vec<Diagnostic>> {
-    let lines = line_lengths(&text_of(w));
+    let text = text_of(w);
+    let lines = line_lengths(&text);
     let mut ours = None;
     for p in requests::diagnostics(w) {
         if p.uri.as_str() == URI {
             for d in &p.diagnostics {
-                assert_range_in(&d.range, &lines, "diagnostic");
+                assert_range_in(
+                    &d.range,
+                    &lines,
+                    &format!("diagnostic {:?} on {text:?}", d.message),
+                );
             }
             ours = Some(p.diagnostics);
         }

@@ -74,8 +74,18 @@ impl SourceFile {
     }
 
     /// Line and column of a byte offset; offsets past the end clamp to the end.
+    /// `offset` clamped to the text and moved back to the start of the character it falls in (a
+    /// span from a buggy producer must not put a position inside a UTF-8 sequence).
+    fn char_floor(&self, offset: usize) -> usize {
+        let mut o = offset.min(self.text.len());
+        while o > 0 && !self.text.is_char_boundary(o) {
+            o -= 1;
+        }
+        o
+    }
+
     pub fn line_col(&self, offset: usize) -> LineCol {
-        let offset = offset.min(self.text.len());
+        let offset = self.char_floor(offset);
         let line = match self.line_starts.binary_search(&(offset as u32)) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
@@ -111,12 +121,13 @@ impl SourceFile {
 
     /// Zero-based line and UTF-16 column of a byte offset (what LSP expects).
     pub fn utf16_position(&self, offset: usize) -> (u32, u32) {
+        let offset = self.char_floor(offset);
         let lc = self.line_col(offset);
         let line = lc.line - 1;
         let start = self.line_starts.get(line as usize).copied().unwrap_or(0) as usize;
         let col = self
             .text
-            .get(start..offset.min(self.text.len()))
+            .get(start..offset)
             .map(|s| s.encode_utf16().count() as u32)
             .unwrap_or(0);
         (line, col)
@@ -178,6 +189,15 @@ impl SourceMap {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_inside_a_character_count_as_its_start() {
+        let f = SourceFile::new("a", "x\\é\n");
+        // byte 3 is inside the two-byte 'é' (bytes 2..4)
+        assert_eq!(f.line_col(3), LineCol { line: 1, col: 3 });
+        assert_eq!(f.utf16_position(3), (0, 2));
+        assert_eq!(f.utf16_position(4), (0, 3));
+    }
 
     #[test]
     fn line_col_counts_from_one_and_in_chars() {

@@ -390,10 +390,12 @@ impl Ctx<'_> {
             None => ("", span.start as usize + 1),
         };
         StrLit {
-            value: unescape(raw, |i, msg| {
+            value: unescape(raw, |i, len, msg| {
                 diags.push(
-                    Diagnostic::error(codes::BAD_ESCAPE, msg.to_string())
-                        .with_primary(Span::new(self.file, body_off + i, body_off + i + 2), "here"),
+                    Diagnostic::error(codes::BAD_ESCAPE, msg.to_string()).with_primary(
+                        Span::new(self.file, body_off + i, body_off + i + len),
+                        "here",
+                    ),
                 );
             }),
             span,
@@ -1358,7 +1360,9 @@ fn unescape_char(n: char) -> Option<char> {
     })
 }
 
-fn unescape(raw: &str, mut bad: impl FnMut(usize, &str)) -> String {
+/// `bad(offset, len, message)` gets each unknown escape: its offset in `raw` and its length in
+/// bytes (the backslash and the whole character after it).
+fn unescape(raw: &str, mut bad: impl FnMut(usize, usize, &str)) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.char_indices();
     while let Some((i, c)) = chars.next() {
@@ -1367,7 +1371,7 @@ fn unescape(raw: &str, mut bad: impl FnMut(usize, &str)) -> String {
                 Some(n) => match unescape_char(n) {
                     Some(u) => out.push(u),
                     None => {
-                        bad(i, "unknown escape sequence");
+                        bad(i, 1 + n.len_utf8(), "unknown escape sequence");
                         out.push(n);
                     }
                 },

@@ -194,3 +194,29 @@ snapshot_case!(
     "waiver w {\n  control A\n  expires 2027-3-31\n}\n"
 );
 snapshot_case!(missing_closing_brace, "control A \"a\" {\n  require exists(model_card.license)\n\ncontrol B \"b\" {\n  require true\n}\n");
+
+/// Found by the `lsp_edits` fuzz target: an unknown escape of a multi-byte character got a span
+/// ending inside that character, which the language server turned into a range ending before it
+/// starts.
+#[test]
+fn unknown_escape_of_a_multibyte_character_spans_the_whole_character() {
+    for text in [
+        "control X \"t\\é\" {\n  require true\n}\n",
+        "control X \"t\\\u{FFFD}\" {\n  require true\n}\n",
+        "control X \"t\\😀\" {\n  require true\n}\n",
+    ] {
+        let (_, diags) = aims_syntax::parse(aims_base::FileId(0), text);
+        let d = diags
+            .iter()
+            .find(|d| d.code == "E0002")
+            .expect("unknown escape reported");
+        let span = d.primary_span().unwrap();
+        let (start, end) = (span.start as usize, span.end as usize);
+        assert!(
+            text.is_char_boundary(start) && text.is_char_boundary(end),
+            "{text:?}"
+        );
+        assert_eq!(&text[start..start + 1], "\\");
+        assert_eq!(text[start..end].chars().count(), 2, "{text:?}");
+    }
+}

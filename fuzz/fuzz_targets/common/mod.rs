@@ -4,13 +4,19 @@
 
 use aims_base::{Diagnostic, FileId, SourceMap};
 
-/// Every label and suggestion span of `diags` that names `file` lies inside `len` bytes.
-pub fn assert_spans_in(diags: &[Diagnostic], file: FileId, len: usize) {
+/// Every label and suggestion span of `diags` that names `file` lies inside `text` and starts and
+/// ends on character boundaries.
+pub fn assert_spans_in(diags: &[Diagnostic], file: FileId, text: &str) {
+    let len = text.len();
+    let on_chars =
+        |s: u32, e: u32| text.is_char_boundary(s as usize) && text.is_char_boundary(e as usize);
     for d in diags {
         for l in &d.labels {
             if l.span.file == file {
                 assert!(
-                    l.span.start <= l.span.end && l.span.end as usize <= len,
+                    l.span.start <= l.span.end
+                        && l.span.end as usize <= len
+                        && on_chars(l.span.start, l.span.end),
                     "{}: label span {:?} outside 0..{len}: {}",
                     d.code,
                     l.span,
@@ -21,7 +27,9 @@ pub fn assert_spans_in(diags: &[Diagnostic], file: FileId, len: usize) {
         for s in &d.suggestions {
             if s.span.file == file {
                 assert!(
-                    s.span.start <= s.span.end && s.span.end as usize <= len,
+                    s.span.start <= s.span.end
+                        && s.span.end as usize <= len
+                        && on_chars(s.span.start, s.span.end),
                     "{}: suggestion span {:?} outside 0..{len}",
                     d.code,
                     s.span
@@ -58,7 +66,7 @@ pub fn check_loader(data: &[u8], format: aims_facts::Format, ext: &str) {
     if let Ok(text) = std::str::from_utf8(data) {
         let file = FileId(0);
         let (_value, diags) = aims_facts::parse_file(file, text, format);
-        assert_spans_in(&diags, file, text.len());
+        assert_spans_in(&diags, file, text);
     }
     let name = format!("card.{ext}");
     let path = std::path::PathBuf::from(format!("/p/{name}"));
