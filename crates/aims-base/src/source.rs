@@ -151,7 +151,11 @@ impl SourceMap {
     }
 
     pub fn add(&self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
-        let file = Arc::new(SourceFile::new(name, text));
+        self.add_source(Arc::new(SourceFile::new(name, text)))
+    }
+
+    /// Add a file already indexed elsewhere (the language server keeps one per open document).
+    pub fn add_source(&self, file: Arc<SourceFile>) -> FileId {
         let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
         files.push(file);
         FileId(u32::try_from(files.len() - 1).unwrap_or(u32::MAX))

@@ -20,8 +20,13 @@ use types::Checker;
 /// Names that are always in scope inside items.
 pub const SYSTEM: &str = "system";
 
-/// Check parsed policy files. `sources` gives the text of the files (for requirement text).
-pub fn compile(files: &[PolicyFile], sources: &SourceMap) -> (Program, Vec<Diagnostic>) {
+/// Check parsed policy files (a slice, or any re-iterable sequence of references, so callers that
+/// keep trees elsewhere need not copy them). `sources` gives the text of the files (for
+/// requirement text).
+pub fn compile<'a, F>(files: F, sources: &SourceMap) -> (Program, Vec<Diagnostic>)
+where
+    F: IntoIterator<Item = &'a PolicyFile> + Clone,
+{
     let mut diags = Vec::new();
     let mut program = Program {
         schemas: SchemaSet::builtin(),
@@ -53,7 +58,7 @@ pub fn compile(files: &[PolicyFile], sources: &SourceMap) -> (Program, Vec<Diagn
     let mut blocks = Vec::new();
     let mut schema_decls = Vec::new();
     let mut global_lets: Vec<&LetDecl> = Vec::new();
-    for f in files {
+    for f in files.clone() {
         for item in &f.items {
             match item {
                 Item::Block(b) => {
@@ -168,7 +173,7 @@ pub fn compile(files: &[PolicyFile], sources: &SourceMap) -> (Program, Vec<Diagn
         }
     }
     // unused global lets (unknowable when recovery dropped items that may use them)
-    let complete = !files.iter().any(|f| f.syntax_errors);
+    let complete = !files.into_iter().any(|f| f.syntax_errors);
     for l in global_lets.iter().filter(|_| complete) {
         if !checker.used.contains(&l.name.name) {
             diags.push(

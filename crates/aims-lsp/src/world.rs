@@ -78,10 +78,9 @@ impl ProjectState {
     fn analyze(&self) -> Analysis {
         let sources = SourceMap::new();
         for f in &self.files {
-            sources.add(f.source.name.clone(), f.source.text.clone());
+            sources.add_source(f.source.clone());
         }
-        let asts: Vec<PolicyFile> = self.files.iter().map(|f| f.ast.clone()).collect();
-        let (program, check) = aims_check::compile(&asts, &sources);
+        let (program, check) = aims_check::compile(self.files.iter().map(|f| &f.ast), &sources);
         let mut diags: Vec<Vec<Diagnostic>> =
             self.files.iter().map(|f| f.parse_diags.clone()).collect();
         let mut all = check;
