@@ -1134,7 +1134,11 @@ impl Ctx<'_> {
         };
         let before = self.text.get(..pos).unwrap_or("");
         let prev = previous_token(before);
-        let found = found_token(self.text.get(pos..chunk_end).unwrap_or(""));
+        // White space pest does not skip (a form feed, U+2028) comes before the token found.
+        let (pos, found) = match found_token(self.text.get(pos..chunk_end).unwrap_or("")) {
+            Some((skipped, token)) => (pos + skipped, Some(token)),
+            None => (pos, None),
+        };
         let rest_of_line = self
             .text
             .get(pos..chunk_end)
@@ -1241,17 +1245,20 @@ fn find_comment(line: &str) -> Option<usize> {
     None
 }
 
-fn found_token(rest: &str) -> Option<String> {
+/// The token at the start of `rest` (after white space) and its byte offset in `rest`.
+fn found_token(rest: &str) -> Option<(usize, String)> {
+    let skipped = rest.len() - rest.trim_start().len();
     let rest = rest.trim_start();
     let first = rest.chars().next()?;
-    if first.is_alphanumeric() || first == '_' {
+    let token = if first.is_alphanumeric() || first == '_' {
         let end = rest
             .find(|c: char| !(c.is_alphanumeric() || c == '_'))
             .unwrap_or(rest.len());
-        rest.get(..end).map(|s| s.to_string())
+        rest.get(..end)?.to_string()
     } else {
-        Some(first.to_string())
-    }
+        first.to_string()
+    };
+    Some((skipped, token))
 }
 
 fn describe(r: Rule) -> &'static str {

@@ -220,3 +220,30 @@ fn unknown_escape_of_a_multibyte_character_spans_the_whole_character() {
         assert_eq!(text[start..end].chars().count(), 2, "{text:?}");
     }
 }
+
+/// Found by the `parse` and `check` fuzz targets: white space that pest does not skip (a form feed,
+/// U+2028) before an unexpected token put the "found" label's span inside the next character.
+#[test]
+fn syntax_error_labels_start_at_the_token_found() {
+    for (text, found) in [
+        ("control 22222000002380\u{2028}' ", "'"),
+        ("control\x0c\u{feff}7.enanc\n}\n", "\u{feff}"),
+    ] {
+        let (_, diags) = aims_syntax::parse(aims_base::FileId(0), text);
+        assert!(!diags.is_empty(), "{text:?}");
+        for d in &diags {
+            for l in &d.labels {
+                let (s, e) = (l.span.start as usize, l.span.end as usize);
+                assert!(
+                    text.is_char_boundary(s) && text.is_char_boundary(e),
+                    "{text:?}: {} {:?}",
+                    d.message,
+                    l.span
+                );
+            }
+        }
+        let d = diags.iter().find(|d| d.code == "E0001").unwrap();
+        let span = d.primary_span().unwrap();
+        assert_eq!(&text[span.start as usize..span.end as usize], found);
+    }
+}
