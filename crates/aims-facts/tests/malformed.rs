@@ -293,3 +293,40 @@ fn nesting_just_under_the_limit_loads() {
     let (_, diags, _) = load("flow.yaml", flow.as_bytes(), Some("model_card"));
     assert_eq!(only_error(&diags).code, "E0107");
 }
+
+/// Found by the `facts_markdown` fuzz target: mapping keys that are collections nested in one
+/// another doubled in size per level (each level escaped the quotes of the JSON text inside it), so
+/// these 2.5 KB cards took gigabytes and minutes. Complex keys are now cut to 256 bytes.
+#[test]
+fn nested_complex_keys_stay_small() {
+    fn longest_key(v: &aims_facts::Value) -> usize {
+        let mut longest = 0;
+        let mut stack = vec![v];
+        while let Some(v) = stack.pop() {
+            if let Some(m) = v.as_map() {
+                for (k, child) in m {
+                    longest = longest.max(k.len());
+                    stack.push(child);
+                }
+            } else if let Some(l) = v.as_list() {
+                stack.extend(l.iter());
+            }
+        }
+        longest
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
+    for name in ["nested-complex-keys-oom.md", "nested-complex-keys-slow.md"] {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let (parsed, _diags) = parse_file(FileId(0), &text, Format::Markdown);
+        if let Some((value, _)) = parsed {
+            let longest = longest_key(&value);
+            assert!(
+                longest <= 256 + '…'.len_utf8(),
+                "{name}: a key of {longest} bytes"
+            );
+        }
+        // the whole loader path too
+        let _ = load("README.md", &bytes, None);
+    }
+}

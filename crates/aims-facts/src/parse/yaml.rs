@@ -69,6 +69,25 @@ const QUOTED_INDENT: &str = "invalid indentation in quoted scalar";
 /// At most this many strings are repaired per file.
 const MAX_REPAIRS: usize = 256;
 
+/// Longest text kept for a complex (collection) mapping key. Without a bound, keys nested in keys
+/// doubled in size per level as each level escaped the quotes of the one inside it: a 2.6 KB card
+/// took 8 GB and minutes (found by the `facts_markdown` fuzz target).
+const MAX_COMPLEX_KEY: usize = 256;
+
+/// A complex key's JSON text, cut to [`MAX_COMPLEX_KEY`] bytes on a character boundary.
+fn complex_key_text(value: &Value) -> String {
+    let mut text = value.to_json_string();
+    if text.len() > MAX_COMPLEX_KEY {
+        let mut end = MAX_COMPLEX_KEY;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
 /// Indent the continuation lines of the quoted scalar whose opening quote is at byte `q`. Returns
 /// the new text and the inserts made (positions in the new text).
 fn reindent_quoted(text: &str, q: usize) -> Option<(String, Vec<(usize, usize)>)> {
@@ -201,7 +220,7 @@ impl<'a> Builder<'a> {
                                 )
                                 .with_primary(value.span, "complex key"),
                             );
-                            value.to_json_string()
+                            complex_key_text(&value)
                         }
                     };
                     *key = Some((k, value.span));
