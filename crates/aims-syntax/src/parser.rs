@@ -200,16 +200,13 @@ pub(crate) fn comment_starting_at(comments: &[(usize, usize)], at: usize) -> Opt
     comments.get(i).map(|c| c.1)
 }
 
-/// Start of the comment that ends exactly at `at`.
-fn comment_ending_at(comments: &[(usize, usize)], at: usize) -> Option<usize> {
-    let i = comments.binary_search_by_key(&at, |c| c.1).ok()?;
-    comments.get(i).map(|c| c.0)
-}
-
-/// Whether byte `at` lies inside a comment.
-fn comment_containing(comments: &[(usize, usize)], at: usize) -> bool {
+/// Start of the comment that byte `at` lies inside.
+fn comment_containing(comments: &[(usize, usize)], at: usize) -> Option<usize> {
     let i = comments.partition_point(|c| c.0 <= at);
-    i > 0 && comments.get(i - 1).is_some_and(|c| at < c.1)
+    comments
+        .get(i.checked_sub(1)?)
+        .filter(|c| at < c.1)
+        .map(|c| c.0)
 }
 
 struct Scan {
@@ -317,7 +314,7 @@ fn stray(
     let mut last = from;
     let mut i = from;
     for c in text.get(from..to).unwrap_or("").chars() {
-        let in_comment = comment_containing(comments, i);
+        let in_comment = comment_containing(comments, i).is_some();
         if !in_comment && !c.is_whitespace() && c != '\u{FEFF}' {
             first.get_or_insert(i);
             last = i + c.len_utf8();
@@ -339,7 +336,13 @@ impl Ctx<'_> {
         let s = p.as_span();
         let start = s.start() + off;
         let mut end = start + p.as_str().trim_end().len();
-        while let Some(cs) = comment_ending_at(self.comments, end).filter(|&cs| cs >= start) {
+        // The last non-blank byte may sit inside a comment that ends in white space (a comment
+        // at the end of the file with a trailing space), so look for the comment containing it.
+        while let Some(cs) = end
+            .checked_sub(1)
+            .and_then(|last| comment_containing(self.comments, last))
+            .filter(|&cs| cs >= start)
+        {
             end = start + self.text.get(start..cs).unwrap_or("").trim_end().len();
         }
         Span::new(self.file, start, end)

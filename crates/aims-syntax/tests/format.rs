@@ -270,3 +270,14 @@ proptest! {
         check(&src);
     }
 }
+
+/// Found by the `fmt` fuzz target: a doc comment ending in white space at the end of the file was
+/// counted into the span of the item before it, so formatting moved it into that item's doc comment.
+#[test]
+fn trailing_comment_ending_in_space_stays_after_the_last_item() {
+    check("let x = a in [\"b\"]\n/// c ");
+    check("let x = 1\n// c \t");
+    let reproducer = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions/fmt-doc-comment-moved.aims");
+    check(&std::fs::read_to_string(reproducer).unwrap());
+}
