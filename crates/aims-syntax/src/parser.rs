@@ -366,6 +366,21 @@ impl Ctx<'_> {
             if !between.trim().is_empty() || between.matches('\n').count() > 1 {
                 break;
             }
+            // A `///` after code on its line is that line's trailing comment, not a doc comment.
+            let line_start = self
+                .text
+                .get(..s)
+                .and_then(|t| t.rfind('\n'))
+                .map_or(0, |i| i + 1);
+            if !self
+                .text
+                .get(line_start..s)
+                .unwrap_or("x")
+                .trim()
+                .is_empty()
+            {
+                break;
+            }
             let c = self.text.get(s..e).unwrap_or("");
             match c.strip_prefix("///") {
                 Some(rest) if !rest.starts_with('/') => lines.push(

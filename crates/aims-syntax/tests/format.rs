@@ -281,3 +281,17 @@ fn trailing_comment_ending_in_space_stays_after_the_last_item() {
         .join("../../fuzz/regressions/fmt-doc-comment-moved.aims");
     check(&std::fs::read_to_string(reproducer).unwrap());
 }
+
+/// Found by the `fmt` fuzz target: a `///` comment after code on the same line was taken as the doc
+/// comment of the next item, and formatting (which separates items by a blank line) dropped it.
+#[test]
+fn trailing_triple_slash_comment_is_not_the_next_items_doc() {
+    check("let s=[\"\",\"\",\"\",\"\"]///\nlet r=\"\"");
+    let (file, _) = aims_syntax::parse(FileId(0), "let s = 1 /// not a doc\nlet r = 2\n");
+    assert!(file.items.iter().all(|i| format!("{i:?}").contains("None")));
+    let reproducer = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions/fmt-trailing-doc-after-bracket.aims");
+    check(&String::from_utf8_lossy(
+        &std::fs::read(reproducer).unwrap(),
+    ));
+}
