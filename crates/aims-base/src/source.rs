@@ -77,11 +77,7 @@ impl SourceFile {
     /// `offset` clamped to the text and moved back to the start of the character it falls in (a
     /// span from a buggy producer must not put a position inside a UTF-8 sequence).
     fn char_floor(&self, offset: usize) -> usize {
-        let mut o = offset.min(self.text.len());
-        while o > 0 && !self.text.is_char_boundary(o) {
-            o -= 1;
-        }
-        o
+        floor_char_boundary(&self.text, offset)
     }
 
     pub fn line_col(&self, offset: usize) -> LineCol {
@@ -136,6 +132,16 @@ impl SourceFile {
     pub fn line_starts(&self) -> &[u32] {
         &self.line_starts
     }
+}
+
+/// `at` clamped to `text` and moved back to the start of the character it falls in (what
+/// `str::floor_char_boundary` does, which needs a newer Rust than the workspace's 1.85).
+pub fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut o = at.min(text.len());
+    while o > 0 && !text.is_char_boundary(o) {
+        o -= 1;
+    }
+    o
 }
 
 /// All files of one run: policies, fact documents, `aims.toml`. Shared between threads; adding a file

@@ -46,11 +46,8 @@ impl Files {
         let id = span.file.0 as usize;
         let text = self.texts.get(id)?;
         let len = text.len();
-        let mut start = (span.start as usize).min(len);
+        let start = aims_base::source::floor_char_boundary(text, span.start as usize);
         let mut end = (span.end as usize).clamp(start, len);
-        while start > 0 && !text.is_char_boundary(start) {
-            start -= 1;
-        }
         while end < len && !text.is_char_boundary(end) {
             end += 1;
         }

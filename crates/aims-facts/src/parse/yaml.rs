@@ -78,11 +78,10 @@ const MAX_COMPLEX_KEY: usize = 256;
 fn complex_key_text(value: &Value) -> String {
     let mut text = value.to_json_string();
     if text.len() > MAX_COMPLEX_KEY {
-        let mut end = MAX_COMPLEX_KEY;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
+        text.truncate(aims_base::source::floor_char_boundary(
+            &text,
+            MAX_COMPLEX_KEY,
+        ));
         text.push('…');
     }
     text
