@@ -11,6 +11,7 @@
 //! input. A file with syntax errors is not formatted: the errors come back instead.
 
 use crate::ast::*;
+use crate::parser::doc_comment_text;
 use aims_base::{Diagnostic, FileId, Span};
 use pretty::RcDoc;
 
@@ -165,6 +166,21 @@ impl<'a> Formatter<'a> {
         p
     }
 
+    /// Emit comments from inside a unit above it. A `///` among them was no doc comment where it
+    /// stood; an empty line after it keeps it from becoming one (of the unit or of the doc below).
+    fn hoisted(&mut self, indent: usize, inner: &[usize]) {
+        for &c in inner {
+            let t = self.comment_text(c);
+            self.line(indent, t);
+        }
+        let last_is_doc = inner
+            .last()
+            .is_some_and(|&c| doc_comment_text(self.comment_text(c)).is_some());
+        if last_is_doc {
+            self.blank();
+        }
+    }
+
     fn line(&mut self, indent: usize, s: &str) {
         for _ in 0..indent {
             self.out.push_str(INDENT);
@@ -211,14 +227,13 @@ impl<'a> Formatter<'a> {
             // there (then above the doc, so the doc stays attached).
             let doc_attached = leading.last().is_some_and(|&c| {
                 let (cs, ce) = self.comment_range(c);
-                self.text.get(cs..ce).is_some_and(|t| t.starts_with("///"))
+                self.text
+                    .get(cs..ce)
+                    .is_some_and(|t| doc_comment_text(t).is_some())
                     && !self.blank_between(ce, us)
             });
             if doc_attached {
-                for &c in inner {
-                    let t = self.comment_text(c);
-                    self.line(indent, t);
-                }
+                self.hoisted(indent, inner);
             }
             let mut last = group_start;
             for (k, &c) in leading.iter().enumerate() {
@@ -234,10 +249,7 @@ impl<'a> Formatter<'a> {
                 self.blank();
             }
             if !doc_attached {
-                for &c in inner {
-                    let t = self.comment_text(c);
-                    self.line(indent, t);
-                }
+                self.hoisted(indent, inner);
             }
             render(self, u, indent);
             prev = ue;

@@ -382,14 +382,14 @@ impl Ctx<'_> {
                 break;
             }
             let c = self.text.get(s..e).unwrap_or("");
-            match c.strip_prefix("///") {
-                Some(rest) if !rest.starts_with('/') => lines.push(
+            match doc_comment_text(c) {
+                Some(rest) => lines.push(
                     rest.strip_prefix(' ')
                         .unwrap_or(rest)
                         .trim_end()
                         .to_string(),
                 ),
-                _ => break,
+                None => break,
             }
             pos = s;
         }
@@ -1438,4 +1438,11 @@ fn is_structural_keyword(r: Rule) -> bool {
             | Rule::kw_treated_by
             | Rule::kw_when
     )
+}
+
+/// The text after `///` of a doc comment (`////` and longer are plain comments).
+pub(crate) fn doc_comment_text(comment: &str) -> Option<&str> {
+    comment
+        .strip_prefix("///")
+        .filter(|rest| !rest.starts_with('/'))
 }

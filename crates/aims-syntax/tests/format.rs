@@ -295,3 +295,17 @@ fn trailing_triple_slash_comment_is_not_the_next_items_doc() {
         &std::fs::read(reproducer).unwrap(),
     ));
 }
+
+/// Found by the `fmt` fuzz target: a `///` comment inside an item (between its tokens) was moved
+/// above the item, where it became the item's doc comment. It now keeps an empty line below it.
+#[test]
+fn triple_slash_comment_inside_an_item_does_not_become_its_doc() {
+    check("let a =// c1\n\n/// doc\nu\n");
+    check("/// real\nlet a = /// inner\n  1\n");
+    check("control A.2.2 \"T\" {\n  let a = /// inner\n    1\n}\n");
+    let reproducer = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions/fmt-doc-comment-inside-item.aims");
+    check(&String::from_utf8_lossy(
+        &std::fs::read(reproducer).unwrap(),
+    ));
+}
