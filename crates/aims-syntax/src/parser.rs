@@ -315,7 +315,7 @@ fn stray(
     let mut i = from;
     for c in text.get(from..to).unwrap_or("").chars() {
         let in_comment = comment_containing(comments, i).is_some();
-        if !in_comment && !c.is_whitespace() && c != '\u{FEFF}' {
+        if !in_comment && !is_blank_char(c) {
             first.get_or_insert(i);
             last = i + c.len_utf8();
         }
@@ -363,7 +363,7 @@ impl Ctx<'_> {
         let before = self.comments.partition_point(|&(_, e)| e <= start);
         for &(s, e) in self.comments.get(..before).unwrap_or(&[]).iter().rev() {
             let between = self.text.get(e..pos).unwrap_or("x");
-            if !between.trim().is_empty() || between.matches('\n').count() > 1 {
+            if !is_blank(between) || between.matches('\n').count() > 1 {
                 break;
             }
             // A `///` after code on its line is that line's trailing comment, not a doc comment.
@@ -372,13 +372,7 @@ impl Ctx<'_> {
                 .get(..s)
                 .and_then(|t| t.rfind('\n'))
                 .map_or(0, |i| i + 1);
-            if !self
-                .text
-                .get(line_start..s)
-                .unwrap_or("x")
-                .trim()
-                .is_empty()
-            {
+            if !is_blank(self.text.get(line_start..s).unwrap_or("x")) {
                 break;
             }
             let c = self.text.get(s..e).unwrap_or("");
@@ -1438,6 +1432,16 @@ fn is_structural_keyword(r: Rule) -> bool {
             | Rule::kw_treated_by
             | Rule::kw_when
     )
+}
+
+/// White space as the grammar has it: a byte-order mark is white space anywhere (and the
+/// formatter drops it), so it must not decide whether a comment is a doc comment.
+fn is_blank_char(c: char) -> bool {
+    c.is_whitespace() || c == '\u{FEFF}'
+}
+
+fn is_blank(s: &str) -> bool {
+    s.chars().all(is_blank_char)
 }
 
 /// The text after `///` of a doc comment (`////` and longer are plain comments).

@@ -309,3 +309,18 @@ fn triple_slash_comment_inside_an_item_does_not_become_its_doc() {
         &std::fs::read(reproducer).unwrap(),
     ));
 }
+
+/// Found by the `fmt` fuzz target: a byte-order mark before a `///` comment made it "code before
+/// the comment", so the comment was no doc comment; the formatter drops the mark, which turned the
+/// comment into the item's doc. A byte-order mark is white space, as in the grammar.
+#[test]
+fn byte_order_mark_before_a_doc_comment_keeps_it_a_doc_comment() {
+    let (file, _) = aims_syntax::parse(FileId(0), "\u{FEFF}/// the doc\nlet a = 1\n");
+    assert!(format!("{:?}", file.items).contains("the doc"));
+    check("\u{FEFF}/// the doc\nlet a = 1\n");
+    let reproducer = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions/fmt-bom-before-doc-comment.aims");
+    check(&String::from_utf8_lossy(
+        &std::fs::read(reproducer).unwrap(),
+    ));
+}
