@@ -286,10 +286,13 @@ impl<'a> Formatter<'a> {
             })
             .collect();
         let mut placement = self.place(0, self.text.len(), None, &units);
-        // comments inside blocks, schemas and plugins are placed by the item itself
+        // Comments inside the braces of blocks, schemas and plugins are placed by the item itself;
+        // those between its header and `{` move above it like any comment inside an item.
         for (inner, item) in placement.inner.iter_mut().zip(&file.items) {
-            if !matches!(item, Item::Let(..)) {
-                inner.clear();
+            if let Some(header_end) = header_end(item) {
+                let open = self.open_brace(header_end, item.span().end as usize);
+                let comments = &self.comments;
+                inner.retain(|&c| comments.get(c).is_some_and(|&(cs, _)| cs < open));
             }
         }
         let items = &file.items;
@@ -335,29 +338,18 @@ impl<'a> Formatter<'a> {
         end
     }
 
-    /// Comments between an item's header and its `{` move above the item.
-    fn header_comments(&mut self, start: usize, open: usize, indent: usize) {
-        let first = self.comments.partition_point(|c| c.0 <= start);
-        let last = self.comments.partition_point(|c| c.0 < open).max(first);
-        for c in first..last {
-            let t = self.comment_text(c);
-            self.line(indent, t);
-        }
-    }
-
     /// An item body: header line, units with their comments, closing brace.
     fn body(
         &mut self,
         header: String,
-        span: Span,
-        header_end: usize,
+        item: &Item,
         units: &[(usize, usize)],
         indent: usize,
         render: &mut dyn FnMut(&mut Self, usize, usize),
     ) {
-        let (start, end) = (span.start as usize, span.end as usize);
-        let open = self.open_brace(header_end, end);
-        self.header_comments(start, open, indent);
+        let span = item.span();
+        let end = span.end as usize;
+        let open = self.open_brace(header_end(item).unwrap_or(span.start as usize), end);
         let close = end.saturating_sub(1).max(open);
         let placement = self.place(open, close, Some(open), units);
         let empty = units.is_empty() && placement.tail.is_empty();
@@ -379,11 +371,9 @@ impl<'a> Formatter<'a> {
         match item {
             Item::Block(b) => {
                 let mut header = format!("{} {}", b.kind.keyword(), b.id.name);
-                let mut header_end = b.id.span.end as usize;
                 if let Some(t) = &b.title {
                     header.push(' ');
                     header.push_str(&string_lit(&t.value));
-                    header_end = t.span.end as usize;
                 }
                 let units: Vec<(usize, usize)> = b
                     .stmts
@@ -391,26 +381,17 @@ impl<'a> Formatter<'a> {
                     .map(|s| (s.span.start as usize, s.span.end as usize))
                     .collect();
                 let stmts = &b.stmts;
-                self.body(
-                    header,
-                    b.span,
-                    header_end,
-                    &units,
-                    indent,
-                    &mut |f: &mut Self, u, ind| {
-                        if let Some(s) = stmts.get(u) {
-                            f.stmt(s, ind);
-                        }
-                    },
-                );
+                self.body(header, item, &units, indent, &mut |f: &mut Self, u, ind| {
+                    if let Some(s) = stmts.get(u) {
+                        f.stmt(s, ind);
+                    }
+                });
             }
             Item::Schema(s) => {
                 let mut header = format!("schema {}", s.name.name);
-                let mut header_end = s.name.span.end as usize;
                 if let Some(t) = &s.title {
                     header.push(' ');
                     header.push_str(&string_lit(&t.value));
-                    header_end = t.span.end as usize;
                 }
                 let units: Vec<(usize, usize)> = s
                     .fields
@@ -418,26 +399,19 @@ impl<'a> Formatter<'a> {
                     .map(|f| (f.span.start as usize, f.span.end as usize))
                     .collect();
                 let fields = &s.fields;
-                self.body(
-                    header,
-                    s.span,
-                    header_end,
-                    &units,
-                    indent,
-                    &mut |f: &mut Self, u, ind| {
-                        if let Some(field) = fields.get(u) {
-                            let name = if f.src(field.name.span).starts_with('"') {
-                                string_lit(&field.name.name)
-                            } else {
-                                field.name.name.clone()
-                            };
-                            let opt = if field.optional { "?" } else { "" };
-                            let doc = RcDoc::text(format!("{name}{opt}: "))
-                                .append(type_doc(&field.ty).nest(4));
-                            f.doc_lines(ind, doc);
-                        }
-                    },
-                );
+                self.body(header, item, &units, indent, &mut |f: &mut Self, u, ind| {
+                    if let Some(field) = fields.get(u) {
+                        let name = if f.src(field.name.span).starts_with('"') {
+                            string_lit(&field.name.name)
+                        } else {
+                            field.name.name.clone()
+                        };
+                        let opt = if field.optional { "?" } else { "" };
+                        let doc = RcDoc::text(format!("{name}{opt}: "))
+                            .append(type_doc(&field.ty).nest(4));
+                        f.doc_lines(ind, doc);
+                    }
+                });
             }
             Item::Plugin(p) => {
                 let header = format!("plugin {} {}", p.name.name, string_lit(&p.path.value));
@@ -447,28 +421,22 @@ impl<'a> Formatter<'a> {
                     .map(|f| (f.span.start as usize, f.span.end as usize))
                     .collect();
                 let fns = &p.functions;
-                self.body(
-                    header,
-                    p.span,
-                    p.path.span.end as usize,
-                    &units,
-                    indent,
-                    &mut |f: &mut Self, u, ind| {
-                        if let Some(sig) = fns.get(u) {
-                            let params = sig.params.iter().map(|(n, t)| {
-                                RcDoc::text(format!("{}: ", n.name)).append(type_doc(t))
-                            });
-                            let doc = RcDoc::text(format!("fn {}(", sig.name.name))
-                                .append(align(RcDoc::intersperse(
-                                    params,
-                                    RcDoc::text(",").append(RcDoc::softline()),
-                                )))
-                                .append(RcDoc::text(") -> "))
-                                .append(type_doc(&sig.ret));
-                            f.doc_lines(ind, doc);
-                        }
-                    },
-                );
+                self.body(header, item, &units, indent, &mut |f: &mut Self, u, ind| {
+                    if let Some(sig) = fns.get(u) {
+                        let params = sig
+                            .params
+                            .iter()
+                            .map(|(n, t)| RcDoc::text(format!("{}: ", n.name)).append(type_doc(t)));
+                        let doc = RcDoc::text(format!("fn {}(", sig.name.name))
+                            .append(align(RcDoc::intersperse(
+                                params,
+                                RcDoc::text(",").append(RcDoc::softline()),
+                            )))
+                            .append(RcDoc::text(") -> "))
+                            .append(type_doc(&sig.ret));
+                        f.doc_lines(ind, doc);
+                    }
+                });
             }
             Item::Let(l, _) => {
                 let doc = self.let_doc(l);
@@ -650,6 +618,17 @@ impl<'a> Formatter<'a> {
                 .append(RcDoc::text(")")),
         }
     }
+}
+
+/// Where the header of a block, schema or plugin ends (its `{` follows); `None` for `let`.
+fn header_end(item: &Item) -> Option<usize> {
+    let end = match item {
+        Item::Block(b) => b.title.as_ref().map_or(b.id.span.end, |t| t.span.end),
+        Item::Schema(s) => s.title.as_ref().map_or(s.name.span.end, |t| t.span.end),
+        Item::Plugin(p) => p.path.span.end,
+        Item::Let(..) => return None,
+    };
+    Some(end as usize)
 }
 
 /// Lay out `doc` with its line breaks aligned to the column where it starts.

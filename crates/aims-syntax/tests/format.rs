@@ -324,3 +324,18 @@ fn byte_order_mark_before_a_doc_comment_keeps_it_a_doc_comment() {
         &std::fs::read(reproducer).unwrap(),
     ));
 }
+
+/// Found by the `fmt` fuzz target: comments between an item's header and its `{` were written
+/// right above the header, after its doc comment. A `///` there became part of the doc, and a `//`
+/// there cut the doc off. They now move above the doc, as comments from inside an item do.
+#[test]
+fn comments_before_the_opening_brace_keep_the_doc_comment_intact() {
+    check("schema s\n/// not a doc\n{\n}\n");
+    check("/// the doc\nschema s // c\n{\n}\n");
+    check("/// the doc\ncontrol A.2.2 \"T\"\n// c\n/// d\n{\n  clause \"c\"\n}\n");
+    let reproducer = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions/fmt-doc-comment-before-brace.aims");
+    check(&String::from_utf8_lossy(
+        &std::fs::read(reproducer).unwrap(),
+    ));
+}
