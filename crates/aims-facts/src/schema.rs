@@ -277,11 +277,23 @@ impl Type {
     /// The type as written in schemas and the language.
     pub fn display(&self) -> String {
         let mut out = String::new();
-        self.write(&mut out, false);
+        self.write(&mut out, false, &|_| None);
         out
     }
 
-    fn write(&self, out: &mut String, nested_in_union: bool) {
+    /// The type for a message: `record` may spell a record out instead of its name.
+    pub fn display_with(&self, record: &dyn Fn(&str) -> Option<String>) -> String {
+        let mut out = String::new();
+        self.write(&mut out, false, record);
+        out
+    }
+
+    fn write(
+        &self,
+        out: &mut String,
+        nested_in_union: bool,
+        record: &dyn Fn(&str) -> Option<String>,
+    ) {
         match self {
             Type::Any => out.push_str("any"),
             Type::String => out.push_str("string"),
@@ -309,15 +321,18 @@ impl Type {
             }
             Type::List(t) => {
                 out.push_str("list<");
-                t.write(out, false);
+                t.write(out, false, record);
                 out.push('>');
             }
             Type::Map(t) => {
                 out.push_str("map<");
-                t.write(out, false);
+                t.write(out, false, record);
                 out.push('>');
             }
-            Type::Record(n) => out.push_str(n),
+            Type::Record(n) => match record(n) {
+                Some(text) => out.push_str(&text),
+                None => out.push_str(n),
+            },
             Type::Union(ts) => {
                 if nested_in_union {
                     out.push('(');
@@ -326,7 +341,7 @@ impl Type {
                     if i > 0 {
                         out.push_str(" | ");
                     }
-                    t.write(out, true);
+                    t.write(out, true, record);
                 }
                 if nested_in_union {
                     out.push(')');
@@ -565,6 +580,25 @@ impl SchemaSet {
 
     pub fn get(&self, name: &str) -> Option<&Schema> {
         self.schemas.get(name).map(|s| &**s)
+    }
+
+    /// A type for messages to users: the built-in nested records (named internally, e.g.
+    /// `model_card.co2_eq_emissions`) are spelled out by their first fields, `{ emissions, source, ... }`.
+    pub fn describe_type(&self, ty: &Type) -> String {
+        const SHOWN: usize = 4;
+        ty.display_with(&|name| {
+            let schema = self.get(name).filter(|s| s.builtin && name.contains('.'))?;
+            let mut fields: Vec<&str> = schema
+                .fields
+                .keys()
+                .map(String::as_str)
+                .take(SHOWN)
+                .collect();
+            if schema.fields.len() > SHOWN || schema.open {
+                fields.push("...");
+            }
+            Some(format!("{{ {} }}", fields.join(", ")))
+        })
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -812,7 +846,7 @@ impl Validator<'_> {
     }
 
     fn invalidate(&mut self, v: &mut Value, ty: &Type, path: &str) {
-        let expected = ty.display();
+        let expected = self.set.describe_type(ty);
         self.diags.push(
             Diagnostic::warning(
                 codes::W_WRONG_TYPE,

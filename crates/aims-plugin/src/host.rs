@@ -45,6 +45,8 @@ pub struct PluginHost {
 
 /// One loaded plugin.
 struct Plugin {
+    /// Where it is declared (a second plugin of the same name points back here).
+    span: Option<Span>,
     limits: Limits,
     grants: crate::config::Grants,
     fresh_instance_per_call: bool,
@@ -169,12 +171,17 @@ impl PluginHost {
         config: &PluginConfig,
         bytes: &[u8],
     ) -> Result<(), Box<Diagnostic>> {
-        if self.plugins.contains_key(&config.name) {
-            return Err(Box::new(load_diag(
+        if let Some(first) = self.plugins.get(&config.name) {
+            let d = load_diag(
                 config,
                 codes::E_DUPLICATE_PLUGIN,
                 format!("a plugin named `{}` is already loaded", config.name),
-            )));
+            );
+            let d = match first.span {
+                Some(span) => d.with_secondary(span, "first declared here"),
+                None => d,
+            };
+            return Err(Box::new(d.with_help("give each plugin its own `name`")));
         }
         let engine = match &self.engine {
             Ok(e) => e.clone(),
@@ -672,6 +679,7 @@ impl Plugin {
         let mut plugin = Plugin {
             limits,
             grants: config.grants.clone(),
+            span: config.span,
             fresh_instance_per_call: config.fresh_instance_per_call,
             sha256,
             pre,
