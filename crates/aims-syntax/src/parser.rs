@@ -335,7 +335,7 @@ impl Ctx<'_> {
     fn span(&self, p: &Pair<Rule>, off: usize) -> Span {
         let s = p.as_span();
         let start = s.start() + off;
-        let mut end = start + p.as_str().trim_end().len();
+        let mut end = start + p.as_str().trim_end_matches(is_blank_char).len();
         // The last non-blank byte may sit inside a comment that ends in white space (a comment
         // at the end of the file with a trailing space), so look for the comment containing it.
         while let Some(cs) = end
@@ -343,7 +343,13 @@ impl Ctx<'_> {
             .and_then(|last| comment_containing(self.comments, last))
             .filter(|&cs| cs >= start)
         {
-            end = start + self.text.get(start..cs).unwrap_or("").trim_end().len();
+            end = start
+                + self
+                    .text
+                    .get(start..cs)
+                    .unwrap_or("")
+                    .trim_end_matches(is_blank_char)
+                    .len();
         }
         Span::new(self.file, start, end)
     }

@@ -318,6 +318,16 @@ fn byte_order_mark_before_a_doc_comment_keeps_it_a_doc_comment() {
     let (file, _) = aims_syntax::parse(FileId(0), "\u{FEFF}/// the doc\nlet a = 1\n");
     assert!(format!("{:?}", file.items).contains("the doc"));
     check("\u{FEFF}/// the doc\nlet a = 1\n");
+    // A mark after an item was counted into its span, so the doc comment on the next line looked
+    // like the item's trailing comment.
+    check("let h=\"\"\n\u{FEFF}///\nlet r=\"\"");
+    let (file, _) = aims_syntax::parse(FileId(0), "let h = 1\u{FEFF}\n");
+    assert_eq!(file.items[0].span().end, 9);
+    let reproducer = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions/fmt-bom-after-item.aims");
+    check(&String::from_utf8_lossy(
+        &std::fs::read(reproducer).unwrap(),
+    ));
     let reproducer = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../fuzz/regressions/fmt-bom-before-doc-comment.aims");
     check(&String::from_utf8_lossy(
