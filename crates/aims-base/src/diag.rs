@@ -49,6 +49,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Visit the spans of every label and suggestion, mutably.
+    pub fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        self.labels.iter_mut().for_each(|l| f(&mut l.span));
+        self.suggestions.iter_mut().for_each(|s| f(&mut s.span));
+    }
+
     pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,

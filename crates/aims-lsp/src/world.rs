@@ -12,6 +12,7 @@ use aims_base::{Diagnostic, FileId, SourceFile, SourceMap, Span, Vfs};
 use aims_check::Program;
 use aims_facts::SystemDecl;
 use aims_syntax::ast::PolicyFile;
+use aims_syntax::ItemCache;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -35,6 +36,8 @@ pub struct PFile {
     pub parse_diags: Vec<Diagnostic>,
     /// Listed by `aims.toml` (as opposed to an open file that happens to be under the root).
     pub listed: bool,
+    /// Its items as last parsed: an edit re-parses only the items whose text changed.
+    items: ItemCache,
 }
 
 /// The result of checking a project.
@@ -212,9 +215,17 @@ fn display(root: &Path, path: &Path) -> String {
     aims_facts::project::display_name(root, path)
 }
 
-fn parse_file(root: &Path, path: &Path, uri: Uri, text: &str, id: usize, listed: bool) -> PFile {
+fn parse_file(
+    root: &Path,
+    path: &Path,
+    uri: Uri,
+    text: &str,
+    id: usize,
+    listed: bool,
+    mut items: ItemCache,
+) -> PFile {
     let fid = FileId(u32::try_from(id).unwrap_or(u32::MAX));
-    let (ast, parse_diags) = aims_syntax::parse(fid, text);
+    let (ast, parse_diags) = aims_syntax::parse_cached(fid, text, &mut items);
     PFile {
         path: path.to_path_buf(),
         uri,
@@ -222,6 +233,7 @@ fn parse_file(root: &Path, path: &Path, uri: Uri, text: &str, id: usize, listed:
         ast,
         parse_diags,
         listed,
+        items,
     }
 }
 
@@ -299,7 +311,15 @@ impl World {
                 continue;
             };
             let id = files.len();
-            files.push(parse_file(&root, &path, uri, &text, id, listed));
+            files.push(parse_file(
+                &root,
+                &path,
+                uri,
+                &text,
+                id,
+                listed,
+                ItemCache::default(),
+            ));
         }
         let state = ProjectState {
             root,
@@ -343,7 +363,15 @@ impl World {
                     return;
                 };
                 let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                let file = parse_file(&root, path, doc.uri.clone(), &doc.text, 0, false);
+                let file = parse_file(
+                    &root,
+                    path,
+                    doc.uri.clone(),
+                    &doc.text,
+                    0,
+                    false,
+                    ItemCache::default(),
+                );
                 self.projects.push(ProjectState {
                     root,
                     toml: None,
@@ -422,7 +450,8 @@ impl World {
         if let Some(f) = p.files.get_mut(fi) {
             let listed = f.listed;
             let uri = uri.unwrap_or_else(|| f.uri.clone());
-            *f = parse_file(&root, path, uri, &text, fi, listed);
+            let items = std::mem::take(&mut f.items);
+            *f = parse_file(&root, path, uri, &text, fi, listed, items);
         }
         p.analysis = None;
     }

@@ -389,3 +389,201 @@ pub struct PolicyFile {
     /// (an unused `let` may be used by the dropped item).
     pub syntax_errors: bool,
 }
+
+/// Visit every span of a node, mutably (used to move a re-used item to its new place in a file).
+pub trait SpansMut {
+    fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span));
+}
+
+impl<T: SpansMut> SpansMut for Vec<T> {
+    fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        self.iter_mut().for_each(|x| x.spans_mut(f));
+    }
+}
+
+impl<T: SpansMut> SpansMut for Option<T> {
+    fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        if let Some(x) = self {
+            x.spans_mut(f);
+        }
+    }
+}
+
+impl<T: SpansMut> SpansMut for Box<T> {
+    fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        (**self).spans_mut(f);
+    }
+}
+
+impl SpansMut for Ident {
+    fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        f(&mut self.span);
+    }
+}
+
+impl SpansMut for StrLit {
+    fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        f(&mut self.span);
+    }
+}
+
+impl SpansMut for Message {
+    fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        f(&mut self.span);
+        for part in &mut self.parts {
+            if let MessagePart::Expr(e) = part {
+                e.spans_mut(f);
+            }
+        }
+    }
+}
+
+impl SpansMut for Expr {
+    fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        f(&mut self.span);
+        match &mut self.kind {
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Number(_)
+            | ExprKind::String(_)
+            | ExprKind::Date(_)
+            | ExprKind::Duration { .. } => {}
+            ExprKind::List(xs) => xs.spans_mut(f),
+            ExprKind::Name(i) => i.spans_mut(f),
+            ExprKind::Field(e, i) => {
+                e.spans_mut(f);
+                i.spans_mut(f);
+            }
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                a.spans_mut(f);
+                b.spans_mut(f);
+            }
+            ExprKind::Call { name, args } => {
+                name.spans_mut(f);
+                args.spans_mut(f);
+            }
+            ExprKind::PluginCall {
+                plugin,
+                function,
+                args,
+            } => {
+                plugin.spans_mut(f);
+                function.spans_mut(f);
+                args.spans_mut(f);
+            }
+            ExprKind::Unary(_, e) | ExprKind::Paren(e) => e.spans_mut(f),
+            ExprKind::Quantified {
+                var,
+                collection,
+                body,
+                ..
+            } => {
+                var.spans_mut(f);
+                collection.spans_mut(f);
+                body.spans_mut(f);
+            }
+        }
+    }
+}
+
+impl SpansMut for Stmt {
+    fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        f(&mut self.span);
+        match &mut self.kind {
+            StmtKind::Clause(s)
+            | StmtKind::Owner(s)
+            | StmtKind::System(s)
+            | StmtKind::Reason(s)
+            | StmtKind::Approver(s) => s.spans_mut(f),
+            StmtKind::AppliesTo(ids) | StmtKind::TreatedBy(ids) => ids.spans_mut(f),
+            StmtKind::Enforce(i) | StmtKind::Control(i) => i.spans_mut(f),
+            StmtKind::Let(l) => l.spans_mut(f),
+            StmtKind::When {
+                cond: e,
+                otherwise: m,
+            }
+            | StmtKind::Require {
+                expr: e,
+                message: m,
+            } => {
+                e.spans_mut(f);
+                m.spans_mut(f);
+            }
+            StmtKind::Measure(e)
+            | StmtKind::Review(e)
+            | StmtKind::Likelihood(e)
+            | StmtKind::Impact(e)
+            | StmtKind::Expires(e) => e.spans_mut(f),
+            StmtKind::Target { op_span, value, .. } => {
+                f(op_span);
+                value.spans_mut(f);
+            }
+        }
+    }
+}
+
+impl SpansMut for LetDecl {
+    fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        f(&mut self.span);
+        self.name.spans_mut(f);
+        self.value.spans_mut(f);
+    }
+}
+
+impl SpansMut for TypeExpr {
+    fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        match self {
+            TypeExpr::Named(i) => i.spans_mut(f),
+            TypeExpr::List(t, s) | TypeExpr::Map(t, s) => {
+                t.spans_mut(f);
+                f(s);
+            }
+            TypeExpr::Enum(vs, s) => {
+                vs.spans_mut(f);
+                f(s);
+            }
+            TypeExpr::Union(ts, s) => {
+                ts.spans_mut(f);
+                f(s);
+            }
+        }
+    }
+}
+
+impl SpansMut for Item {
+    fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        match self {
+            Item::Block(b) => {
+                f(&mut b.span);
+                b.id.spans_mut(f);
+                b.title.spans_mut(f);
+                b.stmts.spans_mut(f);
+            }
+            Item::Schema(s) => {
+                f(&mut s.span);
+                s.name.spans_mut(f);
+                s.title.spans_mut(f);
+                for field in &mut s.fields {
+                    f(&mut field.span);
+                    field.name.spans_mut(f);
+                    field.ty.spans_mut(f);
+                }
+            }
+            Item::Plugin(p) => {
+                f(&mut p.span);
+                p.name.spans_mut(f);
+                p.path.spans_mut(f);
+                for sig in &mut p.functions {
+                    f(&mut sig.span);
+                    sig.name.spans_mut(f);
+                    for (name, ty) in &mut sig.params {
+                        name.spans_mut(f);
+                        ty.spans_mut(f);
+                    }
+                    sig.ret.spans_mut(f);
+                }
+            }
+            Item::Let(l, _) => l.spans_mut(f),
+        }
+    }
+}

@@ -11,4 +11,4 @@ pub mod format;
 mod grammar;
 mod parser;
 
-pub use parser::{parse, parse_expr, top_level_keywords};
+pub use parser::{parse, parse_cached, parse_expr, top_level_keywords, ItemCache};

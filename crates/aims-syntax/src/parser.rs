@@ -7,6 +7,7 @@ use crate::grammar::{AimsParser, Rule};
 use aims_base::{Diagnostic, FileId, Span};
 use pest::iterators::Pair;
 use pest::Parser;
+use std::collections::HashMap;
 
 const TOP_LEVEL: &[&str] = &[
     "control",
@@ -25,6 +26,65 @@ pub fn top_level_keywords() -> &'static [&'static str] {
 
 /// Parse one policy file. Never fails: returns every item it could read and the errors.
 pub fn parse(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {
+    parse_items(file, text, None)
+}
+
+/// Top-level items parsed before, by their text, so that after an edit only the items whose text
+/// changed are parsed again (the language server keeps one per open document). Each parse keeps
+/// only the items of the text it parsed.
+#[derive(Debug, Default)]
+pub struct ItemCache {
+    items: HashMap<ItemKey, ParsedItem>,
+}
+
+/// An item is parsed from its own text alone, except for the doc comment above it.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ItemKey {
+    doc: Option<String>,
+    text: String,
+}
+
+#[derive(Debug, Clone)]
+struct ParsedItem {
+    start: usize,
+    file: FileId,
+    item: Option<Item>,
+    diags: Vec<Diagnostic>,
+}
+
+impl ParsedItem {
+    /// The same item parsed at `start` of `file`.
+    fn moved_to(mut self, file: FileId, start: usize) -> ParsedItem {
+        let (from, to) = (self.start, start);
+        let mut shift = |span: &mut Span| {
+            let at = |offset: u32| (offset as usize + to).saturating_sub(from);
+            *span = Span::new(file, at(span.start), at(span.end));
+        };
+        self.item.spans_mut(&mut shift);
+        self.diags.iter_mut().for_each(|d| d.spans_mut(&mut shift));
+        ParsedItem {
+            start,
+            file,
+            ..self
+        }
+    }
+}
+
+/// [`parse`], re-using the items of `cache` whose text is unchanged. The result is the same as
+/// [`parse`]'s.
+pub fn parse_cached(
+    file: FileId,
+    text: &str,
+    cache: &mut ItemCache,
+) -> (PolicyFile, Vec<Diagnostic>) {
+    parse_items(file, text, Some(cache))
+}
+
+fn parse_items(
+    file: FileId,
+    text: &str,
+    mut cache: Option<&mut ItemCache>,
+) -> (PolicyFile, Vec<Diagnostic>) {
     let scan = scan(text);
     let mut items = Vec::new();
     let mut diags = Vec::new();
@@ -42,33 +102,28 @@ pub fn parse(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {
                 .with_help("items start with `control`, `objective`, `risk`, `waiver`, `schema`, `plugin` or `let`"),
         );
     }
+    let mut previous = cache.as_deref_mut().map(|c| std::mem::take(&mut c.items));
     for (i, &start) in scan.starts.iter().enumerate() {
         let end = scan.starts.get(i + 1).copied().unwrap_or(text.len());
         let chunk = text.get(start..end).unwrap_or("");
-        if let Some(at) = too_many_brackets(chunk, &scan.comments, start) {
-            diags.push(
-                Diagnostic::error(
-                    codes::TOO_DEEP,
-                    format!("brackets nested more than {MAX_BRACKET_DEPTH} deep"),
-                )
-                .with_primary(Span::new(file, at, at + 1), "too deeply nested")
-                .with_help("split the expression into `let` definitions"),
-            );
+        let Some(cache) = cache.as_deref_mut() else {
+            let parsed = ctx.parse_item(chunk, start, end);
+            items.extend(parsed.item);
+            diags.extend(parsed.diags);
             continue;
-        }
-        match AimsParser::parse(Rule::item_only, chunk) {
-            Ok(mut pairs) => {
-                let item = pairs
-                    .next()
-                    .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::item));
-                if let Some(item) = item {
-                    if let Some(it) = ctx.item(item, start, &mut diags) {
-                        items.push(it);
-                    }
-                }
-            }
-            Err(e) => diags.push(ctx.pest_error(&e, start, end)),
-        }
+        };
+        let key = ItemKey {
+            doc: ctx.doc_before(start),
+            text: chunk.to_string(),
+        };
+        let parsed = match previous.as_mut().and_then(|p| p.remove(&key)) {
+            Some(p) if p.start == start && p.file == file => p,
+            Some(p) => p.moved_to(file, start),
+            None => ctx.parse_item(chunk, start, end),
+        };
+        items.extend(parsed.item.clone());
+        diags.extend(parsed.diags.iter().cloned());
+        cache.items.insert(key, parsed);
     }
     let comments = scan
         .comments
@@ -331,6 +386,39 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Parse and lower the item in `chunk`, which starts at `start` and ends at `end`.
+    fn parse_item(&self, chunk: &str, start: usize, end: usize) -> ParsedItem {
+        let mut diags = Vec::new();
+        let mut item = None;
+        if let Some(at) = too_many_brackets(chunk, self.comments, start) {
+            diags.push(
+                Diagnostic::error(
+                    codes::TOO_DEEP,
+                    format!("brackets nested more than {MAX_BRACKET_DEPTH} deep"),
+                )
+                .with_primary(Span::new(self.file, at, at + 1), "too deeply nested")
+                .with_help("split the expression into `let` definitions"),
+            );
+        } else {
+            match AimsParser::parse(Rule::item_only, chunk) {
+                Ok(mut pairs) => {
+                    let pair = pairs
+                        .next()
+                        .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::item));
+                    if let Some(pair) = pair {
+                        item = self.item(pair, start, &mut diags);
+                    }
+                }
+                Err(e) => diags.push(self.pest_error(&e, start, end)),
+            }
+        }
+        ParsedItem {
+            start,
+            file: self.file,
+            item,
+            diags,
+        }
+    }
     /// The pair's span without the whitespace and comments pest lets trail inside it.
     fn span(&self, p: &Pair<Rule>, off: usize) -> Span {
         let s = p.as_span();
