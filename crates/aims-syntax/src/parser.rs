@@ -1238,7 +1238,8 @@ impl Ctx<'_> {
                 format!("{} or {}", expected.join(", "), last)
             }
         };
-        let before = self.text.get(..pos).unwrap_or("");
+        // Only the item's own text: an item is parsed from its text alone (see `ItemCache`).
+        let before = self.text.get(off..pos).unwrap_or("");
         let prev = previous_token(before);
         // White space pest does not skip (a form feed, U+2028) comes before the token found.
         let (pos, found) = match found_token(self.text.get(pos..chunk_end).unwrap_or("")) {

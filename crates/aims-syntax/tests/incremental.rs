@@ -107,6 +107,16 @@ fn moved_items_and_their_errors_have_moved_spans() {
     assert_same(&after, FileId(0), &mut cache);
     // the same text as another file: every span names the new file
     assert_same(&after, FileId(7), &mut cache);
+    // An error at an item's first token names no token before the item (found by the lsp_edits
+    // fuzz target: the message said "after `ce.`", text of the stray line above).
+    let stray = "non\nlet x\u{1}= 1\n";
+    assert_same(stray, FileId(0), &mut cache);
+    assert_same(&stray.replace("non", "other"), FileId(0), &mut cache);
+    let (_, diags) = parse(FileId(0), stray);
+    assert!(
+        diags.iter().all(|d| !d.message.contains("after `non`")),
+        "{diags:#?}"
+    );
     // a doc comment added above an unchanged item changes that item
     let documented = after.replace("let c", "/// c's doc\nlet c");
     assert_same(&documented, FileId(7), &mut cache);
