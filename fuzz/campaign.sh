@@ -12,6 +12,8 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 runs=$1; shift
+# The commit the campaign starts from (the binaries should be built from it).
+commit=$(git rev-parse --short HEAD)
 bin=${FUZZ_BIN:-target/x86_64-unknown-linux-gnu/release}
 max_len=${MAX_LEN:-4096}
 mkdir -p logs
@@ -29,5 +31,5 @@ for t in "$@"; do
   end=$(date +%s)
   execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "logs/$t.log" | awk '{print $2}')
   crashes=$(ls "artifacts/$t" 2>/dev/null | grep -c '^crash-\|^oom-\|^timeout-' || true)
-  echo "$t runs=$execs max_len=$max_len seconds=$((end - start)) exit=$rc artifacts=$crashes commit=$(git rev-parse --short HEAD)"
+  echo "$t runs=$execs max_len=$max_len seconds=$((end - start)) exit=$rc artifacts=$crashes commit=$commit"
 done
