@@ -128,7 +128,11 @@ pub fn is_constant(e: &Expr) -> bool {
         | ExprKind::Date(_)
         | ExprKind::Duration { .. } => true,
         ExprKind::List(xs) => xs.iter().all(is_constant),
-        ExprKind::Name(_) | ExprKind::Call { .. } | ExprKind::PluginCall { .. } => false,
+        // A refused expression is not known to be constant: nothing more is said about it.
+        ExprKind::Error
+        | ExprKind::Name(_)
+        | ExprKind::Call { .. }
+        | ExprKind::PluginCall { .. } => false,
         ExprKind::Quantified { .. } => false,
         ExprKind::Field(a, _) => is_constant(a),
         ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => is_constant(a) && is_constant(b),
@@ -320,6 +324,7 @@ impl<'a> Checker<'a> {
 
     pub fn expr(&mut self, e: &Expr, diags: &mut Vec<Diagnostic>) -> Ty {
         match &e.kind {
+            ExprKind::Error => Ty::Any,
             ExprKind::Null => Ty::Null,
             ExprKind::Bool(_) => Ty::Bool,
             ExprKind::Number(_) => Ty::Number,

@@ -645,6 +645,9 @@ impl<'p> Evaluator<'p> {
         'p: 'a,
     {
         match &e.kind {
+            ExprKind::Error => Err(Fault::Error(
+                "this expression has a syntax error (see the policy's diagnostics)".into(),
+            )),
             ExprKind::Null => Ok(V::Null),
             ExprKind::Bool(b) => Ok(V::Bool(*b)),
             ExprKind::Number(n) => Ok(V::Num(*n)),

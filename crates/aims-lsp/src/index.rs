@@ -362,6 +362,7 @@ impl Walker<'_, '_> {
     /// The static type of an expression, as far as navigation needs it.
     fn ty(&self, e: &Expr) -> Ty {
         match &e.kind {
+            ExprKind::Error => Ty::Any,
             ExprKind::Null => Ty::Null,
             ExprKind::Bool(_) => Ty::Bool,
             ExprKind::Number(_) => Ty::Number,
@@ -513,7 +514,8 @@ impl Walker<'_, '_> {
                     self.expr(x);
                 }
             }
-            ExprKind::Null
+            ExprKind::Error
+            | ExprKind::Null
             | ExprKind::Bool(_)
             | ExprKind::Number(_)
             | ExprKind::String(_)

@@ -609,6 +609,9 @@ impl<'a> World<'a> {
 
     fn eval(&self, e: &Expr, st: &mut State) -> Res {
         match &e.kind {
+            ExprKind::Error => Err(Stop::Error(
+                "this expression has a syntax error (see the policy's diagnostics)".into(),
+            )),
             ExprKind::Null => Ok(Got::plain(Val::Null)),
             ExprKind::Bool(b) => Ok(Got::plain(Val::Bool(*b))),
             ExprKind::Number(n) => Ok(Got::plain(Val::Num(*n))),

@@ -157,6 +157,9 @@ pub struct Expr {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
+    /// An expression the parser refused (too deep, or malformed); its error is already reported.
+    /// Later phases give it an unknown type and report nothing more about it.
+    Error,
     Null,
     Bool(bool),
     Number(f64),
@@ -442,7 +445,8 @@ impl SpansMut for Expr {
     fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
         f(&mut self.span);
         match &mut self.kind {
-            ExprKind::Null
+            ExprKind::Error
+            | ExprKind::Null
             | ExprKind::Bool(_)
             | ExprKind::Number(_)
             | ExprKind::String(_)

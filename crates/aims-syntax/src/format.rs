@@ -549,6 +549,8 @@ impl<'a> Formatter<'a> {
 
     fn expr(&self, e: &Expr) -> Doc {
         match &e.kind {
+            // `format` refuses files with errors; if one gets here, keep what the user wrote.
+            ExprKind::Error => RcDoc::text(self.src(e.span).to_string()),
             ExprKind::Null => RcDoc::text("null"),
             ExprKind::Bool(b) => RcDoc::text(if *b { "true" } else { "false" }),
             ExprKind::Number(n) => {

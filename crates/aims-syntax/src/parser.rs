@@ -930,7 +930,7 @@ impl Ctx<'_> {
             ),
         );
         Expr {
-            kind: ExprKind::Null,
+            kind: ExprKind::Error,
             span: e.span,
         }
     }
@@ -941,7 +941,7 @@ impl Ctx<'_> {
             Rule::expr => match p.into_inner().next() {
                 Some(q) => self.expr(q, off, diags),
                 None => Expr {
-                    kind: ExprKind::Null,
+                    kind: ExprKind::Error,
                     span,
                 },
             },
@@ -949,7 +949,7 @@ impl Ctx<'_> {
                 let mut it = p.into_inner();
                 let Some(first) = it.next() else {
                     return Expr {
-                        kind: ExprKind::Null,
+                        kind: ExprKind::Error,
                         span,
                     };
                 };
@@ -980,7 +980,7 @@ impl Ctx<'_> {
                         let inner = match it.next() {
                             Some(r) => self.expr(r, off, diags),
                             None => Expr {
-                                kind: ExprKind::Null,
+                                kind: ExprKind::Error,
                                 span,
                             },
                         };
@@ -991,7 +991,7 @@ impl Ctx<'_> {
                     }
                     Some(q) => self.expr(q, off, diags),
                     None => Expr {
-                        kind: ExprKind::Null,
+                        kind: ExprKind::Error,
                         span,
                     },
                 }
@@ -1000,7 +1000,7 @@ impl Ctx<'_> {
                 let mut it = p.into_inner();
                 let Some(first) = it.next() else {
                     return Expr {
-                        kind: ExprKind::Null,
+                        kind: ExprKind::Error,
                         span,
                     };
                 };
@@ -1042,7 +1042,7 @@ impl Ctx<'_> {
                     }
                 }
                 let mut e = operand.unwrap_or(Expr {
-                    kind: ExprKind::Null,
+                    kind: ExprKind::Error,
                     span,
                 });
                 for _ in 0..negs {
@@ -1058,7 +1058,7 @@ impl Ctx<'_> {
                 let mut e = match it.next() {
                     Some(q) => self.expr(q, off, diags),
                     None => Expr {
-                        kind: ExprKind::Null,
+                        kind: ExprKind::Error,
                         span,
                     },
                 };
@@ -1089,7 +1089,7 @@ impl Ctx<'_> {
             Rule::primary => match p.into_inner().next() {
                 Some(q) => self.expr(q, off, diags),
                 None => Expr {
-                    kind: ExprKind::Null,
+                    kind: ExprKind::Error,
                     span,
                 },
             },
@@ -1099,7 +1099,7 @@ impl Ctx<'_> {
                     .next()
                     .map(|q| self.expr(q, off, diags))
                     .unwrap_or(Expr {
-                        kind: ExprKind::Null,
+                        kind: ExprKind::Error,
                         span,
                     });
                 Expr {
@@ -1137,7 +1137,7 @@ impl Ctx<'_> {
                     (it.next(), it.next(), it.next(), it.next())
                 else {
                     return Expr {
-                        kind: ExprKind::Null,
+                        kind: ExprKind::Error,
                         span,
                     };
                 };
@@ -1161,7 +1161,7 @@ impl Ctx<'_> {
                 let mut it = p.into_inner();
                 let (Some(name), Some(args)) = (it.next(), it.next()) else {
                     return Expr {
-                        kind: ExprKind::Null,
+                        kind: ExprKind::Error,
                         span,
                     };
                 };
@@ -1181,7 +1181,7 @@ impl Ctx<'_> {
                 let (Some(plugin), Some(function), Some(args)) = (it.next(), it.next(), it.next())
                 else {
                     return Expr {
-                        kind: ExprKind::Null,
+                        kind: ExprKind::Error,
                         span,
                     };
                 };
