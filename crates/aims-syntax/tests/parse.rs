@@ -99,6 +99,23 @@ fn control_is_lowered_with_spans_and_docs() {
 }
 
 #[test]
+fn a_refused_expression_stays_in_the_tree_as_an_error_node() {
+    let terms = vec!["a == 1"; 1_200].join(" and ");
+    let text = format!("control C-1 \"x\" {{\n  require {terms}\n}}\n");
+    let (ast, out, n) = render("p.aims", &text);
+    assert_eq!(n, 1, "{out}");
+    assert!(out.contains("E0005"), "{out}");
+    let Item::Block(b) = &ast.items[0] else {
+        panic!("not a block")
+    };
+    let StmtKind::Require { expr, .. } = &b.stmts[0].kind else {
+        panic!("{:?}", b.stmts[0])
+    };
+    assert_eq!(expr.kind, ExprKind::Error);
+    assert_eq!(&text[expr.span.range()], terms);
+}
+
+#[test]
 fn precedence_and_quantifiers() {
     let text = "let x = not a or b and c == 1 + 2 * 3\nlet y = all d in xs: d > 1 and d < 5\nlet z = 2026-03-31 - 90d\n";
     let (ast, out, n) = render("p.aims", text);
