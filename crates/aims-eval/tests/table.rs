@@ -257,3 +257,28 @@ fn missing_fact_is_labelled_in_the_card() {
     let lc = sources.line_col(ev.span.unwrap()).unwrap();
     assert_eq!(lc.line, 7);
 }
+
+#[test]
+fn a_requirement_the_parser_refused_evaluates_to_error() {
+    let sources = SourceMap::new();
+    let terms = vec!["model_card.license == \"mit\""; 1_200].join(" and ");
+    let text = format!("control C \"c\" {{\n  require {terms}\n}}\n");
+    let pid = sources.add("p.aims", text.as_str());
+    let (ast, _) = aims_syntax::parse(pid, &text);
+    let (program, _) = aims_check::compile(&[ast], &sources);
+    let system = SystemDecl {
+        name: "s".into(),
+        ..Default::default()
+    };
+    let r = Evaluator::new(&program, jiff::civil::date(2026, 1, 1)).evaluate_system(&system, &[]);
+    let req = &r.controls[0].requirements[0];
+    assert_eq!(req.outcome, Outcome::Error);
+    assert!(
+        req.message
+            .as_deref()
+            .unwrap_or("")
+            .contains("syntax error"),
+        "{:?}",
+        req.message
+    );
+}
