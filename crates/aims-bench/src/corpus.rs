@@ -152,6 +152,7 @@ fn template(name: &str, text: &str, kind: Kind, schemas: &SchemaSet) -> Option<T
         root,
         sections,
         detection: String::new(),
+        state: Default::default(),
     };
     if !schemas.validate(&mut doc).is_empty() {
         return None;

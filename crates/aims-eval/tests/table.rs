@@ -166,6 +166,7 @@ fn every_row_gives_its_expected_outcome() {
         root,
         sections,
         detection: "declared".into(),
+        state: Default::default(),
     };
     let mut attributes = IndexMap::new();
     let span = Span::default();
@@ -240,6 +241,7 @@ fn missing_fact_is_labelled_in_the_card() {
         root,
         sections,
         detection: String::new(),
+        state: Default::default(),
     };
     let system = SystemDecl {
         name: "s".into(),

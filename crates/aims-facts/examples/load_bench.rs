@@ -41,6 +41,7 @@ fn main() {
                             root,
                             sections,
                             detection,
+                            state: Default::default(),
                         };
                         let _ = schemas.validate(&mut doc);
                         docs += 1;

@@ -23,6 +23,45 @@ pub struct Section {
     pub span: Span,
 }
 
+/// The kind given to an unreadable document whose kind could not be told (no `kind` in aims.toml
+/// and nothing parsed to detect it from). No schema may have this name.
+pub const UNKNOWN_KIND: &str = "unknown";
+
+/// How much of a document could be read. Verdicts depend on it: nothing is ever computed from a
+/// stand-in for evidence that was not read (see the book's "States of evidence").
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum DocState {
+    /// Read, parsed, and every value fits its schema.
+    #[default]
+    Loaded,
+    /// Read and parsed, but some values failed their schema: reading those gives `error`.
+    PartlyInvalid,
+    /// Declared but not readable: missing, undecodable or malformed. Every read of the document is
+    /// an `error` naming `reason`; `code` is the load diagnostic's code (e.g. `E0103`).
+    Unreadable {
+        /// Code of the load diagnostic that says why.
+        code: &'static str,
+        /// One line: why the document could not be read.
+        reason: String,
+    },
+}
+
+impl DocState {
+    /// `loaded`, `partly_invalid` or `unreadable`, as written in the JSON output.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DocState::Loaded => "loaded",
+            DocState::PartlyInvalid => "partly_invalid",
+            DocState::Unreadable { .. } => "unreadable",
+        }
+    }
+
+    /// True for [`DocState::Unreadable`].
+    pub fn is_unreadable(&self) -> bool {
+        matches!(self, DocState::Unreadable { .. })
+    }
+}
+
 /// One fact file, parsed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
@@ -39,6 +78,8 @@ pub struct Document {
     pub sections: Vec<Section>,
     /// How the kind was chosen, for `--verbose`.
     pub detection: String,
+    /// Loaded, partly invalid or unreadable.
+    pub state: DocState,
 }
 
 impl Document {
@@ -528,6 +569,7 @@ pub fn load_document(
                 root,
                 sections: Vec::new(),
                 detection: format!("kind `{kind}` given in aims.toml"),
+                state: unreadable_state(&diags, name),
             };
             return (Some(doc), diags);
         }
@@ -571,9 +613,28 @@ pub fn load_document(
         root,
         sections,
         detection,
+        state: DocState::Loaded,
     };
-    diags.extend(schemas.validate(&mut doc));
+    let invalid = schemas.validate(&mut doc);
+    if !invalid.is_empty() {
+        doc.state = DocState::PartlyInvalid;
+    }
+    diags.extend(invalid);
     (Some(doc), diags)
+}
+
+/// The state of a document that could not be parsed: the first load error says why.
+fn unreadable_state(diags: &[Diagnostic], name: &str) -> DocState {
+    match diags.iter().find(|d| d.is_error()) {
+        Some(d) => DocState::Unreadable {
+            code: d.code,
+            reason: d.message.clone(),
+        },
+        None => DocState::Unreadable {
+            code: codes::E_UNREADABLE,
+            reason: format!("`{name}` could not be read"),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -641,6 +702,7 @@ mod tests {
             root,
             sections,
             detection: String::new(),
+            state: DocState::Loaded,
         };
         let heading = |names: &[&str]| doc.section(names).map(|s| s.heading.clone());
         assert_eq!(heading(&[" LIMITATIONS "]).as_deref(), Some("Limitations:"));

@@ -20,8 +20,8 @@ pub mod schema;
 pub mod value;
 
 pub use document::{
-    detect_document_kind, detect_kind, format_of, load_document, parse_file, Document, Format,
-    Section,
+    detect_document_kind, detect_kind, format_of, load_document, parse_file, DocState, Document,
+    Format, Section, UNKNOWN_KIND,
 };
 pub use parse::{MAX_ALIAS_NODES, MAX_DEPTH, MAX_FILE_BYTES};
 pub use project::{

@@ -1007,6 +1007,7 @@ mod tests {
             root: r.unwrap().0,
             sections: Vec::new(),
             detection: String::new(),
+            state: Default::default(),
         }
     }
 

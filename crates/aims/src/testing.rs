@@ -1149,6 +1149,7 @@ impl Loader<'_> {
                     root,
                     sections: Vec::new(),
                     detection: format!("kind `{kind}` given in the test"),
+                    state: Default::default(),
                 };
                 return (Some(doc), diags);
             }
@@ -1183,6 +1184,7 @@ impl Loader<'_> {
             root,
             sections,
             detection,
+            state: Default::default(),
         };
         diags.extend(schemas.validate(&mut doc));
         (Some(doc), diags)
