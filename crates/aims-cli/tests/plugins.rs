@@ -249,3 +249,64 @@ fn limits_from_aims_toml_apply_to_the_plugin() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("`wasi` must be true or false"), "{stderr}");
 }
+
+/// The example project with the real plugins runs under a 4 GiB address-space limit, as CI
+/// runners and containers set it (each instance used to reserve 4 GiB + guard pages, so no plugin
+/// could load there).
+#[test]
+fn plugins_load_under_a_4_gib_address_space_limit() {
+    fairness_wasm();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 4194304 && exec \"$0\" check --today 2026-11-24 --color never --format json examples/plugins")
+        .arg(env!("CARGO_BIN_EXE_aims"))
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no JSON ({e}); stderr:\n{stderr}"));
+    assert!(
+        !stderr.contains("E04"),
+        "a plugin failed to load:\n{stderr}"
+    );
+    // a verdict computed by the fairness plugin, not an `error` from a plugin that did not load
+    let verdicts = json["systems"].to_string();
+    assert!(
+        !verdicts.contains("is not loaded"),
+        "a plugin did not load: {verdicts}"
+    );
+}
+
+/// A misspelt `[[plugins]]` name would let the real plugin run without its pin and limits: it is
+/// an error with the right name suggested, and the run stops before evaluating.
+#[test]
+fn a_plugins_entry_naming_no_declared_plugin_is_an_error() {
+    let wasm = fairness_wasm();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    std::fs::write(
+        root.join("aims.toml"),
+        format!(
+            "[project]\nname = \"pin\"\npolicies = [\"policies\"]\n\n[[plugins]]\nname = \"fairnes\"\npath = {:?}\nsha256 = \"{}\"\n\n[[systems]]\nname = \"a\"\nfacts = [{{ path = \"rates.yaml\", kind = \"rates\" }}]\n",
+            wasm.display().to_string(),
+            "0".repeat(64)
+        ),
+    )
+    .unwrap();
+    std::fs::write(root.join("rates.yaml"), "positive_rate:\n  a: 0.5\n").unwrap();
+    std::fs::write(
+        root.join("policies/p.aims"),
+        format!(
+            "plugin fairness \"{}\" {{\n  fn parity_gap(rates: map<number>) -> number\n}}\n\nschema rates \"r\" {{\n  positive_rate: map<number>\n}}\n\ncontrol F \"fair\" {{\n  applies_to rates\n  require fairness::parity_gap(rates.positive_rate) < 0.05\n}}\n",
+            wasm.display()
+        ),
+    )
+    .unwrap();
+    let (code, json, stderr) = check_json(root);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(json.is_null(), "nothing is evaluated: {json}");
+    assert!(stderr.contains("E0414"), "{stderr}");
+    assert!(stderr.contains("did you mean `fairness`?"), "{stderr}");
+}

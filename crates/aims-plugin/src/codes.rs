@@ -53,8 +53,61 @@ pub const E_BAD_ARGUMENTS: &str = "E0428";
 pub const E_UNKNOWN: &str = "E0429";
 /// The plugin could not be (re-)instantiated for a call, or broke the ABI at call time.
 pub const E_CALL_ABI: &str = "E0430";
+/// A module is larger or more complex than the host compiles, or compiling it took too long.
+pub const E_MODULE_TOO_COSTLY: &str = "E0413";
+/// A `[[plugins]]` entry in aims.toml names no plugin that the policies declare.
+pub const E_UNDECLARED_PLUGIN: &str = "E0414";
 
 pub const CODES: &[CodeInfo] = &[
+    CodeInfo {
+        code: E_MODULE_TOO_COSTLY,
+        title: "plugin module too large or too slow to compile",
+        explanation: r#"Compiling a WebAssembly module costs time and memory that grow with its size, the number of
+its functions and the size of each function body; a hostile module can make compilation take
+minutes. aims checks a module before compiling it and refuses one that exceeds a limit, and stops
+waiting for a compilation that runs past its deadline:
+
+| limit | value |
+|---|---|
+| file size | 16 MiB |
+| functions (defined and imported) | 20,000 |
+| one function body | 512 KiB |
+| compile time | 10 s |
+
+The plugin is left out, so every requirement that calls it gets an `error` verdict.
+
+## Example
+
+A module with 100,000 functions, or one generated function of several megabytes.
+
+## Fix
+
+Build the plugin in release mode with optimisation for size (`opt-level = "s"`, `lto = true`),
+keep large tables in data rather than code, or split the work across smaller functions. A plugin
+that really needs more is too big to run inside a policy check."#,
+    },
+    CodeInfo {
+        code: E_UNDECLARED_PLUGIN,
+        title: "`[[plugins]]` entry names no declared plugin",
+        explanation: r#"Every `[[plugins]]` entry in `aims.toml` configures a plugin that a policy declares with a
+`plugin NAME "path" { ... }` item: its SHA-256 pin, its limits and its grants. An entry whose name
+matches no declared plugin configures nothing, and a misspelt name would let the real plugin run
+without its pin and limits, so it is an error.
+
+## Example
+
+```toml
+[[plugins]]
+name = "fairnes"        # the policy declares `plugin fairness ...`
+path = "plugins/fairness.wasm"
+sha256 = "..."
+```
+
+## Fix
+
+Spell the entry's `name` exactly as the policy's `plugin` declaration (the help names the closest
+one), or remove the entry."#,
+    },
     CodeInfo {
         code: E_UNREADABLE,
         title: "plugin file cannot be read",

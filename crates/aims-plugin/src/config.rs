@@ -11,6 +11,17 @@ pub const DEFAULT_MEMORY_MB: u64 = 64;
 pub const DEFAULT_MAX_OUTPUT_BYTES: usize = 1024 * 1024;
 /// Wall-clock deadline per call when the configuration gives none.
 pub const DEFAULT_TIMEOUT_MS: u64 = 1_000;
+/// Largest plugin file aims reads (a module's size also bounds its compile time and memory).
+pub const MAX_MODULE_BYTES: u64 = 16 * 1024 * 1024;
+/// Most functions (defined and imported) a module may have: compile time and memory grow with
+/// the count (100,000 functions took 27 s and 617 MB to compile).
+pub const MAX_FUNCTIONS: u32 = 20_000;
+/// Most bytes in one function body. Compile time grows faster than linearly in a function's size
+/// (values kept live across a long body), so one huge function is the cheapest way to stall a
+/// compiler; real plugins stay far below this.
+pub const MAX_FUNCTION_BODY_BYTES: usize = 512 * 1024;
+/// Wall-clock deadline for compiling one module when the configuration gives none.
+pub const DEFAULT_COMPILE_TIMEOUT_MS: u64 = 10_000;
 /// Maximum WebAssembly stack per call. The calling thread needs at least this much native stack
 /// plus headroom; evaluator threads with the default 2 MiB are fine.
 pub const MAX_WASM_STACK: usize = 512 * 1024;
@@ -32,6 +43,9 @@ pub struct PluginConfig {
     pub max_output_bytes: Option<usize>,
     /// Wall-clock deadline per call in milliseconds (default [`DEFAULT_TIMEOUT_MS`]).
     pub timeout_ms: Option<u64>,
+    /// Wall-clock deadline for compiling the module, in milliseconds (default
+    /// [`DEFAULT_COMPILE_TIMEOUT_MS`]).
+    pub compile_timeout_ms: Option<u64>,
     /// Where the plugin is declared; load diagnostics point here.
     pub span: Option<Span>,
     /// Host access granted to the plugin. The default grants nothing.

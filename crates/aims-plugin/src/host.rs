@@ -2,7 +2,10 @@
 //! sandbox (no imports unless granted, fuel, an epoch deadline, a memory cap, an answer cap).
 
 use crate::codes;
-use crate::config::{normalize_sha256, Limits, PluginConfig, MAX_WASM_STACK};
+use crate::config::{
+    normalize_sha256, Limits, PluginConfig, DEFAULT_COMPILE_TIMEOUT_MS, MAX_FUNCTIONS,
+    MAX_FUNCTION_BODY_BYTES, MAX_MODULE_BYTES, MAX_WASM_STACK,
+};
 use crate::error::{Entry, PluginError, PluginErrorKind};
 use crate::manifest::{FunctionSig, LoaderSig, Manifest};
 use crate::sandbox::{deadline_ticks, HostState, Limiter, Ticker};
@@ -93,7 +96,13 @@ fn engine_config() -> Config {
         // Plugins arrive optimised by their own compiler (LLVM for Rust); Cranelift's mid-end
         // optimisations add little to such code but double the compile time (fairness.wasm:
         // ~220 ms at `Speed`, ~115 ms at `None`, with calls no slower). See ABI.md.
-        .cranelift_opt_level(wasmtime::OptLevel::None);
+        .cranelift_opt_level(wasmtime::OptLevel::None)
+        // Reserve only what a plugin may use (its memory cap is at most 4 GiB, usually 64 MiB)
+        // instead of 4 GiB + guard per memory: with explicit bounds checks, instances load under
+        // an address-space limit (`ulimit -v`) such as CI runners and containers set.
+        .memory_reservation(0)
+        .memory_guard_size(64 * 1024)
+        .memory_reservation_for_growth(16 * 1024 * 1024);
     // The threads proposal (shared memories, which escape the resource limiter) stays off because
     // wasmtime's `threads` feature is not enabled; `memory` must also be unshared (checked at load).
     config
@@ -138,6 +147,17 @@ impl PluginHost {
             } else {
                 root.join(&config.path)
             };
+            if let Some(len) = vfs.len(&path).filter(|n| *n > MAX_MODULE_BYTES) {
+                diags.push(load_diag(
+                    config,
+                    codes::E_MODULE_TOO_COSTLY,
+                    format!(
+                        "`{}` is {len} bytes; plugin modules may be at most {MAX_MODULE_BYTES} bytes",
+                        config.path.display()
+                    ),
+                ));
+                continue;
+            }
             let bytes = match vfs.read(&path) {
                 Ok(b) => b,
                 Err(e) => {
@@ -547,6 +567,80 @@ fn sniff(bytes: &[u8]) -> Result<(), String> {
     }
 }
 
+/// Refuse a module whose compilation would cost too much, before compiling it: file size, number
+/// of functions and the largest function body (compile time grows faster than linearly in it).
+/// Text modules (`.wat`, for development) are bounded by size only.
+fn check_cost(bytes: &[u8]) -> Result<(), String> {
+    let len = bytes.len() as u64;
+    if len > MAX_MODULE_BYTES {
+        return Err(format!(
+            "the module is {len} bytes; plugin modules may be at most {MAX_MODULE_BYTES} bytes"
+        ));
+    }
+    if !bytes.starts_with(b"\0asm") {
+        return Ok(());
+    }
+    let mut functions: u64 = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        // Malformed modules are reported by the compiler, with its message.
+        let Ok(payload) = payload else {
+            return Ok(());
+        };
+        match payload {
+            wasmparser::Payload::ImportSection(s) => functions += u64::from(s.count()),
+            wasmparser::Payload::FunctionSection(s) => functions += u64::from(s.count()),
+            wasmparser::Payload::CodeSectionEntry(body) => {
+                let size = body.range().len();
+                if size > MAX_FUNCTION_BODY_BYTES {
+                    return Err(format!(
+                        "a function body is {size} bytes; plugins may have functions of at most \
+                         {MAX_FUNCTION_BODY_BYTES} bytes"
+                    ));
+                }
+            }
+            _ => {}
+        }
+        if functions > u64::from(MAX_FUNCTIONS) {
+            return Err(format!(
+                "the module has more than {MAX_FUNCTIONS} functions (imports included)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+enum CompileError {
+    Invalid(String),
+    Deadline,
+}
+
+/// Compile on a thread of its own and wait at most `deadline_ms`. Cranelift cannot be interrupted,
+/// so a compilation past its deadline is abandoned: its thread finishes (or dies with the process)
+/// and its result is dropped, while the run goes on without the plugin.
+fn compile(engine: &Engine, bytes: &[u8], deadline_ms: u64) -> Result<Module, CompileError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let engine = engine.clone();
+    let owned = bytes.to_vec();
+    let spawned = std::thread::Builder::new()
+        .name("aims-plugin-compile".into())
+        .spawn(move || {
+            let _ = tx.send(Module::new(&engine, &owned).map_err(|e| error_text(&e)));
+        });
+    if spawned.is_err() {
+        return Err(CompileError::Invalid(
+            "no thread could be started to compile it".into(),
+        ));
+    }
+    match rx.recv_timeout(std::time::Duration::from_millis(deadline_ms)) {
+        Ok(Ok(m)) => Ok(m),
+        Ok(Err(e)) => Err(CompileError::Invalid(e)),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(CompileError::Deadline),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(CompileError::Invalid(
+            "the compiler stopped without a result".into(),
+        )),
+    }
+}
+
 impl Plugin {
     fn load(
         engine: &Engine,
@@ -579,11 +673,19 @@ impl Plugin {
             }
         }
         sniff(bytes).map_err(|e| fail(codes::E_INVALID_MODULE, e))?;
-        let module = Module::new(engine, bytes).map_err(|e| {
-            fail(
+        check_cost(bytes).map_err(|e| fail(codes::E_MODULE_TOO_COSTLY, e))?;
+        let deadline = config
+            .compile_timeout_ms
+            .unwrap_or(DEFAULT_COMPILE_TIMEOUT_MS);
+        let module = compile(engine, bytes, deadline).map_err(|e| match e {
+            CompileError::Invalid(e) => fail(
                 codes::E_INVALID_MODULE,
-                format!("not a valid WebAssembly module: {}", error_text(&e)),
-            )
+                format!("not a valid WebAssembly module: {e}"),
+            ),
+            CompileError::Deadline => fail(
+                codes::E_MODULE_TOO_COSTLY,
+                format!("compiling the module took longer than {deadline} ms, so it was abandoned"),
+            ),
         })?;
 
         // Imports: nothing unless granted.

@@ -177,6 +177,49 @@ fn load_plugins(
     if project.plugins.is_empty() && program.plugins.is_empty() {
         return None;
     }
+    // A `[[plugins]]` entry that configures no declared plugin is an error: with a misspelt name,
+    // the plugin that really runs would escape its pin and limits.
+    let loader_plugins: Vec<&str> = project
+        .organization_facts
+        .iter()
+        .chain(project.systems.iter().flat_map(|s| s.facts.iter()))
+        .filter_map(|src| src.loader.as_ref())
+        .filter_map(|(loader, _)| loader.split_once("::").map(|(p, _)| p))
+        .collect();
+    let declared: Vec<&str> = program
+        .plugins
+        .iter()
+        .map(|p| p.name.as_str())
+        .chain(loader_plugins.iter().copied())
+        .collect();
+    for p in &project.plugins {
+        if declared.contains(&p.name.as_str()) {
+            continue;
+        }
+        let mut d = Diagnostic::error(
+            aims_plugin::codes::E_UNDECLARED_PLUGIN,
+            format!(
+                "`[[plugins]]` entry `{}` configures no plugin that the policies declare or a fact loader uses",
+                p.name
+            ),
+        )
+        .with_primary(p.span, "no `plugin` item or `loader` has this name");
+        match aims_base::diag::did_you_mean(&p.name, declared.iter().copied()) {
+            Some(s) => {
+                d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                    p.span,
+                    format!("\"{s}\""),
+                    format!("use `{s}`"),
+                )
+            }
+            None => {
+                d = d.with_help(
+                    "declare the plugin in a policy (`plugin NAME \"path\" { ... }`) or remove the entry",
+                )
+            }
+        }
+        diags.push(d);
+    }
     let mut configs: Vec<aims_plugin::PluginConfig> = Vec::new();
     for p in &project.plugins {
         configs.push(aims_plugin::PluginConfig {
