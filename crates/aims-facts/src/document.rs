@@ -273,6 +273,15 @@ const DATASET_HEADINGS: &[&str] = &[
     "supported tasks and leaderboards",
 ];
 
+/// True when `heading` begins with the words `term`: "Dataset card for squad" and "Annotations"
+/// match, "21 Syntax annotations covered" does not (a word inside a heading is weak evidence, and
+/// it made real model cards dataset cards).
+fn heading_starts_with(heading: &str, term: &str) -> bool {
+    heading
+        .strip_prefix(term)
+        .is_some_and(|rest| rest.chars().next().is_none_or(|c| !c.is_alphanumeric()))
+}
+
 /// The fact kind of a parsed file, with a human explanation of why. See
 /// [`detect_document_kind`], which can also use Markdown headings.
 pub fn detect_kind(format: Format, root: &Value, schemas: &SchemaSet) -> Option<(String, String)> {
@@ -437,11 +446,13 @@ pub fn detect_document_kind(
     let mut head_model = 0usize;
     let mut head_data = 0usize;
     for s in sections {
-        let h = s.heading.to_ascii_lowercase();
-        if MODEL_HEADINGS.iter().any(|w| h.contains(w)) {
+        let h = s.heading.to_lowercase();
+        // Numbering and emoji before the words do not count ("2. Training data", "🤗 How to use").
+        let h = h.trim_start_matches(|c: char| !c.is_alphabetic());
+        if MODEL_HEADINGS.iter().any(|w| heading_starts_with(h, w)) {
             head_model += 1;
         }
-        if DATASET_HEADINGS.iter().any(|w| h.contains(w)) {
+        if DATASET_HEADINGS.iter().any(|w| heading_starts_with(h, w)) {
             head_data += 1;
         }
     }
@@ -751,22 +762,27 @@ fn weak_dataset_card_warning(doc: &Document) -> Option<Diagnostic> {
     if decisive {
         return None;
     }
-    let at = if doc.root.as_invalid().is_some() {
-        doc.sections
-            .first()
-            .map_or(Span::new(doc.file, 0, 0), |s| s.span)
+    let (at, message, label) = if doc.root.as_invalid().is_some() {
+        (
+            doc.sections
+                .first()
+                .map_or(Span::new(doc.file, 0, 0), |s| s.span),
+            "is taken as a dataset card from its headings alone (its metadata is unreadable)",
+            "a dataset-card heading",
+        )
     } else {
-        doc.root.span
+        (
+            doc.root.span,
+            "is taken as a dataset card, but its metadata has no dataset-card key",
+            "no `task_categories`, `size_categories`, `dataset_info`, ...",
+        )
     };
     Some(
         Diagnostic::warning(
             codes::W_WEAK_DATASET_CARD,
-            format!(
-                "`{}` is taken as a dataset card, but its metadata has no dataset-card key",
-                doc.name
-            ),
+            format!("`{}` {message}", doc.name),
         )
-        .with_primary(at, "no `task_categories`, `size_categories`, `dataset_info`, ...")
+        .with_primary(at, label)
         .with_note(format!("evidence: {}", doc.detection))
         .with_help(format!(
             "give the kind in aims.toml: {{ path = \"{}\", kind = \"model_card\" }} (or \"dataset_card\")",

@@ -204,6 +204,7 @@ impl<'a> CharToByte<'a> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
     fn number(parsed: Option<f64>, literal: &str) -> Value {
