@@ -521,8 +521,10 @@ Re-save the file, preferably as UTF-8 (the encoding the Hugging Face Hub expects
         code: W_NO_FRONT_MATTER,
         title: "Markdown card has no front matter",
         explanation: r#"A Hugging Face card keeps its machine-readable metadata (licence, datasets, evaluation
-results) in YAML front matter between two `---` lines at the very top. Without it every metadata
-field is missing, so most controls fail with "missing" messages that do not point at the cause.
+results) in YAML front matter between two `---` lines at the top (only blank lines may come
+before it, as on the Hub; a line such as `----` or `--- text` does not open it). Without it every
+metadata field is missing, so most controls fail with "missing" messages that do not point at the
+cause.
 
 ## Example
 

@@ -519,9 +519,9 @@ pub fn load_document(
 ) -> (Document, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     // An error about the file as a whole: at its declaration in aims.toml when known.
-    let whole_file_error = |d: Diagnostic, file: FileId, msg: &str| match label {
-        Some(l) => d.with_primary(l, msg.to_string()),
-        None => d.with_primary(Span::new(file, 0, 0), msg.to_string()),
+    let whole_file_error = |d: Diagnostic, file: FileId| match label {
+        Some(l) => d.with_primary(l, "declared here"),
+        None => d.with_primary(Span::new(file, 0, 0), "this file"),
     };
     if let Some(len) = vfs.len(path) {
         if len > parse::MAX_FILE_BYTES {
@@ -535,7 +535,6 @@ pub fn load_document(
                     ),
                 ),
                 file,
-                "declared here",
             ));
             let doc = unreadable(
                 file,
@@ -557,7 +556,6 @@ pub fn load_document(
             diags.push(whole_file_error(
                 Diagnostic::error(codes::E_UNREADABLE, format!("cannot read `{name}`: {e}")),
                 file,
-                "declared here",
             ));
             let doc = unreadable(
                 file,
