@@ -769,8 +769,11 @@ fn weak_dataset_card_warning(doc: &Document) -> Option<Diagnostic> {
             "a dataset-card heading",
         )
     } else {
+        // The opening `---` (a whole block would underline the card's metadata line by line).
+        let start = doc.root.span.start as usize;
+        let end = (doc.root.span.end as usize).min(start + 3);
         (
-            doc.root.span,
+            Span::new(doc.file, start, end),
             "is taken as a dataset card, but its metadata has no dataset-card key",
             "no `task_categories`, `size_categories`, `dataset_info`, ...",
         )
