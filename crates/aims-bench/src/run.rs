@@ -174,7 +174,7 @@ pub fn regorus_systems(dir: &Path, manifest: &Manifest) -> Result<(PhaseReport, 
                 None,
                 &schemas,
             );
-            docs.extend(doc);
+            docs.push(doc);
         }
         documents += docs.len();
         let input = regorus::Value::from(input_json(s, &docs));

@@ -41,6 +41,10 @@ pub const E_POLICY_NOT_FOUND: &str = "E0117";
 pub const E_UNKNOWN_FORMAT: &str = "E0118";
 /// A built-in or declared schema is itself malformed (bad type expression, bad record name).
 pub const E_BAD_SCHEMA: &str = "E0119";
+/// A Markdown card's front matter is valid YAML but not a mapping (a list or a plain string).
+pub const E_METADATA_NOT_A_MAPPING: &str = "E0120";
+/// A file that starts with a UTF-16 byte order mark is not valid UTF-16.
+pub const E_BAD_UTF16: &str = "E0121";
 
 /// A Markdown card has no YAML front matter.
 pub const W_NO_FRONT_MATTER: &str = "W0101";
@@ -60,6 +64,10 @@ pub const W_DUPLICATE_FACT: &str = "W0107";
 pub const W_COMPLEX_KEY: &str = "W0108";
 /// YAML that is not valid YAML 1.2 but is read the way PyYAML reads it.
 pub const W_LENIENT_YAML: &str = "W0109";
+/// A number that a 64-bit float cannot hold (overflow, underflow, or an integer it would round).
+pub const W_NUMBER_OUT_OF_RANGE: &str = "W0110";
+/// A `README.md` taken as a dataset card on evidence other than decisive dataset-card keys.
+pub const W_WEAK_DATASET_CARD: &str = "W0111";
 
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
@@ -137,8 +145,10 @@ Correct the syntax at the marked position; here the value of `license` is missin
         code: E_BAD_YAML,
         title: "malformed YAML",
         explanation: r#"A YAML fact file, or the YAML front matter of a Markdown card, could not be parsed, so none of
-its facts are loaded. A front matter block opened by `---` on the first line and never closed by
-a second `---` line is reported here too.
+its facts are loaded. A front matter block opened by `---` at the top of a card (after any blank
+lines) and never closed by a line holding only `---` is reported here too. The file is still loaded
+as an unreadable document, so every requirement that reads it is an `error` naming this
+diagnostic; a card whose front matter is malformed or unclosed keeps its body's sections.
 
 ## Example
 
@@ -460,11 +470,61 @@ Use one of `any`, `string`, `number`, `int`, `bool`, `date`, `duration`, `enum("
 `list<T>`, `map<T>`, a record name, or a union `T | U`; here `type = "string | list<string>"`."#,
     },
     CodeInfo {
+        code: E_METADATA_NOT_A_MAPPING,
+        title: "card metadata is not a mapping",
+        explanation: r#"The YAML front matter of a Markdown card parses, but it is a list or a plain string instead
+of `key: value` lines, so no field of it (licence, datasets, model-index, ...) can be read. The
+Hugging Face Hub refuses such a card ("repo card metadata block should be a dict"). The card is
+still loaded as an unreadable document: its body's sections are kept (so its kind can be told from
+its headings), and every requirement that reads its metadata is an `error` naming this diagnostic.
+
+## Example
+
+```markdown
+---
+- license: mit
+- datasets: [imdb]
+---
+# Sentiment model
+```
+
+## Fix
+
+Write the metadata as a mapping, one key per line, without the leading `- `:
+
+```markdown
+---
+license: mit
+datasets: [imdb]
+---
+```"#,
+    },
+    CodeInfo {
+        code: E_BAD_UTF16,
+        title: "file is not valid UTF-16",
+        explanation: r#"The file starts with a UTF-16 byte order mark (`FF FE` for little-endian, `FE FF` for
+big-endian), so aims decodes it as UTF-16, as editors on Windows often save it, but the rest is not
+valid UTF-16: an odd number of bytes or a lone surrogate. The diagnostic points at the first
+character that could not be decoded. The file is loaded as an unreadable document: every
+requirement that reads it is an `error`.
+
+## Example
+
+A model card saved as "Unicode" by Notepad and then cut short by one byte during a copy.
+
+## Fix
+
+Re-save the file, preferably as UTF-8 (the encoding the Hugging Face Hub expects), for example
+`iconv -f utf-16 -t utf-8 README.md > README.utf8.md && mv README.utf8.md README.md`."#,
+    },
+    CodeInfo {
         code: W_NO_FRONT_MATTER,
         title: "Markdown card has no front matter",
         explanation: r#"A Hugging Face card keeps its machine-readable metadata (licence, datasets, evaluation
-results) in YAML front matter between two `---` lines at the very top. Without it every metadata
-field is missing, so most controls fail with "missing" messages that do not point at the cause.
+results) in YAML front matter between two `---` lines at the top (only blank lines may come
+before it, as on the Hub; a line such as `----` or `--- text` does not open it). Without it every
+metadata field is missing, so most controls fail with "missing" messages that do not point at the
+cause.
 
 ## Example
 
@@ -660,6 +720,50 @@ PSG won its match against Barca."
 Indent the continuation lines more than the key, or use a block scalar (`text: |`). Leading spaces
 of a quoted string's continuation lines are not part of its value, so indenting them changes
 nothing but makes the file valid."#,
+    },
+    CodeInfo {
+        code: W_NUMBER_OUT_OF_RANGE,
+        title: "number cannot be held exactly",
+        explanation: r#"aims holds fact numbers as 64-bit floats. A number written as finite text that overflows them
+(`1e999`), underflows to zero (`1e-999`), or an integer beyond 2^53 that they would round
+(`9007199254740993`) would silently become a different value, so it is kept as an invalid value
+instead: the document is partly invalid, and every requirement that reads that value is an `error`
+naming it. YAML's `.inf` and `.nan` and TOML's `inf` and `nan` are written as non-finite on
+purpose and are loaded as they are.
+
+## Example
+
+`eval.json`:
+
+```json
+{ "accuracy": 0.97, "samples": 1e999 }
+```
+
+## Fix
+
+Write the value the producer meant (`"samples": 10000`); an identifier that only looks like a
+number (a 20-digit id) belongs in a string: `"id": "12345678901234567890"`."#,
+    },
+    CodeInfo {
+        code: W_WEAK_DATASET_CARD,
+        title: "README taken as a dataset card on weak evidence",
+        explanation: r#"A `README.md` without a `kind` in `aims.toml` was detected as a dataset card although its
+metadata has none of the keys that only dataset cards use (`task_categories`, `size_categories`,
+`dataset_info`, ...): the choice rests on weaker evidence (keys such as `languages` or headings such
+as "Source data"), which real model cards also have. A model card checked as a dataset card gets
+the wrong controls, so the evidence is named and the choice made visible. The warning names what
+decided.
+
+## Example
+
+A model card whose metadata has only `languages: [es]` (a key the dataset-card schema defines and
+the model-card schema does not) and whose only matching heading is "Source data".
+
+## Fix
+
+Give the kind in `aims.toml`: `facts = [{ path = "models/pos/README.md", kind = "model_card" }]`
+(or `kind = "dataset_card"` if it really is one), or add the card's decisive metadata
+(`pipeline_tag` or `library_name` for a model, `task_categories` for a dataset)."#,
     },
 ];
 

@@ -126,20 +126,30 @@ impl Format {
 
 /// Parse a fact file's text. Returns the root value and, for Markdown, its sections. A BOM is
 /// skipped (spans stay file offsets). Malformed JSON, YAML or TOML gives `None` and an error; a
-/// Markdown card whose front matter is malformed still gives its sections, with an
-/// [`ValueKind::Invalid`] root, so controls reading it get `error` verdicts.
+/// Markdown card whose front matter is malformed, unclosed or not a mapping still gives its
+/// sections, with an [`ValueKind::Invalid`] root and an error. A number that a 64-bit float cannot
+/// hold is an invalid value with a `W0110` warning.
 pub fn parse_file(
     file: FileId,
     text: &str,
     format: Format,
 ) -> (Option<(Value, Vec<Section>)>, Vec<Diagnostic>) {
     let (base, body) = strip_bom(text);
-    let (value, diags) = match format {
-        Format::Json => parse::json::parse_json(file, body, base),
-        Format::Yaml => parse::yaml::parse_yaml(file, body, base),
-        Format::Toml => parse::toml::parse_toml(file, body, base),
-        Format::Markdown => return parse::markdown::parse_markdown(file, body, base),
+    let (parsed, mut diags) = match format {
+        Format::Json => with_no_sections(parse::json::parse_json(file, body, base)),
+        Format::Yaml => with_no_sections(parse::yaml::parse_yaml(file, body, base)),
+        Format::Toml => with_no_sections(parse::toml::parse_toml(file, body, base)),
+        Format::Markdown => parse::markdown::parse_markdown(file, body, base),
     };
+    if let Some((root, _)) = &parsed {
+        diags.extend(parse::number_diagnostics(root));
+    }
+    (parsed, diags)
+}
+
+fn with_no_sections(
+    (value, diags): (Option<Value>, Vec<Diagnostic>),
+) -> (Option<(Value, Vec<Section>)>, Vec<Diagnostic>) {
     (value.map(|v| (v, Vec::new())), diags)
 }
 
@@ -262,6 +272,15 @@ const DATASET_HEADINGS: &[&str] = &[
     "dataset card",
     "supported tasks and leaderboards",
 ];
+
+/// True when `heading` begins with the words `term`: "Dataset card for squad" and "Annotations"
+/// match, "21 Syntax annotations covered" does not (a word inside a heading is weak evidence, and
+/// it made real model cards dataset cards).
+fn heading_starts_with(heading: &str, term: &str) -> bool {
+    heading
+        .strip_prefix(term)
+        .is_some_and(|rest| rest.chars().next().is_none_or(|c| !c.is_alphanumeric()))
+}
 
 /// The fact kind of a parsed file, with a human explanation of why. See
 /// [`detect_document_kind`], which can also use Markdown headings.
@@ -427,11 +446,13 @@ pub fn detect_document_kind(
     let mut head_model = 0usize;
     let mut head_data = 0usize;
     for s in sections {
-        let h = s.heading.to_ascii_lowercase();
-        if MODEL_HEADINGS.iter().any(|w| h.contains(w)) {
+        let h = s.heading.to_lowercase();
+        // Numbering and emoji before the words do not count ("2. Training data", "🤗 How to use").
+        let h = h.trim_start_matches(|c: char| !c.is_alphabetic());
+        if MODEL_HEADINGS.iter().any(|w| heading_starts_with(h, w)) {
             head_model += 1;
         }
-        if DATASET_HEADINGS.iter().any(|w| h.contains(w)) {
+        if DATASET_HEADINGS.iter().any(|w| heading_starts_with(h, w)) {
             head_data += 1;
         }
     }
@@ -468,9 +489,25 @@ pub fn detect_document_kind(
     ok(kind, format!("{basis}: taken as a {verdict}"))
 }
 
-/// Read, parse, detect (unless `kind` is given) and validate one fact file. `name` is the
-/// display name (relative to the project root). `label` is where in `aims.toml` the file was
-/// declared, for errors that are not inside the file. The file is added to `sources`.
+/// Read, decode, parse, detect (unless `kind` is given) and validate one fact file. `name` is
+/// the display name (relative to the project root). `label` is where in `aims.toml` the file was
+/// declared, for errors that are not inside the file. The file is added to `sources` (a file that
+/// could not be read as an empty text, a UTF-16 file as its decoded text, so spans index the text
+/// stored there).
+///
+/// Every file gives a document, so no declared evidence is silently dropped:
+/// - [`DocState::Loaded`]: parsed, and every value fits its schema.
+/// - [`DocState::PartlyInvalid`]: parsed, but some values are [`ValueKind::Invalid`] (they failed
+///   their schema, `W0102`, or are numbers a 64-bit float cannot hold, `W0110`).
+/// - [`DocState::Unreadable`]: too large, unreadable, not decodable, of no known format,
+///   malformed (JSON, YAML, TOML, or a card's front matter broken, unclosed or not a mapping), or
+///   of a kind that cannot be told. Its `code` and `reason` are those of the first error, which is
+///   also returned; its `root` is [`ValueKind::Invalid`]. Its kind is the declared one, else the
+///   one detected from what could be read (a Markdown card keeps its body's sections, so its
+///   headings still tell a model card from a dataset card), else [`UNKNOWN_KIND`].
+///
+/// A `README.md` detected as a dataset card without any decisive dataset-card key gets a `W0111`
+/// warning naming the evidence.
 pub fn load_document(
     vfs: &dyn Vfs,
     sources: &SourceMap,
@@ -479,15 +516,17 @@ pub fn load_document(
     kind: Option<&str>,
     label: Option<Span>,
     schemas: &SchemaSet,
-) -> (Option<Document>, Vec<Diagnostic>) {
+) -> (Document, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let with_label = |d: Diagnostic, msg: &str| match label {
-        Some(l) => d.with_primary(l, msg.to_string()),
-        None => d,
+    // An error about the file as a whole: at its declaration in aims.toml when known.
+    let whole_file_error = |d: Diagnostic, file: FileId| match label {
+        Some(l) => d.with_primary(l, "declared here"),
+        None => d.with_primary(Span::new(file, 0, 0), "this file"),
     };
     if let Some(len) = vfs.len(path) {
         if len > parse::MAX_FILE_BYTES {
-            diags.push(with_label(
+            let file = sources.add(name, String::new());
+            diags.push(whole_file_error(
                 Diagnostic::error(
                     codes::E_TOO_LARGE,
                     format!(
@@ -495,33 +534,74 @@ pub fn load_document(
                         parse::MAX_FILE_BYTES
                     ),
                 ),
-                "declared here",
+                file,
             ));
-            return (None, diags);
+            let doc = unreadable(
+                file,
+                name,
+                kind,
+                None,
+                Vec::new(),
+                None,
+                Span::new(file, 0, 0),
+                &diags,
+            );
+            return (doc, diags);
         }
     }
     let bytes = match vfs.read(path) {
         Ok(b) => b,
         Err(e) => {
-            diags.push(with_label(
+            let file = sources.add(name, String::new());
+            diags.push(whole_file_error(
                 Diagnostic::error(codes::E_UNREADABLE, format!("cannot read `{name}`: {e}")),
-                "declared here",
+                file,
             ));
-            return (None, diags);
+            let doc = unreadable(
+                file,
+                name,
+                kind,
+                None,
+                Vec::new(),
+                None,
+                Span::new(file, 0, 0),
+                &diags,
+            );
+            return (doc, diags);
         }
     };
-    let text = match String::from_utf8(bytes) {
+    let text = match decode(bytes) {
         Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let file = sources.add(name, lossy);
-            diags.push(
+        Err(bad) => {
+            let file = sources.add(name, bad.lossy);
+            let d = if bad.utf16 {
+                Diagnostic::error(codes::E_BAD_UTF16, format!("`{name}` is not valid UTF-16"))
+                    .with_primary(
+                        Span::new(file, bad.at, bad.at + bad.len),
+                        "cannot be decoded from here on",
+                    )
+                    .with_note("the file starts with a UTF-16 byte order mark")
+                    .with_help("re-save the file as UTF-8")
+            } else {
                 Diagnostic::error(codes::E_NOT_UTF8, format!("`{name}` is not valid UTF-8"))
-                    .with_primary(Span::new(file, at, at + 1), "invalid UTF-8 starts here")
-                    .with_help("re-save the file as UTF-8"),
+                    .with_primary(
+                        Span::new(file, bad.at, bad.at + bad.len),
+                        "invalid UTF-8 starts here",
+                    )
+                    .with_help("re-save the file as UTF-8")
+            };
+            diags.push(d);
+            let doc = unreadable(
+                file,
+                name,
+                kind,
+                None,
+                Vec::new(),
+                None,
+                Span::new(file, 0, 0),
+                &diags,
             );
-            return (None, diags);
+            return (doc, diags);
         }
     };
     let Some(format) = format_of(path, &text) else {
@@ -536,42 +616,72 @@ pub fn load_document(
                 "not JSON, YAML, TOML or Markdown by name or content",
             ),
         );
-        return (None, diags);
+        let doc = unreadable(
+            file,
+            name,
+            kind,
+            None,
+            Vec::new(),
+            None,
+            Span::new(file, 0, 0),
+            &diags,
+        );
+        return (doc, diags);
     };
-    let len = text.len();
     let file = sources.add(name, text);
     let Some(source) = sources.get(file) else {
-        return (None, diags);
+        // The map returns what was just added; stay total anyway.
+        let doc = unreadable(
+            file,
+            name,
+            kind,
+            None,
+            Vec::new(),
+            None,
+            Span::new(file, 0, 0),
+            &diags,
+        );
+        return (doc, diags);
     };
     let (parsed, d) = parse_file(file, &source.text, format);
     let parse_failed = d.iter().any(Diagnostic::is_error);
+    let numbers_invalid = d.iter().any(|d| d.code == codes::W_NUMBER_OUT_OF_RANGE);
     diags.extend(d);
-    let whole = Span::new(file, 0, len);
     let (root, sections) = match parsed {
-        Some(p) => p,
-        None => {
-            // A malformed file of a declared kind still becomes a document, so the controls that
-            // read it report `error` rather than `not_applicable`.
-            let Some(kind) = kind else {
-                return (None, diags);
+        Some(p) if !parse_failed => p,
+        other => {
+            // A malformed file still becomes a document, so the controls that read it report
+            // `error` rather than `not_applicable`. A card keeps the sections of its body.
+            let whole = Span::new(file, 0, source.text.len());
+            let (root, sections) = match other {
+                Some((root, sections)) => (root, sections),
+                None => {
+                    let expected = format!("a well-formed {} document", format.as_str());
+                    (invalid_root(expected, whole), Vec::new())
+                }
             };
-            let root = Value::new(
-                ValueKind::Invalid(Box::new(Invalid {
-                    expected: format!("a well-formed {} document", format.as_str()),
-                    original: Value::null(whole),
-                })),
-                whole,
-            );
-            let doc = Document {
+            let detected = match (kind, format) {
+                (None, Format::Markdown) => {
+                    let root = Value::null(Span::new(file, 0, 0));
+                    detect_document_kind(format, &root, &sections, schemas)
+                }
+                _ => None,
+            };
+            let is_readme = is_readme(path);
+            let doc = unreadable(
                 file,
-                name: name.to_string(),
-                kind: kind.to_string(),
-                root,
-                sections: Vec::new(),
-                detection: format!("kind `{kind}` given in aims.toml"),
-                state: unreadable_state(&diags, name),
-            };
-            return (Some(doc), diags);
+                name,
+                kind,
+                detected,
+                sections,
+                Some(root),
+                whole,
+                &diags,
+            );
+            if kind.is_none() && is_readme {
+                diags.extend(weak_dataset_card_warning(&doc));
+            }
+            return (doc, diags);
         }
     };
     let (kind, detection) = match kind {
@@ -579,30 +689,34 @@ pub fn load_document(
         None => match detect_document_kind(format, &root, &sections, schemas) {
             Some(k) => k,
             None => {
-                if !parse_failed {
-                    let mut d = Diagnostic::error(
-                        codes::E_UNKNOWN_KIND,
-                        format!("cannot tell which kind of fact `{name}` is"),
-                    );
-                    if let Some(l) = label {
-                        d = d.with_primary(l, "declared here without a `kind`");
-                        d = d.with_secondary(Span::new(file, 0, 0), "this file");
-                    } else {
-                        d = d.with_primary(Span::new(file, 0, 0), "this file");
-                    }
-                    let kinds: Vec<&str> = schemas.names().filter(|n| !n.contains('.')).collect();
-                    diags.push(
-                        d.with_note(format!(
-                            "{} file with no key that identifies a known kind",
-                            format.as_str()
-                        ))
-                        .with_help(format!(
-                            "give the kind in aims.toml: {{ path = \"{name}\", kind = \"...\" }} (one of: {})",
-                            kinds.join(", ")
-                        )),
-                    );
+                let mut d = Diagnostic::error(
+                    codes::E_UNKNOWN_KIND,
+                    format!("cannot tell which kind of fact `{name}` is"),
+                );
+                if let Some(l) = label {
+                    d = d.with_primary(l, "declared here without a `kind`");
+                    d = d.with_secondary(Span::new(file, 0, 0), "this file");
+                } else {
+                    d = d.with_primary(Span::new(file, 0, 0), "this file");
                 }
-                return (None, diags);
+                let kinds: Vec<&str> = schemas.names().filter(|n| !n.contains('.')).collect();
+                diags.push(
+                    d.with_note(format!(
+                        "{} file with no key that identifies a known kind",
+                        format.as_str()
+                    ))
+                    .with_help(format!(
+                        "give the kind in aims.toml: {{ path = \"{name}\", kind = \"...\" }} (one of: {})",
+                        kinds.join(", ")
+                    )),
+                );
+                let whole = Span::new(file, 0, source.text.len());
+                let mut doc = unreadable(file, name, None, None, sections, None, whole, &diags);
+                // Readable, only of no known kind: keep what was read inside the invalid root.
+                if let ValueKind::Invalid(i) = &mut doc.root.kind {
+                    i.original = root;
+                }
+                return (doc, diags);
             }
         },
     };
@@ -615,17 +729,162 @@ pub fn load_document(
         detection,
         state: DocState::Loaded,
     };
+    if doc.kind == "dataset_card" && !doc.detection.starts_with("kind `") && is_readme(path) {
+        diags.extend(weak_dataset_card_warning(&doc));
+    }
     let invalid = schemas.validate(&mut doc);
-    if !invalid.is_empty() {
+    if numbers_invalid || !invalid.is_empty() {
         doc.state = DocState::PartlyInvalid;
     }
     diags.extend(invalid);
-    (Some(doc), diags)
+    (doc, diags)
 }
 
-/// The state of a document that could not be parsed: the first load error says why.
-fn unreadable_state(diags: &[Diagnostic], name: &str) -> DocState {
-    match diags.iter().find(|d| d.is_error()) {
+/// `README.md` (any case): the name the Hub gives every model, dataset and Space card.
+fn is_readme(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.eq_ignore_ascii_case("readme.md"))
+}
+
+/// `W0111` when a README was detected as a dataset card although its metadata has no key that
+/// only dataset cards use: the choice then rests on keys or headings real model cards also have.
+fn weak_dataset_card_warning(doc: &Document) -> Option<Diagnostic> {
+    if doc.kind != "dataset_card" {
+        return None;
+    }
+    let decisive = doc
+        .root
+        .as_map()
+        .is_some_and(|m| DATASET_CARD_KEYS.iter().any(|k| m.contains_key(*k)));
+    if decisive {
+        return None;
+    }
+    let (at, message, label) = if doc.root.as_invalid().is_some() {
+        (
+            doc.sections
+                .first()
+                .map_or(Span::new(doc.file, 0, 0), |s| s.span),
+            "is taken as a dataset card from its headings alone (its metadata is unreadable)",
+            "a dataset-card heading",
+        )
+    } else {
+        // The opening `---` (a whole block would underline the card's metadata line by line).
+        let start = doc.root.span.start as usize;
+        let end = (doc.root.span.end as usize).min(start + 3);
+        (
+            Span::new(doc.file, start, end),
+            "is taken as a dataset card, but its metadata has no dataset-card key",
+            "no `task_categories`, `size_categories`, `dataset_info`, ...",
+        )
+    };
+    Some(
+        Diagnostic::warning(
+            codes::W_WEAK_DATASET_CARD,
+            format!("`{}` {message}", doc.name),
+        )
+        .with_primary(at, label)
+        .with_note(format!("evidence: {}", doc.detection))
+        .with_help(format!(
+            "give the kind in aims.toml: {{ path = \"{}\", kind = \"model_card\" }} (or \"dataset_card\")",
+            doc.name
+        )),
+    )
+}
+
+/// A file that could not be decoded: the text to store (lossy), and where decoding failed.
+struct Undecodable {
+    lossy: String,
+    utf16: bool,
+    at: usize,
+    len: usize,
+}
+
+/// The text of a fact file: UTF-8 (with or without a BOM), or UTF-16 little- or big-endian when it
+/// starts with that byte order mark (editors on Windows save "Unicode" so). The BOM is kept as
+/// U+FEFF, which the parsers skip.
+fn decode(bytes: Vec<u8>) -> Result<String, Undecodable> {
+    let big_endian = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => false,
+        Some([0xFE, 0xFF]) => true,
+        _ => {
+            return String::from_utf8(bytes).map_err(|e| {
+                let at = e.utf8_error().valid_up_to();
+                Undecodable {
+                    lossy: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                    utf16: false,
+                    at,
+                    len: 1,
+                }
+            });
+        }
+    };
+    let units = bytes.chunks(2).map(|c| match c {
+        [a, b] if big_endian => u16::from_be_bytes([*a, *b]),
+        [a, b] => u16::from_le_bytes([*a, *b]),
+        // A lone last byte: a lone surrogate is as undecodable, and reported the same way.
+        _ => 0xD800,
+    });
+    let mut text = String::with_capacity(bytes.len());
+    let mut first_error = None;
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok(c) => text.push(c),
+            Err(_) => {
+                first_error.get_or_insert(text.len());
+                text.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+    }
+    match first_error {
+        None => Ok(text),
+        Some(at) => Err(Undecodable {
+            lossy: text,
+            utf16: true,
+            at,
+            len: char::REPLACEMENT_CHARACTER.len_utf8(),
+        }),
+    }
+}
+
+/// A root that makes every read an error: `expected` says what the file should have held.
+fn invalid_root(expected: String, span: Span) -> Value {
+    Value::new(
+        ValueKind::Invalid(Box::new(Invalid {
+            expected,
+            original: Value::null(span),
+        })),
+        span,
+    )
+}
+
+/// A document that could not be read: every read of it is an error naming the first load error.
+/// Its kind is the declared one, else the detected one, else [`UNKNOWN_KIND`].
+/// `root` is the parser's invalid root when it made one (a card's metadata block), else the root
+/// spans `span`.
+#[allow(clippy::too_many_arguments)]
+fn unreadable(
+    file: FileId,
+    name: &str,
+    declared: Option<&str>,
+    detected: Option<(String, String)>,
+    sections: Vec<Section>,
+    root: Option<Value>,
+    span: Span,
+    diags: &[Diagnostic],
+) -> Document {
+    let (kind, detection) = match (declared, detected) {
+        (Some(k), _) => (k.to_string(), format!("kind `{k}` given in aims.toml")),
+        (None, Some((k, why))) => (
+            k,
+            format!("{why} (from the body; the metadata is unreadable)"),
+        ),
+        (None, None) => (
+            UNKNOWN_KIND.to_string(),
+            "the file could not be read, so its kind cannot be told".to_string(),
+        ),
+    };
+    let state = match diags.iter().find(|d| d.is_error()) {
         Some(d) => DocState::Unreadable {
             code: d.code,
             reason: d.message.clone(),
@@ -634,6 +893,19 @@ fn unreadable_state(diags: &[Diagnostic], name: &str) -> DocState {
             code: codes::E_UNREADABLE,
             reason: format!("`{name}` could not be read"),
         },
+    };
+    let root = match root {
+        Some(r) if r.as_invalid().is_some() => r,
+        _ => invalid_root(format!("a readable `{kind}` document"), span),
+    };
+    Document {
+        file,
+        name: name.to_string(),
+        kind,
+        root,
+        sections,
+        detection,
+        state,
     }
 }
 

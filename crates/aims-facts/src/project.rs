@@ -813,7 +813,7 @@ fn load_sources(
                 schemas,
             );
             diags.extend(d);
-            docs.extend(doc);
+            docs.push(doc);
         }
     }
     (docs, diags)

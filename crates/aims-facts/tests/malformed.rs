@@ -9,13 +9,9 @@
 use std::path::Path;
 
 use aims_base::{Diagnostic, FileId, LineCol, MemoryFs, SourceMap};
-use aims_facts::{load_document, parse_file, Document, Format, SchemaSet};
+use aims_facts::{load_document, parse_file, DocState, Document, Format, SchemaSet, UNKNOWN_KIND};
 
-fn load(
-    path: &str,
-    bytes: &[u8],
-    kind: Option<&str>,
-) -> (Option<Document>, Vec<Diagnostic>, SourceMap) {
+fn load(path: &str, bytes: &[u8], kind: Option<&str>) -> (Document, Vec<Diagnostic>, SourceMap) {
     let mut fs = MemoryFs::new();
     fs.insert(path, bytes.to_vec());
     let sources = SourceMap::new();
@@ -43,6 +39,18 @@ fn only_error(diags: &[Diagnostic]) -> &Diagnostic {
     errors[0]
 }
 
+/// The document is unreadable for the reason of `code`, and every read of its root is an error.
+fn assert_unreadable(doc: &Document, code: &str) {
+    match &doc.state {
+        DocState::Unreadable { code: c, reason } => {
+            assert_eq!(*c, code, "{reason}");
+            assert!(!reason.is_empty());
+        }
+        other => panic!("{}: expected unreadable ({code}), got {other:?}", doc.name),
+    }
+    assert!(doc.root.as_invalid().is_some(), "{}", doc.name);
+}
+
 #[test]
 fn bad_yaml_front_matter_is_located() {
     let card = "---\nlicense: mit\ntags: [a, b\ndatasets: [x]\n---\n# Model\n";
@@ -51,9 +59,8 @@ fn bad_yaml_front_matter_is_located() {
     assert_eq!(e.code, "E0104");
     assert!(at(&sources, e).line >= 3, "{:?}", at(&sources, e));
     // The card still becomes a document whose metadata is invalid, so controls report errors.
-    let doc = doc.unwrap();
+    assert_unreadable(&doc, "E0104");
     assert_eq!(doc.kind, "model_card");
-    assert!(doc.root.as_invalid().is_some());
     assert_eq!(doc.sections.len(), 1);
 }
 
@@ -61,17 +68,19 @@ fn bad_yaml_front_matter_is_located() {
 fn truncated_json_is_located_at_the_end() {
     let text = "{\n  \"name\": \"mnist\",\n  \"distribution\": [1, 2";
     let (doc, diags, sources) = load("meta.json", text.as_bytes(), None);
-    assert!(doc.is_none());
     let e = only_error(&diags);
     assert_eq!(e.code, "E0103");
     assert_eq!(at(&sources, e).line, 3);
+    // Not dropped: an unreadable document of unknown kind (nothing could be read to tell it).
+    assert_unreadable(&doc, "E0103");
+    assert_eq!(doc.kind, UNKNOWN_KIND);
 }
 
 #[test]
 fn bad_json_with_declared_kind_is_an_invalid_document() {
     let (doc, diags, _) = load("meta.json", b"{\"name\": }", Some("croissant"));
     assert_eq!(only_error(&diags).code, "E0103");
-    let doc = doc.unwrap();
+    assert_unreadable(&doc, "E0103");
     assert_eq!(doc.kind, "croissant");
     let inv = doc.root.as_invalid().unwrap();
     assert!(inv.expected.contains("JSON"), "{}", inv.expected);
@@ -80,7 +89,8 @@ fn bad_json_with_declared_kind_is_an_invalid_document() {
 #[test]
 fn invalid_utf8_is_located() {
     let (doc, diags, sources) = load("README.md", b"---\nlicense: caf\xe9\n---\n", None);
-    assert!(doc.is_none());
+    assert_unreadable(&doc, "E0102");
+    assert_eq!(doc.kind, UNKNOWN_KIND);
     let e = only_error(&diags);
     assert_eq!(e.code, "E0102");
     assert_eq!(at(&sources, e), LineCol { line: 2, col: 13 });
@@ -136,7 +146,7 @@ fn bom_and_crlf_cards_load_with_right_positions() {
     let card = "\u{feff}---\r\nlicense: apache-2.0\r\ndatasets:\r\n- imdb\r\n---\r\n# Model\r\nText.\r\n## Training data\r\nIMDB.\r\n";
     let (doc, diags, sources) = load("README.md", card.as_bytes(), None);
     assert!(diags.is_empty(), "{diags:#?}");
-    let doc = doc.unwrap();
+    assert_eq!(doc.state, DocState::Loaded);
     let lic = doc.root.get("license").unwrap();
     assert_eq!(lic.as_str(), Some("apache-2.0"));
     assert_eq!(
@@ -152,7 +162,6 @@ fn bom_and_crlf_cards_load_with_right_positions() {
     let json = "\u{feff}{\r\n  \"bomFormat\": \"CycloneDX\"\r\n}";
     let (doc, diags, sources) = load("bom.json", json.as_bytes(), None);
     assert!(diags.is_empty());
-    let doc = doc.unwrap();
     assert_eq!(doc.kind, "mlbom");
     let f = doc.root.get("bomFormat").unwrap();
     assert_eq!(
@@ -165,22 +174,27 @@ fn bom_and_crlf_cards_load_with_right_positions() {
 fn no_front_matter_is_a_warning_and_an_empty_map() {
     let (doc, diags, _) = load("README.md", b"# Just a title\n", None);
     assert_eq!(diags.iter().map(|d| d.code).collect::<Vec<_>>(), ["W0101"]);
-    assert_eq!(doc.unwrap().root.as_map().unwrap().len(), 0);
+    assert_eq!(doc.state, DocState::Loaded);
+    assert_eq!(doc.root.as_map().unwrap().len(), 0);
 }
 
 #[test]
 fn undetectable_kind_is_an_error() {
     let (doc, diags, _) = load("x.json", b"{\"hello\": 1}", None);
-    assert!(doc.is_none());
     assert_eq!(only_error(&diags).code, "E0106");
+    // Kept as an unreadable document of unknown kind, holding what was read.
+    assert_unreadable(&doc, "E0106");
+    assert_eq!(doc.kind, UNKNOWN_KIND);
+    let original = &doc.root.as_invalid().unwrap().original;
+    assert_eq!(original.get("hello").unwrap().as_f64(), Some(1.0));
 }
 
 #[test]
 fn oversized_files_are_refused() {
     let big = vec![b' '; (aims_facts::MAX_FILE_BYTES + 1) as usize];
     let (doc, diags, _) = load("big.json", &big, None);
-    assert!(doc.is_none());
     assert_eq!(only_error(&diags).code, "E0109");
+    assert_unreadable(&doc, "E0109");
 }
 
 #[test]
@@ -192,10 +206,7 @@ fn large_but_reasonable_files_load() {
     );
     let (doc, diags, _) = load("big.json", json.as_bytes(), None);
     assert!(diags.is_empty());
-    assert_eq!(
-        doc.unwrap().root.get("n").unwrap().as_list().unwrap().len(),
-        200_000
-    );
+    assert_eq!(doc.root.get("n").unwrap().as_list().unwrap().len(), 200_000);
 }
 
 /// Every prefix of real files (a truncated download) and pseudo-random bytes, in every format:
@@ -278,7 +289,6 @@ fn nesting_just_under_the_limit_loads() {
     );
     let (doc, diags, _) = load("deep.json", json.as_bytes(), None);
     assert!(diags.is_empty(), "{diags:#?}");
-    let doc = doc.unwrap();
     assert!(doc.root.to_json_string().len() > 2 * n);
     let mut yaml = String::from("model_details: {}\nn:\n");
     for i in 1..n {
@@ -287,7 +297,7 @@ fn nesting_just_under_the_limit_loads() {
     }
     let (doc, diags, _) = load("deep.yaml", yaml.as_bytes(), None);
     assert!(diags.is_empty(), "{diags:#?}");
-    assert!(doc.is_some());
+    assert_eq!(doc.state, DocState::Loaded);
     // The YAML parser's own limit for flow collections (`[[[...]]]`) is 255 levels.
     let flow = format!("n: {}{}\n", "[".repeat(300), "]".repeat(300));
     let (_, diags, _) = load("flow.yaml", flow.as_bytes(), Some("model_card"));

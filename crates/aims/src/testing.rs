@@ -1075,7 +1075,7 @@ impl Loader<'_> {
                 ],
             );
         }
-        aims_facts::load_document(
+        let (doc, diags) = aims_facts::load_document(
             self.vfs,
             self.sources,
             path,
@@ -1083,7 +1083,8 @@ impl Loader<'_> {
             fx.kind.as_deref(),
             Some(fx.span),
             &self.compiled.program.schemas,
-        )
+        );
+        (Some(doc), diags)
     }
 
     fn load_inline(

@@ -12,7 +12,7 @@ use jsonc_parser::ast;
 use jsonc_parser::errors::{ParseError, ParseErrorKind};
 use jsonc_parser::{CollectOptions, ParseOptions};
 
-use super::point;
+use super::{number_value, point};
 use crate::codes;
 use crate::value::{Value, ValueKind};
 
@@ -102,9 +102,13 @@ fn convert(file: FileId, base: usize, v: ast::Value<'_>, diags: &mut Vec<Diagnos
     match v {
         ast::Value::StringLit(s) => Value::string(s.value.into_owned(), sp(file, base, s.range)),
         ast::Value::NumberLit(n) => {
-            // The parser only accepts RFC 8259 number syntax, which `f64::from_str` reads.
-            let x = n.value.parse::<f64>().unwrap_or(f64::NAN);
-            Value::number(x, sp(file, base, n.range))
+            // The parser only accepts RFC 8259 number syntax, which `f64::from_str` reads;
+            // `1e999` reads as infinity and becomes an invalid value.
+            number_value(
+                n.value.parse::<f64>().ok(),
+                n.value,
+                sp(file, base, n.range),
+            )
         }
         ast::Value::BooleanLit(b) => Value::bool(b.value, sp(file, base, b.range)),
         ast::Value::NullKeyword(n) => Value::null(sp(file, base, n.range)),

@@ -1,11 +1,27 @@
-//! Markdown cards: YAML front matter between two `---` lines at the top, then the Markdown body,
-//! split into sections by `pulldown-cmark`.
+//! Markdown cards: YAML front matter at the top, then the Markdown body, split into sections by
+//! `pulldown-cmark`.
 //!
-//! The front matter is cut off by a line scan (the Hugging Face convention is simply "the first
-//! line is `---`, the block ends at the next `---` line"; CommonMark has no notion of it). The body
-//! is given to `pulldown-cmark` rather than scanned for `#` lines, because model cards are full of
-//! fenced code whose `# comments` are not headings. Both ATX (`# Title`) and setext (`Title` over
-//! `===`) headings make sections.
+//! The front matter is found exactly as the Hugging Face Hub finds it. The Hub server and the
+//! `huggingface_hub` library share one regular expression (`REGEX_YAML_BLOCK` in
+//! `huggingface_hub/repocard.py`, "exact same regex as in the Hub server"):
+//!
+//! ```text
+//! ^(\s*---[\r\n]+)([\S\s]*?)([\r\n]+---(\r\n|\n|$))
+//! ```
+//!
+//! So: white space (blank lines, spaces, a byte order mark: the server's JavaScript `\s` includes
+//! U+FEFF) may come before the opening `---`, which must be followed directly by a line break; the
+//! block ends at the first later line that is exactly `---`. A `---` line directly after the
+//! opening one does not close the block when a later one does (the Hub reads that `---` as YAML's
+//! own document marker). Two departures, both towards telling the user: an opening `---` that is
+//! never closed is an error (the Hub silently sees no metadata), which still keeps the body's
+//! sections; and `---` directly followed by `---` with no later `---` is an empty block (the Hub
+//! sees no metadata either). Metadata that is not a mapping (a YAML list or string) is an error, as
+//! the Hub refuses it ("repo card metadata block should be a dict").
+//!
+//! The body is given to `pulldown-cmark` rather than scanned for `#` lines, because model cards are
+//! full of fenced code whose `# comments` are not headings. Both ATX (`# Title`) and setext (`Title`
+//! over `===`) headings make sections.
 
 use aims_base::{Diagnostic, FileId, Span};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
@@ -15,60 +31,135 @@ use crate::codes;
 use crate::document::Section;
 use crate::value::{Invalid, Value, ValueKind};
 
-/// Where the front matter is: the YAML between the delimiter lines, and the whole block.
+/// Where the front matter is: the block from its opening `---` (after any leading white space) to
+/// the end of its closing line, and the YAML inside it.
+#[derive(Debug, PartialEq)]
 struct FrontMatter {
+    block_start: usize,
     yaml_start: usize,
     yaml_end: usize,
     block_end: usize,
 }
 
-/// Split lines keeping their end offsets: (start, end without line break, end with line break).
-fn lines(text: &str) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
-    let mut pos = 0usize;
-    std::iter::from_fn(move || {
-        if pos >= text.len() {
-            return None;
+/// What is at the top of a card.
+#[derive(Debug, PartialEq)]
+enum Top {
+    /// No front matter: the whole text is the body.
+    Nothing,
+    Block(FrontMatter),
+    /// An opening `---` line (`open_start..open_end`) that no `---` line closes; the body is taken
+    /// to start at `body_start`, after the opening line.
+    Unclosed {
+        open_start: usize,
+        open_end: usize,
+        body_start: usize,
+    },
+}
+
+/// White space as the Hub server's regular expression (JavaScript `\s`) counts it.
+fn is_hub_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+fn is_line_break(b: u8) -> bool {
+    b == b'\r' || b == b'\n'
+}
+
+/// The length of the line terminator after a closing `---` at `at` (`\r\n`, `\n`, or the end of
+/// the text), or `None` when something else follows.
+fn closing_terminator(text: &str, at: usize) -> Option<usize> {
+    let rest = text.get(at..)?;
+    if rest.is_empty() {
+        Some(0)
+    } else if rest.starts_with("\r\n") {
+        Some(2)
+    } else if rest.starts_with('\n') {
+        Some(1)
+    } else {
+        None
+    }
+}
+
+/// Find the front matter the way `REGEX_YAML_BLOCK` does (see the module documentation).
+fn find_front_matter(text: &str) -> Top {
+    let bytes = text.as_bytes();
+    let block_start = text.len() - text.trim_start_matches(is_hub_space).len();
+    if !text
+        .get(block_start..)
+        .is_some_and(|r| r.starts_with("---"))
+    {
+        return Top::Nothing;
+    }
+    let open_end = block_start + 3;
+    let mut yaml_start = open_end;
+    while bytes.get(yaml_start).copied().is_some_and(is_line_break) {
+        yaml_start += 1;
+    }
+    if yaml_start == open_end {
+        // `----` or `--- text`: not an opening line.
+        return Top::Nothing;
+    }
+    // The first `---` that starts a line after the opening line breaks and ends its line.
+    let mut from = yaml_start;
+    while let Some(i) = text.get(from..).and_then(|r| r.find("---")) {
+        let at = from + i;
+        from = at + 3;
+        if at <= yaml_start || !bytes.get(at - 1).copied().is_some_and(is_line_break) {
+            continue;
         }
-        let rest = text.get(pos..)?;
-        let (content, next) = match rest.find('\n') {
-            Some(i) => (i, i + 1),
-            None => (rest.len(), rest.len()),
+        let Some(term) = closing_terminator(text, at + 3) else {
+            continue;
         };
-        let line = rest.get(..content)?;
-        let content_end = pos + line.strip_suffix('\r').map_or(content, str::len);
-        let item = (pos, content_end, pos + next);
-        pos += next;
-        Some(item)
-    })
-}
-
-fn is_delimiter(line: &str, closing: bool) -> bool {
-    let t = line.trim_end_matches([' ', '\t']);
-    t == "---" || (closing && t == "...")
-}
-
-/// `Err(opening line span)` when the front matter is never closed.
-fn find_front_matter(text: &str) -> Result<Option<FrontMatter>, (usize, usize)> {
-    let mut it = lines(text);
-    let Some((s, e, next)) = it.next() else {
-        return Ok(None);
-    };
-    if !text.get(s..e).is_some_and(|l| is_delimiter(l, false)) {
-        return Ok(None);
+        let mut yaml_end = at;
+        while yaml_end > yaml_start && bytes.get(yaml_end - 1).copied().is_some_and(is_line_break) {
+            yaml_end -= 1;
+        }
+        return Top::Block(FrontMatter {
+            block_start,
+            yaml_start,
+            yaml_end,
+            block_end: at + 3 + term,
+        });
     }
-    for (ls, le, lnext) in it {
-        if text.get(ls..le).is_some_and(|l| is_delimiter(l, true)) {
-            return Ok(Some(FrontMatter {
-                yaml_start: next,
-                yaml_end: ls,
-                block_end: lnext,
-            }));
+    // `---` right after the opening line and no later `---`: an empty block.
+    if text.get(yaml_start..).is_some_and(|r| r.starts_with("---")) {
+        if let Some(term) = closing_terminator(text, yaml_start + 3) {
+            return Top::Block(FrontMatter {
+                block_start,
+                yaml_start,
+                yaml_end: yaml_start,
+                block_end: yaml_start + 3 + term,
+            });
         }
     }
-    Err((s, e))
+    // The body starts after the opening line (its first line break).
+    let first_break = if text.get(open_end..).is_some_and(|r| r.starts_with("\r\n")) {
+        2
+    } else {
+        1
+    };
+    Top::Unclosed {
+        open_start: block_start,
+        open_end,
+        body_start: open_end + first_break,
+    }
 }
 
-/// Parse a Markdown card whose text starts at byte `base` of `file`.
+/// A root that makes every read of the card's metadata an error.
+fn invalid_metadata(span: Span) -> Value {
+    Value::new(
+        ValueKind::Invalid(Box::new(Invalid {
+            expected: "well-formed YAML front matter (a mapping)".to_string(),
+            original: Value::null(span),
+        })),
+        span,
+    )
+}
+
+/// Parse a Markdown card whose text starts at byte `base` of `file`. The root is the front matter
+/// mapping (an empty one when there is none); when the front matter is malformed, unclosed or not
+/// a mapping the root is [`ValueKind::Invalid`] and an error says why, and the body's sections are
+/// still returned.
 pub(crate) fn parse_markdown(
     file: FileId,
     text: &str,
@@ -76,25 +167,35 @@ pub(crate) fn parse_markdown(
 ) -> (Option<(Value, Vec<Section>)>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let (root, body_start) = match find_front_matter(text) {
-        Ok(Some(fm)) => {
+        Top::Block(fm) => {
             let yaml = text.get(fm.yaml_start..fm.yaml_end).unwrap_or("");
-            let block = Span::new(file, base, base + fm.block_end);
+            let block = Span::new(file, base + fm.block_start, base + fm.block_end);
             let (value, d) = parse_yaml(file, yaml, base + fm.yaml_start);
             diags.extend(d);
             let root = match value {
                 Some(v) if v.as_map().is_some() => Value::new(v.kind, block),
-                Some(v) => v,
-                None => Value::new(
-                    ValueKind::Invalid(Box::new(Invalid {
-                        expected: "well-formed YAML front matter".to_string(),
-                        original: Value::null(block),
-                    })),
-                    block,
-                ),
+                // `~` alone: the Hub reads it as no metadata.
+                Some(v) if v.is_null() => Value::empty_map(block),
+                Some(v) => {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::E_METADATA_NOT_A_MAPPING,
+                            format!(
+                                "the card's metadata is a {}, not a mapping of keys to values",
+                                describe_shape(&v)
+                            ),
+                        )
+                        .with_primary(v.span, "expected `key: value` lines here")
+                        .with_note("the Hugging Face Hub refuses such a card (\"repo card metadata block should be a dict\"); no field of it can be read")
+                        .with_help("write the metadata as `key: value` lines, e.g. `license: mit`"),
+                    );
+                    invalid_metadata(block)
+                }
+                None => invalid_metadata(block),
             };
             (root, fm.block_end)
         }
-        Ok(None) => {
+        Top::Nothing => {
             diags.push(
                 Diagnostic::warning(
                     codes::W_NO_FRONT_MATTER,
@@ -111,27 +212,35 @@ pub(crate) fn parse_markdown(
             );
             (Value::empty_map(Span::new(file, base, base)), 0)
         }
-        Err((s, e)) => {
+        Top::Unclosed {
+            open_start,
+            open_end,
+            body_start,
+        } => {
             diags.push(
                 Diagnostic::error(codes::E_BAD_YAML, "the front matter is never closed")
-                    .with_primary(Span::new(file, base + s, base + e), "opened here")
+                    .with_primary(Span::new(file, base + open_start, base + open_end), "opened here")
+                    .with_note("the Hugging Face Hub sees no metadata in this card; its body is still read for sections")
                     .with_help("end the front matter with a line holding only `---`"),
             );
-            let whole = Span::new(file, base, base + text.len());
-            let root = Value::new(
-                ValueKind::Invalid(Box::new(Invalid {
-                    expected: "well-formed YAML front matter".to_string(),
-                    original: Value::null(whole),
-                })),
-                whole,
-            );
-            // Nothing is known to be body text, so there are no sections.
-            return (Some((root, Vec::new())), diags);
+            let opening = Span::new(file, base + open_start, base + open_end);
+            (invalid_metadata(opening), body_start)
         }
     };
     let body = text.get(body_start..).unwrap_or("");
     let sections = sections(file, body, base + body_start);
     (Some((root, sections)), diags)
+}
+
+/// "list", "string", ... for the metadata-shape error.
+fn describe_shape(v: &Value) -> &'static str {
+    match v.kind {
+        ValueKind::List(_) => "list",
+        ValueKind::String(_) => "string",
+        ValueKind::Number(_) => "number",
+        ValueKind::Bool(_) => "boolean",
+        _ => "value",
+    }
 }
 
 struct Heading {
@@ -274,11 +383,84 @@ mod tests {
     }
 
     #[test]
-    fn unclosed_front_matter_is_an_error() {
-        let (r, d) = parse("---\nlicense: mit\n# Title\n");
-        assert!(r.unwrap().0.as_invalid().is_some());
+    fn unclosed_front_matter_is_an_error_that_keeps_the_body() {
+        // Before: the whole card was swallowed (no sections). Now the body after the opening line
+        // is still read, so heading detection and `section()` work; the metadata is invalid.
+        let (r, d) = parse("---\nlicense: mit\n# Title\ntext\n## Uses\nall\n");
+        let (root, sections) = r.unwrap();
+        assert!(root.as_invalid().is_some());
         assert_eq!(d[0].code, codes::E_BAD_YAML);
+        assert!(d[0].is_error());
         assert_eq!(d[0].primary_span().unwrap().range(), 0..3);
+        let names: Vec<_> = sections.iter().map(|s| s.heading.as_str()).collect();
+        assert_eq!(names, ["Title", "Uses"]);
+    }
+
+    #[test]
+    fn front_matter_after_leading_white_space_is_found_as_the_hub_finds_it() {
+        for t in [
+            "\n\n---\nlicense: mit\n---\n# T\n",
+            " \n---\nlicense: mit\n---\n# T\n",
+            " ---\nlicense: mit\n---\n# T\n",
+            "\r\n---\r\nlicense: mit\r\n---\r\n# T\r\n",
+        ] {
+            let (r, d) = parse(t);
+            assert!(d.is_empty(), "{t:?}: {d:?}");
+            let (root, sections) = r.unwrap();
+            let lic = root.get("license").unwrap();
+            assert_eq!(&t[lic.span.range()], "mit", "{t:?}");
+            assert!(t[root.span.range()].starts_with("---"), "{t:?}");
+            assert_eq!(sections.len(), 1, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn delimiters_follow_the_hub_regex() {
+        // `----` and `--- x` do not open front matter.
+        for t in ["----\nlicense: mit\n---\n", "--- x\nlicense: mit\n---\n"] {
+            let (_, d) = parse(t);
+            assert_eq!(d[0].code, codes::W_NO_FRONT_MATTER, "{t:?}");
+        }
+        // A `---` line right after the opening one does not close the block when a later one
+        // does: the Hub reads `---` as YAML's document marker and finds the metadata.
+        let t = "---\n---\nlicense: mit\n---\n# T\n";
+        let (r, d) = parse(t);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(r.unwrap().0.get("license").unwrap().as_str(), Some("mit"));
+        // The closing line is exactly `---`: `--- ` and `...` do not close it.
+        for t in [
+            "---\nlicense: mit\n--- \n# T\n",
+            "---\nlicense: mit\n...\n# T\n",
+        ] {
+            let (r, d) = parse(t);
+            let (root, sections) = r.unwrap();
+            assert!(root.as_invalid().is_some(), "{t:?}");
+            // (`license: mit` over `--- ` is a setext heading of the body, as on the Hub.)
+            assert!(sections.iter().any(|s| s.heading == "T"), "{t:?}");
+            assert_eq!(d[0].code, codes::E_BAD_YAML, "{t:?}");
+            assert_eq!(d[0].message, "the front matter is never closed");
+        }
+    }
+
+    #[test]
+    fn metadata_that_is_not_a_mapping_is_an_error() {
+        for (t, shape) in [
+            ("---\n- license: mit\n---\n# T\n", "list"),
+            ("---\njust words\n---\n# T\n", "string"),
+        ] {
+            let (r, d) = parse(t);
+            let (root, sections) = r.unwrap();
+            assert!(root.as_invalid().is_some(), "{t:?}");
+            assert_eq!(sections.len(), 1);
+            assert_eq!(d[0].code, codes::E_METADATA_NOT_A_MAPPING);
+            assert!(d[0].is_error());
+            assert!(d[0].message.contains(shape), "{}", d[0].message);
+            assert_eq!(d[0].primary_span().unwrap().start, 4);
+        }
+        // `~` alone is no metadata, as on the Hub.
+        let (r, d) = parse("---\n~\n---\n# T\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(r.unwrap().0.as_map().unwrap().len(), 0);
     }
 
     #[test]
@@ -294,9 +476,13 @@ mod tests {
 
     #[test]
     fn empty_front_matter_is_empty_map() {
-        let (r, d) = parse("---\n---\nbody\n");
-        assert!(d.is_empty(), "{d:?}");
-        assert_eq!(r.unwrap().0.as_map().unwrap().len(), 0);
+        for t in ["---\n---\nbody\n", "---\n\n---\nbody\n", "---\n---"] {
+            let (r, d) = parse(t);
+            assert!(d.is_empty(), "{t:?}: {d:?}");
+            let (root, _) = r.unwrap();
+            assert_eq!(root.as_map().unwrap().len(), 0);
+            assert!(t[root.span.range()].trim_end().ends_with("---"), "{t:?}");
+        }
     }
 
     #[test]

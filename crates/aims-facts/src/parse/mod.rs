@@ -6,7 +6,10 @@ pub(crate) mod markdown;
 pub(crate) mod toml;
 pub(crate) mod yaml;
 
-use aims_base::{FileId, Span};
+use aims_base::{Diagnostic, FileId, Span};
+
+use crate::codes;
+use crate::value::{Invalid, Value, ValueKind};
 
 /// Deepest nesting of lists and mappings accepted in JSON and YAML (TOML's own parser stops at 80).
 pub const MAX_DEPTH: usize = 512;
@@ -21,6 +24,116 @@ pub(crate) fn strip_bom(text: &str) -> (usize, &str) {
         Some(rest) => ('\u{feff}'.len_utf8(), rest),
         None => (0, text),
     }
+}
+
+/// What an out-of-range number was expected to be (the `expected` of its [`Invalid`]).
+const FINITE_NUMBER: &str = "a number that a 64-bit float can hold";
+/// What an integer too large to be held exactly was expected to be.
+const EXACT_INTEGER: &str = "an integer that a 64-bit float holds exactly (at most 2^53 in size)";
+
+/// Largest integer from which on an `f64` no longer holds every integer (2^53).
+const EXACT_LIMIT: f64 = 9_007_199_254_740_992.0;
+
+/// The value of a number literal `literal` (its text in the file) that the format's parser read as
+/// `parsed` (`None` when it could not be read as a number at all, e.g. a TOML integer beyond 64
+/// bits). A number the text writes as finite that overflowed or underflowed, and an integer an
+/// `f64` would round, become [`ValueKind::Invalid`] (holding the literal text), so no verdict is
+/// computed from a value the file does not hold; [`number_diagnostics`] reports them. Infinities
+/// and NaN written as such (YAML `.inf`, TOML `nan`) are kept.
+pub(crate) fn number_value(parsed: Option<f64>, literal: &str, span: Span) -> Value {
+    let problem = match parsed {
+        None => Some(FINITE_NUMBER),
+        Some(x) if !x.is_finite() => {
+            let l = literal.to_ascii_lowercase();
+            (!l.contains("inf") && !l.contains("nan")).then_some(FINITE_NUMBER)
+        }
+        Some(x) if x == 0.0 && mantissa_is_nonzero(literal) => Some(FINITE_NUMBER),
+        Some(x) if x.abs() >= EXACT_LIMIT && !integer_is_exact(literal, x) => Some(EXACT_INTEGER),
+        Some(_) => None,
+    };
+    match (problem, parsed) {
+        (None, Some(x)) => Value::number(x, span),
+        (expected, _) => Value::new(
+            ValueKind::Invalid(Box::new(Invalid {
+                expected: expected.unwrap_or(FINITE_NUMBER).to_string(),
+                original: Value::string(literal, span),
+            })),
+            span,
+        ),
+    }
+}
+
+/// A decimal literal with a non-zero digit before its exponent (`1e-999`, not `0.0e5`). Hex, octal
+/// and binary literals never underflow, so only the decimal form matters.
+fn mantissa_is_nonzero(literal: &str) -> bool {
+    let l = literal.to_ascii_lowercase();
+    if l.contains("0x") || l.contains("0o") || l.contains("0b") {
+        return false;
+    }
+    l.split('e')
+        .next()
+        .is_some_and(|m| m.bytes().any(|b| (b'1'..=b'9').contains(&b)))
+}
+
+/// For a literal at or beyond 2^53: true when it is not an integer literal (a float such as
+/// `1e20` is rounded by nature), or when it is one and `x` is exactly its value.
+fn integer_is_exact(literal: &str, x: f64) -> bool {
+    let t: String = literal.chars().filter(|c| *c != '_').collect();
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(&t)),
+    };
+    let lower = digits.to_ascii_lowercase();
+    let (radix, body) = if let Some(b) = lower.strip_prefix("0x") {
+        (16, b)
+    } else if let Some(b) = lower.strip_prefix("0o") {
+        (8, b)
+    } else if let Some(b) = lower.strip_prefix("0b") {
+        (2, b)
+    } else {
+        (10, lower.as_str())
+    };
+    if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
+        return true;
+    }
+    let Ok(magnitude) = i128::from_str_radix(body, radix) else {
+        // More than 38 digits: far beyond anything an f64 holds exactly.
+        return false;
+    };
+    let exact = if negative { -magnitude } else { magnitude };
+    // `x` is integral here (|x| >= 2^53), and `as` saturates, so this compares exactly.
+    x as i128 == exact && x.abs() < 1.7e38
+}
+
+/// One `W0110` warning for every number [`number_value`] made invalid, in `value` and below it.
+pub(crate) fn number_diagnostics(value: &Value) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match &v.kind {
+            ValueKind::List(l) => stack.extend(l.iter().rev()),
+            ValueKind::Map(m) => stack.extend(m.values().rev()),
+            ValueKind::Invalid(i) if i.expected == FINITE_NUMBER || i.expected == EXACT_INTEGER => {
+                let literal = i.original.as_str().unwrap_or_default();
+                let why = if i.expected == FINITE_NUMBER {
+                    "is out of the range of a 64-bit float"
+                } else {
+                    "is an integer a 64-bit float would round"
+                };
+                out.push(
+                    Diagnostic::warning(
+                        codes::W_NUMBER_OUT_OF_RANGE,
+                        format!("the number `{literal}` {why}; it is kept as an invalid value"),
+                    )
+                    .with_primary(v.span, format!("expected {}", i.expected))
+                    .with_note("requirements that read this value report an error")
+                    .with_help("write the value meant, or quote it if it is an identifier"),
+                );
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// A span covering the character at `offset` of `text` (empty at the end of the text), shifted by
@@ -91,7 +204,83 @@ impl<'a> CharToByte<'a> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
+
+    fn number(parsed: Option<f64>, literal: &str) -> Value {
+        number_value(parsed, literal, Span::new(FileId(0), 0, literal.len()))
+    }
+
+    #[test]
+    fn numbers_a_float_cannot_hold_are_invalid() {
+        let invalid = |v: Value| v.as_invalid().map(|i| i.expected.clone());
+        assert_eq!(number(Some(0.5), "0.5").as_f64(), Some(0.5));
+        assert_eq!(
+            number(Some(f64::INFINITY), ".inf").as_f64(),
+            Some(f64::INFINITY)
+        );
+        assert!(number(Some(f64::NAN), "nan").as_f64().unwrap().is_nan());
+        assert_eq!(
+            invalid(number(Some(f64::INFINITY), "1e999")).as_deref(),
+            Some(FINITE_NUMBER)
+        );
+        assert_eq!(
+            invalid(number(Some(-f64::INFINITY), "-1E999")).as_deref(),
+            Some(FINITE_NUMBER)
+        );
+        assert_eq!(
+            invalid(number(Some(0.0), "1e-999")).as_deref(),
+            Some(FINITE_NUMBER)
+        );
+        assert_eq!(number(Some(0.0), "0.000e-999").as_f64(), Some(0.0));
+        assert_eq!(number(Some(0.0), "0x0").as_f64(), Some(0.0));
+        assert_eq!(
+            invalid(number(None, "99999999999999999999")).as_deref(),
+            Some(FINITE_NUMBER)
+        );
+        // 2^53 + 1 rounds to 2^53; 2^53 itself and 2^60 are exact; a float literal is not checked.
+        let big = 9_007_199_254_740_993_i64 as f64;
+        assert_eq!(
+            invalid(number(Some(big), "9007199254740993")).as_deref(),
+            Some(EXACT_INTEGER)
+        );
+        assert_eq!(
+            number(Some(EXACT_LIMIT), "9007199254740992").as_f64(),
+            Some(EXACT_LIMIT)
+        );
+        assert_eq!(
+            number(Some(EXACT_LIMIT), "9_007_199_254_740_992").as_f64(),
+            Some(EXACT_LIMIT)
+        );
+        let p60 = 2f64.powi(60);
+        assert_eq!(number(Some(p60), "0x1000000000000000").as_f64(), Some(p60));
+        assert_eq!(number(Some(1e20), "1e20").as_f64(), Some(1e20));
+        assert_eq!(
+            invalid(number(Some(1e20), "100000000000000000001")).as_deref(),
+            Some(EXACT_INTEGER)
+        );
+        assert_eq!(
+            invalid(number(
+                Some(-1e40),
+                "-10000000000000000000000000000000000000000"
+            ))
+            .as_deref(),
+            Some(EXACT_INTEGER)
+        );
+    }
+
+    #[test]
+    fn invalid_numbers_are_reported_where_they_are() {
+        let mut m = indexmap::IndexMap::new();
+        m.insert("a".to_string(), number(Some(f64::INFINITY), "1e999"));
+        m.insert("b".to_string(), number(Some(1.0), "1"));
+        let v = Value::new(ValueKind::Map(m), Span::new(FileId(0), 0, 9));
+        let d = number_diagnostics(&v);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].code, codes::W_NUMBER_OUT_OF_RANGE);
+        assert!(d[0].message.contains("`1e999`"), "{}", d[0].message);
+        assert_eq!(d[0].primary_span().unwrap().range(), 0..5);
+    }
 
     #[test]
     fn char_to_byte_walks_both_ways() {

@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::point;
+use super::{number_value, point};
 use crate::codes;
 use crate::value::{Value, ValueKind};
 
@@ -41,18 +41,29 @@ pub(crate) fn parse_table<'i>(
 }
 
 /// Convert a spanned TOML value. Datetimes become their RFC 3339 text, which the language compares
-/// as dates. TOML's parser limits nesting, so the recursion is bounded.
+/// as dates. A number a 64-bit float cannot hold becomes an invalid value (see
+/// [`number_value`]). TOML's parser limits nesting, so the recursion is bounded.
 pub(crate) fn convert(file: FileId, base: usize, v: &Spanned<DeValue<'_>>) -> Value {
     let span = span_of(file, base, v);
     let kind = match v.get_ref() {
         DeValue::String(s) => ValueKind::String(s.to_string()),
-        DeValue::Integer(i) => ValueKind::Number(
-            i64::from_str_radix(i.as_str(), i.radix())
+        DeValue::Integer(i) => {
+            let digits = i.as_str();
+            let parsed = i64::from_str_radix(digits, i.radix())
                 .map(|n| n as f64)
-                .or_else(|_| u64::from_str_radix(i.as_str(), i.radix()).map(|n| n as f64))
-                .unwrap_or(f64::NAN),
-        ),
-        DeValue::Float(f) => ValueKind::Number(f.as_str().parse::<f64>().unwrap_or(f64::NAN)),
+                .or_else(|_| u64::from_str_radix(digits, i.radix()).map(|n| n as f64))
+                .ok();
+            let literal = match i.radix() {
+                16 => format!("0x{digits}"),
+                8 => format!("0o{digits}"),
+                2 => format!("0b{digits}"),
+                _ => digits.to_string(),
+            };
+            return number_value(parsed, &literal, span);
+        }
+        DeValue::Float(f) => {
+            return number_value(f.as_str().parse::<f64>().ok(), f.as_str(), span);
+        }
         DeValue::Boolean(b) => ValueKind::Bool(*b),
         DeValue::Datetime(d) => ValueKind::String(d.to_string()),
         DeValue::Array(a) => ValueKind::List(a.iter().map(|e| convert(file, base, e)).collect()),

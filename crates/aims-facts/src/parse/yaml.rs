@@ -23,7 +23,7 @@ use indexmap::IndexMap;
 use saphyr::Scalar;
 use saphyr_parser::{Event, Parser};
 
-use super::{point, CharToByte, MAX_ALIAS_NODES, MAX_DEPTH};
+use super::{number_value, point, CharToByte, MAX_ALIAS_NODES, MAX_DEPTH};
 use crate::codes;
 use crate::value::{Value, ValueKind};
 
@@ -402,17 +402,18 @@ fn build(file: FileId, text: &str, base: usize, repairs: &Repairs) -> Outcome {
             }
             Event::Scalar(v, style, anchor, tag) => {
                 let raw_key = b.is_key_position().then(|| v.to_string());
-                let kind = match Scalar::parse_from_cow_and_metadata(v.clone(), style, tag.as_ref())
-                {
-                    Some(Scalar::Null) => ValueKind::Null,
-                    Some(Scalar::Boolean(x)) => ValueKind::Bool(x),
-                    Some(Scalar::Integer(i)) => ValueKind::Number(i as f64),
-                    Some(Scalar::FloatingPoint(f)) => ValueKind::Number(f.into_inner()),
-                    Some(Scalar::String(s)) => ValueKind::String(s.into_owned()),
-                    // A core-schema tag the text does not fit (`!!int abc`): keep the text.
-                    None => ValueKind::String(Cow::into_owned(v)),
-                };
-                let value = Value::new(kind, span);
+                let value =
+                    match Scalar::parse_from_cow_and_metadata(v.clone(), style, tag.as_ref()) {
+                        Some(Scalar::Null) => Value::null(span),
+                        Some(Scalar::Boolean(x)) => Value::bool(x, span),
+                        Some(Scalar::Integer(i)) => number_value(Some(i as f64), &v, span),
+                        Some(Scalar::FloatingPoint(f)) => {
+                            number_value(Some(f.into_inner()), &v, span)
+                        }
+                        Some(Scalar::String(s)) => Value::string(s.into_owned(), span),
+                        // A core-schema tag the text does not fit (`!!int abc`): keep the text.
+                        None => Value::string(Cow::into_owned(v), span),
+                    };
                 b.remember(anchor, &value);
                 b.insert(value, raw_key);
             }
