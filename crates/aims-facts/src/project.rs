@@ -38,10 +38,10 @@ use toml::de::{DeString, DeTable, DeValue};
 use toml::Spanned;
 
 use crate::codes;
-use crate::document::{load_document, Document};
+use crate::document::{load_document, DocState, Document, UNKNOWN_KIND};
 use crate::parse::toml::{convert, parse_table, span_of};
 use crate::schema::SchemaSet;
-use crate::value::Value;
+use crate::value::{Invalid, Value, ValueKind};
 
 #[derive(Debug, Clone, Default)]
 pub struct Project {
@@ -749,8 +749,54 @@ pub fn load_project(
     (Some(project), cx.diags)
 }
 
-/// Load a list of fact sources: resolve (silently: [`load_project`] reported unresolvable
-/// entries), check declared kinds, read, detect, validate.
+/// True for the diagnostics of a fact entry that names no file (a missing path `E0110`, a glob or
+/// directory with no match `E0111`). [`load_project`] reports them, positioned in `aims.toml`, for
+/// editors; a run does not stop on them: each becomes an unreadable document of its system (see
+/// [`load_system_documents`]), reported again when that system is loaded.
+pub fn is_per_system_fact_error(d: &Diagnostic) -> bool {
+    d.code == codes::E_FACT_NOT_FOUND || d.code == codes::E_GLOB_EMPTY
+}
+
+/// The document that stands for a fact entry naming no file: unreadable, of the declared kind (or
+/// [`UNKNOWN_KIND`]), positioned on the entry in `aims.toml`, with `why` as its reason, so every
+/// read of it is an `error` and the system is still evaluated.
+fn unresolved_document(root: &Path, src: &FactSource, why: &Diagnostic) -> Document {
+    let name = if src.is_glob {
+        src.pattern.clone()
+    } else {
+        display_name(root, &root.join(&src.pattern))
+    };
+    let kind = src.kind.clone().unwrap_or_else(|| UNKNOWN_KIND.to_string());
+    let root_value = Value::new(
+        ValueKind::Invalid(Box::new(Invalid {
+            expected: format!("the fact file `{name}`"),
+            original: Value::null(src.span),
+        })),
+        src.span,
+    );
+    Document {
+        file: src.span.file,
+        name,
+        kind,
+        root: root_value,
+        sections: Vec::new(),
+        detection: "declared in aims.toml; no file to read".to_string(),
+        state: DocState::Unreadable {
+            code: why.code,
+            reason: why.message.clone(),
+        },
+    }
+}
+
+/// True for a document made by [`unresolved_document`] (its `file` is `aims.toml`).
+fn names_no_file(d: &Document) -> bool {
+    matches!(&d.state, DocState::Unreadable { code, .. }
+        if *code == codes::E_FACT_NOT_FOUND || *code == codes::E_GLOB_EMPTY)
+}
+
+/// Load a list of fact sources: resolve, check declared kinds, read, detect, validate. An entry
+/// that names no file becomes an unreadable document (its diagnostic is returned again here:
+/// the facade drops [`load_project`]'s copy).
 fn load_sources(
     vfs: &dyn Vfs,
     sources: &SourceMap,
@@ -783,8 +829,15 @@ fn load_sources(
                 continue;
             }
         }
-        let Ok(paths) = resolve_fact_source(vfs, root, src) else {
-            continue;
+        let paths = match resolve_fact_source(vfs, root, src) {
+            Ok(paths) => paths,
+            Err(d) if is_per_system_fact_error(&d) => {
+                docs.push(unresolved_document(root, src, &d));
+                diags.push(*d);
+                continue;
+            }
+            // An invalid glob stopped the run in `load_project`.
+            Err(_) => continue,
         };
         for path in paths {
             if let Some(first) = seen.get(&path) {
@@ -833,7 +886,7 @@ impl OrganizationCache {
         if let Some(docs) = guard.as_ref() {
             let same_map = docs
                 .iter()
-                .all(|d| sources.get(d.file).is_some_and(|f| f.name == d.name));
+                .all(|d| sources.get(d.file).is_some_and(|f| f.name == d.name || names_no_file(d)));
             if same_map {
                 return (Arc::clone(docs), Vec::new());
             }
