@@ -249,6 +249,31 @@ mod tests {
     }
 
     #[test]
+    fn sort_by_path_ignores_the_order_files_were_added() {
+        // The same files added in opposite orders (as racing workers do) get different file ids;
+        // the sorted diagnostics are the same.
+        let sorted = |names: [&str; 2]| {
+            let sources = SourceMap::new();
+            let ids: Vec<(String, crate::source::FileId)> = names
+                .iter()
+                .map(|n| (n.to_string(), sources.add(*n, "x\ny\n")))
+                .collect();
+            let id = |n: &str| ids.iter().find(|(m, _)| m == n).map(|(_, i)| *i).unwrap();
+            let mut diags = vec![
+                Diagnostic::error("E0001", "late").with_primary(Span::new(id("b.md"), 2, 3), "x"),
+                Diagnostic::error("E0001", "early").with_primary(Span::new(id("a.md"), 0, 1), "x"),
+                Diagnostic::error("E0001", "first").with_primary(Span::new(id("b.md"), 0, 1), "x"),
+                Diagnostic::warning("W0001", "nowhere"),
+            ];
+            sort_by_path(&mut diags, &sources);
+            diags.into_iter().map(|d| d.message).collect::<Vec<_>>()
+        };
+        let expected = ["nowhere", "early", "first", "late"];
+        assert_eq!(sorted(["a.md", "b.md"]), expected);
+        assert_eq!(sorted(["b.md", "a.md"]), expected);
+    }
+
+    #[test]
     fn edit_distance_basics() {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
