@@ -977,6 +977,51 @@ mod tests {
     }
 
     #[test]
+    fn a_fact_entry_naming_no_file_is_an_unreadable_document() {
+        let mut fs = MemoryFs::new();
+        fs.insert(
+            "/p/aims.toml",
+            "[organization]\nfacts = [\"org/policy.yaml\"]\n\n[[systems]]\nname = \"a\"\nfacts = [{ path = \"a/data.md\", kind = \"dataset_card\" }, { glob = \"a/*.json\" }]\n",
+        );
+        let sources = SourceMap::new();
+        let (p, diags) = load_project(&fs, &sources, Path::new("/p/aims.toml"));
+        let p = p.unwrap();
+        // `load_project` reports them for editors; the facade does not stop on them.
+        assert!(diags.iter().all(is_per_system_fact_error), "{diags:#?}");
+        let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+        let states: Vec<(&str, &str, &DocState)> = docs
+            .iter()
+            .map(|d| (d.name.as_str(), d.kind.as_str(), &d.state))
+            .collect();
+        assert_eq!(states.len(), 3, "{states:#?}");
+        assert_eq!((states[0].0, states[0].1), ("org/policy.yaml", UNKNOWN_KIND));
+        assert_eq!((states[1].0, states[1].1), ("a/data.md", "dataset_card"));
+        assert_eq!((states[2].0, states[2].1), ("a/*.json", UNKNOWN_KIND));
+        let codes: Vec<&str> = docs
+            .iter()
+            .map(|d| match &d.state {
+                DocState::Unreadable { code, reason } => {
+                    assert!(reason.contains(&d.name), "{reason}");
+                    *code
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(codes, ["E0110", "E0110", "E0111"]);
+        // The diagnostics come with the documents, located in aims.toml.
+        let mut diag_codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        diag_codes.sort_unstable();
+        assert_eq!(diag_codes, ["E0110", "E0110", "E0111"]);
+        assert!(diags
+            .iter()
+            .all(|d| d.primary_span().is_some_and(|s| s.file == p.file)));
+        // The shared organization document is loaded once: a second system gets no new diagnostic.
+        let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+        assert_eq!(docs.len(), 3);
+        assert_eq!(diags.len(), 2, "{diags:#?}");
+    }
+
+    #[test]
     fn directory_fact_path_takes_fact_files() {
         let mut fs = MemoryFs::new();
         fs.insert("/p/cards/a.md", "x");
