@@ -171,9 +171,13 @@ fn compare(
             (None, Some(m)) => m,
             (None, None) => "the evaluation failed".to_string(),
         }),
-        ChangeKind::VerdictChanged if o.is_failing() => unreadable
+        ChangeKind::VerdictChanged
+            if o.is_failing() && matches!(n, Verdict::Pass | Verdict::NotApplicable) =>
+        {
+            unreadable
             .as_ref()
-            .map(|docs| format!("not counted as fixed: unreadable documents {docs}")),
+                .map(|docs| format!("not counted as fixed: unreadable documents {docs}"))
+        }
         _ => None,
     };
     let regression = matches!(
