@@ -291,7 +291,9 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             // The statement is written either way (its controls that could not be assessed say
             // so); an input error still fails the command, as it does `aims check`.
             if load_errors {
-                eprintln!("aims: the report was written, but some evidence could not be read (see above)");
+                eprintln!(
+                    "aims: the report was written, but some evidence could not be read (see above)"
+                );
                 EXIT_INPUT
             } else {
                 0
@@ -468,8 +470,10 @@ fn check(args: CheckArgs) -> u8 {
             }
         }
     };
-    let outputs = match parse_formats(&args.formats, &["human", "json", "sarif", "junit", "github"])
-    {
+    let outputs = match parse_formats(
+        &args.formats,
+        &["human", "json", "sarif", "junit", "github"],
+    ) {
         Ok(o) => o,
         Err(code) => return code,
     };

@@ -278,18 +278,41 @@ fn assert_byte_identical(project: &Path) {
     let work = tempfile::tempdir().unwrap();
     let reference = check_outputs(project, &work.path().join("j1"), &["--jobs", "1"]);
     let json = String::from_utf8_lossy(&reference[0].1).into_owned();
-    assert!(json.contains("\"unreadable\""), "no unreadable document in the run");
-    assert!(json.contains("\"diagnostics\": ["), "{}", &json[..json.len().min(400)]);
-    for (label, jobs) in [("--jobs 1 again", "1"), ("--jobs 2", "2"), ("--jobs 8", "8")] {
+    assert!(
+        json.contains("\"unreadable\""),
+        "no unreadable document in the run"
+    );
+    assert!(
+        json.contains("\"diagnostics\": ["),
+        "{}",
+        &json[..json.len().min(400)]
+    );
+    for (label, jobs) in [
+        ("--jobs 1 again", "1"),
+        ("--jobs 2", "2"),
+        ("--jobs 8", "8"),
+    ] {
         let out = work.path().join(label.replace(' ', "_"));
-        assert_same(label, &reference, &check_outputs(project, &out, &["--jobs", jobs]));
+        assert_same(
+            label,
+            &reference,
+            &check_outputs(project, &out, &["--jobs", jobs]),
+        );
     }
-    assert_same("report, second run", &report_outputs(project), &report_outputs(project));
+    assert_same(
+        "report, second run",
+        &report_outputs(project),
+        &report_outputs(project),
+    );
 
     let mut shard_files = Vec::new();
     for k in [3, 1, 2] {
         let out = work.path().join(format!("shard{k}"));
-        check_outputs(project, &out, &["--jobs", "2", "--shard", &format!("{k}/3")]);
+        check_outputs(
+            project,
+            &out,
+            &["--jobs", "2", "--shard", &format!("{k}/3")],
+        );
         shard_files.push(out.join("out.json"));
     }
     let merged = work.path().join("merged");
@@ -301,7 +324,11 @@ fn assert_byte_identical(project: &Path) {
             .arg(format!("{f}={}", merged.join(file).display()));
     }
     let run = cmd.output().unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let merged_outputs: Vec<(String, Vec<u8>)> = CHECK_FORMATS[..4]
         .iter()
         .map(|(f, file)| (f.to_string(), std::fs::read(merged.join(file)).unwrap()))
@@ -319,7 +346,11 @@ fn fixture_cards_give_the_same_bytes_across_jobs_and_shards() {
         .map(|p| std::fs::read(p).unwrap())
         .collect();
     cards.sort();
-    assert!(cards.len() >= 4, "fixture cards missing in {}", fixtures.display());
+    assert!(
+        cards.len() >= 4,
+        "fixture cards missing in {}",
+        fixtures.display()
+    );
     // 60 systems cycling through the cards: enough for workers to race on file ids.
     let many: Vec<Vec<u8>> = (0..60).map(|i| cards[i % cards.len()].clone()).collect();
     let dir = tempfile::tempdir().unwrap();
@@ -331,8 +362,8 @@ fn fixture_cards_give_the_same_bytes_across_jobs_and_shards() {
 /// folder of git worktrees that holds it (`../../shared`).
 fn bulk_corpus() -> PathBuf {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let candidates = ["../shared", "../../shared"]
-        .map(|up| repo.join(up).join("corpus/hf-model-cards-bulk"));
+    let candidates =
+        ["../shared", "../../shared"].map(|up| repo.join(up).join("corpus/hf-model-cards-bulk"));
     candidates
         .iter()
         .find(|p| p.is_dir())
@@ -366,7 +397,11 @@ fn bulk_corpus_gives_the_same_bytes_across_jobs_and_shards() {
         .take(1_200)
         .map(|p| std::fs::read(p).unwrap())
         .collect();
-    assert!(cards.len() >= 1_000, "only {} cards in the corpus", cards.len());
+    assert!(
+        cards.len() >= 1_000,
+        "only {} cards in the corpus",
+        cards.len()
+    );
     let dir = tempfile::tempdir().unwrap();
     card_project(dir.path(), &cards, 50, 97);
     assert_byte_identical(dir.path());

@@ -174,7 +174,14 @@ fn a_missing_file_or_empty_glob_loses_nothing() {
         .collect();
     assert_eq!(
         names,
-        ["empty-glob", "flagged", "good", "invalid", "missing", "truncated"]
+        [
+            "empty-glob",
+            "flagged",
+            "good",
+            "invalid",
+            "missing",
+            "truncated"
+        ]
     );
     assert_eq!(verdict(&report, "good", "DC-1"), "pass");
     assert_eq!(verdict(&report, "flagged", "DC-1"), "fail");
@@ -262,7 +269,10 @@ fn a_missing_file_or_empty_glob_loses_nothing() {
 fn a_truncated_json_file_is_unreadable_and_never_passes() {
     let dir = project();
     let p = dir.path();
-    let run = aims(p, &["check", ".", "--today", "2026-11-24", "--format", "json"]);
+    let run = aims(
+        p,
+        &["check", ".", "--today", "2026-11-24", "--format", "json"],
+    );
     assert_eq!(run.status.code(), Some(2), "{}", text(&run));
     let report: Value = serde_json::from_slice(&run.stdout).unwrap();
     let d = &system(&report, "truncated")["documents"][0];
@@ -280,7 +290,10 @@ fn a_truncated_json_file_is_unreadable_and_never_passes() {
 fn verdicts_on_unreadable_evidence_are_never_pass() {
     let dir = project();
     let p = dir.path();
-    let run = aims(p, &["check", ".", "--today", "2026-11-24", "--format", "json"]);
+    let run = aims(
+        p,
+        &["check", ".", "--today", "2026-11-24", "--format", "json"],
+    );
     assert_eq!(run.status.code(), Some(2), "{}", text(&run));
     let report: Value = serde_json::from_slice(&run.stdout).unwrap();
     for sys in ["missing", "empty-glob", "truncated"] {
@@ -303,7 +316,10 @@ fn a_malformed_card_is_not_a_fix() {
 /// decide (the card's state and its verdict); without, only what this part guarantees (exit codes,
 /// every output written, JUnit and the report never green for an `error`).
 fn malformed_card_case(p: &Path, with_other_parts: bool) {
-    let old = aims(p, &["check", ".", "--today", "2026-11-24", "--format", "json"]);
+    let old = aims(
+        p,
+        &["check", ".", "--today", "2026-11-24", "--format", "json"],
+    );
     std::fs::write(p.join("old.json"), &old.stdout).unwrap();
     let old_report: Value = serde_json::from_slice(&old.stdout).unwrap();
     assert_eq!(verdict(&old_report, "flagged", "DC-1"), "fail");
@@ -318,7 +334,10 @@ fn malformed_card_case(p: &Path, with_other_parts: bool) {
     let d = &system(&new_report, "flagged")["documents"][0];
     let v = verdict(&new_report, "flagged", "DC-1");
     if with_other_parts {
-        assert_eq!(d["state"], "unreadable", "a card with broken front matter: {d}");
+        assert_eq!(
+            d["state"], "unreadable",
+            "a card with broken front matter: {d}"
+        );
         assert_eq!(v, "error", "the malformed card: {new_json}");
     }
     // The other systems keep their verdicts.
@@ -363,7 +382,10 @@ fn malformed_card_case(p: &Path, with_other_parts: bool) {
 fn diff_calls_error_no_longer_assessable() {
     let dir = project();
     let p = dir.path();
-    let run = aims(p, &["check", ".", "--today", "2026-11-24", "--format", "json"]);
+    let run = aims(
+        p,
+        &["check", ".", "--today", "2026-11-24", "--format", "json"],
+    );
     let base: Value = serde_json::from_slice(&run.stdout).unwrap();
     let set = |report: &mut Value, sys: &str, verdict: &str| {
         let s = report["systems"]

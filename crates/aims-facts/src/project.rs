@@ -884,9 +884,11 @@ impl OrganizationCache {
     ) -> (Arc<[Document]>, Vec<Diagnostic>) {
         let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(docs) = guard.as_ref() {
-            let same_map = docs
-                .iter()
-                .all(|d| sources.get(d.file).is_some_and(|f| f.name == d.name || names_no_file(d)));
+            let same_map = docs.iter().all(|d| {
+                sources
+                    .get(d.file)
+                    .is_some_and(|f| f.name == d.name || names_no_file(d))
+            });
             if same_map {
                 return (Arc::clone(docs), Vec::new());
             }
@@ -994,7 +996,10 @@ mod tests {
             .map(|d| (d.name.as_str(), d.kind.as_str(), &d.state))
             .collect();
         assert_eq!(states.len(), 3, "{states:#?}");
-        assert_eq!((states[0].0, states[0].1), ("org/policy.yaml", UNKNOWN_KIND));
+        assert_eq!(
+            (states[0].0, states[0].1),
+            ("org/policy.yaml", UNKNOWN_KIND)
+        );
         assert_eq!((states[1].0, states[1].1), ("a/data.md", "dataset_card"));
         assert_eq!((states[2].0, states[2].1), ("a/*.json", UNKNOWN_KIND));
         let codes: Vec<&str> = docs

@@ -117,11 +117,7 @@ fn unreadable_documents(system: &SystemReport) -> Option<String> {
     (!names.is_empty()).then(|| names.join(", "))
 }
 
-fn compare(
-    system: &SystemReport,
-    old: &ControlOutcome,
-    new: &ControlOutcome,
-) -> Option<Change> {
+fn compare(system: &SystemReport, old: &ControlOutcome, new: &ControlOutcome) -> Option<Change> {
     let (o, n) = (old.verdict, new.verdict);
     let unreadable = unreadable_documents(system);
     let new_expired = new.waiver.as_ref().filter(|w| w.expired);
@@ -175,7 +171,7 @@ fn compare(
             if o.is_failing() && matches!(n, Verdict::Pass | Verdict::NotApplicable) =>
         {
             unreadable
-            .as_ref()
+                .as_ref()
                 .map(|docs| format!("not counted as fixed: unreadable documents {docs}"))
         }
         _ => None,

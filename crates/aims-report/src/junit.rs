@@ -210,7 +210,10 @@ fn testcase(
 /// A test case in error for a document that could not be read, so a CI dashboard shows the
 /// missing evidence even where no control's verdict says so.
 fn unreadable_testcase(w: &mut W, sys: &SystemReport, d: &DocumentRef) -> io::Result<()> {
-    let reason = d.reason.as_deref().unwrap_or("the document could not be read");
+    let reason = d
+        .reason
+        .as_deref()
+        .unwrap_or("the document could not be read");
     w.create_element("testcase")
         .with_attribute(("name", xml_safe(&format!("evidence {}", d.file)).as_str()))
         .with_attribute((
@@ -220,7 +223,10 @@ fn unreadable_testcase(w: &mut W, sys: &SystemReport, d: &DocumentRef) -> io::Re
         .write_inner_content(|w| {
             w.create_element("error")
                 .with_attribute(("message", xml_safe(reason).as_str()))
-                .with_attribute(("type", xml_safe(d.code.as_deref().unwrap_or("unreadable")).as_str()))
+                .with_attribute((
+                    "type",
+                    xml_safe(d.code.as_deref().unwrap_or("unreadable")).as_str(),
+                ))
                 .write_text_content(BytesText::new(&xml_safe(&format!(
                     "{} ({}) is unreadable: every requirement reading it is an error\n{reason}",
                     d.file, d.kind

@@ -404,7 +404,9 @@ impl DocumentRef {
                     .map(|c| format!(" [{c}]"))
                     .unwrap_or_default()
             ),
-            (DocumentState::Unreadable, None) => format!("{} ({}): unreadable", self.file, self.kind),
+            (DocumentState::Unreadable, None) => {
+                format!("{} ({}): unreadable", self.file, self.kind)
+            }
             (DocumentState::PartlyInvalid, _) => {
                 format!("{} ({}): partly invalid", self.file, self.kind)
             }

@@ -329,11 +329,9 @@ fn evidence_section(out: &mut String, r: &CheckReport) {
                 .iter()
                 .map(|d| match d.state {
                     DocumentState::Loaded => format!("{} ({})", code(&d.file), cell(&d.kind)),
-                    DocumentState::PartlyInvalid => format!(
-                        "{} ({}, partly invalid)",
-                        code(&d.file),
-                        cell(&d.kind)
-                    ),
+                    DocumentState::PartlyInvalid => {
+                        format!("{} ({}, partly invalid)", code(&d.file), cell(&d.kind))
+                    }
                     DocumentState::Unreadable => format!(
                         "{} ({}, **unreadable**: {})",
                         code(&d.file),
