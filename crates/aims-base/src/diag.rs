@@ -1,7 +1,7 @@
 //! Diagnostics are data: a code, a severity, a message and labelled spans. Rendering (terminal, JSON,
 //! SARIF, LSP) happens at the edge.
 
-use crate::source::Span;
+use crate::source::{SourceMap, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
@@ -131,7 +131,10 @@ impl Diagnostic {
     }
 }
 
-/// Sort diagnostics into a stable order (file, position, code, message) so output is deterministic.
+/// Sort diagnostics into a stable order (file, position, code, message). Files are compared by
+/// [`crate::source::FileId`], which is only stable when files were added to the [`SourceMap`] in a
+/// fixed order (one policy set, one file): use [`sort_by_path`] for anything loaded by parallel
+/// workers.
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
         let ka = a.primary_span().map(|s| (s.file, s.start, s.end));
@@ -140,6 +143,59 @@ pub fn sort(diags: &mut [Diagnostic]) {
             .then_with(|| a.code.cmp(b.code))
             .then_with(|| a.message.cmp(&b.message))
     });
+}
+
+/// Sort diagnostics by the display path of their primary file, then position, code, message,
+/// severity and the remaining labels, notes and help: an order that does not depend on the
+/// [`crate::source::FileId`]s, which parallel workers hand out in whatever order they load files.
+/// Equal keys keep their input order (the sort is stable). Diagnostics without a position come
+/// first, as in the JSON output.
+pub fn sort_by_path(diags: &mut [Diagnostic], sources: &SourceMap) {
+    let name = |s: Span| sources.get(s.file).map(|f| f.name.clone());
+    let place = |s: Span| (name(s), s.start, s.end);
+    // One key per diagnostic, computed once (a name lookup locks the source map).
+    let mut keyed: Vec<(SortKey, Diagnostic)> = diags
+        .iter()
+        .map(|d| {
+            let key = SortKey {
+                primary: d.primary_span().map(place),
+                code: d.code,
+                message: d.message.clone(),
+                severity: d.severity,
+                labels: d
+                    .labels
+                    .iter()
+                    .map(|l| (place(l.span), l.primary, l.message.clone()))
+                    .collect(),
+                notes: d.notes.clone(),
+                help: d.help.clone(),
+                suggestions: d
+                    .suggestions
+                    .iter()
+                    .map(|s| (place(s.span), s.replacement.clone(), s.message.clone()))
+                    .collect(),
+            };
+            (key, d.clone())
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    for (slot, (_, d)) in diags.iter_mut().zip(keyed) {
+        *slot = d;
+    }
+}
+
+type Place = (Option<String>, u32, u32);
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct SortKey {
+    primary: Option<Place>,
+    code: &'static str,
+    message: String,
+    severity: Severity,
+    labels: Vec<(Place, bool, String)>,
+    notes: Vec<String>,
+    help: Option<String>,
+    suggestions: Vec<(Place, String, String)>,
 }
 
 /// "Did you mean" support: the candidate closest to `name` by edit distance, if close enough.
@@ -190,6 +246,31 @@ mod tests {
         assert_eq!(did_you_mean("licence", c), Some("license"));
         assert_eq!(did_you_mean("datset", c), Some("datasets"));
         assert_eq!(did_you_mean("zzzzzz", c), None);
+    }
+
+    #[test]
+    fn sort_by_path_ignores_the_order_files_were_added() {
+        // The same files added in opposite orders (as racing workers do) get different file ids;
+        // the sorted diagnostics are the same.
+        let sorted = |names: [&str; 2]| {
+            let sources = SourceMap::new();
+            let ids: Vec<(String, crate::source::FileId)> = names
+                .iter()
+                .map(|n| (n.to_string(), sources.add(*n, "x\ny\n")))
+                .collect();
+            let id = |n: &str| ids.iter().find(|(m, _)| m == n).map(|(_, i)| *i).unwrap();
+            let mut diags = vec![
+                Diagnostic::error("E0001", "late").with_primary(Span::new(id("b.md"), 2, 3), "x"),
+                Diagnostic::error("E0001", "early").with_primary(Span::new(id("a.md"), 0, 1), "x"),
+                Diagnostic::error("E0001", "first").with_primary(Span::new(id("b.md"), 0, 1), "x"),
+                Diagnostic::warning("W0001", "nowhere"),
+            ];
+            sort_by_path(&mut diags, &sources);
+            diags.into_iter().map(|d| d.message).collect::<Vec<_>>()
+        };
+        let expected = ["nowhere", "early", "first", "late"];
+        assert_eq!(sorted(["a.md", "b.md"]), expected);
+        assert_eq!(sorted(["b.md", "a.md"]), expected);
     }
 
     #[test]

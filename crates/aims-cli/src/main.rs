@@ -87,13 +87,17 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: DiffFormat,
     },
-    /// Merge JSON outputs of `aims check --shard` runs into one.
+    /// Merge JSON outputs of `aims check --shard` runs into one, and render it.
     Merge {
         /// The JSON outputs of the shards, in any order.
         inputs: Vec<PathBuf>,
-        /// Output file (stdout when absent).
+        /// Output file for the merged JSON (stdout when absent and no --format is given).
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Render the merged run, optionally to a file: json, sarif, junit, github
+        /// (`--format sarif=out.sarif`). Repeatable. The same bytes as an unsharded `aims check`.
+        #[arg(long = "format", short = 'f')]
+        formats: Vec<String>,
     },
     /// Format policy files in place (`--check`: print a diff and exit 1 if any would change).
     Fmt {
@@ -222,19 +226,11 @@ fn run(command: Command, color: ColorChoice) -> u8 {
                 Err(e) => usage(e),
             }
         }
-        Command::Merge { inputs, output } => {
-            let mut texts = Vec::new();
-            for p in &inputs {
-                match std::fs::read_to_string(p) {
-                    Ok(t) => texts.push(t),
-                    Err(e) => return usage(format!("cannot read `{}`: {e}", p.display())),
-                }
-            }
-            match aims_report::merge::merge(&texts) {
-                Ok(out) => write_out(output.as_ref(), &out),
-                Err(e) => usage(e),
-            }
-        }
+        Command::Merge {
+            inputs,
+            output,
+            formats,
+        } => merge(&inputs, output, &formats),
         Command::Check {
             project,
             formats,
@@ -263,7 +259,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             output,
         } => {
             let sources = SourceMap::new();
-            let Some((results, _)) = (match load_and_run(
+            let Some((results, load_errors)) = (match load_and_run(
                 &project,
                 &sources,
                 &today,
@@ -288,9 +284,88 @@ fn run(command: Command, color: ColorChoice) -> u8 {
                     aims_report::render_html_report_for(&results, &sources, framework.as_deref())
                 }
             };
-            write_out(output.as_ref(), &text)
+            let code = write_out(output.as_ref(), &text);
+            if code != 0 {
+                return code;
+            }
+            // The statement is written either way (its controls that could not be assessed say
+            // so); an input error still fails the command, as it does `aims check`.
+            if load_errors {
+                eprintln!(
+                    "aims: the report was written, but some evidence could not be read (see above)"
+                );
+                EXIT_INPUT
+            } else {
+                0
+            }
         }
     }
+}
+
+/// `--format NAME[=PATH]` values, each checked against `allowed`.
+#[allow(clippy::type_complexity)]
+fn parse_formats(
+    formats: &[String],
+    allowed: &[&str],
+) -> Result<Vec<(String, Option<PathBuf>)>, u8> {
+    let mut outputs = Vec::new();
+    for f in formats {
+        let (name, path) = match f.split_once('=') {
+            Some((n, p)) => (n.to_string(), Some(PathBuf::from(p))),
+            None => (f.clone(), None),
+        };
+        if !allowed.contains(&name.as_str()) {
+            return Err(usage(format!(
+                "unknown format `{name}`; use {}",
+                allowed.join(", ")
+            )));
+        }
+        outputs.push((name, path));
+    }
+    Ok(outputs)
+}
+
+/// `aims merge`: shard JSON outputs into one report, written as JSON (`--output`) and in every
+/// `--format`. Exits 2 on unreadable or inconsistent shards.
+fn merge(inputs: &[PathBuf], output: Option<PathBuf>, formats: &[String]) -> u8 {
+    let outputs = match parse_formats(formats, &["json", "sarif", "junit", "github"]) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let mut shards = Vec::new();
+    for (i, p) in inputs.iter().enumerate() {
+        let text = match std::fs::read_to_string(p) {
+            Ok(t) => t,
+            Err(e) => return usage(format!("cannot read `{}`: {e}", p.display())),
+        };
+        match aims_report::CheckReport::from_json(&text) {
+            Ok(r) => shards.push(r),
+            Err(e) => return usage(format!("shard {}: {e}", i + 1)),
+        }
+    }
+    let report = match aims_report::merge::merge_reports(shards) {
+        Ok(r) => r,
+        Err(e) => return usage(e),
+    };
+    if output.is_some() || outputs.is_empty() {
+        let code = write_out(output.as_ref(), &report.to_json());
+        if code != 0 {
+            return code;
+        }
+    }
+    for (name, path) in &outputs {
+        let text = match name.as_str() {
+            "sarif" => aims_report::render_sarif_report(&report),
+            "junit" => aims_report::render_junit_report(&report),
+            "github" => aims_report::render_github_report(&report),
+            _ => report.to_json(),
+        };
+        let code = write_out(path.as_ref(), &text);
+        if code != 0 {
+            return code;
+        }
+    }
+    0
 }
 
 struct CheckArgs {
@@ -395,19 +470,13 @@ fn check(args: CheckArgs) -> u8 {
             }
         }
     };
-    let mut outputs = Vec::new();
-    for f in &args.formats {
-        let (name, path) = match f.split_once('=') {
-            Some((n, p)) => (n.to_string(), Some(PathBuf::from(p))),
-            None => (f.clone(), None),
-        };
-        if !["human", "json", "sarif", "junit", "github"].contains(&name.as_str()) {
-            return usage(format!(
-                "unknown format `{name}`; use human, json, sarif, junit or github"
-            ));
-        }
-        outputs.push((name, path));
-    }
+    let outputs = match parse_formats(
+        &args.formats,
+        &["human", "json", "sarif", "junit", "github"],
+    ) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
     let sources = SourceMap::new();
     let (results, load_errors) = match load_and_run(
         &args.project,

@@ -74,10 +74,27 @@ fn render() -> String {
          | code | meaning |\n\
          |---|---|\n\
          | `0` | success: no mandatory or blocking control failed (`check`), no regression (`diff`), every policy test passed (`test`), nothing to reformat (`fmt --check`); also `--help` and `--version` |\n\
-         | `1` | a mandatory or blocking control failed (`check`), a verdict regressed (`diff`), a policy test failed (`test`), a file would be reformatted (`fmt --check`) |\n\
-         | `2` | usage or input error: unknown option or value, a policy that does not compile, a malformed or missing fact file, an unreadable input file; `check` still prints the verdicts it could reach |\n\n\
+         | `1` | a mandatory or blocking control failed (`check`), a verdict regressed or is no longer assessable (`diff`), a policy test failed (`test`), a file would be reformatted (`fmt --check`) |\n\
+         | `2` | usage or input error: unknown option or value, a policy that does not compile, a malformed or missing fact file, an unreadable input file; `check` and `report` still write every output they were asked for |\n\n\
          Advisory controls never change the exit code. With `--deny-warnings`, compiler warnings count as\n\
-         input errors (exit 2).\n\n\
+         input errors (exit 2). When a run has both, an input error (2) wins over a failing control (1).\n\n\
+         ## States of evidence\n\n\
+         Every fact document a system declares is in one of three states, listed per document in the\n\
+         JSON output (`systems[].documents[].state`) and shown by every format:\n\n\
+         | state | what happened | requirements that read it | exit of `check` / `report` | outputs |\n\
+         |---|---|---|---|---|\n\
+         | `loaded` | read, parsed, every value fits its schema | evaluated | by the verdicts (0 or 1) | as usual |\n\
+         | `partly_invalid` | read and parsed; some values failed their schema (a located diagnostic) | `error` where they read an invalid value | 2 if a diagnostic is an error, else by the verdicts | the document is marked \"partly invalid\" |\n\
+         | `unreadable` | declared but missing (`E0110`), a glob or folder that matches nothing (`E0111`), undecodable or malformed | `error`, naming the reason | 2 | every requested format is still written, for every system; JSON gives the document's `reason` and `code`, JUnit adds a test case in error per unreadable document, SARIF a tool notification, GitHub an error annotation, the human summary and the Statement of Applicability list it |\n\n\
+         One unreadable document never stops the run: the other systems are evaluated as usual. A\n\
+         control with an `error` verdict is shown as \"not assessable\" in the Statement of\n\
+         Applicability, never as implemented. `aims diff` reports a control that went from any verdict to\n\
+         `error` as *no longer assessable* (a regression when it is mandatory or blocking, exit 1), and does\n\
+         not call a control *fixed* while a document of its system is unreadable.\n\n\
+         Outputs are byte-identical for the same inputs and `--today`, whatever `--jobs`, and an\n\
+         `aims merge` of `--shard K/N` runs gives the same JSON, SARIF, JUnit and GitHub bytes as the\n\
+         unsharded run (`aims merge --format sarif=... --format junit=...`): diagnostics are sorted by\n\
+         file path and position, never by load order.\n\n\
          ## `aims`\n\n```text\n",
     );
     page.push_str(&top);

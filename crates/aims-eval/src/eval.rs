@@ -115,6 +115,7 @@ impl<'p> Evaluator<'p> {
             controls,
             objectives,
             risks,
+            document_states: documents.iter().map(|d| d.state.clone()).collect(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! renderer (`aims-report`): plain data, sorted, with stable ids.
 
 use aims_base::{Diagnostic, Span};
+pub use aims_facts::DocState;
 
 /// Outcome of one control (or objective) for one system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -152,6 +153,9 @@ pub struct SystemResult {
     pub controls: Vec<ControlResult>,
     pub objectives: Vec<ObjectiveResult>,
     pub risks: Vec<RiskResult>,
+    /// How much of each document could be read (parallel to `documents`): loaded, partly
+    /// invalid, or unreadable with the reason.
+    pub document_states: Vec<DocState>,
 }
 
 /// Static description of a control, for renderers (titles, clauses, SoA).

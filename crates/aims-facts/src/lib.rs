@@ -25,8 +25,8 @@ pub use document::{
 };
 pub use parse::{MAX_ALIAS_NODES, MAX_DEPTH, MAX_FILE_BYTES};
 pub use project::{
-    load_organization, load_project, load_system, load_system_documents, resolve_fact_source,
-    FactSource, OrganizationCache, PluginDecl, Project, SystemDecl,
+    is_per_system_fact_error, load_organization, load_project, load_system, load_system_documents,
+    resolve_fact_source, FactSource, OrganizationCache, PluginDecl, Project, SystemDecl,
 };
 pub use schema::{Field, Schema, SchemaSet, Type};
 pub use value::{Invalid, Value, ValueKind};

@@ -38,10 +38,10 @@ use toml::de::{DeString, DeTable, DeValue};
 use toml::Spanned;
 
 use crate::codes;
-use crate::document::{load_document, Document};
+use crate::document::{load_document, DocState, Document, UNKNOWN_KIND};
 use crate::parse::toml::{convert, parse_table, span_of};
 use crate::schema::SchemaSet;
-use crate::value::Value;
+use crate::value::{Invalid, Value, ValueKind};
 
 #[derive(Debug, Clone, Default)]
 pub struct Project {
@@ -749,8 +749,54 @@ pub fn load_project(
     (Some(project), cx.diags)
 }
 
-/// Load a list of fact sources: resolve (silently: [`load_project`] reported unresolvable
-/// entries), check declared kinds, read, detect, validate.
+/// True for the diagnostics of a fact entry that names no file (a missing path `E0110`, a glob or
+/// directory with no match `E0111`). [`load_project`] reports them, positioned in `aims.toml`, for
+/// editors; a run does not stop on them: each becomes an unreadable document of its system (see
+/// [`load_system_documents`]), reported again when that system is loaded.
+pub fn is_per_system_fact_error(d: &Diagnostic) -> bool {
+    d.code == codes::E_FACT_NOT_FOUND || d.code == codes::E_GLOB_EMPTY
+}
+
+/// The document that stands for a fact entry naming no file: unreadable, of the declared kind (or
+/// [`UNKNOWN_KIND`]), positioned on the entry in `aims.toml`, with `why` as its reason, so every
+/// read of it is an `error` and the system is still evaluated.
+fn unresolved_document(root: &Path, src: &FactSource, why: &Diagnostic) -> Document {
+    let name = if src.is_glob {
+        src.pattern.clone()
+    } else {
+        display_name(root, &root.join(&src.pattern))
+    };
+    let kind = src.kind.clone().unwrap_or_else(|| UNKNOWN_KIND.to_string());
+    let root_value = Value::new(
+        ValueKind::Invalid(Box::new(Invalid {
+            expected: format!("the fact file `{name}`"),
+            original: Value::null(src.span),
+        })),
+        src.span,
+    );
+    Document {
+        file: src.span.file,
+        name,
+        kind,
+        root: root_value,
+        sections: Vec::new(),
+        detection: "declared in aims.toml; no file to read".to_string(),
+        state: DocState::Unreadable {
+            code: why.code,
+            reason: why.message.clone(),
+        },
+    }
+}
+
+/// True for a document made by [`unresolved_document`] (its `file` is `aims.toml`).
+fn names_no_file(d: &Document) -> bool {
+    matches!(&d.state, DocState::Unreadable { code, .. }
+        if *code == codes::E_FACT_NOT_FOUND || *code == codes::E_GLOB_EMPTY)
+}
+
+/// Load a list of fact sources: resolve, check declared kinds, read, detect, validate. An entry
+/// that names no file becomes an unreadable document (its diagnostic is returned again here:
+/// the facade drops [`load_project`]'s copy).
 fn load_sources(
     vfs: &dyn Vfs,
     sources: &SourceMap,
@@ -783,8 +829,15 @@ fn load_sources(
                 continue;
             }
         }
-        let Ok(paths) = resolve_fact_source(vfs, root, src) else {
-            continue;
+        let paths = match resolve_fact_source(vfs, root, src) {
+            Ok(paths) => paths,
+            Err(d) if is_per_system_fact_error(&d) => {
+                docs.push(unresolved_document(root, src, &d));
+                diags.push(*d);
+                continue;
+            }
+            // An invalid glob stopped the run in `load_project`.
+            Err(_) => continue,
         };
         for path in paths {
             if let Some(first) = seen.get(&path) {
@@ -831,9 +884,11 @@ impl OrganizationCache {
     ) -> (Arc<[Document]>, Vec<Diagnostic>) {
         let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(docs) = guard.as_ref() {
-            let same_map = docs
-                .iter()
-                .all(|d| sources.get(d.file).is_some_and(|f| f.name == d.name));
+            let same_map = docs.iter().all(|d| {
+                sources
+                    .get(d.file)
+                    .is_some_and(|f| f.name == d.name || names_no_file(d))
+            });
             if same_map {
                 return (Arc::clone(docs), Vec::new());
             }
@@ -921,6 +976,54 @@ mod tests {
             (String::new(), "*/README.md".into())
         );
         assert_eq!(split_glob("a/**/x.md"), ("a".into(), "**/x.md".into()));
+    }
+
+    #[test]
+    fn a_fact_entry_naming_no_file_is_an_unreadable_document() {
+        let mut fs = MemoryFs::new();
+        fs.insert(
+            "/p/aims.toml",
+            "[organization]\nfacts = [\"org/policy.yaml\"]\n\n[[systems]]\nname = \"a\"\nfacts = [{ path = \"a/data.md\", kind = \"dataset_card\" }, { glob = \"a/*.json\" }]\n",
+        );
+        let sources = SourceMap::new();
+        let (p, diags) = load_project(&fs, &sources, Path::new("/p/aims.toml"));
+        let p = p.unwrap();
+        // `load_project` reports them for editors; the facade does not stop on them.
+        assert!(diags.iter().all(is_per_system_fact_error), "{diags:#?}");
+        let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+        let states: Vec<(&str, &str, &DocState)> = docs
+            .iter()
+            .map(|d| (d.name.as_str(), d.kind.as_str(), &d.state))
+            .collect();
+        assert_eq!(states.len(), 3, "{states:#?}");
+        assert_eq!(
+            (states[0].0, states[0].1),
+            ("org/policy.yaml", UNKNOWN_KIND)
+        );
+        assert_eq!((states[1].0, states[1].1), ("a/data.md", "dataset_card"));
+        assert_eq!((states[2].0, states[2].1), ("a/*.json", UNKNOWN_KIND));
+        let codes: Vec<&str> = docs
+            .iter()
+            .map(|d| match &d.state {
+                DocState::Unreadable { code, reason } => {
+                    assert!(reason.contains(&d.name), "{reason}");
+                    *code
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(codes, ["E0110", "E0110", "E0111"]);
+        // The diagnostics come with the documents, located in aims.toml.
+        let mut diag_codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        diag_codes.sort_unstable();
+        assert_eq!(diag_codes, ["E0110", "E0110", "E0111"]);
+        assert!(diags
+            .iter()
+            .all(|d| d.primary_span().is_some_and(|s| s.file == p.file)));
+        // The shared organization document is loaded once: a second system gets no new diagnostic.
+        let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+        assert_eq!(docs.len(), 3);
+        assert_eq!(diags.len(), 2, "{diags:#?}");
     }
 
     #[test]

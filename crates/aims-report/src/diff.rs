@@ -1,11 +1,17 @@
 //! Verdict changes between two `aims check --format json` documents (`aims diff`).
 //!
 //! Changes are reported per system x control:
-//! - `newly_failing`: the control now fails or errors and did not before (a regression when the
-//!   control is mandatory or blocking);
+//! - `newly_failing`: the control now fails and did not before (a regression when the control is
+//!   mandatory or blocking);
+//! - `no_longer_assessable`: the control is now `error` and was not (`pass`, `fail`, `waived` or
+//!   `not_applicable` before): its evidence went missing or unreadable, or its evaluation failed.
+//!   A regression when the control is mandatory or blocking: a verdict nobody can check is no
+//!   better than a failure;
 //! - `waiver_expired`: the control was waived and fails now because its waiver expired (also a
 //!   regression when gating);
-//! - `fixed`: it failed or errored and now passes or no longer applies;
+//! - `fixed`: it failed or errored and now passes or no longer applies, and none of the system's
+//!   documents is unreadable in the newer document (otherwise the change is `verdict_changed`,
+//!   with the unreadable documents named: a verdict reached without all the evidence is not a fix);
 //! - `newly_waived`: it is waived now and was not before;
 //! - `verdict_changed`: any other verdict change (e.g. `fail` to `error`, `pass` to
 //!   `not_applicable`);
@@ -19,13 +25,16 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{CheckReport, ControlOutcome, Enforcement, SystemReport, Verdict};
+use crate::model::{
+    CheckReport, ControlOutcome, DocumentState, Enforcement, Outcome, SystemReport, Verdict,
+};
 use crate::util::{align, natural_cmp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     NewlyFailing,
+    NoLongerAssessable,
     WaiverExpired,
     Fixed,
     NewlyWaived,
@@ -40,6 +49,7 @@ impl ChangeKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeKind::NewlyFailing => "newly failing",
+            ChangeKind::NoLongerAssessable => "no longer assessable",
             ChangeKind::WaiverExpired => "waiver expired",
             ChangeKind::Fixed => "fixed",
             ChangeKind::NewlyWaived => "newly waived",
@@ -51,8 +61,9 @@ impl ChangeKind {
         }
     }
 
-    const ORDER: [ChangeKind; 9] = [
+    const ORDER: [ChangeKind; 10] = [
         ChangeKind::NewlyFailing,
+        ChangeKind::NoLongerAssessable,
         ChangeKind::WaiverExpired,
         ChangeKind::NewControl,
         ChangeKind::NewSystem,
@@ -95,8 +106,20 @@ fn failing_gating(c: &ControlOutcome) -> bool {
     c.verdict.is_failing() && c.enforcement.is_gating()
 }
 
-fn compare(system: &str, old: &ControlOutcome, new: &ControlOutcome) -> Option<Change> {
+/// The system's unreadable documents, named, or `None` when every document was read.
+fn unreadable_documents(system: &SystemReport) -> Option<String> {
+    let names: Vec<&str> = system
+        .documents
+        .iter()
+        .filter(|d| d.state == DocumentState::Unreadable)
+        .map(|d| d.file.as_str())
+        .collect();
+    (!names.is_empty()).then(|| names.join(", "))
+}
+
+fn compare(system: &SystemReport, old: &ControlOutcome, new: &ControlOutcome) -> Option<Change> {
     let (o, n) = (old.verdict, new.verdict);
+    let unreadable = unreadable_documents(system);
     let new_expired = new.waiver.as_ref().filter(|w| w.expired);
     let kind = if o == n {
         // same verdict: only a waiver that expired in between is news (fail stays fail)
@@ -106,13 +129,16 @@ fn compare(system: &str, old: &ControlOutcome, new: &ControlOutcome) -> Option<C
         } else {
             return None;
         }
+    } else if n.is_failing() && o == Verdict::Waived && new_expired.is_some() {
+        ChangeKind::WaiverExpired
+    } else if n == Verdict::Error {
+        ChangeKind::NoLongerAssessable
     } else if n.is_failing() && !o.is_failing() {
-        if o == Verdict::Waived && new_expired.is_some() {
-            ChangeKind::WaiverExpired
-        } else {
-            ChangeKind::NewlyFailing
-        }
-    } else if o.is_failing() && matches!(n, Verdict::Pass | Verdict::NotApplicable) {
+        ChangeKind::NewlyFailing
+    } else if o.is_failing()
+        && matches!(n, Verdict::Pass | Verdict::NotApplicable)
+        && unreadable.is_none()
+    {
         ChangeKind::Fixed
     } else if n == Verdict::Waived {
         ChangeKind::NewlyWaived
@@ -136,13 +162,27 @@ fn compare(system: &str, old: &ControlOutcome, new: &ControlOutcome) -> Option<C
             .not_applicable_reason
             .as_ref()
             .map(|r| format!("no longer applies: {r}")),
+        ChangeKind::NoLongerAssessable => Some(match (&unreadable, first_error(new)) {
+            (Some(docs), _) => format!("unreadable: {docs}"),
+            (None, Some(m)) => m,
+            (None, None) => "the evaluation failed".to_string(),
+        }),
+        ChangeKind::VerdictChanged
+            if o.is_failing() && matches!(n, Verdict::Pass | Verdict::NotApplicable) =>
+        {
+            unreadable
+                .as_ref()
+                .map(|docs| format!("not counted as fixed: unreadable documents {docs}"))
+        }
         _ => None,
     };
-    let regression = matches!(kind, ChangeKind::NewlyFailing | ChangeKind::WaiverExpired)
-        && new.enforcement.is_gating();
+    let regression = matches!(
+        kind,
+        ChangeKind::NewlyFailing | ChangeKind::NoLongerAssessable | ChangeKind::WaiverExpired
+    ) && new.enforcement.is_gating();
     Some(Change {
         kind,
-        system: system.to_string(),
+        system: system.name.clone(),
         control: Some(new.id.clone()),
         old_verdict: Some(o),
         new_verdict: Some(n),
@@ -150,6 +190,14 @@ fn compare(system: &str, old: &ControlOutcome, new: &ControlOutcome) -> Option<C
         regression,
         detail,
     })
+}
+
+/// The message of the control's first erroring requirement.
+fn first_error(c: &ControlOutcome) -> Option<String> {
+    c.requirements
+        .iter()
+        .find(|r| r.outcome == Outcome::Error)
+        .and_then(|r| r.message.clone())
 }
 
 fn by_name(r: &CheckReport) -> BTreeMap<&str, &SystemReport> {
@@ -217,7 +265,7 @@ pub fn diff_reports(old: &CheckReport, new: &CheckReport) -> DiffReport {
                 ids.dedup();
                 for id in ids {
                     match (oc.get(id), nc.get(id)) {
-                        (Some(a), Some(b)) => changes.extend(compare(name, a, b)),
+                        (Some(a), Some(b)) => changes.extend(compare(n, a, b)),
                         (None, Some(b)) => changes.push(Change {
                             kind: ChangeKind::NewControl,
                             system: name.to_string(),
@@ -273,7 +321,7 @@ fn verdict(v: Option<Verdict>) -> &'static str {
 
 impl DiffReport {
     /// True when a mandatory or blocking control newly fails (including through an expired
-    /// waiver), or a new system or control fails one.
+    /// waiver) or is no longer assessable (`error`), or a new system or control fails one.
     pub fn has_regression(&self) -> bool {
         self.regression
     }
@@ -332,7 +380,7 @@ impl DiffReport {
             out,
             "\n{}",
             if self.regression {
-                "regression: a mandatory or blocking control newly fails"
+                "regression: a mandatory or blocking control newly fails or is no longer assessable"
             } else {
                 "no regression"
             }

@@ -13,7 +13,7 @@ use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::termcolor::{Buffer, Color, ColorSpec, WriteColor};
 use codespan_reporting::term::{self, Config};
 
-use crate::model::CheckReport;
+use crate::model::{CheckReport, DocumentState};
 use crate::util::{clip, missing_phrase};
 
 /// Values longer than this are clipped in labels.
@@ -485,6 +485,24 @@ fn summary(out: &mut Out, results: &RunResults, report: &CheckReport) {
         }
     }
 
+    let unreadable: Vec<String> = report
+        .systems
+        .iter()
+        .flat_map(|sys| {
+            sys.documents
+                .iter()
+                .filter(|d| d.state == DocumentState::Unreadable)
+                .map(move |d| format!("{}: {}", sys.name, d.describe()))
+        })
+        .collect();
+    if !unreadable.is_empty() {
+        out.text("\n");
+        out.bold("Unreadable documents (every requirement reading them is an error)\n");
+        for u in &unreadable {
+            out.text(&format!("  - {u}\n"));
+        }
+    }
+
     let mut expired = Vec::new();
     for sys in &results.systems {
         for c in &sys.controls {
@@ -561,7 +579,28 @@ fn summary(out: &mut Out, results: &RunResults, report: &CheckReport) {
     }
 
     out.text("\n");
-    if s.gating_failure {
+    let advisory = t.fail + t.error;
+    if s.diagnostic_errors > 0 {
+        // Input errors (exit 2) come first, and never with the word PASS: a run that could not
+        // read all its evidence has not passed.
+        out.styled("ERROR", Color::Red, true);
+        let unreadable = if s.unreadable_documents > 0 {
+            format!(
+                ", {} unreadable document{}",
+                s.unreadable_documents,
+                if s.unreadable_documents == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        };
+        out.text(&format!(
+            ": {} input error{} (see above){unreadable}; {} mandatory or blocking failure{} among the verdicts reached\n",
+            s.diagnostic_errors,
+            if s.diagnostic_errors == 1 { "" } else { "s" },
+            s.gating_failures,
+            if s.gating_failures == 1 { "" } else { "s" }
+        ));
+    } else if s.gating_failure {
         out.styled("FAIL", Color::Red, true);
         out.text(&format!(
             ": {} mandatory or blocking failure{}\n",
@@ -570,7 +609,6 @@ fn summary(out: &mut Out, results: &RunResults, report: &CheckReport) {
         ));
     } else {
         out.styled("PASS", Color::Green, true);
-        let advisory = t.fail + t.error;
         if advisory > 0 {
             out.text(&format!(
                 ": no mandatory or blocking failures ({advisory} advisory)\n"

@@ -1,6 +1,7 @@
 //! JUnit XML: a `<testsuite>` per system and a `<testcase>` per control. Failing controls carry a
 //! `<failure>` (an evaluation error an `<error>`) with the messages and the evidence; waived and
-//! not-applicable controls are `<skipped>`, and their properties say why.
+//! not-applicable controls are `<skipped>`, and their properties say why. A document that could not
+//! be read is a `<testcase>` of its own with an `<error>`, so missing evidence is never green.
 
 use std::io;
 
@@ -8,7 +9,9 @@ use aims_eval::results::RunResults;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 
-use crate::model::{CheckReport, ControlOutcome, Outcome, SystemReport, Verdict};
+use crate::model::{
+    CheckReport, ControlOutcome, DocumentRef, DocumentState, Outcome, SystemReport, Verdict,
+};
 use crate::util::missing_phrase;
 
 /// XML 1.0 cannot carry most control characters, even escaped: replace them.
@@ -204,8 +207,45 @@ fn testcase(
     Ok(())
 }
 
-fn counts(controls: &[ControlOutcome]) -> [String; 4] {
-    let tests = controls.len();
+/// A test case in error for a document that could not be read, so a CI dashboard shows the
+/// missing evidence even where no control's verdict says so.
+fn unreadable_testcase(w: &mut W, sys: &SystemReport, d: &DocumentRef) -> io::Result<()> {
+    let reason = d
+        .reason
+        .as_deref()
+        .unwrap_or("the document could not be read");
+    w.create_element("testcase")
+        .with_attribute(("name", xml_safe(&format!("evidence {}", d.file)).as_str()))
+        .with_attribute((
+            "classname",
+            xml_safe(&format!("aims.{}", sys.name)).as_str(),
+        ))
+        .write_inner_content(|w| {
+            w.create_element("error")
+                .with_attribute(("message", xml_safe(reason).as_str()))
+                .with_attribute((
+                    "type",
+                    xml_safe(d.code.as_deref().unwrap_or("unreadable")).as_str(),
+                ))
+                .write_text_content(BytesText::new(&xml_safe(&format!(
+                    "{} ({}) is unreadable: every requirement reading it is an error\n{reason}",
+                    d.file, d.kind
+                ))))?;
+            Ok(())
+        })?;
+    Ok(())
+}
+
+fn unreadable(sys: &SystemReport) -> impl Iterator<Item = &DocumentRef> {
+    sys.documents
+        .iter()
+        .filter(|d| d.state == DocumentState::Unreadable)
+}
+
+/// `[tests, failures, errors, skipped]`: one test per control, and one in error per unreadable
+/// document.
+fn counts(controls: &[ControlOutcome], unreadable_documents: usize) -> [String; 4] {
+    let tests = controls.len() + unreadable_documents;
     let failures = controls
         .iter()
         .filter(|c| c.verdict == Verdict::Fail)
@@ -213,7 +253,8 @@ fn counts(controls: &[ControlOutcome]) -> [String; 4] {
     let errors = controls
         .iter()
         .filter(|c| c.verdict == Verdict::Error)
-        .count();
+        .count()
+        + unreadable_documents;
     let skipped = controls
         .iter()
         .filter(|c| matches!(c.verdict, Verdict::Waived | Verdict::NotApplicable))
@@ -229,7 +270,10 @@ fn write(report: &CheckReport) -> io::Result<Vec<u8>> {
         .iter()
         .flat_map(|s| s.controls.iter().cloned())
         .collect();
-    let [tests, failures, errors, skipped] = counts(&all);
+    let [tests, failures, errors, skipped] = counts(
+        &all,
+        report.systems.iter().map(|s| unreadable(s).count()).sum(),
+    );
     let suites_name = if report.project.is_empty() {
         "aims".to_string()
     } else {
@@ -243,7 +287,8 @@ fn write(report: &CheckReport) -> io::Result<Vec<u8>> {
         .with_attribute(("skipped", skipped.as_str()))
         .write_inner_content(|w| {
             for sys in &report.systems {
-                let [tests, failures, errors, skipped] = counts(&sys.controls);
+                let [tests, failures, errors, skipped] =
+                    counts(&sys.controls, unreadable(sys).count());
                 w.create_element("testsuite")
                     .with_attribute(("name", xml_safe(&sys.name).as_str()))
                     .with_attribute(("tests", tests.as_str()))
@@ -258,9 +303,19 @@ fn write(report: &CheckReport) -> io::Result<Vec<u8>> {
                             }
                             for d in &sys.documents {
                                 property(w, &format!("document.{}", d.kind), &d.file)?;
+                                if d.state != DocumentState::Loaded {
+                                    property(
+                                        w,
+                                        &format!("document.{}.state", d.kind),
+                                        &d.describe(),
+                                    )?;
+                                }
                             }
                             Ok(())
                         })?;
+                        for d in unreadable(sys) {
+                            unreadable_testcase(w, sys, d)?;
+                        }
                         for c in &sys.controls {
                             testcase(w, report, sys, c)?;
                         }

@@ -17,8 +17,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::util::natural_cmp;
 
-/// The schema version written by this crate.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema version written by this crate. Version 2 added the `state` of each document
+/// (`loaded`, `partly_invalid`, `unreadable` with `reason` and `code`) and
+/// `summary.unreadable_documents`.
+pub const SCHEMA_VERSION: u32 = 2;
+/// The oldest schema version [`CheckReport::from_json`] still reads (for `aims diff` against a
+/// saved older run).
+pub const OLDEST_READABLE_SCHEMA_VERSION: u32 = 1;
 /// The tool name written in `tool.name`.
 pub const TOOL_NAME: &str = "aims";
 /// The tool version written in `tool.version`.
@@ -271,6 +276,10 @@ pub struct Summary {
     pub diagnostic_errors: usize,
     /// Diagnostics of severity `warning`.
     pub diagnostic_warnings: usize,
+    /// Documents (system x document) that could not be read: every control reading one is
+    /// `error`. Organization documents count once per system.
+    #[serde(default)]
+    pub unreadable_documents: usize,
 }
 
 /// Static description of a control.
@@ -342,8 +351,68 @@ pub struct WaiverDef {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentRef {
+    /// Path relative to the project root; for a glob that matched nothing, the glob.
     pub file: String,
+    /// The fact kind; `unknown` for an unreadable document whose kind could not be told.
     pub kind: String,
+    /// How much of the document could be read. Absent in `schema_version` 1 documents, which
+    /// listed only documents that were read: they read as `loaded`.
+    #[serde(default)]
+    pub state: DocumentState,
+    /// For `unreadable`: why, in one line (the load diagnostic's message).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// For `unreadable`: the load diagnostic's code (`aims explain CODE`).
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// The state of a fact document (see the book's "States of evidence").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentState {
+    /// Read, parsed, and every value fits its schema.
+    #[default]
+    Loaded,
+    /// Read and parsed; some values failed their schema (reading those gives `error`).
+    PartlyInvalid,
+    /// Declared but not readable (missing, undecodable or malformed): every read is an `error`.
+    Unreadable,
+}
+
+impl DocumentState {
+    /// `loaded`, `partly_invalid` or `unreadable`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentState::Loaded => "loaded",
+            DocumentState::PartlyInvalid => "partly_invalid",
+            DocumentState::Unreadable => "unreadable",
+        }
+    }
+}
+
+impl DocumentRef {
+    /// The document as one line: `file (kind)`, with the reason when it is unreadable.
+    pub fn describe(&self) -> String {
+        match (self.state, &self.reason) {
+            (DocumentState::Unreadable, Some(r)) => format!(
+                "{} ({}): unreadable: {r}{}",
+                self.file,
+                self.kind,
+                self.code
+                    .as_deref()
+                    .map(|c| format!(" [{c}]"))
+                    .unwrap_or_default()
+            ),
+            (DocumentState::Unreadable, None) => {
+                format!("{} ({}): unreadable", self.file, self.kind)
+            }
+            (DocumentState::PartlyInvalid, _) => {
+                format!("{} ({}): partly invalid", self.file, self.kind)
+            }
+            (DocumentState::Loaded, _) => format!("{} ({})", self.file, self.kind),
+        }
+    }
 }
 
 /// A fact the evaluator read while deciding a requirement or an objective.
@@ -621,7 +690,9 @@ impl CheckReport {
             systems,
             diagnostics,
         };
-        report.recompute_summary();
+        // Canonical order and duplicates dropped, exactly as `aims merge` does: the same
+        // systems give the same bytes however they were sharded.
+        report.normalize();
         report
     }
 
@@ -647,6 +718,11 @@ impl CheckReport {
                 s.objectives.add(o.verdict);
             }
             s.untreated_risks += sys.risks.iter().filter(|r| !r.treated).count();
+            s.unreadable_documents += sys
+                .documents
+                .iter()
+                .filter(|d| d.state == DocumentState::Unreadable)
+                .count();
         }
         s.gating_failure = s.gating_failures > 0;
         s.diagnostic_errors = self
@@ -662,7 +738,9 @@ impl CheckReport {
         self.summary = s;
     }
 
-    /// Parse a `--format json` document (any `schema_version` 1 writer).
+    /// Parse a `--format json` document (`schema_version` 1 or 2; a version 1 document's
+    /// documents read as `loaded`). The result says [`SCHEMA_VERSION`]: it is what this crate
+    /// writes back.
     pub fn from_json(text: &str) -> Result<CheckReport, String> {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
@@ -670,15 +748,20 @@ impl CheckReport {
             .get("schema_version")
             .and_then(serde_json::Value::as_u64)
         {
-            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(v)
+                if (u64::from(OLDEST_READABLE_SCHEMA_VERSION)..=u64::from(SCHEMA_VERSION))
+                    .contains(&v) => {}
             Some(v) => {
                 return Err(format!(
-                    "unsupported schema_version {v} (this aims reads {SCHEMA_VERSION})"
+                    "unsupported schema_version {v} (this aims reads {OLDEST_READABLE_SCHEMA_VERSION} to {SCHEMA_VERSION})"
                 ))
             }
             None => return Err("not an aims check JSON document: no `schema_version`".into()),
         }
-        serde_json::from_value(value).map_err(|e| format!("not an aims check JSON document: {e}"))
+        let mut report: CheckReport = serde_json::from_value(value)
+            .map_err(|e| format!("not an aims check JSON document: {e}"))?;
+        report.schema_version = SCHEMA_VERSION;
+        Ok(report)
     }
 
     /// Pretty JSON with a trailing newline.
@@ -717,6 +800,8 @@ impl CheckReport {
             s.objectives.sort_by(|a, b| natural_cmp(&a.id, &b.id));
             s.risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
         }
+        // The order of `aims_base::diag::sort_by_path` (path, position, code, message, severity),
+        // so a merged document equals the unsharded one byte for byte.
         self.diagnostics.sort_by(|a, b| {
             (&a.place, &a.code, &a.message, a.severity)
                 .cmp(&(&b.place, &b.code, &b.message, b.severity))
@@ -764,9 +849,24 @@ fn system_report(sources: &SourceMap, s: &ev::SystemResult) -> SystemReport {
         documents: s
             .documents
             .iter()
-            .map(|(file, kind)| DocumentRef {
-                file: file.clone(),
-                kind: kind.clone(),
+            .enumerate()
+            .map(|(i, (file, kind))| {
+                let (state, reason, code) = match s.document_states.get(i) {
+                    Some(ev::DocState::PartlyInvalid) => (DocumentState::PartlyInvalid, None, None),
+                    Some(ev::DocState::Unreadable { code, reason }) => (
+                        DocumentState::Unreadable,
+                        Some(reason.clone()),
+                        Some((*code).to_string()),
+                    ),
+                    Some(ev::DocState::Loaded) | None => (DocumentState::Loaded, None, None),
+                };
+                DocumentRef {
+                    file: file.clone(),
+                    kind: kind.clone(),
+                    state,
+                    reason,
+                    code,
+                }
             })
             .collect(),
         verdicts: VerdictCounts::tally(controls.iter().map(|c| c.verdict)),

@@ -326,6 +326,7 @@ pub fn render_sarif_report(report: &CheckReport) -> String {
                 "project": report.project,
                 "today": report.today,
                 "gatingFailure": report.summary.gating_failure,
+                "unreadableDocuments": report.summary.unreadable_documents,
             }
         }]
     });

@@ -54,7 +54,8 @@ pub(crate) enum Status {
     PartiallyImplemented,
     /// No applicable system passes.
     NotImplemented,
-    /// Every applicable system errored: the status could not be determined.
+    /// Every applicable system errored (evidence missing or unreadable, or the evaluation
+    /// failed): the status could not be determined.
     Undetermined,
     NotApplicable,
     NotEvaluated,
@@ -67,7 +68,7 @@ impl Status {
             Status::ImplementedWithExceptions => "Implemented with exceptions",
             Status::PartiallyImplemented => "Partially implemented",
             Status::NotImplemented => "Not implemented",
-            Status::Undetermined => "Undetermined (evaluation error)",
+            Status::Undetermined => "Not assessable (evidence unreadable or evaluation error)",
             Status::NotApplicable => "Not applicable",
             Status::NotEvaluated => "Not evaluated",
         }
@@ -116,7 +117,7 @@ pub(crate) fn verdict_label(v: Verdict) -> &'static str {
         Verdict::Fail => "fail",
         Verdict::Waived => "waived",
         Verdict::NotApplicable => "not applicable",
-        Verdict::Error => "error",
+        Verdict::Error => "not assessable",
     }
 }
 

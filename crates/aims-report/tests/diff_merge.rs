@@ -158,14 +158,51 @@ fn only_advisory_failures_are_no_regression() {
 }
 
 #[test]
+fn error_is_no_longer_assessable_and_unreadable_evidence_is_no_fix() {
+    let old = base();
+    let mut new = old.clone();
+    // pass -> error and fail -> error on blocking controls: regressions
+    control(&mut new, "doc-classifier", "A.6.2.4").verdict = Verdict::Error;
+    control(&mut new, "chat-assistant", "A.6.2.4").verdict = Verdict::Error;
+    // error -> pass while face-match has an unreadable document: not a fix
+    control(&mut new, "face-match", "A.6.2.4").verdict = Verdict::Pass;
+    new.recompute_summary();
+    let d = diff(&old.to_json(), &new.to_json()).unwrap();
+    for sys in ["doc-classifier", "chat-assistant"] {
+        let c = d
+            .changes
+            .iter()
+            .find(|c| c.system == sys && c.control.as_deref() == Some("A.6.2.4"))
+            .unwrap();
+        assert_eq!(c.kind, ChangeKind::NoLongerAssessable, "{c:?}");
+        assert!(c.regression, "{c:?}");
+    }
+    let face = d
+        .changes
+        .iter()
+        .find(|c| c.system == "face-match" && c.control.as_deref() == Some("A.6.2.4"))
+        .unwrap();
+    assert_eq!(face.kind, ChangeKind::VerdictChanged, "{face:?}");
+    assert!(face
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("not counted as fixed: unreadable documents systems/face-match/README.md"));
+    assert!(d.has_regression());
+    let human = d.render_human();
+    assert!(human.contains("no longer assessable (2):"), "{human}");
+    assert!(!human.contains("fixed ("), "{human}");
+}
+
+#[test]
 fn diff_rejects_bad_input() {
     let j = base().to_json();
     assert!(diff("not json", &j)
         .unwrap_err()
         .starts_with("old document:"));
-    assert!(diff(&j, "{\"schema_version\": 2}")
+    assert!(diff(&j, "{\"schema_version\": 3}")
         .unwrap_err()
-        .contains("unsupported schema_version 2"));
+        .contains("unsupported schema_version 3"));
     assert!(diff(&j, "{}").unwrap_err().contains("no `schema_version`"));
     assert!(diff(&j, "{\"schema_version\": 1}")
         .unwrap_err()

@@ -135,8 +135,19 @@ fn junit_is_well_formed_and_complete() {
             "legacy-scorer"
         ]
     );
-    // one testcase per system x control
-    assert_eq!(cases.len(), 4 * 5);
+    // one testcase per system x control, and one in error per unreadable document
+    assert_eq!(cases.len(), 4 * 5 + 1);
+    let unreadable = cases
+        .iter()
+        .find(|c| c.name == "evidence systems/face-match/README.md")
+        .unwrap();
+    assert_eq!(unreadable.suite, "face-match");
+    assert_eq!(unreadable.kinds, ["error"]);
+    assert!(
+        unreadable.body.contains("is unreadable"),
+        "{}",
+        unreadable.body
+    );
 
     let case = |suite: &str, id: &str| {
         cases

@@ -115,6 +115,11 @@ pub fn load(
     let Some(project) = project else {
         return (None, diags);
     };
+    // A declared fact file that is missing, or a glob that matches nothing, does not stop the
+    // run: it becomes an unreadable document of its system, and loading that system reports the
+    // same diagnostic (see `aims_facts::project::load_sources`). Only the other systems' verdicts
+    // are then trustworthy, and every output is still written.
+    diags.retain(|d| !aims_facts::project::is_per_system_fact_error(d));
     let mut policies = Vec::new();
     for path in &project.policy_files {
         let name = aims_facts::project::display_name(&project.root, path);
@@ -153,7 +158,7 @@ pub fn load(
     let names: Vec<&str> = project.systems.iter().map(|s| s.name.as_str()).collect();
     diags.extend(aims_check::check_waiver_systems(&program, &names));
     let plugins = load_plugins(vfs, &project, &program, &mut diags);
-    aims_base::diag::sort(&mut diags);
+    aims_base::diag::sort_by_path(&mut diags, sources);
     if diags.iter().any(|d| d.is_error()) {
         return (None, diags);
     }
@@ -466,7 +471,8 @@ pub fn evaluate(
         systems.push(r);
         diagnostics.extend(d);
     }
-    aims_base::diag::sort(&mut diagnostics);
+    // By path, not by file id: workers add fact files to the source map in a racing order.
+    aims_base::diag::sort_by_path(&mut diagnostics, sources);
     diagnostics.dedup();
     aims_eval::assemble(
         &compiled.program,

@@ -1308,6 +1308,7 @@ fn empty_system(name: &str) -> SystemResult {
         controls: Vec::new(),
         objectives: Vec::new(),
         risks: Vec::new(),
+        document_states: Vec::new(),
     }
 }
 

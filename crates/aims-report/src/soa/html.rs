@@ -3,7 +3,7 @@
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use crate::model::{CheckReport, EvidenceItem, Outcome, Verdict};
+use crate::model::{CheckReport, DocumentState, EvidenceItem, Outcome, Verdict};
 use crate::soa::{verdict_class, verdict_label, Applicability, Soa};
 use crate::util::missing_phrase;
 
@@ -293,7 +293,11 @@ fn evidence_section(r: &CheckReport) -> Markup {
                         }
                         @if !s.documents.is_empty() {
                             dt { "Documents" }
-                            dd { @for d in &s.documents { span class="kv" { code { (d.file) } " " span class="small" { "(" (d.kind) ")" } } } }
+                            dd { @for d in &s.documents { span class="kv" { code { (d.file) } " " span class="small" { "(" (d.kind) ")" } @match d.state {
+                                DocumentState::Loaded => {},
+                                DocumentState::PartlyInvalid => { " " (badge("warn", "partly invalid")) },
+                                DocumentState::Unreadable => { " " (badge("err", "unreadable")) " " span class="small" { (d.reason.as_deref().unwrap_or("could not be read")) } },
+                            } } } }
                         }
                         dt { "Verdicts" }
                         dd {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{CheckReport, EvidenceItem, Outcome, Verdict};
+use crate::model::{CheckReport, DocumentState, EvidenceItem, Outcome, Verdict};
 use crate::soa::{verdict_label, Soa};
 use crate::util::missing_phrase;
 
@@ -327,14 +327,25 @@ fn evidence_section(out: &mut String, r: &CheckReport) {
             let docs: Vec<String> = s
                 .documents
                 .iter()
-                .map(|d| format!("{} ({})", code(&d.file), cell(&d.kind)))
+                .map(|d| match d.state {
+                    DocumentState::Loaded => format!("{} ({})", code(&d.file), cell(&d.kind)),
+                    DocumentState::PartlyInvalid => {
+                        format!("{} ({}, partly invalid)", code(&d.file), cell(&d.kind))
+                    }
+                    DocumentState::Unreadable => format!(
+                        "{} ({}, **unreadable**: {})",
+                        code(&d.file),
+                        cell(&d.kind),
+                        cell(d.reason.as_deref().unwrap_or("could not be read"))
+                    ),
+                })
                 .collect();
             let _ = writeln!(out, "Documents: {}.\n", docs.join(", "));
         }
         let v = &s.verdicts;
         let _ = writeln!(
             out,
-            "Verdicts: {} pass, {} fail, {} waived, {} not applicable, {} error.\n",
+            "Verdicts: {} pass, {} fail, {} waived, {} not applicable, {} not assessable.\n",
             v.pass, v.fail, v.waived, v.not_applicable, v.error
         );
         if s.controls.is_empty() {

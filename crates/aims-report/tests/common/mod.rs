@@ -358,6 +358,7 @@ pub fn fixture() -> Fixture {
             ("role".into(), "provider".into()),
         ],
         detections: Vec::new(),
+        document_states: vec![DocState::Loaded],
         documents: vec![(chat_name.into(), "model_card".into())],
         controls: vec![
             ControlResult {
@@ -542,6 +543,7 @@ pub fn fixture() -> Fixture {
         name: "doc-classifier".into(),
         attributes: vec![("risk_tier".into(), "minimal".into())],
         detections: Vec::new(),
+        document_states: vec![DocState::Loaded, DocState::PartlyInvalid],
         documents: vec![
             (doc_name.into(), "model_card".into()),
             ("systems/doc-classifier/bom.json".into(), "mlbom".into()),
@@ -718,6 +720,10 @@ pub fn fixture() -> Fixture {
         name: "face-match".into(),
         attributes: vec![("risk_tier".into(), "high".into())],
         detections: Vec::new(),
+        document_states: vec![DocState::Unreadable {
+            code: "E0104",
+            reason: "front matter of `systems/face-match/README.md` is not valid YAML".into(),
+        }],
         documents: vec![(face_name.into(), "model_card".into())],
         controls: vec![
             ControlResult {
@@ -902,6 +908,7 @@ pub fn fixture() -> Fixture {
         name: "legacy-scorer".into(),
         attributes: vec![("risk_tier".into(), "limited".into())],
         detections: Vec::new(),
+        document_states: Vec::new(),
         documents: vec![],
         controls: vec![
             na(
