@@ -873,6 +873,12 @@ impl<'p> Evaluator<'p> {
         };
         match name {
             "exists" => match arg(0) {
+                // A missing required field is an error, not `false`: the schema says it is there.
+                Ok(V::Fact(v, path, file))
+                    if v.as_invalid().is_some_and(|i| i.original.is_null()) =>
+                {
+                    V::Fact(v, path, file).prim()
+                }
                 Ok(V::Fact(v, ..)) => Ok(V::Bool(!v.is_null())),
                 Ok(V::Null) => Ok(V::Bool(false)),
                 Ok(_) => Ok(V::Bool(true)),
