@@ -126,7 +126,7 @@ fn risk_tier_of_the_wrong_value_is_located_in_aims_toml() {
     edit(
         &root.join("aims.toml"),
         "risk_tier = \"high\"",
-        "risk_tier = \"hihg\"",
+        "risk_tier = \"High\"",
     );
     let t = check_fails_as_input_error(&root);
     assert!(t.contains("error[E0131]"), "{t}");

@@ -1334,10 +1334,14 @@ mod tests {
             [
                 codes::W_UNKNOWN_FIELD,
                 codes::W_WRONG_TYPE,
-                codes::W_WRONG_TYPE
+                codes::W_WRONG_TYPE,
+                codes::W_MISSING_REQUIRED_FIELD
             ]
         );
         assert_eq!(diags[0].help.as_deref(), Some("did you mean `owner`?"));
+        // `owner` is required and was misspelt: it reads as missing, not as absent.
+        assert!(diags[3].message.contains("`review.owner` is missing"));
+        assert!(d.root.get("owner").unwrap().as_invalid().is_some());
         let mut ok = doc("review", "owner: x\ndate: 2024-02-29\nevery: 6mo\nn: 3\n");
         assert!(set.validate(&mut ok).is_empty());
     }

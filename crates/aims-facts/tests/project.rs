@@ -452,12 +452,12 @@ fn unknown_system_keys_are_errors_with_did_you_mean_at_the_key() {
 
 #[test]
 fn system_attribute_of_the_wrong_type_is_an_error_at_the_value() {
-    let toml = "[[systems]]\nname = \"a\"\nrisk_tier = \"hihg\"\nowner = 3\n";
+    let toml = "[[systems]]\nname = \"a\"\nrisk_tier = \"High\"\nowner = 3\n";
     let (p, diags, sources) = checked(toml, &SchemaSet::builtin());
     assert_eq!(diags.len(), 2, "{diags:#?}");
     assert!(diags.iter().all(|d| d.code == "E0131" && d.is_error()));
     let (lc, text) = at(&sources, &diags[0]);
-    assert_eq!((lc.line, text.as_str()), (3, "\"hihg\""));
+    assert_eq!((lc.line, text.as_str()), (3, "\"High\""));
     assert_eq!(diags[0].help.as_deref(), Some("did you mean \"high\"?"));
     assert_eq!(at(&sources, &diags[1]).1, "3");
     assert!(p.systems[0].attributes["owner"].as_invalid().is_some());
