@@ -109,7 +109,7 @@ pub const CODES: &[CodeInfo] = &[
         "Use the system's name as declared in `aims.toml`."),
     code!(UNKNOWN_SYSTEM_ATTRIBUTE, "a policy reads a system attribute that no schema declares",
         "System attributes are declared: by the built-in `system` schema (`name`, `risk_tier`, `role`, `owner`, `model`) and by the project's `schema system { ... }` items. Reading any other `system.<attribute>` is an error, so a typo such as `system.risk_teir` cannot make a `when` silently false for every system.",
-        "control C-1 \"High risk review\" {\n  when system.risk_teir == \"high\"\n  require exists(impact_assessment.approved)\n}",
+        "control C-1 \"High risk review\" {\n  when system.risk_teir == \"high\"\n  require exists(model_card.license)\n}",
         "Correct the name (`system.risk_tier`), or declare the attribute in a policy: `schema system { cost_center?: string }`, and give it in `aims.toml`."),
     code!(SYSTEM_ATTRIBUTE_REDECLARED, "a `schema system` item declares an attribute twice",
         "A `schema system { ... }` item adds attributes to the built-in `system` schema. It cannot redefine a built-in attribute (policies of the ISO/IEC 42001 pack rely on their meaning), and two items cannot declare the same attribute.",

@@ -34,7 +34,10 @@ fn copy_dir(from: &Path, to: &Path) {
 /// so the whole `examples/` and `policies/` trees are copied side by side).
 fn example(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&examples().join(name), &dir.path().join("examples").join(name));
+    copy_dir(
+        &examples().join(name),
+        &dir.path().join("examples").join(name),
+    );
     if name == "iso42001" {
         copy_dir(
             &examples().join("../policies/iso42001"),
@@ -98,7 +101,11 @@ fn quickstart_copy_checks_clean_before_any_edit() {
 fn fact_instead_of_facts_is_an_error_with_did_you_mean() {
     let (_d, root) = example("quickstart");
     let toml = root.join("aims.toml");
-    edit(&toml, "owner = \"reviews-ml\"\nfacts = [", "owner = \"reviews-ml\"\nfact = [");
+    edit(
+        &toml,
+        "owner = \"reviews-ml\"\nfacts = [",
+        "owner = \"reviews-ml\"\nfact = [",
+    );
     let t = check_fails_as_input_error(&root);
     assert!(t.contains("error[E0130]"), "{t}");
     assert!(t.contains("`fact`"), "{t}");
@@ -177,8 +184,15 @@ fn a_project_declares_its_own_attributes() {
     // Given to every system, of the right type: the run is back to its usual verdicts.
     let toml = root.join("aims.toml");
     let s = std::fs::read_to_string(&toml).unwrap();
-    std::fs::write(&toml, s.replace("\nfacts = [", "\ncost_center = \"cc-7\"\nfacts = [")).unwrap();
-    let out = aims(&root, &["check", ".", "--today", "2026-11-24", "--format", "json"]);
+    std::fs::write(
+        &toml,
+        s.replace("\nfacts = [", "\ncost_center = \"cc-7\"\nfacts = ["),
+    )
+    .unwrap();
+    let out = aims(
+        &root,
+        &["check", ".", "--today", "2026-11-24", "--format", "json"],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let verdicts: Vec<&str> = json["systems"]
@@ -192,7 +206,11 @@ fn a_project_declares_its_own_attributes() {
     assert_eq!(verdicts, ["pass", "pass", "pass"]);
     // A value of the wrong type is an error at the value.
     let s = std::fs::read_to_string(&toml).unwrap();
-    std::fs::write(&toml, s.replacen("cost_center = \"cc-7\"", "cost_center = 7", 1)).unwrap();
+    std::fs::write(
+        &toml,
+        s.replacen("cost_center = \"cc-7\"", "cost_center = 7", 1),
+    )
+    .unwrap();
     let t = check_fails_as_input_error(&root);
     assert!(t.contains("error[E0131]"), "{t}");
     // Redefining a built-in attribute is refused.
@@ -218,7 +236,10 @@ fn missing_required_field_is_located_and_reads_are_errors() {
     assert!(t.contains("`ai_policy.version` is missing"), "{t}");
     assert!(t.contains("org/ai-policy.yaml:2:1"), "{t}");
     assert!(!t.contains("(missing)"), "{t}");
-    let out = aims(&root, &["check", ".", "--today", "2026-11-24", "--format", "json"]);
+    let out = aims(
+        &root,
+        &["check", ".", "--today", "2026-11-24", "--format", "json"],
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for s in json["systems"].as_array().unwrap() {
         let gov2 = s["controls"]
@@ -242,5 +263,8 @@ fn iso_pack_example_still_loads_without_input_errors() {
     let out = aims(&root, &["check", ".", "--today", "2026-11-24"]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
-    assert!(!t.contains("E0130") && !t.contains("E0131") && !t.contains("W0120"), "{t}");
+    assert!(
+        !t.contains("E0130") && !t.contains("E0131") && !t.contains("W0120"),
+        "{t}"
+    );
 }

@@ -780,8 +780,15 @@ impl SchemaSet {
                             system.name, f.name
                         ),
                     )
-                    .with_primary(system.span, format!("add `{} = ...` to this system", f.name))
-                    .with_note(format!("`{}` is {}", f.name, self.describe_type(&f.ty))),
+                    .with_primary(
+                        system.span,
+                        format!("add `{} = ...` to this system", f.name),
+                    )
+                    .with_note(format!(
+                        "`{}` is {}",
+                        f.name,
+                        self.describe_type(&f.ty)
+                    )),
                 );
             }
         }

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use aims_base::{Diagnostic, LineCol, MemoryFs, SourceMap};
 use aims_facts::{
-    check_system_attributes, load_organization, load_project, load_system, Field, Project,
-    Schema, SchemaSet, Type, ValueKind,
+    check_system_attributes, load_organization, load_project, load_system, Field, Project, Schema,
+    SchemaSet, Type, ValueKind,
 };
 
 const AIMS_TOML: &str = r#"[project]
@@ -429,11 +429,18 @@ fn builtin_system_attributes_are_accepted() {
 
 #[test]
 fn unknown_system_keys_are_errors_with_did_you_mean_at_the_key() {
-    let toml = "[[systems]]\nname = \"a\"\nrisk_teir = \"high\"\nfact = [\"x.md\"]\ncolour = \"red\"\n";
+    let toml =
+        "[[systems]]\nname = \"a\"\nrisk_teir = \"high\"\nfact = [\"x.md\"]\ncolour = \"red\"\n";
     let (p, diags, sources) = checked(toml, &SchemaSet::builtin());
     let got: Vec<_> = diags
         .iter()
-        .map(|d| (d.code, at(&sources, d).1, d.help.clone().unwrap_or_default()))
+        .map(|d| {
+            (
+                d.code,
+                at(&sources, d).1,
+                d.help.clone().unwrap_or_default(),
+            )
+        })
         .collect();
     assert_eq!(got.len(), 3, "{diags:#?}");
     assert_eq!(got[0].0, "E0130");
@@ -466,7 +473,10 @@ fn system_attribute_of_the_wrong_type_is_an_error_at_the_value() {
 #[test]
 fn extended_system_schema_types_and_requires_attributes() {
     let mut schemas = SchemaSet::builtin();
-    for (name, ty, optional) in [("cost_center", "string", false), ("live_since", "date", true)] {
+    for (name, ty, optional) in [
+        ("cost_center", "string", false),
+        ("live_since", "date", true),
+    ] {
         schemas
             .extend_system(Field {
                 name: name.into(),
@@ -588,10 +598,7 @@ fn null_required_field_and_nested_records_are_checked() {
         "/l/aims.toml",
         "[[systems]]\nname = \"a\"\nfacts = [{ path = \"log.yaml\", kind = \"log\" }]\n",
     );
-    fs.insert(
-        "/l/log.yaml",
-        "entries:\n- id: one\n- note: two\n- id:\n",
-    );
+    fs.insert("/l/log.yaml", "entries:\n- id: one\n- note: two\n- id:\n");
     let sources = SourceMap::new();
     let (p, d) = load_project(&fs, &sources, Path::new("/l/aims.toml"));
     assert!(d.is_empty(), "{d:#?}");
@@ -617,9 +624,27 @@ fn null_required_field_and_nested_records_are_checked() {
         ]
     );
     let entries = docs[0].root.get("entries").unwrap();
-    assert!(entries.index(0).unwrap().get("id").unwrap().as_invalid().is_none());
-    assert!(entries.index(1).unwrap().get("id").unwrap().as_invalid().is_some());
-    assert!(entries.index(2).unwrap().get("id").unwrap().as_invalid().is_some());
+    assert!(entries
+        .index(0)
+        .unwrap()
+        .get("id")
+        .unwrap()
+        .as_invalid()
+        .is_none());
+    assert!(entries
+        .index(1)
+        .unwrap()
+        .get("id")
+        .unwrap()
+        .as_invalid()
+        .is_some());
+    assert!(entries
+        .index(2)
+        .unwrap()
+        .get("id")
+        .unwrap()
+        .as_invalid()
+        .is_some());
 }
 
 #[test]

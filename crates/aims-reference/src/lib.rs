@@ -787,8 +787,9 @@ impl<'a> World<'a> {
         match name {
             "exists" => match arg(0, st) {
                 // a required field that is missing: an error, like every read of it
-                Ok(g) if matches!(g.val, Val::Invalid(_, true)) => value(g)
-                    .and_then(|_| Err(Stop::Error("a required field is missing".into()))),
+                Ok(g) if matches!(g.val, Val::Invalid(_, true)) => {
+                    value(g).and_then(|_| Err(Stop::Error("a required field is missing".into())))
+                }
                 Ok(g) => Ok(Got::plain(Val::Bool(!matches!(g.val, Val::Null)))),
                 Err(Stop::Missing(_)) => Ok(Got::plain(Val::Bool(false))),
                 Err(e) => Err(e),
