@@ -488,7 +488,10 @@ impl<'p> Evaluator<'p> {
                 MessagePart::Text(t) => out.push_str(t),
                 MessagePart::Expr(e) => match self.eval(e, &scoped).and_then(|v| v.prim()) {
                     Ok(v) => out.push_str(&v.render()),
-                    Err(_) => out.push_str("(missing)"),
+                    Err(Fault::Missing { .. }) => out.push_str("(missing)"),
+                    // an invalid value (a required field that is missing included) is not
+                    // "missing": its reads are errors, named in the diagnostics
+                    Err(_) => out.push_str("(invalid)"),
                 },
             }
         }

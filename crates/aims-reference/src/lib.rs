@@ -19,7 +19,7 @@
 //! - In a message, `{x}` for a quantifier variable `x` shows the *witness*: the element that made
 //!   an `all` false or a `none` false, or the element at which the body stopped. Only quantifiers
 //!   that are not inside another quantifier's body leave a witness. An interpolation that cannot
-//!   be evaluated shows `(missing)`.
+//!   be evaluated shows `(missing)` (`(invalid)` when the value is an error, not missing).
 //!
 //! Lenient readings that the language reference does not spell out, which this evaluator shares
 //! with `aims-eval` because real cards need them (see `book/src/reliability.md`): a number
@@ -521,7 +521,8 @@ impl<'a> World<'a> {
                 MessagePart::Text(t) => out.push_str(t),
                 MessagePart::Expr(e) => match self.eval(e, st).and_then(value) {
                     Ok(g) => out.push_str(&render(&g)),
-                    Err(_) => out.push_str("(missing)"),
+                    Err(Stop::Missing(_)) => out.push_str("(missing)"),
+                    Err(Stop::Error(_)) => out.push_str("(invalid)"),
                 },
             }
         }
