@@ -18,6 +18,8 @@ pub const BAD_LEVEL: &str = "E0213";
 pub const UNKNOWN_TYPE: &str = "E0214";
 pub const UNKNOWN_PLUGIN: &str = "E0215";
 pub const UNKNOWN_SYSTEM: &str = "E0216";
+pub const UNKNOWN_SYSTEM_ATTRIBUTE: &str = "E0220";
+pub const SYSTEM_ATTRIBUTE_REDECLARED: &str = "E0221";
 pub const UNUSED_LET: &str = "W0201";
 pub const CONSTANT_REQUIREMENT: &str = "W0202";
 pub const NEVER_APPLIES: &str = "W0203";
@@ -105,6 +107,14 @@ pub const CODES: &[CodeInfo] = &[
         "A waiver's `system` must be the name of a `[[systems]]` entry in `aims.toml` (or `\"*\"`), otherwise it waives nothing.",
         "waiver w-1 {\n  control A.7.5\n  system \"suport-bot\"\n  reason \"legal review\"\n  approver \"jane@example.com\"\n  expires 2027-01-31\n}",
         "Use the system's name as declared in `aims.toml`."),
+    code!(UNKNOWN_SYSTEM_ATTRIBUTE, "a policy reads a system attribute that no schema declares",
+        "System attributes are declared: by the built-in `system` schema (`name`, `risk_tier`, `role`, `owner`, `model`) and by the project's `schema system { ... }` items. Reading any other `system.<attribute>` is an error, so a typo such as `system.risk_teir` cannot make a `when` silently false for every system.",
+        "control C-1 \"High risk review\" {\n  when system.risk_teir == \"high\"\n  require exists(model_card.license)\n}",
+        "Correct the name (`system.risk_tier`), or declare the attribute in a policy: `schema system { cost_center?: string }`, and give it in `aims.toml`."),
+    code!(SYSTEM_ATTRIBUTE_REDECLARED, "a `schema system` item declares an attribute twice",
+        "A `schema system { ... }` item adds attributes to the built-in `system` schema. It cannot redefine a built-in attribute (policies of the ISO/IEC 42001 pack rely on their meaning), and two items cannot declare the same attribute.",
+        "schema system {\n  risk_tier: string\n}",
+        "Choose another name for the attribute (`internal_risk_class`), or remove the second declaration."),
     code!(UNUSED_LET, "a `let` that nothing uses",
         "An unused binding is usually a requirement that was forgotten or a typo in the name that uses it.",
         "control C-1 \"Licence\" {\n  let licence = model_card.license\n  require exists(model_card.license)\n}",

@@ -57,6 +57,9 @@ where
         };
     let mut blocks = Vec::new();
     let mut schema_decls = Vec::new();
+    // `schema system { ... }` items extend the built-in schema of system attributes; a project
+    // may have several (a policy pack and its own policies).
+    let mut system_extensions = Vec::new();
     let mut global_lets: Vec<&LetDecl> = Vec::new();
     for f in files.clone() {
         for item in &f.items {
@@ -72,6 +75,7 @@ where
                         blocks.push(b);
                     }
                 }
+                Item::Schema(s) if s.name.name == SYSTEM => system_extensions.push(s),
                 Item::Schema(s) => {
                     if SchemaSet::is_builtin(&s.name.name) {
                         diags.push(
@@ -129,6 +133,34 @@ where
             builtin: false,
             span: Some(s.span),
         });
+    }
+
+    for s in &system_extensions {
+        for f in &s.fields {
+            let field = Field {
+                name: f.name.name.clone(),
+                ty: lower_type(&f.ty, &schema_names, &mut diags),
+                optional: f.optional,
+                doc: f.doc.clone().unwrap_or_default(),
+                span: Some(f.name.span),
+            };
+            if let Err(existing) = program.schemas.extend_system(field) {
+                let mut d = Diagnostic::error(
+                    codes::SYSTEM_ATTRIBUTE_REDECLARED,
+                    format!("the system attribute `{}` is already declared", f.name.name),
+                )
+                .with_primary(f.name.span, "declared again here");
+                d = match existing.span {
+                    Some(first) => d.with_secondary(first, "first declared here"),
+                    None => d.with_note(format!(
+                        "`{}` is a built-in attribute of the `system` schema: {}",
+                        existing.name,
+                        existing.ty.display()
+                    )),
+                };
+                diags.push(d.with_help("give the attribute another name"));
+            }
+        }
     }
 
     let control_ids: Vec<String> = blocks

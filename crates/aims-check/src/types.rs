@@ -274,6 +274,43 @@ impl<'a> Checker<'a> {
         None
     }
 
+    /// `system.<name>`: the attribute's type from the `system` schema (built in, extended by
+    /// `schema system` items); an undeclared attribute is an error (`E0220`), so a typo cannot
+    /// make a condition silently false for every system.
+    fn system_attribute(&self, name: &Ident, diags: &mut Vec<Diagnostic>) -> Ty {
+        let Some(schema) = self.schemas.system() else {
+            return Ty::Any;
+        };
+        if let Some(f) = schema.fields.get(&name.name) {
+            return Ty::from_type(&f.ty);
+        }
+        let mut d = Diagnostic::error(
+            codes::UNKNOWN_SYSTEM_ATTRIBUTE,
+            format!("no system attribute is named `{}`", name.name),
+        )
+        .with_primary(name.span, "not declared")
+        .with_note(format!(
+            "declared attributes: {}",
+            schema
+                .fields
+                .keys()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        d = match did_you_mean(&name.name, schema.fields.keys().map(String::as_str)) {
+            Some(sg) => d
+                .with_help(format!("did you mean `{sg}`?"))
+                .with_suggestion(name.span, sg, format!("use `{sg}`")),
+            None => d.with_help(format!(
+                "declare it in a policy, `schema system {{ {}?: string }}`, and give it in aims.toml",
+                name.name
+            )),
+        };
+        diags.push(d);
+        Ty::Any
+    }
+
     fn field(&self, base: &Ty, name: &Ident, diags: &mut Vec<Diagnostic>) -> Ty {
         match base {
             Ty::Record(schema) => {
@@ -308,7 +345,8 @@ impl<'a> Checker<'a> {
                 Ty::Any
             }
             Ty::Map(t) => (**t).clone(),
-            Ty::Any | Ty::System | Ty::Null => Ty::Any,
+            Ty::System => self.system_attribute(name, diags),
+            Ty::Any | Ty::Null => Ty::Any,
             other => {
                 diags.push(
                     Diagnostic::error(
@@ -384,7 +422,7 @@ impl<'a> Checker<'a> {
                 let bt = self.expr(base, diags);
                 let it = self.expr(idx, diags);
                 match (&bt, &e.kind) {
-                    (Ty::Record(_), _) => {
+                    (Ty::Record(_) | Ty::System, _) => {
                         if let ExprKind::String(s) = &idx.kind {
                             self.field(
                                 &bt,
@@ -411,7 +449,7 @@ impl<'a> Checker<'a> {
                         (**t).clone()
                     }
                     (Ty::Map(t), _) => (**t).clone(),
-                    (Ty::Any | Ty::System | Ty::Null, _) => Ty::Any,
+                    (Ty::Any | Ty::Null, _) => Ty::Any,
                     (other, _) => {
                         diags.push(
                             Diagnostic::error(

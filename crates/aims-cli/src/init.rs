@@ -20,7 +20,8 @@ policies = ["policies"]
 
 [[systems]]
 name = "example"
-# Any other key is an attribute that policies read as `system.<key>`.
+# Attributes that policies read as `system.<key>`: the built-in `system` schema declares
+# risk_tier, role, owner and model; declare more with `schema system { ... }` in a policy.
 risk_tier = "limited"
 role = "provider"
 owner = "ml-team"

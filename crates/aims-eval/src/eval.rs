@@ -489,7 +489,10 @@ impl<'p> Evaluator<'p> {
                 MessagePart::Text(t) => out.push_str(t),
                 MessagePart::Expr(e) => match self.eval(e, &scoped).and_then(|v| v.prim()) {
                     Ok(v) => out.push_str(&v.render()),
-                    Err(_) => out.push_str("(missing)"),
+                    Err(Fault::Missing { .. }) => out.push_str("(missing)"),
+                    // an invalid value (a required field that is missing included) is not
+                    // "missing": its reads are errors, named in the diagnostics
+                    Err(_) => out.push_str("(invalid)"),
                 },
             }
         }
@@ -874,6 +877,12 @@ impl<'p> Evaluator<'p> {
         };
         match name {
             "exists" => match arg(0) {
+                // A missing required field is an error, not `false`: the schema says it is there.
+                Ok(V::Fact(v, path, file))
+                    if v.as_invalid().is_some_and(|i| i.original.is_null()) =>
+                {
+                    V::Fact(v, path, file).prim()
+                }
                 Ok(V::Fact(v, ..)) => Ok(V::Bool(!v.is_null())),
                 Ok(V::Null) => Ok(V::Bool(false)),
                 Ok(_) => Ok(V::Bool(true)),

@@ -75,6 +75,11 @@ impl<'a> V<'a> {
                 ValueKind::Bool(b) => Ok(V::Bool(*b)),
                 ValueKind::Number(n) => Ok(V::Num(*n)),
                 ValueKind::String(s) => Ok(V::Str(Cow::Borrowed(s.as_str()))),
+                // Validation marks a missing required field with a `null` original.
+                ValueKind::Invalid(inv) if inv.original.is_null() => Err(Fault::Error(format!(
+                    "required field `{path}` is missing in {file} (the schema expects {})",
+                    inv.expected
+                ))),
                 ValueKind::Invalid(inv) => Err(Fault::Error(format!(
                     "`{path}` in {file} is invalid: expected {}, found {}",
                     inv.expected,

@@ -130,7 +130,11 @@ const ROWS: &[(&str, Want, &str)] = &[
 ];
 
 fn policy() -> String {
-    let mut p = String::new();
+    // The attributes the rows read beyond the built-in `system` schema are declared, as a project
+    // must.
+    let mut p = String::from(
+        "schema system {\n  review_every?: duration\n  drafted?: date\n  approved?: date\n}\n",
+    );
     for (i, (expr, _, _)) in ROWS.iter().enumerate() {
         let msg = if expr.starts_with("all d in ") || expr.starts_with("none d in ") {
             " else \"dataset {d}\""
@@ -189,7 +193,7 @@ fn every_row_gives_its_expected_outcome() {
         name: "demo".into(),
         span,
         attributes,
-        facts: Vec::new(),
+        ..SystemDecl::default()
     };
     let today = jiff::civil::date(2026, 11, 24);
     let result = Evaluator::new(&program, today).evaluate_system(&system, &[&doc]);

@@ -68,6 +68,14 @@ pub const W_LENIENT_YAML: &str = "W0109";
 pub const W_NUMBER_OUT_OF_RANGE: &str = "W0110";
 /// A `README.md` taken as a dataset card on evidence other than decisive dataset-card keys.
 pub const W_WEAK_DATASET_CARD: &str = "W0111";
+/// A `[[systems]]` key that is neither an entry key nor a declared system attribute.
+pub const E_UNKNOWN_SYSTEM_ATTRIBUTE: &str = "E0130";
+/// A system attribute whose value does not have the type the `system` schema gives it.
+pub const E_SYSTEM_ATTRIBUTE_TYPE: &str = "E0131";
+/// A system lacks an attribute that the `system` schema requires.
+pub const E_MISSING_SYSTEM_ATTRIBUTE: &str = "E0132";
+/// A required field of a fact schema is absent (or null) in a fact file.
+pub const W_MISSING_REQUIRED_FIELD: &str = "W0120";
 
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
@@ -737,6 +745,21 @@ purpose and are loaded as they are.
 
 ```json
 { "accuracy": 0.97, "samples": 1e999 }
+        code: E_UNKNOWN_SYSTEM_ATTRIBUTE,
+        title: "unknown key in a `[[systems]]` entry",
+        explanation: r#"A `[[systems]]` entry of `aims.toml` takes `name`, `facts` and the attributes that the
+`system` schema declares (built in: `risk_tier`, `role`, `owner`, `model`; a project declares more
+with a `schema system { ... }` item in its policies). Any other key is an error: a misspelled
+`facts` would leave the system without evidence, and a misspelled attribute would make every
+control that reads it see nothing. The key is ignored and the run stops with exit code 2.
+
+## Example
+
+```toml
+[[systems]]
+name = "support-bot"
+risk_teir = "high"
+fact = ["systems/support-bot/README.md"]
 ```
 
 ## Fix
@@ -764,6 +787,79 @@ the model-card schema does not) and whose only matching heading is "Source data"
 Give the kind in `aims.toml`: `facts = [{ path = "models/pos/README.md", kind = "model_card" }]`
 (or `kind = "dataset_card"` if it really is one), or add the card's decisive metadata
 (`pipeline_tag` or `library_name` for a model, `task_categories` for a dataset)."#,
+Correct the spelling (`risk_tier`, `facts`), or, for an attribute of your own, declare it in a
+policy file:
+
+```aims
+schema system {
+  /// the business unit that pays for the system
+  cost_center?: string
+}
+```"#,
+    },
+    CodeInfo {
+        code: E_SYSTEM_ATTRIBUTE_TYPE,
+        title: "system attribute of the wrong type",
+        explanation: r#"The value of a system attribute in `aims.toml` does not have the type the `system` schema
+gives it (for instance `risk_tier` is one of `"minimal"`, `"limited"`, `"high"`, `"unacceptable"`).
+`aims.toml` is checked like code, so this is an error located at the value, not a warning.
+
+## Example
+
+```toml
+[[systems]]
+name = "support-bot"
+risk_tier = "hihg"
+```
+
+## Fix
+
+Write a value of the declared type: `risk_tier = "high"`. The types of the built-in attributes
+are listed in the book's `system` schema page; those a project adds are in its `schema system` item."#,
+    },
+    CodeInfo {
+        code: E_MISSING_SYSTEM_ATTRIBUTE,
+        title: "a system lacks a required attribute",
+        explanation: r#"A `schema system { ... }` item declared an attribute without `?`, which makes it required:
+every system of the project must give it in its `[[systems]]` entry.
+
+## Example
+
+```aims
+schema system {
+  cost_center: string
+}
+```
+
+with a system that has no `cost_center` in `aims.toml`.
+
+## Fix
+
+Add the attribute to the system's entry (`cost_center = "cc-123"`), or make it optional in the
+schema: `cost_center?: string`."#,
+    },
+    CodeInfo {
+        code: W_MISSING_REQUIRED_FIELD,
+        title: "a required field is missing from a fact file",
+        explanation: r#"A field that the document's schema declares without `?` (required) is absent, or `null`.
+The diagnostic points at the mapping that lacks it. The document is *partly invalid*: the field
+holds an invalid placeholder, so every requirement that reads it, `exists()` included, is an
+`error` saying that the required field is missing, never a verdict computed from its absence.
+The built-in card schemas (`model_card`, `dataset_card`, ...) declare no required fields, since
+real cards omit almost everything; required fields apply to the records a project declares.
+
+## Example
+
+With `schema ai_policy { version: string  approved: date }`, the file `org/ai-policy.yaml`:
+
+```yaml
+approved: 2026-01-15
+```
+
+## Fix
+
+Add the field (`version: "2.1"`), or, if documents may leave it out, make it optional in the
+schema (`version?: string`) and let the controls that need it say so."#,
     },
 ];
 

@@ -25,8 +25,9 @@ pub use document::{
 };
 pub use parse::{MAX_ALIAS_NODES, MAX_DEPTH, MAX_FILE_BYTES};
 pub use project::{
-    is_per_system_fact_error, load_organization, load_project, load_system, load_system_documents,
-    resolve_fact_source, FactSource, OrganizationCache, PluginDecl, Project, SystemDecl,
+    check_system_attributes, is_per_system_fact_error, load_organization, load_project,
+    load_system, load_system_documents, resolve_fact_source, FactSource, OrganizationCache,
+    PluginDecl, Project, SystemDecl, SYSTEM_ENTRY_KEYS,
 };
-pub use schema::{Field, Schema, SchemaSet, Type};
+pub use schema::{Field, Schema, SchemaSet, Type, SYSTEM_SCHEMA};
 pub use value::{Invalid, Value, ValueKind};

@@ -11,7 +11,7 @@
 //!
 //! [[systems]]
 //! name = "support-bot"
-//! risk_tier = "high"           # any other key is an attribute: system.risk_tier
+//! risk_tier = "high"           # an attribute of the `system` schema: system.risk_tier
 //! facts = ["systems/support-bot/README.md",
 //!          { glob = "systems/support-bot/data/*.md", kind = "dataset_card" }]
 //!
@@ -26,6 +26,11 @@
 //! All paths are relative to the directory holding `aims.toml`. A fact entry is a path (a file,
 //! or a directory whose fact files are all taken), a glob (a string with `*`, `?`, `[` or `{`, or
 //! `{ glob = "..." }`), optionally with the `kind` of its documents.
+//!
+//! Every key is checked: an unknown key in any table is an error with a "did you mean". The keys
+//! of a `[[systems]]` entry other than `name` and `facts` are attributes, checked against the
+//! `system` schema (built in, extended by the policies' `schema system { ... }` items) by
+//! [`check_system_attributes`] once the policies are compiled.
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -66,10 +71,16 @@ pub struct SystemDecl {
     /// The span of the system's name in `aims.toml`.
     pub span: Span,
     /// Every key of the `[[systems]]` entry except `facts`, in file order, `name` first:
-    /// visible in policies as `system.<key>`. TOML dates are `YYYY-MM-DD` strings.
+    /// visible in policies as `system.<key>`. TOML dates are `YYYY-MM-DD` strings. Checked
+    /// against the `system` schema by [`check_system_attributes`], which drops unknown keys.
     pub attributes: IndexMap<String, Value>,
     pub facts: Vec<FactSource>,
+    /// The span of each attribute's key in `aims.toml`, for diagnostics that rename it.
+    pub key_spans: IndexMap<String, Span>,
 }
+
+/// The keys of a `[[systems]]` entry that are not attributes.
+pub const SYSTEM_ENTRY_KEYS: &[&str] = &["name", "facts"];
 
 /// One entry of a `facts` list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -667,6 +678,7 @@ pub fn load_project(
                     }
                     seen.insert(name.clone(), span);
                     let mut attributes = IndexMap::new();
+                    let mut key_spans = IndexMap::new();
                     attributes.insert("name".to_string(), Value::string(name.clone(), span));
                     let mut facts = Vec::new();
                     for (k, v) in t.iter() {
@@ -675,6 +687,7 @@ pub fn load_project(
                             "facts" => facts = cx.facts(v),
                             key => {
                                 attributes.insert(key.to_string(), convert(file, 0, v));
+                                key_spans.insert(key.to_string(), cx.span(k));
                             }
                         }
                     }
@@ -683,6 +696,7 @@ pub fn load_project(
                         span,
                         attributes,
                         facts,
+                        key_spans,
                     });
                 }
             }
@@ -797,6 +811,28 @@ fn names_no_file(d: &Document) -> bool {
 /// Load a list of fact sources: resolve, check declared kinds, read, detect, validate. An entry
 /// that names no file becomes an unreadable document (its diagnostic is returned again here:
 /// the facade drops [`load_project`]'s copy).
+/// Check every system's attributes against the `system` schema of `schemas` (the built-in one
+/// extended by the compiled policies): unknown keys (`E0130`, with "did you mean", `facts`
+/// included), values of the wrong type (`E0131`) and missing required attributes (`E0132`), all
+/// located in `aims.toml`. Unknown keys are dropped from the attributes.
+pub fn check_system_attributes(
+    project: &mut Project,
+    sources: &SourceMap,
+    schemas: &SchemaSet,
+) -> Vec<Diagnostic> {
+    let file_name = sources
+        .get(project.file)
+        .map(|f| f.name.clone())
+        .unwrap_or_else(|| "aims.toml".to_string());
+    let mut diags = Vec::new();
+    for system in &mut project.systems {
+        diags.extend(schemas.check_system_attributes(system, SYSTEM_ENTRY_KEYS, &file_name));
+    }
+    diags
+}
+
+/// Load a list of fact sources: resolve (silently: [`load_project`] reported unresolvable
+/// entries), check declared kinds, read, detect, validate.
 fn load_sources(
     vfs: &dyn Vfs,
     sources: &SourceMap,

@@ -31,8 +31,15 @@
 //! `map<T>` (string keys), a record name (a record of the same file by its short name, or any schema
 //! by its full name), and unions `T | U`. Parentheses group.
 //!
-//! Validation treats `null` as absent (a YAML key with no value), never as a wrong type: whether a
-//! field must be present is for requirements to decide.
+//! Validation treats `null` as absent (a YAML key with no value), never as a wrong type. A field
+//! marked required (in a built-in file, or without `?` in a policy's `schema` item) that is absent
+//! or null is reported (`W0120`) and replaced by an invalid placeholder (see [`SchemaSet::validate`]),
+//! so requirements that read it are `error`.
+//!
+//! The `system` schema (`schemas/system.toml`) is not a fact kind: it types the attributes of a
+//! `[[systems]]` entry of `aims.toml` (`system.<attribute>` in policies). It is kept apart from the
+//! kinds ([`SchemaSet::system`]), closed, and extended by a policy's `schema system { ... }` item
+//! ([`SchemaSet::extend_system`]).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -45,6 +52,7 @@ use serde::Deserialize;
 
 use crate::codes;
 use crate::document::Document;
+use crate::project::SystemDecl;
 use crate::value::{Invalid, Value, ValueKind};
 
 /// The type of a schema field.
@@ -92,7 +100,13 @@ pub struct SchemaSet {
     // Shared: every compile starts from the built-ins, and deep-copying them was a fifth of the
     // language server's re-check time.
     schemas: IndexMap<String, Arc<Schema>>,
+    /// The attributes of a system (`system.<attribute>`): apart from the fact kinds, so that no
+    /// list of kinds, kind detection or `kind = "..."` in aims.toml ever sees it.
+    system: Option<Arc<Schema>>,
 }
+
+/// The name of the schema of system attributes, as written in `schema system { ... }`.
+pub const SYSTEM_SCHEMA: &str = "system";
 
 // ---------------------------------------------------------------------------------------------
 // Type expressions
@@ -438,6 +452,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "model_card_toolkit",
         include_str!("../schemas/model_card_toolkit.toml"),
     ),
+    ("system", include_str!("../schemas/system.toml")),
 ];
 
 fn fields_from(
@@ -536,7 +551,11 @@ fn builtins() -> &'static Builtins {
                         references.insert((*name).to_string(), r);
                     }
                     for s in schemas {
-                        set.insert(s);
+                        if s.name == SYSTEM_SCHEMA {
+                            set.system = Some(Arc::new(s));
+                        } else {
+                            set.insert(s);
+                        }
                     }
                 }
                 Err(e) => errors.extend(e),
@@ -568,9 +587,39 @@ impl SchemaSet {
         builtins().set.clone()
     }
 
-    /// Whether `name` is a built-in schema (without copying the set).
+    /// Whether `name` is a built-in fact schema (without copying the set). The `system` schema is
+    /// not one: it is extended, not declared.
     pub fn is_builtin(name: &str) -> bool {
         builtins().set.get(name).is_some()
+    }
+
+    /// The schema of system attributes: the built-in one plus the fields of the policies'
+    /// `schema system { ... }` items.
+    pub fn system(&self) -> Option<&Schema> {
+        self.system.as_deref()
+    }
+
+    /// Add an attribute to the `system` schema. A name the schema already declares is refused:
+    /// the declaration that is already there comes back (built-in attributes keep their meaning).
+    pub fn extend_system(&mut self, field: Field) -> Result<(), Box<Field>> {
+        let system = self.system.get_or_insert_with(|| {
+            Arc::new(Schema {
+                name: SYSTEM_SCHEMA.to_string(),
+                title: String::new(),
+                doc: String::new(),
+                fields: IndexMap::new(),
+                open: false,
+                builtin: true,
+                span: None,
+            })
+        });
+        if let Some(existing) = system.fields.get(&field.name) {
+            return Err(Box::new(existing.clone()));
+        }
+        Arc::make_mut(system)
+            .fields
+            .insert(field.name.clone(), field);
+        Ok(())
     }
 
     /// Add a schema, replacing one of the same name.
@@ -634,8 +683,10 @@ impl SchemaSet {
 
     /// Validate a document against the schema of its kind: values of the wrong type are replaced in
     /// place by [`ValueKind::Invalid`] and a warning (`W0102`) points at that value in the card.
-    /// Missing required fields are not diagnostics here (requirements decide); unknown fields in
-    /// closed (user) schemas are warnings (`W0103`). A kind without a schema is not validated.
+    /// A required field that is absent or `null` is a warning (`W0120`) on the mapping that lacks
+    /// it and becomes an invalid placeholder whose `original` is `null` (the evaluator words that
+    /// as "required field ... is missing"). Unknown fields in closed (user) schemas are warnings
+    /// (`W0103`). A kind without a schema is not validated.
     pub fn validate(&self, doc: &mut Document) -> Vec<Diagnostic> {
         if self.get(&doc.kind).is_none() {
             return Vec::new();
@@ -643,6 +694,7 @@ impl SchemaSet {
         let mut v = Validator {
             set: self,
             doc_name: &doc.name,
+            in_project_file: false,
             diags: Vec::new(),
         };
         let ty = Type::Record(doc.kind.clone());
@@ -651,12 +703,109 @@ impl SchemaSet {
         v.diags
     }
 
+    /// Check a system's attributes against the `system` schema, as code: a key that is neither
+    /// one of `entry_keys` (the entry's own keys, such as `facts`) nor a declared attribute is an
+    /// error (`E0130`, with "did you mean") and is dropped; a value of the wrong type is an error
+    /// located where it is written (`E0131`) and becomes invalid; a required attribute the system
+    /// lacks is an error on its name (`E0132`). `file_name` names the file for notes.
+    pub fn check_system_attributes(
+        &self,
+        system: &mut SystemDecl,
+        entry_keys: &[&str],
+        file_name: &str,
+    ) -> Vec<Diagnostic> {
+        let Some(schema) = self.system() else {
+            return Vec::new();
+        };
+        let mut v = Validator {
+            set: self,
+            doc_name: file_name,
+            in_project_file: true,
+            diags: Vec::new(),
+        };
+        let mut unknown = Vec::new();
+        for (key, value) in system.attributes.iter_mut() {
+            match schema.fields.get(key) {
+                Some(f) => {
+                    let mut path = SYSTEM_SCHEMA.to_string();
+                    push_path(&mut path, key);
+                    v.apply(value, &f.ty, &mut path, 0);
+                }
+                None => unknown.push(key.clone()),
+            }
+        }
+        let mut diags = v.diags;
+        let declared: Vec<&str> = schema.fields.keys().map(String::as_str).collect();
+        for key in unknown {
+            let value = system.attributes.shift_remove(&key);
+            let span = system
+                .key_spans
+                .get(&key)
+                .copied()
+                .or(value.map(|v| v.span))
+                .unwrap_or(system.span);
+            let accepted: Vec<String> = entry_keys
+                .iter()
+                .chain(declared.iter())
+                .filter(|k| **k != "name" || entry_keys.contains(&"name"))
+                .map(|k| format!("`{k}`"))
+                .collect();
+            let mut d = Diagnostic::error(
+                codes::E_UNKNOWN_SYSTEM_ATTRIBUTE,
+                format!(
+                    "system `{}` has the key `{key}`, which is not a declared system attribute",
+                    system.name
+                ),
+            )
+            .with_primary(span, "unknown key")
+            .with_note(format!("a system takes: {}", accepted.join(", ")));
+            let candidates = entry_keys.iter().chain(declared.iter()).copied();
+            d = match did_you_mean(&key, candidates) {
+                Some(sg) => d
+                    .with_help(format!("did you mean `{sg}`?"))
+                    .with_suggestion(span, sg, format!("rename to `{sg}`")),
+                None => d.with_help(format!(
+                    "to give systems a new attribute, declare it in a policy: `schema system {{ {key}: string }}`"
+                )),
+            };
+            diags.push(d);
+        }
+        for f in schema.fields.values().filter(|f| !f.optional) {
+            if absent(&system.attributes, &f.name) {
+                diags.push(
+                    Diagnostic::error(
+                        codes::E_MISSING_SYSTEM_ATTRIBUTE,
+                        format!(
+                            "system `{}` has no `{}`, which the `system` schema requires",
+                            system.name, f.name
+                        ),
+                    )
+                    .with_primary(
+                        system.span,
+                        format!("add `{} = ...` to this system", f.name),
+                    )
+                    .with_note(format!(
+                        "`{}` is {}",
+                        f.name,
+                        self.describe_type(&f.ty)
+                    )),
+                );
+            }
+        }
+        diags
+    }
+
     /// The book page of a built-in schema (or any schema in the set): its doc, a table of fields,
     /// then one section per nested record. Committed pages are generated from this.
     pub fn schema_markdown(&self, name: &str) -> String {
         let mut out = String::new();
-        let Some(top) = self.get(name) else {
-            return out;
+        let top = match self.get(name) {
+            Some(s) => s,
+            None if name == SYSTEM_SCHEMA => match self.system() {
+                Some(s) => s,
+                None => return out,
+            },
+            None => return out,
         };
         let _ = writeln!(out, "<!-- Generated from crates/aims-facts/schemas/{name}.toml by `UPDATE_SCHEMA_DOCS=1 cargo test -p aims-facts`; do not edit. -->");
         let _ = writeln!(out);
@@ -668,15 +817,22 @@ impl SchemaSet {
             let _ = writeln!(out, "Upstream specification: <{r}>");
         }
         let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "Every field is optional unless marked required; whether a field must be present is decided by the controls that read it. {} A `null` value counts as absent.",
-            if top.open {
-                "Fields not listed here are allowed and can be read by policies (type `any`)."
-            } else {
-                "Fields not listed here are reported (`W0103`)."
-            }
-        );
+        if name == SYSTEM_SCHEMA {
+            let _ = writeln!(
+                out,
+                "Only `name` is required. A project adds attributes with a `schema system {{ ... }}` item in its policies (a field without `?` is then required of every system); it cannot redefine the attributes below. A key that no declaration names is an error (`E0130`), a value of the wrong type is an error located in `aims.toml` (`E0131`), a required attribute a system lacks is an error (`E0132`), and a policy that reads an undeclared attribute does not compile (`E0220`)."
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "Every field is optional unless marked required; whether a field must be present is decided by the controls that read it. {} A `null` value counts as absent.",
+                if top.open {
+                    "Fields not listed here are allowed and can be read by policies (type `any`)."
+                } else {
+                    "Fields not listed here are reported (`W0103`)."
+                }
+            );
+        }
         let _ = writeln!(out);
         write_fields(&mut out, top);
         let prefix = format!("{name}.");
@@ -796,7 +952,36 @@ fn describe(v: &Value) -> String {
 struct Validator<'a> {
     set: &'a SchemaSet,
     doc_name: &'a str,
+    /// `aims.toml` is checked like code: a wrong type there is an error (`E0131`), in a fact file
+    /// a warning (`W0102`) that leaves the rest of the document usable.
+    in_project_file: bool,
     diags: Vec<Diagnostic>,
+}
+
+/// Whether a record field counts as absent: not there, or `null`.
+fn absent(m: &IndexMap<String, Value>, field: &str) -> bool {
+    m.get(field).is_none_or(Value::is_null)
+}
+
+/// Where to point at a mapping that lacks a field: from its start to the end of its first entry
+/// when that is a scalar (one line, usually), else the whole mapping. A document's root mapping
+/// spans the whole file, which would print every line of it.
+fn mapping_head(map: &Value) -> Span {
+    let first = map.as_map().and_then(|m| m.values().next());
+    match first {
+        Some(v)
+            if !matches!(v.kind, ValueKind::List(_) | ValueKind::Map(_))
+                && v.span.file == map.span.file
+                && v.span.end >= map.span.start
+                && v.span.end <= map.span.end =>
+        {
+            Span {
+                end: v.span.end,
+                ..map.span
+            }
+        }
+        _ => map.span,
+    }
 }
 
 impl Validator<'_> {
@@ -831,14 +1016,22 @@ impl Validator<'_> {
                 .fold(0u32, u32::saturating_add),
             (ValueKind::Map(m), Type::Record(name)) => match self.set.get(name) {
                 None => 0,
-                Some(s) => m
-                    .iter()
-                    .map(|(k, e)| match s.fields.get(k) {
-                        Some(f) => child(self.cost(e, &f.ty, depth + 1)),
-                        None if s.open => 0,
-                        None => 1,
-                    })
-                    .fold(0u32, u32::saturating_add),
+                Some(s) => {
+                    let present = m
+                        .iter()
+                        .map(|(k, e)| match s.fields.get(k) {
+                            Some(f) => child(self.cost(e, &f.ty, depth + 1)),
+                            None if s.open => 0,
+                            None => 1,
+                        })
+                        .fold(0u32, u32::saturating_add);
+                    let missing = s
+                        .fields
+                        .values()
+                        .filter(|f| !f.optional && absent(m, &f.name))
+                        .count();
+                    present.saturating_add(u32::try_from(missing).unwrap_or(u32::MAX))
+                }
             },
             (_, Type::Record(name)) if self.set.get(name).is_none() => 0,
             _ => OUTER,
@@ -847,23 +1040,84 @@ impl Validator<'_> {
 
     fn invalidate(&mut self, v: &mut Value, ty: &Type, path: &str) {
         let expected = self.set.describe_type(ty);
-        self.diags.push(
-            Diagnostic::warning(
-                codes::W_WRONG_TYPE,
-                format!("`{path}` should be {expected}, but it is {}", describe(v)),
-            )
-            .with_primary(v.span, format!("expected {expected}"))
-            .with_note(format!(
+        let message = format!("`{path}` should be {expected}, but it is {}", describe(v));
+        let mut d = if self.in_project_file {
+            Diagnostic::error(codes::E_SYSTEM_ATTRIBUTE_TYPE, message)
+                .with_note(format!("in `{}`", self.doc_name))
+        } else {
+            Diagnostic::warning(codes::W_WRONG_TYPE, message).with_note(format!(
                 "in `{}`; requirements that read this value report an error",
                 self.doc_name
-            )),
-        );
+            ))
+        }
+        .with_primary(v.span, format!("expected {expected}"));
+        // A near miss of an enum value (`"hihg"`) is a typo.
+        if let (Type::Enum(values), ValueKind::String(s)) = (ty, &v.kind) {
+            if let Some(sg) = did_you_mean(s, values.iter().map(String::as_str)) {
+                d = d.with_help(format!("did you mean \"{sg}\"?"));
+            }
+        }
+        self.diags.push(d);
         let span = v.span;
         let original = std::mem::replace(v, Value::null(span));
         *v = Value::new(
             ValueKind::Invalid(Box::new(Invalid { expected, original })),
             span,
         );
+    }
+
+    /// Report each required field of `schema` that the mapping `v` lacks (or has as `null`) and
+    /// put an invalid placeholder in its place: expected = the field's type, original = `null` at
+    /// the mapping's span (or at the `null`). Reading it is then an `error` that says the required
+    /// field is missing, never a verdict computed from its absence.
+    fn require_fields(&mut self, v: &mut Value, schema: &Schema, path: &mut String) {
+        let head = mapping_head(v);
+        let map_span = v.span;
+        let ValueKind::Map(m) = &mut v.kind else {
+            return;
+        };
+        let len = path.len();
+        for f in schema.fields.values().filter(|f| !f.optional) {
+            if !absent(m, &f.name) {
+                continue;
+            }
+            push_path(path, &f.name);
+            let expected = self.set.describe_type(&f.ty);
+            let (span, label) = match m.get(&f.name) {
+                Some(null) => (null.span, format!("`{}` is null here", f.name)),
+                None => (head, format!("this mapping has no `{}`", f.name)),
+            };
+            self.diags.push(
+                Diagnostic::warning(
+                    codes::W_MISSING_REQUIRED_FIELD,
+                    format!(
+                        "`{path}` is missing, but the `{}` schema requires it",
+                        schema.name
+                    ),
+                )
+                .with_primary(span, label)
+                .with_note(format!(
+                    "in `{}`; requirements that read it report an error",
+                    self.doc_name
+                ))
+                .with_help(format!(
+                    "add `{}` ({expected}), or make the field optional in the schema: `{}?: {}`",
+                    f.name,
+                    f.name,
+                    f.ty.display()
+                )),
+            );
+            let original = match m.get(&f.name) {
+                Some(null) => null.clone(),
+                None => Value::null(map_span),
+            };
+            let placeholder = Value::new(
+                ValueKind::Invalid(Box::new(Invalid { expected, original })),
+                span,
+            );
+            m.insert(f.name.clone(), placeholder);
+            path.truncate(len);
+        }
     }
 
     fn apply(&mut self, v: &mut Value, ty: &Type, path: &mut String, depth: usize) {
@@ -932,6 +1186,7 @@ impl Validator<'_> {
                         path.truncate(len);
                     }
                 }
+                self.require_fields(v, schema, path);
             }
             _ => self.invalidate(v, ty, path),
         }
@@ -1086,10 +1341,14 @@ mod tests {
             [
                 codes::W_UNKNOWN_FIELD,
                 codes::W_WRONG_TYPE,
-                codes::W_WRONG_TYPE
+                codes::W_WRONG_TYPE,
+                codes::W_MISSING_REQUIRED_FIELD
             ]
         );
         assert_eq!(diags[0].help.as_deref(), Some("did you mean `owner`?"));
+        // `owner` is required and was misspelt: it reads as missing, not as absent.
+        assert!(diags[3].message.contains("`review.owner` is missing"));
+        assert!(d.root.get("owner").unwrap().as_invalid().is_some());
         let mut ok = doc("review", "owner: x\ndate: 2024-02-29\nevery: 6mo\nn: 3\n");
         assert!(set.validate(&mut ok).is_empty());
     }

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use aims_base::{Diagnostic, LineCol, MemoryFs, SourceMap};
 use aims_facts::{
-    load_organization, load_project, load_system, Field, Project, Schema, SchemaSet, Type,
-    ValueKind,
+    check_system_attributes, load_organization, load_project, load_system, Field, Project, Schema,
+    SchemaSet, Type, ValueKind,
 };
 
 const AIMS_TOML: &str = r#"[project]
@@ -406,4 +406,253 @@ fn many_systems_share_one_parse_of_the_organization_facts() {
     assert_eq!(total, 4000);
     // aims.toml + one organization file + one card per system.
     assert_eq!(sources.len(), 1 + 1 + 2000);
+}
+
+// ---- the `system` schema: aims.toml checked like code ----
+
+fn checked(toml: &str, schemas: &SchemaSet) -> (Project, Vec<Diagnostic>, SourceMap) {
+    let (p, d, sources, _) = project_with(toml, &[]);
+    assert!(d.is_empty(), "{d:#?}");
+    let mut p = p.unwrap();
+    let diags = check_system_attributes(&mut p, &sources, schemas);
+    (p, diags, sources)
+}
+
+#[test]
+fn builtin_system_attributes_are_accepted() {
+    let toml = "[[systems]]\nname = \"a\"\nrisk_tier = \"high\"\nrole = \"provider\"\nowner = \"ml\"\nmodel = \"org/m\"\n";
+    let (p, diags, _) = checked(toml, &SchemaSet::builtin());
+    assert!(diags.is_empty(), "{diags:#?}");
+    let keys: Vec<_> = p.systems[0].attributes.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["name", "risk_tier", "role", "owner", "model"]);
+}
+
+#[test]
+fn unknown_system_keys_are_errors_with_did_you_mean_at_the_key() {
+    let toml =
+        "[[systems]]\nname = \"a\"\nrisk_teir = \"high\"\nfact = [\"x.md\"]\ncolour = \"red\"\n";
+    let (p, diags, sources) = checked(toml, &SchemaSet::builtin());
+    let got: Vec<_> = diags
+        .iter()
+        .map(|d| {
+            (
+                d.code,
+                at(&sources, d).1,
+                d.help.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 3, "{diags:#?}");
+    assert_eq!(got[0].0, "E0130");
+    assert_eq!(got[0].1, "risk_teir");
+    assert_eq!(got[0].2, "did you mean `risk_tier`?");
+    assert_eq!(got[1].1, "fact");
+    assert_eq!(got[1].2, "did you mean `facts`?");
+    assert_eq!(diags[1].suggestions[0].replacement, "facts");
+    assert_eq!(got[2].1, "colour");
+    assert!(got[2].2.contains("schema system"), "{}", got[2].2);
+    assert!(diags.iter().all(|d| d.is_error()));
+    // Unknown keys are not attributes: a policy can never read them.
+    let keys: Vec<_> = p.systems[0].attributes.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["name"]);
+}
+
+#[test]
+fn system_attribute_of_the_wrong_type_is_an_error_at_the_value() {
+    let toml = "[[systems]]\nname = \"a\"\nrisk_tier = \"High\"\nowner = 3\n";
+    let (p, diags, sources) = checked(toml, &SchemaSet::builtin());
+    assert_eq!(diags.len(), 2, "{diags:#?}");
+    assert!(diags.iter().all(|d| d.code == "E0131" && d.is_error()));
+    let (lc, text) = at(&sources, &diags[0]);
+    assert_eq!((lc.line, text.as_str()), (3, "\"High\""));
+    assert_eq!(diags[0].help.as_deref(), Some("did you mean \"high\"?"));
+    assert_eq!(at(&sources, &diags[1]).1, "3");
+    assert!(p.systems[0].attributes["owner"].as_invalid().is_some());
+}
+
+#[test]
+fn extended_system_schema_types_and_requires_attributes() {
+    let mut schemas = SchemaSet::builtin();
+    for (name, ty, optional) in [
+        ("cost_center", "string", false),
+        ("live_since", "date", true),
+    ] {
+        schemas
+            .extend_system(Field {
+                name: name.into(),
+                ty: Type::parse(ty).unwrap(),
+                optional,
+                doc: String::new(),
+                span: None,
+            })
+            .unwrap();
+    }
+    // A built-in attribute cannot be redefined.
+    let again = Field {
+        name: "risk_tier".into(),
+        ty: Type::String,
+        optional: true,
+        doc: String::new(),
+        span: None,
+    };
+    assert_eq!(schemas.extend_system(again).unwrap_err().name, "risk_tier");
+    // The system schema is not a fact kind.
+    assert!(schemas.get("system").is_none());
+    assert!(schemas.names().all(|n| n != "system"));
+
+    let ok = "[[systems]]\nname = \"a\"\ncost_center = \"cc-1\"\nlive_since = 2026-01-05\n";
+    let (_, diags, _) = checked(ok, &schemas);
+    assert!(diags.is_empty(), "{diags:#?}");
+    let bad = "[[systems]]\nname = \"a\"\nlive_since = \"soon\"\n";
+    let (_, diags, sources) = checked(bad, &schemas);
+    let got: Vec<_> = diags.iter().map(|d| (d.code, at(&sources, d).1)).collect();
+    assert_eq!(
+        got,
+        [
+            ("E0131", "\"soon\"".to_string()),
+            ("E0132", "\"a\"".to_string())
+        ]
+    );
+}
+
+// ---- required fields of fact schemas ----
+
+#[test]
+fn missing_required_field_is_located_and_becomes_an_invalid_placeholder() {
+    let mut fs = fs();
+    fs.insert(
+        "/p/org/ai-policy.yaml",
+        "# the AI policy\nowner: ciso\nscope: all AI systems\n",
+    );
+    let sources = SourceMap::new();
+    let p = project(&fs, &sources);
+    let (docs, diags) = load_organization(&fs, &sources, &p, &schemas());
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let d = &diags[0];
+    assert_eq!(d.code, "W0120");
+    assert!(
+        d.message.contains("`ai_policy.approved` is missing"),
+        "{}",
+        d.message
+    );
+    // Pointed at the mapping that lacks the field: its first line, not the whole file.
+    let (lc, text) = at(&sources, d);
+    assert_eq!((lc.line, lc.col), (2, 1));
+    assert_eq!(text, "owner: ciso");
+    let doc = &docs[0];
+    assert_eq!(doc.state, aims_facts::DocState::PartlyInvalid);
+    let placeholder = doc.root.get("approved").unwrap().as_invalid().unwrap();
+    assert_eq!(placeholder.expected, "date");
+    assert!(placeholder.original.is_null());
+    // The fields that are there are untouched.
+    assert_eq!(doc.root.get("owner").unwrap().as_str(), Some("ciso"));
+}
+
+#[test]
+fn null_required_field_and_nested_records_are_checked() {
+    let mut set = schemas();
+    let mut fields = indexmap::IndexMap::new();
+    for (n, t, optional) in [("id", "string", false), ("note", "string", true)] {
+        fields.insert(
+            n.to_string(),
+            Field {
+                name: n.into(),
+                ty: Type::parse(t).unwrap(),
+                optional,
+                doc: String::new(),
+                span: None,
+            },
+        );
+    }
+    set.insert(Schema {
+        name: "entry".into(),
+        title: String::new(),
+        doc: String::new(),
+        fields,
+        open: false,
+        builtin: false,
+        span: None,
+    });
+    let mut fields = indexmap::IndexMap::new();
+    fields.insert(
+        "entries".to_string(),
+        Field {
+            name: "entries".into(),
+            ty: Type::parse("list<entry>").unwrap(),
+            optional: false,
+            doc: String::new(),
+            span: None,
+        },
+    );
+    set.insert(Schema {
+        name: "log".into(),
+        title: String::new(),
+        doc: String::new(),
+        fields,
+        open: false,
+        builtin: false,
+        span: None,
+    });
+    let mut fs = MemoryFs::new();
+    fs.insert(
+        "/l/aims.toml",
+        "[[systems]]\nname = \"a\"\nfacts = [{ path = \"log.yaml\", kind = \"log\" }]\n",
+    );
+    fs.insert("/l/log.yaml", "entries:\n- id: one\n- note: two\n- id:\n");
+    let sources = SourceMap::new();
+    let (p, d) = load_project(&fs, &sources, Path::new("/l/aims.toml"));
+    assert!(d.is_empty(), "{d:#?}");
+    let p = p.unwrap();
+    let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &set);
+    let got: Vec<_> = diags
+        .iter()
+        .map(|d| (d.code, d.message.clone(), at(&sources, d).1))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "W0120",
+                "`log.entries[1].id` is missing, but the `entry` schema requires it".to_string(),
+                "note: two".to_string()
+            ),
+            (
+                "W0120",
+                "`log.entries[2].id` is missing, but the `entry` schema requires it".to_string(),
+                String::new()
+            ),
+        ]
+    );
+    let entries = docs[0].root.get("entries").unwrap();
+    assert!(entries
+        .index(0)
+        .unwrap()
+        .get("id")
+        .unwrap()
+        .as_invalid()
+        .is_none());
+    assert!(entries
+        .index(1)
+        .unwrap()
+        .get("id")
+        .unwrap()
+        .as_invalid()
+        .is_some());
+    assert!(entries
+        .index(2)
+        .unwrap()
+        .get("id")
+        .unwrap()
+        .as_invalid()
+        .is_some());
+}
+
+#[test]
+fn builtin_card_schemas_require_nothing() {
+    let set = SchemaSet::builtin();
+    for s in set.iter() {
+        for f in s.fields.values() {
+            assert!(f.optional, "{}.{} is required", s.name, f.name);
+        }
+    }
 }

@@ -19,7 +19,7 @@
 //! - In a message, `{x}` for a quantifier variable `x` shows the *witness*: the element that made
 //!   an `all` false or a `none` false, or the element at which the body stopped. Only quantifiers
 //!   that are not inside another quantifier's body leave a witness. An interpolation that cannot
-//!   be evaluated shows `(missing)`.
+//!   be evaluated shows `(missing)` (`(invalid)` when the value is an error, not missing).
 //!
 //! Lenient readings that the language reference does not spell out, which this evaluator shares
 //! with `aims-eval` because real cards need them (see `book/src/reliability.md`): a number
@@ -43,8 +43,9 @@ pub enum Val {
     Dur(i64),
     List(Vec<Val>),
     Map(IndexMap<String, Val>),
-    /// A fact value that does not match its schema; reading it is an error.
-    Invalid(String),
+    /// A fact value that does not match its schema (the expected type; `true` when it is a
+    /// required field that is missing); reading it is an error.
+    Invalid(String, bool),
     /// One document of a fact kind (index into the system's documents).
     Doc(usize),
     /// The `system` name.
@@ -240,7 +241,7 @@ fn to_val(v: &aims_facts::Value) -> Val {
         ValueKind::String(s) => Val::Str(s.clone()),
         ValueKind::List(xs) => Val::List(xs.iter().map(to_val).collect()),
         ValueKind::Map(m) => Val::Map(m.iter().map(|(k, v)| (k.clone(), to_val(v))).collect()),
-        ValueKind::Invalid(inv) => Val::Invalid(inv.expected.clone()),
+        ValueKind::Invalid(inv) => Val::Invalid(inv.expected.clone(), inv.original.is_null()),
     }
 }
 
@@ -520,7 +521,8 @@ impl<'a> World<'a> {
                 MessagePart::Text(t) => out.push_str(t),
                 MessagePart::Expr(e) => match self.eval(e, st).and_then(value) {
                     Ok(g) => out.push_str(&render(&g)),
-                    Err(_) => out.push_str("(missing)"),
+                    Err(Stop::Missing(_)) => out.push_str("(missing)"),
+                    Err(Stop::Error(_)) => out.push_str("(invalid)"),
                 },
             }
         }
@@ -559,7 +561,7 @@ impl<'a> World<'a> {
                 (&d.root, d.doc.kind.clone())
             }
             (Val::System, _) => (&self.attributes, "system".to_string()),
-            (Val::Invalid(expected), Some(p)) => {
+            (Val::Invalid(expected, _), Some(p)) => {
                 return Err(Stop::Error(format!(
                     "`{p}` is invalid: expected {expected}"
                 )))
@@ -785,6 +787,10 @@ impl<'a> World<'a> {
         };
         match name {
             "exists" => match arg(0, st) {
+                // a required field that is missing: an error, like every read of it
+                Ok(g) if matches!(g.val, Val::Invalid(_, true)) => {
+                    value(g).and_then(|_| Err(Stop::Error("a required field is missing".into())))
+                }
                 Ok(g) => Ok(Got::plain(Val::Bool(!matches!(g.val, Val::Null)))),
                 Err(Stop::Missing(_)) => Ok(Got::plain(Val::Bool(false))),
                 Err(e) => Err(e),
@@ -884,7 +890,7 @@ impl<'a> World<'a> {
 fn value(g: Got) -> Res {
     match (&g.val, &g.path) {
         (Val::Null, Some(p)) => Err(Stop::Missing(p.clone())),
-        (Val::Invalid(expected), Some(p)) => Err(Stop::Error(format!(
+        (Val::Invalid(expected, _), Some(p)) => Err(Stop::Error(format!(
             "`{p}` is invalid: expected {expected}"
         ))),
         _ => Ok(g),
@@ -901,7 +907,7 @@ fn type_name(v: &Val) -> &'static str {
         Val::Dur(_) => "a duration",
         Val::List(_) => "a list",
         Val::Map(_) => "a map",
-        Val::Invalid(_) => "an invalid value",
+        Val::Invalid(..) => "an invalid value",
         Val::Doc(_) => "a document",
         Val::System => "the system",
     }
@@ -974,7 +980,7 @@ fn same_data(x: &Val, y: &Val) -> bool {
                     .zip(b)
                     .all(|((k, p), (l, q))| k == l && same_data(p, q))
         }
-        (Val::Doc(_) | Val::System | Val::Invalid(_), _) => false,
+        (Val::Doc(_) | Val::System | Val::Invalid(..), _) => false,
         _ => x == y,
     }
 }
@@ -1144,7 +1150,7 @@ fn render_plain(v: &Val) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        Val::Invalid(e) => format!("(invalid: expected {e})"),
+        Val::Invalid(e, _) => format!("(invalid: expected {e})"),
         Val::Doc(_) => "(document)".into(),
         Val::System => "(system)".into(),
     }
@@ -1153,7 +1159,7 @@ fn render_plain(v: &Val) -> String {
 /// Compact JSON (integral numbers without a fraction).
 fn json(v: &Val) -> String {
     match v {
-        Val::Null | Val::Invalid(_) | Val::Doc(_) | Val::System => "null".into(),
+        Val::Null | Val::Invalid(..) | Val::Doc(_) | Val::System => "null".into(),
         Val::Bool(b) => b.to_string(),
         Val::Num(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 => {
             format!("{}", *n as i64)

@@ -112,7 +112,7 @@ pub fn load(
         Err(d) => return (None, vec![*d]),
     };
     let (project, mut diags) = aims_facts::load_project(vfs, sources, &file);
-    let Some(project) = project else {
+    let Some(mut project) = project else {
         return (None, diags);
     };
     // A declared fact file that is missing, or a glob that matches nothing, does not stop the
@@ -155,6 +155,12 @@ pub fn load(
     }
     let (program, d) = aims_check::compile(&policies, sources);
     diags.extend(d);
+    // The system attributes are checked once the policies' `schema system` items are known.
+    diags.extend(aims_facts::check_system_attributes(
+        &mut project,
+        sources,
+        &program.schemas,
+    ));
     let names: Vec<&str> = project.systems.iter().map(|s| s.name.as_str()).collect();
     diags.extend(aims_check::check_waiver_systems(&program, &names));
     let plugins = load_plugins(vfs, &project, &program, &mut diags);

@@ -616,7 +616,7 @@ impl Parser<'_> {
                 attributes: [("name".to_string(), Value::string("test", test_span))]
                     .into_iter()
                     .collect(),
-                facts: Vec::new(),
+                ..SystemDecl::default()
             });
         };
         if let Some(name) = v.as_str() {
@@ -673,12 +673,17 @@ impl Parser<'_> {
                     .map(|(k, v)| (k.clone(), v.clone())),
             )
             .collect();
-        Some(SystemDecl {
+        let mut system = SystemDecl {
             name,
             span: name_span,
             attributes,
-            facts: Vec::new(),
-        })
+            ..SystemDecl::default()
+        };
+        // Inline attributes are checked like those of aims.toml (`E0130`-`E0132`).
+        let schemas = &self.compiled.program.schemas;
+        self.diags
+            .extend(schemas.check_system_attributes(&mut system, &[], "the test file"));
+        Some(system)
     }
 
     fn expectation(&mut self, target: &str, v: &Value) -> Option<Expectation> {
