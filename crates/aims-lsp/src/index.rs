@@ -274,7 +274,10 @@ impl Walker<'_, '_> {
                     self.message(m, &bound);
                 }
             }
-            StmtKind::Measure(e) | StmtKind::Review(e) | StmtKind::Expires(e) => self.expr(e),
+            StmtKind::Measure(e)
+            | StmtKind::Review(e)
+            | StmtKind::Date(e)
+            | StmtKind::Expires(e) => self.expr(e),
             StmtKind::Target { value, .. } => self.expr(value),
             StmtKind::TreatedBy(ids) => {
                 for id in ids {
@@ -285,12 +288,14 @@ impl Walker<'_, '_> {
                     );
                 }
             }
-            StmtKind::Control(id) => {
-                self.occ(
-                    id.span,
-                    Sym::Block(BlockKind::Control, id.name.clone()),
-                    false,
-                );
+            StmtKind::Control(ids) => {
+                for id in ids {
+                    self.occ(
+                        id.span,
+                        Sym::Block(BlockKind::Control, id.name.clone()),
+                        false,
+                    );
+                }
             }
             StmtKind::Clause(_)
             | StmtKind::Enforce(_)
