@@ -172,7 +172,7 @@ where
                 }
             }
             BlockKind::Exclusion => {
-                if let Some(x) = lower_exclusion(b, &control_ids, &mut checker, &mut diags) {
+                if let Some(x) = lower_exclusion(b, &control_ids, &mut checker, &text_of, &mut diags) {
                     program.exclusions.push(x);
                 }
             }
@@ -211,7 +211,7 @@ pub fn check_waiver_systems(program: &Program, systems: &[&str]) -> Vec<Diagnost
             .iter()
             .map(|(n, span)| ("exclusion", x.id.as_str(), n.as_str(), *span))
             .collect(),
-        ExclusionScope::When(_) => Vec::new(),
+        ExclusionScope::When { .. } => Vec::new(),
     });
     let mut diags = Vec::new();
     for (item, id, system, span) in waivers.chain(exclusions) {
@@ -732,6 +732,7 @@ fn lower_exclusion(
     b: &Block,
     controls: &[String],
     checker: &mut Checker,
+    text_of: &dyn Fn(Span) -> String,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Exclusion> {
     let mut ids = Vec::new();
@@ -810,7 +811,10 @@ fn lower_exclusion(
     }
     let scope = match (systems.is_empty(), when) {
         (false, None) => Some(ExclusionScope::Systems(systems)),
-        (true, Some((cond, _))) => Some(ExclusionScope::When(cond)),
+        (true, Some((cond, _))) => Some(ExclusionScope::When {
+            text: text_of(cond.span),
+            cond,
+        }),
         (true, None) => {
             diags.push(
                 Diagnostic::error(

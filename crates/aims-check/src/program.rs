@@ -96,7 +96,11 @@ pub enum ExclusionScope {
     Systems(Vec<(String, Span)>),
     /// Every system for which the condition holds (decided at evaluation; a condition that
     /// cannot be decided does not exclude).
-    When(Expr),
+    When {
+        cond: Expr,
+        /// The condition as written.
+        text: String,
+    },
 }
 
 /// An approved decision that controls do not apply to some systems: the only source of
