@@ -172,7 +172,9 @@ where
                 }
             }
             BlockKind::Exclusion => {
-                if let Some(x) = lower_exclusion(b, &control_ids, &mut checker, &text_of, &mut diags) {
+                if let Some(x) =
+                    lower_exclusion(b, &control_ids, &mut checker, &text_of, &mut diags)
+                {
                     program.exclusions.push(x);
                 }
             }
@@ -704,12 +706,11 @@ fn lower_waiver(b: &Block, controls: &[String], diags: &mut Vec<Diagnostic>) -> 
 fn one_only(spans: impl Iterator<Item = Span>, what: &str, diags: &mut Vec<Diagnostic>) {
     if let Some(extra) = spans.skip(1).reduce(|a, b| a.to(b)) {
         diags.push(
-            Diagnostic::error(
-                codes::WAIVER_NOT_ONE,
-                format!("a waiver names one {what}"),
-            )
-            .with_primary(extra, "one waiver per control and system")
-            .with_help("write one waiver for each, or an `exclusion` if the control does not apply"),
+            Diagnostic::error(codes::WAIVER_NOT_ONE, format!("a waiver names one {what}"))
+                .with_primary(extra, "one waiver per control and system")
+                .with_help(
+                    "write one waiver for each, or an `exclusion` if the control does not apply",
+                ),
         );
     }
 }
@@ -822,7 +823,9 @@ fn lower_exclusion(
                     format!("exclusion `{}` names no system and no condition", b.id.name),
                 )
                 .with_primary(b.id.span, "which systems does it exclude?")
-                .with_help("add `system \"name\"` (`\"*\"` for every system) or `when <condition>`"),
+                .with_help(
+                    "add `system \"name\"` (`\"*\"` for every system) or `when <condition>`",
+                ),
             );
             None
         }
@@ -830,10 +833,16 @@ fn lower_exclusion(
             diags.push(
                 Diagnostic::error(
                     codes::EXCLUSION_SCOPE,
-                    format!("exclusion `{}` names both systems and a condition", b.id.name),
+                    format!(
+                        "exclusion `{}` names both systems and a condition",
+                        b.id.name
+                    ),
                 )
                 .with_primary(span, "a condition here")
-                .with_secondary(systems.first().map_or(b.id.span, |s| s.1), "and systems here")
+                .with_secondary(
+                    systems.first().map_or(b.id.span, |s| s.1),
+                    "and systems here",
+                )
                 .with_help("keep one: write two exclusions if both are meant"),
             );
             None
@@ -845,7 +854,10 @@ fn lower_exclusion(
                 diags.push(
                     Diagnostic::error(
                         codes::EXCLUSION_DATES,
-                        format!("exclusion `{}` expires on {e}, before its date {d}", b.id.name),
+                        format!(
+                            "exclusion `{}` expires on {e}, before its date {d}",
+                            b.id.name
+                        ),
                     )
                     .with_primary(*span, "before the approval date")
                     .with_help("`expires` is the last day the exclusion holds, after its `date`"),

@@ -199,7 +199,10 @@ fn an_expired_exclusion_no_longer_applies_and_is_reported() {
         dir.path(),
         &[(
             "policies/p.aims",
-            &POLICY.replace("  date 2026-01-15\n", "  date 2025-01-15\n  expires 2026-01-15\n"),
+            &POLICY.replace(
+                "  date 2026-01-15\n",
+                "  date 2025-01-15\n  expires 2026-01-15\n",
+            ),
         )],
     );
     let out = aims(
@@ -220,14 +223,24 @@ fn exclusion_mistakes_are_located_errors_with_suggestions() {
         dir.path(),
         &[(
             "policies/p.aims",
-            &POLICY.replace("  control MC-3\n  system \"vendor-api\"", "  control MC-33\n  system \"vendor-apj\""),
+            &POLICY.replace(
+                "  control MC-3\n  system \"vendor-api\"",
+                "  control MC-33\n  system \"vendor-apj\"",
+            ),
         )],
     );
     let out = aims(dir.path(), &["check", ".", "--today", "2026-11-24"]);
     assert_eq!(out.status.code(), Some(2));
-    let text = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("E0210") && text.contains("did you mean `MC-3`?"), "{text}");
-    assert!(text.contains("E0216") && text.contains("did you mean `vendor-api`?"), "{text}");
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("E0210") && text.contains("did you mean `MC-3`?"),
+        "{text}"
+    );
+    assert!(
+        text.contains("E0216") && text.contains("did you mean `vendor-api`?"),
+        "{text}"
+    );
     assert!(text.contains("p.aims:"), "errors are located: {text}");
 }
 

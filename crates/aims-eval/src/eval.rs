@@ -321,9 +321,9 @@ impl<'p> Evaluator<'p> {
         let mut expired = None;
         for x in self.program.exclusions.iter().filter(|x| x.names(&c.id)) {
             let covers = match &x.scope {
-                ExclusionScope::Systems(names) => names
-                    .iter()
-                    .any(|(n, _)| n == "*" || *n == system.name),
+                ExclusionScope::Systems(names) => {
+                    names.iter().any(|(n, _)| n == "*" || *n == system.name)
+                }
                 ExclusionScope::When { cond, .. } => {
                     let mut ctx = self.ctx(system, documents, &[]);
                     self.bind_globals(&mut ctx);
@@ -449,9 +449,9 @@ impl<'p> Evaluator<'p> {
                 Applies::Undecided(outcome, message) => {
                     any_applies = true;
                     let evidence = std::mem::take(&mut *ctx.evidence.borrow_mut());
-                    result.requirements.extend(self.every_requirement(
-                        c, outcome, &message, doc_name, &evidence,
-                    ));
+                    result
+                        .requirements
+                        .extend(self.every_requirement(c, outcome, &message, doc_name, &evidence));
                     continue;
                 }
             }
@@ -753,7 +753,11 @@ impl<'p> Evaluator<'p> {
             };
         }
         // The system has no document of this kind, unless an unreadable one of unknown kind is it.
-        if let Some(why) = ctx.docs.get(aims_facts::UNKNOWN_KIND).and_then(|d| unreadable(d)) {
+        if let Some(why) = ctx
+            .docs
+            .get(aims_facts::UNKNOWN_KIND)
+            .and_then(|d| unreadable(d))
+        {
             return Err(Fault::Error(format!(
                 "the system has no readable `{}` document: {why}",
                 id.name
@@ -776,7 +780,11 @@ impl<'p> Evaluator<'p> {
         if ctx.docs.contains_key(kind.name.as_str()) {
             return Ok(V::Bool(true));
         }
-        match ctx.docs.get(aims_facts::UNKNOWN_KIND).and_then(|d| unreadable(d)) {
+        match ctx
+            .docs
+            .get(aims_facts::UNKNOWN_KIND)
+            .and_then(|d| unreadable(d))
+        {
             Some(why) => Err(Fault::Error(format!(
                 "cannot tell whether the system has a `{}` document: {why}",
                 kind.name
@@ -1097,10 +1105,12 @@ impl<'p> Evaluator<'p> {
             ExprKind::Call { name, args } if name.name == "has" => self.has(args, ctx),
             // An unreadable card is not an absent one: `exists` of it is an error, not true.
             ExprKind::Call { name, args } if name.name == "exists" => match args.first() {
-                Some(a @ Expr {
-                    kind: ExprKind::Name(_),
-                    ..
-                }) => match self.eval(a, ctx) {
+                Some(
+                    a @ Expr {
+                        kind: ExprKind::Name(_),
+                        ..
+                    },
+                ) => match self.eval(a, ctx) {
                     Ok(V::Doc(d)) if d.state.is_unreadable() => {
                         Err(Fault::Error(unreadable(d).unwrap_or_default()))
                     }

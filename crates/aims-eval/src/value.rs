@@ -66,10 +66,9 @@ fn aims_check_date(s: &str) -> Option<jiff::civil::Date> {
 /// document was read.
 pub(crate) fn unreadable(d: &Document) -> Option<String> {
     match &d.state {
-        aims_facts::DocState::Unreadable { code, reason } => Some(format!(
-            "`{}` is unreadable ({code}: {reason})",
-            d.name
-        )),
+        aims_facts::DocState::Unreadable { code, reason } => {
+            Some(format!("`{}` is unreadable ({code}: {reason})", d.name))
+        }
         _ => None,
     }
 }

@@ -15,7 +15,8 @@ use aims_eval::Evaluator;
 use aims_facts::{parse_file, DocState, Document, Format, SystemDecl, Value, ValueKind};
 use indexmap::IndexMap;
 
-const CARD: &str = "---\nlicense: mit\n---\n# Demo\n\n## Limitations\n\nDoes not work on sarcasm.\n";
+const CARD: &str =
+    "---\nlicense: mit\n---\n# Demo\n\n## Limitations\n\nDoes not work on sarcasm.\n";
 
 fn program(text: &str) -> aims_check::Program {
     let sources = SourceMap::new();
@@ -156,7 +157,9 @@ fn a_when_that_cannot_be_decided_fails_instead_of_excluding() {
     );
     let c = control(&r, "C");
     assert_eq!(c.verdict, Verdict::Fail, "{c:#?}");
-    assert!(messages(c).contains("`system.risk_tier` is missing, so whether the control applies cannot be decided"));
+    assert!(messages(c).contains(
+        "`system.risk_tier` is missing, so whether the control applies cannot be decided"
+    ));
 }
 
 #[test]
@@ -218,7 +221,11 @@ fn an_unreadable_document_of_unknown_kind_makes_an_absent_kind_an_error() {
     for id in ["C", "H", "R"] {
         let c = control(&r, id);
         assert_eq!(c.verdict, Verdict::Error, "{id}: {c:#?}");
-        assert!(messages(c).contains("cards/what.yaml"), "{id}: {}", messages(c));
+        assert!(
+            messages(c).contains("cards/what.yaml"),
+            "{id}: {}",
+            messages(c)
+        );
     }
 }
 

@@ -529,9 +529,8 @@ impl<'a> World<'a> {
                 }
                 Err((outcome, message)) => {
                     applied = true;
-                    out.requirements.extend(World::all_requirements(
-                        c, outcome, &message, document,
-                    ));
+                    out.requirements
+                        .extend(World::all_requirements(c, outcome, &message, document));
                     continue;
                 }
             }

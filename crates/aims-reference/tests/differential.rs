@@ -173,7 +173,9 @@ fn cmp(r: &mut Rng) -> &'static str {
 fn boolean(r: &mut Rng, s: &mut Scope, depth: usize) -> String {
     if depth == 0 || r.chance(20) {
         return match r.below(10) {
-            0 => r.pick(&["true", "false", "has(rec)", "not has(rec)"]).to_string(),
+            0 => r
+                .pick(&["true", "false", "has(rec)", "not has(rec)"])
+                .to_string(),
             1 => "rec.ok".into(),
             2 if !s.items.is_empty() => format!("{}.done", r.pick(&s.items.clone())),
             3 => format!(

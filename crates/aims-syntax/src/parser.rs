@@ -865,9 +865,7 @@ impl Ctx<'_> {
             Rule::impact_stmt => StmtKind::Impact(self.level(it.next()?, off)),
             Rule::treated_stmt => StmtKind::TreatedBy(it.map(|p| self.ident(p, off)).collect()),
             Rule::control_ref_stmt => StmtKind::Control(it.map(|p| self.ident(p, off)).collect()),
-            Rule::system_stmt => {
-                StmtKind::System(it.map(|p| self.string(p, off, diags)).collect())
-            }
+            Rule::system_stmt => StmtKind::System(it.map(|p| self.string(p, off, diags)).collect()),
             Rule::reason_stmt => StmtKind::Reason(self.string(it.next()?, off, diags)),
             Rule::approver_stmt => StmtKind::Approver(self.string(it.next()?, off, diags)),
             Rule::date_stmt => StmtKind::Date(self.literal(it.next()?, off)),
