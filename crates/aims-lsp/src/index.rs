@@ -36,6 +36,11 @@ pub const FUNCTIONS: &[(&str, &str, &str)] = &[
     ("max", "max(xs) -> number", "The largest number of a list."),
     ("sum", "sum(xs) -> number", "The sum of a list of numbers."),
     ("default", "default(x, y)", "`x` if it exists, else `y`."),
+    (
+        "has",
+        "has(kind) -> bool",
+        "The system declares a document of this fact kind (in any state); an error when it declares none but has an unreadable document of unknown kind.",
+    ),
 ];
 
 pub fn function(name: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
