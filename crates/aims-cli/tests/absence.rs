@@ -183,7 +183,10 @@ fn the_statement_of_applicability_shows_exclusions_not_missing_evidence() {
     let out = aims(dir.path(), &["report", ".", "--today", "2026-11-24"]);
     let soa = String::from_utf8_lossy(&out.stdout);
     // it is a failing requirement in the evidence, never an exclusion's justification
-    assert!(soa.contains("| **fail** | the system has no `model_card` document |"), "{soa}");
+    assert!(
+        soa.contains("| **fail** | the system has no `model_card` document |"),
+        "{soa}"
+    );
     assert!(
         !soa.lines()
             .any(|l| l.contains("Not applicable") && l.contains("has no `model_card`")),
