@@ -24,6 +24,12 @@ pub const UNUSED_LET: &str = "W0201";
 pub const CONSTANT_REQUIREMENT: &str = "W0202";
 pub const NEVER_APPLIES: &str = "W0203";
 pub const FIELD_NOT_IN_SCHEMA: &str = "W0204";
+// Exclusions and evidence kinds (E0230–E0234, W0220–W0224).
+pub const EXCLUSION_SCOPE: &str = "E0230";
+pub const EXCLUSION_DATES: &str = "E0231";
+pub const WAIVER_NOT_ONE: &str = "E0232";
+pub const HAS_NEEDS_KIND: &str = "E0233";
+pub const EXCLUSION_EXPIRED: &str = "W0220";
 
 macro_rules! code {
     ($code:expr, $title:expr, $why:expr, $example:expr, $fix:expr) => {
@@ -131,4 +137,24 @@ pub const CODES: &[CodeInfo] = &[
         "Built-in schemas are open (real cards carry extra keys), so a path outside the schema is allowed but cannot be type-checked.",
         "control C-1 \"Custom\" {\n  require exists(model_card.internal_ticket)\n}",
         "If the field is organisation-specific, declare it in a `schema` of your own."),
+    code!(EXCLUSION_SCOPE, "an exclusion must name its systems or a condition, not both",
+        "An exclusion says which systems a control does not apply to: either by name (`system \"a\", \"b\"`, or `\"*\"` for every system) or by a condition on the system (`when system.risk_tier == \"minimal\"`). With neither, or both, it is not clear which systems it excludes. Its `when` takes no `else`: the justification is its `reason`.",
+        "control A.10.3 \"Suppliers\" {\n  require exists(model_card.base_model)\n}\nexclusion EX-1 \"No suppliers\" {\n  control A.10.3\n  reason \"all models are trained in house\"\n  approver \"ciso@example.com\"\n  date 2026-01-15\n}",
+        "Name the systems (`system \"support-bot\"`) or give a condition (`when system.risk_tier == \"minimal\"`)."),
+    code!(EXCLUSION_DATES, "an exclusion expires before it was approved",
+        "An exclusion's `date` is the day it was approved and its optional `expires` the last day it holds; an `expires` before the `date` would make it never apply.",
+        "control A.10.3 \"Suppliers\" {\n  require exists(model_card.base_model)\n}\nexclusion EX-1 \"No suppliers\" {\n  control A.10.3\n  system \"*\"\n  reason \"all models are trained in house\"\n  approver \"ciso@example.com\"\n  date 2026-01-15\n  expires 2025-01-15\n}",
+        "Fix the dates: `expires` comes after `date` (`expires 2027-01-15`)."),
+    code!(WAIVER_NOT_ONE, "a waiver names more than one control or system",
+        "A waiver accepts one failing control on one system (or on every system with `\"*\"`), so that each accepted failure has its own reason, approver and expiry. Lists are for exclusions.",
+        "control A.7.5 \"Data provenance\" {\n  require exists(model_card.datasets)\n}\nwaiver w-1 {\n  control A.7.5\n  system \"support-bot\", \"scorer\"\n  reason \"legal review\"\n  approver \"jane@example.com\"\n  expires 2027-01-31\n}",
+        "Write one waiver per system (or `system \"*\"`)."),
+    code!(HAS_NEEDS_KIND, "`has` needs the name of a fact kind",
+        "`has(kind)` asks whether the system declares a document of a fact kind; its one argument is the kind's name (`model_card`, `dataset_card`, or a `schema` of the policies), not a path or a value.",
+        "control C-1 \"Licence\" {\n  when has(model_card.license)\n  require exists(model_card.license)\n}",
+        "Name the kind: `when has(model_card)`."),
+    code!(EXCLUSION_EXPIRED, "an exclusion has expired and no longer applies",
+        "From the day after its `expires` date an exclusion no longer applies: the controls it named are evaluated again, and fail where their evidence is missing.",
+        "control A.10.3 \"Suppliers\" {\n  require exists(model_card.base_model)\n}\nexclusion EX-1 \"No suppliers\" {\n  control A.10.3\n  system \"*\"\n  reason \"all models are trained in house\"\n  approver \"ciso@example.com\"\n  date 2025-01-15\n  expires 2026-01-15\n}",
+        "Review the exclusion: renew it with a new `date` and `expires`, or remove it and provide the evidence."),
 ];

@@ -70,6 +70,7 @@ where
                         BlockKind::Objective => "objective",
                         BlockKind::Risk => "risk",
                         BlockKind::Waiver => "waiver",
+                        BlockKind::Exclusion => "exclusion",
                     };
                     if declare(&b.id.name, space, b.id.span, &mut diags) {
                         blocks.push(b);
@@ -202,6 +203,13 @@ where
                     program.waivers.push(w);
                 }
             }
+            BlockKind::Exclusion => {
+                if let Some(x) =
+                    lower_exclusion(b, &control_ids, &mut checker, &text_of, &mut diags)
+                {
+                    program.exclusions.push(x);
+                }
+            }
         }
     }
     // unused global lets (unknowable when recovery dropped items that may use them)
@@ -221,26 +229,35 @@ where
     program.objectives.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.waivers.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+    program.exclusions.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     aims_base::diag::sort(&mut diags);
     (program, diags)
 }
 
-/// Waivers must name systems the project declares (or `*`).
+/// Waivers and exclusions must name systems the project declares (or `*`).
 pub fn check_waiver_systems(program: &Program, systems: &[&str]) -> Vec<Diagnostic> {
+    let waivers = program
+        .waivers
+        .iter()
+        .map(|w| ("waiver", w.id.as_str(), w.system.as_str(), w.system_span));
+    let exclusions = program.exclusions.iter().flat_map(|x| match &x.scope {
+        ExclusionScope::Systems(names) => names
+            .iter()
+            .map(|(n, span)| ("exclusion", x.id.as_str(), n.as_str(), *span))
+            .collect(),
+        ExclusionScope::When { .. } => Vec::new(),
+    });
     let mut diags = Vec::new();
-    for w in &program.waivers {
-        if w.system != "*" && !systems.contains(&w.system.as_str()) {
+    for (item, id, system, span) in waivers.chain(exclusions) {
+        if system != "*" && !systems.contains(&system) {
             let mut d = Diagnostic::error(
                 codes::UNKNOWN_SYSTEM,
-                format!(
-                    "waiver `{}` names system `{}`, which aims.toml does not declare",
-                    w.id, w.system
-                ),
+                format!("{item} `{id}` names system `{system}`, which aims.toml does not declare"),
             )
-            .with_primary(w.system_span, "no such system");
-            if let Some(s) = did_you_mean(&w.system, systems.iter().copied()) {
+            .with_primary(span, "no such system");
+            if let Some(s) = did_you_mean(system, systems.iter().copied()) {
                 d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
-                    w.system_span,
+                    span,
                     format!("\"{s}\""),
                     format!("use `{s}`"),
                 );
@@ -263,6 +280,7 @@ fn misplaced(stmt: &Stmt, kind: BlockKind, diags: &mut Vec<Diagnostic>) {
             BlockKind::Objective => "an objective takes applies_to, when, enforce, let, measure, target, owner and review",
             BlockKind::Risk => "a risk takes likelihood, impact, owner and treated_by",
             BlockKind::Waiver => "a waiver takes control, system, reason, approver and expires",
+            BlockKind::Exclusion => "an exclusion takes control, system or when, reason, approver, date and expires",
         }),
     );
 }
@@ -649,29 +667,22 @@ fn lower_waiver(b: &Block, controls: &[String], diags: &mut Vec<Diagnostic>) -> 
     let mut expires = None;
     for s in &b.stmts {
         match &s.kind {
-            StmtKind::Control(id) => {
-                if !controls.contains(&id.name) {
-                    unknown_control(id, controls, diags);
+            StmtKind::Control(ids) => {
+                one_only(ids.iter().map(|i| i.span), "control", diags);
+                if let Some(id) = ids.first() {
+                    if !controls.contains(&id.name) {
+                        unknown_control(id, controls, diags);
+                    }
+                    control = Some(id.name.clone());
                 }
-                control = Some(id.name.clone());
             }
-            StmtKind::System(t) => system = Some((t.value.clone(), t.span)),
+            StmtKind::System(ts) => {
+                one_only(ts.iter().map(|t| t.span), "system", diags);
+                system = ts.first().map(|t| (t.value.clone(), t.span));
+            }
             StmtKind::Reason(t) => reason = Some(t.value.clone()),
             StmtKind::Approver(t) => approver = Some(t.value.clone()),
-            StmtKind::Expires(e) => {
-                if let ExprKind::Date(d) = &e.kind {
-                    if types::parse_date(d).is_none() {
-                        diags.push(
-                            Diagnostic::error(
-                                codes::BAD_DATE,
-                                format!("`{d}` is not a calendar date"),
-                            )
-                            .with_primary(e.span, "no such day"),
-                        );
-                    }
-                    expires = Some(d.clone());
-                }
-            }
+            StmtKind::Expires(e) => expires = checked_date(e, diags),
             _ => misplaced(s, BlockKind::Waiver, diags),
         }
     }
@@ -719,6 +730,190 @@ fn lower_waiver(b: &Block, controls: &[String], diags: &mut Vec<Diagnostic>) -> 
         reason: reason?,
         approver: approver?,
         expires: expires?,
+        span: b.span,
+    })
+}
+
+/// A waiver names one control and one system: more is an error at the second.
+fn one_only(spans: impl Iterator<Item = Span>, what: &str, diags: &mut Vec<Diagnostic>) {
+    if let Some(extra) = spans.skip(1).reduce(|a, b| a.to(b)) {
+        diags.push(
+            Diagnostic::error(codes::WAIVER_NOT_ONE, format!("a waiver names one {what}"))
+                .with_primary(extra, "one waiver per control and system")
+                .with_help(
+                    "write one waiver for each, or an `exclusion` if the control does not apply",
+                ),
+        );
+    }
+}
+
+/// The `YYYY-MM-DD` of a `date` or `expires` statement, reported when no such day exists.
+fn checked_date(e: &Expr, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    let ExprKind::Date(d) = &e.kind else {
+        return None;
+    };
+    if types::parse_date(d).is_none() {
+        diags.push(
+            Diagnostic::error(codes::BAD_DATE, format!("`{d}` is not a calendar date"))
+                .with_primary(e.span, "no such day"),
+        );
+    }
+    Some(d.clone())
+}
+
+fn lower_exclusion(
+    b: &Block,
+    controls: &[String],
+    checker: &mut Checker,
+    text_of: &dyn Fn(Span) -> String,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Exclusion> {
+    let mut ids = Vec::new();
+    let mut systems: Vec<(String, Span)> = Vec::new();
+    let mut when: Option<(Expr, Span)> = None;
+    let mut reason = None;
+    let mut approver = None;
+    let mut date = None;
+    let mut expires = None;
+    checker.begin_item();
+    for s in &b.stmts {
+        match &s.kind {
+            StmtKind::Control(list) => {
+                for id in list {
+                    if !controls.contains(&id.name) {
+                        unknown_control(id, controls, diags);
+                    }
+                    ids.push(id.name.clone());
+                }
+            }
+            StmtKind::System(list) => {
+                systems.extend(list.iter().map(|t| (t.value.clone(), t.span)));
+            }
+            StmtKind::When { cond, otherwise } => {
+                checker.expect_bool(cond, diags);
+                if let Some(m) = otherwise {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::EXCLUSION_SCOPE,
+                            "an exclusion's `when` takes no `else`",
+                        )
+                        .with_primary(m.span, "the justification is the `reason`")
+                        .with_help("move the text to `reason \"...\"`"),
+                    );
+                }
+                when = Some((cond.clone(), s.span));
+            }
+            StmtKind::Reason(t) => reason = Some(t.value.clone()),
+            StmtKind::Approver(t) => approver = Some(t.value.clone()),
+            StmtKind::Date(e) => date = checked_date(e, diags).map(|d| (d, e.span)),
+            StmtKind::Expires(e) => expires = checked_date(e, diags).map(|d| (d, s.span)),
+            _ => misplaced(s, BlockKind::Exclusion, diags),
+        }
+    }
+    checker.end_item();
+    let mut missing = Vec::new();
+    if ids.is_empty() {
+        missing.push("control");
+    }
+    if reason.is_none() {
+        missing.push("reason");
+    }
+    if approver.is_none() {
+        missing.push("approver");
+    }
+    if date.is_none() {
+        missing.push("date");
+    }
+    if !missing.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                codes::MISSING_STMT,
+                format!(
+                    "exclusion `{}` lacks {}",
+                    b.id.name,
+                    missing
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .with_primary(b.id.span, "incomplete exclusion")
+            .with_help("an exclusion needs control, system or when, reason, approver and date"),
+        );
+    }
+    let scope = match (systems.is_empty(), when) {
+        (false, None) => Some(ExclusionScope::Systems(systems)),
+        (true, Some((cond, _))) => Some(ExclusionScope::When {
+            text: text_of(cond.span),
+            cond,
+        }),
+        (true, None) => {
+            diags.push(
+                Diagnostic::error(
+                    codes::EXCLUSION_SCOPE,
+                    format!("exclusion `{}` names no system and no condition", b.id.name),
+                )
+                .with_primary(b.id.span, "which systems does it exclude?")
+                .with_help(
+                    "add `system \"name\"` (`\"*\"` for every system) or `when <condition>`",
+                ),
+            );
+            None
+        }
+        (false, Some((_, span))) => {
+            diags.push(
+                Diagnostic::error(
+                    codes::EXCLUSION_SCOPE,
+                    format!(
+                        "exclusion `{}` names both systems and a condition",
+                        b.id.name
+                    ),
+                )
+                .with_primary(span, "a condition here")
+                .with_secondary(
+                    systems.first().map_or(b.id.span, |s| s.1),
+                    "and systems here",
+                )
+                .with_help("keep one: write two exclusions if both are meant"),
+            );
+            None
+        }
+    };
+    if let (Some((d, _)), Some((e, span))) = (&date, &expires) {
+        if let (Some(from), Some(to)) = (types::parse_date(d), types::parse_date(e)) {
+            if to < from {
+                diags.push(
+                    Diagnostic::error(
+                        codes::EXCLUSION_DATES,
+                        format!(
+                            "exclusion `{}` expires on {e}, before its date {d}",
+                            b.id.name
+                        ),
+                    )
+                    .with_primary(*span, "before the approval date")
+                    .with_help("`expires` is the last day the exclusion holds, after its `date`"),
+                );
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return None;
+    }
+    Some(Exclusion {
+        id: b.id.name.clone(),
+        title: b
+            .title
+            .as_ref()
+            .map(|t| t.value.clone())
+            .unwrap_or_default(),
+        controls: ids,
+        scope: scope?,
+        reason: reason?,
+        approver: approver?,
+        date: date?.0,
+        expires_span: expires.as_ref().map(|e| e.1),
+        expires: expires.map(|e| e.0),
         span: b.span,
     })
 }

@@ -89,6 +89,47 @@ pub struct Waiver {
     pub span: Span,
 }
 
+/// Which systems an exclusion covers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExclusionScope {
+    /// Systems by name (`"*"` for every system), with the span of each name.
+    Systems(Vec<(String, Span)>),
+    /// Every system for which the condition holds (decided at evaluation; a condition that
+    /// cannot be decided does not exclude).
+    When {
+        cond: Expr,
+        /// The condition as written.
+        text: String,
+    },
+}
+
+/// An approved decision that controls do not apply to some systems: the only source of
+/// `not_applicable` besides a control's own `when ... else "justification"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exclusion {
+    pub id: String,
+    pub title: String,
+    /// Control ids, in the order written.
+    pub controls: Vec<String>,
+    pub scope: ExclusionScope,
+    pub reason: String,
+    pub approver: String,
+    /// `YYYY-MM-DD`: the day the exclusion was approved.
+    pub date: String,
+    /// `YYYY-MM-DD`: the last day it applies; `None` when it does not expire.
+    pub expires: Option<String>,
+    pub span: Span,
+    /// The `expires` statement (where an expired exclusion is reported).
+    pub expires_span: Option<Span>,
+}
+
+impl Exclusion {
+    /// True when the exclusion names `control`.
+    pub fn names(&self, control: &str) -> bool {
+        self.controls.iter().any(|c| c == control)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PluginFn {
     pub name: String,
@@ -113,6 +154,8 @@ pub struct Program {
     pub objectives: Vec<Objective>,
     pub risks: Vec<Risk>,
     pub waivers: Vec<Waiver>,
+    /// Sorted by id in natural order.
+    pub exclusions: Vec<Exclusion>,
     pub plugins: Vec<Plugin>,
     /// Top-level lets, in dependency-free declaration order.
     pub lets: IndexMap<String, Expr>,

@@ -165,6 +165,10 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("max", "max(xs) -> number"),
     ("sum", "sum(xs) -> number"),
     ("default", "default(x, y): x if it exists, else y"),
+    (
+        "has",
+        "has(kind) -> bool: the system declares a document of this fact kind",
+    ),
 ];
 
 pub(crate) struct Checker<'a> {
@@ -760,6 +764,9 @@ impl<'a> Checker<'a> {
     }
 
     fn call(&mut self, name: &Ident, args: &[Expr], span: Span, diags: &mut Vec<Diagnostic>) -> Ty {
+        if name.name == "has" {
+            return self.has(args, span, diags);
+        }
         let tys: Vec<Ty> = args.iter().map(|a| self.expr(a, diags)).collect();
         let arity = |lo: usize, hi: usize, diags: &mut Vec<Diagnostic>| {
             if args.len() < lo || args.len() > hi {
@@ -889,5 +896,44 @@ impl<'a> Checker<'a> {
                 Ty::Any
             }
         }
+    }
+}
+
+impl Checker<'_> {
+    /// `has(kind)`: the argument is a fact kind's name, not evaluated (the document is not read).
+    fn has(&mut self, args: &[Expr], span: Span, diags: &mut Vec<Diagnostic>) -> Ty {
+        let kind = match args {
+            [Expr {
+                kind: ExprKind::Name(id),
+                ..
+            }] => id,
+            _ => {
+                diags.push(
+                    Diagnostic::error(
+                        codes::HAS_NEEDS_KIND,
+                        "`has` takes the name of one fact kind",
+                    )
+                    .with_primary(args.first().map_or(span, |a| a.span), "not a kind name")
+                    .with_help("write e.g. `has(model_card)`"),
+                );
+                return Ty::Bool;
+            }
+        };
+        if !self.is_kind(&kind.name) {
+            let mut d = Diagnostic::error(
+                codes::UNKNOWN_KIND,
+                format!("unknown fact kind `{}`", kind.name),
+            )
+            .with_primary(kind.span, "not a fact kind");
+            if let Some(s) = did_you_mean(&kind.name, self.kinds()) {
+                d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                    kind.span,
+                    s,
+                    format!("use `{s}`"),
+                );
+            }
+            diags.push(d);
+        }
+        Ty::Bool
     }
 }

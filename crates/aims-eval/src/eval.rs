@@ -1,9 +1,9 @@
 //! Tree-walking evaluation of checked policies.
 
 use crate::results::*;
-use crate::value::{format_date, parse_date, render_num, Fault, R, V};
+use crate::value::{format_date, parse_date, render_num, unreadable, Fault, R, V};
 use aims_base::Span;
-use aims_check::{Control, Program, Step};
+use aims_check::{Control, ExclusionScope, Program, Step};
 use aims_facts::{Document, SystemDecl, ValueKind};
 use aims_syntax::ast::*;
 use std::borrow::Cow;
@@ -40,6 +40,87 @@ struct Ctx<'a> {
     witnesses: RefCell<Vec<(String, V<'a>)>>,
     /// Evidence gathered while evaluating each `let`, replayed when the binding is used.
     let_evidence: HashMap<String, Vec<Evidence>>,
+}
+
+/// Whether a control (or objective) applies to a system, from its `when`.
+enum Applies {
+    Yes,
+    /// The `when` is false: not applicable, with the justification.
+    No(String),
+    /// The `when` could not be decided: the requirements get this outcome and message.
+    Undecided(Outcome, String),
+}
+
+/// Why a kind a control applies to has no document to evaluate.
+enum NoDocument {
+    /// The system declares no document of the kind.
+    Absent(String),
+    /// None of the kind, but an unreadable document of unknown kind may be it.
+    Unreadable {
+        kind: String,
+        name: String,
+        why: String,
+    },
+}
+
+impl NoDocument {
+    /// The outcome of every requirement of a control that applies: absence fails, an unreadable
+    /// document that may be the one is an error.
+    fn outcome(&self) -> (Outcome, String) {
+        match self {
+            NoDocument::Absent(kind) => (
+                Outcome::Fail,
+                format!("the system has no `{kind}` document"),
+            ),
+            NoDocument::Unreadable { kind, why, .. } => (
+                Outcome::Error,
+                format!("the system has no readable `{kind}` document: {why}"),
+            ),
+        }
+    }
+
+    /// The missing evidence, for reports.
+    fn evidence(&self) -> Evidence {
+        match self {
+            NoDocument::Absent(kind) => Evidence {
+                path: kind.clone(),
+                value: None,
+                span: None,
+                file: None,
+                missing: true,
+            },
+            NoDocument::Unreadable { kind, name, .. } => Evidence {
+                path: kind.clone(),
+                value: None,
+                span: None,
+                file: Some(name.clone()),
+                missing: true,
+            },
+        }
+    }
+}
+
+/// Absent, unless an unreadable document of unknown kind may be the one.
+fn no_document(kind: &str, documents: &[&Document]) -> NoDocument {
+    let unknown = documents
+        .iter()
+        .find(|d| d.kind == aims_facts::UNKNOWN_KIND && d.state.is_unreadable());
+    match unknown.and_then(|d| unreadable(d).map(|why| (d, why))) {
+        Some((d, why)) => NoDocument::Unreadable {
+            kind: kind.to_string(),
+            name: d.name.clone(),
+            why,
+        },
+        None => NoDocument::Absent(kind.to_string()),
+    }
+}
+
+fn objective_verdict(outcome: Outcome) -> Verdict {
+    match outcome {
+        Outcome::Pass => Verdict::Pass,
+        Outcome::Fail => Verdict::Fail,
+        Outcome::Error => Verdict::Error,
+    }
 }
 
 impl<'p> Evaluator<'p> {
@@ -119,12 +200,13 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    /// Document combinations for the kinds a control applies to; `Err(kind)` when one is absent.
+    /// Document combinations for the kinds a control applies to. `Err` when a kind has no
+    /// document: absent, or possibly among the system's documents of unknown kind.
     fn combinations<'a>(
         &self,
         applies_to: &[String],
         documents: &[&'a Document],
-    ) -> Result<Vec<Vec<&'a Document>>, String> {
+    ) -> Result<Vec<Vec<&'a Document>>, NoDocument> {
         let mut combos: Vec<Vec<&'a Document>> = vec![Vec::new()];
         for kind in applies_to {
             let docs: Vec<&Document> = documents
@@ -133,7 +215,7 @@ impl<'p> Evaluator<'p> {
                 .filter(|d| &d.kind == kind)
                 .collect();
             if docs.is_empty() {
-                return Err(kind.clone());
+                return Err(no_document(kind, documents));
             }
             let mut next = Vec::new();
             for c in &combos {
@@ -174,6 +256,135 @@ impl<'p> Evaluator<'p> {
         }
     }
 
+    /// Decide a `when` condition. A condition that cannot be decided (a missing fact, an
+    /// unreadable document) is not a reason to skip the control: it fails or errs.
+    fn applies<'a>(&self, when: Option<&(Expr, Option<Message>)>, ctx: &mut Ctx<'a>) -> Applies
+    where
+        'p: 'a,
+    {
+        let Some((cond, otherwise)) = when else {
+            return Applies::Yes;
+        };
+        self.bind_globals(ctx);
+        ctx.evidence.borrow_mut().clear();
+        let r = match self.eval(cond, ctx).and_then(|v| v.prim()) {
+            Ok(V::Bool(true)) => Applies::Yes,
+            Ok(V::Bool(false)) => Applies::No(
+                otherwise
+                    .as_ref()
+                    .map(|m| self.message(m, ctx))
+                    .unwrap_or_else(|| "the `when` condition is false".to_string()),
+            ),
+            Ok(other) => Applies::Undecided(
+                Outcome::Error,
+                format!(
+                    "the `when` condition gave a {}, not true or false",
+                    other.type_name()
+                ),
+            ),
+            Err(Fault::Missing { path, span, file }) => {
+                self.note_missing(ctx, &path, span, file);
+                Applies::Undecided(
+                    Outcome::Fail,
+                    format!(
+                        "{}, so whether the control applies cannot be decided",
+                        self.missing_message(&path, ctx)
+                    ),
+                )
+            }
+            Err(Fault::Error(e)) => Applies::Undecided(
+                Outcome::Error,
+                format!("the `when` condition cannot be decided: {e}"),
+            ),
+        };
+        ctx.scopes.clear();
+        r
+    }
+
+    /// "`path` is missing", or, for a whole document the system does not have, "the system has
+    /// no `kind` document".
+    fn missing_message(&self, path: &str, ctx: &Ctx) -> String {
+        if self.program.schemas.get(path).is_some() && !ctx.docs.contains_key(path) {
+            format!("the system has no `{path}` document")
+        } else {
+            format!("`{path}` is missing")
+        }
+    }
+
+    /// The exclusion that names control `c` and covers `system`: the first in force, else the
+    /// first expired one. A `when` scope that cannot be decided does not exclude.
+    fn exclusion(
+        &self,
+        c: &Control,
+        system: &SystemDecl,
+        documents: &[&Document],
+    ) -> Option<ExclusionUse> {
+        let mut expired = None;
+        for x in self.program.exclusions.iter().filter(|x| x.names(&c.id)) {
+            let covers = match &x.scope {
+                ExclusionScope::Systems(names) => {
+                    names.iter().any(|(n, _)| n == "*" || *n == system.name)
+                }
+                ExclusionScope::When { cond, .. } => {
+                    let mut ctx = self.ctx(system, documents, &[]);
+                    self.bind_globals(&mut ctx);
+                    matches!(
+                        self.eval(cond, &ctx).and_then(|v| v.prim()),
+                        Ok(V::Bool(true))
+                    )
+                }
+            };
+            if !covers {
+                continue;
+            }
+            let is_expired = x
+                .expires
+                .as_ref()
+                .is_some_and(|e| parse_date(e).is_none_or(|d| d < self.today));
+            let found = ExclusionUse {
+                id: x.id.clone(),
+                reason: x.reason.clone(),
+                approver: x.approver.clone(),
+                date: x.date.clone(),
+                expires: x.expires.clone(),
+                expired: is_expired,
+                span: x.span,
+            };
+            if !is_expired {
+                return Some(found);
+            }
+            expired.get_or_insert(found);
+        }
+        expired
+    }
+
+    /// One result per requirement of `c`, all with the same outcome: for a control that applies
+    /// but has no document to read, or whose `when` could not be decided.
+    fn every_requirement(
+        &self,
+        c: &Control,
+        outcome: Outcome,
+        message: &str,
+        document: Option<String>,
+        evidence: &[Evidence],
+    ) -> Vec<RequirementResult> {
+        c.steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Require(req) => Some(RequirementResult {
+                    index: req.index,
+                    span: req.span,
+                    expr: req.text.clone(),
+                    outcome,
+                    message: Some(message.to_string()),
+                    document: document.clone(),
+                    evidence: evidence.to_vec(),
+                }),
+                Step::Let { .. } => None,
+            })
+            .collect()
+    }
+
     fn control(&self, c: &Control, system: &SystemDecl, documents: &[&Document]) -> ControlResult {
         let mut result = ControlResult {
             control_id: c.id.clone(),
@@ -182,13 +393,37 @@ impl<'p> Evaluator<'p> {
             not_applicable_reason: None,
             requirements: Vec::new(),
             waiver: None,
+            exclusion: self.exclusion(c, system, documents),
         };
+        if let Some(x) = result.exclusion.as_ref().filter(|x| !x.expired) {
+            result.verdict = Verdict::NotApplicable;
+            result.not_applicable_reason = Some(x.justification());
+            return result;
+        }
         let combos = match self.combinations(&c.applies_to, documents) {
             Ok(c) => c,
-            Err(kind) => {
-                result.verdict = Verdict::NotApplicable;
-                result.not_applicable_reason = Some(format!("the system has no `{kind}` document"));
-                return result;
+            Err(none) => {
+                // Nothing to evaluate against. If the control applies, that is a failure (or an
+                // error when an unreadable document may be the one it needs).
+                let mut ctx = self.ctx(system, documents, &[]);
+                let (outcome, message) = match self.applies(c.when.as_ref(), &mut ctx) {
+                    Applies::No(reason) => {
+                        result.verdict = Verdict::NotApplicable;
+                        result.not_applicable_reason = Some(reason);
+                        return result;
+                    }
+                    Applies::Undecided(outcome, message) => (outcome, message),
+                    Applies::Yes => none.outcome(),
+                };
+                let mut evidence = std::mem::take(&mut *ctx.evidence.borrow_mut());
+                evidence.push(none.evidence());
+                result.requirements = self.every_requirement(c, outcome, &message, None, &evidence);
+                result.verdict = if outcome == Outcome::Error {
+                    Verdict::Error
+                } else {
+                    Verdict::Fail
+                };
+                return self.waive(c, system, result);
             }
         };
         let mut any_applies = false;
@@ -206,36 +441,20 @@ impl<'p> Evaluator<'p> {
                         .join(", "),
                 )
             };
-            if let Some((cond, otherwise)) = &c.when {
-                self.bind_globals(&mut ctx);
-                let applies = match self.eval(cond, &ctx).and_then(|v| v.prim()) {
-                    Ok(V::Bool(b)) => Ok(b),
-                    Ok(other) => Err(format!(
-                        "the `when` condition gave a {}, not true or false",
-                        other.type_name()
-                    )),
-                    Err(Fault::Missing { path, .. }) => Err(format!(
-                        "`{path}` is missing, so the `when` condition cannot be decided"
-                    )),
-                    Err(Fault::Error(e)) => Err(e),
-                };
-                match applies {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        na_reason = Some(
-                            otherwise
-                                .as_ref()
-                                .map(|m| self.message(m, &ctx))
-                                .unwrap_or_else(|| "the `when` condition is false".to_string()),
-                        );
-                        continue;
-                    }
-                    Err(reason) => {
-                        na_reason = Some(reason);
-                        continue;
-                    }
+            match self.applies(c.when.as_ref(), &mut ctx) {
+                Applies::Yes => {}
+                Applies::No(reason) => {
+                    na_reason = Some(reason);
+                    continue;
                 }
-                ctx.scopes.clear();
+                Applies::Undecided(outcome, message) => {
+                    any_applies = true;
+                    let evidence = std::mem::take(&mut *ctx.evidence.borrow_mut());
+                    result
+                        .requirements
+                        .extend(self.every_requirement(c, outcome, &message, doc_name, &evidence));
+                    continue;
+                }
             }
             any_applies = true;
             self.bind_globals(&mut ctx);
@@ -264,7 +483,7 @@ impl<'p> Evaluator<'p> {
                             ),
                             Err(Fault::Missing { path, span, file }) => {
                                 self.note_missing(&ctx, &path, span, file);
-                                (Outcome::Fail, Some(format!("`{path}` is missing")))
+                                (Outcome::Fail, Some(self.missing_message(&path, &ctx)))
                             }
                             Err(Fault::Error(e)) => (Outcome::Error, Some(e)),
                         };
@@ -306,6 +525,11 @@ impl<'p> Evaluator<'p> {
         } else {
             Verdict::Pass
         };
+        self.waive(c, system, result)
+    }
+
+    /// Apply the waiver that names the control and system, if any.
+    fn waive(&self, c: &Control, system: &SystemDecl, mut result: ControlResult) -> ControlResult {
         if let Some(w) = self
             .program
             .waivers
@@ -353,24 +577,32 @@ impl<'p> Evaluator<'p> {
             message: None,
             evidence: Vec::new(),
         };
-        let combo = match self.combinations(&o.applies_to, documents) {
-            Ok(c) => c.into_iter().next().unwrap_or_default(),
-            Err(kind) => {
-                r.message = Some(format!("the system has no `{kind}` document"));
-                return r;
-            }
+        let (combo, absent) = match self.combinations(&o.applies_to, documents) {
+            Ok(c) => (c.into_iter().next().unwrap_or_default(), None),
+            Err(none) => (Vec::new(), Some(none)),
         };
         let mut ctx = self.ctx(system, documents, &combo);
-        self.bind_globals(&mut ctx);
-        if let Some((cond, _)) = &o.when {
-            if !matches!(
-                self.eval(cond, &ctx).and_then(|v| v.prim()),
-                Ok(V::Bool(true))
-            ) {
-                r.message = Some("the `when` condition is false".into());
+        match self.applies(o.when.as_ref(), &mut ctx) {
+            Applies::Yes => {}
+            Applies::No(reason) => {
+                r.message = Some(reason);
+                return r;
+            }
+            Applies::Undecided(outcome, message) => {
+                r.verdict = objective_verdict(outcome);
+                r.message = Some(message);
+                r.evidence = std::mem::take(&mut *ctx.evidence.borrow_mut());
                 return r;
             }
         }
+        if let Some(none) = absent {
+            let (outcome, message) = none.outcome();
+            r.verdict = objective_verdict(outcome);
+            r.message = Some(message);
+            r.evidence = vec![none.evidence()];
+            return r;
+        }
+        self.bind_globals(&mut ctx);
         for (name, e) in &o.lets {
             let v = self.eval(e, &ctx);
             ctx.scopes.push((name.clone(), v));
@@ -401,7 +633,8 @@ impl<'p> Evaluator<'p> {
                 self.note_missing(&ctx, &path, span, file);
                 r.verdict = Verdict::Fail;
                 r.message = Some(format!(
-                    "`{path}` is missing, so the objective cannot be measured"
+                    "{}, so the objective cannot be measured",
+                    self.missing_message(&path, &ctx)
                 ));
             }
             (Err(Fault::Error(e)), _) | (_, Err(Fault::Error(e))) => {
@@ -516,13 +749,52 @@ impl<'p> Evaluator<'p> {
             return Ok(V::System(ctx.system));
         }
         if let Some(d) = ctx.docs.get(id.name.as_str()) {
-            return Ok(V::Doc(d));
+            // An unreadable document is read only for the sections of its body, if it has any
+            // (a card whose front matter is broken); otherwise any use of it is an error.
+            return match unreadable(d) {
+                Some(why) if d.sections.is_empty() => Err(Fault::Error(why)),
+                _ => Ok(V::Doc(d)),
+            };
+        }
+        // The system has no document of this kind, unless an unreadable one of unknown kind is it.
+        if let Some(why) = ctx
+            .docs
+            .get(aims_facts::UNKNOWN_KIND)
+            .and_then(|d| unreadable(d))
+        {
+            return Err(Fault::Error(format!(
+                "the system has no readable `{}` document: {why}",
+                id.name
+            )));
         }
         Err(Fault::Missing {
             path: id.name.clone(),
             span: None,
             file: None,
         })
+    }
+
+    /// `has(kind)`: true when the system declares a document of the kind, in any state (reading
+    /// an unreadable one is then an error); an error when it declares none but has an unreadable
+    /// document of unknown kind, which may be one.
+    fn has<'a>(&self, args: &[Expr], ctx: &Ctx<'a>) -> R<'a> {
+        let Some(ExprKind::Name(kind)) = args.first().map(|a| &a.kind) else {
+            return Err(Fault::Error("`has` takes the name of a fact kind".into()));
+        };
+        if ctx.docs.contains_key(kind.name.as_str()) {
+            return Ok(V::Bool(true));
+        }
+        match ctx
+            .docs
+            .get(aims_facts::UNKNOWN_KIND)
+            .and_then(|d| unreadable(d))
+        {
+            Some(why) => Err(Fault::Error(format!(
+                "cannot tell whether the system has a `{}` document: {why}",
+                kind.name
+            ))),
+            None => Ok(V::Bool(false)),
+        }
     }
 
     fn field<'a>(&self, base: V<'a>, key: &str, base_path: &str) -> R<'a> {
@@ -536,6 +808,9 @@ impl<'p> Evaluator<'p> {
             }
         };
         match base {
+            V::Doc(d) if d.state.is_unreadable() => {
+                Err(Fault::Error(unreadable(d).unwrap_or_default()))
+            }
             V::Doc(d) => match d.root.get(key) {
                 Some(v) => Ok(V::Fact(v, join(&d.kind), d.name.as_str())),
                 None => Err(Fault::Missing {
@@ -831,6 +1106,22 @@ impl<'p> Evaluator<'p> {
                     Quantifier::Count => V::Num(count as f64),
                 }))
             }
+            ExprKind::Call { name, args } if name.name == "has" => self.has(args, ctx),
+            // An unreadable card is not an absent one: `exists` of it is an error, not true.
+            ExprKind::Call { name, args } if name.name == "exists" => match args.first() {
+                Some(
+                    a @ Expr {
+                        kind: ExprKind::Name(_),
+                        ..
+                    },
+                ) => match self.eval(a, ctx) {
+                    Ok(V::Doc(d)) if d.state.is_unreadable() => {
+                        Err(Fault::Error(unreadable(d).unwrap_or_default()))
+                    }
+                    _ => self.call(&name.name, args, ctx),
+                },
+                _ => self.call(&name.name, args, ctx),
+            },
             ExprKind::Call { name, args } => self.call(&name.name, args, ctx),
             ExprKind::PluginCall {
                 plugin,
@@ -1344,9 +1635,55 @@ pub fn assemble(
     project: &str,
     today: jiff::civil::Date,
     mut systems: Vec<SystemResult>,
-    diagnostics: Vec<aims_base::Diagnostic>,
+    mut diagnostics: Vec<aims_base::Diagnostic>,
 ) -> RunResults {
     systems.sort_by(|a, b| a.name.cmp(&b.name));
+    let exclusions: Vec<ExclusionInfo> = program
+        .exclusions
+        .iter()
+        .map(|x| ExclusionInfo {
+            id: x.id.clone(),
+            title: x.title.clone(),
+            controls: x.controls.clone(),
+            systems: match &x.scope {
+                ExclusionScope::Systems(names) => names
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                ExclusionScope::When { text, .. } => format!("when {text}"),
+            },
+            reason: x.reason.clone(),
+            approver: x.approver.clone(),
+            date: x.date.clone(),
+            expires: x.expires.clone(),
+            expired: x
+                .expires
+                .as_ref()
+                .is_some_and(|e| parse_date(e).is_none_or(|d| d < today)),
+            span: x.span,
+        })
+        .collect();
+    for (x, info) in program.exclusions.iter().zip(&exclusions) {
+        if info.expired {
+            let expires = info.expires.clone().unwrap_or_default();
+            diagnostics.push(
+                aims_base::Diagnostic::warning(
+                    aims_check::codes::EXCLUSION_EXPIRED,
+                    format!(
+                        "exclusion `{}` (approved by {}) expired on {expires} and no longer applies",
+                        x.id, x.approver
+                    ),
+                )
+                .with_primary(x.expires_span.unwrap_or(x.span), "expired")
+                .with_help(format!(
+                    "the controls it names ({}) are evaluated again; renew it or provide the evidence",
+                    x.controls.join(", ")
+                )),
+            );
+        }
+    }
+    aims_base::diag::sort(&mut diagnostics);
     RunResults {
         project: project.to_string(),
         today: format_date(today),
@@ -1413,6 +1750,7 @@ pub fn assemble(
                 span: w.span,
             })
             .collect(),
+        exclusions,
         systems,
         diagnostics,
     }

@@ -105,16 +105,50 @@ pub struct WaiverUse {
     pub span: Span,
 }
 
+/// An exclusion that matched a control and a system.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExclusionUse {
+    pub id: String,
+    pub reason: String,
+    pub approver: String,
+    /// `YYYY-MM-DD`: the day it was approved.
+    pub date: String,
+    /// `YYYY-MM-DD`: the last day it applies, when it expires.
+    pub expires: Option<String>,
+    /// True when the exclusion matched but is past its expiry, so the control was evaluated.
+    pub expired: bool,
+    pub span: Span,
+}
+
+impl ExclusionUse {
+    /// The not-applicable reason an exclusion in force gives: its id, approver, date and reason.
+    pub fn justification(&self) -> String {
+        let until = self
+            .expires
+            .as_ref()
+            .map(|e| format!(", until {e}"))
+            .unwrap_or_default();
+        format!(
+            "excluded by `{}` (approved by {} on {}{until}): {}",
+            self.id, self.approver, self.date, self.reason
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ControlResult {
     pub control_id: String,
     pub verdict: Verdict,
     pub enforcement: Enforcement,
-    /// Why the control does not apply (`when ... else "..."`, or a missing `applies_to` kind).
+    /// Why the control does not apply: its `when ... else "..."` justification (or "the `when`
+    /// condition is false"), or the exclusion in force ([`ExclusionUse::justification`]). Missing
+    /// evidence is never a reason: it fails.
     pub not_applicable_reason: Option<String>,
     pub requirements: Vec<RequirementResult>,
     /// The waiver that matched this control and system, applied or expired.
     pub waiver: Option<WaiverUse>,
+    /// The exclusion that matched this control and system, in force or expired.
+    pub exclusion: Option<ExclusionUse>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -205,6 +239,22 @@ pub struct WaiverInfo {
     pub span: Span,
 }
 
+/// Static description of an exclusion, for renderers (the SoA).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExclusionInfo {
+    pub id: String,
+    pub title: String,
+    pub controls: Vec<String>,
+    /// The systems by name (`*` for all), or `when <condition>` as written.
+    pub systems: String,
+    pub reason: String,
+    pub approver: String,
+    pub date: String,
+    pub expires: Option<String>,
+    pub expired: bool,
+    pub span: Span,
+}
+
 /// Everything one `aims check` run produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResults {
@@ -215,6 +265,8 @@ pub struct RunResults {
     pub objectives: Vec<ObjectiveInfo>,
     pub risks: Vec<RiskInfo>,
     pub waivers: Vec<WaiverInfo>,
+    /// Sorted by id.
+    pub exclusions: Vec<ExclusionInfo>,
     /// Sorted by system name.
     pub systems: Vec<SystemResult>,
     /// Load and evaluation diagnostics (warnings about facts, errors that did not stop the run).

@@ -62,10 +62,26 @@ fn aims_check_date(s: &str) -> Option<jiff::civil::Date> {
     jiff::civil::Date::new(y, m, d).ok()
 }
 
+/// Why reading `d` is an error: it names the document and its load diagnostic. `None` when the
+/// document was read.
+pub(crate) fn unreadable(d: &Document) -> Option<String> {
+    match &d.state {
+        aims_facts::DocState::Unreadable { code, reason } => {
+            Some(format!("`{}` is unreadable ({code}: {reason})", d.name))
+        }
+        _ => None,
+    }
+}
+
 impl<'a> V<'a> {
-    /// Resolve a borrowed fact into a plain value (scalars), keeping lists and maps as facts.
+    /// Resolve a borrowed fact into a plain value (scalars), keeping lists and maps as facts. A
+    /// whole unreadable document is an error here, so no operator or function sees a stand-in.
     pub fn prim(self) -> R<'a> {
         match self {
+            V::Doc(d) => match unreadable(d) {
+                Some(why) => Err(Fault::Error(why)),
+                None => Ok(V::Doc(d)),
+            },
             V::Fact(v, path, file) => match &v.kind {
                 ValueKind::Null => Err(Fault::Missing {
                     path: path.to_string(),

@@ -43,6 +43,12 @@ const ITEM_SNIPPETS: &[Snippet] = &[
         plain: "waiver ",
     },
     Snippet {
+        label: "exclusion",
+        detail: "approved exclusion of controls (Statement of Applicability)",
+        body: "exclusion ${1:id} \"${2:Title}\" {\n  control ${3:CONTROL}\n  system \"${4:*}\"\n  reason \"${5:why}\"\n  approver \"${6:name@example.com}\"\n  date ${7:2026-01-01}\n}",
+        plain: "exclusion ",
+    },
+    Snippet {
         label: "schema",
         detail: "schema of organisation facts",
         body: "schema ${1:name} \"${2:Title}\" {\n  ${3:field}: ${4:string}\n}",
@@ -143,33 +149,39 @@ const STMT_SNIPPETS: &[(&str, &[BlockKind], &str, &str)] = &[
     ),
     (
         "control",
-        &[BlockKind::Waiver],
+        &[BlockKind::Waiver, BlockKind::Exclusion],
         "control ${1:CONTROL}",
         "control ",
     ),
     (
         "system",
-        &[BlockKind::Waiver],
+        &[BlockKind::Waiver, BlockKind::Exclusion],
         "system \"${1:*}\"",
         "system ",
     ),
     (
         "reason",
-        &[BlockKind::Waiver],
+        &[BlockKind::Waiver, BlockKind::Exclusion],
         "reason \"${1:why}\"",
         "reason ",
     ),
     (
         "approver",
-        &[BlockKind::Waiver],
+        &[BlockKind::Waiver, BlockKind::Exclusion],
         "approver \"${1:name@example.com}\"",
         "approver ",
     ),
     (
         "expires",
-        &[BlockKind::Waiver],
+        &[BlockKind::Waiver, BlockKind::Exclusion],
         "expires ${1:2027-01-01}",
         "expires ",
+    ),
+    (
+        "date",
+        &[BlockKind::Exclusion],
+        "date ${1:2026-01-01}",
+        "date ",
     ),
 ];
 
@@ -297,6 +309,7 @@ fn context(text: &str, offset: usize) -> (Ctx, usize) {
         Some("objective") => Some(BlockKind::Objective),
         Some("risk") => Some(BlockKind::Risk),
         Some("waiver") => Some(BlockKind::Waiver),
+        Some("exclusion") => Some(BlockKind::Exclusion),
         _ => None,
     };
     // a path: `model_card.` / `model_card.ev`
@@ -335,7 +348,9 @@ fn context(text: &str, offset: usize) -> (Ctx, usize) {
     }
     match first {
         "treated_by" => return (Ctx::ControlIds, word_start),
-        "control" if block_kind == Some(BlockKind::Waiver) => return (Ctx::ControlIds, word_start),
+        "control" if matches!(block_kind, Some(BlockKind::Waiver | BlockKind::Exclusion)) => {
+            return (Ctx::ControlIds, word_start)
+        }
         "applies_to" => return (Ctx::Kinds, word_start),
         "enforce" => {
             return (

@@ -88,8 +88,26 @@ fn block_hover(files: &[PFile], kind: BlockKind, id: &str) -> String {
                     .collect::<Vec<_>>()
                     .join(", ")
             )),
-            StmtKind::Control(c) => facts.push(format!("waives control `{}`", c.name)),
-            StmtKind::System(s) => facts.push(format!("system: {}", s.value)),
+            StmtKind::Control(cs) => facts.push(format!(
+                "{} {}",
+                if kind == BlockKind::Exclusion {
+                    "excludes"
+                } else {
+                    "waives"
+                },
+                cs.iter()
+                    .map(|c| format!("control `{}`", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            StmtKind::System(ss) => facts.push(format!(
+                "system: {}",
+                ss.iter()
+                    .map(|s| s.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            StmtKind::Date(e) => facts.push(format!("approved on: {}", text(f, e.span))),
             StmtKind::Reason(r) => facts.push(format!("reason: {}", r.value)),
             StmtKind::Approver(a) => facts.push(format!("approver: {}", a.value)),
             StmtKind::Expires(e) => facts.push(format!("expires: {}", text(f, e.span))),
@@ -473,6 +491,7 @@ fn block_symbol_kind(k: BlockKind) -> lsp::SymbolKind {
         BlockKind::Objective => lsp::SymbolKind::EVENT,
         BlockKind::Risk => lsp::SymbolKind::ENUM,
         BlockKind::Waiver => lsp::SymbolKind::KEY,
+        BlockKind::Exclusion => lsp::SymbolKind::CONSTANT,
     }
 }
 

@@ -36,6 +36,11 @@ pub const FUNCTIONS: &[(&str, &str, &str)] = &[
     ("max", "max(xs) -> number", "The largest number of a list."),
     ("sum", "sum(xs) -> number", "The sum of a list of numbers."),
     ("default", "default(x, y)", "`x` if it exists, else `y`."),
+    (
+        "has",
+        "has(kind) -> bool",
+        "The system declares a document of this fact kind (in any state); an error when it declares none but has an unreadable document of unknown kind.",
+    ),
 ];
 
 pub fn function(name: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
@@ -274,7 +279,10 @@ impl Walker<'_, '_> {
                     self.message(m, &bound);
                 }
             }
-            StmtKind::Measure(e) | StmtKind::Review(e) | StmtKind::Expires(e) => self.expr(e),
+            StmtKind::Measure(e)
+            | StmtKind::Review(e)
+            | StmtKind::Date(e)
+            | StmtKind::Expires(e) => self.expr(e),
             StmtKind::Target { value, .. } => self.expr(value),
             StmtKind::TreatedBy(ids) => {
                 for id in ids {
@@ -285,12 +293,14 @@ impl Walker<'_, '_> {
                     );
                 }
             }
-            StmtKind::Control(id) => {
-                self.occ(
-                    id.span,
-                    Sym::Block(BlockKind::Control, id.name.clone()),
-                    false,
-                );
+            StmtKind::Control(ids) => {
+                for id in ids {
+                    self.occ(
+                        id.span,
+                        Sym::Block(BlockKind::Control, id.name.clone()),
+                        false,
+                    );
+                }
             }
             StmtKind::Clause(_)
             | StmtKind::Enforce(_)

@@ -26,7 +26,7 @@
 //! compares with a numeric string (`"91%" > 90`), a date compares with a string that starts with
 //! `YYYY-MM-DD`, and a single string iterates as a one-element list.
 
-use aims_check::{Control, Enforcement, Objective, Program, Step};
+use aims_check::{Control, Enforcement, ExclusionScope, Objective, Program, Step};
 use aims_facts::{Document, SystemDecl, ValueKind};
 use aims_syntax::ast::{BinOp, Expr, ExprKind, Message, MessagePart, Quantifier, UnaryOp};
 use indexmap::IndexMap;
@@ -46,6 +46,8 @@ pub enum Val {
     /// A fact value that does not match its schema (the expected type; `true` when it is a
     /// required field that is missing); reading it is an error.
     Invalid(String, bool),
+    /// A document that could not be read (why, index): reading it is an error, except sections.
+    Unreadable(String, usize),
     /// One document of a fact kind (index into the system's documents).
     Doc(usize),
     /// The `system` name.
@@ -144,6 +146,8 @@ pub struct ControlVerdict {
     pub requirements: Vec<RequirementVerdict>,
     /// The id of the waiver that matched (applied or expired).
     pub waiver: Option<String>,
+    /// The id of the exclusion that matched (in force or expired).
+    pub exclusion: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -210,6 +214,8 @@ pub fn evaluate_system(
 struct RefDoc<'a> {
     doc: &'a Document,
     root: Val,
+    /// Why the document could not be read, naming it and its load diagnostic.
+    unreadable: Option<String>,
 }
 
 struct World<'a> {
@@ -267,20 +273,49 @@ impl<'a> World<'a> {
                 .map(|d| RefDoc {
                     doc: d,
                     root: to_val(&d.root),
+                    unreadable: match &d.state {
+                        aims_facts::DocState::Unreadable { code, reason } => {
+                            Some(format!("`{}` is unreadable ({code}: {reason})", d.name))
+                        }
+                        _ => None,
+                    },
                 })
                 .collect(),
             today,
         }
     }
 
-    /// Every way to pick one document of each kind in `kinds`; `Err(kind)` when a kind has none.
-    /// For the kinds not picked, the system's first document of that kind is bound.
-    fn bindings(&self, kinds: &[String]) -> Result<Vec<IndexMap<String, usize>>, String> {
+    /// The system's first document of each kind.
+    fn base_binding(&self) -> IndexMap<String, usize> {
         let mut base = IndexMap::new();
         for (i, d) in self.docs.iter().enumerate() {
             base.entry(d.doc.kind.clone()).or_insert(i);
         }
-        let mut all = vec![base];
+        base
+    }
+
+    /// Why a kind has no document: the outcome and message of every requirement that needs it.
+    fn no_document(&self, kind: &str) -> (Outcome, String) {
+        let unknown = self
+            .docs
+            .iter()
+            .find(|d| d.doc.kind == aims_facts::UNKNOWN_KIND && d.unreadable.is_some());
+        match unknown.and_then(|d| d.unreadable.clone()) {
+            Some(why) => (
+                Outcome::Error,
+                format!("the system has no readable `{kind}` document: {why}"),
+            ),
+            None => (
+                Outcome::Fail,
+                format!("the system has no `{kind}` document"),
+            ),
+        }
+    }
+
+    /// Every way to pick one document of each kind in `kinds`; `Err(kind)` when a kind has none.
+    /// For the kinds not picked, the system's first document of that kind is bound.
+    fn bindings(&self, kinds: &[String]) -> Result<Vec<IndexMap<String, usize>>, String> {
+        let mut all = vec![self.base_binding()];
         for kind in kinds {
             let of_kind: Vec<usize> = (0..self.docs.len())
                 .filter(|&i| self.docs.get(i).is_some_and(|d| &d.doc.kind == kind))
@@ -329,6 +364,123 @@ impl<'a> World<'a> {
         st
     }
 
+    /// Decide a `when`: `Ok(None)` applies, `Ok(Some(reason))` does not, `Err((outcome,
+    /// message))` cannot be decided (a missing fact fails, anything else is an error).
+    fn decide(
+        &self,
+        when: Option<&(Expr, Option<Message>)>,
+        binding: &IndexMap<String, usize>,
+    ) -> Result<Option<Reason>, (Outcome, String)> {
+        let Some((cond, otherwise)) = when else {
+            return Ok(None);
+        };
+        let mut st = self.fresh_state(binding);
+        match self.eval(cond, &mut st).and_then(value) {
+            Ok(Got {
+                val: Val::Bool(true),
+                ..
+            }) => Ok(None),
+            Ok(Got {
+                val: Val::Bool(false),
+                ..
+            }) => Ok(Some(Reason::Text(match otherwise {
+                Some(m) => self.message(m, &mut st),
+                None => "the `when` condition is false".to_string(),
+            }))),
+            Ok(other) => Err((
+                Outcome::Error,
+                format!("the `when` condition gave {:?}", other.val),
+            )),
+            Err(Stop::Missing(path)) => Err((
+                Outcome::Fail,
+                format!(
+                    "{}, so whether the control applies cannot be decided",
+                    self.missing(&path, &st)
+                ),
+            )),
+            Err(Stop::Error(e)) => Err((Outcome::Error, e)),
+        }
+    }
+
+    /// The message of a requirement stopped by a missing path.
+    fn missing(&self, path: &str, st: &State) -> String {
+        if self.program.schemas.get(path).is_some() && !st.bound.contains_key(path) {
+            format!("the system has no `{path}` document")
+        } else {
+            format!("`{path}` is missing")
+        }
+    }
+
+    /// "An exclusion in force makes the control not applicable; an expired one is only noted."
+    fn exclusion(&self, c: &Control) -> Option<(String, Option<String>)> {
+        let mut expired = None;
+        for x in &self.program.exclusions {
+            if !x.controls.contains(&c.id) {
+                continue;
+            }
+            let covers = match &x.scope {
+                ExclusionScope::Systems(names) => names
+                    .iter()
+                    .any(|(n, _)| n == "*" || *n == self.system.name),
+                ExclusionScope::When { cond, .. } => {
+                    let mut st = self.fresh_state(&self.base_binding());
+                    matches!(
+                        self.eval(cond, &mut st).and_then(value),
+                        Ok(Got {
+                            val: Val::Bool(true),
+                            ..
+                        })
+                    )
+                }
+            };
+            if !covers {
+                continue;
+            }
+            // "From the day after `expires` it no longer applies."
+            let in_force = match &x.expires {
+                None => true,
+                Some(e) => parse_date(e).is_some_and(|d| self.today <= d),
+            };
+            if in_force {
+                let until = x
+                    .expires
+                    .as_ref()
+                    .map(|e| format!(", until {e}"))
+                    .unwrap_or_default();
+                return Some((
+                    x.id.clone(),
+                    Some(format!(
+                        "excluded by `{}` (approved by {} on {}{until}): {}",
+                        x.id, x.approver, x.date, x.reason
+                    )),
+                ));
+            }
+            expired.get_or_insert((x.id.clone(), None));
+        }
+        expired
+    }
+
+    /// Every requirement of `c` with the same outcome and message.
+    fn all_requirements(
+        c: &Control,
+        outcome: Outcome,
+        message: &str,
+        document: Option<String>,
+    ) -> Vec<RequirementVerdict> {
+        c.steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Require(req) => Some(RequirementVerdict {
+                    index: req.index,
+                    document: document.clone(),
+                    outcome,
+                    message: Some(message.to_string()),
+                }),
+                Step::Let { .. } => None,
+            })
+            .collect()
+    }
+
     fn control(&self, c: &Control) -> ControlVerdict {
         let mut out = ControlVerdict {
             id: c.id.clone(),
@@ -336,57 +488,54 @@ impl<'a> World<'a> {
             not_applicable_reason: None,
             requirements: Vec::new(),
             waiver: None,
+            exclusion: None,
         };
+        if let Some((id, in_force)) = self.exclusion(c) {
+            out.exclusion = Some(id);
+            if let Some(reason) = in_force {
+                out.verdict = Verdict::NotApplicable;
+                out.not_applicable_reason = Some(Reason::Text(reason));
+                return out;
+            }
+        }
         let bindings = match self.bindings(&c.applies_to) {
             Ok(b) => b,
             Err(kind) => {
-                out.verdict = Verdict::NotApplicable;
-                out.not_applicable_reason =
-                    Some(Reason::Text(format!("the system has no `{kind}` document")));
-                return out;
+                let (outcome, message) = match self.decide(c.when.as_ref(), &self.base_binding()) {
+                    Ok(Some(reason)) => {
+                        out.verdict = Verdict::NotApplicable;
+                        out.not_applicable_reason = Some(reason);
+                        return out;
+                    }
+                    Ok(None) => self.no_document(&kind),
+                    Err(undecided) => undecided,
+                };
+                out.requirements = World::all_requirements(c, outcome, &message, None);
+                out.verdict = if outcome == Outcome::Error {
+                    Verdict::Error
+                } else {
+                    Verdict::Fail
+                };
+                return self.waive(c, out);
             }
         };
         let mut applied = false;
         for binding in &bindings {
             let document = self.doc_names(&c.applies_to, binding);
-            let mut st = self.fresh_state(binding);
-            if let Some((cond, otherwise)) = &c.when {
-                match self.eval(cond, &mut st).and_then(value) {
-                    Ok(Got {
-                        val: Val::Bool(true),
-                        ..
-                    }) => {}
-                    Ok(Got {
-                        val: Val::Bool(false),
-                        ..
-                    }) => {
-                        let text = match otherwise {
-                            Some(m) => self.message(m, &mut st),
-                            None => "the `when` condition is false".to_string(),
-                        };
-                        out.not_applicable_reason = Some(Reason::Text(text));
-                        continue;
-                    }
-                    Ok(other) => {
-                        out.not_applicable_reason = Some(Reason::Error(format!(
-                            "the `when` condition gave {:?}",
-                            other.val
-                        )));
-                        continue;
-                    }
-                    Err(Stop::Missing(path)) => {
-                        out.not_applicable_reason = Some(Reason::Text(format!(
-                            "`{path}` is missing, so the `when` condition cannot be decided"
-                        )));
-                        continue;
-                    }
-                    Err(Stop::Error(e)) => {
-                        out.not_applicable_reason = Some(Reason::Error(e));
-                        continue;
-                    }
+            match self.decide(c.when.as_ref(), binding) {
+                Ok(None) => {}
+                Ok(Some(reason)) => {
+                    out.not_applicable_reason = Some(reason);
+                    continue;
                 }
-                st = self.fresh_state(binding);
+                Err((outcome, message)) => {
+                    applied = true;
+                    out.requirements
+                        .extend(World::all_requirements(c, outcome, &message, document));
+                    continue;
+                }
             }
+            let mut st = self.fresh_state(binding);
             applied = true;
             for step in &c.steps {
                 match step {
@@ -411,7 +560,7 @@ impl<'a> World<'a> {
                                 Some(format!("not true or false: {:?}", other.val)),
                             ),
                             Err(Stop::Missing(path)) => {
-                                (Outcome::Fail, Some(format!("`{path}` is missing")))
+                                (Outcome::Fail, Some(self.missing(&path, &st)))
                             }
                             Err(Stop::Error(e)) => (Outcome::Error, Some(e)),
                         };
@@ -443,6 +592,10 @@ impl<'a> World<'a> {
         } else {
             Verdict::Pass
         };
+        self.waive(c, out)
+    }
+
+    fn waive(&self, c: &Control, mut out: ControlVerdict) -> ControlVerdict {
         if let Some(w) = self
             .program
             .waivers
@@ -465,22 +618,28 @@ impl<'a> World<'a> {
             verdict: Verdict::NotApplicable,
             measured: None,
         };
-        let binding = match self.bindings(&o.applies_to) {
-            Ok(b) => b.into_iter().next().unwrap_or_default(),
-            Err(_) => return out,
+        let (binding, absent) = match self.bindings(&o.applies_to) {
+            Ok(b) => (b.into_iter().next().unwrap_or_default(), None),
+            Err(kind) => (self.base_binding(), Some(kind)),
         };
-        let mut st = self.fresh_state(&binding);
-        if let Some((cond, _)) = &o.when {
-            if !matches!(
-                self.eval(cond, &mut st).and_then(value),
-                Ok(Got {
-                    val: Val::Bool(true),
-                    ..
-                })
-            ) {
+        let as_verdict = |o: Outcome| match o {
+            Outcome::Pass => Verdict::Pass,
+            Outcome::Fail => Verdict::Fail,
+            Outcome::Error => Verdict::Error,
+        };
+        match self.decide(o.when.as_ref(), &binding) {
+            Ok(None) => {}
+            Ok(Some(_)) => return out,
+            Err((outcome, _)) => {
+                out.verdict = as_verdict(outcome);
                 return out;
             }
         }
+        if let Some(kind) = absent {
+            out.verdict = as_verdict(self.no_document(&kind).0);
+            return out;
+        }
+        let mut st = self.fresh_state(&binding);
         for (name, e) in &o.lets {
             let v = self.eval(e, &mut st);
             st.vars.push((name.clone(), v));
@@ -539,8 +698,18 @@ impl<'a> World<'a> {
             return Ok(Got::plain(Val::System));
         }
         match st.bound.get(name) {
-            Some(&i) => Ok(Got::plain(Val::Doc(i))),
-            None => Err(Stop::Missing(name.to_string())),
+            Some(&i) => match self.docs.get(i).and_then(|d| d.unreadable.clone()) {
+                // an unreadable card whose body was read keeps its sections
+                Some(why) if self.docs.get(i).is_some_and(|d| !d.doc.sections.is_empty()) => {
+                    Ok(Got::plain(Val::Unreadable(why, i)))
+                }
+                Some(why) => Err(Stop::Error(why)),
+                None => Ok(Got::plain(Val::Doc(i))),
+            },
+            None => match self.no_document(name) {
+                (Outcome::Error, why) => Err(Stop::Error(why)),
+                _ => Err(Stop::Missing(name.to_string())),
+            },
         }
     }
 
@@ -554,6 +723,7 @@ impl<'a> World<'a> {
             }
         };
         let (map, path) = match (&base.val, &base.path) {
+            (Val::Unreadable(why, _), _) => return Err(Stop::Error(why.clone())),
             (Val::Doc(i), _) => {
                 let Some(d) = self.docs.get(*i) else {
                     return Err(Stop::Error("no such document".into()));
@@ -786,11 +956,27 @@ impl<'a> World<'a> {
             }
         };
         match name {
+            "has" => {
+                let Some(ExprKind::Name(kind)) = args.first().map(|a| &a.kind) else {
+                    return Err(Stop::Error("`has` takes a kind".into()));
+                };
+                if self.docs.iter().any(|d| d.doc.kind == kind.name) {
+                    return Ok(Got::plain(Val::Bool(true)));
+                }
+                match self.no_document(&kind.name) {
+                    (Outcome::Error, why) => Err(Stop::Error(why)),
+                    _ => Ok(Got::plain(Val::Bool(false))),
+                }
+            }
             "exists" => match arg(0, st) {
                 // a required field that is missing: an error, like every read of it
                 Ok(g) if matches!(g.val, Val::Invalid(_, true)) => {
                     value(g).and_then(|_| Err(Stop::Error("a required field is missing".into())))
                 }
+                Ok(Got {
+                    val: Val::Unreadable(why, _),
+                    ..
+                }) => Err(Stop::Error(why)),
                 Ok(g) => Ok(Got::plain(Val::Bool(!matches!(g.val, Val::Null)))),
                 Err(Stop::Missing(_)) => Ok(Got::plain(Val::Bool(false))),
                 Err(e) => Err(e),
@@ -841,7 +1027,7 @@ impl<'a> World<'a> {
                 )))
             }
             "section" => {
-                let Val::Doc(i) = arg(0, st)?.val else {
+                let (Val::Doc(i) | Val::Unreadable(_, i)) = arg(0, st)?.val else {
                     return Err(Stop::Error("`section` needs a card".into()));
                 };
                 let Some(d) = self.docs.get(i) else {
@@ -889,6 +1075,7 @@ impl<'a> World<'a> {
 /// A value as an operand: a missing (null) fact stops, an invalid one is an error.
 fn value(g: Got) -> Res {
     match (&g.val, &g.path) {
+        (Val::Unreadable(why, _), _) => Err(Stop::Error(why.clone())),
         (Val::Null, Some(p)) => Err(Stop::Missing(p.clone())),
         (Val::Invalid(expected, _), Some(p)) => Err(Stop::Error(format!(
             "`{p}` is invalid: expected {expected}"
@@ -908,6 +1095,7 @@ fn type_name(v: &Val) -> &'static str {
         Val::List(_) => "a list",
         Val::Map(_) => "a map",
         Val::Invalid(..) => "an invalid value",
+        Val::Unreadable(..) => "an unreadable document",
         Val::Doc(_) => "a document",
         Val::System => "the system",
     }
@@ -980,7 +1168,7 @@ fn same_data(x: &Val, y: &Val) -> bool {
                     .zip(b)
                     .all(|((k, p), (l, q))| k == l && same_data(p, q))
         }
-        (Val::Doc(_) | Val::System | Val::Invalid(..), _) => false,
+        (Val::Doc(_) | Val::System | Val::Invalid(..) | Val::Unreadable(..), _) => false,
         _ => x == y,
     }
 }
@@ -1151,7 +1339,7 @@ fn render_plain(v: &Val) -> String {
                 .join(", ")
         ),
         Val::Invalid(e, _) => format!("(invalid: expected {e})"),
-        Val::Doc(_) => "(document)".into(),
+        Val::Doc(_) | Val::Unreadable(..) => "(document)".into(),
         Val::System => "(system)".into(),
     }
 }
@@ -1159,7 +1347,9 @@ fn render_plain(v: &Val) -> String {
 /// Compact JSON (integral numbers without a fraction).
 fn json(v: &Val) -> String {
     match v {
-        Val::Null | Val::Invalid(..) | Val::Doc(_) | Val::System => "null".into(),
+        Val::Null | Val::Invalid(..) | Val::Doc(_) | Val::Unreadable(..) | Val::System => {
+            "null".into()
+        }
         Val::Bool(b) => b.to_string(),
         Val::Num(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 => {
             format!("{}", *n as i64)

@@ -173,7 +173,9 @@ fn cmp(r: &mut Rng) -> &'static str {
 fn boolean(r: &mut Rng, s: &mut Scope, depth: usize) -> String {
     if depth == 0 || r.chance(20) {
         return match r.below(10) {
-            0 => r.pick(&["true", "false"]).to_string(),
+            0 => r
+                .pick(&["true", "false", "has(rec)", "not has(rec)"])
+                .to_string(),
             1 => "rec.ok".into(),
             2 if !s.items.is_empty() => format!("{}.done", r.pick(&s.items.clone())),
             3 => format!(
@@ -334,6 +336,23 @@ fn policy(r: &mut Rng) -> String {
             p.push('\n');
         }
         p.push_str("}\n");
+        if r.chance(20) {
+            let scope = if r.chance(50) {
+                format!("system \"{}\"", r.pick(&["s1", "s2", "*"]))
+            } else {
+                let mut s = Scope::default();
+                format!("when {}", boolean(r, &mut s, 1))
+            };
+            let expires = if r.chance(50) {
+                format!("\n  expires {}", r.pick(DATES))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                p,
+                "\nexclusion X-{c} {{\n  control C-{c}\n  {scope}\n  reason \"r\"\n  approver \"a@example.com\"\n  date 2020-01-01{expires}\n}}"
+            );
+        }
         if r.chance(30) {
             let _ = writeln!(
                 p,
@@ -458,7 +477,13 @@ fn project(r: &mut Rng) -> MemoryFs {
         let facts: Vec<String> = (0..n)
             .map(|i| {
                 let path = format!("{s}/r{i}.yaml");
-                fs.insert(format!("/p/{path}"), rec_yaml(r));
+                // sometimes malformed: an unreadable document of the declared kind
+                let text = if r.chance(10) {
+                    "name: [unclosed\n".to_string()
+                } else {
+                    rec_yaml(r)
+                };
+                fs.insert(format!("/p/{path}"), text);
                 format!("{{ path = \"{path}\", kind = \"rec\" }}")
             })
             .collect();
@@ -534,6 +559,9 @@ fn case(seed: u64) -> Result<bool, String> {
             }
             if fc.waiver.as_ref().map(|w| &w.id) != rc.waiver.as_ref() {
                 let _ = writeln!(report, "{}/{}: waiver differs", system.name, rc.id);
+            }
+            if fc.exclusion.as_ref().map(|x| &x.id) != rc.exclusion.as_ref() {
+                let _ = writeln!(report, "{}/{}: exclusion differs", system.name, rc.id);
             }
             match (&fc.not_applicable_reason, &rc.not_applicable_reason) {
                 (Some(f), Some(Reason::Text(t))) if f != t => {

@@ -44,6 +44,7 @@ fn empty_run_validates_too() {
         objectives: vec![],
         risks: vec![],
         waivers: vec![],
+        exclusions: vec![],
         systems: vec![],
         diagnostics: vec![],
     };

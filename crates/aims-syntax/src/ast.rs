@@ -201,6 +201,8 @@ pub enum BlockKind {
     Objective,
     Risk,
     Waiver,
+    /// An approved decision that a control does not apply to some systems (the SoA's exclusion).
+    Exclusion,
 }
 
 impl BlockKind {
@@ -210,6 +212,7 @@ impl BlockKind {
             BlockKind::Objective => "objective",
             BlockKind::Risk => "risk",
             BlockKind::Waiver => "waiver",
+            BlockKind::Exclusion => "exclusion",
         }
     }
 }
@@ -249,10 +252,14 @@ pub enum StmtKind {
     Likelihood(Expr),
     Impact(Expr),
     TreatedBy(Vec<Ident>),
-    Control(Ident),
-    System(StrLit),
+    /// `control A.1, A.2`: one id in a waiver, one or more in an exclusion.
+    Control(Vec<Ident>),
+    /// `system "a", "b"`: one name (or `"*"`) in a waiver, one or more in an exclusion.
+    System(Vec<StrLit>),
     Reason(StrLit),
     Approver(StrLit),
+    /// `date YYYY-MM-DD`: the day an exclusion was approved.
+    Date(Expr),
     Expires(Expr),
 }
 
@@ -276,6 +283,7 @@ impl StmtKind {
             StmtKind::System(_) => "system",
             StmtKind::Reason(_) => "reason",
             StmtKind::Approver(_) => "approver",
+            StmtKind::Date(_) => "date",
             StmtKind::Expires(_) => "expires",
         }
     }
@@ -288,7 +296,7 @@ pub struct LetDecl {
     pub span: Span,
 }
 
-/// `control`, `objective`, `risk` or `waiver`.
+/// `control`, `objective`, `risk`, `waiver` or `exclusion`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Block {
     pub kind: BlockKind,
@@ -496,11 +504,13 @@ impl SpansMut for Stmt {
         match &mut self.kind {
             StmtKind::Clause(s)
             | StmtKind::Owner(s)
-            | StmtKind::System(s)
             | StmtKind::Reason(s)
             | StmtKind::Approver(s) => s.spans_mut(f),
-            StmtKind::AppliesTo(ids) | StmtKind::TreatedBy(ids) => ids.spans_mut(f),
-            StmtKind::Enforce(i) | StmtKind::Control(i) => i.spans_mut(f),
+            StmtKind::System(ss) => ss.spans_mut(f),
+            StmtKind::AppliesTo(ids) | StmtKind::TreatedBy(ids) | StmtKind::Control(ids) => {
+                ids.spans_mut(f)
+            }
+            StmtKind::Enforce(i) => i.spans_mut(f),
             StmtKind::Let(l) => l.spans_mut(f),
             StmtKind::When {
                 cond: e,
@@ -517,6 +527,7 @@ impl SpansMut for Stmt {
             | StmtKind::Review(e)
             | StmtKind::Likelihood(e)
             | StmtKind::Impact(e)
+            | StmtKind::Date(e)
             | StmtKind::Expires(e) => e.spans_mut(f),
             StmtKind::Target { op_span, value, .. } => {
                 f(op_span);

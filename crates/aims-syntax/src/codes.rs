@@ -14,7 +14,7 @@ pub const CODES: &[CodeInfo] = &[
         title: "syntax error",
         explanation: "The policy text does not follow the grammar of the aims language.\n\n\
 The message says what the parser expected and after which token. The parser recovers at the next \
-top-level item (`control`, `objective`, `risk`, `waiver`, `schema`, `plugin`, `let`), so later \
+top-level item (`control`, `objective`, `risk`, `waiver`, `exclusion`, `schema`, `plugin`, `let`), so later \
 items are still checked.\n\n## Example\n\n```aims\ncontrol A.7.5 \"Data provenance\" {\n  require len(model_card.datasets) >\n}\n```\n\n\
 ## Fix\n\nComplete the expression: `require len(model_card.datasets) > 0`.\n",
     },
@@ -36,7 +36,7 @@ braces must close and hold a valid expression. Write `\\{` for a literal brace.\
         code: STRAY_TEXT,
         title: "text outside any item",
         explanation: "A policy file is a sequence of items. Text that does not start with an item \
-keyword (`control`, `objective`, `risk`, `waiver`, `schema`, `plugin`, `let`) cannot be read.\n\n\
+keyword (`control`, `objective`, `risk`, `waiver`, `exclusion`, `schema`, `plugin`, `let`) cannot be read.\n\n\
 ## Example\n\n```text\nrequire exists(model_card.license)\n```\n\n## Fix\n\nPut the requirement inside a \
 control:\n\n```aims\ncontrol C-1 \"Licence\" {\n  require exists(model_card.license)\n}\n```\n",
     },

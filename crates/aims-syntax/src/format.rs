@@ -466,24 +466,26 @@ impl<'a> Formatter<'a> {
         let (doc, otherwise): (Doc, Option<&Message>) = match &s.kind {
             StmtKind::Clause(t)
             | StmtKind::Owner(t)
-            | StmtKind::System(t)
             | StmtKind::Reason(t)
             | StmtKind::Approver(t) => {
                 (RcDoc::text(format!("{kw} {}", string_lit(&t.value))), None)
             }
-            StmtKind::AppliesTo(ids) | StmtKind::TreatedBy(ids) => {
+            StmtKind::System(ts) => {
+                let names: Vec<String> = ts.iter().map(|t| string_lit(&t.value)).collect();
+                (RcDoc::text(format!("{kw} {}", names.join(", "))), None)
+            }
+            StmtKind::AppliesTo(ids) | StmtKind::TreatedBy(ids) | StmtKind::Control(ids) => {
                 let names: Vec<&str> = ids.iter().map(|i| i.name.as_str()).collect();
                 (RcDoc::text(format!("{kw} {}", names.join(", "))), None)
             }
-            StmtKind::Enforce(id) | StmtKind::Control(id) => {
-                (RcDoc::text(format!("{kw} {}", id.name)), None)
-            }
+            StmtKind::Enforce(id) => (RcDoc::text(format!("{kw} {}", id.name)), None),
             StmtKind::When { cond, otherwise } => (self.keyword_expr(kw, cond), otherwise.as_ref()),
             StmtKind::Require { expr, message } => (self.keyword_expr(kw, expr), message.as_ref()),
             StmtKind::Let(l) => (self.let_doc(l), None),
             StmtKind::Measure(e)
             | StmtKind::Likelihood(e)
             | StmtKind::Impact(e)
+            | StmtKind::Date(e)
             | StmtKind::Expires(e) => (self.keyword_expr(kw, e), None),
             StmtKind::Review(e) => (self.keyword_expr("review every", e), None),
             StmtKind::Target { op, value, .. } => (
@@ -693,6 +695,17 @@ mod tests {
         assert_eq!(
             out,
             "// top\n/// doc\ncontrol A.1 \"T\" {\n  clause \"c\"\n\n  require exists(model_card.license)\n    else \"none\" // why\n  let x = 1\n}\n\nlet y = 2\n"
+        );
+        assert_eq!(format(&out).unwrap(), out);
+    }
+
+    #[test]
+    fn lays_out_an_exclusion() {
+        let src = "exclusion  EX-1 \"No suppliers\" {\n control A.10.2,A.10.3\n  system \"a\" ,\"b\"\n  reason \"none\"\n approver \"CISO\"\n  date 2026-01-15\n  expires 2027-01-15 }\nexclusion EX-2 {\n  control A.1\n  when system.risk_tier==\"minimal\"\n  reason \"r\"\n  approver \"a\"\n  date 2026-01-15\n}\n";
+        let out = format(src).unwrap();
+        assert_eq!(
+            out,
+            "exclusion EX-1 \"No suppliers\" {\n  control A.10.2, A.10.3\n  system \"a\", \"b\"\n  reason \"none\"\n  approver \"CISO\"\n  date 2026-01-15\n  expires 2027-01-15\n}\n\nexclusion EX-2 {\n  control A.1\n  when system.risk_tier == \"minimal\"\n  reason \"r\"\n  approver \"a\"\n  date 2026-01-15\n}\n"
         );
         assert_eq!(format(&out).unwrap(), out);
     }

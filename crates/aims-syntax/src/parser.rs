@@ -14,6 +14,7 @@ const TOP_LEVEL: &[&str] = &[
     "objective",
     "risk",
     "waiver",
+    "exclusion",
     "schema",
     "plugin",
     "let",
@@ -99,7 +100,7 @@ fn parse_items(
         diags.push(
             Diagnostic::error(codes::STRAY_TEXT, "expected an item such as `control` or `waiver`")
                 .with_primary(Span::new(file, s, e), "this is not inside any item")
-                .with_help("items start with `control`, `objective`, `risk`, `waiver`, `schema`, `plugin` or `let`"),
+                .with_help("items start with `control`, `objective`, `risk`, `waiver`, `exclusion`, `schema`, `plugin` or `let`"),
         );
     }
     let mut previous = cache.as_deref_mut().map(|c| std::mem::take(&mut c.items));
@@ -630,6 +631,7 @@ impl Ctx<'_> {
                     "control" => BlockKind::Control,
                     "objective" => BlockKind::Objective,
                     "risk" => BlockKind::Risk,
+                    "exclusion" => BlockKind::Exclusion,
                     _ => BlockKind::Waiver,
                 };
                 let id = self.ident(it.next()?, off);
@@ -862,10 +864,11 @@ impl Ctx<'_> {
             Rule::likelihood_stmt => StmtKind::Likelihood(self.level(it.next()?, off)),
             Rule::impact_stmt => StmtKind::Impact(self.level(it.next()?, off)),
             Rule::treated_stmt => StmtKind::TreatedBy(it.map(|p| self.ident(p, off)).collect()),
-            Rule::control_ref_stmt => StmtKind::Control(self.ident(it.next()?, off)),
-            Rule::system_stmt => StmtKind::System(self.string(it.next()?, off, diags)),
+            Rule::control_ref_stmt => StmtKind::Control(it.map(|p| self.ident(p, off)).collect()),
+            Rule::system_stmt => StmtKind::System(it.map(|p| self.string(p, off, diags)).collect()),
             Rule::reason_stmt => StmtKind::Reason(self.string(it.next()?, off, diags)),
             Rule::approver_stmt => StmtKind::Approver(self.string(it.next()?, off, diags)),
+            Rule::date_stmt => StmtKind::Date(self.literal(it.next()?, off)),
             Rule::expires_stmt => StmtKind::Expires(self.literal(it.next()?, off)),
             _ => return None,
         };
@@ -1371,7 +1374,7 @@ fn found_token(rest: &str) -> Option<(usize, String)> {
 fn describe(r: Rule) -> &'static str {
     match r {
         Rule::item | Rule::block | Rule::block_kw | Rule::schema_decl | Rule::plugin_decl => {
-            "an item (`control`, `objective`, `risk`, `waiver`, `schema`, `plugin` or `let`)"
+            "an item (`control`, `objective`, `risk`, `waiver`, `exclusion`, `schema`, `plugin` or `let`)"
         }
         Rule::stmt
         | Rule::clause_stmt
@@ -1390,6 +1393,7 @@ fn describe(r: Rule) -> &'static str {
         | Rule::system_stmt
         | Rule::reason_stmt
         | Rule::approver_stmt
+        | Rule::date_stmt
         | Rule::expires_stmt
         | Rule::kw_clause
         | Rule::kw_applies_to
@@ -1407,6 +1411,7 @@ fn describe(r: Rule) -> &'static str {
         | Rule::kw_system
         | Rule::kw_reason
         | Rule::kw_approver
+        | Rule::kw_date
         | Rule::kw_expires => "a statement",
         Rule::kw_every => "`every`",
         Rule::kw_schema | Rule::kw_plugin => "an item",
@@ -1510,6 +1515,7 @@ fn is_structural_keyword(r: Rule) -> bool {
             | Rule::kw_approver
             | Rule::kw_clause
             | Rule::kw_control
+            | Rule::kw_date
             | Rule::kw_enforce
             | Rule::kw_every
             | Rule::kw_expires

@@ -45,6 +45,10 @@ const NEEDS_PROJECT: &[(&str, &str)] = &[
         "reads `impact_assessment`, a kind the project declares with a schema",
     ),
     ("E0216", "names a system, which only `aims.toml` declares"),
+    (
+        "W0220",
+        "an exclusion expires against the run's date, known only when a project is evaluated",
+    ),
 ];
 
 /// The `aims` example of a syntax or type code must make aims report that very code.
