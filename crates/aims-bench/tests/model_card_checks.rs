@@ -100,14 +100,16 @@ impl Run {
             _ => serde_json::Value::Object(serde_json::Map::new()),
         };
         self.engine.set_input(regorus::Value::from(input));
-        let v = self
-            .engine
-            .eval_rule("data.aims.verdicts".into())
-            .unwrap();
+        let v = self.engine.eval_rule("data.aims.verdicts".into()).unwrap();
         v.as_object()
             .unwrap()
             .iter()
-            .map(|(k, v)| (k.as_string().unwrap().to_string(), v.as_bool().unwrap().to_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_string().unwrap().to_string(),
+                    v.as_bool().unwrap().to_owned(),
+                )
+            })
             .collect()
     }
 
@@ -140,7 +142,10 @@ impl Run {
             &self.program.schemas,
         );
         let Some(doc) = doc else {
-            let why: Vec<String> = diags.iter().map(|d| format!("{} {}", d.code, d.message)).collect();
+            let why: Vec<String> = diags
+                .iter()
+                .map(|d| format!("{} {}", d.code, d.message))
+                .collect();
             return Ok(Outcome::Unreadable(why.join("; ")));
         };
         let aims = self.aims(&doc);
@@ -270,9 +275,16 @@ fn every_card_of_the_bulk_corpus() {
         return;
     };
     // The copy of the Rego is the benchmark's own.
-    if let Some(shared) = dir.ancestors().nth(2).map(|s| s.join("bench/model-card-checks.rego")) {
+    if let Some(shared) = dir
+        .ancestors()
+        .nth(2)
+        .map(|s| s.join("bench/model-card-checks.rego"))
+    {
         if let Ok(text) = std::fs::read_to_string(shared) {
-            assert!(REGO.ends_with(&text), "fixtures/model-card-checks.rego is out of date");
+            assert!(
+                REGO.ends_with(&text),
+                "fixtures/model-card-checks.rego is out of date"
+            );
         }
     }
     let (cards, unreadable, verdicts) = check_dir(&dir);

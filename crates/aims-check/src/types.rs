@@ -940,7 +940,10 @@ impl<'a> Checker<'a> {
                     diags.push(
                         Diagnostic::error(
                             codes::TYPE_MISMATCH,
-                            format!("`number` needs a number or a string, found a {}", first.name()),
+                            format!(
+                                "`number` needs a number or a string, found a {}",
+                                first.name()
+                            ),
                         )
                         .with_primary(args.first().map_or(span, |a| a.span), "here"),
                     );
@@ -958,7 +961,10 @@ impl<'a> Checker<'a> {
                     diags.push(
                         Diagnostic::error(
                             codes::TYPE_MISMATCH,
-                            format!("`document` finds a document by a string id, found a {}", key.name()),
+                            format!(
+                                "`document` finds a document by a string id, found a {}",
+                                key.name()
+                            ),
                         )
                         .with_primary(args.get(1).map_or(span, |a| a.span), "here"),
                     );
@@ -980,7 +986,11 @@ impl<'a> Checker<'a> {
                                 Diagnostic::error(codes::BAD_REGEX, "invalid regular expression")
                                     .with_primary(
                                         p.span,
-                                        err.to_string().lines().last().unwrap_or("invalid").to_string(),
+                                        err.to_string()
+                                            .lines()
+                                            .last()
+                                            .unwrap_or("invalid")
+                                            .to_string(),
                                     ),
                             );
                         }

@@ -1551,9 +1551,7 @@ fn arith<'a>(op: BinOp, x: V<'a>, y: V<'a>) -> Result<V<'a>, String> {
         (V::Dur(_), V::Num(n)) if op == BinOp::Div && *n == 0.0 => {
             Err(format!("division by zero: {} / 0", x.render()))
         }
-        (V::Dur(a), V::Num(n)) if op == BinOp::Div => {
-            Ok(V::Dur((*a as f64 / finite(*n)?) as i64))
-        }
+        (V::Dur(a), V::Num(n)) if op == BinOp::Div => Ok(V::Dur((*a as f64 / finite(*n)?) as i64)),
         (V::Str(a), V::Str(b)) if op == BinOp::Add => Ok(V::Str(Cow::Owned(format!("{a}{b}")))),
         (V::Num(a), V::Num(b)) => {
             let (a, b) = (finite(*a)?, finite(*b)?);

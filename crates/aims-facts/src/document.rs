@@ -139,13 +139,17 @@ impl Document {
             return true;
         }
         let file = self.name.rsplit('/').next().unwrap_or("");
-        let stem_len = file.rsplit_once('.').map_or(file.len(), |(stem, _)| stem.len());
+        let stem_len = file
+            .rsplit_once('.')
+            .map_or(file.len(), |(stem, _)| stem.len());
         let cut = self.name.len() - file.len() + stem_len;
         let mut path = self.name.get(..cut).unwrap_or(&self.name);
-        if stem_len == 6 && file.get(..6).is_some_and(|s| s.eq_ignore_ascii_case("readme")) {
-            path = path
-                .get(..path.len().saturating_sub(7))
-                .unwrap_or_default();
+        if stem_len == 6
+            && file
+                .get(..6)
+                .is_some_and(|s| s.eq_ignore_ascii_case("readme"))
+        {
+            path = path.get(..path.len().saturating_sub(7)).unwrap_or_default();
         }
         path == key
             || path
@@ -778,14 +782,24 @@ mod tests {
         };
         let heading = |names: &[&str]| doc.section(names).map(|s| s.heading.clone());
         assert_eq!(heading(&["limitations"]).as_deref(), Some("Limitations"));
-        assert_eq!(heading(&["Limitations and"]).as_deref(), Some("Limitations and bias"));
-        assert_eq!(heading(&["intended uses"]).as_deref(), Some("Intended uses & limitations"));
+        assert_eq!(
+            heading(&["Limitations and"]).as_deref(),
+            Some("Limitations and bias")
+        );
+        assert_eq!(
+            heading(&["intended uses"]).as_deref(),
+            Some("Intended uses & limitations")
+        );
         assert_eq!(heading(&["Train"]), None);
         assert_eq!(heading(&[""]), None);
         let mut without_exact = doc.clone();
-        without_exact.sections.retain(|s| s.heading != "Limitations");
+        without_exact
+            .sections
+            .retain(|s| s.heading != "Limitations");
         assert_eq!(
-            without_exact.section(&["Limitations"]).map(|s| s.heading.as_str()),
+            without_exact
+                .section(&["Limitations"])
+                .map(|s| s.heading.as_str()),
             Some("Limitations and bias")
         );
     }
@@ -803,7 +817,11 @@ mod tests {
         };
         let squad = doc("facts/datasets/rajpurkar/squad/README.md");
         assert_eq!(squad.id(), "squad");
-        for key in ["squad", "rajpurkar/squad", "facts/datasets/rajpurkar/squad/README.md"] {
+        for key in [
+            "squad",
+            "rajpurkar/squad",
+            "facts/datasets/rajpurkar/squad/README.md",
+        ] {
             assert!(squad.is_named(key), "{key}");
         }
         for key in ["", "quad", "jpurkar/squad", "README", "squad/README.md"] {

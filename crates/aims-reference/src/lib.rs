@@ -832,7 +832,9 @@ impl<'a> World<'a> {
                 },
             },
             "number" => match value(arg(0, st)?)?.val {
-                Val::Num(n) => finite(n).map(|n| Got::plain(Val::Num(n))).map_err(Stop::Error),
+                Val::Num(n) => finite(n)
+                    .map(|n| Got::plain(Val::Num(n)))
+                    .map_err(Stop::Error),
                 Val::Str(s) => number(&s)
                     .map(|n| Got::plain(Val::Num(n)))
                     .map_err(Stop::Error),
@@ -877,7 +879,12 @@ impl<'a> World<'a> {
                     .case_insensitive(true)
                     .build()
                     .map_err(|e| Stop::Error(format!("invalid regular expression: {e}")))?;
-                match d.doc.sections.iter().find(|s| re.is_match(s.heading.trim())) {
+                match d
+                    .doc
+                    .sections
+                    .iter()
+                    .find(|s| re.is_match(s.heading.trim()))
+                {
                     Some(s) => Ok(Got::plain(Val::Str(s.body.clone()))),
                     None => Err(Stop::Missing(format!(
                         "{} section matching \"{pattern}\"",
@@ -970,7 +977,9 @@ impl<'a> World<'a> {
                     _ => nums.iter().copied().reduce(f64::max),
                 };
                 let n = r.ok_or_else(|| Stop::Error(format!("`{name}` of an empty list")))?;
-                finite(n).map(|n| Got::plain(Val::Num(n))).map_err(Stop::Error)
+                finite(n)
+                    .map(|n| Got::plain(Val::Num(n)))
+                    .map_err(Stop::Error)
             }
             other => Err(Stop::Error(format!("unknown function `{other}`"))),
         }
@@ -1029,8 +1038,7 @@ fn number(s: &str) -> Result<f64, String> {
     let t = s.trim();
     let t = t.strip_suffix('%').unwrap_or(t).trim();
     let digits_only = t.chars().any(|c| c.is_ascii_digit())
-        && t.chars()
-            .all(|c| c.is_ascii_digit() || "+-.eE".contains(c));
+        && t.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c));
     if !digits_only {
         return Err(format!("\"{s}\" is not a number"));
     }
