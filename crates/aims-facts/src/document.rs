@@ -83,13 +83,17 @@ pub struct Document {
 }
 
 impl Document {
-    /// The first section whose heading matches one of `names`, case-insensitively, surrounding
-    /// whitespace and a trailing `:` ignored. An exact match anywhere in the card wins; otherwise
-    /// the first heading that *starts* with a name at a word boundary (`"Limitations"` finds
-    /// "Limitations and bias", not "Limitationsfoo"), because real cards extend the standard
-    /// headings. Names are tried in order within each of the two passes.
+    /// The section whose heading matches one of `names`, case-insensitively, surrounding
+    /// whitespace and a trailing `:` ignored: the first heading equal to a name, anywhere in the
+    /// card; failing that, the first heading that *starts* with a name at a word boundary
+    /// (`"Limitations"` finds "Limitations and bias", not "Limitationsfoo"), because real cards
+    /// extend the standard headings.
     pub fn section(&self, names: &[&str]) -> Option<&Section> {
-        let wanted: Vec<String> = names.iter().map(|n| n.trim().to_lowercase()).collect();
+        let wanted: Vec<String> = names
+            .iter()
+            .map(|n| n.trim().to_lowercase())
+            .filter(|n| !n.is_empty())
+            .collect();
         let headings: Vec<(String, &Section)> = self
             .sections
             .iter()
@@ -98,21 +102,17 @@ impl Document {
                 (h.to_lowercase(), s)
             })
             .collect();
-        for w in &wanted {
-            if let Some((_, s)) = headings.iter().find(|(h, _)| h == w) {
-                return Some(s);
-            }
-        }
-        wanted.iter().filter(|w| !w.is_empty()).find_map(|w| {
-            headings
-                .iter()
-                .find(|(h, _)| {
+        let exact = headings.iter().find(|(h, _)| wanted.contains(h));
+        let prefix = || {
+            headings.iter().find(|(h, _)| {
+                wanted.iter().any(|w| {
                     h.strip_prefix(w.as_str())
                         .and_then(|rest| rest.chars().next())
                         .is_some_and(|c| !c.is_alphanumeric())
                 })
-                .map(|(_, s)| *s)
-        })
+            })
+        };
+        exact.or_else(prefix).map(|(_, s)| *s)
     }
 
     /// The document's id, by which `document(kind, "id")` finds it: the file name without its
