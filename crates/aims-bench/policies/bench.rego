@@ -38,10 +38,21 @@ else := []
 # section(doc, names...): the body of the first section whose heading matches a name
 norm(h) := lower(trim_space(trim_right(trim_space(h), ":")))
 
+# (as aims's `section`: a heading equal to a name first, else one that starts with a name at a
+# word boundary, "limitations" finding "limitations and bias")
 section(doc, names) := doc.sections[i].body if {
 	found := {j | some j, s in doc.sections; norm(s.heading) in names}
 	count(found) > 0
 	i := min(found)
+} else := doc.sections[i].body if {
+	found := {j | some j, s in doc.sections; some n in names; prefix_at_word(norm(s.heading), n)}
+	count(found) > 0
+	i := min(found)
+}
+
+prefix_at_word(h, n) if {
+	startswith(h, n)
+	regex.match(`^[^\pL\pN]`, substring(h, count(n), -1))
 }
 
 has_section(doc, names) if section(doc, names)

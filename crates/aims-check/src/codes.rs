@@ -20,6 +20,7 @@ pub const UNKNOWN_PLUGIN: &str = "E0215";
 pub const UNKNOWN_SYSTEM: &str = "E0216";
 pub const UNKNOWN_SYSTEM_ATTRIBUTE: &str = "E0220";
 pub const SYSTEM_ATTRIBUTE_REDECLARED: &str = "E0221";
+pub const NOT_A_KIND: &str = "E0240";
 pub const UNUSED_LET: &str = "W0201";
 pub const CONSTANT_REQUIREMENT: &str = "W0202";
 pub const NEVER_APPLIES: &str = "W0203";
@@ -82,7 +83,7 @@ pub const CODES: &[CodeInfo] = &[
         "control C-1 \"Fresh assessment\" {\n  require impact_assessment.date > \"2026-01-01\"\n}",
         "Compare a date with a date literal (no quotes): `impact_assessment.date > 2026-01-01`."),
     code!(UNKNOWN_FUNCTION, "unknown function or wrong number of arguments",
-        "The built-in functions are `exists`, `len`, `count`, `today`, `date`, `lower`, `upper`, `trim`, `keys`, `values`, `section`, `min`, `max`, `sum` and `default`.",
+        "The built-in functions are listed in the language reference (`exists`, `default`, `is_valid`, `is_string`, `is_number`, `is_bool`, `is_list`, `is_map`, `is_null`, `as_list`, `number`, `len`, `count`, `today`, `date`, `lower`, `upper`, `trim`, `keys`, `values`, `section`, `section_matching`, `documents`, `document`, `min`, `max`, `sum`); each takes a fixed number of arguments.",
         "control C-1 \"Datasets\" {\n  require length(model_card.datasets) > 0\n}",
         "Use `len(model_card.datasets) > 0`."),
     code!(UNKNOWN_CONTROL, "a waiver or risk names a control that does not exist",
@@ -121,6 +122,10 @@ pub const CODES: &[CodeInfo] = &[
         "A `schema system { ... }` item adds attributes to the built-in `system` schema. It cannot redefine a built-in attribute (policies of the ISO/IEC 42001 pack rely on their meaning), and two items cannot declare the same attribute.",
         "schema system {\n  risk_tier: string\n}",
         "Choose another name for the attribute (`internal_risk_class`), or remove the second declaration."),
+    code!(NOT_A_KIND, "`documents` or `document` needs a fact kind",
+        "`documents(kind)` is the list of the system's documents of a fact kind and `document(kind, \"id\")` one of them; their first argument is the name of a kind (`dataset_card`, or a `schema` declared in the policies), not an expression.",
+        "control C-1 \"Datasets\" {\n  require len(documents(dataset_cards)) > 0\n}",
+        "Name the kind: `documents(dataset_card)`."),
     code!(UNUSED_LET, "a `let` that nothing uses",
         "An unused binding is usually a requirement that was forgotten or a typo in the name that uses it.",
         "control C-1 \"Licence\" {\n  let licence = model_card.license\n  require exists(model_card.license)\n}",

@@ -7,7 +7,7 @@ mod program;
 mod types;
 
 pub use program::*;
-pub use types::Ty;
+pub use types::{builtin_type, Ty, FUNCTIONS};
 
 use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, SourceMap, Span};

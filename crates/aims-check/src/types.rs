@@ -143,7 +143,29 @@ pub fn is_constant(e: &Expr) -> bool {
 pub const FUNCTIONS: &[(&str, &str)] = &[
     (
         "exists",
-        "exists(path) -> bool: the fact is present and not null",
+        "exists(path) -> bool: the fact is present and not null (an error for a value that failed its schema)",
+    ),
+    (
+        "default",
+        "default(x, y): x if it is present and not null, else y (a value that failed its schema stays an error)",
+    ),
+    (
+        "is_valid",
+        "is_valid(x) -> bool: false only for a value that failed its schema",
+    ),
+    ("is_string", "is_string(x) -> bool: x is a (valid) string"),
+    ("is_number", "is_number(x) -> bool: x is a (valid) number"),
+    ("is_bool", "is_bool(x) -> bool: x is true or false"),
+    ("is_list", "is_list(x) -> bool: x is a (valid) list"),
+    ("is_map", "is_map(x) -> bool: x is a (valid) map, record or document"),
+    ("is_null", "is_null(x) -> bool: x is present and null"),
+    (
+        "as_list",
+        "as_list(x) -> list: a list stays, a missing or null value gives [], any other value [x]",
+    ),
+    (
+        "number",
+        "number(x) -> number: a number, or a string that holds one (\"0.85\", \"85%\" gives 85)",
     ),
     ("len", "len(x) -> number: length of a list, map or string"),
     ("count", "count(xs) -> number: number of elements of a list"),
@@ -159,17 +181,64 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("values", "values(m) -> list"),
     (
         "section",
-        "section(doc, \"Heading\", ...) -> string: text of the first matching Markdown section",
+        "section(doc, \"Heading\", ...) -> string: text of the section whose heading is one of the names, else the first that starts with one (at a word boundary)",
     ),
-    ("min", "min(xs) -> number"),
-    ("max", "max(xs) -> number"),
-    ("sum", "sum(xs) -> number"),
-    ("default", "default(x, y): x if it exists, else y"),
+    (
+        "section_matching",
+        "section_matching(doc, \"regex\") -> string: text of the first section whose heading matches the regular expression (case-insensitive)",
+    ),
+    (
+        "documents",
+        "documents(kind) -> list: the system's documents of a fact kind (possibly none)",
+    ),
+    (
+        "document",
+        "document(kind, \"id\"): the system's document of that kind with this id (file name without extension, or a README's folder), path, or Hub id",
+    ),
+    ("min", "min(xs) -> number: the smallest of a list of numbers"),
+    ("max", "max(xs) -> number: the largest of a list of numbers"),
+    ("sum", "sum(xs) -> number: the sum of a list of numbers"),
     (
         "has",
         "has(kind) -> bool: the system declares a document of this fact kind",
     ),
 ];
+
+/// The static type of a call of the built-in function `name` whose arguments have the types
+/// `args`, or `None` for a name that is not a built-in. The checker and the language server both
+/// ask this, so they agree.
+pub fn builtin_type(name: &str, args: &[Ty], first_arg: Option<&Expr>) -> Option<Ty> {
+    let first = args.first().cloned().unwrap_or(Ty::Any);
+    let kind = || match first_arg.map(|e| &e.kind) {
+        Some(ExprKind::Name(id)) => Ty::Record(id.name.clone()),
+        _ => Ty::Any,
+    };
+    Some(match name {
+        "has" | "exists" | "is_valid" | "is_string" | "is_number" | "is_bool" | "is_list" | "is_map"
+        | "is_null" => Ty::Bool,
+        "len" | "count" | "min" | "max" | "sum" | "number" => Ty::Number,
+        "today" | "date" => Ty::Date,
+        "lower" | "upper" | "trim" | "section" | "section_matching" => Ty::String,
+        "keys" => Ty::List(Box::new(Ty::String)),
+        "values" => Ty::List(Box::new(first.element())),
+        "as_list" => match first {
+            Ty::List(t) => Ty::List(t),
+            Ty::Null => Ty::List(Box::new(Ty::Any)),
+            Ty::Any => Ty::List(Box::new(Ty::Any)),
+            other => Ty::List(Box::new(other)),
+        },
+        "documents" => Ty::List(Box::new(kind())),
+        "document" => kind(),
+        "default" => {
+            if first.known() {
+                first
+            } else {
+                args.get(1).cloned().unwrap_or(Ty::Any)
+            }
+        }
+        _ => return None,
+    })
+}
 
 pub(crate) struct Checker<'a> {
     schemas: &'a SchemaSet,
@@ -763,11 +832,50 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The first argument of `documents` / `document`: the name of a fact kind.
+    fn kind_arg(&mut self, function: &str, arg: &Expr, diags: &mut Vec<Diagnostic>) -> Ty {
+        if let ExprKind::Name(id) = &arg.kind {
+            if self.is_kind(&id.name) {
+                return Ty::Record(id.name.clone());
+            }
+        }
+        let mut d = Diagnostic::error(
+            codes::NOT_A_KIND,
+            format!("`{function}` needs the name of a fact kind"),
+        )
+        .with_primary(arg.span, "not a fact kind");
+        if let ExprKind::Name(id) = &arg.kind {
+            if let Some(s) = did_you_mean(&id.name, self.kinds()) {
+                let s = s.to_string();
+                d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                    arg.span,
+                    s.clone(),
+                    format!("use `{s}`"),
+                );
+            }
+        }
+        diags.push(d);
+        Ty::Any
+    }
+
     fn call(&mut self, name: &Ident, args: &[Expr], span: Span, diags: &mut Vec<Diagnostic>) -> Ty {
         if name.name == "has" {
             return self.has(args, span, diags);
         }
-        let tys: Vec<Ty> = args.iter().map(|a| self.expr(a, diags)).collect();
+        // `documents(kind)` / `document(kind, id)` name a kind; they do not read the bound document
+        // (so the control does not "read" that kind: a system without one gets an empty list).
+        let takes_kind = matches!(name.name.as_str(), "documents" | "document");
+        let tys: Vec<Ty> = args
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                if takes_kind && i == 0 {
+                    self.kind_arg(&name.name, a, diags)
+                } else {
+                    self.expr(a, diags)
+                }
+            })
+            .collect();
         let arity = |lo: usize, hi: usize, diags: &mut Vec<Diagnostic>| {
             if args.len() < lo || args.len() > hi {
                 let want = if lo == hi {
@@ -860,12 +968,80 @@ impl<'a> Checker<'a> {
             }
             "default" => {
                 arity(2, 2, diags);
-                let second = tys.get(1).cloned().unwrap_or(Ty::Any);
-                if first.known() {
-                    first
-                } else {
-                    second
+                builtin_type("default", &tys, None).unwrap_or(Ty::Any)
+            }
+            "is_valid" | "is_string" | "is_number" | "is_bool" | "is_list" | "is_map"
+            | "is_null" => {
+                arity(1, 1, diags);
+                Ty::Bool
+            }
+            "as_list" => {
+                arity(1, 1, diags);
+                builtin_type("as_list", &tys, None).unwrap_or(Ty::Any)
+            }
+            "number" => {
+                arity(1, 1, diags);
+                if first.known() && !matches!(first, Ty::Number | Ty::String) {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!(
+                                "`number` needs a number or a string, found a {}",
+                                first.name()
+                            ),
+                        )
+                        .with_primary(args.first().map_or(span, |a| a.span), "here"),
+                    );
                 }
+                Ty::Number
+            }
+            "documents" => {
+                arity(1, 1, diags);
+                builtin_type("documents", &tys, args.first()).unwrap_or(Ty::Any)
+            }
+            "document" => {
+                arity(2, 2, diags);
+                let key = tys.get(1).cloned().unwrap_or(Ty::Any);
+                if key.known() && key != Ty::String {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!(
+                                "`document` finds a document by a string id, found a {}",
+                                key.name()
+                            ),
+                        )
+                        .with_primary(args.get(1).map_or(span, |a| a.span), "here"),
+                    );
+                }
+                builtin_type("document", &tys, args.first()).unwrap_or(Ty::Any)
+            }
+            "section_matching" => {
+                arity(2, 2, diags);
+                if first.known() && !matches!(first, Ty::Record(_)) {
+                    diags.push(
+                        Diagnostic::error(codes::TYPE_MISMATCH, format!("`section_matching` needs a card (a fact kind such as `model_card`), found a {}", first.name()))
+                            .with_primary(args.first().map_or(span, |a| a.span), "here"),
+                    );
+                }
+                if let Some(p) = args.get(1) {
+                    if let ExprKind::String(re) = &p.kind {
+                        if let Err(err) = regex::Regex::new(&format!("(?i){re}")) {
+                            diags.push(
+                                Diagnostic::error(codes::BAD_REGEX, "invalid regular expression")
+                                    .with_primary(
+                                        p.span,
+                                        err.to_string()
+                                            .lines()
+                                            .last()
+                                            .unwrap_or("invalid")
+                                            .to_string(),
+                                    ),
+                            );
+                        }
+                    }
+                }
+                Ty::String
             }
             other => {
                 let mut d = Diagnostic::error(

@@ -33,6 +33,8 @@ pub struct Evaluator<'p> {
 /// Per-requirement evaluation state.
 struct Ctx<'a> {
     docs: HashMap<&'a str, &'a Document>,
+    /// Every document of the system, in load order (`documents(kind)`, `document(kind, id)`).
+    all: Rc<[&'a Document]>,
     system: &'a SystemDecl,
     scopes: Vec<(String, Result<V<'a>, Fault>)>,
     evidence: RefCell<Vec<Evidence>>,
@@ -248,6 +250,7 @@ impl<'p> Evaluator<'p> {
         }
         Ctx {
             docs,
+            all: Rc::from(documents),
             system,
             scopes: Vec::new(),
             evidence: RefCell::new(Vec::new()),
@@ -708,6 +711,7 @@ impl<'p> Evaluator<'p> {
         let base = ctx.scopes.len();
         let mut scoped = Ctx {
             docs: ctx.docs.clone(),
+            all: ctx.all.clone(),
             system: ctx.system,
             scopes: ctx.scopes.clone(),
             evidence: RefCell::new(Vec::new()),
@@ -1053,6 +1057,7 @@ impl<'p> Evaluator<'p> {
                 // The body may bind the variable; evaluate in a child scope.
                 let mut child = Ctx {
                     docs: ctx.docs.clone(),
+                    all: ctx.all.clone(),
                     system: ctx.system,
                     scopes: ctx.scopes.clone(),
                     evidence: RefCell::new(std::mem::take(&mut *ctx.evidence.borrow_mut())),
@@ -1167,6 +1172,8 @@ impl<'p> Evaluator<'p> {
             }
         };
         match name {
+            // A value that failed its schema is there but unreadable: `exists` and `default` say
+            // so (an error) rather than guess; `is_valid` and the `is_*` predicates test it.
             "exists" => match arg(0) {
                 // A missing required field is an error, not `false`: the schema says it is there.
                 Ok(V::Fact(v, path, file))
@@ -1174,17 +1181,111 @@ impl<'p> Evaluator<'p> {
                 {
                     V::Fact(v, path, file).prim()
                 }
-                Ok(V::Fact(v, ..)) => Ok(V::Bool(!v.is_null())),
+                Ok(V::Fact(v, path, file)) => match &v.kind {
+                    ValueKind::Null => Ok(V::Bool(false)),
+                    ValueKind::Invalid(_) => Err(invalid_fault(v, &path, file)),
+                    _ => Ok(V::Bool(true)),
+                },
                 Ok(V::Null) => Ok(V::Bool(false)),
                 Ok(_) => Ok(V::Bool(true)),
                 Err(Fault::Missing { .. }) => Ok(V::Bool(false)),
                 Err(e) => Err(e),
             },
-            "default" => match arg(0).and_then(|v| v.prim()) {
-                Ok(V::Null) | Err(Fault::Missing { .. }) => arg(1),
-                Ok(v) => Ok(v),
+            "default" => match arg(0) {
+                Ok(V::Fact(v, path, file)) if matches!(v.kind, ValueKind::Invalid(_)) => {
+                    Err(invalid_fault(v, &path, file))
+                }
+                Ok(v) => match v.prim() {
+                    Ok(V::Null) | Err(Fault::Missing { .. }) => arg(1),
+                    other => other,
+                },
+                Err(Fault::Missing { .. }) => arg(1),
                 Err(e) => Err(e),
             },
+            "is_valid" => match arg(0) {
+                Ok(v) => Ok(V::Bool(shape(&v).is_some())),
+                Err(Fault::Missing { .. }) => Ok(V::Bool(true)),
+                Err(e) => Err(e),
+            },
+            "is_string" | "is_number" | "is_bool" | "is_list" | "is_map" | "is_null" => {
+                let want = name.trim_start_matches("is_");
+                match arg(0) {
+                    Ok(v) => Ok(V::Bool(shape(&v) == Some(want))),
+                    Err(Fault::Missing { .. }) => Ok(V::Bool(false)),
+                    Err(e) => Err(e),
+                }
+            }
+            "as_list" => match arg(0) {
+                Err(Fault::Missing { .. }) => Ok(V::List(Vec::new())),
+                Err(e) => Err(e),
+                Ok(v) => match shape(&v) {
+                    Some("null") => Ok(V::List(Vec::new())),
+                    Some("list") => Ok(v),
+                    Some(_) => Ok(V::List(vec![v.prim()?])),
+                    None => match v {
+                        V::Fact(f, path, file) => Err(invalid_fault(f, &path, file)),
+                        other => Err(Fault::Error(format!(
+                            "`as_list` cannot read a {}",
+                            other.type_name()
+                        ))),
+                    },
+                },
+            },
+            "number" => match arg(0)?.prim()? {
+                V::Num(n) => finite(n).map(V::Num).map_err(Fault::Error),
+                V::Str(s) => parse_number(&s).map(V::Num).map_err(Fault::Error),
+                other => Err(Fault::Error(format!(
+                    "`number` needs a number or a string, found a {} ({})",
+                    other.type_name(),
+                    other.render()
+                ))),
+            },
+            "documents" => {
+                let kind = kind_arg(args.first())?;
+                Ok(V::List(
+                    ctx.all
+                        .iter()
+                        .filter(|d| d.kind == kind)
+                        .map(|d| V::Doc(d))
+                        .collect(),
+                ))
+            }
+            "document" => {
+                let kind = kind_arg(args.first())?;
+                let key = match arg(1)?.prim()? {
+                    V::Str(s) => s,
+                    other => {
+                        return Err(Fault::Error(format!(
+                            "`document` finds a document by a string id, found a {} ({})",
+                            other.type_name(),
+                            other.render()
+                        )))
+                    }
+                };
+                let found: Vec<&Document> = ctx
+                    .all
+                    .iter()
+                    .copied()
+                    .filter(|d| d.kind == kind && d.is_named(&key))
+                    .collect();
+                match found.as_slice() {
+                    [d] => Ok(V::Doc(d)),
+                    [] => Err(Fault::Missing {
+                        path: format!("{kind} \"{key}\""),
+                        span: None,
+                        file: None,
+                    }),
+                    several => Err(Fault::Error(format!(
+                        "{} `{kind}` documents are named \"{key}\": {}",
+                        several.len(),
+                        several
+                            .iter()
+                            .map(|d| d.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))),
+                }
+            }
             "len" | "count" => match arg(0)?.prim()? {
                 V::Str(s) => Ok(V::Num(s.chars().count() as f64)),
                 V::List(xs) => Ok(V::Num(xs.len() as f64)),
@@ -1284,25 +1385,7 @@ impl<'p> Evaluator<'p> {
                 let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
                 match doc.section(&refs) {
                     Some(s) => {
-                        let mut ev = ctx.evidence.borrow_mut();
-                        let path = format!("{} section \"{}\"", doc.kind, s.heading);
-                        if !ev.iter().any(|e| e.path == path) && ev.len() < MAX_EVIDENCE {
-                            let preview: String = s.body.chars().take(80).collect();
-                            ev.push(Evidence {
-                                path,
-                                value: Some(format!(
-                                    "\"{preview}{}\"",
-                                    if s.body.chars().count() > 80 {
-                                        "…"
-                                    } else {
-                                        ""
-                                    }
-                                )),
-                                span: Some(s.span),
-                                file: Some(doc.name.clone()),
-                                missing: false,
-                            });
-                        }
+                        self.section_evidence(ctx, doc, s);
                         Ok(V::Str(Cow::Borrowed(s.body.as_str())))
                     }
                     None => Err(Fault::Missing {
@@ -1324,17 +1407,69 @@ impl<'p> Evaluator<'p> {
                     }),
                 }
             }
+            "section_matching" => {
+                let doc = match arg(0)? {
+                    V::Doc(d) => d,
+                    other => {
+                        return Err(Fault::Error(format!(
+                            "`section_matching` needs a card, found a {}",
+                            other.type_name()
+                        )))
+                    }
+                };
+                let pattern = match arg(1)?.prim()? {
+                    V::Str(s) => s,
+                    other => {
+                        return Err(Fault::Error(format!(
+                            "`section_matching` needs a regular expression, found a {}",
+                            other.type_name()
+                        )))
+                    }
+                };
+                // case-insensitive, like `section`
+                let re = self.regex(&format!("(?i){pattern}"))?;
+                match doc.sections.iter().find(|s| re.is_match(s.heading.trim())) {
+                    Some(s) => {
+                        self.section_evidence(ctx, doc, s);
+                        Ok(V::Str(Cow::Borrowed(s.body.as_str())))
+                    }
+                    None => Err(Fault::Missing {
+                        path: format!("{} section matching \"{pattern}\"", doc.kind),
+                        span: Some(Span {
+                            file: doc.file,
+                            start: 0,
+                            end: 0,
+                        }),
+                        file: Some(doc.name.clone()),
+                    }),
+                }
+            }
             "min" | "max" | "sum" => {
                 let xs = self.elements(arg(0)?)?;
                 let mut nums = Vec::new();
                 for x in xs {
-                    match to_num(x.prim()?) {
-                        Some(n) => nums.push(n),
-                        None => return Err(Fault::Error(format!("`{name}` needs numbers"))),
+                    match x.prim()? {
+                        V::Num(n) => nums.push(finite(n).map_err(|e| {
+                            Fault::Error(format!("`{name}` of a list holding {e}"))
+                        })?),
+                        other => {
+                            return Err(Fault::Error(format!(
+                                "`{name}` needs numbers, found a {} ({}){}",
+                                other.type_name(),
+                                other.render_quoted(),
+                                if matches!(other, V::Str(_)) {
+                                    "; convert it with `number(...)`"
+                                } else {
+                                    ""
+                                }
+                            )))
+                        }
                     }
                 }
                 match name {
-                    "sum" => Ok(V::Num(nums.iter().sum())),
+                    "sum" => finite(nums.iter().sum())
+                        .map(V::Num)
+                        .map_err(|e| Fault::Error(format!("`sum` overflows to {e}"))),
                     "min" => nums
                         .iter()
                         .copied()
@@ -1353,10 +1488,33 @@ impl<'p> Evaluator<'p> {
         }
     }
 
+    /// Record a section read by `section` / `section_matching` as evidence (a preview of its text).
+    fn section_evidence(&self, ctx: &Ctx, doc: &Document, s: &aims_facts::Section) {
+        let mut ev = ctx.evidence.borrow_mut();
+        let path = format!("{} section \"{}\"", doc.kind, s.heading);
+        if !ev.iter().any(|e| e.path == path) && ev.len() < MAX_EVIDENCE {
+            let preview: String = s.body.chars().take(80).collect();
+            ev.push(Evidence {
+                path,
+                value: Some(format!(
+                    "\"{preview}{}\"",
+                    if s.body.chars().count() > 80 {
+                        "…"
+                    } else {
+                        ""
+                    }
+                )),
+                span: Some(s.span),
+                file: Some(doc.name.clone()),
+                missing: false,
+            });
+        }
+    }
+
     fn binary<'a>(&self, op: BinOp, x: V<'a>, y: V<'a>) -> R<'a> {
         match op {
-            BinOp::Eq => Ok(V::Bool(equal(&x, &y))),
-            BinOp::Ne => Ok(V::Bool(!equal(&x, &y))),
+            BinOp::Eq => equal(&x, &y).map(V::Bool).map_err(Fault::Error),
+            BinOp::Ne => equal(&x, &y).map(|b| V::Bool(!b)).map_err(Fault::Error),
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 compare(op, &x, &y).map(V::Bool).map_err(Fault::Error)
             }
@@ -1421,12 +1579,76 @@ fn enforcement(e: aims_check::Enforcement) -> Enforcement {
     }
 }
 
-fn to_num(v: V) -> Option<f64> {
+/// `n` if it is finite; NaN and infinities are refused by name (never compared or summed).
+fn finite(n: f64) -> Result<f64, String> {
+    if n.is_finite() {
+        Ok(n)
+    } else {
+        Err(format!("{}, which is not a finite number", render_num(n)))
+    }
+}
+
+/// `number("0.85")`: a decimal number, optionally with a trailing `%` (dropped: "85%" is 85).
+fn parse_number(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let t = t.strip_suffix('%').map_or(t, str::trim_end);
+    // Rust also parses "inf" and "NaN"; a number in a card is written with digits.
+    let numeric = t.bytes().any(|b| b.is_ascii_digit())
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+    match t.parse::<f64>() {
+        Ok(n) if numeric => finite(n).map_err(|e| format!("\"{s}\" is {e}")),
+        _ => Err(format!("\"{s}\" is not a number")),
+    }
+}
+
+/// The shape of a value as the `is_*` predicates see it: `None` for a value that failed its
+/// schema (no predicate is true of it) or a document that could not be read as a mapping.
+fn shape(v: &V) -> Option<&'static str> {
     match v {
-        V::Num(n) => Some(n),
-        // metric values appear as strings in real cards
-        V::Str(s) => s.trim().trim_end_matches('%').trim().parse().ok(),
-        _ => None,
+        V::Null => Some("null"),
+        V::Bool(_) => Some("bool"),
+        V::Num(_) => Some("number"),
+        V::Str(_) => Some("string"),
+        V::Date(_) => Some("date"),
+        V::Dur(_) => Some("duration"),
+        V::List(_) => Some("list"),
+        V::Map(_) | V::System(_) => Some("map"),
+        V::Doc(d) => match d.root.kind {
+            ValueKind::Map(_) => Some("map"),
+            _ => None,
+        },
+        V::Fact(f, _, _) => match f.kind {
+            ValueKind::Null => Some("null"),
+            ValueKind::Bool(_) => Some("bool"),
+            ValueKind::Number(_) => Some("number"),
+            ValueKind::String(_) => Some("string"),
+            ValueKind::List(_) => Some("list"),
+            ValueKind::Map(_) => Some("map"),
+            ValueKind::Invalid(_) => None,
+        },
+    }
+}
+
+/// The error of reading a value that failed its schema.
+fn invalid_fault(v: &aims_facts::Value, path: &str, file: &str) -> Fault {
+    match &v.kind {
+        ValueKind::Invalid(inv) => Fault::Error(format!(
+            "`{path}` in {file} is invalid: expected {}, found {} (test it with `is_valid(...)`)",
+            inv.expected,
+            inv.original.type_name()
+        )),
+        _ => Fault::Error(format!("`{path}` in {file} is invalid")),
+    }
+}
+
+/// The kind named by the first argument of `documents` / `document` (the checker ensures it is one).
+fn kind_arg(arg: Option<&Expr>) -> Result<String, Fault> {
+    match arg.map(|e| &e.kind) {
+        Some(ExprKind::Name(id)) => Ok(id.name.clone()),
+        _ => Err(Fault::Error(
+            "`documents` and `document` need the name of a fact kind".into(),
+        )),
     }
 }
 
@@ -1460,22 +1682,29 @@ fn to_dur(v: &V) -> Option<i64> {
     }
 }
 
-fn equal(x: &V, y: &V) -> bool {
+/// `==` and `!=`: values of different types are unequal, except a date (duration) and a string
+/// that holds one, as fact files write them. A number and a string are an error, not unequal:
+/// whether `"0.85"` is `0.85` is for the policy to say with `number(...)`. NaN and infinities
+/// are errors.
+fn equal(x: &V, y: &V) -> Result<bool, String> {
+    match (x, y) {
+        (V::Num(_), V::Str(_)) | (V::Str(_), V::Num(_)) => Err(mixed(x, y)),
+        (V::Num(a), V::Num(b)) => {
+            finite(*a)?;
+            finite(*b)?;
+            Ok(a == b)
+        }
+        _ => Ok(same(x, y)),
+    }
+}
+
+/// Structural equality (membership with `in` / `contains`): same type and value, no error.
+fn same(x: &V, y: &V) -> bool {
     match (x, y) {
         (V::Null, V::Null) => true,
         (V::Bool(a), V::Bool(b)) => a == b,
         (V::Num(a), V::Num(b)) => a == b,
         (V::Str(a), V::Str(b)) => a == b,
-        (V::Num(a), V::Str(_)) | (V::Str(_), V::Num(a)) => {
-            let s = if let V::Str(s) = x {
-                s
-            } else if let V::Str(s) = y {
-                s
-            } else {
-                return false;
-            };
-            s.trim().parse::<f64>().is_ok_and(|n| n == *a)
-        }
         (V::Date(_), _) | (_, V::Date(_)) => to_date(x).is_some() && to_date(x) == to_date(y),
         (V::Dur(_), _) | (_, V::Dur(_)) => to_dur(x).is_some() && to_dur(x) == to_dur(y),
         (V::List(_) | V::Fact(..), V::List(_) | V::Fact(..)) => x.to_json() == y.to_json(),
@@ -1483,10 +1712,26 @@ fn equal(x: &V, y: &V) -> bool {
     }
 }
 
+/// The error for a number meeting a string in a comparison.
+fn mixed(x: &V, y: &V) -> String {
+    format!(
+        "cannot compare a {} ({}) with a {} ({}): convert the string with `number(...)`",
+        x.type_name(),
+        x.render_quoted(),
+        y.type_name(),
+        y.render_quoted()
+    )
+}
+
+/// `<`, `<=`, `>`, `>=`: numbers with numbers, strings with strings (by Unicode code point),
+/// dates with dates and durations with durations (also as strings in fact files). Anything
+/// else, NaN and infinities are errors.
 fn compare(op: BinOp, x: &V, y: &V) -> Result<bool, String> {
     use std::cmp::Ordering;
     let ord: Option<Ordering> = match (x, y) {
         (V::Str(a), V::Str(b)) => Some(a.cmp(b)),
+        (V::Num(a), V::Num(b)) => finite(*a)?.partial_cmp(&finite(*b)?),
+        (V::Num(_), V::Str(_)) | (V::Str(_), V::Num(_)) => return Err(mixed(x, y)),
         (V::Dur(_), _) | (_, V::Dur(_)) => match (to_dur(x), to_dur(y)) {
             (Some(a), Some(b)) => Some(a.cmp(&b)),
             _ => None,
@@ -1495,10 +1740,7 @@ fn compare(op: BinOp, x: &V, y: &V) -> Result<bool, String> {
             (Some(a), Some(b)) => Some(a.cmp(&b)),
             _ => None,
         },
-        _ => match (to_num(x.clone()), to_num(y.clone())) {
-            (Some(a), Some(b)) => a.partial_cmp(&b),
-            _ => None,
-        },
+        _ => None,
     };
     let Some(ord) = ord else {
         return Err(format!(
@@ -1522,7 +1764,7 @@ fn compare(op: BinOp, x: &V, y: &V) -> Result<bool, String> {
 /// Does `container` hold `item`? Lists by element, maps by key, strings by substring.
 fn contains(container: &V, item: &V) -> Result<bool, String> {
     match container {
-        V::List(xs) => Ok(xs.iter().any(|x| equal(x, item))),
+        V::List(xs) => Ok(xs.iter().any(|x| same(x, item))),
         V::Map(m) => Ok(matches!(item, V::Str(k) if m.contains_key(&**k))),
         V::Str(s) => match item {
             V::Str(t) => Ok(s.contains(&**t)),
@@ -1535,7 +1777,7 @@ fn contains(container: &V, item: &V) -> Result<bool, String> {
             ValueKind::List(xs) => Ok(xs.iter().any(|x| {
                 V::Fact(x, path.clone(), file)
                     .prim()
-                    .is_ok_and(|v| equal(&v, item))
+                    .is_ok_and(|v| same(&v, item))
             })),
             ValueKind::Map(m) => Ok(matches!(item, V::Str(k) if m.contains_key(&**k))),
             _ => Err(format!("`{path}` is a {}", f.type_name())),
@@ -1605,27 +1847,52 @@ fn arith<'a>(op: BinOp, x: V<'a>, y: V<'a>) -> Result<V<'a>, String> {
             _ => Err(format!("cannot {} two durations", op.as_str())),
         },
         (V::Dur(a), V::Num(n)) | (V::Num(n), V::Dur(a)) if op == BinOp::Mul => {
-            Ok(V::Dur((*a as f64 * n) as i64))
+            Ok(V::Dur((*a as f64 * finite(*n)?) as i64))
         }
-        (V::Dur(a), V::Num(n)) if op == BinOp::Div && *n != 0.0 => {
-            Ok(V::Dur((*a as f64 / n) as i64))
+        (V::Dur(_), V::Num(n)) if op == BinOp::Div && *n == 0.0 => {
+            Err(format!("division by zero: {} / 0", x.render()))
         }
+        (V::Dur(a), V::Num(n)) if op == BinOp::Div => Ok(V::Dur((*a as f64 / finite(*n)?) as i64)),
         (V::Str(a), V::Str(b)) if op == BinOp::Add => Ok(V::Str(Cow::Owned(format!("{a}{b}")))),
-        _ => match (to_num(x.clone()), to_num(y.clone())) {
-            (Some(a), Some(b)) => Ok(V::Num(match op {
+        (V::Num(a), V::Num(b)) => {
+            let (a, b) = (finite(*a)?, finite(*b)?);
+            if b == 0.0 && matches!(op, BinOp::Div | BinOp::Rem) {
+                return Err(format!(
+                    "division by zero: {} {} 0",
+                    render_num(a),
+                    op.as_str()
+                ));
+            }
+            let r = match op {
                 BinOp::Add => a + b,
                 BinOp::Sub => a - b,
                 BinOp::Mul => a * b,
                 BinOp::Div => a / b,
                 _ => a % b,
-            })),
-            _ => Err(format!(
-                "`{}` cannot combine a {} with a {}",
-                op.as_str(),
-                x.type_name(),
-                y.type_name()
-            )),
-        },
+            };
+            finite(r).map(V::Num).map_err(|e| {
+                format!(
+                    "{} {} {} overflows to {e}",
+                    render_num(a),
+                    op.as_str(),
+                    render_num(b)
+                )
+            })
+        }
+        (V::Num(_), V::Str(_)) | (V::Str(_), V::Num(_)) => Err(format!(
+            "`{}` cannot combine a {} ({}) with a {} ({}): convert the string with `number(...)`",
+            op.as_str(),
+            x.type_name(),
+            x.render_quoted(),
+            y.type_name(),
+            y.render_quoted()
+        )),
+        _ => Err(format!(
+            "`{}` cannot combine a {} with a {}",
+            op.as_str(),
+            x.type_name(),
+            y.type_name()
+        )),
     }
 }
 

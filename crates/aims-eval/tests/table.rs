@@ -21,6 +21,7 @@ tags: []
 pipeline_tag: text-classification
 co2_eq_emissions: 12.5
 base_model: null
+nan_score: .nan
 model-index:
 - name: demo
   results:
@@ -69,8 +70,36 @@ const ROWS: &[(&str, Want, &str)] = &[
     ("model_card.co2_eq_emissions / 2 == 6.25", Want::Pass, ""),
     ("model_card.co2_eq_emissions % 5 == 2.5", Want::Pass, ""),
     ("-model_card.co2_eq_emissions < 0", Want::Pass, ""),
-    // metric values appear as strings in real cards: compared as numbers
-    ("model_card[\"model-index\"][0].results[0].metrics[1].value > 0.8", Want::Pass, ""),
+    // metric values appear as strings in real cards: no silent coercion, convert with number()
+    ("model_card[\"model-index\"][0].results[0].metrics[1].value > 0.8", Want::Error, "number(...)"),
+    ("model_card[\"model-index\"][0].results[0].metrics[1].value == 0.88", Want::Error, "\"0.88\""),
+    ("number(model_card[\"model-index\"][0].results[0].metrics[1].value) > 0.8", Want::Pass, ""),
+    ("number(\"85%\") == 85 and number(\" 0.5 \") == 0.5 and number(2) == 2", Want::Pass, ""),
+    ("number(\"n/a\") > 1", Want::Error, "\"n/a\" is not a number"),
+    ("number(\"inf\") > 1", Want::Error, "not a number"),
+    ("[\"0.5\", 1][0] in [0.5]", Want::Fail, ""),
+    ("\"10\" < \"9\" and \"B\" < \"a\"", Want::Pass, ""),
+    // NaN, infinity and division by zero are errors, never a passing threshold
+    ("min([model_card.nan_score, 0.97]) >= 0.9", Want::Error, ""),
+    ("model_card.nan_score >= 0.9", Want::Error, ""),
+    ("model_card.co2_eq_emissions / 0 > 1", Want::Error, "division by zero"),
+    ("model_card.co2_eq_emissions % 0 > 1", Want::Error, "division by zero"),
+    ("sum([model_card.co2_eq_emissions, 1e308, 1e308]) > 1", Want::Error, "not a finite number"),
+    ("max([1, \"2\"]) > 1", Want::Error, "number(...)"),
+    // type predicates, one-or-many, validity
+    ("is_string(model_card.license) and is_list(model_card.datasets) and is_number(model_card.co2_eq_emissions) and is_map(model_card) and is_null(model_card.base_model) and is_map(model_card[\"model-index\"][0])", Want::Pass, ""),
+    ("is_string(model_card.datasets) or is_null(model_card.no_such_key) or is_bool(model_card.license) or is_list(model_card.no_such_key)", Want::Fail, ""),
+    ("as_list(model_card.license) == [\"mit\"] and as_list(model_card.datasets) == [\"imdb\", \"sst2\"]", Want::Pass, ""),
+    ("len(as_list(model_card.base_model)) == 0 and len(as_list(model_card.no_such_key)) == 0", Want::Pass, ""),
+    ("is_valid(model_card.license) and is_valid(model_card.no_such_key)", Want::Pass, ""),
+    // sections by prefix and by pattern
+    ("section(model_card, \"Limitation\") contains \"sarcasm\"", Want::Fail, "is missing"),
+    ("section_matching(model_card, \"^limit\") contains \"sarcasm\"", Want::Pass, ""),
+    ("exists(section_matching(model_card, \"training\"))", Want::Fail, ""),
+    // the system's documents of a kind
+    ("len(documents(model_card)) == 1 and len(documents(dataset_card)) == 0", Want::Pass, ""),
+    ("exists(document(model_card, \"README\").license)", Want::Pass, ""),
+    ("exists(document(dataset_card, \"imdb\"))", Want::Fail, ""),
     ("model_card[\"model-index\"][0].results[0].metrics[-1].type == \"f1\"", Want::Pass, ""),
     // literal lists index like fact lists: from the end when negative
     ("[1, 2, 7][-1] == 7", Want::Pass, ""),
@@ -286,5 +315,155 @@ fn a_requirement_the_parser_refused_evaluates_to_error() {
             .contains("syntax error"),
         "{:?}",
         req.message
+    );
+}
+
+/// A card loaded and validated as `aims check` loads it (values that fail the schema are invalid).
+fn load(
+    fs: &aims_base::MemoryFs,
+    sources: &SourceMap,
+    program: &aims_check::Program,
+    path: &str,
+    kind: &str,
+) -> Document {
+    let (doc, _) = aims_facts::load_document(
+        fs,
+        sources,
+        std::path::Path::new(&format!("/p/{path}")),
+        path,
+        Some(kind),
+        None,
+        &program.schemas,
+    );
+    doc.unwrap()
+}
+
+fn outcomes(policy: &str, docs: &[&Document]) -> Vec<(Outcome, Option<String>)> {
+    let sources = SourceMap::new();
+    let pid = sources.add("p.aims", policy);
+    let (ast, _) = aims_syntax::parse(pid, policy);
+    let (program, diags) = aims_check::compile(&[ast], &sources);
+    assert!(!diags.iter().any(|d| d.is_error()), "{diags:#?}");
+    let system = SystemDecl {
+        name: "s".into(),
+        span: Span::default(),
+        attributes: IndexMap::new(),
+        facts: Vec::new(),
+    };
+    let today = jiff::civil::date(2026, 11, 24);
+    let r = Evaluator::new(&program, today).evaluate_system(&system, docs);
+    let mut out: Vec<(String, Outcome, Option<String>)> = r
+        .controls
+        .into_iter()
+        .flat_map(|c| {
+            let id = c.control_id.clone();
+            c.requirements
+                .into_iter()
+                .map(move |q| (id.clone(), q.outcome, q.message))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.into_iter().map(|(_, o, m)| (o, m)).collect()
+}
+
+/// "Every dataset the model card names has a dataset card in this system, with a licence", as the
+/// language reference writes it.
+#[test]
+fn every_named_dataset_has_a_dataset_card_with_a_licence() {
+    const RULE: &str = r#"
+control DATA-1 "Datasets are documented" {
+  applies_to model_card
+  require all d in as_list(model_card.datasets):
+    is_string(d) and exists(document(dataset_card, d).license)
+    else "dataset {d} has no dataset card with a licence in this system"
+}
+"#;
+    let sources = SourceMap::new();
+    let program = {
+        let pid = sources.add("r.aims", RULE);
+        let (ast, _) = aims_syntax::parse(pid, RULE);
+        aims_check::compile(&[ast], &sources).0
+    };
+    let run = |imdb_card: &str| {
+        let mut fs = aims_base::MemoryFs::new();
+        fs.insert(
+            "/p/README.md",
+            "---\ndatasets: [squad, stanfordnlp/imdb]\n---\n# M\n",
+        );
+        fs.insert(
+            "/p/datasets/squad/README.md",
+            "---\nlicense: cc-by-sa-4.0\n---\n# squad\n",
+        );
+        fs.insert("/p/datasets/stanfordnlp/imdb/README.md", imdb_card);
+        let model = load(&fs, &sources, &program, "README.md", "model_card");
+        let squad = load(
+            &fs,
+            &sources,
+            &program,
+            "datasets/squad/README.md",
+            "dataset_card",
+        );
+        let imdb = load(
+            &fs,
+            &sources,
+            &program,
+            "datasets/stanfordnlp/imdb/README.md",
+            "dataset_card",
+        );
+        outcomes(RULE, &[&model, &squad, &imdb])
+    };
+    assert_eq!(
+        run("---\npretty_name: IMDB\n---\n# imdb\n"),
+        vec![(
+            Outcome::Fail,
+            Some(
+                "dataset stanfordnlp/imdb has no dataset card with a licence in this system".into()
+            )
+        )]
+    );
+    assert_eq!(
+        run("---\nlicense: other\n---\n# imdb\n"),
+        vec![(Outcome::Pass, None)]
+    );
+}
+
+/// A value that failed its schema is tested on purpose; `exists` and `default` do not hide it.
+#[test]
+fn invalid_values_are_tested_not_guessed() {
+    const P: &str = r#"
+control A "a" { applies_to model_card
+  require is_valid(model_card.license) }
+control B "b" { applies_to model_card
+  require not is_map(model_card.license) and not is_list(model_card.license) and not is_string(model_card.license) }
+control C "c" { applies_to model_card
+  require exists(model_card.license) }
+control D "d" { applies_to model_card
+  require default(model_card.license, "mit") == "mit" }
+control E "e" { applies_to model_card
+  require len(as_list(model_card.license)) > 0 }
+control F "f" { applies_to model_card
+  require not is_valid(model_card.license) or model_card.license == "mit" }
+"#;
+    let sources = SourceMap::new();
+    let program = {
+        let pid = sources.add("r.aims", P);
+        let (ast, _) = aims_syntax::parse(pid, P);
+        aims_check::compile(&[ast], &sources).0
+    };
+    let mut fs = aims_base::MemoryFs::new();
+    // real cards write a licence as a mapping now and then
+    fs.insert("/p/README.md", "---\nlicense:\n  name: mit\n---\n# M\n");
+    let card = load(&fs, &sources, &program, "README.md", "model_card");
+    let got: Vec<Outcome> = outcomes(P, &[&card]).into_iter().map(|(o, _)| o).collect();
+    assert_eq!(
+        got,
+        vec![
+            Outcome::Fail,
+            Outcome::Pass,
+            Outcome::Error,
+            Outcome::Error,
+            Outcome::Error,
+            Outcome::Pass
+        ]
     );
 }

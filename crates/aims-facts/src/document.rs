@@ -83,25 +83,78 @@ pub struct Document {
 }
 
 impl Document {
-    /// The first section whose heading equals one of `names` (case-insensitive; surrounding
-    /// whitespace and a trailing `:` ignored).
+    /// The section whose heading matches one of `names`, case-insensitively, surrounding
+    /// whitespace and a trailing `:` ignored: the first heading equal to a name, anywhere in the
+    /// card; failing that, the first heading that *starts* with a name at a word boundary
+    /// (`"Limitations"` finds "Limitations and bias", not "Limitationsfoo"), because real cards
+    /// extend the standard headings.
     pub fn section(&self, names: &[&str]) -> Option<&Section> {
-        let wanted: Vec<String> = names.iter().map(|n| n.trim().to_lowercase()).collect();
-        self.sections.iter().find(|s| {
-            let h = s.heading.trim().trim_end_matches(':').trim();
-            if h.is_ascii() {
-                // Same as comparing `h.to_lowercase()`, without allocating: the lowercase of an
-                // ASCII heading is ASCII, so only an ASCII name can equal it.
+        let wanted: Vec<String> = names
+            .iter()
+            .map(|n| n.trim().to_lowercase())
+            .filter(|n| !n.is_empty())
+            .collect();
+        let headings: Vec<(String, &Section)> = self
+            .sections
+            .iter()
+            .map(|s| {
+                let h = s.heading.trim().trim_end_matches(':').trim();
+                (h.to_lowercase(), s)
+            })
+            .collect();
+        let exact = headings.iter().find(|(h, _)| wanted.contains(h));
+        let prefix = || {
+            headings.iter().find(|(h, _)| {
                 wanted.iter().any(|w| {
-                    w.len() == h.len()
-                        && w.bytes()
-                            .zip(h.bytes())
-                            .all(|(a, b)| a == b.to_ascii_lowercase())
+                    h.strip_prefix(w.as_str())
+                        .and_then(|rest| rest.chars().next())
+                        .is_some_and(|c| !c.is_alphanumeric())
                 })
-            } else {
-                wanted.contains(&h.to_lowercase())
-            }
-        })
+            })
+        };
+        exact.or_else(prefix).map(|(_, s)| *s)
+    }
+
+    /// The document's id, by which `document(kind, "id")` finds it: the file name without its
+    /// extension, or for a `README.md` (how the Hub names every card) its folder's name.
+    pub fn id(&self) -> &str {
+        let mut parts = self.name.rsplit('/');
+        let file = parts.next().unwrap_or("");
+        let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+        if stem.eq_ignore_ascii_case("readme") {
+            parts.next().unwrap_or(stem)
+        } else {
+            stem
+        }
+    }
+
+    /// Whether `key` names this document: its [`id`](Self::id), its display path, or the end of
+    /// its path at a `/` without the file name's extension (or without `/README.md`), so a Hub id
+    /// such as `rajpurkar/squad` finds `datasets/rajpurkar/squad/README.md`.
+    pub fn is_named(&self, key: &str) -> bool {
+        if key.is_empty() {
+            return false;
+        }
+        if key == self.id() || key == self.name {
+            return true;
+        }
+        let file = self.name.rsplit('/').next().unwrap_or("");
+        let stem_len = file
+            .rsplit_once('.')
+            .map_or(file.len(), |(stem, _)| stem.len());
+        let cut = self.name.len() - file.len() + stem_len;
+        let mut path = self.name.get(..cut).unwrap_or(&self.name);
+        if stem_len == 6
+            && file
+                .get(..6)
+                .is_some_and(|s| s.eq_ignore_ascii_case("readme"))
+        {
+            path = path.get(..path.len().saturating_sub(7)).unwrap_or_default();
+        }
+        path == key
+            || path
+                .strip_suffix(key)
+                .is_some_and(|head| head.ends_with('/'))
     }
 }
 
@@ -980,7 +1033,77 @@ mod tests {
         assert_eq!(heading(&[" LIMITATIONS "]).as_deref(), Some("Limitations:"));
         assert_eq!(heading(&["überblick"]).as_deref(), Some("ÜBERBLICK"));
         assert_eq!(heading(&["Intended use", "uses"]).as_deref(), Some("Uses"));
+        // a prefix must end at a word boundary: "use" is not "Uses"
         assert_eq!(heading(&["use"]), None);
+    }
+
+    #[test]
+    fn section_prefers_an_exact_heading_then_a_prefix_at_a_word_boundary() {
+        // headings as real cards write them (hf-model-cards-bulk)
+        let text = "# M\n## Limitations and bias\nlb\n## Limitationsfoo\nx\n## Intended uses & limitations\niu\n## Limitations\nexact\n## Training\nt\n";
+        let (r, _) = parse_file(FileId(0), text, Format::Markdown);
+        let (root, sections) = r.unwrap();
+        let doc = Document {
+            file: FileId(0),
+            name: "README.md".into(),
+            kind: "model_card".into(),
+            root,
+            sections,
+            detection: String::new(),
+            state: DocState::Loaded,
+        };
+        let heading = |names: &[&str]| doc.section(names).map(|s| s.heading.clone());
+        assert_eq!(heading(&["limitations"]).as_deref(), Some("Limitations"));
+        assert_eq!(
+            heading(&["Limitations and"]).as_deref(),
+            Some("Limitations and bias")
+        );
+        assert_eq!(
+            heading(&["intended uses"]).as_deref(),
+            Some("Intended uses & limitations")
+        );
+        assert_eq!(heading(&["Train"]), None);
+        assert_eq!(heading(&[""]), None);
+        let mut without_exact = doc.clone();
+        without_exact
+            .sections
+            .retain(|s| s.heading != "Limitations");
+        assert_eq!(
+            without_exact
+                .section(&["Limitations"])
+                .map(|s| s.heading.as_str()),
+            Some("Limitations and bias")
+        );
+    }
+
+    #[test]
+    fn documents_are_found_by_id_path_or_hub_id() {
+        let doc = |name: &str| Document {
+            file: FileId(0),
+            name: name.into(),
+            kind: "dataset_card".into(),
+            root: Value::null(Span::default()),
+            sections: Vec::new(),
+            detection: String::new(),
+            state: DocState::Loaded,
+        };
+        let squad = doc("facts/datasets/rajpurkar/squad/README.md");
+        assert_eq!(squad.id(), "squad");
+        for key in [
+            "squad",
+            "rajpurkar/squad",
+            "facts/datasets/rajpurkar/squad/README.md",
+        ] {
+            assert!(squad.is_named(key), "{key}");
+        }
+        for key in ["", "quad", "jpurkar/squad", "README", "squad/README.md"] {
+            assert!(!squad.is_named(key), "{key}");
+        }
+        let json = doc("facts/imdb.json");
+        assert_eq!(json.id(), "imdb");
+        assert!(json.is_named("imdb") && json.is_named("facts/imdb"));
+        assert!(!json.is_named("imdb.js"));
+        assert_eq!(doc("README.md").id(), "README");
     }
 
     #[test]

@@ -17,7 +17,37 @@ use std::collections::HashMap;
 /// The built-in functions and what they do (the names `aims-check` accepts; a test keeps the two
 /// in step).
 pub const FUNCTIONS: &[(&str, &str, &str)] = &[
-    ("exists", "exists(path) -> bool", "The fact is present and not null."),
+    (
+        "exists",
+        "exists(path) -> bool",
+        "The fact is present and not null. An error for a value that failed its schema (test it with `is_valid`).",
+    ),
+    (
+        "default",
+        "default(x, y)",
+        "`x` if it is present and not null, else `y`. A value that failed its schema stays an error.",
+    ),
+    (
+        "is_valid",
+        "is_valid(x) -> bool",
+        "False only for a value that failed its schema (true for a missing path: nothing failed).",
+    ),
+    ("is_string", "is_string(x) -> bool", "`x` is a string (false for a missing or invalid value)."),
+    ("is_number", "is_number(x) -> bool", "`x` is a number (false for a missing or invalid value)."),
+    ("is_bool", "is_bool(x) -> bool", "`x` is `true` or `false` (false for a missing or invalid value)."),
+    ("is_list", "is_list(x) -> bool", "`x` is a list (false for a missing or invalid value)."),
+    ("is_map", "is_map(x) -> bool", "`x` is a map, record or document (false for a missing or invalid value)."),
+    ("is_null", "is_null(x) -> bool", "`x` is present and `null` (false for a missing path)."),
+    (
+        "as_list",
+        "as_list(x) -> list",
+        "One or many as a list: a list stays, a missing or null value gives `[]`, any other value `[x]`. An error for a value that failed its schema.",
+    ),
+    (
+        "number",
+        "number(x) -> number",
+        "A number, or a string that holds one (`\"0.85\"`; `\"85%\"` gives 85). Anything else, NaN and infinity are errors.",
+    ),
     ("len", "len(x) -> number", "Length of a list, map or string."),
     ("count", "count(xs) -> number", "Number of elements of a list."),
     ("today", "today() -> date", "The evaluation date (`--today` fixes it)."),
@@ -30,12 +60,26 @@ pub const FUNCTIONS: &[(&str, &str, &str)] = &[
     (
         "section",
         "section(doc, \"Heading\", ...) -> string",
-        "The text of the first Markdown section of a card whose heading matches one of the names (case-insensitive), or null.",
+        "The text of the card's section whose heading is one of the names (case-insensitive); failing that, the first heading that starts with one at a word boundary (\"Limitations\" finds \"Limitations and bias\"). Missing when none matches.",
     ),
-    ("min", "min(xs) -> number", "The smallest number of a list."),
-    ("max", "max(xs) -> number", "The largest number of a list."),
-    ("sum", "sum(xs) -> number", "The sum of a list of numbers."),
-    ("default", "default(x, y)", "`x` if it exists, else `y`."),
+    (
+        "section_matching",
+        "section_matching(doc, \"regex\") -> string",
+        "The text of the first section whose heading matches the regular expression (case-insensitive). Missing when none matches.",
+    ),
+    (
+        "documents",
+        "documents(kind) -> list",
+        "The system's documents of a fact kind, in load order (an empty list when it has none).",
+    ),
+    (
+        "document",
+        "document(kind, \"id\")",
+        "The system's document of that kind named `id`: its file name without extension (a `README.md`'s folder name), its path, or the end of its path (`rajpurkar/squad`). Missing when none is.",
+    ),
+    ("min", "min(xs) -> number", "The smallest number of a list (NaN and infinity are errors)."),
+    ("max", "max(xs) -> number", "The largest number of a list (NaN and infinity are errors)."),
+    ("sum", "sum(xs) -> number", "The sum of a list of numbers (NaN and infinity are errors)."),
     (
         "has",
         "has(kind) -> bool",
@@ -401,25 +445,22 @@ impl Walker<'_, '_> {
                     _ => Ty::Any,
                 }
             }
-            ExprKind::Call { name, args } => match name.name.as_str() {
-                "exists" => Ty::Bool,
-                "len" | "count" | "min" | "max" | "sum" => Ty::Number,
-                "today" | "date" => Ty::Date,
-                "lower" | "upper" | "trim" | "section" => Ty::String,
-                "keys" => Ty::List(Box::new(Ty::String)),
-                "values" => Ty::List(Box::new(
-                    args.first().map_or(Ty::Any, |a| self.ty(a).element()),
-                )),
-                "default" => {
-                    let a = args.first().map_or(Ty::Any, |a| self.ty(a));
-                    if matches!(a, Ty::Any | Ty::Null) {
-                        args.get(1).map_or(Ty::Any, |b| self.ty(b))
-                    } else {
-                        a
-                    }
-                }
-                _ => Ty::Any,
-            },
+            ExprKind::Call { name, args } => {
+                let tys: Vec<Ty> = args
+                    .iter()
+                    .take(2)
+                    .enumerate()
+                    .map(|(i, a)| {
+                        // the kind argument of `documents` / `document` names a kind
+                        if i == 0 && matches!(name.name.as_str(), "documents" | "document") {
+                            Ty::Any
+                        } else {
+                            self.ty(a)
+                        }
+                    })
+                    .collect();
+                aims_check::builtin_type(&name.name, &tys, args.first()).unwrap_or(Ty::Any)
+            }
             ExprKind::PluginCall {
                 plugin, function, ..
             } => self
@@ -556,4 +597,29 @@ fn witnesses(e: &Expr) -> Vec<&Ident> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FUNCTIONS;
+
+    /// Completion and hover offer exactly the functions the checker accepts, and the language
+    /// server types every one of them.
+    #[test]
+    fn builtin_functions_agree_with_the_checker() {
+        let ours: Vec<&str> = FUNCTIONS.iter().map(|f| f.0).collect();
+        let checker: Vec<&str> = aims_check::FUNCTIONS.iter().map(|f| f.0).collect();
+        let mut a = ours.clone();
+        let mut b = checker.clone();
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b, "aims-lsp FUNCTIONS vs aims-check FUNCTIONS");
+        for name in ours {
+            assert!(
+                aims_check::builtin_type(name, &[], None).is_some(),
+                "`{name}` has no type in aims_check::builtin_type"
+            );
+        }
+        assert!(aims_check::builtin_type("length", &[], None).is_none());
+    }
 }

@@ -21,10 +21,16 @@
 //!   that are not inside another quantifier's body leave a witness. An interpolation that cannot
 //!   be evaluated shows `(missing)` (`(invalid)` when the value is an error, not missing).
 //!
+//! - A value that failed its schema is an error to read, to test with `exists` and to `default`;
+//!   `is_valid(x)` is false only for it, and every `is_*` type predicate is false for it (and for
+//!   a missing path).
+//! - Comparisons follow the table of the language reference: no string/number coercion (an
+//!   error), NaN and infinities are errors, so is a division by zero.
+//!
 //! Lenient readings that the language reference does not spell out, which this evaluator shares
-//! with `aims-eval` because real cards need them (see `book/src/reliability.md`): a number
-//! compares with a numeric string (`"91%" > 90`), a date compares with a string that starts with
-//! `YYYY-MM-DD`, and a single string iterates as a one-element list.
+//! with `aims-eval` because real cards need them (see `book/src/reliability.md`): a date compares
+//! with a string that starts with `YYYY-MM-DD`, and a single string iterates as a one-element
+//! list.
 
 use aims_check::{Control, Enforcement, ExclusionScope, Objective, Program, Step};
 use aims_facts::{Document, SystemDecl, ValueKind};
@@ -650,8 +656,8 @@ impl<'a> World<'a> {
             (Ok(m), Ok(t)) => {
                 out.measured = Some(render(&m));
                 let met = match o.target_op {
-                    BinOp::Eq => Ok(equal(&m.val, &t.val)),
-                    BinOp::Ne => Ok(!equal(&m.val, &t.val)),
+                    BinOp::Eq => equal(&m.val, &t.val),
+                    BinOp::Ne => equal(&m.val, &t.val).map(|e| !e),
                     op => order(op, &m.val, &t.val),
                 };
                 match met {
@@ -977,14 +983,107 @@ impl<'a> World<'a> {
                     val: Val::Unreadable(why, _),
                     ..
                 }) => Err(Stop::Error(why)),
+                Ok(Got {
+                    val: Val::Invalid(expected, _),
+                    path,
+                }) => Err(invalid(path.as_deref(), &expected)),
                 Ok(g) => Ok(Got::plain(Val::Bool(!matches!(g.val, Val::Null)))),
                 Err(Stop::Missing(_)) => Ok(Got::plain(Val::Bool(false))),
                 Err(e) => Err(e),
             },
-            "default" => match arg(0, st).and_then(value) {
+            "default" => match arg(0, st) {
+                Ok(Got {
+                    val: Val::Invalid(expected, _),
+                    path,
+                }) => Err(invalid(path.as_deref(), &expected)),
                 Ok(Got { val: Val::Null, .. }) | Err(Stop::Missing(_)) => arg(1, st),
                 other => other,
             },
+            "is_valid" => match arg(0, st) {
+                Ok(g) => Ok(Got::plain(Val::Bool(self.shape(&g.val).is_some()))),
+                Err(Stop::Missing(_)) => Ok(Got::plain(Val::Bool(true))),
+                Err(e) => Err(e),
+            },
+            "is_string" | "is_number" | "is_bool" | "is_list" | "is_map" | "is_null" => {
+                match arg(0, st) {
+                    Ok(g) => Ok(Got::plain(Val::Bool(
+                        self.shape(&g.val) == name.strip_prefix("is_"),
+                    ))),
+                    Err(Stop::Missing(_)) => Ok(Got::plain(Val::Bool(false))),
+                    Err(e) => Err(e),
+                }
+            }
+            "as_list" => match arg(0, st) {
+                Err(Stop::Missing(_)) => Ok(Got::plain(Val::List(Vec::new()))),
+                Err(e) => Err(e),
+                Ok(g) => match (&g.val, self.shape(&g.val)) {
+                    (_, Some("null")) => Ok(Got::plain(Val::List(Vec::new()))),
+                    (_, Some("list")) => Ok(g),
+                    (Val::Invalid(expected, _), _) => Err(invalid(g.path.as_deref(), expected)),
+                    _ => Ok(Got::plain(Val::List(vec![g.val]))),
+                },
+            },
+            "number" => match value(arg(0, st)?)?.val {
+                Val::Num(n) => finite(n)
+                    .map(|n| Got::plain(Val::Num(n)))
+                    .map_err(Stop::Error),
+                Val::Str(s) => number(&s)
+                    .map(|n| Got::plain(Val::Num(n)))
+                    .map_err(Stop::Error),
+                other => Err(Stop::Error(format!("`number` of {}", type_name(&other)))),
+            },
+            "documents" => {
+                let kind = kind_name(args.first())?;
+                Ok(Got::plain(Val::List(
+                    (0..self.docs.len())
+                        .filter(|&i| self.docs.get(i).is_some_and(|d| d.doc.kind == kind))
+                        .map(Val::Doc)
+                        .collect(),
+                )))
+            }
+            "document" => {
+                let kind = kind_name(args.first())?;
+                let key = text(arg(1, st)?)?;
+                let found: Vec<usize> = (0..self.docs.len())
+                    .filter(|&i| {
+                        self.docs
+                            .get(i)
+                            .is_some_and(|d| d.doc.kind == kind && d.doc.is_named(&key))
+                    })
+                    .collect();
+                match found.as_slice() {
+                    [i] => Ok(Got::plain(Val::Doc(*i))),
+                    [] => Err(Stop::Missing(format!("{kind} \"{key}\""))),
+                    _ => Err(Stop::Error(format!(
+                        "several `{kind}` documents are named \"{key}\""
+                    ))),
+                }
+            }
+            "section_matching" => {
+                let Val::Doc(i) = arg(0, st)?.val else {
+                    return Err(Stop::Error("`section_matching` needs a card".into()));
+                };
+                let Some(d) = self.docs.get(i) else {
+                    return Err(Stop::Error("no such document".into()));
+                };
+                let pattern = text(arg(1, st)?)?;
+                let re = regex::RegexBuilder::new(&pattern)
+                    .case_insensitive(true)
+                    .build()
+                    .map_err(|e| Stop::Error(format!("invalid regular expression: {e}")))?;
+                match d
+                    .doc
+                    .sections
+                    .iter()
+                    .find(|s| re.is_match(s.heading.trim()))
+                {
+                    Some(s) => Ok(Got::plain(Val::Str(s.body.clone()))),
+                    None => Err(Stop::Missing(format!(
+                        "{} section matching \"{pattern}\"",
+                        d.doc.kind
+                    ))),
+                }
+            }
             "len" | "count" => {
                 let n = match value(arg(0, st)?)?.val {
                     Val::Str(s) => s.chars().count(),
@@ -1054,9 +1153,14 @@ impl<'a> World<'a> {
             "min" | "max" | "sum" => {
                 let mut nums = Vec::new();
                 for x in self.elements(arg(0, st)?)? {
-                    match to_num(&value(x)?.val) {
-                        Some(n) => nums.push(n),
-                        None => return Err(Stop::Error(format!("`{name}` needs numbers"))),
+                    match value(x)?.val {
+                        Val::Num(n) => nums.push(finite(n).map_err(Stop::Error)?),
+                        other => {
+                            return Err(Stop::Error(format!(
+                                "`{name}` needs numbers, found {}",
+                                type_name(&other)
+                            )))
+                        }
                     }
                 }
                 let r = match name {
@@ -1064,12 +1168,74 @@ impl<'a> World<'a> {
                     "min" => nums.iter().copied().reduce(f64::min),
                     _ => nums.iter().copied().reduce(f64::max),
                 };
-                r.map(|n| Got::plain(Val::Num(n)))
-                    .ok_or_else(|| Stop::Error(format!("`{name}` of an empty list")))
+                let n = r.ok_or_else(|| Stop::Error(format!("`{name}` of an empty list")))?;
+                finite(n)
+                    .map(|n| Got::plain(Val::Num(n)))
+                    .map_err(Stop::Error)
             }
             other => Err(Stop::Error(format!("unknown function `{other}`"))),
         }
     }
+}
+
+impl World<'_> {
+    /// What the `is_*` predicates see: `None` for a value that failed its schema (or a document
+    /// whose root is not a mapping).
+    fn shape(&self, v: &Val) -> Option<&'static str> {
+        match v {
+            Val::Null => Some("null"),
+            Val::Bool(_) => Some("bool"),
+            Val::Num(_) => Some("number"),
+            Val::Str(_) => Some("string"),
+            Val::Date(_) => Some("date"),
+            Val::Dur(_) => Some("duration"),
+            Val::List(_) => Some("list"),
+            Val::Map(_) | Val::System => Some("map"),
+            Val::Invalid(..) => None,
+            Val::Doc(i) => match self.docs.get(*i).map(|d| &d.root) {
+                Some(Val::Map(_)) => Some("map"),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The error of reading a value that failed its schema.
+fn invalid(path: Option<&str>, expected: &str) -> Stop {
+    Stop::Error(format!(
+        "`{}` is invalid: expected {expected}",
+        path.unwrap_or("")
+    ))
+}
+
+/// The fact kind a `documents` / `document` call names.
+fn kind_name(arg: Option<&Expr>) -> Result<String, Stop> {
+    match arg.map(|e| &e.kind) {
+        Some(ExprKind::Name(id)) => Ok(id.name.clone()),
+        _ => Err(Stop::Error("not a fact kind".into())),
+    }
+}
+
+/// NaN and infinities are errors wherever a number is compared or combined.
+fn finite(n: f64) -> Result<f64, String> {
+    if n.is_finite() {
+        Ok(n)
+    } else {
+        Err(format!("{n} is not a finite number"))
+    }
+}
+
+/// `number("85%")`: digits, sign, point and exponent, an optional trailing `%` dropped.
+fn number(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let t = t.strip_suffix('%').unwrap_or(t).trim();
+    let digits_only = t.chars().any(|c| c.is_ascii_digit())
+        && t.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c));
+    if !digits_only {
+        return Err(format!("\"{s}\" is not a number"));
+    }
+    let n: f64 = t.parse().map_err(|_| format!("\"{s}\" is not a number"))?;
+    finite(n)
 }
 
 /// A value as an operand: a missing (null) fact stops, an invalid one is an error.
@@ -1128,30 +1294,24 @@ fn to_date(v: &Val) -> Option<Date> {
     }
 }
 
-/// Numbers, and strings that hold one (`"0.91"`, `"91%"`).
-fn to_num(v: &Val) -> Option<f64> {
-    match v {
-        Val::Num(n) => Some(*n),
-        Val::Str(s) => s.trim().trim_end_matches('%').trim().parse().ok(),
-        _ => None,
+/// `==`: a number and a string are an error (no coercion), NaN and infinities too; otherwise
+/// [`same`].
+fn equal(x: &Val, y: &Val) -> Result<bool, String> {
+    match (x, y) {
+        (Val::Num(_), Val::Str(_)) | (Val::Str(_), Val::Num(_)) => Err(format!(
+            "cannot compare {} with {}",
+            type_name(x),
+            type_name(y)
+        )),
+        (Val::Num(a), Val::Num(b)) => Ok(finite(*a)? == finite(*b)?),
+        _ => Ok(same(x, y)),
     }
 }
 
-fn equal(x: &Val, y: &Val) -> bool {
+/// Membership (`in`, `contains`): the same data, a date also as its `YYYY-MM-DD` string.
+fn same(x: &Val, y: &Val) -> bool {
     match (x, y) {
         (Val::Date(_), _) | (_, Val::Date(_)) => to_date(x).is_some() && to_date(x) == to_date(y),
-        (Val::Num(n), Val::Str(s)) | (Val::Str(s), Val::Num(n)) => {
-            s.trim().parse::<f64>().is_ok_and(|m| m == *n)
-        }
-        (Val::List(a), Val::List(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(p, q)| same_data(p, q))
-        }
-        (Val::Map(a), Val::Map(b)) => {
-            a.len() == b.len()
-                && a.iter()
-                    .zip(b)
-                    .all(|((k, p), (l, q))| k == l && same_data(p, q))
-        }
         _ => same_data(x, y),
     }
 }
@@ -1178,15 +1338,13 @@ fn order(op: BinOp, x: &Val, y: &Val) -> Result<bool, String> {
     use std::cmp::Ordering;
     let ord: Option<Ordering> = match (x, y) {
         (Val::Str(a), Val::Str(b)) => Some(a.cmp(b)),
+        (Val::Num(a), Val::Num(b)) => finite(*a)?.partial_cmp(&finite(*b)?),
         (Val::Dur(a), Val::Dur(b)) => Some(a.cmp(b)),
         (Val::Date(_), _) | (_, Val::Date(_)) => match (to_date(x), to_date(y)) {
             (Some(a), Some(b)) => Some(a.cmp(&b)),
             _ => None,
         },
-        _ => match (to_num(x), to_num(y)) {
-            (Some(a), Some(b)) => a.partial_cmp(&b),
-            _ => None,
-        },
+        _ => None,
     };
     let ord = ord.ok_or_else(|| format!("cannot order {} and {}", type_name(x), type_name(y)))?;
     Ok(match op {
@@ -1201,7 +1359,7 @@ fn order(op: BinOp, x: &Val, y: &Val) -> Result<bool, String> {
 
 fn contains(container: &Val, item: &Val) -> Result<bool, String> {
     match container {
-        Val::List(xs) => Ok(xs.iter().any(|x| !matches!(x, Val::Null) && equal(x, item))),
+        Val::List(xs) => Ok(xs.iter().any(|x| !matches!(x, Val::Null) && same(x, item))),
         Val::Map(m) => Ok(matches!(item, Val::Str(k) if m.contains_key(k))),
         Val::Str(s) => match item {
             Val::Str(t) => Ok(s.contains(t.as_str())),
@@ -1217,8 +1375,8 @@ fn contains(container: &Val, item: &Val) -> Result<bool, String> {
 fn binary(op: BinOp, x: &Val, y: &Val) -> Result<Val, String> {
     let b = |v: bool| Ok(Val::Bool(v));
     match op {
-        BinOp::Eq => b(equal(x, y)),
-        BinOp::Ne => b(!equal(x, y)),
+        BinOp::Eq => equal(x, y).map(Val::Bool),
+        BinOp::Ne => equal(x, y).map(|e| Val::Bool(!e)),
         BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => order(op, x, y).map(Val::Bool),
         BinOp::In => contains(y, x).map(Val::Bool),
         BinOp::NotIn => contains(y, x).map(|f| Val::Bool(!f)),
@@ -1270,27 +1428,35 @@ fn arith(op: BinOp, x: &Val, y: &Val) -> Result<Val, String> {
             _ => Err(format!("cannot {} two durations", op.as_str())),
         },
         (Val::Dur(h), Val::Num(n)) | (Val::Num(n), Val::Dur(h)) if op == BinOp::Mul => {
-            Ok(Val::Dur((*h as f64 * n) as i64))
+            Ok(Val::Dur((*h as f64 * finite(*n)?) as i64))
         }
-        (Val::Dur(h), Val::Num(n)) if op == BinOp::Div && *n != 0.0 => {
-            Ok(Val::Dur((*h as f64 / n) as i64))
+        (Val::Dur(h), Val::Num(n)) if op == BinOp::Div => {
+            if *n == 0.0 {
+                return Err("division by zero".into());
+            }
+            Ok(Val::Dur((*h as f64 / finite(*n)?) as i64))
         }
         (Val::Str(a), Val::Str(b)) if op == BinOp::Add => Ok(Val::Str(format!("{a}{b}"))),
-        _ => match (to_num(x), to_num(y)) {
-            (Some(a), Some(b)) => Ok(Val::Num(match op {
+        (Val::Num(a), Val::Num(b)) => {
+            let (a, b) = (finite(*a)?, finite(*b)?);
+            if b == 0.0 && matches!(op, BinOp::Div | BinOp::Rem) {
+                return Err("division by zero".into());
+            }
+            finite(match op {
                 BinOp::Add => a + b,
                 BinOp::Sub => a - b,
                 BinOp::Mul => a * b,
                 BinOp::Div => a / b,
                 _ => a % b,
-            })),
-            _ => Err(format!(
-                "`{}` cannot combine {} and {}",
-                op.as_str(),
-                type_name(x),
-                type_name(y)
-            )),
-        },
+            })
+            .map(Val::Num)
+        }
+        _ => Err(format!(
+            "`{}` cannot combine {} and {}",
+            op.as_str(),
+            type_name(x),
+            type_name(y)
+        )),
     }
 }
 

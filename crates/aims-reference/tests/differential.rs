@@ -61,7 +61,7 @@ schema item {
 "#;
 
 const WORDS: &[&str] = &[
-    "alpha", "beta", "gamma", "Delta", "eps ilon", "", "a-b", "ünï",
+    "alpha", "beta", "gamma", "Delta", "eps ilon", "", "a-b", "ünï", "0.5", "85%", "NaN",
 ];
 const DATES: &[&str] = &[
     "2024-02-29",
@@ -114,7 +114,14 @@ fn num(r: &mut Rng, s: &mut Scope, depth: usize) -> String {
             _ => "rec.meta[\"k\"]".into(),
         };
     }
-    match r.below(9) {
+    match r.below(12) {
+        9 => format!("({} / {})", num(r, s, depth - 1), num(r, s, depth - 1)),
+        10 => format!("number({})", string(r, s, depth - 1)),
+        11 => format!(
+            "{}(as_list({}))",
+            r.pick(&["min", "max", "sum", "count"]),
+            r.pick(&["rec.score", "rec.meta", "rec.tags", "rec.note", "[1, 2.5]"])
+        ),
         0 => format!("({} + {})", num(r, s, depth - 1), num(r, s, depth - 1)),
         1 => format!("({} - {})", num(r, s, depth - 1), num(r, s, depth - 1)),
         2 => format!("({} * {})", num(r, s, depth - 1), num(r, s, depth - 1)),
@@ -203,7 +210,63 @@ fn boolean(r: &mut Rng, s: &mut Scope, depth: usize) -> String {
         };
     }
     let d = depth - 1;
-    match r.below(16) {
+    match r.below(20) {
+        16 => format!(
+            "{}({})",
+            r.pick(&[
+                "is_valid",
+                "is_string",
+                "is_number",
+                "is_bool",
+                "is_list",
+                "is_map",
+                "is_null"
+            ]),
+            r.pick(&[
+                "rec.name",
+                "rec.score",
+                "rec.ok",
+                "rec.tags",
+                "rec.meta",
+                "rec.note",
+                "rec.items",
+                "rec",
+                "rec.missing_field"
+            ])
+        ),
+        17 => {
+            let v = s.var();
+            let mut inner = s.clone();
+            inner.strings.push(v.clone());
+            format!(
+                "({} {v} in as_list({}): {})",
+                r.pick(&["all", "any", "none"]),
+                r.pick(&["rec.tags", "rec.note", "rec.name"]),
+                boolean(r, &mut inner, d)
+            )
+        }
+        // a list literal of mixed types is typed `any` statically: the comparison rules (no
+        // string/number coercion) are checked at run time
+        18 => format!(
+            "([{}, \"0.5\", {}][{}] {} {})",
+            num_lit(r),
+            str_lit(r),
+            r.below(3),
+            r.pick(&["==", "!=", "<", ">="]),
+            num(r, s, d)
+        ),
+        19 => match r.below(3) {
+            0 => format!("(len(documents(rec)) {} {})", cmp(r), r.below(3)),
+            1 => format!(
+                "exists(document(rec, \"{}\").{})",
+                r.pick(&["r0", "r1", "s1/r0", "r2"]),
+                r.pick(&["name", "note", "score"])
+            ),
+            _ => format!(
+                "(all doc in documents(rec): {})",
+                r.pick(&["exists(doc.name)", "is_valid(doc.score)", "doc.ok"])
+            ),
+        },
         0 => format!("({} and {})", boolean(r, s, d), boolean(r, s, d)),
         1 => format!("({} or {})", boolean(r, s, d), boolean(r, s, d)),
         2 => format!("(not {})", boolean(r, s, d)),
