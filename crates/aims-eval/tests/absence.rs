@@ -88,6 +88,7 @@ fn system(tier: Option<&str>) -> SystemDecl {
         span,
         attributes,
         facts: Vec::new(),
+        ..SystemDecl::default()
     }
 }
 

@@ -335,7 +335,7 @@ fn load(
         None,
         &program.schemas,
     );
-    doc.unwrap()
+    doc
 }
 
 fn outcomes(policy: &str, docs: &[&Document]) -> Vec<(Outcome, Option<String>)> {
@@ -349,6 +349,7 @@ fn outcomes(policy: &str, docs: &[&Document]) -> Vec<(Outcome, Option<String>)> 
         span: Span::default(),
         attributes: IndexMap::new(),
         facts: Vec::new(),
+        ..SystemDecl::default()
     };
     let today = jiff::civil::date(2026, 11, 24);
     let r = Evaluator::new(&program, today).evaluate_system(&system, docs);

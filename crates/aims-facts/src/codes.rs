@@ -68,6 +68,7 @@ pub const W_LENIENT_YAML: &str = "W0109";
 pub const W_NUMBER_OUT_OF_RANGE: &str = "W0110";
 /// A `README.md` taken as a dataset card on evidence other than decisive dataset-card keys.
 pub const W_WEAK_DATASET_CARD: &str = "W0111";
+
 /// A `[[systems]]` key that is neither an entry key nor a declared system attribute.
 pub const E_UNKNOWN_SYSTEM_ATTRIBUTE: &str = "E0130";
 /// A system attribute whose value does not have the type the `system` schema gives it.
@@ -76,7 +77,6 @@ pub const E_SYSTEM_ATTRIBUTE_TYPE: &str = "E0131";
 pub const E_MISSING_SYSTEM_ATTRIBUTE: &str = "E0132";
 /// A required field of a fact schema is absent (or null) in a fact file.
 pub const W_MISSING_REQUIRED_FIELD: &str = "W0120";
-
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: E_UNREADABLE,
@@ -745,21 +745,6 @@ purpose and are loaded as they are.
 
 ```json
 { "accuracy": 0.97, "samples": 1e999 }
-        code: E_UNKNOWN_SYSTEM_ATTRIBUTE,
-        title: "unknown key in a `[[systems]]` entry",
-        explanation: r#"A `[[systems]]` entry of `aims.toml` takes `name`, `facts` and the attributes that the
-`system` schema declares (built in: `risk_tier`, `role`, `owner`, `model`; a project declares more
-with a `schema system { ... }` item in its policies). Any other key is an error: a misspelled
-`facts` would leave the system without evidence, and a misspelled attribute would make every
-control that reads it see nothing. The key is ignored and the run stops with exit code 2.
-
-## Example
-
-```toml
-[[systems]]
-name = "support-bot"
-risk_teir = "high"
-fact = ["systems/support-bot/README.md"]
 ```
 
 ## Fix
@@ -787,6 +772,27 @@ the model-card schema does not) and whose only matching heading is "Source data"
 Give the kind in `aims.toml`: `facts = [{ path = "models/pos/README.md", kind = "model_card" }]`
 (or `kind = "dataset_card"` if it really is one), or add the card's decisive metadata
 (`pipeline_tag` or `library_name` for a model, `task_categories` for a dataset)."#,
+    },
+    CodeInfo {
+        code: E_UNKNOWN_SYSTEM_ATTRIBUTE,
+        title: "unknown key in a `[[systems]]` entry",
+        explanation: r#"A `[[systems]]` entry of `aims.toml` takes `name`, `facts` and the attributes that the
+`system` schema declares (built in: `risk_tier`, `role`, `owner`, `model`; a project declares more
+with a `schema system { ... }` item in its policies). Any other key is an error: a misspelled
+`facts` would leave the system without evidence, and a misspelled attribute would make every
+control that reads it see nothing. The key is ignored and the run stops with exit code 2.
+
+## Example
+
+```toml
+[[systems]]
+name = "support-bot"
+risk_teir = "high"
+fact = ["systems/support-bot/README.md"]
+```
+
+## Fix
+
 Correct the spelling (`risk_tier`, `facts`), or, for an attribute of your own, declare it in a
 policy file:
 

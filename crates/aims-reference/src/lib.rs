@@ -1191,7 +1191,7 @@ impl World<'_> {
             Val::Dur(_) => Some("duration"),
             Val::List(_) => Some("list"),
             Val::Map(_) | Val::System => Some("map"),
-            Val::Invalid(..) => None,
+            Val::Invalid(..) | Val::Unreadable(..) => None,
             Val::Doc(i) => match self.docs.get(*i).map(|d| &d.root) {
                 Some(Val::Map(_)) => Some("map"),
                 _ => None,

@@ -362,6 +362,7 @@ pub fn fixture() -> Fixture {
         documents: vec![(chat_name.into(), "model_card".into())],
         controls: vec![
             ControlResult {
+                exclusion: None,
                 control_id: "A.6.2.4".into(),
                 verdict: Verdict::Fail,
                 enforcement: Enforcement::Blocking,
@@ -399,6 +400,7 @@ pub fn fixture() -> Fixture {
                 waiver: None,
             },
             ControlResult {
+                exclusion: None,
                 control_id: "A.6.2.6".into(),
                 verdict: Verdict::Fail,
                 enforcement: Enforcement::Mandatory,
@@ -443,6 +445,7 @@ pub fn fixture() -> Fixture {
                 }),
             },
             ControlResult {
+                exclusion: None,
                 control_id: "A.7.5".into(),
                 verdict: Verdict::Fail,
                 enforcement: Enforcement::Mandatory,
@@ -475,6 +478,7 @@ pub fn fixture() -> Fixture {
                 waiver: None,
             },
             ControlResult {
+                exclusion: None,
                 control_id: "A.9.3".into(),
                 verdict: Verdict::Pass,
                 enforcement: Enforcement::Advisory,
@@ -501,6 +505,7 @@ pub fn fixture() -> Fixture {
                 waiver: None,
             },
             ControlResult {
+                exclusion: None,
                 control_id: "A.10.2".into(),
                 verdict: Verdict::NotApplicable,
                 enforcement: Enforcement::Mandatory,
@@ -550,6 +555,7 @@ pub fn fixture() -> Fixture {
         ],
         controls: vec![
             ControlResult {
+                exclusion: None,
                 control_id: "A.6.2.4".into(),
                 verdict: Verdict::Pass,
                 enforcement: Enforcement::Blocking,
@@ -587,6 +593,7 @@ pub fn fixture() -> Fixture {
                 waiver: None,
             },
             ControlResult {
+                exclusion: None,
                 control_id: "A.6.2.6".into(),
                 verdict: Verdict::Pass,
                 enforcement: Enforcement::Mandatory,
@@ -624,6 +631,7 @@ pub fn fixture() -> Fixture {
                 waiver: None,
             },
             ControlResult {
+                exclusion: None,
                 control_id: "A.7.5".into(),
                 verdict: Verdict::NotApplicable,
                 enforcement: Enforcement::Mandatory,
@@ -634,6 +642,7 @@ pub fn fixture() -> Fixture {
                 waiver: None,
             },
             ControlResult {
+                exclusion: None,
                 control_id: "A.9.3".into(),
                 verdict: Verdict::Pass,
                 enforcement: Enforcement::Advisory,
@@ -660,6 +669,7 @@ pub fn fixture() -> Fixture {
                 waiver: None,
             },
             ControlResult {
+                exclusion: None,
                 control_id: "A.10.2".into(),
                 verdict: Verdict::Pass,
                 enforcement: Enforcement::Mandatory,
@@ -727,6 +737,7 @@ pub fn fixture() -> Fixture {
         documents: vec![(face_name.into(), "model_card".into())],
         controls: vec![
             ControlResult {
+                exclusion: None,
                 control_id: "A.6.2.4".into(),
                 verdict: Verdict::Error,
                 enforcement: Enforcement::Blocking,
@@ -764,6 +775,7 @@ pub fn fixture() -> Fixture {
                 waiver: None,
             },
             ControlResult {
+                exclusion: None,
                 control_id: "A.6.2.6".into(),
                 verdict: Verdict::Pass,
                 enforcement: Enforcement::Mandatory,
@@ -801,6 +813,7 @@ pub fn fixture() -> Fixture {
                 waiver: None,
             },
             ControlResult {
+                exclusion: None,
                 control_id: "A.7.5".into(),
                 verdict: Verdict::Waived,
                 enforcement: Enforcement::Mandatory,
@@ -845,6 +858,7 @@ pub fn fixture() -> Fixture {
                 }),
             },
             ControlResult {
+                exclusion: None,
                 control_id: "A.9.3".into(),
                 verdict: Verdict::Fail,
                 enforcement: Enforcement::Advisory,
@@ -866,6 +880,7 @@ pub fn fixture() -> Fixture {
                 waiver: None,
             },
             ControlResult {
+                exclusion: None,
                 control_id: "A.10.2".into(),
                 verdict: Verdict::NotApplicable,
                 enforcement: Enforcement::Mandatory,
@@ -927,6 +942,7 @@ pub fn fixture() -> Fixture {
                 "the system has no model_card document",
             ),
             ControlResult {
+                exclusion: None,
                 control_id: "A.9.3".into(),
                 verdict: Verdict::Error,
                 enforcement: Enforcement::Advisory,
@@ -966,6 +982,7 @@ pub fn fixture() -> Fixture {
         .with_help("declare the field in a schema to type-check it");
 
     let results = RunResults {
+        exclusions: Vec::new(),
         project: "acme-ai".into(),
         today: "2026-05-01".into(),
         controls,
@@ -980,6 +997,7 @@ pub fn fixture() -> Fixture {
 
 fn na(id: &str, e: Enforcement, why: &str) -> ControlResult {
     ControlResult {
+        exclusion: None,
         control_id: id.into(),
         verdict: Verdict::NotApplicable,
         enforcement: e,
