@@ -281,12 +281,9 @@ fn a_truncated_json_file_is_unreadable_and_never_passes() {
     assert_eq!(d["code"], "E0103", "{d}");
 }
 
-/// The verdicts on unreadable evidence, which the evaluator and loader parts of issue 15 decide
-/// (reads of an unreadable document are `error`; a card whose front matter is broken is
-/// `unreadable`). Ignored on the `states` branch alone, where those parts are not merged yet:
-/// run with `--ignored` after merging them, then drop the `ignore`.
+/// The verdicts on unreadable evidence: reads of an unreadable document are `error`, and a card
+/// whose front matter is broken is `unreadable`, so no verdict on such evidence is `pass`.
 #[test]
-#[ignore = "needs the evaluator and loaders branches of issue 15"]
 fn verdicts_on_unreadable_evidence_are_never_pass() {
     let dir = project();
     let p = dir.path();

@@ -1414,6 +1414,9 @@ mod tests {
     use aims_base::MemoryFs;
 
     const POLICY: &str = r#"
+schema system {
+  reviewer?: string
+}
 control L-1 "Licence declared" {
   applies_to model_card
   enforce mandatory
@@ -1423,7 +1426,7 @@ control L-1 "Licence declared" {
 }
 
 control H-1 "High risk reviewed" {
-  when system.risk_tier == "high" else "only high-risk systems"
+  when default(system.risk_tier, "minimal") == "high" else "only high-risk systems"
   enforce advisory
   require exists(system.reviewer) else "no reviewer"
 }

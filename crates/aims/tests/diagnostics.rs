@@ -38,6 +38,12 @@ const UNTRIGGERABLE: &[(&str, &str)] = &[
          aims_facts::schema::builtin_errors in the aims-facts tests); no project can reach it",
     ),
     (
+        "E0413",
+        "needs a plugin module over 16 MiB, with more than 20,000 functions or a 512 KiB function \
+         body (too big to keep in the repository as a fixture); crates/aims-plugin/tests/costly.rs \
+         builds such modules and checks the refusal",
+    ),
+    (
         "E0429",
         "a call to a plugin or function the host does not have: aims::load refuses such a \
          project first (E0215 undeclared plugin, E0411 function not in the manifest, E040x load \
