@@ -1950,7 +1950,8 @@ pub fn assemble(
             );
         }
     }
-    aims_base::diag::sort(&mut diagnostics);
+    // Sorted by the caller, which knows the file names (`aims_base::diag::sort_by_path`): file ids
+    // are handed out in a racing order when systems load in parallel.
     RunResults {
         project: project.to_string(),
         today: format_date(today),

@@ -477,14 +477,15 @@ pub fn evaluate(
         systems.push(r);
         diagnostics.extend(d);
     }
-    // By path, not by file id: workers add fact files to the source map in a racing order.
-    aims_base::diag::sort_by_path(&mut diagnostics, sources);
-    diagnostics.dedup();
-    aims_eval::assemble(
+    let mut results = aims_eval::assemble(
         &compiled.program,
         &compiled.project.name,
         today,
         systems,
         diagnostics,
-    )
+    );
+    // By path, not by file id: workers add fact files to the source map in a racing order.
+    aims_base::diag::sort_by_path(&mut results.diagnostics, sources);
+    results.diagnostics.dedup();
+    results
 }
