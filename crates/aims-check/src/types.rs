@@ -214,8 +214,8 @@ pub fn builtin_type(name: &str, args: &[Ty], first_arg: Option<&Expr>) -> Option
         _ => Ty::Any,
     };
     Some(match name {
-        "has" | "exists" | "is_valid" | "is_string" | "is_number" | "is_bool" | "is_list" | "is_map"
-        | "is_null" => Ty::Bool,
+        "has" | "exists" | "is_valid" | "is_string" | "is_number" | "is_bool" | "is_list"
+        | "is_map" | "is_null" => Ty::Bool,
         "len" | "count" | "min" | "max" | "sum" | "number" => Ty::Number,
         "today" | "date" => Ty::Date,
         "lower" | "upper" | "trim" | "section" | "section_matching" => Ty::String,

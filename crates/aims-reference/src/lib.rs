@@ -696,6 +696,14 @@ impl<'a> World<'a> {
         out
     }
 
+    /// Document `i` as a value: an unreadable one stays unreadable (every read of it is an error).
+    fn doc_val(&self, i: usize) -> Val {
+        match self.docs.get(i).and_then(|d| d.unreadable.clone()) {
+            Some(why) => Val::Unreadable(why, i),
+            None => Val::Doc(i),
+        }
+    }
+
     fn lookup(&self, name: &str, st: &State) -> Res {
         if let Some((_, v)) = st.vars.iter().rev().find(|(n, _)| n == name) {
             return v.clone();
@@ -1037,7 +1045,7 @@ impl<'a> World<'a> {
                 Ok(Got::plain(Val::List(
                     (0..self.docs.len())
                         .filter(|&i| self.docs.get(i).is_some_and(|d| d.doc.kind == kind))
-                        .map(Val::Doc)
+                        .map(|i| self.doc_val(i))
                         .collect(),
                 )))
             }
@@ -1052,7 +1060,7 @@ impl<'a> World<'a> {
                     })
                     .collect();
                 match found.as_slice() {
-                    [i] => Ok(Got::plain(Val::Doc(*i))),
+                    [i] => Ok(Got::plain(self.doc_val(*i))),
                     [] => Err(Stop::Missing(format!("{kind} \"{key}\""))),
                     _ => Err(Stop::Error(format!(
                         "several `{kind}` documents are named \"{key}\""
