@@ -83,8 +83,10 @@ pub const CODES: &[CodeInfo] = &[
         title: "file cannot be read",
         explanation: r#"A file that the project needs could not be read: `aims.toml` itself, a policy file, or a
 fact file listed in `aims.toml`. The message carries the operating system's reason (permission
-denied, an I/O error). A fact that cannot be read is a fact no control can check, so the run stops
-with an error instead of passing controls on missing evidence.
+denied, an I/O error). An unreadable `aims.toml` or policy file stops the run. An unreadable fact
+file becomes an *unreadable* document of its system: every requirement that reads it is an `error`
+naming this diagnostic (never a verdict computed from missing evidence), every other system and
+requirement is still evaluated, every requested output is written, and `aims check` exits 2.
 
 ## Example
 

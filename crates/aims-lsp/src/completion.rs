@@ -696,24 +696,22 @@ fn fields_of(p: &mut ProjectState, t: &Ty, out: &mut Vec<lsp::CompletionItem>) {
             }
         }
         Ty::System => {
-            let mut seen: Vec<String> = Vec::new();
-            for s in &p.systems {
-                for k in s.attributes.keys() {
-                    if !seen.contains(k) {
-                        seen.push(k.clone());
-                    }
+            // The attributes the `system` schema declares (built in, extended by the project's
+            // `schema system` items): the ones a policy may read, used in aims.toml or not yet.
+            let a = p.ensure_analyzed();
+            if let Some(schema) = a.program.schemas.system() {
+                for f in schema.fields.values() {
+                    out.push(item(
+                        &f.name,
+                        lsp::CompletionItemKind::PROPERTY,
+                        Some(format!(
+                            "{}{} (system attribute)",
+                            f.ty.display(),
+                            if f.optional { " (optional)" } else { "" }
+                        )),
+                        (!f.doc.is_empty()).then(|| f.doc.clone()),
+                    ));
                 }
-            }
-            if seen.is_empty() {
-                seen = vec!["name".into(), "risk_tier".into(), "role".into()];
-            }
-            for k in seen {
-                out.push(item(
-                    &k,
-                    lsp::CompletionItemKind::PROPERTY,
-                    Some("system attribute (aims.toml)".into()),
-                    None,
-                ));
             }
         }
         _ => {}

@@ -275,9 +275,24 @@ async fn hover_completion_definition_references() {
     assert!(labels.contains(&"model-index"), "{labels:?}");
     assert!(!labels.contains(&"exists"), "{labels:?}");
 
+    // after `system.`: the attributes the `system` schema declares (not only those aims.toml uses)
+    let text_sys = "control X {\n  require exists(system.)\n}\n";
+    c.change(&uri, 2, json!([{"text": text_sys}])).await;
+    let (l, col) = find(text_sys, "system.)", 7);
+    let r = c.call("textDocument/completion", at(&uri, l, col)).await;
+    let labels: Vec<&str> = r
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    for declared in ["name", "risk_tier", "role", "owner", "model"] {
+        assert!(labels.contains(&declared), "{declared}: {labels:?}");
+    }
+
     // after `treated_by`: control ids of the whole project
     let text2 = "risk R-1 {\n  treated_by \n}\n";
-    c.change(&uri, 2, json!([{"text": text2}])).await;
+    c.change(&uri, 3, json!([{"text": text2}])).await;
     let r = c.call("textDocument/completion", at(&uri, 1, 13)).await;
     let labels: Vec<String> = r
         .as_array()
@@ -289,7 +304,7 @@ async fn hover_completion_definition_references() {
     assert!(labels.contains(&"MC-3".to_string()), "{labels:?}");
 
     // top level: item snippets
-    c.change(&uri, 3, json!([{"text": "\n"}])).await;
+    c.change(&uri, 4, json!([{"text": "\n"}])).await;
     let r = c.call("textDocument/completion", at(&uri, 0, 0)).await;
     let control = r
         .as_array()
