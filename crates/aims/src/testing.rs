@@ -47,7 +47,9 @@ use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, FileId, SourceMap, Span, Vfs};
 use aims_check::{Control, Step};
 use aims_eval::results::{ControlResult, Outcome, SystemResult, Verdict};
-use aims_facts::document::{detect_document_kind, format_of, parse_file, Document, Format};
+use aims_facts::document::{
+    detect_document_kind, format_of, parse_file, DocState, Document, Format,
+};
 use aims_facts::project::{display_name, normalize};
 use aims_facts::{Invalid, SystemDecl, Value, ValueKind};
 
@@ -1155,7 +1157,16 @@ impl Loader<'_> {
                     root,
                     sections: Vec::new(),
                     detection: format!("kind `{kind}` given in the test"),
-                    state: Default::default(),
+                    state: match diags.iter().find(|d| d.is_error()) {
+                        Some(d) => DocState::Unreadable {
+                            code: d.code,
+                            reason: d.message.clone(),
+                        },
+                        None => DocState::Unreadable {
+                            code: aims_facts::codes::E_UNREADABLE,
+                            reason: "the inline fact could not be parsed".into(),
+                        },
+                    },
                 };
                 return (Some(doc), diags);
             }
@@ -1190,9 +1201,22 @@ impl Loader<'_> {
             root,
             sections,
             detection,
-            state: Default::default(),
+            state: DocState::Loaded,
         };
-        diags.extend(schemas.validate(&mut doc));
+        // A card whose front matter is broken parses (its body's sections are kept), but its
+        // metadata is unreadable, as `aims_facts::load_document` says of files.
+        if let Some(d) = diags.iter().find(|d| d.is_error()) {
+            doc.state = DocState::Unreadable {
+                code: d.code,
+                reason: d.message.clone(),
+            };
+            return (Some(doc), diags);
+        }
+        let invalid = schemas.validate(&mut doc);
+        if !invalid.is_empty() {
+            doc.state = DocState::PartlyInvalid;
+        }
+        diags.extend(invalid);
         (Some(doc), diags)
     }
 
@@ -1633,6 +1657,27 @@ L-1 = "pass"
             ),
             (3, 2, 0, 2, 1)
         );
+    }
+
+    #[test]
+    fn a_broken_inline_card_is_unreadable_and_its_verdicts_are_errors() {
+        let (r, _) = run(&[(
+            "u.aims-test.toml",
+            r#"
+[[test]]
+name = "broken front matter"
+facts = [{ kind = "model_card", text = '''
+---
+license: [mit
+---
+# Model
+''' }]
+[test.expect]
+L-1 = "error"
+"#,
+        )]);
+        assert_eq!(r.tests.len(), 1, "{:?}", r.diagnostics);
+        assert_eq!(r.tests[0].status, TestStatus::Pass, "{:?}", r.tests[0]);
     }
 
     #[test]
