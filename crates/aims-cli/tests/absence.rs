@@ -167,7 +167,28 @@ fn an_absent_card_fails_and_only_when_or_an_exclusion_makes_a_control_not_applic
         excluded["not_applicable_reason"],
         "excluded by `EX-1` (approved by ciso@example.com on 2026-01-15): the vendor documents the model's limitations"
     );
+    // and the JSON carries the exclusion as data, for GRC tools
+    let x = &excluded["exclusion"];
+    assert_eq!(x["id"], "EX-1", "{excluded:#}");
+    assert_eq!(x["approver"], "ciso@example.com");
+    assert_eq!(x["date"], "2026-01-15");
+    assert_eq!(x["expired"], false);
+    assert!(x["file"].as_str().unwrap().ends_with(".aims"), "{x:#}");
     assert_eq!(control(&report, "no-card", "MC-3")["verdict"], "fail");
+    assert!(control(&report, "no-card", "MC-3")
+        .get("exclusion")
+        .is_none());
+    // the output, exclusions and unreadable documents included, follows the published schema
+    let schema_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../aims-report/schema/aims-check.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
 
     // an unreadable card is an error naming the file and the load diagnostic, never a verdict
     let broken = control(&report, "broken-card", "MC-1");

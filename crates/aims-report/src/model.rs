@@ -462,6 +462,24 @@ pub struct WaiverRef {
     pub place: Place,
 }
 
+/// The `exclusion` item that matched a control and system: in force (the control is
+/// `not_applicable`) or expired (the control was evaluated).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExclusionRef {
+    pub id: String,
+    pub reason: String,
+    pub approver: String,
+    /// The day it was approved.
+    pub date: String,
+    /// The last day it applies, when it expires.
+    #[serde(default)]
+    pub expires: Option<String>,
+    /// Matched but past its expiry, so it no longer applies.
+    pub expired: bool,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControlOutcome {
     pub id: String,
@@ -472,6 +490,9 @@ pub struct ControlOutcome {
     /// The waiver that matched, applied or expired.
     #[serde(default)]
     pub waiver: Option<WaiverRef>,
+    /// The exclusion that matched, in force or expired (absent when none did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclusion: Option<ExclusionRef>,
     #[serde(default)]
     pub requirements: Vec<RequirementOutcome>,
 }
@@ -827,6 +848,15 @@ fn system_report(sources: &SourceMap, s: &ev::SystemResult) -> SystemReport {
                 expires: w.expires.clone(),
                 expired: w.expired,
                 place: Place::of(sources, w.span),
+            }),
+            exclusion: c.exclusion.as_ref().map(|x| ExclusionRef {
+                id: x.id.clone(),
+                reason: x.reason.clone(),
+                approver: x.approver.clone(),
+                date: x.date.clone(),
+                expires: x.expires.clone(),
+                expired: x.expired,
+                place: Place::of(sources, x.span),
             }),
             requirements: c
                 .requirements
