@@ -497,3 +497,66 @@ fn empty_and_binary_files() {
         }
     }
 }
+
+/// Terminal escapes and line breaks in card text (issue 18): a licence value with an OSC 52
+/// clipboard write, a "clear line / cursor up" sequence and a line that reads as a GitHub workflow
+/// command reaches the human output, with and without colour, and the Markdown report only as
+/// inert text on one line.
+#[test]
+fn escape_sequences_and_workflow_commands_in_cards_are_inert() {
+    let card = "---\nlicense: \"gpl\\e]52;c;ZXZpbA==\\a\\e[2K\\e[1A\\n::error file=x::pwned\\r\\n::stop-commands::t\"\n---\n# Model \u{1b}[2J\n";
+    let dir = project("bad/README.md", card.as_bytes());
+    for color in ["never", "always"] {
+        let out = Command::new(AIMS)
+            .args(["check", "--today", "2026-11-24", "--color", color])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        for (what, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+            for l in text.lines() {
+                assert!(
+                    !l.trim_start().starts_with("::"),
+                    "--color {color} {what}: a line reads as a workflow command: {l:?}"
+                );
+            }
+            // our own colours are the only escape sequences: ESC [ digits/; m
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find('\u{1b}') {
+                let seq = &rest[i..];
+                let sgr = seq.strip_prefix("\u{1b}[").is_some_and(|t| {
+                    let end = t.find('m').unwrap_or(t.len());
+                    end < 20 && t[..end].chars().all(|c| c.is_ascii_digit() || c == ';')
+                });
+                assert!(
+                    color == "always" && sgr,
+                    "--color {color} {what}: a raw escape sequence: {:?}",
+                    &seq[..seq.len().min(12)]
+                );
+                rest = &seq[1..];
+            }
+            assert!(!text.contains('\u{7}'), "--color {color} {what}: BEL");
+        }
+        assert!(
+            stdout.contains("pwned"),
+            "the value is still shown, inert: {stdout}"
+        );
+    }
+    let report = Command::new(AIMS)
+        .args(["report", "--today", "2026-11-24"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&report.stdout);
+    assert!(md.contains("Statement of Applicability"), "{md}");
+    assert!(
+        !md.contains('\u{1b}') && !md.contains('\u{7}'),
+        "raw escapes in the report"
+    );
+    assert!(
+        md.lines().all(|l| !l.trim_start().starts_with("::")),
+        "{md}"
+    );
+}

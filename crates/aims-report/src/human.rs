@@ -14,7 +14,7 @@ use codespan_reporting::term::termcolor::{Buffer, Color, ColorSpec, WriteColor};
 use codespan_reporting::term::{self, Config};
 
 use crate::model::{CheckReport, DocumentState};
-use crate::util::{clip, missing_phrase};
+use crate::util::{clip, inert, inert_line, missing_phrase, no_workflow_commands};
 
 /// Values longer than this are clipped in labels.
 const VALUE_WIDTH: usize = 60;
@@ -31,8 +31,9 @@ impl Files {
         let mut texts = Vec::new();
         for i in 0..sources.len() {
             let id = aims_base::FileId(u32::try_from(i).unwrap_or(u32::MAX));
-            let (name, text) = match sources.get(id) {
-                Some(f) => (f.name.clone(), f.text.clone()),
+            // Snippets of cards are shown in the terminal: inert, with the same byte offsets.
+            let (name, text): (String, Arc<str>) = match sources.get(id) {
+                Some(f) => (inert_line(&f.name), Arc::from(inert(&f.text))),
                 None => (String::new(), Arc::from("")),
             };
             texts.push(text.clone());
@@ -87,6 +88,16 @@ impl Out {
     }
 
     fn emit(&mut self, files: &Files, diag: &cs::Diagnostic<usize>) {
+        // Messages, labels and notes interpolate untrusted values: one inert line each.
+        let mut diag = diag.clone();
+        diag.message = inert_line(&diag.message);
+        for l in &mut diag.labels {
+            l.message = inert_line(&l.message);
+        }
+        for n in &mut diag.notes {
+            *n = inert_line(n);
+        }
+        let diag = &diag;
         let config = Config::default();
         if term::emit_to_write_style(&mut self.buf, &config, &files.files, diag).is_err() {
             // Only reachable with spans codespan rejects; print the header and notes plainly.
@@ -105,25 +116,27 @@ impl Out {
     }
 
     fn text(&mut self, s: &str) {
-        let _ = self.buf.write_all(s.as_bytes());
+        let _ = self.buf.write_all(inert(s).as_bytes());
     }
 
     fn styled(&mut self, s: &str, color: Color, bold: bool) {
         let _ = self
             .buf
             .set_color(ColorSpec::new().set_fg(Some(color)).set_bold(bold));
-        let _ = self.buf.write_all(s.as_bytes());
+        let _ = self.buf.write_all(inert(s).as_bytes());
         let _ = self.buf.reset();
     }
 
     fn bold(&mut self, s: &str) {
         let _ = self.buf.set_color(ColorSpec::new().set_bold(true));
-        let _ = self.buf.write_all(s.as_bytes());
+        let _ = self.buf.write_all(inert(s).as_bytes());
         let _ = self.buf.reset();
     }
 
+    /// Everything written went through [`inert`] (the only escape sequences are our colours), and
+    /// no line can pass for a CI workflow command.
     fn finish(self) -> String {
-        String::from_utf8_lossy(self.buf.as_slice()).into_owned()
+        no_workflow_commands(String::from_utf8_lossy(self.buf.as_slice()).into_owned())
     }
 }
 

@@ -198,3 +198,108 @@ mod tests {
         assert_eq!(clip("a\nb", 10), "a b");
     }
 }
+
+/// True for characters that can act on a terminal or reorder text instead of showing: C0 and C1
+/// controls (escape sequences start with ESC or CSI), DEL, line and paragraph separators, and the
+/// bidirectional overrides and isolates ("Trojan Source"). Tab and line feed are layout, not
+/// commands; a carriage return is layout only right before a line feed.
+fn is_command_char(c: char, next: Option<char>) -> bool {
+    match c {
+        '\n' | '\t' => false,
+        '\r' => next != Some('\n'),
+        '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => true,
+        c => c.is_control(),
+    }
+}
+
+/// Untrusted text (cards, records, policies under review) made inert for a terminal or a Markdown
+/// file: every character that could act instead of showing ([`is_command_char`]) becomes `?`
+/// repeated to its UTF-8 length, so byte offsets into the text stay valid for spans.
+pub fn inert(s: &str) -> std::borrow::Cow<'_, str> {
+    let mut chars = s.chars().peekable();
+    let mut dirty = false;
+    while let Some(c) = chars.next() {
+        if is_command_char(c, chars.peek().copied()) {
+            dirty = true;
+            break;
+        }
+    }
+    if !dirty {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if is_command_char(c, chars.peek().copied()) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`inert`], and line breaks shown as `⏎`: for one-line text such as a message that interpolates
+/// card values, so a value cannot start a line of its own (a CI log reads a line starting with
+/// `::` as a workflow command).
+pub fn inert_line(s: &str) -> String {
+    inert(s).replace("\r\n", "⏎").replace('\n', "⏎")
+}
+
+/// The last guard of a rendered text file or terminal output: no line may start (after white
+/// space) with `::`, which GitHub Actions and Azure Pipelines read as a workflow command when the
+/// output is printed in a CI log; such a line gets a leading `⋮ ` instead.
+pub fn no_workflow_commands(text: String) -> String {
+    if !text.lines().any(|l| l.trim_start().starts_with("::")) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if line.trim_start().starts_with("::") {
+            out.push_str("⋮ ");
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod inert_tests {
+    use super::*;
+
+    #[test]
+    fn escapes_become_visible_and_offsets_stay() {
+        let hostile = "ok\x1b]52;c;ZXZpbA==\x07 \x1b[2K\x1b[1A\u{202E}txt\u{85}\r\nnext\rover";
+        let shown = inert(hostile);
+        assert_eq!(shown.len(), hostile.len());
+        assert!(!shown
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r'));
+        assert!(!shown.contains('\u{202E}'));
+        assert!(shown.contains("\r\nnext"), "CRLF is layout: {shown:?}");
+        assert!(
+            !shown.contains("\rover"),
+            "a lone CR would overwrite the line"
+        );
+        assert!(matches!(
+            inert("plain\ttext\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn values_cannot_start_a_line_or_a_workflow_command() {
+        assert_eq!(
+            inert_line("mit\n::error file=x::pwned"),
+            "mit⏎::error file=x::pwned"
+        );
+        let text = "a\n  ::stop-commands::tok\nb\n".to_string();
+        assert_eq!(
+            no_workflow_commands(text),
+            "a\n⋮   ::stop-commands::tok\nb\n"
+        );
+    }
+}

@@ -443,8 +443,17 @@ fn diagnostics(out: &mut String, r: &CheckReport) {
     out.push('\n');
 }
 
-/// Markdown Statement of Applicability for a report (e.g. one read back from JSON or merged).
+/// The Statement of Applicability as Markdown. Card and record text in it is inert: no control
+/// character or escape sequence reaches the file (a Markdown report is often `cat` to a terminal
+/// or printed in a CI log), and no line can pass for a CI workflow command.
 pub fn render_markdown_soa(report: &CheckReport, framework: Option<&str>) -> String {
+    crate::util::no_workflow_commands(
+        crate::util::inert(&markdown_soa(report, framework)).into_owned(),
+    )
+}
+
+/// Markdown Statement of Applicability for a report (e.g. one read back from JSON or merged).
+fn markdown_soa(report: &CheckReport, framework: Option<&str>) -> String {
     let soa = Soa::new(report, framework);
     let mut out = String::new();
     header(&mut out, &soa);
