@@ -2171,3 +2171,30 @@ impl Evaluator<'_> {
         self.control(control, system, documents)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::int_float_order;
+    use std::cmp::Ordering::{Equal, Greater, Less};
+
+    #[test]
+    fn an_integer_meets_a_float_exactly() {
+        let two_53 = 9_007_199_254_740_992.0;
+        // A lossy cast would call all of these equal.
+        assert_eq!(int_float_order(9_007_199_254_740_993, two_53), Greater);
+        assert_eq!(int_float_order(i64::MAX, 9_223_372_036_854_775_807.0), Less);
+        assert_eq!(int_float_order(i64::MAX - 1, i64::MAX as f64), Less);
+        assert_eq!(int_float_order(9_007_199_254_740_992, two_53), Equal);
+        assert_eq!(
+            int_float_order(i64::MIN, -9_223_372_036_854_775_808.0),
+            Equal
+        );
+        assert_eq!(int_float_order(i64::MIN, -1e19), Greater);
+        assert_eq!(int_float_order(3, 3.5), Less);
+        assert_eq!(int_float_order(4, 3.5), Greater);
+        assert_eq!(int_float_order(-3, -3.5), Greater);
+        assert_eq!(int_float_order(-4, -3.5), Less);
+        assert_eq!(int_float_order(0, -0.0), Equal);
+        assert_eq!(int_float_order(0, 1e-300), Less);
+    }
+}
