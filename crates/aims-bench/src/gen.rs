@@ -275,6 +275,9 @@ fn scalar(out: &mut String, v: &Value) {
                 out.push_str(".nan");
             }
         }
+        ValueKind::Int(n) => {
+            let _ = write!(out, "{n}");
+        }
         ValueKind::String(s) => {
             let plain = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
                 && s.chars()

@@ -563,6 +563,7 @@ fn lower_objective(
 
 fn level(e: &Expr, scale: &[&str], what: &str, diags: &mut Vec<Diagnostic>) -> u8 {
     match &e.kind {
+        ExprKind::Int(n @ 1..=5) => *n as u8,
         ExprKind::Number(n) if (1.0..=5.0).contains(n) && n.fract() == 0.0 => *n as u8,
         ExprKind::Name(id) => {
             if let Some(i) = scale.iter().position(|s| *s == id.name) {

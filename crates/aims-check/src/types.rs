@@ -124,6 +124,7 @@ pub fn is_constant(e: &Expr) -> bool {
         ExprKind::Null
         | ExprKind::Bool(_)
         | ExprKind::Number(_)
+        | ExprKind::Int(_)
         | ExprKind::String(_)
         | ExprKind::Date(_)
         | ExprKind::Duration { .. } => true,
@@ -438,7 +439,7 @@ impl<'a> Checker<'a> {
             ExprKind::Error => Ty::Any,
             ExprKind::Null => Ty::Null,
             ExprKind::Bool(_) => Ty::Bool,
-            ExprKind::Number(_) => Ty::Number,
+            ExprKind::Number(_) | ExprKind::Int(_) => Ty::Number,
             ExprKind::String(_) => Ty::String,
             ExprKind::Date(d) => {
                 if parse_date(d).is_none() {

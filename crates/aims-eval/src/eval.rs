@@ -934,6 +934,7 @@ impl<'p> Evaluator<'p> {
             ExprKind::Null => Ok(V::Null),
             ExprKind::Bool(b) => Ok(V::Bool(*b)),
             ExprKind::Number(n) => Ok(V::Num(*n)),
+            ExprKind::Int(n) => Ok(V::Int(*n)),
             ExprKind::String(s) => Ok(V::Str(Cow::Owned(s.clone()))),
             ExprKind::Date(d) => parse_date(d)
                 .map(V::Date)
@@ -953,7 +954,11 @@ impl<'p> Evaluator<'p> {
             }
             ExprKind::Index(base, idx) => {
                 let b = self.eval_base(base, ctx)?;
-                let i = self.eval(idx, ctx)?.prim()?;
+                let i = match self.eval(idx, ctx)?.prim()? {
+                    // Beyond 2^53 no list is that long: the nearest float indexes as well.
+                    V::Int(k) => V::Num(k as f64),
+                    other => other,
+                };
                 match i {
                     V::Str(k) => {
                         let bp = path_of(&b);
@@ -1019,6 +1024,10 @@ impl<'p> Evaluator<'p> {
             },
             ExprKind::Unary(UnaryOp::Neg, a) => match self.eval(a, ctx)?.prim()? {
                 V::Num(n) => Ok(V::Num(-n)),
+                V::Int(n) => n
+                    .checked_neg()
+                    .map(V::Int)
+                    .ok_or_else(|| Fault::Error(format!("-({n}) overflows a 64-bit integer"))),
                 V::Dur(h) => Ok(V::Dur(-h)),
                 other => Err(Fault::Error(format!(
                     "cannot negate a {}",
@@ -1233,7 +1242,8 @@ impl<'p> Evaluator<'p> {
             },
             "number" => match arg(0)?.prim()? {
                 V::Num(n) => finite(n).map(V::Num).map_err(Fault::Error),
-                V::Str(s) => parse_number(&s).map(V::Num).map_err(Fault::Error),
+                V::Int(n) => Ok(V::Int(n)),
+                V::Str(s) => parse_number(&s).map_err(Fault::Error),
                 other => Err(Fault::Error(format!(
                     "`number` needs a number or a string, found a {} ({})",
                     other.type_name(),
@@ -1449,9 +1459,10 @@ impl<'p> Evaluator<'p> {
                 let mut nums = Vec::new();
                 for x in xs {
                     match x.prim()? {
-                        V::Num(n) => nums.push(finite(n).map_err(|e| {
+                        V::Num(n) => nums.push(V::Num(finite(n).map_err(|e| {
                             Fault::Error(format!("`{name}` of a list holding {e}"))
-                        })?),
+                        })?)),
+                        V::Int(n) => nums.push(V::Int(n)),
                         other => {
                             return Err(Fault::Error(format!(
                                 "`{name}` needs numbers, found a {} ({}){}",
@@ -1466,22 +1477,24 @@ impl<'p> Evaluator<'p> {
                         }
                     }
                 }
-                match name {
-                    "sum" => finite(nums.iter().sum())
-                        .map(V::Num)
-                        .map_err(|e| Fault::Error(format!("`sum` overflows to {e}"))),
-                    "min" => nums
-                        .iter()
-                        .copied()
-                        .reduce(f64::min)
-                        .map(V::Num)
-                        .ok_or_else(|| Fault::Error("`min` of an empty list".into())),
-                    _ => nums
-                        .iter()
-                        .copied()
-                        .reduce(f64::max)
-                        .map(V::Num)
-                        .ok_or_else(|| Fault::Error("`max` of an empty list".into())),
+                // The same rules as `+` and `<`: integers stay exact, and overflow is an error.
+                let pick = |keep: BinOp| {
+                    move |a: V<'a>, b: V<'a>| -> Result<V<'a>, String> {
+                        Ok(if compare(keep, &a, &b)? { a } else { b })
+                    }
+                };
+                let folded = match name {
+                    "sum" => nums
+                        .into_iter()
+                        .try_fold(V::Int(0), |acc, x| arith(BinOp::Add, acc, x))
+                        .map(Some),
+                    "min" => fold_numbers(nums, pick(BinOp::Le)),
+                    _ => fold_numbers(nums, pick(BinOp::Ge)),
+                };
+                match folded {
+                    Ok(Some(v)) => Ok(v),
+                    Ok(None) => Err(Fault::Error(format!("`{name}` of an empty list"))),
+                    Err(e) => Err(Fault::Error(format!("`{name}`: {e}"))),
                 }
             }
             other => Err(Fault::Error(format!("unknown function `{other}`"))),
@@ -1588,16 +1601,32 @@ fn finite(n: f64) -> Result<f64, String> {
     }
 }
 
-/// `number("0.85")`: a decimal number, optionally with a trailing `%` (dropped: "85%" is 85).
-fn parse_number(s: &str) -> Result<f64, String> {
+/// The first of `nums` combined with each of the others by `f`; `None` for no numbers.
+fn fold_numbers<'a>(
+    nums: Vec<V<'a>>,
+    f: impl Fn(V<'a>, V<'a>) -> Result<V<'a>, String>,
+) -> Result<Option<V<'a>>, String> {
+    let mut it = nums.into_iter();
+    let Some(first) = it.next() else {
+        return Ok(None);
+    };
+    it.try_fold(first, f).map(Some)
+}
+
+/// `number("0.85")`: a decimal number, optionally with a trailing `%` (dropped: "85%" is 85). An
+/// integer that fits in 64 bits is read exactly.
+fn parse_number(s: &str) -> Result<V<'static>, String> {
     let t = s.trim();
     let t = t.strip_suffix('%').map_or(t, str::trim_end);
+    if let Ok(i) = t.parse::<i64>() {
+        return Ok(V::Int(i));
+    }
     // Rust also parses "inf" and "NaN"; a number in a card is written with digits.
     let numeric = t.bytes().any(|b| b.is_ascii_digit())
         && t.bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
     match t.parse::<f64>() {
-        Ok(n) if numeric => finite(n).map_err(|e| format!("\"{s}\" is {e}")),
+        Ok(n) if numeric => finite(n).map(V::Num).map_err(|e| format!("\"{s}\" is {e}")),
         _ => Err(format!("\"{s}\" is not a number")),
     }
 }
@@ -1608,7 +1637,7 @@ fn shape(v: &V) -> Option<&'static str> {
     match v {
         V::Null => Some("null"),
         V::Bool(_) => Some("bool"),
-        V::Num(_) => Some("number"),
+        V::Num(_) | V::Int(_) => Some("number"),
         V::Str(_) => Some("string"),
         V::Date(_) => Some("date"),
         V::Dur(_) => Some("duration"),
@@ -1621,7 +1650,7 @@ fn shape(v: &V) -> Option<&'static str> {
         V::Fact(f, _, _) => match f.kind {
             ValueKind::Null => Some("null"),
             ValueKind::Bool(_) => Some("bool"),
-            ValueKind::Number(_) => Some("number"),
+            ValueKind::Number(_) | ValueKind::Int(_) => Some("number"),
             ValueKind::String(_) => Some("string"),
             ValueKind::List(_) => Some("list"),
             ValueKind::Map(_) => Some("map"),
@@ -1688,13 +1717,74 @@ fn to_dur(v: &V) -> Option<i64> {
 /// are errors.
 fn equal(x: &V, y: &V) -> Result<bool, String> {
     match (x, y) {
-        (V::Num(_), V::Str(_)) | (V::Str(_), V::Num(_)) => Err(mixed(x, y)),
-        (V::Num(a), V::Num(b)) => {
-            finite(*a)?;
-            finite(*b)?;
-            Ok(a == b)
+        (V::Num(_) | V::Int(_), V::Str(_)) | (V::Str(_), V::Num(_) | V::Int(_)) => Err(mixed(x, y)),
+        _ => match number_order(x, y) {
+            Some(ord) => Ok(ord? == std::cmp::Ordering::Equal),
+            None => Ok(same(x, y)),
+        },
+    }
+}
+
+/// The exact order of two numbers (`None` when either is not a number): integers as integers,
+/// an integer and a float by their exact values (never through a rounding cast). NaN and
+/// infinities are errors.
+fn number_order(x: &V, y: &V) -> Option<Result<std::cmp::Ordering, String>> {
+    Some(match (x, y) {
+        (V::Int(a), V::Int(b)) => Ok(a.cmp(b)),
+        (V::Num(a), V::Num(b)) => finite(*a).and_then(|a| {
+            let b = finite(*b)?;
+            a.partial_cmp(&b).ok_or_else(|| "NaN".to_string())
+        }),
+        (V::Int(a), V::Num(b)) => finite(*b).map(|b| int_float_order(*a, b)),
+        (V::Num(a), V::Int(b)) => finite(*a).map(|a| int_float_order(*b, a).reverse()),
+        _ => return None,
+    })
+}
+
+/// `i` against the finite `f`, exactly: compare with `f`'s integral part (exact as an `i64` once
+/// `f` is known to be in range), then with its fraction.
+fn int_float_order(i: i64, f: f64) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    // 2^63: every i64 is below it; -2^63 is i64::MIN itself.
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if f >= TWO_63 {
+        return Ordering::Less;
+    }
+    if f < -TWO_63 {
+        return Ordering::Greater;
+    }
+    let whole = f.trunc();
+    match i.cmp(&(whole as i64)) {
+        Ordering::Equal if f > whole => Ordering::Less,
+        Ordering::Equal if f < whole => Ordering::Greater,
+        ord => ord,
+    }
+}
+
+/// Are two JSON trees the same, numbers compared by exact value (`3` and `3.0` are the same)?
+fn json_same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    match (a, b) {
+        (J::Number(m), J::Number(n)) => {
+            let as_v = |n: &serde_json::Number| match n.as_i64() {
+                Some(i) => V::Int(i),
+                None => V::Num(n.as_f64().unwrap_or(f64::NAN)),
+            };
+            matches!(
+                number_order(&as_v(m), &as_v(n)),
+                Some(Ok(std::cmp::Ordering::Equal))
+            )
         }
-        _ => Ok(same(x, y)),
+        (J::Array(xs), J::Array(ys)) => {
+            xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| json_same(x, y))
+        }
+        (J::Object(xs), J::Object(ys)) => {
+            xs.len() == ys.len()
+                && xs
+                    .iter()
+                    .all(|(k, x)| ys.get(k).is_some_and(|y| json_same(x, y)))
+        }
+        _ => a == b,
     }
 }
 
@@ -1703,11 +1793,15 @@ fn same(x: &V, y: &V) -> bool {
     match (x, y) {
         (V::Null, V::Null) => true,
         (V::Bool(a), V::Bool(b)) => a == b,
-        (V::Num(a), V::Num(b)) => a == b,
+        (V::Num(_) | V::Int(_), V::Num(_) | V::Int(_)) => {
+            matches!(number_order(x, y), Some(Ok(std::cmp::Ordering::Equal)))
+        }
         (V::Str(a), V::Str(b)) => a == b,
         (V::Date(_), _) | (_, V::Date(_)) => to_date(x).is_some() && to_date(x) == to_date(y),
         (V::Dur(_), _) | (_, V::Dur(_)) => to_dur(x).is_some() && to_dur(x) == to_dur(y),
-        (V::List(_) | V::Fact(..), V::List(_) | V::Fact(..)) => x.to_json() == y.to_json(),
+        (V::List(_) | V::Fact(..), V::List(_) | V::Fact(..)) => {
+            json_same(&x.to_json(), &y.to_json())
+        }
         _ => false,
     }
 }
@@ -1730,8 +1824,10 @@ fn compare(op: BinOp, x: &V, y: &V) -> Result<bool, String> {
     use std::cmp::Ordering;
     let ord: Option<Ordering> = match (x, y) {
         (V::Str(a), V::Str(b)) => Some(a.cmp(b)),
-        (V::Num(a), V::Num(b)) => finite(*a)?.partial_cmp(&finite(*b)?),
-        (V::Num(_), V::Str(_)) | (V::Str(_), V::Num(_)) => return Err(mixed(x, y)),
+        (V::Num(_) | V::Int(_), V::Num(_) | V::Int(_)) => number_order(x, y).transpose()?,
+        (V::Num(_) | V::Int(_), V::Str(_)) | (V::Str(_), V::Num(_) | V::Int(_)) => {
+            return Err(mixed(x, y))
+        }
         (V::Dur(_), _) | (_, V::Dur(_)) => match (to_dur(x), to_dur(y)) {
             (Some(a), Some(b)) => Some(a.cmp(&b)),
             _ => None,
@@ -1789,6 +1885,12 @@ fn contains(container: &V, item: &V) -> Result<bool, String> {
 
 fn arith<'a>(op: BinOp, x: V<'a>, y: V<'a>) -> Result<V<'a>, String> {
     let days = |h: i64| h.div_euclid(24);
+    // A duration scales by a float factor; an integer one is its float.
+    let (x, y) = match (x, y) {
+        (V::Dur(a), V::Int(n)) => (V::Dur(a), V::Num(n as f64)),
+        (V::Int(n), V::Dur(a)) => (V::Num(n as f64), V::Dur(a)),
+        pair => pair,
+    };
     // Fact files hold dates and durations as strings (`2026-01-31`, `30d`): read them as such.
     let (dx, dy) = (to_date(&x), to_date(&y));
     if let (Some(a), Some(b), BinOp::Sub) = (dx, dy, op) {
@@ -1854,8 +1956,15 @@ fn arith<'a>(op: BinOp, x: V<'a>, y: V<'a>) -> Result<V<'a>, String> {
         }
         (V::Dur(a), V::Num(n)) if op == BinOp::Div => Ok(V::Dur((*a as f64 / finite(*n)?) as i64)),
         (V::Str(a), V::Str(b)) if op == BinOp::Add => Ok(V::Str(Cow::Owned(format!("{a}{b}")))),
-        (V::Num(a), V::Num(b)) => {
-            let (a, b) = (finite(*a)?, finite(*b)?);
+        (V::Int(a), V::Int(b)) => int_arith(op, *a, *b),
+        (V::Num(_) | V::Int(_), V::Num(_) | V::Int(_)) => {
+            // Float arithmetic is approximate: an integer meeting a float is its nearest float.
+            let float = |v: &V| match v {
+                V::Int(i) => *i as f64,
+                V::Num(n) => *n,
+                _ => f64::NAN,
+            };
+            let (a, b) = (finite(float(&x))?, finite(float(&y))?);
             if b == 0.0 && matches!(op, BinOp::Div | BinOp::Rem) {
                 return Err(format!(
                     "division by zero: {} {} 0",
@@ -1879,7 +1988,7 @@ fn arith<'a>(op: BinOp, x: V<'a>, y: V<'a>) -> Result<V<'a>, String> {
                 )
             })
         }
-        (V::Num(_), V::Str(_)) | (V::Str(_), V::Num(_)) => Err(format!(
+        (V::Num(_) | V::Int(_), V::Str(_)) | (V::Str(_), V::Num(_) | V::Int(_)) => Err(format!(
             "`{}` cannot combine a {} ({}) with a {} ({}): convert the string with `number(...)`",
             op.as_str(),
             x.type_name(),
@@ -1894,6 +2003,33 @@ fn arith<'a>(op: BinOp, x: V<'a>, y: V<'a>) -> Result<V<'a>, String> {
             y.type_name()
         )),
     }
+}
+
+/// `+ - * / %` of two integers, exactly: overflow is an error naming the values, and a division
+/// that is not exact gives the float quotient.
+fn int_arith<'a>(op: BinOp, a: i64, b: i64) -> Result<V<'a>, String> {
+    if b == 0 && matches!(op, BinOp::Div | BinOp::Rem) {
+        return Err(format!("division by zero: {a} {} 0", op.as_str()));
+    }
+    let r = match op {
+        BinOp::Add => a.checked_add(b),
+        BinOp::Sub => a.checked_sub(b),
+        BinOp::Mul => a.checked_mul(b),
+        BinOp::Div => match a.checked_rem(b) {
+            Some(0) => a.checked_div(b),
+            Some(_) => return Ok(V::Num(a as f64 / b as f64)),
+            None => None,
+        },
+        // Truncated like the float `%`; `i64::MIN % -1` is 0, not an overflow.
+        _ => Some(a.wrapping_rem(b)),
+    };
+    r.map(V::Int).ok_or_else(|| {
+        format!(
+            "{a} {} {b} overflows a 64-bit integer (at most {})",
+            op.as_str(),
+            i64::MAX
+        )
+    })
 }
 
 /// Build the whole run's results (static info + per-system results, sorted).
@@ -2033,5 +2169,32 @@ impl Evaluator<'_> {
         documents: &[&Document],
     ) -> ControlResult {
         self.control(control, system, documents)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::int_float_order;
+    use std::cmp::Ordering::{Equal, Greater, Less};
+
+    #[test]
+    fn an_integer_meets_a_float_exactly() {
+        let two_53 = 9_007_199_254_740_992.0;
+        // A lossy cast would call all of these equal.
+        assert_eq!(int_float_order(9_007_199_254_740_993, two_53), Greater);
+        assert_eq!(int_float_order(i64::MAX, 9_223_372_036_854_775_807.0), Less);
+        assert_eq!(int_float_order(i64::MAX - 1, i64::MAX as f64), Less);
+        assert_eq!(int_float_order(9_007_199_254_740_992, two_53), Equal);
+        assert_eq!(
+            int_float_order(i64::MIN, -9_223_372_036_854_775_808.0),
+            Equal
+        );
+        assert_eq!(int_float_order(i64::MIN, -1e19), Greater);
+        assert_eq!(int_float_order(3, 3.5), Less);
+        assert_eq!(int_float_order(4, 3.5), Greater);
+        assert_eq!(int_float_order(-3, -3.5), Greater);
+        assert_eq!(int_float_order(-4, -3.5), Less);
+        assert_eq!(int_float_order(0, -0.0), Equal);
+        assert_eq!(int_float_order(0, 1e-300), Less);
     }
 }

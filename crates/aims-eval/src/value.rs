@@ -12,6 +12,8 @@ pub(crate) enum V<'a> {
     Null,
     Bool(bool),
     Num(f64),
+    /// An integer, exact to 64 bits: integer literals and the integers of fact files.
+    Int(i64),
     Str(Cow<'a, str>),
     Date(jiff::civil::Date),
     /// Hours.
@@ -90,6 +92,7 @@ impl<'a> V<'a> {
                 }),
                 ValueKind::Bool(b) => Ok(V::Bool(*b)),
                 ValueKind::Number(n) => Ok(V::Num(*n)),
+                ValueKind::Int(n) => Ok(V::Int(*n)),
                 ValueKind::String(s) => Ok(V::Str(Cow::Borrowed(s.as_str()))),
                 // Validation marks a missing required field with a `null` original.
                 ValueKind::Invalid(inv) if inv.original.is_null() => Err(Fault::Error(format!(
@@ -111,7 +114,7 @@ impl<'a> V<'a> {
         match self {
             V::Null => "null",
             V::Bool(_) => "boolean",
-            V::Num(_) => "number",
+            V::Num(_) | V::Int(_) => "number",
             V::Str(_) => "string",
             V::Date(_) => "date",
             V::Dur(_) => "duration",
@@ -133,6 +136,7 @@ impl<'a> V<'a> {
             V::Null => "null".into(),
             V::Bool(b) => b.to_string(),
             V::Num(n) => render_num(*n),
+            V::Int(n) => n.to_string(),
             V::Str(s) => s.to_string(),
             V::Date(d) => format_date(*d),
             V::Dur(h) => {
@@ -180,6 +184,7 @@ impl<'a> V<'a> {
             V::Null => J::Null,
             V::Bool(b) => J::Bool(*b),
             V::Num(n) => serde_json::Number::from_f64(*n).map_or(J::Null, J::Number),
+            V::Int(n) => J::Number((*n).into()),
             V::Str(s) => J::String(s.to_string()),
             V::Date(d) => J::String(format_date(*d)),
             V::Dur(h) => J::String(V::Dur(*h).render()),
@@ -201,7 +206,10 @@ impl<'a> V<'a> {
         match j {
             J::Null => V::Null,
             J::Bool(b) => V::Bool(*b),
-            J::Number(n) => V::Num(n.as_f64().unwrap_or(f64::NAN)),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => V::Int(i),
+                None => V::Num(n.as_f64().unwrap_or(f64::NAN)),
+            },
             J::String(s) => V::Str(Cow::Owned(s.clone())),
             J::Array(xs) => V::List(xs.iter().map(V::from_json).collect()),
             J::Object(m) => V::Map(
@@ -219,6 +227,7 @@ fn fact_json(v: &Value) -> serde_json::Value {
         ValueKind::Null => J::Null,
         ValueKind::Bool(b) => J::Bool(*b),
         ValueKind::Number(n) => serde_json::Number::from_f64(*n).map_or(J::Null, J::Number),
+        ValueKind::Int(n) => J::Number((*n).into()),
         ValueKind::String(s) => J::String(s.clone()),
         ValueKind::List(xs) => J::Array(xs.iter().map(fact_json).collect()),
         ValueKind::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), fact_json(v))).collect()),

@@ -22,6 +22,9 @@ pipeline_tag: text-classification
 co2_eq_emissions: 12.5
 base_model: null
 nan_score: .nan
+big: 9007199254740993
+big_even: 9007199254740992
+max_int: 9223372036854775807
 model-index:
 - name: demo
   results:
@@ -86,6 +89,24 @@ const ROWS: &[(&str, Want, &str)] = &[
     ("model_card.co2_eq_emissions % 0 > 1", Want::Error, "division by zero"),
     ("sum([model_card.co2_eq_emissions, 1e308, 1e308]) > 1", Want::Error, "not a finite number"),
     ("max([1, \"2\"]) > 1", Want::Error, "number(...)"),
+    // integers are exact to 64 bits: 2^53 + 1 is not 2^53, and an integer meets a float exactly
+    ("model_card.big == 9007199254740993", Want::Pass, ""),
+    ("model_card.big == 9007199254740992", Want::Fail, ""),
+    ("model_card.big != model_card.big_even and model_card.big > model_card.big_even", Want::Pass, ""),
+    ("model_card.big > 9007199254740992.0 and model_card.big_even == 9007199254740992.0", Want::Pass, ""),
+    ("model_card.big <= 9007199254740992.0", Want::Fail, ""),
+    ("9007199254740993 > 9007199254740992.0 and 2 == 2.0 and 2 < 2.5", Want::Pass, ""),
+    ("model_card.max_int < 9223372036854775808.0 and -model_card.max_int - 1 == -9223372036854775808.0", Want::Pass, ""),
+    ("model_card.big - model_card.big_even == 1 and model_card.big_even + 1 == model_card.big", Want::Pass, ""),
+    ("model_card.big in [9007199254740993] and model_card.big not in [9007199254740992]", Want::Pass, ""),
+    ("sum([model_card.big, 1]) == 9007199254740994 and max([model_card.big, model_card.big_even]) == model_card.big and min([model_card.big, 0.5]) == 0.5", Want::Pass, ""),
+    ("number(\"9007199254740993\") == model_card.big", Want::Pass, ""),
+    ("7 / 2 == 3.5 and 6 / 3 == 2 and 7 % 3 == 1 and -7 % 3 == -1", Want::Pass, ""),
+    ("model_card.max_int + 1 > 0", Want::Error, "9223372036854775807 + 1 overflows a 64-bit integer"),
+    ("model_card.max_int * 2 > 0", Want::Error, "overflows"),
+    ("sum([model_card.max_int, 1]) > 0", Want::Error, "overflows"),
+    ("-(-model_card.max_int - 1) > 0", Want::Error, "overflows"),
+    ("model_card.big / 0 > 0", Want::Error, "division by zero"),
     // type predicates, one-or-many, validity
     ("is_string(model_card.license) and is_list(model_card.datasets) and is_number(model_card.co2_eq_emissions) and is_map(model_card) and is_null(model_card.base_model) and is_map(model_card[\"model-index\"][0])", Want::Pass, ""),
     ("is_string(model_card.datasets) or is_null(model_card.no_such_key) or is_bool(model_card.license) or is_list(model_card.no_such_key)", Want::Fail, ""),
@@ -255,6 +276,42 @@ fn every_row_gives_its_expected_outcome() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn integers_beyond_2_53_are_evidence_exactly() {
+    let text = "control C \"c\" {\n  require model_card.big == 9007199254740992\n}\n";
+    let card = "---\nbig: 9007199254740993\n---\n";
+    let sources = SourceMap::new();
+    let pid = sources.add("p.aims", text);
+    let (ast, _) = aims_syntax::parse(pid, text);
+    let (program, _) = aims_check::compile(&[ast], &sources);
+    let cid = sources.add("README.md", card);
+    let (parsed, _) = parse_file(cid, card, Format::Markdown);
+    let (root, sections) = parsed.unwrap();
+    let doc = Document {
+        file: cid,
+        name: "README.md".into(),
+        kind: "model_card".into(),
+        root,
+        sections,
+        detection: "declared".into(),
+        state: Default::default(),
+    };
+    let system = SystemDecl {
+        name: "demo".into(),
+        ..SystemDecl::default()
+    };
+    let result =
+        Evaluator::new(&program, jiff::civil::date(2026, 11, 24)).evaluate_system(&system, &[&doc]);
+    let req = &result.controls[0].requirements[0];
+    assert_eq!(req.outcome, Outcome::Fail);
+    let ev = req
+        .evidence
+        .iter()
+        .find(|e| e.path == "model_card.big")
+        .unwrap();
+    assert_eq!(ev.value.as_deref(), Some("9007199254740993"));
 }
 
 #[test]

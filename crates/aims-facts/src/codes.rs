@@ -734,12 +734,13 @@ nothing but makes the file valid."#,
     CodeInfo {
         code: W_NUMBER_OUT_OF_RANGE,
         title: "number cannot be held exactly",
-        explanation: r#"aims holds fact numbers as 64-bit floats. A number written as finite text that overflows them
-(`1e999`), underflows to zero (`1e-999`), or an integer beyond 2^53 that they would round
-(`9007199254740993`) would silently become a different value, so it is kept as an invalid value
-instead: the document is partly invalid, and every requirement that reads that value is an `error`
-naming it. YAML's `.inf` and `.nan` and TOML's `inf` and `nan` are written as non-finite on
-purpose and are loaded as they are.
+        explanation: r#"aims holds fact integers exactly as 64-bit integers (`9007199254740993` is that number) and
+other numbers as 64-bit floats. An integer beyond 64 bits (`9223372036854775808`, more than
+2^63 - 1), or a number written as finite text that overflows the floats (`1e999`) or underflows
+to zero (`1e-999`), would silently become a different value, so it is kept as an invalid value
+instead: the document is partly invalid, and every requirement that reads that value is an
+`error` naming it. YAML's `.inf` and `.nan` and TOML's `inf` and `nan` are written as non-finite
+on purpose and are loaded as they are.
 
 ## Example
 

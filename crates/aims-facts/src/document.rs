@@ -180,8 +180,9 @@ impl Format {
 /// Parse a fact file's text. Returns the root value and, for Markdown, its sections. A BOM is
 /// skipped (spans stay file offsets). Malformed JSON, YAML or TOML gives `None` and an error; a
 /// Markdown card whose front matter is malformed, unclosed or not a mapping still gives its
-/// sections, with an [`ValueKind::Invalid`] root and an error. A number that a 64-bit float cannot
-/// hold is an invalid value with a `W0110` warning.
+/// sections, with an [`ValueKind::Invalid`] root and an error. Integers are exact to 64 bits
+/// ([`ValueKind::Int`]); an integer beyond 64 bits, or a float literal that overflows or
+/// underflows, is an invalid value with a `W0110` warning.
 pub fn parse_file(
     file: FileId,
     text: &str,
@@ -551,7 +552,7 @@ pub fn detect_document_kind(
 /// Every file gives a document, so no declared evidence is silently dropped:
 /// - [`DocState::Loaded`]: parsed, and every value fits its schema.
 /// - [`DocState::PartlyInvalid`]: parsed, but some values are [`ValueKind::Invalid`] (they failed
-///   their schema, `W0102`, or are numbers a 64-bit float cannot hold, `W0110`).
+///   their schema, `W0102`, or are numbers aims cannot hold exactly, `W0110`).
 /// - [`DocState::Unreadable`]: too large, unreadable, not decodable, of no known format,
 ///   malformed (JSON, YAML, TOML, or a card's front matter broken, unclosed or not a mapping), or
 ///   of a kind that cannot be told. Its `code` and `reason` are those of the first error, which is

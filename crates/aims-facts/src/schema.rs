@@ -941,6 +941,7 @@ fn describe(v: &Value) -> String {
         ValueKind::Number(n) => {
             format!("the number {}", Value::number(*n, v.span).to_json_string())
         }
+        ValueKind::Int(n) => format!("the number {n}"),
         ValueKind::Bool(b) => format!("the boolean {b}"),
         ValueKind::List(l) => format!("a list of {} item(s)", l.len()),
         ValueKind::Map(m) => format!("a mapping with {} key(s)", m.len()),
@@ -1001,6 +1002,7 @@ impl Validator<'_> {
                 .unwrap_or(0),
             (ValueKind::String(_), Type::String)
             | (ValueKind::Number(_), Type::Number)
+            | (ValueKind::Int(_), Type::Number | Type::Int)
             | (ValueKind::Bool(_), Type::Bool) => 0,
             (ValueKind::Number(n), Type::Int) if n.is_finite() && n.fract() == 0.0 => 0,
             (ValueKind::String(s), Type::Date) if is_date(s) => 0,

@@ -18,7 +18,10 @@ pub struct Value {
 pub enum ValueKind {
     Null,
     Bool(bool),
+    /// A number written with a fraction or exponent (or an infinity / NaN the format spells out).
     Number(f64),
+    /// An integer literal, held exactly (one beyond 64 bits is loaded as [`ValueKind::Invalid`]).
+    Int(i64),
     String(String),
     List(Vec<Value>),
     /// Key order is the order in the file.
@@ -50,6 +53,10 @@ impl Value {
 
     pub fn number(n: f64, span: Span) -> Value {
         Value::new(ValueKind::Number(n), span)
+    }
+
+    pub fn int(n: i64, span: Span) -> Value {
+        Value::new(ValueKind::Int(n), span)
     }
 
     pub fn bool(b: bool, span: Span) -> Value {
@@ -98,6 +105,16 @@ impl Value {
     pub fn as_f64(&self) -> Option<f64> {
         match self.kind {
             ValueKind::Number(n) => Some(n),
+            // The nearest float: exact up to 2^53 (use `as_i64` for the exact value).
+            ValueKind::Int(n) => Some(n as f64),
+            _ => None,
+        }
+    }
+
+    /// The exact value of an integer literal.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.kind {
+            ValueKind::Int(n) => Some(n),
             _ => None,
         }
     }
@@ -162,7 +179,7 @@ impl ValueKind {
         match self {
             ValueKind::Null => "null",
             ValueKind::Bool(_) => "bool",
-            ValueKind::Number(_) => "number",
+            ValueKind::Number(_) | ValueKind::Int(_) => "number",
             ValueKind::String(_) => "string",
             ValueKind::List(_) => "list",
             ValueKind::Map(_) => "map",
@@ -191,6 +208,7 @@ impl serde::Serialize for Value {
                     s.serialize_f64(*n)
                 }
             }
+            ValueKind::Int(n) => s.serialize_i64(*n),
             ValueKind::String(t) => s.serialize_str(t),
             ValueKind::List(l) => {
                 let mut seq = s.serialize_seq(Some(l.len()))?;

@@ -329,8 +329,8 @@ fn numbers_a_float_cannot_hold_are_invalid_values() {
         ("e.json", "{\"model_details\": {}, \"n\": 1e999}", "1e999"),
         (
             "e.json",
-            "{\"model_details\": {}, \"n\": 9007199254740993}",
-            "9007199254740993",
+            "{\"model_details\": {}, \"n\": 9223372036854775808}",
+            "9223372036854775808",
         ),
         ("e.yaml", "model_details: {}\nn: 1e999\n", "1e999"),
         (
@@ -341,8 +341,8 @@ fn numbers_a_float_cannot_hold_are_invalid_values() {
         ("e.toml", "n = 1e999\n[model_details]\n", "1e999"),
         (
             "e.toml",
-            "n = 9007199254740993\n[model_details]\n",
-            "9007199254740993",
+            "n = 18446744073709551615\n[model_details]\n",
+            "18446744073709551615",
         ),
     ];
     for (path, text, literal) in cases {
@@ -358,6 +358,24 @@ fn numbers_a_float_cannot_hold_are_invalid_values() {
             text_at(&sources, &doc, w[0].primary_span().unwrap()),
             *literal
         );
+    }
+    // Integers are exact to 64 bits in every format, and written back exactly.
+    let exact: &[(&str, &str)] = &[
+        ("e.json", "{\"model_details\": {}, \"n\": 9007199254740993}"),
+        ("e.yaml", "model_details: {}\nn: 9007199254740993\n"),
+        ("e.toml", "n = 9007199254740993\n[model_details]\n"),
+        (
+            "m/README.md",
+            "---\nlibrary_name: x\nn: 9007199254740993\n---\n",
+        ),
+    ];
+    for (path, text) in exact {
+        let (doc, diags, _) = load_as(path, text.as_bytes(), None);
+        assert!(diags.is_empty(), "{path}: {diags:#?}");
+        assert_eq!(doc.state, DocState::Loaded, "{path}");
+        let n = doc.root.get("n").unwrap();
+        assert_eq!(n.as_i64(), Some(9_007_199_254_740_993), "{path}: {n:?}");
+        assert_eq!(n.to_json_string(), "9007199254740993", "{path}");
     }
     // Written as non-finite on purpose: kept as the number it says.
     let (doc, diags, _) = load_as("e.yaml", b"model_details: {}\nn: .inf\n", None);

@@ -37,6 +37,16 @@ fn check_spans(v: &Value, text: &str, name: &str, checked: &mut usize) {
                 *checked += 1;
             }
         }
+        ValueKind::Int(n) => {
+            if let Ok(x) = slice
+                .replace('_', "")
+                .trim_start_matches('+')
+                .parse::<i64>()
+            {
+                assert_eq!(x, *n, "{name}: integer at {:?} is {slice:?}", v.span);
+                *checked += 1;
+            }
+        }
         ValueKind::Bool(b) => {
             assert_eq!(slice, b.to_string(), "{name}: bool at {:?}", v.span);
             *checked += 1;

@@ -419,7 +419,7 @@ impl Walker<'_, '_> {
             ExprKind::Error => Ty::Any,
             ExprKind::Null => Ty::Null,
             ExprKind::Bool(_) => Ty::Bool,
-            ExprKind::Number(_) => Ty::Number,
+            ExprKind::Number(_) | ExprKind::Int(_) => Ty::Number,
             ExprKind::String(_) => Ty::String,
             ExprKind::Date(_) => Ty::Date,
             ExprKind::Duration { .. } => Ty::Duration,
@@ -569,6 +569,7 @@ impl Walker<'_, '_> {
             | ExprKind::Null
             | ExprKind::Bool(_)
             | ExprKind::Number(_)
+            | ExprKind::Int(_)
             | ExprKind::String(_)
             | ExprKind::Date(_)
             | ExprKind::Duration { .. } => {}

@@ -44,6 +44,8 @@ pub enum Val {
     Null,
     Bool(bool),
     Num(f64),
+    /// An integer literal or fact integer, exact to 64 bits.
+    Int(i64),
     Str(String),
     Date(Date),
     Dur(i64),
@@ -250,6 +252,7 @@ fn to_val(v: &aims_facts::Value) -> Val {
         ValueKind::Null => Val::Null,
         ValueKind::Bool(b) => Val::Bool(*b),
         ValueKind::Number(n) => Val::Num(*n),
+        ValueKind::Int(n) => Val::Int(*n),
         ValueKind::String(s) => Val::Str(s.clone()),
         ValueKind::List(xs) => Val::List(xs.iter().map(to_val).collect()),
         ValueKind::Map(m) => Val::Map(m.iter().map(|(k, v)| (k.clone(), to_val(v))).collect()),
@@ -801,6 +804,7 @@ impl<'a> World<'a> {
             ExprKind::Null => Ok(Got::plain(Val::Null)),
             ExprKind::Bool(b) => Ok(Got::plain(Val::Bool(*b))),
             ExprKind::Number(n) => Ok(Got::plain(Val::Num(*n))),
+            ExprKind::Int(n) => Ok(Got::plain(Val::Int(*n))),
             ExprKind::String(s) => Ok(Got::plain(Val::Str(s.clone()))),
             ExprKind::Date(d) => parse_date(d)
                 .map(|d| Got::plain(Val::Date(d)))
@@ -824,7 +828,11 @@ impl<'a> World<'a> {
             ExprKind::Index(base, index) => {
                 let b = self.eval(base, st)?;
                 let i = value(self.eval(index, st)?)?;
-                match i.val {
+                let i = match i.val {
+                    Val::Int(k) => Val::Num(k as f64),
+                    other => other,
+                };
+                match i {
                     Val::Str(k) => self.field(b, &k),
                     Val::Num(n) => {
                         let b = value(b)?;
@@ -860,6 +868,10 @@ impl<'a> World<'a> {
             },
             ExprKind::Unary(UnaryOp::Neg, a) => match value(self.eval(a, st)?)?.val {
                 Val::Num(n) => Ok(Got::plain(Val::Num(-n))),
+                Val::Int(n) => match n.checked_neg() {
+                    Some(m) => Ok(Got::plain(Val::Int(m))),
+                    None => Err(Stop::Error(format!("-{n} overflows"))),
+                },
                 Val::Dur(h) => Ok(Got::plain(Val::Dur(h.saturating_neg()))),
                 other => Err(Stop::Error(format!("cannot negate {}", type_name(&other)))),
             },
@@ -1035,9 +1047,8 @@ impl<'a> World<'a> {
                 Val::Num(n) => finite(n)
                     .map(|n| Got::plain(Val::Num(n)))
                     .map_err(Stop::Error),
-                Val::Str(s) => number(&s)
-                    .map(|n| Got::plain(Val::Num(n)))
-                    .map_err(Stop::Error),
+                Val::Int(n) => Ok(Got::plain(Val::Int(n))),
+                Val::Str(s) => number(&s).map(Got::plain).map_err(Stop::Error),
                 other => Err(Stop::Error(format!("`number` of {}", type_name(&other)))),
             },
             "documents" => {
@@ -1162,7 +1173,8 @@ impl<'a> World<'a> {
                 let mut nums = Vec::new();
                 for x in self.elements(arg(0, st)?)? {
                     match value(x)?.val {
-                        Val::Num(n) => nums.push(finite(n).map_err(Stop::Error)?),
+                        Val::Num(n) => nums.push(Val::Num(finite(n).map_err(Stop::Error)?)),
+                        Val::Int(n) => nums.push(Val::Int(n)),
                         other => {
                             return Err(Stop::Error(format!(
                                 "`{name}` needs numbers, found {}",
@@ -1171,15 +1183,30 @@ impl<'a> World<'a> {
                         }
                     }
                 }
-                let r = match name {
-                    "sum" => Some(nums.iter().sum()),
-                    "min" => nums.iter().copied().reduce(f64::min),
-                    _ => nums.iter().copied().reduce(f64::max),
+                let mut acc: Option<Val> = if name == "sum" {
+                    Some(Val::Int(0))
+                } else {
+                    None
                 };
-                let n = r.ok_or_else(|| Stop::Error(format!("`{name}` of an empty list")))?;
-                finite(n)
-                    .map(|n| Got::plain(Val::Num(n)))
-                    .map_err(Stop::Error)
+                for x in nums {
+                    acc = Some(match acc {
+                        None => x,
+                        Some(a) if name == "sum" => {
+                            arith(BinOp::Add, &a, &x).map_err(Stop::Error)?
+                        }
+                        Some(a) => {
+                            let keep_a =
+                                order(BinOp::Le, &a, &x).map_err(Stop::Error)? == (name == "min");
+                            if keep_a {
+                                a
+                            } else {
+                                x
+                            }
+                        }
+                    });
+                }
+                acc.map(Got::plain)
+                    .ok_or_else(|| Stop::Error(format!("`{name}` of an empty list")))
             }
             other => Err(Stop::Error(format!("unknown function `{other}`"))),
         }
@@ -1193,7 +1220,7 @@ impl World<'_> {
         match v {
             Val::Null => Some("null"),
             Val::Bool(_) => Some("bool"),
-            Val::Num(_) => Some("number"),
+            Val::Num(_) | Val::Int(_) => Some("number"),
             Val::Str(_) => Some("string"),
             Val::Date(_) => Some("date"),
             Val::Dur(_) => Some("duration"),
@@ -1233,17 +1260,53 @@ fn finite(n: f64) -> Result<f64, String> {
     }
 }
 
-/// `number("85%")`: digits, sign, point and exponent, an optional trailing `%` dropped.
-fn number(s: &str) -> Result<f64, String> {
+/// `number("85%")`: digits, sign, point and exponent, an optional trailing `%` dropped; an
+/// integer that fits in 64 bits is exact.
+fn number(s: &str) -> Result<Val, String> {
     let t = s.trim();
     let t = t.strip_suffix('%').unwrap_or(t).trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return Ok(Val::Int(i));
+    }
     let digits_only = t.chars().any(|c| c.is_ascii_digit())
         && t.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c));
     if !digits_only {
         return Err(format!("\"{s}\" is not a number"));
     }
     let n: f64 = t.parse().map_err(|_| format!("\"{s}\" is not a number"))?;
-    finite(n)
+    finite(n).map(Val::Num)
+}
+
+/// The order of two numbers by exact value (`None` if either is not a number); NaN and
+/// infinities are errors.
+fn num_order(x: &Val, y: &Val) -> Option<Result<std::cmp::Ordering, String>> {
+    Some(match (x, y) {
+        (Val::Int(a), Val::Int(b)) => Ok(a.cmp(b)),
+        (Val::Num(a), Val::Num(b)) => finite(*a).and_then(|a| {
+            let b = finite(*b)?;
+            a.partial_cmp(&b).ok_or_else(|| "NaN".to_string())
+        }),
+        (Val::Int(a), Val::Num(b)) => finite(*b).map(|b| int_vs_float(*a, b)),
+        (Val::Num(a), Val::Int(b)) => finite(*a).map(|a| int_vs_float(*b, a).reverse()),
+        _ => return None,
+    })
+}
+
+/// An integer against a finite float, exactly, in 128-bit integers: the float's floor, then
+/// whether a fraction is left over.
+fn int_vs_float(i: i64, f: f64) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    if f >= 1e19 {
+        return Ordering::Less;
+    }
+    if f <= -1e19 {
+        return Ordering::Greater;
+    }
+    let floor = f.floor();
+    match i128::from(i).cmp(&(floor as i128)) {
+        Ordering::Equal if f != floor => Ordering::Less,
+        ord => ord,
+    }
 }
 
 /// A value as an operand: a missing (null) fact stops, an invalid one is an error.
@@ -1262,7 +1325,7 @@ fn type_name(v: &Val) -> &'static str {
     match v {
         Val::Null => "null",
         Val::Bool(_) => "a boolean",
-        Val::Num(_) => "a number",
+        Val::Num(_) | Val::Int(_) => "a number",
         Val::Str(_) => "a string",
         Val::Date(_) => "a date",
         Val::Dur(_) => "a duration",
@@ -1306,12 +1369,12 @@ fn to_date(v: &Val) -> Option<Date> {
 /// [`same`].
 fn equal(x: &Val, y: &Val) -> Result<bool, String> {
     match (x, y) {
-        (Val::Num(_), Val::Str(_)) | (Val::Str(_), Val::Num(_)) => Err(format!(
-            "cannot compare {} with {}",
-            type_name(x),
-            type_name(y)
-        )),
-        (Val::Num(a), Val::Num(b)) => Ok(finite(*a)? == finite(*b)?),
+        (Val::Num(_) | Val::Int(_), Val::Str(_)) | (Val::Str(_), Val::Num(_) | Val::Int(_)) => Err(
+            format!("cannot compare {} with {}", type_name(x), type_name(y)),
+        ),
+        (Val::Num(_) | Val::Int(_), Val::Num(_) | Val::Int(_)) => {
+            Ok(num_order(x, y).transpose()?.is_some_and(|o| o.is_eq()))
+        }
         _ => Ok(same(x, y)),
     }
 }
@@ -1337,6 +1400,9 @@ fn same_data(x: &Val, y: &Val) -> bool {
                     .all(|((k, p), (l, q))| k == l && same_data(p, q))
         }
         (Val::Doc(_) | Val::System | Val::Invalid(..) | Val::Unreadable(..), _) => false,
+        (Val::Num(_) | Val::Int(_), Val::Num(_) | Val::Int(_)) => {
+            matches!(num_order(x, y), Some(Ok(o)) if o.is_eq())
+        }
         _ => x == y,
     }
 }
@@ -1346,7 +1412,7 @@ fn order(op: BinOp, x: &Val, y: &Val) -> Result<bool, String> {
     use std::cmp::Ordering;
     let ord: Option<Ordering> = match (x, y) {
         (Val::Str(a), Val::Str(b)) => Some(a.cmp(b)),
-        (Val::Num(a), Val::Num(b)) => finite(*a)?.partial_cmp(&finite(*b)?),
+        (Val::Num(_) | Val::Int(_), Val::Num(_) | Val::Int(_)) => num_order(x, y).transpose()?,
         (Val::Dur(a), Val::Dur(b)) => Some(a.cmp(b)),
         (Val::Date(_), _) | (_, Val::Date(_)) => match (to_date(x), to_date(y)) {
             (Some(a), Some(b)) => Some(a.cmp(&b)),
@@ -1435,6 +1501,8 @@ fn arith(op: BinOp, x: &Val, y: &Val) -> Result<Val, String> {
             BinOp::Sub => Ok(Val::Dur(a.saturating_sub(*b))),
             _ => Err(format!("cannot {} two durations", op.as_str())),
         },
+        (Val::Dur(_), Val::Int(n)) => arith(op, x, &Val::Num(*n as f64)),
+        (Val::Int(n), Val::Dur(_)) => arith(op, &Val::Num(*n as f64), y),
         (Val::Dur(h), Val::Num(n)) | (Val::Num(n), Val::Dur(h)) if op == BinOp::Mul => {
             Ok(Val::Dur((*h as f64 * finite(*n)?) as i64))
         }
@@ -1445,6 +1513,26 @@ fn arith(op: BinOp, x: &Val, y: &Val) -> Result<Val, String> {
             Ok(Val::Dur((*h as f64 / finite(*n)?) as i64))
         }
         (Val::Str(a), Val::Str(b)) if op == BinOp::Add => Ok(Val::Str(format!("{a}{b}"))),
+        (Val::Int(a), Val::Int(b)) => {
+            let (a, b) = (i128::from(*a), i128::from(*b));
+            if b == 0 && matches!(op, BinOp::Div | BinOp::Rem) {
+                return Err("division by zero".into());
+            }
+            // In 128 bits nothing overflows; the result must fit back in 64.
+            let r = match op {
+                BinOp::Add => a + b,
+                BinOp::Sub => a - b,
+                BinOp::Mul => a * b,
+                BinOp::Div if a % b != 0 => return Ok(Val::Num(a as f64 / b as f64)),
+                BinOp::Div => a / b,
+                _ => a % b,
+            };
+            i64::try_from(r)
+                .map(Val::Int)
+                .map_err(|_| format!("{a} {} {b} overflows", op.as_str()))
+        }
+        (Val::Int(a), Val::Num(_)) => arith(op, &Val::Num(*a as f64), y),
+        (Val::Num(_), Val::Int(b)) => arith(op, x, &Val::Num(*b as f64)),
         (Val::Num(a), Val::Num(b)) => {
             let (a, b) = (finite(*a)?, finite(*b)?);
             if b == 0.0 && matches!(op, BinOp::Div | BinOp::Rem) {
@@ -1491,6 +1579,7 @@ fn render_plain(v: &Val) -> String {
         Val::Null => "null".into(),
         Val::Bool(b) => b.to_string(),
         Val::Num(n) => num(*n),
+        Val::Int(n) => n.to_string(),
         Val::Str(s) => s.clone(),
         Val::Date(d) => format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
         Val::Dur(h) if h % 24 == 0 => format!("{}d", h / 24),
@@ -1529,6 +1618,7 @@ fn json(v: &Val) -> String {
             format!("{}", *n as i64)
         }
         Val::Num(n) => format!("{n:?}"),
+        Val::Int(n) => n.to_string(),
         Val::Str(s) => json_string(s),
         Val::Date(_) | Val::Dur(_) => json_string(&render_plain(v)),
         Val::List(xs) => format!("[{}]", xs.iter().map(json).collect::<Vec<_>>().join(",")),

@@ -89,13 +89,29 @@ impl Scope {
 }
 
 fn num_lit(r: &mut Rng) -> String {
-    match r.below(5) {
+    match r.below(7) {
         0 => format!("{}", r.below(10)),
         1 => format!("{}.{}", r.below(3), r.below(100)),
         2 => format!("-{}", r.below(5)),
         3 => "0.5".into(),
+        // Integers a float cannot tell apart (2^53 + 1, 2^53 and 2^53 as a float), and the
+        // largest 64-bit integer, so arithmetic on it overflows.
+        5 => big_lit(r),
         _ => format!("{}", r.below(1000)),
     }
+}
+
+/// Integers a float cannot tell apart (2^53 + 1, 2^53 and 2^53 as a float), and the largest
+/// 64-bit integer, so arithmetic on it overflows.
+fn big_lit(r: &mut Rng) -> String {
+    r.pick(&[
+        "9007199254740993",
+        "9007199254740992",
+        "9007199254740992.0",
+        "9223372036854775807",
+        "9223372036854775807.0",
+    ])
+    .to_string()
 }
 
 fn str_lit(r: &mut Rng) -> String {
@@ -179,7 +195,18 @@ fn cmp(r: &mut Rng) -> &'static str {
 
 fn boolean(r: &mut Rng, s: &mut Scope, depth: usize) -> String {
     if depth == 0 || r.chance(20) {
-        return match r.below(10) {
+        return match r.below(11) {
+            10 => format!(
+                "({} {} {})",
+                r.pick(&[
+                    "rec.score",
+                    "rec.level",
+                    "(rec.score + 1)",
+                    "(rec.score - 1)"
+                ]),
+                cmp(r),
+                big_lit(r)
+            ),
             0 => r
                 .pick(&["true", "false", "has(rec)", "not has(rec)"])
                 .to_string(),
@@ -475,7 +502,13 @@ fn rec_yaml(r: &mut Rng) -> String {
     field(&mut y, r, "name", v);
     let v = yaml_value(r, num_lit);
     field(&mut y, r, "score", v);
-    let v = yaml_value(r, |r| format!("{}", r.below(5)));
+    let v = yaml_value(r, |r| {
+        if r.chance(30) {
+            big_lit(r)
+        } else {
+            format!("{}", r.below(5))
+        }
+    });
     field(&mut y, r, "level", v);
     let v = yaml_value(r, |r| r.pick(&["true", "false"]).to_string());
     field(&mut y, r, "ok", v);

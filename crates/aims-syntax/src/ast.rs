@@ -162,7 +162,12 @@ pub enum ExprKind {
     Error,
     Null,
     Bool(bool),
+    /// A literal with a fraction or exponent (`0.85`, `1e3`).
     Number(f64),
+    /// A literal of digits only, exact when it fits in 64 bits (a longer one is a [`Number`]).
+    ///
+    /// [`Number`]: ExprKind::Number
+    Int(i64),
     String(String),
     /// `YYYY-MM-DD`, as written (validated by the checker).
     Date(String),
@@ -457,6 +462,7 @@ impl SpansMut for Expr {
             | ExprKind::Null
             | ExprKind::Bool(_)
             | ExprKind::Number(_)
+            | ExprKind::Int(_)
             | ExprKind::String(_)
             | ExprKind::Date(_)
             | ExprKind::Duration { .. } => {}

@@ -567,6 +567,7 @@ impl<'a> Formatter<'a> {
                     RcDoc::as_string(n)
                 }
             }
+            ExprKind::Int(i) => RcDoc::as_string(i),
             ExprKind::String(s) => RcDoc::text(string_lit(s)),
             ExprKind::Date(d) => RcDoc::text(d.clone()),
             ExprKind::Duration { amount, unit } => {

@@ -907,7 +907,10 @@ impl Ctx<'_> {
                     unit,
                 }
             }
-            _ => ExprKind::Number(s.parse().unwrap_or(f64::NAN)),
+            _ => match s.parse::<i64>() {
+                Ok(i) => ExprKind::Int(i),
+                Err(_) => ExprKind::Number(s.parse().unwrap_or(f64::NAN)),
+            },
         };
         Expr { kind, span }
     }

@@ -237,7 +237,7 @@ fn describe_shape(v: &Value) -> &'static str {
     match v.kind {
         ValueKind::List(_) => "list",
         ValueKind::String(_) => "string",
-        ValueKind::Number(_) => "number",
+        ValueKind::Number(_) | ValueKind::Int(_) => "number",
         ValueKind::Bool(_) => "boolean",
         _ => "value",
     }

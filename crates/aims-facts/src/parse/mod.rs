@@ -28,28 +28,29 @@ pub(crate) fn strip_bom(text: &str) -> (usize, &str) {
 
 /// What an out-of-range number was expected to be (the `expected` of its [`Invalid`]).
 const FINITE_NUMBER: &str = "a number that a 64-bit float can hold";
-/// What an integer too large to be held exactly was expected to be.
-const EXACT_INTEGER: &str = "an integer that a 64-bit float holds exactly (at most 2^53 in size)";
-
-/// Largest integer from which on an `f64` no longer holds every integer (2^53).
-const EXACT_LIMIT: f64 = 9_007_199_254_740_992.0;
+/// What an integer literal beyond 64 bits was expected to be.
+const EXACT_INTEGER: &str = "an integer that fits in 64 bits (-2^63 to 2^63 - 1)";
 
 /// The value of a number literal `literal` (its text in the file) that the format's parser read as
 /// `parsed` (`None` when it could not be read as a number at all, e.g. a TOML integer beyond 64
-/// bits). A number the text writes as finite that overflowed or underflowed, and an integer an
-/// `f64` would round, become [`ValueKind::Invalid`] (holding the literal text), so no verdict is
-/// computed from a value the file does not hold; [`number_diagnostics`] reports them. Infinities
-/// and NaN written as such (YAML `.inf`, TOML `nan`) are kept.
+/// bits). An integer literal is held exactly as a [`ValueKind::Int`]; one beyond 64 bits, and a
+/// number the text writes as finite that overflowed or underflowed, become [`ValueKind::Invalid`]
+/// (holding the literal text), so no verdict is computed from a value the file does not hold;
+/// [`number_diagnostics`] reports them. Infinities and NaN written as such (YAML `.inf`, TOML
+/// `nan`) are kept.
 pub(crate) fn number_value(parsed: Option<f64>, literal: &str, span: Span) -> Value {
-    let problem = match parsed {
-        None => Some(FINITE_NUMBER),
-        Some(x) if !x.is_finite() => {
-            let l = literal.to_ascii_lowercase();
-            (!l.contains("inf") && !l.contains("nan")).then_some(FINITE_NUMBER)
-        }
-        Some(x) if x == 0.0 && mantissa_is_nonzero(literal) => Some(FINITE_NUMBER),
-        Some(x) if x.abs() >= EXACT_LIMIT && !integer_is_exact(literal, x) => Some(EXACT_INTEGER),
-        Some(_) => None,
+    let problem = match integer_literal(literal) {
+        Some(Some(n)) => return Value::int(n, span),
+        Some(None) => Some(EXACT_INTEGER),
+        None => match parsed {
+            None => Some(FINITE_NUMBER),
+            Some(x) if !x.is_finite() => {
+                let l = literal.to_ascii_lowercase();
+                (!l.contains("inf") && !l.contains("nan")).then_some(FINITE_NUMBER)
+            }
+            Some(x) if x == 0.0 && mantissa_is_nonzero(literal) => Some(FINITE_NUMBER),
+            Some(_) => None,
+        },
     };
     match (problem, parsed) {
         (None, Some(x)) => Value::number(x, span),
@@ -75,9 +76,10 @@ fn mantissa_is_nonzero(literal: &str) -> bool {
         .is_some_and(|m| m.bytes().any(|b| (b'1'..=b'9').contains(&b)))
 }
 
-/// For a literal at or beyond 2^53: true when it is not an integer literal (a float such as
-/// `1e20` is rounded by nature), or when it is one and `x` is exactly its value.
-fn integer_is_exact(literal: &str, x: f64) -> bool {
+/// `None` when `literal` is not an integer literal (a float such as `1.5` or `1e20`, or `.inf`);
+/// otherwise its exact value, `Some(None)` when that does not fit in an `i64`. Decimal, `0x`,
+/// `0o` and `0b` forms with an optional sign and `_` separators are integer literals.
+fn integer_literal(literal: &str) -> Option<Option<i64>> {
     let t: String = literal.chars().filter(|c| *c != '_').collect();
     let (negative, digits) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -94,15 +96,15 @@ fn integer_is_exact(literal: &str, x: f64) -> bool {
         (10, lower.as_str())
     };
     if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
-        return true;
+        return None;
     }
-    let Ok(magnitude) = i128::from_str_radix(body, radix) else {
-        // More than 38 digits: far beyond anything an f64 holds exactly.
-        return false;
+    // The sign goes on the digits before parsing, so -2^63 is held too.
+    let signed = if negative {
+        format!("-{body}")
+    } else {
+        body.to_string()
     };
-    let exact = if negative { -magnitude } else { magnitude };
-    // `x` is integral here (|x| >= 2^53), and `as` saturates, so this compares exactly.
-    x as i128 == exact && x.abs() < 1.7e38
+    Some(i64::from_str_radix(&signed, radix).ok())
 }
 
 /// One `W0110` warning for every number [`number_value`] made invalid, in `value` and below it.
@@ -118,7 +120,7 @@ pub(crate) fn number_diagnostics(value: &Value) -> Vec<Diagnostic> {
                 let why = if i.expected == FINITE_NUMBER {
                     "is out of the range of a 64-bit float"
                 } else {
-                    "is an integer a 64-bit float would round"
+                    "is an integer beyond 64 bits"
                 };
                 out.push(
                     Diagnostic::warning(
@@ -236,27 +238,29 @@ mod tests {
         assert_eq!(number(Some(0.0), "0x0").as_f64(), Some(0.0));
         assert_eq!(
             invalid(number(None, "99999999999999999999")).as_deref(),
-            Some(FINITE_NUMBER)
-        );
-        // 2^53 + 1 rounds to 2^53; 2^53 itself and 2^60 are exact; a float literal is not checked.
-        let big = 9_007_199_254_740_993_i64 as f64;
-        assert_eq!(
-            invalid(number(Some(big), "9007199254740993")).as_deref(),
             Some(EXACT_INTEGER)
         );
+        // Integer literals are exact to 64 bits, whatever float the parser read; a float literal
+        // keeps its float.
+        let big = 9_007_199_254_740_993_i64 as f64;
         assert_eq!(
-            number(Some(EXACT_LIMIT), "9007199254740992").as_f64(),
-            Some(EXACT_LIMIT)
+            number(Some(big), "9007199254740993").as_i64(),
+            Some(9_007_199_254_740_993)
         );
         assert_eq!(
-            number(Some(EXACT_LIMIT), "9_007_199_254_740_992").as_f64(),
-            Some(EXACT_LIMIT)
+            number(Some(big), "9_007_199_254_740_993").as_i64(),
+            Some(9_007_199_254_740_993)
         );
-        let p60 = 2f64.powi(60);
-        assert_eq!(number(Some(p60), "0x1000000000000000").as_f64(), Some(p60));
+        assert_eq!(
+            number(None, "-9223372036854775808").as_i64(),
+            Some(i64::MIN)
+        );
+        assert_eq!(number(None, "0x7fffffffffffffff").as_i64(), Some(i64::MAX));
+        assert_eq!(number(Some(1.0), "+1").as_i64(), Some(1));
+        assert_eq!(number(Some(1.0), "1.0").as_i64(), None);
         assert_eq!(number(Some(1e20), "1e20").as_f64(), Some(1e20));
         assert_eq!(
-            invalid(number(Some(1e20), "100000000000000000001")).as_deref(),
+            invalid(number(Some(9.2e18), "9223372036854775808")).as_deref(),
             Some(EXACT_INTEGER)
         );
         assert_eq!(
