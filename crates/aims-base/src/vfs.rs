@@ -53,9 +53,60 @@ pub fn glob(vfs: &dyn Vfs, root: &Path, pattern: &str) -> Result<Vec<PathBuf>, g
 #[derive(Debug, Default, Clone, Copy)]
 pub struct OsFs;
 
+/// Largest file [`OsFs`] reads: no project file (policy, fact file, plugin) is near this, and the
+/// cap is enforced while reading, so a file that grows or lies about its size cannot exhaust memory.
+pub const MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why [`OsFs`] refuses to read `path` (after following links): anything but a regular file, and
+/// files of the kernel's pseudo file systems. A pull request can add a symlink to `/dev/zero`
+/// (endless), a FIFO (a read that never returns) or `/proc/self/environ` (the CI job's secrets).
+fn refusal(path: &Path) -> io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a device, FIFO or socket)"
+        };
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, what));
+    }
+    let real = std::fs::canonicalize(path)?;
+    if ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|p| real.starts_with(p))
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "it leads to `{}`, a kernel pseudo file, which aims never reads",
+                real.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl Vfs for OsFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+        use std::io::Read as _;
+        refusal(path)?;
+        let file = std::fs::File::open(path)?;
+        // The link or file may have changed since `refusal`: check what was opened.
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file (a device, FIFO or socket)",
+            ));
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_READ_BYTES + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_READ_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("larger than {MAX_READ_BYTES} bytes"),
+            ));
+        }
+        Ok(bytes)
     }
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<(PathBuf, bool)>> {

@@ -560,3 +560,54 @@ fn escape_sequences_and_workflow_commands_in_cards_are_inert() {
         "{md}"
     );
 }
+
+/// Special files a pull request can add as fact files (issue 18): a symlink to `/dev/zero`
+/// (endless), to `/proc/self/environ` (the job's secrets) and a FIFO (a read that never returns).
+/// Each is refused with a located error, quickly, with nothing of them in the output; the good
+/// system's verdicts are intact.
+#[cfg(unix)]
+#[test]
+fn special_files_are_refused_not_read() {
+    for (name, make) in [
+        ("zero", "link:/dev/zero"),
+        ("environ", "link:/proc/self/environ"),
+        ("fifo", "fifo"),
+    ] {
+        let dir = project("bad/placeholder.md", GOOD_CARD.as_bytes());
+        let root = dir.path();
+        let card = root.join("bad/README.md");
+        match make.strip_prefix("link:") {
+            Some(target) => std::os::unix::fs::symlink(target, &card).unwrap(),
+            None => {
+                let ok = Command::new("mkfifo").arg(&card).status().unwrap();
+                assert!(ok.success(), "mkfifo failed");
+            }
+        }
+        write_toml(root, "{ path = \"bad/README.md\", kind = \"model_card\" }");
+        std::env::set_var("AIMS_TEST_SECRET", "hunter2-secret");
+        let run = check(root, &[]);
+        assert!(
+            run.elapsed < Duration::from_secs(30),
+            "{name}: took {:?}",
+            run.elapsed
+        );
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(
+            !run.stdout.contains("hunter2") && !run.stderr.contains("hunter2"),
+            "{name}: a secret from the environment reached the output"
+        );
+        assert_eq!(run.verdicts("good"), baseline(), "{name}");
+        // the licence control reads the card: an error, never a verdict from it
+        let verdicts = run.verdicts("bad");
+        assert_eq!(
+            verdicts.get("LIC").map(String::as_str),
+            Some("error"),
+            "{name}: {verdicts:?}"
+        );
+        let diags = run.json()["diagnostics"].to_string();
+        assert!(
+            diags.contains("bad/README.md") && diags.contains("E01"),
+            "{name}: {diags}"
+        );
+    }
+}
