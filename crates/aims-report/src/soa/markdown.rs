@@ -22,7 +22,9 @@ fn cell(s: &str) -> String {
                 out.push_str("&lt;");
             }
             '\\' if chars.peek().is_some_and(|n| n.is_ascii_punctuation()) => out.push_str("\\\\"),
-            '*' => {
+            // `[text](url)` and `![alt](url)` from a card would render as a link or an image
+            // (phishing, tracking pixels, `javascript:`): brackets escaped, they stay text.
+            '*' | '[' | ']' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -479,6 +481,10 @@ mod tests {
         assert_eq!(cell("<script>x"), "&lt;script>x");
         assert_eq!(cell("<= 0.05"), "<= 0.05");
         assert_eq!(cell("*bold*"), "\\*bold\\*");
+        assert_eq!(
+            cell("[login](javascript:alert(1)) ![](https://t.example/p.gif)"),
+            "\\[login\\](javascript:alert(1)) !\\[\\](https://t.example/p.gif)"
+        );
         assert_eq!(
             cell("field `eval` of model_card"),
             "field `eval` of model_card"
