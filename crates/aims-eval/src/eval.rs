@@ -34,7 +34,7 @@ pub struct Evaluator<'p> {
 struct Ctx<'a> {
     docs: HashMap<&'a str, &'a Document>,
     /// Every document of the system, in load order (`documents(kind)`, `document(kind, id)`).
-    all: Rc<[&'a Document]>,
+    all: &'a [&'a Document],
     system: &'a SystemDecl,
     scopes: Vec<(String, Result<V<'a>, Fault>)>,
     evidence: RefCell<Vec<Evidence>>,
@@ -238,7 +238,7 @@ impl<'p> Evaluator<'p> {
     fn ctx<'a>(
         &self,
         system: &'a SystemDecl,
-        documents: &[&'a Document],
+        documents: &'a [&'a Document],
         combo: &[&'a Document],
     ) -> Ctx<'a> {
         let mut docs: HashMap<&'a str, &'a Document> = HashMap::new();
@@ -250,7 +250,7 @@ impl<'p> Evaluator<'p> {
         }
         Ctx {
             docs,
-            all: Rc::from(documents),
+            all: documents,
             system,
             scopes: Vec::new(),
             evidence: RefCell::new(Vec::new()),
@@ -711,7 +711,7 @@ impl<'p> Evaluator<'p> {
         let base = ctx.scopes.len();
         let mut scoped = Ctx {
             docs: ctx.docs.clone(),
-            all: ctx.all.clone(),
+            all: ctx.all,
             system: ctx.system,
             scopes: ctx.scopes.clone(),
             evidence: RefCell::new(Vec::new()),
@@ -1066,7 +1066,7 @@ impl<'p> Evaluator<'p> {
                 // The body may bind the variable; evaluate in a child scope.
                 let mut child = Ctx {
                     docs: ctx.docs.clone(),
-                    all: ctx.all.clone(),
+                    all: ctx.all,
                     system: ctx.system,
                     scopes: ctx.scopes.clone(),
                     evidence: RefCell::new(std::mem::take(&mut *ctx.evidence.borrow_mut())),

@@ -56,6 +56,21 @@ impl DocState {
         }
     }
 
+    /// The state of a document that could not be read: unreadable for the first error among its
+    /// load diagnostics (`fallback` names it when none is an error).
+    pub fn unreadable_from(diags: &[Diagnostic], fallback: impl FnOnce() -> String) -> DocState {
+        match diags.iter().find(|d| d.is_error()) {
+            Some(d) => DocState::Unreadable {
+                code: d.code,
+                reason: d.message.clone(),
+            },
+            None => DocState::Unreadable {
+                code: codes::E_UNREADABLE,
+                reason: fallback(),
+            },
+        }
+    }
+
     /// True for [`DocState::Unreadable`].
     pub fn is_unreadable(&self) -> bool {
         matches!(self, DocState::Unreadable { .. })
@@ -938,16 +953,7 @@ fn unreadable(
             "the file could not be read, so its kind cannot be told".to_string(),
         ),
     };
-    let state = match diags.iter().find(|d| d.is_error()) {
-        Some(d) => DocState::Unreadable {
-            code: d.code,
-            reason: d.message.clone(),
-        },
-        None => DocState::Unreadable {
-            code: codes::E_UNREADABLE,
-            reason: format!("`{name}` could not be read"),
-        },
-    };
+    let state = DocState::unreadable_from(diags, || format!("`{name}` could not be read"));
     let root = match root {
         Some(r) if r.as_invalid().is_some() => r,
         _ => invalid_root(format!("a readable `{kind}` document"), span),

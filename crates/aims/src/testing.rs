@@ -1157,16 +1157,9 @@ impl Loader<'_> {
                     root,
                     sections: Vec::new(),
                     detection: format!("kind `{kind}` given in the test"),
-                    state: match diags.iter().find(|d| d.is_error()) {
-                        Some(d) => DocState::Unreadable {
-                            code: d.code,
-                            reason: d.message.clone(),
-                        },
-                        None => DocState::Unreadable {
-                            code: aims_facts::codes::E_UNREADABLE,
-                            reason: "the inline fact could not be parsed".into(),
-                        },
-                    },
+                    state: DocState::unreadable_from(&diags, || {
+                        "the inline fact could not be parsed".into()
+                    }),
                 };
                 return (Some(doc), diags);
             }
@@ -1205,11 +1198,8 @@ impl Loader<'_> {
         };
         // A card whose front matter is broken parses (its body's sections are kept), but its
         // metadata is unreadable, as `aims_facts::load_document` says of files.
-        if let Some(d) = diags.iter().find(|d| d.is_error()) {
-            doc.state = DocState::Unreadable {
-                code: d.code,
-                reason: d.message.clone(),
-            };
+        if diags.iter().any(Diagnostic::is_error) {
+            doc.state = DocState::unreadable_from(&diags, String::new);
             return (Some(doc), diags);
         }
         let invalid = schemas.validate(&mut doc);
