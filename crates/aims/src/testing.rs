@@ -1663,7 +1663,7 @@ license: [mit
 # Model
 ''' }]
 [test.expect]
-L-1 = "error"
+L-1 = { verdict = "error", message = "is unreadable (E0104" }
 "#,
         )]);
         assert_eq!(r.tests.len(), 1, "{:?}", r.diagnostics);
