@@ -75,6 +75,14 @@ pub const E_UNKNOWN_SYSTEM_ATTRIBUTE: &str = "E0130";
 pub const E_SYSTEM_ATTRIBUTE_TYPE: &str = "E0131";
 /// A system lacks an attribute that the `system` schema requires.
 pub const E_MISSING_SYSTEM_ATTRIBUTE: &str = "E0132";
+/// A `[[systems]]` pattern matches no directory or file.
+pub const E_PATTERN_EMPTY: &str = "E0135";
+/// The attributes file of a system does not exist.
+pub const E_ATTRIBUTES_FILE_NOT_FOUND: &str = "E0136";
+/// An attributes file is not a mapping of attributes (wrong format, not a mapping, sets `name`).
+pub const E_BAD_ATTRIBUTES_FILE: &str = "E0137";
+/// A template of a `[[systems]]` pattern entry uses a placeholder that does not exist.
+pub const E_BAD_SYSTEM_TEMPLATE: &str = "E0138";
 /// A required field of a fact schema is absent (or null) in a fact file.
 pub const W_MISSING_REQUIRED_FIELD: &str = "W0120";
 pub const CODES: &[CodeInfo] = &[
@@ -846,6 +854,103 @@ with a system that has no `cost_center` in `aims.toml`.
 
 Add the attribute to the system's entry (`cost_center = "cc-123"`), or make it optional in the
 schema: `cost_center?: string`."#,
+    },
+    CodeInfo {
+        code: E_PATTERN_EMPTY,
+        title: "a `[[systems]]` pattern matches nothing",
+        explanation: r#"A `[[systems]]` entry with a `pattern` declares one system per matching directory (a
+pattern ending in `/`) or file (any other pattern). A pattern that matches nothing would declare no
+system at all, and every control would pass vacuously for a registry that is not there (a moved
+folder, a typo), so it is an error and the run stops. Patterns are relative to the directory
+holding `aims.toml`; names starting with `.` are never matched.
+
+## Example
+
+```toml
+[[systems]]
+pattern = "registy/*/"        # the folder is `registry`
+facts = ["{path}/README.md"]
+```
+
+```text
+error[E0135]: pattern `registy/*/` matches no directory, so it declares no system
+```
+
+## Fix
+
+Correct the pattern (`pattern = "registry/*/"`). A pattern ending in `/` matches directories,
+one without it files: `"cards/*.md"` declares one system per card. When the help says the
+pattern matches files (or directories) instead, add or drop the trailing `/`."#,
+    },
+    CodeInfo {
+        code: E_ATTRIBUTES_FILE_NOT_FOUND,
+        title: "a system's attributes file does not exist",
+        explanation: r#"The `attributes` key of a `[[systems]]` entry names a file (TOML, YAML or JSON) whose
+top-level keys are the system's attributes; in a pattern entry it usually names one file per
+match (`attributes = "{path}/system.toml"`). When the file is missing the system would silently
+run with the defaults only (a high-risk system checked as a minimal one), so it is an error located
+at the `attributes` key, and the run stops.
+
+## Example
+
+```toml
+[[systems]]
+pattern = "registry/*/"
+risk_tier = "minimal"                  # the default
+attributes = "{path}/system.toml"      # registry/fraud-model/system.toml is missing
+facts = ["{path}/README.md"]
+```
+
+## Fix
+
+Create the file for that system (an empty `system.toml` declares no attribute of its own and
+keeps the defaults), or correct the path template."#,
+    },
+    CodeInfo {
+        code: E_BAD_ATTRIBUTES_FILE,
+        title: "an attributes file is not a mapping of attributes",
+        explanation: r#"A system's attributes file (the `attributes` key of a `[[systems]]` entry) must be a TOML,
+YAML or JSON file (told by its extension) whose top level is a mapping from attribute names to
+values. It may not set `name`, `facts`, `pattern` or `attributes`: a system's name and facts
+are declared in `aims.toml`. Malformed TOML, YAML or JSON is reported with its own code
+(`E0105`, `E0104`, `E0103`) located in the file. Every such error stops the run: a system never
+silently lacks its attributes.
+
+## Example
+
+`registry/fraud-model/system.yaml`:
+
+```yaml
+name: fraud-model-v2
+risk_tier: high
+```
+
+## Fix
+
+Keep only attributes in the file (`risk_tier: high`). To name systems other than by their
+directory, give the pattern entry a `name` template (`name = "{dir}"`, `name = "team-{stem}"`)."#,
+    },
+    CodeInfo {
+        code: E_BAD_SYSTEM_TEMPLATE,
+        title: "unknown placeholder in a `[[systems]]` pattern entry",
+        explanation: r#"The `name`, `attributes` and `facts` strings of a `[[systems]]` entry with a `pattern` are
+templates filled in for each match: `{path}` (the match's path relative to the project root),
+`{stem}` (a file's name without its extension, a directory's name), `{dir}` (a directory's name,
+or the name of the directory holding a matched file) and `{name}` (the system's name, not usable
+in `name` itself). A `{word}` that is none of these is an error, since it would name a file that
+never exists. Glob braces with a comma (`{md,json}`) are left to the glob.
+
+## Example
+
+```toml
+[[systems]]
+pattern = "registry/*/"
+facts = ["{paht}/README.md"]
+```
+
+## Fix
+
+Use one of the placeholders: `facts = ["{path}/README.md"]`."#,
     },
     CodeInfo {
         code: W_MISSING_REQUIRED_FIELD,

@@ -48,6 +48,8 @@ use crate::parse::toml::{convert, parse_table, span_of};
 use crate::schema::SchemaSet;
 use crate::value::{Invalid, Value, ValueKind};
 
+mod pattern;
+
 #[derive(Debug, Clone, Default)]
 pub struct Project {
     /// The directory holding `aims.toml`.
@@ -79,8 +81,9 @@ pub struct SystemDecl {
     pub key_spans: IndexMap<String, Span>,
 }
 
-/// The keys of a `[[systems]]` entry that are not attributes.
-pub const SYSTEM_ENTRY_KEYS: &[&str] = &["name", "facts"];
+/// The keys of a `[[systems]]` entry that are not attributes: `pattern` makes the entry declare
+/// one system per match, `attributes` names a file of attributes (see [`load_project`]).
+pub const SYSTEM_ENTRY_KEYS: &[&str] = &["name", "facts", "pattern", "attributes"];
 
 /// One entry of a `facts` list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -647,17 +650,29 @@ pub fn load_project(
     if let Some(s) = top.get("systems") {
         match s.get_ref() {
             DeValue::Array(items) => {
-                let mut seen: HashMap<String, Span> = HashMap::new();
+                let mut names = pattern::Names::default();
                 for item in items.iter() {
                     let DeValue::Table(t) = item.get_ref() else {
                         cx.bad(item, "each `[[systems]]` entry must be a table");
                         continue;
                     };
+                    if let Some(pattern_value) = t.get("pattern") {
+                        pattern::expand(
+                            &mut cx,
+                            sources,
+                            t,
+                            pattern_value,
+                            &mut names,
+                            &mut project.systems,
+                        );
+                        continue;
+                    }
                     let Some(name_value) = t.get("name") else {
                         let span = cx.span(item);
                         cx.diags.push(
                             Diagnostic::error(codes::E_BAD_PROJECT_VALUE, "a system has no `name`")
-                                .with_primary(span, "this `[[systems]]` entry"),
+                                .with_primary(span, "this `[[systems]]` entry")
+                                .with_help("give it a `name`, or a `pattern` to declare one system per matching directory or file"),
                         );
                         continue;
                     };
@@ -665,39 +680,41 @@ pub fn load_project(
                         continue;
                     };
                     let span = cx.span(name_value);
-                    if let Some(first) = seen.get(&name) {
-                        cx.diags.push(
-                            Diagnostic::error(
-                                codes::E_DUPLICATE_SYSTEM,
-                                format!("two systems are named `{name}`"),
-                            )
-                            .with_primary(span, "second system with this name")
-                            .with_secondary(*first, "first defined here"),
-                        );
+                    if let Err(d) = names.claim(&name, span, None) {
+                        cx.diags.push(*d);
                         continue;
                     }
-                    seen.insert(name.clone(), span);
                     let mut attributes = IndexMap::new();
                     let mut key_spans = IndexMap::new();
                     attributes.insert("name".to_string(), Value::string(name.clone(), span));
                     let mut facts = Vec::new();
+                    let mut attributes_file = None;
                     for (k, v) in t.iter() {
                         match k.get_ref().as_ref() {
                             "name" => {}
                             "facts" => facts = cx.facts(v),
+                            "attributes" => {
+                                attributes_file = cx
+                                    .string(v, "`attributes` (the path of an attributes file)")
+                                    .map(|path| (path, cx.span(v)));
+                            }
                             key => {
                                 attributes.insert(key.to_string(), convert(file, 0, v));
                                 key_spans.insert(key.to_string(), cx.span(k));
                             }
                         }
                     }
-                    project.systems.push(SystemDecl {
+                    let mut system = SystemDecl {
                         name,
                         span,
                         attributes,
                         facts,
                         key_spans,
-                    });
+                    };
+                    if let Some((path, at)) = attributes_file {
+                        pattern::apply_attributes_file(&mut cx, sources, &mut system, &path, at);
+                    }
+                    project.systems.push(system);
                 }
             }
             _ => cx.bad(s, "`systems` must be an array of tables (`[[systems]]`)"),
@@ -820,13 +837,47 @@ pub fn check_system_attributes(
     sources: &SourceMap,
     schemas: &SchemaSet,
 ) -> Vec<Diagnostic> {
-    let file_name = sources
-        .get(project.file)
-        .map(|f| f.name.clone())
-        .unwrap_or_else(|| "aims.toml".to_string());
-    let mut diags = Vec::new();
+    let name_of = |file: FileId| {
+        sources
+            .get(file)
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| "aims.toml".to_string())
+    };
+    let file_name = name_of(project.file);
+    let in_project_file = format!("in `{file_name}`");
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    // A default attribute of a pattern entry is shared by every match: its problem is reported
+    // once (the first system's diagnostic), with the number of other systems that have it.
+    let mut first_report: HashMap<(&'static str, Span, String), (usize, usize)> = HashMap::new();
     for system in &mut project.systems {
-        diags.extend(schemas.check_system_attributes(system, SYSTEM_ENTRY_KEYS, &file_name));
+        for mut d in schemas.check_system_attributes(system, SYSTEM_ENTRY_KEYS, &file_name) {
+            let Some(label) = d.labels.iter().find(|l| l.primary) else {
+                diags.push(d);
+                continue;
+            };
+            if label.span.file != project.file {
+                // A value from an attributes file: the note names that file.
+                let in_file = format!("in `{}`", name_of(label.span.file));
+                for note in d.notes.iter_mut().filter(|n| **n == in_project_file) {
+                    note.clone_from(&in_file);
+                }
+            } else {
+                let key = (d.code, label.span, label.message.clone());
+                if let Some((_, repeats)) = first_report.get_mut(&key) {
+                    *repeats += 1;
+                    continue;
+                }
+                first_report.insert(key, (diags.len(), 0));
+            }
+            diags.push(d);
+        }
+    }
+    for (at, repeats) in first_report.into_values() {
+        if let Some(d) = diags.get_mut(at).filter(|_| repeats > 0) {
+            d.notes.push(format!(
+                "reported once: {repeats} more system(s) of this `[[systems]]` entry have it too"
+            ));
+        }
     }
     diags
 }

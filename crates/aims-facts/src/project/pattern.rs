@@ -1,0 +1,764 @@
+//! `[[systems]]` entries with a `pattern`: one system per matching directory (`"registry/*/"`) or
+//! file (`"cards/*.md"`), named from the path, with the entry's other keys as default attributes,
+//! an optional attributes file per system (`attributes = "{path}/system.toml"`) and fact entries
+//! written once with placeholders (`{path}`, `{name}`, `{stem}`, `{dir}`).
+//!
+//! The expansion happens while `aims.toml` is read, so everything after [`super::load_project`]
+//! sees ordinary [`SystemDecl`]s. It is linear in the number of matches: one directory walk, one
+//! hash lookup per name, one read of each attributes file.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use aims_base::diag::did_you_mean;
+use aims_base::{Diagnostic, SourceMap, Span};
+use indexmap::IndexMap;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use super::{display_name, has_glob_chars, normalize, resolve_fact_source, split_glob};
+use super::{Ctx, FactSource, SystemDecl};
+use crate::codes;
+use crate::document::{format_of, parse_file, Format};
+use crate::parse::toml::{convert, parse_table};
+use crate::value::{Value, ValueKind};
+
+/// The placeholders a template may use.
+const PLACEHOLDERS: &[&str] = &["path", "name", "stem", "dir"];
+
+/// One piece of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Text(String),
+    /// The match's path relative to the project root (no trailing `/`).
+    Path,
+    /// The system's name.
+    Name,
+    /// The matched file's name without its extension; a matched directory's whole name.
+    Stem,
+    /// A matched directory's name; for a matched file, the name of the directory holding it.
+    Dir,
+}
+
+/// A string of `aims.toml` with placeholders, split once and filled in per match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Template {
+    parts: Vec<Part>,
+}
+
+/// What a template is filled in with.
+struct Match {
+    path: String,
+    stem: String,
+    dir: String,
+}
+
+impl Template {
+    /// Split `text` at its placeholders. `{word}` with a word that is not a placeholder is an
+    /// error (a typo would otherwise name a file that never exists); any other brace, such as a
+    /// glob's `{a,b}`, is text. `{name}` is refused where the name is being made.
+    fn parse(text: &str, name_allowed: bool) -> Result<Template, String> {
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            let (before, from_brace) = rest.split_at(open);
+            literal.push_str(before);
+            let inner_end = from_brace.find('}');
+            let inner = inner_end.and_then(|e| from_brace.get(1..e)).unwrap_or("");
+            let is_word = !inner.is_empty()
+                && inner
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            let (Some(end), true) = (inner_end, is_word) else {
+                literal.push('{');
+                rest = from_brace.get(1..).unwrap_or("");
+                continue;
+            };
+            let part = match inner {
+                "path" => Part::Path,
+                "name" if name_allowed => Part::Name,
+                "name" => return Err("`{name}` cannot be used to make the name itself".into()),
+                "stem" => Part::Stem,
+                "dir" => Part::Dir,
+                other => {
+                    let mut why = format!("`{{{other}}}` is not a placeholder");
+                    if let Some(s) = did_you_mean(other, PLACEHOLDERS.iter().copied()) {
+                        why.push_str(&format!(" (did you mean `{{{s}}}`?)"));
+                    }
+                    return Err(why);
+                }
+            };
+            if !literal.is_empty() {
+                parts.push(Part::Text(std::mem::take(&mut literal)));
+            }
+            parts.push(part);
+            rest = from_brace.get(end + 1..).unwrap_or("");
+        }
+        literal.push_str(rest);
+        if !literal.is_empty() {
+            parts.push(Part::Text(literal));
+        }
+        Ok(Template { parts })
+    }
+
+    /// The text without its placeholders, to tell a glob from a path.
+    fn text_only(&self) -> String {
+        self.parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Fill in the template. With `glob`, the values are escaped so that a directory called
+    /// `a[1]` is matched literally, not as a character class.
+    fn render(&self, m: &Match, name: &str, glob: bool) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            let value = match part {
+                Part::Text(t) => {
+                    out.push_str(t);
+                    continue;
+                }
+                Part::Path => &m.path,
+                Part::Name => name,
+                Part::Stem => &m.stem,
+                Part::Dir => &m.dir,
+            };
+            if glob {
+                out.push_str(&escape_glob(value));
+            } else {
+                out.push_str(value);
+            }
+        }
+        out
+    }
+}
+
+/// `s` as a glob that matches exactly `s`.
+fn escape_glob(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\' | ',') {
+            out.push('[');
+            out.push(c);
+            out.push(']');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Where a system name was first given: for the error naming both systems of a duplicate.
+struct FirstName {
+    span: Span,
+    /// The matched path, for a system made by a pattern.
+    path: Option<String>,
+}
+
+/// Every system name of `aims.toml` so far: one hash lookup per new name.
+#[derive(Default)]
+pub(super) struct Names {
+    first: HashMap<String, FirstName>,
+}
+
+impl Names {
+    /// Take `name` for a system declared at `span` (made from the match `path` of a pattern), or
+    /// the duplicate-name error naming both systems.
+    pub(super) fn claim(
+        &mut self,
+        name: &str,
+        span: Span,
+        path: Option<&str>,
+    ) -> Result<(), Box<Diagnostic>> {
+        let Some(first) = self.first.get(name) else {
+            self.first.insert(
+                name.to_string(),
+                FirstName {
+                    span,
+                    path: path.map(str::to_string),
+                },
+            );
+            return Ok(());
+        };
+        let describe = |p: Option<&str>| match p {
+            Some(p) => format!("the match `{p}` of a pattern"),
+            None => "an entry with this `name`".to_string(),
+        };
+        let mut d = Diagnostic::error(
+            codes::E_DUPLICATE_SYSTEM,
+            format!("two systems are named `{name}`"),
+        );
+        if first.span == span {
+            d = d
+                .with_primary(span, "two matches of this pattern get the same name")
+                .with_help(
+                    "give the entry a `name` that tells its matches apart, such as \
+                     `name = \"{dir}\"` or `name = \"{path}\"`",
+                );
+        } else {
+            d = d
+                .with_primary(span, "second system with this name")
+                .with_secondary(first.span, "first defined here");
+        }
+        if first.path.is_some() || path.is_some() {
+            d = d.with_note(format!(
+                "first: {}; second: {}",
+                describe(first.path.as_deref()),
+                describe(path)
+            ));
+        }
+        Err(Box::new(d))
+    }
+}
+
+/// The matches of a system pattern, sorted by path: directories when it ends in `/`, else files.
+/// Names starting with `.` are skipped. The walk descends no deeper than the pattern can match.
+fn matches(cx: &Ctx<'_>, glob_text: &str, dirs: bool) -> Result<Vec<PathBuf>, globset::Error> {
+    let (prefix, rest) = split_glob(glob_text);
+    let base = normalize(&cx.root.join(&prefix));
+    let matcher = globset::GlobBuilder::new(&rest)
+        .literal_separator(true)
+        .build()?
+        .compile_matcher();
+    // Each `/` of the pattern separates two components of any match (`*` never matches `/`).
+    let max_depth = if rest.contains("**") {
+        usize::MAX
+    } else {
+        rest.split('/').count()
+    };
+    let mut out = Vec::new();
+    let mut stack = vec![(base.clone(), 1usize)];
+    while let Some((dir, depth)) = stack.pop() {
+        let Ok(entries) = cx.vfs.read_dir(&dir) else {
+            continue;
+        };
+        for (path, is_dir) in entries {
+            let hidden = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_none_or(|n| n.starts_with('.'));
+            if hidden {
+                continue;
+            }
+            if is_dir == dirs && path.strip_prefix(&base).is_ok_and(|r| matcher.is_match(r)) {
+                out.push(path.clone());
+            }
+            if is_dir && depth < max_depth {
+                stack.push((path, depth + 1));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// What the placeholders stand for in one match.
+fn match_of(root: &Path, path: &Path, dir: bool) -> Match {
+    let name_of = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let rel = display_name(root, path);
+    if dir {
+        let name = name_of(path);
+        return Match {
+            path: rel,
+            stem: name.clone(),
+            dir: name,
+        };
+    }
+    let stem = path
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parent = path.parent().map(normalize).unwrap_or_default();
+    let dir = if parent == normalize(root) {
+        String::new()
+    } else {
+        name_of(&parent)
+    };
+    Match {
+        path: rel,
+        stem,
+        dir,
+    }
+}
+
+/// A template string of the entry, or a reported error.
+fn template(
+    cx: &mut Ctx<'_>,
+    v: &Spanned<DeValue<'_>>,
+    what: &str,
+    name_allowed: bool,
+) -> Option<Template> {
+    let text = cx.string(v, what)?;
+    match Template::parse(&text, name_allowed) {
+        Ok(t) => Some(t),
+        Err(why) => {
+            let span = cx.span(v);
+            bad_template(cx, span, &why);
+            None
+        }
+    }
+}
+
+fn bad_template(cx: &mut Ctx<'_>, span: Span, why: &str) {
+    cx.diags.push(
+        Diagnostic::error(
+            codes::E_BAD_SYSTEM_TEMPLATE,
+            format!("bad placeholder: {why}"),
+        )
+        .with_primary(span, "in this template")
+        .with_note(
+            "a `[[systems]]` pattern entry may use `{path}`, `{stem}`, `{dir}` and (except in \
+                 `name`) `{name}`",
+        ),
+    );
+}
+
+/// A fact entry of a pattern, as a template.
+struct FactTemplate {
+    source: FactSource,
+    template: Template,
+}
+
+/// Expand one `[[systems]]` entry with a `pattern` into one system per match, appended to `out`.
+pub(super) fn expand(
+    cx: &mut Ctx<'_>,
+    sources: &SourceMap,
+    t: &DeTable<'_>,
+    pattern_value: &Spanned<DeValue<'_>>,
+    names: &mut Names,
+    out: &mut Vec<SystemDecl>,
+) {
+    let Some(pattern) = cx.string(pattern_value, "`pattern`") else {
+        return;
+    };
+    let span = cx.span(pattern_value);
+    let dirs = pattern.ends_with('/');
+    let glob_text = pattern.trim_end_matches('/');
+    if glob_text.is_empty() {
+        cx.diags.push(
+            Diagnostic::error(
+                codes::E_BAD_PROJECT_VALUE,
+                "a system `pattern` cannot be empty",
+            )
+            .with_primary(span, "empty pattern")
+            .with_help(
+                "for one system per directory of `registry`, write `pattern = \"registry/*/\"`",
+            ),
+        );
+        return;
+    }
+    if let Err(e) = globset::Glob::new(glob_text) {
+        cx.diags.push(
+            Diagnostic::error(
+                codes::E_BAD_GLOB,
+                format!("invalid pattern `{pattern}`: {}", e.kind()),
+            )
+            .with_primary(span, "invalid pattern"),
+        );
+        return;
+    }
+
+    // The templates and defaults, read once for every match.
+    let mut ok = true;
+    let name_template = match t.get("name") {
+        Some(v) => match template(cx, v, "a pattern's `name`", false) {
+            Some(t) => Some(t),
+            None => return,
+        },
+        None => None,
+    };
+    let attributes_template = match t.get("attributes") {
+        Some(v) => match template(cx, v, "`attributes` (the path of an attributes file)", true) {
+            Some(t) => Some((t, cx.span(v))),
+            None => return,
+        },
+        None => None,
+    };
+    let mut fact_templates = Vec::new();
+    match t.get("facts") {
+        Some(v) => {
+            let DeValue::Array(items) = v.get_ref() else {
+                cx.bad(v, "`facts` must be a list");
+                return;
+            };
+            for item in items.iter() {
+                let Some(mut source) = cx.fact_entry(item) else {
+                    ok = false;
+                    continue;
+                };
+                let declared_glob =
+                    matches!(item.get_ref(), DeValue::Table(e) if e.get("glob").is_some());
+                match Template::parse(&source.pattern, true) {
+                    Ok(template) => {
+                        source.is_glob = declared_glob || has_glob_chars(&template.text_only());
+                        fact_templates.push(FactTemplate { source, template });
+                    }
+                    Err(why) => {
+                        bad_template(cx, source.span, &why);
+                        ok = false;
+                    }
+                }
+            }
+        }
+        // A file pattern's system is the file itself unless told otherwise.
+        None if !dirs => fact_templates.push(FactTemplate {
+            source: FactSource {
+                pattern: "{path}".to_string(),
+                span,
+                ..FactSource::default()
+            },
+            template: Template {
+                parts: vec![Part::Path],
+            },
+        }),
+        None => {}
+    }
+    if !ok {
+        return;
+    }
+    let mut defaults = IndexMap::new();
+    let mut default_key_spans = IndexMap::new();
+    for (k, v) in t.iter() {
+        let key = k.get_ref().as_ref();
+        if !super::SYSTEM_ENTRY_KEYS.contains(&key) {
+            defaults.insert(key.to_string(), convert(cx.file, 0, v));
+            default_key_spans.insert(key.to_string(), cx.span(k));
+        }
+    }
+
+    let found = match matches(cx, glob_text, dirs) {
+        Ok(found) => found,
+        Err(e) => {
+            cx.diags.push(
+                Diagnostic::error(
+                    codes::E_BAD_GLOB,
+                    format!("invalid pattern `{pattern}`: {}", e.kind()),
+                )
+                .with_primary(span, "invalid pattern"),
+            );
+            return;
+        }
+    };
+    if found.is_empty() {
+        let mut d = Diagnostic::error(
+            codes::E_PATTERN_EMPTY,
+            format!(
+                "pattern `{pattern}` matches no {}, so it declares no system",
+                if dirs { "directory" } else { "file" }
+            ),
+        )
+        .with_primary(span, "matches nothing")
+        .with_note(format!(
+            "patterns are relative to `{}`; names starting with `.` are skipped",
+            cx.root.display()
+        ));
+        // The commonest slip: a trailing `/` (directories) where files were meant, or its lack.
+        let other = matches(cx, glob_text, !dirs).map(|m| m.len()).unwrap_or(0);
+        if other > 0 {
+            d = d.with_help(if dirs {
+                format!("it matches {other} file(s): drop the trailing `/` to declare one system per file")
+            } else {
+                format!("it matches {other} director(y/ies): end the pattern with `/` to declare one system per directory")
+            });
+        }
+        cx.diags.push(d);
+        return;
+    }
+
+    let mut duplicate: Option<Box<Diagnostic>> = None;
+    let mut more_duplicates = 0usize;
+    out.reserve(found.len());
+    for path in &found {
+        let m = match_of(&cx.root, path, dirs);
+        let name = match &name_template {
+            Some(t) => t.render(&m, "", false),
+            None => m.stem.clone(),
+        };
+        if name.is_empty() {
+            cx.diags.push(
+                Diagnostic::error(
+                    codes::E_BAD_PROJECT_VALUE,
+                    format!("the match `{}` gets an empty system name", m.path),
+                )
+                .with_primary(span, "this pattern")
+                .with_help("give the entry a `name` such as `name = \"{path}\"`"),
+            );
+            continue;
+        }
+        if let Err(d) = names.claim(&name, span, Some(&m.path)) {
+            match duplicate {
+                None => duplicate = Some(d),
+                Some(_) => more_duplicates += 1,
+            }
+            continue;
+        }
+        let mut facts = Vec::with_capacity(fact_templates.len());
+        for ft in &fact_templates {
+            let source = FactSource {
+                pattern: ft.template.render(&m, &name, ft.source.is_glob),
+                ..ft.source.clone()
+            };
+            if let Err(d) = resolve_fact_source(cx.vfs, &cx.root, &source) {
+                cx.diags.push(*d);
+            }
+            facts.push(source);
+        }
+        let mut attributes = IndexMap::with_capacity(defaults.len() + 1);
+        attributes.insert("name".to_string(), Value::string(name.clone(), span));
+        attributes.extend(defaults.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let mut system = SystemDecl {
+            name,
+            span,
+            attributes,
+            facts,
+            key_spans: default_key_spans.clone(),
+        };
+        if let Some((t, at)) = &attributes_template {
+            let file = t.render(&m, &system.name, false);
+            apply_attributes_file(cx, sources, &mut system, &file, *at);
+        }
+        out.push(system);
+    }
+    if let Some(mut d) = duplicate {
+        if more_duplicates > 0 {
+            d = Box::new(d.with_note(format!(
+                "{more_duplicates} more system(s) of this entry repeat a name already taken"
+            )));
+        }
+        cx.diags.push(*d);
+    }
+}
+
+/// The keys an attributes file may not set: the name comes from `aims.toml` (a pattern's path or
+/// an entry's `name`), and facts and patterns are declared there too.
+const NOT_IN_ATTRIBUTES_FILE: &[&str] = &["name", "facts", "pattern", "attributes"];
+
+/// Read the attributes file `rel` (relative to the project root; TOML, YAML or JSON) of `system`,
+/// declared at `at` in `aims.toml`, and let its top-level keys override the system's attributes.
+/// Its values keep their spans in the file (added to `sources`), so the `system` schema check
+/// points into it. Every failure is an error: a system never silently lacks its attributes.
+pub(super) fn apply_attributes_file(
+    cx: &mut Ctx<'_>,
+    sources: &SourceMap,
+    system: &mut SystemDecl,
+    rel: &str,
+    at: Span,
+) {
+    let path = normalize(&cx.root.join(rel));
+    let name = display_name(&cx.root, &path);
+    let who = &system.name;
+    if !cx.vfs.is_file(&path) {
+        cx.diags.push(
+            Diagnostic::error(
+                codes::E_ATTRIBUTES_FILE_NOT_FOUND,
+                format!("the attributes file `{name}` of system `{who}` does not exist"),
+            )
+            .with_primary(at, "names no file for this system")
+            .with_help(format!(
+                "create `{name}` (an empty file declares no attribute), or remove `attributes` from the entry"
+            )),
+        );
+        return;
+    }
+    let format = format_of(&path, "");
+    let format = match format {
+        Some(f @ (Format::Toml | Format::Yaml | Format::Json)) => f,
+        _ => {
+            cx.diags.push(
+                Diagnostic::error(
+                    codes::E_BAD_ATTRIBUTES_FILE,
+                    format!(
+                        "the attributes file `{name}` of system `{who}` is not TOML, YAML or JSON"
+                    ),
+                )
+                .with_primary(at, "declared here")
+                .with_help("name it `.toml`, `.yaml`, `.yml` or `.json`"),
+            );
+            return;
+        }
+    };
+    let bytes = match cx.vfs.read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            cx.diags.push(
+                Diagnostic::error(codes::E_UNREADABLE, format!("cannot read `{name}`: {e}"))
+                    .with_primary(at, format!("the attributes file of system `{who}`")),
+            );
+            return;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let bad = e.utf8_error().valid_up_to();
+            let file = sources.add(
+                name.clone(),
+                String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            );
+            cx.diags.push(
+                Diagnostic::error(codes::E_NOT_UTF8, format!("`{name}` is not valid UTF-8"))
+                    .with_primary(Span::new(file, bad, bad + 1), "invalid UTF-8 starts here"),
+            );
+            return;
+        }
+    };
+    let file = sources.add(name.clone(), text.as_str());
+    let entries: Vec<(String, Value, Option<Span>)> = if format == Format::Toml {
+        // TOML keeps the span of every key, for "did you mean" fixes in the file.
+        match parse_table(file, &text, 0) {
+            Ok(table) => table
+                .get_ref()
+                .iter()
+                .map(|(k, v)| {
+                    let key_span = crate::parse::toml::span_of(file, 0, k);
+                    (k.get_ref().to_string(), convert(file, 0, v), Some(key_span))
+                })
+                .collect(),
+            Err(d) => {
+                cx.diags.push(*d);
+                return;
+            }
+        }
+    } else {
+        let (parsed, diags) = parse_file(file, &text, format);
+        let failed = diags.iter().any(Diagnostic::is_error);
+        cx.diags.extend(diags);
+        let Some((root, _)) = parsed.filter(|_| !failed) else {
+            return;
+        };
+        let span = root.span;
+        match root.kind {
+            ValueKind::Map(m) => m
+                .into_iter()
+                .map(|(k, v)| {
+                    let key_span = key_span_before(&text, file, &k, v.span);
+                    (k, v, key_span)
+                })
+                .collect(),
+            // An empty YAML file is null: no attributes.
+            ValueKind::Null => Vec::new(),
+            _ => {
+                cx.diags.push(
+                    Diagnostic::error(
+                        codes::E_BAD_ATTRIBUTES_FILE,
+                        format!("the attributes file `{name}` is not a mapping of attributes"),
+                    )
+                    .with_primary(span, "expected `key: value` lines"),
+                );
+                return;
+            }
+        }
+    };
+    for (key, value, key_span) in entries {
+        if NOT_IN_ATTRIBUTES_FILE.contains(&key.as_str()) {
+            cx.diags.push(
+                Diagnostic::error(
+                    codes::E_BAD_ATTRIBUTES_FILE,
+                    format!("the attributes file `{name}` sets `{key}`, which only `aims.toml` sets"),
+                )
+                .with_primary(key_span.unwrap_or(value.span), "not an attribute")
+                .with_note("an attributes file gives a system's attributes (`risk_tier`, `owner`, ...); its name and facts come from its `[[systems]]` entry"),
+            );
+            continue;
+        }
+        match key_span {
+            Some(s) => system.key_spans.insert(key.clone(), s),
+            None => system.key_spans.shift_remove(&key),
+        };
+        system.attributes.insert(key, value);
+    }
+}
+
+/// The span of the mapping key `key` written just before its value (`key: value`, `"key": value`),
+/// or `None` when the text between them is not only quotes, blanks, `:` and newlines (then
+/// diagnostics point at the value).
+fn key_span_before(text: &str, file: aims_base::FileId, key: &str, value: Span) -> Option<Span> {
+    let before = text.get(..value.start as usize)?;
+    let start = before.rfind(key)?;
+    let end = start + key.len();
+    let between = before.get(end..)?;
+    let preceded_ok = before
+        .get(..start)?
+        .chars()
+        .next_back()
+        .is_none_or(|c| matches!(c, '\n' | ' ' | '\t' | '"' | '\'' | '{' | ','));
+    let between_ok = between
+        .chars()
+        .all(|c| matches!(c, '"' | '\'' | ' ' | '\t' | ':' | '\n' | '\r'));
+    (preceded_ok && between_ok && between.contains(':')).then(|| Span::new(file, start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+    use super::*;
+
+    fn m() -> Match {
+        Match {
+            path: "registry/a[1]".into(),
+            stem: "a[1]".into(),
+            dir: "a[1]".into(),
+        }
+    }
+
+    #[test]
+    fn templates_fill_placeholders_once_and_keep_glob_braces() {
+        let t = Template::parse("{path}/data/{a,b}/{name}.md", true).unwrap();
+        assert_eq!(
+            t.render(&m(), "{path}", false),
+            "registry/a[1]/data/{a,b}/{path}.md"
+        );
+        assert_eq!(t.text_only(), "/data/{a,b}/.md");
+        // A directory name with glob characters is matched literally.
+        let g = t.render(&m(), "n", true);
+        assert_eq!(g, "registry/a[[]1[]]/data/{a,b}/n.md");
+        let glob = globset::GlobBuilder::new(&g)
+            .literal_separator(true)
+            .build()
+            .unwrap()
+            .compile_matcher();
+        assert!(glob.is_match("registry/a[1]/data/b/n.md"));
+        assert!(!glob.is_match("registry/a1/data/b/n.md"));
+    }
+
+    #[test]
+    fn unknown_placeholders_are_refused() {
+        let e = Template::parse("{pth}/README.md", true).unwrap_err();
+        assert!(e.contains("did you mean `{path}`"), "{e}");
+        assert!(Template::parse("{name}", false).is_err());
+        assert!(Template::parse("{dir}-{stem}", false).is_ok());
+    }
+
+    #[test]
+    fn key_spans_in_yaml_and_json() {
+        let yaml = "owner: alice\nrisk_teir: high\n";
+        let v = yaml.find("high").unwrap();
+        let s = key_span_before(
+            yaml,
+            aims_base::FileId(0),
+            "risk_teir",
+            Span::new(aims_base::FileId(0), v, v + 4),
+        )
+        .unwrap();
+        assert_eq!(&yaml[s.start as usize..s.end as usize], "risk_teir");
+        let json = "{\"owner\": \"x\", \"risk\": 1}";
+        let v = json.find('1').unwrap();
+        let s = key_span_before(
+            json,
+            aims_base::FileId(0),
+            "risk",
+            Span::new(aims_base::FileId(0), v, v + 1),
+        )
+        .unwrap();
+        assert_eq!(&json[s.start as usize..s.end as usize], "risk");
+    }
+}
