@@ -371,7 +371,8 @@ Rename one of them (`name = "support-bot-v2"`), and update waivers that name it.
         title: "unknown key in aims.toml",
         explanation: r#"`[project]`, `[organization]`, `[[plugins]]` and fact entries accept a fixed set of keys; an
 unknown key is usually a typo whose setting would otherwise be silently ignored. (In `[[systems]]`
-every key other than `name` and `facts` is a system attribute, so no key there is unknown.)
+every key other than `name`, `facts`, `pattern` and `attributes` is a system attribute, checked
+against the `system` schema: see `E0130`.)
 
 ## Example
 
@@ -787,11 +788,13 @@ Give the kind in `aims.toml`: `facts = [{ path = "models/pos/README.md", kind = 
     CodeInfo {
         code: E_UNKNOWN_SYSTEM_ATTRIBUTE,
         title: "unknown key in a `[[systems]]` entry",
-        explanation: r#"A `[[systems]]` entry of `aims.toml` takes `name`, `facts` and the attributes that the
-`system` schema declares (built in: `risk_tier`, `role`, `owner`, `model`; a project declares more
+        explanation: r#"A `[[systems]]` entry of `aims.toml` takes `name`, `facts`, `pattern`, `attributes` and
+the attributes that the `system` schema declares (built in: `risk_tier`, `role`, `owner`, `model`; a project declares more
 with a `schema system { ... }` item in its policies). Any other key is an error: a misspelled
 `facts` would leave the system without evidence, and a misspelled attribute would make every
-control that reads it see nothing. The key is ignored and the run stops with exit code 2.
+control that reads it see nothing. The key is ignored and the run stops with exit code 2. The keys
+of a system's attributes file (`attributes = "{path}/system.toml"`) are checked the same way, and
+the error points into that file.
 
 ## Example
 
@@ -819,7 +822,9 @@ schema system {
         title: "system attribute of the wrong type",
         explanation: r#"The value of a system attribute in `aims.toml` does not have the type the `system` schema
 gives it (for instance `risk_tier` is one of `"minimal"`, `"limited"`, `"high"`, `"unacceptable"`).
-`aims.toml` is checked like code, so this is an error located at the value, not a warning.
+`aims.toml` is checked like code, so this is an error located at the value, not a warning. A value
+from a system's attributes file is located in that file; a wrong default of a `[[systems]]`
+pattern entry is reported once, with the number of systems that inherit it.
 
 ## Example
 
@@ -838,7 +843,9 @@ are listed in the book's `system` schema page; those a project adds are in its `
         code: E_MISSING_SYSTEM_ATTRIBUTE,
         title: "a system lacks a required attribute",
         explanation: r#"A `schema system { ... }` item declared an attribute without `?`, which makes it required:
-every system of the project must give it in its `[[systems]]` entry.
+every system of the project must give it in its `[[systems]]` entry (or its attributes file). For
+the systems of a pattern entry that lack it, the error is reported once on the pattern, with their
+number.
 
 ## Example
 

@@ -457,10 +457,10 @@ pub(super) fn expand(
             ),
         )
         .with_primary(span, "matches nothing")
-        .with_note(format!(
-            "patterns are relative to `{}`; names starting with `.` are skipped",
-            cx.root.display()
-        ));
+        .with_note(
+            "patterns are relative to the directory holding `aims.toml`; names starting with `.` \
+             are skipped",
+        );
         // The commonest slip: a trailing `/` (directories) where files were meant, or its lack.
         let other = matches(cx, glob_text, !dirs).map(|m| m.len()).unwrap_or(0);
         if other > 0 {
