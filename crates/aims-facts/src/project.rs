@@ -15,6 +15,12 @@
 //! facts = ["systems/support-bot/README.md",
 //!          { glob = "systems/support-bot/data/*.md", kind = "dataset_card" }]
 //!
+//! [[systems]]                  # one system per directory of `registry`
+//! pattern = "registry/*/"
+//! risk_tier = "minimal"        # a default for each of them
+//! attributes = "{path}/system.toml"   # each one's own attributes, overriding the defaults
+//! facts = ["{path}/README.md"]
+//!
 //! [[plugins]]
 //! name = "fairness"
 //! path = "plugins/fairness.wasm"
@@ -28,9 +34,11 @@
 //! `{ glob = "..." }`), optionally with the `kind` of its documents.
 //!
 //! Every key is checked: an unknown key in any table is an error with a "did you mean". The keys
-//! of a `[[systems]]` entry other than `name` and `facts` are attributes, checked against the
+//! of a `[[systems]]` entry other than [`SYSTEM_ENTRY_KEYS`] are attributes, checked against the
 //! `system` schema (built in, extended by the policies' `schema system { ... }` items) by
-//! [`check_system_attributes`] once the policies are compiled.
+//! [`check_system_attributes`] once the policies are compiled. An entry with a `pattern` is
+//! expanded here into one [`SystemDecl`] per match (see `project/pattern.rs`), so no later stage
+//! knows about patterns.
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -536,7 +544,11 @@ pub fn resolve_fact_source(
 
 /// Read and check `aims.toml`. Fact paths and globs are resolved now, so a missing file or an empty
 /// glob is reported with its position in `aims.toml`; fact kinds are checked by [`load_system`],
-/// once the policies' schemas are known.
+/// once the policies' schemas are known. `[[systems]]` entries with a `pattern` are expanded into
+/// one system per match (sorted by path) and attributes files are read (once each, added to
+/// `sources`): a pattern that matches nothing (`E0135`), a missing or malformed attributes file
+/// (`E0136`, `E0137`, `E0103`-`E0105`), a bad placeholder (`E0138`) and a duplicate name (`E0113`)
+/// are errors.
 pub fn load_project(
     vfs: &dyn Vfs,
     sources: &SourceMap,
@@ -831,7 +843,9 @@ fn names_no_file(d: &Document) -> bool {
 /// Check every system's attributes against the `system` schema of `schemas` (the built-in one
 /// extended by the compiled policies): unknown keys (`E0130`, with "did you mean", `facts`
 /// included), values of the wrong type (`E0131`) and missing required attributes (`E0132`), all
-/// located in `aims.toml`. Unknown keys are dropped from the attributes.
+/// located in `aims.toml` or in the system's attributes file. Unknown keys are dropped from the
+/// attributes. A problem that the systems of one pattern entry share (a wrong default, a required
+/// attribute none of them gives) is reported once, with the number of other systems.
 pub fn check_system_attributes(
     project: &mut Project,
     sources: &SourceMap,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use aims_base::{Diagnostic, MemoryFs, OsFs, SourceMap, Vfs};
 use aims_facts::{
-    check_system_attributes, load_project, load_system, Project, SchemaSet, ValueKind,
+    check_system_attributes, load_project, load_system, Field, Project, SchemaSet, Type, ValueKind,
 };
 
 fn load(fs: &dyn Vfs, toml_path: &str) -> (Option<Project>, Vec<Diagnostic>, SourceMap) {
@@ -303,6 +303,45 @@ fn attributes_from_files_are_checked_where_they_are_written() {
         .notes
         .iter()
         .any(|n| n == "in `registry/b/system.yaml`"));
+}
+
+#[test]
+fn a_required_attribute_missing_from_many_matches_is_reported_once() {
+    let mut schemas = SchemaSet::builtin();
+    schemas
+        .extend_system(Field {
+            name: "cost_center".into(),
+            ty: Type::String,
+            optional: false,
+            doc: String::new(),
+            span: None,
+        })
+        .unwrap();
+    let mut fs = MemoryFs::new();
+    fs.insert(
+        "/q/aims.toml",
+        "[[systems]]\npattern = \"registry/*/\"\nattributes = \"{path}/system.toml\"\n",
+    );
+    for (dir, sidecar) in [
+        ("a", "cost_center = \"cc-1\"\n"),
+        ("b", ""),
+        ("c", ""),
+        ("d", ""),
+    ] {
+        fs.insert(format!("/q/registry/{dir}/system.toml"), sidecar);
+    }
+    let (p, diags, sources) = load(&fs, "/q/aims.toml");
+    assert!(diags.is_empty(), "{diags:#?}");
+    let mut p = p.unwrap();
+    let diags = check_system_attributes(&mut p, &sources, &schemas);
+    // `a` has it from its file; `b`, `c` and `d` lack it: one error on the pattern, counted.
+    assert_eq!(codes(&diags), ["E0132"], "{diags:#?}");
+    assert_eq!(at(&sources, &diags[0]).1, "\"registry/*/\"");
+    assert!(diags[0].message.contains("system `b`"));
+    assert!(diags[0]
+        .notes
+        .iter()
+        .any(|n| n.contains("2 more system(s)")));
 }
 
 #[test]

@@ -528,13 +528,14 @@ pub(super) fn expand(
         }
         out.push(system);
     }
-    if let Some(mut d) = duplicate {
+    if let Some(d) = duplicate {
+        let mut d = *d;
         if more_duplicates > 0 {
-            d = Box::new(d.with_note(format!(
+            d = d.with_note(format!(
                 "{more_duplicates} more system(s) of this entry repeat a name already taken"
-            )));
+            ));
         }
-        cx.diags.push(*d);
+        cx.diags.push(d);
     }
 }
 
