@@ -615,13 +615,16 @@ pub(super) fn apply_attributes_file(
     let file = sources.add(name.clone(), text.as_str());
     let entries: Vec<(String, Value, Option<Span>)> = if format == Format::Toml {
         // TOML keeps the span of every key, for "did you mean" fixes in the file.
-        match parse_table(file, &text, 0) {
+        let (base, body) = crate::parse::strip_bom(&text);
+        match parse_table(file, body, base) {
             Ok(table) => table
                 .get_ref()
                 .iter()
                 .map(|(k, v)| {
-                    let key_span = crate::parse::toml::span_of(file, 0, k);
-                    (k.get_ref().to_string(), convert(file, 0, v), Some(key_span))
+                    let key_span = crate::parse::toml::span_of(file, base, k);
+                    let value = convert(file, base, v);
+                    cx.diags.extend(crate::parse::number_diagnostics(&value));
+                    (k.get_ref().to_string(), value, Some(key_span))
                 })
                 .collect(),
             Err(d) => {
