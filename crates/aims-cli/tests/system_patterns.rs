@@ -202,3 +202,29 @@ fn two_systems_with_one_name_stop_the_run() {
         "{all}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn an_attributes_file_that_is_not_a_regular_file_is_refused() {
+    // A link to an endless device must not hang the run, nor a directory pass as "no attributes".
+    let all = fails_with(
+        |root| {
+            let sidecar = root.join("registry/chat/system.toml");
+            std::fs::remove_file(&sidecar).unwrap();
+            std::os::unix::fs::symlink("/dev/zero", &sidecar).unwrap();
+        },
+        "E0101",
+        "aims.toml:7:14",
+    );
+    assert!(all.contains("registry/chat/system.toml"), "{all}");
+    let all = fails_with(
+        |root| {
+            let sidecar = root.join("registry/ocr/system.toml");
+            std::fs::remove_file(&sidecar).unwrap();
+            std::fs::create_dir(&sidecar).unwrap();
+        },
+        "E0101",
+        "aims.toml:7:14",
+    );
+    assert!(all.contains("a directory"), "{all}");
+}

@@ -557,19 +557,30 @@ pub(super) fn apply_attributes_file(
     let path = normalize(&cx.root.join(rel));
     let name = display_name(&cx.root, &path);
     let who = &system.name;
-    if !cx.vfs.is_file(&path) {
-        cx.diags.push(
-            Diagnostic::error(
-                codes::E_ATTRIBUTES_FILE_NOT_FOUND,
-                format!("the attributes file `{name}` of system `{who}` does not exist"),
-            )
-            .with_primary(at, "names no file for this system")
-            .with_help(format!(
-                "create `{name}` (an empty file declares no attribute), or remove `attributes` from the entry"
-            )),
-        );
-        return;
-    }
+    let bytes = match cx.vfs.read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            cx.diags.push(
+                Diagnostic::error(
+                    codes::E_ATTRIBUTES_FILE_NOT_FOUND,
+                    format!("the attributes file `{name}` of system `{who}` does not exist"),
+                )
+                .with_primary(at, "names no file for this system")
+                .with_help(format!(
+                    "create `{name}` (an empty file declares no attribute), or remove `attributes` from the entry"
+                )),
+            );
+            return;
+        }
+        // A directory, a device, a FIFO, a link into /proc: the reason says which.
+        Err(e) => {
+            cx.diags.push(
+                Diagnostic::error(codes::E_UNREADABLE, format!("cannot read `{name}`: {e}"))
+                    .with_primary(at, format!("the attributes file of system `{who}`")),
+            );
+            return;
+        }
+    };
     let format = format_of(&path, "");
     let format = match format {
         Some(f @ (Format::Toml | Format::Yaml | Format::Json)) => f,
@@ -583,16 +594,6 @@ pub(super) fn apply_attributes_file(
                 )
                 .with_primary(at, "declared here")
                 .with_help("name it `.toml`, `.yaml`, `.yml` or `.json`"),
-            );
-            return;
-        }
-    };
-    let bytes = match cx.vfs.read(&path) {
-        Ok(b) => b,
-        Err(e) => {
-            cx.diags.push(
-                Diagnostic::error(codes::E_UNREADABLE, format!("cannot read `{name}`: {e}"))
-                    .with_primary(at, format!("the attributes file of system `{who}`")),
             );
             return;
         }
