@@ -5,6 +5,7 @@
 
 pub mod codes;
 pub mod diag;
+pub mod par;
 pub mod source;
 pub mod stack;
 pub mod vfs;

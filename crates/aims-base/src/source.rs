@@ -167,6 +167,18 @@ impl SourceMap {
         FileId(u32::try_from(files.len() - 1).unwrap_or(u32::MAX))
     }
 
+    /// A new map that starts with this map's files (shared, not copied) and takes its own
+    /// additions. A streaming run loads each system's fact files into a fork and drops it once the
+    /// system is rendered, so the run holds the policies and organization records, not every
+    /// card it has read. Ids of files added to different forks may coincide: resolve a fork's
+    /// spans through that fork.
+    pub fn fork(&self) -> SourceMap {
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        SourceMap {
+            files: RwLock::new(files.clone()),
+        }
+    }
+
     pub fn get(&self, id: FileId) -> Option<Arc<SourceFile>> {
         let files = self.files.read().unwrap_or_else(|e| e.into_inner());
         files.get(id.0 as usize).cloned()
@@ -199,6 +211,18 @@ impl SourceMap {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fork_shares_the_files_before_it_and_keeps_its_own() {
+        let base = SourceMap::new();
+        let policy = base.add("p.aims", "control");
+        let fork = base.fork();
+        let card = fork.add("card.md", "x");
+        assert_eq!(fork.get(policy).unwrap().name, "p.aims");
+        assert_eq!(fork.get(card).unwrap().name, "card.md");
+        assert!(base.get(card).is_none());
+        assert_eq!(base.len(), 1);
+    }
 
     #[test]
     fn offsets_inside_a_character_count_as_its_start() {

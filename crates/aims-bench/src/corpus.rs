@@ -150,7 +150,7 @@ fn template(name: &str, text: &str, kind: Kind, schemas: &SchemaSet) -> Option<T
         name: name.to_string(),
         kind: kind.as_str().to_string(),
         root,
-        sections,
+        sections: sections.into(),
         detection: String::new(),
         state: Default::default(),
     };

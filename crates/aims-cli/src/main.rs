@@ -36,7 +36,7 @@ enum Command {
         /// The project folder or its aims.toml.
         #[arg(default_value = ".")]
         project: PathBuf,
-        /// Output format, optionally written to a file: human, json, sarif, junit, github
+        /// Output format, optionally written to a file: human, json, jsonl, sarif, junit, github
         /// (`--format sarif=out.sarif --format human`). Repeatable.
         #[arg(long = "format", short = 'f', default_value = "human")]
         formats: Vec<String>,
@@ -52,9 +52,17 @@ enum Command {
         /// Explain how each fact file's kind was chosen.
         #[arg(long, short)]
         verbose: bool,
-        /// Worker threads.
-        #[arg(long, short, default_value_t = 1)]
-        jobs: usize,
+        /// Worker threads (default: the available cores).
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Which requirement results the JSON, JSON Lines and SARIF record: failing (those that
+        /// did not pass, with their evidence), all (every requirement with its evidence), none
+        /// (those that did not pass, without evidence).
+        #[arg(long, default_value = "failing")]
+        evidence: String,
+        /// Indent the JSON for people (compact by default).
+        #[arg(long)]
+        pretty: bool,
         /// Evaluate only shard K of N (`--shard 2/4`); combine outputs with `aims merge`.
         #[arg(long)]
         shard: Option<String>,
@@ -94,10 +102,13 @@ enum Command {
         /// Output file for the merged JSON (stdout when absent and no --format is given).
         #[arg(long, short)]
         output: Option<PathBuf>,
-        /// Render the merged run, optionally to a file: json, sarif, junit, github
+        /// Render the merged run, optionally to a file: json, jsonl, sarif, junit, github
         /// (`--format sarif=out.sarif`). Repeatable. The same bytes as an unsharded `aims check`.
         #[arg(long = "format", short = 'f')]
         formats: Vec<String>,
+        /// Indent the JSON for people (compact by default).
+        #[arg(long)]
+        pretty: bool,
     },
     /// Format policy files in place (`--check`: print a diff and exit 1 if any would change).
     Fmt {
@@ -230,7 +241,8 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             inputs,
             output,
             formats,
-        } => merge(&inputs, output, &formats),
+            pretty,
+        } => merge(&inputs, output, &formats, pretty),
         Command::Check {
             project,
             formats,
@@ -240,6 +252,8 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             verbose,
             jobs,
             shard,
+            evidence,
+            pretty,
         } => check(CheckArgs {
             project,
             formats,
@@ -250,6 +264,8 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             jobs,
             shard,
             color,
+            evidence,
+            pretty,
         }),
         Command::Report {
             project,
@@ -264,7 +280,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
                 &sources,
                 &today,
                 Vec::new(),
-                1,
+                jobs_or_cores(None),
                 None,
                 color,
                 false,
@@ -326,46 +342,99 @@ fn parse_formats(
 }
 
 /// `aims merge`: shard JSON outputs into one report, written as JSON (`--output`) and in every
-/// `--format`. Exits 2 on unreadable or inconsistent shards.
-fn merge(inputs: &[PathBuf], output: Option<PathBuf>, formats: &[String]) -> u8 {
-    let outputs = match parse_formats(formats, &["json", "sarif", "junit", "github"]) {
+/// `--format`, streaming. Exits 2 on unreadable or inconsistent shards.
+fn merge(inputs: &[PathBuf], output: Option<PathBuf>, formats: &[String], pretty: bool) -> u8 {
+    let mut outputs = match parse_formats(formats, &["json", "jsonl", "sarif", "junit", "github"])
+    {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let mut shards = Vec::new();
-    for (i, p) in inputs.iter().enumerate() {
-        let text = match std::fs::read_to_string(p) {
-            Ok(t) => t,
-            Err(e) => return usage(format!("cannot read `{}`: {e}", p.display())),
-        };
-        match aims_report::CheckReport::from_json(&text) {
-            Ok(r) => shards.push(r),
-            Err(e) => return usage(format!("shard {}: {e}", i + 1)),
-        }
-    }
-    let report = match aims_report::merge::merge_reports(shards) {
-        Ok(r) => r,
-        Err(e) => return usage(e),
-    };
     if output.is_some() || outputs.is_empty() {
-        let code = write_out(output.as_ref(), &report.to_json());
-        if code != 0 {
-            return code;
+        outputs.insert(0, ("json".to_string(), output));
+    }
+    let mut readers: Vec<Box<dyn std::io::Read + Send>> = Vec::new();
+    for p in inputs {
+        match std::fs::File::open(p) {
+            Ok(f) => readers.push(Box::new(f)),
+            Err(e) => return usage(format!("cannot read `{}`: {e}", p.display())),
         }
     }
-    for (name, path) in &outputs {
-        let text = match name.as_str() {
-            "sarif" => aims_report::render_sarif_report(&report),
-            "junit" => aims_report::render_junit_report(&report),
-            "github" => aims_report::render_github_report(&report),
-            _ => report.to_json(),
-        };
-        let code = write_out(path.as_ref(), &text);
-        if code != 0 {
-            return code;
+    let kinds: Vec<aims_report::stream::Output> = outputs
+        .iter()
+        .map(|(name, _)| match name.as_str() {
+            "jsonl" => aims_report::stream::Output::JsonLines,
+            "sarif" => aims_report::stream::Output::Sarif,
+            "junit" => aims_report::stream::Output::Junit,
+            "github" => aims_report::stream::Output::Github,
+            _ => aims_report::stream::Output::Json { pretty },
+        })
+        .collect();
+    let mut files = match open_targets(&outputs) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let targets: Vec<&mut dyn Write> = files.iter_mut().map(Target::writer).collect();
+    let merged = aims_report::merge::merge_streaming(readers, &kinds, targets);
+    let code = flush_held(files);
+    match merged {
+        Ok(_) if code != 0 => code,
+        Ok(_) => 0,
+        Err(e) => {
+            // A half-written output must not pass for a merged run.
+            for (_, path) in &outputs {
+                if let Some(p) = path {
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            usage(e)
         }
     }
-    0
+}
+
+/// Open every output: files are written as systems finish; the first output to stdout streams
+/// there too, any other output to stdout is held and printed after it, so outputs never
+/// interleave.
+fn open_targets(outputs: &[(String, Option<PathBuf>)]) -> Result<Vec<Target<'static>>, u8> {
+    let mut files = Vec::new();
+    for (_, path) in outputs {
+        match path {
+            Some(p) => match std::fs::File::create(p) {
+                Ok(f) => files.push(Target::File(std::io::BufWriter::new(f))),
+                Err(e) => return Err(usage(format!("cannot write `{}`: {e}", p.display()))),
+            },
+            None if !files.iter().any(|t| matches!(t, Target::Stdout(_))) => files.push(
+                Target::Stdout(std::io::BufWriter::new(std::io::stdout().lock())),
+            ),
+            None => files.push(Target::Held(Vec::new())),
+        }
+    }
+    Ok(files)
+}
+
+/// Print the outputs held for stdout, after the streamed one.
+fn flush_held(files: Vec<Target<'_>>) -> u8 {
+    let mut code = 0;
+    for t in files {
+        match t {
+            Target::Held(bytes) => {
+                let mut out = std::io::stdout().lock();
+                if out.write_all(&bytes).and_then(|()| out.flush()).is_err() {
+                    code = EXIT_INPUT;
+                }
+            }
+            Target::File(mut f) => {
+                if f.flush().is_err() {
+                    code = EXIT_INPUT;
+                }
+            }
+            Target::Stdout(mut s) => {
+                if s.flush().is_err() {
+                    code = EXIT_INPUT;
+                }
+            }
+        }
+    }
+    code
 }
 
 struct CheckArgs {
@@ -375,9 +444,17 @@ struct CheckArgs {
     systems: Vec<String>,
     deny_warnings: bool,
     verbose: bool,
-    jobs: usize,
+    jobs: Option<usize>,
     shard: Option<String>,
     color: ColorChoice,
+    evidence: String,
+    pretty: bool,
+}
+
+/// `--jobs`, defaulting to the available cores.
+fn jobs_or_cores(jobs: Option<usize>) -> usize {
+    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1)
 }
 
 fn write_out(path: Option<&PathBuf>, text: &str) -> u8 {
@@ -402,8 +479,10 @@ fn print_diags(diags: &[Diagnostic], sources: &SourceMap, color: ColorChoice) {
     eprint!("{}", aims_report::render_diagnostics(diags, sources, c));
 }
 
+/// Load and compile the project and make the run's options; prints the diagnostics.
 #[allow(clippy::too_many_arguments)]
-fn load_and_run(
+fn prepare(
+    vfs: &dyn Vfs,
     project: &std::path::Path,
     sources: &SourceMap,
     today: &Option<String>,
@@ -412,7 +491,7 @@ fn load_and_run(
     shard: Option<(usize, usize)>,
     color: ColorChoice,
     deny_warnings: bool,
-) -> Result<(aims::RunResults, bool), u8> {
+) -> Result<(aims::Compiled, aims::RunOptions), u8> {
     let today = match today {
         None => None,
         Some(t) => match aims::parse_date(t) {
@@ -420,8 +499,7 @@ fn load_and_run(
             None => return Err(usage(format!("--today takes a date YYYY-MM-DD, not `{t}`"))),
         },
     };
-    let vfs = OsFs;
-    let (compiled, diags) = aims::load(&vfs, sources, project);
+    let (compiled, diags) = aims::load(vfs, sources, project);
     print_diags(&diags, sources, color);
     let Some(compiled) = compiled else {
         eprintln!(
@@ -449,6 +527,32 @@ fn load_and_run(
         shard,
         progress: Some(progress::for_check()),
     };
+    Ok((compiled, options))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn load_and_run(
+    project: &std::path::Path,
+    sources: &SourceMap,
+    today: &Option<String>,
+    systems: Vec<String>,
+    jobs: usize,
+    shard: Option<(usize, usize)>,
+    color: ColorChoice,
+    deny_warnings: bool,
+) -> Result<(aims::RunResults, bool), u8> {
+    let vfs = OsFs;
+    let (compiled, options) = prepare(
+        &vfs,
+        project,
+        sources,
+        today,
+        systems,
+        jobs,
+        shard,
+        color,
+        deny_warnings,
+    )?;
     let results = aims::evaluate(&vfs as &dyn Vfs, sources, &compiled, &options);
     let load_errors = results.diagnostics.iter().any(|d| d.is_error());
     Ok((results, load_errors))
@@ -470,20 +574,26 @@ fn check(args: CheckArgs) -> u8 {
             }
         }
     };
+    let evidence = match args.evidence.parse::<aims_report::model::EvidenceMode>() {
+        Ok(e) => e,
+        Err(e) => return usage(e),
+    };
     let outputs = match parse_formats(
         &args.formats,
-        &["human", "json", "sarif", "junit", "github"],
+        &["human", "json", "jsonl", "sarif", "junit", "github"],
     ) {
         Ok(o) => o,
         Err(code) => return code,
     };
     let sources = SourceMap::new();
-    let (results, load_errors) = match load_and_run(
+    let vfs = OsFs;
+    let (compiled, options) = match prepare(
+        &vfs,
         &args.project,
         &sources,
         &args.today,
         args.systems.clone(),
-        args.jobs,
+        jobs_or_cores(args.jobs),
         shard,
         args.color,
         args.deny_warnings,
@@ -491,43 +601,84 @@ fn check(args: CheckArgs) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    if args.verbose {
-        for s in &results.systems {
-            for (i, (doc, kind)) in s.documents.iter().enumerate() {
-                let why = s.detections.get(i).map(String::as_str).unwrap_or("");
-                eprintln!("aims: {}: {doc} is a {kind}: {why}", s.name);
-            }
-        }
-    }
-    for (name, path) in &outputs {
-        let text = match name.as_str() {
-            "json" => aims_report::render_json(&results, &sources),
-            "sarif" => aims_report::render_sarif(&results, &sources),
-            "junit" => {
-                let report = aims_report::CheckReport::from_results(&results, &sources);
-                aims_report::render_junit_report(&report)
-            }
-            "github" => aims_report::render_github(&results, &sources),
+    let kinds: Vec<aims_report::stream::Output> = outputs
+        .iter()
+        .map(|(name, path)| match name.as_str() {
+            "json" => aims_report::stream::Output::Json {
+                pretty: args.pretty,
+            },
+            "jsonl" => aims_report::stream::Output::JsonLines,
+            "sarif" => aims_report::stream::Output::Sarif,
+            "junit" => aims_report::stream::Output::Junit,
+            "github" => aims_report::stream::Output::Github,
             _ => {
                 let tty = path.is_none() && std::io::stdout().is_terminal();
-                aims_report::render_human(
-                    &results,
-                    &sources,
-                    path.is_none() && args.color.should_color(tty),
-                )
+                aims_report::stream::Output::Human {
+                    color: path.is_none() && args.color.should_color(tty),
+                }
             }
-        };
-        let code = write_out(path.as_ref(), &text);
-        if code != 0 {
-            return code;
-        }
+        })
+        .collect();
+    let mut files = match open_targets(&outputs) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let run = aims::Run::start(&vfs as &dyn Vfs, &sources, &compiled, &options);
+    let renderer = aims_report::stream::RunRenderer::new(run.header(), &sources, evidence, &kinds);
+    let targets: Vec<&mut dyn Write> = files.iter_mut().map(Target::writer).collect();
+    let mut writer = aims_report::stream::RunWriter::begin(&renderer, &sources, targets);
+    let verbose = args.verbose;
+    run.each(
+        |r| {
+            let mut why = String::new();
+            if verbose {
+                let s = &r.result;
+                for (i, (doc, kind)) in s.documents.iter().enumerate() {
+                    let how = s.detections.get(i).map(String::as_str).unwrap_or("");
+                    why.push_str(&format!("aims: {}: {doc} is a {kind}: {how}\n", s.name));
+                }
+            }
+            (renderer.system(&r.result, &r.diagnostics, r.sources), why)
+        },
+        |(rendered, why)| {
+            if !why.is_empty() {
+                eprint!("{}", aims_report::inert_text(&why));
+            }
+            writer.system(rendered);
+        },
+    );
+    let report = match writer.finish() {
+        Ok(r) => r,
+        Err(e) => return usage(format!("cannot write the output: {e}")),
+    };
+    let code = flush_held(files);
+    if code != 0 {
+        return code;
     }
-    if load_errors {
+    if report.summary.diagnostic_errors > 0 {
         EXIT_INPUT
-    } else if results.has_gating_failure() {
+    } else if report.summary.gating_failure {
         EXIT_FAIL
     } else {
         0
+    }
+}
+
+/// Where one output goes.
+enum Target<'a> {
+    File(std::io::BufWriter<std::fs::File>),
+    Stdout(std::io::BufWriter<std::io::StdoutLock<'a>>),
+    /// A second output to stdout, printed after the first.
+    Held(Vec<u8>),
+}
+
+impl Target<'_> {
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Target::File(f) => f,
+            Target::Stdout(s) => s,
+            Target::Held(v) => v,
+        }
     }
 }
 

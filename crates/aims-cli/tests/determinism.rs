@@ -283,7 +283,7 @@ fn assert_byte_identical(project: &Path) {
         "no unreadable document in the run"
     );
     assert!(
-        json.contains("\"diagnostics\": ["),
+        json.contains("\"diagnostics\":["),
         "{}",
         &json[..json.len().min(400)]
     );

@@ -2089,6 +2089,7 @@ pub fn assemble(
     // Sorted by the caller, which knows the file names (`aims_base::diag::sort_by_path`): file ids
     // are handed out in a racing order when systems load in parallel.
     RunResults {
+        organization: Vec::new(),
         project: project.to_string(),
         today: format_date(today),
         controls: program

@@ -255,6 +255,15 @@ pub struct ExclusionInfo {
     pub span: Span,
 }
 
+/// A document declared under `[organization]`: shared by every system, loaded once per run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganizationDocument {
+    /// Display name of the fact file.
+    pub name: String,
+    pub kind: String,
+    pub state: DocState,
+}
+
 /// Everything one `aims check` run produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResults {
@@ -271,6 +280,8 @@ pub struct RunResults {
     pub systems: Vec<SystemResult>,
     /// Load and evaluation diagnostics (warnings about facts, errors that did not stop the run).
     pub diagnostics: Vec<Diagnostic>,
+    /// The organization's documents, which every system's `documents` also list (first).
+    pub organization: Vec<OrganizationDocument>,
 }
 
 impl RunResults {

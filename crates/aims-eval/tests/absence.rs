@@ -37,7 +37,7 @@ fn card(name: &str, state: DocState) -> Document {
         name: name.into(),
         kind: "model_card".into(),
         root,
-        sections,
+        sections: sections.into(),
         detection: "declared".into(),
         state,
     }
@@ -57,7 +57,7 @@ fn broken(name: &str, kind: &str) -> Document {
             })),
             span,
         ),
-        sections: Vec::new(),
+        sections: Vec::new().into(),
         detection: "declared".into(),
         state: unreadable(),
     }

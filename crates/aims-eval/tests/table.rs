@@ -218,7 +218,7 @@ fn every_row_gives_its_expected_outcome() {
         name: "README.md".into(),
         kind: "model_card".into(),
         root,
-        sections,
+        sections: sections.into(),
         detection: "declared".into(),
         state: Default::default(),
     };
@@ -294,7 +294,7 @@ fn integers_beyond_2_53_are_evidence_exactly() {
         name: "README.md".into(),
         kind: "model_card".into(),
         root,
-        sections,
+        sections: sections.into(),
         detection: "declared".into(),
         state: Default::default(),
     };
@@ -329,7 +329,7 @@ fn missing_fact_is_labelled_in_the_card() {
         name: "README.md".into(),
         kind: "model_card".into(),
         root,
-        sections,
+        sections: sections.into(),
         detection: String::new(),
         state: Default::default(),
     };

@@ -39,7 +39,7 @@ fn main() {
                             name: "x".into(),
                             kind,
                             root,
-                            sections,
+                            sections: sections.into(),
                             detection,
                             state: Default::default(),
                         };

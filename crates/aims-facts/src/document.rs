@@ -77,6 +77,52 @@ impl DocState {
     }
 }
 
+/// A card's sections: given, or split from its body on first read (then kept).
+#[derive(Debug, Clone, Default)]
+pub struct Sections {
+    split: std::sync::OnceLock<Vec<Section>>,
+    /// The file, its whole text and where the body starts, for a split not yet done.
+    body: Option<(FileId, std::sync::Arc<str>, usize)>,
+}
+
+impl Sections {
+    /// The sections of the body starting at byte `body_start` of `text` (the whole file text of
+    /// `file`), split when first read.
+    pub fn lazy(file: FileId, text: std::sync::Arc<str>, body_start: usize) -> Sections {
+        Sections {
+            split: std::sync::OnceLock::new(),
+            body: Some((file, text, body_start)),
+        }
+    }
+}
+
+impl From<Vec<Section>> for Sections {
+    fn from(sections: Vec<Section>) -> Sections {
+        Sections {
+            split: std::sync::OnceLock::from(sections),
+            body: None,
+        }
+    }
+}
+
+impl std::ops::Deref for Sections {
+    type Target = [Section];
+    fn deref(&self) -> &[Section] {
+        self.split.get_or_init(|| match &self.body {
+            Some((file, text, start)) => {
+                parse::markdown::sections(*file, text.get(*start..).unwrap_or(""), *start)
+            }
+            None => Vec::new(),
+        })
+    }
+}
+
+impl PartialEq for Sections {
+    fn eq(&self, other: &Sections) -> bool {
+        **self == **other
+    }
+}
+
 /// One fact file, parsed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
@@ -89,8 +135,9 @@ pub struct Document {
     /// labels use `root.span` (for Markdown: the front matter block, or the empty span at the top
     /// of a card without front matter).
     pub root: Value,
-    /// Markdown headings and their text; empty for other formats.
-    pub sections: Vec<Section>,
+    /// Markdown headings and their text; empty for other formats. Split from the card's body the
+    /// first time they are read: most policies never read a section.
+    pub sections: Sections,
     /// How the kind was chosen, for `--verbose`.
     pub detection: String,
     /// Loaded, partly invalid or unreadable.
@@ -203,12 +250,37 @@ pub fn parse_file(
     text: &str,
     format: Format,
 ) -> (Option<(Value, Vec<Section>)>, Vec<Diagnostic>) {
+    let (parsed, diags) = parse_source(file, text, format);
+    let parsed = parsed.map(|(root, body)| {
+        let sections = match body {
+            Some(start) => {
+                parse::markdown::sections(file, text.get(start..).unwrap_or(""), start)
+            }
+            None => Vec::new(),
+        };
+        (root, sections)
+    });
+    (parsed, diags)
+}
+
+/// [`parse_file`] without splitting a card's sections: returns where its body starts in `text`.
+fn parse_source(
+    file: FileId,
+    text: &str,
+    format: Format,
+) -> (Option<(Value, Option<usize>)>, Vec<Diagnostic>) {
     let (base, body) = strip_bom(text);
     let (parsed, mut diags) = match format {
         Format::Json => with_no_sections(parse::json::parse_json(file, body, base)),
         Format::Yaml => with_no_sections(parse::yaml::parse_yaml(file, body, base)),
         Format::Toml => with_no_sections(parse::toml::parse_toml(file, body, base)),
-        Format::Markdown => parse::markdown::parse_markdown(file, body, base),
+        Format::Markdown => {
+            let (parsed, diags) = parse::markdown::parse_markdown(file, body, base);
+            (
+                parsed.map(|(root, start)| (root, Some(base + start))),
+                diags,
+            )
+        }
     };
     if let Some((root, _)) = &parsed {
         diags.extend(parse::number_diagnostics(root));
@@ -218,8 +290,8 @@ pub fn parse_file(
 
 fn with_no_sections(
     (value, diags): (Option<Value>, Vec<Diagnostic>),
-) -> (Option<(Value, Vec<Section>)>, Vec<Diagnostic>) {
-    (value.map(|v| (v, Vec::new())), diags)
+) -> (Option<(Value, Option<usize>)>, Vec<Diagnostic>) {
+    (value.map(|v| (v, None)), diags)
 }
 
 /// The format of a fact file: by extension, then by sniffing the first non-blank characters.
@@ -610,7 +682,7 @@ pub fn load_document(
                 name,
                 kind,
                 None,
-                Vec::new(),
+                Sections::default(),
                 None,
                 Span::new(file, 0, 0),
                 &diags,
@@ -631,7 +703,7 @@ pub fn load_document(
                 name,
                 kind,
                 None,
-                Vec::new(),
+                Sections::default(),
                 None,
                 Span::new(file, 0, 0),
                 &diags,
@@ -665,7 +737,7 @@ pub fn load_document(
                 name,
                 kind,
                 None,
-                Vec::new(),
+                Sections::default(),
                 None,
                 Span::new(file, 0, 0),
                 &diags,
@@ -690,7 +762,7 @@ pub fn load_document(
             name,
             kind,
             None,
-            Vec::new(),
+            Sections::default(),
             None,
             Span::new(file, 0, 0),
             &diags,
@@ -705,14 +777,21 @@ pub fn load_document(
             name,
             kind,
             None,
-            Vec::new(),
+            Sections::default(),
             None,
             Span::new(file, 0, 0),
             &diags,
         );
         return (doc, diags);
     };
-    let (parsed, d) = parse_file(file, &source.text, format);
+    let (parsed, d) = parse_source(file, &source.text, format);
+    let parsed = parsed.map(|(root, body)| {
+        let sections = match body {
+            Some(start) => Sections::lazy(file, std::sync::Arc::clone(&source.text), start),
+            None => Sections::default(),
+        };
+        (root, sections)
+    });
     let parse_failed = d.iter().any(Diagnostic::is_error);
     let numbers_invalid = d.iter().any(|d| d.code == codes::W_NUMBER_OUT_OF_RANGE);
     diags.extend(d);
@@ -726,7 +805,7 @@ pub fn load_document(
                 Some((root, sections)) => (root, sections),
                 None => {
                     let expected = format!("a well-formed {} document", format.as_str());
-                    (invalid_root(expected, whole), Vec::new())
+                    (invalid_root(expected, whole), Sections::default())
                 }
             };
             let detected = match (kind, format) {
@@ -937,7 +1016,7 @@ fn unreadable(
     name: &str,
     declared: Option<&str>,
     detected: Option<(String, String)>,
-    sections: Vec<Section>,
+    sections: Sections,
     root: Option<Value>,
     span: Span,
     diags: &[Diagnostic],
@@ -1032,7 +1111,7 @@ mod tests {
             name: "README.md".into(),
             kind: "model_card".into(),
             root,
-            sections,
+            sections: sections.into(),
             detection: String::new(),
             state: DocState::Loaded,
         };
@@ -1055,7 +1134,7 @@ mod tests {
             name: "README.md".into(),
             kind: "model_card".into(),
             root,
-            sections,
+            sections: sections.into(),
             detection: String::new(),
             state: DocState::Loaded,
         };
@@ -1072,9 +1151,9 @@ mod tests {
         assert_eq!(heading(&["Train"]), None);
         assert_eq!(heading(&[""]), None);
         let mut without_exact = doc.clone();
-        without_exact
-            .sections
-            .retain(|s| s.heading != "Limitations");
+        let mut kept = without_exact.sections.to_vec();
+        kept.retain(|s| s.heading != "Limitations");
+        without_exact.sections = kept.into();
         assert_eq!(
             without_exact
                 .section(&["Limitations"])
@@ -1090,7 +1169,7 @@ mod tests {
             name: name.into(),
             kind: "dataset_card".into(),
             root: Value::null(Span::default()),
-            sections: Vec::new(),
+            sections: Vec::new().into(),
             detection: String::new(),
             state: DocState::Loaded,
         };

@@ -822,7 +822,7 @@ fn unresolved_document(root: &Path, src: &FactSource, why: &Diagnostic) -> Docum
         name,
         kind,
         root: root_value,
-        sections: Vec::new(),
+        sections: Vec::new().into(),
         detection: "declared in aims.toml; no file to read".to_string(),
         state: DocState::Unreadable {
             code: why.code,

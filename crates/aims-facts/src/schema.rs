@@ -1262,7 +1262,7 @@ mod tests {
             name: "card.yaml".into(),
             kind: kind.into(),
             root: r.unwrap().0,
-            sections: Vec::new(),
+            sections: Vec::new().into(),
             detection: String::new(),
             state: Default::default(),
         }

@@ -10,7 +10,8 @@ use aims_base::SourceMap;
 use aims_eval::results::RunResults;
 
 use crate::model::{
-    CheckReport, ControlOutcome, Enforcement, EvidenceItem, Outcome, Place, Severity, SystemReport,
+    CheckReport, ControlOutcome, DiagnosticReport, Enforcement, EvidenceItem, Outcome, Place,
+    Severity, SystemReport,
     Verdict,
 };
 use crate::util::{clip, missing_phrase};
@@ -169,30 +170,54 @@ fn control(out: &mut String, report: &CheckReport, sys: &SystemReport, c: &Contr
     }
 }
 
-/// Workflow commands for a report (e.g. one read back from JSON).
-pub fn render_github_report(report: &CheckReport) -> String {
-    let mut out = String::new();
-    for d in &report.diagnostics {
-        let lvl = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "notice",
-        };
-        let mut msg = d.message.clone();
-        for n in &d.notes {
-            msg.push_str(&format!("\n{n}"));
-        }
-        if let Some(h) = &d.help {
-            msg.push_str(&format!("\nhelp: {h}"));
-        }
-        command(&mut out, lvl, Some(&d.place), &d.code, &msg);
+fn diagnostic(out: &mut String, d: &DiagnosticReport) {
+    let lvl = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "notice",
+    };
+    let mut msg = d.message.clone();
+    for n in &d.notes {
+        msg.push_str(&format!("\n{n}"));
     }
-    for sys in &report.systems {
+    if let Some(h) = &d.help {
+        msg.push_str(&format!("\nhelp: {h}"));
+    }
+    command(out, lvl, Some(&d.place), &d.code, &msg);
+}
+
+/// GitHub Actions workflow commands, written system by system: each system's diagnostics and
+/// controls, then the run's own diagnostics (known for certain only at the end of a merge).
+pub struct Github;
+
+impl crate::stream::Format for Github {
+    fn begin(&self, _report: &CheckReport) -> String {
+        String::new()
+    }
+
+    fn system(&self, report: &CheckReport, sys: &SystemReport) -> (String, String) {
+        let mut out = String::new();
+        for d in &sys.diagnostics {
+            diagnostic(&mut out, d);
+        }
         for c in &sys.controls {
             control(&mut out, report, sys, c);
         }
+        (out, String::new())
     }
-    out
+
+    fn end(&self, report: &CheckReport, _held: &[String], _systems: bool) -> String {
+        let mut out = String::new();
+        for d in &report.diagnostics {
+            diagnostic(&mut out, d);
+        }
+        out
+    }
+}
+
+/// Workflow commands for a report (e.g. one read back from JSON).
+pub fn render_github_report(report: &CheckReport) -> String {
+    crate::stream::render(&Github, report)
 }
 
 /// GitHub Actions annotations for a run.

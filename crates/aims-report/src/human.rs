@@ -9,43 +9,55 @@ use aims_eval::results::{
     SystemResult, Verdict,
 };
 use codespan_reporting::diagnostic as cs;
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{self as cs_files, SimpleFile};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use codespan_reporting::term::termcolor::{Buffer, Color, ColorSpec, WriteColor};
 use codespan_reporting::term::{self, Config};
 
-use crate::model::{CheckReport, DocumentState};
+use crate::model::{CheckReport, DocumentState, SystemReport};
 use crate::util::{clip, inert, inert_line, missing_phrase, no_workflow_commands};
 
 /// Values longer than this are clipped in labels.
 const VALUE_WIDTH: usize = 60;
 
-/// A snapshot of the source map that codespan can borrow from; file ids are `FileId.0`.
-struct Files {
-    files: SimpleFiles<String, Arc<str>>,
-    texts: Vec<Arc<str>>,
+/// The source map as codespan sees it; file ids are `FileId.0`. A file is made inert (card text is
+/// shown in the terminal, with the same byte offsets) and indexed the first time a diagnostic
+/// shows it, so rendering a system costs the files it shows, not every file of the run.
+struct Files<'s> {
+    sources: &'s SourceMap,
+    cache: RefCell<HashMap<usize, Rc<SimpleFile<String, Arc<str>>>>>,
 }
 
-impl Files {
-    fn new(sources: &SourceMap) -> Files {
-        let mut files = SimpleFiles::new();
-        let mut texts = Vec::new();
-        for i in 0..sources.len() {
-            let id = aims_base::FileId(u32::try_from(i).unwrap_or(u32::MAX));
-            // Snippets of cards are shown in the terminal: inert, with the same byte offsets.
-            let (name, text): (String, Arc<str>) = match sources.get(id) {
-                Some(f) => (inert_line(&f.name), Arc::from(inert(&f.text))),
-                None => (String::new(), Arc::from("")),
-            };
-            texts.push(text.clone());
-            files.add(name, text);
+impl<'s> Files<'s> {
+    fn new(sources: &'s SourceMap) -> Files<'s> {
+        Files {
+            sources,
+            cache: RefCell::new(HashMap::new()),
         }
-        Files { files, texts }
+    }
+
+    fn file(&self, id: usize) -> Option<Rc<SimpleFile<String, Arc<str>>>> {
+        if let Some(f) = self.cache.borrow().get(&id) {
+            return Some(Rc::clone(f));
+        }
+        let f = self
+            .sources
+            .get(aims_base::FileId(u32::try_from(id).ok()?))?;
+        let file = Rc::new(SimpleFile::new(
+            inert_line(&f.name),
+            Arc::<str>::from(inert(&f.text)),
+        ));
+        self.cache.borrow_mut().insert(id, Rc::clone(&file));
+        Some(file)
     }
 
     /// A span codespan accepts: inside the file and on character boundaries.
     fn range(&self, span: Span) -> Option<(usize, std::ops::Range<usize>)> {
         let id = span.file.0 as usize;
-        let text = self.texts.get(id)?;
+        let file = self.file(id)?;
+        let text: &str = file.source();
         let len = text.len();
         let start = aims_base::source::floor_char_boundary(text, span.start as usize);
         let mut end = (span.end as usize).clamp(start, len);
@@ -58,7 +70,8 @@ impl Files {
     /// The part of a span on its first line (for labels that would otherwise cover a whole file).
     fn first_line(&self, span: Span) -> Option<(usize, std::ops::Range<usize>)> {
         let (id, range) = self.range(span)?;
-        let text = self.texts.get(id)?;
+        let file = self.file(id)?;
+        let text: &str = file.source();
         let rest = text.get(range.start..range.end).unwrap_or("");
         let end = rest.find('\n').map_or(range.end, |i| range.start + i);
         // a span starting at a line break would be empty: show the next line instead
@@ -69,6 +82,36 @@ impl Files {
             return Some((id, next..next_end));
         }
         Some((id, range.start..end))
+    }
+}
+
+impl<'a> cs_files::Files<'a> for Files<'_> {
+    type FileId = usize;
+    type Name = String;
+    type Source = Arc<str>;
+
+    fn name(&'a self, id: usize) -> Result<String, cs_files::Error> {
+        let f = self.file(id).ok_or(cs_files::Error::FileMissing)?;
+        Ok(f.name().clone())
+    }
+
+    fn source(&'a self, id: usize) -> Result<Arc<str>, cs_files::Error> {
+        let f = self.file(id).ok_or(cs_files::Error::FileMissing)?;
+        Ok(Arc::clone(f.source()))
+    }
+
+    fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, cs_files::Error> {
+        let f = self.file(id).ok_or(cs_files::Error::FileMissing)?;
+        cs_files::Files::line_index(&*f, (), byte_index)
+    }
+
+    fn line_range(
+        &'a self,
+        id: usize,
+        line_index: usize,
+    ) -> Result<std::ops::Range<usize>, cs_files::Error> {
+        let f = self.file(id).ok_or(cs_files::Error::FileMissing)?;
+        cs_files::Files::line_range(&*f, (), line_index)
     }
 }
 
@@ -99,7 +142,7 @@ impl Out {
         }
         let diag = &diag;
         let config = Config::default();
-        if term::emit_to_write_style(&mut self.buf, &config, &files.files, diag).is_err() {
+        if term::emit_to_write_style(&mut self.buf, &config, files, diag).is_err() {
             // Only reachable with spans codespan rejects; print the header and notes plainly.
             let _ = writeln!(
                 self.buf,
@@ -441,7 +484,82 @@ fn table(out: &mut Out, headers: &[&str], rows: &[Vec<String>], right: &[bool]) 
     }
 }
 
-fn summary(out: &mut Out, results: &RunResults, report: &CheckReport) {
+/// The rows of the summary, gathered system by system (a streaming run keeps these, not the
+/// systems).
+#[derive(Debug, Clone, Default)]
+pub struct SummaryRows {
+    systems: Vec<Vec<String>>,
+    gating: Vec<String>,
+    unreadable: Vec<String>,
+    expired: Vec<String>,
+    objectives: Vec<Vec<String>>,
+    risks: Vec<Vec<String>>,
+}
+
+impl SummaryRows {
+    /// Add one system's rows.
+    pub fn add(&mut self, report: &CheckReport, sys: &SystemReport) {
+        let v = &sys.verdicts;
+        self.systems.push(vec![
+            sys.name.clone(),
+            v.pass.to_string(),
+            v.fail.to_string(),
+            v.waived.to_string(),
+            v.not_applicable.to_string(),
+            v.error.to_string(),
+        ]);
+        for c in sys.controls.iter().filter(|c| c.is_gating_failure()) {
+            self.gating
+                .push(format!("{} {} ({})", sys.name, c.id, c.verdict.as_str()));
+        }
+        for d in sys
+            .documents
+            .iter()
+            .filter(|d| d.state == DocumentState::Unreadable)
+        {
+            self.unreadable
+                .push(format!("{}: {}", sys.name, d.describe()));
+        }
+        for c in &sys.controls {
+            if let Some(w) = c.waiver.as_ref().filter(|w| w.expired) {
+                self.expired.push(format!(
+                    "{} {}: waiver `{}` expired on {} (approved by {})",
+                    sys.name, c.id, w.id, w.expires, w.approver
+                ));
+            }
+        }
+        for o in &sys.objectives {
+            self.objectives.push(vec![
+                o.id.clone(),
+                sys.name.clone(),
+                o.measured
+                    .clone()
+                    .map_or_else(|| "—".to_string(), |m| clip(&m, 24)),
+                o.target.clone(),
+                o.verdict.as_str().to_string(),
+            ]);
+        }
+        for r in sys.risks.iter().filter(|r| !r.treated) {
+            let title = report
+                .risk(&r.id)
+                .map(|d| d.title.clone())
+                .unwrap_or_default();
+            self.risks.push(vec![
+                r.id.clone(),
+                r.level.to_string(),
+                sys.name.clone(),
+                if r.failing_controls.is_empty() {
+                    "—".to_string()
+                } else {
+                    r.failing_controls.join(", ")
+                },
+                clip(&title, 48),
+            ]);
+        }
+    }
+}
+
+fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
     let s = &report.summary;
     out.bold(&format!(
         "Summary for {} (today {}): {} system{}, {} control{}\n\n",
@@ -456,20 +574,9 @@ fn summary(out: &mut Out, results: &RunResults, report: &CheckReport) {
         s.controls,
         if s.controls == 1 { "" } else { "s" },
     ));
-    let mut rows = Vec::new();
-    for sys in &report.systems {
-        let v = &sys.verdicts;
-        rows.push(vec![
-            sys.name.clone(),
-            v.pass.to_string(),
-            v.fail.to_string(),
-            v.waived.to_string(),
-            v.not_applicable.to_string(),
-            v.error.to_string(),
-        ]);
-    }
     let t = &s.verdicts;
-    rows.push(vec![
+    let mut table_rows = rows.systems.clone();
+    table_rows.push(vec![
         "total".to_string(),
         t.pass.to_string(),
         t.fail.to_string(),
@@ -480,33 +587,23 @@ fn summary(out: &mut Out, results: &RunResults, report: &CheckReport) {
     table(
         out,
         &["system", "pass", "fail", "waived", "n/a", "error"],
-        &rows,
+        &table_rows,
         &[false, true, true, true, true, true],
     );
-
-    let mut gating = Vec::new();
-    for sys in &report.systems {
-        for c in sys.controls.iter().filter(|c| c.is_gating_failure()) {
-            gating.push(format!("{} {} ({})", sys.name, c.id, c.verdict.as_str()));
-        }
-    }
-    if !gating.is_empty() {
+    if !rows.gating.is_empty() {
         out.text("\n");
         out.bold("Gating failures (mandatory or blocking)\n");
-        for g in &gating {
+        for g in &rows.gating {
             out.text(&format!("  - {g}\n"));
         }
     }
-
     let unreadable: Vec<String> = report
-        .systems
+        .organization
+        .documents
         .iter()
-        .flat_map(|sys| {
-            sys.documents
-                .iter()
-                .filter(|d| d.state == DocumentState::Unreadable)
-                .map(move |d| format!("{}: {}", sys.name, d.describe()))
-        })
+        .filter(|d| d.state == DocumentState::Unreadable)
+        .map(|d| format!("organization: {}", d.describe()))
+        .chain(rows.unreadable.iter().cloned())
         .collect();
     if !unreadable.is_empty() {
         out.text("\n");
@@ -515,78 +612,30 @@ fn summary(out: &mut Out, results: &RunResults, report: &CheckReport) {
             out.text(&format!("  - {u}\n"));
         }
     }
-
-    let mut expired = Vec::new();
-    for sys in &results.systems {
-        for c in &sys.controls {
-            if let Some(w) = c.waiver.as_ref().filter(|w| w.expired) {
-                expired.push(format!(
-                    "{} {}: waiver `{}` expired on {} (approved by {})",
-                    sys.name, c.control_id, w.id, w.expires, w.approver
-                ));
-            }
-        }
-    }
-    if !expired.is_empty() {
+    if !rows.expired.is_empty() {
         out.text("\n");
         out.bold("Expired waivers\n");
-        for e in &expired {
+        for e in &rows.expired {
             out.text(&format!("  - {e}\n"));
         }
     }
-
-    let mut objective_rows = Vec::new();
-    for sys in &report.systems {
-        for o in &sys.objectives {
-            objective_rows.push(vec![
-                o.id.clone(),
-                sys.name.clone(),
-                o.measured
-                    .clone()
-                    .map_or_else(|| "—".to_string(), |m| clip(&m, 24)),
-                o.target.clone(),
-                o.verdict.as_str().to_string(),
-            ]);
-        }
-    }
-    if !objective_rows.is_empty() {
+    if !rows.objectives.is_empty() {
         out.text("\n");
         out.bold("Objectives\n");
         table(
             out,
             &["objective", "system", "measured", "target", "verdict"],
-            &objective_rows,
+            &rows.objectives,
             &[false, false, true, false, false],
         );
     }
-
-    let mut risk_rows = Vec::new();
-    for sys in &report.systems {
-        for r in sys.risks.iter().filter(|r| !r.treated) {
-            let title = report
-                .risk(&r.id)
-                .map(|d| d.title.clone())
-                .unwrap_or_default();
-            risk_rows.push(vec![
-                r.id.clone(),
-                r.level.to_string(),
-                sys.name.clone(),
-                if r.failing_controls.is_empty() {
-                    "—".to_string()
-                } else {
-                    r.failing_controls.join(", ")
-                },
-                clip(&title, 48),
-            ]);
-        }
-    }
-    if !risk_rows.is_empty() {
+    if !rows.risks.is_empty() {
         out.text("\n");
         out.bold("Untreated risks\n");
         table(
             out,
             &["risk", "level", "system", "failing controls", "title"],
-            &risk_rows,
+            &rows.risks,
             &[false, true, false, false, false],
         );
     }
@@ -632,24 +681,69 @@ fn summary(out: &mut Out, results: &RunResults, report: &CheckReport) {
     }
 }
 
-/// Human report of a run: one diagnostic per failing or erroring requirement (primary label on
-/// the `require` line, secondary labels on the evidence in the fact files), waived controls as
-/// notes, expired waivers said explicitly, then a summary. Deterministic.
-pub fn render_human(results: &RunResults, sources: &SourceMap, color: bool) -> String {
-    let files = Files::new(sources);
-    let mut out = Out::new(color);
-    for d in &results.diagnostics {
-        out.emit(&files, &convert(&files, d));
+/// The human report written system by system: the run's diagnostics, then each system's (its
+/// fact files' diagnostics and its failing, erroring and waived controls), then the summary.
+pub struct Human<'r> {
+    /// The run's definitions (controls' titles); its systems are not read.
+    pub results: &'r RunResults,
+    pub color: bool,
+}
+
+impl Human<'_> {
+    /// The run's own diagnostics.
+    pub fn begin(&self, sources: &SourceMap) -> String {
+        let files = Files::new(sources);
+        let mut out = Out::new(self.color);
+        for d in &self.results.diagnostics {
+            out.emit(&files, &convert(&files, d));
+        }
+        out.finish()
     }
-    for sys in &results.systems {
+
+    /// One system: the diagnostics of loading its fact files, then its controls'. `sources` are
+    /// those the system was loaded into.
+    pub fn system(
+        &self,
+        sys: &SystemResult,
+        diagnostics: &[Diagnostic],
+        sources: &SourceMap,
+    ) -> String {
+        let files = Files::new(sources);
+        let mut out = Out::new(self.color);
+        for d in diagnostics {
+            out.emit(&files, &convert(&files, d));
+        }
         for c in &sys.controls {
-            let info = results.controls.iter().find(|i| i.id == c.control_id);
+            let info = self.results.controls.iter().find(|i| i.id == c.control_id);
             for d in control_diagnostics(&files, sys, c, info) {
                 out.emit(&files, &d);
             }
         }
+        out.finish()
+    }
+
+    /// The summary, from the finished report's summary and the rows gathered from its systems.
+    pub fn end(&self, report: &CheckReport, rows: &SummaryRows) -> String {
+        let mut out = Out::new(self.color);
+        summary(&mut out, report, rows);
+        out.finish()
+    }
+}
+
+/// Human report of a run: one diagnostic per failing or erroring requirement (primary label on
+/// the `require` line, secondary labels on the evidence in the fact files), waived controls as
+/// notes, expired waivers said explicitly, then a summary. Deterministic.
+pub fn render_human(results: &RunResults, sources: &SourceMap, color: bool) -> String {
+    let human = Human { results, color };
+    let mut text = human.begin(sources);
+    for sys in &results.systems {
+        text.push_str(&human.system(sys, &[], sources));
     }
     let report = CheckReport::from_results(results, sources);
-    summary(&mut out, results, &report);
-    out.finish()
+    let mut rows = SummaryRows::default();
+    for sys in &report.systems {
+        rows.add(&report, sys);
+    }
+    text.push_str(&human.end(&report, &rows));
+    text
 }

@@ -262,65 +262,34 @@ fn counts(controls: &[ControlOutcome], unreadable_documents: usize) -> [String; 
     [tests, failures, errors, skipped].map(|n| n.to_string())
 }
 
-fn write(report: &CheckReport) -> io::Result<Vec<u8>> {
+fn suite(report: &CheckReport, sys: &SystemReport) -> io::Result<Vec<u8>> {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    let all: Vec<ControlOutcome> = report
-        .systems
-        .iter()
-        .flat_map(|s| s.controls.iter().cloned())
-        .collect();
-    let [tests, failures, errors, skipped] = counts(
-        &all,
-        report.systems.iter().map(|s| unreadable(s).count()).sum(),
-    );
-    let suites_name = if report.project.is_empty() {
-        "aims".to_string()
-    } else {
-        format!("aims: {}", report.project)
-    };
-    w.create_element("testsuites")
-        .with_attribute(("name", xml_safe(&suites_name).as_str()))
+    let [tests, failures, errors, skipped] = counts(&sys.controls, unreadable(sys).count());
+    w.create_element("testsuite")
+        .with_attribute(("name", xml_safe(&sys.name).as_str()))
         .with_attribute(("tests", tests.as_str()))
         .with_attribute(("failures", failures.as_str()))
         .with_attribute(("errors", errors.as_str()))
         .with_attribute(("skipped", skipped.as_str()))
         .write_inner_content(|w| {
-            for sys in &report.systems {
-                let [tests, failures, errors, skipped] =
-                    counts(&sys.controls, unreadable(sys).count());
-                w.create_element("testsuite")
-                    .with_attribute(("name", xml_safe(&sys.name).as_str()))
-                    .with_attribute(("tests", tests.as_str()))
-                    .with_attribute(("failures", failures.as_str()))
-                    .with_attribute(("errors", errors.as_str()))
-                    .with_attribute(("skipped", skipped.as_str()))
-                    .write_inner_content(|w| {
-                        w.create_element("properties").write_inner_content(|w| {
-                            property(w, "today", &report.today)?;
-                            for (k, v) in &sys.attributes {
-                                property(w, &format!("system.{k}"), v)?;
-                            }
-                            for d in &sys.documents {
-                                property(w, &format!("document.{}", d.kind), &d.file)?;
-                                if d.state != DocumentState::Loaded {
-                                    property(
-                                        w,
-                                        &format!("document.{}.state", d.kind),
-                                        &d.describe(),
-                                    )?;
-                                }
-                            }
-                            Ok(())
-                        })?;
-                        for d in unreadable(sys) {
-                            unreadable_testcase(w, sys, d)?;
-                        }
-                        for c in &sys.controls {
-                            testcase(w, report, sys, c)?;
-                        }
-                        Ok(())
-                    })?;
+            w.create_element("properties").write_inner_content(|w| {
+                property(w, "today", &report.today)?;
+                for (k, v) in &sys.attributes {
+                    property(w, &format!("system.{k}"), v)?;
+                }
+                for d in &sys.documents {
+                    property(w, &format!("document.{}", d.kind), &d.file)?;
+                    if d.state != DocumentState::Loaded {
+                        property(w, &format!("document.{}.state", d.kind), &d.describe())?;
+                    }
+                }
+                Ok(())
+            })?;
+            for d in unreadable(sys) {
+                unreadable_testcase(w, sys, d)?;
+            }
+            for c in &sys.controls {
+                testcase(w, report, sys, c)?;
             }
             Ok(())
         })?;
@@ -329,16 +298,65 @@ fn write(report: &CheckReport) -> io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// JUnit XML, written system by system: one `<testsuite>` per system (its counts on it; the
+/// `<testsuites>` element carries no totals, which would have to be known before the first
+/// system). An organization document that could not be read is a suite of its own at the end.
+pub struct Junit;
+
+impl crate::stream::Format for Junit {
+    fn begin(&self, report: &CheckReport) -> String {
+        let name = if report.project.is_empty() {
+            "aims".to_string()
+        } else {
+            format!("aims: {}", report.project)
+        };
+        let mut w = Writer::new(Vec::new());
+        let written = w
+            .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+            .and_then(|()| {
+                w.write_event(Event::Text(BytesText::new("\n")))?;
+                w.write_event(Event::Start(
+                    quick_xml::events::BytesStart::new("testsuites")
+                        .with_attributes([("name", xml_safe(&name).as_str())]),
+                ))?;
+                w.write_event(Event::Text(BytesText::new("\n")))
+            });
+        match written {
+            Ok(()) => String::from_utf8_lossy(&w.into_inner()).into_owned(),
+            Err(_) => "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"aims\">\n"
+                .to_string(),
+        }
+    }
+
+    fn system(&self, report: &CheckReport, sys: &SystemReport) -> (String, String) {
+        match suite(report, sys) {
+            Ok(bytes) => (String::from_utf8_lossy(&bytes).into_owned(), String::new()),
+            // Writing to a Vec cannot fail; keep the output well-formed regardless.
+            Err(e) => (
+                format!("<!-- {} -->\n", xml_safe(&e.to_string()).replace("--", "- -")),
+                String::new(),
+            ),
+        }
+    }
+
+    fn end(&self, report: &CheckReport, _held: &[String], _systems: bool) -> String {
+        let org = SystemReport {
+            name: "organization".to_string(),
+            documents: report.organization.documents.clone(),
+            ..SystemReport::default()
+        };
+        let mut out = String::new();
+        if unreadable(&org).next().is_some() {
+            out.push_str(&self.system(report, &org).0);
+        }
+        out.push_str("</testsuites>\n");
+        out
+    }
+}
+
 /// JUnit XML for a report (e.g. one read back from JSON).
 pub fn render_junit_report(report: &CheckReport) -> String {
-    match write(report) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        // Writing to a Vec cannot fail; keep the output well-formed regardless.
-        Err(e) => format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"aims\" tests=\"0\"><!-- {} --></testsuites>\n",
-            xml_safe(&e.to_string()).replace("--", "- -")
-        ),
-    }
+    crate::stream::render(&Junit, report)
 }
 
 /// JUnit XML for a run: one `<testsuite>` per system, one `<testcase>` per system x control.

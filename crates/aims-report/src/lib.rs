@@ -14,11 +14,12 @@
 //! Every renderer is deterministic: the same input gives the same bytes.
 
 mod github;
-mod human;
+pub mod human;
 mod junit;
 pub mod model;
 mod sarif;
 mod soa;
+pub mod stream;
 mod util;
 
 pub mod diff;
@@ -36,7 +37,7 @@ pub use soa::{
     render_html_report, render_html_report_for, render_html_soa, render_markdown_report,
     render_markdown_report_for, render_markdown_soa,
 };
-pub use util::natural_cmp;
+pub use util::{inert as inert_text, natural_cmp};
 
 /// When to colour terminal output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -19,8 +19,12 @@ use crate::util::natural_cmp;
 
 /// The schema version written by this crate. Version 2 added the `state` of each document
 /// (`loaded`, `partly_invalid`, `unreadable` with `reason` and `code`) and
-/// `summary.unreadable_documents`.
-pub const SCHEMA_VERSION: u32 = 2;
+/// `summary.unreadable_documents`. Version 3 sized the document for 30,000 systems: compact by
+/// default; requirement results (and their evidence) only for requirements that did not pass
+/// unless `--evidence all`; the organization's documents and the evidence read from them once, in
+/// `organization`, instead of in every system; each system's load diagnostics in
+/// `systems[].diagnostics`; `summary` last, so the document can be written as systems finish.
+pub const SCHEMA_VERSION: u32 = 3;
 /// The oldest schema version [`CheckReport::from_json`] still reads (for `aims diff` against a
 /// saved older run).
 pub const OLDEST_READABLE_SCHEMA_VERSION: u32 = 1;
@@ -29,9 +33,12 @@ pub const TOOL_NAME: &str = "aims";
 /// The tool version written in `tool.version`.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    #[default]
     Pass,
     Fail,
     Waived,
@@ -68,9 +75,12 @@ impl From<ev::Verdict> for Verdict {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Enforcement {
+    #[default]
     Advisory,
     Mandatory,
     Blocking,
@@ -101,9 +111,10 @@ impl From<ev::Enforcement> for Enforcement {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    #[default]
     Pass,
     Fail,
     Error,
@@ -162,17 +173,17 @@ impl From<aims_base::Severity> for Severity {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Place {
     /// Path relative to the project root, as shown to users.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     /// 1-based line of the start.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
     /// 1-based column of the start, in characters.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_line: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_column: Option<u32>,
 }
 
@@ -204,7 +215,7 @@ impl Place {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tool {
     pub name: String,
     pub version: String,
@@ -276,10 +287,66 @@ pub struct Summary {
     pub diagnostic_errors: usize,
     /// Diagnostics of severity `warning`.
     pub diagnostic_warnings: usize,
-    /// Documents (system x document) that could not be read: every control reading one is
-    /// `error`. Organization documents count once per system.
+    /// Documents that could not be read: every control reading one is `error`. A system's own
+    /// documents count per system, the organization's once.
     #[serde(default)]
     pub unreadable_documents: usize,
+}
+
+impl Summary {
+    /// The summary of a run of `controls` controls before any system is added.
+    pub fn start(controls: usize) -> Summary {
+        Summary {
+            controls,
+            ..Summary::default()
+        }
+    }
+
+    /// Count one system (as it finishes, in a streaming run).
+    pub fn add_system(&mut self, sys: &SystemReport) {
+        self.systems += 1;
+        for c in &sys.controls {
+            self.verdicts.add(c.verdict);
+            if c.is_gating_failure() {
+                self.gating_failures += 1;
+            }
+            if c.waiver.as_ref().is_some_and(|w| w.expired) {
+                self.expired_waivers += 1;
+            }
+        }
+        for o in &sys.objectives {
+            self.objectives.add(o.verdict);
+        }
+        self.untreated_risks += sys.risks.iter().filter(|r| !r.treated).count();
+        self.unreadable_documents += sys
+            .documents
+            .iter()
+            .filter(|d| d.state == DocumentState::Unreadable)
+            .count();
+        self.count_diagnostics(&sys.diagnostics);
+    }
+
+    /// Count what belongs to the run rather than a system: the organization's unreadable
+    /// documents (once) and the run's own diagnostics.
+    pub fn finish(&mut self, organization: &Organization, diagnostics: &[DiagnosticReport]) {
+        self.unreadable_documents += organization
+            .documents
+            .iter()
+            .filter(|d| d.state == DocumentState::Unreadable)
+            .count();
+        self.count_diagnostics(diagnostics);
+        self.gating_failure = self.gating_failures > 0;
+    }
+
+    fn count_diagnostics(&mut self, diagnostics: &[DiagnosticReport]) {
+        for d in diagnostics {
+            match d.severity {
+                Severity::Error => self.diagnostic_errors += 1,
+                Severity::Warning => self.diagnostic_warnings += 1,
+                Severity::Note => {}
+            }
+        }
+    }
 }
 
 /// Static description of a control.
@@ -297,7 +364,7 @@ pub struct ControlDef {
     #[serde(default)]
     pub applies_to: Vec<String>,
     /// Justification given with `when ... else "..."`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_applicable_text: Option<String>,
     /// Where the control is declared.
     #[serde(flatten)]
@@ -310,7 +377,7 @@ pub struct ObjectiveDef {
     pub title: String,
     #[serde(default)]
     pub owner: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<String>,
     pub target: String,
     #[serde(flatten)]
@@ -360,10 +427,10 @@ pub struct DocumentRef {
     #[serde(default)]
     pub state: DocumentState,
     /// For `unreadable`: why, in one line (the load diagnostic's message).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// For `unreadable`: the load diagnostic's code (`aims explain CODE`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
 
@@ -416,12 +483,12 @@ impl DocumentRef {
 }
 
 /// A fact the evaluator read while deciding a requirement or an objective.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct EvidenceItem {
     /// Fact path from the document root, e.g. `model_card.license`.
     pub path: String,
     /// The value seen, rendered compactly; `null` when missing.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// The fact is missing from the document.
     #[serde(default)]
@@ -431,20 +498,24 @@ pub struct EvidenceItem {
     pub place: Place,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequirementOutcome {
     /// 0-based position of the requirement in its control.
     pub index: usize,
     /// The requirement expression as written.
     pub expr: String,
     pub outcome: Outcome,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The fact document the requirement was evaluated against.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<EvidenceItem>,
+    /// Some evidence was read from organization documents: it is listed once per run, in
+    /// `organization.evidence` under this control and requirement, not here.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub organization_evidence: bool,
     /// The `require` line in the policy.
     #[serde(flatten)]
     pub place: Place,
@@ -472,7 +543,7 @@ pub struct ExclusionRef {
     /// The day it was approved.
     pub date: String,
     /// The last day it applies, when it expires.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
     /// Matched but past its expiry, so it no longer applies.
     pub expired: bool,
@@ -480,20 +551,21 @@ pub struct ExclusionRef {
     pub place: Place,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControlOutcome {
     pub id: String,
     pub verdict: Verdict,
     pub enforcement: Enforcement,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_applicable_reason: Option<String>,
     /// The waiver that matched, applied or expired.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverRef>,
     /// The exclusion that matched, in force or expired (absent when none did).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclusion: Option<ExclusionRef>,
-    #[serde(default)]
+    /// The requirements that did not pass (all with `--evidence all`); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requirements: Vec<RequirementOutcome>,
 }
 
@@ -508,10 +580,10 @@ impl ControlOutcome {
 pub struct ObjectiveOutcome {
     pub id: String,
     pub verdict: Verdict,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measured: Option<String>,
     pub target: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     #[serde(default)]
     pub evidence: Vec<EvidenceItem>,
@@ -526,7 +598,7 @@ pub struct RiskOutcome {
     pub failing_controls: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemReport {
     pub name: String,
     /// Attributes from `aims.toml`, in declaration order.
@@ -541,6 +613,10 @@ pub struct SystemReport {
     pub objectives: Vec<ObjectiveOutcome>,
     #[serde(default)]
     pub risks: Vec<RiskOutcome>,
+    /// Diagnostics of loading this system's own fact files (warnings about a card, the error that
+    /// made a document unreadable), sorted by position.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<DiagnosticReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -563,12 +639,63 @@ pub struct DiagnosticReport {
     pub related: Vec<RelatedPlace>,
     #[serde(default)]
     pub notes: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
 }
 
-/// The whole `--format json` document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Evidence read from an organization document while deciding a requirement: listed once per run
+/// (every system reads the same organization records).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OrganizationEvidence {
+    /// The control whose requirement read it.
+    pub control: String,
+    /// The requirement's 0-based position in the control.
+    pub requirement: usize,
+    #[serde(flatten)]
+    pub item: EvidenceItem,
+}
+
+/// The documents declared under `[organization]` and the evidence read from them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    #[serde(default)]
+    pub documents: Vec<DocumentRef>,
+    /// Sorted by control (natural order), requirement and path; each once.
+    #[serde(default)]
+    pub evidence: Vec<OrganizationEvidence>,
+}
+
+/// How much evidence a report records (`aims check --evidence`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EvidenceMode {
+    /// Requirement results and their evidence for requirements that did not pass (the default:
+    /// what a reader acts on).
+    #[default]
+    Failing,
+    /// Every requirement result with its evidence (for audits of what a pass rests on).
+    All,
+    /// Requirement results that did not pass, without evidence.
+    None,
+}
+
+impl std::str::FromStr for EvidenceMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<EvidenceMode, String> {
+        match s {
+            "failing" => Ok(EvidenceMode::Failing),
+            "all" => Ok(EvidenceMode::All),
+            "none" => Ok(EvidenceMode::None),
+            other => Err(format!(
+                "--evidence takes failing, all or none, not `{other}`"
+            )),
+        }
+    }
+}
+
+/// The whole `--format json` document. Field order is the order written: `systems` come before
+/// what is known only once every system is done (`organization` evidence, `diagnostics`,
+/// `summary`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckReport {
     pub schema_version: u32,
     pub tool: Tool,
@@ -576,7 +703,6 @@ pub struct CheckReport {
     pub project: String,
     /// `YYYY-MM-DD`: the evaluation date.
     pub today: String,
-    pub summary: Summary,
     pub controls: Vec<ControlDef>,
     #[serde(default)]
     pub objectives: Vec<ObjectiveDef>,
@@ -585,8 +711,14 @@ pub struct CheckReport {
     #[serde(default)]
     pub waivers: Vec<WaiverDef>,
     pub systems: Vec<SystemReport>,
+    /// Absent before `schema_version` 3, where each system listed the organization's documents.
+    #[serde(default)]
+    pub organization: Organization,
+    /// Diagnostics of the project and the organization documents (each system's own are in it).
     #[serde(default)]
     pub diagnostics: Vec<DiagnosticReport>,
+    #[serde(default)]
+    pub summary: Summary,
 }
 
 fn evidence(sources: &SourceMap, e: &ev::Evidence) -> EvidenceItem {
@@ -629,8 +761,36 @@ pub fn diagnostic_report(sources: &SourceMap, d: &aims_base::Diagnostic) -> Diag
 }
 
 impl CheckReport {
-    /// Build the report from evaluation results, resolving every span to a position.
+    /// Build the report from evaluation results, resolving every span to a position, with every
+    /// requirement's evidence ([`EvidenceMode::All`]).
     pub fn from_results(results: &ev::RunResults, sources: &SourceMap) -> CheckReport {
+        CheckReport::from_results_with(results, sources, EvidenceMode::All)
+    }
+
+    /// [`CheckReport::from_results`] recording the evidence `mode` asks for.
+    pub fn from_results_with(
+        results: &ev::RunResults,
+        sources: &SourceMap,
+        mode: EvidenceMode,
+    ) -> CheckReport {
+        let mut report = CheckReport::header(results, sources);
+        let org = OrganizationFiles::of(results);
+        let mut evidence = Vec::new();
+        for s in &results.systems {
+            let (sys, e) = SystemReport::from_result(sources, s, &org, mode);
+            report.systems.push(sys);
+            evidence.extend(e);
+        }
+        report.add_organization_evidence(evidence);
+        // Canonical order and duplicates dropped, exactly as `aims merge` does: the same
+        // systems give the same bytes however they were sharded.
+        report.normalize();
+        report
+    }
+
+    /// The report without its systems: definitions, the organization's documents and the run's
+    /// own diagnostics. A streaming run writes this, then each system as it is done.
+    pub fn header(results: &ev::RunResults, sources: &SourceMap) -> CheckReport {
         let controls = results
             .controls
             .iter()
@@ -685,16 +845,12 @@ impl CheckReport {
                 place: Place::of(sources, w.span),
             })
             .collect();
-        let systems = results
-            .systems
-            .iter()
-            .map(|s| system_report(sources, s))
-            .collect();
-        let diagnostics = results
+        let mut diagnostics: Vec<DiagnosticReport> = results
             .diagnostics
             .iter()
             .map(|d| diagnostic_report(sources, d))
             .collect();
+        sort_diagnostics(&mut diagnostics);
         let mut report = CheckReport {
             schema_version: SCHEMA_VERSION,
             tool: Tool {
@@ -708,54 +864,41 @@ impl CheckReport {
             objectives,
             risks,
             waivers,
-            systems,
+            systems: Vec::new(),
+            organization: Organization {
+                documents: results
+                    .organization
+                    .iter()
+                    .map(|d| document_ref(&d.name, &d.kind, Some(&d.state)))
+                    .collect(),
+                evidence: Vec::new(),
+            },
             diagnostics,
         };
-        // Canonical order and duplicates dropped, exactly as `aims merge` does: the same
-        // systems give the same bytes however they were sharded.
-        report.normalize();
+        report.controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        report.objectives.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        report.risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        report.waivers.sort_by(|a, b| natural_cmp(&a.id, &b.id));
         report
+    }
+
+    /// Add organization evidence (from systems as they finish), keeping each item once, sorted.
+    pub fn add_organization_evidence(
+        &mut self,
+        items: impl IntoIterator<Item = OrganizationEvidence>,
+    ) {
+        self.organization.evidence.extend(items);
+        sort_organization_evidence(&mut self.organization.evidence);
     }
 
     /// Recompute `summary` and every system's `verdicts` from the data.
     pub fn recompute_summary(&mut self) {
-        let mut s = Summary {
-            systems: self.systems.len(),
-            controls: self.controls.len(),
-            ..Summary::default()
-        };
+        let mut s = Summary::start(self.controls.len());
         for sys in &mut self.systems {
             sys.verdicts = VerdictCounts::tally(sys.controls.iter().map(|c| c.verdict));
-            for c in &sys.controls {
-                s.verdicts.add(c.verdict);
-                if c.is_gating_failure() {
-                    s.gating_failures += 1;
-                }
-                if c.waiver.as_ref().is_some_and(|w| w.expired) {
-                    s.expired_waivers += 1;
-                }
-            }
-            for o in &sys.objectives {
-                s.objectives.add(o.verdict);
-            }
-            s.untreated_risks += sys.risks.iter().filter(|r| !r.treated).count();
-            s.unreadable_documents += sys
-                .documents
-                .iter()
-                .filter(|d| d.state == DocumentState::Unreadable)
-                .count();
+            s.add_system(sys);
         }
-        s.gating_failure = s.gating_failures > 0;
-        s.diagnostic_errors = self
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        s.diagnostic_warnings = self
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count();
+        s.finish(&self.organization, &self.diagnostics);
         self.summary = s;
     }
 
@@ -785,14 +928,15 @@ impl CheckReport {
         Ok(report)
     }
 
-    /// Pretty JSON with a trailing newline.
+    /// Pretty JSON with a trailing newline (for people; `aims check` writes compact JSON unless
+    /// `--pretty`).
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| {
-            // Serialising plain data into a String cannot fail; keep a valid document anyway.
-            format!("{{\"schema_version\":{SCHEMA_VERSION},\"error\":\"{e}\"}}")
-        });
-        s.push('\n');
-        s
+        self.to_json_with(true)
+    }
+
+    /// JSON with a trailing newline, compact or pretty: the bytes `aims check` streams.
+    pub fn to_json_with(&self, pretty: bool) -> String {
+        crate::stream::render(&crate::stream::Json { pretty }, self)
     }
 
     pub fn control(&self, id: &str) -> Option<&ControlDef> {
@@ -821,87 +965,152 @@ impl CheckReport {
             s.objectives.sort_by(|a, b| natural_cmp(&a.id, &b.id));
             s.risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
         }
-        // The order of `aims_base::diag::sort_by_path` (path, position, code, message, severity),
-        // so a merged document equals the unsharded one byte for byte.
-        self.diagnostics.sort_by(|a, b| {
-            (&a.place, &a.code, &a.message, a.severity)
-                .cmp(&(&b.place, &b.code, &b.message, b.severity))
-        });
-        self.diagnostics.dedup();
+        for s in &mut self.systems {
+            sort_diagnostics(&mut s.diagnostics);
+        }
+        sort_diagnostics(&mut self.diagnostics);
+        sort_organization_evidence(&mut self.organization.evidence);
         self.recompute_summary();
     }
 }
 
-fn system_report(sources: &SourceMap, s: &ev::SystemResult) -> SystemReport {
-    let controls: Vec<ControlOutcome> = s
-        .controls
-        .iter()
-        .map(|c| ControlOutcome {
-            id: c.control_id.clone(),
-            verdict: c.verdict.into(),
-            enforcement: c.enforcement.into(),
-            not_applicable_reason: c.not_applicable_reason.clone(),
-            waiver: c.waiver.as_ref().map(|w| WaiverRef {
-                id: w.id.clone(),
-                reason: w.reason.clone(),
-                approver: w.approver.clone(),
-                expires: w.expires.clone(),
-                expired: w.expired,
-                place: Place::of(sources, w.span),
-            }),
-            exclusion: c.exclusion.as_ref().map(|x| ExclusionRef {
-                id: x.id.clone(),
-                reason: x.reason.clone(),
-                approver: x.approver.clone(),
-                date: x.date.clone(),
-                expires: x.expires.clone(),
-                expired: x.expired,
-                place: Place::of(sources, x.span),
-            }),
-            requirements: c
-                .requirements
-                .iter()
-                .map(|r| RequirementOutcome {
+/// The order of `aims_base::diag::sort_by_path` (path, position, code, message, severity), so a
+/// merged document equals the unsharded one byte for byte; duplicates dropped.
+pub fn sort_diagnostics(diags: &mut Vec<DiagnosticReport>) {
+    diags.sort_by(|a, b| {
+        (&a.place, &a.code, &a.message, a.severity).cmp(&(&b.place, &b.code, &b.message, b.severity))
+    });
+    diags.dedup();
+}
+
+fn sort_organization_evidence(items: &mut Vec<OrganizationEvidence>) {
+    items.sort_by(|a, b| {
+        natural_cmp(&a.control, &b.control)
+            .then(a.requirement.cmp(&b.requirement))
+            .then_with(|| a.item.path.cmp(&b.item.path))
+            .then_with(|| a.cmp(b))
+    });
+    items.dedup();
+}
+
+fn document_ref(file: &str, kind: &str, state: Option<&ev::DocState>) -> DocumentRef {
+    let (state, reason, code) = match state {
+        Some(ev::DocState::PartlyInvalid) => (DocumentState::PartlyInvalid, None, None),
+        Some(ev::DocState::Unreadable { code, reason }) => (
+            DocumentState::Unreadable,
+            Some(reason.clone()),
+            Some((*code).to_string()),
+        ),
+        Some(ev::DocState::Loaded) | None => (DocumentState::Loaded, None, None),
+    };
+    DocumentRef {
+        file: file.to_string(),
+        kind: kind.to_string(),
+        state,
+        reason,
+        code,
+    }
+}
+
+/// The display names of a run's organization documents: evidence read from them is the
+/// organization's, listed once per run.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationFiles(std::collections::HashSet<String>);
+
+impl OrganizationFiles {
+    pub fn of(results: &ev::RunResults) -> OrganizationFiles {
+        OrganizationFiles(results.organization.iter().map(|d| d.name.clone()).collect())
+    }
+
+    pub fn contains(&self, file: &str) -> bool {
+        self.0.contains(file)
+    }
+}
+
+impl SystemReport {
+    /// Convert one system's results, resolving spans through `sources` (the sources the system
+    /// was loaded into). Requirement results are kept as `mode` says; evidence read from an
+    /// organization document is returned apart, to be listed once per run.
+    pub fn from_result(
+        sources: &SourceMap,
+        s: &ev::SystemResult,
+        org: &OrganizationFiles,
+        mode: EvidenceMode,
+    ) -> (SystemReport, Vec<OrganizationEvidence>) {
+        SystemReport::from_result_with_diagnostics(sources, s, &[], org, mode)
+    }
+
+    /// [`SystemReport::from_result`] with the diagnostics of loading the system's fact files.
+    pub fn from_result_with_diagnostics(
+        sources: &SourceMap,
+        s: &ev::SystemResult,
+        diagnostics: &[aims_base::Diagnostic],
+        org: &OrganizationFiles,
+        mode: EvidenceMode,
+    ) -> (SystemReport, Vec<OrganizationEvidence>) {
+        let mut org_evidence = Vec::new();
+        let mut controls: Vec<ControlOutcome> = Vec::with_capacity(s.controls.len());
+        for c in &s.controls {
+            let mut requirements = Vec::new();
+            for r in &c.requirements {
+                if r.outcome == ev::Outcome::Pass && mode != EvidenceMode::All {
+                    continue;
+                }
+                let mut evidence = Vec::new();
+                let mut organization_evidence = false;
+                if mode != EvidenceMode::None {
+                    for e in &r.evidence {
+                        let item = self::evidence(sources, e);
+                        if item.place.file.as_deref().is_some_and(|f| org.contains(f)) {
+                            organization_evidence = true;
+                            org_evidence.push(OrganizationEvidence {
+                                control: c.control_id.clone(),
+                                requirement: r.index,
+                                item,
+                            });
+                        } else {
+                            evidence.push(item);
+                        }
+                    }
+                }
+                requirements.push(RequirementOutcome {
                     index: r.index,
                     expr: r.expr.clone(),
                     outcome: r.outcome.into(),
                     message: r.message.clone(),
                     document: r.document.clone(),
-                    evidence: r.evidence.iter().map(|e| evidence(sources, e)).collect(),
+                    evidence,
+                    organization_evidence,
                     place: Place::of(sources, r.span),
-                })
-                .collect(),
-        })
-        .collect();
-    SystemReport {
-        name: s.name.clone(),
-        attributes: s.attributes.iter().cloned().collect(),
-        documents: s
-            .documents
-            .iter()
-            .enumerate()
-            .map(|(i, (file, kind))| {
-                let (state, reason, code) = match s.document_states.get(i) {
-                    Some(ev::DocState::PartlyInvalid) => (DocumentState::PartlyInvalid, None, None),
-                    Some(ev::DocState::Unreadable { code, reason }) => (
-                        DocumentState::Unreadable,
-                        Some(reason.clone()),
-                        Some((*code).to_string()),
-                    ),
-                    Some(ev::DocState::Loaded) | None => (DocumentState::Loaded, None, None),
-                };
-                DocumentRef {
-                    file: file.clone(),
-                    kind: kind.clone(),
-                    state,
-                    reason,
-                    code,
-                }
-            })
-            .collect(),
-        verdicts: VerdictCounts::tally(controls.iter().map(|c| c.verdict)),
-        controls,
-        objectives: s
+                });
+            }
+            controls.push(ControlOutcome {
+                id: c.control_id.clone(),
+                verdict: c.verdict.into(),
+                enforcement: c.enforcement.into(),
+                not_applicable_reason: c.not_applicable_reason.clone(),
+                waiver: c.waiver.as_ref().map(|w| WaiverRef {
+                    id: w.id.clone(),
+                    reason: w.reason.clone(),
+                    approver: w.approver.clone(),
+                    expires: w.expires.clone(),
+                    expired: w.expired,
+                    place: Place::of(sources, w.span),
+                }),
+                exclusion: c.exclusion.as_ref().map(|x| ExclusionRef {
+                    id: x.id.clone(),
+                    reason: x.reason.clone(),
+                    approver: x.approver.clone(),
+                    date: x.date.clone(),
+                    expires: x.expires.clone(),
+                    expired: x.expired,
+                    place: Place::of(sources, x.span),
+                }),
+                requirements,
+            });
+        }
+        controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        let mut objectives: Vec<ObjectiveOutcome> = s
             .objectives
             .iter()
             .map(|o| ObjectiveOutcome {
@@ -910,10 +1119,15 @@ fn system_report(sources: &SourceMap, s: &ev::SystemResult) -> SystemReport {
                 measured: o.measured.clone(),
                 target: o.target.clone(),
                 message: o.message.clone(),
-                evidence: o.evidence.iter().map(|e| evidence(sources, e)).collect(),
+                evidence: if mode == EvidenceMode::None {
+                    Vec::new()
+                } else {
+                    o.evidence.iter().map(|e| evidence(sources, e)).collect()
+                },
             })
-            .collect(),
-        risks: s
+            .collect();
+        objectives.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        let mut risks: Vec<RiskOutcome> = s
             .risks
             .iter()
             .map(|r| RiskOutcome {
@@ -922,6 +1136,31 @@ fn system_report(sources: &SourceMap, s: &ev::SystemResult) -> SystemReport {
                 treated: r.treated,
                 failing_controls: r.failing_controls.clone(),
             })
-            .collect(),
+            .collect();
+        risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        let mut diagnostics: Vec<DiagnosticReport> = diagnostics
+            .iter()
+            .map(|d| diagnostic_report(sources, d))
+            .collect();
+        sort_diagnostics(&mut diagnostics);
+        let report = SystemReport {
+            name: s.name.clone(),
+            attributes: s.attributes.iter().cloned().collect(),
+            // The organization's documents are listed once, in `organization`.
+            documents: s
+                .documents
+                .iter()
+                .enumerate()
+                .filter(|(_, (file, _))| !org.contains(file))
+                .map(|(i, (file, kind))| document_ref(file, kind, s.document_states.get(i)))
+                .collect(),
+            verdicts: VerdictCounts::tally(controls.iter().map(|c| c.verdict)),
+            controls,
+            objectives,
+            risks,
+            diagnostics,
+        };
+        sort_organization_evidence(&mut org_evidence);
+        (report, org_evidence)
     }
 }

@@ -272,11 +272,41 @@ fn notification(d: &crate::model::DiagnosticReport) -> Value {
     Value::Object(out)
 }
 
-/// SARIF 2.1.0 for a report (e.g. one read back from JSON).
-pub fn render_sarif_report(report: &CheckReport) -> String {
-    let rules: Vec<Value> = report.controls.iter().map(rule).collect();
-    let mut results = Vec::new();
-    for sys in &report.systems {
+/// SARIF 2.1.0, written system by system: results of each system as it finishes, the diagnostics
+/// (the run's and each system's) as tool execution notifications at the end. Compact.
+pub struct Sarif;
+
+impl crate::stream::Format for Sarif {
+    fn begin(&self, report: &CheckReport) -> String {
+        let rules: Vec<Value> = report.controls.iter().map(rule).collect();
+        let doc = json!({
+            "$schema": SARIF_SCHEMA,
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {
+                    "driver": {
+                        "name": TOOL_NAME,
+                        "version": TOOL_VERSION,
+                        "semanticVersion": TOOL_VERSION,
+                        "rules": rules,
+                    }
+                },
+                "originalUriBaseIds": {
+                    URI_BASE_ID: {
+                        "description": { "text": "The aims project root: the directory that holds aims.toml." }
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": [],
+            }]
+        });
+        let text = crate::stream::to_json(&doc, false);
+        // `..."results":[]}]}` -> `..."results":[`
+        text.strip_suffix("]}]}").unwrap_or(&text).to_string()
+    }
+
+    fn system(&self, report: &CheckReport, sys: &SystemReport) -> (String, String) {
+        let mut results = Vec::new();
         for c in &sys.controls {
             if !matches!(c.verdict, Verdict::Fail | Verdict::Error | Verdict::Waived) {
                 continue;
@@ -289,50 +319,50 @@ pub fn render_sarif_report(report: &CheckReport) -> String {
             };
             let mut any = false;
             for r in c.requirements.iter().filter(|r| r.outcome != Outcome::Pass) {
-                results.push(result(&ctx, Some(r)));
+                results.push(crate::stream::to_json(&result(&ctx, Some(r)), false));
                 any = true;
             }
             if !any {
-                results.push(result(&ctx, None));
+                results.push(crate::stream::to_json(&result(&ctx, None), false));
             }
         }
+        let held: Vec<String> = sys
+            .diagnostics
+            .iter()
+            .map(|d| crate::stream::to_json(&notification(d), false))
+            .collect();
+        (results.join(","), held.join(","))
     }
-    let notifications: Vec<Value> = report.diagnostics.iter().map(notification).collect();
-    let successful = report.summary.diagnostic_errors == 0;
-    let doc = json!({
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": TOOL_NAME,
-                    "version": TOOL_VERSION,
-                    "semanticVersion": TOOL_VERSION,
-                    "rules": rules,
-                }
-            },
-            "originalUriBaseIds": {
-                URI_BASE_ID: {
-                    "description": { "text": "The aims project root: the directory that holds aims.toml." }
-                }
-            },
-            "columnKind": "unicodeCodePoints",
-            "invocations": [{
-                "executionSuccessful": successful,
-                "toolExecutionNotifications": notifications,
-            }],
-            "results": results,
-            "properties": {
-                "project": report.project,
-                "today": report.today,
-                "gatingFailure": report.summary.gating_failure,
-                "unreadableDocuments": report.summary.unreadable_documents,
-            }
-        }]
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+
+    fn separator(&self) -> &'static str {
+        ","
+    }
+
+    fn end(&self, report: &CheckReport, held: &[String], _systems: bool) -> String {
+        let mut notifications: Vec<String> = report
+            .diagnostics
+            .iter()
+            .map(|d| crate::stream::to_json(&notification(d), false))
+            .collect();
+        notifications.extend(held.iter().cloned());
+        let successful = report.summary.diagnostic_errors == 0;
+        let properties = json!({
+            "project": report.project,
+            "today": report.today,
+            "gatingFailure": report.summary.gating_failure,
+            "unreadableDocuments": report.summary.unreadable_documents,
+        });
+        format!(
+            "],\"invocations\":[{{\"executionSuccessful\":{successful},\"toolExecutionNotifications\":[{}]}}],\"properties\":{}}}]}}\n",
+            notifications.join(","),
+            crate::stream::to_json(&properties, false)
+        )
+    }
+}
+
+/// SARIF 2.1.0 for a report (e.g. one read back from JSON).
+pub fn render_sarif_report(report: &CheckReport) -> String {
+    crate::stream::render(&Sarif, report)
 }
 
 /// SARIF 2.1.0 for a run: results on the policy, evidence as related locations in the fact files,

@@ -200,9 +200,9 @@ fn diff_rejects_bad_input() {
     assert!(diff("not json", &j)
         .unwrap_err()
         .starts_with("old document:"));
-    assert!(diff(&j, "{\"schema_version\": 3}")
+    assert!(diff(&j, "{\"schema_version\": 4}")
         .unwrap_err()
-        .contains("unsupported schema_version 3"));
+        .contains("unsupported schema_version 4"));
     assert!(diff(&j, "{}").unwrap_err().contains("no `schema_version`"));
     assert!(diff(&j, "{\"schema_version\": 1}")
         .unwrap_err()

@@ -38,6 +38,7 @@ fn json_output_validates_against_its_schema() {
 fn empty_run_validates_too() {
     let sources = aims_base::SourceMap::new();
     let results = aims_eval::results::RunResults {
+        organization: vec![],
         project: String::new(),
         today: "2026-01-01".into(),
         controls: vec![],

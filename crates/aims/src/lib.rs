@@ -393,19 +393,18 @@ pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
     s.parse::<jiff::civil::Date>().ok()
 }
 
-/// Evaluate every (selected) system. Fact-loading diagnostics are part of the results.
-pub fn evaluate(
-    vfs: &dyn Vfs,
-    sources: &SourceMap,
-    compiled: &Compiled,
-    options: &RunOptions,
-) -> RunResults {
-    let today = options.today.unwrap_or_else(today_utc);
-    let caller = compiled.plugins.as_ref().map(HostCaller);
-    let mut evaluator = aims_eval::Evaluator::new(&compiled.program, today);
-    if let Some(c) = &caller {
-        evaluator = evaluator.with_plugins(c);
-    }
+/// One system's outcome as it leaves a worker of [`evaluate_each`].
+pub struct SystemRun<'a> {
+    pub result: aims_eval::results::SystemResult,
+    /// Diagnostics of loading the system's own fact files, sorted by path.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The run's sources and this system's fact files: resolve the result's spans here, before
+    /// the worker moves on (the system's files are dropped with it).
+    pub sources: &'a SourceMap,
+}
+
+/// The systems [`RunOptions`] select, sorted by name, one shard of them when sharding.
+fn selected_systems<'a>(compiled: &'a Compiled, options: &RunOptions) -> Vec<&'a SystemDecl> {
     let mut selected: Vec<&SystemDecl> = compiled
         .project
         .systems
@@ -421,69 +420,176 @@ pub fn evaluate(
             .map(|(_, s)| s)
             .collect();
     }
-    let schemas = &compiled.program.schemas;
-    // Files declared with `loader = "plugin::fn"` are read through that plugin.
-    let loading = LoaderVfs::new(vfs, compiled);
-    let vfs: &dyn Vfs = &loading;
-    let (org, mut diagnostics) =
-        aims_facts::load_organization(vfs, sources, &compiled.project, schemas);
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let total = selected.len();
-    let one = |s: &SystemDecl| -> (aims_eval::results::SystemResult, Vec<Diagnostic>) {
-        let (own, d) =
-            aims_facts::load_system_documents(vfs, sources, &compiled.project, s, schemas);
-        let docs: Vec<&Document> = org.iter().chain(own.iter()).collect();
-        let result = evaluator.evaluate_system(s, &docs);
-        if let Some(p) = &options.progress {
-            p.report(
-                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
-                total,
-            );
+    selected
+}
+
+/// A run in progress: the organization's documents are loaded and the run's header is known;
+/// [`Run::each`] then evaluates the systems.
+pub struct Run<'a> {
+    vfs: LoaderVfs<'a>,
+    sources: &'a SourceMap,
+    compiled: &'a Compiled,
+    options: &'a RunOptions,
+    today: jiff::civil::Date,
+    organization: std::sync::Arc<[Document]>,
+    selected: Vec<&'a SystemDecl>,
+    header: RunResults,
+}
+
+impl<'a> Run<'a> {
+    /// Load the organization's documents and make the run's header: definitions, the
+    /// organization's documents and the diagnostics of loading them.
+    pub fn start(
+        vfs: &'a dyn Vfs,
+        sources: &'a SourceMap,
+        compiled: &'a Compiled,
+        options: &'a RunOptions,
+    ) -> Run<'a> {
+        let today = options.today.unwrap_or_else(today_utc);
+        // Files declared with `loader = "plugin::fn"` are read through that plugin.
+        let vfs = LoaderVfs::new(vfs, compiled);
+        let (organization, diagnostics) = aims_facts::load_organization(
+            &vfs,
+            sources,
+            &compiled.project,
+            &compiled.program.schemas,
+        );
+        let mut header = aims_eval::assemble(
+            &compiled.program,
+            &compiled.project.name,
+            today,
+            Vec::new(),
+            diagnostics,
+        );
+        header.organization = organization
+            .iter()
+            .map(|d| aims_eval::results::OrganizationDocument {
+                name: d.name.clone(),
+                kind: d.kind.clone(),
+                state: d.state.clone(),
+            })
+            .collect();
+        aims_base::diag::sort_by_path(&mut header.diagnostics, sources);
+        header.diagnostics.dedup();
+        Run {
+            vfs,
+            sources,
+            compiled,
+            options,
+            today,
+            organization,
+            selected: selected_systems(compiled, options),
+            header,
         }
-        (result, d)
-    };
-    let jobs = options.jobs.max(1).min(selected.len().max(1));
-    let mut outputs: Vec<(aims_eval::results::SystemResult, Vec<Diagnostic>)> =
-        Vec::with_capacity(selected.len());
-    if jobs <= 1 {
-        outputs.extend(selected.iter().map(|s| one(s)));
-    } else {
-        let chunk = selected.len().div_ceil(jobs);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = selected
-                .chunks(chunk.max(1))
-                .map(|part| {
-                    let work = || part.iter().map(|s| one(s)).collect::<Vec<_>>();
-                    std::thread::Builder::new()
-                        .stack_size(aims_base::stack::WORKER_STACK_BYTES)
-                        .spawn_scoped(scope, work)
-                        .map_err(|_| part)
-                })
-                .collect();
-            for h in handles {
-                match h {
-                    Ok(h) => match h.join() {
-                        Ok(part) => outputs.extend(part),
-                        Err(payload) => std::panic::resume_unwind(payload),
-                    },
-                    // No thread to be had: do this part here.
-                    Err(part) => outputs.extend(part.iter().map(|s| one(s))),
-                }
+    }
+
+    /// The run without its systems.
+    pub fn header(&self) -> &RunResults {
+        &self.header
+    }
+
+    /// How many systems the run evaluates.
+    pub fn len(&self) -> usize {
+        self.selected.len()
+    }
+
+    /// True when no system is selected.
+    pub fn is_empty(&self) -> bool {
+        self.selected.is_empty()
+    }
+
+    /// Evaluate the systems on `options.jobs` workers, streaming: each system's fact files are
+    /// loaded into a fork of the sources, evaluated, handed to `render` on the worker together
+    /// with that fork, and dropped. `consume` receives what `render` made in system-name order, on
+    /// the calling thread, so output is the same for every `--jobs`. Memory held is the policies,
+    /// the organization's documents and a bounded window of rendered systems.
+    pub fn each<T: Send>(
+        &self,
+        render: impl Fn(SystemRun<'_>) -> T + Sync,
+        consume: impl FnMut(T),
+    ) {
+        self.run(true, render, consume)
+    }
+
+    /// The run's header, for the caller to keep.
+    pub fn into_header(self) -> RunResults {
+        self.header
+    }
+
+    fn run<T: Send>(
+        &self,
+        fork_sources: bool,
+        render: impl Fn(SystemRun<'_>) -> T + Sync,
+        consume: impl FnMut(T),
+    ) {
+        let compiled = self.compiled;
+        let caller = compiled.plugins.as_ref().map(HostCaller);
+        let mut evaluator = aims_eval::Evaluator::new(&compiled.program, self.today);
+        if let Some(c) = &caller {
+            evaluator = evaluator.with_plugins(c);
+        }
+        let schemas = &compiled.program.schemas;
+        let vfs: &dyn Vfs = &self.vfs;
+        let sources = self.sources;
+        let org = &self.organization;
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let total = self.selected.len();
+        let progress = &self.options.progress;
+        let one = |s: &&SystemDecl| -> T {
+            let fork;
+            let local = if fork_sources {
+                fork = sources.fork();
+                &fork
+            } else {
+                sources
+            };
+            let (own, mut d) =
+                aims_facts::load_system_documents(vfs, local, &compiled.project, s, schemas);
+            let docs: Vec<&Document> = org.iter().chain(own.iter()).collect();
+            let result = evaluator.evaluate_system(s, &docs);
+            drop(docs);
+            drop(own);
+            aims_base::diag::sort_by_path(&mut d, local);
+            d.dedup();
+            if let Some(p) = progress {
+                p.report(
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                    total,
+                );
             }
-        });
+            render(SystemRun {
+                result,
+                diagnostics: d,
+                sources: local,
+            })
+        };
+        aims_base::par::map_ordered(&self.selected, self.options.jobs.max(1), one, consume);
     }
-    let mut systems = Vec::with_capacity(outputs.len());
-    for (r, d) in outputs {
-        systems.push(r);
-        diagnostics.extend(d);
-    }
-    let mut results = aims_eval::assemble(
-        &compiled.program,
-        &compiled.project.name,
-        today,
-        systems,
-        diagnostics,
+}
+
+/// Evaluate every (selected) system and keep all results in memory, with every fact file in
+/// `sources` (for the language server, `aims test` and small runs; [`Run::each`] streams).
+/// Fact-loading diagnostics are part of the results.
+pub fn evaluate(
+    vfs: &dyn Vfs,
+    sources: &SourceMap,
+    compiled: &Compiled,
+    options: &RunOptions,
+) -> RunResults {
+    let mut systems = Vec::new();
+    let mut system_diagnostics = Vec::new();
+    let run = Run::start(vfs, sources, compiled, options);
+    run.run(
+        false,
+        |run| (run.result, run.diagnostics),
+        |(r, d)| {
+            systems.push(r);
+            system_diagnostics.extend(d);
+        },
     );
+    let mut results = run.into_header();
+    results.systems = systems;
+    results.diagnostics.extend(system_diagnostics);
     // By path, not by file id: workers add fact files to the source map in a racing order.
     aims_base::diag::sort_by_path(&mut results.diagnostics, sources);
     results.diagnostics.dedup();

@@ -1155,7 +1155,7 @@ impl Loader<'_> {
                     name,
                     kind: kind.clone(),
                     root,
-                    sections: Vec::new(),
+                    sections: Vec::new().into(),
                     detection: format!("kind `{kind}` given in the test"),
                     state: DocState::unreadable_from(&diags, || {
                         "the inline fact could not be parsed".into()
@@ -1192,7 +1192,7 @@ impl Loader<'_> {
             name,
             kind,
             root,
-            sections,
+            sections: sections.into(),
             detection,
             state: DocState::Loaded,
         };

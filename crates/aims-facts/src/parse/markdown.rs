@@ -158,13 +158,13 @@ fn invalid_metadata(span: Span) -> Value {
 
 /// Parse a Markdown card whose text starts at byte `base` of `file`. The root is the front matter
 /// mapping (an empty one when there is none); when the front matter is malformed, unclosed or not
-/// a mapping the root is [`ValueKind::Invalid`] and an error says why, and the body's sections are
-/// still returned.
+/// a mapping the root is [`ValueKind::Invalid`] and an error says why. Also returns where the body
+/// starts in `text`: its sections are split by [`sections`] only when something reads them.
 pub(crate) fn parse_markdown(
     file: FileId,
     text: &str,
     base: usize,
-) -> (Option<(Value, Vec<Section>)>, Vec<Diagnostic>) {
+) -> (Option<(Value, usize)>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let (root, body_start) = match find_front_matter(text) {
         Top::Block(fm) => {
@@ -227,9 +227,7 @@ pub(crate) fn parse_markdown(
             (invalid_metadata(opening), body_start)
         }
     };
-    let body = text.get(body_start..).unwrap_or("");
-    let sections = sections(file, body, base + body_start);
-    (Some((root, sections)), diags)
+    (Some((root, body_start)), diags)
 }
 
 /// "list", "string", ... for the metadata-shape error.
@@ -325,7 +323,11 @@ mod tests {
     use super::*;
 
     fn parse(t: &str) -> (Option<(Value, Vec<Section>)>, Vec<Diagnostic>) {
-        parse_markdown(FileId(0), t, 0)
+        let (parsed, diags) = parse_markdown(FileId(0), t, 0);
+        let parsed = parsed.map(|(root, start)| {
+            (root, sections(FileId(0), t.get(start..).unwrap_or(""), start))
+        });
+        (parsed, diags)
     }
 
     #[test]
@@ -365,7 +367,8 @@ mod tests {
         let t = "---\r\nlicense: mit\r\n---\r\n# T\r\nx\r\n";
         let (r, d) = parse_markdown(FileId(0), t, 3);
         assert!(d.is_empty(), "{d:?}");
-        let (root, sections) = r.unwrap();
+        let (root, start) = r.unwrap();
+        let sections = sections(FileId(0), &t[start..], 3 + start);
         let lic = root.get("license").unwrap();
         assert_eq!(lic.as_str(), Some("mit"));
         assert_eq!(lic.span.start, 3 + 14);

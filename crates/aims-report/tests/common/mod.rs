@@ -982,6 +982,7 @@ pub fn fixture() -> Fixture {
         .with_help("declare the field in a schema to type-check it");
 
     let results = RunResults {
+        organization: vec![],
         exclusions: Vec::new(),
         project: "acme-ai".into(),
         today: "2026-05-01".into(),
