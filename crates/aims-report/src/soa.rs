@@ -130,6 +130,15 @@ pub(crate) fn verdict_label(v: Verdict) -> &'static str {
     }
 }
 
+/// `not assessable` -> `Not assessable`.
+pub(crate) fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 pub(crate) fn verdict_class(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "ok",
@@ -274,8 +283,152 @@ pub(crate) struct ControlTally {
     pub not_applicable: Vec<NaGroup>,
     /// Systems whose reason did not fit in [`MAX_NA_REASONS`] groups.
     pub not_applicable_other: Capped<String>,
-    /// The requirement expressions seen, by index.
-    pub requirements: BTreeMap<usize, String>,
+    /// The requirements seen, by index.
+    pub requirements: BTreeMap<usize, RequirementTally>,
+}
+
+/// Stands for the system's name in a finding's message, so findings that differ only by it are
+/// one finding.
+pub(crate) const SYSTEM_PLACEHOLDER: &str = "‹system›";
+
+/// A message with the system's name replaced by [`SYSTEM_PLACEHOLDER`] (names shorter than four
+/// characters are left alone: they would match inside words).
+fn message_template(message: &str, system: &str) -> String {
+    if system.chars().count() >= 4 {
+        message.replace(system, SYSTEM_PLACEHOLDER)
+    } else {
+        message.to_string()
+    }
+}
+
+/// What the statement keeps of one requirement of a control.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequirementTally {
+    pub expr: String,
+    /// Systems on which it failed or errored.
+    pub not_met: usize,
+    /// The first system's finding, shown once in the roll-up: a system's section repeats only
+    /// what differs from it.
+    pub finding: Option<FirstFinding>,
+}
+
+/// The first finding of a requirement that did not pass.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FirstFinding {
+    /// The message as a template ([`message_template`]).
+    pub message: Option<String>,
+    /// Paths of the facts found missing.
+    pub missing: BTreeSet<String>,
+}
+
+/// A requirement result as a system's section shows it: what differs from the requirement's
+/// first finding.
+pub(crate) struct FindingView<'s> {
+    pub index: usize,
+    pub outcome: Outcome,
+    /// The message, when it differs from the first finding's.
+    pub message: Option<&'s str>,
+    /// System evidence: values read, and missing facts the first finding did not have.
+    pub evidence: Vec<&'s EvidenceItem>,
+    /// Evidence items from organisation documents (shown once, in their own section).
+    pub organization_items: usize,
+    /// The document, when the system has several of its kind.
+    pub document: Option<&'s str>,
+}
+
+impl FindingView<'_> {
+    /// Whether the finding says more than its number: a message or evidence of its own, a
+    /// document, or an outcome other than `fail`.
+    fn has_details(&self) -> bool {
+        self.message.is_some()
+            || !self.evidence.is_empty()
+            || self.document.is_some()
+            || self.outcome != Outcome::Fail
+    }
+}
+
+/// A control that did not pass (or carries evidence), in a system's section.
+pub(crate) struct ControlView<'s> {
+    pub control: &'s crate::model::ControlOutcome,
+    pub findings: Vec<FindingView<'s>>,
+}
+
+impl ControlView<'_> {
+    /// Nothing to show but the numbers of its findings: listed on one line, not in a row.
+    pub(crate) fn is_brief(&self) -> bool {
+        matches!(self.control.verdict, Verdict::Fail | Verdict::Error)
+            && self.control.waiver.is_none()
+            && !self.findings.is_empty()
+            && !self.findings.iter().any(FindingView::has_details)
+    }
+
+    /// `A.4.2 #1 #3`.
+    pub(crate) fn brief_text(&self) -> String {
+        let mut s = self.control.id.clone();
+        for f in &self.findings {
+            s.push_str(&format!(" #{}", f.index + 1));
+        }
+        s
+    }
+}
+
+/// Brief controls of a verdict (see [`ControlView::is_brief`]) as one line: `A.4.2 #1, A.5.3 #2`.
+pub(crate) fn brief_line(controls: &[ControlView], verdict: Verdict) -> Option<String> {
+    let items: Vec<String> = controls
+        .iter()
+        .filter(|c| c.control.verdict == verdict && c.is_brief())
+        .map(ControlView::brief_text)
+        .collect();
+    (!items.is_empty()).then(|| items.join(", "))
+}
+
+/// One system's section, ready to render.
+pub(crate) struct SystemView<'s> {
+    pub system: &'s SystemReport,
+    /// The system's own documents (organisation documents are listed once).
+    pub documents: Vec<&'s DocumentRef>,
+    pub controls: Vec<ControlView<'s>>,
+    /// Passing controls listed by id.
+    pub passed: Vec<&'s str>,
+    /// The system has a result for every control of the policy, so its passing controls are
+    /// "the others" and need no list.
+    pub passed_are_the_rest: bool,
+    /// Attributes worth showing (`name`, which repeats the system's name, is left out).
+    pub attributes: Vec<(&'s str, &'s str)>,
+    /// Controls that do not apply: ids with the usual reason (the first the roll-up saw), then
+    /// groups with another reason.
+    pub not_applicable: Vec<&'s str>,
+    pub not_applicable_other: Vec<(&'s str, Vec<&'s str>)>,
+}
+
+impl SystemView<'_> {
+    /// `the other 34 controls` or the list of ids.
+    pub(crate) fn passed_text(&self) -> String {
+        match (self.passed_are_the_rest, self.passed.len()) {
+            (true, 1) => "the other control".to_string(),
+            (true, n) => format!("the other {n} controls"),
+            (false, _) => self.passed.join(", "),
+        }
+    }
+
+    /// Where an evidence item is: a system document by its file name when no other document of
+    /// the system has that name, with line and column.
+    pub(crate) fn place(&self, p: &Place) -> Option<String> {
+        let file = p.file.as_deref()?;
+        let base = file.rsplit('/').next().unwrap_or(file);
+        let unique = self
+            .documents
+            .iter()
+            .filter(|d| d.file.rsplit('/').next() == Some(base))
+            .count()
+            == 1
+            && self.documents.iter().any(|d| d.file == file);
+        let short = Place {
+            file: Some(if unique { base } else { file }.to_string()),
+            ..p.clone()
+        };
+        short.display()
+    }
 }
 
 /// Organisation evidence of one requirement, the same for every system.
@@ -348,29 +501,26 @@ pub(crate) struct Totals {
 pub(crate) struct SectionContext<'a> {
     pub organization_files: &'a BTreeSet<String>,
     pub evidence: SoaEvidence,
+    pub control_index: &'a HashMap<String, usize>,
+    pub controls: &'a [ControlTally],
 }
 
 impl SectionContext<'_> {
-    pub(crate) fn is_organization(&self, e: &EvidenceItem) -> bool {
+    fn is_organization(&self, e: &EvidenceItem) -> bool {
         e.place
             .file
             .as_ref()
             .is_some_and(|f| self.organization_files.contains(f))
     }
 
-    /// The requirements a section shows for a control.
-    pub(crate) fn shown_requirements<'s>(
-        &self,
-        c: &'s crate::model::ControlOutcome,
-    ) -> Vec<&'s crate::model::RequirementOutcome> {
-        c.requirements
-            .iter()
-            .filter(|q| self.evidence == SoaEvidence::All || q.outcome != Outcome::Pass)
-            .collect()
+    fn tally(&self, id: &str) -> Option<&ControlTally> {
+        self.control_index
+            .get(id)
+            .and_then(|&i| self.controls.get(i))
     }
 
     /// Whether a control gets rows of its own in a system's section (others are listed by id).
-    pub(crate) fn has_rows(&self, c: &crate::model::ControlOutcome) -> bool {
+    fn has_rows(&self, c: &crate::model::ControlOutcome) -> bool {
         match c.verdict {
             Verdict::Fail | Verdict::Error | Verdict::Waived => true,
             Verdict::Pass => {
@@ -378,6 +528,111 @@ impl SectionContext<'_> {
                     || c.waiver.as_ref().is_some_and(|w| w.expired)
             }
             Verdict::NotApplicable => false,
+        }
+    }
+
+    /// The system as its section shows it (after its results were counted into the tallies).
+    pub(crate) fn view<'s>(&self, s: &'s SystemReport) -> SystemView<'s> {
+        let documents: Vec<&DocumentRef> = s
+            .documents
+            .iter()
+            .filter(|d| !self.organization_files.contains(&d.file))
+            .collect();
+        let mut controls = Vec::new();
+        let mut passed = Vec::new();
+        let mut not_applicable = Vec::new();
+        let mut not_applicable_other: Vec<(&str, Vec<&str>)> = Vec::new();
+        for c in &s.controls {
+            let tally = self.tally(&c.id);
+            if c.verdict == Verdict::NotApplicable {
+                let usual = tally
+                    .and_then(|t| t.not_applicable.first())
+                    .map(|g| g.reason.as_deref());
+                match c.not_applicable_reason.as_deref() {
+                    r if usual == Some(r) => not_applicable.push(c.id.as_str()),
+                    r => {
+                        let r = r.unwrap_or("no reason given");
+                        match not_applicable_other.iter_mut().find(|(x, _)| *x == r) {
+                            Some((_, ids)) => ids.push(&c.id),
+                            None => not_applicable_other.push((r, vec![&c.id])),
+                        }
+                    }
+                }
+                continue;
+            }
+            if !self.has_rows(c) {
+                passed.push(c.id.as_str());
+                continue;
+            }
+            let findings = c
+                .requirements
+                .iter()
+                .filter(|q| self.evidence == SoaEvidence::All || q.outcome != Outcome::Pass)
+                .map(|q| {
+                    let first = tally
+                        .and_then(|t| t.requirements.get(&q.index))
+                        .and_then(|r| r.finding.as_ref());
+                    let message = q.message.as_deref().filter(|m| {
+                        first.is_none_or(|f| {
+                            f.message.as_deref() != Some(message_template(m, &s.name).as_str())
+                        })
+                    });
+                    let organization_items = q
+                        .evidence
+                        .iter()
+                        .filter(|e| self.is_organization(e))
+                        .count();
+                    let evidence = q
+                        .evidence
+                        .iter()
+                        .filter(|e| !self.is_organization(e))
+                        .filter(|e| {
+                            !(e.missing
+                                && q.outcome != Outcome::Pass
+                                && first.is_some_and(|f| f.missing.contains(&e.path)))
+                        })
+                        .collect();
+                    let document = q.document.as_deref().filter(|d| {
+                        let kind = documents.iter().find(|x| x.file == *d).map(|x| &x.kind);
+                        documents.iter().filter(|x| Some(&x.kind) == kind).count() > 1
+                    });
+                    FindingView {
+                        index: q.index,
+                        outcome: q.outcome,
+                        message,
+                        evidence,
+                        organization_items,
+                        document,
+                    }
+                })
+                .collect();
+            controls.push(ControlView {
+                control: c,
+                findings,
+            });
+        }
+        let mut seen = vec![false; self.controls.len()];
+        for c in &s.controls {
+            if let Some(x) = self.control_index.get(&c.id).and_then(|&i| seen.get_mut(i)) {
+                *x = true;
+            }
+        }
+        let passed_are_the_rest =
+            s.controls.len() == self.controls.len() && seen.iter().all(|x| *x);
+        SystemView {
+            system: s,
+            documents,
+            controls,
+            passed,
+            passed_are_the_rest,
+            attributes: s
+                .attributes
+                .iter()
+                .filter(|(k, v)| !(k.as_str() == "name" && **v == s.name))
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+            not_applicable,
+            not_applicable_other,
         }
     }
 }
@@ -521,8 +776,29 @@ impl SoaBuilder {
                 Verdict::Pass | Verdict::Waived => {}
             }
             for q in &c.requirements {
-                if !t.requirements.contains_key(&q.index) {
-                    t.requirements.insert(q.index, q.expr.clone());
+                let r = t
+                    .requirements
+                    .entry(q.index)
+                    .or_insert_with(|| RequirementTally {
+                        expr: q.expr.clone(),
+                        ..RequirementTally::default()
+                    });
+                if q.outcome != Outcome::Pass {
+                    r.not_met += 1;
+                    if r.finding.is_none() {
+                        r.finding = Some(FirstFinding {
+                            message: q
+                                .message
+                                .as_deref()
+                                .map(|m| message_template(m, &system.name)),
+                            missing: q
+                                .evidence
+                                .iter()
+                                .filter(|e| e.missing)
+                                .map(|e| e.path.clone())
+                                .collect(),
+                        });
+                    }
                 }
                 let org: Vec<&EvidenceItem> = q
                     .evidence
@@ -602,14 +878,17 @@ impl SoaBuilder {
         let ctx = SectionContext {
             organization_files: &self.organization_files,
             evidence: self.options.evidence,
+            control_index: &self.control_index,
+            controls: &self.controls,
         };
+        let view = ctx.view(system);
         match self.options.format {
             SoaFormat::Html => {
-                let section = html::system_section(system, &ctx);
+                let section = html::system_section(&view);
                 self.spool.write_all(section.as_bytes())
             }
             SoaFormat::Markdown => {
-                let section = markdown::system_section(system, &ctx);
+                let section = markdown::system_section(&view);
                 match &self.options.system_files {
                     None => {
                         self.spool.write_all(b"\n")?;
@@ -689,6 +968,9 @@ pub(crate) struct Soa<'a> {
     pub objectives: &'a [ObjectiveTally],
     pub risks: &'a [RiskTally],
     pub organization_documents: &'a BTreeMap<String, DocumentRef>,
+    /// (control, requirement index, tally) of the requirements some system did not meet, in
+    /// control order.
+    pub requirements_not_met: Vec<(&'a ControlDef, usize, &'a RequirementTally)>,
     /// (control, requirement index, its organisation evidence), in control order.
     pub organization_evidence: Vec<(&'a ControlDef, usize, &'a OrgRequirement)>,
     pub system_names: &'a Capped<String>,
@@ -842,6 +1124,17 @@ impl<'a> Soa<'a> {
                 });
             }
         }
+        let requirements_not_met = report
+            .controls
+            .iter()
+            .zip(tallies.iter())
+            .flat_map(|(c, t)| {
+                t.requirements
+                    .iter()
+                    .filter(|(_, r)| r.not_met > 0)
+                    .map(move |(&i, r)| (c, i, r))
+            })
+            .collect();
         let organization_evidence = organization_evidence
             .iter()
             .filter_map(|(&(ci, qi), o)| report.controls.get(ci).map(|c| (c, qi, o)))
@@ -851,6 +1144,7 @@ impl<'a> Soa<'a> {
             framework: framework.map(str::to_string),
             rows,
             unmapped,
+            requirements_not_met,
             objectives,
             risks,
             organization_documents,

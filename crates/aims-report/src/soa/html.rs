@@ -6,10 +6,10 @@ use std::io::{self, BufRead, Write};
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use crate::model::{DocumentState, EvidenceItem, Outcome, SystemReport, Verdict};
+use crate::model::{DocumentState, EvidenceItem, Outcome, Verdict};
 use crate::soa::{
-    evidence_of_key, outcome_of_key, verdict_class, verdict_label, Applicability, Capped,
-    SectionContext, Soa,
+    brief_line, capitalized, evidence_of_key, outcome_of_key, verdict_class, verdict_label,
+    Applicability, Capped, Soa, SystemView, SYSTEM_PLACEHOLDER,
 };
 use crate::util::missing_phrase;
 
@@ -160,16 +160,6 @@ fn controls(soa: &Soa) -> Markup {
                                     code { (c.id) }
                                     div class="title" { (c.title) }
                                     div class="enf" { (c.enforcement.as_str()) }
-                                    @if !t.requirements.is_empty() {
-                                        details class="reqs" {
-                                            summary { "Requirements" }
-                                            ol {
-                                                @for (i, expr) in &t.requirements {
-                                                    li value=(i + 1) { code { (expr) } }
-                                                }
-                                            }
-                                        }
-                                    }
                                 }
                                 td class="clauses" {
                                     @for cl in c.clauses.iter().filter(|cl| row.reference.as_deref() != Some(cl.trim())) {
@@ -213,10 +203,44 @@ fn controls(soa: &Soa) -> Markup {
     }
 }
 
+fn requirements(soa: &Soa) -> Markup {
+    html! {
+        section id="requirements" {
+            h2 { "2. Requirements not met" }
+            @if soa.requirements_not_met.is_empty() {
+                p class="empty" { "Every requirement evaluated was met." }
+            } @else {
+                p class="note" {
+                    "Each requirement some system did not meet, with the first finding. A system's section shows the requirement's number and only what differs from this finding ("
+                    code { (SYSTEM_PLACEHOLDER) } " stands for the system's name)."
+                }
+                table class="evidence reqs" {
+                    thead { tr { th { "Control" } th { "Requirement" } th class="num" { "Not met on" } th { "First finding" } } }
+                    tbody {
+                        @for (c, i, r) in &soa.requirements_not_met {
+                            tr {
+                                td class="ctl" { a href={ "#" (anchor("control", &c.id)) } { code { (c.id) } } }
+                                td class="req" { span class="idx" { "#" (i + 1) } " " code { (r.expr) } }
+                                td class="num" { (r.not_met) }
+                                td {
+                                    @if let Some(f) = &r.finding {
+                                        @if let Some(m) = &f.message { div { (rich(m)) } }
+                                        @for p in &f.missing { div class="missing" { "missing: " (rich(&missing_phrase(p))) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn organization(soa: &Soa) -> Markup {
     html! {
         section id="organization" {
-            h2 { "2. Organisation evidence" }
+            h2 { "3. Organisation evidence" }
             @if soa.organization_documents.is_empty() && soa.organization_evidence.is_empty() {
                 p class="empty" { "No organisation documents are declared." }
             } @else {
@@ -264,7 +288,7 @@ fn waivers(soa: &Soa) -> Markup {
     let r = soa.report;
     html! {
         section id="waivers" {
-            h2 { "3. Waivers" }
+            h2 { "4. Waivers" }
             @if r.waivers.is_empty() {
                 p class="empty" { "No waivers are declared." }
             } @else {
@@ -296,7 +320,7 @@ fn objectives(soa: &Soa) -> Markup {
     let r = soa.report;
     html! {
         section id="objectives" {
-            h2 { "4. Objectives" }
+            h2 { "5. Objectives" }
             @if r.objectives.is_empty() {
                 p class="empty" { "No objectives are declared." }
             } @else {
@@ -334,7 +358,7 @@ fn risks(soa: &Soa) -> Markup {
     let r = soa.report;
     html! {
         section id="risks" {
-            h2 { "5. Risks" }
+            h2 { "6. Risks" }
             @if r.risks.is_empty() {
                 p class="empty" { "No risks are declared." }
             } @else {
@@ -381,50 +405,36 @@ fn waiver_note(c: &crate::model::ControlOutcome) -> Markup {
     }
 }
 
-/// One system's evidence: a closed `<details>` whose summary shows its verdict counts. Only the
-/// controls that did not pass get rows (see [`SectionContext::has_rows`]); the others are listed
-/// by id, and organisation evidence is left to its own section.
-pub(crate) fn system_section(s: &SystemReport, ctx: &SectionContext) -> String {
-    let docs: Vec<&crate::model::DocumentRef> = s
-        .documents
-        .iter()
-        .filter(|d| !ctx.organization_files.contains(&d.file))
-        .collect();
-    let shown: Vec<&crate::model::ControlOutcome> =
-        s.controls.iter().filter(|c| ctx.has_rows(c)).collect();
-    let passed: Vec<&str> = s
-        .controls
-        .iter()
-        .filter(|c| c.verdict == Verdict::Pass && !ctx.has_rows(c))
-        .map(|c| c.id.as_str())
-        .collect();
-    let mut not_applicable: Vec<(&str, Vec<&str>)> = Vec::new();
-    for c in s
-        .controls
-        .iter()
-        .filter(|c| c.verdict == Verdict::NotApplicable)
-    {
-        let reason = c
-            .not_applicable_reason
-            .as_deref()
-            .unwrap_or("no reason given");
-        match not_applicable.iter_mut().find(|(r, _)| *r == reason) {
-            Some((_, ids)) => ids.push(&c.id),
-            None => not_applicable.push((reason, vec![&c.id])),
+/// Evidence in a line of its own, with its place shortened for the system's section.
+fn evidence_inline(e: &EvidenceItem, place: Option<String>) -> Markup {
+    html! {
+        @if e.missing {
+            span class="missing" { "missing: " (rich(&missing_phrase(&e.path))) }
+        } @else {
+            code { (e.path) } " = " code class="value" { (e.value.as_deref().unwrap_or("null")) }
         }
+        @if let Some(p) = place { " " span class="loc" { (p) } }
     }
+}
+
+/// One system's evidence: a closed `<details>` whose summary shows its verdict counts. Only the
+/// controls that did not pass get rows, with what differs from each requirement's first finding
+/// (section 2); controls with nothing more to say than the numbers of their findings, passing
+/// and not applicable controls are listed by id.
+pub(crate) fn system_section(v: &SystemView) -> String {
+    let s = v.system;
     let page = html! {
         details class="system" id=(anchor("system", &s.name)) {
             summary { code { (s.name) } " " (chips(&s.verdicts)) }
-            @if !s.attributes.is_empty() || !docs.is_empty() || !s.objectives.is_empty() {
+            @if !v.attributes.is_empty() || !v.documents.is_empty() || !s.objectives.is_empty() {
                 dl class="facts" {
-                    @if !s.attributes.is_empty() {
+                    @if !v.attributes.is_empty() {
                         dt { "Attributes" }
-                        dd { @for (k, v) in &s.attributes { span class="kv" { code { (k) } " = " code { (v) } } } }
+                        dd { @for (i, (k, val)) in v.attributes.iter().enumerate() { @if i > 0 { ", " } code { (k) " = " (val) } } }
                     }
-                    @if !docs.is_empty() {
+                    @if !v.documents.is_empty() {
                         dt { "Documents" }
-                        dd { @for d in &docs { span class="kv" { code { (d.file) } " " span class="small" { "(" (d.kind) ")" } (document_state(d)) } } }
+                        dd { @for (i, d) in v.documents.iter().enumerate() { @if i > 0 { ", " } code { (d.file) } " (" (d.kind) ")" (document_state(d)) } }
                     }
                     @if !s.objectives.is_empty() {
                         dt { "Objectives" }
@@ -432,42 +442,36 @@ pub(crate) fn system_section(s: &SystemReport, ctx: &SectionContext) -> String {
                     }
                 }
             }
-            @if !shown.is_empty() {
-                table class="evidence" {
-                    thead { tr { th { "Control" } th { "Verdict" } th { "Requirement" } th { "Evidence" } } }
-                    @for c in &shown {
-                        @let reqs = ctx.shown_requirements(c);
-                        @let n = reqs.len().max(1);
-                        tbody {
-                            @if reqs.is_empty() {
-                                tr {
-                                    td { a href={ "#" (anchor("control", &c.id)) } { (c.id) } }
-                                    td { (badge(verdict_class(c.verdict), verdict_label(c.verdict))) (waiver_note(c)) }
-                                    td { @if c.verdict == Verdict::Error { "the control could not be evaluated" } @else { "—" } }
-                                    td { "—" }
-                                }
-                            }
-                            @for (i, q) in reqs.iter().enumerate() {
-                                @let org = q.evidence.iter().filter(|e| ctx.is_organization(e)).count();
-                                tr {
-                                    @if i == 0 {
-                                        td rowspan=(n) { a href={ "#" (anchor("control", &c.id)) } { (c.id) } }
-                                        td rowspan=(n) { (badge(verdict_class(c.verdict), verdict_label(c.verdict))) (waiver_note(c)) }
+            @for verdict in [Verdict::Fail, Verdict::Error] {
+                @if let Some(line) = brief_line(&v.controls, verdict) {
+                    p class="ids" { b { (capitalized(verdict_label(verdict))) ":" } " " (line) }
+                }
+            }
+            @if v.controls.iter().any(|c| !c.is_brief()) {
+                table class="findings" {
+                    thead { tr { th { "Control" } th { "Verdict" } th { "Requirements not met, with evidence" } } }
+                    tbody {
+                        @for cv in v.controls.iter().filter(|c| !c.is_brief()) {
+                            @let c = cv.control;
+                            tr {
+                                td { (c.id) }
+                                td class={ "v-" (verdict_class(c.verdict)) } { (verdict_label(c.verdict)) (waiver_note(c)) }
+                                td {
+                                    @if cv.findings.is_empty() {
+                                        @if c.verdict == Verdict::Error { "the control could not be evaluated" } @else { "—" }
                                     }
-                                    td {
-                                        span class="idx" { (q.index + 1) "." } " "
-                                        @if q.outcome != Outcome::Fail { (outcome_badge(q.outcome)) " " }
-                                        @match &q.message {
-                                            Some(m) => (rich(m)),
-                                            None => code { (q.expr) },
-                                        }
-                                        @if let Some(d) = q.document.as_ref().filter(|_| docs.len() > 1) { div class="small" { "document " code { (d) } } }
-                                    }
-                                    td {
-                                        @if q.evidence.is_empty() { "—" } @else {
-                                            ul class="ev" {
-                                                @for e in q.evidence.iter().filter(|e| !ctx.is_organization(e)) { (evidence(e)) }
-                                                @if org > 0 { li class="small" { a href="#organization" { (org) " organisation evidence item" @if org > 1 { "s" } } } }
+                                    @for f in &cv.findings {
+                                        div {
+                                            b { "#" (f.index + 1) } " "
+                                            @if f.outcome != Outcome::Fail { (outcome_badge(f.outcome)) " " }
+                                            @if let Some(m) = f.message { (rich(m)) " " }
+                                            @if let Some(d) = f.document { span class="small" { "in " code { (d) } } " " }
+                                            @for (i, e) in f.evidence.iter().enumerate() {
+                                                @if i > 0 { "; " }
+                                                (evidence_inline(e, v.place(&e.place)))
+                                            }
+                                            @if f.organization_items > 0 {
+                                                " " a class="small" href="#organization" { "+" (f.organization_items) " organisation" }
                                             }
                                         }
                                     }
@@ -477,10 +481,13 @@ pub(crate) fn system_section(s: &SystemReport, ctx: &SectionContext) -> String {
                     }
                 }
             }
-            @if !passed.is_empty() {
-                p class="ids" { b { "Pass:" } " " (passed.join(", ")) }
+            @if !v.passed.is_empty() {
+                p class="ids" { b { "Pass:" } " " (v.passed_text()) }
             }
-            @for (reason, ids) in &not_applicable {
+            @if !v.not_applicable.is_empty() {
+                p class="ids" { b { "Not applicable:" } " " (v.not_applicable.join(", ")) }
+            }
+            @for (reason, ids) in &v.not_applicable_other {
                 p class="ids" { b { "Not applicable" } " (" (rich(reason)) "): " (ids.join(", ")) }
             }
         }
@@ -495,7 +502,7 @@ fn diagnostics(soa: &Soa) -> Markup {
     html! {
         @if !shown.is_empty() {
             section id="diagnostics" {
-                h2 { "7. Diagnostics" }
+                h2 { "8. Diagnostics" }
                 table {
                     thead { tr { th { "Code" } th { "Severity" } th { "Message" } th { "Location" } } }
                     tbody {
@@ -542,6 +549,7 @@ pub(crate) fn write_page(
     let top = html! {
         (header(soa))
         (controls(soa))
+        (requirements(soa))
         (organization(soa))
         (waivers(soa))
         (objectives(soa))
@@ -550,7 +558,7 @@ pub(crate) fn write_page(
     out.write_all(b"<body><main>")?;
     out.write_all(top.into_string().as_bytes())?;
     let evidence_head = html! {
-        h2 { "6. Evidence per system" }
+        h2 { "7. Evidence per system" }
         @if soa.totals.systems == 0 {
             p class="empty" { "No systems were evaluated." }
         } @else {

@@ -9,7 +9,10 @@ use std::io::{self, Read, Write};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::model::{DocumentRef, DocumentState, EvidenceItem, Outcome, SystemReport, Verdict};
-use crate::soa::{evidence_of_key, outcome_of_key, verdict_label, Capped, SectionContext, Soa};
+use crate::soa::{
+    brief_line, capitalized, evidence_of_key, outcome_of_key, verdict_label, Capped, Soa,
+    SystemView, SYSTEM_PLACEHOLDER,
+};
 use crate::util::{inert, missing_phrase, no_workflow_commands};
 
 /// Escape text for a table cell: pipes, line breaks, and `<` that could open an HTML tag.
@@ -396,34 +399,46 @@ fn risks(out: &mut String, soa: &Soa) {
     out.push('\n');
 }
 
-/// One system's evidence: only the controls that did not pass get rows (see
-/// [`SectionContext::has_rows`]); the others are listed by id, and organisation evidence is left
-/// to its own section.
-pub(crate) fn system_section(s: &SystemReport, ctx: &SectionContext) -> String {
+/// Evidence in a line of its own, with its place shortened for the system's section.
+fn evidence_inline(e: &EvidenceItem, place: Option<String>) -> String {
+    let at = place
+        .map(|p| format!(" ({})", code(&p)))
+        .unwrap_or_default();
+    if e.missing {
+        format!("missing: {}{at}", cell(&missing_phrase(&e.path)))
+    } else {
+        format!(
+            "{} = {}{at}",
+            code(&e.path),
+            code(e.value.as_deref().unwrap_or("null"))
+        )
+    }
+}
+
+/// One system's evidence: only the controls that did not pass get rows, with what differs from
+/// each requirement's first finding ("Requirements not met"); passing and not applicable controls
+/// are listed by id.
+pub(crate) fn system_section(v: &SystemView) -> String {
+    let s = v.system;
     let mut out = String::new();
     let _ = writeln!(out, "### System {}\n", code(&s.name));
-    if !s.attributes.is_empty() {
-        let attrs: Vec<String> = s
+    if !v.attributes.is_empty() {
+        let attrs: Vec<String> = v
             .attributes
             .iter()
             .map(|(k, v)| format!("{} = {}", code(k), code(v)))
             .collect();
         let _ = writeln!(out, "Attributes: {}.\n", attrs.join(", "));
     }
-    let docs: Vec<&DocumentRef> = s
-        .documents
-        .iter()
-        .filter(|d| !ctx.organization_files.contains(&d.file))
-        .collect();
-    if !docs.is_empty() {
-        let list: Vec<String> = docs.iter().map(|d| document(d)).collect();
+    if !v.documents.is_empty() {
+        let list: Vec<String> = v.documents.iter().map(|d| document(d)).collect();
         let _ = writeln!(out, "Documents: {}.\n", list.join(", "));
     }
-    let v = &s.verdicts;
+    let c = &s.verdicts;
     let _ = writeln!(
         out,
         "Verdicts: {} pass, {} fail, {} waived, {} not applicable, {} not assessable.\n",
-        v.pass, v.fail, v.waived, v.not_applicable, v.error
+        c.pass, c.fail, c.waived, c.not_applicable, c.error
     );
     if !s.objectives.is_empty() {
         let list: Vec<String> = s
@@ -444,113 +459,88 @@ pub(crate) fn system_section(s: &SystemReport, ctx: &SectionContext) -> String {
         out.push_str("No controls were evaluated.\n\n");
         return block(&out);
     }
-    let shown: Vec<&crate::model::ControlOutcome> =
-        s.controls.iter().filter(|c| ctx.has_rows(c)).collect();
-    if !shown.is_empty() {
-        out.push_str("| Control | Verdict | Requirement | Evidence |\n");
-        out.push_str("|---|---|---|---|\n");
-    }
-    let any_rows = !shown.is_empty();
-    for c in shown {
-        let mut verdict = verdict_label(c.verdict).to_string();
-        if let Some(w) = &c.waiver {
-            if w.expired {
-                verdict.push_str(&format!(
-                    "<br>waiver {} expired on {}",
-                    code(&w.id),
-                    cell(&w.expires)
-                ));
-            } else if c.verdict == Verdict::Waived {
-                verdict.push_str(&format!(
-                    "<br>by {} until {}, approved by {}",
-                    code(&w.id),
-                    cell(&w.expires),
-                    cell(&w.approver)
-                ));
-            }
-        }
-        let reqs = ctx.shown_requirements(c);
-        if reqs.is_empty() {
-            let msg = match c.verdict {
-                Verdict::Error => "the control could not be evaluated",
-                _ => "—",
-            };
-            let _ = writeln!(out, "| {} | {verdict} | {msg} | — |", code(&c.id));
-            continue;
-        }
-        for (i, q) in reqs.iter().enumerate() {
-            let lead = if i == 0 {
-                format!("{} | {verdict}", code(&c.id))
-            } else {
-                " | ".to_string()
-            };
-            let mut req = format!("{}.", q.index + 1);
-            if q.outcome != Outcome::Fail {
-                let _ = write!(req, " {}:", outcome_text(q.outcome));
-            }
-            match &q.message {
-                Some(m) => {
-                    let _ = write!(req, " {}", cell(m));
-                }
-                None => {
-                    let _ = write!(req, " {}", code(&q.expr));
-                }
-            }
-            if let Some(d) = q.document.as_ref().filter(|_| docs.len() > 1) {
-                let _ = write!(req, "<br>document {}", code(d));
-            }
-            let mut ev: Vec<String> = q
-                .evidence
-                .iter()
-                .filter(|e| !ctx.is_organization(e))
-                .map(evidence)
-                .collect();
-            let org = q.evidence.len() - ev.len();
-            if org > 0 {
-                ev.push(format!(
-                    "{org} organisation evidence item{} (see Organisation evidence)",
-                    if org == 1 { "" } else { "s" }
-                ));
-            }
+    for verdict in [Verdict::Fail, Verdict::Error] {
+        if let Some(line) = brief_line(&v.controls, verdict) {
             let _ = writeln!(
                 out,
-                "| {lead} | {req} | {} |",
-                if ev.is_empty() {
-                    "—".to_string()
-                } else {
-                    ev.join("<br>")
-                },
+                "{}: {}.\n",
+                capitalized(verdict_label(verdict)),
+                cell(&line)
             );
         }
     }
-    if any_rows {
+    if v.controls.iter().any(|c| !c.is_brief()) {
+        out.push_str("| Control | Verdict | Requirements not met, with evidence |\n");
+        out.push_str("|---|---|---|\n");
+        for cv in v.controls.iter().filter(|c| !c.is_brief()) {
+            let c = cv.control;
+            let mut verdict = verdict_label(c.verdict).to_string();
+            if let Some(w) = &c.waiver {
+                if w.expired {
+                    verdict.push_str(&format!(
+                        "<br>waiver {} expired on {}",
+                        code(&w.id),
+                        cell(&w.expires)
+                    ));
+                } else if c.verdict == Verdict::Waived {
+                    verdict.push_str(&format!(
+                        "<br>by {} until {}, approved by {}",
+                        code(&w.id),
+                        cell(&w.expires),
+                        cell(&w.approver)
+                    ));
+                }
+            }
+            let findings: Vec<String> = cv
+                .findings
+                .iter()
+                .map(|f| {
+                    let mut line = format!("#{}", f.index + 1);
+                    if f.outcome != Outcome::Fail {
+                        let _ = write!(line, " {}", outcome_text(f.outcome));
+                    }
+                    if let Some(m) = f.message {
+                        let _ = write!(line, " {}", cell(m));
+                    }
+                    if let Some(d) = f.document {
+                        let _ = write!(line, " in {}", code(d));
+                    }
+                    let ev: Vec<String> = f
+                        .evidence
+                        .iter()
+                        .map(|e| evidence_inline(e, v.place(&e.place)))
+                        .collect();
+                    if !ev.is_empty() {
+                        let _ = write!(line, " {}", ev.join("; "));
+                    }
+                    if f.organization_items > 0 {
+                        let _ = write!(line, " (+{} organisation)", f.organization_items);
+                    }
+                    line
+                })
+                .collect();
+            let findings = if !findings.is_empty() {
+                findings.join("<br>")
+            } else if c.verdict == Verdict::Error {
+                "the control could not be evaluated".to_string()
+            } else {
+                "—".to_string()
+            };
+            let _ = writeln!(out, "| {} | {verdict} | {findings} |", code(&c.id));
+        }
         out.push('\n');
     }
-    let passed: Vec<&str> = s
-        .controls
-        .iter()
-        .filter(|c| c.verdict == Verdict::Pass && !ctx.has_rows(c))
-        .map(|c| c.id.as_str())
-        .collect();
-    if !passed.is_empty() {
-        let _ = writeln!(out, "Pass: {}.\n", cell(&passed.join(", ")));
+    if !v.passed.is_empty() {
+        let _ = writeln!(out, "Pass: {}.\n", cell(&v.passed_text()));
     }
-    let mut not_applicable: Vec<(&str, Vec<&str>)> = Vec::new();
-    for c in s
-        .controls
-        .iter()
-        .filter(|c| c.verdict == Verdict::NotApplicable)
-    {
-        let reason = c
-            .not_applicable_reason
-            .as_deref()
-            .unwrap_or("no reason given");
-        match not_applicable.iter_mut().find(|(r, _)| *r == reason) {
-            Some((_, ids)) => ids.push(&c.id),
-            None => not_applicable.push((reason, vec![&c.id])),
-        }
+    if !v.not_applicable.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not applicable: {}.\n",
+            cell(&v.not_applicable.join(", "))
+        );
     }
-    for (reason, ids) in not_applicable {
+    for (reason, ids) in &v.not_applicable_other {
         let _ = writeln!(
             out,
             "Not applicable ({}): {}.\n",
@@ -559,6 +549,44 @@ pub(crate) fn system_section(s: &SystemReport, ctx: &SectionContext) -> String {
         );
     }
     block(&out)
+}
+
+fn requirements(out: &mut String, soa: &Soa) {
+    if soa.requirements_not_met.is_empty() {
+        return;
+    }
+    out.push_str("## Requirements not met\n\n");
+    let _ = writeln!(
+        out,
+        "Each requirement some system did not meet, with the first finding. A system's section shows the requirement's number and only what differs from this finding ({} stands for the system's name).\n",
+        code(SYSTEM_PLACEHOLDER)
+    );
+    out.push_str("| Control | Requirement | Not met on | First finding |\n|---|---|---:|---|\n");
+    for (c, i, r) in &soa.requirements_not_met {
+        let mut finding: Vec<String> = Vec::new();
+        if let Some(f) = &r.finding {
+            finding.extend(f.message.as_deref().map(cell));
+            finding.extend(
+                f.missing
+                    .iter()
+                    .map(|p| format!("missing: {}", cell(&missing_phrase(p)))),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "| {} | #{} {} | {} | {} |",
+            code(&c.id),
+            i + 1,
+            code(&r.expr),
+            r.not_met,
+            if finding.is_empty() {
+                "—".to_string()
+            } else {
+                finding.join("<br>")
+            }
+        );
+    }
+    out.push('\n');
 }
 
 /// Characters kept as they are in a system's file name; everything else is percent-encoded, so
@@ -630,6 +658,7 @@ pub(crate) fn write_page(
     let mut top = String::new();
     header(&mut top, soa);
     controls(&mut top, soa);
+    requirements(&mut top, soa);
     organization(&mut top, soa);
     waivers(&mut top, soa);
     objectives(&mut top, soa);
