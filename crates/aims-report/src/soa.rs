@@ -897,7 +897,7 @@ impl SoaBuilder {
                     Some(files) => {
                         let name = markdown::system_file_name(&system.name);
                         std::fs::write(files.dir.join(&name), section.as_bytes())?;
-                        let link = markdown::system_link(system, &files.link, &name);
+                        let link = markdown::system_link(system, &files.link);
                         self.spool.write_all(link.as_bytes())
                     }
                 }

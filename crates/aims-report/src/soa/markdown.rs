@@ -599,10 +599,11 @@ pub(crate) fn system_file_name(system: &str) -> String {
 }
 
 /// The statement's line for a system whose section is a file of its own.
-pub(crate) fn system_link(s: &SystemReport, dir: &str, file: &str) -> String {
+pub(crate) fn system_link(s: &SystemReport, dir: &str) -> String {
     let v = &s.verdicts;
-    // `%` of the encoded file name is encoded again: a link is a URL.
-    let target = utf8_percent_encode(file, FILE_NAME).to_string();
+    // The file name's `%` are encoded again: a link is a URL.
+    let stem = utf8_percent_encode(&s.name, FILE_NAME).to_string();
+    let target = format!("{}.md", utf8_percent_encode(&stem, FILE_NAME));
     let dir = dir.trim_end_matches('/');
     let href = if dir.is_empty() {
         target
