@@ -398,9 +398,9 @@ fn waiver_note(c: &crate::model::ControlOutcome) -> Markup {
     html! {
         @if let Some(w) = &c.waiver {
             @if w.expired {
-                div class="small bad-text" { "waiver " code { (w.id) } " expired on " (w.expires) }
+                " " span class="small bad-text" { "(waiver " code { (w.id) } " expired on " (w.expires) ")" }
             } @else if c.verdict == Verdict::Waived {
-                div class="small" { "by " code { (w.id) } " until " (w.expires) ", approved by " (w.approver) }
+                " " span class="small" { "(by " code { (w.id) } " until " (w.expires) ", approved by " (w.approver) ")" }
             }
         }
     }
@@ -418,78 +418,84 @@ fn evidence_inline(e: &EvidenceItem, place: Option<String>) -> Markup {
     }
 }
 
+/// `29 pass · 17 fail · 12 not applicable`: a system's verdicts as plain text, for its summary
+/// line (a browser lays out every summary of a long page; plain text keeps that cheap).
+fn verdict_text(counts: &crate::model::VerdictCounts) -> String {
+    [
+        Verdict::Pass,
+        Verdict::Fail,
+        Verdict::Error,
+        Verdict::Waived,
+        Verdict::NotApplicable,
+    ]
+    .iter()
+    .filter(|v| counts.get(**v) > 0)
+    .map(|v| format!("{} {}", counts.get(*v), verdict_label(*v)))
+    .collect::<Vec<_>>()
+    .join(" · ")
+}
+
 /// One system's evidence: a closed `<details>` whose summary shows its verdict counts. Only the
-/// controls that did not pass get rows, with what differs from each requirement's first finding
-/// (section 2); controls with nothing more to say than the numbers of their findings, passing
-/// and not applicable controls are listed by id.
+/// controls that did not pass get a paragraph, with what differs from each requirement's first
+/// finding (section 2); controls with nothing more to say than the numbers of their findings,
+/// passing and not applicable controls are listed by id. Paragraphs and few elements: a page
+/// holds thousands of these, and a browser parses all of them.
 pub(crate) fn system_section(v: &SystemView) -> String {
     let s = v.system;
     let page = html! {
         details class="system" id=(anchor("system", &s.name)) {
-            summary { code { (s.name) } " " (chips(&s.verdicts)) }
-            @if !v.attributes.is_empty() || !v.documents.is_empty() || !s.objectives.is_empty() {
-                dl class="facts" {
-                    @if !v.attributes.is_empty() {
-                        dt { "Attributes" }
-                        dd { @for (i, (k, val)) in v.attributes.iter().enumerate() { @if i > 0 { ", " } code { (k) " = " (val) } } }
-                    }
-                    @if !v.documents.is_empty() {
-                        dt { "Documents" }
-                        dd { @for (i, d) in v.documents.iter().enumerate() { @if i > 0 { ", " } code { (d.file) } " (" (d.kind) ")" (document_state(d)) } }
-                    }
-                    @if !s.objectives.is_empty() {
-                        dt { "Objectives" }
-                        dd { @for (i, o) in s.objectives.iter().enumerate() { @if i > 0 { ", " } code { (o.id) } " " (o.measured.as_deref().unwrap_or("—")) " (" (verdict_label(o.verdict)) ")" } }
-                    }
+            summary { b { (s.name) } " " (verdict_text(&s.verdicts)) }
+            @if !v.attributes.is_empty() {
+                p { b { "Attributes:" } " "
+                    @for (i, (k, val)) in v.attributes.iter().enumerate() { @if i > 0 { ", " } (k) " = " (val) }
+                }
+            }
+            @if !v.documents.is_empty() {
+                p { b { "Documents:" } " "
+                    @for (i, d) in v.documents.iter().enumerate() { @if i > 0 { ", " } (d.file) " (" (d.kind) ")" (document_state(d)) }
+                }
+            }
+            @if !s.objectives.is_empty() {
+                p { b { "Objectives:" } " "
+                    @for (i, o) in s.objectives.iter().enumerate() { @if i > 0 { ", " } (o.id) " " (o.measured.as_deref().unwrap_or("—")) " (" (verdict_label(o.verdict)) ")" }
                 }
             }
             @for verdict in [Verdict::Fail, Verdict::Error] {
                 @if let Some(line) = brief_line(&v.controls, verdict) {
-                    p class="ids" { b { (capitalized(verdict_label(verdict))) ":" } " " (line) }
+                    p { b { (capitalized(verdict_label(verdict))) ":" } " " (line) }
                 }
             }
-            @if v.controls.iter().any(|c| !c.is_brief()) {
-                table class="findings" {
-                    thead { tr { th { "Control" } th { "Verdict" } th { "Requirements not met, with evidence" } } }
-                    tbody {
-                        @for cv in v.controls.iter().filter(|c| !c.is_brief()) {
-                            @let c = cv.control;
-                            tr {
-                                td { (c.id) }
-                                td class={ "v-" (verdict_class(c.verdict)) } { (verdict_label(c.verdict)) (waiver_note(c)) }
-                                td {
-                                    @if cv.findings.is_empty() {
-                                        @if c.verdict == Verdict::Error { "the control could not be evaluated" } @else { "—" }
-                                    }
-                                    @for f in &cv.findings {
-                                        div {
-                                            b { "#" (f.index + 1) } " "
-                                            @if f.outcome != Outcome::Fail { (outcome_badge(f.outcome)) " " }
-                                            @if let Some(m) = f.message { (rich(m)) " " }
-                                            @if let Some(d) = f.document { span class="small" { "in " code { (d) } } " " }
-                                            @for (i, e) in f.evidence.iter().enumerate() {
-                                                @if i > 0 { "; " }
-                                                (evidence_inline(e, v.place(&e.place)))
-                                            }
-                                            @if f.organization_items > 0 {
-                                                " " a href="#organization" { "+" (f.organization_items) " organisation" }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
+            @for cv in v.controls.iter().filter(|c| !c.is_brief()) {
+                @let c = cv.control;
+                p class="finding" {
+                    b { (c.id) } " " span class={ "v-" (verdict_class(c.verdict)) } { (verdict_label(c.verdict)) } (waiver_note(c)) ":"
+                    @if cv.findings.is_empty() {
+                        @if c.verdict == Verdict::Error { " the control could not be evaluated" } @else { " —" }
+                    }
+                    @for (n, f) in cv.findings.iter().enumerate() {
+                        @if n > 0 { br; } " "
+                        b { "#" (f.index + 1) }
+                        @if f.outcome != Outcome::Fail { " " (outcome_badge(f.outcome)) }
+                        @if let Some(m) = f.message { " " (rich(m)) }
+                        @if let Some(d) = f.document { " in " code { (d) } }
+                        @for (i, e) in f.evidence.iter().enumerate() {
+                            (if i > 0 { "; " } else { " " })
+                            (evidence_inline(e, v.place(&e.place)))
+                        }
+                        @if f.organization_items > 0 {
+                            " " a href="#organization" { "+" (f.organization_items) " organisation" }
                         }
                     }
                 }
             }
             @if !v.passed.is_empty() {
-                p class="ids" { b { "Pass:" } " " (v.passed_text()) }
+                p { b { "Pass:" } " " (v.passed_text()) }
             }
             @if !v.not_applicable.is_empty() {
-                p class="ids" { b { "Not applicable:" } " " (v.not_applicable.join(", ")) }
+                p { b { "Not applicable:" } " " (v.not_applicable.join(", ")) }
             }
             @for (reason, ids) in &v.not_applicable_other {
-                p class="ids" { b { "Not applicable" } " (" (rich(reason)) "): " (ids.join(", ")) }
+                p { b { "Not applicable" } " (" (rich(reason)) "): " (ids.join(", ")) }
             }
         }
     };
