@@ -259,7 +259,7 @@ fn organization(soa: &Soa) -> Markup {
                             @for (c, i, o) in &soa.organization_evidence {
                                 tr {
                                     td class="ctl" { a href={ "#" (anchor("control", &c.id)) } { code { (c.id) } } }
-                                    td class="req" { span class="idx" { (i + 1) "." } " " code { (o.expr) } }
+                                    td class="req" { span class="idx" { "#" (i + 1) } " " code { (o.expr) } }
                                     td { @for k in &o.outcomes { (outcome_badge(outcome_of_key(*k))) " " } }
                                     td {
                                         ul class="ev" {
@@ -479,7 +479,7 @@ pub(crate) fn system_section(v: &SystemView) -> String {
                         @if let Some(m) = f.message { " " (rich(m)) }
                         @if let Some(d) = f.document { " in " code { (d) } }
                         @for (i, e) in f.evidence.iter().enumerate() {
-                            (if i > 0 { "; " } else { " " })
+                            (if i > 0 { "; " } else if f.message.is_some() { " — " } else { " " })
                             (evidence_inline(e, v.place(&e.place)))
                         }
                         @if f.organization_items > 0 {

@@ -275,7 +275,7 @@ fn organization(out: &mut String, soa: &Soa) {
         }
         let _ = writeln!(
             out,
-            "| {} | {}. {} | {} | {} |",
+            "| {} | #{} {} | {} | {} |",
             code(&c.id),
             i + 1,
             code(&o.expr),
@@ -497,7 +497,8 @@ pub(crate) fn system_section(v: &SystemView) -> String {
                 .map(|f| {
                     let mut line = format!("#{}", f.index + 1);
                     if f.outcome != Outcome::Fail {
-                        let _ = write!(line, " {}", outcome_text(f.outcome));
+                        let colon = if f.message.is_some() { ":" } else { "" };
+                        let _ = write!(line, " {}{colon}", outcome_text(f.outcome));
                     }
                     if let Some(m) = f.message {
                         let _ = write!(line, " {}", cell(m));
@@ -511,7 +512,8 @@ pub(crate) fn system_section(v: &SystemView) -> String {
                         .map(|e| evidence_inline(e, v.place(&e.place)))
                         .collect();
                     if !ev.is_empty() {
-                        let _ = write!(line, " {}", ev.join("; "));
+                        let sep = if f.message.is_some() { " — " } else { " " };
+                        let _ = write!(line, "{sep}{}", ev.join("; "));
                     }
                     if f.organization_items > 0 {
                         let _ = write!(line, " (+{} organisation)", f.organization_items);

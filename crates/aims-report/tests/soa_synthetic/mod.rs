@@ -136,7 +136,7 @@ pub fn system(i: usize) -> SystemReport {
             Enforcement::Mandatory
         };
         let (verdict, reason, requirements) = if j < 12 {
-            let reason = if j % 2 == 0 || i % 3 == 0 {
+            let reason = if j % 2 == 0 || i.is_multiple_of(3) {
                 "the organisation does not develop this system"
             } else {
                 "only high-risk systems need it"
@@ -215,12 +215,12 @@ pub fn system(i: usize) -> SystemReport {
         controls,
         objectives: vec![ObjectiveOutcome {
             id: "evaluated_models".to_string(),
-            verdict: if i % 4 == 0 {
+            verdict: if i.is_multiple_of(4) {
                 Verdict::Pass
             } else {
                 Verdict::Fail
             },
-            measured: Some(if i % 4 == 0 { "1" } else { "0" }.to_string()),
+            measured: Some(if i.is_multiple_of(4) { "1" } else { "0" }.to_string()),
             target: ">= 1".to_string(),
             message: None,
             evidence: vec![],
