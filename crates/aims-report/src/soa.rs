@@ -495,6 +495,8 @@ pub(crate) struct Totals {
     pub expired_waivers: usize,
     pub untreated_risks: usize,
     pub unreadable_documents: usize,
+    /// Diagnostics added past the number the statement lists.
+    pub diagnostics_not_kept: usize,
 }
 
 /// What a system's section needs besides the system.
@@ -676,10 +678,27 @@ impl SoaBuilder {
     /// are not read: pass them to [`SoaBuilder::add_system`]). Fails only when no temporary file
     /// can be created (or, with [`SoaOptions::system_files`], the directory).
     pub fn new(header: &CheckReport, options: SoaOptions) -> io::Result<SoaBuilder> {
+        let report_diagnostics = header.diagnostics.as_slice();
+        // Everything but the systems and the diagnostics past the number listed.
         let mut header = CheckReport {
+            schema_version: header.schema_version,
+            tool: header.tool.clone(),
+            project: header.project.clone(),
+            today: header.today.clone(),
+            summary: header.summary.clone(),
+            controls: header.controls.clone(),
+            objectives: header.objectives.clone(),
+            risks: header.risks.clone(),
+            waivers: header.waivers.clone(),
             systems: Vec::new(),
-            ..header.clone()
+            diagnostics: Vec::new(),
         };
+        let mut totals = Totals::default();
+        let listed = report_diagnostics
+            .get(..MAX_DIAGNOSTICS)
+            .unwrap_or(report_diagnostics);
+        header.diagnostics = listed.to_vec();
+        totals.diagnostics_not_kept = report_diagnostics.len() - listed.len();
         header.controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
         let control_index = header
             .controls
@@ -719,14 +738,21 @@ impl SoaBuilder {
             organization_documents: BTreeMap::new(),
             organization_evidence: BTreeMap::new(),
             system_names: Capped::default(),
-            totals: Totals::default(),
+            totals,
             spool: BufWriter::new(tempfile::tempfile()?),
         })
     }
 
     /// Diagnostics found while the systems were evaluated (the header's are kept too).
+    /// Only the first few hundred are kept (the statement lists that many); the rest are counted.
     pub fn add_diagnostics(&mut self, diagnostics: &[crate::model::DiagnosticReport]) {
-        self.header.diagnostics.extend_from_slice(diagnostics);
+        for d in diagnostics {
+            if self.header.diagnostics.len() < MAX_DIAGNOSTICS {
+                self.header.diagnostics.push(d.clone());
+            } else {
+                self.totals.diagnostics_not_kept += 1;
+            }
+        }
     }
 
     /// Count one system into the roll-ups and render its section. Systems should arrive in name
@@ -1212,7 +1238,10 @@ impl<'a> Soa<'a> {
     pub(crate) fn diagnostics(&self) -> (&'a [crate::model::DiagnosticReport], usize) {
         let all = self.report.diagnostics.as_slice();
         let shown = all.get(..MAX_DIAGNOSTICS).unwrap_or(all);
-        (shown, all.len() - shown.len())
+        (
+            shown,
+            all.len() - shown.len() + self.totals.diagnostics_not_kept,
+        )
     }
 }
 

@@ -260,3 +260,26 @@ fn hostile_card_text_stays_inert() {
         "{md}"
     );
 }
+
+#[test]
+fn diagnostics_are_listed_up_to_a_limit_and_counted_beyond() {
+    let d = aims_report::model::DiagnosticReport {
+        code: "W0101".to_string(),
+        severity: aims_report::model::Severity::Warning,
+        message: "this Markdown card has no YAML front matter".to_string(),
+        place: aims_report::model::Place::default(),
+        related: vec![],
+        notes: vec![],
+        help: None,
+    };
+    let mut b = SoaBuilder::new(&syn::header(), syn::options(SoaFormat::Markdown)).unwrap();
+    for i in 0..700 {
+        b.add_system(&syn::system(i)).unwrap();
+        b.add_diagnostics(std::slice::from_ref(&d));
+    }
+    let mut out = Vec::new();
+    b.finish(&mut out).unwrap();
+    let md = text(out);
+    assert_eq!(md.matches("| `W0101` | warning |").count(), 500);
+    assert!(md.contains("and 200 more diagnostics"), "{md}");
+}
