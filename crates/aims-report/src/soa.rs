@@ -200,7 +200,7 @@ pub struct SystemFiles {
 }
 
 /// The default limit of names a roll-up lists.
-pub const DEFAULT_LIST_LIMIT: usize = 20;
+pub const DEFAULT_LIST_LIMIT: usize = 10;
 
 /// Distinct "not applicable" reasons a control keeps apart; further ones are grouped together.
 const MAX_NA_REASONS: usize = 20;
