@@ -354,11 +354,11 @@ pub(crate) struct ControlView<'s> {
 }
 
 impl ControlView<'_> {
-    /// Nothing to show but the numbers of its findings: listed on one line, not in a row.
+    /// Nothing to show but the numbers of its findings (or nothing at all, when the run kept no
+    /// requirement results): listed on one line, not in a row.
     pub(crate) fn is_brief(&self) -> bool {
         matches!(self.control.verdict, Verdict::Fail | Verdict::Error)
             && self.control.waiver.is_none()
-            && !self.findings.is_empty()
             && !self.findings.iter().any(FindingView::has_details)
     }
 
