@@ -84,6 +84,13 @@ enum Command {
         /// Output file (stdout when absent).
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Which requirements the per-system sections show: failing (those that did not pass,
+        /// with their evidence), or all (every requirement with its evidence).
+        #[arg(long, default_value = "failing")]
+        evidence: String,
+        /// Worker threads (default: the available cores).
+        #[arg(long, short)]
+        jobs: Option<usize>,
     },
     /// Compare two `aims check --format json` outputs; exit 1 on a regression.
     Diff {
@@ -273,48 +280,125 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             framework,
             today,
             output,
-        } => {
-            let sources = SourceMap::new();
-            let Some((results, load_errors)) = (match load_and_run(
-                &project,
-                &sources,
-                &today,
-                Vec::new(),
-                jobs_or_cores(None),
-                None,
-                color,
-                false,
-            ) {
-                Ok(r) => Some(r),
-                Err(code) => return code,
-            }) else {
-                return EXIT_INPUT;
-            };
-            let text = match format {
-                ReportFormat::Markdown => aims_report::render_markdown_report_for(
-                    &results,
-                    &sources,
-                    framework.as_deref(),
-                ),
-                ReportFormat::Html => {
-                    aims_report::render_html_report_for(&results, &sources, framework.as_deref())
-                }
-            };
-            let code = write_out(output.as_ref(), &text);
-            if code != 0 {
-                return code;
+            evidence,
+            jobs,
+        } => report(ReportArgs {
+            project,
+            format,
+            framework,
+            today,
+            output,
+            evidence,
+            jobs,
+            color,
+        }),
+    }
+}
+
+struct ReportArgs {
+    project: PathBuf,
+    format: ReportFormat,
+    framework: Option<String>,
+    today: Option<String>,
+    output: Option<PathBuf>,
+    evidence: String,
+    jobs: Option<usize>,
+    color: ColorChoice,
+}
+
+/// `aims report`: the Statement of Applicability, built system by system as they are evaluated.
+fn report(args: ReportArgs) -> u8 {
+    let soa_evidence = match args.evidence.as_str() {
+        "failing" => aims_report::SoaEvidence::Failing,
+        "all" => aims_report::SoaEvidence::All,
+        other => return usage(format!("--evidence takes failing or all, not `{other}`")),
+    };
+    // Every requirement's evidence reaches the builder: the organization's (shown once, passing
+    // or not) and each system's, which the builder shows as `--evidence` says.
+    let mode = aims_report::model::EvidenceMode::All;
+    let sources = SourceMap::new();
+    let vfs = OsFs;
+    let (compiled, options) = match prepare(
+        &vfs,
+        &args.project,
+        &sources,
+        &args.today,
+        Vec::new(),
+        jobs_or_cores(args.jobs),
+        None,
+        args.color,
+        false,
+    ) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let run = aims::Run::start(&vfs as &dyn Vfs, &sources, &compiled, &options);
+    let header = aims_report::CheckReport::header(run.header(), &sources);
+    let organization = aims_report::model::OrganizationFiles::of(run.header());
+    let soa_options = aims_report::SoaOptions {
+        format: match args.format {
+            ReportFormat::Markdown => aims_report::SoaFormat::Markdown,
+            ReportFormat::Html => aims_report::SoaFormat::Html,
+        },
+        framework: args.framework.clone(),
+        evidence: soa_evidence,
+        ..aims_report::SoaOptions::default()
+    };
+    let mut soa = match aims_report::SoaBuilder::new(&header, soa_options) {
+        Ok(b) => b,
+        Err(e) => return usage(format!("cannot write the report: {e}")),
+    };
+    let mut errors = header
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == aims_report::model::Severity::Error);
+    let mut organization_evidence = std::collections::BTreeSet::new();
+    let mut failed: Option<std::io::Error> = None;
+    let stderr_color = args.color.should_color(std::io::stderr().is_terminal());
+    print_diags(&run.header().diagnostics, &sources, args.color);
+    run.each(
+        |r| {
+            let (system, evidence) = aims_report::model::SystemReport::from_result_with_diagnostics(
+                r.sources,
+                &r.result,
+                &r.diagnostics,
+                &organization,
+                mode,
+            );
+            // Rendered here, while the system's fact files are at hand.
+            let shown = aims_report::render_diagnostics(&r.diagnostics, r.sources, stderr_color);
+            (system, evidence, shown)
+        },
+        |(system, evidence, shown)| {
+            eprint!("{shown}");
+            errors |= system
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == aims_report::model::Severity::Error);
+            organization_evidence.extend(evidence);
+            if let Err(e) = soa.add_system(&system) {
+                failed.get_or_insert(e);
             }
-            // The statement is written either way (its controls that could not be assessed say
-            // so); an input error still fails the command, as it does `aims check`.
-            if load_errors {
-                eprintln!(
-                    "aims: the report was written, but some evidence could not be read (see above)"
-                );
-                EXIT_INPUT
-            } else {
-                0
-            }
-        }
+            soa.add_diagnostics(&system.diagnostics);
+        },
+    );
+    let evidence: Vec<_> = organization_evidence.into_iter().collect();
+    soa.add_organization_evidence(&evidence);
+    let mut text = Vec::new();
+    if let Some(e) = failed.or_else(|| soa.finish(&mut text).err()) {
+        return usage(format!("cannot write the report: {e}"));
+    }
+    let code = write_out(args.output.as_ref(), &String::from_utf8_lossy(&text));
+    if code != 0 {
+        return code;
+    }
+    // The statement is written either way (its controls that could not be assessed say so); an
+    // input error still fails the command, as it does `aims check`.
+    if errors {
+        eprintln!("aims: the report was written, but some evidence could not be read (see above)");
+        EXIT_INPUT
+    } else {
+        0
     }
 }
 
@@ -344,8 +428,7 @@ fn parse_formats(
 /// `aims merge`: shard JSON outputs into one report, written as JSON (`--output`) and in every
 /// `--format`, streaming. Exits 2 on unreadable or inconsistent shards.
 fn merge(inputs: &[PathBuf], output: Option<PathBuf>, formats: &[String], pretty: bool) -> u8 {
-    let mut outputs = match parse_formats(formats, &["json", "jsonl", "sarif", "junit", "github"])
-    {
+    let mut outputs = match parse_formats(formats, &["json", "jsonl", "sarif", "junit", "github"]) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -528,34 +611,6 @@ fn prepare(
         progress: Some(progress::for_check()),
     };
     Ok((compiled, options))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn load_and_run(
-    project: &std::path::Path,
-    sources: &SourceMap,
-    today: &Option<String>,
-    systems: Vec<String>,
-    jobs: usize,
-    shard: Option<(usize, usize)>,
-    color: ColorChoice,
-    deny_warnings: bool,
-) -> Result<(aims::RunResults, bool), u8> {
-    let vfs = OsFs;
-    let (compiled, options) = prepare(
-        &vfs,
-        project,
-        sources,
-        today,
-        systems,
-        jobs,
-        shard,
-        color,
-        deny_warnings,
-    )?;
-    let results = aims::evaluate(&vfs as &dyn Vfs, sources, &compiled, &options);
-    let load_errors = results.diagnostics.iter().any(|d| d.is_error());
-    Ok((results, load_errors))
 }
 
 fn check(args: CheckArgs) -> u8 {

@@ -205,7 +205,7 @@ fn the_statement_of_applicability_shows_exclusions_not_missing_evidence() {
     let soa = String::from_utf8_lossy(&out.stdout);
     // it is a failing requirement in the evidence, never an exclusion's justification
     assert!(
-        soa.contains("| **fail** | the system has no `model_card` document |"),
+        soa.contains("| `MC-1` | fail | #1 the system has no `model_card` document — missing: no `model_card` document |"),
         "{soa}"
     );
     assert!(

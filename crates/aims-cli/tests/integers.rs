@@ -123,10 +123,7 @@ fn integers_beyond_2_53_are_exact_in_every_format() {
         assert_eq!(control(&report, "huge", id)["verdict"], "error", "{id}");
     }
     let all = common::all_diagnostics(&report);
-    let w0110: Vec<&Value> = all
-        .iter()
-        .filter(|d| d["code"] == "W0110")
-        .collect();
+    let w0110: Vec<&Value> = all.iter().filter(|d| d["code"] == "W0110").collect();
     assert_eq!(w0110.len(), 1, "{err}\n{all:#?}");
     assert_eq!(w0110[0]["file"], "s/huge.yaml");
     let message = w0110[0]["message"].as_str().unwrap();

@@ -253,9 +253,7 @@ pub fn parse_file(
     let (parsed, diags) = parse_source(file, text, format);
     let parsed = parsed.map(|(root, body)| {
         let sections = match body {
-            Some(start) => {
-                parse::markdown::sections(file, text.get(start..).unwrap_or(""), start)
-            }
+            Some(start) => parse::markdown::sections(file, text.get(start..).unwrap_or(""), start),
             None => Vec::new(),
         };
         (root, sections)

@@ -11,8 +11,7 @@ use aims_eval::results::RunResults;
 
 use crate::model::{
     CheckReport, ControlOutcome, DiagnosticReport, Enforcement, EvidenceItem, Outcome, Place,
-    Severity, SystemReport,
-    Verdict,
+    Severity, SystemReport, Verdict,
 };
 use crate::util::{clip, missing_phrase};
 

@@ -10,11 +10,11 @@ use aims_eval::results::{
 };
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::{self as cs_files, SimpleFile};
+use codespan_reporting::term::termcolor::{Buffer, Color, ColorSpec, WriteColor};
+use codespan_reporting::term::{self, Config};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use codespan_reporting::term::termcolor::{Buffer, Color, ColorSpec, WriteColor};
-use codespan_reporting::term::{self, Config};
 
 use crate::model::{CheckReport, DocumentState, SystemReport};
 use crate::util::{clip, inert, inert_line, missing_phrase, no_workflow_commands};

@@ -333,7 +333,10 @@ impl crate::stream::Format for Junit {
             Ok(bytes) => (String::from_utf8_lossy(&bytes).into_owned(), String::new()),
             // Writing to a Vec cannot fail; keep the output well-formed regardless.
             Err(e) => (
-                format!("<!-- {} -->\n", xml_safe(&e.to_string()).replace("--", "- -")),
+                format!(
+                    "<!-- {} -->\n",
+                    xml_safe(&e.to_string()).replace("--", "- -")
+                ),
                 String::new(),
             ),
         }

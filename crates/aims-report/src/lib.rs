@@ -8,7 +8,8 @@
 //! - [`render_sarif`] (SARIF 2.1.0), [`render_junit`], [`render_github`] (workflow commands).
 //! - [`render_markdown_report`] / [`render_html_report`]: the Statement of Applicability for an
 //!   ISO/IEC 42001 audit, with evidence; `*_for` variants list controls by another framework's
-//!   clause references (crosswalk).
+//!   clause references (crosswalk). [`SoaBuilder`] builds the statement from systems received
+//!   one at a time (memory independent of their number).
 //! - [`diff`]: verdict changes between two JSON documents; [`merge`]: shard outputs into one.
 //!
 //! Every renderer is deterministic: the same input gives the same bytes.
@@ -35,7 +36,8 @@ pub use model::CheckReport;
 pub use sarif::{render_sarif, render_sarif_report};
 pub use soa::{
     render_html_report, render_html_report_for, render_html_soa, render_markdown_report,
-    render_markdown_report_for, render_markdown_soa,
+    render_markdown_report_for, render_markdown_soa, render_soa, shared_documents, SoaBuilder,
+    SoaEvidence, SoaFormat, SoaOptions, SystemFiles, DEFAULT_LIST_LIMIT,
 };
 pub use util::{inert as inert_text, natural_cmp};
 

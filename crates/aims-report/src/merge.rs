@@ -183,10 +183,7 @@ impl<'de> serde::de::Visitor<'de> for SystemsSeed<'_> {
 }
 
 /// Read one shard on its own thread, sending its parts through a bounded channel.
-fn read_shard(
-    reader: Box<dyn std::io::Read + Send>,
-    tx: std::sync::mpsc::SyncSender<ShardItem>,
-) {
+fn read_shard(reader: Box<dyn std::io::Read + Send>, tx: std::sync::mpsc::SyncSender<ShardItem>) {
     let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(reader));
     let parsed = serde::de::DeserializeSeed::deserialize(ShardVisitor { tx: &tx }, &mut de)
         .and_then(|()| de.end());

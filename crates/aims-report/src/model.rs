@@ -978,7 +978,8 @@ impl CheckReport {
 /// merged document equals the unsharded one byte for byte; duplicates dropped.
 pub fn sort_diagnostics(diags: &mut Vec<DiagnosticReport>) {
     diags.sort_by(|a, b| {
-        (&a.place, &a.code, &a.message, a.severity).cmp(&(&b.place, &b.code, &b.message, b.severity))
+        (&a.place, &a.code, &a.message, a.severity)
+            .cmp(&(&b.place, &b.code, &b.message, b.severity))
     });
     diags.dedup();
 }
@@ -1019,7 +1020,13 @@ pub struct OrganizationFiles(std::collections::HashSet<String>);
 
 impl OrganizationFiles {
     pub fn of(results: &ev::RunResults) -> OrganizationFiles {
-        OrganizationFiles(results.organization.iter().map(|d| d.name.clone()).collect())
+        OrganizationFiles(
+            results
+                .organization
+                .iter()
+                .map(|d| d.name.clone())
+                .collect(),
+        )
     }
 
     pub fn contains(&self, file: &str) -> bool {

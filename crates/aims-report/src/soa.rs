@@ -1,23 +1,32 @@
 //! The Statement of Applicability (ISO/IEC 42001 clause 6.1.3 d) with evidence, for an auditor:
-//! every control with its clauses, whether it applies and why, its implementation status
-//! aggregated over the systems, the waivers, the objectives with their measured values, the risks
-//! and their treatment, then the evidence per system.
+//! every control with its clauses, whether it applies and why, its implementation status rolled
+//! up over the systems (counts, and the failing systems up to a limit), the organisation evidence
+//! once, the waivers, the objectives and the risks, then the evidence of each system in a
+//! collapsible section.
 //!
-//! One model ([`Soa`]) feeds both the Markdown and the HTML rendering. With a framework filter
-//! (`Some("NIST AI RMF")`) the statement lists controls by that framework's clause references
-//! (a crosswalk): every clause of a control that starts with the prefix gives a row.
+//! It is built by a [`SoaBuilder`] that receives one [`SystemReport`] at a time and never holds
+//! them all: it keeps per-control counters and bounded lists, renders each system's section as it
+//! arrives into a temporary file, and writes the page at the end. Memory is independent of the
+//! number of systems; the page grows by a few kilobytes per system.
+//!
+//! With a framework filter (`Some("NIST AI RMF")`) the statement lists controls by that
+//! framework's clause references (a crosswalk): every clause of a control that starts with the
+//! prefix gives a row.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{self, BufWriter, Seek, Write};
 
 use aims_base::SourceMap;
 use aims_eval::results::RunResults;
 
-use crate::model::{CheckReport, ControlDef, ControlOutcome, Verdict, VerdictCounts};
+use crate::model::{
+    CheckReport, ControlDef, DocumentRef, EvidenceItem, Outcome, Place, SystemReport, Verdict,
+    VerdictCounts,
+};
 use crate::util::natural_cmp;
 
 mod html;
 mod markdown;
-
-pub use html::render_html_soa;
-pub use markdown::render_markdown_soa;
 
 /// Whether a control applies, over the systems in scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +130,15 @@ pub(crate) fn verdict_label(v: Verdict) -> &'static str {
     }
 }
 
+/// `not assessable` -> `Not assessable`.
+pub(crate) fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 pub(crate) fn verdict_class(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "ok",
@@ -131,27 +149,897 @@ pub(crate) fn verdict_class(v: Verdict) -> &'static str {
     }
 }
 
+/// The output format of a [`SoaBuilder`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SoaFormat {
+    /// GitHub-flavoured Markdown.
+    #[default]
+    Markdown,
+    /// One self-contained HTML page (inline CSS, no scripts, no external assets).
+    Html,
+}
+
+/// Which requirement results a system's section shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SoaEvidence {
+    /// Only requirements that did not pass, with their evidence; passing controls are listed by
+    /// id. This keeps the page at a few kilobytes per system.
+    #[default]
+    Failing,
+    /// Every requirement result the report holds, with its evidence.
+    All,
+}
+
+/// How a Statement of Applicability is built.
+#[derive(Debug, Clone)]
+pub struct SoaOptions {
+    /// Markdown or HTML.
+    pub format: SoaFormat,
+    /// List controls by this framework's clause references (a crosswalk), e.g. `NIST AI RMF`.
+    pub framework: Option<String>,
+    /// How many systems a roll-up names (failing systems of a control, systems a control does not
+    /// apply to, untreated risks, failing objectives) before it says "and N more".
+    pub list_limit: usize,
+    /// Which requirement results the systems' sections show.
+    pub evidence: SoaEvidence,
+    /// Files of the organisation documents (those listed under `[organization]` in `aims.toml`):
+    /// evidence read from them is shown once, in its own section, instead of in every system.
+    pub organization_documents: Vec<String>,
+    /// Markdown only: write each system's section to its own file in this directory (named by
+    /// the percent-encoded system name, `.md`) and link it from the statement.
+    pub system_files: Option<SystemFiles>,
+}
+
+/// Where per-system Markdown files go (see [`SoaOptions::system_files`]).
+#[derive(Debug, Clone)]
+pub struct SystemFiles {
+    /// The directory the files are written to (created if missing).
+    pub dir: std::path::PathBuf,
+    /// The same directory as a link from the statement, e.g. `systems` (relative to it).
+    pub link: String,
+}
+
+/// The default limit of names a roll-up lists.
+pub const DEFAULT_LIST_LIMIT: usize = 10;
+
+/// Distinct "not applicable" reasons a control keeps apart; further ones are grouped together.
+const MAX_NA_REASONS: usize = 20;
+
+/// Distinct organisation evidence items kept per requirement.
+const MAX_ORG_ITEMS: usize = 50;
+
+/// Diagnostics listed in the statement; the JSON output has them all.
+const MAX_DIAGNOSTICS: usize = 500;
+
+impl Default for SoaOptions {
+    fn default() -> SoaOptions {
+        SoaOptions {
+            format: SoaFormat::Markdown,
+            framework: None,
+            list_limit: DEFAULT_LIST_LIMIT,
+            evidence: SoaEvidence::Failing,
+            organization_documents: Vec::new(),
+            system_files: None,
+        }
+    }
+}
+
+/// The first `limit` items of a list, and how many more there were.
+#[derive(Debug, Clone)]
+pub(crate) struct Capped<T> {
+    pub items: Vec<T>,
+    pub more: usize,
+}
+
+impl<T> Default for Capped<T> {
+    fn default() -> Capped<T> {
+        Capped {
+            items: Vec::new(),
+            more: 0,
+        }
+    }
+}
+
+impl<T> Capped<T> {
+    /// `make` runs only when the item is kept, so a dropped one costs no allocation.
+    fn push_with(&mut self, limit: usize, make: impl FnOnce() -> T) {
+        if self.items.len() < limit {
+            self.items.push(make());
+        } else {
+            self.more += 1;
+        }
+    }
+
+    pub(crate) fn total(&self) -> usize {
+        self.items.len() + self.more
+    }
+}
+
+/// `a, b, c` or `a, b, c and 7 more`.
+pub(crate) fn list_text(names: &Capped<String>) -> String {
+    let mut s = names.items.join(", ");
+    if names.more > 0 {
+        s.push_str(&format!(" and {} more", names.more));
+    }
+    s
+}
+
+/// Systems a control does not apply to, for one reason.
+#[derive(Debug, Clone)]
+pub(crate) struct NaGroup {
+    /// `None`: the evaluation gave no reason.
+    pub reason: Option<String>,
+    pub systems: Capped<String>,
+}
+
+/// A failing system of a control: its name and verdict (`fail` or `not assessable`).
+pub(crate) type Failing = (String, Verdict);
+
+/// What the statement keeps of one control over every system.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ControlTally {
+    pub counts: VerdictCounts,
+    pub failing: Capped<Failing>,
+    pub not_applicable: Vec<NaGroup>,
+    /// Systems whose reason did not fit in [`MAX_NA_REASONS`] groups.
+    pub not_applicable_other: Capped<String>,
+    /// The requirements seen, by index.
+    pub requirements: BTreeMap<usize, RequirementTally>,
+}
+
+/// Stands for the system's name in a finding's message, so findings that differ only by it are
+/// one finding.
+pub(crate) const SYSTEM_PLACEHOLDER: &str = "‹system›";
+
+/// A message with the system's name replaced by [`SYSTEM_PLACEHOLDER`] (names shorter than four
+/// characters are left alone: they would match inside words).
+fn message_template(message: &str, system: &str) -> String {
+    if system.chars().count() >= 4 {
+        message.replace(system, SYSTEM_PLACEHOLDER)
+    } else {
+        message.to_string()
+    }
+}
+
+/// What the statement keeps of one requirement of a control.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequirementTally {
+    pub expr: String,
+    /// Systems on which it failed or errored.
+    pub not_met: usize,
+    /// The first system's finding, shown once in the roll-up: a system's section repeats only
+    /// what differs from it.
+    pub finding: Option<FirstFinding>,
+}
+
+/// The first finding of a requirement that did not pass.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FirstFinding {
+    /// The message as a template ([`message_template`]).
+    pub message: Option<String>,
+    /// Paths of the facts found missing.
+    pub missing: BTreeSet<String>,
+}
+
+/// A requirement result as a system's section shows it: what differs from the requirement's
+/// first finding.
+pub(crate) struct FindingView<'s> {
+    pub index: usize,
+    pub outcome: Outcome,
+    /// The message, when it differs from the first finding's.
+    pub message: Option<&'s str>,
+    /// System evidence: values read, and missing facts the first finding did not have.
+    pub evidence: Vec<&'s EvidenceItem>,
+    /// Evidence items from organisation documents (shown once, in their own section).
+    pub organization_items: usize,
+    /// The document, when the system has several of its kind.
+    pub document: Option<&'s str>,
+}
+
+impl FindingView<'_> {
+    /// Whether the finding says more than its number: a message or evidence of its own, a
+    /// document, or an outcome other than `fail`.
+    fn has_details(&self) -> bool {
+        self.message.is_some()
+            || !self.evidence.is_empty()
+            || self.document.is_some()
+            || self.outcome != Outcome::Fail
+    }
+}
+
+/// A control that did not pass (or carries evidence), in a system's section.
+pub(crate) struct ControlView<'s> {
+    pub control: &'s crate::model::ControlOutcome,
+    pub findings: Vec<FindingView<'s>>,
+}
+
+impl ControlView<'_> {
+    /// Nothing to show but the numbers of its findings (or nothing at all, when the run kept no
+    /// requirement results): listed on one line, not in a row.
+    pub(crate) fn is_brief(&self) -> bool {
+        matches!(self.control.verdict, Verdict::Fail | Verdict::Error)
+            && self.control.waiver.is_none()
+            && !self.findings.iter().any(FindingView::has_details)
+    }
+
+    /// `A.4.2 #1 #3`.
+    pub(crate) fn brief_text(&self) -> String {
+        let mut s = self.control.id.clone();
+        for f in &self.findings {
+            s.push_str(&format!(" #{}", f.index + 1));
+        }
+        s
+    }
+}
+
+/// Brief controls of a verdict (see [`ControlView::is_brief`]) as one line: `A.4.2 #1, A.5.3 #2`.
+pub(crate) fn brief_line(controls: &[ControlView], verdict: Verdict) -> Option<String> {
+    let items: Vec<String> = controls
+        .iter()
+        .filter(|c| c.control.verdict == verdict && c.is_brief())
+        .map(ControlView::brief_text)
+        .collect();
+    (!items.is_empty()).then(|| items.join(", "))
+}
+
+/// One system's section, ready to render.
+pub(crate) struct SystemView<'s> {
+    pub system: &'s SystemReport,
+    /// The system's own documents (organisation documents are listed once).
+    pub documents: Vec<&'s DocumentRef>,
+    pub controls: Vec<ControlView<'s>>,
+    /// Passing controls listed by id.
+    pub passed: Vec<&'s str>,
+    /// The system has a result for every control of the policy, so its passing controls are
+    /// "the others" and need no list.
+    pub passed_are_the_rest: bool,
+    /// Attributes worth showing (`name`, which repeats the system's name, is left out).
+    pub attributes: Vec<(&'s str, &'s str)>,
+    /// Controls that do not apply: ids with the usual reason (the first the roll-up saw), then
+    /// groups with another reason.
+    pub not_applicable: Vec<&'s str>,
+    pub not_applicable_other: Vec<(&'s str, Vec<&'s str>)>,
+}
+
+impl SystemView<'_> {
+    /// `the other 34 controls` or the list of ids.
+    pub(crate) fn passed_text(&self) -> String {
+        match (self.passed_are_the_rest, self.passed.len()) {
+            (true, 1) => "the other control".to_string(),
+            (true, n) => format!("the other {n} controls"),
+            (false, _) => self.passed.join(", "),
+        }
+    }
+
+    /// Where an evidence item is: a system document by its file name when no other document of
+    /// the system has that name, with line and column.
+    pub(crate) fn place(&self, p: &Place) -> Option<String> {
+        let file = p.file.as_deref()?;
+        let base = file.rsplit('/').next().unwrap_or(file);
+        let unique = self
+            .documents
+            .iter()
+            .filter(|d| d.file.rsplit('/').next() == Some(base))
+            .count()
+            == 1
+            && self.documents.iter().any(|d| d.file == file);
+        let short = Place {
+            file: Some(if unique { base } else { file }.to_string()),
+            ..p.clone()
+        };
+        short.display()
+    }
+}
+
+/// Organisation evidence of one requirement, the same for every system.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OrgRequirement {
+    pub expr: String,
+    /// Outcomes seen over the systems.
+    pub outcomes: BTreeSet<OutcomeKey>,
+    pub items: BTreeSet<EvidenceKey>,
+    /// Some distinct items were not kept ([`MAX_ORG_ITEMS`]).
+    pub truncated: bool,
+}
+
+/// [`Outcome`] in an order: pass, fail, error.
+pub(crate) type OutcomeKey = u8;
+
+pub(crate) fn outcome_key(o: Outcome) -> OutcomeKey {
+    match o {
+        Outcome::Pass => 0,
+        Outcome::Fail => 1,
+        Outcome::Error => 2,
+    }
+}
+
+pub(crate) fn outcome_of_key(k: OutcomeKey) -> Outcome {
+    match k {
+        0 => Outcome::Pass,
+        1 => Outcome::Fail,
+        _ => Outcome::Error,
+    }
+}
+
+/// An evidence item as a sortable key: (place, path, value, missing).
+pub(crate) type EvidenceKey = (Place, String, Option<String>, bool);
+
+pub(crate) fn evidence_of_key(k: &EvidenceKey) -> EvidenceItem {
+    EvidenceItem {
+        path: k.1.clone(),
+        value: k.2.clone(),
+        missing: k.3,
+        place: k.0.clone(),
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ObjectiveTally {
+    pub counts: VerdictCounts,
+    /// Systems that did not meet the objective, with the measured value.
+    pub failing: Capped<(String, Verdict, Option<String>)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RiskTally {
+    pub treated: usize,
+    /// Untreated systems with their failing treating controls.
+    pub untreated: Capped<(String, Vec<String>)>,
+}
+
+/// Run-wide counts, from the systems received.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Totals {
+    pub systems: usize,
+    pub gating_failures: usize,
+    pub expired_waivers: usize,
+    pub untreated_risks: usize,
+    pub unreadable_documents: usize,
+    /// Diagnostics added past the number the statement lists.
+    pub diagnostics_not_kept: usize,
+}
+
+/// What a system's section needs besides the system.
+pub(crate) struct SectionContext<'a> {
+    pub organization_files: &'a BTreeSet<String>,
+    pub evidence: SoaEvidence,
+    pub control_index: &'a HashMap<String, usize>,
+    pub controls: &'a [ControlTally],
+}
+
+impl SectionContext<'_> {
+    fn is_organization(&self, e: &EvidenceItem) -> bool {
+        e.place
+            .file
+            .as_ref()
+            .is_some_and(|f| self.organization_files.contains(f))
+    }
+
+    fn tally(&self, id: &str) -> Option<&ControlTally> {
+        self.control_index
+            .get(id)
+            .and_then(|&i| self.controls.get(i))
+    }
+
+    /// Whether a control gets rows of its own in a system's section (others are listed by id).
+    fn has_rows(&self, c: &crate::model::ControlOutcome) -> bool {
+        match c.verdict {
+            Verdict::Fail | Verdict::Error | Verdict::Waived => true,
+            Verdict::Pass => {
+                self.evidence == SoaEvidence::All && !c.requirements.is_empty()
+                    || c.waiver.as_ref().is_some_and(|w| w.expired)
+            }
+            Verdict::NotApplicable => false,
+        }
+    }
+
+    /// The system as its section shows it (after its results were counted into the tallies).
+    pub(crate) fn view<'s>(&self, s: &'s SystemReport) -> SystemView<'s> {
+        let documents: Vec<&DocumentRef> = s
+            .documents
+            .iter()
+            .filter(|d| !self.organization_files.contains(&d.file))
+            .collect();
+        let mut controls = Vec::new();
+        let mut passed = Vec::new();
+        let mut not_applicable = Vec::new();
+        let mut not_applicable_other: Vec<(&str, Vec<&str>)> = Vec::new();
+        for c in &s.controls {
+            let tally = self.tally(&c.id);
+            if c.verdict == Verdict::NotApplicable {
+                let usual = tally
+                    .and_then(|t| t.not_applicable.first())
+                    .map(|g| g.reason.as_deref());
+                match c.not_applicable_reason.as_deref() {
+                    r if usual == Some(r) => not_applicable.push(c.id.as_str()),
+                    r => {
+                        let r = r.unwrap_or("no reason given");
+                        match not_applicable_other.iter_mut().find(|(x, _)| *x == r) {
+                            Some((_, ids)) => ids.push(&c.id),
+                            None => not_applicable_other.push((r, vec![&c.id])),
+                        }
+                    }
+                }
+                continue;
+            }
+            if !self.has_rows(c) {
+                passed.push(c.id.as_str());
+                continue;
+            }
+            let findings = c
+                .requirements
+                .iter()
+                .filter(|q| self.evidence == SoaEvidence::All || q.outcome != Outcome::Pass)
+                .map(|q| {
+                    let first = tally
+                        .and_then(|t| t.requirements.get(&q.index))
+                        .and_then(|r| r.finding.as_ref());
+                    let message = q.message.as_deref().filter(|m| {
+                        first.is_none_or(|f| {
+                            f.message.as_deref() != Some(message_template(m, &s.name).as_str())
+                        })
+                    });
+                    let organization_items = q
+                        .evidence
+                        .iter()
+                        .filter(|e| self.is_organization(e))
+                        .count();
+                    let evidence = q
+                        .evidence
+                        .iter()
+                        .filter(|e| !self.is_organization(e))
+                        .filter(|e| {
+                            !(e.missing
+                                && q.outcome != Outcome::Pass
+                                && first.is_some_and(|f| f.missing.contains(&e.path)))
+                        })
+                        .collect();
+                    let document = q.document.as_deref().filter(|d| {
+                        let kind = documents.iter().find(|x| x.file == *d).map(|x| &x.kind);
+                        documents.iter().filter(|x| Some(&x.kind) == kind).count() > 1
+                    });
+                    FindingView {
+                        index: q.index,
+                        outcome: q.outcome,
+                        message,
+                        evidence,
+                        organization_items,
+                        document,
+                    }
+                })
+                .collect();
+            controls.push(ControlView {
+                control: c,
+                findings,
+            });
+        }
+        let mut seen = vec![false; self.controls.len()];
+        for c in &s.controls {
+            if let Some(x) = self.control_index.get(&c.id).and_then(|&i| seen.get_mut(i)) {
+                *x = true;
+            }
+        }
+        let passed_are_the_rest =
+            s.controls.len() == self.controls.len() && seen.iter().all(|x| *x);
+        SystemView {
+            system: s,
+            documents,
+            controls,
+            passed,
+            passed_are_the_rest,
+            attributes: s
+                .attributes
+                .iter()
+                .filter(|(k, v)| !(k.as_str() == "name" && **v == s.name))
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+            not_applicable,
+            not_applicable_other,
+        }
+    }
+}
+
+/// Builds a Statement of Applicability from systems received one at a time, in name order.
+///
+/// ```no_run
+/// # use aims_report::{CheckReport, SoaBuilder, SoaOptions, SoaFormat};
+/// # fn run(header: &CheckReport, systems: Vec<aims_report::model::SystemReport>) -> std::io::Result<()> {
+/// let mut soa = SoaBuilder::new(header, SoaOptions { format: SoaFormat::Html, ..SoaOptions::default() })?;
+/// for system in &systems {
+///     soa.add_system(system)?;
+/// }
+/// soa.finish(&mut std::io::stdout().lock())
+/// # }
+/// ```
+pub struct SoaBuilder {
+    /// Definitions, project, date and run diagnostics; its `systems` are ignored.
+    header: CheckReport,
+    options: SoaOptions,
+    organization_files: BTreeSet<String>,
+    control_index: HashMap<String, usize>,
+    /// Parallel to `header.controls`.
+    controls: Vec<ControlTally>,
+    objective_index: HashMap<String, usize>,
+    objectives: Vec<ObjectiveTally>,
+    risk_index: HashMap<String, usize>,
+    risks: Vec<RiskTally>,
+    /// Organisation documents as the first system listing them saw them.
+    organization_documents: BTreeMap<String, DocumentRef>,
+    /// By (control index, requirement index).
+    organization_evidence: BTreeMap<(usize, usize), OrgRequirement>,
+    system_names: Capped<String>,
+    totals: Totals,
+    /// Each system's section, rendered on arrival.
+    spool: BufWriter<std::fs::File>,
+}
+
+impl SoaBuilder {
+    /// Start a statement for `header` (definitions, project, date, diagnostics; its `systems`
+    /// are not read: pass them to [`SoaBuilder::add_system`]). Fails only when no temporary file
+    /// can be created (or, with [`SoaOptions::system_files`], the directory).
+    pub fn new(header: &CheckReport, options: SoaOptions) -> io::Result<SoaBuilder> {
+        let report_diagnostics = header.diagnostics.as_slice();
+        let organization = header.organization.documents.clone();
+        // Everything but the systems and the diagnostics past the number listed.
+        let mut header = CheckReport {
+            schema_version: header.schema_version,
+            tool: header.tool.clone(),
+            project: header.project.clone(),
+            today: header.today.clone(),
+            summary: header.summary.clone(),
+            controls: header.controls.clone(),
+            objectives: header.objectives.clone(),
+            risks: header.risks.clone(),
+            waivers: header.waivers.clone(),
+            systems: Vec::new(),
+            organization: crate::model::Organization::default(),
+            diagnostics: Vec::new(),
+        };
+        let mut totals = Totals::default();
+        let listed = report_diagnostics
+            .get(..MAX_DIAGNOSTICS)
+            .unwrap_or(report_diagnostics);
+        header.diagnostics = listed.to_vec();
+        totals.diagnostics_not_kept = report_diagnostics.len() - listed.len();
+        header.controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+        let control_index = header
+            .controls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        let objective_index = header
+            .objectives
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.id.clone(), i))
+            .collect();
+        let risk_index = header
+            .risks
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
+        if let Some(files) = options
+            .system_files
+            .as_ref()
+            .filter(|_| options.format == SoaFormat::Markdown)
+        {
+            std::fs::create_dir_all(&files.dir)?;
+        }
+        Ok(SoaBuilder {
+            controls: vec![ControlTally::default(); header.controls.len()],
+            objectives: vec![ObjectiveTally::default(); header.objectives.len()],
+            risks: vec![RiskTally::default(); header.risks.len()],
+            // A run's report names its organization documents; the option adds to them (for
+            // reports of older schema versions, which listed them in every system).
+            organization_files: options
+                .organization_documents
+                .iter()
+                .cloned()
+                .chain(organization.iter().map(|d| d.file.clone()))
+                .collect(),
+            organization_documents: organization
+                .iter()
+                .map(|d| (d.file.clone(), d.clone()))
+                .collect(),
+            header,
+            options,
+            control_index,
+            objective_index,
+            risk_index,
+            organization_evidence: BTreeMap::new(),
+            system_names: Capped::default(),
+            totals,
+            spool: BufWriter::new(tempfile::tempfile()?),
+        })
+    }
+
+    /// The evidence a run read from organization documents, listed once per run (a streaming
+    /// run knows it only after its systems). Items for requirements no system listed are kept
+    /// under the requirement too.
+    pub fn add_organization_evidence(&mut self, items: &[crate::model::OrganizationEvidence]) {
+        for item in items {
+            let Some(&ci) = self.control_index.get(&item.control) else {
+                continue;
+            };
+            // The requirement's text and outcomes come from the systems that listed it.
+            let entry = self
+                .organization_evidence
+                .entry((ci, item.requirement))
+                .or_default();
+            let e = &item.item;
+            let key = (e.place.clone(), e.path.clone(), e.value.clone(), e.missing);
+            if entry.items.len() < MAX_ORG_ITEMS || entry.items.contains(&key) {
+                entry.items.insert(key);
+            } else {
+                entry.truncated = true;
+            }
+        }
+    }
+
+    /// Diagnostics found while the systems were evaluated (the header's are kept too).
+    /// Only the first few hundred are kept (the statement lists that many); the rest are counted.
+    pub fn add_diagnostics(&mut self, diagnostics: &[crate::model::DiagnosticReport]) {
+        for d in diagnostics {
+            if self.header.diagnostics.len() < MAX_DIAGNOSTICS {
+                self.header.diagnostics.push(d.clone());
+            } else {
+                self.totals.diagnostics_not_kept += 1;
+            }
+        }
+    }
+
+    /// Count one system into the roll-ups and render its section. Systems should arrive in name
+    /// order: the page lists them as they arrive. Fails only when the section cannot be written.
+    pub fn add_system(&mut self, system: &SystemReport) -> io::Result<()> {
+        let limit = self.options.list_limit;
+        self.totals.systems += 1;
+        self.system_names.push_with(limit, || system.name.clone());
+        for c in &system.controls {
+            if c.is_gating_failure() {
+                self.totals.gating_failures += 1;
+            }
+            if c.waiver.as_ref().is_some_and(|w| w.expired) {
+                self.totals.expired_waivers += 1;
+            }
+            let Some(&ci) = self.control_index.get(&c.id) else {
+                continue;
+            };
+            let Some(t) = self.controls.get_mut(ci) else {
+                continue;
+            };
+            t.counts.add(c.verdict);
+            match c.verdict {
+                Verdict::Fail | Verdict::Error => t
+                    .failing
+                    .push_with(limit, || (system.name.clone(), c.verdict)),
+                Verdict::NotApplicable => {
+                    let reason = c.not_applicable_reason.as_deref();
+                    if let Some(g) = t
+                        .not_applicable
+                        .iter_mut()
+                        .find(|g| g.reason.as_deref() == reason)
+                    {
+                        g.systems.push_with(limit, || system.name.clone());
+                    } else if t.not_applicable.len() < MAX_NA_REASONS {
+                        let mut g = NaGroup {
+                            reason: reason.map(str::to_string),
+                            systems: Capped::default(),
+                        };
+                        g.systems.push_with(limit, || system.name.clone());
+                        t.not_applicable.push(g);
+                    } else {
+                        t.not_applicable_other
+                            .push_with(limit, || system.name.clone());
+                    }
+                }
+                Verdict::Pass | Verdict::Waived => {}
+            }
+            for q in &c.requirements {
+                let r = t
+                    .requirements
+                    .entry(q.index)
+                    .or_insert_with(|| RequirementTally {
+                        expr: q.expr.clone(),
+                        ..RequirementTally::default()
+                    });
+                if q.outcome != Outcome::Pass {
+                    r.not_met += 1;
+                    if r.finding.is_none() {
+                        r.finding = Some(FirstFinding {
+                            message: q
+                                .message
+                                .as_deref()
+                                .map(|m| message_template(m, &system.name)),
+                            missing: q
+                                .evidence
+                                .iter()
+                                .filter(|e| e.missing)
+                                .map(|e| e.path.clone())
+                                .collect(),
+                        });
+                    }
+                }
+                let org: Vec<&EvidenceItem> = q
+                    .evidence
+                    .iter()
+                    .filter(|e| {
+                        e.place
+                            .file
+                            .as_ref()
+                            .is_some_and(|f| self.organization_files.contains(f))
+                    })
+                    .collect();
+                // Evidence a run lists once, in `organization.evidence`: the requirement says so,
+                // the items come with [`SoaBuilder::add_organization_evidence`].
+                if org.is_empty() && !q.organization_evidence {
+                    continue;
+                }
+                let entry = self
+                    .organization_evidence
+                    .entry((ci, q.index))
+                    .or_insert_with(|| OrgRequirement {
+                        expr: q.expr.clone(),
+                        ..OrgRequirement::default()
+                    });
+                entry.outcomes.insert(outcome_key(q.outcome));
+                for e in org {
+                    let key = (e.place.clone(), e.path.clone(), e.value.clone(), e.missing);
+                    if entry.items.len() < MAX_ORG_ITEMS || entry.items.contains(&key) {
+                        entry.items.insert(key);
+                    } else {
+                        entry.truncated = true;
+                    }
+                }
+            }
+        }
+        for o in &system.objectives {
+            let Some(t) = self
+                .objective_index
+                .get(&o.id)
+                .and_then(|&i| self.objectives.get_mut(i))
+            else {
+                continue;
+            };
+            t.counts.add(o.verdict);
+            if o.verdict.is_failing() {
+                t.failing.push_with(limit, || {
+                    (system.name.clone(), o.verdict, o.measured.clone())
+                });
+            }
+        }
+        for r in &system.risks {
+            if !r.treated {
+                self.totals.untreated_risks += 1;
+            }
+            let Some(t) = self
+                .risk_index
+                .get(&r.id)
+                .and_then(|&i| self.risks.get_mut(i))
+            else {
+                continue;
+            };
+            if r.treated {
+                t.treated += 1;
+            } else {
+                t.untreated
+                    .push_with(limit, || (system.name.clone(), r.failing_controls.clone()));
+            }
+        }
+        for d in &system.documents {
+            if d.state == crate::model::DocumentState::Unreadable {
+                self.totals.unreadable_documents += 1;
+            }
+            if self.organization_files.contains(&d.file)
+                && !self.organization_documents.contains_key(&d.file)
+            {
+                self.organization_documents
+                    .insert(d.file.clone(), d.clone());
+            }
+        }
+        let ctx = SectionContext {
+            organization_files: &self.organization_files,
+            evidence: self.options.evidence,
+            control_index: &self.control_index,
+            controls: &self.controls,
+        };
+        let view = ctx.view(system);
+        match self.options.format {
+            SoaFormat::Html => {
+                let section = html::system_section(&view);
+                self.spool.write_all(section.as_bytes())
+            }
+            SoaFormat::Markdown => {
+                let section = markdown::system_section(&view);
+                match &self.options.system_files {
+                    None => {
+                        self.spool.write_all(b"\n")?;
+                        self.spool.write_all(section.as_bytes())
+                    }
+                    Some(files) => {
+                        let name = markdown::system_file_name(&system.name);
+                        std::fs::write(files.dir.join(&name), section.as_bytes())?;
+                        let link = markdown::system_link(system, &files.link);
+                        self.spool.write_all(link.as_bytes())
+                    }
+                }
+            }
+        }
+    }
+
+    /// Write the statement: header, roll-ups, organisation evidence, then the systems' sections
+    /// in the order they arrived.
+    pub fn finish(self, out: &mut dyn Write) -> io::Result<()> {
+        let SoaBuilder {
+            header,
+            options,
+            organization_files: _,
+            control_index: _,
+            controls,
+            objective_index: _,
+            objectives,
+            risk_index: _,
+            risks,
+            organization_documents,
+            organization_evidence,
+            system_names,
+            totals,
+            spool,
+        } = self;
+        let mut spool = spool.into_inner().map_err(|e| e.into_error())?;
+        spool.rewind()?;
+        let soa = Soa::new(
+            &header,
+            options.framework.as_deref(),
+            &controls,
+            &objectives,
+            &risks,
+            &organization_documents,
+            &organization_evidence,
+            &system_names,
+            &totals,
+            options.system_files.is_some() && options.format == SoaFormat::Markdown,
+        );
+        let mut spool = io::BufReader::new(spool);
+        match options.format {
+            SoaFormat::Html => html::write_page(&soa, &mut spool, out),
+            SoaFormat::Markdown => markdown::write_page(&soa, &mut spool, out),
+        }
+    }
+}
+
 /// One line of the statement.
 pub(crate) struct Row<'a> {
     /// The framework clause this row is listed under (crosswalk mode only).
     pub reference: Option<String>,
     pub control: &'a ControlDef,
+    pub tally: &'a ControlTally,
     pub applicability: Applicability,
     /// Why the control is included or excluded.
     pub justification: Vec<String>,
     pub status: Status,
-    pub counts: VerdictCounts,
-    /// Verdict per system, in system order.
-    pub per_system: Vec<(&'a str, Verdict)>,
 }
 
-/// The Statement of Applicability, ready to render.
-pub struct Soa<'a> {
-    pub(crate) report: &'a CheckReport,
-    pub(crate) framework: Option<String>,
-    pub(crate) rows: Vec<Row<'a>>,
+/// The Statement of Applicability at the end of a run, ready to render.
+pub(crate) struct Soa<'a> {
+    pub report: &'a CheckReport,
+    pub framework: Option<String>,
+    pub rows: Vec<Row<'a>>,
     /// With a framework filter: the controls that cite none of its clauses.
-    pub(crate) unmapped: Vec<&'a ControlDef>,
+    pub unmapped: Vec<&'a ControlDef>,
+    pub objectives: &'a [ObjectiveTally],
+    pub risks: &'a [RiskTally],
+    pub organization_documents: &'a BTreeMap<String, DocumentRef>,
+    /// (control, requirement index, tally) of the requirements some system did not meet, in
+    /// control order.
+    pub requirements_not_met: Vec<(&'a ControlDef, usize, &'a RequirementTally)>,
+    /// (control, requirement index, its organisation evidence), in control order.
+    pub organization_evidence: Vec<(&'a ControlDef, usize, &'a OrgRequirement)>,
+    pub system_names: &'a Capped<String>,
+    pub totals: &'a Totals,
+    /// Markdown: the systems' sections are files of their own, linked.
+    pub system_files: bool,
 }
 
 fn first_paragraph(doc: &str) -> Option<String> {
@@ -167,22 +1055,8 @@ fn first_paragraph(doc: &str) -> Option<String> {
     (!p.is_empty()).then_some(p)
 }
 
-fn outcomes<'a>(report: &'a CheckReport, id: &str) -> Vec<(&'a str, &'a ControlOutcome)> {
-    report
-        .systems
-        .iter()
-        .filter_map(|s| {
-            s.controls
-                .iter()
-                .find(|c| c.id == id)
-                .map(|c| (s.name.as_str(), c))
-        })
-        .collect()
-}
-
-fn row<'a>(report: &'a CheckReport, control: &'a ControlDef, reference: Option<String>) -> Row<'a> {
-    let outs = outcomes(report, &control.id);
-    let counts = VerdictCounts::tally(outs.iter().map(|(_, c)| c.verdict));
+fn row<'a>(control: &'a ControlDef, tally: &'a ControlTally, reference: Option<String>) -> Row<'a> {
+    let counts = &tally.counts;
     let applicable = counts.total() - counts.not_applicable;
     let applicability = if counts.total() == 0 {
         Applicability::NotEvaluated
@@ -194,29 +1068,28 @@ fn row<'a>(report: &'a CheckReport, control: &'a ControlDef, reference: Option<S
             of: counts.total(),
         }
     };
+    // Reasons in order, then the systems whose reasons did not fit.
+    let mut groups: Vec<&NaGroup> = tally.not_applicable.iter().collect();
+    groups.sort_by(|a, b| a.reason.cmp(&b.reason));
+    let other = (tally.not_applicable_other.total() > 0).then_some(&tally.not_applicable_other);
     let mut justification = Vec::new();
-    let na: Vec<(&str, Option<&str>)> = outs
-        .iter()
-        .filter(|(_, c)| c.verdict == Verdict::NotApplicable)
-        .map(|(s, c)| (*s, c.not_applicable_reason.as_deref()))
-        .collect();
     match applicability {
         Applicability::NotApplicable => {
-            let mut reasons: Vec<String> = na
-                .iter()
-                .filter_map(|(_, r)| r.map(str::to_string))
-                .collect();
-            reasons.sort();
-            reasons.dedup();
-            match (&control.not_applicable_text, reasons.len()) {
-                (_, 1) => justification.extend(reasons),
-                (Some(t), _) => justification.push(t.clone()),
-                (None, 0) => justification.push("Does not apply to any system in scope.".into()),
-                (None, _) => {
-                    for (s, r) in &na {
-                        if let Some(r) = r {
-                            justification.push(format!("{s}: {r}"));
+            let reasons: Vec<&str> = groups.iter().filter_map(|g| g.reason.as_deref()).collect();
+            match (&control.not_applicable_text, reasons.as_slice(), other) {
+                (_, [only], None) => justification.push((*only).to_string()),
+                (Some(t), _, _) => justification.push(t.clone()),
+                (None, [], None) => {
+                    justification.push("Does not apply to any system in scope.".into())
+                }
+                (None, _, _) => {
+                    for g in &groups {
+                        if let Some(r) = &g.reason {
+                            justification.push(format!("{}: {r}", list_text(&g.systems)));
                         }
+                    }
+                    if let Some(o) = other {
+                        justification.push(format!("{}: other reasons", list_text(o)));
                     }
                 }
             }
@@ -226,23 +1099,41 @@ fn row<'a>(report: &'a CheckReport, control: &'a ControlDef, reference: Option<S
                 first_paragraph(&control.doc)
                     .unwrap_or_else(|| "Required by the policy.".to_string()),
             );
-            for (s, r) in &na {
-                let r = r
-                    .map(str::to_string)
+            for g in &groups {
+                let r = g
+                    .reason
+                    .clone()
                     .or_else(|| control.not_applicable_text.clone())
                     .unwrap_or_else(|| "condition not met".to_string());
-                justification.push(format!("Not applicable to {s}: {r}"));
+                justification.push(format!(
+                    "Not applicable to {}: {r}",
+                    systems_phrase(&g.systems)
+                ));
+            }
+            if let Some(o) = other {
+                justification.push(format!(
+                    "Not applicable to {}: other reasons",
+                    systems_phrase(o)
+                ));
             }
         }
     }
     Row {
         reference,
         control,
+        tally,
         applicability,
         justification,
-        status: Status::of(&counts),
-        counts,
-        per_system: outs.iter().map(|(s, c)| (*s, c.verdict)).collect(),
+        status: Status::of(counts),
+    }
+}
+
+/// `a` / `a, b` for up to three systems, `12 systems (a, b, … and 2 more)` beyond.
+fn systems_phrase(s: &Capped<String>) -> String {
+    if s.total() <= 3 {
+        list_text(s)
+    } else {
+        format!("{} systems ({})", s.total(), list_text(s))
     }
 }
 
@@ -253,19 +1144,28 @@ fn matches_framework(clause: &str, framework: &str) -> bool {
 }
 
 impl<'a> Soa<'a> {
-    /// Build the statement; `framework` lists controls by that framework's clause references.
-    pub fn new(report: &'a CheckReport, framework: Option<&str>) -> Soa<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        report: &'a CheckReport,
+        framework: Option<&str>,
+        tallies: &'a [ControlTally],
+        objectives: &'a [ObjectiveTally],
+        risks: &'a [RiskTally],
+        organization_documents: &'a BTreeMap<String, DocumentRef>,
+        organization_evidence: &'a BTreeMap<(usize, usize), OrgRequirement>,
+        system_names: &'a Capped<String>,
+        totals: &'a Totals,
+        system_files: bool,
+    ) -> Soa<'a> {
         let framework = framework.map(str::trim).filter(|f| !f.is_empty());
         let mut rows = Vec::new();
         let mut unmapped = Vec::new();
+        // `report.controls` is in natural id order (the builder sorted it).
+        let controls = report.controls.iter().zip(tallies.iter());
         match framework {
-            None => {
-                let mut controls: Vec<&ControlDef> = report.controls.iter().collect();
-                controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
-                rows.extend(controls.into_iter().map(|c| row(report, c, None)));
-            }
+            None => rows.extend(controls.map(|(c, t)| row(c, t, None))),
             Some(f) => {
-                for c in &report.controls {
+                for (c, t) in controls {
                     let refs: Vec<&String> = c
                         .clauses
                         .iter()
@@ -275,7 +1175,7 @@ impl<'a> Soa<'a> {
                         unmapped.push(c);
                     }
                     for r in refs {
-                        rows.push(row(report, c, Some(r.trim().to_string())));
+                        rows.push(row(c, t, Some(r.trim().to_string())));
                     }
                 }
                 rows.sort_by(|a, b| {
@@ -285,14 +1185,36 @@ impl<'a> Soa<'a> {
                     )
                     .then_with(|| natural_cmp(&a.control.id, &b.control.id))
                 });
-                unmapped.sort_by(|a, b| natural_cmp(&a.id, &b.id));
             }
         }
+        let requirements_not_met = report
+            .controls
+            .iter()
+            .zip(tallies.iter())
+            .flat_map(|(c, t)| {
+                t.requirements
+                    .iter()
+                    .filter(|(_, r)| r.not_met > 0)
+                    .map(move |(&i, r)| (c, i, r))
+            })
+            .collect();
+        let organization_evidence = organization_evidence
+            .iter()
+            .filter_map(|(&(ci, qi), o)| report.controls.get(ci).map(|c| (c, qi, o)))
+            .collect();
         Soa {
             report,
             framework: framework.map(str::to_string),
             rows,
             unmapped,
+            requirements_not_met,
+            objectives,
+            risks,
+            organization_documents,
+            organization_evidence,
+            system_names,
+            totals,
+            system_files,
         }
     }
 
@@ -310,7 +1232,7 @@ impl<'a> Soa<'a> {
 
     /// Counts for the header: (applicable controls, not applicable, implemented).
     pub(crate) fn control_counts(&self) -> (usize, usize, usize) {
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen = BTreeSet::new();
         let (mut app, mut na, mut done) = (0, 0, 0);
         for r in &self.rows {
             if !seen.insert(r.control.id.as_str()) {
@@ -332,14 +1254,13 @@ impl<'a> Soa<'a> {
     }
 
     pub(crate) fn result_line(&self) -> (bool, String) {
-        let s = &self.report.summary;
-        if s.gating_failure {
+        let n = self.totals.gating_failures;
+        if n > 0 {
             (
                 false,
                 format!(
-                    "Fail: {} mandatory or blocking control result{} failed",
-                    s.gating_failures,
-                    if s.gating_failures == 1 { "" } else { "s" }
+                    "Fail: {n} mandatory or blocking control result{} failed",
+                    if n == 1 { "" } else { "s" }
                 ),
             )
         } else {
@@ -349,6 +1270,81 @@ impl<'a> Soa<'a> {
             )
         }
     }
+
+    /// The diagnostics listed, and how many more the run had.
+    pub(crate) fn diagnostics(&self) -> (&'a [crate::model::DiagnosticReport], usize) {
+        let all = self.report.diagnostics.as_slice();
+        let shown = all.get(..MAX_DIAGNOSTICS).unwrap_or(all);
+        (
+            shown,
+            all.len() - shown.len() + self.totals.diagnostics_not_kept,
+        )
+    }
+}
+
+/// The organisation documents of a whole report that has no `[organization]` list: the files
+/// every system lists, when there are at least two systems. (A report built from a run has them
+/// first in every system's documents.)
+pub fn shared_documents(report: &CheckReport) -> Vec<String> {
+    if !report.organization.documents.is_empty() {
+        return report
+            .organization
+            .documents
+            .iter()
+            .map(|d| d.file.clone())
+            .collect();
+    }
+    let mut systems = report.systems.iter();
+    let (Some(first), Some(_)) = (systems.next(), report.systems.get(1)) else {
+        return Vec::new();
+    };
+    let mut shared: BTreeSet<&str> = first.documents.iter().map(|d| d.file.as_str()).collect();
+    for s in systems {
+        let files: BTreeSet<&str> = s.documents.iter().map(|d| d.file.as_str()).collect();
+        shared.retain(|f| files.contains(f));
+    }
+    shared.into_iter().map(str::to_string).collect()
+}
+
+/// Render a whole report through a [`SoaBuilder`] (the systems in the report's order).
+pub fn render_soa(report: &CheckReport, options: SoaOptions) -> io::Result<Vec<u8>> {
+    let mut builder = SoaBuilder::new(report, options)?;
+    for s in &report.systems {
+        builder.add_system(s)?;
+        builder.add_diagnostics(&s.diagnostics);
+    }
+    builder.add_organization_evidence(&report.organization.evidence);
+    let mut out = Vec::new();
+    builder.finish(&mut out)?;
+    Ok(out)
+}
+
+/// A whole report's statement as a string; with no temporary file to be had, a short page that
+/// says so (the wrappers below return `String` for compatibility).
+fn render_soa_string(report: &CheckReport, format: SoaFormat, framework: Option<&str>) -> String {
+    let options = SoaOptions {
+        format,
+        framework: framework.map(str::to_string),
+        organization_documents: shared_documents(report),
+        ..SoaOptions::default()
+    };
+    match render_soa(report, options) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) => format!("Statement of Applicability could not be written: {e}\n"),
+    }
+}
+
+/// The Statement of Applicability as Markdown, for a whole report (e.g. one read back from JSON
+/// or merged). Card and record text in it is inert: no control character or escape sequence
+/// reaches the file (a Markdown report is often `cat` to a terminal or printed in a CI log), and
+/// no line can pass for a CI workflow command.
+pub fn render_markdown_soa(report: &CheckReport, framework: Option<&str>) -> String {
+    render_soa_string(report, SoaFormat::Markdown, framework)
+}
+
+/// HTML Statement of Applicability for a whole report (e.g. one read back from JSON or merged).
+pub fn render_html_soa(report: &CheckReport, framework: Option<&str>) -> String {
+    render_soa_string(report, SoaFormat::Html, framework)
 }
 
 /// The Statement of Applicability of a run, in Markdown.
@@ -416,5 +1412,16 @@ mod tests {
     fn framework_prefix_is_case_insensitive() {
         assert!(matches_framework("NIST AI RMF MAP 4.1", "nist ai rmf"));
         assert!(!matches_framework("ISO/IEC 42001:2023 A.7.5", "NIST"));
+    }
+
+    #[test]
+    fn capped_lists_say_how_many_more() {
+        let mut c = Capped::default();
+        for i in 0..7 {
+            c.push_with(3, || format!("s{i}"));
+        }
+        assert_eq!(c.total(), 7);
+        assert_eq!(list_text(&c), "s0, s1, s2 and 4 more");
+        assert_eq!(systems_phrase(&c), "7 systems (s0, s1, s2 and 4 more)");
     }
 }

@@ -472,13 +472,11 @@ impl<'r, 'w> RunWriter<'r, 'w> {
         for (i, w) in self.writing.into_iter().enumerate() {
             let text = match (w, self.renderer.outputs.get(i), self.renderer.results) {
                 (Some(w), _, _) => w.end(&report),
-                (None, Some((Output::Human { color }, _)), Some(results)) => {
-                    crate::human::Human {
-                        results,
-                        color: *color,
-                    }
-                    .end(&report, &self.rows)
+                (None, Some((Output::Human { color }, _)), Some(results)) => crate::human::Human {
+                    results,
+                    color: *color,
                 }
+                .end(&report, &self.rows),
                 _ => String::new(),
             };
             if let Some(t) = targets.get_mut(i) {

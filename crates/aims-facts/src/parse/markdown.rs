@@ -325,7 +325,10 @@ mod tests {
     fn parse(t: &str) -> (Option<(Value, Vec<Section>)>, Vec<Diagnostic>) {
         let (parsed, diags) = parse_markdown(FileId(0), t, 0);
         let parsed = parsed.map(|(root, start)| {
-            (root, sections(FileId(0), t.get(start..).unwrap_or(""), start))
+            (
+                root,
+                sections(FileId(0), t.get(start..).unwrap_or(""), start),
+            )
         });
         (parsed, diags)
     }

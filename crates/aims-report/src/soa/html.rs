@@ -1,11 +1,18 @@
 //! HTML rendering of the Statement of Applicability: one self-contained page (inline CSS, no
-//! scripts, no external assets) that prints well.
+//! scripts, no external assets) that prints well. Text is escaped by maud, and made inert like
+//! the Markdown (no control character or escape sequence reaches the file). Each system's evidence is a closed `<details>`
+//! element, so a browser lays out only the roll-ups until a reader opens a system.
+
+use std::io::{self, BufRead, Write};
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use crate::model::{CheckReport, DocumentState, EvidenceItem, Outcome, Verdict};
-use crate::soa::{verdict_class, verdict_label, Applicability, Soa};
-use crate::util::missing_phrase;
+use crate::model::{DocumentState, EvidenceItem, Outcome, Verdict};
+use crate::soa::{
+    brief_line, capitalized, evidence_of_key, outcome_of_key, verdict_class, verdict_label,
+    Applicability, Capped, Soa, SystemView, SYSTEM_PLACEHOLDER,
+};
+use crate::util::{inert, missing_phrase};
 
 const CSS: &str = include_str!("report.css");
 
@@ -47,10 +54,45 @@ fn evidence(e: &EvidenceItem) -> Markup {
             @if e.missing {
                 span class="missing" { "missing: " (rich(&missing_phrase(&e.path))) }
             } @else {
-                code { (e.path) } " = " code class="value" { (e.value.as_deref().unwrap_or("null")) }
+                code { (e.path) } " = " code { (e.value.as_deref().unwrap_or("null")) }
             }
             @if let Some(p) = e.place.display() {
                 " " span class="loc" { (p) }
+            }
+        }
+    }
+}
+
+fn document_state(d: &crate::model::DocumentRef) -> Markup {
+    html! {
+        @match d.state {
+            DocumentState::Loaded => {},
+            DocumentState::PartlyInvalid => { " " (badge("warn", "partly invalid")) },
+            DocumentState::Unreadable => { " " (badge("err", "unreadable")) " " span class="small" { (d.reason.as_deref().unwrap_or("could not be read")) } },
+        }
+    }
+}
+
+/// Systems named up to the limit, each linked to its section, then "and N more".
+fn system_links<T>(list: &Capped<T>, show: impl Fn(&T) -> Markup) -> Markup {
+    html! {
+        @for (i, item) in list.items.iter().enumerate() {
+            @if i > 0 { ", " }
+            (show(item))
+        }
+        @if list.more > 0 { " and " (list.more) " more" }
+    }
+}
+
+fn system_link(name: &str) -> Markup {
+    html! { a href={ "#" (anchor("system", name)) } { (name) } }
+}
+
+fn chips(counts: &crate::model::VerdictCounts) -> Markup {
+    html! {
+        @for v in [Verdict::Pass, Verdict::Fail, Verdict::Error, Verdict::Waived, Verdict::NotApplicable] {
+            @if counts.get(v) > 0 {
+                span class={ "chip " (verdict_class(v)) } { b { (counts.get(v)) } " " (verdict_label(v)) }
             }
         }
     }
@@ -60,7 +102,7 @@ fn header(soa: &Soa) -> Markup {
     let r = soa.report;
     let (app, na, done) = soa.control_counts();
     let (ok, result) = soa.result_line();
-    let s = &r.summary;
+    let t = soa.totals;
     html! {
         header class="top" {
             div class="eyebrow" { "Statement of Applicability" }
@@ -73,18 +115,18 @@ fn header(soa: &Soa) -> Markup {
             div class={ "result " (if ok { "ok" } else { "bad" }) } { (result) }
         }
         section class="tiles" {
-            div class="tile" { div class="n" { (r.systems.len()) } div class="l" { "systems in scope" } }
+            div class="tile" { div class="n" { (t.systems) } div class="l" { "systems in scope" } }
             div class="tile" { div class="n" { (app) } div class="l" { "applicable controls" } }
             div class="tile" { div class="n" { (na) } div class="l" { "not applicable" } }
             div class="tile" { div class="n" { (done) } div class="l" { "implemented" } }
-            div class={ "tile" @if s.gating_failures > 0 { " alert" } } {
-                div class="n" { (s.gating_failures) } div class="l" { "gating failures" }
+            div class={ "tile" @if t.gating_failures > 0 { " alert" } } {
+                div class="n" { (t.gating_failures) } div class="l" { "gating failures" }
             }
-            div class={ "tile" @if s.expired_waivers > 0 { " alert" } } {
-                div class="n" { (s.expired_waivers) } div class="l" { "expired waivers" }
+            div class={ "tile" @if t.expired_waivers > 0 { " alert" } } {
+                div class="n" { (t.expired_waivers) } div class="l" { "expired waivers" }
             }
-            div class={ "tile" @if s.untreated_risks > 0 { " alert" } } {
-                div class="n" { (s.untreated_risks) } div class="l" { "untreated risks" }
+            div class={ "tile" @if t.untreated_risks > 0 { " alert" } } {
+                div class="n" { (t.untreated_risks) } div class="l" { "untreated risks" }
             }
         }
     }
@@ -107,11 +149,12 @@ fn controls(soa: &Soa) -> Markup {
                         th { "Justification" }
                         th { "Implementation status" }
                         th { "Verdicts over systems" }
+                        th { "Failing systems" }
                     } }
                     tbody {
                         @for row in &soa.rows {
                             @let c = row.control;
-                            @let k = &row.counts;
+                            @let t = row.tally;
                             tr data-control=(c.id) id=[(!crosswalk).then(|| anchor("control", &c.id))] {
                                 @if let Some(r) = &row.reference { td class="ref" { (r) } }
                                 td class="ctl" {
@@ -133,11 +176,13 @@ fn controls(soa: &Soa) -> Markup {
                                 }
                                 td class="just" { @for j in &row.justification { p { (j) } } }
                                 td { (badge(row.status.class(), row.status.label())) }
-                                td class="counts" title=(row.per_system.iter().map(|(s, v)| format!("{s}: {}", verdict_label(*v))).collect::<Vec<_>>().join("\n")) {
-                                    @for v in [Verdict::Pass, Verdict::Fail, Verdict::Error, Verdict::Waived, Verdict::NotApplicable] {
-                                        @if k.get(v) > 0 {
-                                            span class={ "chip " (verdict_class(v)) } { b { (k.get(v)) } " " (verdict_label(v)) }
-                                        }
+                                td class="counts" { (chips(&t.counts)) }
+                                td class="failing" {
+                                    @if t.failing.total() == 0 { "—" } @else {
+                                        (system_links(&t.failing, |(s, v)| html! {
+                                            (system_link(s))
+                                            @if *v == Verdict::Error { " (" (verdict_label(*v)) ")" }
+                                        }))
                                     }
                                 }
                             }
@@ -159,10 +204,92 @@ fn controls(soa: &Soa) -> Markup {
     }
 }
 
-fn waivers(r: &CheckReport) -> Markup {
+fn requirements(soa: &Soa) -> Markup {
+    html! {
+        section id="requirements" {
+            h2 { "2. Requirements not met" }
+            @if soa.requirements_not_met.is_empty() {
+                p class="empty" { "Every requirement evaluated was met." }
+            } @else {
+                p class="note" {
+                    "Each requirement some system did not meet, with the first finding. A system's section shows the requirement's number and only what differs from this finding ("
+                    code { (SYSTEM_PLACEHOLDER) } " stands for the system's name)."
+                }
+                table class="evidence reqs" {
+                    thead { tr { th { "Control" } th { "Requirement" } th class="num" { "Not met on" } th { "First finding" } } }
+                    tbody {
+                        @for (c, i, r) in &soa.requirements_not_met {
+                            tr {
+                                td class="ctl" { a href={ "#" (anchor("control", &c.id)) } { code { (c.id) } } }
+                                td class="req" { span class="idx" { "#" (i + 1) } " " code { (r.expr) } }
+                                td class="num" { (r.not_met) }
+                                td {
+                                    @if let Some(f) = &r.finding {
+                                        @if let Some(m) = &f.message { div { (rich(m)) } }
+                                        @for p in &f.missing { div class="missing" { "missing: " (rich(&missing_phrase(p))) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn organization(soa: &Soa) -> Markup {
+    html! {
+        section id="organization" {
+            h2 { "3. Organisation evidence" }
+            @if soa.organization_documents.is_empty() && soa.organization_evidence.is_empty() {
+                p class="empty" { "No organisation documents are declared." }
+            } @else {
+                p class="note" { "Evidence from the organisation's documents is the same for every system; it is shown here once." }
+                @if !soa.organization_documents.is_empty() {
+                    dl class="facts" {
+                        dt { "Documents" }
+                        dd { @for d in soa.organization_documents.values() { span class="kv" { code { (d.file) } " " span class="small" { "(" (d.kind) ")" } (document_state(d)) } } }
+                    }
+                }
+                @if !soa.organization_evidence.is_empty() {
+                    table class="evidence org" {
+                        thead { tr { th { "Control" } th { "Requirement" } th { "Outcome" } th { "Evidence" } } }
+                        tbody {
+                            @for (c, i, o) in &soa.organization_evidence {
+                                tr {
+                                    td class="ctl" { a href={ "#" (anchor("control", &c.id)) } { code { (c.id) } } }
+                                    td class="req" { span class="idx" { "#" (i + 1) } " " code { (o.expr) } }
+                                    td { @for k in &o.outcomes { (outcome_badge(outcome_of_key(*k))) " " } }
+                                    td {
+                                        ul class="ev" {
+                                            @for k in &o.items { (evidence(&evidence_of_key(k))) }
+                                            @if o.truncated { li class="small" { "further items not shown" } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn outcome_badge(o: Outcome) -> Markup {
+    match o {
+        Outcome::Pass => badge("ok", "pass"),
+        Outcome::Fail => badge("bad", "fail"),
+        Outcome::Error => badge("err", "error"),
+    }
+}
+
+fn waivers(soa: &Soa) -> Markup {
+    let r = soa.report;
     html! {
         section id="waivers" {
-            h2 { "2. Waivers" }
+            h2 { "4. Waivers" }
             @if r.waivers.is_empty() {
                 p class="empty" { "No waivers are declared." }
             } @else {
@@ -190,39 +317,34 @@ fn waivers(r: &CheckReport) -> Markup {
     }
 }
 
-fn objectives(r: &CheckReport) -> Markup {
+fn objectives(soa: &Soa) -> Markup {
+    let r = soa.report;
     html! {
         section id="objectives" {
-            h2 { "3. Objectives" }
+            h2 { "5. Objectives" }
             @if r.objectives.is_empty() {
                 p class="empty" { "No objectives are declared." }
             } @else {
                 table {
-                    thead { tr { th { "Objective" } th { "Owner" } th { "Review" } th { "Target" } th { "System" } th class="num" { "Measured" } th { "Verdict" } } }
+                    thead { tr { th { "Objective" } th { "Owner" } th { "Review" } th { "Target" } th { "Verdicts over systems" } th { "Not met on (measured)" } } }
                     tbody {
-                        @for o in &r.objectives {
-                            @let rows: Vec<(&str, &crate::model::ObjectiveOutcome)> = r.systems.iter()
-                                .flat_map(|s| s.objectives.iter().filter(|m| m.id == o.id).map(move |m| (s.name.as_str(), m)))
-                                .collect();
-                            @if rows.is_empty() {
-                                tr {
-                                    td { code { (o.id) } div class="title" { (o.title) } }
-                                    td { (o.owner) } td { (o.review.as_deref().unwrap_or("—")) }
-                                    td { code { (o.target) } } td { "—" } td class="num" { "—" }
-                                    td { (badge("muted", "not evaluated")) }
+                        @for (o, t) in r.objectives.iter().zip(soa.objectives.iter()) {
+                            tr {
+                                td { code { (o.id) } div class="title" { (o.title) } }
+                                td { (o.owner) }
+                                td { (o.review.as_deref().unwrap_or("—")) }
+                                td { code { (o.target) } }
+                                td class="counts" {
+                                    @if t.counts.total() == 0 { (badge("muted", "not evaluated")) } @else { (chips(&t.counts)) }
                                 }
-                            }
-                            @for (i, (sys, m)) in rows.iter().enumerate() {
-                                tr {
-                                    @if i == 0 {
-                                        td rowspan=(rows.len()) { code { (o.id) } div class="title" { (o.title) } }
-                                        td rowspan=(rows.len()) { (o.owner) }
-                                        td rowspan=(rows.len()) { (o.review.as_deref().unwrap_or("—")) }
-                                        td rowspan=(rows.len()) { code { (o.target) } }
+                                td class="failing" {
+                                    @if t.failing.total() == 0 { "—" } @else {
+                                        (system_links(&t.failing, |(s, v, m)| html! {
+                                            (system_link(s)) " ("
+                                            @if let Some(m) = m { code { (m) } } @else { (verdict_label(*v)) }
+                                            ")"
+                                        }))
                                     }
-                                    td { code { (sys) } }
-                                    td class="num" { @if let Some(v) = &m.measured { code { (v) } } @else { "—" } }
-                                    td { (badge(verdict_class(m.verdict), verdict_label(m.verdict))) }
                                 }
                             }
                         }
@@ -233,17 +355,18 @@ fn objectives(r: &CheckReport) -> Markup {
     }
 }
 
-fn risks(r: &CheckReport) -> Markup {
+fn risks(soa: &Soa) -> Markup {
+    let r = soa.report;
     html! {
         section id="risks" {
-            h2 { "4. Risks" }
+            h2 { "6. Risks" }
             @if r.risks.is_empty() {
                 p class="empty" { "No risks are declared." }
             } @else {
                 table {
-                    thead { tr { th { "Risk" } th class="num" { "L" } th class="num" { "I" } th class="num" { "Level" } th { "Owner" } th { "Treated by" } th { "Treatment per system" } } }
+                    thead { tr { th { "Risk" } th class="num" { "L" } th class="num" { "I" } th class="num" { "Level" } th { "Owner" } th { "Treated by" } th class="num" { "Treated on" } th { "Untreated on" } } }
                     tbody {
-                        @for k in &r.risks {
+                        @for (k, t) in r.risks.iter().zip(soa.risks.iter()) {
                             tr {
                                 td { code { (k.id) } div class="title" { (k.title) } }
                                 td class="num" { (k.likelihood) }
@@ -253,104 +376,13 @@ fn risks(r: &CheckReport) -> Markup {
                                 }
                                 td { (k.owner) }
                                 td { @for (i, c) in k.treated_by.iter().enumerate() { @if i > 0 { ", " } code { (c) } } }
-                                td {
-                                    @for s in &r.systems {
-                                        @for o in s.risks.iter().filter(|o| o.id == k.id) {
-                                            div class="treat" {
-                                                code { (s.name) } " "
-                                                @if o.treated { (badge("ok", "treated")) }
-                                                @else {
-                                                    (badge("bad", "untreated"))
-                                                    @if !o.failing_controls.is_empty() {
-                                                        span class="small" { " failing: " (o.failing_controls.join(", ")) }
-                                                    }
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn evidence_section(r: &CheckReport) -> Markup {
-    html! {
-        section id="evidence" {
-            h2 { "5. Evidence" }
-            @if r.systems.is_empty() { p class="empty" { "No systems were evaluated." } }
-            @for s in &r.systems {
-                article class="system" id=(anchor("system", &s.name)) {
-                    h3 { "System " code { (s.name) } }
-                    dl class="facts" {
-                        @if !s.attributes.is_empty() {
-                            dt { "Attributes" }
-                            dd { @for (k, v) in &s.attributes { span class="kv" { code { (k) } " = " code { (v) } } } }
-                        }
-                        @if !s.documents.is_empty() {
-                            dt { "Documents" }
-                            dd { @for d in &s.documents { span class="kv" { code { (d.file) } " " span class="small" { "(" (d.kind) ")" } @match d.state {
-                                DocumentState::Loaded => {},
-                                DocumentState::PartlyInvalid => { " " (badge("warn", "partly invalid")) },
-                                DocumentState::Unreadable => { " " (badge("err", "unreadable")) " " span class="small" { (d.reason.as_deref().unwrap_or("could not be read")) } },
-                            } } } }
-                        }
-                        dt { "Verdicts" }
-                        dd {
-                            @for v in [Verdict::Pass, Verdict::Fail, Verdict::Waived, Verdict::NotApplicable, Verdict::Error] {
-                                span class="kv" { (badge(verdict_class(v), verdict_label(v))) " " (s.verdicts.get(v)) }
-                            }
-                        }
-                    }
-                    table class="evidence" {
-                        colgroup {
-                            col class="w-ctl"; col class="w-verdict"; col class="w-req"; col class="w-outcome"; col class="w-msg"; col class="w-ev";
-                        }
-                        thead { tr { th { "Control" } th { "Verdict" } th { "Requirement" } th { "Outcome" } th { "Message" } th { "Evidence" } } }
-                        @for c in &s.controls {
-                            tbody class="group" {
-                                @let n = c.requirements.len().max(1);
-                                @if c.requirements.is_empty() {
-                                    tr class={ "v-" (verdict_class(c.verdict)) } {
-                                        td class="ctl" { a href={ "#" (anchor("control", &c.id)) } { code { (c.id) } } }
-                                        td { (badge(verdict_class(c.verdict), verdict_label(c.verdict))) (waiver_note(c)) }
-                                        td { "—" } td { "—" }
-                                        td {
-                                            @match c.verdict {
-                                                Verdict::NotApplicable => (rich(c.not_applicable_reason.as_deref().unwrap_or("—"))),
-                                                Verdict::Error => "the control could not be evaluated",
-                                                _ => "—",
-                                            }
-                                        }
-                                        td { "—" }
-                                    }
-                                }
-                                @for (i, q) in c.requirements.iter().enumerate() {
-                                    tr class={ "v-" (verdict_class(c.verdict)) } {
-                                        @if i == 0 {
-                                            td class="ctl" rowspan=(n) { a href={ "#" (anchor("control", &c.id)) } { code { (c.id) } } }
-                                            td rowspan=(n) { (badge(verdict_class(c.verdict), verdict_label(c.verdict))) (waiver_note(c)) }
-                                        }
-                                        td class="req" {
-                                            span class="idx" { (q.index + 1) "." } " " code { (q.expr) }
-                                            @if let Some(p) = q.place.display() { div class="loc" { (p) } }
-                                        }
-                                        td {
-                                            @match q.outcome {
-                                                Outcome::Pass => (badge("ok", "pass")),
-                                                Outcome::Fail => (badge("bad", "fail")),
-                                                Outcome::Error => (badge("err", "error")),
-                                            }
-                                        }
-                                        td {
-                                            (rich(q.message.as_deref().unwrap_or("—")))
-                                            @if let Some(d) = q.document.as_ref().filter(|_| s.documents.len() > 1) { div class="small" { "document " code { (d) } } }
-                                        }
-                                        td { @if q.evidence.is_empty() { "—" } @else { ul class="ev" { @for e in &q.evidence { (evidence(e)) } } } }
+                                td class="num" { (t.treated) " systems" }
+                                td class="failing" {
+                                    @if t.untreated.total() == 0 { "—" } @else {
+                                        (system_links(&t.untreated, |(s, failing)| html! {
+                                            (system_link(s))
+                                            @if !failing.is_empty() { span class="small" { " (failing: " (failing.join(", ")) ")" } }
+                                        }))
                                     }
                                 }
                             }
@@ -366,23 +398,122 @@ fn waiver_note(c: &crate::model::ControlOutcome) -> Markup {
     html! {
         @if let Some(w) = &c.waiver {
             @if w.expired {
-                div class="small bad-text" { "waiver " code { (w.id) } " expired on " (w.expires) }
+                " " span class="small bad-text" { "(waiver " code { (w.id) } " expired on " (w.expires) ")" }
             } @else if c.verdict == Verdict::Waived {
-                div class="small" { "by " code { (w.id) } " until " (w.expires) ", approved by " (w.approver) }
+                " " span class="small" { "(by " code { (w.id) } " until " (w.expires) ", approved by " (w.approver) ")" }
             }
         }
     }
 }
 
-fn diagnostics(r: &CheckReport) -> Markup {
+/// Evidence in a line of its own, with its place shortened for the system's section.
+fn evidence_inline(e: &EvidenceItem, place: Option<String>) -> Markup {
     html! {
-        @if !r.diagnostics.is_empty() {
+        @if e.missing {
+            span class="missing" { "missing: " (rich(&missing_phrase(&e.path))) }
+        } @else {
+            code { (e.path) } " = " code { (e.value.as_deref().unwrap_or("null")) }
+        }
+        @if let Some(p) = place { " " span class="loc" { (p) } }
+    }
+}
+
+/// `29 pass · 17 fail · 12 not applicable`: a system's verdicts as plain text, for its summary
+/// line (a browser lays out every summary of a long page; plain text keeps that cheap).
+fn verdict_text(counts: &crate::model::VerdictCounts) -> String {
+    [
+        Verdict::Pass,
+        Verdict::Fail,
+        Verdict::Error,
+        Verdict::Waived,
+        Verdict::NotApplicable,
+    ]
+    .iter()
+    .filter(|v| counts.get(**v) > 0)
+    .map(|v| format!("{} {}", counts.get(*v), verdict_label(*v)))
+    .collect::<Vec<_>>()
+    .join(" · ")
+}
+
+/// One system's evidence: a closed `<details>` whose summary shows its verdict counts. Only the
+/// controls that did not pass get a paragraph, with what differs from each requirement's first
+/// finding (section 2); controls with nothing more to say than the numbers of their findings,
+/// passing and not applicable controls are listed by id. Paragraphs and few elements: a page
+/// holds thousands of these, and a browser parses all of them.
+pub(crate) fn system_section(v: &SystemView) -> String {
+    let s = v.system;
+    let page = html! {
+        details class="system" id=(anchor("system", &s.name)) {
+            summary { b { (s.name) } " " (verdict_text(&s.verdicts)) }
+            @if !v.attributes.is_empty() {
+                p { b { "Attributes:" } " "
+                    @for (i, (k, val)) in v.attributes.iter().enumerate() { @if i > 0 { ", " } (k) " = " (val) }
+                }
+            }
+            @if !v.documents.is_empty() {
+                p { b { "Documents:" } " "
+                    @for (i, d) in v.documents.iter().enumerate() { @if i > 0 { ", " } (d.file) " (" (d.kind) ")" (document_state(d)) }
+                }
+            }
+            @if !s.objectives.is_empty() {
+                p { b { "Objectives:" } " "
+                    @for (i, o) in s.objectives.iter().enumerate() { @if i > 0 { ", " } (o.id) " " (o.measured.as_deref().unwrap_or("—")) " (" (verdict_label(o.verdict)) ")" }
+                }
+            }
+            @for verdict in [Verdict::Fail, Verdict::Error] {
+                @if let Some(line) = brief_line(&v.controls, verdict) {
+                    p { b { (capitalized(verdict_label(verdict))) ":" } " " (line) }
+                }
+            }
+            @for cv in v.controls.iter().filter(|c| !c.is_brief()) {
+                @let c = cv.control;
+                p class="finding" {
+                    b { (c.id) } " " span class={ "v-" (verdict_class(c.verdict)) } { (verdict_label(c.verdict)) } (waiver_note(c)) ":"
+                    @if cv.findings.is_empty() {
+                        @if c.verdict == Verdict::Error { " the control could not be evaluated" } @else { " —" }
+                    }
+                    @for (n, f) in cv.findings.iter().enumerate() {
+                        @if n > 0 { br; } " "
+                        b { "#" (f.index + 1) }
+                        @if f.outcome != Outcome::Fail { " " (outcome_badge(f.outcome)) }
+                        @if let Some(m) = f.message { " " (rich(m)) }
+                        @if let Some(d) = f.document { " in " code { (d) } }
+                        @for (i, e) in f.evidence.iter().enumerate() {
+                            (if i > 0 { "; " } else if f.message.is_some() { " — " } else { " " })
+                            (evidence_inline(e, v.place(&e.place)))
+                        }
+                        @if f.organization_items > 0 {
+                            " " a href="#organization" { "+" (f.organization_items) " organisation" }
+                        }
+                    }
+                }
+            }
+            @if !v.passed.is_empty() {
+                p { b { "Pass:" } " " (v.passed_text()) }
+            }
+            @if !v.not_applicable.is_empty() {
+                p { b { "Not applicable:" } " " (v.not_applicable.join(", ")) }
+            }
+            @for (reason, ids) in &v.not_applicable_other {
+                p { b { "Not applicable" } " (" (rich(reason)) "): " (ids.join(", ")) }
+            }
+        }
+    };
+    let mut out = inert(&page.into_string()).into_owned();
+    out.push('\n');
+    out
+}
+
+fn diagnostics(soa: &Soa) -> Markup {
+    let (shown, more) = soa.diagnostics();
+    html! {
+        @if !shown.is_empty() {
             section id="diagnostics" {
-                h2 { "6. Diagnostics" }
+                h2 { "8. Diagnostics" }
                 table {
                     thead { tr { th { "Code" } th { "Severity" } th { "Message" } th { "Location" } } }
                     tbody {
-                        @for d in &r.diagnostics {
+                        @for d in shown {
                             tr {
                                 td { code { (d.code) } }
                                 td { (badge(match d.severity { crate::model::Severity::Error => "bad", crate::model::Severity::Warning => "warn", crate::model::Severity::Note => "muted" }, d.severity.as_str())) }
@@ -392,39 +523,64 @@ fn diagnostics(r: &CheckReport) -> Markup {
                         }
                     }
                 }
+                @if more > 0 { p class="note" { "and " (more) " more diagnostics (see the output of " code { "aims check" } ")" } }
             }
         }
     }
 }
 
-/// HTML Statement of Applicability for a report (e.g. one read back from JSON or merged).
-pub fn render_html_soa(report: &CheckReport, framework: Option<&str>) -> String {
-    let soa = Soa::new(report, framework);
-    let page = html! {
+/// The page: head and roll-ups, the spooled systems' sections, then diagnostics and footer.
+pub(crate) fn write_page(
+    soa: &Soa,
+    sections: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let r = soa.report;
+    let head = html! {
         (DOCTYPE)
         html lang="en" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="generator" content={ (report.tool.name) " " (report.tool.version) };
+                meta name="generator" content={ (r.tool.name) " " (r.tool.version) };
                 title { (soa.title()) }
                 style { (PreEscaped(CSS)) }
             }
-            body {
-                main {
-                    (header(&soa))
-                    (controls(&soa))
-                    (waivers(report))
-                    (objectives(report))
-                    (risks(report))
-                    (evidence_section(report))
-                    (diagnostics(report))
-                    footer { "Generated by " (report.tool.name) " " (report.tool.version) " for the evaluation date " (report.today) ". Verdicts are reproducible with " code { "--today " (report.today) } "." }
-                }
-            }
         }
     };
-    let mut s = page.into_string();
-    s.push('\n');
-    s
+    // The page is written in pieces so the systems' sections stream from the spool: the
+    // `<html>` element maud closed is reopened by hand around the body.
+    let head = inert(&head.into_string()).into_owned();
+    let head = head.strip_suffix("</html>").unwrap_or(&head);
+    out.write_all(head.as_bytes())?;
+    let top = html! {
+        (header(soa))
+        (controls(soa))
+        (requirements(soa))
+        (organization(soa))
+        (waivers(soa))
+        (objectives(soa))
+        (risks(soa))
+    };
+    out.write_all(b"<body><main>")?;
+    out.write_all(inert(&top.into_string()).as_bytes())?;
+    let evidence_head = html! {
+        h2 { "7. Evidence per system" }
+        @if soa.totals.systems == 0 {
+            p class="empty" { "No systems were evaluated." }
+        } @else {
+            p class="note" { "Each system's section lists the controls it did not pass with their evidence; open it to read it." }
+        }
+    };
+    out.write_all(b"<section id=\"evidence\">")?;
+    out.write_all(inert(&evidence_head.into_string()).as_bytes())?;
+    out.write_all(b"\n")?;
+    io::copy(sections, out)?;
+    out.write_all(b"</section>")?;
+    let tail = html! {
+        (diagnostics(soa))
+        footer { "Generated by " (r.tool.name) " " (r.tool.version) " for the evaluation date " (r.today) ". Verdicts are reproducible with " code { "--today " (r.today) } "." }
+    };
+    out.write_all(inert(&tail.into_string()).as_bytes())?;
+    out.write_all(b"</main></body></html>\n")
 }

@@ -1,10 +1,19 @@
-//! Markdown rendering of the Statement of Applicability (GitHub-flavoured tables).
+//! Markdown rendering of the Statement of Applicability (GitHub-flavoured tables). Every block
+//! written is made inert first: no control character or escape sequence reaches the file (a
+//! Markdown report is often `cat` to a terminal or printed in a CI log), and no line can pass for
+//! a CI workflow command.
 
 use std::fmt::Write as _;
+use std::io::{self, Read, Write};
 
-use crate::model::{CheckReport, DocumentState, EvidenceItem, Outcome, Verdict};
-use crate::soa::{verdict_label, Soa};
-use crate::util::missing_phrase;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use crate::model::{DocumentRef, DocumentState, EvidenceItem, Outcome, SystemReport, Verdict};
+use crate::soa::{
+    brief_line, capitalized, evidence_of_key, outcome_of_key, verdict_label, Capped, Soa,
+    SystemView, SYSTEM_PLACEHOLDER,
+};
+use crate::util::{inert, missing_phrase, no_workflow_commands};
 
 /// Escape text for a table cell: pipes, line breaks, and `<` that could open an HTML tag.
 fn cell(s: &str) -> String {
@@ -81,12 +90,31 @@ fn evidence(e: &EvidenceItem) -> String {
     }
 }
 
+/// A block of the page made safe to print: inert, no workflow commands, one trailing newline.
+fn block(text: &str) -> String {
+    let mut s = no_workflow_commands(inert(text.trim_end_matches('\n')).into_owned());
+    s.push('\n');
+    s
+}
+
+/// System names as code spans, up to the limit, then "and N more".
+fn names<T>(list: &Capped<T>, show: impl Fn(&T) -> String) -> String {
+    let mut s: Vec<String> = list.items.iter().map(show).collect();
+    if list.more > 0 {
+        s.push(format!("and {} more", list.more));
+    }
+    if s.is_empty() {
+        "—".to_string()
+    } else {
+        s.join(", ")
+    }
+}
+
 fn header(out: &mut String, soa: &Soa) {
     let r = soa.report;
     let _ = writeln!(out, "# {}\n", cell(&soa.title()));
     let (app, na, done) = soa.control_counts();
     let (_, result) = soa.result_line();
-    let systems: Vec<String> = r.systems.iter().map(|s| code(&s.name)).collect();
     out.push_str("| | |\n|---|---|\n");
     let _ = writeln!(out, "| Project | {} |", or_dash(&r.project));
     let _ = writeln!(
@@ -101,15 +129,16 @@ fn header(out: &mut String, soa: &Soa) {
         cell(&r.tool.name),
         cell(&r.tool.version)
     );
-    let _ = writeln!(
-        out,
-        "| Systems in scope | {} |",
-        if systems.is_empty() {
-            "—".to_string()
-        } else {
-            systems.join(", ")
-        }
-    );
+    let systems = names(soa.system_names, |s| code(s));
+    let _ = if soa.totals.systems > soa.system_names.items.len() {
+        writeln!(
+            out,
+            "| Systems in scope | {}: {systems} |",
+            soa.totals.systems
+        )
+    } else {
+        writeln!(out, "| Systems in scope | {systems} |")
+    };
     let _ = writeln!(
         out,
         "| Controls | {} listed: {app} applicable, {na} not applicable, {done} implemented |",
@@ -130,11 +159,11 @@ fn controls(out: &mut String, soa: &Soa) {
     } else {
         let crosswalk = soa.framework.is_some();
         if crosswalk {
-            out.push_str("| Reference | Control | Title | Other clauses | Applicable | Justification | Implementation status | Pass | Fail | Waived | N/A | Error |\n");
-            out.push_str("|---|---|---|---|---|---|---|---:|---:|---:|---:|---:|\n");
+            out.push_str("| Reference | Control | Title | Other clauses | Applicable | Justification | Implementation status | Pass | Fail | Waived | N/A | Error | Failing systems |\n");
+            out.push_str("|---|---|---|---|---|---|---|---:|---:|---:|---:|---:|---|\n");
         } else {
-            out.push_str("| Control | Title | Clauses | Enforcement | Applicable | Justification | Implementation status | Pass | Fail | Waived | N/A | Error |\n");
-            out.push_str("|---|---|---|---|---|---|---|---:|---:|---:|---:|---:|\n");
+            out.push_str("| Control | Title | Clauses | Enforcement | Applicable | Justification | Implementation status | Pass | Fail | Waived | N/A | Error | Failing systems |\n");
+            out.push_str("|---|---|---|---|---|---|---|---:|---:|---:|---:|---:|---|\n");
         }
         for row in &soa.rows {
             let c = row.control;
@@ -150,7 +179,7 @@ fn controls(out: &mut String, soa: &Soa) {
                 clauses.join("<br>")
             };
             let justification: Vec<String> = row.justification.iter().map(|j| cell(j)).collect();
-            let k = &row.counts;
+            let k = &row.tally.counts;
             let lead = match &row.reference {
                 Some(r) => format!("{} | {}", cell(r), code(&c.id)),
                 None => code(&c.id),
@@ -160,9 +189,13 @@ fn controls(out: &mut String, soa: &Soa) {
             } else {
                 format!(" {} |", c.enforcement.as_str())
             };
+            let failing = names(&row.tally.failing, |(s, v)| match v {
+                Verdict::Error => format!("{} (not assessable)", code(s)),
+                _ => code(s),
+            });
             let _ = writeln!(
                 out,
-                "| {lead} | {} | {clauses} |{enforcement} {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {lead} | {} | {clauses} |{enforcement} {} | {} | {} | {} | {} | {} | {} | {} | {failing} |",
                 or_dash(&c.title),
                 cell(&row.applicability.label()),
                 justification.join("<br>"),
@@ -187,7 +220,74 @@ fn controls(out: &mut String, soa: &Soa) {
     }
 }
 
-fn waivers(out: &mut String, r: &CheckReport) {
+fn document(d: &DocumentRef) -> String {
+    match d.state {
+        DocumentState::Loaded => format!("{} ({})", code(&d.file), cell(&d.kind)),
+        DocumentState::PartlyInvalid => {
+            format!("{} ({}, partly invalid)", code(&d.file), cell(&d.kind))
+        }
+        DocumentState::Unreadable => format!(
+            "{} ({}, **unreadable**: {})",
+            code(&d.file),
+            cell(&d.kind),
+            cell(d.reason.as_deref().unwrap_or("could not be read"))
+        ),
+    }
+}
+
+fn outcome_text(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "pass",
+        Outcome::Fail => "**fail**",
+        Outcome::Error => "**error**",
+    }
+}
+
+fn organization(out: &mut String, soa: &Soa) {
+    if soa.organization_documents.is_empty() && soa.organization_evidence.is_empty() {
+        return;
+    }
+    out.push_str("## Organisation evidence\n\n");
+    out.push_str(
+        "Evidence from the organisation's documents is the same for every system; it is shown here once.\n\n",
+    );
+    if !soa.organization_documents.is_empty() {
+        let docs: Vec<String> = soa.organization_documents.values().map(document).collect();
+        let _ = writeln!(out, "Documents: {}.\n", docs.join(", "));
+    }
+    if soa.organization_evidence.is_empty() {
+        return;
+    }
+    out.push_str("| Control | Requirement | Outcome | Evidence |\n|---|---|---|---|\n");
+    for (c, i, o) in &soa.organization_evidence {
+        let outcomes: Vec<&str> = o
+            .outcomes
+            .iter()
+            .map(|k| outcome_text(outcome_of_key(*k)))
+            .collect();
+        let mut ev: Vec<String> = o
+            .items
+            .iter()
+            .map(|k| evidence(&evidence_of_key(k)))
+            .collect();
+        if o.truncated {
+            ev.push("further items not shown".to_string());
+        }
+        let _ = writeln!(
+            out,
+            "| {} | #{} {} | {} | {} |",
+            code(&c.id),
+            i + 1,
+            code(&o.expr),
+            outcomes.join(", "),
+            ev.join("<br>")
+        );
+    }
+    out.push('\n');
+}
+
+fn waivers(out: &mut String, soa: &Soa) {
+    let r = soa.report;
     out.push_str("## Waivers\n\n");
     if r.waivers.is_empty() {
         out.push_str("No waivers are declared.\n\n");
@@ -219,144 +319,161 @@ fn waivers(out: &mut String, r: &CheckReport) {
     out.push('\n');
 }
 
-fn objectives(out: &mut String, r: &CheckReport) {
+fn objectives(out: &mut String, soa: &Soa) {
+    let r = soa.report;
     out.push_str("## Objectives\n\n");
     if r.objectives.is_empty() {
         out.push_str("No objectives are declared.\n\n");
         return;
     }
-    out.push_str("| Objective | Title | Owner | Review | Target | System | Measured | Verdict |\n");
-    out.push_str("|---|---|---|---|---|---|---:|---|\n");
-    for o in &r.objectives {
-        let mut any = false;
-        for s in &r.systems {
-            for m in s.objectives.iter().filter(|m| m.id == o.id) {
-                any = true;
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                    code(&o.id),
-                    or_dash(&o.title),
-                    or_dash(&o.owner),
-                    or_dash(o.review.as_deref().unwrap_or("")),
-                    code(&m.target),
-                    code(&s.name),
-                    m.measured.as_deref().map_or_else(|| "—".to_string(), code),
-                    verdict_label(m.verdict),
-                );
-            }
-        }
-        if !any {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | — | — | not evaluated |",
-                code(&o.id),
-                or_dash(&o.title),
-                or_dash(&o.owner),
-                or_dash(o.review.as_deref().unwrap_or("")),
-                code(&o.target),
-            );
-        }
+    out.push_str("| Objective | Title | Owner | Review | Target | Pass | Fail | Waived | N/A | Error | Not met on (measured) |\n");
+    out.push_str("|---|---|---|---|---|---:|---:|---:|---:|---:|---|\n");
+    for (o, t) in r.objectives.iter().zip(soa.objectives.iter()) {
+        let k = &t.counts;
+        let failing = if k.total() == 0 {
+            "not evaluated".to_string()
+        } else {
+            names(&t.failing, |(s, v, m)| {
+                format!(
+                    "{} ({})",
+                    code(s),
+                    m.as_deref()
+                        .map_or_else(|| verdict_label(*v).to_string(), code)
+                )
+            })
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {failing} |",
+            code(&o.id),
+            or_dash(&o.title),
+            or_dash(&o.owner),
+            or_dash(o.review.as_deref().unwrap_or("")),
+            code(&o.target),
+            k.pass,
+            k.fail,
+            k.waived,
+            k.not_applicable,
+            k.error,
+        );
     }
     out.push('\n');
 }
 
-fn risks(out: &mut String, r: &CheckReport) {
+fn risks(out: &mut String, soa: &Soa) {
+    let r = soa.report;
     out.push_str("## Risks\n\n");
     if r.risks.is_empty() {
         out.push_str("No risks are declared.\n\n");
         return;
     }
     out.push_str("| Risk | Title | Likelihood | Impact | Level | Owner | Treated by | Treated on | Untreated on |\n");
-    out.push_str("|---|---|---:|---:|---:|---|---|---|---|\n");
-    for k in &r.risks {
-        let mut treated = Vec::new();
-        let mut untreated = Vec::new();
-        for s in &r.systems {
-            for o in s.risks.iter().filter(|o| o.id == k.id) {
-                if o.treated {
-                    treated.push(code(&s.name));
-                } else if o.failing_controls.is_empty() {
-                    untreated.push(code(&s.name));
-                } else {
-                    let ids: Vec<String> = o.failing_controls.iter().map(|c| code(c)).collect();
-                    untreated.push(format!("{} (failing: {})", code(&s.name), ids.join(", ")));
-                }
-            }
-        }
-        let list = |v: Vec<String>| {
-            if v.is_empty() {
-                "—".to_string()
+    out.push_str("|---|---|---:|---:|---:|---|---|---:|---|\n");
+    for (k, t) in r.risks.iter().zip(soa.risks.iter()) {
+        let untreated = names(&t.untreated, |(s, failing)| {
+            if failing.is_empty() {
+                code(s)
             } else {
-                v.join("<br>")
+                let ids: Vec<String> = failing.iter().map(|c| code(c)).collect();
+                format!("{} (failing: {})", code(s), ids.join(", "))
             }
-        };
+        });
         let by: Vec<String> = k.treated_by.iter().map(|c| code(c)).collect();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {untreated} |",
             code(&k.id),
             or_dash(&k.title),
             k.likelihood,
             k.impact,
             k.level,
             or_dash(&k.owner),
-            list(by),
-            list(treated),
-            list(untreated),
+            if by.is_empty() {
+                "—".to_string()
+            } else {
+                by.join("<br>")
+            },
+            t.treated,
         );
     }
     out.push('\n');
 }
 
-fn evidence_section(out: &mut String, r: &CheckReport) {
-    out.push_str("## Evidence\n\n");
-    if r.systems.is_empty() {
-        out.push_str("No systems were evaluated.\n\n");
-        return;
+/// Evidence in a line of its own, with its place shortened for the system's section.
+fn evidence_inline(e: &EvidenceItem, place: Option<String>) -> String {
+    let at = place
+        .map(|p| format!(" ({})", code(&p)))
+        .unwrap_or_default();
+    if e.missing {
+        format!("missing: {}{at}", cell(&missing_phrase(&e.path)))
+    } else {
+        format!(
+            "{} = {}{at}",
+            code(&e.path),
+            code(e.value.as_deref().unwrap_or("null"))
+        )
     }
-    for s in &r.systems {
-        let _ = writeln!(out, "### System {}\n", code(&s.name));
-        if !s.attributes.is_empty() {
-            let attrs: Vec<String> = s
-                .attributes
-                .iter()
-                .map(|(k, v)| format!("{} = {}", code(k), code(v)))
-                .collect();
-            let _ = writeln!(out, "Attributes: {}.\n", attrs.join(", "));
+}
+
+/// One system's evidence: only the controls that did not pass get rows, with what differs from
+/// each requirement's first finding ("Requirements not met"); passing and not applicable controls
+/// are listed by id.
+pub(crate) fn system_section(v: &SystemView) -> String {
+    let s = v.system;
+    let mut out = String::new();
+    let _ = writeln!(out, "### System {}\n", code(&s.name));
+    if !v.attributes.is_empty() {
+        let attrs: Vec<String> = v
+            .attributes
+            .iter()
+            .map(|(k, v)| format!("{} = {}", code(k), code(v)))
+            .collect();
+        let _ = writeln!(out, "Attributes: {}.\n", attrs.join(", "));
+    }
+    if !v.documents.is_empty() {
+        let list: Vec<String> = v.documents.iter().map(|d| document(d)).collect();
+        let _ = writeln!(out, "Documents: {}.\n", list.join(", "));
+    }
+    let c = &s.verdicts;
+    let _ = writeln!(
+        out,
+        "Verdicts: {} pass, {} fail, {} waived, {} not applicable, {} not assessable.\n",
+        c.pass, c.fail, c.waived, c.not_applicable, c.error
+    );
+    if !s.objectives.is_empty() {
+        let list: Vec<String> = s
+            .objectives
+            .iter()
+            .map(|o| {
+                format!(
+                    "{} {} ({})",
+                    code(&o.id),
+                    o.measured.as_deref().map_or_else(|| "—".to_string(), code),
+                    verdict_label(o.verdict)
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "Objectives: {}.\n", list.join(", "));
+    }
+    if s.controls.is_empty() {
+        out.push_str("No controls were evaluated.\n\n");
+        return block(&out);
+    }
+    for verdict in [Verdict::Fail, Verdict::Error] {
+        if let Some(line) = brief_line(&v.controls, verdict) {
+            let _ = writeln!(
+                out,
+                "{}: {}.\n",
+                capitalized(verdict_label(verdict)),
+                cell(&line)
+            );
         }
-        if !s.documents.is_empty() {
-            let docs: Vec<String> = s
-                .documents
-                .iter()
-                .map(|d| match d.state {
-                    DocumentState::Loaded => format!("{} ({})", code(&d.file), cell(&d.kind)),
-                    DocumentState::PartlyInvalid => {
-                        format!("{} ({}, partly invalid)", code(&d.file), cell(&d.kind))
-                    }
-                    DocumentState::Unreadable => format!(
-                        "{} ({}, **unreadable**: {})",
-                        code(&d.file),
-                        cell(&d.kind),
-                        cell(d.reason.as_deref().unwrap_or("could not be read"))
-                    ),
-                })
-                .collect();
-            let _ = writeln!(out, "Documents: {}.\n", docs.join(", "));
-        }
-        let v = &s.verdicts;
-        let _ = writeln!(
-            out,
-            "Verdicts: {} pass, {} fail, {} waived, {} not applicable, {} not assessable.\n",
-            v.pass, v.fail, v.waived, v.not_applicable, v.error
-        );
-        if s.controls.is_empty() {
-            out.push_str("No controls were evaluated.\n\n");
-            continue;
-        }
-        out.push_str("| Control | Verdict | Requirement | Outcome | Message | Evidence |\n");
-        out.push_str("|---|---|---|---|---|---|\n");
-        for c in &s.controls {
+    }
+    if v.controls.iter().any(|c| !c.is_brief()) {
+        out.push_str("| Control | Verdict | Requirements not met, with evidence |\n");
+        out.push_str("|---|---|---|\n");
+        for cv in v.controls.iter().filter(|c| !c.is_brief()) {
+            let c = cv.control;
             let mut verdict = verdict_label(c.verdict).to_string();
             if let Some(w) = &c.waiver {
                 if w.expired {
@@ -374,63 +491,146 @@ fn evidence_section(out: &mut String, r: &CheckReport) {
                     ));
                 }
             }
-            if c.requirements.is_empty() {
-                let msg = match c.verdict {
-                    Verdict::NotApplicable => c
-                        .not_applicable_reason
-                        .as_deref()
-                        .map_or_else(|| "—".to_string(), cell),
-                    Verdict::Error => "the control could not be evaluated".to_string(),
-                    _ => "—".to_string(),
-                };
-                let _ = writeln!(out, "| {} | {verdict} | — | — | {msg} | — |", code(&c.id));
-                continue;
-            }
-            for (i, q) in c.requirements.iter().enumerate() {
-                let lead = if i == 0 {
-                    format!("{} | {verdict}", code(&c.id))
-                } else {
-                    " | ".to_string()
-                };
-                let mut msg = q.message.as_deref().map_or_else(|| "—".to_string(), cell);
-                if let Some(d) = q.document.as_ref().filter(|_| s.documents.len() > 1) {
-                    msg.push_str(&format!("<br>document {}", code(d)));
-                }
-                let ev: Vec<String> = q.evidence.iter().map(evidence).collect();
-                let at = q
-                    .place
-                    .display()
-                    .map(|p| format!("<br>at {}", code(&p)))
-                    .unwrap_or_default();
-                let outcome = match q.outcome {
-                    Outcome::Pass => "pass",
-                    Outcome::Fail => "**fail**",
-                    Outcome::Error => "**error**",
-                };
-                let _ = writeln!(
-                    out,
-                    "| {lead} | {}. {}{at} | {outcome} | {msg} | {} |",
-                    q.index + 1,
-                    code(&q.expr),
-                    if ev.is_empty() {
-                        "—".to_string()
-                    } else {
-                        ev.join("<br>")
-                    },
-                );
-            }
+            let findings: Vec<String> = cv
+                .findings
+                .iter()
+                .map(|f| {
+                    let mut line = format!("#{}", f.index + 1);
+                    if f.outcome != Outcome::Fail {
+                        let colon = if f.message.is_some() { ":" } else { "" };
+                        let _ = write!(line, " {}{colon}", outcome_text(f.outcome));
+                    }
+                    if let Some(m) = f.message {
+                        let _ = write!(line, " {}", cell(m));
+                    }
+                    if let Some(d) = f.document {
+                        let _ = write!(line, " in {}", code(d));
+                    }
+                    let ev: Vec<String> = f
+                        .evidence
+                        .iter()
+                        .map(|e| evidence_inline(e, v.place(&e.place)))
+                        .collect();
+                    if !ev.is_empty() {
+                        let sep = if f.message.is_some() { " — " } else { " " };
+                        let _ = write!(line, "{sep}{}", ev.join("; "));
+                    }
+                    if f.organization_items > 0 {
+                        let _ = write!(line, " (+{} organisation)", f.organization_items);
+                    }
+                    line
+                })
+                .collect();
+            let findings = if !findings.is_empty() {
+                findings.join("<br>")
+            } else if c.verdict == Verdict::Error {
+                "the control could not be evaluated".to_string()
+            } else {
+                "—".to_string()
+            };
+            let _ = writeln!(out, "| {} | {verdict} | {findings} |", code(&c.id));
         }
         out.push('\n');
     }
+    if !v.passed.is_empty() {
+        let _ = writeln!(out, "Pass: {}.\n", cell(&v.passed_text()));
+    }
+    if !v.not_applicable.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not applicable: {}.\n",
+            cell(&v.not_applicable.join(", "))
+        );
+    }
+    for (reason, ids) in &v.not_applicable_other {
+        let _ = writeln!(
+            out,
+            "Not applicable ({}): {}.\n",
+            cell(reason),
+            cell(&ids.join(", "))
+        );
+    }
+    block(&out)
 }
 
-fn diagnostics(out: &mut String, r: &CheckReport) {
-    if r.diagnostics.is_empty() {
+fn requirements(out: &mut String, soa: &Soa) {
+    if soa.requirements_not_met.is_empty() {
+        return;
+    }
+    out.push_str("## Requirements not met\n\n");
+    let _ = writeln!(
+        out,
+        "Each requirement some system did not meet, with the first finding. A system's section shows the requirement's number and only what differs from this finding ({} stands for the system's name).\n",
+        code(SYSTEM_PLACEHOLDER)
+    );
+    out.push_str("| Control | Requirement | Not met on | First finding |\n|---|---|---:|---|\n");
+    for (c, i, r) in &soa.requirements_not_met {
+        let mut finding: Vec<String> = Vec::new();
+        if let Some(f) = &r.finding {
+            finding.extend(f.message.as_deref().map(cell));
+            finding.extend(
+                f.missing
+                    .iter()
+                    .map(|p| format!("missing: {}", cell(&missing_phrase(p)))),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "| {} | #{} {} | {} | {} |",
+            code(&c.id),
+            i + 1,
+            code(&r.expr),
+            r.not_met,
+            if finding.is_empty() {
+                "—".to_string()
+            } else {
+                finding.join("<br>")
+            }
+        );
+    }
+    out.push('\n');
+}
+
+/// Characters kept as they are in a system's file name; everything else is percent-encoded, so
+/// two names never share a file and no name can leave the directory.
+const FILE_NAME: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_');
+
+/// The file a system's section goes to with per-system files.
+pub(crate) fn system_file_name(system: &str) -> String {
+    format!("{}.md", utf8_percent_encode(system, FILE_NAME))
+}
+
+/// The statement's line for a system whose section is a file of its own.
+pub(crate) fn system_link(s: &SystemReport, dir: &str) -> String {
+    let v = &s.verdicts;
+    // The file name's `%` are encoded again: a link is a URL.
+    let stem = utf8_percent_encode(&s.name, FILE_NAME).to_string();
+    let target = format!("{}.md", utf8_percent_encode(&stem, FILE_NAME));
+    let dir = dir.trim_end_matches('/');
+    let href = if dir.is_empty() {
+        target
+    } else {
+        format!("{dir}/{target}")
+    };
+    block(&format!(
+        "- [{}]({href}): {} pass, {} fail, {} waived, {} not applicable, {} not assessable",
+        code(&s.name),
+        v.pass,
+        v.fail,
+        v.waived,
+        v.not_applicable,
+        v.error
+    ))
+}
+
+fn diagnostics(out: &mut String, soa: &Soa) {
+    let (shown, more) = soa.diagnostics();
+    if shown.is_empty() {
         return;
     }
     out.push_str("## Diagnostics\n\n");
     out.push_str("| Code | Severity | Message | Location |\n|---|---|---|---|\n");
-    for d in &r.diagnostics {
+    for d in shown {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
@@ -442,33 +642,48 @@ fn diagnostics(out: &mut String, r: &CheckReport) {
                 .map_or_else(|| "—".to_string(), |p| code(&p)),
         );
     }
+    if more > 0 {
+        let _ = writeln!(
+            out,
+            "\nand {more} more diagnostics (see the output of `aims check`)"
+        );
+    }
     out.push('\n');
 }
 
-/// The Statement of Applicability as Markdown. Card and record text in it is inert: no control
-/// character or escape sequence reaches the file (a Markdown report is often `cat` to a terminal
-/// or printed in a CI log), and no line can pass for a CI workflow command.
-pub fn render_markdown_soa(report: &CheckReport, framework: Option<&str>) -> String {
-    crate::util::no_workflow_commands(
-        crate::util::inert(&markdown_soa(report, framework)).into_owned(),
-    )
-}
-
-/// Markdown Statement of Applicability for a report (e.g. one read back from JSON or merged).
-fn markdown_soa(report: &CheckReport, framework: Option<&str>) -> String {
-    let soa = Soa::new(report, framework);
-    let mut out = String::new();
-    header(&mut out, &soa);
-    controls(&mut out, &soa);
-    waivers(&mut out, report);
-    objectives(&mut out, report);
-    risks(&mut out, report);
-    evidence_section(&mut out, report);
-    diagnostics(&mut out, report);
-    while out.ends_with("\n\n") {
-        out.pop();
+/// The page: header and roll-ups, the spooled systems' sections (each starting with the blank
+/// line that separates it), then the diagnostics. The page ends with one newline.
+pub(crate) fn write_page(
+    soa: &Soa,
+    sections: &mut dyn Read,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut top = String::new();
+    header(&mut top, soa);
+    controls(&mut top, soa);
+    requirements(&mut top, soa);
+    organization(&mut top, soa);
+    waivers(&mut top, soa);
+    objectives(&mut top, soa);
+    risks(&mut top, soa);
+    top.push_str("## Evidence\n\n");
+    if soa.totals.systems == 0 {
+        top.push_str("No systems were evaluated.\n");
+    } else if soa.system_files {
+        top.push_str("Each system's evidence is in a file of its own:\n");
     }
-    out
+    out.write_all(block(&top).as_bytes())?;
+    if soa.system_files && soa.totals.systems > 0 {
+        out.write_all(b"\n")?;
+    }
+    io::copy(sections, out)?;
+    let mut tail = String::new();
+    diagnostics(&mut tail, soa);
+    if !tail.is_empty() {
+        out.write_all(b"\n")?;
+        out.write_all(block(&tail).as_bytes())?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
