@@ -453,7 +453,8 @@ fn iso_pack(
                 mib(r.peak_kib())
             );
         }
-        if n == largest && !merge_row.as_ref().is_some_and(|m| m.0 == n) {
+        // Shards and merge once, at the largest size (listed twice, it is merged the first time).
+        if n == largest && merge_row.as_ref().is_none_or(|m| m.0 != n) {
             let mut shards = Vec::new();
             let mut shard_files = Vec::new();
             for k in 1..=3 {
@@ -503,6 +504,7 @@ fn iso_pack(
     let (Some(small), Some(big)) = (measured.first(), measured.last()) else {
         return Ok(());
     };
+    // A target is stated for 30,000 systems; at another size the line says so.
     let at = |n: usize| {
         if n == 30_000 {
             String::new()
@@ -510,20 +512,25 @@ fn iso_pack(
             format!(" (measured at {n}; the target is for 30,000)")
         }
     };
+    let mark = |n: usize, met: bool| match (n == 30_000, met) {
+        (true, m) => verdict_line(m),
+        (false, true) => "met at this size",
+        (false, false) => "MISSED at this size",
+    };
     println!();
     let t = big.2.median();
     println!(
         "target: {} systems under 60 s at --jobs {jobs}: {t:.1} s{}  {}",
         big.0,
         at(big.0),
-        verdict_line(t < 60.0)
+        mark(big.0, t < 60.0)
     );
     let peak = big.1.peak_kib().max(big.2.peak_kib());
     println!(
         "target: peak RSS under 500 MB: {:.0} MB{}  {}",
         peak as f64 * 1024.0 / 1e6,
         at(big.0),
-        verdict_line((peak as f64) * 1024.0 < 500e6)
+        mark(big.0, (peak as f64) * 1024.0 < 500e6)
     );
     let growth = big.1.peak_kib() as f64 / (small.1.peak_kib().max(1) as f64);
     println!(
@@ -537,7 +544,7 @@ fn iso_pack(
             "target: merge of 3 shards under 200 MB: {:.0} MB{}  {}",
             m.peak_kib as f64 * 1024.0 / 1e6,
             at(*n),
-            verdict_line((m.peak_kib as f64) * 1024.0 < 200e6)
+            mark(*n, (m.peak_kib as f64) * 1024.0 < 200e6)
         );
     }
     let speedup = big.1.median() / big.2.median().max(1e-9);
