@@ -31,11 +31,13 @@ pub const VERDICTS_RULE: &str = "data.aims.verdicts";
 pub struct ListedDifference {
     /// File name in `hf-model-cards-bulk`.
     pub card: &'static str,
+    /// The check (control id in aims, key of `verdicts` in Rego).
     pub check: &'static str,
     /// aims's verdict.
     pub aims: &'static str,
     /// The Rego's verdict (`pass` for true, `fail` for false).
     pub rego: &'static str,
+    /// Why the two must differ.
     pub why: &'static str,
 }
 
@@ -98,6 +100,7 @@ pub fn toml_string(s: &str) -> String {
 /// The built workload: which bulk card each system got (for the listed differences).
 #[derive(Debug, Clone, Default)]
 pub struct CardsWorkload {
+    /// The workload folder (holding `aims.toml`).
     pub dir: PathBuf,
     /// Per system, in order: the file name of its card in the corpus.
     pub sources: Vec<String>,
@@ -172,6 +175,7 @@ pub struct RegoCards {
 }
 
 impl RegoCards {
+    /// An engine with `model-card-checks.rego` compiled.
     pub fn new() -> Result<RegoCards, String> {
         let mut engine = regorus::Engine::new();
         engine
@@ -354,7 +358,9 @@ pub fn floor_phase(dir: &Path) -> Result<PhaseReport, String> {
 /// The part of `aims check --format json` the bench reads (by key; everything else is skipped).
 #[derive(Debug, Deserialize)]
 pub struct AimsJson {
+    /// The run's `summary` object.
     pub summary: AimsSummary,
+    /// Per system, its control verdicts.
     #[serde(default)]
     pub systems: Vec<AimsSystem>,
 }
@@ -362,9 +368,12 @@ pub struct AimsJson {
 /// `summary` of the JSON output.
 #[derive(Debug, Deserialize)]
 pub struct AimsSummary {
+    /// Systems evaluated.
     pub systems: usize,
+    /// Fact files aims could not read.
     #[serde(default)]
     pub unreadable_documents: usize,
+    /// Error diagnostics of the run.
     #[serde(default)]
     pub diagnostic_errors: usize,
 }
@@ -372,6 +381,7 @@ pub struct AimsSummary {
 /// One system of the JSON output: only its control verdicts.
 #[derive(Debug, Deserialize)]
 pub struct AimsSystem {
+    /// The system's control outcomes.
     #[serde(default)]
     pub controls: Vec<AimsControl>,
 }
@@ -379,7 +389,9 @@ pub struct AimsSystem {
 /// One control outcome: id and verdict.
 #[derive(Debug, Deserialize)]
 pub struct AimsControl {
+    /// Control id.
     pub id: String,
+    /// `pass`, `fail`, `error`, ...
     pub verdict: String,
 }
 

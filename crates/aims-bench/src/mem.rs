@@ -79,9 +79,11 @@ fn children_peak_kib() -> u64 {
 /// What a measured command printed, and its measurement.
 #[derive(Debug, Clone, Default)]
 pub struct MeasuredRun {
+    /// Wall time, peak RSS and exit code.
     pub measured: Measured,
     /// The command's stdout (without the measurement line).
     pub stdout: String,
+    /// The command's stderr (and the wrapper's, if it failed).
     pub stderr: String,
 }
 
