@@ -307,26 +307,10 @@ pub fn regorus_phase(dir: &Path, jobs: usize) -> Result<PhaseReport, String> {
     })
 }
 
-/// The YAML between a card's opening `---` line and the next line that is `---`; `None` when the
-/// card has no closed front matter. Deliberately simpler than the aims loader's rules (the floor is
-/// a lower bound).
-pub fn front_matter(text: &str) -> Option<&str> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let rest = text
-        .strip_prefix("---\n")
-        .or_else(|| text.strip_prefix("---\r\n"))?;
-    let mut at = 0;
-    for line in rest.split_inclusive('\n') {
-        if line.trim_end() == "---" {
-            return rest.get(..at);
-        }
-        at += line.len();
-    }
-    None
-}
-
 /// The floor: read every card of the workload in `dir` and parse its front matter with the YAML
-/// parser aims uses (`aims_facts::parse_file` with [`Format::Yaml`]), nothing else.
+/// parser aims uses (`aims_facts::parse_file` with [`Format::Yaml`]), nothing else. The front matter
+/// is cut by [`crate::corpus::split_front_matter`], simpler than the aims loader's rules (the floor
+/// is a lower bound).
 pub fn floor_phase(dir: &Path) -> Result<PhaseReport, String> {
     let start = Instant::now();
     let cards = card_files(&dir.join(CARDS_DIR))?;
@@ -334,7 +318,7 @@ pub fn floor_phase(dir: &Path) -> Result<PhaseReport, String> {
     for path in &cards {
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let text = String::from_utf8_lossy(&bytes);
-        if let Some(yaml) = front_matter(&text) {
+        if let (Some(yaml), _) = crate::corpus::split_front_matter(&text) {
             if aims_facts::parse_file(FileId(0), yaml, Format::Yaml)
                 .0
                 .is_some()
@@ -446,4 +430,38 @@ pub fn differences(aims: &Counts, expected: &Counts) -> Vec<(String, usize, usiz
             (a != e).then(|| (k.clone(), a, e))
         })
         .collect()
+}
+
+/// The `summary` of `aims check --format json` output, read without reading the rest of the
+/// document after it (the JSON of 30,000 systems is gigabytes).
+pub fn read_aims_summary(path: &Path) -> Result<AimsSummary, String> {
+    use serde::de::{Error as _, IgnoredAny, MapAccess, Visitor};
+    /// Stores the summary and stops the parse there (with an error that is not reported).
+    struct UntilSummary<'a>(&'a mut Option<AimsSummary>);
+    impl<'de> Visitor<'de> for UntilSummary<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an aims JSON output object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "summary" {
+                    *self.0 = Some(map.next_value()?);
+                    return Err(A::Error::custom("stop after the summary"));
+                }
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(())
+        }
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("aims wrote no JSON to {}: {e}", path.display()))?;
+    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(file));
+    let mut summary = None;
+    let result = serde::Deserializer::deserialize_map(&mut de, UntilSummary(&mut summary));
+    match (summary, result) {
+        (Some(s), _) => Ok(s),
+        (None, Err(e)) => Err(format!("{}: not aims JSON output: {e}", path.display())),
+        (None, Ok(())) => Err(format!("{}: no `summary` in the JSON", path.display())),
+    }
 }

@@ -437,7 +437,7 @@ fn iso_pack(
             par.runs.push(runner.check(&dir, &out, jobs, &[])?);
             json_mib = std::fs::metadata(&out).map_or(0.0, |m| m.len() as f64 / 1048576.0);
         }
-        let summary = cards::read_aims_json(&out)?.summary;
+        let summary = cards::read_aims_summary(&out)?;
         if summary.systems != n {
             return Err(format!(
                 "aims reported {} systems of {n} for the ISO workload",
@@ -468,7 +468,7 @@ fn iso_pack(
             args.extend(shard_files.iter().cloned());
             args.extend(["--output".to_string(), merged.display().to_string()]);
             let m = runner.aims(&args, Some(&merged))?;
-            let merged_systems = cards::read_aims_json(&merged)?.summary.systems;
+            let merged_systems = cards::read_aims_summary(&merged)?.systems;
             if merged_systems != n {
                 return Err(format!("aims merge gave {merged_systems} systems of {n}"));
             }
