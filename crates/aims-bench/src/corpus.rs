@@ -169,7 +169,11 @@ fn template(name: &str, text: &str, kind: Kind, schemas: &SchemaSet) -> Option<T
 /// `(front matter, body)`: the front matter is the text between a first line `---` and the next
 /// `---` line.
 pub fn split_front_matter(text: &str) -> (Option<&str>, &str) {
-    let Some(rest) = text.strip_prefix("---\n") else {
+    let after_bom = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(rest) = after_bom
+        .strip_prefix("---\n")
+        .or_else(|| after_bom.strip_prefix("---\r\n"))
+    else {
         return (None, text);
     };
     let mut offset = 0;

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p aims-bench -- --systems 10000
 //! cargo run --release -p aims-bench -- --smoke        # what CI runs: small, no timing claims
+//! cargo build --release -p aims-cli -p aims-bench && target/release/aims-bench cards   # real cards
 //! ```
 
 use aims_bench::run::{ParseCheckReport, PhaseReport};
@@ -46,6 +47,15 @@ struct Args {
 
 #[derive(Subcommand, Debug)]
 enum PhaseCmd {
+    /// The benchmark on real cards: the nine model-card checks (aims, regorus, the floor) and the
+    /// ISO/IEC 42001 pack at scale, each run a whole process (needs `../shared`).
+    Cards(aims_bench::real::CardsArgs),
+    /// Internal: run COMMAND as this process's only child and print its wall time and peak RSS.
+    #[command(hide = true)]
+    Measure {
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
     /// Internal: run one phase in this process and print its report as JSON.
     #[command(hide = true)]
     Phase {
@@ -60,6 +70,8 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let result = match &args.phase {
         Some(PhaseCmd::Phase { name, dir, jobs }) => phase(name, dir, *jobs),
+        Some(PhaseCmd::Cards(cards)) => aims_bench::real::run(cards),
+        Some(PhaseCmd::Measure { command }) => measure(command),
         None => bench(&args),
     };
     match result {
@@ -84,10 +96,20 @@ fn phase(name: &str, dir: &Path, jobs: usize) -> Result<ExitCode, String> {
         "aims-eval" => serde_json::to_string(&run::aims_eval_phase(dir)?),
         "regorus" => serde_json::to_string(&run::regorus_phase(dir)?.0),
         "parse-check" => serde_json::to_string(&run::parse_check_phase(dir)?),
+        "cards-regorus" => serde_json::to_string(&aims_bench::cards::regorus_phase(dir, jobs)?),
+        "cards-floor" => serde_json::to_string(&aims_bench::cards::floor_phase(dir)?),
         other => return Err(format!("unknown phase `{other}`")),
     }
     .map_err(|e| e.to_string())?;
     println!("{json}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `aims-bench measure -- COMMAND`: the measurement is the last stdout line.
+fn measure(command: &[String]) -> Result<ExitCode, String> {
+    let m = aims_bench::mem::run_measured(command)?;
+    let json = serde_json::to_string(&m).map_err(|e| e.to_string())?;
+    println!("{}{json}", aims_bench::mem::MEASURED_PREFIX);
     Ok(ExitCode::SUCCESS)
 }
 

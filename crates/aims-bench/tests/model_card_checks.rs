@@ -2,7 +2,7 @@
 //! written in aims as one requirement each (`policies/model-card-checks.aims`), give the same
 //! verdict as regorus on real cards: regorus evaluates the Rego over each card's front matter as
 //! JSON, aims evaluates the policy over the same card, and the verdicts must agree per card and
-//! check. Where they must differ, [`EXPECTED_DIFFERENCES`] lists the card and the reason, and a
+//! check. Where they must differ, `aims_bench::cards::LISTED_DIFFERENCES` lists the card and the reason, and a
 //! card aims cannot read gives `error` for every check (there is no front matter to give Rego).
 //!
 //! `every_card_of_the_bulk_corpus` runs on the 4,828 cards of `../shared/corpus/hf-model-cards-bulk`
@@ -23,28 +23,8 @@ use indexmap::IndexMap;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const REGO: &str = include_str!("fixtures/model-card-checks.rego");
-const AIMS: &str = include_str!("../policies/model-card-checks.aims");
-const CHECKS: [&str; 9] = [
-    "license_present",
-    "license_allowed",
-    "datasets_listed",
-    "has_metrics",
-    "accuracy_ok",
-    "language_declared",
-    "task_declared",
-    "emissions_reported",
-    "finetune_documented",
-];
-
-/// (card, check, why aims and Rego must differ). Each entry must still occur when its card is
-/// checked, so the list stays true.
-const EXPECTED_DIFFERENCES: &[(&str, &str, &str)] = &[(
-    "sberbank-ai__bert-base-NER-reptile-5-datasets.md",
-    "task_declared",
-    "`pipeline_tag: false` is a boolean where the schema wants a task id: aims says `error` \
-     (the value failed its schema), Rego reads `false` as not declared (`fail`)",
-)];
+use aims_bench::cards::{RegoCards, CHECKS, LISTED_DIFFERENCES};
+use aims_bench::{MODEL_CARD_CHECKS_AIMS as AIMS, MODEL_CARD_CHECKS_REGO as REGO};
 
 fn compile() -> Program {
     let sources = SourceMap::new();
@@ -76,41 +56,23 @@ enum Outcome {
 
 struct Run {
     program: Program,
-    engine: regorus::Engine,
+    rego: RegoCards,
     today: jiff::civil::Date,
 }
 
 impl Run {
     fn new() -> Run {
-        let mut engine = regorus::Engine::new();
-        engine
-            .add_policy("model-card-checks.rego".into(), REGO.into())
-            .unwrap();
         Run {
             program: compile(),
-            engine,
+            rego: RegoCards::new().unwrap(),
             today: jiff::civil::Date::constant(2026, 11, 24),
         }
     }
 
-    fn rego(&mut self, doc: &Document) -> BTreeMap<String, bool> {
-        // A card without front matter (or with an empty one) has no metadata: `{}`.
-        let input = match serde_json::to_value(&doc.root).unwrap() {
-            v @ serde_json::Value::Object(_) => v,
-            _ => serde_json::Value::Object(serde_json::Map::new()),
-        };
-        self.engine.set_input(regorus::Value::from(input));
-        let v = self.engine.eval_rule("data.aims.verdicts".into()).unwrap();
-        v.as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_string().unwrap().to_string(),
-                    v.as_bool().unwrap().to_owned(),
-                )
-            })
-            .collect()
+    /// The Rego's verdicts over the card's front matter as JSON (`pass` for true).
+    fn rego(&mut self, doc: &Document) -> BTreeMap<String, &'static str> {
+        let front = serde_json::to_value(&doc.root).unwrap();
+        self.rego.verdicts(front).unwrap().into_iter().collect()
     }
 
     fn aims(&self, doc: &Document) -> BTreeMap<String, String> {
@@ -161,17 +123,13 @@ impl Run {
         let mut wrong = Vec::new();
         for check in CHECKS {
             let a = aims.get(check).map(String::as_str).unwrap_or("(none)");
-            let r = match rego.get(check) {
-                Some(true) => "pass",
-                Some(false) => "fail",
-                None => "(none)",
-            };
+            let r = rego.get(check).copied().unwrap_or("(none)");
             if a == r {
                 continue;
             }
-            if EXPECTED_DIFFERENCES
+            if LISTED_DIFFERENCES
                 .iter()
-                .any(|(c, k, _)| *c == name && *k == check)
+                .any(|d| d.card == name && d.check == check && d.aims == a && d.rego == r)
             {
                 listed.push((name.clone(), check.to_string()));
             } else {
@@ -233,19 +191,22 @@ fn check_dir(dir: &Path) -> Checked {
         wrong.join("\n")
     );
     // Every listed difference whose card was checked still occurs.
-    for (card, check, why) in EXPECTED_DIFFERENCES {
-        if paths.iter().any(|p| p.ends_with(card)) {
+    for d in LISTED_DIFFERENCES {
+        if paths.iter().any(|p| p.ends_with(d.card)) {
             assert!(
-                listed_seen.iter().any(|(c, k)| c == card && k == check),
-                "listed difference no longer occurs: {card} {check} ({why})"
+                listed_seen.iter().any(|(c, k)| c == d.card && k == d.check),
+                "listed difference no longer occurs: {} {} ({})",
+                d.card,
+                d.check,
+                d.why
             );
         }
     }
     for (card, why) in &unreadable {
         println!("listed: {card}: aims cannot read it, every check is `error` ({why})");
     }
-    for (card, check, why) in EXPECTED_DIFFERENCES {
-        println!("listed: {card} {check}: {why}");
+    for d in LISTED_DIFFERENCES {
+        println!("listed: {} {}: {}", d.card, d.check, d.why);
     }
     println!("verdicts: {verdicts:?}");
     (paths.len(), unreadable, verdicts)
@@ -253,10 +214,7 @@ fn check_dir(dir: &Path) -> Checked {
 
 /// `shared/corpus/hf-model-cards-bulk` in an ancestor of this crate (the project's `../shared`).
 fn bulk_corpus() -> Option<PathBuf> {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/corpus/hf-model-cards-bulk"))
-        .find(|p| p.is_dir())
+    aims_bench::shared_path("corpus/hf-model-cards-bulk").filter(|p| p.is_dir())
 }
 
 #[test]
