@@ -57,11 +57,12 @@ pub struct OsFs;
 /// cap is enforced while reading, so a file that grows or lies about its size cannot exhaust memory.
 pub const MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Why [`OsFs`] refuses to read `path` (after following links): anything but a regular file, and
+/// Why [`OsFs`] refuses to read the file opened from `path`: anything but a regular file, and
 /// files of the kernel's pseudo file systems. A pull request can add a symlink to `/dev/zero`
 /// (endless), a FIFO (a read that never returns) or `/proc/self/environ` (the CI job's secrets).
-fn refusal(path: &Path) -> io::Result<()> {
-    let meta = std::fs::metadata(path)?;
+/// The check is on the opened file itself, so no link (in any component of the path) can lead
+/// around it, and no path is resolved per file.
+fn refusal(path: &Path, meta: &std::fs::Metadata) -> io::Result<()> {
     if !meta.is_file() {
         let what = if meta.is_dir() {
             "a directory"
@@ -70,34 +71,70 @@ fn refusal(path: &Path) -> io::Result<()> {
         };
         return Err(io::Error::new(io::ErrorKind::InvalidInput, what));
     }
-    let real = std::fs::canonicalize(path)?;
-    if ["/proc", "/sys", "/dev"]
-        .iter()
-        .any(|p| real.starts_with(p))
-    {
+    if on_pseudo_file_system(path, meta) {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
-            format!(
-                "it leads to `{}`, a kernel pseudo file, which aims never reads",
-                real.display()
-            ),
+            "it leads to a kernel pseudo file (under /proc, /sys or /dev), which aims never reads",
         ));
     }
     Ok(())
 }
 
+/// The devices of the kernel's pseudo file systems and the ones mounted in them (cgroups,
+/// debugfs, `/dev/shm`, ...), found once.
+#[cfg(unix)]
+fn pseudo_devices() -> &'static [u64] {
+    use std::os::unix::fs::MetadataExt as _;
+    static DEVICES: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    DEVICES.get_or_init(|| {
+        let mut devices: Vec<u64> = [
+            "/proc",
+            "/sys",
+            "/dev",
+            "/dev/shm",
+            "/dev/mqueue",
+            "/sys/fs/cgroup",
+            "/sys/kernel/debug",
+            "/sys/kernel/security",
+            "/sys/kernel/tracing",
+            "/sys/fs/bpf",
+            "/proc/sys/fs/binfmt_misc",
+        ]
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.dev())
+        .collect();
+        // The root's own device is never refused (a system without /proc keeps its files there).
+        if let Ok(root) = std::fs::metadata("/") {
+            devices.retain(|d| *d != root.dev());
+        }
+        devices
+    })
+}
+
+#[cfg(unix)]
+fn on_pseudo_file_system(_path: &Path, meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    pseudo_devices().contains(&meta.dev())
+}
+
+#[cfg(not(unix))]
+fn on_pseudo_file_system(path: &Path, _meta: &std::fs::Metadata) -> bool {
+    std::fs::canonicalize(path).is_ok_and(|real| {
+        ["/proc", "/sys", "/dev"]
+            .iter()
+            .any(|p| real.starts_with(p))
+    })
+}
+
 impl Vfs for OsFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         use std::io::Read as _;
-        refusal(path)?;
+        // Opening a FIFO for reading would block until a writer comes: look before opening.
+        refusal(path, &std::fs::metadata(path)?)?;
         let file = std::fs::File::open(path)?;
-        // The link or file may have changed since `refusal`: check what was opened.
-        if !file.metadata()?.is_file() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a regular file (a device, FIFO or socket)",
-            ));
-        }
+        // The link or file may have changed since: check what was opened.
+        refusal(path, &file.metadata()?)?;
         let mut bytes = Vec::new();
         file.take(MAX_READ_BYTES + 1).read_to_end(&mut bytes)?;
         if bytes.len() as u64 > MAX_READ_BYTES {

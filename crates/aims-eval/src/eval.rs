@@ -42,6 +42,9 @@ struct Ctx<'a> {
     witnesses: RefCell<Vec<(String, V<'a>)>>,
     /// Evidence gathered while evaluating each `let`, replayed when the binding is used.
     let_evidence: HashMap<String, Vec<Evidence>>,
+    /// The program's top-level `let`s, evaluated when first read and kept for the rest of the
+    /// control (they depend only on the system and its documents, which a context fixes).
+    globals: Rc<RefCell<HashMap<String, R<'a>>>>,
 }
 
 /// Whether a control (or objective) applies to a system, from its `when`.
@@ -256,6 +259,7 @@ impl<'p> Evaluator<'p> {
             evidence: RefCell::new(Vec::new()),
             witnesses: RefCell::new(Vec::new()),
             let_evidence: HashMap::new(),
+            globals: Rc::new(RefCell::new(HashMap::new())),
         }
     }
 
@@ -559,11 +563,48 @@ impl<'p> Evaluator<'p> {
     where
         'p: 'a,
     {
+        // Only the local scope is reset: the top-level `let`s are read through `lookup`, which
+        // evaluates each once per context, when it is first used.
         ctx.scopes.clear();
-        for (name, expr) in &self.program.lets {
-            let v = self.eval(expr, ctx);
-            ctx.scopes.push((name.clone(), v));
+    }
+
+    /// A top-level `let`: its value in this context, evaluated in the global scope on first use.
+    /// What it reads is not evidence of the requirement that uses it (as when all were bound
+    /// before each requirement).
+    fn global<'a>(&self, name: &str, ctx: &Ctx<'a>) -> Option<R<'a>>
+    where
+        'p: 'a,
+    {
+        if let Some(v) = ctx.globals.borrow().get(name) {
+            return Some(v.clone());
         }
+        let expr = self
+            .program
+            .lets
+            .iter()
+            .rev()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, e)| e)?;
+        // A definition that reaches itself (the checker rejects it; stay total anyway).
+        ctx.globals.borrow_mut().insert(
+            name.to_string(),
+            Err(Fault::Error(format!(
+                "`{name}` is defined in terms of itself"
+            ))),
+        );
+        let global = Ctx {
+            docs: ctx.docs.clone(),
+            all: ctx.all,
+            system: ctx.system,
+            scopes: Vec::new(),
+            evidence: RefCell::new(Vec::new()),
+            witnesses: RefCell::new(Vec::new()),
+            let_evidence: HashMap::new(),
+            globals: Rc::clone(&ctx.globals),
+        };
+        let v = self.eval(expr, &global);
+        ctx.globals.borrow_mut().insert(name.to_string(), v.clone());
+        Some(v)
     }
 
     fn objective(
@@ -677,7 +718,9 @@ impl<'p> Evaluator<'p> {
                 if !ev.iter().any(|e| e.path == **path) && ev.len() < MAX_EVIDENCE {
                     let value = match &v.kind {
                         ValueKind::String(s) => format!("\"{s}\""),
-                        _ => v.to_json_string(),
+                        // Only the first 200 characters are kept: render no more (4 bytes each
+                        // at most) of a value that may be a whole `model-index`.
+                        _ => v.to_json_prefix(800).0,
                     };
                     let value = if value.chars().count() > 200 {
                         format!("{}…", value.chars().take(200).collect::<String>())
@@ -705,7 +748,10 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Render a message, interpolating `{expr}` (quantifier witnesses in scope).
-    fn message(&self, m: &Message, ctx: &Ctx) -> String {
+    fn message<'a>(&self, m: &Message, ctx: &Ctx<'a>) -> String
+    where
+        'p: 'a,
+    {
         let mut out = String::new();
         let witnesses: Vec<(String, V)> = ctx.witnesses.borrow().clone();
         let base = ctx.scopes.len();
@@ -717,6 +763,7 @@ impl<'p> Evaluator<'p> {
             evidence: RefCell::new(Vec::new()),
             witnesses: RefCell::new(Vec::new()),
             let_evidence: HashMap::new(),
+            globals: Rc::clone(&ctx.globals),
         };
         for (n, v) in witnesses {
             scoped.scopes.push((n, Ok(v)));
@@ -737,7 +784,10 @@ impl<'p> Evaluator<'p> {
         out
     }
 
-    fn lookup<'a>(&self, id: &Ident, ctx: &Ctx<'a>) -> R<'a> {
+    fn lookup<'a>(&self, id: &Ident, ctx: &Ctx<'a>) -> R<'a>
+    where
+        'p: 'a,
+    {
         if let Some((_, v)) = ctx.scopes.iter().rev().find(|(n, _)| *n == id.name) {
             if let Some(ev) = ctx.let_evidence.get(&id.name) {
                 let mut cur = ctx.evidence.borrow_mut();
@@ -748,6 +798,9 @@ impl<'p> Evaluator<'p> {
                 }
             }
             return v.clone();
+        }
+        if let Some(v) = self.global(&id.name, ctx) {
+            return v;
         }
         if id.name == aims_check::SYSTEM {
             return Ok(V::System(ctx.system));
@@ -1072,6 +1125,7 @@ impl<'p> Evaluator<'p> {
                     evidence: RefCell::new(std::mem::take(&mut *ctx.evidence.borrow_mut())),
                     witnesses: RefCell::new(Vec::new()),
                     let_evidence: ctx.let_evidence.clone(),
+                    globals: Rc::clone(&ctx.globals),
                 };
                 let mut result = None;
                 for item in items {

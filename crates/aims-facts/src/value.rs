@@ -158,6 +158,46 @@ impl Value {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// The start of [`Value::to_json_string`]: at most `max_bytes` bytes (cut at a character
+    /// boundary), and whether it was cut. Serialising stops once the limit is reached, so a
+    /// large value costs no more than its prefix.
+    pub fn to_json_prefix(&self, max_bytes: usize) -> (String, bool) {
+        struct Bounded {
+            buf: Vec<u8>,
+            max: usize,
+        }
+        impl std::io::Write for Bounded {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                let room = self.max.saturating_sub(self.buf.len());
+                self.buf
+                    .extend_from_slice(b.get(..room.min(b.len())).unwrap_or(b));
+                if b.len() > room {
+                    return Err(std::io::Error::other("limit"));
+                }
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut w = Bounded {
+            buf: Vec::new(),
+            max: max_bytes,
+        };
+        let cut = serde_json::to_writer(&mut w, self).is_err();
+        let text = match String::from_utf8(w.buf) {
+            Ok(t) => t,
+            Err(e) => {
+                // Cut inside a character: keep the characters before it.
+                let valid = e.utf8_error().valid_up_to();
+                let mut bytes = e.into_bytes();
+                bytes.truncate(valid);
+                String::from_utf8(bytes).unwrap_or_default()
+            }
+        };
+        (text, cut)
+    }
+
     /// Every string in this value and below it, depth first (used by kind detection).
     pub fn any_string(&self, pred: &mut dyn FnMut(&str) -> bool) -> bool {
         let mut stack = vec![self];

@@ -484,33 +484,79 @@ fn table(out: &mut Out, headers: &[&str], rows: &[Vec<String>], right: &[bool]) 
     }
 }
 
-/// The rows of the summary, gathered system by system (a streaming run keeps these, not the
-/// systems).
+/// How many rows each list of the summary shows; the rest are counted ("… and 29,950 more").
+/// A terminal summary of 30,000 systems is read for its totals and first failures, and a
+/// streaming run must not hold a row per system.
+pub const SUMMARY_ROWS: usize = 50;
+
+/// A list that keeps its first [`SUMMARY_ROWS`] items and counts the others.
+#[derive(Debug, Clone)]
+struct Rows<T> {
+    kept: Vec<T>,
+    more: usize,
+}
+
+impl<T> Default for Rows<T> {
+    fn default() -> Rows<T> {
+        Rows {
+            kept: Vec::new(),
+            more: 0,
+        }
+    }
+}
+
+impl<T> Rows<T> {
+    fn push(&mut self, make: impl FnOnce() -> T) {
+        if self.kept.len() < SUMMARY_ROWS {
+            self.kept.push(make());
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    /// "  … and N more <what>\n", or nothing.
+    fn more_line(&self, what: &str) -> String {
+        if self.more == 0 {
+            String::new()
+        } else {
+            format!("  … and {} more {what}\n", self.more)
+        }
+    }
+}
+
+/// The rows of the summary, gathered system by system: the first [`SUMMARY_ROWS`] of each list
+/// and a count of the others (a streaming run keeps these, not the systems).
 #[derive(Debug, Clone, Default)]
 pub struct SummaryRows {
-    systems: Vec<Vec<String>>,
-    gating: Vec<String>,
-    unreadable: Vec<String>,
-    expired: Vec<String>,
-    objectives: Vec<Vec<String>>,
-    risks: Vec<Vec<String>>,
+    systems: Rows<Vec<String>>,
+    gating: Rows<String>,
+    unreadable: Rows<String>,
+    expired: Rows<String>,
+    objectives: Rows<Vec<String>>,
+    risks: Rows<Vec<String>>,
 }
 
 impl SummaryRows {
     /// Add one system's rows.
     pub fn add(&mut self, report: &CheckReport, sys: &SystemReport) {
         let v = &sys.verdicts;
-        self.systems.push(vec![
-            sys.name.clone(),
-            v.pass.to_string(),
-            v.fail.to_string(),
-            v.waived.to_string(),
-            v.not_applicable.to_string(),
-            v.error.to_string(),
-        ]);
+        self.systems.push(|| {
+            vec![
+                sys.name.clone(),
+                v.pass.to_string(),
+                v.fail.to_string(),
+                v.waived.to_string(),
+                v.not_applicable.to_string(),
+                v.error.to_string(),
+            ]
+        });
         for c in sys.controls.iter().filter(|c| c.is_gating_failure()) {
             self.gating
-                .push(format!("{} {} ({})", sys.name, c.id, c.verdict.as_str()));
+                .push(|| format!("{} {} ({})", sys.name, c.id, c.verdict.as_str()));
         }
         for d in sys
             .documents
@@ -518,43 +564,49 @@ impl SummaryRows {
             .filter(|d| d.state == DocumentState::Unreadable)
         {
             self.unreadable
-                .push(format!("{}: {}", sys.name, d.describe()));
+                .push(|| format!("{}: {}", sys.name, d.describe()));
         }
         for c in &sys.controls {
             if let Some(w) = c.waiver.as_ref().filter(|w| w.expired) {
-                self.expired.push(format!(
-                    "{} {}: waiver `{}` expired on {} (approved by {})",
-                    sys.name, c.id, w.id, w.expires, w.approver
-                ));
+                self.expired.push(|| {
+                    format!(
+                        "{} {}: waiver `{}` expired on {} (approved by {})",
+                        sys.name, c.id, w.id, w.expires, w.approver
+                    )
+                });
             }
         }
         for o in &sys.objectives {
-            self.objectives.push(vec![
-                o.id.clone(),
-                sys.name.clone(),
-                o.measured
-                    .clone()
-                    .map_or_else(|| "—".to_string(), |m| clip(&m, 24)),
-                o.target.clone(),
-                o.verdict.as_str().to_string(),
-            ]);
+            self.objectives.push(|| {
+                vec![
+                    o.id.clone(),
+                    sys.name.clone(),
+                    o.measured
+                        .clone()
+                        .map_or_else(|| "—".to_string(), |m| clip(&m, 24)),
+                    o.target.clone(),
+                    o.verdict.as_str().to_string(),
+                ]
+            });
         }
         for r in sys.risks.iter().filter(|r| !r.treated) {
             let title = report
                 .risk(&r.id)
                 .map(|d| d.title.clone())
                 .unwrap_or_default();
-            self.risks.push(vec![
-                r.id.clone(),
-                r.level.to_string(),
-                sys.name.clone(),
-                if r.failing_controls.is_empty() {
-                    "—".to_string()
-                } else {
-                    r.failing_controls.join(", ")
-                },
-                clip(&title, 48),
-            ]);
+            self.risks.push(|| {
+                vec![
+                    r.id.clone(),
+                    r.level.to_string(),
+                    sys.name.clone(),
+                    if r.failing_controls.is_empty() {
+                        "—".to_string()
+                    } else {
+                        r.failing_controls.join(", ")
+                    },
+                    clip(&title, 48),
+                ]
+            });
         }
     }
 }
@@ -575,7 +627,17 @@ fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
         if s.controls == 1 { "" } else { "s" },
     ));
     let t = &s.verdicts;
-    let mut table_rows = rows.systems.clone();
+    let mut table_rows = rows.systems.kept.clone();
+    if rows.systems.more > 0 {
+        table_rows.push(vec![
+            format!("… and {} more", rows.systems.more),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
     table_rows.push(vec![
         "total".to_string(),
         t.pass.to_string(),
@@ -593,9 +655,10 @@ fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
     if !rows.gating.is_empty() {
         out.text("\n");
         out.bold("Gating failures (mandatory or blocking)\n");
-        for g in &rows.gating {
+        for g in &rows.gating.kept {
             out.text(&format!("  - {g}\n"));
         }
+        out.text(&rows.gating.more_line("gating failures"));
     }
     let unreadable: Vec<String> = report
         .organization
@@ -603,7 +666,7 @@ fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
         .iter()
         .filter(|d| d.state == DocumentState::Unreadable)
         .map(|d| format!("organization: {}", d.describe()))
-        .chain(rows.unreadable.iter().cloned())
+        .chain(rows.unreadable.kept.iter().cloned())
         .collect();
     if !unreadable.is_empty() {
         out.text("\n");
@@ -611,13 +674,15 @@ fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
         for u in &unreadable {
             out.text(&format!("  - {u}\n"));
         }
+        out.text(&rows.unreadable.more_line("unreadable documents"));
     }
     if !rows.expired.is_empty() {
         out.text("\n");
         out.bold("Expired waivers\n");
-        for e in &rows.expired {
+        for e in &rows.expired.kept {
             out.text(&format!("  - {e}\n"));
         }
+        out.text(&rows.expired.more_line("expired waivers"));
     }
     if !rows.objectives.is_empty() {
         out.text("\n");
@@ -625,9 +690,10 @@ fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
         table(
             out,
             &["objective", "system", "measured", "target", "verdict"],
-            &rows.objectives,
+            &rows.objectives.kept,
             &[false, false, true, false, false],
         );
+        out.text(&rows.objectives.more_line("objective results"));
     }
     if !rows.risks.is_empty() {
         out.text("\n");
@@ -635,9 +701,10 @@ fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
         table(
             out,
             &["risk", "level", "system", "failing controls", "title"],
-            &rows.risks,
+            &rows.risks.kept,
             &[false, true, false, false, false],
         );
+        out.text(&rows.risks.more_line("untreated risks"));
     }
 
     out.text("\n");

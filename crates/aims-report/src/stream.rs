@@ -429,7 +429,14 @@ impl<'r, 'w> RunWriter<'r, 'w> {
             organization_evidence,
         } = rendered;
         self.summary.add_system(&report);
-        self.rows.add(&self.renderer.header, &report);
+        if self
+            .renderer
+            .outputs
+            .iter()
+            .any(|(o, _)| matches!(o, Output::Human { .. }))
+        {
+            self.rows.add(&self.renderer.header, &report);
+        }
         self.organization_evidence.extend(organization_evidence);
         for (i, part) in parts.into_iter().enumerate() {
             let text = match self.writing.get_mut(i) {
