@@ -54,23 +54,30 @@ pub struct LineCol {
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    /// Indexed when a position is first asked for: most fact files of a large run are never
+    /// shown (their requirements passed).
+    line_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
-        let text: Arc<str> = text.into();
-        let mut line_starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
-            }
-        }
         SourceFile {
             name: name.into(),
-            text,
-            line_starts,
+            text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    fn index(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            for (i, b) in self.text.bytes().enumerate() {
+                if b == b'\n' {
+                    starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+                }
+            }
+            starts
+        })
     }
 
     /// Line and column of a byte offset; offsets past the end clamp to the end.
@@ -82,11 +89,11 @@ impl SourceFile {
 
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = self.char_floor(offset);
-        let line = match self.line_starts.binary_search(&(offset as u32)) {
+        let line = match self.index().binary_search(&(offset as u32)) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         };
-        let start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
+        let start = self.index().get(line).copied().unwrap_or(0) as usize;
         let col = self
             .text
             .get(start..offset)
@@ -100,7 +107,7 @@ impl SourceFile {
 
     /// Byte offset of a zero-based line and zero-based UTF-16 column (what LSP sends).
     pub fn offset_of_utf16(&self, line: u32, character: u32) -> usize {
-        let Some(&start) = self.line_starts.get(line as usize) else {
+        let Some(&start) = self.index().get(line as usize) else {
             return self.text.len();
         };
         let start = start as usize;
@@ -120,7 +127,7 @@ impl SourceFile {
         let offset = self.char_floor(offset);
         let lc = self.line_col(offset);
         let line = lc.line - 1;
-        let start = self.line_starts.get(line as usize).copied().unwrap_or(0) as usize;
+        let start = self.index().get(line as usize).copied().unwrap_or(0) as usize;
         let col = self
             .text
             .get(start..offset)
@@ -130,7 +137,7 @@ impl SourceFile {
     }
 
     pub fn line_starts(&self) -> &[u32] {
-        &self.line_starts
+        self.index()
     }
 }
 

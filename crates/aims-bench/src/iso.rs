@@ -147,6 +147,34 @@ pub fn build_iso(
         let _ = writeln!(toml, "  {},", fact_entry(&rel, kind.as_deref()));
     }
     toml.push_str("]\n");
+    // One `[[systems]]` entry per template, declaring its systems with a pattern (one folder
+    // each under `systems/<template>/`), as a registry of tens of thousands of systems would: an
+    // `aims.toml` of 30,000 entries is 12 MB of TOML to parse before anything is evaluated.
+    for (t, template) in example.templates.iter().enumerate() {
+        let _ = write!(
+            toml,
+            "\n[[systems]]\npattern = {}\n",
+            toml_string(&format!("systems/t{t}/*/"))
+        );
+        for (k, v) in &template.attributes {
+            let _ = writeln!(toml, "{k} = {}", toml_string(v));
+        }
+        toml.push_str("facts = [\n");
+        for slot in &template.slots {
+            let entry = match slot {
+                Slot::ModelCard => fact_entry("{path}/README.md", Some("model_card")),
+                Slot::DatasetCard => format!(
+                    "{{ glob = {}, kind = \"dataset_card\" }}",
+                    toml_string("{path}/data/*.md")
+                ),
+                Slot::Record(p, kind) => {
+                    fact_entry(&format!("{{path}}/{}", file_name(p)), kind.as_deref())
+                }
+            };
+            let _ = writeln!(toml, "  {entry},");
+        }
+        toml.push_str("]\n");
+    }
     let mut model = models.iter().cycle();
     let mut dataset = datasets.iter().cycle();
     for (i, template) in example.templates.iter().cycle().take(systems).enumerate() {
@@ -157,33 +185,23 @@ pub fn build_iso(
         } else {
             system_name(i, systems)
         };
-        let base = format!("systems/{name}");
+        let t = i % example.templates.len();
+        let base = format!("systems/t{t}/{name}");
         mkdir(&dir.join(&base).join("data"))?;
-        let _ = write!(toml, "\n[[systems]]\nname = {}\n", toml_string(&name));
-        for (k, v) in &template.attributes {
-            let _ = writeln!(toml, "{k} = {}", toml_string(v));
-        }
-        toml.push_str("facts = [\n");
         for slot in &template.slots {
-            let (from, rel, kind) = match slot {
+            let (from, rel) = match slot {
                 Slot::ModelCard => match model.next() {
-                    Some(m) => (m, format!("{base}/README.md"), Some("model_card")),
+                    Some(m) => (m, format!("{base}/README.md")),
                     None => continue,
                 },
                 Slot::DatasetCard => match dataset.next() {
-                    Some(d) => (
-                        d,
-                        format!("{base}/data/{}", file_name(d)),
-                        Some("dataset_card"),
-                    ),
+                    Some(d) => (d, format!("{base}/data/{}", file_name(d))),
                     None => continue,
                 },
-                Slot::Record(p, kind) => (p, format!("{base}/{}", file_name(p)), kind.as_deref()),
+                Slot::Record(p, _) => (p, format!("{base}/{}", file_name(p))),
             };
             bytes += copy(from, &dir.join(&rel))?;
-            let _ = writeln!(toml, "  {},", fact_entry(&rel, kind));
         }
-        toml.push_str("]\n");
     }
     write(&dir.join("aims.toml"), &toml)?;
     Ok(bytes)

@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::{display_name, has_glob_chars, normalize, resolve_fact_source, split_glob};
+use super::{display_name, has_glob_chars, normalize, split_glob};
 use super::{Ctx, FactSource, SystemDecl};
 use crate::codes;
 use crate::document::{format_of, parse_file, Format};
@@ -507,9 +507,8 @@ pub(super) fn expand(
                 pattern: ft.template.render(&m, &name, ft.source.is_glob),
                 ..ft.source.clone()
             };
-            if let Err(d) = resolve_fact_source(cx.vfs, &cx.root, &source) {
-                cx.diags.push(*d);
-            }
+            // Not resolved here: a file a match lacks is an unreadable document of that system,
+            // found when the system is loaded (30,000 globs walked twice cost a second).
             facts.push(source);
         }
         let mut attributes = IndexMap::with_capacity(defaults.len() + 1);
