@@ -44,8 +44,11 @@ struct Ctx<'a> {
     let_evidence: HashMap<String, Vec<Evidence>>,
     /// The program's top-level `let`s, evaluated when first read and kept for the rest of the
     /// control (they depend only on the system and its documents, which a context fixes).
-    globals: Rc<RefCell<HashMap<String, R<'a>>>>,
+    globals: Rc<RefCell<HashMap<String, GlobalLet<'a>>>>,
 }
+
+/// A top-level `let`'s value in a context and the evidence read to compute it.
+type GlobalLet<'a> = (R<'a>, Vec<Evidence>);
 
 /// Whether a control (or objective) applies to a system, from its `when`.
 enum Applies {
@@ -569,41 +572,57 @@ impl<'p> Evaluator<'p> {
     }
 
     /// A top-level `let`: its value in this context, evaluated in the global scope on first use.
-    /// What it reads is not evidence of the requirement that uses it (as when all were bound
-    /// before each requirement).
+    /// What it read is evidence of whatever uses it, replayed on every use (as for a control's
+    /// own `let`s).
     fn global<'a>(&self, name: &str, ctx: &Ctx<'a>) -> Option<R<'a>>
     where
         'p: 'a,
     {
-        if let Some(v) = ctx.globals.borrow().get(name) {
-            return Some(v.clone());
-        }
-        let expr = self
-            .program
-            .lets
-            .iter()
-            .rev()
-            .find(|(n, _)| n.as_str() == name)
-            .map(|(_, e)| e)?;
-        // A definition that reaches itself (the checker rejects it; stay total anyway).
-        ctx.globals.borrow_mut().insert(
-            name.to_string(),
-            Err(Fault::Error(format!(
-                "`{name}` is defined in terms of itself"
-            ))),
-        );
-        let global = Ctx {
-            docs: ctx.docs.clone(),
-            all: ctx.all,
-            system: ctx.system,
-            scopes: Vec::new(),
-            evidence: RefCell::new(Vec::new()),
-            witnesses: RefCell::new(Vec::new()),
-            let_evidence: HashMap::new(),
-            globals: Rc::clone(&ctx.globals),
+        let known = ctx.globals.borrow().get(name).cloned();
+        let (v, evidence) = match known {
+            Some(known) => known,
+            None => {
+                let expr = self
+                    .program
+                    .lets
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n.as_str() == name)
+                    .map(|(_, e)| e)?;
+                // A definition that reaches itself (the checker rejects it; stay total anyway).
+                ctx.globals.borrow_mut().insert(
+                    name.to_string(),
+                    (
+                        Err(Fault::Error(format!(
+                            "`{name}` is defined in terms of itself"
+                        ))),
+                        Vec::new(),
+                    ),
+                );
+                let global = Ctx {
+                    docs: ctx.docs.clone(),
+                    all: ctx.all,
+                    system: ctx.system,
+                    scopes: Vec::new(),
+                    evidence: RefCell::new(Vec::new()),
+                    witnesses: RefCell::new(Vec::new()),
+                    let_evidence: HashMap::new(),
+                    globals: Rc::clone(&ctx.globals),
+                };
+                let v = self.eval(expr, &global);
+                let evidence = global.evidence.into_inner();
+                ctx.globals
+                    .borrow_mut()
+                    .insert(name.to_string(), (v.clone(), evidence.clone()));
+                (v, evidence)
+            }
         };
-        let v = self.eval(expr, &global);
-        ctx.globals.borrow_mut().insert(name.to_string(), v.clone());
+        let mut cur = ctx.evidence.borrow_mut();
+        for e in evidence {
+            if cur.len() < MAX_EVIDENCE && !cur.iter().any(|c| c.path == e.path) {
+                cur.push(e);
+            }
+        }
         Some(v)
     }
 

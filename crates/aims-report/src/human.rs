@@ -27,8 +27,11 @@ const VALUE_WIDTH: usize = 60;
 /// shows it, so rendering a system costs the files it shows, not every file of the run.
 struct Files<'s> {
     sources: &'s SourceMap,
-    cache: RefCell<HashMap<usize, Rc<SimpleFile<String, Arc<str>>>>>,
+    cache: RefCell<HashMap<usize, Rc<InertFile>>>,
 }
+
+/// A source file made inert for the terminal.
+type InertFile = SimpleFile<String, Arc<str>>;
 
 impl<'s> Files<'s> {
     fn new(sources: &'s SourceMap) -> Files<'s> {
@@ -38,7 +41,7 @@ impl<'s> Files<'s> {
         }
     }
 
-    fn file(&self, id: usize) -> Option<Rc<SimpleFile<String, Arc<str>>>> {
+    fn file(&self, id: usize) -> Option<Rc<InertFile>> {
         if let Some(f) = self.cache.borrow().get(&id) {
             return Some(Rc::clone(f));
         }
