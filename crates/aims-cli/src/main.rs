@@ -449,13 +449,7 @@ fn merge(inputs: &[PathBuf], output: Option<PathBuf>, formats: &[String], pretty
     }
     let kinds: Vec<aims_report::stream::Output> = outputs
         .iter()
-        .map(|(name, _)| match name.as_str() {
-            "jsonl" => aims_report::stream::Output::JsonLines,
-            "sarif" => aims_report::stream::Output::Sarif,
-            "junit" => aims_report::stream::Output::Junit,
-            "github" => aims_report::stream::Output::Github,
-            _ => aims_report::stream::Output::Json { pretty },
-        })
+        .map(|(name, path)| output_kind(name, path.is_none(), pretty, ColorChoice::Never))
         .collect();
     let mut files = match open_targets(&outputs) {
         Ok(f) => f,
@@ -663,21 +657,7 @@ fn check(args: CheckArgs) -> u8 {
     };
     let kinds: Vec<aims_report::stream::Output> = outputs
         .iter()
-        .map(|(name, path)| match name.as_str() {
-            "json" => aims_report::stream::Output::Json {
-                pretty: args.pretty,
-            },
-            "jsonl" => aims_report::stream::Output::JsonLines,
-            "sarif" => aims_report::stream::Output::Sarif,
-            "junit" => aims_report::stream::Output::Junit,
-            "github" => aims_report::stream::Output::Github,
-            _ => {
-                let tty = path.is_none() && std::io::stdout().is_terminal();
-                aims_report::stream::Output::Human {
-                    color: path.is_none() && args.color.should_color(tty),
-                }
-            }
-        })
+        .map(|(name, path)| output_kind(name, path.is_none(), args.pretty, args.color))
         .collect();
     let mut files = match open_targets(&outputs) {
         Ok(f) => f,
@@ -721,6 +701,27 @@ fn check(args: CheckArgs) -> u8 {
         EXIT_FAIL
     } else {
         0
+    }
+}
+
+/// The output a `--format` name (already checked by [`parse_formats`]) asks for; the human output
+/// is coloured only on a terminal's stdout.
+fn output_kind(
+    name: &str,
+    to_stdout: bool,
+    pretty: bool,
+    color: ColorChoice,
+) -> aims_report::stream::Output {
+    use aims_report::stream::Output;
+    match name {
+        "json" => Output::Json { pretty },
+        "jsonl" => Output::JsonLines,
+        "sarif" => Output::Sarif,
+        "junit" => Output::Junit,
+        "github" => Output::Github,
+        _ => Output::Human {
+            color: to_stdout && color.should_color(std::io::stdout().is_terminal()),
+        },
     }
 }
 

@@ -50,44 +50,36 @@ fn union<T: Keyed>(into: &mut Vec<T>, from: &[T], what: &str, shard: usize) -> R
 }
 
 /// Merge parsed shard reports.
-pub fn merge_reports(shards: Vec<CheckReport>) -> Result<CheckReport, String> {
-    let mut iter = shards.into_iter().enumerate();
-    let Some((_, mut out)) = iter.next() else {
-        return Err("nothing to merge: no JSON documents given".to_string());
-    };
-    for (i, shard) in iter {
-        let n = i + 1;
-        if shard.today != out.today {
-            return Err(format!(
-                "shard {n} was evaluated on {} but shard 1 on {}: pass the same --today to every shard",
-                shard.today, out.today
-            ));
-        }
-        if shard.project != out.project {
-            return Err(format!(
-                "shard {n} is from project `{}` but shard 1 from `{}`",
-                shard.project, out.project
-            ));
-        }
-        if shard.tool != out.tool {
-            return Err(format!(
-                "shard {n} was written by {} {} but shard 1 by {} {}",
-                shard.tool.name, shard.tool.version, out.tool.name, out.tool.version
-            ));
-        }
-        union(&mut out.controls, &shard.controls, "control", n)?;
-        union(&mut out.objectives, &shard.objectives, "objective", n)?;
-        union(&mut out.risks, &shard.risks, "risk", n)?;
-        union(&mut out.waivers, &shard.waivers, "waiver", n)?;
+pub fn merge_reports(mut shards: Vec<CheckReport>) -> Result<CheckReport, String> {
+    // What is merged system by system, taken out so the rest is each shard's header.
+    let parts: Vec<CheckReport> = shards
+        .iter_mut()
+        .map(|s| CheckReport {
+            systems: std::mem::take(&mut s.systems),
+            organization: std::mem::take(&mut s.organization),
+            diagnostics: std::mem::take(&mut s.diagnostics),
+            ..CheckReport::default()
+        })
+        .collect();
+    let mut out = merge_headers(shards)?;
+    let mut seen = std::collections::HashSet::new();
+    for (i, shard) in parts.into_iter().enumerate() {
         for sys in shard.systems {
-            if out.systems.iter().any(|s| s.name == sys.name) {
+            if !seen.insert(sys.name.clone()) {
                 return Err(format!(
-                    "system `{}` appears in more than one shard (shard {n} and an earlier one)",
-                    sys.name
+                    "system `{}` appears in more than one shard (shard {} and an earlier one)",
+                    sys.name,
+                    i + 1
                 ));
             }
             out.systems.push(sys);
         }
+        if out.organization.documents.is_empty() {
+            out.organization.documents = shard.organization.documents;
+        }
+        out.organization
+            .evidence
+            .extend(shard.organization.evidence);
         out.diagnostics.extend(shard.diagnostics);
     }
     out.normalize();
