@@ -303,3 +303,52 @@ mod inert_tests {
         );
     }
 }
+
+/// A SARIF plain-text message (SARIF 2.1.0 §3.11.6): [`inert`], then `[` and `]` escaped as `\[`
+/// and `\]`, and a backslash right before a bracket as `\\`, so text from cards can never form an
+/// embedded link `[text](n)` in a viewer, and the viewer shows the brackets as they were.
+pub fn sarif_text(s: &str) -> String {
+    let s = inert(s);
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\\' if matches!(chars.peek(), Some('[' | ']')) => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Markdown from policies (`///` doc comments, titles) with HTML made inert: `&`, `<` and `>`
+/// become entities, so no tag, comment or raw HTML block reaches a Markdown viewer. Markdown
+/// syntax itself is kept (inside a code span an entity shows as written).
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod sarif_text_tests {
+    use super::*;
+
+    #[test]
+    fn brackets_cannot_form_an_embedded_link() {
+        assert_eq!(sarif_text("see [here](0)"), "see \\[here\\](0)");
+        assert_eq!(sarif_text("a\\[b\\c"), "a\\\\\\[b\\c");
+        assert_eq!(sarif_text("x\x1b[2Ky"), "x?\\[2Ky");
+        assert_eq!(html_escape("<img src=x>&"), "&lt;img src=x&gt;&amp;");
+    }
+}
