@@ -165,7 +165,10 @@ fn result(ctx: &Ctx, req: Option<&RequirementOutcome>) -> Value {
                 Some(mut loc) => {
                     if let Value::Object(m) = &mut loc {
                         m.insert("id".into(), json!(related.len()));
-                        m.insert("message".into(), json!({ "text": sarif_text(&evidence_text(e)) }));
+                        m.insert(
+                            "message".into(),
+                            json!({ "text": sarif_text(&evidence_text(e)) }),
+                        );
                     }
                     related.push(loc);
                 }
