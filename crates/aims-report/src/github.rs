@@ -13,11 +13,13 @@ use crate::model::{
     CheckReport, ControlOutcome, DiagnosticReport, Enforcement, EvidenceItem, Outcome, Place,
     Severity, SystemReport, Verdict,
 };
-use crate::util::{clip, missing_phrase};
+use crate::util::{clip, inert, missing_phrase};
 
-/// Escaping of the message part (after `::`).
+/// Escaping of the message part (after `::`); escape sequences from cards made inert first (the
+/// runner prints annotations into the log, which renders ANSI).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    inert(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

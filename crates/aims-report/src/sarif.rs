@@ -2,6 +2,11 @@
 //! line of the policy, with the evidence in the fact files as related locations. Rules are the
 //! controls. Waived results carry an accepted external suppression; diagnostics become tool
 //! execution notifications.
+//!
+//! Every `text` is plain text that viewers (GitHub code scanning among them) scan for embedded
+//! links `[text](n)`; aims writes none, so every text goes through [`sarif_text`]: control
+//! characters made visible and square brackets escaped (SARIF 2.1.0 §3.11.6). `properties` and
+//! fingerprints keep the exact values for machines (JSON escapes their control characters).
 
 use aims_base::SourceMap;
 use aims_eval::results::RunResults;
@@ -12,7 +17,7 @@ use crate::model::{
     CheckReport, ControlDef, ControlOutcome, Enforcement, EvidenceItem, Outcome, Place,
     RequirementOutcome, Severity, SystemReport, Verdict, TOOL_NAME, TOOL_VERSION,
 };
-use crate::util::{clip, missing_phrase};
+use crate::util::{clip, html_escape, inert, missing_phrase, sarif_text};
 
 /// The base id every artifact URI is relative to: the project root (where `aims.toml` is).
 pub const URI_BASE_ID: &str = "%SRCROOT%";
@@ -78,22 +83,29 @@ fn level(e: Enforcement) -> &'static str {
     }
 }
 
+/// A rule per control. Its texts come from the policy (titles, clauses, `///` doc comments), which
+/// a pull request can edit: plain texts go through [`sarif_text`], and `help.markdown` keeps the
+/// policy's Markdown but never its raw HTML ([`html_escape`]), nor control characters.
 fn rule(c: &ControlDef) -> Value {
+    let md = |s: &str| html_escape(&inert(s));
     let mut text = c.title.clone();
-    let mut markdown = format!("**{}** {}", c.id, c.title);
+    let mut markdown = format!("**{}** {}", md(&c.id), md(&c.title));
     if !c.clauses.is_empty() {
         text.push_str(&format!("\n\nClauses: {}", c.clauses.join("; ")));
-        markdown.push_str(&format!("\n\nClauses: {}", c.clauses.join("; ")));
+        markdown.push_str(&format!("\n\nClauses: {}", md(&c.clauses.join("; "))));
     }
     text.push_str(&format!("\nEnforcement: {}", c.enforcement.as_str()));
     markdown.push_str(&format!("\n\nEnforcement: `{}`", c.enforcement.as_str()));
     if !c.applies_to.is_empty() {
         text.push_str(&format!("\nApplies to: {}", c.applies_to.join(", ")));
-        markdown.push_str(&format!("\n\nApplies to: `{}`", c.applies_to.join("`, `")));
+        markdown.push_str(&format!(
+            "\n\nApplies to: `{}`",
+            md(&c.applies_to.join("`, `"))
+        ));
     }
     if !c.doc.trim().is_empty() {
         text.push_str(&format!("\n\n{}", c.doc.trim()));
-        markdown.push_str(&format!("\n\n{}", c.doc.trim()));
+        markdown.push_str(&format!("\n\n{}", md(c.doc.trim())));
     }
     let full = if c.doc.trim().is_empty() {
         c.title.clone()
@@ -102,9 +114,9 @@ fn rule(c: &ControlDef) -> Value {
     };
     json!({
         "id": c.id,
-        "shortDescription": { "text": c.title },
-        "fullDescription": { "text": full },
-        "help": { "text": text, "markdown": markdown },
+        "shortDescription": { "text": sarif_text(&c.title) },
+        "fullDescription": { "text": sarif_text(&full) },
+        "help": { "text": sarif_text(&text), "markdown": markdown },
         "defaultConfiguration": { "level": level(c.enforcement) },
         "properties": {
             "tags": c.clauses,
@@ -153,7 +165,10 @@ fn result(ctx: &Ctx, req: Option<&RequirementOutcome>) -> Value {
                 Some(mut loc) => {
                     if let Value::Object(m) = &mut loc {
                         m.insert("id".into(), json!(related.len()));
-                        m.insert("message".into(), json!({ "text": evidence_text(e) }));
+                        m.insert(
+                            "message".into(),
+                            json!({ "text": sarif_text(&evidence_text(e)) }),
+                        );
                     }
                     related.push(loc);
                 }
@@ -171,7 +186,7 @@ fn result(ctx: &Ctx, req: Option<&RequirementOutcome>) -> Value {
                 m.insert("id".into(), json!(related.len()));
                 m.insert(
                     "message".into(),
-                    json!({ "text": format!("waiver `{}` expired on {}", w.id, w.expires) }),
+                    json!({ "text": sarif_text(&format!("waiver `{}` expired on {}", w.id, w.expires)) }),
                 );
             }
             related.push(loc);
@@ -188,7 +203,7 @@ fn result(ctx: &Ctx, req: Option<&RequirementOutcome>) -> Value {
     }
     out.insert("kind".into(), json!("fail"));
     out.insert("level".into(), json!(level(c.enforcement)));
-    out.insert("message".into(), json!({ "text": text }));
+    out.insert("message".into(), json!({ "text": sarif_text(&text) }));
     out.insert(
         "locations".into(),
         Value::Array(primary.into_iter().collect()),
@@ -203,10 +218,10 @@ fn result(ctx: &Ctx, req: Option<&RequirementOutcome>) -> Value {
             s.insert("status".into(), json!("accepted"));
             s.insert(
                 "justification".into(),
-                json!(format!(
+                json!(inert(&format!(
                     "waiver `{}`: {} (approved by {}, expires {})",
                     w.id, w.reason, w.approver, w.expires
-                )),
+                ))),
             );
             if let Some(loc) = location(&w.place, false) {
                 s.insert("location".into(), loc);
@@ -265,7 +280,7 @@ fn notification(d: &crate::model::DiagnosticReport) -> Value {
     let mut out = Map::new();
     out.insert("descriptor".into(), json!({ "id": d.code }));
     out.insert("level".into(), json!(level));
-    out.insert("message".into(), json!({ "text": text }));
+    out.insert("message".into(), json!({ "text": sarif_text(&text) }));
     if let Some(loc) = location(&d.place, true) {
         out.insert("locations".into(), json!([loc]));
     }

@@ -303,3 +303,119 @@ mod inert_tests {
         );
     }
 }
+
+/// A SARIF plain-text message (SARIF 2.1.0 §3.11.6): [`inert`], then `[` and `]` escaped as `\[`
+/// and `\]`, and a backslash followed by a backslash or a bracket as `\\` (so `\[` in a card
+/// cannot turn the escape of the next bracket into a literal backslash). Text from cards can never
+/// form an embedded link `[text](n)` in a viewer, which shows the text as it was.
+pub fn sarif_text(s: &str) -> String {
+    let s = inert(s);
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\\' if matches!(chars.peek(), Some('[' | ']' | '\\')) => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Markdown from policies (`///` doc comments, titles) with HTML made inert: `&`, `<` and `>`
+/// become entities, so no tag, comment or raw HTML block reaches a Markdown viewer. Markdown
+/// syntax itself is kept (inside a code span an entity shows as written).
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod sarif_text_tests {
+    use super::*;
+
+    #[test]
+    fn brackets_cannot_form_an_embedded_link() {
+        assert_eq!(sarif_text("see [here](0)"), "see \\[here\\](0)");
+        assert_eq!(sarif_text("a\\[b\\c"), "a\\\\\\[b\\c");
+        // `\\[`: both backslashes doubled, then the escaped bracket (five backslashes in all)
+        assert_eq!(sarif_text("\\\\["), "\\\\\\\\\\[");
+        assert_eq!(sarif_text("x\x1b[2Ky"), "x?\\[2Ky");
+        assert_eq!(html_escape("<img src=x>&"), "&lt;img src=x&gt;&amp;");
+    }
+}
+
+/// Markdown text with every backtick run that would not close a code span inside the text
+/// escaped (`\``), so the text is self-contained: a backtick from a card cannot pair with the
+/// fence of a code span written after it and expose that span's raw contents (a link, say) as
+/// Markdown. Runs are paired as CommonMark does: an opening run of n backticks closes at the next
+/// run of exactly n. A backtick already escaped (odd number of backslashes before it) is left.
+pub fn close_code_spans(s: &str) -> std::borrow::Cow<'_, str> {
+    let b = s.as_bytes();
+    // (start, length) of every unescaped backtick run
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    let mut backslashes = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'`' && backslashes % 2 == 0 {
+            let n = b
+                .get(i..)
+                .map_or(0, |r| r.iter().take_while(|&&c| c == b'`').count());
+            runs.push((i, n));
+            i += n;
+            backslashes = 0;
+            continue;
+        }
+        backslashes = if c == b'\\' { backslashes + 1 } else { 0 };
+        i += 1;
+    }
+    let mut unpaired = Vec::new();
+    let mut k = 0;
+    while let Some(&(start, n)) = runs.get(k) {
+        match runs.iter().skip(k + 1).position(|&(_, m)| m == n) {
+            Some(p) => k += p + 2,
+            None => {
+                unpaired.push((start, n));
+                k += 1;
+            }
+        }
+    }
+    if unpaired.is_empty() {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut kept = 0;
+    for (start, n) in unpaired {
+        out.push_str(s.get(kept..start).unwrap_or(""));
+        out.push_str(&"\\`".repeat(n));
+        kept = start + n;
+    }
+    out.push_str(s.get(kept..).unwrap_or(""));
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod code_span_tests {
+    use super::*;
+
+    #[test]
+    fn unpaired_backticks_are_escaped() {
+        assert_eq!(close_code_spans("has no `license`"), "has no `license`");
+        assert_eq!(close_code_spans("a`b"), "a\\`b");
+        assert_eq!(close_code_spans("`a` b ``"), "`a` b \\`\\`");
+        assert_eq!(close_code_spans("``a`b``c`"), "``a`b``c\\`");
+        assert_eq!(close_code_spans("\\`a"), "\\`a");
+        assert_eq!(close_code_spans("\\\\`a"), "\\\\\\`a");
+    }
+}

@@ -13,10 +13,15 @@ use crate::soa::{
     brief_line, capitalized, evidence_of_key, outcome_of_key, verdict_label, Capped, Soa,
     SystemView, SYSTEM_PLACEHOLDER,
 };
-use crate::util::{inert, missing_phrase, no_workflow_commands};
+use crate::util::{close_code_spans, inert, missing_phrase, no_workflow_commands};
 
-/// Escape text for a table cell: pipes, line breaks, and `<` that could open an HTML tag.
+/// Escape text for a table cell: pipes, line breaks, `<` that could open an HTML tag, and backticks
+/// that would open a code span reaching past the text ([`close_code_spans`]).
 fn cell(s: &str) -> String {
+    close_code_spans(&cell_escaped(s)).into_owned()
+}
+
+fn cell_escaped(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
