@@ -24,8 +24,9 @@ const MAX_EVIDENCE: usize = 8;
 const MAX_COMBINATIONS: usize = 64;
 
 /// Work units one system may spend when the project sets no `max_work`. Every real policy stays
-/// far below it: the ISO 42001 pack over a real card spends about a hundred thousand, and
-/// hostile facts (nested quantifiers over long lists) reach it in seconds, not minutes.
+/// far below it (the ISO 42001 pack spends under 30,000 per system of its example, the nine
+/// model-card checks under 2,000 per real card), and hostile facts (nested quantifiers over a
+/// long list) reach it in seconds, not minutes.
 pub const DEFAULT_MAX_WORK: u64 = 20_000_000;
 
 pub struct Evaluator<'p> {
@@ -247,7 +248,7 @@ impl<'p> Evaluator<'p> {
         documents: &[&Document],
     ) -> (SystemResult, u64) {
         let meter = Rc::new(Meter::new(self.max_work));
-        // In the policy's order, so which control runs out is the same on every run.
+        // In the program's order (by id), so which control runs out is the same on every run.
         let mut controls: Vec<ControlResult> = self
             .program
             .controls
