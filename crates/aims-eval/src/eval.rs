@@ -2433,6 +2433,84 @@ mod tests {
     use super::int_float_order;
     use std::cmp::Ordering::{Equal, Greater, Less};
 
+    mod budget {
+        use crate::results::Verdict;
+        use crate::Evaluator;
+        use aims_base::{FileId, SourceMap};
+        use aims_facts::{parse_file, DocState, Document, Format, SystemDecl};
+
+        const POLICY: &str = "control C1 \"Pairs\" {\n  applies_to model_card\n  \
+            require all a in model_card.items: all b in model_card.items: a + b >= 0\n}\n\
+            control C2 \"Licence\" {\n  applies_to model_card\n  \
+            require model_card.license == \"mit\"\n}\n";
+
+        fn program() -> aims_check::Program {
+            let sources = SourceMap::new();
+            let pid = sources.add("p.aims", POLICY);
+            let (ast, diags) = aims_syntax::parse(pid, POLICY);
+            assert!(diags.is_empty(), "{diags:#?}");
+            let (program, diags) = aims_check::compile(&[ast], &sources);
+            assert!(!diags.iter().any(|d| d.is_error()), "{diags:#?}");
+            program
+        }
+
+        fn card(items: usize) -> Document {
+            let list: Vec<String> = (0..items).map(|i| i.to_string()).collect();
+            let text = format!("---\nlicense: mit\nitems: [{}]\n---\n# M\n", list.join(", "));
+            let (parsed, _) = parse_file(FileId(1), &text, Format::Markdown);
+            let (root, sections) = parsed.unwrap();
+            Document {
+                file: FileId(1),
+                name: "README.md".into(),
+                kind: "model_card".into(),
+                root,
+                sections: sections.into(),
+                detection: "declared".into(),
+                state: DocState::Loaded,
+            }
+        }
+
+        fn verdicts(r: &crate::results::SystemResult) -> Vec<Verdict> {
+            r.controls.iter().map(|c| c.verdict).collect()
+        }
+
+        /// The same input spends the same work on every run; a budget of exactly that much is
+        /// enough and one step less is not; and the work grows with what the policy walks (the
+        /// pairs of a list: quadratic in its length).
+        #[test]
+        fn work_is_counted_in_steps_the_same_on_every_run() {
+            let program = program();
+            let system = SystemDecl {
+                name: "s".into(),
+                ..SystemDecl::default()
+            };
+            let doc = card(50);
+            let evaluator = Evaluator::new(&program, jiff::civil::date(2026, 11, 24));
+            let (first, used) = evaluator.evaluate_system_with_work(&system, &[&doc]);
+            let (_, again) = evaluator.evaluate_system_with_work(&system, &[&doc]);
+            assert_eq!(used, again);
+            assert_eq!(verdicts(&first), vec![Verdict::Pass, Verdict::Pass]);
+
+            let exact = Evaluator::new(&program, jiff::civil::date(2026, 11, 24)).with_budget(used);
+            let (r, _) = exact.evaluate_system_with_work(&system, &[&doc]);
+            assert_eq!(verdicts(&r), vec![Verdict::Pass, Verdict::Pass]);
+
+            let short =
+                Evaluator::new(&program, jiff::civil::date(2026, 11, 24)).with_budget(used - 1);
+            let (r, _) = short.evaluate_system_with_work(&system, &[&doc]);
+            // The last step is C2's: C1 keeps its verdict, C2 is the control that runs out.
+            assert_eq!(verdicts(&r), vec![Verdict::Pass, Verdict::Error]);
+            let message = r.controls[1].requirements[0].message.clone().unwrap_or_default();
+            assert!(
+                message.contains(&format!("work budget of {} steps in control `C2`", used - 1)),
+                "{message}"
+            );
+
+            let (_, doubled) = evaluator.evaluate_system_with_work(&system, &[&card(100)]);
+            assert!(doubled > 3 * used && doubled < 5 * used, "{used} then {doubled}");
+        }
+    }
+
     #[test]
     fn an_integer_meets_a_float_exactly() {
         let two_53 = 9_007_199_254_740_992.0;
