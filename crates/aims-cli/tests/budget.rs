@@ -165,8 +165,10 @@ fn nested_quantifiers_over_a_long_list_stop_at_the_budget() {
     assert_eq!(verdict(&hostile, "C1"), "pass", "{hostile:?}");
     assert_eq!(verdict(&hostile, "C2"), "error", "{hostile:?}");
     assert!(
-        hostile["C2"].1.iter().any(|m| m.contains(&budget)
-            && m.contains("raise `max_work` in aims.toml")),
+        hostile["C2"]
+            .1
+            .iter()
+            .any(|m| m.contains(&budget) && m.contains("raise `max_work` in aims.toml")),
         "{hostile:?}"
     );
     // Evaluated after the budget ran out: an error, never a verdict computed from nothing.
@@ -197,7 +199,10 @@ fn the_budget_is_configurable_and_deterministic() {
     let hostile = controls(&report, "hostile");
     assert_eq!(verdict(&hostile, "C2"), "error", "{hostile:?}");
     assert!(
-        hostile["C2"].1.iter().any(|m| m.contains("work budget of 1000 steps")),
+        hostile["C2"]
+            .1
+            .iter()
+            .any(|m| m.contains("work budget of 1000 steps")),
         "{hostile:?}"
     );
     assert_eq!(verdict(&controls(&report, "healthy"), "C2"), "pass");
@@ -208,12 +213,12 @@ fn the_budget_is_configurable_and_deterministic() {
     let report = json(&out);
     for system in ["hostile", "healthy"] {
         let cs = controls(&report, system);
+        assert!(cs.values().all(|(v, _)| v == "error"), "{system}: {cs:?}");
         assert!(
-            cs.values().all(|(v, _)| v == "error"),
-            "{system}: {cs:?}"
-        );
-        assert!(
-            cs["C1"].1.iter().any(|m| m.contains("work budget of 1 steps in control `C1`")),
+            cs["C1"]
+                .1
+                .iter()
+                .any(|m| m.contains("work budget of 1 steps in control `C1`")),
             "{system}: {cs:?}"
         );
     }
@@ -225,7 +230,10 @@ fn the_budget_is_configurable_and_deterministic() {
 fn a_budget_that_is_not_a_positive_integer_is_refused() {
     for (setting, expected) in [
         ("max_work = 0", "`max_work` must be a positive integer"),
-        ("max_work = \"lots\"", "`max_work` must be a non-negative integer"),
+        (
+            "max_work = \"lots\"",
+            "`max_work` must be a non-negative integer",
+        ),
         ("max_work = -5", "`max_work` must be a non-negative integer"),
     ] {
         let dir = project(setting);

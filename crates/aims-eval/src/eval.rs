@@ -2456,7 +2456,10 @@ mod tests {
 
         fn card(items: usize) -> Document {
             let list: Vec<String> = (0..items).map(|i| i.to_string()).collect();
-            let text = format!("---\nlicense: mit\nitems: [{}]\n---\n# M\n", list.join(", "));
+            let text = format!(
+                "---\nlicense: mit\nitems: [{}]\n---\n# M\n",
+                list.join(", ")
+            );
             let (parsed, _) = parse_file(FileId(1), &text, Format::Markdown);
             let (root, sections) = parsed.unwrap();
             Document {
@@ -2500,14 +2503,23 @@ mod tests {
             let (r, _) = short.evaluate_system_with_work(&system, &[&doc]);
             // The last step is C2's: C1 keeps its verdict, C2 is the control that runs out.
             assert_eq!(verdicts(&r), vec![Verdict::Pass, Verdict::Error]);
-            let message = r.controls[1].requirements[0].message.clone().unwrap_or_default();
+            let message = r.controls[1].requirements[0]
+                .message
+                .clone()
+                .unwrap_or_default();
             assert!(
-                message.contains(&format!("work budget of {} steps in control `C2`", used - 1)),
+                message.contains(&format!(
+                    "work budget of {} steps in control `C2`",
+                    used - 1
+                )),
                 "{message}"
             );
 
             let (_, doubled) = evaluator.evaluate_system_with_work(&system, &[&card(100)]);
-            assert!(doubled > 3 * used && doubled < 5 * used, "{used} then {doubled}");
+            assert!(
+                doubled > 3 * used && doubled < 5 * used,
+                "{used} then {doubled}"
+            );
         }
     }
 
