@@ -2433,6 +2433,7 @@ mod tests {
     use super::int_float_order;
     use std::cmp::Ordering::{Equal, Greater, Less};
 
+    #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
     mod budget {
         use crate::results::Verdict;
         use crate::Evaluator;
