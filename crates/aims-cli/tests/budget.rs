@@ -41,6 +41,14 @@ control C3 "Licence approved" {
   applies_to model_card
   require model_card.license in ["mit", "apache-2.0"]
 }
+
+objective O1 "Items counted" {
+  applies_to model_card
+  measure len(default(model_card.items, []))
+  target >= 0
+  owner "ml"
+  review every 90d
+}
 "#;
 
 /// A project with a `hostile` system (a card whose `items` has 1,000 entries) and a `healthy`
@@ -180,10 +188,33 @@ fn nested_quantifiers_over_a_long_list_stop_at_the_budget() {
             .any(|m| m.starts_with("not evaluated") && m.contains(&budget)),
         "{hostile:?}"
     );
+    // Objectives are evaluated after the controls: not evaluated either.
+    let o1 = objective(&report, "hostile");
+    assert_eq!(o1["verdict"], "error", "{o1}");
+    assert!(
+        o1["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("not evaluated") && m.contains(&budget)),
+        "{o1}"
+    );
     let healthy = controls(&report, "healthy");
     for id in ["C1", "C2", "C3"] {
         assert_eq!(verdict(&healthy, id), "pass", "{healthy:?}");
     }
+    assert_eq!(objective(&report, "healthy")["verdict"], "pass");
+}
+
+/// Objective `O1` of one system.
+fn objective(report: &Value, system: &str) -> Value {
+    report["systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == system)
+        .and_then(|s| s["objectives"].as_array())
+        .and_then(|os| os.iter().find(|o| o["id"] == "O1"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no objective O1 for {system}"))
 }
 
 /// `max_work` in aims.toml sets the budget; `--max-work` overrides it. Both give the same
