@@ -307,3 +307,43 @@ fn the_examples_stay_far_below_the_default_budget() {
     let (out, _) = check(&examples.join("iso42001"), &["--max-work", "1000"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("work budget"));
 }
+
+/// `aims test` evaluates with the project's budget: a 50-item card (125,000 steps for `C2`) is
+/// within the default but over `max_work = 1000`, so the same expectation (`C2` is an error)
+/// holds in one project and fails in the other.
+#[test]
+fn aims_test_uses_the_projects_budget() {
+    let items: Vec<String> = (0..50).map(|i| i.to_string()).collect();
+    let test_file = format!(
+        "today = 2026-11-24\n\n[[test]]\nname = \"a long list\"\nsystem = \"hostile\"\n\
+         facts = [{{ kind = \"model_card\", format = \"markdown\", text = '''\n---\nlicense: mit\nitems: [{}]\n---\n# M\n''' }}]\n\n\
+         [test.expect]\nC1 = \"pass\"\nC2 = \"error\"\n",
+        items.join(", ")
+    );
+    let run = |setting: &str| {
+        let dir = project(setting);
+        std::fs::create_dir_all(dir.path().join("tests")).unwrap();
+        std::fs::write(dir.path().join("tests/budget.aims-test.toml"), &test_file).unwrap();
+        let out = Command::new(AIMS)
+            .arg("test")
+            .arg(dir.path())
+            .args(["--color", "never"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let (code, text) = run("max_work = 1000");
+    assert_eq!(code, Some(0), "{text}");
+    // Under the default budget C2 is evaluated in full, and passes.
+    let (code, text) = run("");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("C2=pass"), "{text}");
+}
