@@ -5,6 +5,7 @@
 //! [project]
 //! name = "quickstart"
 //! policies = ["policies"]      # folders (searched recursively for *.aims) or files
+//! max_work = 20000000         # optional: work units each system's evaluation may spend
 //!
 //! [organization]               # optional: documents every system sees
 //! facts = [{ path = "org/ai-policy.yaml", kind = "ai_policy" }]
