@@ -71,6 +71,10 @@ enum Command {
         /// Evaluate only shard K of N (`--shard 2/4`); combine outputs with `aims merge`.
         #[arg(long)]
         shard: Option<String>,
+        /// Work units each system's evaluation may spend (overrides `max_work` in aims.toml);
+        /// the control that runs out, and every later one of that system, is an error.
+        #[arg(long)]
+        max_work: Option<u64>,
     },
     /// Write the Statement of Applicability and evidence (Markdown or self-contained HTML).
     Report {
@@ -266,6 +270,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             shard,
             evidence,
             pretty,
+            max_work,
         } => check(CheckArgs {
             project,
             formats,
@@ -278,6 +283,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             color,
             evidence,
             pretty,
+            max_work,
         }),
         Command::Report {
             project,
@@ -531,6 +537,7 @@ struct CheckArgs {
     color: ColorChoice,
     evidence: String,
     pretty: bool,
+    max_work: Option<u64>,
 }
 
 /// `--jobs`, defaulting to the available cores.
@@ -608,11 +615,15 @@ fn prepare(
         jobs,
         shard,
         progress: Some(progress::for_check()),
+        max_work: None,
     };
     Ok((compiled, options))
 }
 
 fn check(args: CheckArgs) -> u8 {
+    if args.max_work == Some(0) {
+        return usage("--max-work takes a positive number of work units, not 0".into());
+    }
     let shard = match &args.shard {
         None => None,
         Some(s) => {
@@ -652,7 +663,13 @@ fn check(args: CheckArgs) -> u8 {
         args.color,
         args.deny_warnings,
     ) {
-        Ok(r) => r,
+        Ok((compiled, options)) => (
+            compiled,
+            aims::RunOptions {
+                max_work: args.max_work,
+                ..options
+            },
+        ),
         Err(code) => return code,
     };
     let kinds: Vec<aims_report::stream::Output> = outputs

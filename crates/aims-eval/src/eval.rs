@@ -7,7 +7,7 @@ use aims_check::{Control, ExclusionScope, Program, Step};
 use aims_facts::{Document, SystemDecl, ValueKind};
 use aims_syntax::ast::*;
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Mutex;
@@ -23,11 +23,85 @@ const MAX_EVIDENCE: usize = 8;
 /// Most document combinations evaluated per control and system.
 const MAX_COMBINATIONS: usize = 64;
 
+/// Work units one system may spend when the project sets no `max_work`. Every real policy stays
+/// far below it (the ISO 42001 pack spends under 30,000 per system of its example, the nine
+/// model-card checks under 2,000 per real card), and hostile facts (nested quantifiers over a
+/// long list) reach it in seconds, not minutes.
+pub const DEFAULT_MAX_WORK: u64 = 20_000_000;
+
 pub struct Evaluator<'p> {
     program: &'p Program,
     today: jiff::civil::Date,
     plugins: Option<&'p dyn PluginCaller>,
     regexes: Mutex<HashMap<String, Result<regex::Regex, String>>>,
+    /// Work units each system may spend (see [`Meter`]).
+    max_work: u64,
+}
+
+/// The work one system's evaluation has spent: one unit per expression evaluated, plus the size
+/// of what a builtin walks (list elements, string bytes). Counted in steps, not time, so a
+/// system over its budget is over it on every machine and every run.
+struct Meter {
+    used: Cell<u64>,
+    limit: u64,
+    /// The control or objective being evaluated, for the message (`control \`A.6.2.3\``).
+    current: RefCell<String>,
+    /// Where the budget ran out, once it has.
+    exceeded_in: RefCell<Option<String>>,
+}
+
+impl Meter {
+    fn new(limit: u64) -> Meter {
+        Meter {
+            used: Cell::new(0),
+            limit,
+            current: RefCell::new(String::new()),
+            exceeded_in: RefCell::new(None),
+        }
+    }
+
+    /// Spend `units`; past the budget every later step fails with the same error, so evaluation
+    /// unwinds at once instead of running on.
+    fn charge(&self, units: u64) -> Result<(), Fault> {
+        let used = self.used.get().saturating_add(units);
+        self.used.set(used);
+        if used <= self.limit {
+            return Ok(());
+        }
+        Err(Fault::Error(self.over_budget()))
+    }
+
+    fn exhausted(&self) -> bool {
+        self.used.get() > self.limit
+    }
+
+    /// The message of every result the budget stopped, naming where it ran out.
+    fn over_budget(&self) -> String {
+        let mut exceeded_in = self.exceeded_in.borrow_mut();
+        let place = exceeded_in.get_or_insert_with(|| self.current.borrow().clone());
+        format!(
+            "evaluation of this system exceeded its work budget of {} steps in {place}; \
+             raise `max_work` in aims.toml if the policy is meant to do this much",
+            self.limit
+        )
+    }
+}
+
+/// How many units walking a value costs: its elements, or its bytes for a string.
+fn size_of(v: &V) -> u64 {
+    let n = match v {
+        V::Str(s) => s.len(),
+        V::List(xs) => xs.len(),
+        V::Map(m) => m.len(),
+        V::Fact(f, _, _) => match &f.kind {
+            ValueKind::String(s) => s.len(),
+            ValueKind::List(xs) => xs.len(),
+            ValueKind::Map(m) => m.len(),
+            _ => 1,
+        },
+        _ => 1,
+    };
+    n as u64
 }
 
 /// Per-requirement evaluation state.
@@ -45,6 +119,8 @@ struct Ctx<'a> {
     /// The program's top-level `let`s, evaluated when first read and kept for the rest of the
     /// control (they depend only on the system and its documents, which a context fixes).
     globals: Rc<RefCell<HashMap<String, GlobalLet<'a>>>>,
+    /// The system's work budget, shared by every context of its evaluation.
+    meter: Rc<Meter>,
 }
 
 /// A top-level `let`'s value in a context and the evidence read to compute it.
@@ -138,7 +214,16 @@ impl<'p> Evaluator<'p> {
             today,
             plugins: None,
             regexes: Mutex::new(HashMap::new()),
+            max_work: DEFAULT_MAX_WORK,
         }
+    }
+
+    /// Let each system spend at most `max_work` work units (one per expression evaluated, plus
+    /// the elements or bytes a builtin walks). The control that runs out, and every control and
+    /// objective after it, is an `error` naming the control and the budget.
+    pub fn with_budget(mut self, max_work: u64) -> Evaluator<'p> {
+        self.max_work = max_work;
+        self
     }
 
     pub fn with_plugins(mut self, plugins: &'p dyn PluginCaller) -> Evaluator<'p> {
@@ -152,18 +237,30 @@ impl<'p> Evaluator<'p> {
 
     /// Evaluate every control, objective and risk for one system.
     pub fn evaluate_system(&self, system: &SystemDecl, documents: &[&Document]) -> SystemResult {
+        self.evaluate_system_with_work(system, documents).0
+    }
+
+    /// [`Evaluator::evaluate_system`], and the work units it spent (the same for the same
+    /// policies and documents on every run).
+    pub fn evaluate_system_with_work(
+        &self,
+        system: &SystemDecl,
+        documents: &[&Document],
+    ) -> (SystemResult, u64) {
+        let meter = Rc::new(Meter::new(self.max_work));
+        // In the program's order (by id), so which control runs out is the same on every run.
         let mut controls: Vec<ControlResult> = self
             .program
             .controls
             .iter()
-            .map(|c| self.control(c, system, documents))
+            .map(|c| self.control(c, system, documents, &meter))
             .collect();
         controls.sort_by(|a, b| aims_check::natural_cmp(&a.control_id, &b.control_id));
         let objectives = self
             .program
             .objectives
             .iter()
-            .map(|o| self.objective(o, system, documents))
+            .map(|o| self.objective(o, system, documents, &meter))
             .collect();
         let risks = self
             .program
@@ -189,7 +286,7 @@ impl<'p> Evaluator<'p> {
                 }
             })
             .collect();
-        SystemResult {
+        let result = SystemResult {
             name: system.name.clone(),
             attributes: system
                 .attributes
@@ -205,7 +302,8 @@ impl<'p> Evaluator<'p> {
             objectives,
             risks,
             document_states: documents.iter().map(|d| d.state.clone()).collect(),
-        }
+        };
+        (result, meter.used.get())
     }
 
     /// Document combinations for the kinds a control applies to. `Err` when a kind has no
@@ -246,6 +344,7 @@ impl<'p> Evaluator<'p> {
         system: &'a SystemDecl,
         documents: &'a [&'a Document],
         combo: &[&'a Document],
+        meter: &Rc<Meter>,
     ) -> Ctx<'a> {
         let mut docs: HashMap<&'a str, &'a Document> = HashMap::new();
         for d in documents {
@@ -263,6 +362,7 @@ impl<'p> Evaluator<'p> {
             witnesses: RefCell::new(Vec::new()),
             let_evidence: HashMap::new(),
             globals: Rc::new(RefCell::new(HashMap::new())),
+            meter: Rc::clone(meter),
         }
     }
 
@@ -328,6 +428,7 @@ impl<'p> Evaluator<'p> {
         c: &Control,
         system: &SystemDecl,
         documents: &[&Document],
+        meter: &Rc<Meter>,
     ) -> Option<ExclusionUse> {
         let mut expired = None;
         for x in self.program.exclusions.iter().filter(|x| x.names(&c.id)) {
@@ -336,7 +437,7 @@ impl<'p> Evaluator<'p> {
                     names.iter().any(|(n, _)| n == "*" || *n == system.name)
                 }
                 ExclusionScope::When { cond, .. } => {
-                    let mut ctx = self.ctx(system, documents, &[]);
+                    let mut ctx = self.ctx(system, documents, &[], meter);
                     self.bind_globals(&mut ctx);
                     matches!(
                         self.eval(cond, &ctx).and_then(|v| v.prim()),
@@ -395,7 +496,53 @@ impl<'p> Evaluator<'p> {
             .collect()
     }
 
-    fn control(&self, c: &Control, system: &SystemDecl, documents: &[&Document]) -> ControlResult {
+    /// Evaluate control `c` within the system's budget: once the budget has run out, a control
+    /// is not evaluated but an `error` (an exclusion by name, which needs no work, still holds);
+    /// the one that runs out is an `error` too, even when waived: a waiver excuses a failing
+    /// control, not one that was never fully evaluated.
+    fn control(
+        &self,
+        c: &Control,
+        system: &SystemDecl,
+        documents: &[&Document],
+        meter: &Rc<Meter>,
+    ) -> ControlResult {
+        *meter.current.borrow_mut() = format!("control `{}`", c.id);
+        if meter.exhausted() {
+            let message = format!("not evaluated: {}", meter.over_budget());
+            let mut result = ControlResult {
+                control_id: c.id.clone(),
+                verdict: Verdict::Error,
+                enforcement: enforcement(c.enforcement),
+                not_applicable_reason: None,
+                requirements: self.every_requirement(c, Outcome::Error, &message, None, &[]),
+                waiver: None,
+                exclusion: self.exclusion(c, system, documents, meter),
+            };
+            if let Some(x) = result.exclusion.as_ref().filter(|x| !x.expired) {
+                result.verdict = Verdict::NotApplicable;
+                result.not_applicable_reason = Some(x.justification());
+                result.requirements.clear();
+                return result;
+            }
+            let mut result = self.waive(c, system, result);
+            result.verdict = Verdict::Error;
+            return result;
+        }
+        let mut result = self.control_in_budget(c, system, documents, meter);
+        if meter.exhausted() && result.verdict == Verdict::Waived {
+            result.verdict = Verdict::Error;
+        }
+        result
+    }
+
+    fn control_in_budget(
+        &self,
+        c: &Control,
+        system: &SystemDecl,
+        documents: &[&Document],
+        meter: &Rc<Meter>,
+    ) -> ControlResult {
         let mut result = ControlResult {
             control_id: c.id.clone(),
             verdict: Verdict::Pass,
@@ -403,7 +550,7 @@ impl<'p> Evaluator<'p> {
             not_applicable_reason: None,
             requirements: Vec::new(),
             waiver: None,
-            exclusion: self.exclusion(c, system, documents),
+            exclusion: self.exclusion(c, system, documents, meter),
         };
         if let Some(x) = result.exclusion.as_ref().filter(|x| !x.expired) {
             result.verdict = Verdict::NotApplicable;
@@ -415,7 +562,7 @@ impl<'p> Evaluator<'p> {
             Err(none) => {
                 // Nothing to evaluate against. If the control applies, that is a failure (or an
                 // error when an unreadable document may be the one it needs).
-                let mut ctx = self.ctx(system, documents, &[]);
+                let mut ctx = self.ctx(system, documents, &[], meter);
                 let (outcome, message) = match self.applies(c.when.as_ref(), &mut ctx) {
                     Applies::No(reason) => {
                         result.verdict = Verdict::NotApplicable;
@@ -439,7 +586,7 @@ impl<'p> Evaluator<'p> {
         let mut any_applies = false;
         let mut na_reason = None;
         for combo in &combos {
-            let mut ctx = self.ctx(system, documents, combo);
+            let mut ctx = self.ctx(system, documents, combo, meter);
             let doc_name = if combo.is_empty() {
                 None
             } else {
@@ -608,6 +755,7 @@ impl<'p> Evaluator<'p> {
                     witnesses: RefCell::new(Vec::new()),
                     let_evidence: HashMap::new(),
                     globals: Rc::clone(&ctx.globals),
+                    meter: Rc::clone(&ctx.meter),
                 };
                 let v = self.eval(expr, &global);
                 let evidence = global.evidence.into_inner();
@@ -631,6 +779,7 @@ impl<'p> Evaluator<'p> {
         o: &aims_check::Objective,
         system: &SystemDecl,
         documents: &[&Document],
+        meter: &Rc<Meter>,
     ) -> ObjectiveResult {
         let mut r = ObjectiveResult {
             objective_id: o.id.clone(),
@@ -640,11 +789,17 @@ impl<'p> Evaluator<'p> {
             message: None,
             evidence: Vec::new(),
         };
+        *meter.current.borrow_mut() = format!("objective `{}`", o.id);
+        if meter.exhausted() {
+            r.verdict = Verdict::Error;
+            r.message = Some(format!("not evaluated: {}", meter.over_budget()));
+            return r;
+        }
         let (combo, absent) = match self.combinations(&o.applies_to, documents) {
             Ok(c) => (c.into_iter().next().unwrap_or_default(), None),
             Err(none) => (Vec::new(), Some(none)),
         };
-        let mut ctx = self.ctx(system, documents, &combo);
+        let mut ctx = self.ctx(system, documents, &combo, meter);
         match self.applies(o.when.as_ref(), &mut ctx) {
             Applies::Yes => {}
             Applies::No(reason) => {
@@ -783,6 +938,7 @@ impl<'p> Evaluator<'p> {
             witnesses: RefCell::new(Vec::new()),
             let_evidence: HashMap::new(),
             globals: Rc::clone(&ctx.globals),
+            meter: Rc::clone(&ctx.meter),
         };
         for (n, v) in witnesses {
             scoped.scopes.push((n, Ok(v)));
@@ -999,6 +1155,7 @@ impl<'p> Evaluator<'p> {
     where
         'p: 'a,
     {
+        ctx.meter.charge(1)?;
         match &e.kind {
             ExprKind::Error => Err(Fault::Error(
                 "this expression has a syntax error (see the policy's diagnostics)".into(),
@@ -1125,6 +1282,8 @@ impl<'p> Evaluator<'p> {
             ExprKind::Binary(op, a, b) => {
                 let x = self.eval(a, ctx)?.prim()?;
                 let y = self.eval(b, ctx)?.prim()?;
+                // `in`, `==` on lists, `matches` and friends walk both operands.
+                ctx.meter.charge(size_of(&x).saturating_add(size_of(&y)))?;
                 self.binary(*op, x, y)
             }
             ExprKind::Quantified {
@@ -1134,6 +1293,7 @@ impl<'p> Evaluator<'p> {
                 body,
             } => {
                 let items = self.elements(self.eval(collection, ctx)?)?;
+                ctx.meter.charge(items.len() as u64)?;
                 let mut count = 0usize;
                 // The body may bind the variable; evaluate in a child scope.
                 let mut child = Ctx {
@@ -1145,6 +1305,7 @@ impl<'p> Evaluator<'p> {
                     witnesses: RefCell::new(Vec::new()),
                     let_evidence: ctx.let_evidence.clone(),
                     globals: Rc::clone(&ctx.globals),
+                    meter: Rc::clone(&ctx.meter),
                 };
                 let mut result = None;
                 for item in items {
@@ -1325,6 +1486,7 @@ impl<'p> Evaluator<'p> {
             },
             "documents" => {
                 let kind = kind_arg(args.first())?;
+                ctx.meter.charge(ctx.all.len() as u64)?;
                 Ok(V::List(
                     ctx.all
                         .iter()
@@ -1370,7 +1532,10 @@ impl<'p> Evaluator<'p> {
                 }
             }
             "len" | "count" => match arg(0)?.prim()? {
-                V::Str(s) => Ok(V::Num(s.chars().count() as f64)),
+                V::Str(s) => {
+                    ctx.meter.charge(s.len() as u64)?;
+                    Ok(V::Num(s.chars().count() as f64))
+                }
                 V::List(xs) => Ok(V::Num(xs.len() as f64)),
                 V::Map(m) => Ok(V::Num(m.len() as f64)),
                 V::Fact(f, path, _) => match &f.kind {
@@ -1399,17 +1564,23 @@ impl<'p> Evaluator<'p> {
                 ))),
             },
             "lower" | "upper" | "trim" => match arg(0)?.prim()? {
-                V::Str(s) => Ok(V::Str(Cow::Owned(match name {
-                    "lower" => s.to_lowercase(),
-                    "upper" => s.to_uppercase(),
-                    _ => s.trim().to_string(),
-                }))),
+                V::Str(s) => {
+                    ctx.meter.charge(s.len() as u64)?;
+                    Ok(V::Str(Cow::Owned(match name {
+                        "lower" => s.to_lowercase(),
+                        "upper" => s.to_uppercase(),
+                        _ => s.trim().to_string(),
+                    })))
+                }
                 other => Err(Fault::Error(format!(
                     "`{name}` needs a string, found a {}",
                     other.type_name()
                 ))),
             },
-            "keys" => match arg(0)?.prim()? {
+            "keys" => match arg(0)?.prim().and_then(|v| {
+                ctx.meter.charge(size_of(&v))?;
+                Ok(v)
+            })? {
                 V::Fact(f, _, _) => match &f.kind {
                     ValueKind::Map(m) => Ok(V::List(
                         m.keys()
@@ -1441,7 +1612,9 @@ impl<'p> Evaluator<'p> {
             },
             "values" => {
                 let v = arg(0)?;
-                Ok(V::List(self.elements(v)?))
+                let xs = self.elements(v)?;
+                ctx.meter.charge(xs.len() as u64)?;
+                Ok(V::List(xs))
             }
             "section" => {
                 let doc = match arg(0)? {
@@ -1465,6 +1638,7 @@ impl<'p> Evaluator<'p> {
                         }
                     }
                 }
+                ctx.meter.charge(doc.sections.len() as u64)?;
                 let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
                 match doc.section(&refs) {
                     Some(s) => {
@@ -1511,6 +1685,12 @@ impl<'p> Evaluator<'p> {
                 };
                 // case-insensitive, like `section`
                 let re = self.regex(&format!("(?i){pattern}"))?;
+                ctx.meter.charge(
+                    doc.sections
+                        .iter()
+                        .map(|s| s.heading.len() as u64 + 1)
+                        .sum(),
+                )?;
                 match doc.sections.iter().find(|s| re.is_match(s.heading.trim())) {
                     Some(s) => {
                         self.section_evidence(ctx, doc, s);
@@ -1529,6 +1709,7 @@ impl<'p> Evaluator<'p> {
             }
             "min" | "max" | "sum" => {
                 let xs = self.elements(arg(0)?)?;
+                ctx.meter.charge(xs.len() as u64)?;
                 let mut nums = Vec::new();
                 for x in xs {
                     match x.prim()? {
@@ -2242,7 +2423,8 @@ impl Evaluator<'_> {
         system: &SystemDecl,
         documents: &[&Document],
     ) -> ControlResult {
-        self.control(control, system, documents)
+        let meter = Rc::new(Meter::new(self.max_work));
+        self.control(control, system, documents, &meter)
     }
 }
 
@@ -2250,6 +2432,97 @@ impl Evaluator<'_> {
 mod tests {
     use super::int_float_order;
     use std::cmp::Ordering::{Equal, Greater, Less};
+
+    #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    mod budget {
+        use crate::results::Verdict;
+        use crate::Evaluator;
+        use aims_base::{FileId, SourceMap};
+        use aims_facts::{parse_file, DocState, Document, Format, SystemDecl};
+
+        const POLICY: &str = "control C1 \"Pairs\" {\n  applies_to model_card\n  \
+            require all a in model_card.items: all b in model_card.items: a + b >= 0\n}\n\
+            control C2 \"Licence\" {\n  applies_to model_card\n  \
+            require model_card.license == \"mit\"\n}\n";
+
+        fn program() -> aims_check::Program {
+            let sources = SourceMap::new();
+            let pid = sources.add("p.aims", POLICY);
+            let (ast, diags) = aims_syntax::parse(pid, POLICY);
+            assert!(diags.is_empty(), "{diags:#?}");
+            let (program, diags) = aims_check::compile(&[ast], &sources);
+            assert!(!diags.iter().any(|d| d.is_error()), "{diags:#?}");
+            program
+        }
+
+        fn card(items: usize) -> Document {
+            let list: Vec<String> = (0..items).map(|i| i.to_string()).collect();
+            let text = format!(
+                "---\nlicense: mit\nitems: [{}]\n---\n# M\n",
+                list.join(", ")
+            );
+            let (parsed, _) = parse_file(FileId(1), &text, Format::Markdown);
+            let (root, sections) = parsed.unwrap();
+            Document {
+                file: FileId(1),
+                name: "README.md".into(),
+                kind: "model_card".into(),
+                root,
+                sections: sections.into(),
+                detection: "declared".into(),
+                state: DocState::Loaded,
+            }
+        }
+
+        fn verdicts(r: &crate::results::SystemResult) -> Vec<Verdict> {
+            r.controls.iter().map(|c| c.verdict).collect()
+        }
+
+        /// The same input spends the same work on every run; a budget of exactly that much is
+        /// enough and one step less is not; and the work grows with what the policy walks (the
+        /// pairs of a list: quadratic in its length).
+        #[test]
+        fn work_is_counted_in_steps_the_same_on_every_run() {
+            let program = program();
+            let system = SystemDecl {
+                name: "s".into(),
+                ..SystemDecl::default()
+            };
+            let doc = card(50);
+            let evaluator = Evaluator::new(&program, jiff::civil::date(2026, 11, 24));
+            let (first, used) = evaluator.evaluate_system_with_work(&system, &[&doc]);
+            let (_, again) = evaluator.evaluate_system_with_work(&system, &[&doc]);
+            assert_eq!(used, again);
+            assert_eq!(verdicts(&first), vec![Verdict::Pass, Verdict::Pass]);
+
+            let exact = Evaluator::new(&program, jiff::civil::date(2026, 11, 24)).with_budget(used);
+            let (r, _) = exact.evaluate_system_with_work(&system, &[&doc]);
+            assert_eq!(verdicts(&r), vec![Verdict::Pass, Verdict::Pass]);
+
+            let short =
+                Evaluator::new(&program, jiff::civil::date(2026, 11, 24)).with_budget(used - 1);
+            let (r, _) = short.evaluate_system_with_work(&system, &[&doc]);
+            // The last step is C2's: C1 keeps its verdict, C2 is the control that runs out.
+            assert_eq!(verdicts(&r), vec![Verdict::Pass, Verdict::Error]);
+            let message = r.controls[1].requirements[0]
+                .message
+                .clone()
+                .unwrap_or_default();
+            assert!(
+                message.contains(&format!(
+                    "work budget of {} steps in control `C2`",
+                    used - 1
+                )),
+                "{message}"
+            );
+
+            let (_, doubled) = evaluator.evaluate_system_with_work(&system, &[&card(100)]);
+            assert!(
+                doubled > 3 * used && doubled < 5 * used,
+                "{used} then {doubled}"
+            );
+        }
+    }
 
     #[test]
     fn an_integer_meets_a_float_exactly() {

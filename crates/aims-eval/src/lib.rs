@@ -10,5 +10,5 @@ mod eval;
 pub mod results;
 mod value;
 
-pub use eval::{assemble, Evaluator, PluginCaller};
+pub use eval::{assemble, Evaluator, PluginCaller, DEFAULT_MAX_WORK};
 pub use value::format_date;

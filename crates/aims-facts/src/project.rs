@@ -5,6 +5,7 @@
 //! [project]
 //! name = "quickstart"
 //! policies = ["policies"]      # folders (searched recursively for *.aims) or files
+//! max_work = 20000000         # optional: work units each system's evaluation may spend
 //!
 //! [organization]               # optional: documents every system sees
 //! facts = [{ path = "org/ai-policy.yaml", kind = "ai_policy" }]
@@ -71,6 +72,9 @@ pub struct Project {
     pub organization_facts: Vec<FactSource>,
     pub systems: Vec<SystemDecl>,
     pub plugins: Vec<PluginDecl>,
+    /// `[project] max_work`: the work units each system's evaluation may spend (`None`: the
+    /// evaluator's default).
+    pub max_work: Option<u64>,
     /// Organization documents, loaded by the first [`load_system`] and shared by the rest.
     pub organization_cache: OrganizationCache,
 }
@@ -139,7 +143,7 @@ pub struct OrganizationCache {
 /// File extensions taken from a directory given as a fact path.
 const FACT_EXTENSIONS: &[&str] = &["md", "markdown", "json", "jsonld", "yaml", "yml", "toml"];
 
-const PROJECT_KEYS: &[&str] = &["name", "policies", "description"];
+const PROJECT_KEYS: &[&str] = &["name", "policies", "description", "max_work"];
 const TOP_KEYS: &[&str] = &["project", "organization", "systems", "plugins"];
 const ORG_KEYS: &[&str] = &["facts"];
 const FACT_KEYS: &[&str] = &["path", "glob", "kind", "loader"];
@@ -628,6 +632,15 @@ pub fn load_project(
                 }
                 if let Some(d) = t.get("description") {
                     cx.string(d, "`description`");
+                }
+                if let Some(w) = t.get("max_work") {
+                    project.max_work = match cx.unsigned(w, "`max_work`") {
+                        Some(0) => {
+                            cx.bad(w, "`max_work` must be a positive integer");
+                            None
+                        }
+                        n => n,
+                    };
                 }
                 if let Some(p) = t.get("policies") {
                     policies_given = true;

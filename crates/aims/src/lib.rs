@@ -43,6 +43,9 @@ pub struct RunOptions {
     pub shard: Option<(usize, usize)>,
     /// Called after each system is evaluated, for progress bars (see [`Progress`]).
     pub progress: Option<Progress>,
+    /// Work units each system may spend (`aims check --max-work`); overrides `[project]
+    /// max_work`, which overrides [`aims_eval::DEFAULT_MAX_WORK`].
+    pub max_work: Option<u64>,
 }
 
 /// Every diagnostic code aims can emit, sorted, for `aims explain` and the book's error index.
@@ -403,6 +406,14 @@ pub struct SystemRun<'a> {
     pub sources: &'a SourceMap,
 }
 
+/// The work budget of each system: the run's, else the project's, else the default.
+pub fn max_work(compiled: &Compiled, options: &RunOptions) -> u64 {
+    options
+        .max_work
+        .or(compiled.project.max_work)
+        .unwrap_or(aims_eval::DEFAULT_MAX_WORK)
+}
+
 /// The systems [`RunOptions`] select, sorted by name, one shard of them when sharding.
 fn selected_systems<'a>(compiled: &'a Compiled, options: &RunOptions) -> Vec<&'a SystemDecl> {
     let mut selected: Vec<&SystemDecl> = compiled
@@ -524,7 +535,8 @@ impl<'a> Run<'a> {
     ) {
         let compiled = self.compiled;
         let caller = compiled.plugins.as_ref().map(HostCaller);
-        let mut evaluator = aims_eval::Evaluator::new(&compiled.program, self.today);
+        let mut evaluator = aims_eval::Evaluator::new(&compiled.program, self.today)
+            .with_budget(max_work(compiled, self.options));
         if let Some(c) = &caller {
             evaluator = evaluator.with_plugins(c);
         }

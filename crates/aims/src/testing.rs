@@ -1399,7 +1399,12 @@ pub fn run_tests(
                 .or(file_today)
                 .or(options.today)
                 .unwrap_or_else(crate::today_utc);
-            let mut evaluator = aims_eval::Evaluator::new(&compiled.program, today);
+            let mut evaluator = aims_eval::Evaluator::new(&compiled.program, today).with_budget(
+                compiled
+                    .project
+                    .max_work
+                    .unwrap_or(aims_eval::DEFAULT_MAX_WORK),
+            );
             if let Some(c) = &caller {
                 evaluator = evaluator.with_plugins(c);
             }
