@@ -71,6 +71,10 @@ enum Command {
         /// Evaluate only shard K of N (`--shard 2/4`); combine outputs with `aims merge`.
         #[arg(long)]
         shard: Option<String>,
+        /// For unreviewed checkouts (pull requests): refuse `outside_roots` and plugins without
+        /// a `sha256` pin.
+        #[arg(long)]
+        untrusted: bool,
     },
     /// Write the Statement of Applicability and evidence (Markdown or self-contained HTML).
     Report {
@@ -266,6 +270,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             shard,
             evidence,
             pretty,
+            untrusted,
         } => check(CheckArgs {
             project,
             formats,
@@ -278,6 +283,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             color,
             evidence,
             pretty,
+            untrusted,
         }),
         Command::Report {
             project,
@@ -333,6 +339,7 @@ fn report(args: ReportArgs) -> u8 {
         None,
         args.color,
         false,
+        aims::ProjectOptions::default(),
     ) {
         Ok(r) => r,
         Err(code) => return code,
@@ -537,6 +544,7 @@ struct CheckArgs {
     color: ColorChoice,
     evidence: String,
     pretty: bool,
+    untrusted: bool,
 }
 
 /// `--jobs`, defaulting to the available cores.
@@ -579,6 +587,7 @@ fn prepare(
     shard: Option<(usize, usize)>,
     color: ColorChoice,
     deny_warnings: bool,
+    trust: aims::ProjectOptions,
 ) -> Result<(aims::Compiled, aims::RunOptions), u8> {
     let today = match today {
         None => None,
@@ -587,7 +596,7 @@ fn prepare(
             None => return Err(usage(format!("--today takes a date YYYY-MM-DD, not `{t}`"))),
         },
     };
-    let (compiled, diags) = aims::load(vfs, sources, project);
+    let (compiled, diags) = aims::load_with(vfs, sources, project, trust);
     print_diags(&diags, sources, color);
     let Some(compiled) = compiled else {
         eprintln!(
@@ -657,6 +666,9 @@ fn check(args: CheckArgs) -> u8 {
         shard,
         args.color,
         args.deny_warnings,
+        aims::ProjectOptions {
+            untrusted: args.untrusted,
+        },
     ) {
         Ok(r) => r,
         Err(code) => return code,
