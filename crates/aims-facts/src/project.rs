@@ -131,19 +131,14 @@ impl Confinement {
         }
         let path = normalize(path);
         if !self.lexical.iter().any(|root| is_below(&path, root)) {
-            return Err(format!(
-                "`{}` is outside the project root{}",
-                path.display(),
-                self.allowed()
-            ));
+            return Err(format!("it is outside the project root{}", self.allowed()));
         }
         if self.real.is_empty() {
             return Ok(());
         }
         match vfs.real_path(&path) {
             Ok(real) if !self.real.iter().any(|root| real.starts_with(root)) => Err(format!(
-                "`{}` is a symlink (or lies under one) that leads outside the project root{}",
-                path.display(),
+                "it is a symlink (or lies under one) that leads outside the project root{}",
                 self.allowed()
             )),
             _ => Ok(()),
@@ -1162,6 +1157,12 @@ fn load_sources(
             seen.insert(path.clone(), src.span);
             let name = display_name(root, &path);
             if let Err(why) = project.confinement.check(vfs, &path) {
+                // A path outside the root is named as written, not by its absolute path.
+                let name = if is_below(&path, &normalize(root)) || src.is_glob {
+                    name
+                } else {
+                    src.pattern.clone()
+                };
                 // Never read, never skipped: every read of it is an `error`.
                 let d = Diagnostic::error(
                     codes::E_FACT_OUTSIDE,

@@ -184,7 +184,7 @@ pub fn load_with(
     ));
     let names: Vec<&str> = project.systems.iter().map(|s| s.name.as_str()).collect();
     diags.extend(aims_check::check_waiver_systems(&program, &names));
-    let plugins = load_plugins(vfs, &project, &program, &mut diags);
+    let plugins = load_plugins(vfs, &project, &program, options, &mut diags);
     aims_base::diag::sort_by_path(&mut diags, sources);
     if diags.iter().any(|d| d.is_error()) {
         return (None, diags);
@@ -204,6 +204,7 @@ fn load_plugins(
     vfs: &dyn Vfs,
     project: &Project,
     program: &Program,
+    options: ProjectOptions,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<aims_plugin::PluginHost> {
     if project.plugins.is_empty() && program.plugins.is_empty() {
@@ -280,6 +281,30 @@ fn load_plugins(
     }
     for p in &program.plugins {
         if !configs.iter().any(|c| c.name == p.name) {
+            // `[[plugins]]` modules were confined when aims.toml was read; a policy's are here.
+            let full = aims_facts::project::normalize(&project.root.join(&p.path));
+            if let Err(why) = project.confinement.check(vfs, &full) {
+                diags.push(
+                    Diagnostic::error(
+                        aims_facts::codes::E_PROJECT_FILE_OUTSIDE,
+                        format!("plugin `{}`'s module is refused: {why}", p.name),
+                    )
+                    .with_primary(p.span, "leads outside the project")
+                    .with_help("keep the module in the project, or allow its folder with `[project] outside_roots`"),
+                );
+                continue;
+            }
+            if options.untrusted {
+                diags.push(
+                    Diagnostic::error(
+                        aims_facts::codes::E_UNTRUSTED_UNPINNED_PLUGIN,
+                        format!("plugin `{}` has no `sha256` pin, which an untrusted project (`--untrusted`) needs", p.name),
+                    )
+                    .with_primary(p.span, "unpinned plugin")
+                    .with_help(format!("pin the module in aims.toml in a trusted change: `[[plugins]]` with `name = \"{}\"` and `sha256 = \"...\"`", p.name)),
+                );
+                continue;
+            }
             configs.push(aims_plugin::PluginConfig {
                 name: p.name.clone(),
                 path: std::path::PathBuf::from(&p.path),
