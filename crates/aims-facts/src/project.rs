@@ -1340,6 +1340,53 @@ mod tests {
     }
 
     #[test]
+    fn a_fact_path_outside_the_root_is_an_unreadable_document() {
+        let mut fs = MemoryFs::new();
+        fs.insert(
+            "/p/aims.toml",
+            "[[systems]]\nname = \"a\"\nfacts = [\"../q/card.md\", \"/q/card.md\", \"a/../card.md\"]\n",
+        );
+        fs.insert("/q/card.md", "---\nlicense: mit\n---\n");
+        fs.insert("/p/card.md", "---\nlicense: mit\n---\n");
+        let sources = SourceMap::new();
+        let (p, diags) = load_project(&fs, &sources, Path::new("/p/aims.toml"));
+        let p = p.unwrap();
+        assert!(diags.is_empty(), "{diags:#?}");
+        let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+        let states: Vec<(&str, Option<&str>)> = docs
+            .iter()
+            .map(|d| {
+                let code = match &d.state {
+                    DocState::Unreadable { code, .. } => Some(*code),
+                    _ => None,
+                };
+                (d.name.as_str(), code)
+            })
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("../q/card.md", Some("E0145")),
+                ("/q/card.md", Some("E0145")),
+                ("card.md", None)
+            ]
+        );
+        assert_eq!(diags.iter().filter(|d| d.code == "E0145").count(), 2);
+        // allowed by name, the same file is read
+        fs.insert(
+            "/p/aims.toml",
+            "[project]\noutside_roots = [\"../q\"]\n[[systems]]\nname = \"a\"\nfacts = [\"../q/card.md\"]\n",
+        );
+        let sources = SourceMap::new();
+        let (p, diags) = load_project(&fs, &sources, Path::new("/p/aims.toml"));
+        let p = p.unwrap();
+        assert!(diags.is_empty(), "{diags:#?}");
+        let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert!(!matches!(docs[0].state, DocState::Unreadable { .. }));
+    }
+
+    #[test]
     fn directory_fact_path_takes_fact_files() {
         let mut fs = MemoryFs::new();
         fs.insert("/p/cards/a.md", "x");
