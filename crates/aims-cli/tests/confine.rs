@@ -120,15 +120,23 @@ fn a_fact_path_leaving_the_root_by_dotdot_is_refused() {
     let (code, json, stderr) = check(&dir.path().join("project"), &[]);
     // an unreadable fact file: exit 2, as for every input error
     assert_eq!(code, 2, "{stderr}");
-    assert_refused(&json, &stderr, "fact file `../outside/card.md` is refused: it is outside the project root", BAD_FACTS_LINE);
+    assert_refused(
+        &json,
+        &stderr,
+        "fact file `../outside/card.md` is refused: it is outside the project root",
+        BAD_FACTS_LINE,
+    );
 }
 
 #[test]
 fn a_symlink_in_the_project_to_a_file_outside_is_refused() {
     let dir = project("\"bad/README.md\"", "");
     let root = dir.path().join("project");
-    std::os::unix::fs::symlink(dir.path().join("outside/card.md"), root.join("bad/README.md"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("outside/card.md"),
+        root.join("bad/README.md"),
+    )
+    .unwrap();
     let (code, json, stderr) = check(&root, &[]);
     assert_eq!(code, 2, "{stderr}");
     assert_refused(&json, &stderr, "symlink", BAD_FACTS_LINE);
@@ -148,12 +156,17 @@ fn a_glob_matching_a_symlink_to_outside_refuses_that_file_only() {
     let (code, json, stderr) = check(&root, &[]);
     assert_eq!(code, 2, "{stderr}");
     assert_refused(&json, &stderr, "bad/b.md", BAD_FACTS_LINE);
-    assert!(!with_code(&json, "E0145")[0].to_string().contains("bad/c.md"));
+    assert!(!with_code(&json, "E0145")[0]
+        .to_string()
+        .contains("bad/c.md"));
 }
 
 #[test]
 fn an_allowed_outside_root_is_read() {
-    let dir = project("\"../outside/card.md\"", "outside_roots = [\"../outside\"]\n");
+    let dir = project(
+        "\"../outside/card.md\"",
+        "outside_roots = [\"../outside\"]\n",
+    );
     let root = dir.path().join("project");
     let (code, json, stderr) = check(&root, &[]);
     assert_eq!(code, 0, "{stderr}\n{json:#}");
@@ -161,8 +174,11 @@ fn an_allowed_outside_root_is_read() {
     assert_eq!(verdicts(&json, "bad")["LIC"], "pass");
     assert_eq!(verdicts(&json, "good")["LIC"], "pass");
     // a symlink into the allowed root is allowed too
-    std::os::unix::fs::symlink(dir.path().join("outside/card.md"), root.join("bad/README.md"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("outside/card.md"),
+        root.join("bad/README.md"),
+    )
+    .unwrap();
     let toml = std::fs::read_to_string(root.join("aims.toml"))
         .unwrap()
         .replace("../outside/card.md", "bad/README.md");
@@ -183,7 +199,10 @@ fn a_missing_outside_root_is_an_error() {
     let dir = project("\"good/README.md\"", "outside_roots = [\"../nowhere\"]\n");
     let (code, _, stderr) = check(&dir.path().join("project"), &[]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("E0147") && stderr.contains("../nowhere"), "{stderr}");
+    assert!(
+        stderr.contains("E0147") && stderr.contains("../nowhere"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -194,15 +213,24 @@ fn a_policy_folder_outside_is_a_load_error() {
     std::fs::write(dir.path().join("outside/policies/p.aims"), POLICY).unwrap();
     let toml = std::fs::read_to_string(root.join("aims.toml"))
         .unwrap()
-        .replace("policies = [\"policies\"]", "policies = [\"../outside/policies\"]");
+        .replace(
+            "policies = [\"policies\"]",
+            "policies = [\"../outside/policies\"]",
+        );
     std::fs::write(root.join("aims.toml"), toml).unwrap();
     let (code, _, stderr) = check(&root, &[]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("E0146") && stderr.contains("aims.toml:3"), "{stderr}");
+    assert!(
+        stderr.contains("E0146") && stderr.contains("aims.toml:3"),
+        "{stderr}"
+    );
     // a symlinked policy file leading outside, in the project's own folder, too
     let toml = std::fs::read_to_string(root.join("aims.toml"))
         .unwrap()
-        .replace("policies = [\"../outside/policies\"]", "policies = [\"policies\"]");
+        .replace(
+            "policies = [\"../outside/policies\"]",
+            "policies = [\"policies\"]",
+        );
     std::fs::write(root.join("aims.toml"), toml).unwrap();
     std::os::unix::fs::symlink(
         dir.path().join("outside/policies/p.aims"),
@@ -211,7 +239,10 @@ fn a_policy_folder_outside_is_a_load_error() {
     .unwrap();
     let (code, _, stderr) = check(&root, &[]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("E0146") && stderr.contains("q.aims"), "{stderr}");
+    assert!(
+        stderr.contains("E0146") && stderr.contains("q.aims"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -266,7 +297,14 @@ fn fmt_does_not_write_through_a_symlink_to_a_file_outside() {
         stderr.contains("E0535") && stderr.contains("link.aims"),
         "{stderr}"
     );
-    assert_eq!(std::fs::read_to_string(&outside).unwrap(), ugly, "written outside");
+    assert_eq!(
+        std::fs::read_to_string(&outside).unwrap(),
+        ugly,
+        "written outside"
+    );
     // the project's own file is formatted
-    assert_ne!(std::fs::read_to_string(folder.join("own.aims")).unwrap(), ugly);
+    assert_ne!(
+        std::fs::read_to_string(folder.join("own.aims")).unwrap(),
+        ugly
+    );
 }

@@ -100,9 +100,8 @@ pub struct Confinement {
 /// True when `path` (normalized) is `root` or below it. An empty root is the current folder:
 /// every relative path that does not start with `..` is below it.
 fn is_below(path: &Path, root: &Path) -> bool {
-    path.strip_prefix(root).is_ok_and(|rel| {
-        matches!(rel.components().next(), None | Some(Component::Normal(_)))
-    })
+    path.strip_prefix(root)
+        .is_ok_and(|rel| matches!(rel.components().next(), None | Some(Component::Normal(_))))
 }
 
 impl Confinement {
@@ -114,7 +113,13 @@ impl Confinement {
             .collect();
         let real = roots
             .iter()
-            .map(|r| vfs.real_path(if r.as_os_str().is_empty() { Path::new(".") } else { r }))
+            .map(|r| {
+                vfs.real_path(if r.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    r
+                })
+            })
             .collect::<Result<Vec<_>, _>>()
             .unwrap_or_default();
         Confinement {
@@ -346,7 +351,7 @@ impl Ctx<'_> {
                         format!("outside root `{p}` is not a folder"),
                     )
                     .with_primary(span, "no such folder")
-                    .with_note(format!("outside roots are relative to `{}`", self.root.display())),
+                    .with_note("outside roots are relative to the folder holding aims.toml"),
                 );
             }
         }
@@ -1344,9 +1349,10 @@ mod tests {
         let mut fs = MemoryFs::new();
         fs.insert(
             "/p/aims.toml",
-            "[[systems]]\nname = \"a\"\nfacts = [\"../q/card.md\", \"/q/card.md\", \"a/../card.md\"]\n",
+            "[[systems]]\nname = \"a\"\nfacts = [\"../q/card.md\", \"/q/other.md\", \"a/../card.md\"]\n",
         );
         fs.insert("/q/card.md", "---\nlicense: mit\n---\n");
+        fs.insert("/q/other.md", "---\nlicense: mit\n---\n");
         fs.insert("/p/card.md", "---\nlicense: mit\n---\n");
         let sources = SourceMap::new();
         let (p, diags) = load_project(&fs, &sources, Path::new("/p/aims.toml"));
@@ -1367,7 +1373,7 @@ mod tests {
             states,
             [
                 ("../q/card.md", Some("E0145")),
-                ("/q/card.md", Some("E0145")),
+                ("/q/other.md", Some("E0145")),
                 ("card.md", None)
             ]
         );

@@ -131,8 +131,7 @@ pub fn load_with(
         Ok(f) => f,
         Err(d) => return (None, vec![*d]),
     };
-    let (project, mut diags) =
-        aims_facts::project::load_project_with(vfs, sources, &file, options);
+    let (project, mut diags) = aims_facts::project::load_project_with(vfs, sources, &file, options);
     let Some(mut project) = project else {
         return (None, diags);
     };
