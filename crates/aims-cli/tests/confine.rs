@@ -266,6 +266,33 @@ fn untrusted_refuses_an_unpinned_plugin() {
 }
 
 #[test]
+fn untrusted_refuses_a_plugin_only_a_policy_declares() {
+    let dir = project("\"good/README.md\"", "");
+    let root = dir.path().join("project");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::fs::copy(
+        repo.join("crates/aims-plugin/tests/fixtures/infinite_loop.wat"),
+        root.join("spin.wat"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("policies/plugin.aims"),
+        "plugin spin \"spin.wat\" {\n  fn spin() -> number\n}\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = check(&root, &["--untrusted"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("E0149") && stderr.contains("policies/plugin.aims:1"),
+        "{stderr}"
+    );
+    // trusted, the same project loads the plugin and runs
+    let (code, json, stderr) = check(&root, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(verdicts(&json, "good")["LIC"], "pass");
+}
+
+#[test]
 fn untrusted_accepts_a_project_inside_its_root() {
     let dir = project("\"bad/README.md\"", "");
     let root = dir.path().join("project");
