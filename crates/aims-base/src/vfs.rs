@@ -16,10 +16,20 @@ pub trait Vfs: Send + Sync {
     fn len(&self, path: &Path) -> Option<u64> {
         self.read(path).ok().map(|b| b.len() as u64)
     }
+    /// The real path of `path`: absolute, every symlink resolved. File systems without links
+    /// (memory) answer `Unsupported`; callers then judge the path lexically.
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("no real path for `{}`", path.display()),
+        ))
+    }
 }
 
 /// Every file below `root` (recursively, sorted) whose path relative to `root` matches `pattern`.
-/// Directory symlinks are not followed, so a symlink loop cannot hang the walk.
+/// Directory symlinks are not followed, so a symlink loop cannot hang the walk. A symlink to a
+/// file is listed like a file: where it leads is for the caller to judge (the project's
+/// confinement resolves the real path of every file it opens).
 pub fn glob(vfs: &dyn Vfs, root: &Path, pattern: &str) -> Result<Vec<PathBuf>, globset::Error> {
     let matcher = globset::GlobBuilder::new(pattern)
         .literal_separator(true)
@@ -170,6 +180,10 @@ impl Vfs for OsFs {
 
     fn len(&self, path: &Path) -> Option<u64> {
         std::fs::metadata(path).ok().map(|m| m.len())
+    }
+
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
     }
 }
 

@@ -4,6 +4,10 @@
 //! Without `--check` files are rewritten in place. With `--check` nothing is written: a unified
 //! diff of every file that would change is printed and the exit code is 1. Files with syntax errors
 //! are never touched; their errors are printed and the exit code is 2.
+//!
+//! A file is written only if its real path lies in the folder it was found in (the folder given,
+//! or a given file's own folder): a symlink leading elsewhere is refused (`E0535`, exit code 2),
+//! so formatting a checkout never writes outside it.
 
 use aims::{SourceMap, Vfs};
 use aims_report::ColorChoice;
@@ -13,8 +17,9 @@ use std::path::{Path, PathBuf};
 const EXIT_CHANGED: u8 = 1;
 const EXIT_INPUT: u8 = 2;
 
-/// The policy files named by `paths` (files as given; folders searched for `*.aims`), sorted.
-fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+/// The policy files named by `paths` (files as given; folders searched for `*.aims`), sorted, each
+/// with the folder it must be written in.
+fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>, String> {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
         &default[..]
@@ -27,23 +32,49 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             let found = aims::base::vfs::glob(&aims::OsFs, p, "**/*.aims")
                 .map_err(|e| format!("cannot search `{}`: {e}", p.display()))?;
             // skip build output and dependencies
-            out.extend(found.into_iter().filter(|f| {
-                !f.components().any(|c| {
-                    matches!(
-                        c.as_os_str().to_str(),
-                        Some("target" | "node_modules" | ".git")
-                    )
-                })
-            }));
+            out.extend(
+                found
+                    .into_iter()
+                    .filter(|f| {
+                        !f.components().any(|c| {
+                            matches!(
+                                c.as_os_str().to_str(),
+                                Some("target" | "node_modules" | ".git")
+                            )
+                        })
+                    })
+                    .map(|f| (f, p.clone())),
+            );
         } else if p.is_file() {
-            out.push(p.clone());
+            let folder = match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            out.push((p.clone(), folder));
         } else {
             return Err(format!("no such file or folder: `{}`", p.display()));
         }
     }
     out.sort();
-    out.dedup();
+    out.dedup_by(|a, b| a.0 == b.0);
     Ok(out)
+}
+
+/// Why `path` must not be written: its real path (through any symlink) is not in `folder`.
+fn refusal(path: &Path, folder: &Path) -> Option<String> {
+    let real = match std::fs::canonicalize(path) {
+        Ok(r) => r,
+        Err(e) => return Some(format!("cannot resolve `{}`: {e}", path.display())),
+    };
+    match std::fs::canonicalize(folder) {
+        Ok(f) if real.starts_with(&f) => None,
+        _ => Some(format!(
+            "`{}` leads through a symlink to `{}`, outside `{}`; not written",
+            path.display(),
+            real.display(),
+            folder.display()
+        )),
+    }
 }
 
 fn unified_diff(path: &Path, old: &str, new: &str) -> String {
@@ -68,7 +99,7 @@ pub fn run(paths: &[PathBuf], check: bool, color: ColorChoice) -> u8 {
     let mut changed = Vec::new();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for path in &files {
+    for (path, folder) in &files {
         let text = match aims::OsFs.read(path).map(String::from_utf8) {
             Ok(Ok(t)) => t,
             Ok(Err(_)) => {
@@ -88,6 +119,9 @@ pub fn run(paths: &[PathBuf], check: bool, color: ColorChoice) -> u8 {
                 changed.push(path.clone());
                 if check {
                     let _ = out.write_all(unified_diff(path, &text, &formatted).as_bytes());
+                } else if let Some(why) = refusal(path, folder) {
+                    eprintln!("error[{}]: {why}", aims::E_FMT_OUTSIDE);
+                    errors.push(path.clone());
                 } else if let Err(e) = std::fs::write(path, formatted) {
                     eprintln!("error: cannot write `{}`: {e}", path.display());
                     errors.push(path.clone());

@@ -75,6 +75,10 @@ enum Command {
         /// the control that runs out, and every later one of that system, is an error.
         #[arg(long)]
         max_work: Option<u64>,
+        /// For unreviewed checkouts (pull requests): refuse `outside_roots` and plugins without
+        /// a `sha256` pin.
+        #[arg(long)]
+        untrusted: bool,
     },
     /// Write the Statement of Applicability and evidence (Markdown or self-contained HTML).
     Report {
@@ -271,6 +275,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             evidence,
             pretty,
             max_work,
+            untrusted,
         } => check(CheckArgs {
             project,
             formats,
@@ -284,6 +289,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             evidence,
             pretty,
             max_work,
+            untrusted,
         }),
         Command::Report {
             project,
@@ -339,6 +345,7 @@ fn report(args: ReportArgs) -> u8 {
         None,
         args.color,
         false,
+        aims::ProjectOptions::default(),
     ) {
         Ok(r) => r,
         Err(code) => return code,
@@ -538,6 +545,7 @@ struct CheckArgs {
     evidence: String,
     pretty: bool,
     max_work: Option<u64>,
+    untrusted: bool,
 }
 
 /// `--jobs`, defaulting to the available cores.
@@ -580,6 +588,7 @@ fn prepare(
     shard: Option<(usize, usize)>,
     color: ColorChoice,
     deny_warnings: bool,
+    trust: aims::ProjectOptions,
 ) -> Result<(aims::Compiled, aims::RunOptions), u8> {
     let today = match today {
         None => None,
@@ -588,7 +597,7 @@ fn prepare(
             None => return Err(usage(format!("--today takes a date YYYY-MM-DD, not `{t}`"))),
         },
     };
-    let (compiled, diags) = aims::load(vfs, sources, project);
+    let (compiled, diags) = aims::load_with(vfs, sources, project, trust);
     print_diags(&diags, sources, color);
     let Some(compiled) = compiled else {
         eprintln!(
@@ -662,6 +671,9 @@ fn check(args: CheckArgs) -> u8 {
         shard,
         args.color,
         args.deny_warnings,
+        aims::ProjectOptions {
+            untrusted: args.untrusted,
+        },
     ) {
         Ok((compiled, options)) => (
             compiled,

@@ -281,8 +281,10 @@ fn a_high_risk_provider_without_cards_fails_the_iso_pack_card_controls() {
     let org = repo.join("examples/iso42001/org").canonicalize().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut toml = format!(
-        "[project]\nname = \"provider\"\npolicies = [{:?}]\n\n[organization]\nfacts = [\n",
-        pack.display().to_string()
+        "[project]\nname = \"provider\"\npolicies = [{:?}]\noutside_roots = [{:?}, {:?}]\n\n[organization]\nfacts = [\n",
+        pack.display().to_string(),
+        pack.display().to_string(),
+        org.display().to_string()
     );
     for (file, kind) in [
         ("organization.yaml", "organization"),

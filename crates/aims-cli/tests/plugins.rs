@@ -16,6 +16,14 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// A copy of the fairness plugin in the project at `root` (a project reads modules only inside
+/// its root), by its absolute path.
+fn fairness_wasm_in(root: &Path) -> PathBuf {
+    let copy = root.join("fairness.wasm");
+    std::fs::copy(fairness_wasm(), &copy).unwrap();
+    copy
+}
+
 /// The fairness example plugin as `plugins/build.sh` builds it.
 fn fairness_wasm() -> PathBuf {
     let wasm = repo().join("target/plugins/fairness.wasm");
@@ -132,9 +140,9 @@ fn hostile_plugin_is_an_error_verdict_and_the_rest_of_the_run_is_intact() {
 
 #[test]
 fn a_declaration_that_does_not_match_the_plugin_is_a_compile_error() {
-    let wasm = fairness_wasm();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    let wasm = fairness_wasm_in(root);
     std::fs::create_dir_all(root.join("policies")).unwrap();
     std::fs::write(
         root.join("aims.toml"),
@@ -163,9 +171,9 @@ fn a_declaration_that_does_not_match_the_plugin_is_a_compile_error() {
 
 #[test]
 fn a_plugin_loader_turns_a_csv_file_into_facts() {
-    let wasm = fairness_wasm();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    let wasm = fairness_wasm_in(root);
     std::fs::create_dir_all(root.join("policies")).unwrap();
     std::fs::write(
         root.join("aims.toml"),
@@ -211,9 +219,9 @@ fn a_plugin_loader_turns_a_csv_file_into_facts() {
 
 #[test]
 fn limits_from_aims_toml_apply_to_the_plugin() {
-    let wasm = fairness_wasm();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    let wasm = fairness_wasm_in(root);
     std::fs::create_dir_all(root.join("policies")).unwrap();
     let project = |limits: &str| {
         format!(
@@ -283,9 +291,9 @@ fn plugins_load_under_a_4_gib_address_space_limit() {
 /// an error with the right name suggested, and the run stops before evaluating.
 #[test]
 fn a_plugins_entry_naming_no_declared_plugin_is_an_error() {
-    let wasm = fairness_wasm();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    let wasm = fairness_wasm_in(root);
     std::fs::create_dir_all(root.join("policies")).unwrap();
     std::fs::write(
         root.join("aims.toml"),

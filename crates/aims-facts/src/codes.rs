@@ -83,6 +83,18 @@ pub const E_ATTRIBUTES_FILE_NOT_FOUND: &str = "E0136";
 pub const E_BAD_ATTRIBUTES_FILE: &str = "E0137";
 /// A template of a `[[systems]]` pattern entry uses a placeholder that does not exist.
 pub const E_BAD_SYSTEM_TEMPLATE: &str = "E0138";
+/// A fact file (a path, a glob's match) leads outside the project root and its allowed outside
+/// roots, by `..` or through a symlink.
+pub const E_FACT_OUTSIDE: &str = "E0145";
+/// A policy, plugin module or attributes file leads outside the project root and its allowed
+/// outside roots.
+pub const E_PROJECT_FILE_OUTSIDE: &str = "E0146";
+/// An entry of `[project] outside_roots` is not a folder.
+pub const E_BAD_OUTSIDE_ROOT: &str = "E0147";
+/// `--untrusted` refuses `[project] outside_roots`.
+pub const E_UNTRUSTED_OUTSIDE_ROOT: &str = "E0148";
+/// `--untrusted` refuses a `[[plugins]]` entry without a `sha256` pin.
+pub const E_UNTRUSTED_UNPINNED_PLUGIN: &str = "E0149";
 /// A required field of a fact schema is absent (or null) in a fact file.
 pub const W_MISSING_REQUIRED_FIELD: &str = "W0120";
 pub const CODES: &[CodeInfo] = &[
@@ -958,6 +970,111 @@ facts = ["{paht}/README.md"]
 ## Fix
 
 Use one of the placeholders: `facts = ["{path}/README.md"]`."#,
+    },
+    CodeInfo {
+        code: E_FACT_OUTSIDE,
+        title: "a fact file leads outside the project",
+        explanation: r#"Every fact file must lie inside the project root (the folder holding `aims.toml`) or one of the
+folders that `[project] outside_roots` allows. A path that leaves them with `..`, an absolute path
+elsewhere, or a symlink (in the project, or matched by a glob) whose real target lies outside is
+refused: the file is never read, and it becomes an unreadable document of its system, so every
+requirement that reads it is an `error`, never a `pass`. Other systems are not affected. Git
+stores symlinks, so a pull request can add one that leads to `/etc`, a CI secret or another
+checkout; aims resolves the real path of each file it opens.
+
+## Example
+
+```toml
+[[systems]]
+name = "bot"
+facts = ["../other-team/card.md"]
+```
+
+## Fix
+
+Copy the file into the project, or allow its folder: `[project] outside_roots = ["../other-team"]`
+(each outside root is relative to the project root; `aims check --untrusted` refuses them)."#,
+    },
+    CodeInfo {
+        code: E_PROJECT_FILE_OUTSIDE,
+        title: "a policy, plugin or attributes file leads outside the project",
+        explanation: r#"The policies, the plugin modules and the attributes files of `[[systems]]` entries must lie
+inside the project root or one of its allowed `outside_roots`, by path and by real path (a symlink
+must not lead out). One that does not is refused and the project does not load: policies and
+plugins decide the verdicts, so reading them from elsewhere would let a change outside the
+project's review decide them.
+
+## Example
+
+```toml
+[project]
+policies = ["../policies"]
+```
+
+## Fix
+
+Keep the policies, plugins and attributes files in the project, or allow the folder with
+`[project] outside_roots = ["../shared-policies"]`."#,
+    },
+    CodeInfo {
+        code: E_BAD_OUTSIDE_ROOT,
+        title: "an outside root is not a folder",
+        explanation: r#"`[project] outside_roots` lists folders outside the project root whose files the project may
+read (shared records, a policy pack checked out beside it). Each is resolved against the project
+root and must be an existing folder.
+
+## Example
+
+```toml
+[project]
+outside_roots = ["../shared-recrods"]
+```
+
+## Fix
+
+Correct the path, or remove the entry."#,
+    },
+    CodeInfo {
+        code: E_UNTRUSTED_OUTSIDE_ROOT,
+        title: "`--untrusted` refuses outside roots",
+        explanation: r#"`aims check --untrusted` is for checkouts nobody has reviewed yet, such as pull requests. It
+reads only files inside the project root, so `[project] outside_roots` is an error: a pull request
+could otherwise add an outside root to read any folder the CI job can see.
+
+## Example
+
+```toml
+[project]
+outside_roots = ["../shared-records"]
+```
+
+checked with `aims check --untrusted`.
+
+## Fix
+
+Check projects that need outside records in a trusted run (on the main branch), or copy the
+records into the project."#,
+    },
+    CodeInfo {
+        code: E_UNTRUSTED_UNPINNED_PLUGIN,
+        title: "`--untrusted` refuses a plugin without a `sha256` pin",
+        explanation: r#"`aims check --untrusted` runs only plugins whose module is pinned by its SHA-256 in
+`aims.toml`, so a pull request cannot swap in a module of its own without changing the pin, which
+review sees. A `[[plugins]]` entry without `sha256` is an error.
+
+## Example
+
+```toml
+[[plugins]]
+name = "fairness"
+path = "plugins/fairness.wasm"
+```
+
+checked with `aims check --untrusted`.
+
+## Fix
+
+Pin the module in a reviewed change: `sha256 = "<the output of sha256sum plugins/fairness.wasm>"`."#,
     },
     CodeInfo {
         code: W_MISSING_REQUIRED_FIELD,

@@ -77,6 +77,96 @@ pub struct Project {
     pub max_work: Option<u64>,
     /// Organization documents, loaded by the first [`load_system`] and shared by the rest.
     pub organization_cache: OrganizationCache,
+    /// Where the project's files may be: its root and the `outside_roots` it allows.
+    pub confinement: Confinement,
+}
+
+/// How [`load_project_with`] trusts the project.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProjectOptions {
+    /// A pull request's checkout (`aims check --untrusted`): `outside_roots` are refused
+    /// (`E0148`) and every `[[plugins]]` entry needs a `sha256` pin (`E0149`).
+    pub untrusted: bool,
+}
+
+/// The folders a project's files must lie in: the project root and the `outside_roots` it allows.
+/// A fact file, policy, plugin or attributes file is judged by its path (no `..` may leave these
+/// folders) and, on a real file system, by its real path (no symlink may lead out of them). The
+/// roots are resolved once per project; each file costs one `canonicalize` when it is opened.
+#[derive(Debug, Clone, Default)]
+pub struct Confinement {
+    /// The roots, lexically normalized (the project root first).
+    lexical: Vec<PathBuf>,
+    /// The roots' real paths (empty on a file system without them, such as memory).
+    real: Vec<PathBuf>,
+}
+
+/// True when `path` (normalized) is `root` or below it. An empty root is the current folder:
+/// every relative path that does not start with `..` is below it.
+fn is_below(path: &Path, root: &Path) -> bool {
+    path.strip_prefix(root)
+        .is_ok_and(|rel| matches!(rel.components().next(), None | Some(Component::Normal(_))))
+}
+
+impl Confinement {
+    /// The confinement of a project at `root` allowing `outside` (already resolved against it).
+    pub fn new(vfs: &dyn Vfs, root: &Path, outside: &[PathBuf]) -> Confinement {
+        let roots: Vec<PathBuf> = std::iter::once(root)
+            .chain(outside.iter().map(PathBuf::as_path))
+            .map(normalize)
+            .collect();
+        let real = roots
+            .iter()
+            .map(|r| {
+                vfs.real_path(if r.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    r
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap_or_default();
+        Confinement {
+            lexical: roots,
+            real,
+        }
+    }
+
+    /// `Ok` when `path` lies in the project root or an allowed outside root; otherwise why not.
+    /// A path that cannot be resolved (it does not exist) passes: reading it fails anyway.
+    pub fn check(&self, vfs: &dyn Vfs, path: &Path) -> Result<(), String> {
+        if self.lexical.is_empty() {
+            return Ok(());
+        }
+        let path = normalize(path);
+        if !self.lexical.iter().any(|root| is_below(&path, root)) {
+            return Err(format!("it is outside the project root{}", self.allowed()));
+        }
+        if self.real.is_empty() {
+            return Ok(());
+        }
+        match vfs.real_path(&path) {
+            Ok(real) if !self.real.iter().any(|root| real.starts_with(root)) => Err(format!(
+                "it is a symlink (or lies under one) that leads outside the project root{}",
+                self.allowed()
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn allowed(&self) -> String {
+        match self.lexical.get(1..) {
+            Some(outside) if !outside.is_empty() => format!(
+                " and the allowed outside roots ({})",
+                outside
+                    .iter()
+                    .map(|p| format!("`{}`", p.display()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            _ => String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -143,7 +233,7 @@ pub struct OrganizationCache {
 /// File extensions taken from a directory given as a fact path.
 const FACT_EXTENSIONS: &[&str] = &["md", "markdown", "json", "jsonld", "yaml", "yml", "toml"];
 
-const PROJECT_KEYS: &[&str] = &["name", "policies", "description", "max_work"];
+const PROJECT_KEYS: &[&str] = &["name", "policies", "description", "max_work", "outside_roots"];
 const TOP_KEYS: &[&str] = &["project", "organization", "systems", "plugins"];
 const ORG_KEYS: &[&str] = &["facts"];
 const FACT_KEYS: &[&str] = &["path", "glob", "kind", "loader"];
@@ -180,6 +270,9 @@ pub fn normalize(p: &Path) -> PathBuf {
     out
 }
 
+/// The help of every refusal of a file outside the project.
+const OUTSIDE_HELP: &str = "keep the project's files inside the folder of aims.toml (a symlink must lead to a file inside it too), or allow a folder of shared records with `[project] outside_roots = [\"../shared-records\"]`";
+
 /// The display name of a file: its path relative to the project root with `/` separators.
 pub fn display_name(root: &Path, path: &Path) -> String {
     let path = normalize(path);
@@ -200,11 +293,73 @@ struct Ctx<'a> {
     vfs: &'a dyn Vfs,
     root: PathBuf,
     diags: Vec<Diagnostic>,
+    confinement: Confinement,
 }
 
 impl Ctx<'_> {
     fn span<T>(&self, s: &Spanned<T>) -> Span {
         span_of(self.file, 0, s)
+    }
+
+    /// True when `path` (a policy, plugin or attributes file, the `what` named at `at`) lies in
+    /// the project's confinement; otherwise an `E0146` error, so the project does not load.
+    fn confined(&mut self, path: &Path, what: &str, at: Span) -> bool {
+        match self.confinement.check(self.vfs, path) {
+            Ok(()) => true,
+            Err(why) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::E_PROJECT_FILE_OUTSIDE,
+                        format!("{what} is refused: {why}"),
+                    )
+                    .with_primary(at, "leads outside the project")
+                    .with_help(OUTSIDE_HELP),
+                );
+                false
+            }
+        }
+    }
+
+    /// `[project] outside_roots`: folders outside the project root whose files it may read, each
+    /// resolved against the root. Refused when the project is untrusted.
+    fn outside_roots(&mut self, v: &Spanned<DeValue<'_>>, untrusted: bool) -> Vec<PathBuf> {
+        let DeValue::Array(items) = v.get_ref() else {
+            self.bad(v, "`outside_roots` must be a list of folders");
+            return Vec::new();
+        };
+        if untrusted && !items.is_empty() {
+            let span = self.span(v);
+            self.diags.push(
+                Diagnostic::error(
+                    codes::E_UNTRUSTED_OUTSIDE_ROOT,
+                    "`outside_roots` is refused for an untrusted project (`--untrusted`)",
+                )
+                .with_primary(span, "folders outside the project")
+                .with_help("an untrusted checkout (a pull request) reads only files inside its project root; check the outside records in a trusted run"),
+            );
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for item in items.iter() {
+            let Some(p) = self.string(item, "an outside root") else {
+                continue;
+            };
+            let full = normalize(&self.root.join(&p));
+            if self.vfs.is_dir(&full) {
+                out.push(full);
+            } else {
+                let span = self.span(item);
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::E_BAD_OUTSIDE_ROOT,
+                        format!("outside root `{p}` is not a folder"),
+                    )
+                    .with_primary(span, "no such folder")
+                    .with_note("outside roots are relative to the folder holding aims.toml"),
+                );
+            }
+        }
+        out
     }
 
     fn bad(&mut self, v: &Spanned<DeValue<'_>>, what: &str) {
@@ -410,11 +565,22 @@ impl Ctx<'_> {
                 continue;
             };
             let full = normalize(&self.root.join(&p));
+            let at = self.span(item);
+            if !self.confined(&full, &format!("policy path `{p}`"), at) {
+                continue;
+            }
             if self.vfs.is_file(&full) {
                 out.push(full);
             } else if self.vfs.is_dir(&full) {
                 match aims_base::vfs::glob(self.vfs, &full, "**/*.aims") {
-                    Ok(files) => out.extend(files),
+                    Ok(files) => {
+                        for f in files {
+                            let name = display_name(&self.root, &f);
+                            if self.confined(&f, &format!("policy file `{name}`"), at) {
+                                out.push(f);
+                            }
+                        }
+                    }
                     Err(e) => {
                         let span = self.span(item);
                         self.diags.push(
@@ -546,17 +712,29 @@ pub fn resolve_fact_source(
     Err(Box::new(d))
 }
 
+/// Read and check `aims.toml` of a trusted project: [`load_project_with`] and default options.
+pub fn load_project(
+    vfs: &dyn Vfs,
+    sources: &SourceMap,
+    path: &Path,
+) -> (Option<Project>, Vec<Diagnostic>) {
+    load_project_with(vfs, sources, path, ProjectOptions::default())
+}
+
 /// Read and check `aims.toml`. Fact paths and globs are resolved now, so a missing file or an empty
 /// glob is reported with its position in `aims.toml`; fact kinds are checked by [`load_system`],
 /// once the policies' schemas are known. `[[systems]]` entries with a `pattern` are expanded into
 /// one system per match (sorted by path) and attributes files are read (once each, added to
 /// `sources`): a pattern that matches nothing (`E0135`), a missing or malformed attributes file
 /// (`E0136`, `E0137`, `E0103`-`E0105`), a bad placeholder (`E0138`) and a duplicate name (`E0113`)
-/// are errors.
-pub fn load_project(
+/// are errors. Every file must lie in the project root or an allowed outside root (see
+/// [`Confinement`]): a policy, plugin or attributes file outside is an error (`E0146`), a fact file
+/// outside an unreadable document of its system (`E0145`, when the system is loaded).
+pub fn load_project_with(
     vfs: &dyn Vfs,
     sources: &SourceMap,
     path: &Path,
+    options: ProjectOptions,
 ) -> (Option<Project>, Vec<Diagnostic>) {
     let root = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -606,6 +784,7 @@ pub fn load_project(
         vfs,
         root: root.clone(),
         diags: Vec::new(),
+        confinement: Confinement::new(vfs, &root, &[]),
     };
     let top = table.get_ref();
     cx.check_keys(top, TOP_KEYS, "aims.toml");
@@ -625,6 +804,11 @@ pub fn load_project(
         match p.get_ref() {
             DeValue::Table(t) => {
                 cx.check_keys(t, PROJECT_KEYS, "[project]");
+                // Before the policies, which must lie inside the roots.
+                if let Some(o) = t.get("outside_roots") {
+                    let outside = cx.outside_roots(o, options.untrusted);
+                    cx.confinement = Confinement::new(vfs, &root, &outside);
+                }
                 if let Some(n) = t.get("name") {
                     if let Some(n) = cx.string(n, "`name`") {
                         project.name = n;
@@ -773,6 +957,23 @@ pub fn load_project(
                         continue;
                     };
                     let sha256 = t.get("sha256").and_then(|v| cx.string(v, "`sha256`"));
+                    let full = normalize(&root.join(&path));
+                    let at = t.get("path").map_or(cx.span(name_value), |v| cx.span(v));
+                    if !cx.confined(&full, &format!("plugin `{name}`'s module"), at) {
+                        continue;
+                    }
+                    if options.untrusted && sha256.is_none() {
+                        let span = cx.span(name_value);
+                        cx.diags.push(
+                            Diagnostic::error(
+                                codes::E_UNTRUSTED_UNPINNED_PLUGIN,
+                                format!("plugin `{name}` has no `sha256` pin, which an untrusted project (`--untrusted`) needs"),
+                            )
+                            .with_primary(span, "unpinned plugin")
+                            .with_help("pin the module in a trusted change: `sha256 = \"<the module's SHA-256>\"` (`sha256sum` prints it)"),
+                        );
+                        continue;
+                    }
                     let fuel = t.get("fuel").and_then(|v| cx.unsigned(v, "`fuel`"));
                     let memory_mb = t
                         .get("memory_mb")
@@ -787,7 +988,7 @@ pub fn load_project(
                     let clock = t.get("clock").is_some_and(|v| cx.boolean(v, "`clock`"));
                     project.plugins.push(PluginDecl {
                         name,
-                        path: normalize(&root.join(path)),
+                        path: full,
                         sha256,
                         fuel,
                         memory_mb,
@@ -802,6 +1003,7 @@ pub fn load_project(
             _ => cx.bad(p, "`plugins` must be an array of tables (`[[plugins]]`)"),
         }
     }
+    project.confinement = cx.confinement;
     (Some(project), cx.diags)
 }
 
@@ -813,15 +1015,11 @@ pub fn is_per_system_fact_error(d: &Diagnostic) -> bool {
     d.code == codes::E_FACT_NOT_FOUND || d.code == codes::E_GLOB_EMPTY
 }
 
-/// The document that stands for a fact entry naming no file: unreadable, of the declared kind (or
+/// The document that stands for a fact entry naming no file (or a refused file, `name`): unreadable, of the declared kind (or
 /// [`UNKNOWN_KIND`]), positioned on the entry in `aims.toml`, with `why` as its reason, so every
 /// read of it is an `error` and the system is still evaluated.
-fn unresolved_document(root: &Path, src: &FactSource, why: &Diagnostic) -> Document {
-    let name = if src.is_glob {
-        src.pattern.clone()
-    } else {
-        display_name(root, &root.join(&src.pattern))
-    };
+fn unresolved_document(src: &FactSource, name: &str, why: &Diagnostic) -> Document {
+    let name = name.to_string();
     let kind = src.kind.clone().unwrap_or_else(|| UNKNOWN_KIND.to_string());
     let root_value = Value::new(
         ValueKind::Invalid(Box::new(Invalid {
@@ -847,7 +1045,7 @@ fn unresolved_document(root: &Path, src: &FactSource, why: &Diagnostic) -> Docum
 /// True for a document made by [`unresolved_document`] (its `file` is `aims.toml`).
 fn names_no_file(d: &Document) -> bool {
     matches!(&d.state, DocState::Unreadable { code, .. }
-        if *code == codes::E_FACT_NOT_FOUND || *code == codes::E_GLOB_EMPTY)
+        if *code == codes::E_FACT_NOT_FOUND || *code == codes::E_GLOB_EMPTY || *code == codes::E_FACT_OUTSIDE)
 }
 
 /// Load a list of fact sources: resolve, check declared kinds, read, detect, validate. An entry
@@ -914,10 +1112,11 @@ pub fn check_system_attributes(
 fn load_sources(
     vfs: &dyn Vfs,
     sources: &SourceMap,
-    root: &Path,
+    project: &Project,
     facts: &[FactSource],
     schemas: &SchemaSet,
 ) -> (Vec<Document>, Vec<Diagnostic>) {
+    let root = project.root.as_path();
     let mut docs = Vec::new();
     let mut diags = Vec::new();
     let mut seen: HashMap<PathBuf, Span> = HashMap::new();
@@ -946,7 +1145,12 @@ fn load_sources(
         let paths = match resolve_fact_source(vfs, root, src) {
             Ok(paths) => paths,
             Err(d) if is_per_system_fact_error(&d) => {
-                docs.push(unresolved_document(root, src, &d));
+                let name = if src.is_glob {
+                    src.pattern.clone()
+                } else {
+                    display_name(root, &root.join(&src.pattern))
+                };
+                docs.push(unresolved_document(src, &name, &d));
                 diags.push(*d);
                 continue;
             }
@@ -970,6 +1174,24 @@ fn load_sources(
             }
             seen.insert(path.clone(), src.span);
             let name = display_name(root, &path);
+            if let Err(why) = project.confinement.check(vfs, &path) {
+                // A path outside the root is named as written, not by its absolute path.
+                let name = if is_below(&path, &normalize(root)) || src.is_glob {
+                    name
+                } else {
+                    src.pattern.clone()
+                };
+                // Never read, never skipped: every read of it is an `error`.
+                let d = Diagnostic::error(
+                    codes::E_FACT_OUTSIDE,
+                    format!("fact file `{name}` is refused: {why}"),
+                )
+                .with_primary(src.span, "leads outside the project")
+                .with_help(OUTSIDE_HELP);
+                docs.push(unresolved_document(src, &name, &d));
+                diags.push(d);
+                continue;
+            }
             let (doc, d) = load_document(
                 vfs,
                 sources,
@@ -1007,13 +1229,8 @@ impl OrganizationCache {
                 return (Arc::clone(docs), Vec::new());
             }
         }
-        let (docs, diags) = load_sources(
-            vfs,
-            sources,
-            &project.root,
-            &project.organization_facts,
-            schemas,
-        );
+        let (docs, diags) =
+            load_sources(vfs, sources, project, &project.organization_facts, schemas);
         let docs: Arc<[Document]> = docs.into();
         *guard = Some(Arc::clone(&docs));
         (docs, diags)
@@ -1041,7 +1258,7 @@ pub fn load_system_documents(
     system: &SystemDecl,
     schemas: &SchemaSet,
 ) -> (Vec<Document>, Vec<Diagnostic>) {
-    load_sources(vfs, sources, &project.root, &system.facts, schemas)
+    load_sources(vfs, sources, project, &system.facts, schemas)
 }
 
 /// Load every document of one system (organization facts included, first), detect kinds, validate
@@ -1138,6 +1355,54 @@ mod tests {
         let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
         assert_eq!(docs.len(), 3);
         assert_eq!(diags.len(), 2, "{diags:#?}");
+    }
+
+    #[test]
+    fn a_fact_path_outside_the_root_is_an_unreadable_document() {
+        let mut fs = MemoryFs::new();
+        fs.insert(
+            "/p/aims.toml",
+            "[[systems]]\nname = \"a\"\nfacts = [\"../q/card.md\", \"/q/other.md\", \"a/../card.md\"]\n",
+        );
+        fs.insert("/q/card.md", "---\nlicense: mit\n---\n");
+        fs.insert("/q/other.md", "---\nlicense: mit\n---\n");
+        fs.insert("/p/card.md", "---\nlicense: mit\n---\n");
+        let sources = SourceMap::new();
+        let (p, diags) = load_project(&fs, &sources, Path::new("/p/aims.toml"));
+        let p = p.unwrap();
+        assert!(diags.is_empty(), "{diags:#?}");
+        let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+        let states: Vec<(&str, Option<&str>)> = docs
+            .iter()
+            .map(|d| {
+                let code = match &d.state {
+                    DocState::Unreadable { code, .. } => Some(*code),
+                    _ => None,
+                };
+                (d.name.as_str(), code)
+            })
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("../q/card.md", Some("E0145")),
+                ("/q/other.md", Some("E0145")),
+                ("card.md", None)
+            ]
+        );
+        assert_eq!(diags.iter().filter(|d| d.code == "E0145").count(), 2);
+        // allowed by name, the same file is read
+        fs.insert(
+            "/p/aims.toml",
+            "[project]\noutside_roots = [\"../q\"]\n[[systems]]\nname = \"a\"\nfacts = [\"../q/card.md\"]\n",
+        );
+        let sources = SourceMap::new();
+        let (p, diags) = load_project(&fs, &sources, Path::new("/p/aims.toml"));
+        let p = p.unwrap();
+        assert!(diags.is_empty(), "{diags:#?}");
+        let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert!(!matches!(docs[0].state, DocState::Unreadable { .. }));
     }
 
     #[test]

@@ -67,10 +67,19 @@ pub fn explain(code: &str) -> Option<&'static CodeInfo> {
     all_codes().into_iter().find(|c| c.code == code)
 }
 
+pub use aims_facts::project::ProjectOptions;
+
 pub const E_USAGE: &str = "E0501";
+/// `aims fmt` refuses to write through a symlink that leads outside the folder it formats.
+pub const E_FMT_OUTSIDE: &str = "E0535";
 pub const E_NO_PROJECT: &str = "E0502";
 
 const CLI_CODES: &[CodeInfo] = &[
+    CodeInfo {
+        code: E_FMT_OUTSIDE,
+        title: "`aims fmt` refuses to write through a symlink leading outside",
+        explanation: "`aims fmt` rewrites policy files in place. A policy file that is a symlink (or lies under a symlinked folder) whose real target is outside the folder given to `aims fmt` is not written: a pull request could add such a link to make a formatting step overwrite a file elsewhere (a CI script, a shell profile). The file is reported and the exit code is 2; the other files are formatted. `aims fmt --check` only reads, and checks such files as usual.\n\n## Example\n\n```text\npolicies/evil.aims -> /home/ci/.bashrc\naims fmt policies\n```\n\n## Fix\n\nReplace the link by the file itself, or format the folder that holds the link's target.\n",
+    },
     CodeInfo {
         code: E_USAGE,
         title: "invalid command-line arguments",
@@ -110,11 +119,22 @@ pub fn load(
     sources: &SourceMap,
     project_path: &Path,
 ) -> (Option<Compiled>, Vec<Diagnostic>) {
+    load_with(vfs, sources, project_path, ProjectOptions::default())
+}
+
+/// [`load`] with the project's trust: `options.untrusted` (`aims check --untrusted`) refuses
+/// `outside_roots` and unpinned plugins.
+pub fn load_with(
+    vfs: &dyn Vfs,
+    sources: &SourceMap,
+    project_path: &Path,
+    options: ProjectOptions,
+) -> (Option<Compiled>, Vec<Diagnostic>) {
     let file = match project_file(vfs, project_path) {
         Ok(f) => f,
         Err(d) => return (None, vec![*d]),
     };
-    let (project, mut diags) = aims_facts::load_project(vfs, sources, &file);
+    let (project, mut diags) = aims_facts::project::load_project_with(vfs, sources, &file, options);
     let Some(mut project) = project else {
         return (None, diags);
     };
@@ -166,7 +186,7 @@ pub fn load(
     ));
     let names: Vec<&str> = project.systems.iter().map(|s| s.name.as_str()).collect();
     diags.extend(aims_check::check_waiver_systems(&program, &names));
-    let plugins = load_plugins(vfs, &project, &program, &mut diags);
+    let plugins = load_plugins(vfs, &project, &program, options, &mut diags);
     aims_base::diag::sort_by_path(&mut diags, sources);
     if diags.iter().any(|d| d.is_error()) {
         return (None, diags);
@@ -186,6 +206,7 @@ fn load_plugins(
     vfs: &dyn Vfs,
     project: &Project,
     program: &Program,
+    options: ProjectOptions,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<aims_plugin::PluginHost> {
     if project.plugins.is_empty() && program.plugins.is_empty() {
@@ -262,6 +283,30 @@ fn load_plugins(
     }
     for p in &program.plugins {
         if !configs.iter().any(|c| c.name == p.name) {
+            // `[[plugins]]` modules were confined when aims.toml was read; a policy's are here.
+            let full = aims_facts::project::normalize(&project.root.join(&p.path));
+            if let Err(why) = project.confinement.check(vfs, &full) {
+                diags.push(
+                    Diagnostic::error(
+                        aims_facts::codes::E_PROJECT_FILE_OUTSIDE,
+                        format!("plugin `{}`'s module is refused: {why}", p.name),
+                    )
+                    .with_primary(p.span, "leads outside the project")
+                    .with_help("keep the module in the project, or allow its folder with `[project] outside_roots`"),
+                );
+                continue;
+            }
+            if options.untrusted {
+                diags.push(
+                    Diagnostic::error(
+                        aims_facts::codes::E_UNTRUSTED_UNPINNED_PLUGIN,
+                        format!("plugin `{}` has no `sha256` pin, which an untrusted project (`--untrusted`) needs", p.name),
+                    )
+                    .with_primary(p.span, "unpinned plugin")
+                    .with_help(format!("pin the module in aims.toml in a trusted change: `[[plugins]]` with `name = \"{}\"` and `sha256 = \"...\"`", p.name)),
+                );
+                continue;
+            }
             configs.push(aims_plugin::PluginConfig {
                 name: p.name.clone(),
                 path: std::path::PathBuf::from(&p.path),
@@ -366,6 +411,10 @@ impl Vfs for LoaderVfs<'_> {
     }
     fn len(&self, path: &Path) -> Option<u64> {
         self.inner.len(path)
+    }
+    // The project's confinement judges fact files by their real path.
+    fn real_path(&self, path: &Path) -> std::io::Result<PathBuf> {
+        self.inner.real_path(path)
     }
 }
 

@@ -38,6 +38,16 @@ const UNTRIGGERABLE: &[(&str, &str)] = &[
          aims_facts::schema::builtin_errors in the aims-facts tests); no project can reach it",
     ),
     (
+        "E0148",
+        "only `aims check --untrusted` refuses outside roots; the library's `aims::load` trusts \
+         the project (crates/aims-cli/tests/confine.rs checks it through the binary)",
+    ),
+    (
+        "E0149",
+        "only `aims check --untrusted` asks for plugin pins; the library's `aims::load` trusts \
+         the project (crates/aims-cli/tests/confine.rs checks it through the binary)",
+    ),
+    (
         "E0413",
         "needs a plugin module over 16 MiB, with more than 20,000 functions or a 512 KiB function \
          body (too big to keep in the repository as a fixture); crates/aims-plugin/tests/costly.rs \
@@ -53,6 +63,11 @@ const UNTRIGGERABLE: &[(&str, &str)] = &[
         "E0501",
         "printed by the aims binary for bad command-line arguments (`--today yesterday`); the \
          library has no arguments to get wrong",
+    ),
+    (
+        "E0535",
+        "printed by `aims fmt` for a policy file whose symlink leads outside the folder being \
+         formatted; the library writes no files (crates/aims-cli/tests/confine.rs checks it)",
     ),
 ];
 

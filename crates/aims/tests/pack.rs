@@ -108,8 +108,10 @@ fn every_corpus_file_evaluates_under_the_pack() {
     assert!(files.len() > 100, "corpus missing: {}", files.len());
     let tmp = tempfile::tempdir().unwrap();
     let mut toml = format!(
-        "[project]\nname = \"corpus\"\npolicies = [{:?}]\n",
-        repo.join("policies/iso42001").display().to_string()
+        "[project]\nname = \"corpus\"\npolicies = [{:?}]\noutside_roots = [{:?}, {:?}]\n",
+        repo.join("policies/iso42001").display().to_string(),
+        repo.join("policies/iso42001").display().to_string(),
+        repo.join("tests/corpus").display().to_string()
     );
     for (i, f) in files.iter().enumerate() {
         toml.push_str(&format!(

@@ -556,6 +556,13 @@ pub(super) fn apply_attributes_file(
     let path = normalize(&cx.root.join(rel));
     let name = display_name(&cx.root, &path);
     let who = &system.name;
+    if !cx.confined(
+        &path,
+        &format!("the attributes file `{name}` of system `{who}`"),
+        at,
+    ) {
+        return;
+    }
     let bytes = match cx.vfs.read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
