@@ -233,7 +233,13 @@ pub struct OrganizationCache {
 /// File extensions taken from a directory given as a fact path.
 const FACT_EXTENSIONS: &[&str] = &["md", "markdown", "json", "jsonld", "yaml", "yml", "toml"];
 
-const PROJECT_KEYS: &[&str] = &["name", "policies", "description", "max_work", "outside_roots"];
+const PROJECT_KEYS: &[&str] = &[
+    "name",
+    "policies",
+    "description",
+    "max_work",
+    "outside_roots",
+];
 const TOP_KEYS: &[&str] = &["project", "organization", "systems", "plugins"];
 const ORG_KEYS: &[&str] = &["facts"];
 const FACT_KEYS: &[&str] = &["path", "glob", "kind", "loader"];
