@@ -79,11 +79,53 @@ fn refusal(path: &Path, folder: &Path) -> Option<String> {
 
 fn unified_diff(path: &Path, old: &str, new: &str) -> String {
     let name = path.display().to_string();
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(&name, &name)
-        .to_string()
+    let changed = aims::syntax::format::changed_lines(old, new);
+    if changed.small() {
+        return similar::TextDiff::from_lines(old, new)
+            .unified_diff()
+            .context_radius(3)
+            .header(&name, &name)
+            .to_string();
+    }
+    // Too large for a minimal diff in reasonable time: one hunk replacing the changed part, with
+    // three lines of context (linear in the file, and the same bytes every time).
+    let (o, n) = changed.middle();
+    let before = o.start.min(3);
+    let after = (changed.old.len() - o.end).min(3);
+    let line = |out: &mut String, mark: char, l: &str| {
+        out.push(mark);
+        out.push_str(l);
+        if !l.ends_with('\n') {
+            out.push_str("\n\\ No newline at end of file\n");
+        }
+    };
+    let mut out = format!(
+        "--- {name}\n+++ {name}\n@@ -{},{} +{},{} @@\n",
+        o.start - before + 1,
+        o.len() + before + after,
+        n.start - before + 1,
+        n.len() + before + after
+    );
+    let lines = |v: &[&str], r: std::ops::Range<usize>| -> Vec<String> {
+        v.get(r)
+            .unwrap_or(&[])
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    for l in lines(&changed.old, o.start - before..o.start) {
+        line(&mut out, ' ', &l);
+    }
+    for l in lines(&changed.old, o.clone()) {
+        line(&mut out, '-', &l);
+    }
+    for l in lines(&changed.new, n.clone()) {
+        line(&mut out, '+', &l);
+    }
+    for l in lines(&changed.old, o.end..o.end + after) {
+        line(&mut out, ' ', &l);
+    }
+    out
 }
 
 pub fn run(paths: &[PathBuf], check: bool, color: ColorChoice) -> u8 {

@@ -1009,30 +1009,35 @@ pub fn formatting(src: &SourceFile) -> Option<Vec<lsp::TextEdit>> {
     if new == old {
         return Some(Vec::new());
     }
+    let changed = aims_syntax::format::changed_lines(old, new.as_str());
+    // Byte offset of each line start of `old` (and of its end), computed once.
+    let mut starts = Vec::with_capacity(changed.old.len() + 1);
+    let mut at = 0usize;
+    starts.push(at);
+    for l in &changed.old {
+        at += l.len();
+        starts.push(at);
+    }
+    let offset_of_line = |l: usize| -> usize { starts.get(l).copied().unwrap_or(at) };
+    let edit = |o: std::ops::Range<usize>, n: std::ops::Range<usize>| lsp::TextEdit {
+        range: lsp::Range {
+            start: convert::position(src, offset_of_line(o.start)),
+            end: convert::position(src, offset_of_line(o.end)),
+        },
+        new_text: changed.new.get(n).map(|v| v.concat()).unwrap_or_default(),
+    };
+    if !changed.small() {
+        // Too large for a minimal diff in reasonable time: one edit of the changed part.
+        let (o, n) = changed.middle();
+        return Some(vec![edit(o, n)]);
+    }
     let diff = similar::TextDiff::from_lines(old, new.as_str());
     let mut edits = Vec::new();
-    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
-    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
-    let offset_of_line = |l: usize| -> usize { old_lines.iter().take(l).map(|s| s.len()).sum() };
     for op in diff.ops() {
         if matches!(op, similar::DiffOp::Equal { .. }) {
             continue;
         }
-        let o = op.old_range();
-        let n = op.new_range();
-        let start = offset_of_line(o.start);
-        let end = offset_of_line(o.end);
-        let text: String = new_lines
-            .get(n.start..n.end)
-            .map(|v| v.concat())
-            .unwrap_or_default();
-        edits.push(lsp::TextEdit {
-            range: lsp::Range {
-                start: convert::position(src, start),
-                end: convert::position(src, end),
-            },
-            new_text: text,
-        });
+        edits.push(edit(op.old_range(), op.new_range()));
     }
     Some(edits)
 }
