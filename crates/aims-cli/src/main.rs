@@ -101,6 +101,10 @@ enum Command {
         /// with their evidence), or all (every requirement with its evidence).
         #[arg(long, default_value = "failing")]
         evidence: String,
+        /// Markdown only: write each system's section to its own file in this folder (linked
+        /// from the statement), for registries of thousands of systems.
+        #[arg(long)]
+        system_files: Option<PathBuf>,
         /// Worker threads (default: the available cores).
         #[arg(long, short)]
         jobs: Option<usize>,
@@ -298,6 +302,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             today,
             output,
             evidence,
+            system_files,
             jobs,
         } => report(ReportArgs {
             project,
@@ -306,6 +311,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             today,
             output,
             evidence,
+            system_files,
             jobs,
             color,
         }),
@@ -319,6 +325,7 @@ struct ReportArgs {
     today: Option<String>,
     output: Option<PathBuf>,
     evidence: String,
+    system_files: Option<PathBuf>,
     jobs: Option<usize>,
     color: ColorChoice,
 }
@@ -333,6 +340,31 @@ fn report(args: ReportArgs) -> u8 {
     // Every requirement's evidence reaches the builder: the organization's (shown once, passing
     // or not) and each system's, which the builder shows as `--evidence` says.
     let mode = aims_report::model::EvidenceMode::All;
+    let system_files = match (&args.system_files, args.format) {
+        (None, _) => None,
+        (Some(_), ReportFormat::Html) => {
+            return usage(
+                "--system-files writes Markdown files: use it with --format markdown".into(),
+            )
+        }
+        (Some(dir), ReportFormat::Markdown) => {
+            // Linked from the statement: relative to the statement's folder when it lies in it.
+            let base = args
+                .output
+                .as_ref()
+                .and_then(|o| o.parent())
+                .filter(|p| !p.as_os_str().is_empty());
+            let link = base
+                .and_then(|b| dir.strip_prefix(b).ok())
+                .unwrap_or(dir)
+                .to_string_lossy()
+                .replace('\\', "/");
+            Some(aims_report::SystemFiles {
+                dir: dir.clone(),
+                link,
+            })
+        }
+    };
     let sources = SourceMap::new();
     let vfs = OsFs;
     let (compiled, options) = match prepare(
@@ -360,6 +392,7 @@ fn report(args: ReportArgs) -> u8 {
         },
         framework: args.framework.clone(),
         evidence: soa_evidence,
+        system_files,
         ..aims_report::SoaOptions::default()
     };
     let mut soa = match aims_report::SoaBuilder::new(&header, soa_options) {

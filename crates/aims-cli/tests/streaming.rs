@@ -185,3 +185,56 @@ fn a_merge_of_one_shard_is_the_run_itself() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(String::from_utf8(o.stdout).unwrap(), run);
 }
+
+#[test]
+fn report_system_files_are_one_markdown_file_per_system_linked_from_the_statement() {
+    let dir = tempfile::tempdir().unwrap();
+    let statement = dir.path().join("soa.md");
+    let systems = dir.path().join("systems");
+    let o = aims(&[
+        "report",
+        "examples/quickstart",
+        "--today",
+        "2026-11-24",
+        "-o",
+        statement.to_str().unwrap(),
+        "--system-files",
+        systems.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = std::fs::read_to_string(&statement).unwrap();
+    let mut files: Vec<String> = std::fs::read_dir(&systems)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "doc-summarizer.md",
+            "sentiment-classifier.md",
+            "support-bot.md"
+        ]
+    );
+    for f in &files {
+        // Linked relative to the statement's folder, and the file holds that system's section.
+        assert!(text.contains(&format!("systems/{f}")), "{f} is not linked");
+        let body = std::fs::read_to_string(systems.join(f)).unwrap();
+        assert!(body.contains(f.trim_end_matches(".md")), "{body}");
+    }
+    // HTML has no per-system files.
+    let o = aims(&[
+        "report",
+        "examples/quickstart",
+        "--format",
+        "html",
+        "--system-files",
+        systems.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
