@@ -675,17 +675,7 @@ pub fn load_document(
                 ),
                 file,
             ));
-            let doc = unreadable(
-                file,
-                name,
-                kind,
-                None,
-                Sections::default(),
-                None,
-                Span::new(file, 0, 0),
-                &diags,
-            );
-            return (doc, diags);
+            return unread_whole(file, name, kind, diags);
         }
     }
     let bytes = match vfs.read(path) {
@@ -696,17 +686,7 @@ pub fn load_document(
                 Diagnostic::error(codes::E_UNREADABLE, format!("cannot read `{name}`: {e}")),
                 file,
             ));
-            let doc = unreadable(
-                file,
-                name,
-                kind,
-                None,
-                Sections::default(),
-                None,
-                Span::new(file, 0, 0),
-                &diags,
-            );
-            return (doc, diags);
+            return unread_whole(file, name, kind, diags);
         }
     };
     let text = match decode(bytes) {
@@ -730,17 +710,7 @@ pub fn load_document(
                     .with_help("re-save the file as UTF-8")
             };
             diags.push(d);
-            let doc = unreadable(
-                file,
-                name,
-                kind,
-                None,
-                Sections::default(),
-                None,
-                Span::new(file, 0, 0),
-                &diags,
-            );
-            return (doc, diags);
+            return unread_whole(file, name, kind, diags);
         }
     };
     let Some(format) = format_of(path, &text) else {
@@ -755,32 +725,12 @@ pub fn load_document(
                 "not JSON, YAML, TOML or Markdown by name or content",
             ),
         );
-        let doc = unreadable(
-            file,
-            name,
-            kind,
-            None,
-            Sections::default(),
-            None,
-            Span::new(file, 0, 0),
-            &diags,
-        );
-        return (doc, diags);
+        return unread_whole(file, name, kind, diags);
     };
     let file = sources.add(name, text);
     let Some(source) = sources.get(file) else {
         // The map returns what was just added; stay total anyway.
-        let doc = unreadable(
-            file,
-            name,
-            kind,
-            None,
-            Sections::default(),
-            None,
-            Span::new(file, 0, 0),
-            &diags,
-        );
-        return (doc, diags);
+        return unread_whole(file, name, kind, diags);
     };
     let (parsed, d) = parse_source(file, &source.text, format);
     let parsed = parsed.map(|(root, body)| {
@@ -1002,6 +952,27 @@ fn invalid_root(expected: String, span: Span) -> Value {
         })),
         span,
     )
+}
+
+/// A file that could not be read as a whole (too large, unreadable, undecodable, of no known
+/// format): its unreadable document, with the diagnostics that say why.
+fn unread_whole(
+    file: FileId,
+    name: &str,
+    kind: Option<&str>,
+    diags: Vec<Diagnostic>,
+) -> (Document, Vec<Diagnostic>) {
+    let doc = unreadable(
+        file,
+        name,
+        kind,
+        None,
+        Sections::default(),
+        None,
+        Span::new(file, 0, 0),
+        &diags,
+    );
+    (doc, diags)
 }
 
 /// A document that could not be read: every read of it is an error naming the first load error.

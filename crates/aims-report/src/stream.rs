@@ -298,20 +298,19 @@ impl<'r> RunRenderer<'r> {
         }
     }
 
-    /// The opening text of every output, in the order given.
-    pub fn begin(&self, sources: &aims_base::SourceMap) -> Vec<String> {
+    /// The human output's opening (the run's diagnostics); nothing when rendering saved reports.
+    fn human_begin(&self, color: bool, sources: &aims_base::SourceMap) -> String {
+        match self.results {
+            Some(results) => crate::human::Human { results, color }.begin(sources),
+            None => String::new(),
+        }
+    }
+
+    /// Whether one of the outputs is the human one (its summary needs rows per system).
+    fn has_human(&self) -> bool {
         self.outputs
             .iter()
-            .map(|(o, f)| match (o, f, self.results) {
-                (_, Some(f), _) => f.begin(&self.header),
-                (Output::Human { color }, None, Some(results)) => crate::human::Human {
-                    results,
-                    color: *color,
-                }
-                .begin(sources),
-                _ => String::new(),
-            })
-            .collect()
+            .any(|(o, _)| matches!(o, Output::Human { .. }))
     }
 
     /// Render a saved system (`aims merge`) for every output.
@@ -378,6 +377,8 @@ pub struct RunWriter<'r, 'w> {
     targets: Vec<&'w mut dyn std::io::Write>,
     summary: Summary,
     rows: crate::human::SummaryRows,
+    /// A human output is written: gather its summary rows.
+    human: bool,
     organization_evidence: std::collections::BTreeSet<crate::model::OrganizationEvidence>,
     error: Option<std::io::Error>,
 }
@@ -391,17 +392,21 @@ impl<'r, 'w> RunWriter<'r, 'w> {
     ) -> RunWriter<'r, 'w> {
         let mut writing = Vec::new();
         let mut error = None;
-        let human_begins = renderer.begin(sources);
-        for (i, (_, f)) in renderer.outputs.iter().enumerate() {
-            let text = match f {
-                Some(f) => {
+        let human = renderer.has_human();
+        for (i, (o, f)) in renderer.outputs.iter().enumerate() {
+            let text = match (o, f) {
+                (_, Some(f)) => {
                     let (w, text) = Writing::begin(f.as_ref(), &renderer.header);
                     writing.push(Some(w));
                     text
                 }
-                None => {
+                (Output::Human { color }, None) => {
                     writing.push(None);
-                    human_begins.get(i).cloned().unwrap_or_default()
+                    renderer.human_begin(*color, sources)
+                }
+                (_, None) => {
+                    writing.push(None);
+                    String::new()
                 }
             };
             if let Some(t) = targets.get_mut(i) {
@@ -411,6 +416,7 @@ impl<'r, 'w> RunWriter<'r, 'w> {
             }
         }
         RunWriter {
+            human,
             renderer,
             writing,
             targets,
@@ -429,12 +435,7 @@ impl<'r, 'w> RunWriter<'r, 'w> {
             organization_evidence,
         } = rendered;
         self.summary.add_system(&report);
-        if self
-            .renderer
-            .outputs
-            .iter()
-            .any(|(o, _)| matches!(o, Output::Human { .. }))
-        {
+        if self.human {
             self.rows.add(&self.renderer.header, &report);
         }
         self.organization_evidence.extend(organization_evidence);
