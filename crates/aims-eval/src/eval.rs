@@ -71,6 +71,17 @@ impl Meter {
         Err(Fault::Error(self.over_budget()))
     }
 
+    /// Name the control or objective about to be evaluated (reusing the buffer: this runs for
+    /// every control of every system).
+    fn enter(&self, what: &str, id: &str) {
+        let mut current = self.current.borrow_mut();
+        current.clear();
+        current.push_str(what);
+        current.push_str(" `");
+        current.push_str(id);
+        current.push('`');
+    }
+
     fn exhausted(&self) -> bool {
         self.used.get() > self.limit
     }
@@ -507,7 +518,7 @@ impl<'p> Evaluator<'p> {
         documents: &[&Document],
         meter: &Rc<Meter>,
     ) -> ControlResult {
-        *meter.current.borrow_mut() = format!("control `{}`", c.id);
+        meter.enter("control", &c.id);
         if meter.exhausted() {
             let message = format!("not evaluated: {}", meter.over_budget());
             let mut result = ControlResult {
@@ -789,7 +800,7 @@ impl<'p> Evaluator<'p> {
             message: None,
             evidence: Vec::new(),
         };
-        *meter.current.borrow_mut() = format!("objective `{}`", o.id);
+        meter.enter("objective", &o.id);
         if meter.exhausted() {
             r.verdict = Verdict::Error;
             r.message = Some(format!("not evaluated: {}", meter.over_budget()));
