@@ -115,8 +115,49 @@ fn mkdir(d: &Path) -> Result<(), String> {
     std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))
 }
 
+/// A generated system of the workload and the corpus cards it was given.
+pub struct WorkloadSystem {
+    /// Its name in the generated `aims.toml`.
+    pub name: String,
+    /// The corpus model card copied to its `README.md`, if its template has one.
+    pub model_card: Option<PathBuf>,
+    /// The corpus dataset card copied into its `data/`, if its template has one.
+    pub dataset_card: Option<PathBuf>,
+}
+
+/// What [`build_iso`] wrote.
+pub struct IsoWorkload {
+    /// Bytes of fact files written.
+    pub bytes: u64,
+    /// The systems, in the order they were written.
+    pub systems: Vec<WorkloadSystem>,
+}
+
+impl Example {
+    /// Keep only the template system named `name` (every generated system then follows it).
+    pub fn keep_template(&mut self, name: &str) -> Result<(), String> {
+        let names: Vec<String> = self.templates.iter().map(|t| t.name.clone()).collect();
+        self.templates.retain(|t| t.name == name);
+        if self.templates.is_empty() {
+            return Err(format!(
+                "the example has no system `{name}` (its systems: {})",
+                names.join(", ")
+            ));
+        }
+        Ok(())
+    }
+
+    /// Keep only the policy files under `dir` (e.g. the pack without the project's own
+    /// policies, whose waivers name systems of the example).
+    pub fn keep_policies_under(&mut self, dir: &Path) {
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        self.policy_files
+            .retain(|p| p.canonicalize().is_ok_and(|p| p.starts_with(&dir)));
+    }
+}
+
 /// Write the workload of `systems` systems into `dir` (emptied first); returns the bytes of fact
-/// files written. Policies go to `policies/` (numbered copies, in the example's order), organisation
+/// files written and which corpus cards each system got. Policies go to `policies/` (numbered copies, in the example's order), organisation
 /// records to `org/`, and each system's facts to `systems/<name>/`: `README.md` (a model card),
 /// `data/<dataset>.md` (a dataset card) and its template's records.
 pub fn build_iso(
@@ -125,7 +166,7 @@ pub fn build_iso(
     dataset_corpus: &Path,
     systems: usize,
     dir: &Path,
-) -> Result<u64, String> {
+) -> Result<IsoWorkload, String> {
     let models = card_files(model_corpus)?;
     let datasets = card_files(dataset_corpus)?;
     fresh_dir(dir)?;
@@ -175,6 +216,7 @@ pub fn build_iso(
         }
         toml.push_str("]\n");
     }
+    let mut written_systems = Vec::with_capacity(systems);
     let mut model = models.iter().cycle();
     let mut dataset = datasets.iter().cycle();
     for (i, template) in example.templates.iter().cycle().take(systems).enumerate() {
@@ -188,23 +230,38 @@ pub fn build_iso(
         let t = i % example.templates.len();
         let base = format!("systems/t{t}/{name}");
         mkdir(&dir.join(&base).join("data"))?;
+        let mut written = WorkloadSystem {
+            name: name.clone(),
+            model_card: None,
+            dataset_card: None,
+        };
         for slot in &template.slots {
             let (from, rel) = match slot {
                 Slot::ModelCard => match model.next() {
-                    Some(m) => (m, format!("{base}/README.md")),
+                    Some(m) => {
+                        written.model_card = Some(m.clone());
+                        (m, format!("{base}/README.md"))
+                    }
                     None => continue,
                 },
                 Slot::DatasetCard => match dataset.next() {
-                    Some(d) => (d, format!("{base}/data/{}", file_name(d))),
+                    Some(d) => {
+                        written.dataset_card = Some(d.clone());
+                        (d, format!("{base}/data/{}", file_name(d)))
+                    }
                     None => continue,
                 },
                 Slot::Record(p, _) => (p, format!("{base}/{}", file_name(p))),
             };
             bytes += copy(from, &dir.join(&rel))?;
         }
+        written_systems.push(written);
     }
     write(&dir.join("aims.toml"), &toml)?;
-    Ok(bytes)
+    Ok(IsoWorkload {
+        bytes,
+        systems: written_systems,
+    })
 }
 
 /// `{ path = "...", kind = "..." }`, or the path alone when the kind is detected.

@@ -4,6 +4,7 @@
 //!
 //! Run it with `cargo run --release -p aims-bench -- --systems 10000` (see `book/src/performance.md`).
 
+pub mod calibrate;
 pub mod cards;
 pub mod corpus;
 pub mod gen;

@@ -5,6 +5,7 @@
 //! cargo run --release -p aims-bench -- --systems 10000
 //! cargo run --release -p aims-bench -- --smoke        # what CI runs: small, no timing claims
 //! cargo build --release -p aims-cli -p aims-bench && target/release/aims-bench cards   # real cards
+//! target/release/aims-bench calibrate -o calibration.md   # the ISO pack's card checks on real cards
 //! ```
 
 use aims_bench::run::{ParseCheckReport, PhaseReport};
@@ -50,6 +51,9 @@ enum PhaseCmd {
     /// The benchmark on real cards: the nine model-card checks (aims, regorus, the floor) and the
     /// ISO/IEC 42001 pack at scale, each run a whole process (needs `../shared`).
     Cards(aims_bench::real::CardsArgs),
+    /// How the ISO/IEC 42001 pack's card-reading controls judge real cards: fail rates and
+    /// sampled verdicts with the card line that decided them, as Markdown (needs `../shared`).
+    Calibrate(aims_bench::calibrate::CalibrateArgs),
     /// Internal: run COMMAND as this process's only child and print its wall time and peak RSS.
     #[command(hide = true)]
     Measure {
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
     let result = match &args.phase {
         Some(PhaseCmd::Phase { name, dir, jobs }) => phase(name, dir, *jobs),
         Some(PhaseCmd::Cards(cards)) => aims_bench::real::run(cards),
+        Some(PhaseCmd::Calibrate(c)) => calibrate(c),
         Some(PhaseCmd::Measure { command }) => measure(command),
         None => bench(&args),
     };
@@ -81,6 +86,18 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `aims-bench calibrate`: the Markdown report to `--output` or standard output.
+fn calibrate(args: &aims_bench::calibrate::CalibrateArgs) -> Result<ExitCode, String> {
+    let md = aims_bench::calibrate::calibrate(args)?;
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, md).map_err(|e| format!("cannot write {}: {e}", path.display()))?
+        }
+        None => print!("{md}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A phase in this process: prints one JSON line.

@@ -49,7 +49,7 @@ pub struct CardsArgs {
 }
 
 /// A corpus folder: the option, or `shared/corpus/<name>` found in an ancestor.
-fn corpus(given: &Option<PathBuf>, name: &str) -> Result<PathBuf, String> {
+pub(crate) fn corpus(given: &Option<PathBuf>, name: &str) -> Result<PathBuf, String> {
     match given {
         Some(p) if p.is_dir() => Ok(p.clone()),
         Some(p) => Err(format!("the card folder {} does not exist", p.display())),
@@ -65,7 +65,7 @@ fn corpus(given: &Option<PathBuf>, name: &str) -> Result<PathBuf, String> {
 }
 
 /// The `aims` binary: the option, or `aims` beside this executable.
-fn aims_binary(given: &Option<PathBuf>) -> Result<PathBuf, String> {
+pub(crate) fn aims_binary(given: &Option<PathBuf>) -> Result<PathBuf, String> {
     let path = match given {
         Some(p) => p.clone(),
         None => std::env::current_exe()
