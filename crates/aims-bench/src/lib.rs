@@ -7,6 +7,7 @@
 pub mod calibrate;
 pub mod cards;
 pub mod corpus;
+pub mod fmtbench;
 pub mod gen;
 pub mod iso;
 pub mod mem;

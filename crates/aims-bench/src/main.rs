@@ -6,6 +6,7 @@
 //! cargo run --release -p aims-bench -- --smoke        # what CI runs: small, no timing claims
 //! cargo build --release -p aims-cli -p aims-bench && target/release/aims-bench cards   # real cards
 //! target/release/aims-bench calibrate -o calibration.md   # the ISO pack's card checks on real cards
+//! target/release/aims-bench fmt                            # the formatter on 10 MB files
 //! ```
 
 use aims_bench::run::{ParseCheckReport, PhaseReport};
@@ -54,6 +55,9 @@ enum PhaseCmd {
     /// How the ISO/IEC 42001 pack's card-reading controls judge real cards: fail rates and
     /// sampled verdicts with the card line that decided them, as Markdown (needs `../shared`).
     Calibrate(aims_bench::calibrate::CalibrateArgs),
+    /// `aims fmt --check` on large policy files of four shapes at two sizes: time, memory and
+    /// whether time grows linearly with size.
+    Fmt(aims_bench::fmtbench::FmtArgs),
     /// Internal: run COMMAND as this process's only child and print its wall time and peak RSS.
     #[command(hide = true)]
     Measure {
@@ -76,6 +80,10 @@ fn main() -> ExitCode {
         Some(PhaseCmd::Phase { name, dir, jobs }) => phase(name, dir, *jobs),
         Some(PhaseCmd::Cards(cards)) => aims_bench::real::run(cards),
         Some(PhaseCmd::Calibrate(c)) => calibrate(c),
+        Some(PhaseCmd::Fmt(f)) => aims_bench::fmtbench::run(f).map(|md| {
+            print!("{md}");
+            ExitCode::SUCCESS
+        }),
         Some(PhaseCmd::Measure { command }) => measure(command),
         None => bench(&args),
     };

@@ -1,7 +1,5 @@
 //! Small shared helpers: natural ordering of ids and the wording of evidence.
 
-use std::cmp::Ordering;
-
 pub use aims_base::natural_cmp;
 
 /// `model_card` -> `model card`.

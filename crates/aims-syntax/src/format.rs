@@ -161,12 +161,10 @@ impl<'a> Formatter<'a> {
                     }
                 }
             }
-            match units.iter().position(|&(s, _)| s > cs) {
-                Some(next) => {
-                    if let Some(v) = p.leading.get_mut(next) {
-                        v.push(ci);
-                    }
-                }
+            // `starting` units start at or before the comment: the next unit is the one after
+            // them (a scan for it per comment was quadratic in a file of commented items).
+            match p.leading.get_mut(starting) {
+                Some(v) => v.push(ci),
                 None => p.tail.push(ci),
             }
         }

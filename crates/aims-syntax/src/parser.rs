@@ -27,7 +27,7 @@ pub fn top_level_keywords() -> &'static [&'static str] {
 
 /// Parse one policy file. Never fails: returns every item it could read and the errors.
 pub fn parse(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {
-    parse_items(file, text, None)
+    parse_items(file, text, None, STEPWISE_BLOCK_BYTES)
 }
 
 /// Top-level items parsed before, by their text, so that after an edit only the items whose text
@@ -78,13 +78,14 @@ pub fn parse_cached(
     text: &str,
     cache: &mut ItemCache,
 ) -> (PolicyFile, Vec<Diagnostic>) {
-    parse_items(file, text, Some(cache))
+    parse_items(file, text, Some(cache), STEPWISE_BLOCK_BYTES)
 }
 
 fn parse_items(
     file: FileId,
     text: &str,
     mut cache: Option<&mut ItemCache>,
+    stepwise_from: usize,
 ) -> (PolicyFile, Vec<Diagnostic>) {
     let scan = scan(text);
     let mut items = Vec::new();
@@ -93,6 +94,7 @@ fn parse_items(
         file,
         text,
         comments: &scan.comments,
+        stepwise_from,
     };
     // Text before the first item that is not a comment.
     let first = scan.starts.first().copied().unwrap_or(text.len());
@@ -152,6 +154,7 @@ pub fn parse_expr(file: FileId, text: &str, offset: usize) -> Result<Expr, Box<D
         file,
         text,
         comments: &[],
+        stepwise_from: usize::MAX,
     };
     match AimsParser::parse(Rule::expr_only, text) {
         Ok(mut pairs) => {
@@ -384,6 +387,22 @@ struct Ctx<'a> {
     file: FileId,
     text: &'a str,
     comments: &'a [(usize, usize)],
+    /// Blocks of at least this many bytes are parsed in steps ([`Ctx::block_in_steps`]).
+    stepwise_from: usize,
+}
+
+/// Blocks from this size up are parsed a statement at a time: below it, one parse of the whole
+/// block is as fast and the queue is small.
+const STEPWISE_BLOCK_BYTES: usize = 64 * 1024;
+
+fn block_kind(keyword: &str) -> BlockKind {
+    match keyword {
+        "control" => BlockKind::Control,
+        "objective" => BlockKind::Objective,
+        "risk" => BlockKind::Risk,
+        "exclusion" => BlockKind::Exclusion,
+        _ => BlockKind::Waiver,
+    }
 }
 
 impl Ctx<'_> {
@@ -400,6 +419,11 @@ impl Ctx<'_> {
                 .with_primary(Span::new(self.file, at, at + 1), "too deeply nested")
                 .with_help("split the expression into `let` definitions"),
             );
+        } else if let Some(block) = (chunk.len() >= self.stepwise_from)
+            .then(|| self.block_in_steps(chunk, start, &mut diags))
+            .flatten()
+        {
+            item = Some(block);
         } else {
             match AimsParser::parse(Rule::item_only, chunk) {
                 Ok(mut pairs) => {
@@ -619,6 +643,78 @@ impl Ctx<'_> {
         Message { parts, span }
     }
 
+    /// A block parsed in steps: header, each statement, closing brace. Gives the same item as
+    /// parsing the whole chunk, with pest's token queue one statement long (a control of 200,000
+    /// requirements took almost 1 GB in one parse). `None`, with nothing added to `diags`, when
+    /// the chunk is not a block or any step fails: the caller then parses the chunk whole, which
+    /// reports the errors as always.
+    fn block_in_steps(&self, chunk: &str, off: usize, diags: &mut Vec<Diagnostic>) -> Option<Item> {
+        let mut own = Vec::new();
+        let head = AimsParser::parse(Rule::block_head, chunk).ok()?.next()?;
+        let mut pos = head.as_span().end();
+        let mut parts = head.into_inner();
+        let kw = parts.next()?;
+        let block_start = off + kw.as_span().start();
+        let kind = block_kind(kw.as_str());
+        let id = self.ident(parts.next()?, off);
+        let title = match parts.next() {
+            Some(p) if p.as_rule() == Rule::string => Some(self.string(p, off, &mut own)),
+            _ => None,
+        };
+        let mut stmts = Vec::new();
+        loop {
+            let rest = chunk.get(pos..)?;
+            // The closing brace is found lexically: a failed pest parse builds an error whose
+            // line lookup scans the input from its end, once per statement here.
+            let at = self.skip_layout(off + pos, off + chunk.len());
+            if self.text.as_bytes().get(at) == Some(&b'}') {
+                if self.skip_layout(at + 1, off + chunk.len()) != off + chunk.len() {
+                    return None;
+                }
+                let span = Span::new(self.file, block_start, at + 1);
+                diags.append(&mut own);
+                return Some(Item::Block(Block {
+                    kind,
+                    id,
+                    title,
+                    stmts,
+                    doc: self.doc_before(block_start),
+                    span,
+                }));
+            }
+            let next = AimsParser::parse(Rule::stmt_next, rest).ok()?.next()?;
+            let end = next.as_span().end();
+            let stmt = next.into_inner().next()?;
+            if let Some(s) = self.stmt(stmt, off + pos, &mut own) {
+                stmts.push(s);
+            }
+            pos += end.max(1);
+        }
+    }
+
+    /// The first offset from `from` (up to `end`) that is neither the grammar's white space nor
+    /// inside a comment.
+    fn skip_layout(&self, from: usize, end: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut i = from;
+        while i < end {
+            if let Some(ce) = comment_starting_at(self.comments, i) {
+                i = ce;
+            } else if matches!(bytes.get(i), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+                i += 1;
+            } else if self
+                .text
+                .get(i..)
+                .is_some_and(|t| t.starts_with('\u{FEFF}'))
+            {
+                i += '\u{FEFF}'.len_utf8();
+            } else {
+                break;
+            }
+        }
+        i.min(end)
+    }
+
     fn item(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> Option<Item> {
         let inner = p.into_inner().next()?;
         let span = self.span(&inner, off);
@@ -627,13 +723,7 @@ impl Ctx<'_> {
             Rule::block => {
                 let mut it = inner.into_inner();
                 let kw = it.next()?;
-                let kind = match kw.as_str() {
-                    "control" => BlockKind::Control,
-                    "objective" => BlockKind::Objective,
-                    "risk" => BlockKind::Risk,
-                    "exclusion" => BlockKind::Exclusion,
-                    _ => BlockKind::Waiver,
-                };
+                let kind = block_kind(kw.as_str());
                 let id = self.ident(it.next()?, off);
                 let mut title = None;
                 let mut stmts = Vec::new();
@@ -1553,4 +1643,73 @@ pub(crate) fn doc_comment_text(comment: &str) -> Option<&str> {
     comment
         .strip_prefix("///")
         .filter(|rest| !rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every block parsed in steps gives what one parse of the block gives: same items, spans,
+    /// doc comments and diagnostics (with errors, the step parse gives up and the whole parse
+    /// reports them).
+    #[test]
+    fn blocks_parsed_in_steps_equal_blocks_parsed_whole() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut texts: Vec<String> = Vec::new();
+        for dir in [
+            "policies/iso42001",
+            "examples/iso42001/policies",
+            "examples",
+        ] {
+            let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                if e.path().extension().is_some_and(|x| x == "aims") {
+                    texts.extend(std::fs::read_to_string(e.path()).ok());
+                }
+            }
+        }
+        assert!(
+            texts.len() >= 10,
+            "the pack's policy files are where this test expects"
+        );
+        texts.push(
+            "/// doc\ncontrol X \"t\" { // head\n  require a > 1 // one\n  // alone\n  \
+             require b else \"m {b}\"\n}\n"
+                .into(),
+        );
+        texts.push("control X { require a > else \"m\" }\nlet y = 1\n".into());
+        texts.push("waiver W { control X system \"s\" reason \"\\q\" }".into());
+        texts.push("control X { require a }}".into());
+        texts.push("control X { require a } // {x} }\n".into());
+        texts.push("control X { require a \u{c}}\n".into());
+        texts.push("control X { require a \u{feff}} \u{feff}// c\n".into());
+        for text in &texts {
+            let whole = parse_items(FileId(0), text, None, usize::MAX);
+            let steps = parse_items(FileId(0), text, None, 0);
+            assert_eq!(whole, steps, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_valid_block_is_parsed_in_steps() {
+        let text = "// c\n/// doc\ncontrol A.1 \"t\" {\n  when x else \"n/a\"\n  require a > 1 // one\n}\n";
+        let scan = scan(text);
+        let ctx = Ctx {
+            file: FileId(0),
+            text,
+            comments: &scan.comments,
+            stepwise_from: 0,
+        };
+        let mut diags = Vec::new();
+        let stepped = ctx.block_in_steps(text, 0, &mut diags);
+        assert!(stepped.is_some(), "the step parse gave up on a valid block");
+        let (whole, _) = parse_items(FileId(0), text, None, usize::MAX);
+        assert_eq!(stepped.as_ref(), whole.items.first());
+        assert!(diags.is_empty());
+        // Not a block: the step parse declines and leaves no diagnostics.
+        assert!(ctx.block_in_steps("let a = 1", 0, &mut diags).is_none());
+        assert!(diags.is_empty());
+    }
 }
