@@ -179,6 +179,7 @@ fn median_run(bench: &Path, aims: &Path, file: &Path, reps: usize) -> Result<(f6
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
