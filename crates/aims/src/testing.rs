@@ -1409,7 +1409,17 @@ pub fn run_tests(
                 evaluator = evaluator.with_plugins(c);
             }
             let refs: Vec<&Document> = docs.iter().collect();
-            result.system = evaluator.evaluate_system(&tc.system, &refs);
+            // A test's facts are the organisation's documents too: organisation controls
+            // (`scope organization`) are evaluated once against them and checked like the rest.
+            let organization = evaluator.evaluate_organization(&refs);
+            result.system = evaluator
+                .with_organization_results(&organization)
+                .evaluate_system(&tc.system, &refs);
+            result.system.controls.extend(organization.iter().cloned());
+            result
+                .system
+                .controls
+                .sort_by(|a, b| aims_check::natural_cmp(&a.control_id, &b.control_id));
             let kinds: Vec<&str> = docs.iter().map(|d| d.kind.as_str()).collect();
             run.coverage
                 .record(&compiled.program, &result.system, &kinds);
