@@ -321,6 +321,50 @@ impl crate::stream::Format for Sarif {
     }
 
     fn system(&self, report: &CheckReport, sys: &SystemReport) -> (String, String) {
+        let results = results(report, sys);
+        let held: Vec<String> = sys
+            .diagnostics
+            .iter()
+            .map(|d| crate::stream::to_json(&notification(d), false))
+            .collect();
+        (results.join(","), held.join(","))
+    }
+
+    fn separator(&self) -> &'static str {
+        ","
+    }
+
+    fn end(&self, report: &CheckReport, held: &[String], systems: bool) -> String {
+        // The organisation controls' results, after the systems' (a merge reads them last).
+        let organization = results(report, &report.organization_system()).join(",");
+        let comma = if systems && !organization.is_empty() {
+            ","
+        } else {
+            ""
+        };
+        let mut notifications: Vec<String> = report
+            .diagnostics
+            .iter()
+            .map(|d| crate::stream::to_json(&notification(d), false))
+            .collect();
+        notifications.extend(held.iter().cloned());
+        let successful = report.summary.diagnostic_errors == 0;
+        let properties = json!({
+            "project": report.project,
+            "today": report.today,
+            "gatingFailure": report.summary.gating_failure,
+            "unreadableDocuments": report.summary.unreadable_documents,
+        });
+        format!(
+            "{comma}{organization}],\"invocations\":[{{\"executionSuccessful\":{successful},\"toolExecutionNotifications\":[{}]}}],\"properties\":{}}}]}}\n",
+            notifications.join(","),
+            crate::stream::to_json(&properties, false)
+        )
+    }
+}
+
+/// One result per requirement of `sys` that did not pass (or per failing control without one).
+fn results(report: &CheckReport, sys: &SystemReport) -> Vec<String> {
         let mut results = Vec::new();
         for c in &sys.controls {
             if !matches!(c.verdict, Verdict::Fail | Verdict::Error | Verdict::Waived) {
@@ -341,38 +385,7 @@ impl crate::stream::Format for Sarif {
                 results.push(crate::stream::to_json(&result(&ctx, None), false));
             }
         }
-        let held: Vec<String> = sys
-            .diagnostics
-            .iter()
-            .map(|d| crate::stream::to_json(&notification(d), false))
-            .collect();
-        (results.join(","), held.join(","))
-    }
-
-    fn separator(&self) -> &'static str {
-        ","
-    }
-
-    fn end(&self, report: &CheckReport, held: &[String], _systems: bool) -> String {
-        let mut notifications: Vec<String> = report
-            .diagnostics
-            .iter()
-            .map(|d| crate::stream::to_json(&notification(d), false))
-            .collect();
-        notifications.extend(held.iter().cloned());
-        let successful = report.summary.diagnostic_errors == 0;
-        let properties = json!({
-            "project": report.project,
-            "today": report.today,
-            "gatingFailure": report.summary.gating_failure,
-            "unreadableDocuments": report.summary.unreadable_documents,
-        });
-        format!(
-            "],\"invocations\":[{{\"executionSuccessful\":{successful},\"toolExecutionNotifications\":[{}]}}],\"properties\":{}}}]}}\n",
-            notifications.join(","),
-            crate::stream::to_json(&properties, false)
-        )
-    }
+        results
 }
 
 /// SARIF 2.1.0 for a report (e.g. one read back from JSON).
