@@ -168,7 +168,7 @@ pub const CODES: &[CodeInfo] = &[
         "Review the exclusion: renew it with a new `date` and `expires`, or remove it and provide the evidence."),
     code!(ORGANIZATION_READS_SYSTEM, "an organisation control reads `system`",
         "A control with `scope organization` is evaluated once per run, against the organisation's documents (those declared under `[organization]` in aims.toml), even when the project declares no system. There is no system then, so `system.<attribute>` has no value; reading it (directly, or through a top-level `let` the control uses) is refused before anything runs.",
-        "control CERT.1 \"AIMS established\" {\n  scope organization\n  require system.risk_tier != \"\"\n}",
+        "control CERT.1 \"AIMS established\" {\n  scope organization\n  require system.name != \"\"\n}",
         "Read only the organisation's documents (`require exists(organization.aims_established)`), or remove `scope organization` so that the control is evaluated for each system."),
     code!(ORGANIZATION_READS_SYSTEM_DOCUMENT, "an organisation control reads a per-system document",
         "A control with `scope organization` gives one verdict for the organisation, from the documents declared under `[organization]`. A fact kind that aims.toml declares for systems (and not under `[organization]`), or a built-in card kind (`model_card`, `dataset_card`, ...) that `[organization]` does not declare, is a system's evidence: the organisation's verdict cannot rest on it. A kind declared nowhere is allowed: the control then fails for want of the document.",
