@@ -1072,7 +1072,6 @@ fn control_outcome(
     mode: EvidenceMode,
     org_evidence: &mut Vec<OrganizationEvidence>,
 ) -> ControlOutcome {
-
     let mut requirements = Vec::new();
     for r in &c.requirements {
         if r.outcome == ev::Outcome::Pass && mode != EvidenceMode::All {

@@ -365,27 +365,27 @@ impl crate::stream::Format for Sarif {
 
 /// One result per requirement of `sys` that did not pass (or per failing control without one).
 fn results(report: &CheckReport, sys: &SystemReport) -> Vec<String> {
-        let mut results = Vec::new();
-        for c in &sys.controls {
-            if !matches!(c.verdict, Verdict::Fail | Verdict::Error | Verdict::Waived) {
-                continue;
-            }
-            let ctx = Ctx {
-                report,
-                sys,
-                control: c,
-                rule_index: report.controls.iter().position(|d| d.id == c.id),
-            };
-            let mut any = false;
-            for r in c.requirements.iter().filter(|r| r.outcome != Outcome::Pass) {
-                results.push(crate::stream::to_json(&result(&ctx, Some(r)), false));
-                any = true;
-            }
-            if !any {
-                results.push(crate::stream::to_json(&result(&ctx, None), false));
-            }
+    let mut results = Vec::new();
+    for c in &sys.controls {
+        if !matches!(c.verdict, Verdict::Fail | Verdict::Error | Verdict::Waived) {
+            continue;
         }
-        results
+        let ctx = Ctx {
+            report,
+            sys,
+            control: c,
+            rule_index: report.controls.iter().position(|d| d.id == c.id),
+        };
+        let mut any = false;
+        for r in c.requirements.iter().filter(|r| r.outcome != Outcome::Pass) {
+            results.push(crate::stream::to_json(&result(&ctx, Some(r)), false));
+            any = true;
+        }
+        if !any {
+            results.push(crate::stream::to_json(&result(&ctx, None), false));
+        }
+    }
+    results
 }
 
 /// SARIF 2.1.0 for a report (e.g. one read back from JSON).

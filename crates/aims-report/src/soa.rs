@@ -852,10 +852,9 @@ impl SoaBuilder {
                 r.not_met += 1;
                 if r.finding.is_none() {
                     r.finding = Some(FirstFinding {
-                        message: q
-                            .message
-                            .as_deref()
-                            .map(|m| system.map_or_else(|| m.to_string(), |s| message_template(m, s))),
+                        message: q.message.as_deref().map(|m| {
+                            system.map_or_else(|| m.to_string(), |s| message_template(m, s))
+                        }),
                         missing: q
                             .evidence
                             .iter()

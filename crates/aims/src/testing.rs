@@ -35,7 +35,9 @@
 //! file itself, so failing evidence names `tests/x.aims-test.toml:LINE:COL`.
 //!
 //! [`run_tests`] evaluates each test's one system with the project's compiled policies (waivers
-//! included) and compares; [`Coverage`] records which requirements and `when` branches the tests
+//! included) and compares; organisation controls (`scope organization`) are evaluated once
+//! against the same facts, which stand for the organisation's documents, and are expected like
+//! any control; [`Coverage`] records which requirements and `when` branches the tests
 //! exercised.
 
 use std::collections::HashMap;
