@@ -877,7 +877,7 @@ impl SoaBuilder {
             // Evidence a run lists once, in `organization.evidence`: the requirement says so,
             // the items come with [`SoaBuilder::add_organization_evidence`].
             if org.is_empty() && !q.organization_evidence {
-                return;
+                continue;
             }
             let entry = self
                 .organization_evidence
