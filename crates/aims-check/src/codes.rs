@@ -31,6 +31,10 @@ pub const EXCLUSION_DATES: &str = "E0231";
 pub const WAIVER_NOT_ONE: &str = "E0232";
 pub const HAS_NEEDS_KIND: &str = "E0233";
 pub const EXCLUSION_EXPIRED: &str = "W0220";
+pub const ORGANIZATION_READS_SYSTEM: &str = "E0260";
+pub const ORGANIZATION_READS_SYSTEM_DOCUMENT: &str = "E0261";
+pub const ORGANIZATION_WAIVER_SYSTEM: &str = "E0262";
+pub const UNKNOWN_SCOPE: &str = "E0263";
 
 macro_rules! code {
     ($code:expr, $title:expr, $why:expr, $example:expr, $fix:expr) => {
@@ -55,7 +59,7 @@ pub const CODES: &[CodeInfo] = &[
         "control A.7.5 \"Data provenance\" {\n  require exists(model_card.datasets)\n}\ncontrol A.7.5 \"Data provenance again\" {\n  require exists(model_card.license)\n}",
         "Rename one of them, or merge their requirements into one control."),
     code!(MISPLACED_STMT, "a statement that this kind of item does not take",
-        "Each item takes its own statements: controls take `clause`, `applies_to`, `when`, `enforce`, `let` and `require`; objectives `measure`, `target`, `owner`, `review`; risks `likelihood`, `impact`, `owner`, `treated_by`; waivers `control`, `system`, `reason`, `approver`, `expires`.",
+        "Each item takes its own statements: controls take `clause`, `applies_to`, `scope`, `when`, `enforce`, `let` and `require`; objectives `measure`, `target`, `owner`, `review`; risks `likelihood`, `impact`, `owner`, `treated_by`; waivers `control`, `system`, `reason`, `approver`, `expires`.",
         "control C-1 \"Licence\" {\n  measure len(model_card.datasets)\n}",
         "Move the statement to the right kind of item, or use `require` in a control."),
     code!(MISSING_STMT, "an item lacks a statement it needs",
@@ -162,4 +166,20 @@ pub const CODES: &[CodeInfo] = &[
         "From the day after its `expires` date an exclusion no longer applies: the controls it named are evaluated again, and fail where their evidence is missing.",
         "control A.10.3 \"Suppliers\" {\n  require exists(model_card.base_model)\n}\nexclusion EX-1 \"No suppliers\" {\n  control A.10.3\n  system \"*\"\n  reason \"all models are trained in house\"\n  approver \"ciso@example.com\"\n  date 2025-01-15\n  expires 2026-01-15\n}",
         "Review the exclusion: renew it with a new `date` and `expires`, or remove it and provide the evidence."),
+    code!(ORGANIZATION_READS_SYSTEM, "an organisation control reads `system`",
+        "A control with `scope organization` is evaluated once per run, against the organisation's documents (those declared under `[organization]` in aims.toml), even when the project declares no system. There is no system then, so `system.<attribute>` has no value; reading it (directly, or through a top-level `let` the control uses) is refused before anything runs.",
+        "control CERT.1 \"AIMS established\" {\n  scope organization\n  require system.name != \"\"\n}",
+        "Read only the organisation's documents (`require exists(organization.aims_established)`), or remove `scope organization` so that the control is evaluated for each system."),
+    code!(ORGANIZATION_READS_SYSTEM_DOCUMENT, "an organisation control reads a per-system document",
+        "A control with `scope organization` gives one verdict for the organisation, from the documents declared under `[organization]`. A fact kind that aims.toml declares for systems (and not under `[organization]`), or a built-in card kind (`model_card`, `dataset_card`, ...) that `[organization]` does not declare, is a system's evidence: the organisation's verdict cannot rest on it. A kind declared nowhere is allowed: the control then fails for want of the document.",
+        "control ORG.1 \"Licences\" {\n  scope organization\n  require exists(model_card.license)\n}",
+        "Declare the organisation's document under `[organization]` in aims.toml, or remove `scope organization` so that the control is evaluated for each system."),
+    code!(ORGANIZATION_WAIVER_SYSTEM, "a waiver or exclusion names systems for an organisation control",
+        "An organisation control (`scope organization`) has one verdict per run, not one per system, so a waiver or exclusion of it names no system (or `system \"*\"`) and no `when` condition on systems. An exclusion that names only organisation controls needs no `system` statement.",
+        "control ORG.1 \"AI policy\" {\n  scope organization\n  require exists(ai_policy.approved_by)\n}\nwaiver w-1 {\n  control ORG.1\n  system \"support-bot\"\n  reason \"policy under review\"\n  approver \"ciso@example.com\"\n  expires 2027-01-31\n}",
+        "Leave out `system` (or write `system \"*\"`). To waive or exclude a per-system control for some systems, write a separate waiver or exclusion for it."),
+    code!(UNKNOWN_SCOPE, "unknown control scope",
+        "`scope` takes one word, `organization`: the control is evaluated once per run against the organisation's documents. Without `scope`, a control is evaluated for each system. (A statement of its own, not a word in `applies_to`, which lists fact kinds and may name a kind called `organization`.)",
+        "control ORG.1 \"AI policy\" {\n  scope organisation\n  require exists(ai_policy.approved_by)\n}",
+        "Write `scope organization`, or remove the statement for a per-system control."),
 ];

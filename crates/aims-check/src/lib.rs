@@ -20,6 +20,10 @@ use types::Checker;
 /// Names that are always in scope inside items.
 pub const SYSTEM: &str = "system";
 
+/// The word of `scope organization`. A statement of its own rather than a word in `applies_to`,
+/// which lists fact kinds: a project may (and the ISO pack does) name a kind `organization`.
+pub const ORGANIZATION_SCOPE: &str = "organization";
+
 /// Check parsed policy files (a slice, or any re-iterable sequence of references, so callers that
 /// keep trees elsewhere need not copy them). `sources` gives the text of the files (for
 /// requirement text).
@@ -169,11 +173,20 @@ where
         .filter(|b| b.kind == BlockKind::Control)
         .map(|b| b.id.name.clone())
         .collect();
+    // Controls with `scope organization` (whatever their word, it is checked with the control).
+    let organization_ids: Vec<String> = blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Control && is_organization_block(b))
+        .map(|b| b.id.name.clone())
+        .collect();
 
     let mut checker = Checker::new(&program.schemas, &program.plugins);
     // ---- global lets (in order; a let may use earlier ones) ----
     for l in &global_lets {
+        checker.names_read.clear();
         let ty = checker.expr(&l.value, &mut diags);
+        let reads = std::mem::take(&mut checker.names_read);
+        checker.global_reads.insert(l.name.name.clone(), reads);
         checker
             .globals
             .insert(l.name.name.clone(), (ty, l.name.span));
@@ -199,14 +212,13 @@ where
                 }
             }
             BlockKind::Waiver => {
-                if let Some(w) = lower_waiver(b, &control_ids, &mut diags) {
+                if let Some(w) = lower_waiver(b, &control_ids, &organization_ids, &mut diags) {
                     program.waivers.push(w);
                 }
             }
             BlockKind::Exclusion => {
-                if let Some(x) =
-                    lower_exclusion(b, &control_ids, &mut checker, &text_of, &mut diags)
-                {
+                let controls = (control_ids.as_slice(), organization_ids.as_slice());
+                if let Some(x) = lower_exclusion(b, controls, &mut checker, &text_of, &mut diags) {
                     program.exclusions.push(x);
                 }
             }
@@ -268,6 +280,51 @@ pub fn check_waiver_systems(program: &Program, systems: &[&str]) -> Vec<Diagnost
     diags
 }
 
+/// Organisation controls may read only organisation documents: a kind that `aims.toml` declares
+/// for some system (and not under `[organization]`), or a built-in card kind it does not declare
+/// under `[organization]`, is per-system evidence the organisation's single verdict cannot rest
+/// on. A kind declared nowhere is allowed: the control then fails for want of the document, as
+/// a per-system control does.
+pub fn check_organization_controls(
+    program: &Program,
+    organization_kinds: &[&str],
+    system_kinds: &[&str],
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for c in program.controls.iter().filter(|c| c.organization) {
+        for (kind, span) in &c.names_read {
+            if kind == SYSTEM || organization_kinds.contains(&kind.as_str()) {
+                continue;
+            }
+            let per_system = system_kinds.contains(&kind.as_str());
+            if !per_system && !SchemaSet::is_builtin(kind) {
+                continue;
+            }
+            let why = if per_system {
+                "aims.toml declares it for systems, not under `[organization]`"
+            } else {
+                "a built-in card kind describes one model or dataset, and `[organization]` declares none"
+            };
+            diags.push(
+                Diagnostic::error(
+                    codes::ORGANIZATION_READS_SYSTEM_DOCUMENT,
+                    format!(
+                        "organisation control `{}` reads `{kind}`, a per-system document kind",
+                        c.id
+                    ),
+                )
+                .with_primary(*span, "a system's document")
+                .with_secondary(c.id_span, "declared `scope organization`")
+                .with_note(why)
+                .with_help(format!(
+                    "declare the organisation's `{kind}` under `[organization]` in aims.toml, or remove `scope organization` to evaluate the control for each system"
+                )),
+            );
+        }
+    }
+    diags
+}
+
 fn misplaced(stmt: &Stmt, kind: BlockKind, diags: &mut Vec<Diagnostic>) {
     diags.push(
         Diagnostic::error(
@@ -276,7 +333,7 @@ fn misplaced(stmt: &Stmt, kind: BlockKind, diags: &mut Vec<Diagnostic>) {
         )
         .with_primary(stmt.span, "not allowed here")
         .with_help(match kind {
-            BlockKind::Control => "a control takes clause, applies_to, when, enforce, let and require",
+            BlockKind::Control => "a control takes clause, applies_to, scope, when, enforce, let and require",
             BlockKind::Objective => "an objective takes applies_to, when, enforce, let, measure, target, owner and review",
             BlockKind::Risk => "a risk takes likelihood, impact, owner and treated_by",
             BlockKind::Waiver => "a waiver takes control, system, reason, approver and expires",
@@ -349,10 +406,12 @@ fn lower_control(
         doc: b.doc.clone().unwrap_or_default(),
         clauses: Vec::new(),
         applies_to: Vec::new(),
+        organization: false,
         when: None,
         enforcement: Enforcement::Mandatory,
         steps: Vec::new(),
         reads: Vec::new(),
+        names_read: Vec::new(),
         span: b.span,
         id_span: b.id.span,
     };
@@ -362,7 +421,16 @@ fn lower_control(
     for s in &b.stmts {
         match &s.kind {
             StmtKind::Clause(t) => c.clauses.push(t.value.clone()),
-            StmtKind::AppliesTo(k) => c.applies_to.extend(check_kinds(k, checker, diags)),
+            StmtKind::AppliesTo(k) => {
+                let kinds = check_kinds(k, checker, diags);
+                checker.names_read.extend(
+                    k.iter()
+                        .filter(|i| kinds.contains(&i.name))
+                        .map(|i| (i.name.clone(), i.span)),
+                );
+                c.applies_to.extend(kinds);
+            }
+            StmtKind::Scope(word) => c.organization = scope(word, diags),
             StmtKind::When { cond, otherwise } => {
                 checker.expect_bool(cond, diags);
                 if let Some(m) = otherwise {
@@ -441,8 +509,64 @@ fn lower_control(
     }
     reads.sort();
     c.reads = reads;
+    c.names_read = first_reads(std::mem::take(&mut checker.names_read));
+    if c.organization {
+        if let Some((_, span)) = c.names_read.iter().find(|(n, _)| n == SYSTEM) {
+            diags.push(
+                Diagnostic::error(
+                    codes::ORGANIZATION_READS_SYSTEM,
+                    format!(
+                        "organisation control `{}` reads `system`, but it is evaluated once for the organisation, not per system",
+                        c.id
+                    ),
+                )
+                .with_primary(*span, "there is no system here")
+                .with_secondary(b.id.span, "declared `scope organization`")
+                .with_help("read the organisation's documents only, or remove `scope organization` to evaluate the control for each system"),
+            );
+        }
+    }
     checker.end_item();
     Some(c)
+}
+
+/// The word after `scope`: `organization` (the only scope; without the statement a control is
+/// evaluated for each system). Returns whether it is the organisation scope.
+fn scope(word: &Ident, diags: &mut Vec<Diagnostic>) -> bool {
+    if word.name == ORGANIZATION_SCOPE {
+        return true;
+    }
+    let mut d = Diagnostic::error(
+        codes::UNKNOWN_SCOPE,
+        format!("unknown control scope `{}`", word.name),
+    )
+    .with_primary(word.span, "expected `organization`");
+    d = match did_you_mean(&word.name, [ORGANIZATION_SCOPE]) {
+        Some(s) => d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+            word.span,
+            s,
+            format!("use `{s}`"),
+        ),
+        None => d.with_help(
+            "write `scope organization` for a control evaluated once for the organisation; without `scope`, a control is evaluated for each system",
+        ),
+    };
+    diags.push(d);
+    false
+}
+
+/// True when a control block declares `scope organization`.
+fn is_organization_block(b: &Block) -> bool {
+    b.stmts
+        .iter()
+        .any(|s| matches!(&s.kind, StmtKind::Scope(w) if w.name == ORGANIZATION_SCOPE))
+}
+
+/// Each name once, where it is first read (in source order).
+fn first_reads(mut reads: Vec<(String, Span)>) -> Vec<(String, Span)> {
+    reads.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.start.cmp(&b.1.start)));
+    reads.dedup_by(|a, b| a.0 == b.0);
+    reads
 }
 
 /// Quantifier variables whose witness a message may name: `all x in ..` / `none x in ..` at the
@@ -660,7 +784,12 @@ fn lower_risk(b: &Block, controls: &[String], diags: &mut Vec<Diagnostic>) -> Op
     Some(r)
 }
 
-fn lower_waiver(b: &Block, controls: &[String], diags: &mut Vec<Diagnostic>) -> Option<Waiver> {
+fn lower_waiver(
+    b: &Block,
+    controls: &[String],
+    organization: &[String],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Waiver> {
     let mut control = None;
     let mut system = None;
     let mut reason = None;
@@ -685,6 +814,16 @@ fn lower_waiver(b: &Block, controls: &[String], diags: &mut Vec<Diagnostic>) -> 
             StmtKind::Approver(t) => approver = Some(t.value.clone()),
             StmtKind::Expires(e) => expires = checked_date(e, diags),
             _ => misplaced(s, BlockKind::Waiver, diags),
+        }
+    }
+    // A waiver of an organisation control names no system (or `"*"`): there is one verdict.
+    if let Some(c) = control.as_ref().filter(|c| organization.contains(c)) {
+        match &system {
+            None => system = Some(("*".to_string(), b.id.span)),
+            Some((name, span)) if name != "*" => {
+                organization_names_system("waiver", &b.id.name, c, *span, diags)
+            }
+            Some(_) => {}
         }
     }
     let mut missing = Vec::new();
@@ -735,6 +874,28 @@ fn lower_waiver(b: &Block, controls: &[String], diags: &mut Vec<Diagnostic>) -> 
     })
 }
 
+/// A waiver or exclusion that names systems (or a condition on them) for an organisation control.
+fn organization_names_system(
+    item: &str,
+    id: &str,
+    control: &str,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) {
+    diags.push(
+        Diagnostic::error(
+            codes::ORGANIZATION_WAIVER_SYSTEM,
+            format!(
+                "{item} `{id}` names systems for `{control}`, an organisation control evaluated once for the organisation"
+            ),
+        )
+        .with_primary(span, "an organisation control has no system")
+        .with_help(format!(
+            "leave out the systems (or write `system \"*\"`); a {item} of a per-system control belongs in a {item} of its own"
+        )),
+    );
+}
+
 /// A waiver names one control and one system: more is an error at the second.
 fn one_only(spans: impl Iterator<Item = Span>, what: &str, diags: &mut Vec<Diagnostic>) {
     if let Some(extra) = spans.skip(1).reduce(|a, b| a.to(b)) {
@@ -764,7 +925,7 @@ fn checked_date(e: &Expr, diags: &mut Vec<Diagnostic>) -> Option<String> {
 
 fn lower_exclusion(
     b: &Block,
-    controls: &[String],
+    (controls, organization): (&[String], &[String]),
     checker: &mut Checker,
     text_of: &dyn Fn(Span) -> String,
     diags: &mut Vec<Diagnostic>,
@@ -812,6 +973,16 @@ fn lower_exclusion(
         }
     }
     checker.end_item();
+    // An organisation control is excluded without naming systems (or with `"*"`); an exclusion
+    // of organisation controls only may name none.
+    if let Some(c) = ids.iter().find(|c| organization.contains(c)) {
+        let named = systems.iter().find(|(n, _)| n != "*").map(|(_, s)| *s);
+        if let Some(span) = named.or(when.as_ref().map(|(_, s)| *s)) {
+            organization_names_system("exclusion", &b.id.name, c, span, diags);
+        } else if systems.is_empty() && ids.iter().all(|c| organization.contains(c)) {
+            systems.push(("*".to_string(), b.id.span));
+        }
+    }
     let mut missing = Vec::new();
     if ids.is_empty() {
         missing.push("control");

@@ -38,11 +38,17 @@ pub struct Control {
     pub doc: String,
     pub clauses: Vec<String>,
     pub applies_to: Vec<String>,
+    /// `scope organization`: evaluated once per run against the organisation's documents, not
+    /// once per system.
+    pub organization: bool,
     pub when: Option<(Expr, Option<Message>)>,
     pub enforcement: Enforcement,
     pub steps: Vec<Step>,
     /// Fact kinds the control reads (applies_to and every kind named in its expressions).
     pub reads: Vec<String>,
+    /// `system` and each fact kind the control reads, with where (in the control, or in a
+    /// top-level `let` it uses); checked against the project for organisation controls.
+    pub names_read: Vec<(String, Span)>,
     pub span: Span,
     pub id_span: Span,
 }
@@ -166,6 +172,11 @@ pub struct Program {
 impl Program {
     pub fn control(&self, id: &str) -> Option<&Control> {
         self.controls.iter().find(|c| c.id == id)
+    }
+
+    /// True when some control is an organisation control (`scope organization`).
+    pub fn has_organization_controls(&self) -> bool {
+        self.controls.iter().any(|c| c.organization)
     }
 }
 

@@ -248,6 +248,12 @@ pub(crate) struct Checker<'a> {
     locals: Vec<(String, Ty)>,
     pub used: HashSet<String>,
     pub kinds_read: HashSet<String>,
+    /// `system` and the fact kinds read by the current item, each with where it is read (a
+    /// top-level `let` the item uses counts with what it reads): what an organisation control
+    /// may not read.
+    pub names_read: Vec<(String, Span)>,
+    /// What each top-level `let` reads (as in `names_read`), by name.
+    pub global_reads: HashMap<String, Vec<(String, Span)>>,
 }
 
 impl<'a> Checker<'a> {
@@ -259,12 +265,15 @@ impl<'a> Checker<'a> {
             locals: Vec::new(),
             used: HashSet::new(),
             kinds_read: HashSet::new(),
+            names_read: Vec::new(),
+            global_reads: HashMap::new(),
         }
     }
 
     pub fn begin_item(&mut self) {
         self.locals.clear();
         self.kinds_read.clear();
+        self.names_read.clear();
     }
 
     pub fn end_item(&mut self) {
@@ -293,6 +302,8 @@ impl<'a> Checker<'a> {
             locals: self.locals.clone(),
             used: HashSet::new(),
             kinds_read: HashSet::new(),
+            names_read: Vec::new(),
+            global_reads: HashMap::new(),
         };
         scratch.expr(e, &mut Vec::new())
     }
@@ -336,12 +347,17 @@ impl<'a> Checker<'a> {
         }
         if let Some((t, _)) = self.globals.get(&id.name) {
             self.used.insert(id.name.clone());
+            if let Some(reads) = self.global_reads.get(&id.name) {
+                self.names_read.extend(reads.iter().cloned());
+            }
             return Some(t.clone());
         }
         if id.name == crate::SYSTEM {
+            self.names_read.push((id.name.clone(), id.span));
             return Some(Ty::System);
         }
         if self.is_kind(&id.name) {
+            self.names_read.push((id.name.clone(), id.span));
             self.kinds_read.insert(id.name.clone());
             return Some(Ty::Record(id.name.clone()));
         }

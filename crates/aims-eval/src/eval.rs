@@ -36,6 +36,8 @@ pub struct Evaluator<'p> {
     regexes: Mutex<HashMap<String, Result<regex::Regex, String>>>,
     /// Work units each system may spend (see [`Meter`]).
     max_work: u64,
+    /// The organisation controls' results, which a risk treated by one of them reads.
+    organization: &'p [ControlResult],
 }
 
 /// The work one system's evaluation has spent: one unit per expression evaluated, plus the size
@@ -48,6 +50,8 @@ struct Meter {
     current: RefCell<String>,
     /// Where the budget ran out, once it has.
     exceeded_in: RefCell<Option<String>>,
+    /// Whose evidence is evaluated, for messages: `system` or `organisation`.
+    subject: &'static str,
 }
 
 impl Meter {
@@ -57,6 +61,7 @@ impl Meter {
             limit,
             current: RefCell::new(String::new()),
             exceeded_in: RefCell::new(None),
+            subject: "system",
         }
     }
 
@@ -161,15 +166,15 @@ enum NoDocument {
 impl NoDocument {
     /// The outcome of every requirement of a control that applies: absence fails, an unreadable
     /// document that may be the one is an error.
-    fn outcome(&self) -> (Outcome, String) {
+    fn outcome(&self, subject: &str) -> (Outcome, String) {
         match self {
             NoDocument::Absent(kind) => (
                 Outcome::Fail,
-                format!("the system has no `{kind}` document"),
+                format!("the {subject} has no `{kind}` document"),
             ),
             NoDocument::Unreadable { kind, why, .. } => (
                 Outcome::Error,
-                format!("the system has no readable `{kind}` document: {why}"),
+                format!("the {subject} has no readable `{kind}` document: {why}"),
             ),
         }
     }
@@ -226,7 +231,35 @@ impl<'p> Evaluator<'p> {
             plugins: None,
             regexes: Mutex::new(HashMap::new()),
             max_work: DEFAULT_MAX_WORK,
+            organization: &[],
         }
+    }
+
+    /// The organisation controls' results ([`Evaluator::evaluate_organization`]): a system's
+    /// risk treated by a failing organisation control is untreated.
+    pub fn with_organization_results(mut self, results: &'p [ControlResult]) -> Evaluator<'p> {
+        self.organization = results;
+        self
+    }
+
+    /// Evaluate the organisation controls (`scope organization`) once, against the
+    /// organisation's documents, within one work budget. No system exists here: waivers and
+    /// exclusions apply when they name the control for every system (`*`, or no system).
+    pub fn evaluate_organization(&self, documents: &[&Document]) -> Vec<ControlResult> {
+        let mut meter = Meter::new(self.max_work);
+        meter.subject = "organisation";
+        let meter = Rc::new(meter);
+        // No system: the checker refuses `system` in these controls.
+        let organization = SystemDecl::default();
+        let mut results: Vec<ControlResult> = self
+            .program
+            .controls
+            .iter()
+            .filter(|c| c.organization)
+            .map(|c| self.control(c, &organization, documents, &meter))
+            .collect();
+        results.sort_by(|a, b| aims_check::natural_cmp(&a.control_id, &b.control_id));
+        results
     }
 
     /// Let each system spend at most `max_work` work units (one per expression evaluated, plus
@@ -264,6 +297,7 @@ impl<'p> Evaluator<'p> {
             .program
             .controls
             .iter()
+            .filter(|c| !c.organization)
             .map(|c| self.control(c, system, documents, &meter))
             .collect();
         controls.sort_by(|a, b| aims_check::natural_cmp(&a.control_id, &b.control_id));
@@ -282,7 +316,7 @@ impl<'p> Evaluator<'p> {
                     .treated_by
                     .iter()
                     .filter(|id| {
-                        controls.iter().any(|c| {
+                        controls.iter().chain(self.organization).any(|c| {
                             &c.control_id == *id
                                 && matches!(c.verdict, Verdict::Fail | Verdict::Error)
                         })
@@ -426,7 +460,7 @@ impl<'p> Evaluator<'p> {
     /// no `kind` document".
     fn missing_message(&self, path: &str, ctx: &Ctx) -> String {
         if self.program.schemas.get(path).is_some() && !ctx.docs.contains_key(path) {
-            format!("the system has no `{path}` document")
+            format!("the {} has no `{path}` document", ctx.meter.subject)
         } else {
             format!("`{path}` is missing")
         }
@@ -581,7 +615,7 @@ impl<'p> Evaluator<'p> {
                         return result;
                     }
                     Applies::Undecided(outcome, message) => (outcome, message),
-                    Applies::Yes => none.outcome(),
+                    Applies::Yes => none.outcome(meter.subject),
                 };
                 let mut evidence = std::mem::take(&mut *ctx.evidence.borrow_mut());
                 evidence.push(none.evidence());
@@ -825,7 +859,7 @@ impl<'p> Evaluator<'p> {
             }
         }
         if let Some(none) = absent {
-            let (outcome, message) = none.outcome();
+            let (outcome, message) = none.outcome(meter.subject);
             r.verdict = objective_verdict(outcome);
             r.message = Some(message);
             r.evidence = vec![none.evidence()];
@@ -2355,6 +2389,7 @@ pub fn assemble(
     // are handed out in a racing order when systems load in parallel.
     RunResults {
         organization: Vec::new(),
+        organization_controls: Vec::new(),
         project: project.to_string(),
         today: format_date(today),
         controls: program
@@ -2367,6 +2402,7 @@ pub fn assemble(
                 clauses: c.clauses.clone(),
                 enforcement: enforcement(c.enforcement),
                 applies_to: c.applies_to.clone(),
+                organization: c.organization,
                 span: c.span,
                 not_applicable_text: c.when.as_ref().and_then(|(_, m)| {
                     m.as_ref().map(|m| {

@@ -201,6 +201,9 @@ pub struct ControlInfo {
     pub clauses: Vec<String>,
     pub enforcement: Enforcement,
     pub applies_to: Vec<String>,
+    /// `scope organization`: evaluated once per run (its result is in
+    /// [`RunResults::organization_controls`], never in a system's `controls`).
+    pub organization: bool,
     pub span: Span,
     /// Justification given with `when ... else "..."`.
     pub not_applicable_text: Option<String>,
@@ -282,16 +285,21 @@ pub struct RunResults {
     pub diagnostics: Vec<Diagnostic>,
     /// The organization's documents, which every system's `documents` also list (first).
     pub organization: Vec<OrganizationDocument>,
+    /// The organisation controls' results (`scope organization`), evaluated once per run even
+    /// with no system; sorted by control id.
+    pub organization_controls: Vec<ControlResult>,
 }
 
 impl RunResults {
     /// True when some mandatory or blocking control failed or errored (exit code 1).
     pub fn has_gating_failure(&self) -> bool {
-        self.systems.iter().any(|s| {
-            s.controls.iter().any(|c| {
+        self.systems
+            .iter()
+            .flat_map(|s| &s.controls)
+            .chain(&self.organization_controls)
+            .any(|c| {
                 matches!(c.verdict, Verdict::Fail | Verdict::Error)
                     && c.enforcement != Enforcement::Advisory
             })
-        })
     }
 }

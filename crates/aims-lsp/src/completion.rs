@@ -82,6 +82,12 @@ const STMT_SNIPPETS: &[(&str, &[BlockKind], &str, &str)] = &[
         "applies_to ",
     ),
     (
+        "scope",
+        &[BlockKind::Control],
+        "scope organization",
+        "scope ",
+    ),
+    (
         "when",
         &[BlockKind::Control, BlockKind::Objective],
         "when ${1:condition}\n  else \"${2:why it does not apply}\"",

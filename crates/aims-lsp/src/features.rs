@@ -72,6 +72,7 @@ fn block_hover(files: &[PFile], kind: BlockKind, id: &str) -> String {
             )),
             StmtKind::When { cond, .. } => facts.push(format!("when: `{}`", text(f, cond.span))),
             StmtKind::Enforce(e) => enforce = Some(e.name.clone()),
+            StmtKind::Scope(w) => facts.push(format!("scope: {} (evaluated once per run)", w.name)),
             StmtKind::Require { .. } => requires += 1,
             StmtKind::Measure(e) => facts.push(format!("measure: `{}`", text(f, e.span))),
             StmtKind::Target { op, value, .. } => {
@@ -688,6 +689,7 @@ const KW_ALL: &[&str] = &[
     "fn",
     "clause",
     "applies_to",
+    "scope",
     "when",
     "else",
     "enforce",

@@ -348,6 +348,7 @@ impl Walker<'_, '_> {
             }
             StmtKind::Clause(_)
             | StmtKind::Enforce(_)
+            | StmtKind::Scope(_)
             | StmtKind::Owner(_)
             | StmtKind::Likelihood(_)
             | StmtKind::Impact(_)

@@ -18,6 +18,9 @@
 //! - `new_system` / `removed_system`, `new_control` / `removed_control` (a new system or control
 //!   that fails a gating control is a regression too).
 //!
+//! Organisation controls (`organization.controls`) are compared as the controls of a system
+//! named `organization`.
+//!
 //! [`DiffReport::has_regression`] is what `aims diff` turns into its exit code.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -216,9 +219,19 @@ pub fn diff_reports(old: &CheckReport, new: &CheckReport) -> DiffReport {
     let olds = by_name(old);
     let news = by_name(new);
     let names: BTreeSet<&str> = olds.keys().chain(news.keys()).copied().collect();
+    let mut pairs: Vec<(&str, Option<&SystemReport>, Option<&SystemReport>)> = names
+        .into_iter()
+        .map(|n| (n, olds.get(n).copied(), news.get(n).copied()))
+        .collect();
+    // The organisation controls compare as the controls of `organization`, present on both
+    // sides (a control only one side has is new or removed).
+    let (old_org, new_org) = (old.organization_system(), new.organization_system());
+    if !old_org.controls.is_empty() || !new_org.controls.is_empty() {
+        pairs.insert(0, ("organization", Some(&old_org), Some(&new_org)));
+    }
     let mut changes = Vec::new();
-    for name in names {
-        match (olds.get(name), news.get(name)) {
+    for (name, old_system, new_system) in pairs {
+        match (old_system, new_system) {
             (None, Some(s)) => {
                 let failing: Vec<&str> = s
                     .controls

@@ -81,7 +81,14 @@ fn evidence_line(e: &EvidenceItem) -> String {
     }
 }
 
-fn control(out: &mut String, report: &CheckReport, sys: &SystemReport, c: &ControlOutcome) {
+/// `whose` names what was evaluated: `system NAME`, or `the organisation`.
+fn control(
+    out: &mut String,
+    report: &CheckReport,
+    sys: &SystemReport,
+    whose: &str,
+    c: &ControlOutcome,
+) {
     let def = report.control(&c.id);
     let title = match def {
         Some(d) if !d.title.is_empty() => format!("{} {} ({})", c.id, d.title, sys.name),
@@ -103,11 +110,7 @@ fn control(out: &mut String, report: &CheckReport, sys: &SystemReport, c: &Contr
                     Outcome::Error => "the requirement could not be evaluated".to_string(),
                     _ => format!("requirement `{}` is not met", r.expr),
                 });
-                msg.push_str(&format!(
-                    "\n{} control, system {}",
-                    c.enforcement.as_str(),
-                    sys.name
-                ));
+                msg.push_str(&format!("\n{} control, {whose}", c.enforcement.as_str()));
                 for e in &r.evidence {
                     msg.push_str(&format!("\n{}", evidence_line(e)));
                 }
@@ -188,7 +191,8 @@ fn diagnostic(out: &mut String, d: &DiagnosticReport) {
 }
 
 /// GitHub Actions workflow commands, written system by system: each system's diagnostics and
-/// controls, then the run's own diagnostics (known for certain only at the end of a merge).
+/// controls, then the organisation controls and the run's own diagnostics (known for certain
+/// only at the end of a merge).
 pub struct Github;
 
 impl crate::stream::Format for Github {
@@ -201,14 +205,20 @@ impl crate::stream::Format for Github {
         for d in &sys.diagnostics {
             diagnostic(&mut out, d);
         }
+        let whose = format!("system {}", sys.name);
         for c in &sys.controls {
-            control(&mut out, report, sys, c);
+            control(&mut out, report, sys, &whose, c);
         }
         (out, String::new())
     }
 
     fn end(&self, report: &CheckReport, _held: &[String], _systems: bool) -> String {
         let mut out = String::new();
+        // The organisation controls (a merge of shards reads them after the systems).
+        let organization = report.organization_system();
+        for c in &organization.controls {
+            control(&mut out, report, &organization, "the organisation", c);
+        }
         for d in &report.diagnostics {
             diagnostic(&mut out, d);
         }

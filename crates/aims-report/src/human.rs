@@ -296,12 +296,36 @@ fn evidence_label(
     }
 }
 
-fn context_note(sys: &SystemResult, c: &ControlResult, info: Option<&ControlInfo>) -> String {
+/// What a control was evaluated for: a system, or the organisation (`scope organization`).
+struct Subject {
+    /// Put before each message: the system's name, or `organization`.
+    name: String,
+    /// `system `NAME``, or `the organisation`.
+    whose: String,
+}
+
+impl Subject {
+    fn system(sys: &SystemResult) -> Subject {
+        Subject {
+            name: sys.name.clone(),
+            whose: format!("system `{}`", sys.name),
+        }
+    }
+
+    fn organization() -> Subject {
+        Subject {
+            name: "organization".to_string(),
+            whose: "the organisation".to_string(),
+        }
+    }
+}
+
+fn context_note(sys: &Subject, c: &ControlResult, info: Option<&ControlInfo>) -> String {
     let title = info
         .map(|i| format!(" \"{}\"", i.title))
         .unwrap_or_default();
     format!(
-        "control {}{title} ({}) is {} for system `{}`",
+        "control {}{title} ({}) is {} for {}",
         c.control_id,
         c.enforcement.as_str(),
         match c.verdict {
@@ -311,7 +335,7 @@ fn context_note(sys: &SystemResult, c: &ControlResult, info: Option<&ControlInfo
             Verdict::Pass => "passing",
             Verdict::NotApplicable => "not applicable",
         },
-        sys.name
+        sys.whose
     )
 }
 
@@ -335,7 +359,7 @@ fn expired_waiver_note(
 
 fn requirement_diagnostic(
     files: &Files,
-    sys: &SystemResult,
+    sys: &Subject,
     c: &ControlResult,
     info: Option<&ControlInfo>,
     r: &RequirementResult,
@@ -375,7 +399,7 @@ fn requirement_diagnostic(
 
 fn control_diagnostics(
     files: &Files,
-    sys: &SystemResult,
+    sys: &Subject,
     c: &ControlResult,
     info: Option<&ControlInfo>,
 ) -> Vec<cs::Diagnostic<usize>> {
@@ -546,17 +570,7 @@ pub struct SummaryRows {
 impl SummaryRows {
     /// Add one system's rows.
     pub fn add(&mut self, report: &CheckReport, sys: &SystemReport) {
-        let v = &sys.verdicts;
-        self.systems.push(|| {
-            vec![
-                sys.name.clone(),
-                v.pass.to_string(),
-                v.fail.to_string(),
-                v.waived.to_string(),
-                v.not_applicable.to_string(),
-                v.error.to_string(),
-            ]
-        });
+        self.systems.push(|| verdict_row(&sys.name, &sys.verdicts));
         for c in sys.controls.iter().filter(|c| c.is_gating_failure()) {
             self.gating
                 .push(|| format!("{} {} ({})", sys.name, c.id, c.verdict.as_str()));
@@ -614,6 +628,18 @@ impl SummaryRows {
     }
 }
 
+/// A row of the summary table: a name and its verdict counts.
+fn verdict_row(name: &str, v: &crate::model::VerdictCounts) -> Vec<String> {
+    vec![
+        name.to_string(),
+        v.pass.to_string(),
+        v.fail.to_string(),
+        v.waived.to_string(),
+        v.not_applicable.to_string(),
+        v.error.to_string(),
+    ]
+}
+
 fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
     let s = &report.summary;
     out.bold(&format!(
@@ -630,7 +656,12 @@ fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
         if s.controls == 1 { "" } else { "s" },
     ));
     let t = &s.verdicts;
-    let mut table_rows = rows.systems.kept.clone();
+    let organization = report.organization_system();
+    let mut table_rows = Vec::new();
+    if !organization.controls.is_empty() {
+        table_rows.push(verdict_row("(organisation)", &organization.verdicts));
+    }
+    table_rows.extend(rows.systems.kept.iter().cloned());
     if rows.systems.more > 0 {
         table_rows.push(vec![
             format!("… and {} more", rows.systems.more),
@@ -655,10 +686,16 @@ fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
         &table_rows,
         &[false, true, true, true, true, true],
     );
-    if !rows.gating.is_empty() {
+    let organization_gating: Vec<String> = organization
+        .controls
+        .iter()
+        .filter(|c| c.is_gating_failure())
+        .map(|c| format!("organization {} ({})", c.id, c.verdict.as_str()))
+        .collect();
+    if !rows.gating.is_empty() || !organization_gating.is_empty() {
         out.text("\n");
         out.bold("Gating failures (mandatory or blocking)\n");
-        for g in &rows.gating.kept {
+        for g in organization_gating.iter().chain(&rows.gating.kept) {
             out.text(&format!("  - {g}\n"));
         }
         out.text(&rows.gating.more_line("gating failures"));
@@ -679,10 +716,21 @@ fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
         }
         out.text(&rows.unreadable.more_line("unreadable documents"));
     }
-    if !rows.expired.is_empty() {
+    let organization_expired: Vec<String> = organization
+        .controls
+        .iter()
+        .filter_map(|c| {
+            let w = c.waiver.as_ref().filter(|w| w.expired)?;
+            Some(format!(
+                "organization {}: waiver `{}` expired on {} (approved by {})",
+                c.id, w.id, w.expires, w.approver
+            ))
+        })
+        .collect();
+    if !rows.expired.is_empty() || !organization_expired.is_empty() {
         out.text("\n");
         out.bold("Expired waivers\n");
-        for e in &rows.expired.kept {
+        for e in organization_expired.iter().chain(&rows.expired.kept) {
             out.text(&format!("  - {e}\n"));
         }
         out.text(&rows.expired.more_line("expired waivers"));
@@ -760,14 +808,26 @@ pub struct Human<'r> {
 }
 
 impl Human<'_> {
-    /// The run's own diagnostics.
+    /// The run's own diagnostics, then the organisation controls' (evaluated before any
+    /// system).
     pub fn begin(&self, sources: &SourceMap) -> String {
         let files = Files::new(sources);
         let mut out = Out::new(self.color);
         for d in &self.results.diagnostics {
             out.emit(&files, &convert(&files, d));
         }
+        let organization = Subject::organization();
+        for c in &self.results.organization_controls {
+            self.control(&mut out, &files, &organization, c);
+        }
         out.finish()
+    }
+
+    fn control(&self, out: &mut Out, files: &Files, subject: &Subject, c: &ControlResult) {
+        let info = self.results.controls.iter().find(|i| i.id == c.control_id);
+        for d in control_diagnostics(files, subject, c, info) {
+            out.emit(files, &d);
+        }
     }
 
     /// One system: the diagnostics of loading its fact files, then its controls'. `sources` are
@@ -783,11 +843,9 @@ impl Human<'_> {
         for d in diagnostics {
             out.emit(&files, &convert(&files, d));
         }
+        let subject = Subject::system(sys);
         for c in &sys.controls {
-            let info = self.results.controls.iter().find(|i| i.id == c.control_id);
-            for d in control_diagnostics(&files, sys, c, info) {
-                out.emit(&files, &d);
-            }
+            self.control(&mut out, &files, &subject, c);
         }
         out.finish()
     }

@@ -2,6 +2,7 @@
 //! `<failure>` (an evaluation error an `<error>`) with the messages and the evidence; waived and
 //! not-applicable controls are `<skipped>`, and their properties say why. A document that could not
 //! be read is a `<testcase>` of its own with an `<error>`, so missing evidence is never green.
+//! Organisation controls (`scope organization`) are the test cases of a suite `organization`.
 
 use std::io;
 
@@ -300,7 +301,9 @@ fn suite(report: &CheckReport, sys: &SystemReport) -> io::Result<Vec<u8>> {
 
 /// JUnit XML, written system by system: one `<testsuite>` per system (its counts on it; the
 /// `<testsuites>` element carries no totals, which would have to be known before the first
-/// system). An organization document that could not be read is a suite of its own at the end.
+/// system). The organisation controls and the organization documents that could not be read
+/// are a suite of their own, `organization`, at the end (known before the first system, but a
+/// merge of shards reads them after the systems).
 pub struct Junit;
 
 impl crate::stream::Format for Junit {
@@ -343,13 +346,9 @@ impl crate::stream::Format for Junit {
     }
 
     fn end(&self, report: &CheckReport, _held: &[String], _systems: bool) -> String {
-        let org = SystemReport {
-            name: "organization".to_string(),
-            documents: report.organization.documents.clone(),
-            ..SystemReport::default()
-        };
+        let org = report.organization_system();
         let mut out = String::new();
-        if unreadable(&org).next().is_some() {
+        if !org.controls.is_empty() || unreadable(&org).next().is_some() {
             out.push_str(&self.system(report, &org).0);
         }
         out.push_str("</testsuites>\n");

@@ -49,6 +49,30 @@ fn union<T: Keyed>(into: &mut Vec<T>, from: &[T], what: &str, shard: usize) -> R
     Ok(())
 }
 
+/// Every shard loads the same organisation documents and evaluates the organisation controls
+/// once: the merge takes them from the first shard and refuses shards that differ.
+fn same_organization(
+    first: &crate::model::Organization,
+    other: &crate::model::Organization,
+    shard: usize,
+) -> Result<(), String> {
+    if first.documents != other.documents {
+        return Err(format!(
+            "shard {shard} lists other organization documents than shard 1"
+        ));
+    }
+    if first.controls != other.controls {
+        return Err(different_controls(shard));
+    }
+    Ok(())
+}
+
+fn different_controls(shard: usize) -> String {
+    format!(
+        "shard {shard} has other organisation control results than shard 1: were they run on the same policy, facts and date?"
+    )
+}
+
 /// Merge parsed shard reports.
 pub fn merge_reports(mut shards: Vec<CheckReport>) -> Result<CheckReport, String> {
     // What is merged system by system, taken out so the rest is each shard's header.
@@ -73,6 +97,11 @@ pub fn merge_reports(mut shards: Vec<CheckReport>) -> Result<CheckReport, String
                 ));
             }
             out.systems.push(sys);
+        }
+        if i == 0 {
+            out.organization.controls = shard.organization.controls;
+        } else if out.organization.controls != shard.organization.controls {
+            return Err(different_controls(i + 1));
         }
         if out.organization.documents.is_empty() {
             out.organization.documents = shard.organization.documents;
@@ -382,12 +411,7 @@ fn merge_channels(
         match organization.as_mut() {
             None => organization = Some(org),
             Some(o) => {
-                if o.documents != org.documents {
-                    return Err(format!(
-                        "shard {} lists other organization documents than shard 1",
-                        i + 1
-                    ));
-                }
+                same_organization(o, &org, i + 1)?;
                 o.evidence.extend(org.evidence);
             }
         }

@@ -271,11 +271,12 @@ pub struct Summary {
     pub systems: usize,
     /// Number of controls in the policy set.
     pub controls: usize,
-    /// Control verdicts over every system x control.
+    /// Control verdicts over every system x control, plus each organisation control once.
     pub verdicts: VerdictCounts,
     /// Objective verdicts over every system x objective.
     pub objectives: VerdictCounts,
-    /// System x control pairs whose mandatory or blocking control failed or errored.
+    /// System x control pairs (and organisation controls) whose mandatory or blocking control
+    /// failed or errored.
     pub gating_failures: usize,
     /// True when `gating_failures > 0`: `aims check` exits 1.
     pub gating_failure: bool,
@@ -305,15 +306,7 @@ impl Summary {
     /// Count one system (as it finishes, in a streaming run).
     pub fn add_system(&mut self, sys: &SystemReport) {
         self.systems += 1;
-        for c in &sys.controls {
-            self.verdicts.add(c.verdict);
-            if c.is_gating_failure() {
-                self.gating_failures += 1;
-            }
-            if c.waiver.as_ref().is_some_and(|w| w.expired) {
-                self.expired_waivers += 1;
-            }
-        }
+        self.add_controls(&sys.controls);
         for o in &sys.objectives {
             self.objectives.add(o.verdict);
         }
@@ -326,9 +319,22 @@ impl Summary {
         self.count_diagnostics(&sys.diagnostics);
     }
 
-    /// Count what belongs to the run rather than a system: the organization's unreadable
-    /// documents (once) and the run's own diagnostics.
+    fn add_controls(&mut self, controls: &[ControlOutcome]) {
+        for c in controls {
+            self.verdicts.add(c.verdict);
+            if c.is_gating_failure() {
+                self.gating_failures += 1;
+            }
+            if c.waiver.as_ref().is_some_and(|w| w.expired) {
+                self.expired_waivers += 1;
+            }
+        }
+    }
+
+    /// Count what belongs to the run rather than a system: the organisation controls and the
+    /// organization's unreadable documents (once each) and the run's own diagnostics.
     pub fn finish(&mut self, organization: &Organization, diagnostics: &[DiagnosticReport]) {
+        self.add_controls(&organization.controls);
         self.unreadable_documents += organization
             .documents
             .iter()
@@ -363,6 +369,10 @@ pub struct ControlDef {
     pub enforcement: Enforcement,
     #[serde(default)]
     pub applies_to: Vec<String>,
+    /// `scope organization`: evaluated once per run; its outcome is in `organization.controls`,
+    /// not in any system's `controls`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub organization: bool,
     /// Justification given with `when ... else "..."`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_applicable_text: Option<String>,
@@ -655,7 +665,8 @@ pub struct OrganizationEvidence {
     pub item: EvidenceItem,
 }
 
-/// The documents declared under `[organization]` and the evidence read from them.
+/// The documents declared under `[organization]`, the evidence systems' controls read from
+/// them, and the outcomes of the organisation controls.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organization {
     #[serde(default)]
@@ -663,6 +674,10 @@ pub struct Organization {
     /// Sorted by control (natural order), requirement and path; each once.
     #[serde(default)]
     pub evidence: Vec<OrganizationEvidence>,
+    /// The organisation controls (`scope organization`), each evaluated once per run, sorted by
+    /// id; their evidence is in their requirements. Absent when the policies have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<ControlOutcome>,
 }
 
 /// How much evidence a report records (`aims check --evidence`).
@@ -773,7 +788,7 @@ impl CheckReport {
         sources: &SourceMap,
         mode: EvidenceMode,
     ) -> CheckReport {
-        let mut report = CheckReport::header(results, sources);
+        let mut report = CheckReport::header_with(results, sources, mode);
         let org = OrganizationFiles::of(results);
         let mut evidence = Vec::new();
         for s in &results.systems {
@@ -791,6 +806,16 @@ impl CheckReport {
     /// The report without its systems: definitions, the organization's documents and the run's
     /// own diagnostics. A streaming run writes this, then each system as it is done.
     pub fn header(results: &ev::RunResults, sources: &SourceMap) -> CheckReport {
+        CheckReport::header_with(results, sources, EvidenceMode::All)
+    }
+
+    /// [`CheckReport::header`] keeping the organisation controls' requirement results as `mode`
+    /// says.
+    pub fn header_with(
+        results: &ev::RunResults,
+        sources: &SourceMap,
+        mode: EvidenceMode,
+    ) -> CheckReport {
         let controls = results
             .controls
             .iter()
@@ -801,6 +826,7 @@ impl CheckReport {
                 clauses: c.clauses.clone(),
                 enforcement: c.enforcement.into(),
                 applies_to: c.applies_to.clone(),
+                organization: c.organization,
                 not_applicable_text: c.not_applicable_text.clone(),
                 place: Place::of(sources, c.span),
             })
@@ -872,6 +898,15 @@ impl CheckReport {
                     .map(|d| document_ref(&d.name, &d.kind, Some(&d.state)))
                     .collect(),
                 evidence: Vec::new(),
+                // Their evidence stays with them: nothing else lists it.
+                controls: results
+                    .organization_controls
+                    .iter()
+                    .map(|c| {
+                        let none = OrganizationFiles::default();
+                        control_outcome(sources, c, &none, mode, &mut Vec::new())
+                    })
+                    .collect(),
             },
             diagnostics,
         };
@@ -943,6 +978,18 @@ impl CheckReport {
         self.controls.iter().find(|c| c.id == id)
     }
 
+    /// The organisation as a system named `organization`, for formats that list results by
+    /// system (JUnit, SARIF, GitHub): its documents and the organisation controls' outcomes.
+    pub fn organization_system(&self) -> SystemReport {
+        SystemReport {
+            name: "organization".to_string(),
+            documents: self.organization.documents.clone(),
+            verdicts: VerdictCounts::tally(self.organization.controls.iter().map(|c| c.verdict)),
+            controls: self.organization.controls.clone(),
+            ..SystemReport::default()
+        }
+    }
+
     pub fn objective(&self, id: &str) -> Option<&ObjectiveDef> {
         self.objectives.iter().find(|c| c.id == id)
     }
@@ -970,6 +1017,9 @@ impl CheckReport {
         }
         sort_diagnostics(&mut self.diagnostics);
         sort_organization_evidence(&mut self.organization.evidence);
+        self.organization
+            .controls
+            .sort_by(|a, b| natural_cmp(&a.id, &b.id));
         self.recompute_summary();
     }
 }
@@ -1010,6 +1060,74 @@ fn document_ref(file: &str, kind: &str, state: Option<&ev::DocState>) -> Documen
         state,
         reason,
         code,
+    }
+}
+
+/// One control's outcome, its requirement results kept as `mode` says; evidence read from an
+/// organization document (`org`) goes to `org_evidence`, to be listed once per run.
+fn control_outcome(
+    sources: &SourceMap,
+    c: &ev::ControlResult,
+    org: &OrganizationFiles,
+    mode: EvidenceMode,
+    org_evidence: &mut Vec<OrganizationEvidence>,
+) -> ControlOutcome {
+    let mut requirements = Vec::new();
+    for r in &c.requirements {
+        if r.outcome == ev::Outcome::Pass && mode != EvidenceMode::All {
+            continue;
+        }
+        let mut evidence = Vec::new();
+        let mut organization_evidence = false;
+        if mode != EvidenceMode::None {
+            for e in &r.evidence {
+                let item = self::evidence(sources, e);
+                if item.place.file.as_deref().is_some_and(|f| org.contains(f)) {
+                    organization_evidence = true;
+                    org_evidence.push(OrganizationEvidence {
+                        control: c.control_id.clone(),
+                        requirement: r.index,
+                        item,
+                    });
+                } else {
+                    evidence.push(item);
+                }
+            }
+        }
+        requirements.push(RequirementOutcome {
+            index: r.index,
+            expr: r.expr.clone(),
+            outcome: r.outcome.into(),
+            message: r.message.clone(),
+            document: r.document.clone(),
+            evidence,
+            organization_evidence,
+            place: Place::of(sources, r.span),
+        });
+    }
+    ControlOutcome {
+        id: c.control_id.clone(),
+        verdict: c.verdict.into(),
+        enforcement: c.enforcement.into(),
+        not_applicable_reason: c.not_applicable_reason.clone(),
+        waiver: c.waiver.as_ref().map(|w| WaiverRef {
+            id: w.id.clone(),
+            reason: w.reason.clone(),
+            approver: w.approver.clone(),
+            expires: w.expires.clone(),
+            expired: w.expired,
+            place: Place::of(sources, w.span),
+        }),
+        exclusion: c.exclusion.as_ref().map(|x| ExclusionRef {
+            id: x.id.clone(),
+            reason: x.reason.clone(),
+            approver: x.approver.clone(),
+            date: x.date.clone(),
+            expires: x.expires.clone(),
+            expired: x.expired,
+            place: Place::of(sources, x.span),
+        }),
+        requirements,
     }
 }
 
@@ -1056,66 +1174,11 @@ impl SystemReport {
         mode: EvidenceMode,
     ) -> (SystemReport, Vec<OrganizationEvidence>) {
         let mut org_evidence = Vec::new();
-        let mut controls: Vec<ControlOutcome> = Vec::with_capacity(s.controls.len());
-        for c in &s.controls {
-            let mut requirements = Vec::new();
-            for r in &c.requirements {
-                if r.outcome == ev::Outcome::Pass && mode != EvidenceMode::All {
-                    continue;
-                }
-                let mut evidence = Vec::new();
-                let mut organization_evidence = false;
-                if mode != EvidenceMode::None {
-                    for e in &r.evidence {
-                        let item = self::evidence(sources, e);
-                        if item.place.file.as_deref().is_some_and(|f| org.contains(f)) {
-                            organization_evidence = true;
-                            org_evidence.push(OrganizationEvidence {
-                                control: c.control_id.clone(),
-                                requirement: r.index,
-                                item,
-                            });
-                        } else {
-                            evidence.push(item);
-                        }
-                    }
-                }
-                requirements.push(RequirementOutcome {
-                    index: r.index,
-                    expr: r.expr.clone(),
-                    outcome: r.outcome.into(),
-                    message: r.message.clone(),
-                    document: r.document.clone(),
-                    evidence,
-                    organization_evidence,
-                    place: Place::of(sources, r.span),
-                });
-            }
-            controls.push(ControlOutcome {
-                id: c.control_id.clone(),
-                verdict: c.verdict.into(),
-                enforcement: c.enforcement.into(),
-                not_applicable_reason: c.not_applicable_reason.clone(),
-                waiver: c.waiver.as_ref().map(|w| WaiverRef {
-                    id: w.id.clone(),
-                    reason: w.reason.clone(),
-                    approver: w.approver.clone(),
-                    expires: w.expires.clone(),
-                    expired: w.expired,
-                    place: Place::of(sources, w.span),
-                }),
-                exclusion: c.exclusion.as_ref().map(|x| ExclusionRef {
-                    id: x.id.clone(),
-                    reason: x.reason.clone(),
-                    approver: x.approver.clone(),
-                    date: x.date.clone(),
-                    expires: x.expires.clone(),
-                    expired: x.expired,
-                    place: Place::of(sources, x.span),
-                }),
-                requirements,
-            });
-        }
+        let mut controls: Vec<ControlOutcome> = s
+            .controls
+            .iter()
+            .map(|c| control_outcome(sources, c, org, mode, &mut org_evidence))
+            .collect();
         controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
         let mut objectives: Vec<ObjectiveOutcome> = s
             .objectives

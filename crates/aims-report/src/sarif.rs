@@ -321,26 +321,7 @@ impl crate::stream::Format for Sarif {
     }
 
     fn system(&self, report: &CheckReport, sys: &SystemReport) -> (String, String) {
-        let mut results = Vec::new();
-        for c in &sys.controls {
-            if !matches!(c.verdict, Verdict::Fail | Verdict::Error | Verdict::Waived) {
-                continue;
-            }
-            let ctx = Ctx {
-                report,
-                sys,
-                control: c,
-                rule_index: report.controls.iter().position(|d| d.id == c.id),
-            };
-            let mut any = false;
-            for r in c.requirements.iter().filter(|r| r.outcome != Outcome::Pass) {
-                results.push(crate::stream::to_json(&result(&ctx, Some(r)), false));
-                any = true;
-            }
-            if !any {
-                results.push(crate::stream::to_json(&result(&ctx, None), false));
-            }
-        }
+        let results = results(report, sys);
         let held: Vec<String> = sys
             .diagnostics
             .iter()
@@ -353,7 +334,14 @@ impl crate::stream::Format for Sarif {
         ","
     }
 
-    fn end(&self, report: &CheckReport, held: &[String], _systems: bool) -> String {
+    fn end(&self, report: &CheckReport, held: &[String], systems: bool) -> String {
+        // The organisation controls' results, after the systems' (a merge reads them last).
+        let organization = results(report, &report.organization_system()).join(",");
+        let comma = if systems && !organization.is_empty() {
+            ","
+        } else {
+            ""
+        };
         let mut notifications: Vec<String> = report
             .diagnostics
             .iter()
@@ -368,11 +356,36 @@ impl crate::stream::Format for Sarif {
             "unreadableDocuments": report.summary.unreadable_documents,
         });
         format!(
-            "],\"invocations\":[{{\"executionSuccessful\":{successful},\"toolExecutionNotifications\":[{}]}}],\"properties\":{}}}]}}\n",
+            "{comma}{organization}],\"invocations\":[{{\"executionSuccessful\":{successful},\"toolExecutionNotifications\":[{}]}}],\"properties\":{}}}]}}\n",
             notifications.join(","),
             crate::stream::to_json(&properties, false)
         )
     }
+}
+
+/// One result per requirement of `sys` that did not pass (or per failing control without one).
+fn results(report: &CheckReport, sys: &SystemReport) -> Vec<String> {
+    let mut results = Vec::new();
+    for c in &sys.controls {
+        if !matches!(c.verdict, Verdict::Fail | Verdict::Error | Verdict::Waived) {
+            continue;
+        }
+        let ctx = Ctx {
+            report,
+            sys,
+            control: c,
+            rule_index: report.controls.iter().position(|d| d.id == c.id),
+        };
+        let mut any = false;
+        for r in c.requirements.iter().filter(|r| r.outcome != Outcome::Pass) {
+            results.push(crate::stream::to_json(&result(&ctx, Some(r)), false));
+            any = true;
+        }
+        if !any {
+            results.push(crate::stream::to_json(&result(&ctx, None), false));
+        }
+    }
+    results
 }
 
 /// SARIF 2.1.0 for a report (e.g. one read back from JSON).

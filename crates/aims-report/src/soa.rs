@@ -680,6 +680,7 @@ impl SoaBuilder {
     pub fn new(header: &CheckReport, options: SoaOptions) -> io::Result<SoaBuilder> {
         let report_diagnostics = header.diagnostics.as_slice();
         let organization = header.organization.documents.clone();
+        let organization_controls = &header.organization.controls;
         // Everything but the systems and the diagnostics past the number listed.
         let mut header = CheckReport {
             schema_version: header.schema_version,
@@ -727,7 +728,7 @@ impl SoaBuilder {
         {
             std::fs::create_dir_all(&files.dir)?;
         }
-        Ok(SoaBuilder {
+        let mut builder = SoaBuilder {
             controls: vec![ControlTally::default(); header.controls.len()],
             objectives: vec![ObjectiveTally::default(); header.objectives.len()],
             risks: vec![RiskTally::default(); header.risks.len()],
@@ -752,7 +753,12 @@ impl SoaBuilder {
             system_names: Capped::default(),
             totals,
             spool: BufWriter::new(tempfile::tempfile()?),
-        })
+        };
+        // Organisation controls count once each, as the organisation's.
+        for c in organization_controls {
+            builder.add_control(None, c);
+        }
+        Ok(builder)
     }
 
     /// The evidence a run read from organization documents, listed once per run (a streaming
@@ -790,6 +796,108 @@ impl SoaBuilder {
         }
     }
 
+    /// Count one control's outcome for `system` (`None`: an organisation control, listed as
+    /// `organization`) into the roll-ups.
+    fn add_control(&mut self, system: Option<&str>, c: &crate::model::ControlOutcome) {
+        let limit = self.options.list_limit;
+        let subject = system.unwrap_or("organization");
+        if c.is_gating_failure() {
+            self.totals.gating_failures += 1;
+        }
+        if c.waiver.as_ref().is_some_and(|w| w.expired) {
+            self.totals.expired_waivers += 1;
+        }
+        let Some(&ci) = self.control_index.get(&c.id) else {
+            return;
+        };
+        let Some(t) = self.controls.get_mut(ci) else {
+            return;
+        };
+        t.counts.add(c.verdict);
+        match c.verdict {
+            Verdict::Fail | Verdict::Error => t
+                .failing
+                .push_with(limit, || (subject.to_string(), c.verdict)),
+            Verdict::NotApplicable => {
+                let reason = c.not_applicable_reason.as_deref();
+                if let Some(g) = t
+                    .not_applicable
+                    .iter_mut()
+                    .find(|g| g.reason.as_deref() == reason)
+                {
+                    g.systems.push_with(limit, || subject.to_string());
+                } else if t.not_applicable.len() < MAX_NA_REASONS {
+                    let mut g = NaGroup {
+                        reason: reason.map(str::to_string),
+                        systems: Capped::default(),
+                    };
+                    g.systems.push_with(limit, || subject.to_string());
+                    t.not_applicable.push(g);
+                } else {
+                    t.not_applicable_other
+                        .push_with(limit, || subject.to_string());
+                }
+            }
+            Verdict::Pass | Verdict::Waived => {}
+        }
+        for q in &c.requirements {
+            let r = t
+                .requirements
+                .entry(q.index)
+                .or_insert_with(|| RequirementTally {
+                    expr: q.expr.clone(),
+                    ..RequirementTally::default()
+                });
+            if q.outcome != Outcome::Pass {
+                r.not_met += 1;
+                if r.finding.is_none() {
+                    r.finding = Some(FirstFinding {
+                        message: q.message.as_deref().map(|m| {
+                            system.map_or_else(|| m.to_string(), |s| message_template(m, s))
+                        }),
+                        missing: q
+                            .evidence
+                            .iter()
+                            .filter(|e| e.missing)
+                            .map(|e| e.path.clone())
+                            .collect(),
+                    });
+                }
+            }
+            let org: Vec<&EvidenceItem> = q
+                .evidence
+                .iter()
+                .filter(|e| {
+                    e.place
+                        .file
+                        .as_ref()
+                        .is_some_and(|f| self.organization_files.contains(f))
+                })
+                .collect();
+            // Evidence a run lists once, in `organization.evidence`: the requirement says so,
+            // the items come with [`SoaBuilder::add_organization_evidence`].
+            if org.is_empty() && !q.organization_evidence {
+                continue;
+            }
+            let entry = self
+                .organization_evidence
+                .entry((ci, q.index))
+                .or_insert_with(|| OrgRequirement {
+                    expr: q.expr.clone(),
+                    ..OrgRequirement::default()
+                });
+            entry.outcomes.insert(outcome_key(q.outcome));
+            for e in org {
+                let key = (e.place.clone(), e.path.clone(), e.value.clone(), e.missing);
+                if entry.items.len() < MAX_ORG_ITEMS || entry.items.contains(&key) {
+                    entry.items.insert(key);
+                } else {
+                    entry.truncated = true;
+                }
+            }
+        }
+    }
+
     /// Count one system into the roll-ups and render its section. Systems should arrive in name
     /// order: the page lists them as they arrive. Fails only when the section cannot be written.
     pub fn add_system(&mut self, system: &SystemReport) -> io::Result<()> {
@@ -797,102 +905,7 @@ impl SoaBuilder {
         self.totals.systems += 1;
         self.system_names.push_with(limit, || system.name.clone());
         for c in &system.controls {
-            if c.is_gating_failure() {
-                self.totals.gating_failures += 1;
-            }
-            if c.waiver.as_ref().is_some_and(|w| w.expired) {
-                self.totals.expired_waivers += 1;
-            }
-            let Some(&ci) = self.control_index.get(&c.id) else {
-                continue;
-            };
-            let Some(t) = self.controls.get_mut(ci) else {
-                continue;
-            };
-            t.counts.add(c.verdict);
-            match c.verdict {
-                Verdict::Fail | Verdict::Error => t
-                    .failing
-                    .push_with(limit, || (system.name.clone(), c.verdict)),
-                Verdict::NotApplicable => {
-                    let reason = c.not_applicable_reason.as_deref();
-                    if let Some(g) = t
-                        .not_applicable
-                        .iter_mut()
-                        .find(|g| g.reason.as_deref() == reason)
-                    {
-                        g.systems.push_with(limit, || system.name.clone());
-                    } else if t.not_applicable.len() < MAX_NA_REASONS {
-                        let mut g = NaGroup {
-                            reason: reason.map(str::to_string),
-                            systems: Capped::default(),
-                        };
-                        g.systems.push_with(limit, || system.name.clone());
-                        t.not_applicable.push(g);
-                    } else {
-                        t.not_applicable_other
-                            .push_with(limit, || system.name.clone());
-                    }
-                }
-                Verdict::Pass | Verdict::Waived => {}
-            }
-            for q in &c.requirements {
-                let r = t
-                    .requirements
-                    .entry(q.index)
-                    .or_insert_with(|| RequirementTally {
-                        expr: q.expr.clone(),
-                        ..RequirementTally::default()
-                    });
-                if q.outcome != Outcome::Pass {
-                    r.not_met += 1;
-                    if r.finding.is_none() {
-                        r.finding = Some(FirstFinding {
-                            message: q
-                                .message
-                                .as_deref()
-                                .map(|m| message_template(m, &system.name)),
-                            missing: q
-                                .evidence
-                                .iter()
-                                .filter(|e| e.missing)
-                                .map(|e| e.path.clone())
-                                .collect(),
-                        });
-                    }
-                }
-                let org: Vec<&EvidenceItem> = q
-                    .evidence
-                    .iter()
-                    .filter(|e| {
-                        e.place
-                            .file
-                            .as_ref()
-                            .is_some_and(|f| self.organization_files.contains(f))
-                    })
-                    .collect();
-                // Evidence a run lists once, in `organization.evidence`: the requirement says so,
-                // the items come with [`SoaBuilder::add_organization_evidence`].
-                if org.is_empty() && !q.organization_evidence {
-                    continue;
-                }
-                let entry = self
-                    .organization_evidence
-                    .entry((ci, q.index))
-                    .or_insert_with(|| OrgRequirement {
-                        expr: q.expr.clone(),
-                        ..OrgRequirement::default()
-                    });
-                entry.outcomes.insert(outcome_key(q.outcome));
-                for e in org {
-                    let key = (e.place.clone(), e.path.clone(), e.value.clone(), e.missing);
-                    if entry.items.len() < MAX_ORG_ITEMS || entry.items.contains(&key) {
-                        entry.items.insert(key);
-                    } else {
-                        entry.truncated = true;
-                    }
-                }
-            }
+            self.add_control(Some(&system.name), c);
         }
         for o in &system.objectives {
             let Some(t) = self

@@ -280,7 +280,7 @@ impl<'r> RunRenderer<'r> {
     ) -> RunRenderer<'r> {
         RunRenderer {
             results: Some(results),
-            header: CheckReport::header(results, sources),
+            header: CheckReport::header_with(results, sources, evidence),
             organization: crate::model::OrganizationFiles::of(results),
             evidence,
             outputs: outputs.iter().map(|o| (*o, o.format())).collect(),

@@ -236,6 +236,8 @@ pub struct Stmt {
 pub enum StmtKind {
     Clause(StrLit),
     AppliesTo(Vec<Ident>),
+    /// `scope organization`: the control is evaluated once per run, for the organisation.
+    Scope(Ident),
     When {
         cond: Expr,
         otherwise: Option<Message>,
@@ -273,6 +275,7 @@ impl StmtKind {
         match self {
             StmtKind::Clause(_) => "clause",
             StmtKind::AppliesTo(_) => "applies_to",
+            StmtKind::Scope(_) => "scope",
             StmtKind::When { .. } => "when",
             StmtKind::Enforce(_) => "enforce",
             StmtKind::Let(_) => "let",
@@ -516,7 +519,7 @@ impl SpansMut for Stmt {
             StmtKind::AppliesTo(ids) | StmtKind::TreatedBy(ids) | StmtKind::Control(ids) => {
                 ids.spans_mut(f)
             }
-            StmtKind::Enforce(i) => i.spans_mut(f),
+            StmtKind::Enforce(i) | StmtKind::Scope(i) => i.spans_mut(f),
             StmtKind::Let(l) => l.spans_mut(f),
             StmtKind::When {
                 cond: e,

@@ -483,7 +483,9 @@ impl<'a> Formatter<'a> {
                 let names: Vec<&str> = ids.iter().map(|i| i.name.as_str()).collect();
                 (RcDoc::text(format!("{kw} {}", names.join(", "))), None)
             }
-            StmtKind::Enforce(id) => (RcDoc::text(format!("{kw} {}", id.name)), None),
+            StmtKind::Enforce(id) | StmtKind::Scope(id) => {
+                (RcDoc::text(format!("{kw} {}", id.name)), None)
+            }
             StmtKind::When { cond, otherwise } => (self.keyword_expr(kw, cond), otherwise.as_ref()),
             StmtKind::Require { expr, message } => (self.keyword_expr(kw, expr), message.as_ref()),
             StmtKind::Let(l) => (self.let_doc(l), None),

@@ -929,6 +929,7 @@ impl Ctx<'_> {
                 StmtKind::When { cond, otherwise }
             }
             Rule::enforce_stmt => StmtKind::Enforce(self.ident(it.next()?, off)),
+            Rule::scope_stmt => StmtKind::Scope(self.ident(it.next()?, off)),
             Rule::require_stmt => {
                 let expr = self.top_expr(it.next()?, off, diags);
                 let message = it.next().and_then(|e| self.else_message(e, off, diags));
@@ -1488,6 +1489,8 @@ fn describe(r: Rule) -> &'static str {
         | Rule::approver_stmt
         | Rule::date_stmt
         | Rule::expires_stmt
+        | Rule::scope_stmt
+        | Rule::kw_scope
         | Rule::kw_clause
         | Rule::kw_applies_to
         | Rule::kw_when
@@ -1618,6 +1621,7 @@ fn is_structural_keyword(r: Rule) -> bool {
             | Rule::kw_owner
             | Rule::kw_plugin
             | Rule::kw_reason
+            | Rule::kw_scope
             | Rule::kw_require
             | Rule::kw_review
             | Rule::kw_schema

@@ -186,6 +186,7 @@ pub fn load_with(
     ));
     let names: Vec<&str> = project.systems.iter().map(|s| s.name.as_str()).collect();
     diags.extend(aims_check::check_waiver_systems(&program, &names));
+    diags.extend(check_organization_controls(&project, &program));
     let plugins = load_plugins(vfs, &project, &program, options, &mut diags);
     aims_base::diag::sort_by_path(&mut diags, sources);
     if diags.iter().any(|d| d.is_error()) {
@@ -200,6 +201,26 @@ pub fn load_with(
         }),
         diags,
     )
+}
+
+/// Organisation controls may read only the kinds `[organization]` declares (see
+/// [`aims_check::check_organization_controls`]).
+fn check_organization_controls(project: &Project, program: &Program) -> Vec<Diagnostic> {
+    if !program.has_organization_controls() {
+        return Vec::new();
+    }
+    let organization: Vec<&str> = project
+        .organization_facts
+        .iter()
+        .filter_map(|f| f.kind.as_deref())
+        .collect();
+    let systems: Vec<&str> = project
+        .systems
+        .iter()
+        .flat_map(|s| &s.facts)
+        .filter_map(|f| f.kind.as_deref())
+        .collect();
+    aims_check::check_organization_controls(program, &organization, &systems)
 }
 
 fn load_plugins(
@@ -463,6 +484,21 @@ pub fn max_work(compiled: &Compiled, options: &RunOptions) -> u64 {
         .unwrap_or(aims_eval::DEFAULT_MAX_WORK)
 }
 
+/// The run's evaluator: its date, work budget and plugins.
+fn evaluator<'a>(
+    compiled: &'a Compiled,
+    options: &RunOptions,
+    today: jiff::civil::Date,
+    caller: Option<&'a HostCaller<'a>>,
+) -> aims_eval::Evaluator<'a> {
+    let evaluator = aims_eval::Evaluator::new(&compiled.program, today)
+        .with_budget(max_work(compiled, options));
+    match caller {
+        Some(c) => evaluator.with_plugins(c),
+        None => evaluator,
+    }
+}
+
 /// The systems [`RunOptions`] select, sorted by name, one shard of them when sharding.
 fn selected_systems<'a>(compiled: &'a Compiled, options: &RunOptions) -> Vec<&'a SystemDecl> {
     let mut selected: Vec<&SystemDecl> = compiled
@@ -529,6 +565,14 @@ impl<'a> Run<'a> {
                 state: d.state.clone(),
             })
             .collect();
+        // Organisation controls run once, here, whether or not any system is selected: every
+        // shard of a sharded run computes the same results (`aims merge` checks they agree).
+        if compiled.program.has_organization_controls() {
+            let docs: Vec<&Document> = organization.iter().collect();
+            let caller = compiled.plugins.as_ref().map(HostCaller);
+            header.organization_controls =
+                evaluator(compiled, options, today, caller.as_ref()).evaluate_organization(&docs);
+        }
         aims_base::diag::sort_by_path(&mut header.diagnostics, sources);
         header.diagnostics.dedup();
         Run {
@@ -584,11 +628,8 @@ impl<'a> Run<'a> {
     ) {
         let compiled = self.compiled;
         let caller = compiled.plugins.as_ref().map(HostCaller);
-        let mut evaluator = aims_eval::Evaluator::new(&compiled.program, self.today)
-            .with_budget(max_work(compiled, self.options));
-        if let Some(c) = &caller {
-            evaluator = evaluator.with_plugins(c);
-        }
+        let evaluator = evaluator(compiled, self.options, self.today, caller.as_ref())
+            .with_organization_results(&self.header.organization_controls);
         let schemas = &compiled.program.schemas;
         let vfs: &dyn Vfs = &self.vfs;
         let sources = self.sources;

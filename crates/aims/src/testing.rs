@@ -35,7 +35,9 @@
 //! file itself, so failing evidence names `tests/x.aims-test.toml:LINE:COL`.
 //!
 //! [`run_tests`] evaluates each test's one system with the project's compiled policies (waivers
-//! included) and compares; [`Coverage`] records which requirements and `when` branches the tests
+//! included) and compares; organisation controls (`scope organization`) are evaluated once
+//! against the same facts, which stand for the organisation's documents, and are expected like
+//! any control; [`Coverage`] records which requirements and `when` branches the tests
 //! exercised.
 
 use std::collections::HashMap;
@@ -1409,7 +1411,17 @@ pub fn run_tests(
                 evaluator = evaluator.with_plugins(c);
             }
             let refs: Vec<&Document> = docs.iter().collect();
-            result.system = evaluator.evaluate_system(&tc.system, &refs);
+            // A test's facts are the organisation's documents too: organisation controls
+            // (`scope organization`) are evaluated once against them and checked like the rest.
+            let organization = evaluator.evaluate_organization(&refs);
+            result.system = evaluator
+                .with_organization_results(&organization)
+                .evaluate_system(&tc.system, &refs);
+            result.system.controls.extend(organization.iter().cloned());
+            result
+                .system
+                .controls
+                .sort_by(|a, b| aims_check::natural_cmp(&a.control_id, &b.control_id));
             let kinds: Vec<&str> = docs.iter().map(|d| d.kind.as_str()).collect();
             run.coverage
                 .record(&compiled.program, &result.system, &kinds);

@@ -46,6 +46,10 @@ const NEEDS_PROJECT: &[(&str, &str)] = &[
     ),
     ("E0216", "names a system, which only `aims.toml` declares"),
     (
+        "E0261",
+        "which kinds are the organisation's and which a system's only `aims.toml` says",
+    ),
+    (
         "W0220",
         "an exclusion expires against the run's date, known only when a project is evaluated",
     ),

@@ -233,6 +233,7 @@ pub fn fixture() -> Fixture {
             ],
             enforcement: Enforcement::Blocking,
             applies_to: vec!["model_card".into()],
+            organization: false,
             span: control_span("A.6.2.4"),
             not_applicable_text: None,
         },
@@ -246,6 +247,7 @@ pub fn fixture() -> Fixture {
             ],
             enforcement: Enforcement::Mandatory,
             applies_to: vec!["model_card".into()],
+            organization: false,
             span: control_span("A.6.2.6"),
             not_applicable_text: None,
         },
@@ -259,6 +261,7 @@ pub fn fixture() -> Fixture {
             ],
             enforcement: Enforcement::Mandatory,
             applies_to: vec!["model_card".into()],
+            organization: false,
             span: control_span("A.7.5"),
             not_applicable_text: Some(
                 "only high and limited risk systems need provenance records".into(),
@@ -271,6 +274,7 @@ pub fn fixture() -> Fixture {
             clauses: vec!["ISO/IEC 42001:2023 A.9.3".into()],
             enforcement: Enforcement::Advisory,
             applies_to: vec![],
+            organization: false,
             span: control_span("A.9.3"),
             not_applicable_text: None,
         },
@@ -281,6 +285,7 @@ pub fn fixture() -> Fixture {
             clauses: vec!["ISO/IEC 42001:2023 A.10.2".into()],
             enforcement: Enforcement::Mandatory,
             applies_to: vec!["mlbom".into()],
+            organization: false,
             span: control_span("A.10.2"),
             not_applicable_text: None,
         },
@@ -982,6 +987,7 @@ pub fn fixture() -> Fixture {
         .with_help("declare the field in a schema to type-check it");
 
     let results = RunResults {
+        organization_controls: Vec::new(),
         organization: vec![],
         exclusions: Vec::new(),
         project: "acme-ai".into(),

@@ -61,6 +61,7 @@ pub fn header() -> CheckReport {
                 Enforcement::Mandatory
             },
             applies_to: vec![],
+            organization: false,
             not_applicable_text: None,
             place: place("policies/pack.aims", 10 + j as u32 * 12, 1),
         })
