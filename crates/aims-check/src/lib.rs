@@ -3,11 +3,13 @@
 //! diagnostics with "did you mean" suggestions.
 
 pub mod codes;
+mod params;
 mod program;
 mod types;
 
+pub use params::apply_parameters;
 pub use program::*;
-pub use types::{builtin_type, Ty, FUNCTIONS};
+pub use types::{builtin_type, Measure, Ty, FUNCTIONS};
 
 use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, SourceMap, Span};
@@ -60,7 +62,7 @@ where
     // `schema system { ... }` items extend the built-in schema of system attributes; a project
     // may have several (a policy pack and its own policies).
     let mut system_extensions = Vec::new();
-    let mut global_lets: Vec<&LetDecl> = Vec::new();
+    let mut global_lets: Vec<(&LetDecl, Option<&str>)> = Vec::new();
     for f in files.clone() {
         for item in &f.items {
             match item {
@@ -95,9 +97,10 @@ where
                         program.plugins.push(lower_plugin(p, &mut diags));
                     }
                 }
-                Item::Let(l, _) => {
+                // A `param` is a top-level `let` a project may override: one namespace.
+                Item::Let(l, doc) => {
                     if declare(&l.name.name, "let", l.name.span, &mut diags) {
-                        global_lets.push(l);
+                        global_lets.push((l, doc.as_deref()));
                     }
                 }
             }
@@ -170,10 +173,20 @@ where
         .map(|b| b.id.name.clone())
         .collect();
 
-    let mut checker = Checker::new(&program.schemas, &program.plugins);
+    let mut checker = Checker::new(&program.schemas, &program.plugins, sources);
     // ---- global lets (in order; a let may use earlier ones) ----
-    for l in &global_lets {
+    for (l, doc) in &global_lets {
         let ty = checker.expr(&l.value, &mut diags);
+        if l.param {
+            params::declare(
+                l,
+                *doc,
+                ty.clone(),
+                text_of(l.value.span),
+                &mut program.params,
+                &mut diags,
+            );
+        }
         checker
             .globals
             .insert(l.name.name.clone(), (ty, l.name.span));
@@ -214,7 +227,7 @@ where
     }
     // unused global lets (unknowable when recovery dropped items that may use them)
     let complete = !files.into_iter().any(|f| f.syntax_errors);
-    for l in global_lets.iter().filter(|_| complete) {
+    for (l, _) in global_lets.iter().filter(|_| complete) {
         if !checker.used.contains(&l.name.name) {
             diags.push(
                 Diagnostic::warning(

@@ -176,8 +176,13 @@ pub fn load_with(
             }
         }
     }
-    let (program, d) = aims_check::compile(&policies, sources);
+    let (mut program, d) = aims_check::compile(&policies, sources);
     diags.extend(d);
+    // `[parameters]` in aims.toml replace the defaults of the policies' `param` items.
+    diags.extend(aims_check::apply_parameters(
+        &mut program,
+        &project.parameters,
+    ));
     // The system attributes are checked once the policies' `schema system` items are known.
     diags.extend(aims_facts::check_system_attributes(
         &mut project,
@@ -521,6 +526,7 @@ impl<'a> Run<'a> {
             Vec::new(),
             diagnostics,
         );
+        header.packs = compiled.project.packs.clone();
         header.organization = organization
             .iter()
             .map(|d| aims_eval::results::OrganizationDocument {
