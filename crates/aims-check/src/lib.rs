@@ -7,7 +7,6 @@ mod params;
 mod program;
 mod types;
 
-pub use params::apply_parameters;
 pub use program::*;
 pub use types::{builtin_type, Measure, Ty, FUNCTIONS};
 
@@ -26,6 +25,21 @@ pub const SYSTEM: &str = "system";
 /// keep trees elsewhere need not copy them). `sources` gives the text of the files (for
 /// requirement text).
 pub fn compile<'a, F>(files: F, sources: &SourceMap) -> (Program, Vec<Diagnostic>)
+where
+    F: IntoIterator<Item = &'a PolicyFile> + Clone,
+{
+    compile_with_parameters(files, sources, &[])
+}
+
+/// [`compile`] with the values `aims.toml` `[parameters]` gives the policies' `param` items:
+/// each replaces its parameter's default before anything uses it, so the checker types every
+/// use with the project's value (`E0250` where a value in months meets days). A name no `param`
+/// declares (`E0150`) and a value of another type (`E0151`) are errors located in `aims.toml`.
+pub fn compile_with_parameters<'a, F>(
+    files: F,
+    sources: &SourceMap,
+    parameters: &[aims_facts::Parameter],
+) -> (Program, Vec<Diagnostic>)
 where
     F: IntoIterator<Item = &'a PolicyFile> + Clone,
 {
@@ -186,6 +200,14 @@ where
                 &mut program.params,
                 &mut diags,
             );
+            if let Some(value) = params::set(l, &ty, parameters, &mut program.params, &mut diags) {
+                let ty = checker.expr(&value, &mut diags);
+                checker
+                    .globals
+                    .insert(l.name.name.clone(), (ty, l.name.span));
+                program.lets.insert(l.name.name.clone(), value);
+                continue;
+            }
         }
         checker
             .globals
@@ -225,6 +247,7 @@ where
             }
         }
     }
+    diags.extend(params::undeclared(parameters, &program.params));
     // unused global lets (unknowable when recovery dropped items that may use them)
     let complete = !files.into_iter().any(|f| f.syntax_errors);
     for (l, _) in global_lets.iter().filter(|_| complete) {

@@ -1,7 +1,7 @@
 //! Pack parameters: `param NAME = default` items, and the values a project gives them in
-//! `aims.toml` `[parameters]`. A parameter is a top-level `let` whose default is a constant; an
-//! override replaces that constant in [`Program::lets`] (located in `aims.toml`), so evaluation
-//! knows nothing of parameters.
+//! `aims.toml` `[parameters]`. A parameter is a top-level `let` whose default is a constant; a
+//! project's value replaces that constant (located in `aims.toml`) before the checker types its
+//! uses, so evaluation knows nothing of parameters.
 
 use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, Span};
@@ -12,8 +12,8 @@ use aims_syntax::ast::{parse_duration, Expr, ExprKind, LetDecl, UnaryOp};
 use indexmap::IndexMap;
 
 use crate::codes;
-use crate::program::{Param, Program};
-use crate::types::{parse_date, Measure, Ty};
+use crate::program::Param;
+use crate::types::{parse_date, Ty};
 
 /// Is `e` a constant a parameter may default to: a literal (a number, string, boolean, date or
 /// duration, a negative number) or a list of them?
@@ -73,55 +73,30 @@ pub(crate) fn declare(
     );
 }
 
-/// Apply `aims.toml` `[parameters]` to the compiled `program`: each value replaces its
-/// parameter's default. A name no `param` declares (`E0150`) and a value of another type than the
-/// parameter's (`E0151`) are errors located in `aims.toml`.
-pub fn apply_parameters(program: &mut Program, parameters: &[Parameter]) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
-    for p in parameters {
-        let Some(param) = program.params.get(&p.name) else {
-            let mut d = Diagnostic::error(
-                fact_codes::E_UNKNOWN_PARAMETER,
-                format!("no policy declares a parameter `{}`", p.name),
-            )
-            .with_primary(p.key_span, "unknown parameter");
-            d = match did_you_mean(&p.name, program.params.keys().map(String::as_str)) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")).with_suggestion(
-                    p.key_span,
-                    s,
-                    format!("rename to `{s}`"),
-                ),
-                None if program.params.is_empty() => {
-                    d.with_note("the policies declare no `param` items")
-                }
-                None => d.with_note(format!(
-                    "declared parameters: {}",
-                    program
-                        .params
-                        .keys()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            };
-            diags.push(d);
-            continue;
-        };
-        match literal(&param.ty, &p.value) {
-            Ok(expr) => {
-                let shown = value_text(&p.value);
-                if let Some(param) = program.params.get_mut(&p.name) {
-                    param.value = Some(shown);
-                }
-                program.lets.insert(p.name.clone(), expr);
-            }
-            Err(why) => diags.push(
+/// The value `aims.toml` gives the parameter `l` (whose default has type `ty`), as a policy
+/// literal located in `aims.toml`; `None` when it gives none, or one of another type (`E0151`).
+pub(crate) fn set(
+    l: &LetDecl,
+    ty: &Ty,
+    parameters: &[Parameter],
+    params: &mut IndexMap<String, Param>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Expr> {
+    let p = parameters.iter().rev().find(|p| p.name == l.name.name)?;
+    let param = params.get_mut(&p.name)?;
+    match literal(ty, &p.value) {
+        Ok(expr) => {
+            param.value = Some(value_text(&p.value));
+            Some(expr)
+        }
+        Err(why) => {
+            diags.push(
                 Diagnostic::error(
                     fact_codes::E_PARAMETER_TYPE,
                     format!(
                         "parameter `{}` is a {}, and this value is not: {why}",
                         p.name,
-                        type_text(&param.ty)
+                        ty.name()
                     ),
                 )
                 .with_primary(p.value.span, "wrong type")
@@ -129,28 +104,50 @@ pub fn apply_parameters(program: &mut Program, parameters: &[Parameter]) -> Vec<
                     param.span,
                     format!("declared with default {}", param.default),
                 )
-                .with_help(example(&param.ty)),
-            ),
+                .with_help(example(ty)),
+            );
+            None
         }
     }
-    diags
 }
 
-/// The parameter's type in words (durations say their measure).
-fn type_text(ty: &Ty) -> String {
-    match ty {
-        Ty::Duration(Measure::Months) => "duration in calendar months".into(),
-        Ty::Duration(_) => "duration in days".into(),
-        Ty::List(t) if **t != Ty::Any => format!("list of {}s", type_text(t)),
-        other => other.name(),
+/// `E0150` for each `[parameters]` entry that no `param` item declares.
+pub(crate) fn undeclared(
+    parameters: &[Parameter],
+    params: &IndexMap<String, Param>,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for p in parameters.iter().filter(|p| !params.contains_key(&p.name)) {
+        let mut d = Diagnostic::error(
+            fact_codes::E_UNKNOWN_PARAMETER,
+            format!("no policy declares a parameter `{}`", p.name),
+        )
+        .with_primary(p.key_span, "unknown parameter");
+        d = match did_you_mean(&p.name, params.keys().map(String::as_str)) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                p.key_span,
+                s,
+                format!("rename to `{s}`"),
+            ),
+            None if params.is_empty() => d.with_note("the policies declare no `param` items"),
+            None => d.with_note(format!(
+                "declared parameters: {}",
+                params
+                    .keys()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+        diags.push(d);
     }
+    diags
 }
 
 /// How to write a value of `ty` in `aims.toml`.
 fn example(ty: &Ty) -> String {
     let how = match ty {
-        Ty::Duration(Measure::Months) => "a string such as \"3mo\" or \"1y\"",
-        Ty::Duration(_) => "a string such as \"180d\" or \"2w\"",
+        Ty::Duration(_) => "a string such as \"180d\", \"2w\" or \"3mo\"",
         Ty::Date => "a string such as \"2026-01-31\"",
         Ty::Number => "a number such as 5 or 0.8",
         Ty::Bool => "true or false",
@@ -181,22 +178,10 @@ fn literal(ty: &Ty, v: &Value) -> Result<Expr, String> {
             Some(_) => ExprKind::Date(s.clone()),
             None => return Err(format!("\"{s}\" is not a date `YYYY-MM-DD`")),
         },
-        (Ty::Duration(measure), ValueKind::String(s)) => {
+        (Ty::Duration(_), ValueKind::String(s)) => {
             let (amount, unit) = parse_duration(s)
                 .ok_or_else(|| format!("\"{s}\" is not a duration such as \"180d\" or \"3mo\""))?;
-            match (measure, unit.is_calendar()) {
-                (Measure::Months, false) => {
-                    return Err(format!(
-                        "\"{s}\" is in days, and the parameter in calendar months (a month has no fixed number of days)"
-                    ))
-                }
-                (Measure::Days, true) => {
-                    return Err(format!(
-                        "\"{s}\" is in calendar months, and the parameter in days (a month has no fixed number of days)"
-                    ))
-                }
-                _ => ExprKind::Duration { amount, unit },
-            }
+            ExprKind::Duration { amount, unit }
         }
         (Ty::List(el), ValueKind::List(items)) => ExprKind::List(
             items

@@ -176,13 +176,9 @@ pub fn load_with(
             }
         }
     }
-    let (mut program, d) = aims_check::compile(&policies, sources);
-    diags.extend(d);
     // `[parameters]` in aims.toml replace the defaults of the policies' `param` items.
-    diags.extend(aims_check::apply_parameters(
-        &mut program,
-        &project.parameters,
-    ));
+    let (program, d) = aims_check::compile_with_parameters(&policies, sources, &project.parameters);
+    diags.extend(d);
     // The system attributes are checked once the policies' `schema system` items are known.
     diags.extend(aims_facts::check_system_attributes(
         &mut project,
