@@ -130,7 +130,7 @@ pub const CODES: &[CodeInfo] = &[
         "Name the kind: `documents(dataset_card)`."),
     code!(CALENDAR_AGAINST_DAYS, "a duration in calendar months compared with a duration in days",
         "`mo` and `y` are calendar units: `d + 3mo` is the same day three months later (clamped to the month's last day), so a month is 28 to 31 days and a year 365 or 366. Comparing such a duration with one in days or hours, such as the difference of two dates, would have to pick a length for the month and be wrong near month ends, so it is an error. Durations in months compare with durations in months (`1y > 6mo`), durations in days with durations in days.",
-        "control CERT-2 \"Audit within three months\" {\n  require today() - audit.completed <= 3mo\n}",
+        "schema audit {\n  completed: date\n}\n\ncontrol CERT-2 \"Audit within three months\" {\n  applies_to audit\n  require today() - audit.completed <= 3mo\n}",
         "Compare dates instead: `audit.completed + 3mo >= today()` (\"three calendar months have not yet passed since the audit\"), or measure in days if that is meant: `today() - audit.completed <= 90d`."),
     code!(PARAM_NOT_CONSTANT, "a parameter's default is not a constant",
         "A `param` item declares a value a project may set in `aims.toml` `[parameters]`; its type is the type of its default, so the default is a constant a reader can see: a number, string, boolean, date, duration, or a list of these.",
