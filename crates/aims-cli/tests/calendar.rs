@@ -9,8 +9,9 @@
     clippy::panic
 )]
 
+mod common;
+use common::{aims_in as aims, control};
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
@@ -78,37 +79,10 @@ fn project(systems: &[(&str, &str, Option<&str>)]) -> tempfile::TempDir {
     dir
 }
 
-fn aims(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_aims"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains("panicked"), "aims panicked:\n{err}");
-    out
-}
-
 fn check_json(dir: &Path, today: &str) -> Value {
     let out = aims(dir, &["check", ".", "--today", today, "--format", "json"]);
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn control<'a>(report: &'a Value, system: &str, id: &str) -> &'a Value {
-    let s = report["systems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == system)
-        .unwrap_or_else(|| panic!("no system `{system}`"));
-    s["controls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no control `{id}` in `{system}`"))
 }
 
 fn verdict(report: &Value, system: &str, id: &str) -> String {

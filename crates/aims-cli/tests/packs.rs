@@ -9,8 +9,9 @@
     clippy::panic
 )]
 
+mod common;
+use common::aims_in as aims;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
@@ -56,20 +57,6 @@ fn project(parameters: &str) -> tempfile::TempDir {
     write("policies/demo/aims-pack.toml", MANIFEST);
     write("review.yaml", "held: 2026-03-01\n");
     dir
-}
-
-fn aims(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_aims"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(
-        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
-        "aims panicked"
-    );
-    out
 }
 
 fn verdict(dir: &Path) -> (String, String) {

@@ -14,3 +14,32 @@ pub fn all_diagnostics(report: &Value) -> Vec<Value> {
     }
     out
 }
+
+/// The result of control `id` for `system` in an `aims check --format json` document.
+pub fn control<'a>(report: &'a Value, system: &str, id: &str) -> &'a Value {
+    let s = report["systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == system)
+        .unwrap_or_else(|| panic!("no system `{system}`"));
+    s["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no control `{id}` in `{system}`"))
+}
+
+/// Run the `aims` binary in `dir` (no colours), failing the test if it panicked.
+pub fn aims_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aims"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "aims panicked:\n{err}");
+    out
+}
