@@ -311,19 +311,22 @@ pub struct Sarif;
 impl crate::stream::Format for Sarif {
     fn begin(&self, report: &CheckReport) -> String {
         let rules: Vec<Value> = report.controls.iter().map(rule).collect();
-        let mut tool = json!({
-            "driver": {
+        let mut tool = Map::new();
+        tool.insert(
+            "driver".into(),
+            json!({
                 "name": TOOL_NAME,
                 "version": TOOL_VERSION,
                 "semanticVersion": TOOL_VERSION,
                 "rules": rules,
-            }
-        });
+            }),
+        );
         // The policy packs are the tool's extensions (SARIF 2.1.0 §3.18.3), each with its version.
         if !report.packs.is_empty() {
             let extensions: Vec<Value> = report.packs.iter().map(pack_component).collect();
-            tool["extensions"] = Value::Array(extensions);
+            tool.insert("extensions".into(), Value::Array(extensions));
         }
+        let tool = Value::Object(tool);
         let doc = json!({
             "$schema": SARIF_SCHEMA,
             "version": "2.1.0",
