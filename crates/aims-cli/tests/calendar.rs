@@ -10,7 +10,7 @@
 )]
 
 mod common;
-use common::{aims_in as aims, control};
+use common::{aims_in as aims, control, write_file};
 use std::path::Path;
 
 use serde_json::Value;
@@ -58,11 +58,7 @@ control MIXED "Months against days" {
 fn project(systems: &[(&str, &str, Option<&str>)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    let write = |rel: &str, body: &str| {
-        let path = p.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, body).unwrap();
-    };
+    let write = |rel: &str, body: &str| write_file(p, rel, body);
     let mut toml = String::from("[project]\nname = \"calendar\"\npolicies = [\"policies\"]\n");
     for (name, since, interval) in systems {
         toml.push_str(&format!(

@@ -10,7 +10,7 @@
 )]
 
 mod common;
-use common::aims_in as aims;
+use common::{aims_in as aims, write_file};
 use std::path::Path;
 
 use serde_json::Value;
@@ -41,11 +41,7 @@ standard = "ISO/IEC 42001:2023"
 fn project(parameters: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    let write = |rel: &str, body: &str| {
-        let path = p.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, body).unwrap();
-    };
+    let write = |rel: &str, body: &str| write_file(p, rel, body);
     write(
         "aims.toml",
         &format!(

@@ -43,3 +43,10 @@ pub fn aims_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     assert!(!err.contains("panicked"), "aims panicked:\n{err}");
     out
 }
+
+/// Write `body` to `rel` under `root`, creating its folders.
+pub fn write_file(root: &std::path::Path, rel: &str, body: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
+}
