@@ -21,6 +21,8 @@ pub const UNKNOWN_SYSTEM: &str = "E0216";
 pub const UNKNOWN_SYSTEM_ATTRIBUTE: &str = "E0220";
 pub const SYSTEM_ATTRIBUTE_REDECLARED: &str = "E0221";
 pub const NOT_A_KIND: &str = "E0240";
+pub const CALENDAR_AGAINST_DAYS: &str = "E0250";
+pub const PARAM_NOT_CONSTANT: &str = "E0251";
 pub const UNUSED_LET: &str = "W0201";
 pub const CONSTANT_REQUIREMENT: &str = "W0202";
 pub const NEVER_APPLIES: &str = "W0203";
@@ -130,6 +132,14 @@ pub const CODES: &[CodeInfo] = &[
         "`documents(kind)` is the list of the system's documents of a fact kind and `document(kind, \"id\")` one of them; their first argument is the name of a kind (`dataset_card`, or a `schema` declared in the policies), not an expression.",
         "control C-1 \"Datasets\" {\n  require len(documents(dataset_cards)) > 0\n}",
         "Name the kind: `documents(dataset_card)`."),
+    code!(CALENDAR_AGAINST_DAYS, "a duration in calendar months compared with a duration in days",
+        "`mo` and `y` are calendar units: `d + 3mo` is the same day three months later (clamped to the month's last day), so a month is 28 to 31 days and a year 365 or 366. Comparing such a duration with one in days or hours, such as the difference of two dates, would have to pick a length for the month and be wrong near month ends, so it is an error. Durations in months compare with durations in months (`1y > 6mo`), durations in days with durations in days.",
+        "schema audit {\n  completed: date\n}\n\ncontrol CERT-2 \"Audit within three months\" {\n  applies_to audit\n  require today() - audit.completed <= 3mo\n}",
+        "Compare dates instead: `audit.completed + 3mo >= today()` (\"three calendar months have not yet passed since the audit\"), or measure in days if that is meant: `today() - audit.completed <= 90d`."),
+    code!(PARAM_NOT_CONSTANT, "a parameter's default is not a constant",
+        "A `param` item declares a value a project may set in `aims.toml` `[parameters]`; its type is the type of its default, so the default is a constant a reader can see: a number, string, boolean, date, duration, or a list of these.",
+        "param review_interval = today() - 2026-01-01",
+        "Give a constant default (`param review_interval = 365d`) and compute from it in a `let`."),
     code!(UNUSED_LET, "a `let` that nothing uses",
         "An unused binding is usually a requirement that was forgotten or a typo in the name that uses it.",
         "control C-1 \"Licence\" {\n  let licence = model_card.license\n  require exists(model_card.license)\n}",

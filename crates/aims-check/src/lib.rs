@@ -3,11 +3,12 @@
 //! diagnostics with "did you mean" suggestions.
 
 pub mod codes;
+mod params;
 mod program;
 mod types;
 
 pub use program::*;
-pub use types::{builtin_type, Ty, FUNCTIONS};
+pub use types::{builtin_type, Measure, Ty, FUNCTIONS};
 
 use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, SourceMap, Span};
@@ -28,6 +29,21 @@ pub const ORGANIZATION_SCOPE: &str = "organization";
 /// keep trees elsewhere need not copy them). `sources` gives the text of the files (for
 /// requirement text).
 pub fn compile<'a, F>(files: F, sources: &SourceMap) -> (Program, Vec<Diagnostic>)
+where
+    F: IntoIterator<Item = &'a PolicyFile> + Clone,
+{
+    compile_with_parameters(files, sources, &[])
+}
+
+/// [`compile`] with the values `aims.toml` `[parameters]` gives the policies' `param` items:
+/// each replaces its parameter's default before anything uses it, so the checker types every
+/// use with the project's value (`E0250` where a value in months meets days). A name no `param`
+/// declares (`E0150`) and a value of another type (`E0151`) are errors located in `aims.toml`.
+pub fn compile_with_parameters<'a, F>(
+    files: F,
+    sources: &SourceMap,
+    parameters: &[aims_facts::Parameter],
+) -> (Program, Vec<Diagnostic>)
 where
     F: IntoIterator<Item = &'a PolicyFile> + Clone,
 {
@@ -64,7 +80,7 @@ where
     // `schema system { ... }` items extend the built-in schema of system attributes; a project
     // may have several (a policy pack and its own policies).
     let mut system_extensions = Vec::new();
-    let mut global_lets: Vec<&LetDecl> = Vec::new();
+    let mut global_lets: Vec<(&LetDecl, Option<&str>)> = Vec::new();
     for f in files.clone() {
         for item in &f.items {
             match item {
@@ -99,9 +115,10 @@ where
                         program.plugins.push(lower_plugin(p, &mut diags));
                     }
                 }
-                Item::Let(l, _) => {
+                // A `param` is a top-level `let` a project may override: one namespace.
+                Item::Let(l, doc) => {
                     if declare(&l.name.name, "let", l.name.span, &mut diags) {
-                        global_lets.push(l);
+                        global_lets.push((l, doc.as_deref()));
                     }
                 }
             }
@@ -180,13 +197,31 @@ where
         .map(|b| b.id.name.clone())
         .collect();
 
-    let mut checker = Checker::new(&program.schemas, &program.plugins);
+    let mut checker = Checker::new(&program.schemas, &program.plugins, sources);
     // ---- global lets (in order; a let may use earlier ones) ----
-    for l in &global_lets {
+    for (l, doc) in &global_lets {
         checker.names_read.clear();
         let ty = checker.expr(&l.value, &mut diags);
         let reads = std::mem::take(&mut checker.names_read);
         checker.global_reads.insert(l.name.name.clone(), reads);
+        if l.param {
+            params::declare(
+                l,
+                *doc,
+                ty.clone(),
+                text_of(l.value.span),
+                &mut program.params,
+                &mut diags,
+            );
+            if let Some(value) = params::set(l, &ty, parameters, &mut program.params, &mut diags) {
+                let ty = checker.expr(&value, &mut diags);
+                checker
+                    .globals
+                    .insert(l.name.name.clone(), (ty, l.name.span));
+                program.lets.insert(l.name.name.clone(), value);
+                continue;
+            }
+        }
         checker
             .globals
             .insert(l.name.name.clone(), (ty, l.name.span));
@@ -224,9 +259,10 @@ where
             }
         }
     }
+    diags.extend(params::undeclared(parameters, &program.params));
     // unused global lets (unknowable when recovery dropped items that may use them)
     let complete = !files.into_iter().any(|f| f.syntax_errors);
-    for l in global_lets.iter().filter(|_| complete) {
+    for (l, _) in global_lets.iter().filter(|_| complete) {
         if !checker.used.contains(&l.name.name) {
             diags.push(
                 Diagnostic::warning(

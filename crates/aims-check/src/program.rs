@@ -153,6 +153,22 @@ pub struct Plugin {
 }
 
 /// A checked policy set.
+/// A pack parameter: `param NAME = default`, which a project may set in `aims.toml`.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    /// Its doc comment.
+    pub doc: String,
+    /// The type of its default.
+    pub ty: crate::types::Ty,
+    /// The default as written in the policy.
+    pub default: String,
+    /// The value `aims.toml` `[parameters]` gives it, as written there.
+    pub value: Option<String>,
+    /// Its name in the policy.
+    pub span: Span,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Program {
     /// Sorted by id in natural order.
@@ -163,8 +179,11 @@ pub struct Program {
     /// Sorted by id in natural order.
     pub exclusions: Vec<Exclusion>,
     pub plugins: Vec<Plugin>,
-    /// Top-level lets, in dependency-free declaration order.
+    /// Top-level lets, in dependency-free declaration order. A parameter is one too: its
+    /// default, or the value `aims.toml` gives it ([`crate::apply_parameters`]).
     pub lets: IndexMap<String, Expr>,
+    /// The `param` items, in declaration order.
+    pub params: IndexMap<String, Param>,
     /// Built-in schemas plus the ones declared in the policies.
     pub schemas: SchemaSet,
 }

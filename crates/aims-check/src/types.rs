@@ -3,7 +3,7 @@
 use crate::codes;
 use crate::program::Plugin;
 use aims_base::diag::did_you_mean;
-use aims_base::{Diagnostic, Span};
+use aims_base::{Diagnostic, SourceMap, Span};
 use aims_facts::{SchemaSet, Type};
 use aims_syntax::ast::*;
 use std::collections::{HashMap, HashSet};
@@ -18,13 +18,36 @@ pub enum Ty {
     Number,
     String,
     Date,
-    Duration,
+    Duration(Measure),
     List(Box<Ty>),
     Map(Box<Ty>),
     /// A document or nested record of this schema.
     Record(String),
     /// The system's attributes.
     System,
+}
+
+/// What a duration is measured in, as far as the checker can tell. A calendar month has no fixed
+/// number of days, so durations in months and durations in days do not compare (`E0250`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Whole days or hours only (`90d`, `2w`, `36h`, the difference of two dates).
+    Days,
+    /// Calendar months, perhaps with days too (`3mo`, `1y`, `1y + 2d`).
+    Months,
+    /// Not known statically (a fact typed `duration`, a plugin result).
+    Unknown,
+}
+
+impl Measure {
+    /// The measure of the sum or difference of two durations.
+    fn join(self, other: Measure) -> Measure {
+        match (self, other) {
+            (Measure::Months, _) | (_, Measure::Months) => Measure::Months,
+            (Measure::Days, Measure::Days) => Measure::Days,
+            _ => Measure::Unknown,
+        }
+    }
 }
 
 impl Ty {
@@ -36,7 +59,7 @@ impl Ty {
             Ty::Number => "number".into(),
             Ty::String => "string".into(),
             Ty::Date => "date".into(),
-            Ty::Duration => "duration".into(),
+            Ty::Duration(_) => "duration".into(),
             Ty::List(t) => format!("list<{}>", t.short()),
             Ty::Map(t) => format!("map<{}>", t.short()),
             Ty::Record(n) => format!("`{n}` record"),
@@ -59,7 +82,7 @@ impl Ty {
             Type::Number | Type::Int => Ty::Number,
             Type::Bool => Ty::Bool,
             Type::Date => Ty::Date,
-            Type::Duration => Ty::Duration,
+            Type::Duration => Ty::Duration(Measure::Unknown),
             Type::List(t) => Ty::List(Box::new(Ty::from_type(t))),
             Type::Map(t) => Ty::Map(Box::new(Ty::from_type(t))),
             Type::Record(n) => Ty::Record(n.clone()),
@@ -101,7 +124,7 @@ impl Ty {
             (Ty::Number, Ty::Number)
                 | (Ty::String, Ty::String)
                 | (Ty::Date, Ty::Date)
-                | (Ty::Duration, Ty::Duration)
+                | (Ty::Duration(_), Ty::Duration(_))
                 | (Ty::Bool, Ty::Bool)
         ) || (matches!(self, Ty::List(_)) && matches!(other, Ty::List(_)))
     }
@@ -243,6 +266,8 @@ pub fn builtin_type(name: &str, args: &[Ty], first_arg: Option<&Expr>) -> Option
 
 pub(crate) struct Checker<'a> {
     schemas: &'a SchemaSet,
+    /// The policies' text, quoted in suggestions.
+    sources: &'a SourceMap,
     plugins: &'a [Plugin],
     pub globals: HashMap<String, (Ty, Span)>,
     locals: Vec<(String, Ty)>,
@@ -257,9 +282,14 @@ pub(crate) struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    pub fn new(schemas: &'a SchemaSet, plugins: &'a [Plugin]) -> Checker<'a> {
+    pub fn new(
+        schemas: &'a SchemaSet,
+        plugins: &'a [Plugin],
+        sources: &'a SourceMap,
+    ) -> Checker<'a> {
         Checker {
             schemas,
+            sources,
             plugins,
             globals: HashMap::new(),
             locals: Vec::new(),
@@ -297,6 +327,7 @@ impl<'a> Checker<'a> {
     pub fn peek_type(&self, e: &Expr) -> Ty {
         let mut scratch = Checker {
             schemas: self.schemas,
+            sources: self.sources,
             plugins: self.plugins,
             globals: self.globals.clone(),
             locals: self.locals.clone(),
@@ -466,7 +497,11 @@ impl<'a> Checker<'a> {
                 }
                 Ty::Date
             }
-            ExprKind::Duration { .. } => Ty::Duration,
+            ExprKind::Duration { unit, .. } => Ty::Duration(if unit.is_calendar() {
+                Measure::Months
+            } else {
+                Measure::Days
+            }),
             ExprKind::List(xs) => {
                 let tys: Vec<Ty> = xs.iter().map(|x| self.expr(x, diags)).collect();
                 let first = tys.first().cloned().unwrap_or(Ty::Any);
@@ -558,7 +593,7 @@ impl<'a> Checker<'a> {
             }
             ExprKind::Unary(UnaryOp::Neg, a) => {
                 let t = self.expr(a, diags);
-                if t.known() && t != Ty::Number && t != Ty::Duration {
+                if t.known() && t != Ty::Number && !matches!(t, Ty::Duration(_)) {
                     diags.push(
                         Diagnostic::error(
                             codes::TYPE_MISMATCH,
@@ -744,6 +779,9 @@ impl<'a> Checker<'a> {
                 Ty::Bool
             }
             BinOp::Eq | BinOp::Ne => {
+                if let (Ty::Duration(m), Ty::Duration(n)) = (&at, &bt) {
+                    self.calendar_against_days(op, (a, *m), (b, *n), span, diags);
+                }
                 if !at.comparable(&bt)
                     && !matches!((&at, &bt), (Ty::Record(_), _) | (_, Ty::Record(_)))
                 {
@@ -758,8 +796,11 @@ impl<'a> Checker<'a> {
                         (Ty::Number, Ty::Number)
                             | (Ty::String, Ty::String)
                             | (Ty::Date, Ty::Date)
-                            | (Ty::Duration, Ty::Duration)
+                            | (Ty::Duration(_), Ty::Duration(_))
                     );
+                if let (Ty::Duration(m), Ty::Duration(n)) = (&at, &bt) {
+                    self.calendar_against_days(op, (a, *m), (b, *n), span, diags);
+                }
                 if !ok {
                     self.mismatch(op, a, &at, b, &bt, span, diags);
                 }
@@ -818,9 +859,9 @@ impl<'a> Checker<'a> {
             BinOp::Add | BinOp::Sub => {
                 let r = match (&at, &bt) {
                     (Ty::Number, Ty::Number) => Some(Ty::Number),
-                    (Ty::Date, Ty::Date) if op == BinOp::Sub => Some(Ty::Duration),
-                    (Ty::Date, Ty::Duration) => Some(Ty::Date),
-                    (Ty::Duration, Ty::Duration) => Some(Ty::Duration),
+                    (Ty::Date, Ty::Date) if op == BinOp::Sub => Some(Ty::Duration(Measure::Days)),
+                    (Ty::Date, Ty::Duration(_)) => Some(Ty::Date),
+                    (Ty::Duration(m), Ty::Duration(n)) => Some(Ty::Duration(m.join(*n))),
                     (Ty::String, Ty::String) if op == BinOp::Add => Some(Ty::String),
                     (Ty::Date, t) | (t, Ty::Date) if !t.known() => {
                         Some(if op == BinOp::Sub { Ty::Any } else { Ty::Date })
@@ -836,8 +877,8 @@ impl<'a> Checker<'a> {
             BinOp::Mul | BinOp::Div | BinOp::Rem => {
                 let r = match (&at, &bt) {
                     (Ty::Number, Ty::Number) => Some(Ty::Number),
-                    (Ty::Duration, Ty::Number) => Some(Ty::Duration),
-                    (Ty::Number, Ty::Duration) if op == BinOp::Mul => Some(Ty::Duration),
+                    (Ty::Duration(m), Ty::Number) => Some(Ty::Duration(*m)),
+                    (Ty::Number, Ty::Duration(m)) if op == BinOp::Mul => Some(Ty::Duration(*m)),
                     _ if any => Some(Ty::Any),
                     _ => None,
                 };
@@ -847,6 +888,72 @@ impl<'a> Checker<'a> {
                 })
             }
         }
+    }
+
+    /// `E0250`: a duration in calendar months compared with one in days (`today() - d >= 3mo`). A
+    /// month is 28 to 31 days, so the comparison would silently pick a length; comparing dates
+    /// (`d + 3mo <= today()`) is exact.
+    fn calendar_against_days(
+        &self,
+        op: BinOp,
+        (a, m): (&Expr, Measure),
+        (b, n): (&Expr, Measure),
+        span: Span,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let months = match (m, n) {
+            (Measure::Months, Measure::Days) => a,
+            (Measure::Days, Measure::Months) => b,
+            _ => return,
+        };
+        let days = if std::ptr::eq(months, a) { b } else { a };
+        let mut d = Diagnostic::error(
+            codes::CALENDAR_AGAINST_DAYS,
+            format!(
+                "`{}` compares a duration in calendar months with a duration in days",
+                op.as_str()
+            ),
+        )
+        .with_primary(span, "a month has no fixed number of days")
+        .with_secondary(months.span, "calendar months")
+        .with_secondary(days.span, "days");
+        // `today() - since >= 3mo` reads "at least three months have passed since `since`":
+        // `since + 3mo <= today()` says exactly that.
+        let rewrite = match (&days.kind, op) {
+            (
+                ExprKind::Binary(BinOp::Sub, later, earlier),
+                BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge,
+            ) if std::ptr::eq(days, a) => Some((later, earlier, op)),
+            _ => None,
+        };
+        d = match rewrite {
+            Some((later, earlier, op)) => {
+                let flipped = match op {
+                    BinOp::Ge => "<=",
+                    BinOp::Gt => "<",
+                    BinOp::Le => ">=",
+                    _ => ">",
+                };
+                d.with_help(format!(
+                    "compare dates instead: `{} + {} {flipped} {}`",
+                    self.show(earlier),
+                    self.show(months),
+                    self.show(later)
+                ))
+            }
+            None => d.with_help(
+                "compare dates instead, e.g. `since + 3mo <= today()` for \"at least three months since\"",
+            ),
+        };
+        diags.push(d);
+    }
+
+    /// The source text of an expression, for a suggestion.
+    fn show(&self, e: &Expr) -> String {
+        self.sources
+            .get(e.span.file)
+            .and_then(|f| f.text.get(e.span.range()).map(str::to_string))
+            .unwrap_or_default()
     }
 
     /// The first argument of `documents` / `document`: the name of a fact kind.

@@ -10,6 +10,7 @@
 )]
 
 mod common;
+use common::control;
 use std::path::Path;
 use std::process::Command;
 
@@ -78,21 +79,6 @@ fn check_json(dir: &Path) -> (Value, String) {
     let json = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", String::from_utf8_lossy(&out.stdout)));
     (json, err)
-}
-
-fn control<'a>(report: &'a Value, system: &str, id: &str) -> &'a Value {
-    let s = report["systems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == system)
-        .unwrap_or_else(|| panic!("no system `{system}`"));
-    s["controls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no control `{id}` in `{system}`"))
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Tree-walking evaluation of checked policies.
 
 use crate::results::*;
-use crate::value::{format_date, parse_date, render_num, unreadable, Fault, R, V};
+use crate::value::{format_date, parse_date, render_num, unreadable, Dur, Fault, R, V};
 use aims_base::Span;
 use aims_check::{Control, ExclusionScope, Program, Step};
 use aims_facts::{Document, SystemDecl, ValueKind};
@@ -1213,7 +1213,7 @@ impl<'p> Evaluator<'p> {
             ExprKind::Date(d) => parse_date(d)
                 .map(V::Date)
                 .ok_or_else(|| Fault::Error(format!("`{d}` is not a date"))),
-            ExprKind::Duration { amount, unit } => Ok(V::Dur(amount.saturating_mul(unit.hours()))),
+            ExprKind::Duration { amount, unit } => Ok(V::Dur(Dur::of(*amount, *unit))),
             ExprKind::List(xs) => Ok(V::List(
                 xs.iter()
                     .map(|x| self.eval(x, ctx).and_then(|v| v.prim()))
@@ -1302,7 +1302,7 @@ impl<'p> Evaluator<'p> {
                     .checked_neg()
                     .map(V::Int)
                     .ok_or_else(|| Fault::Error(format!("-({n}) overflows a 64-bit integer"))),
-                V::Dur(h) => Ok(V::Dur(-h)),
+                V::Dur(d) => Ok(V::Dur(d.neg())),
                 other => Err(Fault::Error(format!(
                     "cannot negate a {}",
                     other.type_name()
@@ -1988,24 +1988,11 @@ fn to_date(v: &V) -> Option<jiff::civil::Date> {
     }
 }
 
-/// Hours of a duration, also from strings such as `30d` in fact files.
-fn to_dur(v: &V) -> Option<i64> {
+/// A duration, also from strings such as `30d` or `3mo` in fact files.
+fn to_dur(v: &V) -> Option<Dur> {
     match v {
-        V::Dur(h) => Some(*h),
-        V::Str(s) => {
-            let s = s.trim();
-            let digits = s.chars().take_while(|c| c.is_ascii_digit()).count();
-            let amount: i64 = s.get(..digits)?.parse().ok()?;
-            let unit = match s.get(digits..)? {
-                "h" => 1,
-                "d" => 24,
-                "w" => 24 * 7,
-                "mo" => 24 * 30,
-                "y" => 24 * 365,
-                _ => return None,
-            };
-            amount.checked_mul(unit)
-        }
+        V::Dur(d) => Some(*d),
+        V::Str(s) => Dur::parse(s),
         _ => None,
     }
 }
@@ -2128,7 +2115,10 @@ fn compare(op: BinOp, x: &V, y: &V) -> Result<bool, String> {
             return Err(mixed(x, y))
         }
         (V::Dur(_), _) | (_, V::Dur(_)) => match (to_dur(x), to_dur(y)) {
-            (Some(a), Some(b)) => Some(a.cmp(&b)),
+            (Some(a), Some(b)) => match a.order(b) {
+                Some(ord) => Some(ord),
+                None => return Err(incomparable(a, b)),
+            },
             _ => None,
         },
         (V::Date(_), _) | (_, V::Date(_)) => match (to_date(x), to_date(y)) {
@@ -2154,6 +2144,16 @@ fn compare(op: BinOp, x: &V, y: &V) -> Result<bool, String> {
         BinOp::Eq => ord == Ordering::Equal,
         _ => ord != Ordering::Equal,
     })
+}
+
+/// The error for two durations the calendar does not order (`1mo` against `30d`).
+fn incomparable(a: Dur, b: Dur) -> String {
+    format!(
+        "cannot compare {} with {}: a calendar month has no fixed number of days \
+         (compare dates instead, e.g. `since + 3mo <= today()`)",
+        a.render(),
+        b.render()
+    )
 }
 
 /// Does `container` hold `item`? Lists by element, maps by key, strings by substring.
@@ -2182,8 +2182,22 @@ fn contains(container: &V, item: &V) -> Result<bool, String> {
     }
 }
 
+/// `date ± duration`: calendar months first (the day clamped to the month's end: 2026-01-31 +
+/// 1mo is 2026-02-28), then whole days (hours rounded down to days).
+fn shift(d: jiff::civil::Date, by: Dur, op: BinOp) -> Result<jiff::civil::Date, String> {
+    let span = jiff::Span::new()
+        .try_months(by.months)
+        .and_then(|s| s.try_days(by.hours.div_euclid(24)))
+        .map_err(|e| e.to_string())?;
+    let r = if op == BinOp::Add {
+        d.checked_add(span)
+    } else {
+        d.checked_sub(span)
+    };
+    r.map_err(|e| e.to_string())
+}
+
 fn arith<'a>(op: BinOp, x: V<'a>, y: V<'a>) -> Result<V<'a>, String> {
-    let days = |h: i64| h.div_euclid(24);
     // A duration scales by a float factor; an integer one is its float.
     let (x, y) = match (x, y) {
         (V::Dur(a), V::Int(n)) => (V::Dur(a), V::Num(n as f64)),
@@ -2194,47 +2208,31 @@ fn arith<'a>(op: BinOp, x: V<'a>, y: V<'a>) -> Result<V<'a>, String> {
     let (dx, dy) = (to_date(&x), to_date(&y));
     if let (Some(a), Some(b), BinOp::Sub) = (dx, dy, op) {
         let diff = a.since(b).map_err(|e| e.to_string())?;
-        return Ok(V::Dur(i64::from(diff.get_days()) * 24));
+        return Ok(V::Dur(Dur::hours(i64::from(diff.get_days()) * 24)));
     }
-    if let (Some(d), Some(h), BinOp::Add | BinOp::Sub) = (dx, to_dur(&y), op) {
-        let span = jiff::Span::new()
-            .try_days(days(h))
-            .map_err(|e| e.to_string())?;
-        let r = if op == BinOp::Add {
-            d.checked_add(span)
-        } else {
-            d.checked_sub(span)
-        };
-        return r.map(V::Date).map_err(|e| e.to_string());
+    if let (Some(d), Some(by), BinOp::Add | BinOp::Sub) = (dx, to_dur(&y), op) {
+        return shift(d, by, op).map(V::Date);
     }
     if let (Some(p), Some(q), BinOp::Add | BinOp::Sub) = (to_dur(&x), to_dur(&y), op) {
         if matches!(x, V::Dur(_)) || matches!(y, V::Dur(_)) {
             return Ok(V::Dur(if op == BinOp::Add {
-                p.saturating_add(q)
+                p.add(q)
             } else {
-                p.saturating_sub(q)
+                p.add(q.neg())
             }));
         }
     }
     match (&x, &y) {
-        (V::Date(_), V::Dur(h)) | (V::Str(_), V::Dur(h))
+        (V::Date(_), V::Dur(by)) | (V::Str(_), V::Dur(by))
             if matches!(op, BinOp::Add | BinOp::Sub) =>
         {
             let d = to_date(&x).ok_or_else(|| format!("\"{}\" is not a date", x.render()))?;
-            let span = jiff::Span::new()
-                .try_days(days(*h))
-                .map_err(|e| e.to_string())?;
-            let r = if op == BinOp::Add {
-                d.checked_add(span)
-            } else {
-                d.checked_sub(span)
-            };
-            r.map(V::Date).map_err(|e| e.to_string())
+            shift(d, *by, op).map(V::Date)
         }
         (V::Date(_), _) | (_, V::Date(_)) if op == BinOp::Sub => match (to_date(&x), to_date(&y)) {
             (Some(a), Some(b)) => {
                 let diff = a.since(b).map_err(|e| e.to_string())?;
-                Ok(V::Dur(i64::from(diff.get_days()) * 24))
+                Ok(V::Dur(Dur::hours(i64::from(diff.get_days()) * 24)))
             }
             _ => Err(format!(
                 "cannot subtract a {} from a {}",
@@ -2242,18 +2240,14 @@ fn arith<'a>(op: BinOp, x: V<'a>, y: V<'a>) -> Result<V<'a>, String> {
                 x.type_name()
             )),
         },
-        (V::Dur(a), V::Dur(b)) => match op {
-            BinOp::Add => Ok(V::Dur(a.saturating_add(*b))),
-            BinOp::Sub => Ok(V::Dur(a.saturating_sub(*b))),
-            _ => Err(format!("cannot {} two durations", op.as_str())),
-        },
+        (V::Dur(_), V::Dur(_)) => Err(format!("cannot {} two durations", op.as_str())),
         (V::Dur(a), V::Num(n)) | (V::Num(n), V::Dur(a)) if op == BinOp::Mul => {
-            Ok(V::Dur((*a as f64 * finite(*n)?) as i64))
+            Ok(V::Dur(a.scale(finite(*n)?, false)?))
         }
         (V::Dur(_), V::Num(n)) if op == BinOp::Div && *n == 0.0 => {
             Err(format!("division by zero: {} / 0", x.render()))
         }
-        (V::Dur(a), V::Num(n)) if op == BinOp::Div => Ok(V::Dur((*a as f64 / finite(*n)?) as i64)),
+        (V::Dur(a), V::Num(n)) if op == BinOp::Div => Ok(V::Dur(a.scale(finite(*n)?, true)?)),
         (V::Str(a), V::Str(b)) if op == BinOp::Add => Ok(V::Str(Cow::Owned(format!("{a}{b}")))),
         (V::Int(a), V::Int(b)) => int_arith(op, *a, *b),
         (V::Num(_) | V::Int(_), V::Num(_) | V::Int(_)) => {
@@ -2391,6 +2385,7 @@ pub fn assemble(
         organization: Vec::new(),
         organization_controls: Vec::new(),
         project: project.to_string(),
+        packs: Vec::new(),
         today: format_date(today),
         controls: program
             .controls

@@ -2,6 +2,7 @@
 //! renderer (`aims-report`): plain data, sorted, with stable ids.
 
 use aims_base::{Diagnostic, Span};
+pub use aims_facts::project::Pack;
 pub use aims_facts::DocState;
 
 /// Outcome of one control (or objective) for one system.
@@ -271,6 +272,8 @@ pub struct OrganizationDocument {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResults {
     pub project: String,
+    /// The policy packs the run used (folders of `policies` with an `aims-pack.toml`), by path.
+    pub packs: Vec<Pack>,
     /// `YYYY-MM-DD`: the date the run evaluated as "today".
     pub today: String,
     pub controls: Vec<ControlInfo>,

@@ -16,8 +16,7 @@ pub(crate) enum V<'a> {
     Int(i64),
     Str(Cow<'a, str>),
     Date(jiff::civil::Date),
-    /// Hours.
-    Dur(i64),
+    Dur(Dur),
     List(Vec<V<'a>>),
     Map(IndexMap<String, V<'a>>),
     Fact(&'a Value, Rc<str>, &'a str),
@@ -39,6 +38,104 @@ pub(crate) enum Fault {
 }
 
 pub(crate) type R<'a> = Result<V<'a>, Fault>;
+
+/// A duration: calendar months and hours, kept apart because a month has no fixed number of
+/// days (`3mo` is three calendar months, `90d` is 2,160 hours). `1y` is 12 months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Dur {
+    pub months: i64,
+    pub hours: i64,
+}
+
+impl Dur {
+    /// A duration of whole hours (`d`, `w`, `h`, and the difference of two dates).
+    pub fn hours(hours: i64) -> Dur {
+        Dur { months: 0, hours }
+    }
+
+    /// `amount` units (saturating).
+    pub fn of(amount: i64, unit: aims_syntax::ast::DurationUnit) -> Dur {
+        Dur {
+            months: amount.saturating_mul(unit.months()),
+            hours: amount.saturating_mul(unit.hours()),
+        }
+    }
+
+    /// A duration as fact files write it: digits and one unit (`30d`, `3mo`).
+    pub fn parse(s: &str) -> Option<Dur> {
+        let (amount, unit) = aims_syntax::ast::parse_duration(s)?;
+        Some(Dur {
+            months: amount.checked_mul(unit.months())?,
+            hours: amount.checked_mul(unit.hours())?,
+        })
+    }
+
+    pub fn neg(self) -> Dur {
+        Dur {
+            months: self.months.saturating_neg(),
+            hours: self.hours.saturating_neg(),
+        }
+    }
+
+    pub fn add(self, o: Dur) -> Dur {
+        Dur {
+            months: self.months.saturating_add(o.months),
+            hours: self.hours.saturating_add(o.hours),
+        }
+    }
+
+    /// The order of two durations, when the calendar decides it: by hours when both have the
+    /// same months, by months when both have the same hours, and when months and hours order
+    /// them the same way. `None` otherwise (`1mo` against `30d`: a month is 28 to 31 days).
+    pub fn order(self, o: Dur) -> Option<std::cmp::Ordering> {
+        use std::cmp::Ordering::Equal;
+        match (self.months.cmp(&o.months), self.hours.cmp(&o.hours)) {
+            (Equal, h) => Some(h),
+            (m, Equal) => Some(m),
+            (m, h) if m == h => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Scaled by `f` (`*`) or by `1 / f` (`/`): hours truncated to whole hours; months must come
+    /// out whole, since a fraction of a calendar month has no meaning.
+    pub fn scale(self, f: f64, divide: bool) -> Result<Dur, String> {
+        let apply = |x: i64| if divide { x as f64 / f } else { x as f64 * f };
+        let months = apply(self.months);
+        if months.fract() != 0.0 {
+            return Err(format!(
+                "{} {} {} is not a whole number of calendar months",
+                self.render(),
+                if divide { "/" } else { "*" },
+                render_num(f)
+            ));
+        }
+        Ok(Dur {
+            months: months as i64,
+            hours: apply(self.hours) as i64,
+        })
+    }
+
+    /// `3mo`, `1y`, `90d`, `36h`, `1y 2d`; the zero duration is `0d`.
+    pub fn render(self) -> String {
+        let months = match self.months {
+            0 => None,
+            m if m % 12 == 0 => Some(format!("{}y", m / 12)),
+            m => Some(format!("{m}mo")),
+        };
+        let hours = match self.hours {
+            0 if months.is_some() => None,
+            h if h % 24 == 0 => Some(format!("{}d", h / 24)),
+            h => Some(format!("{h}h")),
+        };
+        match (months, hours) {
+            (Some(m), Some(h)) => format!("{m} {h}"),
+            (Some(m), None) => m,
+            (None, Some(h)) => h,
+            (None, None) => "0d".into(),
+        }
+    }
+}
 
 pub fn format_date(d: jiff::civil::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
@@ -139,13 +236,7 @@ impl<'a> V<'a> {
             V::Int(n) => n.to_string(),
             V::Str(s) => s.to_string(),
             V::Date(d) => format_date(*d),
-            V::Dur(h) => {
-                if h % 24 == 0 {
-                    format!("{}d", h / 24)
-                } else {
-                    format!("{h}h")
-                }
-            }
+            V::Dur(d) => d.render(),
             V::List(xs) => format!(
                 "[{}]",
                 xs.iter()
@@ -187,7 +278,7 @@ impl<'a> V<'a> {
             V::Int(n) => J::Number((*n).into()),
             V::Str(s) => J::String(s.to_string()),
             V::Date(d) => J::String(format_date(*d)),
-            V::Dur(h) => J::String(V::Dur(*h).render()),
+            V::Dur(d) => J::String(d.render()),
             V::List(xs) => J::Array(xs.iter().map(|x| x.to_json()).collect()),
             V::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
             V::Fact(v, _, _) => fact_json(v),

@@ -157,10 +157,18 @@ const ROWS: &[(&str, Want, &str)] = &[
     ("2026-01-01 + 30d == 2026-01-31", Want::Pass, ""),
     ("2026-03-01 - 1d == 2026-02-28", Want::Pass, ""),
     ("date(\"2026-03-01\") < 2026-04-01", Want::Pass, ""),
-    ("12w == 84d and 1y > 364d and 6mo == 180d and 48h == 2d", Want::Pass, ""),
+    ("12w == 84d and 1y == 12mo and 1y > 6mo and 48h == 2d", Want::Pass, ""),
+    // calendar months: the same day n months on, clamped to the month's last day
+    ("2026-01-31 + 1mo == 2026-02-28 and 2024-02-29 + 1y == 2025-02-28", Want::Pass, ""),
+    ("2026-03-31 - 1mo == 2026-02-28 and 2026-01-31 + (1mo + 1d) == 2026-03-01", Want::Pass, ""),
+    ("2026-01-31 + 1mo == 2026-03-03", Want::Fail, ""),
+    ("1mo + 2d > 1mo and 3mo * 2 == 6mo", Want::Pass, ""),
+    ("3mo / 2 > 1mo", Want::Error, "whole number of calendar months"),
     // dates and durations held as strings in fact files
     ("date(\"2026-03-01\") - date(\"2026-02-01\") == 28d", Want::Pass, ""),
-    ("system.review_every >= 30d and system.review_every < 1y", Want::Pass, ""),
+    ("system.review_every >= 30d and system.review_every < 53w", Want::Pass, ""),
+    // a fact's days against months: the calendar does not decide
+    ("system.review_every < 1y", Want::Error, "no fixed number of days"),
     ("system.approved - system.drafted <= 15d", Want::Pass, ""),
     ("system.approved + system.review_every > 2026-03-01", Want::Pass, ""),
     // functions

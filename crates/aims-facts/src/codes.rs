@@ -97,6 +97,13 @@ pub const E_UNTRUSTED_OUTSIDE_ROOT: &str = "E0148";
 pub const E_UNTRUSTED_UNPINNED_PLUGIN: &str = "E0149";
 /// A required field of a fact schema is absent (or null) in a fact file.
 pub const W_MISSING_REQUIRED_FIELD: &str = "W0120";
+/// `aims.toml` `[parameters]` sets a parameter that no policy declares with `param`.
+pub const E_UNKNOWN_PARAMETER: &str = "E0150";
+/// A `[parameters]` value of a type the parameter does not have.
+pub const E_PARAMETER_TYPE: &str = "E0151";
+/// An `aims-pack.toml` pack manifest that cannot be read, has an unknown key, or lacks its name
+/// or version.
+pub const E_BAD_PACK_MANIFEST: &str = "E0152";
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: E_UNREADABLE,
@@ -1098,6 +1105,68 @@ approved: 2026-01-15
 
 Add the field (`version: "2.1"`), or, if documents may leave it out, make it optional in the
 schema (`version?: string`) and let the controls that need it say so."#,
+    },
+    CodeInfo {
+        code: E_UNKNOWN_PARAMETER,
+        title: "a parameter in aims.toml that no policy declares",
+        explanation: r#"`[parameters]` in `aims.toml` sets the values of the policies' `param` items (a pack's
+review intervals, retention periods, thresholds). A name that no `param` declares would be
+silently ignored, and the pack's default would decide instead of the value the project meant.
+
+## Example
+
+With a policy declaring `param review_interval = 365d`:
+
+```toml
+[parameters]
+review_intervall = "180d"
+```
+
+## Fix
+
+Use the name of a declared parameter (`review_interval = "180d"`); `aims explain` lists no
+parameters, but the policies' `param` items and the pack's book chapter do."#,
+    },
+    CodeInfo {
+        code: E_PARAMETER_TYPE,
+        title: "a parameter value of the wrong type",
+        explanation: r#"A `param`'s type is the type of its default: a number, a string, a boolean, a date, a
+duration or a list of these. `[parameters]` in `aims.toml` writes dates (`"2026-01-31"`) and
+durations (`"180d"`, `"3mo"`) as strings; a value that is not of the parameter's type is an error
+located at the value, never a guess.
+
+## Example
+
+With a policy declaring `param review_interval = 365d`:
+
+```toml
+[parameters]
+review_interval = 180
+```
+
+## Fix
+
+Write the value in the parameter's type: `review_interval = "180d"`."#,
+    },
+    CodeInfo {
+        code: E_BAD_PACK_MANIFEST,
+        title: "an invalid pack manifest (aims-pack.toml)",
+        explanation: r#"A policy folder listed in `policies` may hold an `aims-pack.toml` that names the policy pack
+and its version; every output of a run records them. The manifest has one `[pack]` table with
+`name` and `version` (strings) and optionally `description` and `standard`; anything else, or a
+manifest that is not valid TOML, is an error, so a run never records a pack it misread.
+
+## Example
+
+```toml
+[pack]
+name = "iso42001"
+versoin = "2.0.0"
+```
+
+## Fix
+
+Correct the key (`version = "2.0.0"`)."#,
     },
 ];
 

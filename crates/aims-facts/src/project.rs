@@ -57,7 +57,10 @@ use crate::parse::toml::{convert, parse_table, span_of};
 use crate::schema::SchemaSet;
 use crate::value::{Invalid, Value, ValueKind};
 
+mod pack;
 mod pattern;
+
+pub use pack::{Pack, Parameter, PACK_MANIFEST};
 
 #[derive(Debug, Clone, Default)]
 pub struct Project {
@@ -79,6 +82,10 @@ pub struct Project {
     pub organization_cache: OrganizationCache,
     /// Where the project's files may be: its root and the `outside_roots` it allows.
     pub confinement: Confinement,
+    /// `[parameters]`: values for the policies' `param` items, checked by `aims-check`.
+    pub parameters: Vec<Parameter>,
+    /// The policy packs: folders of `policies` holding an `aims-pack.toml`, in path order.
+    pub packs: Vec<Pack>,
 }
 
 /// How [`load_project_with`] trusts the project.
@@ -240,7 +247,13 @@ const PROJECT_KEYS: &[&str] = &[
     "max_work",
     "outside_roots",
 ];
-const TOP_KEYS: &[&str] = &["project", "organization", "systems", "plugins"];
+const TOP_KEYS: &[&str] = &[
+    "project",
+    "organization",
+    "systems",
+    "plugins",
+    "parameters",
+];
 const ORG_KEYS: &[&str] = &["facts"];
 const FACT_KEYS: &[&str] = &["path", "glob", "kind", "loader"];
 const PLUGIN_KEYS: &[&str] = &[
@@ -422,28 +435,8 @@ impl Ctx<'_> {
     }
 
     fn unknown_key(&mut self, key: &Spanned<DeString<'_>>, allowed: &[&str], place: &str) {
-        let k = key.get_ref().as_ref();
         let span = self.span(key);
-        let mut d = Diagnostic::error(
-            codes::E_UNKNOWN_KEY,
-            format!("unknown key `{k}` in {place}"),
-        )
-        .with_primary(span, "unknown key")
-        .with_note(format!(
-            "{place} accepts: {}",
-            allowed
-                .iter()
-                .map(|a| format!("`{a}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-        if let Some(s) = did_you_mean(k, allowed.iter().copied()) {
-            d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
-                span,
-                s,
-                format!("rename to `{s}`"),
-            );
-        }
+        let d = unknown_key(codes::E_UNKNOWN_KEY, key.get_ref(), span, allowed, place);
         self.diags.push(d);
     }
 
@@ -560,12 +553,14 @@ impl Ctx<'_> {
         out
     }
 
-    fn policies(&mut self, v: &Spanned<DeValue<'_>>) -> Vec<PathBuf> {
+    /// The policy files of `policies`, and the folders it names (which may hold a pack manifest).
+    fn policies(&mut self, v: &Spanned<DeValue<'_>>) -> (Vec<PathBuf>, Vec<PathBuf>) {
         let DeValue::Array(items) = v.get_ref() else {
             self.bad(v, "`policies` must be a list of paths");
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
         let mut out = Vec::new();
+        let mut dirs = Vec::new();
         for item in items.iter() {
             let Some(p) = self.string(item, "a policy path") else {
                 continue;
@@ -578,6 +573,7 @@ impl Ctx<'_> {
             if self.vfs.is_file(&full) {
                 out.push(full);
             } else if self.vfs.is_dir(&full) {
+                dirs.push(full.clone());
                 match aims_base::vfs::glob(self.vfs, &full, "**/*.aims") {
                     Ok(files) => {
                         for f in files {
@@ -609,8 +605,37 @@ impl Ctx<'_> {
                 );
             }
         }
-        out
+        (out, dirs)
     }
+}
+
+/// The error for the key `key` (at `span`) of a table that accepts only `allowed`, with a "did
+/// you mean".
+fn unknown_key(
+    code: &'static str,
+    key: &str,
+    span: Span,
+    allowed: &[&str],
+    place: &str,
+) -> Diagnostic {
+    let mut d = Diagnostic::error(code, format!("unknown key `{key}` in {place}"))
+        .with_primary(span, "unknown key")
+        .with_note(format!(
+            "{place} accepts: {}",
+            allowed
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    if let Some(s) = did_you_mean(key, allowed.iter().copied()) {
+        d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+            span,
+            s,
+            format!("rename to `{s}`"),
+        );
+    }
+    d
 }
 
 /// The literal directory prefix of a glob (`systems/bot/*.md` -> `systems/bot`) and the rest, so a
@@ -834,7 +859,13 @@ pub fn load_project_with(
                 }
                 if let Some(p) = t.get("policies") {
                     policies_given = true;
-                    project.policy_files = cx.policies(p);
+                    let (files, dirs) = cx.policies(p);
+                    project.policy_files = files;
+                    for dir in dirs {
+                        project
+                            .packs
+                            .extend(pack::read_manifest(&mut cx, sources, &dir));
+                    }
                 }
             }
             _ => cx.bad(p, "`project` must be a table"),
@@ -845,7 +876,15 @@ pub fn load_project_with(
         if vfs.is_dir(&default) {
             project.policy_files =
                 aims_base::vfs::glob(vfs, &default, "**/*.aims").unwrap_or_default();
+            project
+                .packs
+                .extend(pack::read_manifest(&mut cx, sources, &default));
         }
+    }
+    project.packs.sort_by(|a, b| a.path.cmp(&b.path));
+    project.packs.dedup();
+    if let Some(p) = top.get("parameters") {
+        project.parameters = pack::parameters(&mut cx, p);
     }
     project.policy_files.sort();
     project.policy_files.dedup();

@@ -66,6 +66,12 @@ const ITEM_SNIPPETS: &[Snippet] = &[
         body: "let ${1:name} = ${2:expr}",
         plain: "let ",
     },
+    Snippet {
+        label: "param",
+        detail: "pack parameter a project sets in aims.toml [parameters]",
+        body: "/// ${1:what it tunes}\nparam ${2:name} = ${3:365d}",
+        plain: "param ",
+    },
 ];
 
 const STMT_SNIPPETS: &[(&str, &[BlockKind], &str, &str)] = &[

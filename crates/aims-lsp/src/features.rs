@@ -206,12 +206,19 @@ pub fn hover(p: &mut ProjectState, file: usize, offset: usize) -> Option<lsp::Ho
             });
             let ty = ix.globals.get(name).map(|t| t.name()).unwrap_or_default();
             match decl {
-                Some((f, l, doc)) => format!(
-                    "```aims\nlet {} = {}\n```\n\ntop-level `let` ({ty}){}",
-                    name,
-                    text(f, l.value.span),
-                    doc.as_ref().map(|d| format!("\n\n{d}")).unwrap_or_default()
-                ),
+                Some((f, l, doc)) => {
+                    let (kw, what) = if l.param {
+                        ("param", "pack parameter, set in `aims.toml` `[parameters]`")
+                    } else {
+                        ("let", "top-level `let`")
+                    };
+                    format!(
+                        "```aims\n{kw} {} = {}\n```\n\n{what} ({ty}){}",
+                        name,
+                        text(f, l.value.span),
+                        doc.as_ref().map(|d| format!("\n\n{d}")).unwrap_or_default()
+                    )
+                }
                 None => format!("top-level `let {name}`"),
             }
         }

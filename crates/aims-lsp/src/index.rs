@@ -423,7 +423,11 @@ impl Walker<'_, '_> {
             ExprKind::Number(_) | ExprKind::Int(_) => Ty::Number,
             ExprKind::String(_) => Ty::String,
             ExprKind::Date(_) => Ty::Date,
-            ExprKind::Duration { .. } => Ty::Duration,
+            ExprKind::Duration { unit, .. } => Ty::Duration(if unit.is_calendar() {
+                aims_check::Measure::Months
+            } else {
+                aims_check::Measure::Days
+            }),
             ExprKind::List(xs) => Ty::List(Box::new(xs.first().map_or(Ty::Any, |x| self.ty(x)))),
             ExprKind::Name(id) => self.resolve(&id.name).map_or(Ty::Any, |(_, t)| t),
             ExprKind::Field(base, name) => {

@@ -38,7 +38,8 @@ use aims_syntax::ast::{BinOp, Expr, ExprKind, Message, MessagePart, Quantifier, 
 use indexmap::IndexMap;
 use jiff::civil::Date;
 
-/// A value. Durations are whole hours (months are 30 days, years 365 days).
+/// A value. A duration is calendar months and whole hours, apart (`1y` is 12 months, `1w` 168
+/// hours): a month has no fixed number of days.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val {
     Null,
@@ -48,7 +49,8 @@ pub enum Val {
     Int(i64),
     Str(String),
     Date(Date),
-    Dur(i64),
+    /// Months, hours.
+    Dur(i64, i64),
     List(Vec<Val>),
     Map(IndexMap<String, Val>),
     /// A fact value that does not match its schema (the expected type; `true` when it is a
@@ -809,9 +811,10 @@ impl<'a> World<'a> {
             ExprKind::Date(d) => parse_date(d)
                 .map(|d| Got::plain(Val::Date(d)))
                 .ok_or_else(|| Stop::Error(format!("`{d}` is not a date"))),
-            ExprKind::Duration { amount, unit } => {
-                Ok(Got::plain(Val::Dur(amount.saturating_mul(unit.hours()))))
-            }
+            ExprKind::Duration { amount, unit } => Ok(Got::plain(Val::Dur(
+                amount.saturating_mul(unit.months()),
+                amount.saturating_mul(unit.hours()),
+            ))),
             ExprKind::List(items) => {
                 let mut vals = Vec::new();
                 for x in items {
@@ -872,7 +875,7 @@ impl<'a> World<'a> {
                     Some(m) => Ok(Got::plain(Val::Int(m))),
                     None => Err(Stop::Error(format!("-{n} overflows"))),
                 },
-                Val::Dur(h) => Ok(Got::plain(Val::Dur(h.saturating_neg()))),
+                Val::Dur(m, h) => Ok(Got::plain(Val::Dur(m.saturating_neg(), h.saturating_neg()))),
                 other => Err(Stop::Error(format!("cannot negate {}", type_name(&other)))),
             },
             ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
@@ -1223,7 +1226,7 @@ impl World<'_> {
             Val::Num(_) | Val::Int(_) => Some("number"),
             Val::Str(_) => Some("string"),
             Val::Date(_) => Some("date"),
-            Val::Dur(_) => Some("duration"),
+            Val::Dur(..) => Some("duration"),
             Val::List(_) => Some("list"),
             Val::Map(_) | Val::System => Some("map"),
             Val::Invalid(..) | Val::Unreadable(..) => None,
@@ -1328,7 +1331,7 @@ fn type_name(v: &Val) -> &'static str {
         Val::Num(_) | Val::Int(_) => "a number",
         Val::Str(_) => "a string",
         Val::Date(_) => "a date",
-        Val::Dur(_) => "a duration",
+        Val::Dur(..) => "a duration",
         Val::List(_) => "a list",
         Val::Map(_) => "a map",
         Val::Invalid(..) => "an invalid value",
@@ -1413,7 +1416,22 @@ fn order(op: BinOp, x: &Val, y: &Val) -> Result<bool, String> {
     let ord: Option<Ordering> = match (x, y) {
         (Val::Str(a), Val::Str(b)) => Some(a.cmp(b)),
         (Val::Num(_) | Val::Int(_), Val::Num(_) | Val::Int(_)) => num_order(x, y).transpose()?,
-        (Val::Dur(a), Val::Dur(b)) => Some(a.cmp(b)),
+        // Months against months and hours against hours; when they disagree (`1mo` against
+        // `30d`) the calendar does not decide, and that is an error.
+        (Val::Dur(m, h), Val::Dur(n, k)) => {
+            let (by_months, by_hours) = (m.cmp(n), h.cmp(k));
+            if by_months.is_eq() || by_months == by_hours {
+                Some(by_hours.then(by_months))
+            } else if by_hours.is_eq() {
+                Some(by_months)
+            } else {
+                return Err(format!(
+                    "cannot compare {} with {}: a calendar month has no fixed number of days",
+                    render_plain(x),
+                    render_plain(y)
+                ));
+            }
+        }
         (Val::Date(_), _) | (_, Val::Date(_)) => match (to_date(x), to_date(y)) {
             (Some(a), Some(b)) => Some(a.cmp(&b)),
             _ => None,
@@ -1473,16 +1491,18 @@ fn binary(op: BinOp, x: &Val, y: &Val) -> Result<Val, String> {
 fn arith(op: BinOp, x: &Val, y: &Val) -> Result<Val, String> {
     let add_sub = matches!(op, BinOp::Add | BinOp::Sub);
     match (x, y) {
-        // date ± duration is a date (whole days)
-        (Val::Date(_) | Val::Str(_), Val::Dur(h)) if add_sub => {
+        // date ± duration is a date: the months on the calendar (clamped to the month's last
+        // day), then the whole days
+        (Val::Date(_) | Val::Str(_), Val::Dur(m, h)) if add_sub => {
             let d = to_date(x).ok_or("not a date")?;
-            let days = jiff::Span::new()
-                .try_days(h.div_euclid(24))
+            let span = jiff::Span::new()
+                .try_months(*m)
+                .and_then(|s| s.try_days(h.div_euclid(24)))
                 .map_err(|e| e.to_string())?;
             let r = if op == BinOp::Add {
-                d.checked_add(days)
+                d.checked_add(span)
             } else {
-                d.checked_sub(days)
+                d.checked_sub(span)
             };
             r.map(Val::Date).map_err(|e| e.to_string())
         }
@@ -1491,26 +1511,28 @@ fn arith(op: BinOp, x: &Val, y: &Val) -> Result<Val, String> {
             match (to_date(x), to_date(y)) {
                 (Some(a), Some(b)) => {
                     let days = a.since(b).map_err(|e| e.to_string())?.get_days();
-                    Ok(Val::Dur(i64::from(days) * 24))
+                    Ok(Val::Dur(0, i64::from(days) * 24))
                 }
                 _ => Err("cannot subtract".into()),
             }
         }
-        (Val::Dur(a), Val::Dur(b)) => match op {
-            BinOp::Add => Ok(Val::Dur(a.saturating_add(*b))),
-            BinOp::Sub => Ok(Val::Dur(a.saturating_sub(*b))),
+        (Val::Dur(m, h), Val::Dur(n, k)) => match op {
+            BinOp::Add => Ok(Val::Dur(m.saturating_add(*n), h.saturating_add(*k))),
+            BinOp::Sub => Ok(Val::Dur(m.saturating_sub(*n), h.saturating_sub(*k))),
             _ => Err(format!("cannot {} two durations", op.as_str())),
         },
-        (Val::Dur(_), Val::Int(n)) => arith(op, x, &Val::Num(*n as f64)),
-        (Val::Int(n), Val::Dur(_)) => arith(op, &Val::Num(*n as f64), y),
-        (Val::Dur(h), Val::Num(n)) | (Val::Num(n), Val::Dur(h)) if op == BinOp::Mul => {
-            Ok(Val::Dur((*h as f64 * finite(*n)?) as i64))
+        (Val::Dur(..), Val::Int(n)) => arith(op, x, &Val::Num(*n as f64)),
+        (Val::Int(n), Val::Dur(..)) => arith(op, &Val::Num(*n as f64), y),
+        (Val::Dur(m, h), Val::Num(n)) | (Val::Num(n), Val::Dur(m, h)) if op == BinOp::Mul => {
+            let n = finite(*n)?;
+            whole_months(*m as f64 * n).map(|m| Val::Dur(m, (*h as f64 * n) as i64))
         }
-        (Val::Dur(h), Val::Num(n)) if op == BinOp::Div => {
+        (Val::Dur(m, h), Val::Num(n)) if op == BinOp::Div => {
             if *n == 0.0 {
                 return Err("division by zero".into());
             }
-            Ok(Val::Dur((*h as f64 / finite(*n)?) as i64))
+            let n = finite(*n)?;
+            whole_months(*m as f64 / n).map(|m| Val::Dur(m, (*h as f64 / n) as i64))
         }
         (Val::Str(a), Val::Str(b)) if op == BinOp::Add => Ok(Val::Str(format!("{a}{b}"))),
         (Val::Int(a), Val::Int(b)) => {
@@ -1574,6 +1596,15 @@ fn render(g: &Got) -> String {
     }
 }
 
+/// A scaled number of months, which must be whole: a fraction of a calendar month means nothing.
+fn whole_months(m: f64) -> Result<i64, String> {
+    if m.fract() == 0.0 {
+        Ok(m as i64)
+    } else {
+        Err(format!("{m} is not a whole number of months"))
+    }
+}
+
 fn render_plain(v: &Val) -> String {
     match v {
         Val::Null => "null".into(),
@@ -1582,8 +1613,25 @@ fn render_plain(v: &Val) -> String {
         Val::Int(n) => n.to_string(),
         Val::Str(s) => s.clone(),
         Val::Date(d) => format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
-        Val::Dur(h) if h % 24 == 0 => format!("{}d", h / 24),
-        Val::Dur(h) => format!("{h}h"),
+        Val::Dur(m, h) => {
+            let months = if *m == 0 {
+                String::new()
+            } else if m % 12 == 0 {
+                format!("{}y", m / 12)
+            } else {
+                format!("{m}mo")
+            };
+            let hours = if *h % 24 == 0 {
+                format!("{}d", h / 24)
+            } else {
+                format!("{h}h")
+            };
+            match (months.is_empty(), *h == 0) {
+                (true, _) => hours,
+                (false, true) => months,
+                (false, false) => format!("{months} {hours}"),
+            }
+        }
         Val::List(xs) => format!(
             "[{}]",
             xs.iter()
@@ -1620,7 +1668,7 @@ fn json(v: &Val) -> String {
         Val::Num(n) => format!("{n:?}"),
         Val::Int(n) => n.to_string(),
         Val::Str(s) => json_string(s),
-        Val::Date(_) | Val::Dur(_) => json_string(&render_plain(v)),
+        Val::Date(_) | Val::Dur(..) => json_string(&render_plain(v)),
         Val::List(xs) => format!("[{}]", xs.iter().map(json).collect::<Vec<_>>().join(",")),
         Val::Map(m) => format!(
             "{{{}}}",

@@ -178,12 +178,39 @@ fn string(r: &mut Rng, s: &mut Scope, depth: usize) -> String {
 }
 
 fn date(r: &mut Rng) -> String {
-    match r.below(5) {
+    match r.below(8) {
         0 => "rec.since".into(),
         1 => "today()".into(),
         2 => format!("(rec.since + {}d)", r.below(400)),
         3 => format!("date(\"{}\")", r.pick(DATES)),
+        // calendar units: month ends and 29 February clamp
+        4 => format!(
+            "({} {} {})",
+            r.pick(DATES),
+            r.pick(&["+", "-"]),
+            duration(r)
+        ),
+        5 => format!("(rec.since {} {})", r.pick(&["+", "-"]), duration(r)),
         _ => r.pick(DATES).to_string(),
+    }
+}
+
+/// A duration in calendar units (perhaps with days).
+fn months(r: &mut Rng) -> String {
+    match r.below(4) {
+        0 => format!("{}mo", r.below(30)),
+        1 => format!("{}y", r.below(5)),
+        2 => format!("({}mo + {}d)", r.below(14), r.below(40)),
+        _ => format!("({}y - {}mo)", r.below(3), r.below(14)),
+    }
+}
+
+/// A duration in days, in calendar units, or both.
+fn duration(r: &mut Rng) -> String {
+    if r.chance(20) {
+        format!("{}d", r.below(400))
+    } else {
+        months(r)
     }
 }
 
@@ -195,7 +222,7 @@ fn cmp(r: &mut Rng) -> &'static str {
 
 fn boolean(r: &mut Rng, s: &mut Scope, depth: usize) -> String {
     if depth == 0 || r.chance(20) {
-        return match r.below(11) {
+        return match r.below(12) {
             10 => format!(
                 "({} {} {})",
                 r.pick(&[
@@ -233,6 +260,8 @@ fn boolean(r: &mut Rng, s: &mut Scope, depth: usize) -> String {
             6 => format!("({} {} {})", date(r), cmp(r), date(r)),
             7 => format!("({} in rec.tags)", str_lit(r)),
             8 => "(system.risk_tier in [\"high\", \"limited\"])".to_string(),
+            // months against months: ordered, or an `error` when months and days disagree
+            9 => format!("({} {} {})", months(r), cmp(r), months(r)),
             _ => format!("(today() - rec.since {} {}d)", cmp(r), r.below(800)),
         };
     }

@@ -643,7 +643,7 @@ fn verdict_row(name: &str, v: &crate::model::VerdictCounts) -> Vec<String> {
 fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
     let s = &report.summary;
     out.bold(&format!(
-        "Summary for {} (today {}): {} system{}, {} control{}\n\n",
+        "Summary for {} (today {}): {} system{}, {} control{}\n",
         if report.project.is_empty() {
             "project"
         } else {
@@ -655,6 +655,24 @@ fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
         s.controls,
         if s.controls == 1 { "" } else { "s" },
     ));
+    if !report.packs.is_empty() {
+        let packs: Vec<String> = report
+            .packs
+            .iter()
+            .map(|p| match &p.standard {
+                Some(st) => format!("{} ({})", p.label(), st),
+                None => p.label(),
+            })
+            .collect();
+        // One line: text from the manifests has its line breaks made visible.
+        out.text(&inert_line(&format!(
+            "Policy pack{}: {}",
+            if packs.len() == 1 { "" } else { "s" },
+            packs.join(", ")
+        )));
+        out.text("\n");
+    }
+    out.text("\n");
     let t = &s.verdicts;
     let organization = report.organization_system();
     let mut table_rows = Vec::new();

@@ -322,7 +322,22 @@ impl crate::stream::Format for Junit {
                     quick_xml::events::BytesStart::new("testsuites")
                         .with_attributes([("name", xml_safe(&name).as_str())]),
                 ))?;
-                w.write_event(Event::Text(BytesText::new("\n")))
+                w.write_event(Event::Text(BytesText::new("\n")))?;
+                // The policy packs and their versions, as properties of the whole run.
+                if !report.packs.is_empty() {
+                    w.create_element("properties").write_inner_content(|w| {
+                        for p in &report.packs {
+                            property(w, &format!("pack.{}.version", p.name), &p.version)?;
+                            property(w, &format!("pack.{}.path", p.name), &p.path)?;
+                            if let Some(s) = &p.standard {
+                                property(w, &format!("pack.{}.standard", p.name), s)?;
+                            }
+                        }
+                        Ok(())
+                    })?;
+                    w.write_event(Event::Text(BytesText::new("\n")))?;
+                }
+                Ok(())
             });
         match written {
             Ok(()) => String::from_utf8_lossy(&w.into_inner()).into_owned(),

@@ -221,6 +221,39 @@ pub struct Tool {
     pub version: String,
 }
 
+/// A policy pack the run used: a folder of `policies` with an `aims-pack.toml` manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackRef {
+    pub name: String,
+    pub version: String,
+    /// The pack's folder, relative to the project root.
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The standard it implements (`ISO/IEC 42001:2023`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard: Option<String>,
+}
+
+impl PackRef {
+    /// `iso42001 2.0.0`, as one line of a summary.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.name, self.version)
+    }
+}
+
+impl From<&ev::Pack> for PackRef {
+    fn from(p: &ev::Pack) -> PackRef {
+        PackRef {
+            name: p.name.clone(),
+            version: p.version.clone(),
+            path: p.path.clone(),
+            description: p.description.clone(),
+            standard: p.standard.clone(),
+        }
+    }
+}
+
 /// Counts of verdicts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerdictCounts {
@@ -718,6 +751,9 @@ pub struct CheckReport {
     pub project: String,
     /// `YYYY-MM-DD`: the evaluation date.
     pub today: String,
+    /// The policy packs used, with their versions (absent in reports before packs existed).
+    #[serde(default)]
+    pub packs: Vec<PackRef>,
     pub controls: Vec<ControlDef>,
     #[serde(default)]
     pub objectives: Vec<ObjectiveDef>,
@@ -885,6 +921,7 @@ impl CheckReport {
             },
             project: results.project.clone(),
             today: results.today.clone(),
+            packs: results.packs.iter().map(PackRef::from).collect(),
             summary: Summary::default(),
             controls,
             objectives,

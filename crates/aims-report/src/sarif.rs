@@ -287,6 +287,23 @@ fn notification(d: &crate::model::DiagnosticReport) -> Value {
     Value::Object(out)
 }
 
+/// A policy pack as a SARIF `toolComponent`.
+fn pack_component(p: &crate::model::PackRef) -> Value {
+    let mut c = Map::new();
+    c.insert("name".into(), json!(p.name));
+    c.insert("version".into(), json!(p.version));
+    if let Some(d) = &p.description {
+        c.insert("shortDescription".into(), json!({ "text": sarif_text(d) }));
+    }
+    let mut properties = Map::new();
+    properties.insert("path".into(), json!(p.path));
+    if let Some(s) = &p.standard {
+        properties.insert("standard".into(), json!(s));
+    }
+    c.insert("properties".into(), Value::Object(properties));
+    Value::Object(c)
+}
+
 /// SARIF 2.1.0, written system by system: results of each system as it finishes, the diagnostics
 /// (the run's and each system's) as tool execution notifications at the end. Compact.
 pub struct Sarif;
@@ -294,18 +311,27 @@ pub struct Sarif;
 impl crate::stream::Format for Sarif {
     fn begin(&self, report: &CheckReport) -> String {
         let rules: Vec<Value> = report.controls.iter().map(rule).collect();
+        let mut tool = Map::new();
+        tool.insert(
+            "driver".into(),
+            json!({
+                "name": TOOL_NAME,
+                "version": TOOL_VERSION,
+                "semanticVersion": TOOL_VERSION,
+                "rules": rules,
+            }),
+        );
+        // The policy packs are the tool's extensions (SARIF 2.1.0 §3.18.3), each with its version.
+        if !report.packs.is_empty() {
+            let extensions: Vec<Value> = report.packs.iter().map(pack_component).collect();
+            tool.insert("extensions".into(), Value::Array(extensions));
+        }
+        let tool = Value::Object(tool);
         let doc = json!({
             "$schema": SARIF_SCHEMA,
             "version": "2.1.0",
             "runs": [{
-                "tool": {
-                    "driver": {
-                        "name": TOOL_NAME,
-                        "version": TOOL_VERSION,
-                        "semanticVersion": TOOL_VERSION,
-                        "rules": rules,
-                    }
-                },
+                "tool": tool,
                 "originalUriBaseIds": {
                     URI_BASE_ID: {
                         "description": { "text": "The aims project root: the directory that holds aims.toml." }

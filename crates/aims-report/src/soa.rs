@@ -687,6 +687,7 @@ impl SoaBuilder {
             tool: header.tool.clone(),
             project: header.project.clone(),
             today: header.today.clone(),
+            packs: header.packs.clone(),
             summary: header.summary.clone(),
             controls: header.controls.clone(),
             objectives: header.objectives.clone(),

@@ -9,8 +9,8 @@
 use serde::Serialize;
 
 use crate::model::{
-    CheckReport, ControlDef, DiagnosticReport, ObjectiveDef, Organization, RiskDef, Summary,
-    SystemReport, Tool, WaiverDef,
+    CheckReport, ControlDef, DiagnosticReport, ObjectiveDef, Organization, PackRef, RiskDef,
+    Summary, SystemReport, Tool, WaiverDef,
 };
 
 /// A report format written in three steps.
@@ -93,6 +93,7 @@ struct Head<'a> {
     tool: &'a Tool,
     project: &'a str,
     today: &'a str,
+    packs: &'a [PackRef],
     controls: &'a [ControlDef],
     objectives: &'a [ObjectiveDef],
     risks: &'a [RiskDef],
@@ -106,6 +107,7 @@ impl<'a> Head<'a> {
             tool: &r.tool,
             project: &r.project,
             today: &r.today,
+            packs: &r.packs,
             controls: &r.controls,
             objectives: &r.objectives,
             risks: &r.risks,

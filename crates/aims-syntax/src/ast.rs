@@ -137,16 +137,51 @@ impl DurationUnit {
         }
     }
 
-    /// Length in hours (months are 30 days, years 365 days).
+    /// The unit written with this suffix (`h`, `d`, `w`, `mo`, `y`).
+    pub fn from_suffix(suffix: &str) -> Option<DurationUnit> {
+        Some(match suffix {
+            "h" => DurationUnit::Hours,
+            "d" => DurationUnit::Days,
+            "w" => DurationUnit::Weeks,
+            "mo" => DurationUnit::Months,
+            "y" => DurationUnit::Years,
+            _ => return None,
+        })
+    }
+
+    /// Calendar months in one unit: `mo` is 1, `y` is 12, the fixed-length units 0. A month has
+    /// no fixed number of days, so a duration keeps its months apart from its hours.
+    pub fn months(self) -> i64 {
+        match self {
+            DurationUnit::Months => 1,
+            DurationUnit::Years => 12,
+            DurationUnit::Hours | DurationUnit::Days | DurationUnit::Weeks => 0,
+        }
+    }
+
+    /// Hours in one unit of fixed length (`h`, `d`, `w`); 0 for the calendar units `mo` and `y`.
     pub fn hours(self) -> i64 {
         match self {
             DurationUnit::Hours => 1,
             DurationUnit::Days => 24,
             DurationUnit::Weeks => 24 * 7,
-            DurationUnit::Months => 24 * 30,
-            DurationUnit::Years => 24 * 365,
+            DurationUnit::Months | DurationUnit::Years => 0,
         }
     }
+
+    /// Is this a calendar unit (`mo`, `y`)?
+    pub fn is_calendar(self) -> bool {
+        self.months() != 0
+    }
+}
+
+/// A duration as fact files and `aims.toml` write it: digits and one unit (`180d`, `3mo`).
+pub fn parse_duration(text: &str) -> Option<(i64, DurationUnit)> {
+    let text = text.trim();
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    let amount = text.get(..digits)?.parse().ok()?;
+    let unit = DurationUnit::from_suffix(text.get(digits..)?)?;
+    Some((amount, unit))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -302,6 +337,9 @@ pub struct LetDecl {
     pub name: Ident,
     pub value: Expr,
     pub span: Span,
+    /// A top-level `param NAME = default`: a named constant a project may override in
+    /// `aims.toml` (`[parameters]`). Everywhere else it is a top-level `let`.
+    pub param: bool,
 }
 
 /// `control`, `objective`, `risk`, `waiver` or `exclusion`.

@@ -463,7 +463,8 @@ impl<'a> Formatter<'a> {
     }
 
     fn let_doc(&self, l: &LetDecl) -> Doc {
-        RcDoc::text(format!("let {} = ", l.name.name)).append(self.expr(&l.value).nest(4))
+        let kw = if l.param { "param" } else { "let" };
+        RcDoc::text(format!("{kw} {} = ", l.name.name)).append(self.expr(&l.value).nest(4))
     }
 
     fn stmt(&mut self, s: &Stmt, indent: usize) {

@@ -18,6 +18,7 @@ const TOP_LEVEL: &[&str] = &[
     "schema",
     "plugin",
     "let",
+    "param",
 ];
 
 /// Keywords that start a top-level item.
@@ -747,7 +748,7 @@ impl Ctx<'_> {
                     span,
                 })
             }
-            Rule::let_stmt => Item::Let(self.let_decl(inner, off, diags)?, doc),
+            Rule::let_stmt | Rule::param_decl => Item::Let(self.let_decl(inner, off, diags)?, doc),
             Rule::schema_decl => {
                 let mut it = inner
                     .into_inner()
@@ -888,10 +889,18 @@ impl Ctx<'_> {
 
     fn let_decl(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> Option<LetDecl> {
         let span = self.span(&p, off);
-        let mut it = p.into_inner().filter(|p| p.as_rule() != Rule::kw_let);
+        let param = p.as_rule() == Rule::param_decl;
+        let mut it = p
+            .into_inner()
+            .filter(|p| !matches!(p.as_rule(), Rule::kw_let | Rule::kw_param));
         let name = self.ident(it.next()?, off);
         let value = self.top_expr(it.next()?, off, diags);
-        Some(LetDecl { name, value, span })
+        Some(LetDecl {
+            name,
+            value,
+            span,
+            param,
+        })
     }
 
     fn else_message(
@@ -986,13 +995,8 @@ impl Ctx<'_> {
             Rule::date => ExprKind::Date(s.to_string()),
             Rule::duration => {
                 let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
-                let unit = match s.get(digits.len()..).unwrap_or("") {
-                    "h" => DurationUnit::Hours,
-                    "w" => DurationUnit::Weeks,
-                    "mo" => DurationUnit::Months,
-                    "y" => DurationUnit::Years,
-                    _ => DurationUnit::Days,
-                };
+                let unit = DurationUnit::from_suffix(s.get(digits.len()..).unwrap_or(""))
+                    .unwrap_or(DurationUnit::Days);
                 ExprKind::Duration {
                     amount: digits.parse().unwrap_or(i64::MAX),
                     unit,
@@ -1512,6 +1516,7 @@ fn describe(r: Rule) -> &'static str {
         Rule::kw_every => "`every`",
         Rule::kw_schema | Rule::kw_plugin => "an item",
         Rule::let_stmt | Rule::kw_let => "`let`",
+        Rule::param_decl | Rule::kw_param => "`param`",
         Rule::ident | Rule::fn_name => "a name",
         Rule::item_id => "an id such as `A.7.5` or `R-001`",
         Rule::string | Rule::str_body => "a string in double quotes",
@@ -1604,6 +1609,7 @@ fn is_structural_keyword(r: Rule) -> bool {
     matches!(
         r,
         Rule::kw_let
+            | Rule::kw_param
             | Rule::kw_in
             | Rule::kw_fn
             | Rule::kw_else

@@ -264,3 +264,36 @@ fn syntax_error_labels_start_at_the_token_found() {
         assert_eq!(&text[span.start as usize..span.end as usize], found);
     }
 }
+
+#[test]
+fn a_param_is_a_top_level_let_marked_as_a_parameter_and_formats_as_one() {
+    let text = "/// How often reviews recur.\nparam review_interval = 3mo\nlet window = 30d\n";
+    let (ast, out, n) = render("p.aims", text);
+    assert_eq!(n, 0, "{out}");
+    let Item::Let(p, doc) = &ast.items[0] else {
+        panic!()
+    };
+    assert!(p.param);
+    assert_eq!(p.name.name, "review_interval");
+    assert_eq!(
+        doc.as_deref().map(str::trim),
+        Some("How often reviews recur.")
+    );
+    assert!(matches!(
+        p.value.kind,
+        ExprKind::Duration {
+            amount: 3,
+            unit: DurationUnit::Months
+        }
+    ));
+    let Item::Let(l, _) = &ast.items[1] else {
+        panic!()
+    };
+    assert!(!l.param);
+    let formatted = aims_syntax::format::format(text).unwrap();
+    assert!(
+        formatted.contains("\nparam review_interval = 3mo\n")
+            && formatted.contains("\nlet window = 30d\n"),
+        "{formatted}"
+    );
+}

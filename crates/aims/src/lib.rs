@@ -176,7 +176,8 @@ pub fn load_with(
             }
         }
     }
-    let (program, d) = aims_check::compile(&policies, sources);
+    // `[parameters]` in aims.toml replace the defaults of the policies' `param` items.
+    let (program, d) = aims_check::compile_with_parameters(&policies, sources, &project.parameters);
     diags.extend(d);
     // The system attributes are checked once the policies' `schema system` items are known.
     diags.extend(aims_facts::check_system_attributes(
@@ -557,6 +558,7 @@ impl<'a> Run<'a> {
             Vec::new(),
             diagnostics,
         );
+        header.packs = compiled.project.packs.clone();
         header.organization = organization
             .iter()
             .map(|d| aims_eval::results::OrganizationDocument {

@@ -27,4 +27,38 @@ pub fn validate_check_json(report: &Value) {
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
+/// The result of control `id` for `system` in an `aims check --format json` document.
+pub fn control<'a>(report: &'a Value, system: &str, id: &str) -> &'a Value {
+    let s = report["systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == system)
+        .unwrap_or_else(|| panic!("no system `{system}`"));
+    s["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no control `{id}` in `{system}`"))
+}
+
+/// Run the `aims` binary in `dir` (no colours), failing the test if it panicked.
+pub fn aims_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aims"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "aims panicked:\n{err}");
+    out
+}
+
+/// Write `body` to `rel` under `root`, creating its folders.
+pub fn write_file(root: &std::path::Path, rel: &str, body: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
 }

@@ -991,6 +991,13 @@ pub fn fixture() -> Fixture {
         organization: vec![],
         exclusions: Vec::new(),
         project: "acme-ai".into(),
+        packs: vec![aims_eval::results::Pack {
+            name: "iso42001".into(),
+            version: "2.0.0".into(),
+            description: None,
+            standard: Some("ISO/IEC 42001:2023".into()),
+            path: "policies/iso42001".into(),
+        }],
         today: "2026-05-01".into(),
         controls,
         objectives,

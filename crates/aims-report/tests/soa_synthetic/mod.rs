@@ -74,6 +74,7 @@ pub fn header() -> CheckReport {
         },
         project: "synthetic-registry".to_string(),
         today: "2026-11-24".to_string(),
+        packs: Vec::new(),
         summary: Summary::default(),
         organization: Default::default(),
         controls,
