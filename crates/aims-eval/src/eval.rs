@@ -273,30 +273,8 @@ impl<'p> Evaluator<'p> {
             .iter()
             .map(|o| self.objective(o, system, documents, &meter))
             .collect();
-        let risks = self
-            .program
-            .risks
-            .iter()
-            .map(|r| {
-                let failing: Vec<String> = r
-                    .treated_by
-                    .iter()
-                    .filter(|id| {
-                        controls.iter().any(|c| {
-                            &c.control_id == *id
-                                && matches!(c.verdict, Verdict::Fail | Verdict::Error)
-                        })
-                    })
-                    .cloned()
-                    .collect();
-                RiskResult {
-                    risk_id: r.id.clone(),
-                    level: r.likelihood.saturating_mul(r.impact),
-                    treated: failing.is_empty(),
-                    failing_controls: failing,
-                }
-            })
-            .collect();
+        let mut risks = crate::risk::policy_risks(self.program, &controls);
+        risks.extend(crate::risk::register_risks(system, documents, &controls));
         let result = SystemResult {
             name: system.name.clone(),
             attributes: system

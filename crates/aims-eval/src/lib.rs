@@ -8,7 +8,9 @@
 
 mod eval;
 pub mod results;
+mod risk;
 mod value;
 
 pub use eval::{assemble, Evaluator, PluginCaller, DEFAULT_MAX_WORK};
+pub use risk::RISK_REGISTER;
 pub use value::format_date;

@@ -163,15 +163,51 @@ pub struct ObjectiveResult {
     pub evidence: Vec<Evidence>,
 }
 
+/// Where a risk is declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RiskSource {
+    /// A `risk` item of the policies.
+    Policy,
+    /// An entry of the organisation's `risk_register` document.
+    Register,
+}
+
+impl RiskSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskSource::Policy => "policy",
+            RiskSource::Register => "register",
+        }
+    }
+}
+
+/// One risk for one system: a policy's `risk` item, or an entry of the `risk_register` whose
+/// `ai_system` is the system or `*`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskResult {
     pub risk_id: String,
-    /// likelihood x impact, 1..=25
+    /// likelihood x impact, 1..=25; 0 when the register entry's scores are not 1-5.
     pub level: u8,
-    /// Every treating control passed or was waived for this system.
+    /// Every treating control exists, applies to this system and passed or was waived (and at
+    /// least one is named).
     pub treated: bool,
     /// Treating controls that failed or errored for this system.
     pub failing_controls: Vec<String>,
+    /// Not treated, but below the register's `acceptance_threshold`: the risk is accepted.
+    pub accepted: bool,
+    pub source: RiskSource,
+    /// The risk item's title, or the register entry's description.
+    pub title: String,
+    pub owner: String,
+    /// The controls named to treat it, as written.
+    pub treated_by: Vec<String>,
+    /// Why it is not treated, one line per cause (a control that failed, does not apply, or
+    /// does not exist; scores out of range); empty when treated.
+    pub reasons: Vec<String>,
+    /// Where it is declared: the `risk` item, or the register entry.
+    pub span: Option<Span>,
+    /// The register's display name (`None` for a policy's risk).
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

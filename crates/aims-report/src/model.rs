@@ -281,7 +281,8 @@ pub struct Summary {
     pub gating_failure: bool,
     /// Matched waivers that are past their expiry (system x control).
     pub expired_waivers: usize,
-    /// System x risk pairs whose treating controls did not all pass or get waived.
+    /// System x risk pairs neither treated (every treating control exists, applies and passed or
+    /// was waived) nor accepted (a register entry below its acceptance threshold).
     pub untreated_risks: usize,
     /// Diagnostics of severity `error`.
     pub diagnostic_errors: usize,
@@ -317,7 +318,7 @@ impl Summary {
         for o in &sys.objectives {
             self.objectives.add(o.verdict);
         }
-        self.untreated_risks += sys.risks.iter().filter(|r| !r.treated).count();
+        self.untreated_risks += sys.risks.iter().filter(|r| r.is_untreated()).count();
         self.unreadable_documents += sys
             .documents
             .iter()
@@ -589,13 +590,56 @@ pub struct ObjectiveOutcome {
     pub evidence: Vec<EvidenceItem>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a risk is declared: a policy's `risk` item (described in the report's `risks`) or an
+/// entry of the organisation's `risk_register` (described in the outcome itself).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskSource {
+    #[default]
+    Policy,
+    Register,
+}
+
+impl RiskSource {
+    fn is_policy(&self) -> bool {
+        *self == RiskSource::Policy
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskOutcome {
     pub id: String,
     pub level: u8,
     pub treated: bool,
     #[serde(default)]
     pub failing_controls: Vec<String>,
+    /// Not treated but below the register's acceptance threshold.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accepted: bool,
+    #[serde(default, skip_serializing_if = "RiskSource::is_policy")]
+    pub source: RiskSource,
+    /// A register entry's description (a policy risk's title is in `risks`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    /// A register entry's owner.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner: String,
+    /// The controls a register entry names to treat it (a policy risk's are in `risks`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub treated_by: Vec<String>,
+    /// Why it is not treated: a control that failed, does not apply or does not exist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+    /// Where a register entry is (a policy risk's place is in `risks`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_at: Option<Place>,
+}
+
+impl RiskOutcome {
+    /// Neither treated nor accepted.
+    pub fn is_untreated(&self) -> bool {
+        !self.treated && !self.accepted
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -1137,11 +1181,32 @@ impl SystemReport {
         let mut risks: Vec<RiskOutcome> = s
             .risks
             .iter()
-            .map(|r| RiskOutcome {
-                id: r.risk_id.clone(),
-                level: r.level,
-                treated: r.treated,
-                failing_controls: r.failing_controls.clone(),
+            .map(|r| {
+                let register = r.source == ev::RiskSource::Register;
+                RiskOutcome {
+                    id: r.risk_id.clone(),
+                    level: r.level,
+                    treated: r.treated,
+                    failing_controls: r.failing_controls.clone(),
+                    accepted: r.accepted,
+                    source: if register {
+                        RiskSource::Register
+                    } else {
+                        RiskSource::Policy
+                    },
+                    title: if register { r.title.clone() } else { String::new() },
+                    owner: if register { r.owner.clone() } else { String::new() },
+                    treated_by: if register {
+                        r.treated_by.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    reasons: r.reasons.clone(),
+                    declared_at: r
+                        .span
+                        .filter(|_| register)
+                        .map(|span| Place::of(sources, span)),
+                }
             })
             .collect();
         risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
