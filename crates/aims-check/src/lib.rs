@@ -5,6 +5,7 @@
 pub mod codes;
 mod program;
 mod types;
+mod verdicts;
 
 pub use program::*;
 pub use types::{builtin_type, Ty, FUNCTIONS};
@@ -171,9 +172,14 @@ where
         .collect();
 
     let mut checker = Checker::new(&program.schemas, &program.plugins);
+    checker.control_ids = Some(control_ids.clone());
+    // What each top-level `let` and each control reads of other controls' verdicts.
+    let mut verdict_graph = verdicts::Graph::default();
     // ---- global lets (in order; a let may use earlier ones) ----
     for l in &global_lets {
+        checker.begin_item();
         let ty = checker.expr(&l.value, &mut diags);
+        verdict_graph.add_let(&l.name.name, &checker);
         checker
             .globals
             .insert(l.name.name.clone(), (ty, l.name.span));
@@ -185,6 +191,7 @@ where
         match b.kind {
             BlockKind::Control => {
                 if let Some(c) = lower_control(b, &mut checker, &text_of, &mut diags) {
+                    verdict_graph.add_control(&c.id, &checker);
                     program.controls.push(c);
                 }
             }
@@ -225,6 +232,7 @@ where
             );
         }
     }
+    diags.extend(verdict_graph.cycles());
     program.controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.objectives.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));

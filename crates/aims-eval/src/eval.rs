@@ -48,6 +48,19 @@ struct Meter {
     current: RefCell<String>,
     /// Where the budget ran out, once it has.
     exceeded_in: RefCell<Option<String>>,
+    /// The system's control results so far, by id: `control_verdict` evaluates a control the
+    /// first time it is read (before the program's order reaches it), and the result is kept
+    /// for its turn. Kept here because, like the budget, it is the state of one system's
+    /// evaluation that every context shares.
+    controls: RefCell<HashMap<String, ControlSlot>>,
+}
+
+/// A control of the system being evaluated, in [`Meter::controls`].
+enum ControlSlot {
+    /// Being evaluated: reading its verdict now is a cycle.
+    Evaluating,
+    /// Its verdict, and the result until its turn in the program's order takes it.
+    Done(Verdict, Option<ControlResult>),
 }
 
 impl Meter {
@@ -57,6 +70,7 @@ impl Meter {
             limit,
             current: RefCell::new(String::new()),
             exceeded_in: RefCell::new(None),
+            controls: RefCell::new(HashMap::new()),
         }
     }
 
@@ -264,7 +278,7 @@ impl<'p> Evaluator<'p> {
             .program
             .controls
             .iter()
-            .map(|c| self.control(c, system, documents, &meter))
+            .map(|c| self.control_once(c, system, documents, &meter))
             .collect();
         controls.sort_by(|a, b| aims_check::natural_cmp(&a.control_id, &b.control_id));
         let objectives = self
@@ -483,6 +497,78 @@ impl<'p> Evaluator<'p> {
                 Step::Let { .. } => None,
             })
             .collect()
+    }
+
+    /// Control `c`'s result for the system: evaluated now, or taken from where
+    /// `control_verdict` evaluated it first.
+    fn control_once(
+        &self,
+        c: &Control,
+        system: &SystemDecl,
+        documents: &[&Document],
+        meter: &Rc<Meter>,
+    ) -> ControlResult {
+        let earlier = match meter.controls.borrow_mut().get_mut(&c.id) {
+            Some(ControlSlot::Done(_, result)) => result.take(),
+            _ => None,
+        };
+        if let Some(result) = earlier {
+            return result;
+        }
+        meter
+            .controls
+            .borrow_mut()
+            .insert(c.id.clone(), ControlSlot::Evaluating);
+        let result = self.control(c, system, documents, meter);
+        meter
+            .controls
+            .borrow_mut()
+            .insert(c.id.clone(), ControlSlot::Done(result.verdict, None));
+        result
+    }
+
+    /// `control_verdict(id)`: the verdict of control `id` for the system of `ctx`, evaluating the
+    /// control first if it has not been. An id that names no control is missing (the requirement
+    /// fails, never passes); a control that reads its own verdict, through others, is an error
+    /// (the checker refuses such literal cycles; ids computed from data can still make one).
+    fn control_verdict<'a>(&self, id: &str, ctx: &Ctx<'a>) -> R<'a> {
+        let Some(c) = self.program.control(id) else {
+            return Err(Fault::Missing {
+                path: format!("control \"{id}\""),
+                span: None,
+                file: None,
+            });
+        };
+        let known = match ctx.meter.controls.borrow().get(id) {
+            Some(ControlSlot::Done(v, _)) => Some(Ok(*v)),
+            Some(ControlSlot::Evaluating) => Some(Err(())),
+            None => None,
+        };
+        let verdict = match known {
+            Some(Ok(v)) => v,
+            Some(Err(())) => {
+                return Err(Fault::Error(format!(
+                    "control `{id}` depends on its own verdict (a cycle of `control_verdict` reads)"
+                )))
+            }
+            None => {
+                // The control being evaluated keeps its name for budget messages.
+                let outer = ctx.meter.current.borrow().clone();
+                ctx.meter
+                    .controls
+                    .borrow_mut()
+                    .insert(id.to_string(), ControlSlot::Evaluating);
+                let result = self.control(c, ctx.system, ctx.all, &ctx.meter);
+                let v = result.verdict;
+                ctx.meter
+                    .controls
+                    .borrow_mut()
+                    .insert(id.to_string(), ControlSlot::Done(v, Some(result)));
+                *ctx.meter.current.borrow_mut() = outer;
+                v
+            }
+        };
+        Ok(V::Str(Cow::Borrowed(verdict.as_str())))
     }
 
     /// Evaluate control `c` within the system's budget: once the budget has run out, a control
@@ -1542,6 +1628,13 @@ impl<'p> Evaluator<'p> {
                 ))),
             },
             "today" => Ok(V::Date(self.today)),
+            "control_verdict" => match arg(0)?.prim()? {
+                V::Str(id) => self.control_verdict(&id, ctx),
+                other => Err(Fault::Error(format!(
+                    "`control_verdict` needs a control id (a string), found a {}",
+                    other.type_name()
+                ))),
+            },
             "date" => match arg(0)?.prim()? {
                 V::Date(d) => Ok(V::Date(d)),
                 V::Str(s) => parse_date(&s)
