@@ -2426,6 +2426,7 @@ pub fn assemble(
     // are handed out in a racing order when systems load in parallel.
     RunResults {
         organization: Vec::new(),
+        soa: None,
         project: project.to_string(),
         today: format_date(today),
         controls: program

@@ -300,6 +300,37 @@ pub struct OrganizationDocument {
     pub state: DocState,
 }
 
+/// One version in the change log of the Statement of Applicability.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SoaChange {
+    pub version: Option<String>,
+    pub date: Option<String>,
+    pub author: Option<String>,
+    pub summary: Option<String>,
+}
+
+/// The document control of the Statement of Applicability, read from the organisation's `soa`
+/// record (the built-in schema `soa`). A field that is absent, invalid, empty or a placeholder
+/// is `None` and named in `problems`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SoaRecord {
+    /// Display name of the record's file.
+    pub file: String,
+    /// The record's root (for its place).
+    pub span: Option<aims_base::Span>,
+    pub id: Option<String>,
+    pub version: Option<String>,
+    pub owner: Option<String>,
+    pub approver: Option<String>,
+    /// `YYYY-MM-DD`
+    pub approval_date: Option<String>,
+    pub legal_entity: Option<String>,
+    pub scope_statement: Option<String>,
+    pub change_log: Vec<SoaChange>,
+    /// What an auditor would find missing, one line each ("`approver` is missing").
+    pub problems: Vec<String>,
+}
+
 /// Everything one `aims check` run produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResults {
@@ -318,6 +349,9 @@ pub struct RunResults {
     pub diagnostics: Vec<Diagnostic>,
     /// The organization's documents, which every system's `documents` also list (first).
     pub organization: Vec<OrganizationDocument>,
+    /// The Statement of Applicability's document control, from the organisation's `soa`
+    /// record (see [`crate::soa_record`]); `None` when no `soa` document is declared.
+    pub soa: Option<SoaRecord>,
 }
 
 impl RunResults {

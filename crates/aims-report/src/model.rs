@@ -707,6 +707,84 @@ pub struct Organization {
     /// Sorted by control (natural order), requirement and path; each once.
     #[serde(default)]
     pub evidence: Vec<OrganizationEvidence>,
+    /// The Statement of Applicability's document control, from the organisation's `soa`
+    /// record; absent when the project declares none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soa: Option<SoaRecordReport>,
+}
+
+/// One version in the change log of the Statement of Applicability.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoaChangeReport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+/// The Statement of Applicability's document control (the `soa` record). A field that is
+/// absent, invalid or a placeholder is absent here and named in `problems`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoaRecordReport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_entity: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_statement: Option<String>,
+    #[serde(default)]
+    pub change_log: Vec<SoaChangeReport>,
+    /// What is missing or unusable, one line each.
+    #[serde(default)]
+    pub problems: Vec<String>,
+    /// The record's file.
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+impl SoaRecordReport {
+    fn of(sources: &SourceMap, r: &ev::SoaRecord) -> SoaRecordReport {
+        let place = match r.span {
+            Some(span) => Place::of(sources, span),
+            None => Place::default(),
+        };
+        SoaRecordReport {
+            id: r.id.clone(),
+            version: r.version.clone(),
+            owner: r.owner.clone(),
+            approver: r.approver.clone(),
+            approval_date: r.approval_date.clone(),
+            legal_entity: r.legal_entity.clone(),
+            scope_statement: r.scope_statement.clone(),
+            change_log: r
+                .change_log
+                .iter()
+                .map(|c| SoaChangeReport {
+                    version: c.version.clone(),
+                    date: c.date.clone(),
+                    author: c.author.clone(),
+                    summary: c.summary.clone(),
+                })
+                .collect(),
+            problems: r.problems.clone(),
+            place: Place {
+                file: place.file.or_else(|| Some(r.file.clone())),
+                ..place
+            },
+        }
+    }
 }
 
 /// How much evidence a report records (`aims check --evidence`).
@@ -916,6 +994,10 @@ impl CheckReport {
                     .map(|d| document_ref(&d.name, &d.kind, Some(&d.state)))
                     .collect(),
                 evidence: Vec::new(),
+                soa: results
+                    .soa
+                    .as_ref()
+                    .map(|r| SoaRecordReport::of(sources, r)),
             },
             diagnostics,
         };

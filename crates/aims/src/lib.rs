@@ -529,6 +529,7 @@ impl<'a> Run<'a> {
                 state: d.state.clone(),
             })
             .collect();
+        header.soa = aims_eval::soa_record(&organization);
         aims_base::diag::sort_by_path(&mut header.diagnostics, sources);
         header.diagnostics.dedup();
         Run {
