@@ -337,24 +337,24 @@ pub(crate) struct RiskLink {
 }
 
 impl RiskLink {
-    /// `treated on 2, untreated on 1 system(s)`.
+    /// `level 12; 3 systems: 2 treated, 1 untreated`.
     pub(crate) fn state(&self) -> String {
         let mut parts = Vec::new();
         if self.treated > 0 {
-            parts.push(format!("treated on {}", self.treated));
+            parts.push(format!("{} treated", self.treated));
         }
         if self.accepted > 0 {
-            parts.push(format!("accepted on {}", self.accepted));
+            parts.push(format!("{} accepted", self.accepted));
         }
         if self.untreated > 0 {
-            parts.push(format!("untreated on {}", self.untreated));
+            parts.push(format!("{} untreated", self.untreated));
         }
         let n = self.treated + self.accepted + self.untreated;
         format!(
-            "level {}; {} system{}",
+            "level {}; {n} system{}: {}",
             self.level,
-            parts.join(", "),
-            if n == 1 { "" } else { "s" }
+            if n == 1 { "" } else { "s" },
+            parts.join(", ")
         )
     }
 }

@@ -39,6 +39,7 @@ fn empty_run_validates_too() {
     let sources = aims_base::SourceMap::new();
     let results = aims_eval::results::RunResults {
         organization: vec![],
+        soa: None,
         project: String::new(),
         today: "2026-01-01".into(),
         controls: vec![],

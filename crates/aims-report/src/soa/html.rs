@@ -216,10 +216,11 @@ fn risks_treated(soa: &Soa, row: &Row) -> Markup {
     }
 }
 
-fn control_table(soa: &Soa, rows: &[&Row]) -> Markup {
+/// The controls' table; `id` is `soa` for the main one (Annex A, or the crosswalk).
+fn control_table(soa: &Soa, rows: &[&Row], id: &str) -> Markup {
     let crosswalk = soa.framework.is_some();
     html! {
-        table class="soa" {
+        table id=(id) class="soa" {
             thead { tr {
                 @if crosswalk { th { "Reference" } }
                 th { "Control" }
@@ -287,7 +288,7 @@ fn controls(soa: &Soa) -> Markup {
                 @if soa.rows.is_empty() {
                     p class="empty" { "No controls are listed." }
                 } @else {
-                    (control_table(soa, &soa.rows.iter().collect::<Vec<_>>()))
+                    (control_table(soa, &soa.rows.iter().collect::<Vec<_>>(), "soa"))
                 }
                 @if !soa.unmapped.is_empty() {
                     p class="note" {
@@ -312,7 +313,8 @@ fn controls(soa: &Soa) -> Markup {
                         } @else {
                             @let counts = soa.status_counts(|r| r.section == section);
                             p class="counts-line" { "Controls: " (counts.text()) ". Results over the systems: " (counts.results_text()) "." }
-                            (control_table(soa, &rows))
+                            @let id = if section == SoaSection::AnnexA { "soa".to_string() } else { format!("soa-{}", section.anchor()) };
+                            (control_table(soa, &rows, &id))
                         }
                     }
                 }

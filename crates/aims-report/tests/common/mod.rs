@@ -943,6 +943,7 @@ pub fn fixture() -> Fixture {
 
     let results = RunResults {
         organization: vec![],
+        soa: None,
         exclusions: Vec::new(),
         project: "acme-ai".into(),
         today: "2026-05-01".into(),
