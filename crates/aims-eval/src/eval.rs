@@ -515,15 +515,30 @@ impl<'p> Evaluator<'p> {
         if let Some(result) = earlier {
             return result;
         }
+        self.control_in_slot(c, system, documents, meter, false)
+    }
+
+    /// Evaluate control `c`, marked as being evaluated meanwhile (so a read of its verdict is a
+    /// cycle) and its verdict kept; `keep` keeps the result too, for its turn in the program's
+    /// order.
+    fn control_in_slot(
+        &self,
+        c: &Control,
+        system: &SystemDecl,
+        documents: &[&Document],
+        meter: &Rc<Meter>,
+        keep: bool,
+    ) -> ControlResult {
         meter
             .controls
             .borrow_mut()
             .insert(c.id.clone(), ControlSlot::Evaluating);
         let result = self.control(c, system, documents, meter);
+        let kept = keep.then(|| result.clone());
         meter
             .controls
             .borrow_mut()
-            .insert(c.id.clone(), ControlSlot::Done(result.verdict, None));
+            .insert(c.id.clone(), ControlSlot::Done(result.verdict, kept));
         result
     }
 
@@ -554,16 +569,9 @@ impl<'p> Evaluator<'p> {
             None => {
                 // The control being evaluated keeps its name for budget messages.
                 let outer = ctx.meter.current.borrow().clone();
-                ctx.meter
-                    .controls
-                    .borrow_mut()
-                    .insert(id.to_string(), ControlSlot::Evaluating);
-                let result = self.control(c, ctx.system, ctx.all, &ctx.meter);
-                let v = result.verdict;
-                ctx.meter
-                    .controls
-                    .borrow_mut()
-                    .insert(id.to_string(), ControlSlot::Done(v, Some(result)));
+                let v = self
+                    .control_in_slot(c, ctx.system, ctx.all, &ctx.meter, true)
+                    .verdict;
                 *ctx.meter.current.borrow_mut() = outer;
                 v
             }
