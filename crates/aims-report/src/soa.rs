@@ -368,6 +368,8 @@ pub(crate) struct ExclusionTally {
     pub exclusion: ExclusionRef,
     pub controls: BTreeSet<String>,
     pub systems: Capped<String>,
+    /// The system last counted (systems arrive one at a time, each once).
+    last_system: String,
 }
 
 /// The output format of a [`SoaBuilder`].
@@ -1075,11 +1077,11 @@ impl SoaBuilder {
                         exclusion: x.clone(),
                         controls: BTreeSet::new(),
                         systems: Capped::default(),
+                        last_system: String::new(),
                     });
                 entry.controls.insert(c.id.clone());
-                if entry.systems.items.last() != Some(&system.name)
-                    && !entry.systems.items.contains(&system.name)
-                {
+                if entry.last_system != system.name {
+                    entry.last_system.clone_from(&system.name);
                     entry.systems.push_with(limit, || system.name.clone());
                 }
             }
