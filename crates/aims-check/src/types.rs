@@ -893,7 +893,10 @@ impl<'a> Checker<'a> {
             diags.push(
                 Diagnostic::error(
                     codes::TYPE_MISMATCH,
-                    format!("`control_verdict` needs a control id (a string), found a {}", ty.name()),
+                    format!(
+                        "`control_verdict` needs a control id (a string), found a {}",
+                        ty.name()
+                    ),
                 )
                 .with_primary(arg.span, "here"),
             );
@@ -906,7 +909,9 @@ impl<'a> Checker<'a> {
             if !ids.contains(id) {
                 let mut d = Diagnostic::error(
                     codes::VERDICT_OF_UNKNOWN_CONTROL,
-                    format!("`control_verdict` names `{id}`, which is not a control of the policies"),
+                    format!(
+                        "`control_verdict` names `{id}`, which is not a control of the policies"
+                    ),
                 )
                 .with_primary(arg.span, "no such control");
                 if let Some(s) = did_you_mean(id, ids.iter().map(String::as_str)) {

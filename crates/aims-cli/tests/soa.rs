@@ -91,7 +91,10 @@ fn markdown_statement_with_document_control() {
         .collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{md}");
     assert!(!md.contains("no document control"), "{md}");
-    assert!(md.contains("| Legal entity | Example Insurance Ltd |"), "{md}");
+    assert!(
+        md.contains("| Legal entity | Example Insurance Ltd |"),
+        "{md}"
+    );
     insta::assert_snapshot!("soa_markdown_with_record", md);
 }
 
@@ -99,8 +102,14 @@ fn markdown_statement_with_document_control() {
 fn html_statement_with_document_control() {
     let dir = project(|_| {});
     let html = report(dir.path(), "html");
-    assert!(html.contains("id=\"risk-register-r-01\""), "risk rows are link targets");
-    assert!(html.contains("href=\"#risk-register-r-01\""), "control rows link their risks");
+    assert!(
+        html.contains("id=\"risk-register-r-01\""),
+        "risk rows are link targets"
+    );
+    assert!(
+        html.contains("href=\"#risk-register-r-01\""),
+        "control rows link their risks"
+    );
     insta::assert_snapshot!("soa_html_with_record", html);
 }
 
@@ -209,7 +218,10 @@ fn risk_results_link_treatment_to_the_verdicts() {
     assert_eq!(report["summary"]["untreated_risks"], 5);
     // The document control is in the JSON too.
     assert_eq!(report["organization"]["soa"]["version"], "1.2");
-    assert_eq!(report["organization"]["soa"]["problems"], serde_json::json!([]));
+    assert_eq!(
+        report["organization"]["soa"]["problems"],
+        serde_json::json!([])
+    );
     // control_verdict: C.6.1.3 reads A.6.2.4 (failing on chat, waived on scorer).
     let verdict = |s: &Value, id: &str| {
         s["controls"]

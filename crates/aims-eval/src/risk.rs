@@ -147,8 +147,7 @@ pub(crate) fn register_risks(
             let (failing, treatment_reasons) = treatment(&treated_by, controls);
             reasons.extend(treatment_reasons);
             let treated = reasons.is_empty();
-            let accepted =
-                !treated && level.zip(threshold).is_some_and(|(l, t)| i64::from(l) < t);
+            let accepted = !treated && level.zip(threshold).is_some_and(|(l, t)| i64::from(l) < t);
             out.push(RiskResult {
                 risk_id: text(fields.get("id")).unwrap_or_else(|| format!("risks[{i}]")),
                 level: level.unwrap_or(0),

@@ -10,8 +10,23 @@ pub const SOA_KIND: &str = "soa";
 
 /// Values that stand for "not written yet": a record holding one is not evidence.
 const PLACEHOLDERS: &[&str] = &[
-    "x", "xx", "xxx", "tbd", "tba", "todo", "n/a", "na", "-", "--", "...", "…", "?", "none",
-    "placeholder", "changeme", "lorem ipsum",
+    "x",
+    "xx",
+    "xxx",
+    "tbd",
+    "tba",
+    "todo",
+    "n/a",
+    "na",
+    "-",
+    "--",
+    "...",
+    "…",
+    "?",
+    "none",
+    "placeholder",
+    "changeme",
+    "lorem ipsum",
 ];
 
 /// True for an empty value or a placeholder (`x`, `tbd`, `todo`, ...), whatever its case.
@@ -74,7 +89,9 @@ pub fn soa_record(documents: &[Document]) -> Option<SoaRecord> {
     record.approval_date = take("approval_date", &mut problems);
     record.legal_entity = take("legal_entity", &mut problems);
     record.scope_statement = take("scope_statement", &mut problems);
-    let log = map.and_then(|m| m.get("change_log")).and_then(Value::as_list);
+    let log = map
+        .and_then(|m| m.get("change_log"))
+        .and_then(Value::as_list);
     match log {
         None | Some([]) => problems.push("`change_log` has no entry".to_string()),
         Some(entries) => {

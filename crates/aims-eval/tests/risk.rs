@@ -138,7 +138,11 @@ fn compile(text: &str) -> (aims_check::Program, Vec<Diagnostic>) {
 }
 
 fn errors(text: &str) -> Vec<Diagnostic> {
-    compile(text).1.into_iter().filter(|d| d.is_error()).collect()
+    compile(text)
+        .1
+        .into_iter()
+        .filter(|d| d.is_error())
+        .collect()
 }
 
 fn yaml(name: &str, kind: &str, text: &str) -> Document {

@@ -592,7 +592,9 @@ pub struct ObjectiveOutcome {
 
 /// Where a risk is declared: a policy's `risk` item (described in the report's `risks`) or an
 /// entry of the organisation's `risk_register` (described in the outcome itself).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskSource {
     #[default]
@@ -1276,8 +1278,16 @@ impl SystemReport {
                     } else {
                         RiskSource::Policy
                     },
-                    title: if register { r.title.clone() } else { String::new() },
-                    owner: if register { r.owner.clone() } else { String::new() },
+                    title: if register {
+                        r.title.clone()
+                    } else {
+                        String::new()
+                    },
+                    owner: if register {
+                        r.owner.clone()
+                    } else {
+                        String::new()
+                    },
                     treated_by: if register {
                         r.treated_by.clone()
                     } else {

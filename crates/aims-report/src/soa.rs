@@ -195,9 +195,7 @@ impl SoaSection {
         let number: String = rest.chars().take_while(char::is_ascii_digit).collect();
         let after = rest.get(number.len()..).unwrap_or("");
         match number.parse::<u8>() {
-            Ok(4..=10) if after.is_empty() || after.starts_with(['.', ' ']) => {
-                SoaSection::Clauses
-            }
+            Ok(4..=10) if after.is_empty() || after.starts_with(['.', ' ']) => SoaSection::Clauses,
             _ => SoaSection::Organisation,
         }
     }
@@ -1091,8 +1089,7 @@ impl SoaBuilder {
             t.counts.add(c.verdict);
             for e in c.requirements.iter().flat_map(|q| &q.evidence) {
                 if let Some(f) = &e.place.file {
-                    if t.evidence_files.len() < MAX_EVIDENCE_FILES || t.evidence_files.contains(f)
-                    {
+                    if t.evidence_files.len() < MAX_EVIDENCE_FILES || t.evidence_files.contains(f) {
                         t.evidence_files.insert(f.clone());
                     } else {
                         t.evidence_files_more = true;
@@ -1314,7 +1311,12 @@ impl SoaBuilder {
         } = self;
         let mut spool = spool.into_inner().map_err(|e| e.into_error())?;
         spool.rewind()?;
-        risks.sort_by(|a, b| a.key.0.cmp(&b.key.0).then_with(|| natural_cmp(&a.key.1, &b.key.1)));
+        risks.sort_by(|a, b| {
+            a.key
+                .0
+                .cmp(&b.key.0)
+                .then_with(|| natural_cmp(&a.key.1, &b.key.1))
+        });
         let soa = Soa::new(
             &header,
             options.framework.as_deref(),

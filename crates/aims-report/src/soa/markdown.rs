@@ -195,7 +195,11 @@ fn document_control(out: &mut String, soa: &Soa) {
     let _ = writeln!(out, "| Version | {} |", stated(d.version.as_ref()));
     let _ = writeln!(out, "| Owner | {} |", stated(d.owner.as_ref()));
     let _ = writeln!(out, "| Approved by | {} |", stated(d.approver.as_ref()));
-    let _ = writeln!(out, "| Approved on | {} |", stated(d.approval_date.as_ref()));
+    let _ = writeln!(
+        out,
+        "| Approved on | {} |",
+        stated(d.approval_date.as_ref())
+    );
     if let Some(place) = d.place.display() {
         let _ = writeln!(out, "| Record | {} |", code(&place));
     }
