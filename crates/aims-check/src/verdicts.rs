@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// What one item reads: controls' verdicts by literal id (with the id's span) and top-level lets.
 #[derive(Debug, Clone, Default)]
 struct Reads {
-    verdicts: Vec<(String, Span)>,
+    verdicts: Vec<Edge>,
     lets: BTreeSet<String>,
 }
 
@@ -22,6 +22,9 @@ impl Reads {
         }
     }
 }
+
+/// A read of a control's verdict: the control's id and the span of the id.
+type Edge = (String, Span);
 
 #[derive(Debug, Default)]
 pub(crate) struct Graph {
@@ -42,7 +45,7 @@ impl Graph {
     }
 
     /// The verdicts a control reads, directly or through the lets it reads (each let once).
-    fn edges(&self, id: &str) -> Vec<(String, Span)> {
+    fn edges(&self, id: &str) -> Vec<Edge> {
         let Some(reads) = self.controls.get(id) else {
             return Vec::new();
         };
@@ -76,7 +79,7 @@ impl Graph {
                 continue;
             }
             // Depth-first, iteratively: (control, its edges, next edge) and the path to it.
-            let mut stack: Vec<(&str, Vec<(String, Span)>, usize)> =
+            let mut stack: Vec<(&str, Vec<Edge>, usize)> =
                 vec![(start.as_str(), self.edges(start), 0)];
             marks.insert(start.as_str(), Mark::Active);
             while let Some((node, edges, next)) = stack.last_mut() {

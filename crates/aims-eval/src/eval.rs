@@ -60,7 +60,7 @@ enum ControlSlot {
     /// Being evaluated: reading its verdict now is a cycle.
     Evaluating,
     /// Its verdict, and the result until its turn in the program's order takes it.
-    Done(Verdict, Option<ControlResult>),
+    Done(Verdict, Option<Box<ControlResult>>),
 }
 
 impl Meter {
@@ -509,7 +509,7 @@ impl<'p> Evaluator<'p> {
         meter: &Rc<Meter>,
     ) -> ControlResult {
         let earlier = match meter.controls.borrow_mut().get_mut(&c.id) {
-            Some(ControlSlot::Done(_, result)) => result.take(),
+            Some(ControlSlot::Done(_, result)) => result.take().map(|r| *r),
             _ => None,
         };
         if let Some(result) = earlier {
@@ -534,7 +534,7 @@ impl<'p> Evaluator<'p> {
             .borrow_mut()
             .insert(c.id.clone(), ControlSlot::Evaluating);
         let result = self.control(c, system, documents, meter);
-        let kept = keep.then(|| result.clone());
+        let kept = keep.then(|| Box::new(result.clone()));
         meter
             .controls
             .borrow_mut()
