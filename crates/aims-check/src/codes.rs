@@ -37,6 +37,9 @@ pub const ORGANIZATION_READS_SYSTEM: &str = "E0260";
 pub const ORGANIZATION_READS_SYSTEM_DOCUMENT: &str = "E0261";
 pub const ORGANIZATION_WAIVER_SYSTEM: &str = "E0262";
 pub const UNKNOWN_SCOPE: &str = "E0263";
+// Verdicts read by policies (E0270–E0279).
+pub const VERDICT_OF_UNKNOWN_CONTROL: &str = "E0270";
+pub const VERDICT_CYCLE: &str = "E0271";
 
 macro_rules! code {
     ($code:expr, $title:expr, $why:expr, $example:expr, $fix:expr) => {
@@ -89,7 +92,7 @@ pub const CODES: &[CodeInfo] = &[
         "control C-1 \"Fresh assessment\" {\n  require impact_assessment.date > \"2026-01-01\"\n}",
         "Compare a date with a date literal (no quotes): `impact_assessment.date > 2026-01-01`."),
     code!(UNKNOWN_FUNCTION, "unknown function or wrong number of arguments",
-        "The built-in functions are listed in the language reference (`exists`, `default`, `is_valid`, `is_string`, `is_number`, `is_bool`, `is_list`, `is_map`, `is_null`, `as_list`, `number`, `len`, `count`, `today`, `date`, `lower`, `upper`, `trim`, `keys`, `values`, `section`, `section_matching`, `documents`, `document`, `min`, `max`, `sum`); each takes a fixed number of arguments.",
+        "The built-in functions are listed in the language reference (`exists`, `default`, `is_valid`, `is_string`, `is_number`, `is_bool`, `is_list`, `is_map`, `is_null`, `as_list`, `number`, `len`, `count`, `today`, `date`, `lower`, `upper`, `trim`, `keys`, `values`, `section`, `section_matching`, `documents`, `document`, `min`, `max`, `sum`, `control_verdict`); each takes a fixed number of arguments.",
         "control C-1 \"Datasets\" {\n  require length(model_card.datasets) > 0\n}",
         "Use `len(model_card.datasets) > 0`."),
     code!(UNKNOWN_CONTROL, "a waiver or risk names a control that does not exist",
@@ -192,4 +195,12 @@ pub const CODES: &[CodeInfo] = &[
         "`scope` takes one word, `organization`: the control is evaluated once per run against the organisation's documents. Without `scope`, a control is evaluated for each system. (A statement of its own, not a word in `applies_to`, which lists fact kinds and may name a kind called `organization`.)",
         "control ORG.1 \"AI policy\" {\n  scope organisation\n  require exists(ai_policy.approved_by)\n}",
         "Write `scope organization`, or remove the statement for a per-system control."),
+    code!(VERDICT_OF_UNKNOWN_CONTROL, "`control_verdict` names a control that does not exist",
+        "`control_verdict(\"id\")` reads the current system's verdict of another control. A literal id is checked when the policies compile: an id no control has would make every requirement that reads it fail on every system. (An id computed from data, such as a register entry's control, is checked when evaluated: one that names no control fails the requirement.)",
+        "control A.6.2.4 \"Verification\" {\n  require exists(model_card.license)\n}\ncontrol C.6.1.3 \"Risk treatment\" {\n  require control_verdict(\"A.6.2.44\") == \"pass\"\n}",
+        "Use the id of an existing control: `control_verdict(\"A.6.2.4\")`."),
+    code!(VERDICT_CYCLE, "controls read each other's verdicts in a cycle",
+        "A control that reads another's verdict with `control_verdict` is evaluated after it. When controls read each other's verdicts in a circle (directly, or through top-level `let`s), no order can evaluate them, so the policies do not compile.",
+        "control A.1 \"First\" {\n  require control_verdict(\"A.2\") == \"pass\"\n}\ncontrol A.2 \"Second\" {\n  require control_verdict(\"A.1\") == \"pass\"\n}",
+        "Break the circle: let one of the controls read the evidence itself instead of the other's verdict."),
 ];

@@ -6,6 +6,7 @@ pub mod codes;
 mod params;
 mod program;
 mod types;
+mod verdicts;
 
 pub use program::*;
 pub use types::{builtin_type, Measure, Ty, FUNCTIONS};
@@ -198,12 +199,16 @@ where
         .collect();
 
     let mut checker = Checker::new(&program.schemas, &program.plugins, sources);
+    checker.control_ids = Some(control_ids.clone());
+    // What each top-level `let` and each control reads of other controls' verdicts.
+    let mut verdict_graph = verdicts::Graph::default();
     // ---- global lets (in order; a let may use earlier ones) ----
     for (l, doc) in &global_lets {
-        checker.names_read.clear();
+        checker.begin_item();
         let ty = checker.expr(&l.value, &mut diags);
         let reads = std::mem::take(&mut checker.names_read);
         checker.global_reads.insert(l.name.name.clone(), reads);
+        verdict_graph.add_let(&l.name.name, &checker);
         if l.param {
             params::declare(
                 l,
@@ -233,6 +238,7 @@ where
         match b.kind {
             BlockKind::Control => {
                 if let Some(c) = lower_control(b, &mut checker, &text_of, &mut diags) {
+                    verdict_graph.add_control(&c.id, &checker);
                     program.controls.push(c);
                 }
             }
@@ -273,6 +279,7 @@ where
             );
         }
     }
+    diags.extend(verdict_graph.cycles());
     program.controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.objectives.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));

@@ -226,6 +226,10 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
         "has",
         "has(kind) -> bool: the system declares a document of this fact kind",
     ),
+    (
+        "control_verdict",
+        "control_verdict(\"A.6.2.4\") -> string: the current system's verdict of that control: \"pass\", \"fail\", \"waived\", \"not_applicable\" or \"error\"",
+    ),
 ];
 
 /// The static type of a call of the built-in function `name` whose arguments have the types
@@ -242,7 +246,9 @@ pub fn builtin_type(name: &str, args: &[Ty], first_arg: Option<&Expr>) -> Option
         | "is_map" | "is_null" => Ty::Bool,
         "len" | "count" | "min" | "max" | "sum" | "number" => Ty::Number,
         "today" | "date" => Ty::Date,
-        "lower" | "upper" | "trim" | "section" | "section_matching" => Ty::String,
+        "lower" | "upper" | "trim" | "section" | "section_matching" | "control_verdict" => {
+            Ty::String
+        }
         "keys" => Ty::List(Box::new(Ty::String)),
         "values" => Ty::List(Box::new(first.element())),
         "as_list" => match first {
@@ -279,6 +285,14 @@ pub(crate) struct Checker<'a> {
     pub names_read: Vec<(String, Span)>,
     /// What each top-level `let` reads (as in `names_read`), by name.
     pub global_reads: HashMap<String, Vec<(String, Span)>>,
+    /// The program's control ids, once known: a `control_verdict("...")` naming another is an
+    /// error (`None` while they are not known, e.g. for a type peek).
+    pub control_ids: Option<Vec<String>>,
+    /// The controls whose verdicts the item being checked reads by a literal id, with the span of
+    /// the id (for the cycle check).
+    pub verdicts_read: Vec<(String, Span)>,
+    /// The top-level `let`s the item being checked reads.
+    pub globals_read: HashSet<String>,
 }
 
 impl<'a> Checker<'a> {
@@ -297,6 +311,9 @@ impl<'a> Checker<'a> {
             kinds_read: HashSet::new(),
             names_read: Vec::new(),
             global_reads: HashMap::new(),
+            control_ids: None,
+            verdicts_read: Vec::new(),
+            globals_read: HashSet::new(),
         }
     }
 
@@ -304,6 +321,8 @@ impl<'a> Checker<'a> {
         self.locals.clear();
         self.kinds_read.clear();
         self.names_read.clear();
+        self.verdicts_read.clear();
+        self.globals_read.clear();
     }
 
     pub fn end_item(&mut self) {
@@ -335,6 +354,9 @@ impl<'a> Checker<'a> {
             kinds_read: HashSet::new(),
             names_read: Vec::new(),
             global_reads: HashMap::new(),
+            control_ids: None,
+            verdicts_read: Vec::new(),
+            globals_read: HashSet::new(),
         };
         scratch.expr(e, &mut Vec::new())
     }
@@ -381,6 +403,7 @@ impl<'a> Checker<'a> {
             if let Some(reads) = self.global_reads.get(&id.name) {
                 self.names_read.extend(reads.iter().cloned());
             }
+            self.globals_read.insert(id.name.clone());
             return Some(t.clone());
         }
         if id.name == crate::SYSTEM {
@@ -982,6 +1005,52 @@ impl<'a> Checker<'a> {
         Ty::Any
     }
 
+    /// `control_verdict(id)`: a literal id must name a control (`E0270`) and is recorded for the
+    /// cycle check; an id computed from data is decided when evaluated (one that names no control
+    /// fails the requirement).
+    fn control_verdict(&mut self, arg: Option<&Expr>, ty: &Ty, diags: &mut Vec<Diagnostic>) {
+        let Some(arg) = arg else {
+            return;
+        };
+        if ty.known() && *ty != Ty::String {
+            diags.push(
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    format!(
+                        "`control_verdict` needs a control id (a string), found a {}",
+                        ty.name()
+                    ),
+                )
+                .with_primary(arg.span, "here"),
+            );
+            return;
+        }
+        let ExprKind::String(id) = &arg.kind else {
+            return;
+        };
+        if let Some(ids) = &self.control_ids {
+            if !ids.contains(id) {
+                let mut d = Diagnostic::error(
+                    codes::VERDICT_OF_UNKNOWN_CONTROL,
+                    format!(
+                        "`control_verdict` names `{id}`, which is not a control of the policies"
+                    ),
+                )
+                .with_primary(arg.span, "no such control");
+                if let Some(s) = did_you_mean(id, ids.iter().map(String::as_str)) {
+                    d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                        arg.span,
+                        format!("\"{s}\""),
+                        format!("use `{s}`"),
+                    );
+                }
+                diags.push(d);
+                return;
+            }
+        }
+        self.verdicts_read.push((id.clone(), arg.span));
+    }
+
     fn call(&mut self, name: &Ident, args: &[Expr], span: Span, diags: &mut Vec<Diagnostic>) -> Ty {
         if name.name == "has" {
             return self.has(args, span, diags);
@@ -1139,6 +1208,11 @@ impl<'a> Checker<'a> {
                     );
                 }
                 builtin_type("document", &tys, args.first()).unwrap_or(Ty::Any)
+            }
+            "control_verdict" => {
+                arity(1, 1, diags);
+                self.control_verdict(args.first(), &first, diags);
+                Ty::String
             }
             "section_matching" => {
                 arity(2, 2, diags);

@@ -52,6 +52,19 @@ struct Meter {
     exceeded_in: RefCell<Option<String>>,
     /// Whose evidence is evaluated, for messages: `system` or `organisation`.
     subject: &'static str,
+    /// The system's control results so far, by id: `control_verdict` evaluates a control the
+    /// first time it is read (before the program's order reaches it), and the result is kept
+    /// for its turn. Kept here because, like the budget, it is the state of one system's
+    /// evaluation that every context shares.
+    controls: RefCell<HashMap<String, ControlSlot>>,
+}
+
+/// A control of the system being evaluated, in [`Meter::controls`].
+enum ControlSlot {
+    /// Being evaluated: reading its verdict now is a cycle.
+    Evaluating,
+    /// Its verdict, and the result until its turn in the program's order takes it.
+    Done(Verdict, Option<Box<ControlResult>>),
 }
 
 impl Meter {
@@ -62,6 +75,7 @@ impl Meter {
             current: RefCell::new(String::new()),
             exceeded_in: RefCell::new(None),
             subject: "system",
+            controls: RefCell::new(HashMap::new()),
         }
     }
 
@@ -298,7 +312,7 @@ impl<'p> Evaluator<'p> {
             .controls
             .iter()
             .filter(|c| !c.organization)
-            .map(|c| self.control(c, system, documents, &meter))
+            .map(|c| self.control_once(c, system, documents, &meter))
             .collect();
         controls.sort_by(|a, b| aims_check::natural_cmp(&a.control_id, &b.control_id));
         let objectives = self
@@ -307,30 +321,13 @@ impl<'p> Evaluator<'p> {
             .iter()
             .map(|o| self.objective(o, system, documents, &meter))
             .collect();
-        let risks = self
-            .program
-            .risks
-            .iter()
-            .map(|r| {
-                let failing: Vec<String> = r
-                    .treated_by
-                    .iter()
-                    .filter(|id| {
-                        controls.iter().chain(self.organization).any(|c| {
-                            &c.control_id == *id
-                                && matches!(c.verdict, Verdict::Fail | Verdict::Error)
-                        })
-                    })
-                    .cloned()
-                    .collect();
-                RiskResult {
-                    risk_id: r.id.clone(),
-                    level: r.likelihood.saturating_mul(r.impact),
-                    treated: failing.is_empty(),
-                    failing_controls: failing,
-                }
-            })
-            .collect();
+        let mut risks = crate::risk::policy_risks(self.program, &controls, self.organization);
+        risks.extend(crate::risk::register_risks(
+            system,
+            documents,
+            &controls,
+            self.organization,
+        ));
         let result = SystemResult {
             name: system.name.clone(),
             attributes: system
@@ -539,6 +536,86 @@ impl<'p> Evaluator<'p> {
                 Step::Let { .. } => None,
             })
             .collect()
+    }
+
+    /// Control `c`'s result for the system: evaluated now, or taken from where
+    /// `control_verdict` evaluated it first.
+    fn control_once(
+        &self,
+        c: &Control,
+        system: &SystemDecl,
+        documents: &[&Document],
+        meter: &Rc<Meter>,
+    ) -> ControlResult {
+        let earlier = match meter.controls.borrow_mut().get_mut(&c.id) {
+            Some(ControlSlot::Done(_, result)) => result.take().map(|r| *r),
+            _ => None,
+        };
+        if let Some(result) = earlier {
+            return result;
+        }
+        self.control_in_slot(c, system, documents, meter, false)
+    }
+
+    /// Evaluate control `c`, marked as being evaluated meanwhile (so a read of its verdict is a
+    /// cycle) and its verdict kept; `keep` keeps the result too, for its turn in the program's
+    /// order.
+    fn control_in_slot(
+        &self,
+        c: &Control,
+        system: &SystemDecl,
+        documents: &[&Document],
+        meter: &Rc<Meter>,
+        keep: bool,
+    ) -> ControlResult {
+        meter
+            .controls
+            .borrow_mut()
+            .insert(c.id.clone(), ControlSlot::Evaluating);
+        let result = self.control(c, system, documents, meter);
+        let kept = keep.then(|| Box::new(result.clone()));
+        meter
+            .controls
+            .borrow_mut()
+            .insert(c.id.clone(), ControlSlot::Done(result.verdict, kept));
+        result
+    }
+
+    /// `control_verdict(id)`: the verdict of control `id` for the system of `ctx`, evaluating the
+    /// control first if it has not been. An id that names no control is missing (the requirement
+    /// fails, never passes); a control that reads its own verdict, through others, is an error
+    /// (the checker refuses such literal cycles; ids computed from data can still make one).
+    fn control_verdict<'a>(&self, id: &str, ctx: &Ctx<'a>) -> R<'a> {
+        let Some(c) = self.program.control(id) else {
+            return Err(Fault::Missing {
+                path: format!("control \"{id}\""),
+                span: None,
+                file: None,
+            });
+        };
+        let known = match ctx.meter.controls.borrow().get(id) {
+            Some(ControlSlot::Done(v, _)) => Some(Ok(*v)),
+            Some(ControlSlot::Evaluating) => Some(Err(())),
+            None => None,
+        };
+        let verdict = match known {
+            Some(Ok(v)) => v,
+            Some(Err(())) => {
+                return Err(Fault::Error(format!(
+                    "control `{id}` depends on its own verdict (a cycle of `control_verdict` reads)"
+                )))
+            }
+            None => {
+                // The control being evaluated keeps its name for budget messages.
+                let outer = ctx.meter.current.borrow().clone();
+                let v = self
+                    .control_in_slot(c, ctx.system, ctx.all, &ctx.meter, true)
+                    .verdict;
+                *ctx.meter.current.borrow_mut() = outer;
+                v
+            }
+        };
+        Ok(V::Str(Cow::Borrowed(verdict.as_str())))
     }
 
     /// Evaluate control `c` within the system's budget: once the budget has run out, a control
@@ -1598,6 +1675,13 @@ impl<'p> Evaluator<'p> {
                 ))),
             },
             "today" => Ok(V::Date(self.today)),
+            "control_verdict" => match arg(0)?.prim()? {
+                V::Str(id) => self.control_verdict(&id, ctx),
+                other => Err(Fault::Error(format!(
+                    "`control_verdict` needs a control id (a string), found a {}",
+                    other.type_name()
+                ))),
+            },
             "date" => match arg(0)?.prim()? {
                 V::Date(d) => Ok(V::Date(d)),
                 V::Str(s) => parse_date(&s)
@@ -2384,6 +2468,7 @@ pub fn assemble(
     RunResults {
         organization: Vec::new(),
         organization_controls: Vec::new(),
+        soa: None,
         project: project.to_string(),
         packs: Vec::new(),
         today: format_date(today),

@@ -8,7 +8,11 @@
 
 mod eval;
 pub mod results;
+mod risk;
+mod soa_record;
 mod value;
 
 pub use eval::{assemble, Evaluator, PluginCaller, DEFAULT_MAX_WORK};
+pub use risk::RISK_REGISTER;
+pub use soa_record::{is_placeholder, soa_record, SOA_KIND};
 pub use value::format_date;

@@ -164,15 +164,51 @@ pub struct ObjectiveResult {
     pub evidence: Vec<Evidence>,
 }
 
+/// Where a risk is declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RiskSource {
+    /// A `risk` item of the policies.
+    Policy,
+    /// An entry of the organisation's `risk_register` document.
+    Register,
+}
+
+impl RiskSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskSource::Policy => "policy",
+            RiskSource::Register => "register",
+        }
+    }
+}
+
+/// One risk for one system: a policy's `risk` item, or an entry of the `risk_register` whose
+/// `ai_system` is the system or `*`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskResult {
     pub risk_id: String,
-    /// likelihood x impact, 1..=25
+    /// likelihood x impact, 1..=25; 0 when the register entry's scores are not 1-5.
     pub level: u8,
-    /// Every treating control passed or was waived for this system.
+    /// Every treating control exists, applies to this system and passed or was waived (and at
+    /// least one is named).
     pub treated: bool,
     /// Treating controls that failed or errored for this system.
     pub failing_controls: Vec<String>,
+    /// Not treated, but below the register's `acceptance_threshold`: the risk is accepted.
+    pub accepted: bool,
+    pub source: RiskSource,
+    /// The risk item's title, or the register entry's description.
+    pub title: String,
+    pub owner: String,
+    /// The controls named to treat it, as written.
+    pub treated_by: Vec<String>,
+    /// Why it is not treated, one line per cause (a control that failed, does not apply, or
+    /// does not exist; scores out of range); empty when treated.
+    pub reasons: Vec<String>,
+    /// Where it is declared: the `risk` item, or the register entry.
+    pub span: Option<Span>,
+    /// The register's display name (`None` for a policy's risk).
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -268,6 +304,37 @@ pub struct OrganizationDocument {
     pub state: DocState,
 }
 
+/// One version in the change log of the Statement of Applicability.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SoaChange {
+    pub version: Option<String>,
+    pub date: Option<String>,
+    pub author: Option<String>,
+    pub summary: Option<String>,
+}
+
+/// The document control of the Statement of Applicability, read from the organisation's `soa`
+/// record (the built-in schema `soa`). A field that is absent, invalid, empty or a placeholder
+/// is `None` and named in `problems`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SoaRecord {
+    /// Display name of the record's file.
+    pub file: String,
+    /// The record's root (for its place).
+    pub span: Option<aims_base::Span>,
+    pub id: Option<String>,
+    pub version: Option<String>,
+    pub owner: Option<String>,
+    pub approver: Option<String>,
+    /// `YYYY-MM-DD`
+    pub approval_date: Option<String>,
+    pub legal_entity: Option<String>,
+    pub scope_statement: Option<String>,
+    pub change_log: Vec<SoaChange>,
+    /// What an auditor would find missing, one line each ("`approver` is missing").
+    pub problems: Vec<String>,
+}
+
 /// Everything one `aims check` run produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResults {
@@ -291,6 +358,9 @@ pub struct RunResults {
     /// The organisation controls' results (`scope organization`), evaluated once per run even
     /// with no system; sorted by control id.
     pub organization_controls: Vec<ControlResult>,
+    /// The Statement of Applicability's document control, from the organisation's `soa`
+    /// record (see [`crate::soa_record`]); `None` when no `soa` document is declared.
+    pub soa: Option<SoaRecord>,
 }
 
 impl RunResults {

@@ -452,6 +452,11 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "model_card_toolkit",
         include_str!("../schemas/model_card_toolkit.toml"),
     ),
+    (
+        "risk_register",
+        include_str!("../schemas/risk_register.toml"),
+    ),
+    ("soa", include_str!("../schemas/soa.toml")),
     ("system", include_str!("../schemas/system.toml")),
 ];
 

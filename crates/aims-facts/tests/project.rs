@@ -649,10 +649,21 @@ fn null_required_field_and_nested_records_are_checked() {
 
 #[test]
 fn builtin_card_schemas_require_nothing() {
+    // The organisation records the engine reads (`risk_register`, `soa`) are not cards: an
+    // auditor needs every one of their fields.
+    let records = ["risk_register", "soa"];
     let set = SchemaSet::builtin();
-    for s in set.iter() {
+    let cards = set.iter().filter(|s| {
+        !records
+            .iter()
+            .any(|r| s.name == *r || s.name.starts_with(&format!("{r}.")))
+    });
+    let mut seen = 0;
+    for s in cards {
+        seen += 1;
         for f in s.fields.values() {
             assert!(f.optional, "{}.{} is required", s.name, f.name);
         }
     }
+    assert!(seen >= 5, "the card schemas were filtered out");
 }

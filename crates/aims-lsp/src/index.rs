@@ -85,6 +85,11 @@ pub const FUNCTIONS: &[(&str, &str, &str)] = &[
         "has(kind) -> bool",
         "The system declares a document of this fact kind (in any state); an error when it declares none but has an unreadable document of unknown kind.",
     ),
+    (
+        "control_verdict",
+        "control_verdict(\"A.6.2.4\") -> string",
+        "The current system's verdict of that control: `\"pass\"`, `\"fail\"`, `\"waived\"`, `\"not_applicable\"` or `\"error\"` (the control is evaluated first). A literal id that names no control is a compile error (E0270), and so are controls that read each other's verdicts in a cycle (E0271); an id computed from data that names no control is missing, so the requirement fails.",
+    ),
 ];
 
 pub fn function(name: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {

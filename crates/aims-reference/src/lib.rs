@@ -192,7 +192,11 @@ pub fn evaluate_system(
     today: Date,
 ) -> SystemVerdicts {
     let world = World::new(program, system, documents, today);
-    let controls: Vec<ControlVerdict> = program.controls.iter().map(|c| world.control(c)).collect();
+    let controls: Vec<ControlVerdict> = program
+        .controls
+        .iter()
+        .map(|c| world.control_once(c))
+        .collect();
     let objectives = program
         .objectives
         .iter()
@@ -204,14 +208,15 @@ pub fn evaluate_system(
         .map(|r| RiskVerdict {
             id: r.id.clone(),
             level: r.likelihood.saturating_mul(r.impact),
-            // Treated when no treating control fails or errs (see book/src/reliability.md: a
-            // control that does not apply to the system does not leave the risk untreated).
-            treated: r.treated_by.iter().all(|id| {
-                controls
-                    .iter()
-                    .find(|c| &c.id == id)
-                    .is_none_or(|c| !matches!(c.verdict, Verdict::Fail | Verdict::Error))
-            }),
+            // Treated when it names controls and each exists, applies to the system and passed
+            // or was waived: a control that does not apply treats nothing.
+            treated: !r.treated_by.is_empty()
+                && r.treated_by.iter().all(|id| {
+                    controls
+                        .iter()
+                        .find(|c| &c.id == id)
+                        .is_some_and(|c| matches!(c.verdict, Verdict::Pass | Verdict::Waived))
+                }),
         })
         .collect();
     SystemVerdicts {
@@ -234,6 +239,9 @@ struct World<'a> {
     attributes: Val,
     docs: Vec<RefDoc<'a>>,
     today: Date,
+    /// Controls evaluated so far, by id (`None` while one is being evaluated): a control is
+    /// evaluated once, the first time `control_verdict` reads it or its turn comes.
+    evaluated: std::cell::RefCell<IndexMap<String, Option<ControlVerdict>>>,
 }
 
 /// Evaluation state of one requirement (or `when`, or objective).
@@ -293,7 +301,21 @@ impl<'a> World<'a> {
                 })
                 .collect(),
             today,
+            evaluated: std::cell::RefCell::new(IndexMap::new()),
         }
+    }
+
+    /// Control `c`, evaluated once.
+    fn control_once(&self, c: &Control) -> ControlVerdict {
+        if let Some(Some(done)) = self.evaluated.borrow().get(&c.id) {
+            return done.clone();
+        }
+        self.evaluated.borrow_mut().insert(c.id.clone(), None);
+        let v = self.control(c);
+        self.evaluated
+            .borrow_mut()
+            .insert(c.id.clone(), Some(v.clone()));
+        v
     }
 
     /// The system's first document of each kind.
@@ -1120,6 +1142,25 @@ impl<'a> World<'a> {
                 Ok(Got::plain(Val::Num(n as f64)))
             }
             "today" => Ok(Got::plain(Val::Date(self.today))),
+            // The system's verdict of another control; an id that names none is missing, a
+            // control that needs its own verdict an error.
+            "control_verdict" => {
+                let id = text(arg(0, st)?)?;
+                let Some(c) = self.program.controls.iter().find(|c| c.id == id) else {
+                    return Err(Stop::Missing(format!("control \"{id}\"")));
+                };
+                let state = self.evaluated.borrow().get(&id).cloned();
+                let verdict = match state {
+                    Some(Some(done)) => done.verdict,
+                    Some(None) => {
+                        return Err(Stop::Error(format!(
+                            "control `{id}` depends on its own verdict"
+                        )))
+                    }
+                    None => self.control_once(c).verdict,
+                };
+                Ok(Got::plain(Val::Str(verdict.as_str().to_string())))
+            }
             "date" => match value(arg(0, st)?)?.val {
                 Val::Date(d) => Ok(Got::plain(Val::Date(d))),
                 Val::Str(s) => parse_date(&s)

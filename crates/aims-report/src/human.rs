@@ -606,20 +606,22 @@ impl SummaryRows {
                 ]
             });
         }
-        for r in sys.risks.iter().filter(|r| !r.treated) {
-            let title = report
-                .risk(&r.id)
-                .map(|d| d.title.clone())
-                .unwrap_or_default();
+        for r in sys.risks.iter().filter(|r| r.is_untreated()) {
+            // A register entry describes itself; a policy risk is described in `risks`.
+            let title = match report.risk(&r.id) {
+                Some(d) if r.title.is_empty() => d.title.clone(),
+                _ => r.title.clone(),
+            };
             self.risks.push(|| {
                 vec![
                     r.id.clone(),
                     r.level.to_string(),
                     sys.name.clone(),
-                    if r.failing_controls.is_empty() {
-                        "—".to_string()
-                    } else {
-                        r.failing_controls.join(", ")
+                    match (r.failing_controls.is_empty(), r.reasons.first()) {
+                        (false, _) => r.failing_controls.join(", "),
+                        // Not applicable or unknown controls, or an entry's own fault.
+                        (true, Some(reason)) => clip(reason, 48),
+                        (true, None) => "—".to_string(),
                     },
                     clip(&title, 48),
                 ]

@@ -315,7 +315,8 @@ pub struct Summary {
     pub gating_failure: bool,
     /// Matched waivers that are past their expiry (system x control).
     pub expired_waivers: usize,
-    /// System x risk pairs whose treating controls did not all pass or get waived.
+    /// System x risk pairs neither treated (every treating control exists, applies and passed or
+    /// was waived) nor accepted (a register entry below its acceptance threshold).
     pub untreated_risks: usize,
     /// Diagnostics of severity `error`.
     pub diagnostic_errors: usize,
@@ -343,7 +344,7 @@ impl Summary {
         for o in &sys.objectives {
             self.objectives.add(o.verdict);
         }
-        self.untreated_risks += sys.risks.iter().filter(|r| !r.treated).count();
+        self.untreated_risks += sys.risks.iter().filter(|r| r.is_untreated()).count();
         self.unreadable_documents += sys
             .documents
             .iter()
@@ -632,13 +633,58 @@ pub struct ObjectiveOutcome {
     pub evidence: Vec<EvidenceItem>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a risk is declared: a policy's `risk` item (described in the report's `risks`) or an
+/// entry of the organisation's `risk_register` (described in the outcome itself).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskSource {
+    #[default]
+    Policy,
+    Register,
+}
+
+impl RiskSource {
+    fn is_policy(&self) -> bool {
+        *self == RiskSource::Policy
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskOutcome {
     pub id: String,
     pub level: u8,
     pub treated: bool,
     #[serde(default)]
     pub failing_controls: Vec<String>,
+    /// Not treated but below the register's acceptance threshold.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accepted: bool,
+    #[serde(default, skip_serializing_if = "RiskSource::is_policy")]
+    pub source: RiskSource,
+    /// A register entry's description (a policy risk's title is in `risks`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    /// A register entry's owner.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner: String,
+    /// The controls a register entry names to treat it (a policy risk's are in `risks`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub treated_by: Vec<String>,
+    /// Why it is not treated: a control that failed, does not apply or does not exist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+    /// Where a register entry is (a policy risk's place is in `risks`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_at: Option<Place>,
+}
+
+impl RiskOutcome {
+    /// Neither treated nor accepted.
+    pub fn is_untreated(&self) -> bool {
+        !self.treated && !self.accepted
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -711,6 +757,84 @@ pub struct Organization {
     /// id; their evidence is in their requirements. Absent when the policies have none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub controls: Vec<ControlOutcome>,
+    /// The Statement of Applicability's document control, from the organisation's `soa`
+    /// record; absent when the project declares none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soa: Option<SoaRecordReport>,
+}
+
+/// One version in the change log of the Statement of Applicability.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoaChangeReport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+/// The Statement of Applicability's document control (the `soa` record). A field that is
+/// absent, invalid or a placeholder is absent here and named in `problems`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoaRecordReport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_entity: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_statement: Option<String>,
+    #[serde(default)]
+    pub change_log: Vec<SoaChangeReport>,
+    /// What is missing or unusable, one line each.
+    #[serde(default)]
+    pub problems: Vec<String>,
+    /// The record's file.
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+impl SoaRecordReport {
+    fn of(sources: &SourceMap, r: &ev::SoaRecord) -> SoaRecordReport {
+        let place = match r.span {
+            Some(span) => Place::of(sources, span),
+            None => Place::default(),
+        };
+        SoaRecordReport {
+            id: r.id.clone(),
+            version: r.version.clone(),
+            owner: r.owner.clone(),
+            approver: r.approver.clone(),
+            approval_date: r.approval_date.clone(),
+            legal_entity: r.legal_entity.clone(),
+            scope_statement: r.scope_statement.clone(),
+            change_log: r
+                .change_log
+                .iter()
+                .map(|c| SoaChangeReport {
+                    version: c.version.clone(),
+                    date: c.date.clone(),
+                    author: c.author.clone(),
+                    summary: c.summary.clone(),
+                })
+                .collect(),
+            problems: r.problems.clone(),
+            place: Place {
+                file: place.file.or_else(|| Some(r.file.clone())),
+                ..place
+            },
+        }
+    }
 }
 
 /// How much evidence a report records (`aims check --evidence`).
@@ -944,6 +1068,10 @@ impl CheckReport {
                         control_outcome(sources, c, &none, mode, &mut Vec::new())
                     })
                     .collect(),
+                soa: results
+                    .soa
+                    .as_ref()
+                    .map(|r| SoaRecordReport::of(sources, r)),
             },
             diagnostics,
         };
@@ -1237,11 +1365,40 @@ impl SystemReport {
         let mut risks: Vec<RiskOutcome> = s
             .risks
             .iter()
-            .map(|r| RiskOutcome {
-                id: r.risk_id.clone(),
-                level: r.level,
-                treated: r.treated,
-                failing_controls: r.failing_controls.clone(),
+            .map(|r| {
+                let register = r.source == ev::RiskSource::Register;
+                RiskOutcome {
+                    id: r.risk_id.clone(),
+                    level: r.level,
+                    treated: r.treated,
+                    failing_controls: r.failing_controls.clone(),
+                    accepted: r.accepted,
+                    source: if register {
+                        RiskSource::Register
+                    } else {
+                        RiskSource::Policy
+                    },
+                    title: if register {
+                        r.title.clone()
+                    } else {
+                        String::new()
+                    },
+                    owner: if register {
+                        r.owner.clone()
+                    } else {
+                        String::new()
+                    },
+                    treated_by: if register {
+                        r.treated_by.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    reasons: r.reasons.clone(),
+                    declared_at: r
+                        .span
+                        .filter(|_| register)
+                        .map(|span| Place::of(sources, span)),
+                }
             })
             .collect();
         risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));

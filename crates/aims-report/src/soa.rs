@@ -9,6 +9,14 @@
 //! arrives into a temporary file, and writes the page at the end. Memory is independent of the
 //! number of systems; the page grows by a few kilobytes per system.
 //!
+//! Controls are listed in sections decided by their first `clause` line ([`SoaSection::of`]):
+//! Annex A, controls the organisation added, clauses 4–10, and certification readiness. Each
+//! control row names the risks it treats (the policies' `risk` items and the entries of the
+//! organisation's `risk_register`) with their treatment state, and the files its evidence came
+//! from. The document control (owner, approver, version, change log, legal entity, scope) comes
+//! from the organisation's `soa` record; when it is absent or incomplete the statement says so
+//! at the top.
+//!
 //! With a framework filter (`Some("NIST AI RMF")`) the statement lists controls by that
 //! framework's clause references (a crosswalk): every clause of a control that starts with the
 //! prefix gives a row.
@@ -20,8 +28,8 @@ use aims_base::SourceMap;
 use aims_eval::results::RunResults;
 
 use crate::model::{
-    CheckReport, ControlDef, DocumentRef, EvidenceItem, Outcome, Place, SystemReport, Verdict,
-    VerdictCounts,
+    CheckReport, ControlDef, DocumentRef, EvidenceItem, ExclusionRef, Outcome, Place, RiskSource,
+    SoaRecordReport, SystemReport, Verdict, VerdictCounts,
 };
 use crate::util::natural_cmp;
 
@@ -147,6 +155,219 @@ pub(crate) fn verdict_class(v: Verdict) -> &'static str {
         Verdict::NotApplicable => "muted",
         Verdict::Error => "err",
     }
+}
+
+/// Where the statement lists a control, decided by its FIRST `clause` line:
+/// `ISO/IEC 42001:2023 A.*` is Annex A; `ISO/IEC 42001:2023 4`…`10` a management-system clause;
+/// `ISO/IEC 42006…` or `ISO/IEC 17021…` certification readiness; anything else (or no clause)
+/// a control the organisation added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum SoaSection {
+    AnnexA,
+    Organisation,
+    Clauses,
+    Certification,
+}
+
+impl SoaSection {
+    /// The order of the statement.
+    pub(crate) const ALL: [SoaSection; 4] = [
+        SoaSection::AnnexA,
+        SoaSection::Organisation,
+        SoaSection::Clauses,
+        SoaSection::Certification,
+    ];
+
+    pub(crate) fn of(c: &ControlDef) -> SoaSection {
+        let Some(first) = c.clauses.first().map(|s| s.trim()) else {
+            return SoaSection::Organisation;
+        };
+        if first.starts_with("ISO/IEC 42006") || first.starts_with("ISO/IEC 17021") {
+            return SoaSection::Certification;
+        }
+        let Some(rest) = first.strip_prefix("ISO/IEC 42001") else {
+            return SoaSection::Organisation;
+        };
+        let rest = rest.strip_prefix(":2023").unwrap_or(rest).trim_start();
+        if rest.starts_with("A.") {
+            return SoaSection::AnnexA;
+        }
+        let number: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let after = rest.get(number.len()..).unwrap_or("");
+        match number.parse::<u8>() {
+            Ok(4..=10) if after.is_empty() || after.starts_with(['.', ' ']) => SoaSection::Clauses,
+            _ => SoaSection::Organisation,
+        }
+    }
+
+    pub(crate) fn title(self) -> &'static str {
+        match self {
+            SoaSection::AnnexA => "Annex A controls",
+            SoaSection::Organisation => "Controls added by the organisation",
+            SoaSection::Clauses => "Clauses 4–10",
+            SoaSection::Certification => "Certification readiness",
+        }
+    }
+
+    /// The HTML id of the section.
+    pub(crate) fn anchor(self) -> &'static str {
+        match self {
+            SoaSection::AnnexA => "annex-a",
+            SoaSection::Organisation => "organisation-controls",
+            SoaSection::Clauses => "clauses",
+            SoaSection::Certification => "certification",
+        }
+    }
+
+    pub(crate) fn intro(self) -> &'static str {
+        match self {
+            SoaSection::AnnexA => "The reference controls of ISO/IEC 42001:2023 Annex A: whether each applies, why it is included (the risks it treats) or excluded (the justification, or the approved exclusion), how it is implemented and where its evidence is.",
+            SoaSection::Organisation => "Controls the organisation added to Annex A (ISO/IEC 42001:2023 6.1.3 c).",
+            SoaSection::Clauses => "Requirements of the management system itself (ISO/IEC 42001:2023 clauses 4 to 10).",
+            SoaSection::Certification => "What a certification body checks before and during an audit (ISO/IEC 42006, ISO/IEC 17021-1).",
+        }
+    }
+}
+
+/// How many controls of a group are in each implementation state (each control once).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct StatusCounts {
+    pub listed: usize,
+    pub applicable: usize,
+    pub not_applicable: usize,
+    /// Every applicable system passes.
+    pub pass: usize,
+    /// Implemented, but some systems only because of a waiver.
+    pub waived: usize,
+    /// Some applicable system fails.
+    pub failing: usize,
+    /// Every applicable system errored.
+    pub not_assessable: usize,
+    pub not_evaluated: usize,
+    /// Control results over the systems.
+    pub results: VerdictCounts,
+}
+
+impl StatusCounts {
+    fn add(&mut self, row: &Row) {
+        self.listed += 1;
+        match row.applicability {
+            Applicability::Applicable { .. } => self.applicable += 1,
+            Applicability::NotApplicable => self.not_applicable += 1,
+            Applicability::NotEvaluated => {}
+        }
+        match row.status {
+            Status::Implemented => self.pass += 1,
+            Status::ImplementedWithExceptions => self.waived += 1,
+            Status::PartiallyImplemented | Status::NotImplemented => self.failing += 1,
+            Status::Undetermined => self.not_assessable += 1,
+            Status::NotApplicable => {}
+            Status::NotEvaluated => self.not_evaluated += 1,
+        }
+        let k = &row.tally.counts;
+        self.results.pass += k.pass;
+        self.results.fail += k.fail;
+        self.results.waived += k.waived;
+        self.results.not_applicable += k.not_applicable;
+        self.results.error += k.error;
+    }
+
+    /// `38 listed: 30 applicable, 8 not applicable; implemented: 19 pass, 11 only with waivers; 6
+    /// failing; 2 not assessable`.
+    pub(crate) fn text(&self) -> String {
+        let mut s = format!(
+            "{} listed: {} applicable, {} not applicable; {} pass on every system, {} pass only with waivers, {} failing, {} not assessable",
+            self.listed,
+            self.applicable,
+            self.not_applicable,
+            self.pass,
+            self.waived,
+            self.failing,
+            self.not_assessable
+        );
+        if self.not_evaluated > 0 {
+            s.push_str(&format!(", {} not evaluated", self.not_evaluated));
+        }
+        s
+    }
+
+    /// `results over the systems: 120 pass, 8 waived, 10 fail, 2 not assessable, 40 not applicable`.
+    pub(crate) fn results_text(&self) -> String {
+        let k = &self.results;
+        format!(
+            "{} pass, {} waived, {} fail, {} not assessable, {} not applicable",
+            k.pass, k.waived, k.fail, k.error, k.not_applicable
+        )
+    }
+}
+
+/// A risk as the statement keys it: policy risks and register entries may share an id.
+pub(crate) type RiskKey = (RiskSource, String);
+
+/// The HTML id of a risk's row (`risk-register-r-01`): letters and digits of the id, the rest
+/// `-`, so it is safe in a link and an attribute.
+pub(crate) fn risk_anchor(key: &RiskKey) -> String {
+    let source = match key.0 {
+        RiskSource::Policy => "policy",
+        RiskSource::Register => "register",
+    };
+    let id: String = key
+        .1
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("risk-{source}-{id}")
+}
+
+/// How a risk a control treats fares over the systems.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RiskLink {
+    pub level: u8,
+    pub treated: usize,
+    pub accepted: usize,
+    pub untreated: usize,
+}
+
+impl RiskLink {
+    /// `level 12; 3 systems: 2 treated, 1 untreated`.
+    pub(crate) fn state(&self) -> String {
+        let mut parts = Vec::new();
+        if self.treated > 0 {
+            parts.push(format!("{} treated", self.treated));
+        }
+        if self.accepted > 0 {
+            parts.push(format!("{} accepted", self.accepted));
+        }
+        if self.untreated > 0 {
+            parts.push(format!("{} untreated", self.untreated));
+        }
+        let n = self.treated + self.accepted + self.untreated;
+        format!(
+            "level {}; {n} system{}: {}",
+            self.level,
+            if n == 1 { "" } else { "s" },
+            parts.join(", ")
+        )
+    }
+}
+
+/// Most distinct evidence files a control's row names.
+const MAX_EVIDENCE_FILES: usize = 8;
+
+/// An exclusion in force or expired, as the controls' results saw it.
+#[derive(Debug, Clone)]
+pub(crate) struct ExclusionTally {
+    pub exclusion: ExclusionRef,
+    pub controls: BTreeSet<String>,
+    pub systems: Capped<String>,
+    /// The system last counted (systems arrive one at a time, each once).
+    last_system: String,
 }
 
 /// The output format of a [`SoaBuilder`].
@@ -285,6 +506,12 @@ pub(crate) struct ControlTally {
     pub not_applicable_other: Capped<String>,
     /// The requirements seen, by index.
     pub requirements: BTreeMap<usize, RequirementTally>,
+    /// The risks it treats (named in their `treated_by` or register `controls`).
+    pub risks: BTreeMap<RiskKey, RiskLink>,
+    /// Files its evidence was read from (the first [`MAX_EVIDENCE_FILES`]), and whether there
+    /// were more.
+    pub evidence_files: BTreeSet<String>,
+    pub evidence_files_more: bool,
 }
 
 /// Stands for the system's name in a finding's message, so findings that differ only by it are
@@ -480,10 +707,22 @@ pub(crate) struct ObjectiveTally {
     pub failing: Capped<(String, Verdict, Option<String>)>,
 }
 
+/// One risk over the systems: a policy's `risk` item or a register entry.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RiskTally {
+    pub key: RiskKey,
+    pub title: String,
+    /// A policy risk's scales (a register entry gives only its level).
+    pub likelihood: Option<u8>,
+    pub impact: Option<u8>,
+    pub level: u8,
+    pub owner: String,
+    pub treated_by: Vec<String>,
+    /// Where it is declared.
+    pub place: Place,
     pub treated: usize,
-    /// Untreated systems with their failing treating controls.
+    pub accepted: usize,
+    /// Untreated systems with the reasons.
     pub untreated: Capped<(String, Vec<String>)>,
 }
 
@@ -661,8 +900,13 @@ pub struct SoaBuilder {
     controls: Vec<ControlTally>,
     objective_index: HashMap<String, usize>,
     objectives: Vec<ObjectiveTally>,
-    risk_index: HashMap<String, usize>,
+    risk_index: HashMap<RiskKey, usize>,
+    /// The policies' risks first (from the header), then register entries as systems name them.
     risks: Vec<RiskTally>,
+    /// The `soa` record's document control, when the project declares one.
+    soa_record: Option<SoaRecordReport>,
+    /// Exclusions by id, as the controls' results name them.
+    exclusions: BTreeMap<String, ExclusionTally>,
     /// Organisation documents as the first system listing them saw them.
     organization_documents: BTreeMap<String, DocumentRef>,
     /// By (control index, requirement index).
@@ -681,6 +925,7 @@ impl SoaBuilder {
         let report_diagnostics = header.diagnostics.as_slice();
         let organization = header.organization.documents.clone();
         let organization_controls = &header.organization.controls;
+        let soa_record = header.organization.soa.clone();
         // Everything but the systems and the diagnostics past the number listed.
         let mut header = CheckReport {
             schema_version: header.schema_version,
@@ -716,11 +961,25 @@ impl SoaBuilder {
             .enumerate()
             .map(|(i, o)| (o.id.clone(), i))
             .collect();
-        let risk_index = header
+        let risks: Vec<RiskTally> = header
             .risks
             .iter()
+            .map(|r| RiskTally {
+                key: (RiskSource::Policy, r.id.clone()),
+                title: r.title.clone(),
+                likelihood: Some(r.likelihood),
+                impact: Some(r.impact),
+                level: r.level,
+                owner: r.owner.clone(),
+                treated_by: r.treated_by.clone(),
+                place: r.place.clone(),
+                ..RiskTally::default()
+            })
+            .collect();
+        let risk_index = risks
+            .iter()
             .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
+            .map(|(i, r)| (r.key.clone(), i))
             .collect();
         if let Some(files) = options
             .system_files
@@ -732,7 +991,9 @@ impl SoaBuilder {
         let mut builder = SoaBuilder {
             controls: vec![ControlTally::default(); header.controls.len()],
             objectives: vec![ObjectiveTally::default(); header.objectives.len()],
-            risks: vec![RiskTally::default(); header.risks.len()],
+            risks,
+            soa_record,
+            exclusions: BTreeMap::new(),
             // A run's report names its organization documents; the option adds to them (for
             // reports of older schema versions, which listed them in every system).
             organization_files: options
@@ -811,10 +1072,35 @@ impl SoaBuilder {
         let Some(&ci) = self.control_index.get(&c.id) else {
             return;
         };
+        if let Some(x) = &c.exclusion {
+            let entry = self
+                .exclusions
+                .entry(x.id.clone())
+                .or_insert_with(|| ExclusionTally {
+                    exclusion: x.clone(),
+                    controls: BTreeSet::new(),
+                    systems: Capped::default(),
+                    last_system: String::new(),
+                });
+            entry.controls.insert(c.id.clone());
+            if entry.last_system != subject {
+                entry.last_system = subject.to_string();
+                entry.systems.push_with(limit, || subject.to_string());
+            }
+        }
         let Some(t) = self.controls.get_mut(ci) else {
             return;
         };
         t.counts.add(c.verdict);
+        for e in c.requirements.iter().flat_map(|q| &q.evidence) {
+            if let Some(f) = &e.place.file {
+                if t.evidence_files.len() < MAX_EVIDENCE_FILES || t.evidence_files.contains(f) {
+                    t.evidence_files.insert(f.clone());
+                } else {
+                    t.evidence_files_more = true;
+                }
+            }
+        }
         match c.verdict {
             Verdict::Fail | Verdict::Error => t
                 .failing
@@ -924,21 +1210,55 @@ impl SoaBuilder {
             }
         }
         for r in &system.risks {
-            if !r.treated {
+            if r.is_untreated() {
                 self.totals.untreated_risks += 1;
             }
-            let Some(t) = self
-                .risk_index
-                .get(&r.id)
-                .and_then(|&i| self.risks.get_mut(i))
-            else {
+            let key: RiskKey = (r.source, r.id.clone());
+            let i = match self.risk_index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    // A register entry: it describes itself.
+                    self.risks.push(RiskTally {
+                        key: key.clone(),
+                        title: r.title.clone(),
+                        level: r.level,
+                        owner: r.owner.clone(),
+                        treated_by: r.treated_by.clone(),
+                        place: r.declared_at.clone().unwrap_or_default(),
+                        ..RiskTally::default()
+                    });
+                    self.risk_index.insert(key.clone(), self.risks.len() - 1);
+                    self.risks.len() - 1
+                }
+            };
+            let Some(t) = self.risks.get_mut(i) else {
                 continue;
             };
             if r.treated {
                 t.treated += 1;
+            } else if r.accepted {
+                t.accepted += 1;
             } else {
                 t.untreated
-                    .push_with(limit, || (system.name.clone(), r.failing_controls.clone()));
+                    .push_with(limit, || (system.name.clone(), r.reasons.clone()));
+            }
+            for control in &t.treated_by {
+                let Some(ct) = self
+                    .control_index
+                    .get(control)
+                    .and_then(|&ci| self.controls.get_mut(ci))
+                else {
+                    continue;
+                };
+                let link = ct.risks.entry(key.clone()).or_default();
+                link.level = r.level;
+                if r.treated {
+                    link.treated += 1;
+                } else if r.accepted {
+                    link.accepted += 1;
+                } else {
+                    link.untreated += 1;
+                }
             }
         }
         for d in &system.documents {
@@ -994,7 +1314,9 @@ impl SoaBuilder {
             objective_index: _,
             objectives,
             risk_index: _,
-            risks,
+            mut risks,
+            soa_record,
+            exclusions,
             organization_documents,
             organization_evidence,
             system_names,
@@ -1003,12 +1325,20 @@ impl SoaBuilder {
         } = self;
         let mut spool = spool.into_inner().map_err(|e| e.into_error())?;
         spool.rewind()?;
+        risks.sort_by(|a, b| {
+            a.key
+                .0
+                .cmp(&b.key.0)
+                .then_with(|| natural_cmp(&a.key.1, &b.key.1))
+        });
         let soa = Soa::new(
             &header,
             options.framework.as_deref(),
             &controls,
             &objectives,
             &risks,
+            soa_record.as_ref(),
+            &exclusions,
             &organization_documents,
             &organization_evidence,
             &system_names,
@@ -1033,6 +1363,8 @@ pub(crate) struct Row<'a> {
     /// Why the control is included or excluded.
     pub justification: Vec<String>,
     pub status: Status,
+    /// Where the statement lists it (without a framework filter).
+    pub section: SoaSection,
 }
 
 /// The Statement of Applicability at the end of a run, ready to render.
@@ -1043,7 +1375,11 @@ pub(crate) struct Soa<'a> {
     /// With a framework filter: the controls that cite none of its clauses.
     pub unmapped: Vec<&'a ControlDef>,
     pub objectives: &'a [ObjectiveTally],
+    /// Policy risks, then register entries, each by natural id.
     pub risks: &'a [RiskTally],
+    /// The document control, when the project declares an `soa` record.
+    pub record: Option<&'a SoaRecordReport>,
+    pub exclusions: &'a BTreeMap<String, ExclusionTally>,
     pub organization_documents: &'a BTreeMap<String, DocumentRef>,
     /// (control, requirement index, tally) of the requirements some system did not meet, in
     /// control order.
@@ -1139,6 +1475,7 @@ fn row<'a>(control: &'a ControlDef, tally: &'a ControlTally, reference: Option<S
         applicability,
         justification,
         status: Status::of(counts),
+        section: SoaSection::of(control),
     }
 }
 
@@ -1165,6 +1502,8 @@ impl<'a> Soa<'a> {
         tallies: &'a [ControlTally],
         objectives: &'a [ObjectiveTally],
         risks: &'a [RiskTally],
+        record: Option<&'a SoaRecordReport>,
+        exclusions: &'a BTreeMap<String, ExclusionTally>,
         organization_documents: &'a BTreeMap<String, DocumentRef>,
         organization_evidence: &'a BTreeMap<(usize, usize), OrgRequirement>,
         system_names: &'a Capped<String>,
@@ -1224,12 +1563,43 @@ impl<'a> Soa<'a> {
             requirements_not_met,
             objectives,
             risks,
+            record,
+            exclusions,
             organization_documents,
             organization_evidence,
             system_names,
             totals,
             system_files,
         }
+    }
+
+    /// The rows of one section, in id order (without a framework filter).
+    pub(crate) fn section_rows(&self, section: SoaSection) -> impl Iterator<Item = &Row<'a>> {
+        self.rows.iter().filter(move |r| r.section == section)
+    }
+
+    /// Implementation counts of the rows that `keep` selects, each control once.
+    pub(crate) fn status_counts(&self, keep: impl Fn(&Row) -> bool) -> StatusCounts {
+        let mut seen = BTreeSet::new();
+        let mut counts = StatusCounts::default();
+        for r in self.rows.iter().filter(|r| keep(r)) {
+            if seen.insert(r.control.id.as_str()) {
+                counts.add(r);
+            }
+        }
+        counts
+    }
+
+    /// The pack the policies come from, `name version`, for the header.
+    // PACK INFO: the engine helper adds the policy pack's name and version to the report header
+    // model (`CheckReport`); return it here and both renderers show it in the header.
+    pub(crate) fn pack(&self) -> Option<String> {
+        None
+    }
+
+    /// The risk behind a key, for links from the control rows.
+    pub(crate) fn risk(&self, key: &RiskKey) -> Option<&'a RiskTally> {
+        self.risks.iter().find(|r| &r.key == key)
     }
 
     pub(crate) fn title(&self) -> String {
@@ -1242,29 +1612,6 @@ impl<'a> Soa<'a> {
             None => format!("Statement of Applicability: {project}"),
             Some(f) => format!("Statement of Applicability: {project} ({f} crosswalk)"),
         }
-    }
-
-    /// Counts for the header: (applicable controls, not applicable, implemented).
-    pub(crate) fn control_counts(&self) -> (usize, usize, usize) {
-        let mut seen = BTreeSet::new();
-        let (mut app, mut na, mut done) = (0, 0, 0);
-        for r in &self.rows {
-            if !seen.insert(r.control.id.as_str()) {
-                continue;
-            }
-            match r.applicability {
-                Applicability::Applicable { .. } => app += 1,
-                Applicability::NotApplicable => na += 1,
-                Applicability::NotEvaluated => {}
-            }
-            if matches!(
-                r.status,
-                Status::Implemented | Status::ImplementedWithExceptions
-            ) {
-                done += 1;
-            }
-        }
-        (app, na, done)
     }
 
     pub(crate) fn result_line(&self) -> (bool, String) {

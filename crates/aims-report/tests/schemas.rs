@@ -40,6 +40,7 @@ fn empty_run_validates_too() {
     let results = aims_eval::results::RunResults {
         organization: vec![],
         organization_controls: vec![],
+        soa: None,
         project: String::new(),
         packs: vec![],
         today: "2026-01-01".into(),

@@ -575,6 +575,7 @@ impl<'a> Run<'a> {
             header.organization_controls =
                 evaluator(compiled, options, today, caller.as_ref()).evaluate_organization(&docs);
         }
+        header.soa = aims_eval::soa_record(&organization);
         aims_base::diag::sort_by_path(&mut header.diagnostics, sources);
         header.diagnostics.dedup();
         Run {

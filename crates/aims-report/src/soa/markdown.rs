@@ -10,8 +10,8 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::model::{DocumentRef, DocumentState, EvidenceItem, Outcome, SystemReport, Verdict};
 use crate::soa::{
-    brief_line, capitalized, evidence_of_key, outcome_of_key, verdict_label, Capped, Soa,
-    SystemView, SYSTEM_PLACEHOLDER,
+    brief_line, capitalized, evidence_of_key, outcome_of_key, risk_anchor, verdict_label, Capped,
+    Row, Soa, SoaSection, SystemView, SYSTEM_PLACEHOLDER,
 };
 use crate::util::{close_code_spans, inert, missing_phrase, no_workflow_commands};
 
@@ -115,18 +115,40 @@ fn names<T>(list: &Capped<T>, show: impl Fn(&T) -> String) -> String {
     }
 }
 
+/// A value of the document control, or a bold "not stated".
+fn stated(v: Option<&String>) -> String {
+    match v {
+        Some(v) if !v.trim().is_empty() => cell(v),
+        _ => "**not stated**".to_string(),
+    }
+}
+
 fn header(out: &mut String, soa: &Soa) {
     let r = soa.report;
     let _ = writeln!(out, "# {}\n", cell(&soa.title()));
-    let (app, na, done) = soa.control_counts();
     let (_, result) = soa.result_line();
+    let counts = soa.status_counts(|_| true);
     out.push_str("| | |\n|---|---|\n");
     let _ = writeln!(out, "| Project | {} |", or_dash(&r.project));
+    let record = soa.record;
+    let _ = writeln!(
+        out,
+        "| Legal entity | {} |",
+        stated(record.and_then(|d| d.legal_entity.as_ref()))
+    );
+    let _ = writeln!(
+        out,
+        "| Scope | {} |",
+        stated(record.and_then(|d| d.scope_statement.as_ref()))
+    );
     let _ = writeln!(
         out,
         "| Framework | {} |",
         cell(soa.framework.as_deref().unwrap_or("ISO/IEC 42001:2023"))
     );
+    if let Some(pack) = soa.pack() {
+        let _ = writeln!(out, "| Policy pack | {} |", cell(&pack));
+    }
     let _ = writeln!(out, "| Evaluation date | {} |", cell(&r.today));
     let _ = writeln!(
         out,
@@ -144,75 +166,188 @@ fn header(out: &mut String, soa: &Soa) {
     } else {
         writeln!(out, "| Systems in scope | {systems} |")
     };
-    let _ = writeln!(
-        out,
-        "| Controls | {} listed: {app} applicable, {na} not applicable, {done} implemented |",
-        soa.rows
-            .iter()
-            .map(|r| r.control.id.as_str())
-            .collect::<std::collections::BTreeSet<_>>()
-            .len()
-    );
+    let _ = writeln!(out, "| Controls | {} |", counts.text());
+    let _ = writeln!(out, "| Control results | {} |", counts.results_text());
     let _ = writeln!(out, "| Result | **{}** |", cell(&result));
     out.push('\n');
 }
 
-fn controls(out: &mut String, soa: &Soa) {
-    out.push_str("## Controls\n\n");
-    if soa.rows.is_empty() {
-        out.push_str("No controls are listed.\n\n");
-    } else {
-        let crosswalk = soa.framework.is_some();
-        if crosswalk {
-            out.push_str("| Reference | Control | Title | Other clauses | Applicable | Justification | Implementation status | Pass | Fail | Waived | N/A | Error | Failing systems |\n");
-            out.push_str("|---|---|---|---|---|---|---|---:|---:|---:|---:|---:|---|\n");
-        } else {
-            out.push_str("| Control | Title | Clauses | Enforcement | Applicable | Justification | Implementation status | Pass | Fail | Waived | N/A | Error | Failing systems |\n");
-            out.push_str("|---|---|---|---|---|---|---|---:|---:|---:|---:|---:|---|\n");
-        }
-        for row in &soa.rows {
-            let c = row.control;
-            let clauses: Vec<String> = c
-                .clauses
-                .iter()
-                .filter(|cl| row.reference.as_deref() != Some(cl.trim()))
-                .map(|cl| cell(cl))
-                .collect();
-            let clauses = if clauses.is_empty() {
-                "—".to_string()
-            } else {
-                clauses.join("<br>")
-            };
-            let justification: Vec<String> = row.justification.iter().map(|j| cell(j)).collect();
-            let k = &row.tally.counts;
-            let lead = match &row.reference {
-                Some(r) => format!("{} | {}", cell(r), code(&c.id)),
-                None => code(&c.id),
-            };
-            let enforcement = if crosswalk {
-                String::new()
-            } else {
-                format!(" {} |", c.enforcement.as_str())
-            };
-            let failing = names(&row.tally.failing, |(s, v)| match v {
-                Verdict::Error => format!("{} (not assessable)", code(s)),
-                _ => code(s),
-            });
-            let _ = writeln!(
-                out,
-                "| {lead} | {} | {clauses} |{enforcement} {} | {} | {} | {} | {} | {} | {} | {} | {failing} |",
-                or_dash(&c.title),
-                cell(&row.applicability.label()),
-                justification.join("<br>"),
-                row.status.label(),
-                k.pass,
-                k.fail,
-                k.waived,
-                k.not_applicable,
-                k.error,
-            );
+/// The document control from the `soa` record, or a warning that it is missing or incomplete.
+fn document_control(out: &mut String, soa: &Soa) {
+    out.push_str("## Document control\n\n");
+    let Some(d) = soa.record else {
+        out.push_str("> **Warning: this statement has no document control.** The project declares no `soa` record under `[organization]`, so it has no identifier, version, owner, approver, approval date, legal entity, scope statement or change history. Declare one with `kind = \"soa\"` (see the `soa` schema).\n\n");
+        return;
+    };
+    if !d.problems.is_empty() {
+        let _ = writeln!(
+            out,
+            "> **Warning: the document control is incomplete** ({}):",
+            code(d.place.display().as_deref().unwrap_or("the `soa` record"))
+        );
+        for p in &d.problems {
+            let _ = writeln!(out, "> - {}", cell(p));
         }
         out.push('\n');
+    }
+    out.push_str("| | |\n|---|---|\n");
+    let _ = writeln!(out, "| Document | {} |", stated(d.id.as_ref()));
+    let _ = writeln!(out, "| Version | {} |", stated(d.version.as_ref()));
+    let _ = writeln!(out, "| Owner | {} |", stated(d.owner.as_ref()));
+    let _ = writeln!(out, "| Approved by | {} |", stated(d.approver.as_ref()));
+    let _ = writeln!(
+        out,
+        "| Approved on | {} |",
+        stated(d.approval_date.as_ref())
+    );
+    if let Some(place) = d.place.display() {
+        let _ = writeln!(out, "| Record | {} |", code(&place));
+    }
+    out.push('\n');
+    if d.change_log.is_empty() {
+        return;
+    }
+    out.push_str("Change history:\n\n| Version | Date | Author | Summary |\n|---|---|---|---|\n");
+    for c in &d.change_log {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            stated(c.version.as_ref()),
+            stated(c.date.as_ref()),
+            stated(c.author.as_ref()),
+            stated(c.summary.as_ref())
+        );
+    }
+    out.push('\n');
+}
+
+/// The risks a control treats, each linked to its row in the risk table, with its state.
+fn risks_treated(soa: &Soa, row: &Row) -> String {
+    let links: Vec<String> = row
+        .tally
+        .risks
+        .iter()
+        .map(|(key, link)| {
+            let title = soa
+                .risk(key)
+                .map(|r| r.title.as_str())
+                .filter(|t| !t.is_empty())
+                .map(|t| format!(" {}", cell(t)))
+                .unwrap_or_default();
+            format!(
+                "[{}](#{}){title} ({})",
+                code(&key.1),
+                risk_anchor(key),
+                link.state()
+            )
+        })
+        .collect();
+    if links.is_empty() {
+        "—".to_string()
+    } else {
+        links.join("<br>")
+    }
+}
+
+/// Files the control's evidence came from.
+fn evidence_files(row: &Row) -> String {
+    let t = row.tally;
+    let mut files: Vec<String> = t.evidence_files.iter().map(|f| code(f)).collect();
+    if t.evidence_files_more {
+        files.push("and more".to_string());
+    }
+    if files.is_empty() {
+        "—".to_string()
+    } else {
+        files.join("<br>")
+    }
+}
+
+fn control_table(out: &mut String, soa: &Soa, rows: &[&Row]) {
+    let crosswalk = soa.framework.is_some();
+    if crosswalk {
+        out.push_str("| Reference | Control | Title | Other clauses | Applicable | Justification | Risks treated | Implementation status | Pass | Fail | Waived | N/A | Error | Failing systems | Evidence |\n");
+    } else {
+        out.push_str("| Control | Title | Clauses | Enforcement | Applicable | Justification | Risks treated | Implementation status | Pass | Fail | Waived | N/A | Error | Failing systems | Evidence |\n");
+    }
+    out.push_str("|---|---|---|---|---|---|---|---|---:|---:|---:|---:|---:|---|---|\n");
+    for row in rows {
+        let c = row.control;
+        let clauses: Vec<String> = c
+            .clauses
+            .iter()
+            .filter(|cl| row.reference.as_deref() != Some(cl.trim()))
+            .map(|cl| cell(cl))
+            .collect();
+        let clauses = if clauses.is_empty() {
+            "—".to_string()
+        } else {
+            clauses.join("<br>")
+        };
+        let justification: Vec<String> = row.justification.iter().map(|j| cell(j)).collect();
+        let k = &row.tally.counts;
+        let lead = match &row.reference {
+            Some(r) => format!("{} | {}", cell(r), code(&c.id)),
+            None => code(&c.id),
+        };
+        let enforcement = if crosswalk {
+            String::new()
+        } else {
+            format!(" {} |", c.enforcement.as_str())
+        };
+        let failing = names(&row.tally.failing, |(s, v)| match v {
+            Verdict::Error => format!("{} (not assessable)", code(s)),
+            _ => code(s),
+        });
+        let _ = writeln!(
+            out,
+            "| {lead} | {} | {clauses} |{enforcement} {} | {} | {} | {} | {} | {} | {} | {} | {} | {failing} | {} |",
+            or_dash(&c.title),
+            cell(&row.applicability.label()),
+            justification.join("<br>"),
+            risks_treated(soa, row),
+            row.status.label(),
+            k.pass,
+            k.fail,
+            k.waived,
+            k.not_applicable,
+            k.error,
+            evidence_files(row),
+        );
+    }
+    out.push('\n');
+}
+
+fn controls(out: &mut String, soa: &Soa) {
+    if soa.framework.is_some() {
+        out.push_str("## Controls\n\n");
+        if soa.rows.is_empty() {
+            out.push_str("No controls are listed.\n\n");
+        } else {
+            let rows: Vec<&Row> = soa.rows.iter().collect();
+            control_table(out, soa, &rows);
+        }
+    } else {
+        for section in SoaSection::ALL {
+            let rows: Vec<&Row> = soa.section_rows(section).collect();
+            // Annex A is always listed: an empty one is a finding.
+            if rows.is_empty() && section != SoaSection::AnnexA {
+                continue;
+            }
+            let _ = writeln!(out, "## {}\n\n{}\n", section.title(), section.intro());
+            if rows.is_empty() {
+                out.push_str("No controls of this section are listed.\n\n");
+                continue;
+            }
+            let counts = soa.status_counts(|r| r.section == section);
+            let _ = writeln!(
+                out,
+                "Controls: {}. Results over the systems: {}.\n",
+                counts.text(),
+                counts.results_text()
+            );
+            control_table(out, soa, &rows);
+        }
     }
     if !soa.unmapped.is_empty() {
         let ids: Vec<String> = soa.unmapped.iter().map(|c| code(&c.id)).collect();
@@ -223,6 +358,38 @@ fn controls(out: &mut String, soa: &Soa) {
             ids.join(", ")
         );
     }
+}
+
+/// The exclusions the controls' results named, with their approval.
+fn exclusions(out: &mut String, soa: &Soa) {
+    out.push_str("## Exclusions\n\n");
+    if soa.exclusions.is_empty() {
+        out.push_str("No control is excluded by an approved exclusion.\n\n");
+        return;
+    }
+    out.push_str("| Exclusion | Controls | Systems | Reason | Approved by | Approved on | Expires | Status |\n");
+    out.push_str("|---|---|---|---|---|---|---|---|\n");
+    for (id, x) in soa.exclusions {
+        let e = &x.exclusion;
+        let controls: Vec<String> = x.controls.iter().map(|c| code(c)).collect();
+        let status = if e.expired {
+            "**Expired**: the controls are evaluated again".to_string()
+        } else {
+            "In force".to_string()
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {status} |",
+            code(id),
+            controls.join(", "),
+            names(&x.systems, |s| code(s)),
+            or_dash(&e.reason),
+            or_dash(&e.approver),
+            cell(&e.date),
+            or_dash(e.expires.as_deref().unwrap_or("")),
+        );
+    }
+    out.push('\n');
 }
 
 fn document(d: &DocumentRef) -> String {
@@ -366,39 +533,50 @@ fn objectives(out: &mut String, soa: &Soa) {
 }
 
 fn risks(out: &mut String, soa: &Soa) {
-    let r = soa.report;
     out.push_str("## Risks\n\n");
-    if r.risks.is_empty() {
-        out.push_str("No risks are declared.\n\n");
+    if soa.risks.is_empty() {
+        out.push_str("No risks are declared (no `risk` item in the policies, no entry of a `risk_register` for a system in scope).\n\n");
         return;
     }
-    out.push_str("| Risk | Title | Likelihood | Impact | Level | Owner | Treated by | Treated on | Untreated on |\n");
-    out.push_str("|---|---|---:|---:|---:|---|---|---:|---|\n");
-    for (k, t) in r.risks.iter().zip(soa.risks.iter()) {
-        let untreated = names(&t.untreated, |(s, failing)| {
-            if failing.is_empty() {
+    out.push_str("A risk is treated on a system when every control named to treat it exists, applies to the system and passed or was waived there; a register entry below the register's acceptance threshold that is not treated is accepted.\n\n");
+    out.push_str("| Risk | Declared in | Title | Likelihood | Impact | Level | Owner | Treated by | Treated on | Accepted on | Untreated on |\n");
+    out.push_str("|---|---|---|---:|---:|---:|---|---|---:|---:|---|\n");
+    for t in soa.risks {
+        let untreated = names(&t.untreated, |(s, reasons)| {
+            if reasons.is_empty() {
                 code(s)
             } else {
-                let ids: Vec<String> = failing.iter().map(|c| code(c)).collect();
-                format!("{} (failing: {})", code(s), ids.join(", "))
+                let reasons: Vec<String> = reasons.iter().map(|r| cell(r)).collect();
+                format!("{} ({})", code(s), reasons.join("; "))
             }
         });
-        let by: Vec<String> = k.treated_by.iter().map(|c| code(c)).collect();
+        let by: Vec<String> = t.treated_by.iter().map(|c| code(c)).collect();
+        let source = match t.key.0 {
+            crate::model::RiskSource::Policy => "policy",
+            crate::model::RiskSource::Register => "risk register",
+        };
+        let declared = match t.place.display() {
+            Some(p) => format!("{source}: {}", code(&p)),
+            None => source.to_string(),
+        };
+        let scale = |v: Option<u8>| v.map_or_else(|| "—".to_string(), |v| v.to_string());
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {untreated} |",
-            code(&k.id),
-            or_dash(&k.title),
-            k.likelihood,
-            k.impact,
-            k.level,
-            or_dash(&k.owner),
+            "| <a id=\"{}\"></a>{} | {declared} | {} | {} | {} | {} | {} | {} | {} | {} | {untreated} |",
+            risk_anchor(&t.key),
+            code(&t.key.1),
+            or_dash(&t.title),
+            scale(t.likelihood),
+            scale(t.impact),
+            t.level,
+            or_dash(&t.owner),
             if by.is_empty() {
                 "—".to_string()
             } else {
                 by.join("<br>")
             },
             t.treated,
+            t.accepted,
         );
     }
     out.push('\n');
@@ -665,7 +843,9 @@ pub(crate) fn write_page(
 ) -> io::Result<()> {
     let mut top = String::new();
     header(&mut top, soa);
+    document_control(&mut top, soa);
     controls(&mut top, soa);
+    exclusions(&mut top, soa);
     requirements(&mut top, soa);
     organization(&mut top, soa);
     waivers(&mut top, soa);

@@ -533,18 +533,8 @@ pub fn fixture() -> Fixture {
             )],
         }],
         risks: vec![
-            RiskResult {
-                risk_id: "R-001".into(),
-                level: 12,
-                treated: false,
-                failing_controls: vec!["A.6.2.6".into(), "A.7.5".into()],
-            },
-            RiskResult {
-                risk_id: "R-002".into(),
-                level: 6,
-                treated: true,
-                failing_controls: vec![],
-            },
+            policy_risk("R-001", 12, false, &["A.6.2.6", "A.7.5"]),
+            policy_risk("R-002", 6, true, &[]),
         ],
     };
 
@@ -715,18 +705,8 @@ pub fn fixture() -> Fixture {
             )],
         }],
         risks: vec![
-            RiskResult {
-                risk_id: "R-001".into(),
-                level: 12,
-                treated: true,
-                failing_controls: vec![],
-            },
-            RiskResult {
-                risk_id: "R-002".into(),
-                level: 6,
-                treated: true,
-                failing_controls: vec![],
-            },
+            policy_risk("R-001", 12, true, &[]),
+            policy_risk("R-002", 6, true, &[]),
         ],
     };
 
@@ -908,18 +888,8 @@ pub fn fixture() -> Fixture {
             )],
         }],
         risks: vec![
-            RiskResult {
-                risk_id: "R-001".into(),
-                level: 12,
-                treated: true,
-                failing_controls: vec![],
-            },
-            RiskResult {
-                risk_id: "R-002".into(),
-                level: 6,
-                treated: false,
-                failing_controls: vec!["A.9.3".into()],
-            },
+            policy_risk("R-001", 12, true, &[]),
+            policy_risk("R-002", 6, false, &["A.9.3"]),
         ],
     };
 
@@ -963,18 +933,8 @@ pub fn fixture() -> Fixture {
         ],
         objectives: vec![],
         risks: vec![
-            RiskResult {
-                risk_id: "R-001".into(),
-                level: 12,
-                treated: true,
-                failing_controls: vec![],
-            },
-            RiskResult {
-                risk_id: "R-002".into(),
-                level: 6,
-                treated: false,
-                failing_controls: vec!["A.9.3".into()],
-            },
+            policy_risk("R-001", 12, true, &[]),
+            policy_risk("R-002", 6, false, &["A.9.3"]),
         ],
     };
 
@@ -989,6 +949,7 @@ pub fn fixture() -> Fixture {
     let results = RunResults {
         organization_controls: Vec::new(),
         organization: vec![],
+        soa: None,
         exclusions: Vec::new(),
         project: "acme-ai".into(),
         packs: vec![aims_eval::results::Pack {
@@ -1018,5 +979,23 @@ fn na(id: &str, e: Enforcement, why: &str) -> ControlResult {
         not_applicable_reason: Some(why.into()),
         requirements: vec![],
         waiver: None,
+    }
+}
+
+/// A policy risk's result for one system: untreated when a treating control failed.
+pub fn policy_risk(id: &str, level: u8, treated: bool, failing: &[&str]) -> RiskResult {
+    RiskResult {
+        risk_id: id.into(),
+        level,
+        treated,
+        failing_controls: failing.iter().map(|c| c.to_string()).collect(),
+        accepted: false,
+        source: aims_eval::results::RiskSource::Policy,
+        title: String::new(),
+        owner: String::new(),
+        treated_by: Vec::new(),
+        reasons: failing.iter().map(|c| format!("`{c}` failed")).collect(),
+        span: None,
+        file: None,
     }
 }

@@ -235,6 +235,7 @@ pub fn system(i: usize) -> SystemReport {
             level: 12,
             treated: false,
             failing_controls: vec![control_id(12), control_id(13)],
+            ..RiskOutcome::default()
         }],
     }
 }
