@@ -56,7 +56,11 @@ fn no_control_of_the_pack_passes_on_a_paper_aims() {
     verdicts(&report["organization"], &mut all);
     // 38 Annex A controls, the clause controls and the certification conditions
     let ids: std::collections::BTreeSet<&str> = all.iter().map(|(i, _)| i.as_str()).collect();
-    assert!(ids.len() >= 60, "only {} controls evaluated: {ids:?}", ids.len());
+    assert!(
+        ids.len() >= 60,
+        "only {} controls evaluated: {ids:?}",
+        ids.len()
+    );
     for id in ["A.2.4", "A.6.2.8", "C.6.1.3", "C.9.2", "CERT.2", "CERT.5"] {
         assert!(ids.contains(id), "{id} was not evaluated");
     }
@@ -64,7 +68,10 @@ fn no_control_of_the_pack_passes_on_a_paper_aims() {
         .iter()
         .filter(|(_, v)| v == "pass" || v == "not_applicable" || v == "waived")
         .collect();
-    assert!(passing.is_empty(), "controls pass on a paper AIMS: {passing:?}");
+    assert!(
+        passing.is_empty(),
+        "controls pass on a paper AIMS: {passing:?}"
+    );
 }
 
 /// A small organisation with the records certification readiness reads; `org` replaces the
@@ -172,35 +179,142 @@ const GOOD: Case = Case {
 fn certification_conditions_are_decided_on_both_sides_of_their_dates() {
     let cases = [
         // CERT.1: the registration is valid on the day
-        Case { what: "registration valid through today", valid_until: "2026-04-01", control: "CERT.1", ..GOOD },
-        Case { what: "registration expired yesterday", valid_until: "2026-03-31", control: "CERT.1", want: "fail", ..GOOD },
+        Case {
+            what: "registration valid through today",
+            valid_until: "2026-04-01",
+            control: "CERT.1",
+            ..GOOD
+        },
+        Case {
+            what: "registration expired yesterday",
+            valid_until: "2026-03-31",
+            control: "CERT.1",
+            want: "fail",
+            ..GOOD
+        },
         // CERT.2: three calendar months (2026-01-01 + 3 months = 2026-04-01)
-        Case { what: "operated exactly three months", control: "CERT.2", ..GOOD },
-        Case { what: "one day short of three months", established: "2026-01-02", control: "CERT.2", want: "fail", ..GOOD },
-        Case { what: "established in the future", established: "2026-04-02", control: "CERT.2", want: "fail", ..GOOD },
+        Case {
+            what: "operated exactly three months",
+            control: "CERT.2",
+            ..GOOD
+        },
+        Case {
+            what: "one day short of three months",
+            established: "2026-01-02",
+            control: "CERT.2",
+            want: "fail",
+            ..GOOD
+        },
+        Case {
+            what: "established in the future",
+            established: "2026-04-02",
+            control: "CERT.2",
+            want: "fail",
+            ..GOOD
+        },
         // CERT.3: an audit between establishment and today, by an independent auditor
-        Case { what: "audit on the day of establishment", audit: "2026-01-01", review: "2026-01-02", control: "CERT.3", ..GOOD },
-        Case { what: "audit before establishment", audit: "2025-12-31", control: "CERT.3", want: "fail", ..GOOD },
-        Case { what: "audit completed today", audit: "2026-04-01", review: "2026-04-01", control: "CERT.3", ..GOOD },
-        Case { what: "'completed' audit dated tomorrow", audit: "2026-04-02", control: "CERT.3", want: "fail", ..GOOD },
-        Case { what: "audited by the AIMS owner", auditor: "Maria Okafor", control: "CERT.3", want: "fail", ..GOOD },
-        Case { what: "audited by the owner of the audited system", auditor: "Head of Claims", control: "CERT.3", want: "fail", ..GOOD },
+        Case {
+            what: "audit on the day of establishment",
+            audit: "2026-01-01",
+            review: "2026-01-02",
+            control: "CERT.3",
+            ..GOOD
+        },
+        Case {
+            what: "audit before establishment",
+            audit: "2025-12-31",
+            control: "CERT.3",
+            want: "fail",
+            ..GOOD
+        },
+        Case {
+            what: "audit completed today",
+            audit: "2026-04-01",
+            review: "2026-04-01",
+            control: "CERT.3",
+            ..GOOD
+        },
+        Case {
+            what: "'completed' audit dated tomorrow",
+            audit: "2026-04-02",
+            control: "CERT.3",
+            want: "fail",
+            ..GOOD
+        },
+        Case {
+            what: "audited by the AIMS owner",
+            auditor: "Maria Okafor",
+            control: "CERT.3",
+            want: "fail",
+            ..GOOD
+        },
+        Case {
+            what: "audited by the owner of the audited system",
+            auditor: "Head of Claims",
+            control: "CERT.3",
+            want: "fail",
+            ..GOOD
+        },
         // CERT.4: a review after the audit, between establishment and today
-        Case { what: "review on the day of the audit", review: "2026-03-10", control: "CERT.4", ..GOOD },
-        Case { what: "review the day before the audit", review: "2026-03-09", control: "CERT.4", want: "fail", ..GOOD },
-        Case { what: "review dated tomorrow", review: "2026-04-02", control: "CERT.4", want: "fail", ..GOOD },
+        Case {
+            what: "review on the day of the audit",
+            review: "2026-03-10",
+            control: "CERT.4",
+            ..GOOD
+        },
+        Case {
+            what: "review the day before the audit",
+            review: "2026-03-09",
+            control: "CERT.4",
+            want: "fail",
+            ..GOOD
+        },
+        Case {
+            what: "review dated tomorrow",
+            review: "2026-04-02",
+            control: "CERT.4",
+            want: "fail",
+            ..GOOD
+        },
         // CERT.5: no penalty within a calendar year before establishment or since
-        Case { what: "penalty one year and a day before", penalty: "2024-12-31", control: "CERT.5", ..GOOD },
-        Case { what: "penalty during operation", penalty: "2026-02-01", control: "CERT.5", want: "fail", ..GOOD },
-        Case { what: "penalty nine months before", penalty: "2025-04-01", control: "CERT.5", want: "fail", ..GOOD },
+        Case {
+            what: "penalty one year and a day before",
+            penalty: "2024-12-31",
+            control: "CERT.5",
+            ..GOOD
+        },
+        Case {
+            what: "penalty during operation",
+            penalty: "2026-02-01",
+            control: "CERT.5",
+            want: "fail",
+            ..GOOD
+        },
+        Case {
+            what: "penalty nine months before",
+            penalty: "2025-04-01",
+            control: "CERT.5",
+            want: "fail",
+            ..GOOD
+        },
     ];
     let mut wrong = Vec::new();
     for c in &cases {
-        let dir = certification_project(c.established, c.audit, c.auditor, c.review, c.valid_until, c.penalty);
+        let dir = certification_project(
+            c.established,
+            c.audit,
+            c.auditor,
+            c.review,
+            c.valid_until,
+            c.penalty,
+        );
         let report = check_json(dir.path(), c.today);
         let got = verdict_of(&report, c.control);
         if got != c.want {
-            wrong.push(format!("{} ({}): expected {}, got {got}", c.control, c.what, c.want));
+            wrong.push(format!(
+                "{} ({}): expected {}, got {got}",
+                c.control, c.what, c.want
+            ));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
