@@ -1591,10 +1591,10 @@ impl<'a> Soa<'a> {
     }
 
     /// The pack the policies come from, `name version`, for the header.
-    // PACK INFO: the engine helper adds the policy pack's name and version to the report header
-    // model (`CheckReport`); return it here and both renderers show it in the header.
+    /// The policy packs the run used (`iso42001 2.0.0`), for the header; `None` without one.
     pub(crate) fn pack(&self) -> Option<String> {
-        None
+        let labels: Vec<String> = self.report.packs.iter().map(|p| p.label()).collect();
+        (!labels.is_empty()).then(|| labels.join(", "))
     }
 
     /// The risk behind a key, for links from the control rows.
