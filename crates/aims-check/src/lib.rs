@@ -340,7 +340,9 @@ pub fn check_organization_controls(
                 continue;
             }
             let per_system = system_kinds.contains(&kind.as_str());
-            if !per_system && !SchemaSet::is_builtin(kind) {
+            if !per_system
+                && (!SchemaSet::is_builtin(kind) || SchemaSet::is_organization_builtin(kind))
+            {
                 continue;
             }
             let why = if per_system {

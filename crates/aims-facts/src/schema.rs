@@ -442,6 +442,9 @@ fn yes() -> bool {
     true
 }
 
+/// The built-in kinds of organisation records ([`SchemaSet::is_organization_builtin`]).
+pub const ORGANIZATION_KINDS: &[&str] = &["risk_register", "soa"];
+
 /// The built-in schema files, in the order of the book.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("model_card", include_str!("../schemas/model_card.toml")),
@@ -596,6 +599,13 @@ impl SchemaSet {
     /// not one: it is extended, not declared.
     pub fn is_builtin(name: &str) -> bool {
         builtins().set.get(name).is_some()
+    }
+
+    /// Built-in kinds that describe the organisation, not one system (the risk register, the
+    /// Statement of Applicability's document control): an organisation control may read them
+    /// whether or not `[organization]` declares one (it then fails for want of the document).
+    pub fn is_organization_builtin(name: &str) -> bool {
+        ORGANIZATION_KINDS.contains(&name)
     }
 
     /// The schema of system attributes: the built-in one plus the fields of the policies'

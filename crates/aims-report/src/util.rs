@@ -100,6 +100,7 @@ pub fn align(rows: &[Vec<String>]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cmp::Ordering;
 
     #[test]
     fn missing_phrases_read_as_sentences() {

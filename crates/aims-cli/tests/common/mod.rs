@@ -27,6 +27,8 @@ pub fn validate_check_json(report: &Value) {
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
+}
+
 /// The result of control `id` for `system` in an `aims check --format json` document.
 pub fn control<'a>(report: &'a Value, system: &str, id: &str) -> &'a Value {
     let s = report["systems"]
