@@ -197,6 +197,10 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
         "today",
         "today() -> date: the evaluation date (`--today` fixes it)",
     ),
+    (
+        "systems",
+        "systems() -> list<string>: the names of every system aims.toml declares, sorted (the same in every shard)",
+    ),
     ("date", "date(s) -> date: parse a YYYY-MM-DD string"),
     ("lower", "lower(s) -> string"),
     ("upper", "upper(s) -> string"),
@@ -249,7 +253,7 @@ pub fn builtin_type(name: &str, args: &[Ty], first_arg: Option<&Expr>) -> Option
         "lower" | "upper" | "trim" | "section" | "section_matching" | "control_verdict" => {
             Ty::String
         }
-        "keys" => Ty::List(Box::new(Ty::String)),
+        "keys" | "systems" => Ty::List(Box::new(Ty::String)),
         "values" => Ty::List(Box::new(first.element())),
         "as_list" => match first {
             Ty::List(t) => Ty::List(t),
@@ -1119,6 +1123,10 @@ impl<'a> Checker<'a> {
             "today" => {
                 arity(0, 0, diags);
                 Ty::Date
+            }
+            "systems" => {
+                arity(0, 0, diags);
+                Ty::List(Box::new(Ty::String))
             }
             "date" => {
                 arity(1, 1, diags);

@@ -393,3 +393,34 @@ fn card_checks_read_the_wording_of_real_cards() {
     assert_eq!(requirement(&report, "benchmarks", "A.6.2.3", 1), "pass");
     assert_eq!(requirement(&report, "empty-index", "A.6.2.3", 1), "fail");
 }
+
+/// C.4.3-SYSTEMS: a system the scope lists but aims.toml does not declare would never be checked;
+/// the organisation control reads the declared systems with `systems()`.
+#[test]
+fn the_scope_lists_only_declared_systems() {
+    let dir = certification_project(
+        GOOD.established,
+        GOOD.audit,
+        GOOD.auditor,
+        GOOD.review,
+        GOOD.valid_until,
+        GOOD.penalty,
+    );
+    let report = check_json(dir.path(), GOOD.today);
+    assert_eq!(verdict_of(&report, "C.4.3-SYSTEMS"), "pass");
+    let org = dir.path().join("organization.yaml");
+    let text = std::fs::read_to_string(&org).unwrap();
+    assert!(text.contains("systems: [claims]"));
+    std::fs::write(
+        &org,
+        text.replace("systems: [claims]", "systems: [claims, shadow-model]"),
+    )
+    .unwrap();
+    let report = check_json(dir.path(), GOOD.today);
+    assert_eq!(verdict_of(&report, "C.4.3-SYSTEMS"), "fail");
+    let text = report.to_string();
+    assert!(
+        text.contains("lists system shadow-model, which aims.toml does not declare"),
+        "{text}"
+    );
+}

@@ -38,6 +38,8 @@ pub struct Evaluator<'p> {
     max_work: u64,
     /// The organisation controls' results, which a risk treated by one of them reads.
     organization: &'p [ControlResult],
+    /// Every system the project declares, for `systems()`.
+    systems: &'p [SystemDecl],
 }
 
 /// The work one system's evaluation has spent: one unit per expression evaluated, plus the size
@@ -246,6 +248,7 @@ impl<'p> Evaluator<'p> {
             regexes: Mutex::new(HashMap::new()),
             max_work: DEFAULT_MAX_WORK,
             organization: &[],
+            systems: &[],
         }
     }
 
@@ -281,6 +284,12 @@ impl<'p> Evaluator<'p> {
     /// objective after it, is an `error` naming the control and the budget.
     pub fn with_budget(mut self, max_work: u64) -> Evaluator<'p> {
         self.max_work = max_work;
+        self
+    }
+
+    /// The systems the project declares, which `systems()` lists (all of them, not the shard's).
+    pub fn with_systems(mut self, systems: &'p [SystemDecl]) -> Evaluator<'p> {
+        self.systems = systems;
         self
     }
 
@@ -1675,6 +1684,17 @@ impl<'p> Evaluator<'p> {
                 ))),
             },
             "today" => Ok(V::Date(self.today)),
+            "systems" => {
+                ctx.meter.charge(self.systems.len() as u64)?;
+                let mut names: Vec<&str> = self.systems.iter().map(|s| s.name.as_str()).collect();
+                names.sort_unstable();
+                Ok(V::List(
+                    names
+                        .into_iter()
+                        .map(|n| V::Str(Cow::Borrowed(n)))
+                        .collect(),
+                ))
+            }
             "control_verdict" => match arg(0)?.prim()? {
                 V::Str(id) => self.control_verdict(&id, ctx),
                 other => Err(Fault::Error(format!(

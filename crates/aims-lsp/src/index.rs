@@ -51,6 +51,11 @@ pub const FUNCTIONS: &[(&str, &str, &str)] = &[
     ("len", "len(x) -> number", "Length of a list, map or string."),
     ("count", "count(xs) -> number", "Number of elements of a list."),
     ("today", "today() -> date", "The evaluation date (`--today` fixes it)."),
+    (
+        "systems",
+        "systems() -> list<string>",
+        "The names of every system `aims.toml` declares, sorted: the same in every shard and for every system.",
+    ),
     ("date", "date(s) -> date", "Parse a `YYYY-MM-DD` string."),
     ("lower", "lower(s) -> string", "The string in lower case."),
     ("upper", "upper(s) -> string", "The string in upper case."),

@@ -493,7 +493,8 @@ fn evaluator<'a>(
     caller: Option<&'a HostCaller<'a>>,
 ) -> aims_eval::Evaluator<'a> {
     let evaluator = aims_eval::Evaluator::new(&compiled.program, today)
-        .with_budget(max_work(compiled, options));
+        .with_budget(max_work(compiled, options))
+        .with_systems(&compiled.project.systems);
     match caller {
         Some(c) => evaluator.with_plugins(c),
         None => evaluator,
