@@ -759,12 +759,14 @@ impl SchemaSet {
                 .copied()
                 .or(value.map(|v| v.span))
                 .unwrap_or(system.span);
-            let accepted: Vec<String> = entry_keys
-                .iter()
-                .chain(declared.iter())
-                .filter(|k| **k != "name" || entry_keys.contains(&"name"))
-                .map(|k| format!("`{k}`"))
-                .collect();
+            // Each key once (`name` is both an entry key and a declared attribute).
+            let mut accepted: Vec<String> = Vec::new();
+            for k in entry_keys.iter().chain(declared.iter()) {
+                let k = format!("`{k}`");
+                if !accepted.contains(&k) {
+                    accepted.push(k);
+                }
+            }
             let mut d = Diagnostic::error(
                 codes::E_UNKNOWN_SYSTEM_ATTRIBUTE,
                 format!(
