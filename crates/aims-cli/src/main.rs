@@ -108,6 +108,10 @@ enum Command {
         /// Worker threads (default: the available cores).
         #[arg(long, short)]
         jobs: Option<usize>,
+        /// For unreviewed checkouts (pull requests): refuse `outside_roots` and plugins without
+        /// a `sha256` pin.
+        #[arg(long)]
+        untrusted: bool,
     },
     /// Compare two `aims check --format json` outputs; exit 1 on a regression.
     Diff {
@@ -163,6 +167,10 @@ enum Command {
         /// The date tests evaluate as today, unless their file sets `today` (YYYY-MM-DD).
         #[arg(long)]
         today: Option<String>,
+        /// For unreviewed checkouts (pull requests): refuse `outside_roots` and plugins without
+        /// a `sha256` pin.
+        #[arg(long)]
+        untrusted: bool,
     },
     /// Create a new project (aims.toml, an example policy, model card and test) in DIR.
     Init {
@@ -226,12 +234,14 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             filter,
             coverage,
             today,
+            untrusted,
         } => test_cmd::run(test_cmd::TestArgs {
             project,
             filter,
             coverage,
             today,
             color,
+            untrusted,
         }),
         Command::Init { dir } => init::run(&dir),
         Command::Diff { old, new, format } => {
@@ -304,6 +314,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             evidence,
             system_files,
             jobs,
+            untrusted,
         } => report(ReportArgs {
             project,
             format,
@@ -314,6 +325,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             system_files,
             jobs,
             color,
+            untrusted,
         }),
     }
 }
@@ -328,6 +340,7 @@ struct ReportArgs {
     system_files: Option<PathBuf>,
     jobs: Option<usize>,
     color: ColorChoice,
+    untrusted: bool,
 }
 
 /// `aims report`: the Statement of Applicability, built system by system as they are evaluated.
@@ -377,7 +390,9 @@ fn report(args: ReportArgs) -> u8 {
         None,
         args.color,
         false,
-        aims::ProjectOptions::default(),
+        aims::ProjectOptions {
+            untrusted: args.untrusted,
+        },
     ) {
         Ok(r) => r,
         Err(code) => return code,

@@ -17,6 +17,8 @@ pub struct TestArgs {
     pub coverage: bool,
     pub today: Option<String>,
     pub color: ColorChoice,
+    /// Refuse `outside_roots` and unpinned plugins (see `aims check --untrusted`).
+    pub untrusted: bool,
 }
 
 /// Most evidence lines shown per requirement.
@@ -99,7 +101,14 @@ pub fn run(args: TestArgs) -> u8 {
     };
     let vfs = OsFs;
     let sources = SourceMap::new();
-    let (compiled, diags) = aims::load(&vfs, &sources, &project);
+    let (compiled, diags) = aims::load_with(
+        &vfs,
+        &sources,
+        &project,
+        aims::ProjectOptions {
+            untrusted: args.untrusted,
+        },
+    );
     print_diags(&diags, &sources, args.color);
     let Some(compiled) = compiled else {
         eprintln!(

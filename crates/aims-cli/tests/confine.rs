@@ -335,3 +335,32 @@ fn fmt_does_not_write_through_a_symlink_to_a_file_outside() {
         ugly
     );
 }
+
+/// `aims report` and `aims test` take `--untrusted` too: a pull request's project that allows an
+/// outside root is refused before anything is read from it.
+#[test]
+fn report_and_test_refuse_outside_roots_when_untrusted() {
+    let dir = project(
+        "\"../outside/card.md\"",
+        "outside_roots = [\"../outside\"]\n",
+    );
+    let root = dir.path().join("project");
+    let out = aims(&["report"], &root);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for args in [&["report", "--untrusted"][..], &["test", "--untrusted"][..]] {
+        let out = aims(args, &root);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("E0148"), "{args:?}: {stderr}");
+        assert!(
+            out.stdout.is_empty()
+                || !String::from_utf8_lossy(&out.stdout).contains("Statement of Applicability"),
+            "{args:?}"
+        );
+    }
+}
