@@ -298,7 +298,11 @@ pub fn display_name(root: &Path, path: &Path) -> String {
     let root = normalize(root);
     let rel = path.strip_prefix(&root).unwrap_or(&path);
     rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .map(|c| match c {
+            // An absolute path outside the root: its root joins as the leading `/`.
+            std::path::Component::RootDir => String::new(),
+            c => c.as_os_str().to_string_lossy().into_owned(),
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -1338,6 +1342,11 @@ mod tests {
         assert_eq!(
             display_name(Path::new("/p"), Path::new("/p/./cards/a.md")),
             "cards/a.md"
+        );
+        // outside the root, an absolute path keeps one leading slash
+        assert_eq!(
+            display_name(Path::new("/p"), Path::new("/shared/pack/a.aims")),
+            "/shared/pack/a.aims"
         );
     }
 
