@@ -280,6 +280,7 @@ where
         }
     }
     diags.extend(verdict_graph.cycles());
+    program.reads_verdicts = checker.calls_control_verdict;
     program.controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.objectives.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));

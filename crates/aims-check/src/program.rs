@@ -186,6 +186,9 @@ pub struct Program {
     pub params: IndexMap<String, Param>,
     /// Built-in schemas plus the ones declared in the policies.
     pub schemas: SchemaSet,
+    /// Some expression calls `control_verdict`: only then does the evaluator keep each
+    /// control's verdict for others to read (work on every control of every system otherwise).
+    pub reads_verdicts: bool,
 }
 
 impl Program {

@@ -295,6 +295,8 @@ pub(crate) struct Checker<'a> {
     /// The controls whose verdicts the item being checked reads by a literal id, with the span of
     /// the id (for the cycle check).
     pub verdicts_read: Vec<(String, Span)>,
+    /// A `control_verdict` call was checked (literal id or not).
+    pub calls_control_verdict: bool,
     /// The top-level `let`s the item being checked reads.
     pub globals_read: HashSet<String>,
 }
@@ -317,6 +319,7 @@ impl<'a> Checker<'a> {
             global_reads: HashMap::new(),
             control_ids: None,
             verdicts_read: Vec::new(),
+            calls_control_verdict: false,
             globals_read: HashSet::new(),
         }
     }
@@ -360,6 +363,7 @@ impl<'a> Checker<'a> {
             global_reads: HashMap::new(),
             control_ids: None,
             verdicts_read: Vec::new(),
+            calls_control_verdict: false,
             globals_read: HashSet::new(),
         };
         scratch.expr(e, &mut Vec::new())
@@ -1013,6 +1017,7 @@ impl<'a> Checker<'a> {
     /// cycle check; an id computed from data is decided when evaluated (one that names no control
     /// fails the requirement).
     fn control_verdict(&mut self, arg: Option<&Expr>, ty: &Ty, diags: &mut Vec<Diagnostic>) {
+        self.calls_control_verdict = true;
         let Some(arg) = arg else {
             return;
         };
