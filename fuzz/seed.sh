@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 out=fuzz/corpus
-mkdir -p "$out"/{parse,check,fmt,lsp_edits,facts_json,facts_yaml,facts_toml,facts_markdown}
+mkdir -p "$out"/{parse,check,fmt,lsp_edits,facts_json,facts_yaml,facts_toml,facts_markdown,evaluate,plugin_compile,render}
 
 add() { # add TARGET FILE
   local target=$1 file=$2 h
@@ -19,7 +19,7 @@ extra=()
 
 while IFS= read -r -d '' f; do
   add parse "$f"; add check "$f"; add fmt "$f"; add lsp_edits "$f"
-done < <(find policies examples tests crates -name '*.aims' -print0)
+done < <(find policies examples tests crates -type f -name '*.aims' -print0)
 
 # ```aims blocks of the book, one seed each
 tmp=$(mktemp -d)
@@ -48,5 +48,16 @@ for f in "$out"/facts_markdown/*; do
   awk 'NR==1 && $0!="---" {exit} NR>1 && $0=="---" {exit} NR>1 {print}' "$f" > "$tmp/fm"
   [ -s "$tmp/fm" ] && add facts_yaml "$tmp/fm"
 done
+
+# The evaluator reads model cards: every card of tests/corpus, and of the bulk corpus the ones under
+# 8 KB (the campaign's inputs are cut to MAX_LEN anyway).
+while IFS= read -r -d '' f; do
+  add evaluate "$f"
+done < <(find tests/corpus/hf-model-cards "${extra[@]/%//hf-model-cards-bulk}" -type f -name '*.md' -size -8k -print0 2>/dev/null)
+
+# Plugin modules: the WAT fixtures of the host's tests and the built example plugins, when present.
+while IFS= read -r -d '' f; do
+  add plugin_compile "$f"
+done < <(find crates/aims-plugin/tests/fixtures target/plugins -type f \( -name '*.wat' -o -name '*.wasm' \) -print0 2>/dev/null)
 
 for t in "$out"/*; do echo "$(basename "$t"): $(ls "$t" | wc -l) seeds"; done

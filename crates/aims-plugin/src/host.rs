@@ -225,6 +225,11 @@ impl PluginHost {
         Ok(())
     }
 
+    /// Unload the plugin `name` (its warm instances go with it); false when none is loaded.
+    pub fn remove(&mut self, name: &str) -> bool {
+        self.plugins.remove(name).is_some()
+    }
+
     /// Names of the loaded plugins, sorted.
     pub fn plugins(&self) -> impl Iterator<Item = &str> {
         self.plugins.keys().map(String::as_str)

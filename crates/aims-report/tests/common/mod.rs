@@ -8,6 +8,8 @@
     dead_code
 )]
 
+pub mod invariants;
+
 use aims_base::{Diagnostic, FileId, SourceMap, Span};
 use aims_eval::results::*;
 
