@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run fuzz targets for a fixed number of executions each and print one summary line per target.
 # Usage: fuzz/campaign.sh RUNS TARGET...
-#   MAX_LEN (default 4096) caps the input size; FUZZ_BIN overrides where the binaries are.
+#   MAX_LEN (default 4096) caps the input size; TIMEOUT (default 25 s) is the time one input may
+#   take before it counts as a hang; FUZZ_BIN overrides where the binaries are.
 # Build first: cargo +nightly fuzz build -O -a -s none
 # The targets are safe Rust (unsafe is forbidden in every crate), so they are built without a
 # sanitizer (-s none) and with debug assertions (-a, integer overflow checks): about 3x the speed
@@ -25,7 +26,7 @@ for t in "$@"; do
   flags=()
   case $t in parse | check | fmt | lsp_edits) flags+=(-dict=logs/aims.dict) ;; esac
   start=$(date +%s)
-  "$bin/$t" -max_len="$max_len" -runs="$runs" -print_final_stats=1 -artifact_prefix="artifacts/$t/" \
+  "$bin/$t" -max_len="$max_len" -runs="$runs" -timeout="${TIMEOUT:-25}" -print_final_stats=1 -artifact_prefix="artifacts/$t/" \
     "${flags[@]}" "corpus/$t" > "logs/$t.log" 2>&1
   rc=$?
   end=$(date +%s)

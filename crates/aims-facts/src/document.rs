@@ -910,7 +910,8 @@ fn decode(bytes: Vec<u8>) -> Result<String, Undecodable> {
                     lossy: String::from_utf8_lossy(e.as_bytes()).into_owned(),
                     utf16: false,
                     at,
-                    len: 1,
+                    // the invalid bytes became one U+FFFD in the text the span points into
+                    len: char::REPLACEMENT_CHARACTER.len_utf8(),
                 }
             });
         }

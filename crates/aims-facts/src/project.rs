@@ -801,7 +801,11 @@ pub fn load_project_with(
                 None,
                 vec![
                     Diagnostic::error(codes::E_NOT_UTF8, format!("`{name}` is not valid UTF-8"))
-                        .with_primary(Span::new(file, at, at + 1), "invalid UTF-8 starts here"),
+                        .with_primary(
+                            // the invalid bytes are one U+FFFD in the text kept
+                            Span::new(file, at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
+                            "invalid UTF-8 starts here",
+                        ),
                 ],
             );
         }

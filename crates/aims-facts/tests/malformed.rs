@@ -94,6 +94,11 @@ fn invalid_utf8_is_located() {
     let e = only_error(&diags);
     assert_eq!(e.code, "E0102");
     assert_eq!(at(&sources, e), LineCol { line: 2, col: 13 });
+    // found by the `evaluate` fuzz target: the span ended inside the U+FFFD that replaced the
+    // invalid byte in the kept text, and a renderer slicing it would panic
+    let span = e.labels[0].span;
+    let text = sources.get(span.file).unwrap().text.clone();
+    assert_eq!(text.get(span.range()), Some("\u{FFFD}"));
 }
 
 #[test]
