@@ -917,7 +917,10 @@ fn parse_test_file(
                 None,
                 vec![
                     Diagnostic::error(E_TEST_FILE, format!("`{name}` is not valid UTF-8"))
-                        .with_primary(Span::new(id, at, at + 1), "invalid UTF-8 starts here"),
+                        .with_primary(
+                            Span::new(id, at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
+                            "invalid UTF-8 starts here",
+                        ),
                 ],
                 name,
             );

@@ -614,7 +614,10 @@ pub(super) fn apply_attributes_file(
             );
             cx.diags.push(
                 Diagnostic::error(codes::E_NOT_UTF8, format!("`{name}` is not valid UTF-8"))
-                    .with_primary(Span::new(file, bad, bad + 1), "invalid UTF-8 starts here"),
+                    .with_primary(
+                        Span::new(file, bad, bad + char::REPLACEMENT_CHARACTER.len_utf8()),
+                        "invalid UTF-8 starts here",
+                    ),
             );
             return;
         }
