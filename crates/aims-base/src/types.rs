@@ -153,14 +153,10 @@ impl TypeParser<'_> {
                 self.s
             ));
         };
+        if let Some(t) = Type::scalar(&id) {
+            return Ok(t);
+        }
         Ok(match id.as_str() {
-            "any" => Type::Any,
-            "string" => Type::String,
-            "number" => Type::Number,
-            "int" => Type::Int,
-            "bool" => Type::Bool,
-            "date" => Type::Date,
-            "duration" => Type::Duration,
             "list" | "map" => {
                 self.expect('<')?;
                 let inner = self.union()?;
@@ -185,7 +181,25 @@ impl TypeParser<'_> {
     }
 }
 
+/// The names of the types that take no argument, in the order [`Type::scalar`] knows them.
+pub const SCALARS: &[&str] = &["any", "string", "number", "int", "bool", "date", "duration"];
+
 impl Type {
+    /// The type a bare name stands for (`string`, `int`, ...); `None` for anything else (a
+    /// record's name, or `list`/`map`/`enum`, which take arguments).
+    pub fn scalar(name: &str) -> Option<Type> {
+        Some(match name {
+            "any" => Type::Any,
+            "string" => Type::String,
+            "number" => Type::Number,
+            "int" => Type::Int,
+            "bool" => Type::Bool,
+            "date" => Type::Date,
+            "duration" => Type::Duration,
+            _ => return None,
+        })
+    }
+
     /// Parse a type expression such as `string | list<string>`, `map<number>` or
     /// `enum("a", "b")`.
     pub fn parse(s: &str) -> Result<Type, String> {

@@ -582,9 +582,10 @@ impl PluginFn {
 pub fn reference_table() -> String {
     let mut out = String::from("| function | meaning |\n|---|---|\n");
     for b in BUILTINS {
+        // A table cell ends at `|`, even inside code: escaped in both.
         out.push_str(&format!(
             "| `{}` | {} |\n",
-            b.signature(),
+            b.signature().to_string().replace('|', "\\|"),
             b.doc.replace('|', "\\|")
         ));
     }

@@ -1146,19 +1146,12 @@ fn lower_exclusion(
 fn lower_type(t: &TypeExpr, schemas: &[String], diags: &mut Vec<Diagnostic>) -> Type {
     match t {
         TypeExpr::Named(id) => match id.name.as_str() {
-            "string" => Type::String,
-            "number" => Type::Number,
-            "int" => Type::Int,
-            "bool" => Type::Bool,
-            "date" => Type::Date,
-            "duration" => Type::Duration,
-            "any" => Type::Any,
+            name if Type::scalar(name).is_some() => Type::scalar(name).unwrap_or(Type::Any),
             other if schemas.iter().any(|s| s == other) || SchemaSet::is_builtin(other) => {
                 Type::Record(other.to_string())
             }
             other => {
-                let builtin = ["string", "number", "int", "bool", "date", "duration", "any"];
-                let cands: Vec<&str> = builtin
+                let cands: Vec<&str> = aims_base::types::SCALARS
                     .iter()
                     .copied()
                     .chain(schemas.iter().map(|s| s.as_str()))

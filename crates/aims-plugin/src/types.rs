@@ -13,9 +13,12 @@ use serde_json::Value;
 pub type PluginType = Type;
 
 /// The names a plugin type may use, for "did you mean".
-const SCALARS: &[&str] = &[
-    "string", "number", "int", "bool", "date", "duration", "any", "list", "map", "enum",
-];
+fn type_names() -> impl Iterator<Item = &'static str> {
+    aims_base::types::SCALARS
+        .iter()
+        .copied()
+        .chain(["list", "map", "enum"])
+}
 
 /// Parse the type text of a plugin manifest (`map<list<number>>`) with the one parser of the
 /// type language ([`Type::parse`]), then refuse what a plugin cannot see or return: a record
@@ -26,7 +29,7 @@ pub fn parse(text: &str) -> Result<PluginType, String> {
     while let Some(t) = stack.pop() {
         match t {
             Type::Record(other) => {
-                let hint = aims_base::diag::did_you_mean(other, SCALARS.iter().copied())
+                let hint = aims_base::diag::did_you_mean(other, type_names())
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
                 return Err(format!("unknown type `{other}`{hint}"));
@@ -144,11 +147,15 @@ mod tests {
     /// its values cross as JSON of one shape: both are refused, however deeply nested.
     #[test]
     fn records_and_unions_are_no_plugin_types() {
-        assert!(parse("model_card").unwrap_err().contains("unknown type `model_card`"));
+        assert!(parse("model_card")
+            .unwrap_err()
+            .contains("unknown type `model_card`"));
         assert!(parse("map<list<strng>>")
             .unwrap_err()
             .contains("did you mean `string`"));
-        assert!(parse("list<string | number>").unwrap_err().contains("union"));
+        assert!(parse("list<string | number>")
+            .unwrap_err()
+            .contains("union"));
         assert_eq!(
             parse("enum(\"a\", \"b\")").unwrap(),
             Type::Enum(vec!["a".into(), "b".into()])
