@@ -4,10 +4,12 @@
 //! Nothing here renders or prints: diagnostics are rendered at the edge (`aims-report`).
 
 pub mod codes;
+pub mod date;
 pub mod diag;
 pub mod par;
 pub mod source;
 pub mod stack;
+pub mod types;
 pub mod vfs;
 
 pub use diag::{Diagnostic, Label, Severity};

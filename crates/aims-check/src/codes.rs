@@ -92,7 +92,7 @@ pub const CODES: &[CodeInfo] = &[
         "control C-1 \"Fresh assessment\" {\n  require impact_assessment.date > \"2026-01-01\"\n}",
         "Compare a date with a date literal (no quotes): `impact_assessment.date > 2026-01-01`."),
     code!(UNKNOWN_FUNCTION, "unknown function or wrong number of arguments",
-        "The built-in functions are listed in the language reference (`exists`, `default`, `is_valid`, `is_string`, `is_number`, `is_bool`, `is_list`, `is_map`, `is_null`, `as_list`, `number`, `len`, `count`, `today`, `date`, `lower`, `upper`, `trim`, `keys`, `values`, `section`, `section_matching`, `documents`, `document`, `min`, `max`, `sum`, `control_verdict`); each takes a fixed number of arguments.",
+        "The built-in functions, with their parameters, are listed in the language reference (its table is generated from the checker's registry of built-ins, so it is the list the checker accepts); each takes a fixed number of arguments, except `section`, which takes a card and one or more headings.",
         "control C-1 \"Datasets\" {\n  require length(model_card.datasets) > 0\n}",
         "Use `len(model_card.datasets) > 0`."),
     code!(UNKNOWN_CONTROL, "a waiver or risk names a control that does not exist",

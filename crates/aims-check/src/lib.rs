@@ -2,14 +2,16 @@
 //! set against the fact schemas, before a single fact is read. Produces a [`Program`] and coded
 //! diagnostics with "did you mean" suggestions.
 
+pub mod builtins;
 pub mod codes;
 mod params;
 mod program;
 mod types;
 mod verdicts;
 
+pub use builtins::{Builtin, BuiltinFn, Signature, BUILTINS};
 pub use program::*;
-pub use types::{builtin_type, Measure, Ty, FUNCTIONS};
+pub use types::{Measure, Ty};
 
 use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, SourceMap, Span};
@@ -281,6 +283,8 @@ where
     }
     diags.extend(verdict_graph.cycles());
     program.reads_verdicts = checker.calls_control_verdict;
+    program.regexes = std::mem::take(&mut checker.regexes);
+    builtins::resolve(&mut program);
     program.controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.objectives.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
@@ -960,7 +964,7 @@ fn checked_date(e: &Expr, diags: &mut Vec<Diagnostic>) -> Option<String> {
     let ExprKind::Date(d) = &e.kind else {
         return None;
     };
-    if types::parse_date(d).is_none() {
+    if aims_base::date::parse_date(d).is_none() {
         diags.push(
             Diagnostic::error(codes::BAD_DATE, format!("`{d}` is not a calendar date"))
                 .with_primary(e.span, "no such day"),
@@ -1099,7 +1103,10 @@ fn lower_exclusion(
         }
     };
     if let (Some((d, _)), Some((e, span))) = (&date, &expires) {
-        if let (Some(from), Some(to)) = (types::parse_date(d), types::parse_date(e)) {
+        if let (Some(from), Some(to)) = (
+            aims_base::date::parse_date(d),
+            aims_base::date::parse_date(e),
+        ) {
             if to < from {
                 diags.push(
                     Diagnostic::error(
@@ -1139,19 +1146,12 @@ fn lower_exclusion(
 fn lower_type(t: &TypeExpr, schemas: &[String], diags: &mut Vec<Diagnostic>) -> Type {
     match t {
         TypeExpr::Named(id) => match id.name.as_str() {
-            "string" => Type::String,
-            "number" => Type::Number,
-            "int" => Type::Int,
-            "bool" => Type::Bool,
-            "date" => Type::Date,
-            "duration" => Type::Duration,
-            "any" => Type::Any,
+            name if Type::scalar(name).is_some() => Type::scalar(name).unwrap_or(Type::Any),
             other if schemas.iter().any(|s| s == other) || SchemaSet::is_builtin(other) => {
                 Type::Record(other.to_string())
             }
             other => {
-                let builtin = ["string", "number", "int", "bool", "date", "duration", "any"];
-                let cands: Vec<&str> = builtin
+                let cands: Vec<&str> = aims_base::types::SCALARS
                     .iter()
                     .copied()
                     .chain(schemas.iter().map(|s| s.as_str()))

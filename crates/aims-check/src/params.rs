@@ -13,7 +13,8 @@ use indexmap::IndexMap;
 
 use crate::codes;
 use crate::program::Param;
-use crate::types::{parse_date, Ty};
+use crate::types::Ty;
+use aims_base::date::parse_date;
 
 /// Is `e` a constant a parameter may default to: a literal (a number, string, boolean, date or
 /// duration, a negative number) or a list of them?

@@ -6,11 +6,42 @@ use aims_facts::SchemaSet;
 use aims_syntax::ast::{BinOp, Expr, Message};
 use indexmap::IndexMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// How a control's failure counts: declared by the policy, carried by the results and every
+/// report format (the one definition: `aims_eval::results` and `aims_report::model` re-export it).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Enforcement {
+    #[default]
     Advisory,
     Mandatory,
     Blocking,
+}
+
+impl Enforcement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Enforcement::Advisory => "advisory",
+            Enforcement::Mandatory => "mandatory",
+            Enforcement::Blocking => "blocking",
+        }
+    }
+
+    /// Mandatory and blocking failures fail the run.
+    pub fn is_gating(self) -> bool {
+        self != Enforcement::Advisory
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -189,6 +220,9 @@ pub struct Program {
     /// Some expression calls `control_verdict`: only then does the evaluator keep each
     /// control's verdict for others to read (work on every control of every system otherwise).
     pub reads_verdicts: bool,
+    /// Every literal regular expression of the policies (`x matches "..."`, the pattern of
+    /// `section_matching`), compiled once by the checker, by the literal's span.
+    pub regexes: std::collections::HashMap<Span, regex::Regex>,
 }
 
 impl Program {

@@ -1,7 +1,9 @@
 //! Static types of expressions and the expression checker.
 
+use crate::builtins::{Builtin, ParamType, BUILTINS};
 use crate::codes;
 use crate::program::Plugin;
+use aims_base::date::parse_date;
 use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, SourceMap, Span};
 use aims_facts::{SchemaSet, Type};
@@ -130,17 +132,6 @@ impl Ty {
     }
 }
 
-pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
-        return None;
-    }
-    let y: i16 = s.get(0..4)?.parse().ok()?;
-    let m: i8 = s.get(5..7)?.parse().ok()?;
-    let d: i8 = s.get(8..10)?.parse().ok()?;
-    jiff::civil::Date::new(y, m, d).ok()
-}
-
 /// True when the expression reads no fact, attribute, date or binding.
 pub fn is_constant(e: &Expr) -> bool {
     match &e.kind {
@@ -162,116 +153,6 @@ pub fn is_constant(e: &Expr) -> bool {
         ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => is_constant(a) && is_constant(b),
         ExprKind::Unary(_, a) | ExprKind::Paren(a) => is_constant(a),
     }
-}
-
-pub const FUNCTIONS: &[(&str, &str)] = &[
-    (
-        "exists",
-        "exists(path) -> bool: the fact is present and not null (an error for a value that failed its schema)",
-    ),
-    (
-        "default",
-        "default(x, y): x if it is present and not null, else y (a value that failed its schema stays an error)",
-    ),
-    (
-        "is_valid",
-        "is_valid(x) -> bool: false only for a value that failed its schema",
-    ),
-    ("is_string", "is_string(x) -> bool: x is a (valid) string"),
-    ("is_number", "is_number(x) -> bool: x is a (valid) number"),
-    ("is_bool", "is_bool(x) -> bool: x is true or false"),
-    ("is_list", "is_list(x) -> bool: x is a (valid) list"),
-    ("is_map", "is_map(x) -> bool: x is a (valid) map, record or document"),
-    ("is_null", "is_null(x) -> bool: x is present and null"),
-    (
-        "as_list",
-        "as_list(x) -> list: a list stays, a missing or null value gives [], any other value [x]",
-    ),
-    (
-        "number",
-        "number(x) -> number: a number, or a string that holds one (\"0.85\", \"85%\" gives 85)",
-    ),
-    ("len", "len(x) -> number: length of a list, map or string"),
-    ("count", "count(xs) -> number: number of elements of a list"),
-    (
-        "today",
-        "today() -> date: the evaluation date (`--today` fixes it)",
-    ),
-    (
-        "systems",
-        "systems() -> list<string>: the names of every system aims.toml declares, sorted (the same in every shard)",
-    ),
-    ("date", "date(s) -> date: parse a YYYY-MM-DD string"),
-    ("lower", "lower(s) -> string"),
-    ("upper", "upper(s) -> string"),
-    ("trim", "trim(s) -> string"),
-    ("keys", "keys(m) -> list<string>"),
-    ("values", "values(m) -> list"),
-    (
-        "section",
-        "section(doc, \"Heading\", ...) -> string: text of the section whose heading is one of the names, else the first that starts with one (at a word boundary)",
-    ),
-    (
-        "section_matching",
-        "section_matching(doc, \"regex\") -> string: text of the first section whose heading matches the regular expression (case-insensitive)",
-    ),
-    (
-        "documents",
-        "documents(kind) -> list: the system's documents of a fact kind (possibly none)",
-    ),
-    (
-        "document",
-        "document(kind, \"id\"): the system's document of that kind with this id (file name without extension, or a README's folder), path, or Hub id",
-    ),
-    ("min", "min(xs) -> number: the smallest of a list of numbers"),
-    ("max", "max(xs) -> number: the largest of a list of numbers"),
-    ("sum", "sum(xs) -> number: the sum of a list of numbers"),
-    (
-        "has",
-        "has(kind) -> bool: the system declares a document of this fact kind",
-    ),
-    (
-        "control_verdict",
-        "control_verdict(\"A.6.2.4\") -> string: the current system's verdict of that control: \"pass\", \"fail\", \"waived\", \"not_applicable\" or \"error\"",
-    ),
-];
-
-/// The static type of a call of the built-in function `name` whose arguments have the types
-/// `args`, or `None` for a name that is not a built-in. The checker and the language server both
-/// ask this, so they agree.
-pub fn builtin_type(name: &str, args: &[Ty], first_arg: Option<&Expr>) -> Option<Ty> {
-    let first = args.first().cloned().unwrap_or(Ty::Any);
-    let kind = || match first_arg.map(|e| &e.kind) {
-        Some(ExprKind::Name(id)) => Ty::Record(id.name.clone()),
-        _ => Ty::Any,
-    };
-    Some(match name {
-        "has" | "exists" | "is_valid" | "is_string" | "is_number" | "is_bool" | "is_list"
-        | "is_map" | "is_null" => Ty::Bool,
-        "len" | "count" | "min" | "max" | "sum" | "number" => Ty::Number,
-        "today" | "date" => Ty::Date,
-        "lower" | "upper" | "trim" | "section" | "section_matching" | "control_verdict" => {
-            Ty::String
-        }
-        "keys" | "systems" => Ty::List(Box::new(Ty::String)),
-        "values" => Ty::List(Box::new(first.element())),
-        "as_list" => match first {
-            Ty::List(t) => Ty::List(t),
-            Ty::Null => Ty::List(Box::new(Ty::Any)),
-            Ty::Any => Ty::List(Box::new(Ty::Any)),
-            other => Ty::List(Box::new(other)),
-        },
-        "documents" => Ty::List(Box::new(kind())),
-        "document" => kind(),
-        "default" => {
-            if first.known() {
-                first
-            } else {
-                args.get(1).cloned().unwrap_or(Ty::Any)
-            }
-        }
-        _ => return None,
-    })
 }
 
 pub(crate) struct Checker<'a> {
@@ -297,6 +178,8 @@ pub(crate) struct Checker<'a> {
     pub verdicts_read: Vec<(String, Span)>,
     /// A `control_verdict` call was checked (literal id or not).
     pub calls_control_verdict: bool,
+    /// Every valid literal regular expression, compiled, by the literal's span.
+    pub regexes: HashMap<Span, regex::Regex>,
     /// The top-level `let`s the item being checked reads.
     pub globals_read: HashSet<String>,
 }
@@ -320,6 +203,7 @@ impl<'a> Checker<'a> {
             control_ids: None,
             verdicts_read: Vec::new(),
             calls_control_verdict: false,
+            regexes: HashMap::new(),
             globals_read: HashSet::new(),
         }
     }
@@ -364,6 +248,7 @@ impl<'a> Checker<'a> {
             control_ids: None,
             verdicts_read: Vec::new(),
             calls_control_verdict: false,
+            regexes: HashMap::new(),
             globals_read: HashSet::new(),
         };
         scratch.expr(e, &mut Vec::new())
@@ -665,7 +550,7 @@ impl<'a> Checker<'a> {
                     Ty::Bool
                 }
             }
-            ExprKind::Call { name, args } => self.call(name, args, e.span, diags),
+            ExprKind::Call { name, args, .. } => self.call(name, args, e.span, diags),
             ExprKind::PluginCall {
                 plugin,
                 function,
@@ -869,21 +754,7 @@ impl<'a> Checker<'a> {
                     self.mismatch(op, a, &at, b, &bt, span, diags);
                 }
                 if op == BinOp::Matches {
-                    if let ExprKind::String(re) = &b.kind {
-                        if let Err(err) = regex::Regex::new(re) {
-                            diags.push(
-                                Diagnostic::error(codes::BAD_REGEX, "invalid regular expression")
-                                    .with_primary(
-                                        b.span,
-                                        err.to_string()
-                                            .lines()
-                                            .last()
-                                            .unwrap_or("invalid")
-                                            .to_string(),
-                                    ),
-                            );
-                        }
-                    }
+                    self.literal_regex(b, false, diags);
                 }
                 Ty::Bool
             }
@@ -1016,24 +887,11 @@ impl<'a> Checker<'a> {
     /// `control_verdict(id)`: a literal id must name a control (`E0270`) and is recorded for the
     /// cycle check; an id computed from data is decided when evaluated (one that names no control
     /// fails the requirement).
-    fn control_verdict(&mut self, arg: Option<&Expr>, ty: &Ty, diags: &mut Vec<Diagnostic>) {
+    fn control_verdict(&mut self, arg: Option<&Expr>, diags: &mut Vec<Diagnostic>) {
         self.calls_control_verdict = true;
         let Some(arg) = arg else {
             return;
         };
-        if ty.known() && *ty != Ty::String {
-            diags.push(
-                Diagnostic::error(
-                    codes::TYPE_MISMATCH,
-                    format!(
-                        "`control_verdict` needs a control id (a string), found a {}",
-                        ty.name()
-                    ),
-                )
-                .with_primary(arg.span, "here"),
-            );
-            return;
-        }
         let ExprKind::String(id) = &arg.kind else {
             return;
         };
@@ -1060,228 +918,135 @@ impl<'a> Checker<'a> {
         self.verdicts_read.push((id.clone(), arg.span));
     }
 
+    /// A call of a built-in function: arity and argument types from its entry in the registry
+    /// ([`crate::builtins::BUILTINS`]), then what some functions check besides.
     fn call(&mut self, name: &Ident, args: &[Expr], span: Span, diags: &mut Vec<Diagnostic>) -> Ty {
-        if name.name == "has" {
+        let Some(builtin) = Builtin::named(&name.name) else {
+            for a in args {
+                self.expr(a, diags);
+            }
+            diags.push(self.unknown_function(name));
+            return Ty::Any;
+        };
+        if builtin == Builtin::Has {
             return self.has(args, span, diags);
         }
-        // `documents(kind)` / `document(kind, id)` name a kind; they do not read the bound document
-        // (so the control does not "read" that kind: a system without one gets an empty list).
-        let takes_kind = matches!(name.name.as_str(), "documents" | "document");
+        let info = builtin.info();
+        // A parameter that takes a kind names it; it does not read the bound document (so the
+        // control does not "read" that kind: a system without one gets an empty list).
         let tys: Vec<Ty> = args
             .iter()
             .enumerate()
-            .map(|(i, a)| {
-                if takes_kind && i == 0 {
-                    self.kind_arg(&name.name, a, diags)
-                } else {
-                    self.expr(a, diags)
-                }
+            .map(|(i, a)| match info.params.get(i).or(info.params.last()) {
+                Some(p) if p.ty == ParamType::Kind => self.kind_arg(info.name, a, diags),
+                _ => self.expr(a, diags),
             })
             .collect();
-        let arity = |lo: usize, hi: usize, diags: &mut Vec<Diagnostic>| {
-            if args.len() < lo || args.len() > hi {
-                let want = if lo == hi {
-                    format!("{lo}")
-                } else if hi == usize::MAX {
-                    format!("at least {lo}")
-                } else {
-                    format!("{lo} to {hi}")
-                };
+        let (lo, hi) = info.arity();
+        if args.len() < lo || args.len() > hi {
+            let want = if lo == hi {
+                format!("{lo}")
+            } else if hi == usize::MAX {
+                format!("at least {lo}")
+            } else {
+                format!("{lo} to {hi}")
+            };
+            diags.push(
+                Diagnostic::error(
+                    codes::UNKNOWN_FUNCTION,
+                    format!(
+                        "`{}` takes {want} argument(s), {} given",
+                        info.name,
+                        args.len()
+                    ),
+                )
+                .with_primary(span, "here"),
+            );
+        }
+        for (i, (a, ty)) in args.iter().zip(&tys).enumerate() {
+            let Some(param) = info.params.get(i).or(info.params.last()) else {
+                break;
+            };
+            if !param.ty.accepts(ty) {
                 diags.push(
                     Diagnostic::error(
-                        codes::UNKNOWN_FUNCTION,
+                        codes::TYPE_MISMATCH,
                         format!(
-                            "`{}` takes {want} argument(s), {} given",
-                            name.name,
-                            args.len()
+                            "`{}` needs {}, found a {}",
+                            info.name,
+                            param.ty.needs(),
+                            ty.name()
                         ),
                     )
-                    .with_primary(span, "here"),
+                    .with_primary(a.span, "here"),
                 );
             }
-        };
-        let first = tys.first().cloned().unwrap_or(Ty::Any);
-        match name.name.as_str() {
-            "exists" => {
-                arity(1, 1, diags);
-                Ty::Bool
-            }
-            "len" | "count" => {
-                arity(1, 1, diags);
-                if first.known()
-                    && !matches!(first, Ty::List(_) | Ty::Map(_) | Ty::String | Ty::Record(_))
-                {
-                    diags.push(
-                        Diagnostic::error(
-                            codes::TYPE_MISMATCH,
-                            format!(
-                                "`{}` needs a list, map or string, found a {}",
-                                name.name,
-                                first.name()
-                            ),
-                        )
-                        .with_primary(args.first().map_or(span, |a| a.span), "here"),
-                    );
-                }
-                Ty::Number
-            }
-            "today" => {
-                arity(0, 0, diags);
-                Ty::Date
-            }
-            "systems" => {
-                arity(0, 0, diags);
-                Ty::List(Box::new(Ty::String))
-            }
-            "date" => {
-                arity(1, 1, diags);
-                Ty::Date
-            }
-            "lower" | "upper" | "trim" => {
-                arity(1, 1, diags);
-                if first.known() && first != Ty::String {
-                    diags.push(
-                        Diagnostic::error(
-                            codes::TYPE_MISMATCH,
-                            format!("`{}` needs a string, found a {}", name.name, first.name()),
-                        )
-                        .with_primary(args.first().map_or(span, |a| a.span), "here"),
-                    );
-                }
-                Ty::String
-            }
-            "keys" => {
-                arity(1, 1, diags);
-                Ty::List(Box::new(Ty::String))
-            }
-            "values" => {
-                arity(1, 1, diags);
-                Ty::List(Box::new(first.element()))
-            }
-            "section" => {
-                arity(2, usize::MAX, diags);
-                if first.known() && !matches!(first, Ty::Record(_)) {
-                    diags.push(
-                        Diagnostic::error(codes::TYPE_MISMATCH, format!("`section` needs a card (a fact kind such as `model_card`), found a {}", first.name()))
-                            .with_primary(args.first().map_or(span, |a| a.span), "here"),
-                    );
-                }
-                Ty::String
-            }
-            "min" | "max" | "sum" => {
-                arity(1, 1, diags);
-                Ty::Number
-            }
-            "default" => {
-                arity(2, 2, diags);
-                builtin_type("default", &tys, None).unwrap_or(Ty::Any)
-            }
-            "is_valid" | "is_string" | "is_number" | "is_bool" | "is_list" | "is_map"
-            | "is_null" => {
-                arity(1, 1, diags);
-                Ty::Bool
-            }
-            "as_list" => {
-                arity(1, 1, diags);
-                builtin_type("as_list", &tys, None).unwrap_or(Ty::Any)
-            }
-            "number" => {
-                arity(1, 1, diags);
-                if first.known() && !matches!(first, Ty::Number | Ty::String) {
-                    diags.push(
-                        Diagnostic::error(
-                            codes::TYPE_MISMATCH,
-                            format!(
-                                "`number` needs a number or a string, found a {}",
-                                first.name()
-                            ),
-                        )
-                        .with_primary(args.first().map_or(span, |a| a.span), "here"),
-                    );
-                }
-                Ty::Number
-            }
-            "documents" => {
-                arity(1, 1, diags);
-                builtin_type("documents", &tys, args.first()).unwrap_or(Ty::Any)
-            }
-            "document" => {
-                arity(2, 2, diags);
-                let key = tys.get(1).cloned().unwrap_or(Ty::Any);
-                if key.known() && key != Ty::String {
-                    diags.push(
-                        Diagnostic::error(
-                            codes::TYPE_MISMATCH,
-                            format!(
-                                "`document` finds a document by a string id, found a {}",
-                                key.name()
-                            ),
-                        )
-                        .with_primary(args.get(1).map_or(span, |a| a.span), "here"),
-                    );
-                }
-                builtin_type("document", &tys, args.first()).unwrap_or(Ty::Any)
-            }
-            "control_verdict" => {
-                arity(1, 1, diags);
-                self.control_verdict(args.first(), &first, diags);
-                Ty::String
-            }
-            "section_matching" => {
-                arity(2, 2, diags);
-                if first.known() && !matches!(first, Ty::Record(_)) {
-                    diags.push(
-                        Diagnostic::error(codes::TYPE_MISMATCH, format!("`section_matching` needs a card (a fact kind such as `model_card`), found a {}", first.name()))
-                            .with_primary(args.first().map_or(span, |a| a.span), "here"),
-                    );
-                }
+        }
+        match builtin {
+            Builtin::ControlVerdict => self.control_verdict(args.first(), diags),
+            // case-insensitive, like `section`
+            Builtin::SectionMatching => {
                 if let Some(p) = args.get(1) {
-                    if let ExprKind::String(re) = &p.kind {
-                        if let Err(err) = regex::Regex::new(&format!("(?i){re}")) {
-                            diags.push(
-                                Diagnostic::error(codes::BAD_REGEX, "invalid regular expression")
-                                    .with_primary(
-                                        p.span,
-                                        err.to_string()
-                                            .lines()
-                                            .last()
-                                            .unwrap_or("invalid")
-                                            .to_string(),
-                                    ),
-                            );
-                        }
-                    }
+                    self.literal_regex(p, true, diags);
                 }
-                Ty::String
             }
-            other => {
-                let mut d = Diagnostic::error(
-                    codes::UNKNOWN_FUNCTION,
-                    format!("unknown function `{other}`"),
-                )
-                .with_primary(name.span, "no such function");
-                if let Some(s) = did_you_mean(
-                    other,
-                    FUNCTIONS
-                        .iter()
-                        .map(|(n, _)| *n)
-                        .chain(["length", "size"].into_iter().filter(|_| false)),
-                ) {
-                    d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
-                        name.span,
-                        s,
-                        format!("use `{s}`"),
-                    );
-                } else if matches!(other, "length" | "size") {
-                    d = d.with_help("did you mean `len`?").with_suggestion(
-                        name.span,
-                        "len",
-                        "use `len`",
-                    );
-                }
-                diags.push(d);
-                Ty::Any
+            _ => {}
+        }
+        info.return_type(&tys, args.first())
+    }
+
+    fn unknown_function(&self, name: &Ident) -> Diagnostic {
+        let mut d = Diagnostic::error(
+            codes::UNKNOWN_FUNCTION,
+            format!("unknown function `{}`", name.name),
+        )
+        .with_primary(name.span, "no such function");
+        let suggestion = did_you_mean(&name.name, BUILTINS.iter().map(|f| f.name)).or(
+            // common names from other languages
+            matches!(name.name.as_str(), "length" | "size").then_some("len"),
+        );
+        if let Some(s) = suggestion {
+            d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
+                name.span,
+                s,
+                format!("use `{s}`"),
+            );
+        }
+        d
+    }
+}
+
+impl Checker<'_> {
+    /// A literal pattern is compiled here, once: an invalid one is `E0212`, a valid one is kept
+    /// for the program ([`crate::Program::regexes`]) so the evaluator never compiles it again.
+    fn literal_regex(
+        &mut self,
+        pattern: &Expr,
+        case_insensitive: bool,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let ExprKind::String(re) = &pattern.kind else {
+            return;
+        };
+        let compiled = if case_insensitive {
+            regex::Regex::new(&format!("(?i){re}"))
+        } else {
+            regex::Regex::new(re)
+        };
+        match compiled {
+            Ok(re) => {
+                self.regexes.insert(pattern.span, re);
             }
+            Err(err) => diags.push(
+                Diagnostic::error(codes::BAD_REGEX, "invalid regular expression").with_primary(
+                    pattern.span,
+                    err.to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or("invalid")
+                        .to_string(),
+                ),
+            ),
         }
     }
 }

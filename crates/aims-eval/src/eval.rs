@@ -3,14 +3,29 @@
 use crate::results::*;
 use crate::value::{format_date, parse_date, render_num, unreadable, Dur, Fault, R, V};
 use aims_base::Span;
-use aims_check::{Control, ExclusionScope, Program, Step};
+use aims_check::{Builtin, Control, ExclusionScope, Program, Step};
 use aims_facts::{Document, SystemDecl, ValueKind};
 use aims_syntax::ast::*;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+/// A regular expression to match with: the program's, or one compiled from data.
+enum Regex<'r> {
+    Compiled(&'r regex::Regex),
+    Dynamic(Arc<regex::Regex>),
+}
+
+impl Regex<'_> {
+    fn get(&self) -> &regex::Regex {
+        match self {
+            Regex::Compiled(re) => re,
+            Regex::Dynamic(re) => re,
+        }
+    }
+}
 
 /// Calls into WASM plugins (implemented by the facade over `aims-plugin`). Arguments and result
 /// are JSON text; an `Err` is the reason, shown in the `error` verdict.
@@ -33,7 +48,8 @@ pub struct Evaluator<'p> {
     program: &'p Program,
     today: jiff::civil::Date,
     plugins: Option<&'p dyn PluginCaller>,
-    regexes: Mutex<HashMap<String, Result<regex::Regex, String>>>,
+    /// Regular expressions computed from data (see [`Evaluator::dynamic_regex`]).
+    dynamic_regexes: Mutex<HashMap<String, Result<Arc<regex::Regex>, String>>>,
     /// Work units each system may spend (see [`Meter`]).
     max_work: u64,
     /// The organisation controls' results, which a risk treated by one of them reads.
@@ -245,7 +261,7 @@ impl<'p> Evaluator<'p> {
             program,
             today,
             plugins: None,
-            regexes: Mutex::new(HashMap::new()),
+            dynamic_regexes: Mutex::new(HashMap::new()),
             max_work: DEFAULT_MAX_WORK,
             organization: &[],
             systems: &[],
@@ -647,7 +663,7 @@ impl<'p> Evaluator<'p> {
             let mut result = ControlResult {
                 control_id: c.id.clone(),
                 verdict: Verdict::Error,
-                enforcement: enforcement(c.enforcement),
+                enforcement: c.enforcement,
                 not_applicable_reason: None,
                 requirements: self.every_requirement(c, Outcome::Error, &message, None, &[]),
                 waiver: None,
@@ -680,7 +696,7 @@ impl<'p> Evaluator<'p> {
         let mut result = ControlResult {
             control_id: c.id.clone(),
             verdict: Verdict::Pass,
-            enforcement: enforcement(c.enforcement),
+            enforcement: c.enforcement,
             not_applicable_reason: None,
             requirements: Vec::new(),
             waiver: None,
@@ -1253,14 +1269,23 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    fn regex(&self, pattern: &str) -> Result<regex::Regex, Fault> {
-        let mut cache = self.regexes.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = cache
-            .entry(pattern.to_string())
-            .or_insert_with(|| regex::Regex::new(pattern).map_err(|e| e.to_string()));
-        entry
-            .clone()
-            .map_err(|e| Fault::Error(format!("invalid regular expression: {e}")))
+    /// The regular expression of a pattern computed from data (a literal one is the program's,
+    /// compiled by the checker: [`aims_check::Program::regexes`]). Compiled once per run and
+    /// shared, not cloned: a cloned `Regex` builds its matching cache again.
+    fn dynamic_regex(&self, pattern: &str) -> Result<Regex<'static>, Fault> {
+        let mut cache = self
+            .dynamic_regexes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let entry = cache.entry(pattern.to_string()).or_insert_with(|| {
+            regex::Regex::new(pattern)
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        });
+        match entry {
+            Ok(re) => Ok(Regex::Dynamic(Arc::clone(re))),
+            Err(e) => Err(Fault::Error(format!("invalid regular expression: {e}"))),
+        }
     }
 
     fn eval<'a>(&self, e: &Expr, ctx: &Ctx<'a>) -> R<'a>
@@ -1418,7 +1443,7 @@ impl<'p> Evaluator<'p> {
                 let y = self.eval(b, ctx)?.prim()?;
                 // `in`, `==` on lists, `matches` and friends walk both operands.
                 ctx.meter.charge(size_of(&x).saturating_add(size_of(&y)))?;
-                self.binary(*op, x, y)
+                self.binary(*op, x, y, b)
             }
             ExprKind::Quantified {
                 quantifier,
@@ -1488,23 +1513,31 @@ impl<'p> Evaluator<'p> {
                     Quantifier::Count => V::Num(count as f64),
                 }))
             }
-            ExprKind::Call { name, args } if name.name == "has" => self.has(args, ctx),
-            // An unreadable card is not an absent one: `exists` of it is an error, not true.
-            ExprKind::Call { name, args } if name.name == "exists" => match args.first() {
-                Some(
-                    a @ Expr {
-                        kind: ExprKind::Name(_),
-                        ..
+            // The checker resolved the name (`aims_check::builtins::resolve`).
+            ExprKind::Call {
+                name,
+                args,
+                builtin,
+            } => match builtin.and_then(Builtin::from_id) {
+                Some(Builtin::Has) => self.has(args, ctx),
+                // An unreadable card is not an absent one: `exists` of it is an error, not true.
+                Some(Builtin::Exists) => match args.first() {
+                    Some(
+                        a @ Expr {
+                            kind: ExprKind::Name(_),
+                            ..
+                        },
+                    ) => match self.eval(a, ctx) {
+                        Ok(V::Doc(d)) if d.state.is_unreadable() => {
+                            Err(Fault::Error(unreadable(d).unwrap_or_default()))
+                        }
+                        _ => self.call(Builtin::Exists, args, ctx),
                     },
-                ) => match self.eval(a, ctx) {
-                    Ok(V::Doc(d)) if d.state.is_unreadable() => {
-                        Err(Fault::Error(unreadable(d).unwrap_or_default()))
-                    }
-                    _ => self.call(&name.name, args, ctx),
+                    _ => self.call(Builtin::Exists, args, ctx),
                 },
-                _ => self.call(&name.name, args, ctx),
+                Some(b) => self.call(b, args, ctx),
+                None => Err(Fault::Error(format!("unknown function `{}`", name.name))),
             },
-            ExprKind::Call { name, args } => self.call(&name.name, args, ctx),
             ExprKind::PluginCall {
                 plugin,
                 function,
@@ -1535,10 +1568,13 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    fn call<'a>(&self, name: &str, args: &[Expr], ctx: &Ctx<'a>) -> R<'a>
+    /// A built-in function's implementation (its signature and documentation are its entry in
+    /// `aims_check::BUILTINS`; this match is exhaustive, so every entry has one).
+    fn call<'a>(&self, builtin: Builtin, args: &[Expr], ctx: &Ctx<'a>) -> R<'a>
     where
         'p: 'a,
     {
+        let name = builtin.name();
         let arg = |i: usize| -> R<'a> {
             match args.get(i) {
                 Some(a) => self.eval(a, ctx),
@@ -1548,10 +1584,10 @@ impl<'p> Evaluator<'p> {
                 ))),
             }
         };
-        match name {
+        match builtin {
             // A value that failed its schema is there but unreadable: `exists` and `default` say
             // so (an error) rather than guess; `is_valid` and the `is_*` predicates test it.
-            "exists" => match arg(0) {
+            Builtin::Exists => match arg(0) {
                 // A missing required field is an error, not `false`: the schema says it is there.
                 Ok(V::Fact(v, path, file))
                     if v.as_invalid().is_some_and(|i| i.original.is_null()) =>
@@ -1568,7 +1604,7 @@ impl<'p> Evaluator<'p> {
                 Err(Fault::Missing { .. }) => Ok(V::Bool(false)),
                 Err(e) => Err(e),
             },
-            "default" => match arg(0) {
+            Builtin::Default => match arg(0) {
                 Ok(V::Fact(v, path, file)) if matches!(v.kind, ValueKind::Invalid(_)) => {
                     Err(invalid_fault(v, &path, file))
                 }
@@ -1579,12 +1615,17 @@ impl<'p> Evaluator<'p> {
                 Err(Fault::Missing { .. }) => arg(1),
                 Err(e) => Err(e),
             },
-            "is_valid" => match arg(0) {
+            Builtin::IsValid => match arg(0) {
                 Ok(v) => Ok(V::Bool(shape(&v).is_some())),
                 Err(Fault::Missing { .. }) => Ok(V::Bool(true)),
                 Err(e) => Err(e),
             },
-            "is_string" | "is_number" | "is_bool" | "is_list" | "is_map" | "is_null" => {
+            Builtin::IsString
+            | Builtin::IsNumber
+            | Builtin::IsBool
+            | Builtin::IsList
+            | Builtin::IsMap
+            | Builtin::IsNull => {
                 let want = name.trim_start_matches("is_");
                 match arg(0) {
                     Ok(v) => Ok(V::Bool(shape(&v) == Some(want))),
@@ -1592,7 +1633,7 @@ impl<'p> Evaluator<'p> {
                     Err(e) => Err(e),
                 }
             }
-            "as_list" => match arg(0) {
+            Builtin::AsList => match arg(0) {
                 Err(Fault::Missing { .. }) => Ok(V::List(Vec::new())),
                 Err(e) => Err(e),
                 Ok(v) => match shape(&v) {
@@ -1608,7 +1649,7 @@ impl<'p> Evaluator<'p> {
                     },
                 },
             },
-            "number" => match arg(0)?.prim()? {
+            Builtin::Number => match arg(0)?.prim()? {
                 V::Num(n) => finite(n).map(V::Num).map_err(Fault::Error),
                 V::Int(n) => Ok(V::Int(n)),
                 V::Str(s) => parse_number(&s).map_err(Fault::Error),
@@ -1618,7 +1659,7 @@ impl<'p> Evaluator<'p> {
                     other.render()
                 ))),
             },
-            "documents" => {
+            Builtin::Documents => {
                 let kind = kind_arg(args.first())?;
                 ctx.meter.charge(ctx.all.len() as u64)?;
                 Ok(V::List(
@@ -1629,7 +1670,7 @@ impl<'p> Evaluator<'p> {
                         .collect(),
                 ))
             }
-            "document" => {
+            Builtin::Document => {
                 let kind = kind_arg(args.first())?;
                 let key = match arg(1)?.prim()? {
                     V::Str(s) => s,
@@ -1665,7 +1706,7 @@ impl<'p> Evaluator<'p> {
                     ))),
                 }
             }
-            "len" | "count" => match arg(0)?.prim()? {
+            Builtin::Len | Builtin::Count => match arg(0)?.prim()? {
                 V::Str(s) => {
                     ctx.meter.charge(s.len() as u64)?;
                     Ok(V::Num(s.chars().count() as f64))
@@ -1686,8 +1727,8 @@ impl<'p> Evaluator<'p> {
                     other.type_name()
                 ))),
             },
-            "today" => Ok(V::Date(self.today)),
-            "systems" => {
+            Builtin::Today => Ok(V::Date(self.today)),
+            Builtin::Systems => {
                 ctx.meter.charge(self.systems.len() as u64)?;
                 let mut names: Vec<&str> = self.systems.iter().map(|s| s.name.as_str()).collect();
                 names.sort_unstable();
@@ -1698,14 +1739,14 @@ impl<'p> Evaluator<'p> {
                         .collect(),
                 ))
             }
-            "control_verdict" => match arg(0)?.prim()? {
+            Builtin::ControlVerdict => match arg(0)?.prim()? {
                 V::Str(id) => self.control_verdict(&id, ctx),
                 other => Err(Fault::Error(format!(
                     "`control_verdict` needs a control id (a string), found a {}",
                     other.type_name()
                 ))),
             },
-            "date" => match arg(0)?.prim()? {
+            Builtin::Date => match arg(0)?.prim()? {
                 V::Date(d) => Ok(V::Date(d)),
                 V::Str(s) => parse_date(&s)
                     .map(V::Date)
@@ -1715,12 +1756,12 @@ impl<'p> Evaluator<'p> {
                     other.type_name()
                 ))),
             },
-            "lower" | "upper" | "trim" => match arg(0)?.prim()? {
+            Builtin::Lower | Builtin::Upper | Builtin::Trim => match arg(0)?.prim()? {
                 V::Str(s) => {
                     ctx.meter.charge(s.len() as u64)?;
-                    Ok(V::Str(Cow::Owned(match name {
-                        "lower" => s.to_lowercase(),
-                        "upper" => s.to_uppercase(),
+                    Ok(V::Str(Cow::Owned(match builtin {
+                        Builtin::Lower => s.to_lowercase(),
+                        Builtin::Upper => s.to_uppercase(),
                         _ => s.trim().to_string(),
                     })))
                 }
@@ -1729,7 +1770,7 @@ impl<'p> Evaluator<'p> {
                     other.type_name()
                 ))),
             },
-            "keys" => match arg(0)?.prim().and_then(|v| {
+            Builtin::Keys => match arg(0)?.prim().and_then(|v| {
                 ctx.meter.charge(size_of(&v))?;
                 Ok(v)
             })? {
@@ -1762,13 +1803,13 @@ impl<'p> Evaluator<'p> {
                     other.type_name()
                 ))),
             },
-            "values" => {
+            Builtin::Values => {
                 let v = arg(0)?;
                 let xs = self.elements(v)?;
                 ctx.meter.charge(xs.len() as u64)?;
                 Ok(V::List(xs))
             }
-            "section" => {
+            Builtin::Section => {
                 let doc = match arg(0)? {
                     V::Doc(d) => d,
                     other => {
@@ -1816,7 +1857,7 @@ impl<'p> Evaluator<'p> {
                     }),
                 }
             }
-            "section_matching" => {
+            Builtin::SectionMatching => {
                 let doc = match arg(0)? {
                     V::Doc(d) => d,
                     other => {
@@ -1836,14 +1877,21 @@ impl<'p> Evaluator<'p> {
                     }
                 };
                 // case-insensitive, like `section`
-                let re = self.regex(&format!("(?i){pattern}"))?;
+                let re = match args.get(1).and_then(|p| self.program.regexes.get(&p.span)) {
+                    Some(re) => Regex::Compiled(re),
+                    None => self.dynamic_regex(&format!("(?i){pattern}"))?,
+                };
                 ctx.meter.charge(
                     doc.sections
                         .iter()
                         .map(|s| s.heading.len() as u64 + 1)
                         .sum(),
                 )?;
-                match doc.sections.iter().find(|s| re.is_match(s.heading.trim())) {
+                match doc
+                    .sections
+                    .iter()
+                    .find(|s| re.get().is_match(s.heading.trim()))
+                {
                     Some(s) => {
                         self.section_evidence(ctx, doc, s);
                         Ok(V::Str(Cow::Borrowed(s.body.as_str())))
@@ -1859,7 +1907,7 @@ impl<'p> Evaluator<'p> {
                     }),
                 }
             }
-            "min" | "max" | "sum" => {
+            Builtin::Min | Builtin::Max | Builtin::Sum => {
                 let xs = self.elements(arg(0)?)?;
                 ctx.meter.charge(xs.len() as u64)?;
                 let mut nums = Vec::new();
@@ -1889,12 +1937,12 @@ impl<'p> Evaluator<'p> {
                         Ok(if compare(keep, &a, &b)? { a } else { b })
                     }
                 };
-                let folded = match name {
-                    "sum" => nums
+                let folded = match builtin {
+                    Builtin::Sum => nums
                         .into_iter()
                         .try_fold(V::Int(0), |acc, x| arith(BinOp::Add, acc, x))
                         .map(Some),
-                    "min" => fold_numbers(nums, pick(BinOp::Le)),
+                    Builtin::Min => fold_numbers(nums, pick(BinOp::Le)),
                     _ => fold_numbers(nums, pick(BinOp::Ge)),
                 };
                 match folded {
@@ -1903,7 +1951,7 @@ impl<'p> Evaluator<'p> {
                     Err(e) => Err(Fault::Error(format!("`{name}`: {e}"))),
                 }
             }
-            other => Err(Fault::Error(format!("unknown function `{other}`"))),
+            Builtin::Has => self.has(args, ctx),
         }
     }
 
@@ -1930,7 +1978,9 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    fn binary<'a>(&self, op: BinOp, x: V<'a>, y: V<'a>) -> R<'a> {
+    /// `x op y`; `right` is the right operand as written (a literal pattern of `matches` is
+    /// compiled in the program).
+    fn binary<'a>(&self, op: BinOp, x: V<'a>, y: V<'a>, right: &Expr) -> R<'a> {
         match op {
             BinOp::Eq => equal(&x, &y).map(V::Bool).map_err(Fault::Error),
             BinOp::Ne => equal(&x, &y).map(|b| V::Bool(!b)).map_err(Fault::Error),
@@ -1956,7 +2006,13 @@ impl<'p> Evaluator<'p> {
                 ))),
             },
             BinOp::Matches => match (&x, &y) {
-                (V::Str(a), V::Str(b)) => Ok(V::Bool(self.regex(b)?.is_match(a))),
+                (V::Str(a), V::Str(b)) => {
+                    let re = match self.program.regexes.get(&right.span) {
+                        Some(re) => Regex::Compiled(re),
+                        None => self.dynamic_regex(b)?,
+                    };
+                    Ok(V::Bool(re.get().is_match(a)))
+                }
                 _ => Err(Fault::Error(format!(
                     "`matches` needs strings, found a {} and a {}",
                     x.type_name(),
@@ -1987,14 +2043,6 @@ fn path_of(v: &V) -> String {
         V::Doc(d) => d.kind.clone(),
         V::System(_) => "system".into(),
         _ => String::new(),
-    }
-}
-
-fn enforcement(e: aims_check::Enforcement) -> Enforcement {
-    match e {
-        aims_check::Enforcement::Advisory => Enforcement::Advisory,
-        aims_check::Enforcement::Mandatory => Enforcement::Mandatory,
-        aims_check::Enforcement::Blocking => Enforcement::Blocking,
     }
 }
 
@@ -2503,7 +2551,7 @@ pub fn assemble(
                 title: c.title.clone(),
                 doc: c.doc.clone(),
                 clauses: c.clauses.clone(),
-                enforcement: enforcement(c.enforcement),
+                enforcement: c.enforcement,
                 applies_to: c.applies_to.clone(),
                 organization: c.organization,
                 span: c.span,

@@ -27,22 +27,7 @@ impl Verdict {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Enforcement {
-    Advisory,
-    Mandatory,
-    Blocking,
-}
-
-impl Enforcement {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Enforcement::Advisory => "advisory",
-            Enforcement::Mandatory => "mandatory",
-            Enforcement::Blocking => "blocking",
-        }
-    }
-}
+pub use aims_check::Enforcement;
 
 /// Outcome of a single requirement on one document combination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -137,29 +137,9 @@ impl Dur {
     }
 }
 
-pub fn format_date(d: jiff::civil::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
-}
-
-pub(crate) fn parse_date(s: &str) -> Option<jiff::civil::Date> {
-    // accept a leading calendar date in timestamps too (`2024-05-01T10:00:00Z`)
-    let head = s.get(0..10)?;
-    if s.len() > 10 && !s.get(10..).is_some_and(|r| r.starts_with(['T', ' ', 't'])) {
-        return None;
-    }
-    aims_check_date(head)
-}
-
-fn aims_check_date(s: &str) -> Option<jiff::civil::Date> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
-        return None;
-    }
-    let y: i16 = s.get(0..4)?.parse().ok()?;
-    let m: i8 = s.get(5..7)?.parse().ok()?;
-    let d: i8 = s.get(8..10)?.parse().ok()?;
-    jiff::civil::Date::new(y, m, d).ok()
-}
+pub use aims_base::date::format_date;
+/// A fact's date: `YYYY-MM-DD`, or the leading date of a timestamp (`2024-05-01T10:00:00Z`).
+pub(crate) use aims_base::date::parse_date_or_timestamp as parse_date;
 
 /// Why reading `d` is an error: it names the document and its load diagnostic. `None` when the
 /// document was read.

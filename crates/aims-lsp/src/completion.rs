@@ -4,7 +4,6 @@
 //! schema fields after `model_card.` (and after `let`s and quantifier variables bound to fact
 //! paths), `system.` attributes from aims.toml, functions and names in expressions.
 
-use crate::index;
 use crate::world::ProjectState;
 use aims_check::Ty;
 use aims_syntax::ast::{BlockKind, Item};
@@ -515,7 +514,7 @@ fn type_of(
             }
         }
         ExprKind::Paren(a) => type_of(p, a, locals, depth),
-        ExprKind::Call { name, args } if name.name == "default" => {
+        ExprKind::Call { name, args, .. } if name.name == "default" => {
             let t = args
                 .first()
                 .map_or(Ty::Any, |a| type_of(p, a, locals, depth));
@@ -738,18 +737,18 @@ fn expression_items(
     snippets: bool,
     out: &mut Vec<lsp::CompletionItem>,
 ) {
-    for (name, sig, doc) in index::FUNCTIONS {
+    for f in aims_check::BUILTINS {
         let mut it = item(
-            name,
+            f.name,
             lsp::CompletionItemKind::FUNCTION,
-            Some(sig.to_string()),
-            Some(doc.to_string()),
+            Some(f.signature().to_string()),
+            Some(f.doc.to_string()),
         );
         if snippets {
-            it.insert_text = Some(if *name == "today" {
-                "today()".to_string()
+            it.insert_text = Some(if f.params.is_empty() {
+                format!("{}()", f.name)
             } else {
-                format!("{name}($1)")
+                format!("{}($1)", f.name)
             });
             it.insert_text_format = Some(lsp::InsertTextFormat::SNIPPET);
         }

@@ -2,7 +2,7 @@
 //! symbols, semantic tokens, code actions and formatting.
 
 use crate::convert;
-use crate::index::{self, Index, Occ, Sym};
+use crate::index::{Index, Occ, Sym};
 use crate::world::{PFile, ProjectState};
 use aims_base::{SourceFile, Span};
 use aims_syntax::ast::*;
@@ -238,10 +238,10 @@ pub fn hover(p: &mut ProjectState, file: usize, offset: usize) -> Option<lsp::Ho
             ),
             None => return None,
         },
-        Sym::Function(name) => match index::function(name) {
-            Some((_, sig, doc)) => format!("```aims\n{sig}\n```\n\n{doc}"),
-            None => return None,
-        },
+        Sym::Function(name) => {
+            let f = aims_check::Builtin::named(name)?.info();
+            format!("```aims\n{}\n```\n\n{}", f.signature(), f.doc)
+        }
         Sym::Plugin(name) => format!("plugin `{name}`"),
         Sym::PluginFn(pl, f) => {
             let sig = program
@@ -249,18 +249,7 @@ pub fn hover(p: &mut ProjectState, file: usize, offset: usize) -> Option<lsp::Ho
                 .iter()
                 .find(|x| x.name == *pl)
                 .and_then(|x| x.functions.iter().find(|g| g.name == *f))
-                .map(|g| {
-                    format!(
-                        "{pl}::{f}({}) -> {}",
-                        g.params
-                            .iter()
-                            .map(|(n, t)| format!("{n}: {}", t.display()))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        g.ret.display()
-                    )
-                })
-                .unwrap_or_else(|| format!("{pl}::{f}"));
+                .map_or_else(|| format!("{pl}::{f}"), |g| g.signature(pl).to_string());
             format!("```aims\n{sig}\n```\n\nplugin function")
         }
         Sym::System => {

@@ -14,93 +14,6 @@ use aims_facts::SystemDecl;
 use aims_syntax::ast::*;
 use std::collections::HashMap;
 
-/// The built-in functions and what they do (the names `aims-check` accepts; a test keeps the two
-/// in step).
-pub const FUNCTIONS: &[(&str, &str, &str)] = &[
-    (
-        "exists",
-        "exists(path) -> bool",
-        "The fact is present and not null. An error for a value that failed its schema (test it with `is_valid`).",
-    ),
-    (
-        "default",
-        "default(x, y)",
-        "`x` if it is present and not null, else `y`. A value that failed its schema stays an error.",
-    ),
-    (
-        "is_valid",
-        "is_valid(x) -> bool",
-        "False only for a value that failed its schema (true for a missing path: nothing failed).",
-    ),
-    ("is_string", "is_string(x) -> bool", "`x` is a string (false for a missing or invalid value)."),
-    ("is_number", "is_number(x) -> bool", "`x` is a number (false for a missing or invalid value)."),
-    ("is_bool", "is_bool(x) -> bool", "`x` is `true` or `false` (false for a missing or invalid value)."),
-    ("is_list", "is_list(x) -> bool", "`x` is a list (false for a missing or invalid value)."),
-    ("is_map", "is_map(x) -> bool", "`x` is a map, record or document (false for a missing or invalid value)."),
-    ("is_null", "is_null(x) -> bool", "`x` is present and `null` (false for a missing path)."),
-    (
-        "as_list",
-        "as_list(x) -> list",
-        "One or many as a list: a list stays, a missing or null value gives `[]`, any other value `[x]`. An error for a value that failed its schema.",
-    ),
-    (
-        "number",
-        "number(x) -> number",
-        "A number, or a string that holds one (`\"0.85\"`; `\"85%\"` gives 85). Anything else, NaN and infinity are errors.",
-    ),
-    ("len", "len(x) -> number", "Length of a list, map or string."),
-    ("count", "count(xs) -> number", "Number of elements of a list."),
-    ("today", "today() -> date", "The evaluation date (`--today` fixes it)."),
-    (
-        "systems",
-        "systems() -> list<string>",
-        "The names of every system `aims.toml` declares, sorted: the same in every shard and for every system.",
-    ),
-    ("date", "date(s) -> date", "Parse a `YYYY-MM-DD` string."),
-    ("lower", "lower(s) -> string", "The string in lower case."),
-    ("upper", "upper(s) -> string", "The string in upper case."),
-    ("trim", "trim(s) -> string", "The string without leading and trailing white space."),
-    ("keys", "keys(m) -> list<string>", "The keys of a map."),
-    ("values", "values(m) -> list", "The values of a map."),
-    (
-        "section",
-        "section(doc, \"Heading\", ...) -> string",
-        "The text of the card's section whose heading is one of the names (case-insensitive); failing that, the first heading that starts with one at a word boundary (\"Limitations\" finds \"Limitations and bias\"). Missing when none matches.",
-    ),
-    (
-        "section_matching",
-        "section_matching(doc, \"regex\") -> string",
-        "The text of the first section whose heading matches the regular expression (case-insensitive). Missing when none matches.",
-    ),
-    (
-        "documents",
-        "documents(kind) -> list",
-        "The system's documents of a fact kind, in load order (an empty list when it has none).",
-    ),
-    (
-        "document",
-        "document(kind, \"id\")",
-        "The system's document of that kind named `id`: its file name without extension (a `README.md`'s folder name), its path, or the end of its path (`rajpurkar/squad`). Missing when none is.",
-    ),
-    ("min", "min(xs) -> number", "The smallest number of a list (NaN and infinity are errors)."),
-    ("max", "max(xs) -> number", "The largest number of a list (NaN and infinity are errors)."),
-    ("sum", "sum(xs) -> number", "The sum of a list of numbers (NaN and infinity are errors)."),
-    (
-        "has",
-        "has(kind) -> bool",
-        "The system declares a document of this fact kind (in any state); an error when it declares none but has an unreadable document of unknown kind.",
-    ),
-    (
-        "control_verdict",
-        "control_verdict(\"A.6.2.4\") -> string",
-        "The current system's verdict of that control: `\"pass\"`, `\"fail\"`, `\"waived\"`, `\"not_applicable\"` or `\"error\"` (the control is evaluated first). A literal id that names no control is a compile error (E0270), and so are controls that read each other's verdicts in a cycle (E0271); an id computed from data that names no control is missing, so the requirement fails.",
-    ),
-];
-
-pub fn function(name: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
-    FUNCTIONS.iter().find(|f| f.0 == name)
-}
-
 /// What a piece of text names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Sym {
@@ -460,21 +373,23 @@ impl Walker<'_, '_> {
                     _ => Ty::Any,
                 }
             }
-            ExprKind::Call { name, args } => {
+            ExprKind::Call { name, args, .. } => {
+                let Some(f) = aims_check::Builtin::named(&name.name).map(|b| b.info()) else {
+                    return Ty::Any;
+                };
                 let tys: Vec<Ty> = args
                     .iter()
-                    .take(2)
-                    .enumerate()
-                    .map(|(i, a)| {
-                        // the kind argument of `documents` / `document` names a kind
-                        if i == 0 && matches!(name.name.as_str(), "documents" | "document") {
+                    .zip(f.params)
+                    .map(|(a, p)| {
+                        // an argument that names a kind is no value
+                        if p.ty == aims_check::builtins::ParamType::Kind {
                             Ty::Any
                         } else {
                             self.ty(a)
                         }
                     })
                     .collect();
-                aims_check::builtin_type(&name.name, &tys, args.first()).unwrap_or(Ty::Any)
+                f.return_type(&tys, args.first())
             }
             ExprKind::PluginCall {
                 plugin, function, ..
@@ -534,8 +449,8 @@ impl Walker<'_, '_> {
                     }
                 }
             }
-            ExprKind::Call { name, args } => {
-                if function(&name.name).is_some() {
+            ExprKind::Call { name, args, .. } => {
+                if aims_check::Builtin::named(&name.name).is_some() {
                     self.occ(name.span, Sym::Function(name.name.clone()), false);
                 }
                 for a in args {
@@ -613,29 +528,4 @@ fn witnesses(e: &Expr) -> Vec<&Ident> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::FUNCTIONS;
-
-    /// Completion and hover offer exactly the functions the checker accepts, and the language
-    /// server types every one of them.
-    #[test]
-    fn builtin_functions_agree_with_the_checker() {
-        let ours: Vec<&str> = FUNCTIONS.iter().map(|f| f.0).collect();
-        let checker: Vec<&str> = aims_check::FUNCTIONS.iter().map(|f| f.0).collect();
-        let mut a = ours.clone();
-        let mut b = checker.clone();
-        a.sort_unstable();
-        b.sort_unstable();
-        assert_eq!(a, b, "aims-lsp FUNCTIONS vs aims-check FUNCTIONS");
-        for name in ours {
-            assert!(
-                aims_check::builtin_type(name, &[], None).is_some(),
-                "`{name}` has no type in aims_check::builtin_type"
-            );
-        }
-        assert!(aims_check::builtin_type("length", &[], None).is_none());
-    }
 }

@@ -21,7 +21,6 @@ mod index;
 pub mod requests;
 mod world;
 
-pub use index::FUNCTIONS;
 pub use tower_lsp_server::ls_types;
 pub use world::{Publish, World};
 

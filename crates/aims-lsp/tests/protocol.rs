@@ -216,7 +216,7 @@ async fn hover_completion_definition_references() {
     assert!(h["contents"]["value"]
         .as_str()
         .unwrap()
-        .contains("default(x, y)"));
+        .contains("default(x: any, y: any) -> any"));
     let (l, col) = find(CONTROLS, "len(d)", 4);
     let h = c.call("textDocument/hover", at(&p.controls, l, col)).await;
     let text = h["contents"]["value"].as_str().unwrap();

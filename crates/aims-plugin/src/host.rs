@@ -9,7 +9,7 @@ use crate::config::{
 use crate::error::{Entry, PluginError, PluginErrorKind};
 use crate::manifest::{FunctionSig, LoaderSig, Manifest};
 use crate::sandbox::{deadline_ticks, HostState, Limiter, Ticker};
-use crate::types::{describe, PluginType};
+use crate::types::describe;
 use crate::wasi::{self, WasiState};
 use aims_base::{Diagnostic, Span, Vfs};
 use serde_json::Value;
@@ -296,15 +296,13 @@ impl PluginHost {
             let Some(actual) = p.manifest.functions.get(i) else {
                 continue;
             };
-            let same_type =
-                |text: &str, ty: &PluginType| PluginType::parse(text).is_ok_and(|t| &t == ty);
-            let params_match = sig.params.len() == actual.param_types.len()
+            let params_match = sig.params.len() == actual.sig.params.len()
                 && sig
                     .params
                     .iter()
-                    .zip(&actual.param_types)
-                    .all(|((_, t), a)| same_type(t, a));
-            if !params_match || !same_type(&sig.ret, &actual.ret_type) {
+                    .zip(&actual.sig.params)
+                    .all(|((_, t), (_, a))| t == a);
+            if !params_match || sig.ret != actual.sig.ret {
                 let d = Diagnostic::error(
                     codes::E_DECLARATION_MISMATCH,
                     format!(
@@ -360,24 +358,19 @@ impl PluginHost {
                 ),
             ));
         };
-        if items.len() != entry.param_types.len() {
+        if items.len() != entry.sig.params.len() {
             return Err(err(
                 PluginErrorKind::BadArguments,
                 format!(
                     "expected {} argument(s) ({}), got {}",
-                    entry.param_types.len(),
+                    entry.sig.params.len(),
                     entry.sig.render(),
                     items.len()
                 ),
             ));
         }
-        for ((name, _), (ty, value)) in entry
-            .sig
-            .params
-            .iter()
-            .zip(entry.param_types.iter().zip(items))
-        {
-            ty.check(value).map_err(|e| {
+        for ((name, ty), value) in entry.sig.params.iter().zip(items) {
+            crate::types::check(ty, value).map_err(|e| {
                 err(
                     PluginErrorKind::BadArguments,
                     format!("argument `{name}`: {e}"),
@@ -398,7 +391,7 @@ impl PluginHost {
                 answer(warm, packed, limits)
             })
             .map_err(|f| err(f.kind, f.message))?;
-        entry.ret_type.check(&value).map_err(|e| {
+        crate::types::check(&entry.sig.ret, &value).map_err(|e| {
             err(
                 PluginErrorKind::MalformedOutput,
                 format!("the answer does not have the declared return type: {e}"),

@@ -30,7 +30,7 @@ mod error;
 mod host;
 mod manifest;
 mod sandbox;
-mod types;
+pub mod types;
 mod wasi;
 
 pub use config::{

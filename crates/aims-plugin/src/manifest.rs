@@ -5,14 +5,14 @@ use crate::types::PluginType;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-/// The signature of a plugin function, with types as aims type text (`map<number>`).
+/// The signature of a plugin function: what its manifest says, or what a policy's `plugin` item
+/// declares (the facade passes the checked types, never their text).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FunctionSig {
     pub name: String,
-    /// `(parameter name, type text)`.
-    pub params: Vec<(String, String)>,
-    /// Return type text.
-    pub ret: String,
+    /// `(parameter name, type)`.
+    pub params: Vec<(String, PluginType)>,
+    pub ret: PluginType,
     /// The function's documentation, if the manifest gives one (shown on hover).
     pub doc: Option<String>,
 }
@@ -38,12 +38,10 @@ pub struct LoaderSig {
     pub doc: Option<String>,
 }
 
-/// A function with its parsed types, as the host keeps it.
+/// A function as the host keeps it.
 #[derive(Debug, Clone)]
 pub(crate) struct FunctionEntry {
     pub sig: FunctionSig,
-    pub param_types: Vec<PluginType>,
-    pub ret_type: PluginType,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -130,7 +128,6 @@ impl Manifest {
                 return Err(format!("{what} is declared twice"));
             }
             let mut params = Vec::new();
-            let mut param_types = Vec::new();
             let mut param_names = BTreeSet::new();
             for p in array_field(f, "params", &what)? {
                 let Value::Object(p) = p else {
@@ -143,26 +140,21 @@ impl Manifest {
                     return Err(format!("{what}: parameter `{pname}` is declared twice"));
                 }
                 let ptext = str_field(p, "type", &format!("{what} parameter `{pname}`"))?;
-                let pty = PluginType::parse(ptext)
+                let pty = crate::types::parse(ptext)
                     .map_err(|e| format!("{what} parameter `{pname}`: {e}"))?;
-                params.push((pname, pty.to_string()));
-                param_types.push(pty);
+                params.push((pname, pty));
             }
             let ret_text = str_field(f, "returns", &what)?;
             let ret_type =
-                PluginType::parse(ret_text).map_err(|e| format!("{what} return type: {e}"))?;
+                crate::types::parse(ret_text).map_err(|e| format!("{what} return type: {e}"))?;
             let sig = FunctionSig {
                 name,
                 params,
-                ret: ret_type.to_string(),
+                ret: ret_type,
                 doc: doc_field(f, &what)?,
             };
             manifest.signatures.push(sig.clone());
-            manifest.functions.push(FunctionEntry {
-                sig,
-                param_types,
-                ret_type,
-            });
+            manifest.functions.push(FunctionEntry { sig });
         }
         let mut loader_names = BTreeSet::new();
         for (i, l) in array_field(&root, "loaders", "the manifest")?

@@ -6,122 +6,97 @@
 //! is anything including `null`. Record schemas are not plugin types (a plugin cannot see the
 //! project's schemas): take `any` or `map<any>` instead.
 
+use aims_base::types::Type;
 use serde_json::Value;
-use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PluginType {
-    String,
-    Number,
-    Int,
-    Bool,
-    Date,
-    Duration,
-    Any,
-    Enum(Vec<String>),
-    List(Box<PluginType>),
-    Map(Box<PluginType>),
+/// A plugin's types are [`Type`]s without records or unions.
+pub type PluginType = Type;
+
+/// The names a plugin type may use, for "did you mean".
+fn type_names() -> impl Iterator<Item = &'static str> {
+    aims_base::types::SCALARS
+        .iter()
+        .copied()
+        .chain(["list", "map", "enum"])
 }
 
-const SCALARS: &[&str] = &[
-    "string", "number", "int", "bool", "date", "duration", "any", "list", "map", "enum",
-];
-
-impl PluginType {
-    /// Parse type text such as `map<list<number>>`. Whitespace between tokens is allowed.
-    pub fn parse(text: &str) -> Result<PluginType, String> {
-        let mut p = Parser {
-            s: text.as_bytes(),
-            pos: 0,
-            depth: 0,
-        };
-        let t = p.ty()?;
-        p.ws();
-        if p.pos != p.s.len() {
-            return Err(format!(
-                "unexpected `{}` after the type in `{text}`",
-                String::from_utf8_lossy(p.s.get(p.pos..).unwrap_or_default())
-            ));
+/// Parse the type text of a plugin manifest (`map<list<number>>`) with the one parser of the
+/// type language ([`Type::parse`]), then refuse what a plugin cannot see or return: a record
+/// (the project's schemas) and a union.
+pub fn parse(text: &str) -> Result<PluginType, String> {
+    let t = Type::parse(text)?;
+    let mut stack = vec![&t];
+    while let Some(t) = stack.pop() {
+        match t {
+            Type::Record(other) => {
+                let hint = aims_base::diag::did_you_mean(other, type_names())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                return Err(format!("unknown type `{other}`{hint}"));
+            }
+            Type::Union(_) => {
+                return Err(format!(
+                    "`{text}` is a union, which a plugin type cannot be (take `any`)"
+                ))
+            }
+            Type::List(inner) | Type::Map(inner) => stack.push(inner),
+            _ => {}
         }
-        Ok(t)
     }
+    Ok(t)
+}
 
-    /// `Ok(())` when `value` has this type; otherwise a description of the first mismatch with its
-    /// JSON-pointer-like path (`.groupA`, `[2]`).
-    pub fn check(&self, value: &Value) -> Result<(), String> {
-        let mut path = String::new();
-        self.check_at(value, &mut path)
-    }
+/// `Ok(())` when `value` has type `ty`; otherwise a description of the first mismatch with its
+/// JSON-pointer-like path (`.groupA`, `[2]`).
+pub fn check(ty: &PluginType, value: &Value) -> Result<(), String> {
+    let mut path = String::new();
+    check_at(ty, value, &mut path)
+}
 
-    fn check_at(&self, value: &Value, path: &mut String) -> Result<(), String> {
-        let ok = match (self, value) {
-            (PluginType::Any, _) => true,
-            (PluginType::String, Value::String(_)) => true,
-            (PluginType::Number, Value::Number(_)) => true,
-            (PluginType::Int, Value::Number(n)) => {
-                n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+fn check_at(ty: &PluginType, value: &Value, path: &mut String) -> Result<(), String> {
+    let ok = match (ty, value) {
+        (Type::Any, _) => true,
+        (Type::String, Value::String(_)) => true,
+        (Type::Number, Value::Number(_)) => true,
+        (Type::Int, Value::Number(n)) => {
+            n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
+        (Type::Bool, Value::Bool(_)) => true,
+        (Type::Date, Value::String(s)) => aims_base::date::parse_date(s).is_some(),
+        (Type::Duration, Value::String(_) | Value::Number(_)) => true,
+        (Type::Enum(options), Value::String(s)) => options.iter().any(|o| o == s),
+        (Type::List(inner), Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                check_at(inner, item, path)?;
+                path.truncate(len);
             }
-            (PluginType::Bool, Value::Bool(_)) => true,
-            (PluginType::Date, Value::String(s)) => is_date(s),
-            (PluginType::Duration, Value::String(_) | Value::Number(_)) => true,
-            (PluginType::Enum(options), Value::String(s)) => options.iter().any(|o| o == s),
-            (PluginType::List(inner), Value::Array(items)) => {
-                for (i, item) in items.iter().enumerate() {
-                    let len = path.len();
-                    path.push_str(&format!("[{i}]"));
-                    inner.check_at(item, path)?;
-                    path.truncate(len);
-                }
-                true
+            true
+        }
+        (Type::Map(inner), Value::Object(map)) => {
+            for (k, v) in map {
+                let len = path.len();
+                path.push('.');
+                path.push_str(k);
+                check_at(inner, v, path)?;
+                path.truncate(len);
             }
-            (PluginType::Map(inner), Value::Object(map)) => {
-                for (k, v) in map {
-                    let len = path.len();
-                    path.push('.');
-                    path.push_str(k);
-                    inner.check_at(v, path)?;
-                    path.truncate(len);
-                }
-                true
-            }
-            _ => false,
-        };
-        if ok {
-            Ok(())
+            true
+        }
+        // `parse` refuses both; a union accepts what one of its alternatives does
+        (Type::Union(ts), _) => ts.iter().any(|t| check(t, value).is_ok()),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        let at = if path.is_empty() {
+            String::new()
         } else {
-            let at = if path.is_empty() {
-                String::new()
-            } else {
-                format!(" at `{path}`")
-            };
-            Err(format!("expected {self}, found {}{at}", describe(value)))
-        }
-    }
-}
-
-impl fmt::Display for PluginType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PluginType::String => f.write_str("string"),
-            PluginType::Number => f.write_str("number"),
-            PluginType::Int => f.write_str("int"),
-            PluginType::Bool => f.write_str("bool"),
-            PluginType::Date => f.write_str("date"),
-            PluginType::Duration => f.write_str("duration"),
-            PluginType::Any => f.write_str("any"),
-            PluginType::Enum(options) => {
-                f.write_str("enum(")?;
-                for (i, o) in options.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{}", Value::String(o.clone()))?;
-                }
-                f.write_str(")")
-            }
-            PluginType::List(t) => write!(f, "list<{t}>"),
-            PluginType::Map(t) => write!(f, "map<{t}>"),
-        }
+            format!(" at `{path}`")
+        };
+        Err(format!("expected {ty}, found {}{at}", describe(value)))
     }
 }
 
@@ -140,135 +115,6 @@ pub fn describe(value: &Value) -> String {
     }
 }
 
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            _ => c.is_ascii_digit(),
-        })
-}
-
-struct Parser<'a> {
-    s: &'a [u8],
-    pos: usize,
-    depth: usize,
-}
-
-impl Parser<'_> {
-    fn ws(&mut self) {
-        while self
-            .s
-            .get(self.pos)
-            .is_some_and(|c| c.is_ascii_whitespace())
-        {
-            self.pos += 1;
-        }
-    }
-
-    fn eat(&mut self, c: u8) -> bool {
-        self.ws();
-        if self.s.get(self.pos) == Some(&c) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn expect(&mut self, c: u8) -> Result<(), String> {
-        if self.eat(c) {
-            Ok(())
-        } else {
-            Err(format!("expected `{}` in type", c as char))
-        }
-    }
-
-    fn ident(&mut self) -> String {
-        self.ws();
-        let start = self.pos;
-        while self
-            .s
-            .get(self.pos)
-            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
-        {
-            self.pos += 1;
-        }
-        String::from_utf8_lossy(self.s.get(start..self.pos).unwrap_or_default()).into_owned()
-    }
-
-    fn ty(&mut self) -> Result<PluginType, String> {
-        self.depth += 1;
-        if self.depth > 32 {
-            return Err("type nests too deeply".into());
-        }
-        let name = self.ident();
-        let t = match name.as_str() {
-            "string" => PluginType::String,
-            "number" => PluginType::Number,
-            "int" => PluginType::Int,
-            "bool" => PluginType::Bool,
-            "date" => PluginType::Date,
-            "duration" => PluginType::Duration,
-            "any" => PluginType::Any,
-            "list" | "map" => {
-                self.expect(b'<')?;
-                let inner = Box::new(self.ty()?);
-                self.expect(b'>')?;
-                if name == "list" {
-                    PluginType::List(inner)
-                } else {
-                    PluginType::Map(inner)
-                }
-            }
-            "enum" => {
-                self.expect(b'(')?;
-                let mut options = Vec::new();
-                loop {
-                    options.push(self.string()?);
-                    if !self.eat(b',') {
-                        break;
-                    }
-                }
-                self.expect(b')')?;
-                PluginType::Enum(options)
-            }
-            "" => return Err("expected a type".into()),
-            other => {
-                let hint = aims_base::diag::did_you_mean(other, SCALARS.iter().copied())
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
-                return Err(format!("unknown type `{other}`{hint}"));
-            }
-        };
-        self.depth -= 1;
-        Ok(t)
-    }
-
-    fn string(&mut self) -> Result<String, String> {
-        self.ws();
-        if self.s.get(self.pos) != Some(&b'"') {
-            return Err("expected a quoted string in `enum(...)`".into());
-        }
-        let start = self.pos + 1;
-        let mut i = start;
-        while let Some(&c) = self.s.get(i) {
-            match c {
-                b'"' => {
-                    self.pos = i + 1;
-                    return Ok(
-                        String::from_utf8_lossy(self.s.get(start..i).unwrap_or_default())
-                            .into_owned(),
-                    );
-                }
-                b'\\' => return Err("escapes are not allowed in enum options".into()),
-                _ => i += 1,
-            }
-        }
-        Err("unterminated string in `enum(...)`".into())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -283,34 +129,51 @@ mod tests {
             "list<map<list<string>>>",
             "enum(\"a\", \"b\")",
         ] {
-            assert_eq!(PluginType::parse(t).unwrap().to_string(), t);
+            assert_eq!(parse(t).unwrap().to_string(), t);
         }
         assert_eq!(
-            PluginType::parse(" map < int > ").unwrap(),
-            PluginType::Map(Box::new(PluginType::Int))
+            parse(" map < int > ").unwrap(),
+            Type::Map(Box::new(Type::Int))
         );
-        assert!(PluginType::parse("numbr")
+        assert!(parse("numbr")
             .unwrap_err()
             .contains("did you mean `number`"));
-        assert!(PluginType::parse("list<number").is_err());
-        assert!(PluginType::parse("number x").is_err());
-        assert!(PluginType::parse(&"list<".repeat(100))
+        assert!(parse("list<number").is_err());
+        assert!(parse("number x").is_err());
+        assert!(parse(&"list<".repeat(100)).unwrap_err().contains("deep"));
+    }
+
+    /// One parser for the whole type language, but a plugin cannot see the project's records and
+    /// its values cross as JSON of one shape: both are refused, however deeply nested.
+    #[test]
+    fn records_and_unions_are_no_plugin_types() {
+        assert!(parse("model_card")
             .unwrap_err()
-            .contains("deep"));
+            .contains("unknown type `model_card`"));
+        assert!(parse("map<list<strng>>")
+            .unwrap_err()
+            .contains("did you mean `string`"));
+        assert!(parse("list<string | number>")
+            .unwrap_err()
+            .contains("union"));
+        assert_eq!(
+            parse("enum(\"a\", \"b\")").unwrap(),
+            Type::Enum(vec!["a".into(), "b".into()])
+        );
     }
 
     #[test]
     fn checks_values_with_paths() {
-        let t = PluginType::parse("map<number>").unwrap();
-        assert!(t.check(&json!({"a": 0.5, "b": 1})).is_ok());
-        let e = t.check(&json!({"a": 0.5, "b": "x"})).unwrap_err();
+        let t = parse("map<number>").unwrap();
+        assert!(check(&t, &json!({"a": 0.5, "b": 1})).is_ok());
+        let e = check(&t, &json!({"a": 0.5, "b": "x"})).unwrap_err();
         assert_eq!(e, "expected number, found the string \"x\" at `.b`");
-        let t = PluginType::parse("list<int>").unwrap();
-        assert!(t.check(&json!([1, 2.0])).is_ok());
-        assert!(t.check(&json!([1, 2.5])).unwrap_err().contains("[1]"));
-        assert!(PluginType::Date.check(&json!("2026-01-31")).is_ok());
-        assert!(PluginType::Date.check(&json!("31/01/2026")).is_err());
-        assert!(PluginType::Number.check(&json!(null)).is_err());
-        assert!(PluginType::Any.check(&json!(null)).is_ok());
+        let t = parse("list<int>").unwrap();
+        assert!(check(&t, &json!([1, 2.0])).is_ok());
+        assert!(check(&t, &json!([1, 2.5])).unwrap_err().contains("[1]"));
+        assert!(check(&Type::Date, &json!("2026-01-31")).is_ok());
+        assert!(check(&Type::Date, &json!("31/01/2026")).is_err());
+        assert!(check(&Type::Number, &json!(null)).is_err());
+        assert!(check(&Type::Any, &json!(null)).is_ok());
     }
 }

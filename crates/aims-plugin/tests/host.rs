@@ -158,9 +158,9 @@ fn declarations_are_cross_checked() {
         name: name.into(),
         params: params
             .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .map(|(n, t)| (n.to_string(), aims_plugin::types::parse(t).unwrap()))
             .collect(),
-        ret: ret.into(),
+        ret: aims_plugin::types::parse(ret).unwrap(),
         doc: None,
     };
     let declared = [

@@ -979,7 +979,7 @@ impl<'a> World<'a> {
                     Quantifier::Count => Val::Num(count as f64),
                 }))
             }
-            ExprKind::Call { name, args } => self.call(&name.name, args, st),
+            ExprKind::Call { name, args, .. } => self.call(&name.name, args, st),
             ExprKind::PluginCall { plugin, .. } => Err(Stop::Error(format!(
                 "plugin `{}`: plugins are outside the reference evaluator",
                 plugin.name

@@ -75,41 +75,7 @@ impl From<ev::Verdict> for Verdict {
     }
 }
 
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Enforcement {
-    #[default]
-    Advisory,
-    Mandatory,
-    Blocking,
-}
-
-impl Enforcement {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Enforcement::Advisory => "advisory",
-            Enforcement::Mandatory => "mandatory",
-            Enforcement::Blocking => "blocking",
-        }
-    }
-
-    /// Mandatory and blocking failures fail the run.
-    pub fn is_gating(self) -> bool {
-        self != Enforcement::Advisory
-    }
-}
-
-impl From<ev::Enforcement> for Enforcement {
-    fn from(e: ev::Enforcement) -> Enforcement {
-        match e {
-            ev::Enforcement::Advisory => Enforcement::Advisory,
-            ev::Enforcement::Mandatory => Enforcement::Mandatory,
-            ev::Enforcement::Blocking => Enforcement::Blocking,
-        }
-    }
-}
+pub use aims_eval::results::Enforcement;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -984,7 +950,7 @@ impl CheckReport {
                 title: c.title.clone(),
                 doc: c.doc.clone(),
                 clauses: c.clauses.clone(),
-                enforcement: c.enforcement.into(),
+                enforcement: c.enforcement,
                 applies_to: c.applies_to.clone(),
                 organization: c.organization,
                 not_applicable_text: c.not_applicable_text.clone(),
@@ -1273,7 +1239,7 @@ fn control_outcome(
     ControlOutcome {
         id: c.control_id.clone(),
         verdict: c.verdict.into(),
-        enforcement: c.enforcement.into(),
+        enforcement: c.enforcement,
         not_applicable_reason: c.not_applicable_reason.clone(),
         waiver: c.waiver.as_ref().map(|w| WaiverRef {
             id: w.id.clone(),

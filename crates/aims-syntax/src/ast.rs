@@ -184,6 +184,12 @@ pub fn parse_duration(text: &str) -> Option<(i64, DurationUnit)> {
     Some((amount, unit))
 }
 
+/// A built-in function, as the checker resolved a call's name: a position in the registry of
+/// built-in functions (`aims_check::builtins::BUILTINS`). The syntax tree only carries it; what it
+/// means is `aims-check`'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BuiltinId(pub u8);
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
@@ -217,6 +223,10 @@ pub enum ExprKind {
     Call {
         name: Ident,
         args: Vec<Expr>,
+        /// The built-in function the name resolves to, filled in by the checker on the program
+        /// it returns (`aims_check::compile`), so the evaluator dispatches without comparing
+        /// names. `None` in a parsed tree and for a name that is no built-in.
+        builtin: Option<BuiltinId>,
     },
     PluginCall {
         plugin: Ident,
@@ -517,7 +527,7 @@ impl SpansMut for Expr {
                 a.spans_mut(f);
                 b.spans_mut(f);
             }
-            ExprKind::Call { name, args } => {
+            ExprKind::Call { name, args, .. } => {
                 name.spans_mut(f);
                 args.spans_mut(f);
             }

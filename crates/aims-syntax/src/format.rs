@@ -591,7 +591,7 @@ impl<'a> Formatter<'a> {
                 .append(RcDoc::text("["))
                 .append(self.expr(idx))
                 .append(RcDoc::text("]")),
-            ExprKind::Call { name, args } => self.args(&format!("{}(", name.name), args, ")"),
+            ExprKind::Call { name, args, .. } => self.args(&format!("{}(", name.name), args, ")"),
             ExprKind::PluginCall {
                 plugin,
                 function,

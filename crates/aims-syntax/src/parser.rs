@@ -1273,6 +1273,7 @@ impl Ctx<'_> {
                             .into_inner()
                             .map(|q| self.expr(q, off, diags))
                             .collect(),
+                        builtin: None,
                     },
                     span,
                 }

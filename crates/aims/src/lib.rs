@@ -350,9 +350,9 @@ fn load_plugins(
                     params: f
                         .params
                         .iter()
-                        .map(|(n, t)| (n.clone(), t.display()))
+                        .map(|(n, t)| (n.clone(), t.clone()))
                         .collect(),
-                    ret: f.ret.display(),
+                    ret: f.ret.clone(),
                     doc: None,
                 };
                 (sig, Some(f.span))
@@ -458,14 +458,8 @@ pub fn today_utc() -> jiff::civil::Date {
         .date()
 }
 
-/// Parse `YYYY-MM-DD`.
-pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
-    let b = s.as_bytes();
-    if b.len() != 10 {
-        return None;
-    }
-    s.parse::<jiff::civil::Date>().ok()
-}
+/// Parse `YYYY-MM-DD` (a valid calendar date).
+pub use aims_base::date::parse_date;
 
 /// One system's outcome as it leaves a worker of [`evaluate_each`].
 pub struct SystemRun<'a> {

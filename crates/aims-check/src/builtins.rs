@@ -1,0 +1,720 @@
+//! The registry of built-in functions: one table of name, signature and documentation that the
+//! checker (arity, argument and result types), the evaluator (dispatch on [`Builtin`]), the
+//! language server (hover, completion) and the book's language reference all read (the book's
+//! table is generated from it: `crates/aims/tests/builtins_reference.rs`).
+//!
+//! The implementation of each function is the evaluator's `match` on [`Builtin`]: the match is
+//! exhaustive, so a function added here without an implementation does not compile. The checker
+//! resolves each call's name to its [`BuiltinId`] once ([`resolve`]), so nothing compares names
+//! while evaluating. Plugin functions are shown through the same [`Signature`].
+//!
+//! The reference evaluator (`aims-reference`) keeps its own reading of every function on purpose:
+//! it is the differential oracle of the evaluator and must not share its code.
+
+use crate::program::{Control, ExclusionScope, Objective, PluginFn, Program, Step};
+use crate::types::Ty;
+use aims_syntax::ast::{BuiltinId, Expr, ExprKind, Message, MessagePart};
+use std::fmt;
+
+/// A built-in function. The discriminant is the function's position in [`BUILTINS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Builtin {
+    Exists,
+    Default,
+    IsValid,
+    IsString,
+    IsNumber,
+    IsBool,
+    IsList,
+    IsMap,
+    IsNull,
+    AsList,
+    Number,
+    Len,
+    Count,
+    Today,
+    Systems,
+    Date,
+    Lower,
+    Upper,
+    Trim,
+    Keys,
+    Values,
+    Section,
+    SectionMatching,
+    Documents,
+    Document,
+    Min,
+    Max,
+    Sum,
+    Has,
+    ControlVerdict,
+}
+
+/// What a parameter accepts. The checker refuses an argument whose static type is known and not
+/// accepted (`E0203`); the evaluator checks the value again (a fact's type is known only then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    /// Any value, present or missing.
+    Any,
+    String,
+    NumberOrString,
+    StringOrDate,
+    /// Something with a length: a list, map (record, document) or string.
+    Sized,
+    /// A map, record or document.
+    Map,
+    /// Something to iterate: a list or a map (a single string counts as a list of one).
+    Collection,
+    /// A list (or map) of numbers; the elements are checked when evaluated.
+    Numbers,
+    /// A card: a document of a fact kind, with Markdown sections.
+    Card,
+    /// The name of a fact kind (`model_card`), not evaluated.
+    Kind,
+}
+
+impl ParamType {
+    /// The type as shown in a signature; `None` for a kind's name, which is no value.
+    pub fn display(self) -> Option<&'static str> {
+        Some(match self {
+            ParamType::Any => "any",
+            ParamType::String => "string",
+            ParamType::NumberOrString => "number | string",
+            ParamType::StringOrDate => "string | date",
+            ParamType::Sized => "list | map | string",
+            ParamType::Map => "map",
+            ParamType::Collection => "list | map",
+            ParamType::Numbers => "list<number>",
+            ParamType::Card => "card",
+            ParamType::Kind => return None,
+        })
+    }
+
+    /// What an argument must be, in a sentence ("`len` needs a list, map or string").
+    pub fn needs(self) -> &'static str {
+        match self {
+            ParamType::Any | ParamType::Kind => "a value",
+            ParamType::String => "a string",
+            ParamType::NumberOrString => "a number or a string",
+            ParamType::StringOrDate => "a string or a date",
+            ParamType::Sized => "a list, map or string",
+            ParamType::Map => "a map",
+            ParamType::Collection => "a list or a map",
+            ParamType::Numbers => "a list of numbers",
+            ParamType::Card => "a card (a fact kind such as `model_card`)",
+        }
+    }
+
+    /// Whether an argument of this static type may be passed (an unknown type always may).
+    pub fn accepts(self, ty: &Ty) -> bool {
+        if matches!(ty, Ty::Any | Ty::Null) {
+            return true;
+        }
+        match self {
+            ParamType::Any | ParamType::Kind => true,
+            ParamType::String => *ty == Ty::String,
+            ParamType::NumberOrString => matches!(ty, Ty::Number | Ty::String),
+            ParamType::StringOrDate => matches!(ty, Ty::String | Ty::Date),
+            ParamType::Sized => matches!(ty, Ty::List(_) | Ty::Map(_) | Ty::String | Ty::Record(_)),
+            ParamType::Map => matches!(ty, Ty::Map(_) | Ty::Record(_)),
+            ParamType::Collection | ParamType::Numbers => {
+                matches!(ty, Ty::List(_) | Ty::Map(_) | Ty::Record(_) | Ty::String)
+            }
+            ParamType::Card => matches!(ty, Ty::Record(_)),
+        }
+    }
+}
+
+/// A parameter of a built-in function.
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    pub name: &'static str,
+    pub ty: ParamType,
+}
+
+/// The result type of a built-in function: fixed, or computed from the arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Returns {
+    Bool,
+    Number,
+    String,
+    Date,
+    /// `list<string>`
+    Strings,
+    /// A list of the argument's elements (`values`).
+    Elements,
+    /// The argument as a list (`as_list`).
+    AsList,
+    /// The first argument's type when it is known, else the second's (`default`).
+    FirstElseSecond,
+    /// A document of the kind named by the first argument (`document`).
+    KindDocument,
+    /// A list of documents of the kind named by the first argument (`documents`).
+    KindDocuments,
+}
+
+impl Returns {
+    pub fn display(self) -> &'static str {
+        match self {
+            Returns::Bool => "bool",
+            Returns::Number => "number",
+            Returns::String => "string",
+            Returns::Date => "date",
+            Returns::Strings => "list<string>",
+            Returns::Elements | Returns::AsList => "list",
+            Returns::FirstElseSecond => "any",
+            Returns::KindDocument => "document",
+            Returns::KindDocuments => "list<document>",
+        }
+    }
+}
+
+/// One built-in function: its name, signature and documentation.
+#[derive(Debug, Clone, Copy)]
+pub struct BuiltinFn {
+    pub builtin: Builtin,
+    pub name: &'static str,
+    pub params: &'static [Param],
+    /// The last parameter may be repeated (`section(doc, "A", "B")`), at least once.
+    pub variadic: bool,
+    pub returns: Returns,
+    /// Markdown: what the function gives, and when it is missing or an error.
+    pub doc: &'static str,
+}
+
+const fn p(name: &'static str, ty: ParamType) -> Param {
+    Param { name, ty }
+}
+
+const X: &[Param] = &[p("x", ParamType::Any)];
+
+const fn f(
+    builtin: Builtin,
+    name: &'static str,
+    params: &'static [Param],
+    returns: Returns,
+    doc: &'static str,
+) -> BuiltinFn {
+    BuiltinFn {
+        builtin,
+        name,
+        params,
+        variadic: false,
+        returns,
+        doc,
+    }
+}
+
+/// Every built-in function, in the order of [`Builtin`] (a test checks it).
+pub const BUILTINS: &[BuiltinFn] = &[
+    f(
+        Builtin::Exists,
+        "exists",
+        &[p("path", ParamType::Any)],
+        Returns::Bool,
+        "The fact is present and not null. An error for a value that failed its schema (test it with `is_valid`).",
+    ),
+    f(
+        Builtin::Default,
+        "default",
+        &[p("x", ParamType::Any), p("y", ParamType::Any)],
+        Returns::FirstElseSecond,
+        "`x` if it is present and not null, else `y`. A value that failed its schema stays an error.",
+    ),
+    f(
+        Builtin::IsValid,
+        "is_valid",
+        X,
+        Returns::Bool,
+        "False only for a value that failed its schema (true for a missing path: nothing failed).",
+    ),
+    f(
+        Builtin::IsString,
+        "is_string",
+        X,
+        Returns::Bool,
+        "`x` is a string (false for a missing or invalid value).",
+    ),
+    f(
+        Builtin::IsNumber,
+        "is_number",
+        X,
+        Returns::Bool,
+        "`x` is a number (false for a missing or invalid value).",
+    ),
+    f(
+        Builtin::IsBool,
+        "is_bool",
+        X,
+        Returns::Bool,
+        "`x` is `true` or `false` (false for a missing or invalid value).",
+    ),
+    f(
+        Builtin::IsList,
+        "is_list",
+        X,
+        Returns::Bool,
+        "`x` is a list (false for a missing or invalid value).",
+    ),
+    f(
+        Builtin::IsMap,
+        "is_map",
+        X,
+        Returns::Bool,
+        "`x` is a map, record or document (false for a missing or invalid value).",
+    ),
+    f(
+        Builtin::IsNull,
+        "is_null",
+        X,
+        Returns::Bool,
+        "`x` is present and `null` (false for a missing path).",
+    ),
+    f(
+        Builtin::AsList,
+        "as_list",
+        X,
+        Returns::AsList,
+        "One or many as a list: a list stays, a missing or null value gives `[]`, any other value `[x]`. An error for a value that failed its schema.",
+    ),
+    f(
+        Builtin::Number,
+        "number",
+        &[p("x", ParamType::NumberOrString)],
+        Returns::Number,
+        "A number, or a string that holds one: `number(\"0.85\")` is 0.85, `number(\"85%\")` is 85 (the `%` is dropped, not divided). Anything else, NaN and infinity are errors.",
+    ),
+    f(
+        Builtin::Len,
+        "len",
+        &[p("x", ParamType::Sized)],
+        Returns::Number,
+        "The length of a list, map or string (a string's length in characters).",
+    ),
+    f(
+        Builtin::Count,
+        "count",
+        &[p("xs", ParamType::Sized)],
+        Returns::Number,
+        "The number of elements of a list (the same as `len`).",
+    ),
+    f(
+        Builtin::Today,
+        "today",
+        &[],
+        Returns::Date,
+        "The evaluation date (`--today` fixes it).",
+    ),
+    f(
+        Builtin::Systems,
+        "systems",
+        &[],
+        Returns::Strings,
+        "The names of every system `aims.toml` declares, sorted: the same for every system and in every shard (for an organisation control that compares a register with the project).",
+    ),
+    f(
+        Builtin::Date,
+        "date",
+        &[p("s", ParamType::StringOrDate)],
+        Returns::Date,
+        "Parse a `YYYY-MM-DD` string (a date stays). Any other text is an error.",
+    ),
+    f(
+        Builtin::Lower,
+        "lower",
+        &[p("s", ParamType::String)],
+        Returns::String,
+        "The string in lower case.",
+    ),
+    f(
+        Builtin::Upper,
+        "upper",
+        &[p("s", ParamType::String)],
+        Returns::String,
+        "The string in upper case.",
+    ),
+    f(
+        Builtin::Trim,
+        "trim",
+        &[p("s", ParamType::String)],
+        Returns::String,
+        "The string without leading and trailing white space.",
+    ),
+    f(
+        Builtin::Keys,
+        "keys",
+        &[p("m", ParamType::Map)],
+        Returns::Strings,
+        "The keys of a map, record or document, in the order written.",
+    ),
+    f(
+        Builtin::Values,
+        "values",
+        &[p("m", ParamType::Collection)],
+        Returns::Elements,
+        "The values of a map, in the order written (a list's elements for a list).",
+    ),
+    BuiltinFn {
+        builtin: Builtin::Section,
+        name: "section",
+        params: &[p("doc", ParamType::Card), p("heading", ParamType::String)],
+        variadic: true,
+        returns: Returns::String,
+        doc: "The text of the card's Markdown section whose heading is one of the names (case-insensitive); failing that, the first heading that starts with one at a word boundary (\"Limitations\" finds \"Limitations and bias\"). Missing when none matches.",
+    },
+    f(
+        Builtin::SectionMatching,
+        "section_matching",
+        &[p("doc", ParamType::Card), p("regex", ParamType::String)],
+        Returns::String,
+        "The text of the card's first section whose heading matches the regular expression, case-insensitively. Missing when none matches; a literal pattern that is no regular expression is a compile error (E0219).",
+    ),
+    f(
+        Builtin::Documents,
+        "documents",
+        &[p("kind", ParamType::Kind)],
+        Returns::KindDocuments,
+        "The system's documents of a fact kind, in load order (`[]` when it has none).",
+    ),
+    f(
+        Builtin::Document,
+        "document",
+        &[p("kind", ParamType::Kind), p("id", ParamType::String)],
+        Returns::KindDocument,
+        "The system's document of that kind named `id`: its file name without extension (a `README.md`'s folder name), its path, or the end of its path (`rajpurkar/squad`). Missing when none is; an error when several are.",
+    ),
+    f(
+        Builtin::Min,
+        "min",
+        &[p("xs", ParamType::Numbers)],
+        Returns::Number,
+        "The smallest number of a list. A string, NaN or infinity in the list, or an empty list, is an error.",
+    ),
+    f(
+        Builtin::Max,
+        "max",
+        &[p("xs", ParamType::Numbers)],
+        Returns::Number,
+        "The largest number of a list. A string, NaN or infinity in the list, or an empty list, is an error.",
+    ),
+    f(
+        Builtin::Sum,
+        "sum",
+        &[p("xs", ParamType::Numbers)],
+        Returns::Number,
+        "The sum of a list of numbers (integers stay exact). A string, NaN or infinity in the list is an error.",
+    ),
+    f(
+        Builtin::Has,
+        "has",
+        &[p("kind", ParamType::Kind)],
+        Returns::Bool,
+        "The system declares a document of this fact kind (in any state); an error when it declares none but has an unreadable document of unknown kind.",
+    ),
+    f(
+        Builtin::ControlVerdict,
+        "control_verdict",
+        &[p("id", ParamType::String)],
+        Returns::String,
+        "The current system's verdict of that control: `\"pass\"`, `\"fail\"`, `\"waived\"`, `\"not_applicable\"` or `\"error\"` (the control is evaluated first). A literal id that names no control is a compile error (E0270), and so are controls that read each other's verdicts in a cycle (E0271); an id computed from data that names no control is missing, so the requirement fails.",
+    ),
+];
+
+// The table lists every variant once, in the enum's order: a build error otherwise (evaluated
+// while compiling, so the indexing cannot panic at run time).
+#[allow(clippy::indexing_slicing)]
+const _: () = {
+    let mut i = 0;
+    while i < BUILTINS.len() {
+        assert!(
+            BUILTINS[i].builtin as usize == i,
+            "BUILTINS is not in the order of Builtin"
+        );
+        i += 1;
+    }
+    assert!(BUILTINS.len() == Builtin::ControlVerdict as usize + 1);
+};
+
+impl Builtin {
+    /// The built-in function called `name`.
+    pub fn named(name: &str) -> Option<Builtin> {
+        BUILTINS.iter().find(|f| f.name == name).map(|f| f.builtin)
+    }
+
+    /// The built-in function a checked call resolved to.
+    #[inline]
+    pub fn from_id(id: BuiltinId) -> Option<Builtin> {
+        BUILTINS.get(usize::from(id.0)).map(|f| f.builtin)
+    }
+
+    pub fn id(self) -> BuiltinId {
+        BuiltinId(self as u8)
+    }
+
+    /// Its entry in [`BUILTINS`].
+    #[allow(clippy::indexing_slicing)] // in range: the table has one entry per variant, in order (asserted at compile time below)
+    pub fn info(self) -> &'static BuiltinFn {
+        &BUILTINS[self as usize]
+    }
+
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+}
+
+impl BuiltinFn {
+    /// The number of arguments it takes: at least, and at most.
+    pub fn arity(&self) -> (usize, usize) {
+        let n = self.params.len();
+        (n, if self.variadic { usize::MAX } else { n })
+    }
+
+    /// The static type of a call whose arguments have the types `args`; `first_arg` is the
+    /// first argument as written (the kind named by `documents` / `document`).
+    pub fn return_type(&self, args: &[Ty], first_arg: Option<&Expr>) -> Ty {
+        let first = args.first().cloned().unwrap_or(Ty::Any);
+        let kind = || match first_arg.map(|e| &e.kind) {
+            Some(ExprKind::Name(id)) => Ty::Record(id.name.clone()),
+            _ => Ty::Any,
+        };
+        match self.returns {
+            Returns::Bool => Ty::Bool,
+            Returns::Number => Ty::Number,
+            Returns::String => Ty::String,
+            Returns::Date => Ty::Date,
+            Returns::Strings => Ty::List(Box::new(Ty::String)),
+            Returns::Elements => Ty::List(Box::new(first.element())),
+            Returns::AsList => match first {
+                Ty::List(t) => Ty::List(t),
+                Ty::Null | Ty::Any => Ty::List(Box::new(Ty::Any)),
+                other => Ty::List(Box::new(other)),
+            },
+            Returns::FirstElseSecond => {
+                if matches!(first, Ty::Any | Ty::Null) {
+                    args.get(1).cloned().unwrap_or(Ty::Any)
+                } else {
+                    first
+                }
+            }
+            Returns::KindDocument => kind(),
+            Returns::KindDocuments => Ty::List(Box::new(kind())),
+        }
+    }
+
+    /// Its signature, as hover, completion and the book show it.
+    pub fn signature(&self) -> Signature {
+        let last = self.params.len().saturating_sub(1);
+        Signature {
+            name: self.name.to_string(),
+            params: self
+                .params
+                .iter()
+                .enumerate()
+                .map(|(i, p)| SignatureParam {
+                    name: p.name.to_string(),
+                    ty: p.ty.display().map(str::to_string),
+                    repeated: self.variadic && i == last,
+                })
+                .collect(),
+            returns: self.returns.display().to_string(),
+        }
+    }
+}
+
+/// A function's signature as shown to people: built-ins and plugin functions alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// `len`, or `plugin::function`.
+    pub name: String,
+    pub params: Vec<SignatureParam>,
+    pub returns: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureParam {
+    pub name: String,
+    /// `None` for a parameter that takes a fact kind's name.
+    pub ty: Option<String>,
+    /// The parameter may be repeated.
+    pub repeated: bool,
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}(", self.name)?;
+        for (i, p) in self.params.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(&p.name)?;
+            if let Some(t) = &p.ty {
+                write!(f, ": {t}")?;
+            }
+            if p.repeated {
+                f.write_str(", ...")?;
+            }
+        }
+        write!(f, ") -> {}", self.returns)
+    }
+}
+
+impl PluginFn {
+    /// The signature of this function of plugin `plugin`.
+    pub fn signature(&self, plugin: &str) -> Signature {
+        Signature {
+            name: format!("{plugin}::{}", self.name),
+            params: self
+                .params
+                .iter()
+                .map(|(n, t)| SignatureParam {
+                    name: n.clone(),
+                    ty: Some(t.display()),
+                    repeated: false,
+                })
+                .collect(),
+            returns: self.ret.display(),
+        }
+    }
+}
+
+/// The book's table of built-in functions (`book/src/reference/language.md`, between the
+/// `builtins` markers), generated from [`BUILTINS`].
+pub fn reference_table() -> String {
+    let mut out = String::from("| function | meaning |\n|---|---|\n");
+    for b in BUILTINS {
+        // A table cell ends at `|`, even inside code: escaped in both.
+        out.push_str(&format!(
+            "| `{}` | {} |\n",
+            b.signature().to_string().replace('|', "\\|"),
+            b.doc.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+/// Resolve every call of the program to its built-in function (`compile` runs it on the
+/// program it returns).
+pub(crate) fn resolve(program: &mut Program) {
+    for c in &mut program.controls {
+        control(c);
+    }
+    for o in &mut program.objectives {
+        objective(o);
+    }
+    for x in &mut program.exclusions {
+        if let ExclusionScope::When { cond, .. } = &mut x.scope {
+            expr(cond);
+        }
+    }
+    for e in program.lets.values_mut() {
+        expr(e);
+    }
+}
+
+fn control(c: &mut Control) {
+    if let Some((e, m)) = &mut c.when {
+        expr(e);
+        message(m.as_mut());
+    }
+    for s in &mut c.steps {
+        match s {
+            Step::Let { value, .. } => expr(value),
+            Step::Require(r) => {
+                expr(&mut r.expr);
+                message(r.message.as_mut());
+            }
+        }
+    }
+}
+
+fn objective(o: &mut Objective) {
+    if let Some((e, m)) = &mut o.when {
+        expr(e);
+        message(m.as_mut());
+    }
+    for (_, e) in &mut o.lets {
+        expr(e);
+    }
+    expr(&mut o.measure);
+    expr(&mut o.target);
+}
+
+fn message(m: Option<&mut Message>) {
+    for part in m.into_iter().flat_map(|m| m.parts.iter_mut()) {
+        if let MessagePart::Expr(e) = part {
+            expr(e);
+        }
+    }
+}
+
+/// Iterative, like the checker: an expression may nest 1,000 levels deep.
+fn expr(root: &mut Expr) {
+    let mut stack: Vec<&mut Expr> = vec![root];
+    while let Some(e) = stack.pop() {
+        match &mut e.kind {
+            ExprKind::Error
+            | ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Number(_)
+            | ExprKind::Int(_)
+            | ExprKind::String(_)
+            | ExprKind::Date(_)
+            | ExprKind::Duration { .. }
+            | ExprKind::Name(_) => {}
+            ExprKind::List(xs) | ExprKind::PluginCall { args: xs, .. } => stack.extend(xs),
+            ExprKind::Call {
+                name,
+                args,
+                builtin,
+            } => {
+                *builtin = Builtin::named(&name.name).map(Builtin::id);
+                stack.extend(args);
+            }
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            ExprKind::Field(a, _) | ExprKind::Unary(_, a) | ExprKind::Paren(a) => stack.push(a),
+            ExprKind::Quantified {
+                collection, body, ..
+            } => {
+                stack.push(collection);
+                stack.push(body);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_in_the_order_of_the_enum() {
+        for (i, f) in BUILTINS.iter().enumerate() {
+            assert_eq!(f.builtin as usize, i, "{} is out of place", f.name);
+            assert_eq!(Builtin::from_id(f.builtin.id()), Some(f.builtin));
+            assert_eq!(Builtin::named(f.name), Some(f.builtin));
+            assert_eq!(f.builtin.name(), f.name);
+        }
+        assert_eq!(Builtin::named("length"), None);
+        assert_eq!(Builtin::from_id(BuiltinId(u8::MAX)), None);
+    }
+
+    #[test]
+    fn signatures_show_types_kinds_and_repetition() {
+        let sig = |b: Builtin| b.info().signature().to_string();
+        assert_eq!(sig(Builtin::Len), "len(x: list | map | string) -> number");
+        assert_eq!(sig(Builtin::Today), "today() -> date");
+        assert_eq!(
+            sig(Builtin::Section),
+            "section(doc: card, heading: string, ...) -> string"
+        );
+        assert_eq!(
+            sig(Builtin::Document),
+            "document(kind, id: string) -> document"
+        );
+    }
+}
