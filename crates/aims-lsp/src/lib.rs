@@ -19,6 +19,7 @@ mod convert;
 mod features;
 mod index;
 pub mod requests;
+pub mod transport;
 mod world;
 
 pub use index::FUNCTIONS;
@@ -31,6 +32,9 @@ use std::sync::{Arc, Mutex};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, ClientSocket, LanguageServer, LspService, Server};
+
+/// How long the server waits for the client's answer to a request it sent.
+const CLIENT_REPLY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Options of a server instance.
 #[derive(Debug, Clone, Default)]
@@ -247,7 +251,12 @@ impl LanguageServer for Backend {
             })
             .ok(),
         };
-        let _ = self.client.register_capability(vec![reg]).await;
+        // a client that never answers must not hold this handler (and the end of the session)
+        let _ = tokio::time::timeout(
+            CLIENT_REPLY_TIMEOUT,
+            self.client.register_capability(vec![reg]),
+        )
+        .await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -390,28 +399,62 @@ pub fn service(options: Options) -> (LspService<Backend>, ClientSocket) {
     b.finish()
 }
 
-/// Serve LSP over any async byte streams (tests use in-memory pipes).
-pub async fn serve<I, O>(input: I, output: O, options: Options)
+/// How long the server may take to finish what is in flight once the input ended or `exit`
+/// arrived, before the process leaves anyway.
+const GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serve LSP over any async byte streams (tests use in-memory pipes) until `exit` or the end of
+/// the input. Returns the exit status the LSP specification asks for: 0 if `shutdown` was
+/// received, 1 otherwise.
+///
+/// The client's bytes go through [`transport::decode_frames`] first, so a malformed frame is
+/// answered with a JSON-RPC error and the session goes on (the library's own decoder would end
+/// the session at the first bad frame).
+pub async fn serve<I, O>(input: I, output: O, options: Options) -> u8
 where
     I: tokio::io::AsyncRead + Unpin,
     O: tokio::io::AsyncWrite,
 {
     let (service, socket) = service(options);
-    Server::new(input, output, socket).serve(service).await;
+    let (to_server, server_input) = tokio::io::duplex(1 << 16);
+    let (server_output, from_server) = tokio::io::duplex(1 << 16);
+    let (replies, replies_rx) = tokio::sync::mpsc::unbounded_channel();
+    let work = async {
+        tokio::join!(
+            Server::new(server_input, server_output, socket).serve(service),
+            transport::merge_output(from_server, replies_rx, output),
+        )
+    };
+    tokio::pin!(work);
+    let mut seen = transport::Seen::default();
+    {
+        let pump = transport::pump_input(input, to_server, replies, &mut seen);
+        tokio::select! {
+            _ = &mut work => {}
+            () = pump => {
+                let _ = tokio::time::timeout(GRACE, &mut work).await;
+            }
+        }
+    }
+    u8::from(!seen.shutdown)
 }
 
-/// Serve LSP on stdin/stdout until the client exits.
-pub async fn serve_stdio() {
-    serve(tokio::io::stdin(), tokio::io::stdout(), Options::default()).await;
+/// Serve LSP on stdin/stdout until the client exits; returns the exit status (see [`serve`]).
+pub async fn serve_stdio() -> u8 {
+    serve(tokio::io::stdin(), tokio::io::stdout(), Options::default()).await
 }
 
-/// Run the server on stdio on a runtime of its own (what `aims lsp` calls).
-pub fn run_stdio() -> std::io::Result<()> {
+/// Run the server on stdio on a runtime of its own (what `aims lsp` calls); returns the process
+/// exit status: 0 after `shutdown` then `exit` (or end of input), 1 without `shutdown`.
+pub fn run_stdio() -> std::io::Result<u8> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_stack_size(aims_base::stack::WORKER_STACK_BYTES)
         .enable_all()
         .build()?;
-    rt.block_on(serve_stdio());
-    Ok(())
+    let code = rt.block_on(serve_stdio());
+    // tokio reads stdin on a blocking thread that cannot be interrupted: waiting for it would
+    // keep the process alive until the client writes again (orphaned servers)
+    rt.shutdown_background();
+    Ok(code)
 }
