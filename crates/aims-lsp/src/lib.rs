@@ -14,6 +14,7 @@
 //! requests that need fresh results analyze on demand. A handler that panics is answered with an
 //! internal error and the server stays up.
 
+mod assist;
 mod completion;
 mod convert;
 mod features;
@@ -163,6 +164,7 @@ fn worker(
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        self.with_world("initialize", |w| requests::initialize(w, &params))?;
         let snippets = params
             .capabilities
             .text_document
@@ -207,6 +209,15 @@ impl LanguageServer for Backend {
                         ..CodeActionOptions::default()
                     },
                 )),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
+                document_highlight_provider: Some(OneOf::Left(true)),
+                signature_help_provider: Some(SignatureHelpOptions {
+                    trigger_characters: Some(vec!["(".into(), ",".into()]),
+                    retrigger_characters: None,
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
+                inlay_hint_provider: Some(OneOf::Left(true)),
                 semantic_tokens_provider: Some(
                     SemanticTokensServerCapabilities::SemanticTokensOptions(
                         SemanticTokensOptions {
@@ -368,6 +379,34 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         self.with_world("codeAction", |w| requests::code_actions(w, params))
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        self.with_world("foldingRange", |w| requests::folding_ranges(w, params))
+    }
+
+    async fn selection_range(
+        &self,
+        params: SelectionRangeParams,
+    ) -> Result<Option<Vec<SelectionRange>>> {
+        self.with_world("selectionRange", |w| requests::selection_ranges(w, params))
+    }
+
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        self.with_world("documentHighlight", |w| {
+            requests::document_highlights(w, params)
+        })
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        self.with_world("signatureHelp", |w| requests::signature_help(w, params))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        self.with_world("inlayHint", |w| requests::inlay_hints(w, params))
     }
 
     async fn semantic_tokens_full(

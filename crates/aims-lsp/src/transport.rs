@@ -194,18 +194,20 @@ fn clip(s: &str) -> String {
 }
 
 /// Where, inside what a header announced as one body, the next frame visibly starts (the
-/// announced length was too large). A `Content-Length` header after a newline, or right after a
-/// complete JSON value, cannot be part of a valid body (JSON strings hold no raw newline, and
-/// nothing may follow the value), so this never cuts a valid message.
+/// announced length was too large, or the body was cut short). A `Content-Length` that is
+/// followed by a raw line break before any `"` cannot be part of a valid body: outside a string
+/// the letters are not JSON, and inside one the raw line break is not allowed; so this never cuts
+/// a valid message.
 fn next_frame_inside(body: &[u8]) -> Option<usize> {
     let mut from = 0;
     while let Some(k) = body.get(from..).and_then(|b| find_ci(b, CONTENT_LENGTH)) {
         let at = from + k;
-        let prefix = body.get(..at).unwrap_or_default();
-        if at > 0
-            && (prefix.last() == Some(&b'\n')
-                || serde_json::from_slice::<serde::de::IgnoredAny>(prefix).is_ok())
-        {
+        let after = body.get(at + CONTENT_LENGTH.len()..).unwrap_or_default();
+        let line_break_first = after
+            .iter()
+            .find(|b| matches!(b, b'"' | b'\r' | b'\n'))
+            .is_some_and(|b| *b != b'"');
+        if line_break_first {
             return Some(at);
         }
         from = at + 1;
