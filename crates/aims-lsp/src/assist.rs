@@ -279,8 +279,8 @@ fn open_call(text: &str, offset: usize) -> Option<(String, usize)> {
         .last()
         .unwrap_or(0);
     let bytes = before.as_bytes();
-    // (position of `(`, commas so far)
-    let mut stack: Vec<(usize, usize)> = Vec::new();
+    // (position of `(`, commas so far, bracket depth at the `(`)
+    let mut stack: Vec<(usize, usize, usize)> = Vec::new();
     let mut brackets = 0usize;
     let mut i = start;
     while let Some(&b) = bytes.get(i) {
@@ -301,14 +301,15 @@ fn open_call(text: &str, offset: usize) -> Option<(String, usize)> {
                     }
                 }
             }
-            b'(' => stack.push((i, 0)),
+            b'(' => stack.push((i, 0, brackets)),
             b')' => {
                 stack.pop();
             }
             b'[' => brackets += 1,
             b']' => brackets = brackets.saturating_sub(1),
-            b',' if brackets == 0 => {
-                if let Some(top) = stack.last_mut() {
+            b',' => {
+                // a comma of a list literal inside the arguments is not an argument separator
+                if let Some(top) = stack.last_mut().filter(|t| t.2 == brackets) {
                     top.1 += 1;
                 }
             }
@@ -316,7 +317,7 @@ fn open_call(text: &str, offset: usize) -> Option<(String, usize)> {
         }
         i += 1;
     }
-    let (open, commas) = *stack.last()?;
+    let (open, commas, _) = *stack.last()?;
     let head = before.get(..open)?.trim_end();
     let name_len = head
         .chars()
@@ -540,7 +541,11 @@ mod tests {
         assert_eq!(call("control A {\n  require len(|)\n}"), Some(("len".into(), 0)));
         assert_eq!(
             call("control A {\n  require default(x, [1, 2], |"),
-            Some(("default".into(), 1))
+            Some(("default".into(), 2))
+        );
+        assert_eq!(
+            call("control A {\n  require default([1, len(a, |"),
+            Some(("len".into(), 1))
         );
         assert_eq!(
             call("control A {\n  require section(model_card, \"a, b(\", |"),

@@ -158,7 +158,8 @@ fn with_text_edit(
     start: usize,
     cursor: usize,
 ) {
-    let new_text = it.insert_text.take().unwrap_or_else(|| it.label.clone());
+    // `insertText` stays for clients that ignore `textEdit`
+    let new_text = it.insert_text.clone().unwrap_or_else(|| it.label.clone());
     let mut from = start.min(cursor);
     let before = src.text.get(..from).unwrap_or("");
     if new_text.starts_with('[') && before.ends_with('.') {
