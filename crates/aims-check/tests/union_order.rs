@@ -20,9 +20,8 @@ fn a_string_or_list_against_a_number_is_refused() {
         "3 <= model_card[\"license\"]",
         "(model_card.license) >= 1",
     ] {
-        let policy = format!(
-            "control MC-1 \"m\" {{\n  applies_to model_card\n  require {require}\n}}\n"
-        );
+        let policy =
+            format!("control MC-1 \"m\" {{\n  applies_to model_card\n  require {require}\n}}\n");
         let d = check(&policy);
         let e = d.iter().find(|d| d.code == "E0208");
         assert!(e.is_some(), "{require}: {d:?}");
@@ -40,9 +39,8 @@ fn orderable_comparisons_stay_accepted() {
         "model_card.license == \"mit\"",
         "len(model_card.license) > 3",
     ] {
-        let policy = format!(
-            "control MC-1 \"m\" {{\n  applies_to model_card\n  require {require}\n}}\n"
-        );
+        let policy =
+            format!("control MC-1 \"m\" {{\n  applies_to model_card\n  require {require}\n}}\n");
         let d = check(&policy);
         assert!(!d.iter().any(|d| d.code == "E0208"), "{require}: {d:?}");
     }

@@ -11,8 +11,9 @@
 //! `client/registerCapability` does not stop it from answering; a stream of mangled frames does
 //! not bring it down.
 
+use aims_lsp::transport::{decode_frames, encode_frame, Frame};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -27,29 +28,33 @@ struct Server {
     next_id: i64,
 }
 
-fn read_message(r: &mut impl BufRead) -> Option<Value> {
-    let mut len = None;
+/// The server's output, decoded by the server's own frame decoder.
+fn read_messages(mut r: impl Read, tx: mpsc::Sender<Value>) {
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 1 << 16];
     loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).ok()? == 0 {
-            return None;
+        let n = r.read(&mut chunk).unwrap_or(0);
+        buf.extend_from_slice(&chunk[..n]);
+        let decoded = decode_frames(&buf, n == 0);
+        buf.drain(..decoded.consumed);
+        for f in decoded.frames {
+            match f {
+                Frame::Message(body) => {
+                    if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                        return;
+                    }
+                }
+                other => panic!("the server wrote a bad frame: {other:?}"),
+            }
         }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(v) = line.strip_prefix("Content-Length:") {
-            len = v.trim().parse::<usize>().ok();
+        if n == 0 {
+            return;
         }
     }
-    let mut buf = vec![0u8; len?];
-    r.read_exact(&mut buf).ok()?;
-    serde_json::from_slice(&buf).ok()
 }
 
 fn frame(msg: &Value) -> Vec<u8> {
-    let body = msg.to_string();
-    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+    encode_frame(msg.to_string().as_bytes())
 }
 
 impl Server {
@@ -63,14 +68,7 @@ impl Server {
             .expect("start aims lsp");
         let stdout = child.stdout.take().unwrap();
         let (tx, from_server) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            while let Some(v) = read_message(&mut r) {
-                if tx.send(v).is_err() {
-                    break;
-                }
-            }
-        });
+        std::thread::spawn(move || read_messages(stdout, tx));
         Server {
             stdin: child.stdin.take(),
             child,
@@ -207,8 +205,14 @@ fn malformed_frames_are_answered_and_the_server_keeps_serving() {
     let symbols = json!({"query": ""});
     let bad: Vec<(&str, Vec<u8>)> = vec![
         ("bad JSON", b"Content-Length: 9\r\n\r\n{not json".to_vec()),
-        ("a non-number length", b"Content-Length: ten\r\n\r\n".to_vec()),
-        ("no Content-Length", b"Content-Type: text/plain\r\n\r\n".to_vec()),
+        (
+            "a non-number length",
+            b"Content-Length: ten\r\n\r\n".to_vec(),
+        ),
+        (
+            "no Content-Length",
+            b"Content-Type: text/plain\r\n\r\n".to_vec(),
+        ),
         (
             "a body that is no JSON-RPC message",
             b"Content-Length: 9\r\n\r\n{\"a\": 1 }".to_vec(),
@@ -221,10 +225,14 @@ fn malformed_frames_are_answered_and_the_server_keeps_serving() {
         let code = e["error"]["code"].as_i64().unwrap();
         assert!(code == -32700 || code == -32600, "{what}: {e}");
         let r = s.request("workspace/symbol", symbols.clone());
-        assert!(r.get("result").is_some(), "{what}: the server stopped serving: {r}");
+        assert!(
+            r.get("result").is_some(),
+            "{what}: the server stopped serving: {r}"
+        );
     }
     // a Content-Length too large: the next frame is not swallowed
-    let next = json!({"jsonrpc": "2.0", "id": 900, "method": "workspace/symbol", "params": {"query": ""}});
+    let next =
+        json!({"jsonrpc": "2.0", "id": 900, "method": "workspace/symbol", "params": {"query": ""}});
     let mut bytes = b"Content-Length: 400\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"x\"}".to_vec();
     bytes.extend(frame(&next));
     s.raw(&bytes);
@@ -239,7 +247,9 @@ fn malformed_frames_are_answered_and_the_server_keeps_serving() {
         }
     }
     // a Content-Length too small: an error for the cut body, the tail skipped
-    let body = json!({"jsonrpc": "2.0", "id": 901, "method": "workspace/symbol", "params": {"query": ""}}).to_string();
+    let body =
+        json!({"jsonrpc": "2.0", "id": 901, "method": "workspace/symbol", "params": {"query": ""}})
+            .to_string();
     s.raw(format!("Content-Length: 12\r\n\r\n{body}").as_bytes());
     assert_eq!(s.next_error()["error"]["code"], -32700);
     let r = s.request("shutdown", Value::Null);
@@ -304,9 +314,11 @@ fn the_server_survives_a_mangled_frame_stream() {
     let mut s = Server::start();
     s.initialize();
     let mut rng = Lcg(42);
-    let valid = frame(&json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+    let valid = frame(
+        &json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
         "textDocument": {"uri": "file:///tmp/aims-fuzz/x.aims", "languageId": "aims", "version": 1,
-            "text": "control X-1 \"x\" {\n  require true\n}\n"}}}));
+            "text": "control X-1 \"x\" {\n  require true\n}\n"}}}),
+    );
     let mut stream = Vec::new();
     for _ in 0..200 {
         let mut f = valid.clone();

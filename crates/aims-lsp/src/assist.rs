@@ -364,7 +364,11 @@ fn signature(label: String, doc: Option<String>) -> lsp::SignatureInformation {
 }
 
 /// The signature of the built-in or plugin function whose arguments the cursor is in.
-pub fn signature_help(p: &mut ProjectState, file: usize, offset: usize) -> Option<lsp::SignatureHelp> {
+pub fn signature_help(
+    p: &mut ProjectState,
+    file: usize,
+    offset: usize,
+) -> Option<lsp::SignatureHelp> {
     let text = p.files.get(file)?.source.text.clone();
     let (name, arg) = open_call(&text, offset)?;
     let sig = match name.split_once("::") {
@@ -384,7 +388,11 @@ pub fn signature_help(p: &mut ProjectState, file: usize, offset: usize) -> Optio
                 .map(|(n, t)| format!("{n}: {}", t.display()))
                 .collect();
             signature(
-                format!("{plugin}::{function}({}) -> {}", params.join(", "), f.ret.display()),
+                format!(
+                    "{plugin}::{function}({}) -> {}",
+                    params.join(", "),
+                    f.ret.display()
+                ),
                 Some(format!("function of the plugin `{plugin}`")),
             )
         }
@@ -503,7 +511,10 @@ pub fn keyword_hover(f: &PFile, ix: &Index, file: usize, offset: usize) -> Optio
     }
     let text = &f.source.text;
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let start = text.get(..offset)?.rfind(|c: char| !is_word(c)).map_or(0, |i| i + 1);
+    let start = text
+        .get(..offset)?
+        .rfind(|c: char| !is_word(c))
+        .map_or(0, |i| i + 1);
     let end = text
         .get(offset..)?
         .find(|c: char| !is_word(c))
@@ -538,7 +549,10 @@ mod tests {
 
     #[test]
     fn open_calls() {
-        assert_eq!(call("control A {\n  require len(|)\n}"), Some(("len".into(), 0)));
+        assert_eq!(
+            call("control A {\n  require len(|)\n}"),
+            Some(("len".into(), 0))
+        );
         assert_eq!(
             call("control A {\n  require default(x, [1, 2], |"),
             Some(("default".into(), 2))

@@ -48,6 +48,9 @@ pub struct Options {
 struct Shared {
     world: Mutex<World>,
     snippets: Mutex<bool>,
+    /// The client registers file watchers on request (`workspace.didChangeWatchedFiles.
+    /// dynamicRegistration`); a server must not ask a client that does not.
+    watch_registration: std::sync::atomic::AtomicBool,
 }
 
 /// The language server.
@@ -88,6 +91,7 @@ impl Backend {
             shared: Arc::new(Shared {
                 world: Mutex::new(World::new()),
                 snippets: Mutex::new(false),
+                watch_registration: std::sync::atomic::AtomicBool::new(false),
             }),
             wake: Mutex::new(None),
         }
@@ -178,6 +182,16 @@ impl LanguageServer for Backend {
             .snippets
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = snippets;
+        let watch = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|c| c.dynamic_registration)
+            .unwrap_or(false);
+        self.shared
+            .watch_registration
+            .store(watch, std::sync::atomic::Ordering::Relaxed);
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(PositionEncodingKind::UTF16),
@@ -242,8 +256,14 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        // Watch policies and project files so that edits outside the editor are seen (clients
-        // without dynamic registration just refuse).
+        // Watch policies and project files so that edits outside the editor are seen.
+        if !self
+            .shared
+            .watch_registration
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return;
+        }
         let watchers = vec![
             FileSystemWatcher {
                 glob_pattern: GlobPattern::String("**/*.aims".into()),

@@ -120,7 +120,9 @@ pub fn decode_frames(input: &[u8], at_eof: bool) -> Decoded {
             }
         };
         let available = rest.get(body_start..).unwrap_or_default();
-        let seen = available.get(..len.min(available.len())).unwrap_or_default();
+        let seen = available
+            .get(..len.min(available.len()))
+            .unwrap_or_default();
         if let Some(k) = next_frame_inside(seen) {
             frames.push(parse_error(format!(
                 "Content-Length {len} does not match the body: a new frame starts after {k} bytes"
@@ -424,7 +426,11 @@ mod tests {
             let mut all = messages(&first);
             all.extend(messages(&second));
             assert_eq!(all, vec![INIT, EXIT], "cut at {cut}");
-            assert!(first.frames.iter().chain(&second.frames).all(|f| matches!(f, Frame::Message(_))));
+            assert!(first
+                .frames
+                .iter()
+                .chain(&second.frames)
+                .all(|f| matches!(f, Frame::Message(_))));
         }
     }
 
@@ -433,7 +439,13 @@ mod tests {
         let input = format!("{}{}", frame("{not json"), frame(EXIT));
         let d = decode_frames(input.as_bytes(), false);
         assert_eq!(d.frames.len(), 2, "{d:?}");
-        assert!(matches!(&d.frames[0], Frame::Invalid { code: PARSE_ERROR, .. }));
+        assert!(matches!(
+            &d.frames[0],
+            Frame::Invalid {
+                code: PARSE_ERROR,
+                ..
+            }
+        ));
         assert_eq!(messages(&d), vec![EXIT]);
         assert_eq!(d.consumed, input.len());
     }
@@ -444,7 +456,16 @@ mod tests {
         let input = format!("{bad}{}", frame(EXIT));
         // no need to wait for 500 bytes: the next header shows where the body really ended
         let d = decode_frames(input.as_bytes(), false);
-        assert!(matches!(&d.frames[0], Frame::Invalid { code: PARSE_ERROR, .. }), "{d:?}");
+        assert!(
+            matches!(
+                &d.frames[0],
+                Frame::Invalid {
+                    code: PARSE_ERROR,
+                    ..
+                }
+            ),
+            "{d:?}"
+        );
         assert_eq!(messages(&d), vec![EXIT]);
     }
 
@@ -452,17 +473,39 @@ mod tests {
     fn too_small_content_length_skips_the_tail() {
         let input = format!("Content-Length: 10\r\n\r\n{INIT}{}", frame(EXIT));
         let d = decode_frames(input.as_bytes(), false);
-        assert!(matches!(&d.frames[0], Frame::Invalid { code: PARSE_ERROR, .. }), "{d:?}");
+        assert!(
+            matches!(
+                &d.frames[0],
+                Frame::Invalid {
+                    code: PARSE_ERROR,
+                    ..
+                }
+            ),
+            "{d:?}"
+        );
         assert!(matches!(&d.frames[1], Frame::Skipped { .. }), "{d:?}");
         assert_eq!(messages(&d), vec![EXIT]);
     }
 
     #[test]
     fn a_non_number_length_and_a_missing_length_are_answered() {
-        for header in ["Content-Length: ten", "Content-Type: x", "Content-Length: 99999999999"] {
+        for header in [
+            "Content-Length: ten",
+            "Content-Type: x",
+            "Content-Length: 99999999999",
+        ] {
             let input = format!("{header}\r\n\r\n{}", frame(EXIT));
             let d = decode_frames(input.as_bytes(), false);
-            assert!(matches!(&d.frames[0], Frame::Invalid { code: PARSE_ERROR, .. }), "{header}: {d:?}");
+            assert!(
+                matches!(
+                    &d.frames[0],
+                    Frame::Invalid {
+                        code: PARSE_ERROR,
+                        ..
+                    }
+                ),
+                "{header}: {d:?}"
+            );
             assert_eq!(messages(&d), vec![EXIT], "{header}");
         }
     }
@@ -490,10 +533,49 @@ mod tests {
 
     #[test]
     fn a_valid_body_mentioning_content_length_is_kept() {
-        let body = r#"{"jsonrpc":"2.0","method":"x","params":{"t":"a\nContent-Length: 3\r\n\r\n{}"}}"#;
+        let body =
+            r#"{"jsonrpc":"2.0","method":"x","params":{"t":"a\nContent-Length: 3\r\n\r\n{}"}}"#;
         let input = frame(body);
         let d = decode_frames(input.as_bytes(), false);
         assert_eq!(messages(&d), vec![body]);
+    }
+
+    fn decode_in_two(input: &[u8], cut: usize) -> Vec<String> {
+        let (a, b) = input.split_at(cut.min(input.len()));
+        let first = decode_frames(a, false);
+        assert!(first.consumed <= a.len());
+        let mut rest = a[first.consumed..].to_vec();
+        rest.extend_from_slice(b);
+        let second = decode_frames(&rest, true);
+        assert_eq!(second.consumed, rest.len());
+        let mut all = messages(&first);
+        all.extend(messages(&second));
+        all
+    }
+
+    proptest::proptest! {
+        /// Whatever the bytes and wherever a read cuts them, the messages decoded are the same
+        /// as in one go, and every valid frame that follows a newline-ended chunk of garbage
+        /// survives.
+        #[test]
+        fn reads_cut_anywhere_decode_the_same(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(frame(INIT).into_bytes()),
+                    proptest::strategy::Just(frame(EXIT).into_bytes()),
+                    proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+                    proptest::strategy::Just(b"Content-Length: 9\r\n\r\n{not json".to_vec()),
+                    proptest::strategy::Just(b"Content-Length: 400\r\n\r\n{".to_vec()),
+                ],
+                0..8,
+            ),
+            cut in 0usize..2000,
+        ) {
+            let input: Vec<u8> = parts.concat();
+            let whole = decode_frames(&input, true);
+            proptest::prop_assert_eq!(whole.consumed, input.len());
+            proptest::prop_assert_eq!(decode_in_two(&input, cut), messages(&whole));
+        }
     }
 
     #[test]

@@ -248,9 +248,8 @@ pub struct World {
 /// a control id as code (a failing control) has none.
 pub fn code_link(book: &str, code: &str) -> Option<Uri> {
     let mut c = code.chars();
-    let coded = matches!(c.next(), Some('E' | 'W'))
-        && code.len() == 5
-        && c.all(|d| d.is_ascii_digit());
+    let coded =
+        matches!(c.next(), Some('E' | 'W')) && code.len() == 5 && c.all(|d| d.is_ascii_digit());
     if !coded {
         return None;
     }
@@ -467,13 +466,19 @@ impl World {
         extra.retain(|p| {
             !self.projects.iter().any(|q| {
                 q.toml.as_deref() != Some(toml)
-                    && q.file_index(p).and_then(|i| q.files.get(i)).is_some_and(|f| f.listed)
+                    && q.file_index(p)
+                        .and_then(|i| q.files.get(i))
+                        .is_some_and(|f| f.listed)
             })
         });
         extra.sort();
         // a file this project lists is no longer a lone file (opened before its project was)
         self.projects.retain(|q| {
-            q.toml.is_some() || !q.files.iter().any(|f| paths.iter().any(|(l, _)| *l == f.path))
+            q.toml.is_some()
+                || !q
+                    .files
+                    .iter()
+                    .any(|f| paths.iter().any(|(l, _)| *l == f.path))
         });
         paths.extend(extra.into_iter().map(|p| (p, false)));
         let mut files = Vec::with_capacity(paths.len());

@@ -98,8 +98,7 @@ async fn no_did_you_mean_while_the_definition_has_a_syntax_error() {
     .unwrap();
     // one deleted `)` in MC-2
     let controls = "control MC-2 \"Broken\" {\n  require len(\"x\" > 0\n}\n\ncontrol DC-2 \"Fine\" {\n  require true\n}\n";
-    let risks =
-        "risk R-1 \"r\" {\n  likelihood possible\n  impact major\n  treated_by MC-2\n}\n";
+    let risks = "risk R-1 \"r\" {\n  likelihood possible\n  impact major\n  treated_by MC-2\n}\n";
     std::fs::write(root.join("policies/controls.aims"), controls).unwrap();
     std::fs::write(root.join("policies/risks.aims"), risks).unwrap();
     let risks_uri = file_uri(&root.join("policies/risks.aims"));
@@ -195,7 +194,10 @@ async fn folding_selection_highlights_signatures_inlay_hints_and_keyword_hover()
 
     // folding: the comment run, the plugin, the control, the two-line requirement
     let folds = c
-        .call("textDocument/foldingRange", json!({"textDocument": {"uri": uri}}))
+        .call(
+            "textDocument/foldingRange",
+            json!({"textDocument": {"uri": uri}}),
+        )
         .await;
     let spans: Vec<(u64, u64, String)> = folds
         .as_array()
@@ -229,7 +231,11 @@ async fn folding_selection_highlights_signatures_inlay_hints_and_keyword_hover()
         r = &r["parent"];
     }
     assert!(chain.len() >= 4, "{sel}");
-    assert_eq!(chain[0]["start"], pos(l, col - 2), "innermost: the field name");
+    assert_eq!(
+        chain[0]["start"],
+        pos(l, col - 2),
+        "innermost: the field name"
+    );
     let (cl, _) = find(ASSIST, "control MC-1", 0);
     assert!(
         chain.iter().any(|r| r["start"] == pos(cl, 0)),
@@ -259,7 +265,10 @@ async fn folding_selection_highlights_signatures_inlay_hints_and_keyword_hover()
     let (l, col) = find(ASSIST, "0.5)", 0);
     let sh = c.call("textDocument/signatureHelp", at(&uri, l, col)).await;
     let label = sh["signatures"][0]["label"].as_str().unwrap();
-    assert_eq!(label, "fair::gap(metrics: map<number>, limit: number) -> number");
+    assert_eq!(
+        label,
+        "fair::gap(metrics: map<number>, limit: number) -> number"
+    );
     assert_eq!(sh["activeParameter"], 1);
     // outside any call: nothing
     let (l, col) = find(ASSIST, "< 1", 0);
@@ -277,21 +286,34 @@ async fn folding_selection_highlights_signatures_inlay_hints_and_keyword_hover()
         .as_array()
         .unwrap()
         .iter()
-        .map(|h| (h["position"].clone(), h["label"].as_str().unwrap().to_string()))
+        .map(|h| {
+            (
+                h["position"].clone(),
+                h["label"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let (l, col) = find(ASSIST, "lic =", 3);
     assert!(
-        labels.iter().any(|(p, t)| *p == pos(l, col) && t.contains("string")),
+        labels
+            .iter()
+            .any(|(p, t)| *p == pos(l, col) && t.contains("string")),
         "{labels:?}"
     );
     let (l, col) = find(ASSIST, "d in", 1);
     assert!(labels.iter().any(|(p, _)| *p == pos(l, col)), "{labels:?}");
 
     // hover on keywords
-    for (needle, expect) in [("require exists", "requirement"), ("applies_to", "fact kinds"), ("all d", "every element")] {
+    for (needle, expect) in [
+        ("require exists", "requirement"),
+        ("applies_to", "fact kinds"),
+        ("all d", "every element"),
+    ] {
         let (l, col) = find(ASSIST, needle, 1);
         let h = c.call("textDocument/hover", at(&uri, l, col)).await;
-        let text = h["contents"]["value"].as_str().unwrap_or_else(|| panic!("{needle}: {h}"));
+        let text = h["contents"]["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{needle}: {h}"));
         assert!(text.contains(expect), "{needle}: {text}");
     }
     // not inside a message
@@ -305,7 +327,8 @@ async fn folding_selection_highlights_signatures_inlay_hints_and_keyword_hover()
 async fn diagnostic_codes_link_to_the_error_index() {
     let dir = tempfile::tempdir().unwrap();
     let uri = file_uri(&dir.path().join("codes.aims"));
-    let text = "control MC-1 \"m\" {\n  applies_to model_card\n  require exists(model_card.licence)\n}\n";
+    let text =
+        "control MC-1 \"m\" {\n  applies_to model_card\n  require exists(model_card.licence)\n}\n";
     let mut c = TestClient::start_with(
         aims_lsp::Options::default(),
         json!({"initializationOptions": {"bookUrl": "https://books.example/aims"}}),
