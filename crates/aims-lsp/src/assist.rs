@@ -16,7 +16,7 @@ fn line_of(f: &PFile, offset: u32) -> u32 {
 
 fn fold(f: &PFile, span: Span, kind: lsp::FoldingRangeKind) -> Option<lsp::FoldingRange> {
     let (start, end) = (line_of(f, span.start), line_of(f, span.end));
-    (end > start).then(|| lsp::FoldingRange {
+    (end > start).then_some(lsp::FoldingRange {
         start_line: start,
         start_character: None,
         end_line: end,
@@ -270,13 +270,12 @@ fn open_call(text: &str, offset: usize) -> Option<(String, usize)> {
     let start = before
         .match_indices('\n')
         .map(|(i, _)| i + 1)
-        .filter(|&i| {
+        .rfind(|&i| {
             before
                 .get(i..)
                 .and_then(|r| r.chars().next())
                 .is_some_and(|c| !c.is_whitespace() && c != '}')
         })
-        .last()
         .unwrap_or(0);
     let bytes = before.as_bytes();
     // (position of `(`, commas so far, bracket depth at the `(`)
@@ -538,7 +537,7 @@ pub fn keyword_hover(f: &PFile, ix: &Index, file: usize, offset: usize) -> Optio
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -522,7 +522,7 @@ mod tests {
 
     #[test]
     fn a_truncated_frame_waits_then_is_reported_at_eof() {
-        let input = format!("Content-Length: 40\r\n\r\n{{\"jsonrpc\"");
+        let input = "Content-Length: 40\r\n\r\n{\"jsonrpc\"".to_string();
         let d = decode_frames(input.as_bytes(), false);
         assert!(d.frames.is_empty());
         assert_eq!(d.consumed, 0);
