@@ -13,6 +13,37 @@ function serverPath() {
   return typeof configured === "string" && configured.trim() !== "" ? configured.trim() : "aims";
 }
 
+function bookUrl() {
+  const configured = vscode.workspace.getConfiguration("aims").get("bookUrl");
+  return typeof configured === "string" ? configured.trim() : "";
+}
+
+/** Run `aims <subcommand>` in a terminal at the folder of the nearest aims.toml (or the workspace). */
+async function runInTerminal(subcommand) {
+  const editor = vscode.window.activeTextEditor;
+  let cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (editor && editor.document.uri.scheme === "file") {
+    const folder = vscode.workspace.getWorkspaceFolder(editor.document.uri);
+    const found = await vscode.workspace.findFiles(
+      new vscode.RelativePattern(folder ?? editor.document.uri, "**/aims.toml"),
+      "**/{node_modules,target,.git}/**",
+      50
+    );
+    const file = editor.document.uri.fsPath;
+    // the deepest project folder that contains the file
+    const containing = found
+      .map((u) => u.fsPath.replace(/[\\/]aims\.toml$/, ""))
+      .filter((dir) => file.startsWith(dir))
+      .sort((a, b) => b.length - a.length);
+    if (containing.length > 0) {
+      cwd = containing[0];
+    }
+  }
+  const terminal = vscode.window.createTerminal({ name: `aims ${subcommand}`, cwd });
+  terminal.show();
+  terminal.sendText(`${JSON.stringify(serverPath())} ${subcommand}`);
+}
+
 function createClient() {
   const command = serverPath();
   const executable = { command, args: ["lsp"], transport: TransportKind.stdio };
@@ -20,9 +51,13 @@ function createClient() {
   const clientOptions = {
     documentSelector: [{ scheme: "file", language: "aims" }],
     synchronize: {
-      // The server reads aims.toml to find the project and its policy files.
+      // The server reads aims.toml to find the project and its policy files; a renamed system
+      // or a new policy folder in aims.toml is seen without a restart.
       fileEvents: vscode.workspace.createFileSystemWatcher("**/{aims.toml,*.aims}"),
     },
+    // Diagnostic codes link to their entry in the book's error index when the book's address
+    // is set.
+    initializationOptions: { bookUrl: bookUrl() },
     outputChannelName: "aims",
   };
   return new LanguageClient("aims", "aims language server", serverOptions, clientOptions);
@@ -60,12 +95,14 @@ async function stop() {
 /** @param {vscode.ExtensionContext} context */
 async function activate(context) {
   context.subscriptions.push(
+    vscode.commands.registerCommand("aims.check", () => runInTerminal("check")),
+    vscode.commands.registerCommand("aims.test", () => runInTerminal("test")),
     vscode.commands.registerCommand("aims.restartServer", async () => {
       await stop();
       await start();
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (e.affectsConfiguration("aims.path")) {
+      if (e.affectsConfiguration("aims.path") || e.affectsConfiguration("aims.bookUrl")) {
         await stop();
         await start();
       }

@@ -668,6 +668,76 @@ impl<'a> Checker<'a> {
         diags.push(d);
     }
 
+    /// The member types of a fact field declared as a union (`license: string | list<string>`),
+    /// which the checker otherwise types as "any".
+    fn union_members(&self, e: &Expr) -> Option<Vec<Ty>> {
+        let (base, name) = match &e.kind {
+            ExprKind::Paren(a) => return self.union_members(a),
+            ExprKind::Field(base, name) => (base, name.name.as_str()),
+            ExprKind::Index(base, idx) => match &idx.kind {
+                ExprKind::String(s) => (base, s.as_str()),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let Ty::Record(schema) = self.peek_type(base) else {
+            return None;
+        };
+        match &self.schemas.get(&schema)?.fields.get(name)?.ty {
+            Type::Union(ts) => Some(ts.iter().map(Ty::from_type).collect()),
+            _ => None,
+        }
+    }
+
+    /// `<`, `<=`, `>`, `>=` between a union-typed fact none of whose types orders with the
+    /// other operand (`model_card.license > 3`): an error at run time whatever the card says, so
+    /// an error now.
+    fn unordered_union(
+        &self,
+        op: BinOp,
+        (a, at): (&Expr, &Ty),
+        (b, bt): (&Expr, &Ty),
+        span: Span,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let orders = |x: &Ty, y: &Ty| {
+            matches!(
+                (x, y),
+                (Ty::Number, Ty::Number)
+                    | (Ty::String, Ty::String)
+                    | (Ty::Date, Ty::Date)
+                    | (Ty::Duration(_), Ty::Duration(_))
+            )
+        };
+        for (u, other, other_e) in [(a, bt, b), (b, at, a)] {
+            let Some(members) = self.union_members(u) else {
+                continue;
+            };
+            if !other.known() || members.iter().any(|m| !m.known() || orders(m, other)) {
+                continue;
+            }
+            let union = members
+                .iter()
+                .map(Ty::name)
+                .collect::<Vec<_>>()
+                .join(" or ");
+            diags.push(
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    format!(
+                        "`{}` cannot order a {union} against a {}",
+                        op.as_str(),
+                        other.name()
+                    ),
+                )
+                .with_primary(span, "mismatched operands")
+                .with_secondary(u.span, format!("this is a {union}"))
+                .with_secondary(other_e.span, format!("this is a {}", other.name())),
+            );
+            return;
+        }
+    }
+
     fn binary(
         &mut self,
         op: BinOp,
@@ -719,6 +789,9 @@ impl<'a> Checker<'a> {
                 }
                 if !ok {
                     self.mismatch(op, a, &at, b, &bt, span, diags);
+                }
+                if ok && any {
+                    self.unordered_union(op, (a, &at), (b, &bt), span, diags);
                 }
                 Ty::Bool
             }

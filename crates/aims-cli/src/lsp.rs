@@ -2,7 +2,7 @@
 
 pub fn run() -> u8 {
     match aims_lsp::run_stdio() {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: cannot start the language server: {e}");
             2

@@ -670,6 +670,12 @@ pub fn complete(
     out
 }
 
+/// Where the text a completion replaces starts: the word being typed, with `.` and `-` (a whole
+/// dotted control id, or the field name after a path's last `.`).
+pub fn replacement_start(text: &str, offset: usize) -> usize {
+    context(text, offset).1
+}
+
 fn item_text(text: &str, offset: usize) -> &str {
     let (_, item) = enclosing(text, offset);
     let start = item.map_or(0, |(_, s)| s);

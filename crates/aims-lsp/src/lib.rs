@@ -14,11 +14,13 @@
 //! requests that need fresh results analyze on demand. A handler that panics is answered with an
 //! internal error and the server stays up.
 
+mod assist;
 mod completion;
 mod convert;
 mod features;
 mod index;
 pub mod requests;
+pub mod transport;
 mod world;
 
 pub use tower_lsp_server::ls_types;
@@ -31,6 +33,9 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, ClientSocket, LanguageServer, LspService, Server};
 
+/// How long the server waits for the client's answer to a request it sent.
+const CLIENT_REPLY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Options of a server instance.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -42,6 +47,9 @@ pub struct Options {
 struct Shared {
     world: Mutex<World>,
     snippets: Mutex<bool>,
+    /// The client registers file watchers on request (`workspace.didChangeWatchedFiles.
+    /// dynamicRegistration`); a server must not ask a client that does not.
+    watch_registration: std::sync::atomic::AtomicBool,
 }
 
 /// The language server.
@@ -82,6 +90,7 @@ impl Backend {
             shared: Arc::new(Shared {
                 world: Mutex::new(World::new()),
                 snippets: Mutex::new(false),
+                watch_registration: std::sync::atomic::AtomicBool::new(false),
             }),
             wake: Mutex::new(None),
         }
@@ -158,6 +167,7 @@ fn worker(
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        self.with_world("initialize", |w| requests::initialize(w, &params))?;
         let snippets = params
             .capabilities
             .text_document
@@ -171,6 +181,16 @@ impl LanguageServer for Backend {
             .snippets
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = snippets;
+        let watch = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|c| c.dynamic_registration)
+            .unwrap_or(false);
+        self.shared
+            .watch_registration
+            .store(watch, std::sync::atomic::Ordering::Relaxed);
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(PositionEncodingKind::UTF16),
@@ -202,6 +222,15 @@ impl LanguageServer for Backend {
                         ..CodeActionOptions::default()
                     },
                 )),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
+                document_highlight_provider: Some(OneOf::Left(true)),
+                signature_help_provider: Some(SignatureHelpOptions {
+                    trigger_characters: Some(vec!["(".into(), ",".into()]),
+                    retrigger_characters: None,
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
+                inlay_hint_provider: Some(OneOf::Left(true)),
                 semantic_tokens_provider: Some(
                     SemanticTokensServerCapabilities::SemanticTokensOptions(
                         SemanticTokensOptions {
@@ -226,8 +255,14 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        // Watch policies and project files so that edits outside the editor are seen (clients
-        // without dynamic registration just refuse).
+        // Watch policies and project files so that edits outside the editor are seen.
+        if !self
+            .shared
+            .watch_registration
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return;
+        }
         let watchers = vec![
             FileSystemWatcher {
                 glob_pattern: GlobPattern::String("**/*.aims".into()),
@@ -246,7 +281,12 @@ impl LanguageServer for Backend {
             })
             .ok(),
         };
-        let _ = self.client.register_capability(vec![reg]).await;
+        // a client that never answers must not hold this handler (and the end of the session)
+        let _ = tokio::time::timeout(
+            CLIENT_REPLY_TIMEOUT,
+            self.client.register_capability(vec![reg]),
+        )
+        .await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -360,6 +400,34 @@ impl LanguageServer for Backend {
         self.with_world("codeAction", |w| requests::code_actions(w, params))
     }
 
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        self.with_world("foldingRange", |w| requests::folding_ranges(w, params))
+    }
+
+    async fn selection_range(
+        &self,
+        params: SelectionRangeParams,
+    ) -> Result<Option<Vec<SelectionRange>>> {
+        self.with_world("selectionRange", |w| requests::selection_ranges(w, params))
+    }
+
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        self.with_world("documentHighlight", |w| {
+            requests::document_highlights(w, params)
+        })
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        self.with_world("signatureHelp", |w| requests::signature_help(w, params))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        self.with_world("inlayHint", |w| requests::inlay_hints(w, params))
+    }
+
     async fn semantic_tokens_full(
         &self,
         params: SemanticTokensParams,
@@ -389,28 +457,62 @@ pub fn service(options: Options) -> (LspService<Backend>, ClientSocket) {
     b.finish()
 }
 
-/// Serve LSP over any async byte streams (tests use in-memory pipes).
-pub async fn serve<I, O>(input: I, output: O, options: Options)
+/// How long the server may take to finish what is in flight once the input ended or `exit`
+/// arrived, before the process leaves anyway.
+const GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serve LSP over any async byte streams (tests use in-memory pipes) until `exit` or the end of
+/// the input. Returns the exit status the LSP specification asks for: 0 if `shutdown` was
+/// received, 1 otherwise.
+///
+/// The client's bytes go through [`transport::decode_frames`] first, so a malformed frame is
+/// answered with a JSON-RPC error and the session goes on (the library's own decoder would end
+/// the session at the first bad frame).
+pub async fn serve<I, O>(input: I, output: O, options: Options) -> u8
 where
     I: tokio::io::AsyncRead + Unpin,
     O: tokio::io::AsyncWrite,
 {
     let (service, socket) = service(options);
-    Server::new(input, output, socket).serve(service).await;
+    let (to_server, server_input) = tokio::io::duplex(1 << 16);
+    let (server_output, from_server) = tokio::io::duplex(1 << 16);
+    let (replies, replies_rx) = tokio::sync::mpsc::unbounded_channel();
+    let work = async {
+        tokio::join!(
+            Server::new(server_input, server_output, socket).serve(service),
+            transport::merge_output(from_server, replies_rx, output),
+        )
+    };
+    tokio::pin!(work);
+    let mut seen = transport::Seen::default();
+    {
+        let pump = transport::pump_input(input, to_server, replies, &mut seen);
+        tokio::select! {
+            _ = &mut work => {}
+            () = pump => {
+                let _ = tokio::time::timeout(GRACE, &mut work).await;
+            }
+        }
+    }
+    u8::from(!seen.shutdown)
 }
 
-/// Serve LSP on stdin/stdout until the client exits.
-pub async fn serve_stdio() {
-    serve(tokio::io::stdin(), tokio::io::stdout(), Options::default()).await;
+/// Serve LSP on stdin/stdout until the client exits; returns the exit status (see [`serve`]).
+pub async fn serve_stdio() -> u8 {
+    serve(tokio::io::stdin(), tokio::io::stdout(), Options::default()).await
 }
 
-/// Run the server on stdio on a runtime of its own (what `aims lsp` calls).
-pub fn run_stdio() -> std::io::Result<()> {
+/// Run the server on stdio on a runtime of its own (what `aims lsp` calls); returns the process
+/// exit status: 0 after `shutdown` then `exit` (or end of input), 1 without `shutdown`.
+pub fn run_stdio() -> std::io::Result<u8> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_stack_size(aims_base::stack::WORKER_STACK_BYTES)
         .enable_all()
         .build()?;
-    rt.block_on(serve_stdio());
-    Ok(())
+    let code = rt.block_on(serve_stdio());
+    // tokio reads stdin on a blocking thread that cannot be interrupted: waiting for it would
+    // keep the process alive until the client writes again (orphaned servers)
+    rt.shutdown_background();
+    Ok(code)
 }

@@ -3,7 +3,7 @@
 //! `lsp_edits` (fuzz/) replays edits and requests through the same functions, so what it finds is
 //! what an editor would hit.
 
-use crate::{completion, convert, features, world};
+use crate::{assist, completion, convert, features, world};
 use tower_lsp_server::ls_types::*;
 use world::World;
 
@@ -26,6 +26,38 @@ fn file_position<'w>(
     let (p, fi) = w.locate(uri)?;
     let offset = convert::offset(&p.files.get(fi)?.source, pos);
     Some((p, fi, offset))
+}
+
+/// What the server keeps of `initialize`: the workspace folders, where projects that include
+/// a file from outside their own folder are looked for.
+pub fn initialize(w: &mut World, params: &InitializeParams) {
+    let mut roots: Vec<std::path::PathBuf> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .filter_map(|f| f.uri.to_file_path())
+        .map(|p| p.into_owned())
+        .collect();
+    // `rootUri` is deprecated in favour of `workspaceFolders`, but older clients send only it
+    #[allow(deprecated)]
+    let root_uri = params.root_uri.as_ref();
+    if roots.is_empty() {
+        roots.extend(
+            root_uri
+                .and_then(|u| u.to_file_path())
+                .map(|p| p.into_owned()),
+        );
+    }
+    w.set_roots(roots);
+    // `initializationOptions.bookUrl`, else `AIMS_BOOK_URL`: where the book is published
+    w.book_url = params
+        .initialization_options
+        .as_ref()
+        .and_then(|o| o.get("bookUrl"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .or_else(|| std::env::var("AIMS_BOOK_URL").ok())
+        .filter(|u| !u.is_empty());
 }
 
 pub fn did_open(w: &mut World, params: DidOpenTextDocumentParams) {
@@ -55,7 +87,50 @@ pub fn diagnostics(w: &mut World) -> Vec<world::Publish> {
 pub fn hover(w: &mut World, params: HoverParams) -> Option<Hover> {
     let tp = params.text_document_position_params;
     let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
-    features::hover(p, fi, off)
+    if let Some(h) = features::hover(p, fi, off) {
+        return Some(h);
+    }
+    let (_, ix, files, _) = p.analysis_and_index();
+    assist::keyword_hover(files.get(fi)?, ix, fi, off)
+}
+
+pub fn folding_ranges(w: &mut World, params: FoldingRangeParams) -> Option<Vec<FoldingRange>> {
+    let (p, fi) = w.locate(&params.text_document.uri)?;
+    Some(assist::folding_ranges(p.files.get(fi)?))
+}
+
+pub fn selection_ranges(
+    w: &mut World,
+    params: SelectionRangeParams,
+) -> Option<Vec<SelectionRange>> {
+    let (p, fi) = w.locate(&params.text_document.uri)?;
+    let f = p.files.get(fi)?;
+    let offsets: Vec<usize> = params
+        .positions
+        .iter()
+        .map(|&pos| convert::offset(&f.source, pos))
+        .collect();
+    Some(assist::selection_ranges(f, &offsets))
+}
+
+pub fn document_highlights(
+    w: &mut World,
+    params: DocumentHighlightParams,
+) -> Option<Vec<DocumentHighlight>> {
+    let tp = params.text_document_position_params;
+    let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
+    Some(assist::highlights(p, fi, off))
+}
+
+pub fn signature_help(w: &mut World, params: SignatureHelpParams) -> Option<SignatureHelp> {
+    let tp = params.text_document_position_params;
+    let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
+    assist::signature_help(p, fi, off)
+}
+
+pub fn inlay_hints(w: &mut World, params: InlayHintParams) -> Option<Vec<InlayHint>> {
+    let (p, fi) = w.locate(&params.text_document.uri)?;
+    Some(assist::inlay_hints(p, fi, params.range))
 }
 
 pub fn completion(
@@ -65,9 +140,40 @@ pub fn completion(
 ) -> Option<CompletionResponse> {
     let tp = params.text_document_position;
     let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
-    let text = p.files.get(fi)?.source.text.clone();
-    let items = completion::complete(p, fi, &text, off, snippets);
+    let src = p.files.get(fi)?.source.clone();
+    let mut items = completion::complete(p, fi, &src.text, off, snippets);
+    let start = completion::replacement_start(&src.text, off);
+    for it in &mut items {
+        with_text_edit(it, &src, start, off);
+    }
     Some(CompletionResponse::Array(items))
+}
+
+/// Give a completion item an explicit edit of the word being typed: clients that guess the word
+/// themselves (`.` is not a word character for most) inserted `A.6.A.10.3` after `A.6.`. An
+/// accessor item (`["model-index"]`) replaces the `.` before it too.
+fn with_text_edit(
+    it: &mut CompletionItem,
+    src: &aims_base::SourceFile,
+    start: usize,
+    cursor: usize,
+) {
+    // `insertText` stays for clients that ignore `textEdit`
+    let new_text = it.insert_text.clone().unwrap_or_else(|| it.label.clone());
+    let mut from = start.min(cursor);
+    let before = src.text.get(..from).unwrap_or("");
+    if new_text.starts_with('[') && before.ends_with('.') {
+        from -= 1;
+        let filter = it.filter_text.take().unwrap_or_else(|| it.label.clone());
+        it.filter_text = Some(format!(".{filter}"));
+    }
+    it.text_edit = Some(CompletionTextEdit::Edit(TextEdit {
+        range: Range {
+            start: convert::position(src, from),
+            end: convert::position(src, cursor),
+        },
+        new_text,
+    }));
 }
 
 pub fn definition(w: &mut World, params: GotoDefinitionParams) -> Option<GotoDefinitionResponse> {

@@ -91,7 +91,9 @@ impl ProjectState {
             let names: Vec<&str> = self.systems.iter().map(|s| s.name.as_str()).collect();
             all.extend(aims_check::check_waiver_systems(&program, &names));
         }
-        for d in all {
+        let broken = self.broken_headers();
+        for mut d in all {
+            withhold_guess(&mut d, &broken, &self.files);
             let file = d.primary_span().map_or(0, |s| s.file.0 as usize);
             if let Some(v) = diags.get_mut(file) {
                 v.push(d);
@@ -106,6 +108,29 @@ impl ProjectState {
             diags,
             index: OnceLock::new(),
         }
+    }
+
+    /// The names declared by item headers (`control MC-2 ...`, `let x = ...`) in files whose
+    /// parse dropped an item: a broken item is missing from the checked program, but its name is
+    /// not unknown.
+    fn broken_headers(&self) -> Vec<(String, usize)> {
+        let mut out = Vec::new();
+        for (i, f) in self.files.iter().enumerate() {
+            if !f.ast.syntax_errors {
+                continue;
+            }
+            for line in f.source.text.lines() {
+                let mut words = line.split(|c: char| c.is_whitespace() || c == '=' || c == '{');
+                let Some(kw) = words.next() else { continue };
+                if !aims_syntax::top_level_keywords().contains(&kw) {
+                    continue;
+                }
+                if let Some(name) = words.find(|w| !w.is_empty()) {
+                    out.push((name.to_string(), i));
+                }
+            }
+        }
+        out
     }
 
     /// The symbol index of the current analysis.
@@ -132,6 +157,35 @@ impl ProjectState {
             None => unreachable_analysis(),
         }
     }
+}
+
+/// A "did you mean" guess for a name whose real definition is in an item that failed to parse
+/// would rewrite correct text (`treated_by MC-2` to `DC-2` while `control MC-2` has a syntax
+/// error): drop the guess and its quick fix, and say where the definition is.
+fn withhold_guess(d: &mut Diagnostic, broken: &[(String, usize)], files: &[PFile]) {
+    if d.suggestions.is_empty() {
+        return;
+    }
+    let Some(span) = d.primary_span() else { return };
+    let Some(named) = files
+        .get(span.file.0 as usize)
+        .and_then(|f| f.source.text.get(span.range()))
+    else {
+        return;
+    };
+    let named = named.trim_matches('"');
+    let Some((_, file)) = broken.iter().find(|(n, _)| n == named) else {
+        return;
+    };
+    let at = files
+        .get(*file)
+        .map(|f| f.source.name.clone())
+        .unwrap_or_default();
+    d.suggestions.clear();
+    d.help = None;
+    d.notes.push(format!(
+        "`{named}` is declared in {at}, which has a syntax error: fix that first"
+    ));
 }
 
 #[cold]
@@ -180,6 +234,73 @@ pub struct World {
     published: HashMap<Uri, Vec<lsp::Diagnostic>>,
     /// Files whose diagnostics must be sent even if unchanged (a new version was edited).
     touched: HashSet<PathBuf>,
+    /// The client's workspace folders: where projects that include a file from outside their
+    /// own folder (a shared policy pack) are looked for.
+    roots: Vec<PathBuf>,
+    /// The `aims.toml` files under each searched folder (found on first need).
+    project_files: HashMap<PathBuf, Vec<PathBuf>>,
+    /// Where the book is published (ends with `/`): each diagnostic code links to its entry in
+    /// the error index there (`codeDescription.href`).
+    pub book_url: Option<String>,
+}
+
+/// The error index entry of a diagnostic code under the book at `book` (`.../reference/errors.html#e0207`);
+/// a control id as code (a failing control) has none.
+pub fn code_link(book: &str, code: &str) -> Option<Uri> {
+    let mut c = code.chars();
+    let coded =
+        matches!(c.next(), Some('E' | 'W')) && code.len() == 5 && c.all(|d| d.is_ascii_digit());
+    if !coded {
+        return None;
+    }
+    let base = if book.ends_with('/') {
+        book.to_string()
+    } else {
+        format!("{book}/")
+    };
+    format!("{base}reference/errors.html#{}", code.to_ascii_lowercase())
+        .parse()
+        .ok()
+}
+
+/// How deep below a workspace folder `aims.toml` files are looked for, and how many at most.
+const PROJECT_SEARCH_DEPTH: usize = 6;
+const PROJECT_SEARCH_LIMIT: usize = 256;
+/// A workspace with a huge tree (a data corpus) is not walked to its end.
+const PROJECT_SEARCH_DIRS: usize = 10_000;
+
+/// The `aims.toml` files under `root`, sorted (hidden folders, `target` and `node_modules`
+/// are not searched).
+fn find_project_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    // breadth first: with many projects (test fixtures), the shallow ones are kept
+    let mut queue: std::collections::VecDeque<(PathBuf, usize)> =
+        std::collections::VecDeque::from([(root.to_path_buf(), 0)]);
+    let mut visited = 0;
+    while let Some((dir, depth)) = queue.pop_front() {
+        visited += 1;
+        if visited > PROJECT_SEARCH_DIRS || out.len() >= PROJECT_SEARCH_LIMIT {
+            break;
+        }
+        let Ok(mut entries) = aims_base::OsFs.read_dir(&dir) else {
+            continue;
+        };
+        entries.sort();
+        for (path, is_dir) in entries {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if is_dir {
+                let skip = name.starts_with('.') || name == "target" || name == "node_modules";
+                if !skip && depth < PROJECT_SEARCH_DEPTH {
+                    queue.push_back((path, depth + 1));
+                }
+            } else if name == "aims.toml" && out.len() < PROJECT_SEARCH_LIMIT {
+                out.push(aims_facts::project::normalize(&path));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// A `publishDiagnostics` to send.
@@ -242,6 +363,51 @@ impl World {
         World::default()
     }
 
+    /// The client's workspace folders (from `initialize`).
+    pub fn set_roots(&mut self, roots: Vec<PathBuf>) {
+        self.roots = roots
+            .iter()
+            .map(|r| aims_facts::project::normalize(r))
+            .collect();
+        self.project_files.clear();
+    }
+
+    /// Does the project of `toml` list `path` among its policy files?
+    fn lists(&self, toml: &Path, path: &Path) -> bool {
+        let vfs = Overlay { docs: &self.docs };
+        let (project, _) = aims_facts::load_project(&vfs, &SourceMap::new(), toml);
+        project.is_some_and(|p| {
+            p.policy_files
+                .iter()
+                .any(|f| aims_facts::project::normalize(f) == path)
+        })
+    }
+
+    /// A project of the workspace that lists `path` although it is outside its folder (the
+    /// `examples/iso42001` layout: `policies = ["../../policies/iso42001"]`).
+    ///
+    /// Searched: the workspace folders, then the repository the file is in (the nearest folder
+    /// above it with `.git`), since an editor may give a pack file its own folder as workspace.
+    fn project_listing(&mut self, path: &Path) -> Option<PathBuf> {
+        let mut search = self.roots.clone();
+        if let Some(repo) = path.ancestors().skip(1).find(|d| d.join(".git").exists()) {
+            if !search.iter().any(|r| repo.starts_with(r)) {
+                search.push(repo.to_path_buf());
+            }
+        }
+        for root in search {
+            let candidates = self
+                .project_files
+                .entry(root.clone())
+                .or_insert_with(|| find_project_files(&root))
+                .clone();
+            if let Some(t) = candidates.into_iter().find(|t| self.lists(t, path)) {
+                return Some(t);
+            }
+        }
+        None
+    }
+
     /// Which project holds this file, if any.
     pub fn project_of(&self, path: &Path) -> Option<usize> {
         self.projects
@@ -297,7 +463,23 @@ impl World {
             })
             .cloned()
             .collect();
+        extra.retain(|p| {
+            !self.projects.iter().any(|q| {
+                q.toml.as_deref() != Some(toml)
+                    && q.file_index(p)
+                        .and_then(|i| q.files.get(i))
+                        .is_some_and(|f| f.listed)
+            })
+        });
         extra.sort();
+        // a file this project lists is no longer a lone file (opened before its project was)
+        self.projects.retain(|q| {
+            q.toml.is_some()
+                || !q
+                    .files
+                    .iter()
+                    .any(|f| paths.iter().any(|(l, _)| *l == f.path))
+        });
         paths.extend(extra.into_iter().map(|p| (p, false)));
         let mut files = Vec::with_capacity(paths.len());
         for (path, listed) in paths {
@@ -353,8 +535,13 @@ impl World {
         if self.project_of(path).is_some() {
             return;
         }
-        let toml = find_project_file(&Overlay { docs: &self.docs }, path);
-        match toml {
+        let nearest = find_project_file(&Overlay { docs: &self.docs }, path);
+        // the project that lists the file wins over the folder it happens to be in
+        let listing = match &nearest {
+            Some(t) if self.lists(t, path) => Some(t.clone()),
+            _ => self.project_listing(path),
+        };
+        match listing.or(nearest) {
             Some(t) => {
                 self.load_project(&t);
             }
@@ -491,6 +678,7 @@ impl World {
         let path = aims_facts::project::normalize(path);
         if path.file_name().is_some_and(|n| n == "aims.toml") {
             // a new or changed project file: reload it, and move lone files into it
+            self.project_files.clear();
             self.projects.retain(|p| {
                 p.toml.is_some() || !p.root.starts_with(path.parent().unwrap_or(Path::new("/")))
             });
@@ -521,6 +709,11 @@ impl World {
             p.ensure_analyzed();
             let Some(a) = &p.analysis else { continue };
             for (i, f) in p.files.iter().enumerate() {
+                // a file that two projects include (a shared pack) is reported by the first,
+                // as requests answer from the first: one view, not two alternating
+                if seen.contains(&f.uri) {
+                    continue;
+                }
                 let files = &p.files;
                 let resolve = |s: Span| -> Option<(Uri, Arc<SourceFile>)> {
                     files
@@ -577,6 +770,18 @@ impl World {
                 diagnostics: Vec::new(),
                 version: None,
             });
+        }
+        if let Some(book) = &self.book_url {
+            for p in &mut out {
+                for d in &mut p.diagnostics {
+                    let code = match &d.code {
+                        Some(lsp::NumberOrString::String(c)) => c.as_str(),
+                        _ => continue,
+                    };
+                    d.code_description =
+                        code_link(book, code).map(|href| lsp::CodeDescription { href });
+                }
+            }
         }
         // the files just edited first: that is what the user waits for
         out.sort_by_key(|p| {

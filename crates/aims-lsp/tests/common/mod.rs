@@ -41,6 +41,12 @@ async fn read_message<R: tokio::io::AsyncBufRead + Unpin>(r: &mut R) -> Option<V
 impl TestClient {
     /// Start a server with the given options and initialize it.
     pub async fn start(options: aims_lsp::Options) -> TestClient {
+        Self::start_with(options, json!({})).await
+    }
+
+    /// Start a server and initialize it with `extra` merged into the `initialize` parameters
+    /// (`rootUri`, `initializationOptions`, ...).
+    pub async fn start_with(options: aims_lsp::Options, extra: Value) -> TestClient {
         let (client_side, server_side) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server_side);
         tokio::spawn(aims_lsp::serve(server_read, server_write, options));
@@ -67,12 +73,13 @@ impl TestClient {
             },
             "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}
         });
-        let r = c
-            .request(
-                "initialize",
-                json!({"processId": null, "rootUri": null, "capabilities": caps}),
-            )
-            .await;
+        let mut params = json!({"processId": null, "rootUri": null, "capabilities": caps});
+        if let (Some(p), Some(e)) = (params.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                p.insert(k.clone(), v.clone());
+            }
+        }
+        let r = c.request("initialize", params).await;
         assert!(r.get("result").is_some(), "initialize failed: {r}");
         c.notify("initialized", json!({})).await;
         c

@@ -1,0 +1,345 @@
+//! Protocol tests of issue 20's editing aids and bug fixes, over JSON-RPC with `Content-Length`
+//! framing: completion items that carry their replacement range, no "did you mean" fix while the
+//! real definition has a syntax error, one project for a policy pack outside the project folder,
+//! folding and selection ranges, document highlights, signature help, inlay hints, hover on
+//! keywords and links from diagnostic codes to the error index.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+/// Apply one LSP text edit (UTF-16 positions) to a text.
+fn apply(text: &str, edit: &Value) -> String {
+    let src = aims_base::SourceFile::new("x", text);
+    let at = |p: &Value| {
+        src.offset_of_utf16(
+            p["line"].as_u64().unwrap() as u32,
+            p["character"].as_u64().unwrap() as u32,
+        )
+    };
+    let (a, b) = (at(&edit["range"]["start"]), at(&edit["range"]["end"]));
+    let mut out = text.to_string();
+    out.replace_range(a..b, edit["newText"].as_str().unwrap());
+    out
+}
+
+fn completion_item(list: &Value, label: &str) -> Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == label)
+        .unwrap_or_else(|| panic!("no item `{label}` in {list}"))
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completion_items_replace_the_word_being_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let uri = file_uri(&dir.path().join("ids.aims"));
+    let text = "\
+control A.6.10.3 \"Ten three\" {
+  require true
+}
+
+risk R-1 \"r\" {
+  likelihood possible
+  impact major
+  treated_by A.6.
+}
+
+control MC-1 \"m\" {
+  applies_to model_card
+  require exists(model_card.)
+}
+";
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&uri, text).await;
+    c.diagnostics(&uri, 1).await;
+
+    // `treated_by A.6.` + accept: the whole dotted id is replaced, not appended to
+    let (l, col) = find(text, "A.6.\n", 4);
+    let items = c.call("textDocument/completion", at(&uri, l, col)).await;
+    let it = completion_item(&items, "A.6.10.3");
+    let edited = apply(text, &it["textEdit"]);
+    assert!(edited.contains("  treated_by A.6.10.3\n"), "{edited}");
+
+    // `model-index` after `model_card.`: the accessor replaces the dot
+    let (l, col) = find(text, "model_card.)", 11);
+    let items = c.call("textDocument/completion", at(&uri, l, col)).await;
+    let it = completion_item(&items, "model-index");
+    let edited = apply(text, &it["textEdit"]);
+    assert!(
+        edited.contains("require exists(model_card[\"model-index\"])"),
+        "{edited}"
+    );
+    // an identifier field keeps the dot
+    let it = completion_item(&items, "license");
+    let edited = apply(text, &it["textEdit"]);
+    assert!(edited.contains("exists(model_card.license)"), "{edited}");
+    c.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_did_you_mean_while_the_definition_has_a_syntax_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    std::fs::write(
+        root.join("aims.toml"),
+        "[project]\nname = \"t\"\npolicies = [\"policies\"]\n",
+    )
+    .unwrap();
+    // one deleted `)` in MC-2
+    let controls = "control MC-2 \"Broken\" {\n  require len(\"x\" > 0\n}\n\ncontrol DC-2 \"Fine\" {\n  require true\n}\n";
+    let risks = "risk R-1 \"r\" {\n  likelihood possible\n  impact major\n  treated_by MC-2\n}\n";
+    std::fs::write(root.join("policies/controls.aims"), controls).unwrap();
+    std::fs::write(root.join("policies/risks.aims"), risks).unwrap();
+    let risks_uri = file_uri(&root.join("policies/risks.aims"));
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&risks_uri, risks).await;
+    let d = c.diagnostics(&risks_uri, 1).await;
+    let unknown = d
+        .iter()
+        .find(|x| x["code"] == "E0210")
+        .unwrap_or_else(|| panic!("{d:?}"));
+    let msg = unknown["message"].as_str().unwrap();
+    assert!(!msg.contains("DC-2"), "{msg}");
+    assert!(msg.contains("syntax error"), "{msg}");
+    let actions = c
+        .call(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": risks_uri}, "range": unknown["range"],
+                   "context": {"diagnostics": [unknown]}}),
+        )
+        .await;
+    assert_eq!(actions, json!([]), "a fix would rewrite correct text");
+    c.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pack_outside_the_project_folder_belongs_to_the_project_that_includes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies/pack")).unwrap();
+    std::fs::create_dir_all(root.join("examples/site")).unwrap();
+    let controls = "control P-1 \"p\" {\n  require high_risk\n}\n";
+    std::fs::write(root.join("policies/pack/controls.aims"), controls).unwrap();
+    std::fs::write(
+        root.join("policies/pack/lets.aims"),
+        "let high_risk = system.risk_tier == \"high\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("examples/site/aims.toml"),
+        "[project]\nname = \"site\"\npolicies = [\"../../policies/pack\"]\noutside_roots = [\"../../policies/pack\"]\n\n[[systems]]\nname = \"bot\"\nrisk_tier = \"high\"\nfacts = []\n",
+    )
+    .unwrap();
+    let uri = file_uri(&root.join("policies/pack/controls.aims"));
+    let mut c = TestClient::start_with(
+        aims_lsp::Options::default(),
+        json!({"rootUri": file_uri(root)}),
+    )
+    .await;
+    // opened first, before anything of the project: the pack's names resolve
+    c.open(&uri, controls).await;
+    let d = c.diagnostics(&uri, 1).await;
+    assert!(d.is_empty(), "false errors on a correct pack file: {d:?}");
+    // an edit is reported once, by one project
+    let broken = controls.replace("high_risk", "high_riks");
+    c.change(&uri, 2, json!([{"text": broken}])).await;
+    let d = c.diagnostics(&uri, 2).await;
+    assert_eq!(d.len(), 1, "{d:?}");
+    c.call("workspace/symbol", json!({"query": ""})).await;
+    let others: Vec<&Value> = c
+        .pending
+        .iter()
+        .filter(|m| m["params"]["uri"] == uri.as_str())
+        .collect();
+    assert!(others.is_empty(), "published again: {others:?}");
+    c.shutdown().await;
+}
+
+const ASSIST: &str = "\
+// a comment
+// of two lines
+plugin fair \"fair.wasm\" {
+  fn gap(metrics: map<number>, limit: number) -> number
+}
+
+control MC-1 \"Licence\" {
+  applies_to model_card
+  let lic = model_card.license_name
+  require exists(lic) and lic != \"x\"
+    else \"no licence\"
+  require all d in model_card.model_index: exists(d)
+  require default(model_card.datasets, []) != []
+  require fair::gap(model_card.eval, 0.5) < 1
+}
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn folding_selection_highlights_signatures_inlay_hints_and_keyword_hover() {
+    let dir = tempfile::tempdir().unwrap();
+    let uri = file_uri(&dir.path().join("assist.aims"));
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&uri, ASSIST).await;
+    c.diagnostics(&uri, 1).await;
+
+    // folding: the comment run, the plugin, the control, the two-line requirement
+    let folds = c
+        .call(
+            "textDocument/foldingRange",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let spans: Vec<(u64, u64, String)> = folds
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["startLine"].as_u64().unwrap(),
+                f["endLine"].as_u64().unwrap(),
+                f["kind"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert!(spans.contains(&(0, 1, "comment".into())), "{spans:?}");
+    assert!(spans.contains(&(2, 4, "region".into())), "{spans:?}");
+    assert!(spans.contains(&(6, 14, "region".into())), "{spans:?}");
+    assert!(spans.contains(&(9, 10, "region".into())), "{spans:?}");
+
+    // selection: from `license` out to the control, each range inside the next
+    let (l, col) = find(ASSIST, "license", 2);
+    let sel = c
+        .call(
+            "textDocument/selectionRange",
+            json!({"textDocument": {"uri": uri}, "positions": [pos(l, col)]}),
+        )
+        .await;
+    let mut r = &sel[0];
+    let mut chain = Vec::new();
+    while r.is_object() {
+        chain.push(r["range"].clone());
+        r = &r["parent"];
+    }
+    assert!(chain.len() >= 4, "{sel}");
+    assert_eq!(
+        chain[0]["start"],
+        pos(l, col - 2),
+        "innermost: the field name"
+    );
+    let (cl, _) = find(ASSIST, "control MC-1", 0);
+    assert!(
+        chain.iter().any(|r| r["start"] == pos(cl, 0)),
+        "the control is one of the ranges: {chain:?}"
+    );
+
+    // highlights of `lic`: its declaration (write) and two reads
+    let (l, col) = find(ASSIST, "lic =", 0);
+    let hl = c
+        .call("textDocument/documentHighlight", at(&uri, l, col))
+        .await;
+    let kinds: Vec<u64> = hl
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_u64().unwrap())
+        .collect();
+    assert_eq!(kinds.len(), 3, "{hl}");
+    assert_eq!(kinds.iter().filter(|k| **k == 3).count(), 1, "{hl}");
+
+    // signature help: a built-in, second argument
+    let (l, col) = find(ASSIST, "[]) !=", 0);
+    let sh = c.call("textDocument/signatureHelp", at(&uri, l, col)).await;
+    assert_eq!(sh["signatures"][0]["label"], "default(x, y)", "{sh}");
+    assert_eq!(sh["activeParameter"], 1);
+    // and a plugin function, with its declared parameters
+    let (l, col) = find(ASSIST, "0.5)", 0);
+    let sh = c.call("textDocument/signatureHelp", at(&uri, l, col)).await;
+    let label = sh["signatures"][0]["label"].as_str().unwrap();
+    assert_eq!(
+        label,
+        "fair::gap(metrics: map<number>, limit: number) -> number"
+    );
+    assert_eq!(sh["activeParameter"], 1);
+    // outside any call: nothing
+    let (l, col) = find(ASSIST, "< 1", 0);
+    let sh = c.call("textDocument/signatureHelp", at(&uri, l, col)).await;
+    assert!(sh.is_null(), "{sh}");
+
+    // inlay hints: the types of `lic` and of the quantifier variable `d`
+    let hints = c
+        .call(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": uri}, "range": {"start": pos(0, 0), "end": pos(20, 0)}}),
+        )
+        .await;
+    let labels: Vec<(Value, String)> = hints
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["position"].clone(),
+                h["label"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let (l, col) = find(ASSIST, "lic =", 3);
+    assert!(
+        labels
+            .iter()
+            .any(|(p, t)| *p == pos(l, col) && t.contains("string")),
+        "{labels:?}"
+    );
+    let (l, col) = find(ASSIST, "d in", 1);
+    assert!(labels.iter().any(|(p, _)| *p == pos(l, col)), "{labels:?}");
+
+    // hover on keywords
+    for (needle, expect) in [
+        ("require exists", "requirement"),
+        ("applies_to", "fact kinds"),
+        ("all d", "every element"),
+    ] {
+        let (l, col) = find(ASSIST, needle, 1);
+        let h = c.call("textDocument/hover", at(&uri, l, col)).await;
+        let text = h["contents"]["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{needle}: {h}"));
+        assert!(text.contains(expect), "{needle}: {text}");
+    }
+    // not inside a message
+    let (l, col) = find(ASSIST, "licence\"", 1);
+    let h = c.call("textDocument/hover", at(&uri, l, col)).await;
+    assert!(h.is_null(), "{h}");
+    c.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diagnostic_codes_link_to_the_error_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let uri = file_uri(&dir.path().join("codes.aims"));
+    let text =
+        "control MC-1 \"m\" {\n  applies_to model_card\n  require exists(model_card.licence)\n}\n";
+    let mut c = TestClient::start_with(
+        aims_lsp::Options::default(),
+        json!({"initializationOptions": {"bookUrl": "https://books.example/aims"}}),
+    )
+    .await;
+    c.open(&uri, text).await;
+    let d = c.diagnostics(&uri, 1).await;
+    let e = d.iter().find(|x| x["code"] == "E0207").unwrap();
+    assert_eq!(
+        e["codeDescription"]["href"],
+        "https://books.example/aims/reference/errors.html#e0207"
+    );
+    c.shutdown().await;
+}
