@@ -21,7 +21,8 @@ use std::collections::BTreeMap;
 use std::io::{self, Read, Seek, Write};
 
 use base64::Engine as _;
-use ed25519_dalek::{Signer as _, SigningKey, Verifier as _, VerifyingKey};
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer as _, Verifier as _};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
