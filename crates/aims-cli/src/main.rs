@@ -399,8 +399,7 @@ fn report(args: ReportArgs) -> u8 {
         "all" => aims_report::SoaEvidence::All,
         other => return usage(format!("--evidence takes failing or all, not `{other}`")),
     };
-    if args.format == ReportFormat::Xlsx && args.output.is_none() && args.evidence_pack.is_none()
-    {
+    if args.format == ReportFormat::Xlsx && args.output.is_none() && args.evidence_pack.is_none() {
         return usage("--format xlsx writes a binary file: give it with --output FILE".into());
     }
     let signing_key = match &args.sign {

@@ -20,8 +20,12 @@ fn fail(code: &str, msg: String) -> u8 {
 
 /// The Ed25519 private key of `--sign`.
 pub fn signing_key(path: &Path) -> Result<SigningKey, u8> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| fail(E_PACK_KEY, format!("cannot read the key `{}`: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        fail(
+            E_PACK_KEY,
+            format!("cannot read the key `{}`: {e}", path.display()),
+        )
+    })?;
     ep::signing_key_from_pem(&text)
         .map_err(|e| fail(E_PACK_KEY, format!("`{}`: {e}", path.display())))
 }
@@ -118,18 +122,14 @@ pub fn write(req: PackRequest) -> u8 {
         Ok(f) => f,
         Err(e) => return usage(format!("cannot write `{}`: {e}", req.out.display())),
     };
-    let written = ep::write_pack(std::io::BufWriter::new(file), info, files, req.key)
-        .and_then(|_| Ok(()));
+    let written = ep::write_pack(std::io::BufWriter::new(file), info, files, req.key).map(|_| ());
     match written {
         Ok(()) => {
             eprintln!(
                 "aims: evidence pack written to {}{}",
                 req.out.display(),
                 match req.key {
-                    Some(k) => format!(
-                        " (signed, key id {})",
-                        ep::key_id(&k.verifying_key())
-                    ),
+                    Some(k) => format!(" (signed, key id {})", ep::key_id(&k.verifying_key())),
                     None => String::new(),
                 }
             );
@@ -150,7 +150,10 @@ pub fn verify(path: &Path, key: Option<&Path>) -> u8 {
             let text = match std::fs::read_to_string(k) {
                 Ok(t) => t,
                 Err(e) => {
-                    return fail(E_PACK_KEY, format!("cannot read the key `{}`: {e}", k.display()))
+                    return fail(
+                        E_PACK_KEY,
+                        format!("cannot read the key `{}`: {e}", k.display()),
+                    )
                 }
             };
             match ep::verifying_key_from_pem(&text) {

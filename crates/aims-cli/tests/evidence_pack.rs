@@ -11,6 +11,8 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -22,32 +24,15 @@ fn fixtures() -> PathBuf {
 }
 
 fn key(name: &str) -> String {
-    fixtures().join("keys").join(name).to_string_lossy().into_owned()
-}
-
-fn copy(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
+    fixtures()
+        .join("keys")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn aims(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_aims"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains("panicked"), "aims panicked:\n{err}");
-    out
+    common::run_aims(dir, args)
 }
 
 /// The soa fixture in a temporary folder, and a pack of it (signed with the test key).
@@ -55,7 +40,7 @@ fn packed(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("project");
     std::fs::create_dir_all(&project).unwrap();
-    copy(&fixtures().join("soa"), &project);
+    common::copy_dir(&fixtures().join("soa"), &project);
     let pack = dir.path().join("pack.zip");
     let mut args = vec![
         "report",
@@ -67,7 +52,12 @@ fn packed(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     ];
     args.extend_from_slice(extra);
     let o = aims(dir.path(), &args);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     (dir, pack)
 }
 
@@ -118,7 +108,10 @@ fn a_fresh_signed_pack_verifies_and_holds_every_input() {
         "manifest.json",
         "manifest.dsse.json",
     ] {
-        assert!(names.iter().any(|n| n == expected), "{expected} not in {names:?}");
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} not in {names:?}"
+        );
     }
     let manifest: serde_json::Value = serde_json::from_slice(
         &entries(&pack)
@@ -130,11 +123,20 @@ fn a_fresh_signed_pack_verifies_and_holds_every_input() {
     .unwrap();
     assert_eq!(manifest["evaluation_date"], TODAY);
     assert_eq!(manifest["tool"]["name"], "aims");
-    assert!(manifest["files"].as_array().unwrap().iter().all(|f| f["sha256"].as_str().unwrap().len() == 64));
+    assert!(manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["sha256"].as_str().unwrap().len() == 64));
 
     let o = verify(dir.path(), &pack, Some(&key("test-signing.pub")));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(out.contains("signature valid"), "{out}");
     // Without the key: the digests are checked, the signature is said not to be.
     let o = verify(dir.path(), &pack, None);
@@ -165,7 +167,10 @@ fn a_changed_byte_in_any_file_is_named() {
         if name == "manifest.json" || name == "manifest.dsse.json" {
             // The manifest is covered by the signature (a changed digest in it may also name
             // the file whose digest it no longer matches).
-            assert!(err.contains("E0541") || err.contains("E0540"), "{name}: {err}");
+            assert!(
+                err.contains("E0541") || err.contains("E0540"),
+                "{name}: {err}"
+            );
             if name == "manifest.json" {
                 assert!(err.contains("E0541"), "{name}: {err}");
             }
@@ -182,8 +187,14 @@ fn a_changed_byte_in_any_file_is_named() {
     let o = verify(dir.path(), &tampered, None);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1));
-    assert!(err.contains("`inputs/extra.md` is in the pack but not in the manifest"), "{err}");
-    assert!(err.contains("`inputs/chat/README.md` is listed in the manifest but not in the pack"), "{err}");
+    assert!(
+        err.contains("`inputs/extra.md` is in the pack but not in the manifest"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`inputs/chat/README.md` is listed in the manifest but not in the pack"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -270,10 +281,21 @@ fn the_git_commit_is_recorded() {
     let pack = dir.path().join("git.zip");
     let o = aims(
         dir.path(),
-        &["report", "project", "--today", TODAY, "--evidence-pack", pack.to_str().unwrap()],
+        &[
+            "report",
+            "project",
+            "--today",
+            TODAY,
+            "--evidence-pack",
+            pack.to_str().unwrap(),
+        ],
     );
     assert_eq!(o.status.code(), Some(0));
-    let manifest = entries(&pack).into_iter().find(|(n, _)| n == "manifest.json").unwrap().1;
+    let manifest = entries(&pack)
+        .into_iter()
+        .find(|(n, _)| n == "manifest.json")
+        .unwrap()
+        .1;
     let m: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
     assert_eq!(m["git_commit"], head.trim());
 }
@@ -281,10 +303,17 @@ fn the_git_commit_is_recorded() {
 #[test]
 fn bad_keys_and_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    copy(&fixtures().join("soa"), dir.path());
+    common::copy_dir(&fixtures().join("soa"), dir.path());
     let o = aims(
         dir.path(),
-        &["report", ".", "--evidence-pack", "p.zip", "--sign", &key("rsa.pem")],
+        &[
+            "report",
+            ".",
+            "--evidence-pack",
+            "p.zip",
+            "--sign",
+            &key("rsa.pem"),
+        ],
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("E0542"));

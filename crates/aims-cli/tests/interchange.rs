@@ -12,6 +12,8 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -27,37 +29,16 @@ fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/soa")
 }
 
-fn copy(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 /// The fixture in a temporary folder, with `edit` applied.
 fn project(edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy(&fixture(), dir.path());
+    common::copy_dir(&fixture(), dir.path());
     edit(dir.path());
     dir
 }
 
 fn aims(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_aims"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains("panicked"), "aims panicked:\n{err}");
-    out
+    common::run_aims(dir, args)
 }
 
 /// A Python with `modules` importable: `AIMS_PYTHON`, the repository's `.venv`, or `python3`.
@@ -89,7 +70,12 @@ fn python_with(modules: &str, test: &str) -> Option<PathBuf> {
 }
 
 fn python(py: &Path, script: &str, args: &[&Path]) -> String {
-    let out = Command::new(py).arg("-c").arg(script).args(args).output().unwrap();
+    let out = Command::new(py)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "python failed:\n{}\n{}",
@@ -141,7 +127,9 @@ fn trestle(py: &Path, kind: &str, path: &Path) -> Value {
 }
 
 fn report(dir: &Path, format: &str, out: &str, extra: &[&str]) -> Vec<u8> {
-    let mut args = vec!["report", ".", "--today", TODAY, "--format", format, "-o", out];
+    let mut args = vec![
+        "report", ".", "--today", TODAY, "--format", format, "-o", out,
+    ];
     args.extend_from_slice(extra);
     let o = aims(dir, &args);
     assert!(
@@ -165,7 +153,10 @@ fn oscal_assessment_results_have_a_finding_per_system_and_control() {
     let r = &results[0];
     let findings = r["findings"].as_array().unwrap();
     // The JSON output of the same run: every system's control results.
-    let json = aims(dir.path(), &["check", ".", "--today", TODAY, "--format", "json"]);
+    let json = aims(
+        dir.path(),
+        &["check", ".", "--today", TODAY, "--format", "json"],
+    );
     let check: Value = serde_json::from_slice(&json.stdout).unwrap();
     let expected: usize = check["systems"]
         .as_array()
@@ -191,13 +182,17 @@ fn oscal_assessment_results_have_a_finding_per_system_and_control() {
         .find(|o| o["uuid"] == obs_id)
         .unwrap();
     let ev = &obs["relevant-evidence"][0];
-    assert!(ev["href"].as_str().unwrap().starts_with("chat/README.md"), "{ev}");
+    assert!(
+        ev["href"].as_str().unwrap().starts_with("chat/README.md"),
+        "{ev}"
+    );
     assert!(
         ev["props"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|p| p["name"] == "fact-path" && p["value"].as_str().unwrap().contains("model-index")),
+            .any(|p| p["name"] == "fact-path"
+                && p["value"].as_str().unwrap().contains("model-index")),
         "{ev}"
     );
     // The waived control on scorer is not satisfied, with the waiver named.
@@ -209,26 +204,43 @@ fn oscal_assessment_results_have_a_finding_per_system_and_control() {
     assert!(waived["description"].as_str().unwrap().contains("w-1"));
     // Risks: the policy risk and the register's entries, linked from the treating controls.
     let risks = r["risks"].as_array().unwrap();
-    assert!(risks.iter().any(|x| x["title"].as_str().unwrap().starts_with("R-P1")));
+    assert!(risks
+        .iter()
+        .any(|x| x["title"].as_str().unwrap().starts_with("R-P1")));
     let risk_ids: Vec<String> = risks.iter().map(uuid_of).collect();
-    assert!(findings.iter().any(|f| f["related-risks"]
-        .as_array()
-        .is_some_and(|l| l.iter().any(|x| risk_ids.contains(&x["risk-uuid"].as_str().unwrap().to_string())))));
+    assert!(findings
+        .iter()
+        .any(|f| f["related-risks"].as_array().is_some_and(|l| l
+            .iter()
+            .any(|x| risk_ids.contains(&x["risk-uuid"].as_str().unwrap().to_string())))));
     // Deterministic: the same run gives the same bytes; another date other UUIDs.
     assert_eq!(bytes, report(dir.path(), "oscal", "ar2.json", &[]));
     let o = aims(
         dir.path(),
-        &["report", ".", "--today", "2026-11-25", "--format", "oscal", "-o", "ar3.json"],
+        &[
+            "report",
+            ".",
+            "--today",
+            "2026-11-25",
+            "--format",
+            "oscal",
+            "-o",
+            "ar3.json",
+        ],
     );
     assert!(o.status.code().is_some());
-    let other: Value = serde_json::from_slice(&std::fs::read(dir.path().join("ar3.json")).unwrap()).unwrap();
+    let other: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("ar3.json")).unwrap()).unwrap();
     assert_ne!(other["assessment-results"]["uuid"], ar["uuid"]);
     assert_eq!(
         other["assessment-results"]["metadata"]["last-modified"],
         "2026-11-25T00:00:00Z"
     );
 
-    let Some(py) = python_with("trestle", "oscal_assessment_results_have_a_finding_per_system_and_control") else {
+    let Some(py) = python_with(
+        "trestle",
+        "oscal_assessment_results_have_a_finding_per_system_and_control",
+    ) else {
         return;
     };
     let loaded = trestle(&py, "assessment-results", &dir.path().join("ar.json"));
@@ -251,9 +263,34 @@ fn hostile_card_text_stays_valid_oscal() {
         .unwrap();
     });
     let bytes = report(dir.path(), "oscal", "ar.json", &["--evidence", "all"]);
-    let text = String::from_utf8(bytes).unwrap();
-    assert!(!text.contains("[click](javascript"), "a Markdown link survived");
-    assert!(!text.contains("<img"), "an HTML tag survived");
+    // Markup fields (descriptions) escape Markdown and HTML; properties hold the value as text.
+    fn descriptions(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x) {
+                        ("description" | "statement" | "remarks", Value::String(s)) => {
+                            out.push(s.clone())
+                        }
+                        _ => descriptions(x, out),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| descriptions(x, out)),
+            _ => {}
+        }
+    }
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    let mut texts = Vec::new();
+    descriptions(&doc, &mut texts);
+    let hostile: Vec<&String> = texts.iter().filter(|t| t.contains("click")).collect();
+    assert!(!hostile.is_empty(), "the card value is in some description");
+    for t in hostile {
+        assert!(
+            !t.contains("[click](") && !t.contains("<img") && !t.contains('\n'),
+            "{t}"
+        );
+    }
     let Some(py) = python_with("trestle", "hostile_card_text_stays_valid_oscal") else {
         return;
     };
@@ -280,7 +317,11 @@ fn the_iso_pack_exports_as_an_oscal_catalog_and_mapping() {
                 path.to_str().unwrap(),
             ],
         );
-        assert!(o.status.code().is_some(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.code().is_some(),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
     let c: Value = serde_json::from_slice(&std::fs::read(&catalog).unwrap()).unwrap();
     let groups = c["catalog"]["groups"].as_array().unwrap();
@@ -292,11 +333,20 @@ fn the_iso_pack_exports_as_an_oscal_catalog_and_mapping() {
         .find(|x| x["id"] == "A.2.2")
         .expect("A.2.2 in Annex A");
     assert_eq!(a22["parts"][0]["name"], "statement");
-    assert!(a22["parts"][0]["prose"].as_str().unwrap().contains("AI policy"));
+    assert!(a22["parts"][0]["prose"]
+        .as_str()
+        .unwrap()
+        .contains("AI policy"));
     let params = c["catalog"]["params"].as_array().unwrap();
-    let review = params.iter().find(|p| p["id"] == "review_interval").unwrap();
+    let review = params
+        .iter()
+        .find(|p| p["id"] == "review_interval")
+        .unwrap();
     assert_eq!(review["values"][0], "12mo");
-    assert!(review["guidelines"][0]["prose"].as_str().unwrap().contains("A.2.4"));
+    assert!(review["guidelines"][0]["prose"]
+        .as_str()
+        .unwrap()
+        .contains("A.2.4"));
     let m: Value = serde_json::from_slice(&std::fs::read(&mapping).unwrap()).unwrap();
     let mappings = m["mapping-collection"]["mappings"].as_array().unwrap();
     let nist = mappings
@@ -307,9 +357,18 @@ fn the_iso_pack_exports_as_an_oscal_catalog_and_mapping() {
                 .is_some_and(|r| r.starts_with("NIST AI RMF"))
         })
         .expect("a mapping to NIST AI RMF");
-    assert!(nist["maps"].as_array().unwrap().iter().any(|x| x["sources"][0]["id-ref"] == "A.2.2"
-        && x["targets"][0]["id-ref"] == "GOVERN 1.2"));
-    let Some(py) = python_with("trestle", "the_iso_pack_exports_as_an_oscal_catalog_and_mapping") else {
+    assert!(
+        nist["maps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["sources"][0]["id-ref"] == "A.2.2"
+                && x["targets"][0]["id-ref"] == "GOVERN 1.2")
+    );
+    let Some(py) = python_with(
+        "trestle",
+        "the_iso_pack_exports_as_an_oscal_catalog_and_mapping",
+    ) else {
         return;
     };
     let lc = trestle(&py, "catalog", &catalog);
@@ -324,14 +383,24 @@ fn soa_as_csv_neutralises_formulas() {
     let dir = project(|d| {
         let p = d.join("policies/main.aims");
         let s = std::fs::read_to_string(&p).unwrap();
-        std::fs::write(&p, s.replace("\"Suppliers\"", "\"=cmd|' /C calc'!A0, \\\"quoted\\\"\"")).unwrap();
+        std::fs::write(
+            &p,
+            s.replace("\"Suppliers\"", "\"=cmd|' /C calc'!A0, \\\"quoted\\\"\""),
+        )
+        .unwrap();
     });
     let bytes = report(dir.path(), "csv", "soa.csv", &[]);
     let text = String::from_utf8(bytes).unwrap();
     let mut lines = text.lines();
-    assert!(lines.next().unwrap().starts_with("Section,Control,Title,Clauses"));
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("Section,Control,Title,Clauses"));
     let a103 = text.lines().find(|l| l.contains(",A.10.3,")).unwrap();
-    assert!(a103.starts_with("Annex A controls,A.10.3,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\""), "{a103}");
+    assert!(
+        a103.starts_with("Annex A controls,A.10.3,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\""),
+        "{a103}"
+    );
     assert!(text.contains("Certification readiness,CERT.1,"));
     assert!(text.contains("Controls added by the organisation,ORG.1,"));
     assert_eq!(bytes_again(dir.path(), "csv"), text.into_bytes());
@@ -356,10 +425,21 @@ print(json.dumps(out, default=str))
 
 #[test]
 fn soa_as_xlsx_reads_back_with_openpyxl() {
+    // A control title and a card value that a spreadsheet would read as formulas.
     let dir = project(|d| {
         let card = d.join("chat/README.md");
         let s = std::fs::read_to_string(&card).unwrap();
         std::fs::write(&card, s.replace("license: mit", "license: \"=1+2\"")).unwrap();
+        let p = d.join("policies/main.aims");
+        let s = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(
+            &p,
+            s.replace(
+                "\"AI system requirements and specification\"",
+                "\"@SUM(1)\"",
+            ),
+        )
+        .unwrap();
     });
     let o = aims(dir.path(), &["report", ".", "--format", "xlsx"]);
     assert_eq!(o.status.code(), Some(2), "xlsx needs an output file");
@@ -377,11 +457,27 @@ fn soa_as_xlsx_reads_back_with_openpyxl() {
         serde_json::from_str(&python(&py, OPENPYXL, &[&dir.path().join("soa.xlsx")])).unwrap();
     for sheet in ["Annex A", "Clauses", "Evidence", "Risks", "Exclusions"] {
         assert_eq!(book[sheet]["freeze"], "A2", "{sheet} header frozen");
-        assert!(book[sheet]["filter"].as_str().is_some_and(|f| f.starts_with("A1:")), "{sheet} filtered");
+        assert!(
+            book[sheet]["filter"]
+                .as_str()
+                .is_some_and(|f| f.starts_with("A1:")),
+            "{sheet} filtered"
+        );
     }
     let annex = book["Annex A"]["rows"].as_array().unwrap();
     assert_eq!(annex[0][1], "Control");
-    assert!(annex.iter().any(|r| r[1] == "A.6.2.4" && r[9] == "Implemented with exceptions"), "{annex:?}");
+    assert!(
+        annex
+            .iter()
+            .any(|r| r[1] == "A.6.2.4" && r[9] == "Partially implemented"),
+        "{annex:?}"
+    );
+    assert!(
+        annex
+            .iter()
+            .any(|r| r[1] == "A.6.2.2" && r[2] == "'@SUM(1)"),
+        "{annex:?}"
+    );
     assert!(annex.iter().any(|r| r[1] == "ORG.1"));
     let clauses = book["Clauses"]["rows"].as_array().unwrap();
     assert!(clauses.iter().any(|r| r[1] == "C.6.1.3"));
@@ -391,8 +487,17 @@ fn soa_as_xlsx_reads_back_with_openpyxl() {
         .iter()
         .find(|r| r[0] == "chat" && r[1] == "A.6.2.2")
         .expect("the licence evidence of chat");
-    assert_eq!(licence[8], "'=1+2", "the card's formula is text");
-    assert!(book["Exclusions"]["rows"].as_array().unwrap().iter().any(|r| r[0] == "EX-1"));
-    assert!(book["Risks"]["rows"].as_array().unwrap().iter().any(|r| r[0] == "R-P1"));
+    assert_eq!(licence[7], "model_card.license");
+    assert_eq!(licence[8], "\"=1+2\"", "the card's value is text");
+    assert!(book["Exclusions"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r[0] == "EX-1"));
+    assert!(book["Risks"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r[0] == "R-P1"));
     assert_eq!(book["_created"], "2026-11-24T00:00:00");
 }

@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 use std::io::{self, Read, Seek, Write};
 
 use base64::Engine as _;
-pub use ed25519_dalek::{SigningKey, VerifyingKey};
 use ed25519_dalek::{Signer as _, Verifier as _};
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
@@ -210,7 +210,8 @@ pub fn write_pack<W: Write + Seek>(
     let mut zip = zip::ZipWriter::new(out);
     let zerr = |e: zip::result::ZipError| io::Error::other(e.to_string());
     for f in by_path.values() {
-        zip.start_file(f.path.as_str(), entry_options()).map_err(zerr)?;
+        zip.start_file(f.path.as_str(), entry_options())
+            .map_err(zerr)?;
         zip.write_all(&f.bytes)?;
     }
     zip.start_file(MANIFEST, entry_options()).map_err(zerr)?;
@@ -242,9 +243,7 @@ fn pem_block(text: &str, label: &str) -> Result<Vec<u8>, String> {
         .find(&begin)
         .ok_or_else(|| format!("no `{begin}` line (expected a PEM file as OpenSSL writes it)"))?;
     let body = text.get(start + begin.len()..).unwrap_or("");
-    let stop = body
-        .find(&end)
-        .ok_or_else(|| format!("no `{end}` line"))?;
+    let stop = body.find(&end).ok_or_else(|| format!("no `{end}` line"))?;
     let b64: String = body
         .get(..stop)
         .unwrap_or("")
@@ -426,8 +425,7 @@ pub fn verify_pack<R: Read + Seek>(
         }
     }
     for path in digests.keys() {
-        if path != MANIFEST && path != ENVELOPE && !manifest.files.iter().any(|f| &f.path == path)
-        {
+        if path != MANIFEST && path != ENVELOPE && !manifest.files.iter().any(|f| &f.path == path) {
             problems.push(Problem::Added { path: path.clone() });
         }
     }
@@ -478,7 +476,10 @@ fn check_envelope(
         .pointer("/subject/0/digest/sha256")
         .and_then(|v| v.as_str());
     if statement.get("_type").and_then(|v| v.as_str()) != Some(STATEMENT_TYPE)
-        || statement.pointer("/subject/0/name").and_then(|v| v.as_str()) != Some(MANIFEST)
+        || statement
+            .pointer("/subject/0/name")
+            .and_then(|v| v.as_str())
+            != Some(MANIFEST)
     {
         return Err("the statement's subject is not the manifest".into());
     }

@@ -72,9 +72,13 @@ pub fn uuid_v5(name: &[u8]) -> String {
 fn timestamp(today: &str) -> String {
     let b = today.as_bytes();
     let ok = b.len() == 10
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
     if ok {
         format!("{today}T00:00:00Z")
     } else {
@@ -168,7 +172,10 @@ fn metadata(header: &CheckReport, doc_title: &str, version: &str) -> Value {
     m.insert("version".into(), json!(title(version, "0")));
     m.insert("oscal-version".into(), json!(OSCAL_VERSION));
     let mut p = vec![
-        prop("tool", &format!("{} {}", header.tool.name, header.tool.version)),
+        prop(
+            "tool",
+            &format!("{} {}", header.tool.name, header.tool.version),
+        ),
         prop("evaluation-date", &header.today),
     ];
     p.extend(header.packs.iter().map(|k| prop("pack", &k.label())));
@@ -186,6 +193,16 @@ fn seed(header: &CheckReport) -> String {
         header.tool.version,
         packs.join(",")
     )
+}
+
+/// The UUID of the thing `parts` name in the run `seed` names ([`seed`]).
+fn named_uuid(seed: &str, parts: &[&str]) -> String {
+    let mut name = seed.to_string();
+    for p in parts {
+        name.push_str(p);
+        name.push('\u{0}');
+    }
+    uuid_v5(name.as_bytes())
 }
 
 /// `aims` for a report without a project name.
@@ -333,11 +350,13 @@ impl OscalResults {
             policy_risks_of,
             digest: Sha256::new(),
         };
-        b.header
-            .controls
-            .sort_by(|a, c| natural_cmp(&a.id, &c.id));
+        b.header.controls.sort_by(|a, c| natural_cmp(&a.id, &c.id));
         if !header.organization.controls.is_empty() {
-            let subject = b.subject("organization", "The organisation (organisation controls, evaluated once per run).", Vec::new())?;
+            let subject = b.subject(
+                "organization",
+                "The organisation (organisation controls, evaluated once per run).",
+                Vec::new(),
+            )?;
             for c in &header.organization.controls {
                 b.add_control(&subject, "organization", c, &[])?;
             }
@@ -346,12 +365,7 @@ impl OscalResults {
     }
 
     fn uuid(&self, parts: &[&str]) -> String {
-        let mut name = self.seed.clone();
-        for p in parts {
-            name.push_str(p);
-            name.push('\u{0}');
-        }
-        uuid_v5(name.as_bytes())
+        named_uuid(&self.seed, parts)
     }
 
     fn spool(&mut self, which: u8, value: &Value) -> io::Result<()> {
@@ -366,7 +380,12 @@ impl OscalResults {
     }
 
     /// An inventory item for a system (or the organisation); returns its subject reference.
-    fn subject(&mut self, name: &str, description: &str, extra: Vec<Option<Value>>) -> io::Result<Value> {
+    fn subject(
+        &mut self,
+        name: &str,
+        description: &str,
+        extra: Vec<Option<Value>>,
+    ) -> io::Result<Value> {
         let uuid = self.uuid(&["inventory-item", name]);
         let mut item = Map::new();
         item.insert("uuid".into(), json!(uuid));
@@ -384,7 +403,12 @@ impl OscalResults {
             .attributes
             .iter()
             .filter(|(k, _)| k.as_str() != "name")
-            .map(|(k, v)| prop(&format!("attribute-{}", token(k).trim_start_matches('_')), v))
+            .map(|(k, v)| {
+                prop(
+                    &format!("attribute-{}", token(k).trim_start_matches('_')),
+                    v,
+                )
+            })
             .collect();
         extra.extend(system.documents.iter().map(|d| {
             prop(
@@ -558,14 +582,7 @@ impl OscalResults {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let id = |parts: &[&str]| {
-            let mut name = seed.clone();
-            for p in parts {
-                name.push_str(p);
-                name.push('\u{0}');
-            }
-            uuid_v5(name.as_bytes())
-        };
+        let id = |parts: &[&str]| named_uuid(&seed, parts);
         let project = project_name(&header);
         let when = timestamp(&header.today);
         let document = json!({
@@ -585,7 +602,10 @@ impl OscalResults {
         result.insert("uuid".into(), json!(id(&["result", &content])));
         result.insert(
             "title".into(),
-            json!(title(&format!("aims report of {project} on {}", header.today), "aims report")),
+            json!(title(
+                &format!("aims report of {project} on {}", header.today),
+                "aims report"
+            )),
         );
         result.insert(
             "description".into(),
@@ -743,7 +763,10 @@ fn risk_value(
     statement.push('.');
     let mut r = Map::new();
     r.insert("uuid".into(), json!(id(&["risk", source_word, rid])));
-    r.insert("title".into(), json!(title(&format!("{rid}: {}", t.title), rid)));
+    r.insert(
+        "title".into(),
+        json!(title(&format!("{rid}: {}", t.title), rid)),
+    );
     r.insert(
         "description".into(),
         json!(line(&t.title).map_or_else(|| markup(rid), |x| markup(&x))),
@@ -756,7 +779,8 @@ fn risk_value(
             prop("risk-id", rid),
             prop("source", source_word),
             prop("level", &t.level.to_string()),
-            t.likelihood.and_then(|l| prop("likelihood", &l.to_string())),
+            t.likelihood
+                .and_then(|l| prop("likelihood", &l.to_string())),
             t.impact.and_then(|i| prop("impact", &i.to_string())),
             prop("owner", &t.owner),
             prop("treated-systems", &t.treated.to_string()),
@@ -782,9 +806,7 @@ pub struct OscalParam {
 
 /// The catalog's document UUID (the mapping's source resource names it).
 fn catalog_uuid(header: &CheckReport) -> String {
-    let mut name = seed(header);
-    name.push_str("catalog");
-    uuid_v5(name.as_bytes())
+    named_uuid(&seed(header), &["catalog"])
 }
 
 /// The controls of a run (its header's definitions) as an OSCAL catalog: groups in the
@@ -862,7 +884,8 @@ fn catalog_control(c: &ControlDef) -> Value {
     } else {
         inert(c.doc.trim()).into_owned()
     };
-    let mut parts = vec![json!({"id": format!("{id}_smt"), "name": "statement", "prose": statement})];
+    let mut parts =
+        vec![json!({"id": format!("{id}_smt"), "name": "statement", "prose": statement})];
     if let Some(na) = &c.not_applicable_text {
         parts.push(json!({"id": format!("{id}_gdn"), "name": "guidance", "prose": format!("Not applicable when: {}", inert(na))}));
     }
@@ -879,7 +902,9 @@ fn catalog_param(p: &OscalParam) -> Value {
         "props",
         props([
             prop("default", &p.default),
-            p.value.as_deref().and_then(|x| prop("set-in", &format!("aims.toml: {x}"))),
+            p.value
+                .as_deref()
+                .and_then(|x| prop("set-in", &format!("aims.toml: {x}"))),
         ]),
     );
     if !p.doc.trim().is_empty() {
@@ -922,14 +947,7 @@ pub fn split_clause(clause: &str) -> (String, String) {
 /// evidence for the clause, it does not claim to be equivalent to it).
 pub fn render_oscal_mapping(header: &CheckReport) -> String {
     let s = seed(header);
-    let id = |parts: &[&str]| {
-        let mut name = s.clone();
-        for p in parts {
-            name.push_str(p);
-            name.push('\u{0}');
-        }
-        uuid_v5(name.as_bytes())
-    };
+    let id = |parts: &[&str]| named_uuid(&s, parts);
     let mut controls: Vec<&ControlDef> = header.controls.iter().collect();
     controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     let mut by_framework: BTreeMap<String, Vec<(&ControlDef, String)>> = BTreeMap::new();
@@ -1026,15 +1044,27 @@ mod tests {
         assert_eq!(token("7 x"), "_7-x");
         assert_eq!(line("  a\n b  "), Some("a b".into()));
         assert_eq!(line(" \n "), None);
-        assert_eq!(markup("[x](javascript:y) <b>"), "\\[x\\]\\(javascript:y\\) \\<b\\>");
+        assert_eq!(
+            markup("[x](javascript:y) <b>"),
+            "\\[x\\]\\(javascript:y\\) \\<b\\>"
+        );
     }
 
     #[test]
     fn clauses_split_into_framework_and_reference() {
         let s = |c: &str| split_clause(c);
-        assert_eq!(s("ISO/IEC 27001:2022 A.5.19"), ("ISO/IEC 27001:2022".into(), "A.5.19".into()));
-        assert_eq!(s("NIST AI RMF GOVERN 1.2"), ("NIST AI RMF".into(), "GOVERN 1.2".into()));
-        assert_eq!(s("EU AI Act Art. 25"), ("EU AI Act".into(), "Art. 25".into()));
+        assert_eq!(
+            s("ISO/IEC 27001:2022 A.5.19"),
+            ("ISO/IEC 27001:2022".into(), "A.5.19".into())
+        );
+        assert_eq!(
+            s("NIST AI RMF GOVERN 1.2"),
+            ("NIST AI RMF".into(), "GOVERN 1.2".into())
+        );
+        assert_eq!(
+            s("EU AI Act Art. 25"),
+            ("EU AI Act".into(), "Art. 25".into())
+        );
         assert_eq!(s("SOC 2 CC1.1"), ("SOC".into(), "2 CC1.1".into()));
     }
 

@@ -184,10 +184,7 @@ fn ordered_rows<'s, 'a>(soa: &'s Soa<'a>, sections: &[SoaSection]) -> Vec<&'s Ro
     if soa.framework.is_some() {
         return soa.rows.iter().collect();
     }
-    sections
-        .iter()
-        .flat_map(|s| soa.section_rows(*s))
-        .collect()
+    sections.iter().flat_map(|s| soa.section_rows(*s)).collect()
 }
 
 /// The headers of the evidence sheet.
@@ -241,7 +238,11 @@ pub(crate) fn evidence_lines(
                 r.extend([
                     e.path.clone(),
                     e.value.clone().unwrap_or_default(),
-                    if e.missing { "yes".into() } else { String::new() },
+                    if e.missing {
+                        "yes".into()
+                    } else {
+                        String::new()
+                    },
                     e.place.file.clone().unwrap_or_default(),
                     e.place.line.map(|l| l.to_string()).unwrap_or_default(),
                     e.place.column.map(|l| l.to_string()).unwrap_or_default(),
@@ -278,7 +279,11 @@ fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> io::Error {
 }
 
 /// A worksheet with a bold, frozen header row; returns it with its next row.
-fn sheet(book: &mut Workbook, name: &str, headers: &[&str]) -> Result<u32, rust_xlsxwriter::XlsxError> {
+fn sheet(
+    book: &mut Workbook,
+    name: &str,
+    headers: &[&str],
+) -> Result<u32, rust_xlsxwriter::XlsxError> {
     let bold = Format::new().set_bold();
     let ws = book.add_worksheet();
     ws.set_name(name)?;
@@ -291,7 +296,11 @@ fn sheet(book: &mut Workbook, name: &str, headers: &[&str]) -> Result<u32, rust_
     Ok(1)
 }
 
-fn write_cells(ws: &mut Worksheet, row: u32, cells: &[Cell]) -> Result<(), rust_xlsxwriter::XlsxError> {
+fn write_cells(
+    ws: &mut Worksheet,
+    row: u32,
+    cells: &[Cell],
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     for (i, c) in cells.iter().enumerate() {
         let col = u16::try_from(i).unwrap_or(u16::MAX);
         match c {
@@ -303,14 +312,22 @@ fn write_cells(ws: &mut Worksheet, row: u32, cells: &[Cell]) -> Result<(), rust_
 }
 
 /// Filter on the header row over the written rows.
-fn finish_sheet(ws: &mut Worksheet, rows: u32, columns: usize) -> Result<(), rust_xlsxwriter::XlsxError> {
+fn finish_sheet(
+    ws: &mut Worksheet,
+    rows: u32,
+    columns: usize,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     let last_col = u16::try_from(columns.saturating_sub(1)).unwrap_or(u16::MAX);
     ws.autofilter(0, 0, rows.saturating_sub(1).max(1), last_col)?;
     Ok(())
 }
 
 /// `--format xlsx`: the workbook, from the statement and the spooled evidence rows.
-pub(crate) fn write_xlsx(soa: &Soa, evidence: &mut dyn BufRead, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_xlsx(
+    soa: &Soa,
+    evidence: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let bytes = workbook(soa, evidence).map_err(xlsx_error)?;
     out.write_all(&bytes)
 }
@@ -322,12 +339,21 @@ fn workbook(soa: &Soa, evidence: &mut dyn BufRead) -> Result<Vec<u8>, rust_xlsxw
         .get(0..4)
         .zip(date.get(5..7))
         .zip(date.get(8..10))
-        .and_then(|((y, m), d)| Some((y.parse::<u16>().ok()?, m.parse::<u8>().ok()?, d.parse::<u8>().ok()?)))
+        .and_then(|((y, m), d)| {
+            Some((
+                y.parse::<u16>().ok()?,
+                m.parse::<u8>().ok()?,
+                d.parse::<u8>().ok()?,
+            ))
+        })
         .and_then(|(y, m, d)| ExcelDateTime::from_ymd(y, m, d).ok())
         .unwrap_or_else(|| ExcelDateTime::from_ymd(2000, 1, 1).unwrap_or_default());
     let properties = DocProperties::new()
         .set_title(soa.title())
-        .set_author(format!("{} {}", soa.report.tool.name, soa.report.tool.version))
+        .set_author(format!(
+            "{} {}",
+            soa.report.tool.name, soa.report.tool.version
+        ))
         .set_creation_datetime(&created);
     book.set_properties(&properties);
     let headers = control_headers(soa.framework.is_some());
@@ -335,8 +361,14 @@ fn workbook(soa: &Soa, evidence: &mut dyn BufRead) -> Result<Vec<u8>, rust_xlsxw
         vec![("Crosswalk", SoaSection::ALL.to_vec())]
     } else {
         vec![
-            ("Annex A", vec![SoaSection::AnnexA, SoaSection::Organisation]),
-            ("Clauses", vec![SoaSection::Clauses, SoaSection::Certification]),
+            (
+                "Annex A",
+                vec![SoaSection::AnnexA, SoaSection::Organisation],
+            ),
+            (
+                "Clauses",
+                vec![SoaSection::Clauses, SoaSection::Certification],
+            ),
         ]
     };
     for (name, sections) in &groups {
@@ -371,13 +403,26 @@ fn workbook(soa: &Soa, evidence: &mut dyn BufRead) -> Result<Vec<u8>, rust_xlsxw
         row += 1;
     }
     if dropped > 0 {
-        ws.write_string(row, 0, format!("{dropped} more evidence rows do not fit in a worksheet: see the JSON output"))?;
+        ws.write_string(
+            row,
+            0,
+            format!("{dropped} more evidence rows do not fit in a worksheet: see the JSON output"),
+        )?;
         row += 1;
     }
     finish_sheet(ws, row, EVIDENCE_HEADERS.len())?;
     let risk_headers = [
-        "Risk", "Declared in", "Title", "Likelihood", "Impact", "Level", "Owner", "Treated by",
-        "Treated on", "Accepted on", "Untreated on",
+        "Risk",
+        "Declared in",
+        "Title",
+        "Likelihood",
+        "Impact",
+        "Level",
+        "Owner",
+        "Treated by",
+        "Treated on",
+        "Accepted on",
+        "Untreated on",
     ];
     let mut row = sheet(&mut book, "Risks", &risk_headers)?;
     let ws = book.worksheet_from_name("Risks")?;
@@ -428,7 +473,13 @@ fn workbook(soa: &Soa, evidence: &mut dyn BufRead) -> Result<Vec<u8>, rust_xlsxw
     }
     finish_sheet(ws, row, risk_headers.len())?;
     let exclusion_headers = [
-        "Exclusion", "Controls", "Systems", "Reason", "Approved by", "Approved on", "Expires",
+        "Exclusion",
+        "Controls",
+        "Systems",
+        "Reason",
+        "Approved by",
+        "Approved on",
+        "Expires",
         "Status",
     ];
     let mut row = sheet(&mut book, "Exclusions", &exclusion_headers)?;
