@@ -182,12 +182,6 @@ pub fn verify(path: &Path, key: Option<&Path>) -> u8 {
         };
         eprintln!("error[{code}]: {p}");
     }
-    let m = &v.manifest;
-    let commit = m
-        .git_commit
-        .as_deref()
-        .map(|c| format!(", git commit {c}"))
-        .unwrap_or_default();
     if !v.problems.is_empty() {
         eprintln!(
             "aims: {} does NOT verify ({} problem{})",
@@ -197,6 +191,14 @@ pub fn verify(path: &Path, key: Option<&Path>) -> u8 {
         );
         return EXIT_FAIL;
     }
+    let Some(m) = &v.manifest else {
+        return EXIT_FAIL;
+    };
+    let commit = m
+        .git_commit
+        .as_deref()
+        .map(|c| format!(", git commit {}", aims_report::inert_text(c)))
+        .unwrap_or_default();
     let signature = match (&v.signed_by, v.signature_verified) {
         (Some(id), true) => format!("signature valid (key id {id})"),
         (Some(id), false) => format!(

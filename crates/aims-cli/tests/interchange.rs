@@ -97,7 +97,7 @@ kind, path = sys.argv[1], pathlib.Path(sys.argv[2])
 model = {"assessment-results": AssessmentResults, "catalog": Catalog, "mapping-collection": MappingCollection}[kind]
 doc = model.oscal_read(path)
 assert doc is not None, "trestle read nothing"
-out = {"oscal": OSCAL_VERSION, "version": doc.metadata.oscal_version.root if hasattr(doc.metadata.oscal_version, "root") else str(doc.metadata.oscal_version)}
+out = {"oscal": OSCAL_VERSION}
 if kind == "assessment-results":
     r = doc.results[0]
     out.update(results=len(doc.results), findings=len(r.findings or []), observations=len(r.observations or []),
@@ -286,8 +286,13 @@ fn hostile_card_text_stays_valid_oscal() {
     let hostile: Vec<&String> = texts.iter().filter(|t| t.contains("click")).collect();
     assert!(!hostile.is_empty(), "the card value is in some description");
     for t in hostile {
+        // Every `<`, `[`, `(` of the card is escaped: Markdown shows them as text.
+        let unescaped = t
+            .replace("\\<", "")
+            .replace("\\[", "")
+            .replace("\\]\\(", "");
         assert!(
-            !t.contains("[click](") && !t.contains("<img") && !t.contains('\n'),
+            !unescaped.contains("[click](") && !unescaped.contains("<img") && !t.contains('\n'),
             "{t}"
         );
     }

@@ -311,6 +311,8 @@ pub enum Problem {
     BadSignature { reason: String },
     /// A key was given but the pack has no signature.
     Unsigned,
+    /// `manifest.json` is not a manifest of aims any more (altered).
+    BadManifest { reason: String },
 }
 
 impl std::fmt::Display for Problem {
@@ -333,6 +335,10 @@ impl std::fmt::Display for Problem {
             Problem::BadSignature { reason } => {
                 write!(f, "`{ENVELOPE}` does not verify: {reason}")
             }
+            Problem::BadManifest { reason } => write!(
+                f,
+                "`{MANIFEST}` changed: it is no longer a manifest of aims ({reason})"
+            ),
             Problem::Unsigned => write!(
                 f,
                 "a key was given, but the pack has no `{ENVELOPE}`: it is not signed"
@@ -344,7 +350,8 @@ impl std::fmt::Display for Problem {
 /// The outcome of checking a pack.
 #[derive(Debug, Clone)]
 pub struct Verification {
-    pub manifest: Manifest,
+    /// `None` when the manifest no longer parses ([`Problem::BadManifest`]).
+    pub manifest: Option<Manifest>,
     /// Files whose digest was checked (the manifest's).
     pub checked: usize,
     /// The key id of the envelope's signature, when the pack is signed.
@@ -408,8 +415,28 @@ pub fn verify_pack<R: Read + Seek>(
 ) -> Result<Verification, String> {
     let (digests, manifest_bytes, envelope) = read_entries(archive)?;
     let manifest_bytes = manifest_bytes.ok_or(format!("the pack has no `{MANIFEST}`"))?;
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
-        .map_err(|e| format!("`{MANIFEST}` is not a manifest of aims: {e}"))?;
+    let manifest: Manifest = match serde_json::from_slice(&manifest_bytes) {
+        Ok(m) => m,
+        // A manifest that no longer parses was altered: the pack does not verify (it is not
+        // unreadable: the archive is there), and the envelope, if any, is checked all the same.
+        Err(e) => {
+            let mut problems = vec![Problem::BadManifest {
+                reason: e.to_string(),
+            }];
+            if let Some(bytes) = envelope {
+                if let Err(reason) = check_envelope(&bytes, &manifest_bytes, key) {
+                    problems.push(Problem::BadSignature { reason });
+                }
+            }
+            return Ok(Verification {
+                manifest: None,
+                checked: 0,
+                signed_by: None,
+                signature_verified: false,
+                problems,
+            });
+        }
+    };
     let mut problems = Vec::new();
     for f in &manifest.files {
         match digests.get(&f.path) {
@@ -444,7 +471,7 @@ pub fn verify_pack<R: Read + Seek>(
     }
     Ok(Verification {
         checked: manifest.files.len(),
-        manifest,
+        manifest: Some(manifest),
         signed_by,
         signature_verified,
         problems,
