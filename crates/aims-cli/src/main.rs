@@ -386,8 +386,8 @@ struct ReportArgs {
 /// Where `aims report` gathers a run: the statement (Markdown, HTML, CSV, XLSX), OSCAL
 /// assessment results, or nothing per system (the catalog and the mapping are definitions).
 enum ReportSink {
-    Soa(aims_report::SoaBuilder),
-    Oscal(aims_report::oscal::OscalResults),
+    Soa(Box<aims_report::SoaBuilder>),
+    Oscal(Box<aims_report::oscal::OscalResults>),
     Definitions,
 }
 
@@ -477,9 +477,9 @@ fn report(args: ReportArgs) -> u8 {
                 ..aims_report::SoaOptions::default()
             },
         )
-        .map(ReportSink::Soa),
+        .map(|b| ReportSink::Soa(Box::new(b))),
         (None, ReportFormat::Oscal) => {
-            aims_report::oscal::OscalResults::new(&header).map(ReportSink::Oscal)
+            aims_report::oscal::OscalResults::new(&header).map(|o| ReportSink::Oscal(Box::new(o)))
         }
         (None, _) => Ok(ReportSink::Definitions),
     };
