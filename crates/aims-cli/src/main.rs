@@ -17,6 +17,7 @@ mod lsp;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod init;
+mod pack;
 mod progress;
 mod test_cmd;
 
@@ -80,12 +81,17 @@ enum Command {
         #[arg(long)]
         untrusted: bool,
     },
-    /// Write the Statement of Applicability and evidence (Markdown or self-contained HTML).
+    /// Write the Statement of Applicability and evidence (Markdown, self-contained HTML, CSV,
+    /// XLSX), OSCAL, or an evidence pack.
     Report {
         /// The project folder or its aims.toml.
         #[arg(default_value = ".")]
         project: PathBuf,
-        /// markdown, or html (one self-contained page, no external assets).
+        /// markdown, html (one self-contained page, no external assets), csv (the control
+        /// table), xlsx (sheets Annex A, Clauses, Evidence, Risks, Exclusions; needs --output or
+        /// --evidence-pack), oscal (OSCAL 1.2 assessment results), oscal-catalog (the controls
+        /// and parameters as an OSCAL catalog), oscal-mapping (the crosswalks as an OSCAL
+        /// mapping collection).
         #[arg(long, value_enum, default_value = "markdown")]
         format: ReportFormat,
         /// List controls by another framework's clause references (e.g. "NIST AI RMF", "EU AI Act").
@@ -112,6 +118,28 @@ enum Command {
         /// a `sha256` pin.
         #[arg(long)]
         untrusted: bool,
+        /// Also write an evidence pack to this zip file: the report, the JSON results and every
+        /// input (aims.toml, policies, pack manifests, fact files, plugins) with a manifest of
+        /// SHA-256 digests. Check it with `aims verify`.
+        #[arg(long, value_name = "OUT")]
+        evidence_pack: Option<PathBuf>,
+        /// Sign the evidence pack's manifest with this Ed25519 private key (PEM PKCS#8, as
+        /// `openssl genpkey -algorithm ed25519` writes it): an in-toto statement in a DSSE
+        /// envelope.
+        #[arg(long, value_name = "KEY", requires = "evidence_pack")]
+        sign: Option<PathBuf>,
+    },
+    /// Check an evidence pack: every file's SHA-256 against the manifest, and the signature.
+    /// Exit 0 when it verifies, 1 when a file changed, is missing or was added or the signature
+    /// is not valid, 2 when the pack or key cannot be read.
+    Verify {
+        /// The evidence pack (`aims report --evidence-pack OUT`).
+        pack: PathBuf,
+        /// The signer's Ed25519 public key (PEM, as `openssl pkey -pubout` writes it), obtained
+        /// from the signer, not from the pack. Without it a signed pack's digests are checked and
+        /// its key id printed, the signature is not.
+        #[arg(long, value_name = "PUBKEY")]
+        key: Option<PathBuf>,
     },
     /// Compare two `aims check --format json` outputs; exit 1 on a regression.
     Diff {
@@ -180,10 +208,15 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ReportFormat {
     Markdown,
     Html,
+    Csv,
+    Xlsx,
+    Oscal,
+    OscalCatalog,
+    OscalMapping,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -315,6 +348,8 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             system_files,
             jobs,
             untrusted,
+            evidence_pack,
+            sign,
         } => report(ReportArgs {
             project,
             format,
@@ -326,7 +361,10 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             jobs,
             color,
             untrusted,
+            evidence_pack,
+            sign,
         }),
+        Command::Verify { pack: path, key } => pack::verify(&path, key.as_deref()),
     }
 }
 
@@ -341,25 +379,41 @@ struct ReportArgs {
     jobs: Option<usize>,
     color: ColorChoice,
     untrusted: bool,
+    evidence_pack: Option<PathBuf>,
+    sign: Option<PathBuf>,
 }
 
-/// `aims report`: the Statement of Applicability, built system by system as they are evaluated.
+/// Where `aims report` gathers a run: the statement (Markdown, HTML, CSV, XLSX), OSCAL
+/// assessment results, or nothing per system (the catalog and the mapping are definitions).
+enum ReportSink {
+    Soa(Box<aims_report::SoaBuilder>),
+    Oscal(Box<aims_report::oscal::OscalResults>),
+    Definitions,
+}
+
+/// `aims report`: the Statement of Applicability, built system by system as they are evaluated
+/// (or OSCAL), and with `--evidence-pack` the pack of the report, the JSON results and inputs.
 fn report(args: ReportArgs) -> u8 {
     let soa_evidence = match args.evidence.as_str() {
         "failing" => aims_report::SoaEvidence::Failing,
         "all" => aims_report::SoaEvidence::All,
         other => return usage(format!("--evidence takes failing or all, not `{other}`")),
     };
+    if args.format == ReportFormat::Xlsx && args.output.is_none() && args.evidence_pack.is_none() {
+        return usage("--format xlsx writes a binary file: give it with --output FILE".into());
+    }
+    let signing_key = match &args.sign {
+        None => None,
+        Some(path) => match pack::signing_key(path) {
+            Ok(k) => Some(k),
+            Err(code) => return code,
+        },
+    };
     // Every requirement's evidence reaches the builder: the organization's (shown once, passing
     // or not) and each system's, which the builder shows as `--evidence` says.
     let mode = aims_report::model::EvidenceMode::All;
     let system_files = match (&args.system_files, args.format) {
         (None, _) => None,
-        (Some(_), ReportFormat::Html) => {
-            return usage(
-                "--system-files writes Markdown files: use it with --format markdown".into(),
-            )
-        }
         (Some(dir), ReportFormat::Markdown) => {
             // Linked from the statement: relative to the statement's folder when it lies in it.
             let base = args
@@ -376,6 +430,11 @@ fn report(args: ReportArgs) -> u8 {
                 dir: dir.clone(),
                 link,
             })
+        }
+        (Some(_), _) => {
+            return usage(
+                "--system-files writes Markdown files: use it with --format markdown".into(),
+            )
         }
     };
     let sources = SourceMap::new();
@@ -400,20 +459,53 @@ fn report(args: ReportArgs) -> u8 {
     let run = aims::Run::start(&vfs as &dyn Vfs, &sources, &compiled, &options);
     let header = aims_report::CheckReport::header(run.header(), &sources);
     let organization = aims_report::model::OrganizationFiles::of(run.header());
-    let soa_options = aims_report::SoaOptions {
-        format: match args.format {
-            ReportFormat::Markdown => aims_report::SoaFormat::Markdown,
-            ReportFormat::Html => aims_report::SoaFormat::Html,
-        },
-        framework: args.framework.clone(),
-        evidence: soa_evidence,
-        system_files,
-        ..aims_report::SoaOptions::default()
+    let soa_format = match args.format {
+        ReportFormat::Markdown => Some(aims_report::SoaFormat::Markdown),
+        ReportFormat::Html => Some(aims_report::SoaFormat::Html),
+        ReportFormat::Csv => Some(aims_report::SoaFormat::Csv),
+        ReportFormat::Xlsx => Some(aims_report::SoaFormat::Xlsx),
+        ReportFormat::Oscal | ReportFormat::OscalCatalog | ReportFormat::OscalMapping => None,
     };
-    let mut soa = match aims_report::SoaBuilder::new(&header, soa_options) {
-        Ok(b) => b,
+    let sink = match (soa_format, args.format) {
+        (Some(format), _) => aims_report::SoaBuilder::new(
+            &header,
+            aims_report::SoaOptions {
+                format,
+                framework: args.framework.clone(),
+                evidence: soa_evidence,
+                system_files,
+                ..aims_report::SoaOptions::default()
+            },
+        )
+        .map(|b| ReportSink::Soa(Box::new(b))),
+        (None, ReportFormat::Oscal) => {
+            aims_report::oscal::OscalResults::new(&header).map(|o| ReportSink::Oscal(Box::new(o)))
+        }
+        (None, _) => Ok(ReportSink::Definitions),
+    };
+    let mut sink = match sink {
+        Ok(s) => s,
         Err(e) => return usage(format!("cannot write the report: {e}")),
     };
+    // The evidence pack's `results.json`: what `aims check --format json` writes for the run.
+    let json_evidence = match soa_evidence {
+        aims_report::SoaEvidence::All => aims_report::model::EvidenceMode::All,
+        aims_report::SoaEvidence::Failing => aims_report::model::EvidenceMode::Failing,
+    };
+    let json_outputs = [aims_report::stream::Output::Json { pretty: false }];
+    let json_renderer = args.evidence_pack.as_ref().map(|_| {
+        aims_report::stream::RunRenderer::new(run.header(), &sources, json_evidence, &json_outputs)
+    });
+    let mut json_bytes: Vec<u8> = Vec::new();
+    let mut json_writer = json_renderer.as_ref().map(|r| {
+        aims_report::stream::RunWriter::begin(r, &sources, vec![&mut json_bytes as &mut dyn Write])
+    });
+    let mut fact_files: std::collections::BTreeSet<String> = header
+        .organization
+        .documents
+        .iter()
+        .map(|d| d.file.clone())
+        .collect();
     let mut errors = header
         .diagnostics
         .iter()
@@ -422,41 +514,112 @@ fn report(args: ReportArgs) -> u8 {
     let mut failed: Option<std::io::Error> = None;
     let stderr_color = args.color.should_color(std::io::stderr().is_terminal());
     print_diags(&run.header().diagnostics, &sources, args.color);
-    run.each(
-        |r| {
-            let (system, evidence) = aims_report::model::SystemReport::from_result_with_diagnostics(
-                r.sources,
-                &r.result,
-                &r.diagnostics,
-                &organization,
-                mode,
-            );
-            // Rendered here, while the system's fact files are at hand.
-            let shown = aims_report::render_diagnostics(&r.diagnostics, r.sources, stderr_color);
-            (system, evidence, shown)
-        },
-        |(system, evidence, shown)| {
-            eprint!("{shown}");
-            errors |= system
-                .diagnostics
-                .iter()
-                .any(|d| d.severity == aims_report::model::Severity::Error);
-            organization_evidence.extend(evidence);
-            if let Err(e) = soa.add_system(&system) {
-                failed.get_or_insert(e);
-            }
-            soa.add_diagnostics(&system.diagnostics);
-        },
-    );
+    let per_system = !matches!(sink, ReportSink::Definitions) || json_renderer.is_some();
+    if per_system {
+        run.each(
+            |r| {
+                let (system, evidence) =
+                    aims_report::model::SystemReport::from_result_with_diagnostics(
+                        r.sources,
+                        &r.result,
+                        &r.diagnostics,
+                        &organization,
+                        mode,
+                    );
+                // Rendered here, while the system's fact files are at hand.
+                let shown =
+                    aims_report::render_diagnostics(&r.diagnostics, r.sources, stderr_color);
+                let json = json_renderer
+                    .as_ref()
+                    .map(|j| j.system(&r.result, &r.diagnostics, r.sources));
+                (system, evidence, shown, json)
+            },
+            |(system, evidence, shown, json)| {
+                eprint!("{shown}");
+                errors |= system
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.severity == aims_report::model::Severity::Error);
+                organization_evidence.extend(evidence);
+                if let (Some(w), Some(j)) = (json_writer.as_mut(), json) {
+                    w.system(j);
+                }
+                if args.evidence_pack.is_some() {
+                    fact_files.extend(system.documents.iter().map(|d| d.file.clone()));
+                }
+                let added = match &mut sink {
+                    ReportSink::Soa(soa) => {
+                        let r = soa.add_system(&system);
+                        soa.add_diagnostics(&system.diagnostics);
+                        r
+                    }
+                    ReportSink::Oscal(o) => o.add_system(&system),
+                    ReportSink::Definitions => Ok(()),
+                };
+                if let Err(e) = added {
+                    failed.get_or_insert(e);
+                }
+            },
+        );
+    }
     let evidence: Vec<_> = organization_evidence.into_iter().collect();
-    soa.add_organization_evidence(&evidence);
     let mut text = Vec::new();
-    if let Some(e) = failed.or_else(|| soa.finish(&mut text).err()) {
+    let finished = match sink {
+        ReportSink::Soa(mut soa) => {
+            soa.add_organization_evidence(&evidence);
+            soa.finish(&mut text)
+        }
+        ReportSink::Oscal(o) => o.finish(&mut text),
+        ReportSink::Definitions => {
+            let doc = if args.format == ReportFormat::OscalCatalog {
+                let params: Vec<aims_report::oscal::OscalParam> = compiled
+                    .program
+                    .params
+                    .values()
+                    .map(|p| aims_report::oscal::OscalParam {
+                        name: p.name.clone(),
+                        doc: p.doc.clone(),
+                        default: p.default.clone(),
+                        value: p.value.clone(),
+                    })
+                    .collect();
+                aims_report::oscal::render_oscal_catalog(&header, &params)
+            } else {
+                aims_report::oscal::render_oscal_mapping(&header)
+            };
+            text.extend_from_slice(doc.as_bytes());
+            Ok(())
+        }
+    };
+    if let Some(e) = failed.or(finished.err()) {
         return usage(format!("cannot write the report: {e}"));
     }
-    let code = write_out(args.output.as_ref(), &String::from_utf8_lossy(&text));
-    if code != 0 {
-        return code;
+    if let Some(w) = json_writer {
+        if let Err(e) = w.finish() {
+            return usage(format!("cannot write the JSON results: {e}"));
+        }
+    }
+    if args.output.is_some() || args.evidence_pack.is_none() {
+        let code = write_out(args.output.as_ref(), &text);
+        if code != 0 {
+            return code;
+        }
+    }
+    if let Some(out) = &args.evidence_pack {
+        let code = pack::write(pack::PackRequest {
+            out,
+            compiled: &compiled,
+            header: &header,
+            report_name: report_file_name(args.format),
+            report: text,
+            results: json_bytes,
+            fact_files,
+            evidence_all: soa_evidence == aims_report::SoaEvidence::All,
+            key: signing_key.as_ref(),
+        });
+        if code != 0 {
+            return code;
+        }
     }
     // The statement is written either way (its controls that could not be assessed say so); an
     // input error still fails the command, as it does `aims check`.
@@ -465,6 +628,34 @@ fn report(args: ReportArgs) -> u8 {
         EXIT_INPUT
     } else {
         0
+    }
+}
+
+/// The report's name in an evidence pack.
+fn report_file_name(format: ReportFormat) -> &'static str {
+    match format {
+        ReportFormat::Markdown => "report/statement.md",
+        ReportFormat::Html => "report/statement.html",
+        ReportFormat::Csv => "report/statement.csv",
+        ReportFormat::Xlsx => "report/statement.xlsx",
+        ReportFormat::Oscal => "report/assessment-results.json",
+        ReportFormat::OscalCatalog => "report/catalog.json",
+        ReportFormat::OscalMapping => "report/mapping.json",
+    }
+}
+
+/// Write bytes to a file, or to stdout.
+fn write_out(path: Option<&PathBuf>, bytes: &[u8]) -> u8 {
+    match path {
+        Some(p) => match std::fs::write(p, bytes) {
+            Ok(()) => 0,
+            Err(e) => usage(format!("cannot write `{}`: {e}", p.display())),
+        },
+        None => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(bytes);
+            0
+        }
     }
 }
 
@@ -600,20 +791,6 @@ struct CheckArgs {
 fn jobs_or_cores(jobs: Option<usize>) -> usize {
     jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
         .max(1)
-}
-
-fn write_out(path: Option<&PathBuf>, text: &str) -> u8 {
-    match path {
-        Some(p) => match std::fs::write(p, text) {
-            Ok(()) => 0,
-            Err(e) => usage(format!("cannot write `{}`: {e}", p.display())),
-        },
-        None => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            0
-        }
-    }
 }
 
 fn print_diags(diags: &[Diagnostic], sources: &SourceMap, color: ColorChoice) {

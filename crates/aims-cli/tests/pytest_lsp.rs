@@ -5,7 +5,7 @@
 //! signature help and inlay hints, and that the server exits after `shutdown` and `exit`.
 //!
 //! Without Python or pytest-lsp the test is skipped with a notice, except under CI (env `CI`
-//! set), where it fails; `.ci/run` installs pytest-lsp.
+//! set), where it fails; `.ci/run` installs pytest-lsp in `.venv` and sets `AIMS_PYTHON`.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -14,24 +14,16 @@ use std::time::{Duration, Instant};
 /// The whole suite gets this long; a hung server fails the test instead of hanging it.
 const DEADLINE: Duration = Duration::from_secs(120);
 
-fn pytest_lsp_available() -> bool {
-    Command::new("python3")
-        .args(["-c", "import pytest_lsp, pytest_asyncio"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
+mod common;
 
 #[test]
 fn pytest_lsp_suite_passes_against_aims_lsp() {
-    if !pytest_lsp_available() {
-        if std::env::var_os("CI").is_some() {
-            panic!("python3 with pytest-lsp is missing: `python3 -m pip install pytest-lsp` (.ci/run does)");
-        }
-        eprintln!("SKIPPED pytest_lsp_suite_passes_against_aims_lsp: python3 cannot import pytest_lsp (python3 -m pip install pytest-lsp)");
+    let Some(python) = common::python_with(
+        "pytest_lsp, pytest_asyncio",
+        "pytest_lsp_suite_passes_against_aims_lsp",
+    ) else {
         return;
-    }
+    };
     let suite = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../editors/pytest-lsp")
         .canonicalize()
@@ -40,7 +32,7 @@ fn pytest_lsp_suite_passes_against_aims_lsp() {
     // output to files, not pipes: a long failure report cannot block the child
     let out_path = dir.path().join("stdout.txt");
     let err_path = dir.path().join("stderr.txt");
-    let mut child = Command::new("python3")
+    let mut child = Command::new(&python)
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp"])
         .arg(dir.path().join("pytest"))
         .arg(&suite)
@@ -49,7 +41,7 @@ fn pytest_lsp_suite_passes_against_aims_lsp() {
         .stdout(std::fs::File::create(&out_path).unwrap())
         .stderr(std::fs::File::create(&err_path).unwrap())
         .spawn()
-        .expect("run python3 -m pytest");
+        .expect("run python -m pytest");
     let start = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {

@@ -11,6 +11,9 @@
 //!   clause references (crosswalk). [`SoaBuilder`] builds the statement from systems received
 //!   one at a time (memory independent of their number).
 //! - [`diff`]: verdict changes between two JSON documents; [`merge`]: shard outputs into one.
+//! - [`oscal`]: OSCAL 1.2 assessment results, catalog and crosswalk mapping.
+//! - [`evidence_pack`]: a run's reports and inputs in one archive with a manifest of digests,
+//!   optionally signed (in-toto statement in a DSSE envelope, Ed25519), and its verification.
 //!
 //! Every renderer is deterministic: the same input gives the same bytes.
 
@@ -24,7 +27,9 @@ pub mod stream;
 mod util;
 
 pub mod diff;
+pub mod evidence_pack;
 pub mod merge;
+pub mod oscal;
 
 use aims_base::SourceMap;
 use aims_eval::results::RunResults;

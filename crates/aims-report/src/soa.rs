@@ -35,6 +35,7 @@ use crate::util::natural_cmp;
 
 mod html;
 mod markdown;
+mod sheet;
 
 /// Whether a control applies, over the systems in scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -378,6 +379,10 @@ pub enum SoaFormat {
     Markdown,
     /// One self-contained HTML page (inline CSS, no scripts, no external assets).
     Html,
+    /// The control table as CSV (RFC 4180), one row per control, every section.
+    Csv,
+    /// An XLSX workbook: sheets `Annex A`, `Clauses`, `Evidence`, `Risks`, `Exclusions`.
+    Xlsx,
 }
 
 /// Which requirement results a system's section shows.
@@ -1019,6 +1024,10 @@ impl SoaBuilder {
         // Organisation controls count once each, as the organisation's.
         for c in organization_controls {
             builder.add_control(None, c);
+            if builder.options.format == SoaFormat::Xlsx {
+                let all = builder.options.evidence == SoaEvidence::All;
+                sheet::evidence_lines("organization", c, all, &mut builder.spool)?;
+            }
         }
         Ok(builder)
     }
@@ -1278,8 +1287,17 @@ impl SoaBuilder {
             control_index: &self.control_index,
             controls: &self.controls,
         };
+        match self.options.format {
+            SoaFormat::Csv => return Ok(()),
+            SoaFormat::Xlsx => {
+                let all = self.options.evidence == SoaEvidence::All;
+                return sheet::system_evidence(system, all, &mut self.spool);
+            }
+            SoaFormat::Html | SoaFormat::Markdown => {}
+        }
         let view = ctx.view(system);
         match self.options.format {
+            SoaFormat::Csv | SoaFormat::Xlsx => Ok(()),
             SoaFormat::Html => {
                 let section = html::system_section(&view);
                 self.spool.write_all(section.as_bytes())
@@ -1349,6 +1367,8 @@ impl SoaBuilder {
         match options.format {
             SoaFormat::Html => html::write_page(&soa, &mut spool, out),
             SoaFormat::Markdown => markdown::write_page(&soa, &mut spool, out),
+            SoaFormat::Csv => sheet::write_csv(&soa, out),
+            SoaFormat::Xlsx => sheet::write_xlsx(&soa, &mut spool, out),
         }
     }
 }

@@ -73,8 +73,36 @@ pub const E_USAGE: &str = "E0501";
 /// `aims fmt` refuses to write through a symlink that leads outside the folder it formats.
 pub const E_FMT_OUTSIDE: &str = "E0535";
 pub const E_NO_PROJECT: &str = "E0502";
+/// `aims verify`: a file of the evidence pack changed, is missing or was added.
+pub const E_PACK_CHANGED: &str = "E0540";
+/// `aims verify`: the pack's signature is not valid, or a key was given and the pack is unsigned.
+pub const E_PACK_SIGNATURE: &str = "E0541";
+/// `aims report --sign` / `aims verify --key`: the key cannot be read or is not an Ed25519 PEM key.
+pub const E_PACK_KEY: &str = "E0542";
+/// `aims verify`: the pack cannot be read; `aims report --evidence-pack`: an input cannot be packed.
+pub const E_PACK_UNREADABLE: &str = "E0543";
 
 const CLI_CODES: &[CodeInfo] = &[
+    CodeInfo {
+        code: E_PACK_CHANGED,
+        title: "a file of the evidence pack changed, is missing or was added",
+        explanation: "`aims verify` recomputes the SHA-256 of every file of an evidence pack (`aims report --evidence-pack`) and compares it with the pack's `manifest.json`. A file whose bytes differ, a file the manifest lists that the archive lacks, and a file the archive holds that the manifest does not list are each named; the exit code is 1. The evidence handed over is then not the evidence that was checked.\n\n## Example\n\n```text\naims report --evidence-pack pack.zip --today 2026-11-24\n# someone edits inputs/systems/bot/model-card.md inside pack.zip\naims verify pack.zip\nerror[E0540]: `inputs/systems/bot/model-card.md` changed: its SHA-256 is ..., the manifest says ...\n```\n\n## Fix\n\nAsk for the pack as it was written, or write a new one from the project (`aims report --evidence-pack`). Editing `manifest.json` to match does not help a signed pack: its signature covers the manifest.\n",
+    },
+    CodeInfo {
+        code: E_PACK_SIGNATURE,
+        title: "the evidence pack's signature does not verify",
+        explanation: "A signed evidence pack (`aims report --evidence-pack OUT --sign KEY`) holds `manifest.dsse.json`: an in-toto statement naming the SHA-256 of `manifest.json`, in a DSSE envelope signed with Ed25519. `aims verify --key PUBKEY` checks that the statement names this manifest and that the signature is valid for that public key. It fails (exit code 1) when the envelope is malformed, signs another manifest, was made with another key, or when a key is given and the pack is not signed at all.\n\n## Example\n\n```text\naims verify pack.zip --key someone-else.pub\nerror[E0541]: `manifest.dsse.json` does not verify: no signature by the given key\n```\n\n## Fix\n\nGet the signer's public key from the signer (not from the pack) and pass it with `--key`; if it is the right key, the pack was altered after signing: ask for it again.\n",
+    },
+    CodeInfo {
+        code: E_PACK_KEY,
+        title: "the key is not an Ed25519 PEM key",
+        explanation: "`aims report --sign KEY` takes an Ed25519 private key as a PEM PKCS#8 file and `aims verify --key PUBKEY` an Ed25519 public key as a PEM SubjectPublicKeyInfo file, the forms OpenSSL writes. Another algorithm (RSA, ECDSA), another encoding, or a file that cannot be read is refused with exit code 2.\n\n## Example\n\n```text\naims report --evidence-pack pack.zip --sign id_rsa\n```\n\n## Fix\n\nCreate a key pair with `openssl genpkey -algorithm ed25519 -out aims-signing.pem` and `openssl pkey -in aims-signing.pem -pubout -out aims-signing.pub`; sign with the first, hand the second to the auditor.\n",
+    },
+    CodeInfo {
+        code: E_PACK_UNREADABLE,
+        title: "the evidence pack cannot be read or written",
+        explanation: "`aims verify` needs a zip archive with a `manifest.json` written by `aims report --evidence-pack`; a file that is not a zip archive, has no manifest, or whose manifest is not one of aims is refused with exit code 2. `aims report --evidence-pack` reports the same code when an input of the run (a policy, a fact file, a plugin) cannot be read into the pack.\n\n## Example\n\n```text\naims verify statement.md\nerror[E0543]: `statement.md`: not a zip archive\n```\n\n## Fix\n\nPass the file `aims report --evidence-pack` wrote; when writing a pack, make every input of the project readable.\n",
+    },
     CodeInfo {
         code: E_FMT_OUTSIDE,
         title: "`aims fmt` refuses to write through a symlink leading outside",

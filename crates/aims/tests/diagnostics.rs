@@ -65,6 +65,26 @@ const UNTRIGGERABLE: &[(&str, &str)] = &[
          library has no arguments to get wrong",
     ),
     (
+        "E0540",
+        "printed by `aims verify` for an evidence pack whose file changed, is missing or was \
+         added; the library writes no packs (crates/aims-cli/tests/evidence_pack.rs checks it)",
+    ),
+    (
+        "E0541",
+        "printed by `aims verify` for a signature that does not verify \
+         (crates/aims-cli/tests/evidence_pack.rs checks it)",
+    ),
+    (
+        "E0542",
+        "printed by `aims report --sign` and `aims verify --key` for a key that is not an \
+         Ed25519 PEM key (crates/aims-cli/tests/evidence_pack.rs checks it)",
+    ),
+    (
+        "E0543",
+        "printed by `aims verify` for a file that is not an evidence pack \
+         (crates/aims-cli/tests/evidence_pack.rs checks it)",
+    ),
+    (
         "E0535",
         "printed by `aims fmt` for a policy file whose symlink leads outside the folder being \
          formatted; the library writes no files (crates/aims-cli/tests/confine.rs checks it)",

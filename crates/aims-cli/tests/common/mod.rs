@@ -64,3 +64,59 @@ pub fn write_file(root: &std::path::Path, rel: &str, body: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, body).unwrap();
 }
+
+/// Copy a folder tree (fixtures into a temporary folder).
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Run the `aims` binary in `dir` (no colour) and check it did not panic.
+pub fn run_aims(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aims"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "aims panicked:\n{err}");
+    out
+}
+
+/// A Python with `modules` importable: `AIMS_PYTHON`, the repository's `.venv`, or `python3`.
+/// `None` (after printing why the caller is skipped) when there is none, except under `CI`.
+pub fn python_with(modules: &str, test: &str) -> Option<std::path::PathBuf> {
+    let mut candidates: Vec<std::path::PathBuf> = Vec::new();
+    if let Some(p) = std::env::var_os("AIMS_PYTHON") {
+        candidates.push(std::path::PathBuf::from(p));
+    }
+    candidates.push(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
+    candidates.push(std::path::PathBuf::from("python3"));
+    for c in candidates {
+        let ok = std::process::Command::new(&c)
+            .args(["-c", &format!("import {modules}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            return Some(c);
+        }
+    }
+    let why = format!(
+        "no Python with `{modules}` (pip install compliance-trestle openpyxl pytest-lsp; .ci/run installs them in .venv and sets AIMS_PYTHON)"
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: {why}, but CI is set");
+    }
+    eprintln!("SKIPPED {test}: {why}");
+    None
+}
+
