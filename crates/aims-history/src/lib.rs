@@ -362,6 +362,13 @@ impl History {
         Ok(())
     }
 
+    /// SQLite's `PRAGMA integrity_check`: `ok`, or the problems it found.
+    pub fn integrity_check(&self) -> Result<String> {
+        self.conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64> {
         self.version()
@@ -748,45 +755,57 @@ impl History {
     }
 
     /// How long the AIMS has been operated, from the dates of the runs up to `today` (runs
-    /// dated later are ignored, so re-evaluating an old date gives the same answer).
-    pub fn operating_period(&self, today: &str) -> Result<Option<OperatingPeriod>> {
+    /// dated later are ignored, so re-evaluating an old date gives the same answer). With
+    /// `recording`, the run being recorded counts as one more run on `today`.
+    pub fn operating_period(
+        &self,
+        today: &str,
+        recording: bool,
+    ) -> Result<Option<OperatingPeriod>> {
         let mut stmt = self
             .conn
             .prepare("SELECT DISTINCT date FROM runs WHERE date <= ?1 ORDER BY date")
             .map_err(|e| self.err(e))?;
-        let dates = stmt
+        let mut dates = stmt
             .query_map([today], |r| r.get::<_, String>(0))
             .map_err(|e| self.err(e))?
             .collect::<rusqlite::Result<Vec<String>>>()
             .map_err(|e| self.err(e))?;
-        let runs: i64 = self
+        let mut runs: i64 = self
             .conn
             .query_row("SELECT count(*) FROM runs WHERE date <= ?1", [today], |r| {
                 r.get(0)
             })
             .map_err(|e| self.err(e))?;
-        let (Some(first), Some(last)) = (dates.first(), dates.last()) else {
-            return Ok(None);
-        };
-        let mut longest_gap = 0;
-        let mut previous = days(first);
-        for d in dates.iter().skip(1).map(|d| days(d)) {
-            if let (Some(p), Some(d)) = (previous, d) {
-                longest_gap = longest_gap.max(d - p);
+        if recording {
+            runs += 1;
+            if !dates.iter().any(|d| d == today) {
+                dates.push(today.to_string());
             }
-            previous = d;
         }
-        let since_last = match (days(last), days(today)) {
-            (Some(l), Some(t)) => t - l,
-            _ => 0,
-        };
-        Ok(Some(OperatingPeriod {
+        Ok(OperatingPeriod::of_dates(&dates, runs, today))
+    }
+}
+
+impl OperatingPeriod {
+    /// The period of runs on `dates` (sorted, distinct, none after `today`).
+    fn of_dates(dates: &[String], runs: i64, today: &str) -> Option<OperatingPeriod> {
+        let (first, last) = (dates.first()?, dates.last()?);
+        let longest_gap = dates
+            .windows(2)
+            .filter_map(|w| match w {
+                [a, b] => Some(days_between(a, b)),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        Some(OperatingPeriod {
             first_run: first.clone(),
             last_run: last.clone(),
             runs: u64::try_from(runs).unwrap_or(0),
             run_days: u64::try_from(dates.len()).unwrap_or(0),
-            longest_gap_days: longest_gap.max(since_last),
-        }))
+            longest_gap_days: longest_gap.max(days_between(last, today)),
+        })
     }
 }
 
