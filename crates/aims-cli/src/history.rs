@@ -93,7 +93,8 @@ pub fn snapshot_report(s: &RunSnapshot) -> CheckReport {
                         file: names.clone(),
                         kind: "unknown".into(),
                         state: DocumentState::Unreadable,
-                        ..DocumentRef::default()
+                        reason: None,
+                        code: None,
                     })
                     .collect(),
                 controls,

@@ -766,6 +766,7 @@ fn prepare(
         shard,
         progress: Some(progress::for_check()),
         max_work: None,
+        history: None,
     };
     Ok((compiled, options))
 }

@@ -218,3 +218,29 @@ fn streaks_first_failure_and_fix() {
     assert_eq!((early.runs, early.run_days), (3, 2));
     assert!(h.operating_period("2026-02-01", false).unwrap().is_none());
 }
+
+#[test]
+fn a_history_from_a_newer_aims_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite");
+    drop(History::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let err = History::open(&path).unwrap_err();
+    assert_eq!(err.code, aims_history::codes::E_NEWER_SCHEMA);
+    assert!(err.message.contains("schema version 99"), "{}", err.message);
+    // Not a database at all: E0550, no panic.
+    let junk = dir.path().join("junk.sqlite");
+    std::fs::write(&junk, b"this is not an SQLite database, not even close......").unwrap();
+    assert_eq!(
+        History::open(&junk).unwrap_err().code,
+        aims_history::codes::E_DATABASE
+    );
+    assert_eq!(
+        History::open_existing(&dir.path().join("none.sqlite"))
+            .unwrap_err()
+            .code,
+        aims_history::codes::E_NO_HISTORY
+    );
+}
