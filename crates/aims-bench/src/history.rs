@@ -127,7 +127,10 @@ fn size(path: &std::path::Path) -> u64 {
 /// Run the measurements and return the Markdown table.
 pub fn run(args: &HistoryArgs) -> Result<String, String> {
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let dir = args.keep.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    let dir = args
+        .keep
+        .clone()
+        .unwrap_or_else(|| tmp.path().to_path_buf());
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let mut rng = fastrand::Rng::with_seed(42_001);
     let mut rows = Vec::new();
@@ -196,7 +199,10 @@ pub fn run(args: &HistoryArgs) -> Result<String, String> {
         let db = year.display().to_string();
         for (label, extra) in [
             ("`aims history` (runs and every control's course)", vec![]),
-            ("`aims history --systems` (every system's course)", vec!["--systems"]),
+            (
+                "`aims history --systems` (every system's course)",
+                vec!["--systems"],
+            ),
             (
                 "`aims history --system sys-00042` (its controls' courses)",
                 vec!["--system", "sys-00042"],

@@ -126,8 +126,7 @@ pub fn diff_side(arg: &Path, db: &Path) -> Result<CheckReport, u8> {
         None => {
             let text = std::fs::read_to_string(arg)
                 .map_err(|e| usage(format!("cannot read `{}`: {e}", arg.display())))?;
-            CheckReport::from_json(&text)
-                .map_err(|e| usage(format!("`{}`: {e}", arg.display())))
+            CheckReport::from_json(&text).map_err(|e| usage(format!("`{}`: {e}", arg.display())))
         }
     }
 }
@@ -258,8 +257,8 @@ pub fn run(db: &Path, listing: Listing, json: bool) -> u8 {
             }
         }
         doc.insert(what.into(), list);
-        let mut s = serde_json::to_string_pretty(&serde_json::Value::Object(doc))
-            .unwrap_or_default();
+        let mut s =
+            serde_json::to_string_pretty(&serde_json::Value::Object(doc)).unwrap_or_default();
         s.push('\n');
         s
     } else {
@@ -291,11 +290,7 @@ fn human(runs: &[history::RunSummary], what: &str, courses: &[Course], detail: b
     for c in courses {
         let mut line = format!("  {:<width$}  {}", c.name, c.status);
         if let (Some(since), Some(days)) = (&c.failing_since, c.failing_days) {
-            let _ = write!(
-                line,
-                " since @{} ({}), {days} days",
-                since.run, since.date
-            );
+            let _ = write!(line, " since @{} ({}), {days} days", since.run, since.date);
         }
         if let Some(fixed) = &c.fixed_in {
             let _ = write!(line, ", fixed in @{} ({})", fixed.run, fixed.date);

@@ -835,10 +835,10 @@ fn check(args: CheckArgs) -> u8 {
     };
     // The run history: read for the `history` document, and written with --record.
     let mut options = options;
-    let db = args
-        .history
-        .clone()
-        .or_else(|| args.record.then(|| history::path(&compiled.project.root, None)));
+    let db = args.history.clone().or_else(|| {
+        args.record
+            .then(|| history::path(&compiled.project.root, None))
+    });
     let mut store = None;
     if let Some(db) = &db {
         let today = *options.today.get_or_insert_with(aims::today_utc);
@@ -955,7 +955,9 @@ fn check(args: CheckArgs) -> u8 {
         match recorded {
             Ok(id) => eprintln!(
                 "aims: recorded run @{id} in `{}`",
-                db.as_ref().map(|d| d.display().to_string()).unwrap_or_default()
+                db.as_ref()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default()
             ),
             Err(e) => return history::fail(&e),
         }

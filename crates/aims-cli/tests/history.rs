@@ -24,7 +24,11 @@ fn repo() -> PathBuf {
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let out = aims_in(dir.path(), &["init", "."]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let policy = dir.path().join("policies/example.aims");
     let mut text = std::fs::read_to_string(&policy).unwrap();
     text.push_str(
@@ -98,7 +102,11 @@ fn recorded_runs_give_history_diff_and_trends() {
 
     // aims history: four runs; EX-1 failed from run 2, fixed in run 4.
     let out = aims_in(p, &["history", "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let h = json(&out);
     let runs = h["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 4);
@@ -152,7 +160,12 @@ fn recorded_runs_give_history_diff_and_trends() {
     let now = aims_in(p, &["check", "--today", "2026-03-01", "--format", "json"]);
     std::fs::write(&file, &now.stdout).unwrap();
     let out = aims_in(p, &["diff", "@latest~2", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = aims_in(p, &["diff", "@1", "@9"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("E0552"));
@@ -170,7 +183,11 @@ fn recorded_runs_give_history_diff_and_trends() {
             ".aims/history.sqlite",
         ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let html = String::from_utf8(out.stdout).unwrap();
     assert!(html.contains("<section id=\"trends\">"));
     assert!(html.contains("id=\"trend-verdicts\""));
@@ -249,9 +266,15 @@ fn chromium_renders(html: &str) {
     };
     let dom = run("dom", &["--dump-dom".to_string(), url.clone()]);
     let dom = String::from_utf8_lossy(&dom.stdout);
-    assert!(dom.contains("<svg id=\"trend-verdicts\""), "no verdict chart in the DOM");
+    assert!(
+        dom.contains("<svg id=\"trend-verdicts\""),
+        "no verdict chart in the DOM"
+    );
     assert!(dom.contains("<polyline"), "no lines in the DOM");
-    assert!(dom.contains("data-control=\"EX-1\""), "no sparkline in the DOM");
+    assert!(
+        dom.contains("data-control=\"EX-1\""),
+        "no sparkline in the DOM"
+    );
     assert!(dom.contains("data-objective=\"card_sections\""));
     let shot = dir.path().join("trend.png");
     run(
@@ -314,8 +337,18 @@ fn certification_readiness_reads_the_operating_period() {
     assert!(why.contains("no run history"), "{why}");
     // Weekly runs from 2026-01-01 to 2026-03-26: not yet three months.
     let dates: Vec<String> = [
-        "2026-01-01", "2026-01-08", "2026-01-15", "2026-01-22", "2026-01-29", "2026-02-05",
-        "2026-02-12", "2026-02-19", "2026-02-26", "2026-03-05", "2026-03-12", "2026-03-19",
+        "2026-01-01",
+        "2026-01-08",
+        "2026-01-15",
+        "2026-01-22",
+        "2026-01-29",
+        "2026-02-05",
+        "2026-02-12",
+        "2026-02-19",
+        "2026-02-26",
+        "2026-03-05",
+        "2026-03-12",
+        "2026-03-19",
         "2026-03-26",
     ]
     .map(String::from)
@@ -325,15 +358,40 @@ fn certification_readiness_reads_the_operating_period() {
         assert!(out.status.code().is_some_and(|c| c <= 1));
     }
     let last = dates.last().unwrap().clone();
-    let (v, why) = cert7(&["check", "--history", ".aims/history.sqlite", "--today", &last, "--format", "json"]);
+    let (v, why) = cert7(&[
+        "check",
+        "--history",
+        ".aims/history.sqlite",
+        "--today",
+        &last,
+        "--format",
+        "json",
+    ]);
     assert_eq!(v, "fail", "{last}");
-    assert!(why.contains("first recorded run is from 2026-01-01"), "{why}");
+    assert!(
+        why.contains("first recorded run is from 2026-01-01"),
+        "{why}"
+    );
     // On 2026-04-01 the first run is three months old and the last a few days: ready.
-    let (v, why) = cert7(&["check", "--record", "--today", "2026-04-01", "--format", "json"]);
+    let (v, why) = cert7(&[
+        "check",
+        "--record",
+        "--today",
+        "2026-04-01",
+        "--format",
+        "json",
+    ]);
     assert_eq!(v, "pass", "{why}");
     // Half a year later without a run: the gap is named.
-    let (v, why) = cert7(&["check", "--history", ".aims/history.sqlite", "--today", "2026-10-01", "--format", "json"]);
+    let (v, why) = cert7(&[
+        "check",
+        "--history",
+        ".aims/history.sqlite",
+        "--today",
+        "2026-10-01",
+        "--format",
+        "json",
+    ]);
     assert_eq!(v, "fail");
     assert!(why.contains("183 days without a recorded run"), "{why}");
 }
-

@@ -441,10 +441,7 @@ impl History {
                 .and_then(|i| ids.get(i))
                 .copied()
         } else {
-            reference
-                .parse::<i64>()
-                .ok()
-                .filter(|id| ids.contains(id))
+            reference.parse::<i64>().ok().filter(|id| ids.contains(id))
         };
         id.ok_or_else(missing)
     }
@@ -608,7 +605,9 @@ impl History {
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, Counts::of_row(r, 2)?)))
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get(1)?, Counts::of_row(r, 2)?))
+            })
             .map_err(|e| self.err(e))?;
         let mut by_name: Vec<(String, Vec<(i64, Counts)>)> = Vec::new();
         let mut current = None;
@@ -642,7 +641,9 @@ impl History {
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, Counts::of_row(r, 2)?)))
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get(1)?, Counts::of_row(r, 2)?))
+            })
             .map_err(|e| self.err(e))?;
         let mut courses = Vec::new();
         let mut series: Vec<(i64, Counts)> = Vec::new();
@@ -954,9 +955,9 @@ impl Course {
         };
         let failing_since = (status == "failing").then_some(streak_start).flatten();
         Course {
-            failing_days: failing_since.zip(latest).map(|(s, l)| {
-                days_between(&date(s), &date(l))
-            }),
+            failing_days: failing_since
+                .zip(latest)
+                .map(|(s, l)| days_between(&date(s), &date(l))),
             failing_since: failing_since.map(at),
             first_failed: first_failed.map(at),
             fixed_in: if status == "passing" {

@@ -124,10 +124,7 @@ fn a_killed_writer_loses_no_committed_run() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut committed = Vec::new();
     while committed.len() < 3 {
-        let line = lines
-            .next()
-            .expect("the writer ended early")
-            .unwrap();
+        let line = lines.next().expect("the writer ended early").unwrap();
         if let Some(id) = line.strip_prefix("committed ") {
             committed.push(id.parse::<i64>().unwrap());
         }
@@ -232,7 +229,11 @@ fn a_history_from_a_newer_aims_is_refused() {
     assert!(err.message.contains("schema version 99"), "{}", err.message);
     // Not a database at all: E0550, no panic.
     let junk = dir.path().join("junk.sqlite");
-    std::fs::write(&junk, b"this is not an SQLite database, not even close......").unwrap();
+    std::fs::write(
+        &junk,
+        b"this is not an SQLite database, not even close......",
+    )
+    .unwrap();
     assert_eq!(
         History::open(&junk).unwrap_err().code,
         aims_history::codes::E_DATABASE
