@@ -27,7 +27,7 @@ fn system(i: usize, run: usize) -> SystemResult {
         controls: (0..CONTROLS)
             .map(|c| ControlResult {
                 control_id: format!("C.{c}"),
-                verdict: if (i + c + run) % 7 == 0 {
+                verdict: if (i + c + run).is_multiple_of(7) {
                     Verdict::Fail
                 } else {
                     Verdict::Pass
@@ -157,7 +157,7 @@ fn two_writers_at_once_record_every_run() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("history.sqlite");
     let children: Vec<_> = (0..2).map(|_| spawn_writer(&path, Some(4))).collect();
-    for mut c in children {
+    for c in children {
         let out = c.wait_with_output().unwrap();
         assert!(out.status.success(), "a writer failed");
         let text = String::from_utf8_lossy(&out.stdout);
