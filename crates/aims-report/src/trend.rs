@@ -59,8 +59,11 @@ const SPARK_H: f64 = 24.0;
 /// Above this many runs the charts draw lines without a marker per run.
 const MARKED_RUNS: usize = 60;
 
+/// Reads one verdict's count.
+type CountOf = fn(&VerdictCounts) -> usize;
+
 /// The verdict series of the main chart: (label, CSS class, count).
-const SERIES: [(&str, &str, fn(&VerdictCounts) -> usize); 5] = [
+const SERIES: [(&str, &str, CountOf); 5] = [
     ("pass", "pass", |c| c.pass),
     ("fail", "fail", |c| c.fail),
     ("error", "error", |c| c.error),
