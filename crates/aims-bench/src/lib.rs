@@ -9,6 +9,7 @@ pub mod cards;
 pub mod corpus;
 pub mod fmtbench;
 pub mod gen;
+pub mod history;
 pub mod iso;
 pub mod mem;
 pub mod policygen;

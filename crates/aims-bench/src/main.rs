@@ -7,6 +7,7 @@
 //! cargo build --release -p aims-cli -p aims-bench && target/release/aims-bench cards   # real cards
 //! target/release/aims-bench calibrate -o calibration.md   # the ISO pack's card checks on real cards
 //! target/release/aims-bench fmt                            # the formatter on 10 MB files
+//! target/release/aims-bench history                        # the run history at scale
 //! ```
 
 use aims_bench::run::{ParseCheckReport, PhaseReport};
@@ -58,6 +59,9 @@ enum PhaseCmd {
     /// `aims fmt --check` on large policy files of four shapes at two sizes: time, memory and
     /// whether time grows linearly with size.
     Fmt(aims_bench::fmtbench::FmtArgs),
+    /// The run history: recording a run of 30,000 systems x 60 controls (time, database
+    /// growth), and `aims history` on a year of daily runs of 1,000 systems.
+    History(aims_bench::history::HistoryArgs),
     /// Internal: run COMMAND as this process's only child and print its wall time and peak RSS.
     #[command(hide = true)]
     Measure {
@@ -81,6 +85,10 @@ fn main() -> ExitCode {
         Some(PhaseCmd::Cards(cards)) => aims_bench::real::run(cards),
         Some(PhaseCmd::Calibrate(c)) => calibrate(c),
         Some(PhaseCmd::Fmt(f)) => aims_bench::fmtbench::run(f).map(|md| {
+            print!("{md}");
+            ExitCode::SUCCESS
+        }),
+        Some(PhaseCmd::History(h)) => aims_bench::history::run(h).map(|md| {
             print!("{md}");
             ExitCode::SUCCESS
         }),

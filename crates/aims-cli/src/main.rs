@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod fmt;
+mod history;
 mod lsp;
 
 /// Every system of a run allocates and frees its fact files' buffers; glibc's allocator spent a
@@ -80,6 +81,14 @@ enum Command {
         /// a `sha256` pin.
         #[arg(long)]
         untrusted: bool,
+        /// Record the run in the run history (`--history`, by default `.aims/history.sqlite`
+        /// in the project): date, git commit, packs, every verdict, objective values, waivers.
+        #[arg(long)]
+        record: bool,
+        /// The run history database. Without --record it is only read: the policies get its
+        /// `history` document (the operating period) for certification readiness.
+        #[arg(long)]
+        history: Option<PathBuf>,
     },
     /// Write the Statement of Applicability and evidence (Markdown, self-contained HTML, CSV,
     /// XLSX), OSCAL, or an evidence pack.
@@ -128,6 +137,10 @@ enum Command {
         /// envelope.
         #[arg(long, value_name = "KEY", requires = "evidence_pack")]
         sign: Option<PathBuf>,
+        /// Chart the runs of this run history (`.aims/history.sqlite` in the project) in a
+        /// "Trends" section, and give the policies its `history` document.
+        #[arg(long)]
+        history: Option<PathBuf>,
     },
     /// Check an evidence pack: every file's SHA-256 against the manifest, and the signature.
     /// Exit 0 when it verifies, 1 when a file changed, is missing or was added or the signature
@@ -141,13 +154,39 @@ enum Command {
         #[arg(long, value_name = "PUBKEY")]
         key: Option<PathBuf>,
     },
-    /// Compare two `aims check --format json` outputs; exit 1 on a regression.
+    /// Compare two runs, each an `aims check --format json` output or a recorded run (`@ID`,
+    /// `run:ID`, `@latest`, `@latest~1`); exit 1 on a regression.
     Diff {
-        /// The earlier run's JSON output.
+        /// The earlier run: a JSON output, or a recorded run.
         old: PathBuf,
-        /// The later run's JSON output.
+        /// The later run: a JSON output, or a recorded run.
         new: PathBuf,
         /// human, or json (the changes as data).
+        #[arg(long, value_enum, default_value = "human")]
+        format: DiffFormat,
+        /// The run history recorded runs are read from.
+        #[arg(long, default_value = aims::history::DEFAULT_PATH)]
+        history: PathBuf,
+    },
+    /// List the recorded runs and, per control (or system), when it started failing, how long
+    /// it has failed and when it was fixed.
+    History {
+        /// The project folder (its history is `.aims/history.sqlite`).
+        #[arg(default_value = ".")]
+        project: PathBuf,
+        /// The run history database (instead of the project's).
+        #[arg(long)]
+        history: Option<PathBuf>,
+        /// Every control of this system (`organization`: the organisation's controls).
+        #[arg(long, conflicts_with_all = ["control", "systems"])]
+        system: Option<String>,
+        /// This control, with its verdict counts in every run.
+        #[arg(long, conflicts_with = "systems")]
+        control: Option<String>,
+        /// Each system instead of each control.
+        #[arg(long)]
+        systems: bool,
+        /// human, or json.
         #[arg(long, value_enum, default_value = "human")]
         format: DiffFormat,
     },
@@ -277,32 +316,60 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             untrusted,
         }),
         Command::Init { dir } => init::run(&dir),
-        Command::Diff { old, new, format } => {
-            let (Ok(a), Ok(b)) = (std::fs::read_to_string(&old), std::fs::read_to_string(&new))
-            else {
-                return usage(format!(
-                    "cannot read `{}` or `{}`",
-                    old.display(),
-                    new.display()
-                ));
+        Command::Diff {
+            old,
+            new,
+            format,
+            history,
+        } => {
+            let (a, b) = match (
+                history::diff_side(&old, &history),
+                history::diff_side(&new, &history),
+            ) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(code), _) | (_, Err(code)) => return code,
             };
-            match aims_report::diff::diff(&a, &b) {
-                Ok(report) => {
-                    print!(
-                        "{}",
-                        match format {
-                            DiffFormat::Human => report.render_human(),
-                            DiffFormat::Json => report.render_json(),
-                        }
-                    );
-                    if report.has_regression() {
-                        EXIT_FAIL
-                    } else {
-                        0
-                    }
+            let report = aims_report::diff::diff_reports(&a, &b);
+            print!(
+                "{}",
+                match format {
+                    DiffFormat::Human => report.render_human(),
+                    DiffFormat::Json => report.render_json(),
                 }
-                Err(e) => usage(e),
+            );
+            if report.has_regression() {
+                EXIT_FAIL
+            } else {
+                0
             }
+        }
+        Command::History {
+            project,
+            history: db,
+            system,
+            control,
+            systems,
+            format,
+        } => {
+            let root = match aims::project_file(&OsFs, &project) {
+                Ok(file) => file.parent().map(PathBuf::from).unwrap_or_default(),
+                Err(_) if db.is_some() => PathBuf::new(),
+                Err(d) => {
+                    print_diags(&[*d], &SourceMap::new(), color);
+                    return EXIT_INPUT;
+                }
+            };
+            let listing = match (system, control) {
+                (Some(s), _) => history::Listing::System(s),
+                (_, Some(c)) => history::Listing::Control(c),
+                _ if systems => history::Listing::Systems,
+                _ => history::Listing::Controls,
+            };
+            history::run(
+                &history::path(&root, db.as_ref()),
+                listing,
+                matches!(format, DiffFormat::Json),
+            )
         }
         Command::Merge {
             inputs,
@@ -323,6 +390,8 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             pretty,
             max_work,
             untrusted,
+            record,
+            history,
         } => check(CheckArgs {
             project,
             formats,
@@ -337,6 +406,8 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             pretty,
             max_work,
             untrusted,
+            record,
+            history,
         }),
         Command::Report {
             project,
@@ -350,6 +421,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             untrusted,
             evidence_pack,
             sign,
+            history,
         } => report(ReportArgs {
             project,
             format,
@@ -363,6 +435,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             untrusted,
             evidence_pack,
             sign,
+            history,
         }),
         Command::Verify { pack: path, key } => pack::verify(&path, key.as_deref()),
     }
@@ -381,6 +454,7 @@ struct ReportArgs {
     untrusted: bool,
     evidence_pack: Option<PathBuf>,
     sign: Option<PathBuf>,
+    history: Option<PathBuf>,
 }
 
 /// Where `aims report` gathers a run: the statement (Markdown, HTML, CSV, XLSX), OSCAL
@@ -456,6 +530,22 @@ fn report(args: ReportArgs) -> u8 {
         Ok(r) => r,
         Err(code) => return code,
     };
+    let mut options = options;
+    let mut trend = None;
+    if let Some(db) = &args.history {
+        let today = *options.today.get_or_insert_with(aims::today_utc);
+        let read = aims::history::History::open_existing(db).and_then(|h| {
+            let facts = history::facts(&h, &compiled.project.root, db, &today.to_string(), false)?;
+            Ok((facts, history::trend(&h)?))
+        });
+        match read {
+            Ok((facts, t)) => {
+                options.history = Some(facts);
+                trend = Some(t);
+            }
+            Err(e) => return history::fail(&e),
+        }
+    }
     let run = aims::Run::start(&vfs as &dyn Vfs, &sources, &compiled, &options);
     let header = aims_report::CheckReport::header(run.header(), &sources);
     let organization = aims_report::model::OrganizationFiles::of(run.header());
@@ -474,6 +564,7 @@ fn report(args: ReportArgs) -> u8 {
                 framework: args.framework.clone(),
                 evidence: soa_evidence,
                 system_files,
+                trend,
                 ..aims_report::SoaOptions::default()
             },
         )
@@ -785,6 +876,8 @@ struct CheckArgs {
     pretty: bool,
     max_work: Option<u64>,
     untrusted: bool,
+    record: bool,
+    history: Option<PathBuf>,
 }
 
 /// `--jobs`, defaulting to the available cores.
@@ -850,6 +943,7 @@ fn prepare(
         shard,
         progress: Some(progress::for_check()),
         max_work: None,
+        history: None,
     };
     Ok((compiled, options))
 }
@@ -873,6 +967,13 @@ fn check(args: CheckArgs) -> u8 {
             }
         }
     };
+    if args.record && (shard.is_some() || !args.systems.is_empty()) {
+        return usage(
+            "--record records whole runs: run it without --shard and --system (or record the \
+             merged shards' run from one job)"
+                .into(),
+        );
+    }
     let evidence = match args.evidence.parse::<aims_report::model::EvidenceMode>() {
         Ok(e) => e,
         Err(e) => return usage(e),
@@ -909,6 +1010,57 @@ fn check(args: CheckArgs) -> u8 {
         ),
         Err(code) => return code,
     };
+    // The run history: read for the `history` document, and written with --record.
+    let mut options = options;
+    let db = args.history.clone().or_else(|| {
+        args.record
+            .then(|| history::path(&compiled.project.root, None))
+    });
+    let mut store = None;
+    if let Some(db) = &db {
+        let today = *options.today.get_or_insert_with(aims::today_utc);
+        let opened = if args.record {
+            aims::history::History::open(db)
+        } else {
+            aims::history::History::open_existing(db)
+        };
+        let read = opened.and_then(|h| {
+            let facts = history::facts(
+                &h,
+                &compiled.project.root,
+                db,
+                &today.to_string(),
+                args.record,
+            )?;
+            Ok((h, facts))
+        });
+        match read {
+            Ok((h, facts)) => {
+                options.history = Some(facts);
+                store = Some(h);
+            }
+            Err(e) => return history::fail(&e),
+        }
+    }
+    let mut recorder = None;
+    if let (Some(h), true) = (store.as_mut(), args.record) {
+        let meta = aims::history::RunMeta {
+            date: options.today.unwrap_or_else(aims::today_utc).to_string(),
+            git_commit: history::git_commit(&compiled.project.root),
+            project: compiled.project.name.clone(),
+            packs: compiled
+                .project
+                .packs
+                .iter()
+                .map(|p| (p.name.clone(), p.version.clone()))
+                .collect(),
+            tool: format!("aims {}", env!("CARGO_PKG_VERSION")),
+        };
+        match h.record(meta) {
+            Ok(r) => recorder = Some(r),
+            Err(e) => return history::fail(&e),
+        }
+    }
     let kinds: Vec<aims_report::stream::Output> = outputs
         .iter()
         .map(|(name, path)| output_kind(name, path.is_none(), args.pretty, args.color))
@@ -918,6 +1070,13 @@ fn check(args: CheckArgs) -> u8 {
         Err(code) => return code,
     };
     let run = aims::Run::start(&vfs as &dyn Vfs, &sources, &compiled, &options);
+    let mut record_error = None;
+    if let Some(r) = recorder.as_mut() {
+        if let Err(e) = r.add_organization(&run.header().organization_controls) {
+            record_error = Some(e);
+        }
+    }
+    let recording = recorder.is_some();
     let renderer = aims_report::stream::RunRenderer::new(run.header(), &sources, evidence, &kinds);
     let targets: Vec<&mut dyn Write> = files.iter_mut().map(Target::writer).collect();
     let mut writer = aims_report::stream::RunWriter::begin(&renderer, &sources, targets);
@@ -932,13 +1091,28 @@ fn check(args: CheckArgs) -> u8 {
                     why.push_str(&format!("aims: {}: {doc} is a {kind}: {how}\n", s.name));
                 }
             }
-            (renderer.system(&r.result, &r.diagnostics, r.sources), why)
+            let rendered = renderer.system(&r.result, &r.diagnostics, r.sources);
+            // The history keeps verdicts, not evidence: drop the requirements before the
+            // system crosses to the recording thread.
+            let recorded = recording.then(|| {
+                let mut s = r.result;
+                for c in &mut s.controls {
+                    c.requirements = Vec::new();
+                }
+                s
+            });
+            (rendered, why, recorded)
         },
-        |(rendered, why)| {
+        |(rendered, why, recorded)| {
             if !why.is_empty() {
                 eprint!("{}", aims_report::inert_text(&why));
             }
             writer.system(rendered);
+            if let (Some(r), Some(s), None) = (recorder.as_mut(), recorded, &record_error) {
+                if let Err(e) = r.add_system(&s) {
+                    record_error = Some(e);
+                }
+            }
         },
     );
     let report = match writer.finish() {
@@ -948,6 +1122,22 @@ fn check(args: CheckArgs) -> u8 {
     let code = flush_held(files);
     if code != 0 {
         return code;
+    }
+    // Committed only after every output was written: a run whose outputs failed is not kept.
+    if let Some(r) = recorder {
+        let recorded = match record_error {
+            Some(e) => Err(e),
+            None => r.finish(),
+        };
+        match recorded {
+            Ok(id) => eprintln!(
+                "aims: recorded run @{id} in `{}`",
+                db.as_ref()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default()
+            ),
+            Err(e) => return history::fail(&e),
+        }
     }
     if report.summary.diagnostic_errors > 0 {
         EXIT_INPUT

@@ -136,7 +136,7 @@ fn yes() -> bool {
 }
 
 /// The built-in kinds of organisation records ([`SchemaSet::is_organization_builtin`]).
-pub const ORGANIZATION_KINDS: &[&str] = &["risk_register", "soa"];
+pub const ORGANIZATION_KINDS: &[&str] = &["risk_register", "soa", "history"];
 
 /// The built-in schema files, in the order of the book.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
@@ -153,6 +153,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../schemas/risk_register.toml"),
     ),
     ("soa", include_str!("../schemas/soa.toml")),
+    ("history", include_str!("../schemas/history.toml")),
     ("system", include_str!("../schemas/system.toml")),
 ];
 

@@ -414,6 +414,8 @@ pub struct SoaOptions {
     /// Markdown only: write each system's section to its own file in this directory (named by
     /// the percent-encoded system name, `.md`) and link it from the statement.
     pub system_files: Option<SystemFiles>,
+    /// Recorded runs to chart (`aims report --history`): a "Trends" section after the header.
+    pub trend: Option<crate::trend::Trend>,
 }
 
 /// Where per-system Markdown files go (see [`SoaOptions::system_files`]).
@@ -446,6 +448,7 @@ impl Default for SoaOptions {
             evidence: SoaEvidence::Failing,
             organization_documents: Vec::new(),
             system_files: None,
+            trend: None,
         }
     }
 }
@@ -1365,8 +1368,10 @@ impl SoaBuilder {
         );
         let mut spool = io::BufReader::new(spool);
         match options.format {
-            SoaFormat::Html => html::write_page(&soa, &mut spool, out),
-            SoaFormat::Markdown => markdown::write_page(&soa, &mut spool, out),
+            SoaFormat::Html => html::write_page(&soa, options.trend.as_ref(), &mut spool, out),
+            SoaFormat::Markdown => {
+                markdown::write_page(&soa, options.trend.as_ref(), &mut spool, out)
+            }
             SoaFormat::Csv => sheet::write_csv(&soa, out),
             SoaFormat::Xlsx => sheet::write_xlsx(&soa, &mut spool, out),
         }

@@ -12,6 +12,7 @@ pub use aims_base::{
 pub use aims_check::{self as check, Program};
 pub use aims_eval::{self as eval, results::RunResults};
 pub use aims_facts::{self as facts, Project};
+pub use aims_history::{self as history};
 pub use aims_syntax::{self as syntax};
 
 use aims_base::codes::CodeInfo;
@@ -46,6 +47,57 @@ pub struct RunOptions {
     /// Work units each system may spend (`aims check --max-work`); overrides `[project]
     /// max_work`, which overrides [`aims_eval::DEFAULT_MAX_WORK`].
     pub max_work: Option<u64>,
+    /// The run history's facts for the policies: with it, the organisation has a `history`
+    /// document (built-in schema `history`) computed from the recorded runs.
+    pub history: Option<HistoryFacts>,
+}
+
+/// The `history` document of a run (see [`RunOptions::history`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryFacts {
+    /// The document's display name: the database's path, relative to the project.
+    pub name: String,
+    /// What the recorded runs (up to the evaluation date) show; `None` when there are none.
+    pub period: Option<aims_history::OperatingPeriod>,
+}
+
+impl HistoryFacts {
+    /// The document as JSON text: the fields of the built-in `history` schema.
+    fn json(&self) -> String {
+        let mut doc = serde_json::Map::new();
+        let (runs, run_days, gap) = match &self.period {
+            Some(p) => {
+                doc.insert("first_run".into(), p.first_run.clone().into());
+                doc.insert("last_run".into(), p.last_run.clone().into());
+                (p.runs, p.run_days, p.longest_gap_days)
+            }
+            None => (0, 0, 0),
+        };
+        doc.insert("runs".into(), runs.into());
+        doc.insert("run_days".into(), run_days.into());
+        doc.insert("longest_gap_days".into(), gap.into());
+        serde_json::Value::Object(doc).to_string()
+    }
+
+    /// Load the document like any fact file (positions, schema validation).
+    fn load(
+        &self,
+        sources: &SourceMap,
+        schemas: &aims_facts::SchemaSet,
+    ) -> (Document, Vec<Diagnostic>) {
+        let mut fs = MemoryFs::new();
+        let path = Path::new("history.json");
+        fs.insert(path, self.json());
+        aims_facts::load_document(
+            &fs,
+            sources,
+            path,
+            &self.name,
+            Some("history"),
+            None,
+            schemas,
+        )
+    }
 }
 
 /// Every diagnostic code aims can emit, sorted, for `aims explain` and the book's error index.
@@ -56,6 +108,7 @@ pub fn all_codes() -> Vec<&'static CodeInfo> {
         .chain(aims_check::codes::CODES)
         .chain(aims_plugin::codes::CODES)
         .chain(CLI_CODES)
+        .chain(aims_history::codes::CODES)
         .chain(testing::CODES)
         .collect();
     all.sort_by(|a, b| a.code.cmp(b.code));
@@ -568,12 +621,19 @@ impl<'a> Run<'a> {
         let today = options.today.unwrap_or_else(today_utc);
         // Files declared with `loader = "plugin::fn"` are read through that plugin.
         let vfs = LoaderVfs::new(vfs, compiled);
-        let (organization, diagnostics) = aims_facts::load_organization(
+        let (mut organization, mut diagnostics) = aims_facts::load_organization(
             &vfs,
             sources,
             &compiled.project,
             &compiled.program.schemas,
         );
+        if let Some(history) = &options.history {
+            let (doc, d) = history.load(sources, &compiled.program.schemas);
+            diagnostics.extend(d);
+            let mut docs = organization.to_vec();
+            docs.push(doc);
+            organization = docs.into();
+        }
         let mut header = aims_eval::assemble(
             &compiled.program,
             &compiled.project.name,

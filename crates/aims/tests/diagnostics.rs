@@ -85,6 +85,25 @@ const UNTRIGGERABLE: &[(&str, &str)] = &[
          (crates/aims-cli/tests/evidence_pack.rs checks it)",
     ),
     (
+        "E0550",
+        "the run history cannot be opened or written: only the aims binary records and reads \
+         the history (crates/aims-cli/tests/history.rs, crates/aims-history/tests)",
+    ),
+    (
+        "E0551",
+        "a history written by a newer aims: only the binary opens histories \
+         (crates/aims-history/tests/durability.rs checks the refusal)",
+    ),
+    (
+        "E0552",
+        "`aims diff @ID` with a run the history lacks: command-line only \
+         (crates/aims-cli/tests/history.rs)",
+    ),
+    (
+        "E0553",
+        "`aims history` without a database: command-line only (crates/aims-cli/tests/history.rs)",
+    ),
+    (
         "E0535",
         "printed by `aims fmt` for a policy file whose symlink leads outside the folder being \
          formatted; the library writes no files (crates/aims-cli/tests/confine.rs checks it)",

@@ -689,6 +689,7 @@ fn diagnostics(soa: &Soa) -> Markup {
 /// The page: head and roll-ups, the spooled systems' sections, then diagnostics and footer.
 pub(crate) fn write_page(
     soa: &Soa,
+    trend: Option<&crate::trend::Trend>,
     sections: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -701,7 +702,7 @@ pub(crate) fn write_page(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="generator" content={ (r.tool.name) " " (r.tool.version) };
                 title { (soa.title()) }
-                style { (PreEscaped(CSS)) }
+                style { (PreEscaped(CSS)) @if trend.is_some() { (PreEscaped(crate::trend::CSS)) } }
             }
         }
     };
@@ -712,6 +713,7 @@ pub(crate) fn write_page(
     out.write_all(head.as_bytes())?;
     let top = html! {
         (header(soa))
+        @if let Some(t) = trend { (crate::trend::html_section(t)) }
         (document_control(soa))
         (controls(soa))
         (exclusions(soa))

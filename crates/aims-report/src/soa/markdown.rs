@@ -838,11 +838,15 @@ fn diagnostics(out: &mut String, soa: &Soa) {
 /// line that separates it), then the diagnostics. The page ends with one newline.
 pub(crate) fn write_page(
     soa: &Soa,
+    trend: Option<&crate::trend::Trend>,
     sections: &mut dyn Read,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut top = String::new();
     header(&mut top, soa);
+    if let Some(t) = trend {
+        top.push_str(&crate::trend::markdown_section(t));
+    }
     document_control(&mut top, soa);
     controls(&mut top, soa);
     exclusions(&mut top, soa);
