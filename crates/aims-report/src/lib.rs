@@ -21,6 +21,7 @@ pub mod model;
 mod sarif;
 mod soa;
 pub mod stream;
+pub mod test_report;
 mod util;
 
 pub mod diff;
