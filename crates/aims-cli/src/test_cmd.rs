@@ -62,18 +62,15 @@ impl Style {
     }
 }
 
-/// `path` is a test file: the project is the nearest folder above it with an aims.toml.
+/// `path` is a test file: its project is the nearest `aims.toml` at or above its folder.
 fn split_test_file(path: &Path) -> Option<(PathBuf, PathBuf)> {
     let name = path.file_name()?.to_str()?;
     if !name.ends_with(testing::TEST_FILE_SUFFIX) || !path.is_file() {
         return None;
     }
     let abs = std::path::absolute(path).ok()?;
-    let project = abs
-        .ancestors()
-        .skip(1)
-        .find(|d| d.join("aims.toml").is_file())?;
-    Some((project.to_path_buf(), abs))
+    let project = aims::project_file(&OsFs, abs.parent()?).ok()?;
+    Some((project, abs))
 }
 
 fn loc(sources: &SourceMap, span: Span) -> String {
@@ -249,7 +246,7 @@ fn report(
                 location: loc(sources, t.span),
                 line: sources
                     .get(t.span.file)
-                    .map(|f| f.line_col(t.span.start as usize).line),
+                    .map(|f| f.line_col(t.span.start as usize).line as usize),
                 outcome,
                 mismatches,
                 details,

@@ -6,7 +6,12 @@
 //!
 //! A test whose tool is not on PATH at build time is ignored with that reason (build.rs), except
 //! under CI, where it runs and fails without the tool (`.ci/run` installs them from PyPI).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
@@ -89,8 +94,15 @@ fn github_annotations_are_capped_and_the_job_summary_is_appended() {
     assert!(last.starts_with("::notice "), "{last}");
     assert!(last.contains("5 error(s)"), "{last}");
     let md = std::fs::read_to_string(&summary).unwrap();
-    assert!(md.starts_with("# an earlier step\n## aims check: many"), "{md}");
-    assert_eq!(md.lines().filter(|l| l.starts_with("| s")).count(), 15, "{md}");
+    assert!(
+        md.starts_with("# an earlier step\n## aims check: many"),
+        "{md}"
+    );
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with("| s")).count(),
+        15,
+        "{md}"
+    );
     assert!(md.contains("| Gating failures | 15 |"), "{md}");
     // Without a github output the summary is left alone.
     let before = std::fs::read_to_string(&summary).unwrap();
@@ -126,7 +138,12 @@ fn commands_find_the_project_from_a_subfolder() {
     let from_root = aims_in(&quickstart(), &["check", "--today", "2026-11-24"]);
     let sub = quickstart().join("systems/support-bot");
     let from_sub = aims_in(&sub, &["check", "--today", "2026-11-24"]);
-    assert_eq!(from_sub.status.code(), Some(1), "{}", text(&from_sub.stderr));
+    assert_eq!(
+        from_sub.status.code(),
+        Some(1),
+        "{}",
+        text(&from_sub.stderr)
+    );
     assert_eq!(text(&from_sub.stdout), text(&from_root.stdout));
     let tests = aims_in(&sub, &["test", "--today", "2026-11-24"]);
     assert!(
@@ -205,10 +222,7 @@ fn diff_markdown_is_a_pull_request_comment() {
     let new = dir.path().join("new.json");
     for (date, path) in [("2026-01-15", &old), ("2026-11-24", &new)] {
         let arg = format!("json={}", path.display());
-        let out = aims_in(
-            &quickstart(),
-            &["check", "--today", date, "--format", &arg],
-        );
+        let out = aims_in(&quickstart(), &["check", "--today", date, "--format", &arg]);
         assert!(path.is_file(), "{}", text(&out.stderr));
     }
     let out = aims_in(
@@ -217,7 +231,10 @@ fn diff_markdown_is_a_pull_request_comment() {
     );
     let md = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{md}");
-    assert!(md.starts_with("### aims: verdict changes from 2026-01-15 to 2026-11-24"), "{md}");
+    assert!(
+        md.starts_with("### aims: verdict changes from 2026-01-15 to 2026-11-24"),
+        "{md}"
+    );
     assert!(md.contains("**Regression**"), "{md}");
     assert!(md.contains("#### Waiver expired (1)"), "{md}");
     assert!(md.contains("| support-bot | DC-2 |"), "{md}");
@@ -232,7 +249,10 @@ fn test_results_as_json_and_junit_and_coverage_gate() {
     assert_eq!(json.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     let tests = v["tests"].as_array().unwrap();
-    let ran = text(&human.stdout).lines().filter(|l| l.starts_with("test ")).count();
+    let ran = text(&human.stdout)
+        .lines()
+        .filter(|l| l.starts_with("test "))
+        .count();
     assert_eq!(tests.len(), ran);
     assert_eq!(v["passed"].as_u64().unwrap() as usize, ran);
     assert!(tests.iter().all(|t| t["outcome"] == "pass"));
@@ -242,7 +262,12 @@ fn test_results_as_json_and_junit_and_coverage_gate() {
     let xml = text(&junit.stdout);
     assert!(xml.starts_with("<?xml"), "{xml}");
     assert_eq!(xml.matches("<testcase ").count(), ran, "{xml}");
-    assert!(xml.contains(&format!("<testsuites name=\"aims test\" tests=\"{ran}\" failures=\"0\" errors=\"0\">")), "{xml}");
+    assert!(
+        xml.contains(&format!(
+            "<testsuites name=\"aims test\" tests=\"{ran}\" failures=\"0\" errors=\"0\">"
+        )),
+        "{xml}"
+    );
     // The gate: just above the measured coverage fails, at it passes.
     let above = format!("{}", (percent + 0.5).min(100.0));
     let gated = aims_in(&q, &["test", "--fail-under", &above]);
@@ -251,7 +276,10 @@ fn test_results_as_json_and_junit_and_coverage_gate() {
         assert!(text(&gated.stderr).contains("is under --fail-under"));
     }
     let at = format!("{}", percent.floor());
-    assert_eq!(aims_in(&q, &["test", "--fail-under", &at]).status.code(), Some(0));
+    assert_eq!(
+        aims_in(&q, &["test", "--fail-under", &at]).status.code(),
+        Some(0)
+    );
     let bad = aims_in(&q, &["test", "--fail-under", "120"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("error[E0501]"));
@@ -266,7 +294,10 @@ fn test_results_as_json_and_junit_and_coverage_gate() {
     let out = aims_in(dir.path(), &["test", "--format", "junit"]);
     let xml = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{xml}{}", text(&out.stderr));
-    assert!(xml.contains("<failure message=\"L-1: expected pass, got fail\">"), "{xml}");
+    assert!(
+        xml.contains("<failure message=\"L-1: expected pass, got fail\">"),
+        "{xml}"
+    );
 }
 
 /// A git repository holding a fresh `aims init` project.
@@ -279,7 +310,11 @@ fn git_project(dir: &Path) {
         &["config", "user.name", "t"],
         &["add", "-A"],
     ] {
-        let s = Command::new("git").args(args).current_dir(dir).status().unwrap();
+        let s = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .status()
+            .unwrap();
         assert!(s.success(), "git {args:?}");
     }
 }
@@ -305,31 +340,54 @@ fn pre_commit_hooks_run_with_the_real_pre_commit() {
     .unwrap();
     let try_repo = |hook: &str| {
         let out = Command::new(&pre_commit)
-            .args(["try-repo", workspace().to_str().unwrap(), hook, "--all-files", "--color", "never"])
+            .args([
+                "try-repo",
+                workspace().to_str().unwrap(),
+                hook,
+                "--all-files",
+                "--color",
+                "never",
+            ])
             .current_dir(&repo)
             .env("PATH", &path)
             .env("PRE_COMMIT_HOME", dir.path().join("cache"))
             .output()
             .unwrap();
-        (out.status.code(), format!("{}{}", text(&out.stdout), text(&out.stderr)))
+        (
+            out.status.code(),
+            format!("{}{}", text(&out.stdout), text(&out.stderr)),
+        )
     };
     let (code, log) = try_repo("aims-fmt");
     assert_eq!(code, Some(0), "{log}");
-    assert!(log.contains("aims fmt --check") && log.contains("Passed"), "{log}");
+    assert!(
+        log.contains("aims fmt --check") && log.contains("Passed"),
+        "{log}"
+    );
     let (code, log) = try_repo("aims-check");
     assert_eq!(code, Some(0), "{log}");
-    assert!(log.contains("aims check") && log.contains("Passed"), "{log}");
+    assert!(
+        log.contains("aims check") && log.contains("Passed"),
+        "{log}"
+    );
     // An unformatted policy and a control that fails: both hooks fail, saying why.
     write_file(
         &repo,
         "policies/bad.aims",
         "control   B-1 \"never\" {\n   enforce mandatory\n  require false\n}\n",
     );
-    let s = Command::new("git").args(["add", "-A"]).current_dir(&repo).status().unwrap();
+    let s = Command::new("git")
+        .args(["add", "-A"])
+        .current_dir(&repo)
+        .status()
+        .unwrap();
     assert!(s.success());
     let (code, log) = try_repo("aims-fmt");
     assert_eq!(code, Some(1), "{log}");
-    assert!(log.contains("Failed") && log.contains("+++ policies/bad.aims"), "{log}");
+    assert!(
+        log.contains("Failed") && log.contains("+++ policies/bad.aims"),
+        "{log}"
+    );
     let (code, log) = try_repo("aims-check");
     assert_eq!(code, Some(1), "{log}");
     assert!(log.contains("Failed") && log.contains("B-1"), "{log}");
@@ -350,13 +408,30 @@ fn the_github_action_passes_actionlint() {
         .current_dir(workspace())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     // And it does read the Action: a misspelt input is reported.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(workspace().join("action.yml"), dir.path().join("action.yml")).unwrap();
+    std::fs::copy(
+        workspace().join("action.yml"),
+        dir.path().join("action.yml"),
+    )
+    .unwrap();
     let wf = std::fs::read_to_string(workspace().join(".github/workflows/aims.yml")).unwrap();
-    write_file(dir.path(), ".github/workflows/aims.yml", &wf.replace("sarif: aims.sarif", "sarif_file: aims.sarif"));
-    let s = Command::new("git").args(["init", "-q"]).current_dir(dir.path()).status().unwrap();
+    write_file(
+        dir.path(),
+        ".github/workflows/aims.yml",
+        &wf.replace("sarif: aims.sarif", "sarif_file: aims.sarif"),
+    );
+    let s = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
     assert!(s.success());
     let out = Command::new(tool("actionlint").unwrap())
         .args(["-color=false"])
@@ -381,7 +456,12 @@ fn the_container_definition_passes_hadolint() {
         .current_dir(workspace())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     let file = std::fs::read_to_string(workspace().join("Containerfile")).unwrap();
     // multi-stage, a non-root user, the pack in the image
     assert!(file.matches("\nFROM ").count() + usize::from(file.starts_with("FROM ")) >= 2);
