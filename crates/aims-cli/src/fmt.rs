@@ -7,7 +7,8 @@
 //!
 //! A file is written only if its real path lies in the folder it was found in (the folder given,
 //! or a given file's own folder): a symlink leading elsewhere is refused (`E0535`, exit code 2),
-//! so formatting a checkout never writes outside it.
+//! so formatting a checkout never writes outside it. Without paths, the folder is the project's
+//! (the nearest `aims.toml` at or above the current folder).
 
 use aims::{SourceMap, Vfs};
 use aims_report::ColorChoice;
@@ -17,10 +18,23 @@ use std::path::{Path, PathBuf};
 const EXIT_CHANGED: u8 = 1;
 const EXIT_INPUT: u8 = 2;
 
+/// Without paths: the project's folder (the nearest `aims.toml` at or above the current folder,
+/// as every command finds it), so `aims fmt` in a subfolder formats the whole project and
+/// nothing above it; the current folder when there is no project.
+fn default_folder() -> PathBuf {
+    match aims::project_file(&aims::OsFs, Path::new(".")) {
+        Ok(file) => match file.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+        Err(_) => PathBuf::from("."),
+    }
+}
+
 /// The policy files named by `paths` (files as given; folders searched for `*.aims`), sorted, each
 /// with the folder it must be written in.
 fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>, String> {
-    let default = [PathBuf::from(".")];
+    let default = [default_folder()];
     let paths = if paths.is_empty() {
         &default[..]
     } else {

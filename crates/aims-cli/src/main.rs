@@ -25,7 +25,8 @@ mod test_cmd;
 #[derive(Parser)]
 #[command(
     name = "aims",
-    version,
+    // The version and, when the build knew it, the commit (build.rs).
+    version = env!("AIMS_VERSION"),
     about = "Policy-as-code for ISO/IEC 42001 AI management systems"
 )]
 struct Cli {
@@ -44,7 +45,9 @@ enum Command {
         #[arg(default_value = ".")]
         project: PathBuf,
         /// Output format, optionally written to a file: human, json, jsonl, sarif, junit, github
-        /// (`--format sarif=out.sarif --format human`). Repeatable.
+        /// (`--format sarif=out.sarif --format human`). Repeatable; at most one without a file
+        /// (stdout). `github` also appends a Markdown job summary to `$GITHUB_STEP_SUMMARY` when
+        /// that is set.
         #[arg(long = "format", short = 'f', default_value = "human")]
         formats: Vec<String>,
         /// Evaluate as if today were this date (YYYY-MM-DD), for reproducible runs.
@@ -161,7 +164,7 @@ enum Command {
         old: PathBuf,
         /// The later run: a JSON output, or a recorded run.
         new: PathBuf,
-        /// human, or json (the changes as data).
+        /// human, json (the changes as data), or markdown (a pull-request comment).
         #[arg(long, value_enum, default_value = "human")]
         format: DiffFormat,
         /// The run history recorded runs are read from.
@@ -198,7 +201,8 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
         /// Render the merged run, optionally to a file: json, jsonl, sarif, junit, github
-        /// (`--format sarif=out.sarif`). Repeatable. The same bytes as an unsharded `aims check`.
+        /// (`--format sarif=out.sarif`). Repeatable; at most one without a file (stdout). The
+        /// same bytes as an unsharded `aims check`.
         #[arg(long = "format", short = 'f')]
         formats: Vec<String>,
         /// Indent the JSON for people (compact by default).
@@ -207,7 +211,8 @@ enum Command {
     },
     /// Format policy files in place (`--check`: print a diff and exit 1 if any would change).
     Fmt {
-        /// Policy files or folders (searched for *.aims); the current folder when none.
+        /// Policy files or folders (searched for *.aims); the project (the nearest aims.toml at or
+        /// above the current folder) when none.
         paths: Vec<PathBuf>,
         /// Write nothing: print a unified diff and exit 1 if a file would change.
         #[arg(long)]
@@ -234,6 +239,13 @@ enum Command {
         /// The date tests evaluate as today, unless their file sets `today` (YYYY-MM-DD).
         #[arg(long)]
         today: Option<String>,
+        /// human, json (the results as data) or junit (JUnit XML for CI test reports), on stdout.
+        #[arg(long, value_enum, default_value = "human")]
+        format: test_cmd::TestFormat,
+        /// Exit 1 when less than PCT percent of the requirements and `when` branches are
+        /// exercised by a test (implies --coverage).
+        #[arg(long, value_name = "PCT")]
+        fail_under: Option<String>,
         /// For unreviewed checkouts (pull requests): refuse `outside_roots` and plugins without
         /// a `sha256` pin.
         #[arg(long)]
@@ -262,6 +274,7 @@ enum ReportFormat {
 enum DiffFormat {
     Human,
     Json,
+    Markdown,
 }
 
 const EXIT_FAIL: u8 = 1;
@@ -306,6 +319,8 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             filter,
             coverage,
             today,
+            format,
+            fail_under,
             untrusted,
         } => test_cmd::run(test_cmd::TestArgs {
             project,
@@ -314,6 +329,8 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             today,
             color,
             untrusted,
+            format,
+            fail_under,
         }),
         Command::Init { dir } => init::run(&dir),
         Command::Diff {
@@ -335,6 +352,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
                 match format {
                     DiffFormat::Human => report.render_human(),
                     DiffFormat::Json => report.render_json(),
+                    DiffFormat::Markdown => report.render_markdown(),
                 }
             );
             if report.has_regression() {
@@ -770,7 +788,34 @@ fn parse_formats(
         }
         outputs.push((name, path));
     }
+    let to_stdout: Vec<&str> = outputs
+        .iter()
+        .filter(|(_, path)| path.is_none())
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if let [first, second, ..] = to_stdout[..] {
+        return Err(usage(format!(
+            "--format {first} and --format {second} would both write to stdout; \
+             give all but one a file (`--format {second}={second}.out`)"
+        )));
+    }
     Ok(outputs)
+}
+
+/// The name [`open_targets`] and [`output_kind`] give the job summary of a `github` output.
+const STEP_SUMMARY: &str = "github-summary";
+
+/// With a `github` output on GitHub Actions (`$GITHUB_STEP_SUMMARY` set), also the Markdown job
+/// summary, appended to that file.
+fn with_step_summary(
+    mut outputs: Vec<(String, Option<PathBuf>)>,
+) -> Vec<(String, Option<PathBuf>)> {
+    if outputs.iter().any(|(name, _)| name == "github") {
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            outputs.push((STEP_SUMMARY.to_string(), Some(PathBuf::from(path))));
+        }
+    }
+    outputs
 }
 
 /// `aims merge`: shard JSON outputs into one report, written as JSON (`--output`) and in every
@@ -783,6 +828,7 @@ fn merge(inputs: &[PathBuf], output: Option<PathBuf>, formats: &[String], pretty
     if output.is_some() || outputs.is_empty() {
         outputs.insert(0, ("json".to_string(), output));
     }
+    let outputs = with_step_summary(outputs);
     let mut readers: Vec<Box<dyn std::io::Read + Send>> = Vec::new();
     for p in inputs {
         match std::fs::File::open(p) {
@@ -800,14 +846,15 @@ fn merge(inputs: &[PathBuf], output: Option<PathBuf>, formats: &[String], pretty
     };
     let targets: Vec<&mut dyn Write> = files.iter_mut().map(Target::writer).collect();
     let merged = aims_report::merge::merge_streaming(readers, &kinds, targets);
-    let code = flush_held(files);
+    let code = flush_all(files);
     match merged {
         Ok(_) if code != 0 => code,
         Ok(_) => 0,
         Err(e) => {
             // A half-written output must not pass for a merged run.
-            for (_, path) in &outputs {
-                if let Some(p) = path {
+            // (The job summary is shared with other steps: left as it is.)
+            for (name, path) in &outputs {
+                if let (Some(p), false) = (path, name == STEP_SUMMARY) {
                     let _ = std::fs::remove_file(p);
                 }
             }
@@ -816,37 +863,39 @@ fn merge(inputs: &[PathBuf], output: Option<PathBuf>, formats: &[String], pretty
     }
 }
 
-/// Open every output: files are written as systems finish; the first output to stdout streams
-/// there too, any other output to stdout is held and printed after it, so outputs never
-/// interleave.
+/// Open every output: files (and stdout, for the one output without a file, [`parse_formats`])
+/// are written as systems finish. The job summary is appended to: other steps write theirs too.
 fn open_targets(outputs: &[(String, Option<PathBuf>)]) -> Result<Vec<Target<'static>>, u8> {
     let mut files = Vec::new();
-    for (_, path) in outputs {
+    for (name, path) in outputs {
         match path {
-            Some(p) => match std::fs::File::create(p) {
-                Ok(f) => files.push(Target::File(std::io::BufWriter::new(f))),
-                Err(e) => return Err(usage(format!("cannot write `{}`: {e}", p.display()))),
-            },
-            None if !files.iter().any(|t| matches!(t, Target::Stdout(_))) => files.push(
-                Target::Stdout(std::io::BufWriter::new(std::io::stdout().lock())),
-            ),
-            None => files.push(Target::Held(Vec::new())),
+            Some(p) => {
+                let opened = if name == STEP_SUMMARY {
+                    std::fs::OpenOptions::new()
+                        .append(true)
+                        .create(true)
+                        .open(p)
+                } else {
+                    std::fs::File::create(p)
+                };
+                match opened {
+                    Ok(f) => files.push(Target::File(std::io::BufWriter::new(f))),
+                    Err(e) => return Err(usage(format!("cannot write `{}`: {e}", p.display()))),
+                }
+            }
+            None => files.push(Target::Stdout(std::io::BufWriter::new(
+                std::io::stdout().lock(),
+            ))),
         }
     }
     Ok(files)
 }
 
-/// Print the outputs held for stdout, after the streamed one.
-fn flush_held(files: Vec<Target<'_>>) -> u8 {
+/// Flush every output.
+fn flush_all(files: Vec<Target<'_>>) -> u8 {
     let mut code = 0;
     for t in files {
         match t {
-            Target::Held(bytes) => {
-                let mut out = std::io::stdout().lock();
-                if out.write_all(&bytes).and_then(|()| out.flush()).is_err() {
-                    code = EXIT_INPUT;
-                }
-            }
             Target::File(mut f) => {
                 if f.flush().is_err() {
                     code = EXIT_INPUT;
@@ -982,7 +1031,7 @@ fn check(args: CheckArgs) -> u8 {
         &args.formats,
         &["human", "json", "jsonl", "sarif", "junit", "github"],
     ) {
-        Ok(o) => o,
+        Ok(o) => with_step_summary(o),
         Err(code) => return code,
     };
     let sources = SourceMap::new();
@@ -1119,7 +1168,7 @@ fn check(args: CheckArgs) -> u8 {
         Ok(r) => r,
         Err(e) => return usage(format!("cannot write the output: {e}")),
     };
-    let code = flush_held(files);
+    let code = flush_all(files);
     if code != 0 {
         return code;
     }
@@ -1163,6 +1212,7 @@ fn output_kind(
         "sarif" => Output::Sarif,
         "junit" => Output::Junit,
         "github" => Output::Github,
+        STEP_SUMMARY => Output::GithubSummary,
         _ => Output::Human {
             color: to_stdout && color.should_color(std::io::stdout().is_terminal()),
         },
@@ -1173,8 +1223,6 @@ fn output_kind(
 enum Target<'a> {
     File(std::io::BufWriter<std::fs::File>),
     Stdout(std::io::BufWriter<std::io::StdoutLock<'a>>),
-    /// A second output to stdout, printed after the first.
-    Held(Vec<u8>),
 }
 
 impl Target<'_> {
@@ -1182,7 +1230,6 @@ impl Target<'_> {
         match self {
             Target::File(f) => f,
             Target::Stdout(s) => s,
-            Target::Held(v) => v,
         }
     }
 }

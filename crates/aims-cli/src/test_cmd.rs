@@ -19,6 +19,18 @@ pub struct TestArgs {
     pub color: ColorChoice,
     /// Refuse `outside_roots` and unpinned plugins (see `aims check --untrusted`).
     pub untrusted: bool,
+    /// human, json or junit, on stdout.
+    pub format: TestFormat,
+    /// `--fail-under PCT`: exit 1 when the coverage ([`coverage_percent`]) is below.
+    pub fail_under: Option<String>,
+}
+
+/// `aims test --format`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TestFormat {
+    Human,
+    Json,
+    Junit,
 }
 
 /// Most evidence lines shown per requirement.
@@ -50,18 +62,15 @@ impl Style {
     }
 }
 
-/// `path` is a test file: the project is the nearest folder above it with an aims.toml.
+/// `path` is a test file: its project is the nearest `aims.toml` at or above its folder.
 fn split_test_file(path: &Path) -> Option<(PathBuf, PathBuf)> {
     let name = path.file_name()?.to_str()?;
     if !name.ends_with(testing::TEST_FILE_SUFFIX) || !path.is_file() {
         return None;
     }
     let abs = std::path::absolute(path).ok()?;
-    let project = abs
-        .ancestors()
-        .skip(1)
-        .find(|d| d.join("aims.toml").is_file())?;
-    Some((project.to_path_buf(), abs))
+    let project = aims::project_file(&OsFs, abs.parent()?).ok()?;
+    Some((project, abs))
 }
 
 fn loc(sources: &SourceMap, span: Span) -> String {
@@ -81,7 +90,37 @@ fn print_diags(diags: &[Diagnostic], sources: &SourceMap, color: ColorChoice) {
     }
 }
 
+/// `--fail-under` as a percentage in 0..=100 (`80`, `87.5` or `80%`).
+fn parse_percent(text: &str) -> Option<f64> {
+    let p: f64 = text.trim().trim_end_matches('%').trim().parse().ok()?;
+    (p.is_finite() && (0.0..=100.0).contains(&p)).then_some(p)
+}
+
+/// The share of requirements exercised and `when` branches taken, in percent (100 when there
+/// is nothing to cover).
+fn coverage_percent(cov: &Coverage) -> f64 {
+    let t = cov.totals();
+    let whole = t.requirements + t.branches;
+    if whole == 0 {
+        return 100.0;
+    }
+    // Counts are far below 2^52: exact in f64.
+    (t.exercised + t.branches_taken) as f64 * 100.0 / whole as f64
+}
+
 pub fn run(args: TestArgs) -> u8 {
+    let fail_under = match args.fail_under.as_deref().map(|t| (t, parse_percent(t))) {
+        None => None,
+        Some((_, Some(p))) => Some(p),
+        Some((t, None)) => {
+            eprintln!(
+                "error[{}]: --fail-under takes a percentage from 0 to 100, not `{t}`",
+                aims::E_USAGE
+            );
+            return 2;
+        }
+    };
+    let coverage = args.coverage || fail_under.is_some();
     let today = match &args.today {
         None => None,
         Some(t) => match aims::parse_date(t) {
@@ -136,19 +175,113 @@ pub fn run(args: TestArgs) -> u8 {
     let run = testing::run_tests(&vfs, &sources, &compiled, &files, &options);
     print_diags(&run.diagnostics, &sources, args.color);
     let style = Style {
-        color: args.color.should_color(std::io::stdout().is_terminal()),
+        color: args.format == TestFormat::Human
+            && args.color.should_color(std::io::stdout().is_terminal()),
     };
-    let mut out = render(&run, &sources, &style, args.color);
-    if args.coverage {
-        out.push_str(&render_coverage(&run.coverage, &sources, &style));
-    }
+    let out = match args.format {
+        TestFormat::Human => {
+            let mut out = render(&run, &sources, &style, args.color);
+            if coverage {
+                out.push_str(&render_coverage(&run.coverage, &sources, &style));
+            }
+            out
+        }
+        TestFormat::Json => report(&run, &sources, coverage).render_json(),
+        TestFormat::Junit => report(&run, &sources, coverage).render_junit(),
+    };
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    let percent = coverage_percent(&run.coverage);
+    let under = fail_under.filter(|min| percent < *min);
+    if let Some(min) = under {
+        eprintln!(
+            "aims: coverage {percent:.1}% is under --fail-under {min}% (requirements exercised \
+             and `when` branches taken)"
+        );
+    }
     if run.has_input_errors() {
         2
-    } else if run.count(TestStatus::Fail) > 0 {
+    } else if run.count(TestStatus::Fail) > 0 || under.is_some() {
         1
     } else {
         0
+    }
+}
+
+/// The run as data for `--format json|junit`.
+fn report(
+    run: &TestRun,
+    sources: &SourceMap,
+    coverage: bool,
+) -> aims_report::test_report::TestReport {
+    use aims_report::test_report::{CoverageGap, TestCase, TestCoverage, TestOutcome, TestReport};
+    let plain = Style { color: false };
+    let tests = run
+        .tests
+        .iter()
+        .map(|t| {
+            let outcome = match t.status {
+                TestStatus::Pass => TestOutcome::Pass,
+                TestStatus::Fail => TestOutcome::Fail,
+                TestStatus::Error => TestOutcome::Error,
+            };
+            let mismatches = t
+                .mismatches
+                .iter()
+                .map(|m| {
+                    let what = match m.requirement {
+                        Some(n) => format!("{} requirement #{n}", m.target),
+                        None => m.target.clone(),
+                    };
+                    format!("{what}: expected {}, got {}", m.expected, m.actual)
+                })
+                .collect();
+            let details = if t.status == TestStatus::Pass {
+                String::new()
+            } else {
+                render_failure(t, sources, &plain, ColorChoice::Never)
+            };
+            TestCase {
+                file: t.file.clone(),
+                name: t.name.clone(),
+                location: loc(sources, t.span),
+                line: sources
+                    .get(t.span.file)
+                    .map(|f| f.line_col(t.span.start as usize).line as usize),
+                outcome,
+                mismatches,
+                details,
+            }
+        })
+        .collect();
+    let coverage = coverage.then(|| {
+        let t = run.coverage.totals();
+        let (not_exercised, never_failing) = coverage_gaps(&run.coverage);
+        let gaps = |v: Vec<(Span, String)>| {
+            v.into_iter()
+                .map(|(span, what)| CoverageGap {
+                    location: loc(sources, span),
+                    what,
+                })
+                .collect()
+        };
+        TestCoverage {
+            requirements: t.requirements,
+            exercised: t.exercised,
+            seen_failing: t.seen_failing,
+            branches: t.branches,
+            branches_taken: t.branches_taken,
+            percent: coverage_percent(&run.coverage),
+            not_exercised: gaps(not_exercised),
+            never_failing: gaps(never_failing),
+        }
+    });
+    TestReport {
+        schema_version: aims_report::test_report::TEST_SCHEMA_VERSION,
+        tests,
+        passed: run.count(TestStatus::Pass),
+        failed: run.count(TestStatus::Fail),
+        errored: run.count(TestStatus::Error),
+        coverage,
     }
 }
 
@@ -384,6 +517,26 @@ fn render_coverage(cov: &Coverage, sources: &SourceMap, style: &Style) -> String
         t.branches,
         percent(t.branches_taken, t.branches)
     );
+    let (unexercised, never_failing) = coverage_gaps(cov);
+    if !unexercised.is_empty() {
+        let _ = writeln!(out, "{}", style.yellow("not exercised by any test:"));
+        for (span, what) in &unexercised {
+            let _ = writeln!(out, "  {}  {what}", loc(sources, *span));
+        }
+    }
+    if !never_failing.is_empty() {
+        let _ = writeln!(out, "{}", style.yellow("no test makes these fail:"));
+        for (span, what) in &never_failing {
+            let _ = writeln!(out, "  {}  {what}", loc(sources, *span));
+        }
+    }
+    out
+}
+
+/// What no test exercised (requirements never evaluated, `when` branches never taken), and the
+/// requirements no test saw failing, each with its place.
+#[allow(clippy::type_complexity)]
+fn coverage_gaps(cov: &Coverage) -> (Vec<(Span, String)>, Vec<(Span, String)>) {
     let mut unexercised = Vec::new();
     let mut never_failing = Vec::new();
     for c in &cov.controls {
@@ -418,17 +571,5 @@ fn render_coverage(cov: &Coverage, sources: &SourceMap, style: &Style) -> String
             }
         }
     }
-    if !unexercised.is_empty() {
-        let _ = writeln!(out, "{}", style.yellow("not exercised by any test:"));
-        for (span, what) in &unexercised {
-            let _ = writeln!(out, "  {}  {what}", loc(sources, *span));
-        }
-    }
-    if !never_failing.is_empty() {
-        let _ = writeln!(out, "{}", style.yellow("no test makes these fail:"));
-        for (span, what) in &never_failing {
-            let _ = writeln!(out, "  {}  {what}", loc(sources, *span));
-        }
-    }
-    out
+    (unexercised, never_failing)
 }

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{
     CheckReport, ControlOutcome, DocumentState, Enforcement, Outcome, SystemReport, Verdict,
 };
-use crate::util::{align, natural_cmp};
+use crate::util::{align, inert, markdown_cell, natural_cmp, no_workflow_commands};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -401,10 +401,115 @@ impl DiffReport {
         out
     }
 
+    /// GitHub-flavoured Markdown for a pull-request comment: the outcome first, then one table
+    /// per kind of change. System names, control ids and details may come from the pull request
+    /// under review: every cell is escaped ([`markdown_cell`]) and the whole text made inert.
+    pub fn render_markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "### aims: verdict changes from {} to {}\n",
+            markdown_cell(&self.old_today),
+            markdown_cell(&self.new_today)
+        );
+        let _ = writeln!(
+            out,
+            "{}",
+            if self.regression {
+                "❌ **Regression**: a mandatory or blocking control newly fails or is no longer assessable."
+            } else if self.changes.is_empty() {
+                "✅ No verdict changed."
+            } else {
+                "✅ No regression."
+            }
+        );
+        for kind in ChangeKind::ORDER {
+            let group: Vec<&Change> = self.changes_of(kind).collect();
+            if group.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "\n#### {} ({})\n",
+                crate::soa::capitalized(kind.as_str()),
+                group.len()
+            );
+            out.push_str("| System | Control | Verdict | Enforcement | Detail |\n");
+            out.push_str("|---|---|---|---|---|\n");
+            for c in group {
+                let mut detail = c.detail.as_deref().map(markdown_cell).unwrap_or_default();
+                if c.regression {
+                    if !detail.is_empty() {
+                        detail.push(' ');
+                    }
+                    detail.push_str("**regression**");
+                }
+                let change = if c.old_verdict.is_some() || c.new_verdict.is_some() {
+                    format!("{} → {}", verdict(c.old_verdict), verdict(c.new_verdict))
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {change} | {} | {detail} |",
+                    markdown_cell(&c.system),
+                    markdown_cell(c.control.as_deref().unwrap_or("")),
+                    c.enforcement.map(Enforcement::as_str).unwrap_or(""),
+                );
+            }
+        }
+        no_workflow_commands(inert(&out).into_owned())
+    }
+
     /// Pretty JSON with a trailing newline.
     pub fn render_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');
         s
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod markdown_tests {
+    use super::*;
+
+    #[test]
+    fn markdown_comment_escapes_names_and_says_the_outcome() {
+        let change = Change {
+            kind: ChangeKind::NewlyFailing,
+            system: "evil|bot <script>".into(),
+            control: Some("A.1 [x](http://e)".into()),
+            old_verdict: Some(Verdict::Pass),
+            new_verdict: Some(Verdict::Fail),
+            enforcement: Some(Enforcement::Mandatory),
+            regression: true,
+            detail: Some("line\n::error::x".into()),
+        };
+        let report = DiffReport {
+            schema_version: 1,
+            old_today: "2026-01-01".into(),
+            new_today: "2026-02-01".into(),
+            changes: vec![change],
+            regression: true,
+        };
+        let md = report.render_markdown();
+        assert!(md.contains("**Regression**"), "{md}");
+        assert!(md.contains("#### Newly failing (1)"), "{md}");
+        assert!(md.contains("evil\\|bot &lt;script>"), "{md}");
+        assert!(md.contains("\\[x\\](http://e)"), "{md}");
+        assert!(md.contains("pass → fail"), "{md}");
+        assert!(
+            !md.lines().any(|l| l.trim_start().starts_with("::")),
+            "{md}"
+        );
+        let row = md.lines().find(|l| l.starts_with("| evil")).unwrap();
+        assert_eq!(row.matches(" | ").count(), 4, "{row}");
+        let none = DiffReport {
+            changes: Vec::new(),
+            regression: false,
+            ..report
+        };
+        assert!(none.render_markdown().contains("No verdict changed."));
     }
 }

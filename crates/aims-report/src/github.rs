@@ -5,6 +5,12 @@
 //! controls, `warning` for advisory ones) and each piece of evidence with a position gets a
 //! `notice` on the fact file; waived controls are `notice`s, expired waivers `warning`s on the
 //! waiver; diagnostics keep their severity.
+//!
+//! GitHub shows at most 10 error, 10 warning and 10 notice annotations per step (the actions
+//! toolkit's "problem matchers" limits) and drops the rest silently: [`Github`] writes the first
+//! ones of each level in system order and then one notice saying how many were left out (nine
+//! other notices at most, so that one is always shown). [`StepSummary`] is the Markdown job
+//! summary (`$GITHUB_STEP_SUMMARY`) that lists what the annotations could not.
 
 use aims_base::SourceMap;
 use aims_eval::results::RunResults;
@@ -13,7 +19,15 @@ use crate::model::{
     CheckReport, ControlOutcome, DiagnosticReport, Enforcement, EvidenceItem, Outcome, Place,
     Severity, SystemReport, Verdict,
 };
-use crate::util::{clip, inert, missing_phrase};
+use crate::stream::{Part, Tally};
+use crate::util::{clip, inert, markdown_cell, missing_phrase, no_workflow_commands};
+
+/// Annotations of each level GitHub shows per step.
+pub const ANNOTATIONS_PER_LEVEL: usize = 10;
+/// Failing controls listed in the job summary; the rest are counted.
+pub const SUMMARY_ROWS: usize = 50;
+
+const LEVELS: [&str; 3] = ["::error ", "::warning ", "::notice "];
 
 /// Escaping of the message part (after `::`); escape sequences from cards made inert first (the
 /// runner prints annotations into the log, which renders ANSI).
@@ -212,6 +226,54 @@ impl crate::stream::Format for Github {
         (out, String::new())
     }
 
+    fn cap(&self, tally: &mut Tally, _part: Part, text: String) -> String {
+        let mut out = String::with_capacity(text.len());
+        for line in text.split_inclusive('\n') {
+            let Some(level) = LEVELS.iter().position(|l| line.starts_with(l)) else {
+                out.push_str(line);
+                continue;
+            };
+            // One notice is kept for the overflow notice.
+            let limit = if level == 2 {
+                ANNOTATIONS_PER_LEVEL - 1
+            } else {
+                ANNOTATIONS_PER_LEVEL
+            };
+            if let (Some(shown), Some(dropped)) =
+                (tally.shown.get_mut(level), tally.dropped.get_mut(level))
+            {
+                if *shown < limit {
+                    *shown += 1;
+                    out.push_str(line);
+                } else {
+                    *dropped += 1;
+                }
+            }
+        }
+        out
+    }
+
+    fn overflow(&self, tally: &Tally) -> String {
+        let [errors, warnings, notices, _] = tally.dropped;
+        if errors + warnings + notices == 0 {
+            return String::new();
+        }
+        let mut out = String::new();
+        command(
+            &mut out,
+            "notice",
+            None,
+            "aims: more findings than GitHub annotates",
+            &format!(
+                "GitHub shows {ANNOTATIONS_PER_LEVEL} annotations of each level per step; \
+                 {errors} error(s), {warnings} warning(s) and {notices} notice(s) were not \
+                 annotated. The job summary lists the failing controls; `--format human`, \
+                 `sarif` or `json` give every finding."
+            ),
+        );
+        out
+    }
+
     fn end(&self, report: &CheckReport, _held: &[String], _systems: bool) -> String {
         let mut out = String::new();
         // The organisation controls (a merge of shards reads them after the systems).
@@ -222,6 +284,132 @@ impl crate::stream::Format for Github {
         for d in &report.diagnostics {
             diagnostic(&mut out, d);
         }
+        out
+    }
+}
+
+/// The Markdown job summary of a GitHub Actions step: a table of the failing controls (the
+/// first [`SUMMARY_ROWS`], in system order), then the totals and the outcome. Every cell is
+/// escaped ([`markdown_cell`]): system names, titles and messages may come from a pull request.
+pub struct StepSummary;
+
+const TABLE_HEAD: &str =
+    "| System | Control | Title | Enforcement | Verdict | Why |\n|---|---|---|---|---|---|\n";
+
+fn summary_row(sys: &str, report: &CheckReport, c: &ControlOutcome) -> String {
+    let title = report.control(&c.id).map_or("", |d| d.title.as_str());
+    let why = c
+        .requirements
+        .iter()
+        .find(|r| r.outcome != Outcome::Pass)
+        .and_then(|r| r.message.as_deref())
+        .unwrap_or("");
+    format!(
+        "| {} | {} | {} | {} | {} | {} |\n",
+        markdown_cell(&clip(sys, 120)),
+        markdown_cell(&clip(&c.id, 60)),
+        markdown_cell(&clip(title, 120)),
+        c.enforcement.as_str(),
+        c.verdict.as_str(),
+        markdown_cell(&clip(why, 200)),
+    )
+}
+
+fn summary_rows(report: &CheckReport, sys: &SystemReport) -> String {
+    sys.controls
+        .iter()
+        .filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Error))
+        .map(|c| summary_row(&sys.name, report, c))
+        .collect()
+}
+
+impl crate::stream::Format for StepSummary {
+    fn begin(&self, report: &CheckReport) -> String {
+        format!(
+            "## aims check: {}\n\n",
+            markdown_cell(&clip(&report.project, 120))
+        )
+    }
+
+    fn system(&self, report: &CheckReport, sys: &SystemReport) -> (String, String) {
+        (summary_rows(report, sys), String::new())
+    }
+
+    fn cap(&self, tally: &mut Tally, part: Part, text: String) -> String {
+        let mut out = String::new();
+        match part {
+            Part::Begin => out = text,
+            Part::End => {
+                if let Some(more) = tally.dropped.first().filter(|n| **n > 0) {
+                    out.push_str(&format!(
+                        "\n… and {more} more failing control(s), not listed.\n"
+                    ));
+                }
+                out.push_str(&text);
+            }
+            Part::System => {
+                for row in text.split_inclusive('\n') {
+                    let (Some(shown), Some(dropped)) =
+                        (tally.shown.first_mut(), tally.dropped.first_mut())
+                    else {
+                        break;
+                    };
+                    if *shown < SUMMARY_ROWS {
+                        if *shown == 0 {
+                            out.push_str(TABLE_HEAD);
+                        }
+                        *shown += 1;
+                        out.push_str(row);
+                    } else {
+                        *dropped += 1;
+                    }
+                }
+            }
+        }
+        no_workflow_commands(inert(&out).into_owned())
+    }
+
+    fn end(&self, report: &CheckReport, _held: &[String], systems: bool) -> String {
+        let s = &report.summary;
+        let mut out = String::new();
+        let organization = report.organization_system();
+        let org_rows = summary_rows(report, &organization);
+        if !org_rows.is_empty() {
+            out.push_str("\n### Organisation controls\n\n");
+            out.push_str(TABLE_HEAD);
+            out.push_str(&org_rows);
+        }
+        if !systems && org_rows.is_empty() {
+            out.push_str("No control failed.\n");
+        }
+        let outcome = if s.diagnostic_errors > 0 {
+            "❌ **input errors**: some policy or fact file could not be read (exit code 2)"
+        } else if s.gating_failure {
+            "❌ **a mandatory or blocking control failed** (exit code 1)"
+        } else {
+            "✅ **no mandatory or blocking control failed**"
+        };
+        let v = &s.verdicts;
+        out.push_str(&format!(
+            "\n{outcome}\n\n| | |\n|---|---|\n\
+             | Systems | {} |\n| Controls | {} |\n\
+             | Verdicts | {} pass, {} fail, {} error, {} waived, {} not applicable |\n\
+             | Gating failures | {} |\n| Expired waivers | {} |\n| Untreated risks | {} |\n\
+             | Unreadable documents | {} |\n| Diagnostics | {} errors, {} warnings |\n",
+            s.systems,
+            s.controls,
+            v.pass,
+            v.fail,
+            v.error,
+            v.waived,
+            v.not_applicable,
+            s.gating_failures,
+            s.expired_waivers,
+            s.untreated_risks,
+            s.unreadable_documents,
+            s.diagnostic_errors,
+            s.diagnostic_warnings,
+        ));
         out
     }
 }
@@ -237,8 +425,81 @@ pub fn render_github(results: &RunResults, sources: &SourceMap) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::model::{ControlOutcome, RequirementOutcome};
+
+    /// `n` systems, each failing one mandatory control whose message comes from a card.
+    fn failing(n: usize, message: &str) -> CheckReport {
+        let mut r = CheckReport {
+            project: "p".into(),
+            ..CheckReport::default()
+        };
+        for i in 0..n {
+            r.systems.push(SystemReport {
+                name: format!("s{i:02}"),
+                controls: vec![ControlOutcome {
+                    id: "C.1".into(),
+                    verdict: Verdict::Fail,
+                    enforcement: Enforcement::Mandatory,
+                    requirements: vec![RequirementOutcome {
+                        expr: "x".into(),
+                        outcome: Outcome::Fail,
+                        message: Some(message.into()),
+                        ..RequirementOutcome::default()
+                    }],
+                    ..ControlOutcome::default()
+                }],
+                ..SystemReport::default()
+            });
+        }
+        r.recompute_summary();
+        r
+    }
+
+    fn level_count(text: &str, level: &str) -> usize {
+        text.lines().filter(|l| l.starts_with(level)).count()
+    }
+
+    #[test]
+    fn annotations_are_capped_per_level_with_one_overflow_notice() {
+        let text = render_github_report(&failing(25, "no license"));
+        assert_eq!(level_count(&text, "::error "), ANNOTATIONS_PER_LEVEL);
+        assert_eq!(level_count(&text, "::notice "), 1, "{text}");
+        let last = text.lines().last().unwrap();
+        assert!(last.starts_with("::notice "), "{last}");
+        assert!(
+            last.contains("15 error(s), 0 warning(s) and 0 notice(s)"),
+            "{last}"
+        );
+        // under the limit: everything, no overflow notice
+        let text = render_github_report(&failing(10, "no license"));
+        assert_eq!(level_count(&text, "::error "), 10);
+        assert_eq!(level_count(&text, "::notice "), 0, "{text}");
+    }
+
+    #[test]
+    fn step_summary_lists_failures_capped_and_escaped() {
+        let hostile = "x | y <img src=x> [a](javascript:1)\n::error::pwned\x1b[2J";
+        let text = crate::stream::render(&StepSummary, &failing(SUMMARY_ROWS + 5, hostile));
+        let rows = text.lines().filter(|l| l.starts_with("| s")).count();
+        assert_eq!(rows, SUMMARY_ROWS);
+        assert!(text.contains("… and 5 more failing control(s)"), "{text}");
+        assert!(text.contains("a mandatory or blocking control failed"));
+        assert!(text.contains("| Gating failures | 55 |"), "{text}");
+        assert!(!text.contains("<img"), "{text}");
+        assert!(!text.contains("[a]("), "{text}");
+        assert!(!text.contains('\x1b'));
+        assert!(!text.lines().any(|l| l.trim_start().starts_with("::")));
+        // every row keeps its six cells
+        for row in text.lines().filter(|l| l.starts_with("| s")) {
+            assert_eq!(row.matches(" | ").count(), 5, "{row}");
+        }
+        let clean = crate::stream::render(&StepSummary, &failing(0, ""));
+        assert!(clean.contains("No control failed."), "{clean}");
+        assert!(clean.contains("no mandatory or blocking control failed"));
+    }
 
     #[test]
     fn escapes_follow_the_toolkit() {

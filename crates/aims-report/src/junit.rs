@@ -16,7 +16,7 @@ use crate::model::{
 use crate::util::missing_phrase;
 
 /// XML 1.0 cannot carry most control characters, even escaped: replace them.
-fn xml_safe(s: &str) -> String {
+pub(crate) fn xml_safe(s: &str) -> String {
     s.chars()
         .map(|c| match c {
             '\t' | '\n' | '\r' => c,

@@ -24,6 +24,7 @@ pub mod model;
 mod sarif;
 mod soa;
 pub mod stream;
+pub mod test_report;
 pub mod trend;
 mod util;
 

@@ -28,6 +28,31 @@ pub trait Format: Sync {
     /// and the run's diagnostics; `held` the parts held back, in system order; `systems` whether
     /// any system's part was written.
     fn end(&self, report: &CheckReport, held: &[String], systems: bool) -> String;
+    /// Applied on the writing side, in system order, to every text before it is written
+    /// (opening, each system's part, closing): a format that may show only so many entries
+    /// (GitHub's annotations per step) drops the rest here and counts them in `tally`.
+    fn cap(&self, _tally: &mut Tally, _part: Part, text: String) -> String {
+        text
+    }
+    /// Written after the closing: what [`Format::cap`] dropped, said once.
+    fn overflow(&self, _tally: &Tally) -> String {
+        String::new()
+    }
+}
+
+/// Which text [`Format::cap`] is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Begin,
+    System,
+    End,
+}
+
+/// What a capped format has written and dropped so far, by kind (a format's own numbering).
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    pub shown: [usize; 4],
+    pub dropped: [usize; 4],
 }
 
 /// A format being written: keeps the separator state and the held-back parts.
@@ -35,18 +60,22 @@ pub struct Writing<'f> {
     format: &'f dyn Format,
     any: bool,
     held: Vec<String>,
+    tally: Tally,
 }
 
 impl<'f> Writing<'f> {
     /// Start: returns the writer and the opening text.
     pub fn begin(format: &'f dyn Format, header: &CheckReport) -> (Writing<'f>, String) {
+        let mut tally = Tally::default();
+        let opening = format.cap(&mut tally, Part::Begin, format.begin(header));
         (
             Writing {
                 format,
                 any: false,
                 held: Vec::new(),
+                tally,
             },
-            format.begin(header),
+            opening,
         )
     }
 
@@ -55,6 +84,7 @@ impl<'f> Writing<'f> {
         if !held.is_empty() {
             self.held.push(held);
         }
+        let part = self.format.cap(&mut self.tally, Part::System, part);
         if part.is_empty() {
             return part;
         }
@@ -71,8 +101,11 @@ impl<'f> Writing<'f> {
     }
 
     /// The closing text.
-    pub fn end(self, report: &CheckReport) -> String {
-        self.format.end(report, &self.held, self.any)
+    pub fn end(mut self, report: &CheckReport) -> String {
+        let closing = self.format.end(report, &self.held, self.any);
+        let mut text = self.format.cap(&mut self.tally, Part::End, closing);
+        text.push_str(&self.format.overflow(&self.tally));
+        text
     }
 }
 
@@ -239,6 +272,8 @@ pub enum Output {
     Junit,
     /// GitHub Actions workflow commands.
     Github,
+    /// The Markdown job summary of a GitHub Actions step (`$GITHUB_STEP_SUMMARY`).
+    GithubSummary,
 }
 
 impl Output {
@@ -250,6 +285,7 @@ impl Output {
             Output::Sarif => Some(Box::new(crate::sarif::Sarif)),
             Output::Junit => Some(Box::new(crate::junit::Junit)),
             Output::Github => Some(Box::new(crate::github::Github)),
+            Output::GithubSummary => Some(Box::new(crate::github::StepSummary)),
         }
     }
 }

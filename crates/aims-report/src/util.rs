@@ -381,3 +381,38 @@ mod code_span_tests {
         assert_eq!(close_code_spans("\\\\`a"), "\\\\\\`a");
     }
 }
+
+/// Untrusted text as one Markdown table cell (make the whole text [`inert`] too): pipes and line breaks cannot end
+/// the cell or the row, `<` cannot open an HTML tag, `[`, `]` and `*` cannot form a link, an
+/// image or emphasis, and backticks cannot open a code span reaching past the text
+/// ([`close_code_spans`]).
+pub fn markdown_cell(s: &str) -> String {
+    close_code_spans(&cell_escaped(s)).into_owned()
+}
+
+fn cell_escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\r' => {}
+            '\n' => out.push_str("<br>"),
+            '<' if chars.peek().is_some_and(|n| {
+                n.is_ascii_alphabetic() || *n == '/' || *n == '!' || *n == '?'
+            }) =>
+            {
+                out.push_str("&lt;");
+            }
+            '\\' if chars.peek().is_some_and(|n| n.is_ascii_punctuation()) => out.push_str("\\\\"),
+            // `[text](url)` and `![alt](url)` from a card would render as a link or an image
+            // (phishing, tracking pixels, `javascript:`): brackets escaped, they stay text.
+            '*' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -169,28 +169,46 @@ const CLI_CODES: &[CodeInfo] = &[
     CodeInfo {
         code: E_NO_PROJECT,
         title: "no aims.toml found",
-        explanation: "`aims check`, `aims report` and `aims test` work on a project: a folder with an `aims.toml` that names the policy folders and the AI systems.\n\n## Example\n\n```text\naims check ./not-a-project\n```\n\n## Fix\n\nRun inside the project, pass its folder or its `aims.toml`, or create one with `aims init`.\n",
+        explanation: "`aims check`, `aims report` and `aims test` work on a project: a folder with an `aims.toml` that names the policy folders and the AI systems. A folder given (or the current one) is searched for `aims.toml`, then every folder above it, as git and cargo find their own files; the error means none of them holds one.\n\n## Example\n\n```text\naims check ./not-a-project\n```\n\n## Fix\n\nRun inside the project, pass its folder or its `aims.toml`, or create one with `aims init`.\n",
     },
 ];
 
-/// Find `aims.toml`: `path` may be the file itself or a folder holding it.
+/// Find `aims.toml`, the one project discovery every command uses: `path` may be the file itself,
+/// or a folder in the project: the folder's own `aims.toml`, else the nearest one above it (as
+/// git and cargo find theirs), so `aims check` works from any folder of the project.
 pub fn project_file(vfs: &dyn Vfs, path: &Path) -> Result<std::path::PathBuf, Box<Diagnostic>> {
-    let candidate = if vfs.is_dir(path) {
-        path.join("aims.toml")
-    } else {
-        path.to_path_buf()
-    };
-    if vfs.is_file(&candidate) {
-        Ok(candidate)
-    } else {
-        Err(Box::new(
-            Diagnostic::error(
-                E_NO_PROJECT,
-                format!("no aims.toml at `{}`", candidate.display()),
-            )
-            .with_help("pass the project folder or its aims.toml (create one with `aims init`)"),
-        ))
+    if !vfs.is_dir(path) {
+        if vfs.is_file(path) {
+            return Ok(path.to_path_buf());
+        }
+        return Err(no_project(&format!("no aims.toml at `{}`", path.display())));
     }
+    let here = path.join("aims.toml");
+    if vfs.is_file(&here) {
+        // Kept as given, so names and messages read as the user wrote the path.
+        return Ok(here);
+    }
+    // Above a relative folder: its absolute ancestors (`..` of `.` is not on the path).
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    if let Some(found) = absolute
+        .ancestors()
+        .skip(1)
+        .map(|d| d.join("aims.toml"))
+        .find(|p| vfs.is_file(p))
+    {
+        return Ok(found);
+    }
+    Err(no_project(&format!(
+        "no aims.toml in `{}` or any folder above it",
+        path.display()
+    )))
+}
+
+fn no_project(message: &str) -> Box<Diagnostic> {
+    Box::new(
+        Diagnostic::error(E_NO_PROJECT, message.to_string())
+            .with_help("pass the project folder or its aims.toml (create one with `aims init`)"),
+    )
 }
 
 /// Load `aims.toml`, parse every policy and compile. Returns `None` when an error stops the run

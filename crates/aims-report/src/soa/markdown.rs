@@ -13,40 +13,7 @@ use crate::soa::{
     brief_line, capitalized, evidence_of_key, outcome_of_key, risk_anchor, verdict_label, Capped,
     Row, Soa, SoaSection, SystemView, SYSTEM_PLACEHOLDER,
 };
-use crate::util::{close_code_spans, inert, missing_phrase, no_workflow_commands};
-
-/// Escape text for a table cell: pipes, line breaks, `<` that could open an HTML tag, and backticks
-/// that would open a code span reaching past the text ([`close_code_spans`]).
-fn cell(s: &str) -> String {
-    close_code_spans(&cell_escaped(s)).into_owned()
-}
-
-fn cell_escaped(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '\r' => {}
-            '\n' => out.push_str("<br>"),
-            '<' if chars.peek().is_some_and(|n| {
-                n.is_ascii_alphabetic() || *n == '/' || *n == '!' || *n == '?'
-            }) =>
-            {
-                out.push_str("&lt;");
-            }
-            '\\' if chars.peek().is_some_and(|n| n.is_ascii_punctuation()) => out.push_str("\\\\"),
-            // `[text](url)` and `![alt](url)` from a card would render as a link or an image
-            // (phishing, tracking pixels, `javascript:`): brackets escaped, they stay text.
-            '*' | '[' | ']' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::util::{inert, markdown_cell as cell, missing_phrase, no_workflow_commands};
 
 /// Inline code that survives any backticks in the text; pipes escaped for tables.
 fn code(s: &str) -> String {
