@@ -67,7 +67,7 @@ pub fn snapshot_report(s: &RunSnapshot) -> CheckReport {
     let control = |c: &history::RecordedControl| ControlOutcome {
         id: c.id.clone(),
         verdict: c.verdict.into(),
-        enforcement: c.enforcement.into(),
+        enforcement: c.enforcement,
         waiver: c.waiver.as_ref().map(|w| WaiverRef {
             id: w.id.clone(),
             reason: String::new(),

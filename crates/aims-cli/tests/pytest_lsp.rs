@@ -8,7 +8,7 @@
 //! set), where it fails; `.ci/run` installs pytest-lsp in `.venv` and sets `AIMS_PYTHON`.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The whole suite gets this long; a hung server fails the test instead of hanging it.

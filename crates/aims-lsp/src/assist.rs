@@ -2,7 +2,7 @@
 //! document highlights, signature help, inlay hints and hover on keywords.
 
 use crate::convert;
-use crate::index::{self, Index, Sym};
+use crate::index::{Index, Sym};
 use crate::world::{PFile, ProjectState};
 use aims_base::Span;
 use aims_syntax::ast::*;
@@ -161,7 +161,7 @@ fn expr_spans(e: &Expr, out: &mut Vec<Span>) {
             expr_spans(base, out);
             expr_spans(idx, out);
         }
-        ExprKind::Call { name, args } => {
+        ExprKind::Call { name, args, .. } => {
             out.push(name.span);
             args.iter().for_each(|a| expr_spans(a, out));
         }
@@ -332,23 +332,34 @@ fn utf16_len(s: &str) -> u32 {
     u32::try_from(s.encode_utf16().count()).unwrap_or(u32::MAX)
 }
 
-/// A signature whose parameters are the comma-separated parts between its outer parentheses.
-fn signature(label: String, doc: Option<String>) -> lsp::SignatureInformation {
+/// The protocol's form of a signature: each parameter's label is its range in the signature's
+/// label (`name: type`, with a repeated parameter's `, ...`), computed as the label is written.
+fn signature(
+    sig: &aims_check::builtins::Signature,
+    doc: Option<String>,
+) -> lsp::SignatureInformation {
+    let mut label = format!("{}(", sig.name);
     let mut params = Vec::new();
-    if let (Some(open), Some(close)) = (label.find('('), label.rfind(')')) {
-        let inner = label.get(open + 1..close).unwrap_or("");
-        let mut at = open + 1;
-        for part in inner.split(", ") {
-            if !part.is_empty() {
-                let a = utf16_len(label.get(..at).unwrap_or(""));
-                params.push(lsp::ParameterInformation {
-                    label: lsp::ParameterLabel::LabelOffsets([a, a + utf16_len(part)]),
-                    documentation: None,
-                });
-            }
-            at += part.len() + 2;
+    for (i, p) in sig.params.iter().enumerate() {
+        if i > 0 {
+            label.push_str(", ");
         }
+        let start = utf16_len(&label);
+        label.push_str(&p.name);
+        if let Some(t) = &p.ty {
+            label.push_str(": ");
+            label.push_str(t);
+        }
+        if p.repeated {
+            label.push_str(", ...");
+        }
+        params.push(lsp::ParameterInformation {
+            label: lsp::ParameterLabel::LabelOffsets([start, utf16_len(&label)]),
+            documentation: None,
+        });
     }
+    label.push_str(") -> ");
+    label.push_str(&sig.returns);
     lsp::SignatureInformation {
         label,
         documentation: doc.map(|d| {
@@ -381,23 +392,14 @@ pub fn signature_help(
                 .functions
                 .iter()
                 .find(|g| g.name == function)?;
-            let params: Vec<String> = f
-                .params
-                .iter()
-                .map(|(n, t)| format!("{n}: {}", t.display()))
-                .collect();
             signature(
-                format!(
-                    "{plugin}::{function}({}) -> {}",
-                    params.join(", "),
-                    f.ret.display()
-                ),
+                &f.signature(plugin),
                 Some(format!("function of the plugin `{plugin}`")),
             )
         }
         None => {
-            let (_, sig, doc) = index::function(&name)?;
-            signature(sig.to_string(), Some(doc.to_string()))
+            let f = aims_check::Builtin::named(&name)?.info();
+            signature(&f.signature(), Some(f.doc.to_string()))
         }
     };
     let n = sig.parameters.as_ref().map_or(0, Vec::len);
@@ -537,7 +539,7 @@ pub fn keyword_hover(f: &PFile, ix: &Index, file: usize, offset: usize) -> Optio
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -573,10 +575,27 @@ mod tests {
 
     #[test]
     fn signature_parameters_are_offsets_into_the_label() {
-        let s = signature("default(x, y)".into(), None);
+        let f = aims_check::Builtin::named("default").unwrap().info();
+        let s = signature(&f.signature(), None);
+        assert_eq!(s.label, f.signature().to_string());
         let p = s.parameters.unwrap();
         assert_eq!(p.len(), 2);
-        assert_eq!(p[1].label, lsp::ParameterLabel::LabelOffsets([11, 12]));
+        let lsp::ParameterLabel::LabelOffsets([a, b]) = p[1].label else {
+            panic!("offsets expected");
+        };
+        assert_eq!(&s.label[a as usize..b as usize], "y: any", "{}", s.label);
+        // a repeated parameter's label covers its `, ...`
+        let f = aims_check::Builtin::named("section").unwrap().info();
+        let s = signature(&f.signature(), None);
+        let p = s.parameters.unwrap();
+        let lsp::ParameterLabel::LabelOffsets([a, b]) = p.last().unwrap().label else {
+            panic!("offsets expected");
+        };
+        assert!(
+            s.label[a as usize..b as usize].ends_with(", ..."),
+            "{}",
+            s.label
+        );
     }
 
     #[test]

@@ -105,6 +105,11 @@ fn every_check_can_fail() {
         "a` `[x](javascript:1)`"
     )));
     assert!(fails(|| assert_no_live_links("t", "<SCRIPT>")));
+    assert!(fails(|| assert_no_live_links(
+        "t",
+        "a ![x](https://t.example/p.gif)"
+    )));
+    assert!(fails(|| assert_no_live_links("t", "`x` <img src=x>")));
     assert!(!fails(|| assert_no_live_links(
         "t",
         "`[x](javascript:1)` \\[x\\](javascript:1) \\`[x\\](javascript:1)"
@@ -124,4 +129,29 @@ fn every_check_can_fail() {
     assert!(!fails(|| assert_well_formed_xml("<a x=\"&lt;\">&amp;</a>")));
     assert_eq!(strip_sgr("\x1b[1;31mred\x1b[0m"), "red");
     assert_eq!(strip_sgr("\x1b[2K"), "\x1b[2K");
+}
+
+/// Every `render-*.bin` input the fuzz target `render` ever failed on (`fuzz/regressions`),
+/// decoded exactly as the target decodes it (`arbitrary`, as libfuzzer-sys does) and checked by
+/// the same invariant, so a fixed finding stays fixed without nightly or libFuzzer.
+#[test]
+fn fuzz_regressions_of_render_hold() {
+    use arbitrary::{Arbitrary, Unstructured};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !(name.starts_with("render-") && name.ends_with(".bin")) {
+            continue;
+        }
+        let data = std::fs::read(&path).unwrap();
+        let (pick, hostile) =
+            <(u8, [String; 4])>::arbitrary_take_rest(Unstructured::new(&data)).unwrap();
+        let (format, check) = FORMATS[usize::from(pick) % FORMATS.len()];
+        eprintln!("{name}: {format}");
+        check(&hostile_run(&hostile));
+        seen += 1;
+    }
+    assert!(seen > 0, "no render regressions in {}", dir.display());
 }

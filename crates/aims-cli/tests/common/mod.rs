@@ -99,7 +99,8 @@ pub fn python_with(modules: &str, test: &str) -> Option<std::path::PathBuf> {
     if let Some(p) = std::env::var_os("AIMS_PYTHON") {
         candidates.push(std::path::PathBuf::from(p));
     }
-    candidates.push(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
+    candidates
+        .push(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
     candidates.push(std::path::PathBuf::from("python3"));
     for c in candidates {
         let ok = std::process::Command::new(&c)
@@ -119,4 +120,3 @@ pub fn python_with(modules: &str, test: &str) -> Option<std::path::PathBuf> {
     eprintln!("SKIPPED {test}: {why}");
     None
 }
-

@@ -15,8 +15,13 @@ use crate::soa::{
 };
 use crate::util::{inert, markdown_cell as cell, missing_phrase, no_workflow_commands};
 
-/// Inline code that survives any backticks in the text; pipes escaped for tables.
+/// Inline code that survives any backticks in the text; pipes escaped for tables. The empty
+/// string is written `*(empty)*`: an empty span (two backticks) is no code span in CommonMark,
+/// and would pair with the next pair of backticks on the line, garbling what follows.
 fn code(s: &str) -> String {
+    if s.is_empty() {
+        return "*(empty)*".to_string();
+    }
     let s = s.replace(['\n', '\r'], " ");
     let mut run = 0;
     let mut longest = 0;
@@ -29,7 +34,11 @@ fn code(s: &str) -> String {
         }
     }
     let fence = "`".repeat(longest + 1);
-    let pad = if s.starts_with('`') || s.ends_with('`') {
+    // CommonMark strips one space from both ends of a span when both are there (and the span
+    // is not all spaces): pad so that a value starting or ending with a backtick or a space
+    // keeps it.
+    let spaced = s.starts_with(' ') && s.ends_with(' ') && !s.chars().all(|c| c == ' ');
+    let pad = if s.starts_with('`') || s.ends_with('`') || spaced {
         " "
     } else {
         ""
@@ -868,5 +877,29 @@ mod tests {
         assert_eq!(code("a`b"), "``a`b``");
         assert_eq!(code("`x"), "`` `x ``");
         assert_eq!(code("a|b"), "`a\\|b`");
+        assert_eq!(code(""), "*(empty)*");
+    }
+
+    /// What a CommonMark reader makes of a line of spans: each value is one code span holding
+    /// exactly the value, whatever backticks and spaces it has (the fuzz target `render` found
+    /// empty values pairing with the next span of the line).
+    #[test]
+    fn each_value_is_exactly_one_code_span() {
+        use pulldown_cmark::{Event, Parser};
+        let values = [
+            "a", "`", "``", "a``b", " ` ", "`a`", " ", "x` ", "\\", "<img>", "s0@`?",
+        ];
+        for v in values {
+            for w in values {
+                let line = format!("{} = {}, {} = {}.", code(v), code(""), code(w), code(v));
+                let spans: Vec<String> = Parser::new(&line)
+                    .filter_map(|e| match e {
+                        Event::Code(c) => Some(c.into_string()),
+                        _ => None,
+                    })
+                    .collect();
+                assert_eq!(spans, [v, w, v], "{line}");
+            }
+        }
     }
 }
