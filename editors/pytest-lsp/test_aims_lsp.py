@@ -120,7 +120,7 @@ async def test_hover_folding_and_signature_help(client: LanguageClient, tmp_path
     help = await client.text_document_signature_help_async(
         types.SignatureHelpParams(text_document=doc, position=position(POLICY, '"x")'))
     )
-    assert help.signatures[0].label == "default(x, y)"
+    assert help.signatures[0].label == "default(x: any, y: any) -> any"
     assert help.active_parameter == 1
 
     hints = await client.text_document_inlay_hint_async(

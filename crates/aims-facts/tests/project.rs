@@ -649,9 +649,9 @@ fn null_required_field_and_nested_records_are_checked() {
 
 #[test]
 fn builtin_card_schemas_require_nothing() {
-    // The organisation records the engine reads (`risk_register`, `soa`) are not cards: an
-    // auditor needs every one of their fields.
-    let records = ["risk_register", "soa"];
+    // The organisation records the engine reads (`risk_register`, `soa`) and the run history
+    // it writes itself are not cards: every one of their fields is needed.
+    let records = ["risk_register", "soa", "history"];
     let set = SchemaSet::builtin();
     let cards = set.iter().filter(|s| {
         !records

@@ -259,7 +259,11 @@ async fn folding_selection_highlights_signatures_inlay_hints_and_keyword_hover()
     // signature help: a built-in, second argument
     let (l, col) = find(ASSIST, "[]) !=", 0);
     let sh = c.call("textDocument/signatureHelp", at(&uri, l, col)).await;
-    assert_eq!(sh["signatures"][0]["label"], "default(x, y)", "{sh}");
+    assert_eq!(
+        sh["signatures"][0]["label"],
+        "default(x: any, y: any) -> any",
+        "{sh}"
+    );
     assert_eq!(sh["activeParameter"], 1);
     // and a plugin function, with its declared parameters
     let (l, col) = find(ASSIST, "0.5)", 0);
