@@ -24,6 +24,11 @@ pub trait Vfs: Send + Sync {
             format!("no real path for `{}`", path.display()),
         ))
     }
+    /// True when `path` itself (not what it leads to) is a symbolic link. File systems without
+    /// links answer false.
+    fn is_symlink(&self, _path: &Path) -> bool {
+        false
+    }
 }
 
 /// Every file below `root` (recursively, sorted) whose path relative to `root` matches `pattern`.
@@ -140,12 +145,14 @@ fn on_pseudo_file_system(path: &Path, _meta: &std::fs::Metadata) -> bool {
 impl Vfs for OsFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         use std::io::Read as _;
-        // Opening a FIFO for reading would block until a writer comes: look before opening.
-        refusal(path, &std::fs::metadata(path)?)?;
-        let file = std::fs::File::open(path)?;
-        // The link or file may have changed since: check what was opened.
-        refusal(path, &file.metadata()?)?;
-        let mut bytes = Vec::new();
+        let file = open_for_reading(path)?;
+        // Judge what was opened (no link, in any component of the path, can lead around it).
+        let meta = file.metadata()?;
+        refusal(path, &meta)?;
+        // Sized from the metadata, the file is read in one call (and one that finds its end);
+        // the cap still holds for a file that grows or lies about its size.
+        let expected = meta.len().min(MAX_READ_BYTES);
+        let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0) + 1);
         file.take(MAX_READ_BYTES + 1).read_to_end(&mut bytes)?;
         if bytes.len() as u64 > MAX_READ_BYTES {
             return Err(io::Error::new(
@@ -185,6 +192,29 @@ impl Vfs for OsFs {
     fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
         std::fs::canonicalize(path)
     }
+
+    fn is_symlink(&self, path: &Path) -> bool {
+        std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+    }
+}
+
+/// Open `path` for reading without waiting: opening a FIFO for reading blocks until a writer
+/// comes, so it is opened non-blocking and refused once its metadata is seen (regular files
+/// ignore the flag). One `open` and one `fstat` per file, no `stat` of the path before.
+#[cfg(unix)]
+fn open_for_reading(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_for_reading(path: &Path) -> io::Result<std::fs::File> {
+    // Elsewhere no FIFO blocks an open: look before opening all the same.
+    refusal(path, &std::fs::metadata(path)?)?;
+    std::fs::File::open(path)
 }
 
 /// Files held in memory, for tests and the language server's open buffers.

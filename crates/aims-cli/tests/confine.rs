@@ -146,6 +146,17 @@ fn a_symlink_in_the_project_to_a_file_outside_is_refused() {
 }
 
 #[test]
+fn a_symlinked_folder_on_the_way_to_a_file_outside_is_refused() {
+    // the file itself is no link; a folder on its path is, and it leads out of the project
+    let dir = project("\"bad/linked/card.md\"", "");
+    let root = dir.path().join("project");
+    std::os::unix::fs::symlink(dir.path().join("outside"), root.join("bad/linked")).unwrap();
+    let (code, json, stderr) = check(&root, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_refused(&json, &stderr, "symlink", BAD_FACTS_LINE);
+}
+
+#[test]
 fn a_glob_matching_a_symlink_to_outside_refuses_that_file_only() {
     let dir = project("{ glob = \"bad/*.md\", kind = \"model_card\" }", "");
     let root = dir.path().join("project");

@@ -99,7 +99,8 @@ pub struct ProjectOptions {
 /// The folders a project's files must lie in: the project root and the `outside_roots` it allows.
 /// A fact file, policy, plugin or attributes file is judged by its path (no `..` may leave these
 /// folders) and, on a real file system, by its real path (no symlink may lead out of them). The
-/// roots are resolved once per project; each file costs one `canonicalize` when it is opened.
+/// roots are resolved once per project; each file costs an `lstat` per path component below
+/// its root, and a `canonicalize` only when one of them is a link.
 #[derive(Debug, Clone, Default)]
 pub struct Confinement {
     /// The roots, lexically normalized (the project root first).
@@ -151,6 +152,27 @@ impl Confinement {
         }
         if self.real.is_empty() {
             return Ok(());
+        }
+        // The roots' real paths are known: when no component below the root is a link, the
+        // file's real path lies below the root's, and only the links (`lstat` each) need the
+        // full resolution. One syscall per component instead of a `canonicalize` per file.
+        let below_root = self
+            .lexical
+            .iter()
+            .find_map(|root| path.strip_prefix(root).ok().map(|rel| (root, rel)));
+        if let Some((root, rel)) = below_root {
+            let mut at = root.clone();
+            let mut linked = false;
+            for part in rel.components() {
+                at.push(part);
+                if vfs.is_symlink(&at) {
+                    linked = true;
+                    break;
+                }
+            }
+            if !linked {
+                return Ok(());
+            }
         }
         match vfs.real_path(&path) {
             Ok(real) if !self.real.iter().any(|root| real.starts_with(root)) => Err(format!(

@@ -198,8 +198,10 @@ fn unreachable_analysis() -> ! {
     }
 }
 
-/// Reads open buffers first, then the disk: `aims.toml` and policies open in the editor are
-/// taken as typed.
+/// Reads open buffers first, then the disk (through [`aims_base::OsFs`], with its refusals of
+/// FIFOs, devices and kernel pseudo files and its size cap): `aims.toml` and policies open in
+/// the editor are taken as typed. Real paths come from the disk, so the project's confinement
+/// judges symlinks in the editor as `aims check` does.
 pub struct Overlay<'a> {
     pub docs: &'a HashMap<PathBuf, Doc>,
 }
@@ -208,7 +210,7 @@ impl Vfs for Overlay<'_> {
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
         match self.docs.get(path) {
             Some(d) => Ok(d.text.clone().into_bytes()),
-            None => std::fs::read(path),
+            None => aims_base::OsFs.read(path),
         }
     }
 
@@ -222,6 +224,21 @@ impl Vfs for Overlay<'_> {
 
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()
+    }
+
+    fn len(&self, path: &Path) -> Option<u64> {
+        match self.docs.get(path) {
+            Some(d) => Some(d.text.len() as u64),
+            None => aims_base::OsFs.len(path),
+        }
+    }
+
+    fn real_path(&self, path: &Path) -> std::io::Result<PathBuf> {
+        aims_base::OsFs.real_path(path)
+    }
+
+    fn is_symlink(&self, path: &Path) -> bool {
+        aims_base::OsFs.is_symlink(path)
     }
 }
 

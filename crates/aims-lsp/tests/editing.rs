@@ -260,8 +260,7 @@ async fn folding_selection_highlights_signatures_inlay_hints_and_keyword_hover()
     let (l, col) = find(ASSIST, "[]) !=", 0);
     let sh = c.call("textDocument/signatureHelp", at(&uri, l, col)).await;
     assert_eq!(
-        sh["signatures"][0]["label"],
-        "default(x: any, y: any) -> any",
+        sh["signatures"][0]["label"], "default(x: any, y: any) -> any",
         "{sh}"
     );
     assert_eq!(sh["activeParameter"], 1);
@@ -345,5 +344,45 @@ async fn diagnostic_codes_link_to_the_error_index() {
         e["codeDescription"]["href"],
         "https://books.example/aims/reference/errors.html#e0207"
     );
+    c.shutdown().await;
+}
+
+/// The editor judges symlinks as `aims check` does: a policy file in the project that is a link
+/// to a file outside it is refused (E0146) on `aims.toml`, not read.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_symlinked_to_a_file_outside_the_project_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("project");
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    std::fs::create_dir_all(dir.path().join("outside")).unwrap();
+    let toml = "[project]\nname = \"t\"\npolicies = [\"policies\"]\n";
+    std::fs::write(root.join("aims.toml"), toml).unwrap();
+    std::fs::write(
+        root.join("policies/ok.aims"),
+        "control OK \"Fine\" {\n  require true\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("outside/evil.aims"),
+        "control EVIL \"Outside\" {\n  require true\n}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("outside/evil.aims"),
+        root.join("policies/evil.aims"),
+    )
+    .unwrap();
+    let toml_uri = file_uri(&root.join("aims.toml"));
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&toml_uri, toml).await;
+    let d = c
+        .diagnostics_where(&toml_uri, |p| {
+            p["diagnostics"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["code"] == "E0146"))
+        })
+        .await;
+    assert!(d.to_string().contains("evil.aims"), "{d}");
     c.shutdown().await;
 }

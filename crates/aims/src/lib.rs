@@ -537,6 +537,9 @@ impl Vfs for LoaderVfs<'_> {
     fn real_path(&self, path: &Path) -> std::io::Result<PathBuf> {
         self.inner.real_path(path)
     }
+    fn is_symlink(&self, path: &Path) -> bool {
+        self.inner.is_symlink(path)
+    }
 }
 
 struct HostCaller<'a>(&'a aims_plugin::PluginHost);
