@@ -3,7 +3,12 @@
 //! A run over 30,000 systems must hold a bounded number of results however many systems there are,
 //! and give the same bytes for every `--jobs`: workers take the next item as they finish one, and
 //! the caller's `consume` sees results strictly in item order. A worker that gets more than
-//! `window` items ahead of the oldest unconsumed one waits, so at most `window` results are held.
+//! `window` chunks (of at most 32 items) ahead of the oldest unconsumed one waits, so a bounded
+//! number of results is held.
+//!
+//! Workers take items in chunks and hand over a chunk's results at once: one hand-over per item
+//! cost a wake-up of the consuming thread each (24,000 context switches for 10,000 systems of
+//! 70 µs each, a third of the second core's gain).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -26,20 +31,24 @@ where
         }
         return;
     }
+    // Chunks small enough to balance the work and bound what is held, large enough that the
+    // hand-overs cost little: 64 per worker over the run, at most 32 items each.
+    let chunk = (items.len() / (jobs * 64)).clamp(1, 32);
+    let chunks: Vec<&[I]> = items.chunks(chunk).collect();
     let window = jobs * 8;
     let next = AtomicUsize::new(0);
-    // The index of the oldest result not yet consumed; workers wait on it.
+    // The index of the oldest chunk not yet consumed; workers wait on it.
     let consumed = Mutex::new(0usize);
     let advanced = Condvar::new();
     // Set when a worker panics, so the others stop waiting for a result that will never come.
     let stop = AtomicBool::new(false);
-    let (tx, rx) = mpsc::channel::<(usize, T)>();
+    let (tx, rx) = mpsc::channel::<(usize, Vec<T>)>();
     std::thread::scope(|scope| {
         let mut spawned = 0;
         for _ in 0..jobs {
             let tx = tx.clone();
-            let (next, consumed, advanced, work, stop) =
-                (&next, &consumed, &advanced, &work, &stop);
+            let (next, consumed, advanced, work, stop, chunks) =
+                (&next, &consumed, &advanced, &work, &stop, &chunks);
             let worker = move || {
                 let _guard = StopOnPanic {
                     stop,
@@ -48,14 +57,18 @@ where
                 };
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
+                    let Some(part) = chunks.get(i) else { break };
                     {
                         let mut c = consumed.lock().unwrap_or_else(|e| e.into_inner());
                         while i >= *c + window && !stop.load(Ordering::Relaxed) {
                             c = advanced.wait(c).unwrap_or_else(|e| e.into_inner());
                         }
                     }
-                    if stop.load(Ordering::Relaxed) || tx.send((i, work(item))).is_err() {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let results: Vec<T> = part.iter().map(work).collect();
+                    if tx.send((i, results)).is_err() {
                         break;
                     }
                 }
@@ -77,14 +90,14 @@ where
             }
             return;
         }
-        let mut pending: BTreeMap<usize, T> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, Vec<T>> = BTreeMap::new();
         let mut expected = 0usize;
         // Ends when every worker has finished (or panicked: the scope then re-raises the panic).
-        for (i, t) in rx {
-            pending.insert(i, t);
+        for (i, results) in rx {
+            pending.insert(i, results);
             let before = expected;
-            while let Some(t) = pending.remove(&expected) {
-                consume(t);
+            while let Some(results) = pending.remove(&expected) {
+                results.into_iter().for_each(&mut consume);
                 expected += 1;
             }
             if expected != before {
@@ -136,6 +149,18 @@ mod tests {
                 |(i, _)| seen.push(i),
             );
             assert_eq!(seen, items, "jobs {jobs}");
+        }
+    }
+
+    #[test]
+    fn chunked_runs_keep_item_order() {
+        // enough items that workers take chunks of many
+        let items: Vec<u32> = (0..50_000).collect();
+        for jobs in [2, 3] {
+            let mut seen = Vec::with_capacity(items.len());
+            map_ordered(&items, jobs, |&i| i.wrapping_mul(3), |x| seen.push(x));
+            let want: Vec<u32> = items.iter().map(|i| i.wrapping_mul(3)).collect();
+            assert!(seen == want, "jobs {jobs}: out of order");
         }
     }
 
