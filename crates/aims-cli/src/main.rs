@@ -20,6 +20,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod init;
 mod pack;
 mod progress;
+mod schema_cmd;
 mod test_cmd;
 
 #[derive(Parser)]
@@ -251,11 +252,35 @@ enum Command {
         #[arg(long)]
         untrusted: bool,
     },
+    /// Fact schemas for other tools: `aims schema export` writes them as JSON Schema.
+    Schema {
+        #[command(subcommand)]
+        action: SchemaAction,
+    },
     /// Create a new project (aims.toml, an example policy, model card and test) in DIR.
     Init {
         /// The folder to create the project in (created if missing; must not hold an aims.toml).
         #[arg(default_value = ".")]
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum SchemaAction {
+    /// Write the JSON Schema (draft 2020-12) of a fact kind, or of every kind into a folder, for
+    /// editors and validators: YAML and JSON records can then be checked as they are typed.
+    Export {
+        /// A fact kind (`model_card`, `risk_register`, or one a policy declares); every kind
+        /// when absent (then --output names a folder).
+        kind: Option<String>,
+        /// The project whose policies declare more kinds (its aims.toml, found at or above this
+        /// folder); the built-in kinds only when there is none.
+        #[arg(long, default_value = ".")]
+        project: PathBuf,
+        /// For one kind, the file (stdout when absent); for every kind, the folder that gets
+        /// one `KIND.schema.json` each.
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
     },
 }
 
@@ -333,6 +358,14 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             fail_under,
         }),
         Command::Init { dir } => init::run(&dir),
+        Command::Schema {
+            action:
+                SchemaAction::Export {
+                    kind,
+                    project,
+                    output,
+                },
+        } => schema_cmd::export(kind.as_deref(), &project, output.as_deref(), color),
         Command::Diff {
             old,
             new,

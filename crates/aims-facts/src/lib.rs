@@ -14,6 +14,7 @@
 
 pub mod codes;
 pub mod document;
+pub mod json_schema;
 mod parse;
 pub mod project;
 pub mod schema;
