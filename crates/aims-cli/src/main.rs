@@ -252,6 +252,26 @@ enum Command {
         #[arg(long)]
         untrusted: bool,
     },
+    /// Print the value of an expression for one system, with the facts it read: `aims eval
+    /// 'model_card.license' --system chat`. Exit 0 with a value, 1 when a fact it needs is
+    /// missing or it cannot be evaluated, 2 when it does not compile.
+    Eval {
+        /// An expression of the policy language; the project's `let`s, `param`s and functions
+        /// are in scope, and the system's documents by their kind (the first of several).
+        expression: String,
+        /// The system (its name in aims.toml) whose facts the expression reads.
+        #[arg(long)]
+        system: String,
+        /// The project folder or its aims.toml.
+        #[arg(long, default_value = ".")]
+        project: PathBuf,
+        /// The date to evaluate as today (YYYY-MM-DD).
+        #[arg(long)]
+        today: Option<String>,
+        /// human, or json (the value, and each fact read with its place).
+        #[arg(long, value_enum, default_value = "human")]
+        format: EvalFormat,
+    },
     /// Fact schemas for other tools: `aims schema export` writes them as JSON Schema.
     Schema {
         #[command(subcommand)]
@@ -263,6 +283,12 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EvalFormat {
+    Human,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -358,6 +384,13 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             fail_under,
         }),
         Command::Init { dir } => init::run(&dir),
+        Command::Eval {
+            expression,
+            system,
+            project,
+            today,
+            format,
+        } => eval(&expression, &system, &project, &today, format, color),
         Command::Schema {
             action:
                 SchemaAction::Export {
@@ -1264,6 +1297,62 @@ impl Target<'_> {
             Target::File(f) => f,
             Target::Stdout(s) => s,
         }
+    }
+}
+
+/// `aims eval`: compile the expression with the project's policies and evaluate it for one system.
+fn eval(
+    expression: &str,
+    system: &str,
+    project: &std::path::Path,
+    today: &Option<String>,
+    format: EvalFormat,
+    color: ColorChoice,
+) -> u8 {
+    let sources = SourceMap::new();
+    let vfs = OsFs;
+    let (mut compiled, mut options) = match prepare(
+        &vfs,
+        project,
+        &sources,
+        today,
+        vec![system.to_string()],
+        1,
+        None,
+        color,
+        false,
+        aims::ProjectOptions::default(),
+    ) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    options.progress = None;
+    compiled.program = match aims::compile_expression(&sources, &compiled, expression) {
+        Ok(p) => p,
+        Err(diags) => {
+            print_diags(&diags, &sources, color);
+            return EXIT_INPUT;
+        }
+    };
+    let run = aims::Run::start(&vfs as &dyn Vfs, &sources, &compiled, &options);
+    let Some((value, diags)) = run.evaluate_let(system, aims::EXPRESSION_LET) else {
+        return usage(format!("--system `{system}` is not declared in aims.toml"));
+    };
+    print_diags(&diags, &sources, color);
+    match format {
+        EvalFormat::Human => print!(
+            "{}",
+            aims_report::expression::render_expression_human(&value, &sources)
+        ),
+        EvalFormat::Json => println!(
+            "{}",
+            aims_report::expression::expression_json(system, expression, &value, &sources)
+        ),
+    }
+    if value.value.is_some() {
+        0
+    } else {
+        EXIT_FAIL
     }
 }
 

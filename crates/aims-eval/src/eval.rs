@@ -373,6 +373,35 @@ impl<'p> Evaluator<'p> {
         (result, meter.used.get())
     }
 
+    /// The value of the program's `let` called `name` for `system`, as its requirements see it
+    /// (with several documents of a kind, the first), with the facts it read: what `aims eval`
+    /// prints. `None` when the program has no such `let`.
+    pub fn evaluate_let(
+        &self,
+        system: &SystemDecl,
+        documents: &[&Document],
+        name: &str,
+    ) -> Option<LetValue> {
+        if !self.program.lets.iter().any(|(n, _)| n.as_str() == name) {
+            return None;
+        }
+        let meter = Rc::new(Meter::new(self.max_work));
+        let mut ctx = self.ctx(system, documents, &[], &meter);
+        self.bind_globals(&mut ctx);
+        let v = self.global(name, &ctx)?;
+        let (value, missing, error) = match v {
+            Ok(v) => (Some(v.to_json()), None, None),
+            Err(Fault::Missing { path, .. }) => (None, Some(path), None),
+            Err(Fault::Error(e)) => (None, None, Some(e)),
+        };
+        Some(LetValue {
+            value,
+            missing,
+            error,
+            evidence: ctx.evidence.into_inner(),
+        })
+    }
+
     /// Document combinations for the kinds a control applies to. `Err` when a kind has no
     /// document: absent, or possibly among the system's documents of unknown kind.
     fn combinations<'a>(

@@ -47,6 +47,20 @@ impl Outcome {
     }
 }
 
+/// The value of one `let` for one system ([`crate::Evaluator::evaluate_let`]): exactly one of
+/// `value`, `missing` and `error` is set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LetValue {
+    /// The value, as JSON (dates and durations as their text).
+    pub value: Option<serde_json::Value>,
+    /// The fact path whose absence left it without a value.
+    pub missing: Option<String>,
+    /// Why it could not be evaluated (an invalid fact, a plugin failure, the work budget).
+    pub error: Option<String>,
+    /// The facts it read, where they are and what they held.
+    pub evidence: Vec<Evidence>,
+}
+
 /// A fact the evaluator read while deciding a requirement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {

@@ -17,6 +17,7 @@
 //!
 //! Every renderer is deterministic: the same input gives the same bytes.
 
+pub mod expression;
 mod github;
 pub mod human;
 mod junit;

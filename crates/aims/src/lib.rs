@@ -303,6 +303,39 @@ pub fn load_with(
     )
 }
 
+/// The `let` that [`compile_expression`] binds its expression to. A leading double underscore
+/// keeps it apart from the names policies use.
+pub const EXPRESSION_LET: &str = "__aims_eval";
+
+/// The name of the source that holds the expression of [`compile_expression`]; diagnostics
+/// about it point there.
+pub const EXPRESSION_SOURCE: &str = "<expression>";
+
+/// Compile `expression` with the project's policies, bound to [`EXPRESSION_LET`], for
+/// [`Run::evaluate_let`] (`aims eval`): the program, or the diagnostics that stop it (a syntax
+/// or type error in the expression, an unknown name), located in [`EXPRESSION_SOURCE`].
+pub fn compile_expression(
+    sources: &SourceMap,
+    compiled: &Compiled,
+    expression: &str,
+) -> Result<Program, Vec<Diagnostic>> {
+    // On its own line, so positions in the expression are its own columns.
+    let text = format!("let {EXPRESSION_LET} =\n{expression}\n");
+    let id = sources.add(EXPRESSION_SOURCE, text.as_str());
+    let (ast, diags) = aims_syntax::parse(id, &text);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags);
+    }
+    let mut policies = compiled.policies.clone();
+    policies.push(ast);
+    let (program, diags) =
+        aims_check::compile_with_parameters(&policies, sources, &compiled.project.parameters);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags.into_iter().filter(Diagnostic::is_error).collect());
+    }
+    Ok(program)
+}
+
 /// Organisation controls may read only the kinds `[organization]` declares (see
 /// [`aims_check::check_organization_controls`]).
 fn check_organization_controls(project: &Project, program: &Program) -> Vec<Diagnostic> {
@@ -692,6 +725,32 @@ impl<'a> Run<'a> {
             selected: selected_systems(compiled, options),
             header,
         }
+    }
+
+    /// The value of the program's `let` called `name` for the system `system`, whose documents
+    /// are loaded here (into the run's sources, so evidence spans resolve there), with the
+    /// diagnostics of loading them: what `aims eval` prints. `None` when there is no such system
+    /// or `let`.
+    pub fn evaluate_let(
+        &self,
+        system: &str,
+        name: &str,
+    ) -> Option<(aims_eval::results::LetValue, Vec<Diagnostic>)> {
+        let compiled = self.compiled;
+        let s = compiled.project.systems.iter().find(|s| s.name == system)?;
+        let caller = compiled.plugins.as_ref().map(HostCaller);
+        let evaluator = evaluator(compiled, self.options, self.today, caller.as_ref())
+            .with_organization_results(&self.header.organization_controls);
+        let (own, diags) = aims_facts::load_system_documents(
+            &self.vfs,
+            self.sources,
+            &compiled.project,
+            s,
+            &compiled.program.schemas,
+        );
+        let docs: Vec<&Document> = self.organization.iter().chain(own.iter()).collect();
+        let value = evaluator.evaluate_let(s, &docs, name)?;
+        Some((value, diags))
     }
 
     /// The run without its systems.
