@@ -57,6 +57,11 @@ enum Command {
         /// Only this system (repeatable).
         #[arg(long = "system")]
         systems: Vec<String>,
+        /// Explain this control's verdict for the one `--system` given: each sub-expression
+        /// of its `when` and requirements with its value for that system's facts (printed
+        /// instead of the usual outputs).
+        #[arg(long, value_name = "CONTROL")]
+        explain: Option<String>,
         /// Treat compiler warnings as errors.
         #[arg(long)]
         deny_warnings: bool,
@@ -476,23 +481,29 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             untrusted,
             record,
             history,
-        } => check(CheckArgs {
-            project,
-            formats,
-            today,
-            systems,
-            deny_warnings,
-            verbose,
-            jobs,
-            shard,
-            color,
-            evidence,
-            pretty,
-            max_work,
-            untrusted,
-            record,
-            history,
-        }),
+            explain,
+        } => match explain {
+            Some(control) => {
+                explain_control(&project, &today, &systems, &control, untrusted, color)
+            }
+            None => check(CheckArgs {
+                project,
+                formats,
+                today,
+                systems,
+                deny_warnings,
+                verbose,
+                jobs,
+                shard,
+                color,
+                evidence,
+                pretty,
+                max_work,
+                untrusted,
+                record,
+                history,
+            }),
+        },
         Command::Report {
             project,
             format,
@@ -1297,6 +1308,49 @@ impl Target<'_> {
             Target::File(f) => f,
             Target::Stdout(s) => s,
         }
+    }
+}
+
+/// `aims check --explain CONTROL --system NAME`: the control's verdict for one system and the
+/// value of each sub-expression of its `when` and requirements.
+fn explain_control(
+    project: &std::path::Path,
+    today: &Option<String>,
+    systems: &[String],
+    control: &str,
+    untrusted: bool,
+    color: ColorChoice,
+) -> u8 {
+    let [system] = systems else {
+        return usage(
+            "--explain needs exactly one --system: the system whose verdict to explain".into(),
+        );
+    };
+    let sources = SourceMap::new();
+    let vfs = OsFs;
+    let (compiled, mut options) = match prepare(
+        &vfs,
+        project,
+        &sources,
+        today,
+        vec![system.clone()],
+        1,
+        None,
+        color,
+        false,
+        aims::ProjectOptions { untrusted },
+    ) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    options.progress = None;
+    match aims::explain_control(&vfs, &sources, compiled, &options, control, system) {
+        Ok(e) => {
+            print_diags(&e.diagnostics, &sources, color);
+            print!("{}", aims_report::expression::render_explanation(&e));
+            0
+        }
+        Err(msg) => usage(msg),
     }
 }
 

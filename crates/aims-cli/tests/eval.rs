@@ -168,3 +168,82 @@ fn card_text_reaches_the_terminal_inert() {
     );
     assert!(out.contains("mit"), "{out}");
 }
+
+/// `aims check --explain CONTROL --system NAME`: the verdict is the one `aims check` gives, and
+/// each sub-expression of the requirements is shown with its value.
+#[test]
+fn check_explain_shows_the_verdict_and_each_sub_expression() {
+    let dir = tempfile::tempdir().unwrap();
+    let json_out = dir.path().join("run.json");
+    let out = common::run_aims(
+        &example(),
+        &[
+            "check",
+            "--today",
+            "2026-11-24",
+            "--system",
+            "claims-ner",
+            "--format",
+            &format!("json={}", json_out.display()),
+        ],
+    );
+    assert!(out.status.code().unwrap() <= 1, "{out:?}");
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_out).unwrap()).unwrap();
+    let verdict = common::control(&run, "claims-ner", "A.6.2.6")["verdict"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let out = common::run_aims(
+        &example(),
+        &[
+            "check",
+            "--today",
+            "2026-11-24",
+            "--explain",
+            "A.6.2.6",
+            "--system",
+            "claims-ner",
+        ],
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.starts_with(&format!(
+            "control A.6.2.6 \"AI system operation and monitoring\" for system claims-ner: {verdict}\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nrequirement #1\n  exists(system_record.monitoring)  →  "),
+        "{text}"
+    );
+    // a nested fact read, one level deeper
+    assert!(
+        text.contains("\n    system_record.monitoring  →  {"),
+        "{text}"
+    );
+    // what a quantifier's body reads has no value of its own; the collection has
+    assert!(
+        text.contains("all m in system_record.monitoring.metrics"),
+        "{text}"
+    );
+
+    for (args, needle) in [
+        (vec!["--explain", "A.6.2.6"], "exactly one --system"),
+        (
+            vec!["--explain", "A.99", "--system", "claims-ner"],
+            "no control `A.99`",
+        ),
+    ] {
+        let mut all = vec!["check", "--today", "2026-11-24"];
+        all.extend(args);
+        let out = common::run_aims(&example(), &all);
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(needle),
+            "{out:?}"
+        );
+    }
+}

@@ -61,6 +61,35 @@ pub struct LetValue {
     pub evidence: Vec<Evidence>,
 }
 
+/// One sub-expression of a control's `when` or requirement, and its value for one system:
+/// what `aims check --explain` prints.
+#[derive(Debug, Clone)]
+pub struct ExplainedExpr {
+    /// The requirement (0-based) it belongs to; `None` for the control's `when`.
+    pub requirement: Option<usize>,
+    /// How deep it lies in its expression (0: the whole expression).
+    pub depth: usize,
+    /// The expression as written.
+    pub text: String,
+    /// Its value; `None` when it cannot be evaluated on its own (it reads a quantifier's
+    /// variable or a `let` of the control).
+    pub value: Option<LetValue>,
+}
+
+/// A control's verdict for one system, and the value of each sub-expression of its `when` and
+/// requirements ([`explain_control`]).
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    pub control: String,
+    pub title: String,
+    pub system: String,
+    /// `pass`, `fail`, `waived`, `not_applicable` or `error`.
+    pub verdict: Option<String>,
+    pub parts: Vec<ExplainedExpr>,
+    /// Diagnostics of loading the system's documents.
+    pub diagnostics: Vec<aims_base::Diagnostic>,
+}
+
 /// A fact the evaluator read while deciding a requirement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {

@@ -86,3 +86,54 @@ pub fn render_expression_human(value: &LetValue, sources: &SourceMap) -> String 
     }
     no_workflow_commands(out)
 }
+
+/// A value on one line for the explanation tree: compact JSON, cut at 100 characters.
+fn brief(value: &LetValue) -> String {
+    match (&value.value, &value.missing, &value.error) {
+        (Some(v), _, _) => {
+            let text = v.to_string();
+            let mut cut: String = text.chars().take(100).collect();
+            if cut.len() < text.len() {
+                cut.push('…');
+            }
+            inert_line(&cut)
+        }
+        (None, Some(m), _) => format!("missing ({})", inert_line(m)),
+        (None, None, Some(e)) => format!("error: {}", inert_line(e)),
+        (None, None, None) => "null".into(),
+    }
+}
+
+/// `aims check --explain`: the control's verdict for the system, then each sub-expression of its
+/// `when` and requirements with its value, indented by depth.
+pub fn render_explanation(e: &aims_eval::results::Explanation) -> String {
+    let mut out = format!(
+        "control {} \"{}\" for system {}: {}\n",
+        inert_line(&e.control),
+        inert_line(&e.title),
+        inert_line(&e.system),
+        e.verdict.as_deref().unwrap_or("unknown")
+    );
+    let mut current: Option<Option<usize>> = None;
+    for p in &e.parts {
+        if current != Some(p.requirement) {
+            current = Some(p.requirement);
+            match p.requirement {
+                None => out.push_str("\nwhen\n"),
+                Some(i) => out.push_str(&format!("\nrequirement #{}\n", i + 1)),
+            }
+        }
+        let text = inert_line(&p.text.split_whitespace().collect::<Vec<_>>().join(" "));
+        let text: String = if text.chars().count() > 90 {
+            text.chars().take(89).chain(['…']).collect()
+        } else {
+            text
+        };
+        let value = match &p.value {
+            Some(v) => brief(v),
+            None => "(needs a quantifier's variable or a `let` of the control)".into(),
+        };
+        out.push_str(&format!("{}{text}  →  {value}\n", "  ".repeat(p.depth + 1)));
+    }
+    no_workflow_commands(out)
+}

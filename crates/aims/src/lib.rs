@@ -319,8 +319,24 @@ pub fn compile_expression(
     compiled: &Compiled,
     expression: &str,
 ) -> Result<Program, Vec<Diagnostic>> {
-    // On its own line, so positions in the expression are its own columns.
-    let text = format!("let {EXPRESSION_LET} =\n{expression}\n");
+    compile_lets(
+        sources,
+        compiled,
+        &[(EXPRESSION_LET.to_string(), expression)],
+    )
+}
+
+/// Compile `lets` (name, expression) in one source after the project's policies.
+fn compile_lets(
+    sources: &SourceMap,
+    compiled: &Compiled,
+    lets: &[(String, &str)],
+) -> Result<Program, Vec<Diagnostic>> {
+    // Each expression on its own line, so positions in it are its own columns.
+    let text: String = lets
+        .iter()
+        .map(|(name, e)| format!("let {name} =\n{e}\n"))
+        .collect();
     let id = sources.add(EXPRESSION_SOURCE, text.as_str());
     let (ast, diags) = aims_syntax::parse(id, &text);
     if diags.iter().any(Diagnostic::is_error) {
@@ -334,6 +350,156 @@ pub fn compile_expression(
         return Err(diags.into_iter().filter(Diagnostic::is_error).collect());
     }
     Ok(program)
+}
+
+/// At most this many sub-expressions per `when` or requirement are explained.
+const MAX_EXPLAINED: usize = 40;
+
+/// Why `control` gives its verdict for `system`: each sub-expression of its `when` and its
+/// requirements evaluated on its own against the system's facts (those under a quantifier's
+/// body, which need its variable, are shown without a value). `compiled` gets a program with the
+/// sub-expressions added; `Err` with a message when there is no such control or system.
+pub fn explain_control(
+    vfs: &dyn Vfs,
+    sources: &SourceMap,
+    mut compiled: Compiled,
+    options: &RunOptions,
+    control: &str,
+    system: &str,
+) -> Result<aims_eval::results::Explanation, String> {
+    use aims_eval::results::{ExplainedExpr, Explanation};
+    let c = compiled
+        .program
+        .controls
+        .iter()
+        .find(|c| c.id == control)
+        .ok_or_else(|| format!("no control `{control}` in the policies"))?
+        .clone();
+    if !compiled.project.systems.iter().any(|s| s.name == system) {
+        return Err(format!("--system `{system}` is not declared in aims.toml"));
+    }
+    let mut parts: Vec<(Option<usize>, usize, Span)> = Vec::new();
+    if let Some((when, _)) = &c.when {
+        let mut found = Vec::new();
+        explained_spans(when, 0, &mut found);
+        parts.extend(found.into_iter().map(|(d, s)| (None, d, s)));
+    }
+    for step in &c.steps {
+        if let aims_check::Step::Require(r) = step {
+            let mut found = Vec::new();
+            explained_spans(&r.expr, 0, &mut found);
+            parts.extend(found.into_iter().map(|(d, s)| (Some(r.index), d, s)));
+        }
+    }
+    let text_of = |span: Span| {
+        sources
+            .get(span.file)
+            .and_then(|f| {
+                f.text
+                    .get(span.start as usize..span.end as usize)
+                    .map(str::to_string)
+            })
+            .unwrap_or_default()
+    };
+    let texts: Vec<String> = parts.iter().map(|(_, _, s)| text_of(*s)).collect();
+    let verdict_let = format!("{EXPRESSION_LET}_verdict");
+    let verdict_expr = format!(
+        "control_verdict({})",
+        serde_json::to_string(control).unwrap_or_default()
+    );
+    // One compile for all; when one of them cannot stand alone (it reads a `let` of the
+    // control), each is tried on its own and the ones that fail are shown without a value.
+    let mut lets: Vec<(String, &str)> = vec![(verdict_let.clone(), verdict_expr.as_str())];
+    lets.extend(
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("{EXPRESSION_LET}_{i}"), t.as_str())),
+    );
+    let program = match compile_lets(sources, &compiled, &lets) {
+        Ok(p) => p,
+        Err(_) => {
+            let mut kept: Vec<(String, &str)> = lets.iter().take(1).cloned().collect();
+            for l in lets.iter().skip(1) {
+                if compile_lets(sources, &compiled, std::slice::from_ref(l)).is_ok() {
+                    kept.push(l.clone());
+                }
+            }
+            compile_lets(sources, &compiled, &kept).map_err(|d| {
+                d.first()
+                    .map(|d| d.message.clone())
+                    .unwrap_or_else(|| "the control's expressions do not compile".into())
+            })?
+        }
+    };
+    compiled.program = program;
+    let run = Run::start(vfs, sources, &compiled, options);
+    let names: Vec<String> = lets.iter().map(|(n, _)| n.clone()).collect();
+    let (mut values, diagnostics) = run.evaluate_lets(system, &names).ok_or("no such system")?;
+    let verdict = values
+        .remove(0)
+        .and_then(|v| v.value)
+        .and_then(|v| v.as_str().map(str::to_string));
+    let parts = parts
+        .into_iter()
+        .zip(texts)
+        .zip(values)
+        .map(|(((requirement, depth, _), text), value)| ExplainedExpr {
+            requirement,
+            depth,
+            text,
+            value,
+        })
+        .collect();
+    Ok(Explanation {
+        control: c.id.clone(),
+        title: c.title.clone(),
+        system: system.to_string(),
+        verdict,
+        parts,
+        diagnostics,
+    })
+}
+
+/// The sub-expressions worth a value, outermost first: not literals, not what a quantifier's
+/// body reads (its variable has no value outside), not the bases of field accesses (a whole
+/// document).
+fn explained_spans(e: &syntax::ast::Expr, depth: usize, out: &mut Vec<(usize, Span)>) {
+    use syntax::ast::ExprKind as K;
+    if out.len() >= MAX_EXPLAINED {
+        return;
+    }
+    match &e.kind {
+        K::Error
+        | K::Null
+        | K::Bool(_)
+        | K::Number(_)
+        | K::Int(_)
+        | K::String(_)
+        | K::Date(_)
+        | K::Duration { .. } => {}
+        K::Paren(inner) => explained_spans(inner, depth, out),
+        K::Name(_) | K::Field(..) | K::Index(..) => out.push((depth, e.span)),
+        K::Unary(_, x) => {
+            out.push((depth, e.span));
+            explained_spans(x, depth + 1, out);
+        }
+        K::Binary(_, a, b) => {
+            out.push((depth, e.span));
+            explained_spans(a, depth + 1, out);
+            explained_spans(b, depth + 1, out);
+        }
+        K::Quantified { collection, .. } => {
+            out.push((depth, e.span));
+            explained_spans(collection, depth + 1, out);
+        }
+        K::Call { args, .. } | K::PluginCall { args, .. } | K::List(args) => {
+            out.push((depth, e.span));
+            for a in args {
+                explained_spans(a, depth + 1, out);
+            }
+        }
+    }
 }
 
 /// Organisation controls may read only the kinds `[organization]` declares (see
@@ -736,6 +902,17 @@ impl<'a> Run<'a> {
         system: &str,
         name: &str,
     ) -> Option<(aims_eval::results::LetValue, Vec<Diagnostic>)> {
+        let (mut values, diags) = self.evaluate_lets(system, &[name.to_string()])?;
+        Some((values.pop()??, diags))
+    }
+
+    /// [`Run::evaluate_let`] for several `let`s, the system's documents loaded once; each
+    /// value is `None` when the program has no such `let`.
+    pub fn evaluate_lets(
+        &self,
+        system: &str,
+        names: &[String],
+    ) -> Option<(Vec<Option<aims_eval::results::LetValue>>, Vec<Diagnostic>)> {
         let compiled = self.compiled;
         let s = compiled.project.systems.iter().find(|s| s.name == system)?;
         let caller = compiled.plugins.as_ref().map(HostCaller);
@@ -749,8 +926,11 @@ impl<'a> Run<'a> {
             &compiled.program.schemas,
         );
         let docs: Vec<&Document> = self.organization.iter().chain(own.iter()).collect();
-        let value = evaluator.evaluate_let(s, &docs, name)?;
-        Some((value, diags))
+        let values = names
+            .iter()
+            .map(|n| evaluator.evaluate_let(s, &docs, n))
+            .collect();
+        Some((values, diags))
     }
 
     /// The run without its systems.
