@@ -4,6 +4,10 @@
 
 const vscode = require("vscode");
 const { LanguageClient, TransportKind } = require("vscode-languageclient/node");
+const { execFile } = require("child_process");
+const fs = require("fs");
+const path = require("path");
+const { yamlSchemas } = require("./schemas.js");
 
 /** @type {LanguageClient | undefined} */
 let client;
@@ -18,8 +22,8 @@ function bookUrl() {
   return typeof configured === "string" ? configured.trim() : "";
 }
 
-/** Run `aims <subcommand>` in a terminal at the folder of the nearest aims.toml (or the workspace). */
-async function runInTerminal(subcommand) {
+/** The folder of the nearest aims.toml to the active file (or the first workspace folder). */
+async function projectFolder() {
   const editor = vscode.window.activeTextEditor;
   let cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   if (editor && editor.document.uri.scheme === "file") {
@@ -39,6 +43,12 @@ async function runInTerminal(subcommand) {
       cwd = containing[0];
     }
   }
+  return cwd;
+}
+
+/** Run `aims <subcommand>` in a terminal at the folder of the nearest aims.toml (or the workspace). */
+async function runInTerminal(subcommand) {
+  const cwd = await projectFolder();
   const terminal = vscode.window.createTerminal({ name: `aims ${subcommand}`, cwd });
   terminal.show();
   terminal.sendText(`${JSON.stringify(serverPath())} ${subcommand}`);
@@ -80,6 +90,39 @@ async function start() {
   }
 }
 
+/**
+ * Export the project's fact schemas (`aims schema export --output .aims/schemas`) and map each
+ * to the project's YAML files of its kind in the YAML extension's `yaml.schemas` (workspace
+ * settings), so records are checked as they are typed.
+ */
+async function associateSchemas() {
+  const project = await projectFolder();
+  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (!project || !workspace) {
+    vscode.window.showErrorMessage("aims: open a folder with an aims.toml first");
+    return;
+  }
+  const out = path.join(project, ".aims", "schemas");
+  try {
+    await new Promise((resolve, reject) =>
+      execFile(serverPath(), ["schema", "export", "--project", project, "--output", out], (err, _stdout, stderr) =>
+        err ? reject(new Error(stderr || err.message)) : resolve(undefined)
+      )
+    );
+    const associations = JSON.parse(fs.readFileSync(path.join(out, "associations.json"), "utf8"));
+    const config = vscode.workspace.getConfiguration("yaml");
+    const merged = yamlSchemas(associations, workspace, project, out, config.get("schemas") ?? {});
+    await config.update("schemas", merged, vscode.ConfigurationTarget.Workspace);
+    vscode.window.showInformationMessage(
+      `aims: ${Object.keys(associations).length} fact schemas mapped in yaml.schemas ` +
+        "(the YAML extension, redhat.vscode-yaml, checks the files)"
+    );
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    vscode.window.showErrorMessage(`aims: cannot export the fact schemas: ${message}`);
+  }
+}
+
 async function stop() {
   if (client) {
     const c = client;
@@ -97,6 +140,7 @@ async function activate(context) {
   context.subscriptions.push(
     vscode.commands.registerCommand("aims.check", () => runInTerminal("check")),
     vscode.commands.registerCommand("aims.test", () => runInTerminal("test")),
+    vscode.commands.registerCommand("aims.associateSchemas", associateSchemas),
     vscode.commands.registerCommand("aims.restartServer", async () => {
       await stop();
       await start();

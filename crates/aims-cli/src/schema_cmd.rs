@@ -1,5 +1,7 @@
 //! `aims schema export`: the fact schemas (built-in and declared in the project's policies) as
-//! JSON Schema, for editors and validators that know nothing of aims.
+//! JSON Schema, for editors and validators that know nothing of aims. Exporting every kind of a
+//! project also writes `associations.json`, which the VS Code extension turns into the YAML
+//! extension's `yaml.schemas` setting.
 
 use std::path::Path;
 
@@ -14,12 +16,16 @@ use crate::{print_diags, usage, EXIT_INPUT};
 pub fn export(kind: Option<&str>, project: &Path, output: Option<&Path>, color: ColorChoice) -> u8 {
     let vfs = OsFs;
     let sources = SourceMap::new();
+    let mut associations = None;
     let schemas = match aims::project_file(&vfs as &dyn Vfs, project) {
         Ok(file) => {
             let (compiled, diags) = aims::load(&vfs, &sources, &file);
             print_diags(&diags, &sources, color);
             match compiled {
-                Some(c) => c.program.schemas,
+                Some(c) => {
+                    associations = Some(fact_files_by_kind(&c.project));
+                    c.program.schemas
+                }
                 None => {
                     eprintln!("aims: stopped: the policies or aims.toml have errors (see above)");
                     return EXIT_INPUT;
@@ -72,7 +78,14 @@ pub fn export(kind: Option<&str>, project: &Path, output: Option<&Path>, color: 
                     return code;
                 }
             }
-            0
+            match associations {
+                Some(map) => {
+                    let mut text = serde_json::to_string_pretty(&map).unwrap_or_default();
+                    text.push('\n');
+                    write(&dir.join(ASSOCIATIONS), &text)
+                }
+                None => 0,
+            }
         }
         (None, None) => usage(
             "give a fact kind (`aims schema export model_card`) or a folder for every kind \
@@ -80,6 +93,36 @@ pub fn export(kind: Option<&str>, project: &Path, output: Option<&Path>, color: 
                 .into(),
         ),
     }
+}
+
+/// The file that maps each schema to the project's YAML and JSON fact files of its kind.
+const ASSOCIATIONS: &str = "associations.json";
+
+/// `{"KIND.schema.json": ["org/risk-register.yaml", "systems/*/data/*.json", ...]}`: the fact
+/// files (paths and globs relative to the project root, as aims.toml declares them) of each kind
+/// that an editor can check with the schema: YAML and JSON ones (cards are Markdown).
+fn fact_files_by_kind(
+    project: &aims::Project,
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut out: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        std::collections::BTreeMap::new();
+    let sources = project
+        .organization_facts
+        .iter()
+        .chain(project.systems.iter().flat_map(|s| s.facts.iter()));
+    for f in sources {
+        let Some(kind) = &f.kind else { continue };
+        let lower = f.pattern.to_ascii_lowercase();
+        if [".yaml", ".yml", ".json"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+        {
+            out.entry(format!("{kind}.schema.json"))
+                .or_default()
+                .insert(f.pattern.clone());
+        }
+    }
+    out
 }
 
 fn write(path: &Path, text: &str) -> u8 {

@@ -92,6 +92,26 @@ fn exported_schemas_validate_the_example_records() {
             "no schema of {kind}"
         );
     }
+    // the map from schemas to the project's YAML files, for the editor's settings
+    let associations: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("associations.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        associations["risk_register.schema.json"],
+        serde_json::json!(["org/risk-register.yaml"])
+    );
+    assert!(associations["impact_assessment.schema.json"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!(
+            "systems/claims-ner/impact-assessment.yaml"
+        )));
+    // Markdown cards are no YAML file an editor validates
+    assert!(associations.get("model_card.schema.json").is_none());
+    let files: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|f| f.to_string_lossy().ends_with(".schema.json"))
+        .collect();
     let mut args: Vec<&std::ffi::OsStr> = vec!["--check-metaschema".as_ref()];
     args.extend(files.iter().map(|f| f.as_os_str()));
     let (ok, log) = check_jsonschema(&python, &args);
