@@ -59,7 +59,14 @@ function createClient() {
   const executable = { command, args: ["lsp"], transport: TransportKind.stdio };
   const serverOptions = { run: executable, debug: executable };
   const clientOptions = {
-    documentSelector: [{ scheme: "file", language: "aims" }],
+    // Policies, and the cards and records a project declares: the server publishes the
+    // diagnostics of loading those (other YAML, JSON and Markdown files get none).
+    documentSelector: [
+      { scheme: "file", language: "aims" },
+      { scheme: "file", language: "yaml" },
+      { scheme: "file", language: "json" },
+      { scheme: "file", language: "markdown" },
+    ],
     synchronize: {
       // The server reads aims.toml to find the project and its policy files; a renamed system
       // or a new policy folder in aims.toml is seen without a restart.

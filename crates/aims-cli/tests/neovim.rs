@@ -54,8 +54,11 @@ policies = [\"policies\"]
 [[systems]]
 name = \"support-bot\"
 risk_tier = \"high\"
-facts = []
+facts = [{ path = \"bot/README.md\", kind = \"model_card\" }]
 ";
+
+/// The support bot's card: a list of numbers where the task goes (W0102 on line 3).
+const CARD: &str = "---\nlicense: mit\npipeline_tag: [1, 2]\n---\n# Support bot\n";
 
 /// The Lua side: configuration comes from the JSON file named by `AIMS_NVIM_TEST_CONFIG`.
 const SCRIPT: &str = r#"
@@ -131,6 +134,18 @@ local function main()
   out.definition = request(bufnr, 'textDocument/definition', cfg.definition[1], cfg.definition[2])
   out.completion = request(bufnr, 'textDocument/completion', cfg.completion[1], cfg.completion[2])
   out.omnifunc = vim.bo[bufnr].omnifunc
+
+  -- a card of the project: attached by filetype, its load diagnostics published
+  vim.cmd('edit ' .. vim.fn.fnameescape(cfg.card))
+  local card = vim.api.nvim_get_current_buf()
+  out.card_filetype = vim.bo[card].filetype
+  out.card_got_diagnostics = vim.wait(cfg.timeout_ms, function()
+    return #vim.diagnostic.get(card) > 0
+  end, 50)
+  out.card_diagnostics = {}
+  for _, d in ipairs(vim.diagnostic.get(card)) do
+    table.insert(out.card_diagnostics, { lnum = d.lnum, message = d.message, code = d.code })
+  end
 
   vim.lsp.stop_client(vim.lsp.get_active_clients())
   out.stopped = vim.wait(5000, function()
@@ -252,6 +267,9 @@ fn neovim_gets_diagnostics_hover_and_definition_from_aims_lsp() {
     std::fs::write(root.join("aims.toml"), AIMS_TOML).unwrap();
     let policy = root.join("policies/x.aims");
     std::fs::write(&policy, POLICY).unwrap();
+    std::fs::create_dir_all(root.join("bot")).unwrap();
+    let card = root.join("bot/README.md");
+    std::fs::write(&card, CARD).unwrap();
     let script = root.join("test.lua");
     std::fs::write(&script, SCRIPT).unwrap();
     let out_path = root.join("out.json");
@@ -265,6 +283,7 @@ fn neovim_gets_diagnostics_hover_and_definition_from_aims_lsp() {
     let config = json!({
         "aims": env!("CARGO_BIN_EXE_aims"),
         "file": policy,
+        "card": card,
         "out": out_path,
         "timeout_ms": STEP_TIMEOUT_MS,
         "hover_control": [hc_line, hc_col + 1],
@@ -280,6 +299,17 @@ fn neovim_gets_diagnostics_hover_and_definition_from_aims_lsp() {
         .unwrap_or_else(|e| panic!("the Lua script wrote no result ({e}); Neovim said: {log}"));
     let out: Value = serde_json::from_str(&raw).unwrap();
     assert_eq!(out["errors"], json!([]), "{out:#}\n{log}");
+
+    // the card, attached by its filetype, shows the diagnostic `aims check` gives for it
+    assert_eq!(out["card_filetype"], "markdown", "{out:#}");
+    assert_eq!(out["card_got_diagnostics"], true, "{out:#}\n{log}");
+    let card_diags = out["card_diagnostics"].as_array().unwrap();
+    assert!(
+        card_diags.iter().any(|d| d["code"] == "W0102"
+            && d["lnum"] == 2
+            && d["message"].as_str().unwrap().contains("pipeline_tag")),
+        "{out:#}"
+    );
 
     // the plugin's ftdetect, syntax and setup() worked
     assert_eq!(out["filetype"], "aims", "{out:#}");

@@ -57,6 +57,8 @@ pub struct ProjectState {
     pub toml: Option<PathBuf>,
     pub files: Vec<PFile>,
     pub systems: Vec<SystemDecl>,
+    /// The fact files `[organization]` declares (the systems' are in `systems`).
+    pub organization_facts: Vec<aims_facts::FactSource>,
     /// Problems of `aims.toml` itself, already converted.
     pub toml_diags: Vec<lsp::Diagnostic>,
     pub analysis: Option<Analysis>,
@@ -463,17 +465,19 @@ impl World {
         };
         let mut paths: Vec<(PathBuf, bool)> = Vec::new();
         let mut systems = Vec::new();
+        let mut organization_facts = Vec::new();
         if let Some(p) = project {
             for f in &p.policy_files {
                 paths.push((aims_facts::project::normalize(f), true));
             }
             systems = p.systems;
+            organization_facts = p.organization_facts;
         }
         // open policies under the root that aims.toml does not list still see the project
         let mut extra: Vec<PathBuf> = self
             .docs
             .keys()
-            .filter(|p| p.starts_with(&root) && p.file_name().is_some_and(|n| n != "aims.toml"))
+            .filter(|p| p.starts_with(&root) && is_policy(p))
             .filter(|p| !paths.iter().any(|(q, _)| q == *p))
             .filter(|p| {
                 find_project_file(&Overlay { docs: &self.docs }, p).as_deref() == Some(toml)
@@ -525,6 +529,7 @@ impl World {
             toml: Some(toml.to_path_buf()),
             files,
             systems,
+            organization_facts,
             toml_diags,
             analysis: None,
         };
@@ -581,6 +586,7 @@ impl World {
                     toml: None,
                     files: vec![file],
                     systems: Vec::new(),
+                    organization_facts: Vec::new(),
                     toml_diags: Vec::new(),
                     analysis: None,
                 });
@@ -594,6 +600,11 @@ impl World {
         self.touched.insert(path.clone());
         if path.file_name().is_some_and(|n| n == "aims.toml") {
             self.load_project(&path);
+            return;
+        }
+        if !is_policy(&path) {
+            // a card or record: checked when diagnostics are published (a fact file of no
+            // project gets none)
             return;
         }
         if self.project_of(&path).is_some() {
@@ -773,6 +784,32 @@ impl World {
                 }
             }
         }
+        // open cards and records that a project declares: the diagnostics of loading them, as
+        // `aims check` gives them (parse errors, values of the wrong type for their schema)
+        let open_facts: Vec<PathBuf> = self
+            .docs
+            .keys()
+            .filter(|p| !is_policy(p) && p.file_name().is_some_and(|n| n != "aims.toml"))
+            .cloned()
+            .collect();
+        for path in open_facts {
+            let Some(diags) = self.fact_file_diagnostics(&path) else {
+                continue;
+            };
+            let Some(doc) = self.docs.get(&path) else {
+                continue;
+            };
+            seen.insert(doc.uri.clone());
+            let changed = self.published.get(&doc.uri) != Some(&diags);
+            if changed || touched.contains(&path) {
+                self.published.insert(doc.uri.clone(), diags.clone());
+                out.push(Publish {
+                    uri: doc.uri.clone(),
+                    diagnostics: diags,
+                    version: Some(doc.version),
+                });
+            }
+        }
         // files no project holds any more: clear what was shown for them
         let gone: Vec<Uri> = self
             .published
@@ -808,6 +845,39 @@ impl World {
         out
     }
 
+    /// The diagnostics of loading the fact file at `path` (its open buffer) as the first project
+    /// that declares it does: `None` when no project declares it.
+    fn fact_file_diagnostics(&mut self, path: &Path) -> Option<Vec<lsp::Diagnostic>> {
+        let (pi, source) = self.projects.iter().enumerate().find_map(|(i, p)| {
+            p.toml.as_ref()?;
+            declared_fact(p, path).map(|s| (i, s))
+        })?;
+        let p = self.projects.get_mut(pi)?;
+        let schemas = p.ensure_analyzed().program.schemas.clone();
+        let root = p.root.clone();
+        let sources = SourceMap::new();
+        let name = aims_facts::project::display_name(&root, path);
+        let vfs = Overlay { docs: &self.docs };
+        let (_, diags) = aims_facts::load_document(
+            &vfs,
+            &sources,
+            path,
+            &name,
+            source.kind.as_deref(),
+            None,
+            &schemas,
+        );
+        let file = sources.find(&name)?;
+        let src = sources.get(file)?;
+        Some(
+            diags
+                .iter()
+                .filter(|d| d.primary_span().is_some_and(|s| s.file == file))
+                .map(|d| convert::diagnostic(d, &src, &|_| None))
+                .collect(),
+        )
+    }
+
     /// The project and file index of a document.
     pub fn locate(&mut self, uri: &Uri) -> Option<(&mut ProjectState, usize)> {
         let path = uri_path(uri);
@@ -816,6 +886,27 @@ impl World {
         let fi = p.file_index(&path)?;
         Some((p, fi))
     }
+}
+
+/// The fact source of project `p` that declares the file at `path` (by its path, or a glob
+/// that matches it), with a kind.
+fn declared_fact(p: &ProjectState, path: &Path) -> Option<aims_facts::FactSource> {
+    let rel = path.strip_prefix(&p.root).ok()?;
+    p.organization_facts
+        .iter()
+        .chain(p.systems.iter().flat_map(|s| s.facts.iter()))
+        .filter(|f| f.kind.is_some())
+        .find(|f| {
+            if f.is_glob {
+                globset::GlobBuilder::new(&f.pattern)
+                    .literal_separator(true)
+                    .build()
+                    .is_ok_and(|g| g.compile_matcher().is_match(rel))
+            } else {
+                aims_facts::project::normalize(&p.root.join(&f.pattern)) == path
+            }
+        })
+        .cloned()
 }
 
 pub fn is_policy(path: &Path) -> bool {

@@ -386,3 +386,76 @@ async fn a_policy_symlinked_to_a_file_outside_the_project_is_refused() {
     assert!(d.to_string().contains("evil.aims"), "{d}");
     c.shutdown().await;
 }
+
+/// Cards and records a project declares get the diagnostics `aims check` gives for them, as
+/// they are typed; a YAML file no project declares gets none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declared_fact_files_get_their_load_diagnostics_as_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    std::fs::create_dir_all(root.join("org")).unwrap();
+    std::fs::create_dir_all(root.join("bot")).unwrap();
+    let toml = "[project]\nname = \"t\"\npolicies = [\"policies\"]\n\n[organization]\nfacts = [{ path = \"org/risks.yaml\", kind = \"risk_register\" }]\n\n[[systems]]\nname = \"bot\"\nrisk_tier = \"minimal\"\nfacts = [{ glob = \"bot/*.md\", kind = \"model_card\" }]\n";
+    std::fs::write(root.join("aims.toml"), toml).unwrap();
+    std::fs::write(
+        root.join("policies/p.aims"),
+        "control LIC \"Licence\" {\n  applies_to model_card\n  require exists(model_card.license)\n}\n",
+    )
+    .unwrap();
+    let good = "last_assessment: 2026-09-01\nacceptance_threshold: 8\nrisks: []\n";
+    let bad = "last_assessment: last tuesday\nacceptance_threshold: 8\nrisks: []\n";
+    std::fs::write(root.join("org/risks.yaml"), good).unwrap();
+    let card = "---\nlicense: mit\npipeline_tag: [1, 2]\n---\n# Bot\n";
+    std::fs::write(root.join("bot/README.md"), card).unwrap();
+    std::fs::write(root.join("org/other.yaml"), "a: [\n").unwrap();
+
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&file_uri(&root.join("aims.toml")), toml).await;
+
+    // a record whose date is no date: W0102 on the value's line, as typed
+    let risks = file_uri(&root.join("org/risks.yaml"));
+    c.open(&risks, bad).await;
+    let d = c
+        .diagnostics_where(&risks, |p| {
+            p["diagnostics"].as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await;
+    let first = &d["diagnostics"][0];
+    assert_eq!(first["code"], "W0102", "{d}");
+    assert_eq!(first["range"]["start"]["line"], 0, "{d}");
+    assert!(
+        first["message"]
+            .as_str()
+            .unwrap()
+            .contains("last_assessment"),
+        "{d}"
+    );
+    // fixed: the diagnostic goes
+    c.change(
+        &risks,
+        2,
+        json!([{ "range": { "start": pos(0, 17), "end": pos(0, 29) }, "text": "2026-09-01" }]),
+    )
+    .await;
+    let d = c.diagnostics_where(&risks, |p| p["version"] == 2).await;
+    assert_eq!(d["diagnostics"], json!([]), "{d}");
+
+    // a card matched by a glob: a list of numbers where the task goes
+    let readme = file_uri(&root.join("bot/README.md"));
+    c.open(&readme, card).await;
+    let d = c
+        .diagnostics_where(&readme, |p| {
+            p["diagnostics"].as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await;
+    assert!(d.to_string().contains("pipeline_tag"), "{d}");
+    assert_eq!(d["diagnostics"][0]["range"]["start"]["line"], 2, "{d}");
+
+    // malformed YAML that no project declares: nothing published, the server still answers
+    let other = file_uri(&root.join("org/other.yaml"));
+    c.open(&other, "a: [\n").await;
+    let hover = c.call("textDocument/hover", at(&other, 0, 0)).await;
+    assert!(hover.is_null(), "{hover}");
+    c.shutdown().await;
+}

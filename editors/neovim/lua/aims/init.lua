@@ -1,5 +1,7 @@
 -- The aims language server for Neovim: starts `aims lsp` for every buffer of filetype `aims` and
--- attaches it. One server runs per project (the directory holding the nearest `aims.toml`).
+-- attaches it; YAML, JSON and Markdown buffers inside a project (below an `aims.toml`) are
+-- attached too, so the cards and records it declares get their diagnostics as they are typed.
+-- One server runs per project (the directory holding the nearest `aims.toml`).
 --
 --   require('aims').setup()                          -- `aims` on $PATH
 --   require('aims').setup({ cmd = { '/path/to/aims', 'lsp' }, on_attach = my_on_attach })
@@ -12,6 +14,8 @@ M.config = {
   cmd = { 'aims', 'lsp' },
   name = 'aims',
   filetypes = { 'aims' },
+  -- attached only inside a project: the server checks the ones aims.toml declares
+  fact_filetypes = { 'yaml', 'json', 'markdown' },
   on_attach = nil,
   capabilities = nil,
   settings = {},
@@ -20,20 +24,24 @@ M.config = {
 -- root (directory) -> client id, for Neovim without vim.lsp.start
 local clients = {}
 
--- The directory of the nearest aims.toml above `path`, else the file's own directory.
-function M.root_dir(path)
-  local start = vim.fn.fnamemodify(path, ':p:h')
-  local dir = start
+-- The directory of the nearest aims.toml above `path`, or nil.
+function M.project_dir(path)
+  local dir = vim.fn.fnamemodify(path, ':p:h')
   while true do
     if vim.loop.fs_stat(dir .. '/aims.toml') then
       return dir
     end
     local parent = vim.fn.fnamemodify(dir, ':h')
     if parent == dir then
-      return start
+      return nil
     end
     dir = parent
   end
+end
+
+-- The directory of the nearest aims.toml above `path`, else the file's own directory.
+function M.root_dir(path)
+  return M.project_dir(path) or vim.fn.fnamemodify(path, ':p:h')
 end
 
 local function client_config(root)
@@ -93,6 +101,18 @@ function M.setup(opts)
       M.attach(args.buf)
     end,
   })
+  if #M.config.fact_filetypes > 0 then
+    vim.api.nvim_create_autocmd('FileType', {
+      group = group,
+      pattern = M.config.fact_filetypes,
+      callback = function(args)
+        local path = vim.api.nvim_buf_get_name(args.buf)
+        if path ~= '' and M.project_dir(path) ~= nil then
+          M.attach(args.buf)
+        end
+      end,
+    })
+  end
   -- buffers opened before setup()
   for _, buf in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(buf) and vim.tbl_contains(M.config.filetypes, vim.bo[buf].filetype) then
