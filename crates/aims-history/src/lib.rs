@@ -1037,13 +1037,20 @@ fn local32(id: i64) -> u32 {
 
 /// The ids in `table` of an interner's names, indexed by local number (index 0, the
 /// organisation, stays 0); names the history lacks are added.
-fn intern(tx: &rusqlite::Transaction<'_>, table: &str, interner: &Interner) -> rusqlite::Result<Vec<i64>> {
+fn intern(
+    tx: &rusqlite::Transaction<'_>,
+    table: &str,
+    interner: &Interner,
+) -> rusqlite::Result<Vec<i64>> {
     let mut select = tx.prepare(&format!("SELECT id FROM {table} WHERE name = ?1"))?;
     let mut insert = tx.prepare(&format!("INSERT INTO {table}(name) VALUES (?1)"))?;
     let mut ids = Vec::with_capacity(interner.names.len() + 1);
     ids.push(ORGANIZATION);
     for name in &interner.names {
-        let id = match select.query_row([name], |r| r.get::<_, i64>(0)).optional()? {
+        let id = match select
+            .query_row([name], |r| r.get::<_, i64>(0))
+            .optional()?
+        {
             Some(id) => id,
             None => {
                 insert.execute([name])?;
@@ -1221,7 +1228,9 @@ impl Recorder<'_> {
         verdicts.sort_unstable_by_key(|v| (id(&system_ids, v.system), id(&control_ids, v.control)));
         {
             let mut insert = tx
-                .prepare("INSERT INTO verdicts(run, system, control, verdict) VALUES (?1, ?2, ?3, ?4)")
+                .prepare(
+                    "INSERT INTO verdicts(run, system, control, verdict) VALUES (?1, ?2, ?3, ?4)",
+                )
                 .map_err(err)?;
             for v in &verdicts {
                 insert
