@@ -229,16 +229,15 @@ pub fn run(args: &HistoryArgs) -> Result<String, String> {
         ));
         let aims = crate::real::aims_binary(&args.aims)?;
         let db = year.display().to_string();
+        let one = format!("sys-{:05}", 42.min(args.year_systems.saturating_sub(1)));
+        let one_label = format!("`aims history --system {one}` (its controls' courses)");
         for (label, extra) in [
             ("`aims history` (runs and every control's course)", vec![]),
             (
                 "`aims history --systems` (every system's course)",
                 vec!["--systems"],
             ),
-            (
-                "`aims history --system sys-00042` (its controls' courses)",
-                vec!["--system", "sys-00042"],
-            ),
+            (one_label.as_str(), vec!["--system", one.as_str()]),
             ("`aims history --format json`", vec!["--format", "json"]),
         ] {
             let mut times = Vec::new();
