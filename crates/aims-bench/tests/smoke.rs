@@ -120,3 +120,60 @@ fn cards_run_without_the_corpus_says_so() {
     assert!(stderr.contains("does not exist"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// `aims-bench history` at a small size: large runs recorded through `aims_history::Recorder`,
+/// a short "year", and `aims history` timed as a process (skipped without the `aims` binary).
+#[test]
+fn history_run_prints_the_table() {
+    let Some(aims) = aims_binary() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI: the `aims` binary is not built beside aims-bench"
+        );
+        println!("SKIPPED: no `aims` beside aims-bench; run `cargo build -p aims-cli` first");
+        return;
+    };
+    let keep = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aims-bench"))
+        .args([
+            "history",
+            "--systems",
+            "200",
+            "--controls",
+            "6",
+            "--runs",
+            "2",
+        ])
+        .args(["--year-systems", "20", "--days", "5", "--aims"])
+        .arg(&aims)
+        .arg("--keep")
+        .arg(keep.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for needle in [
+        "| record one run of 200 systems x 6 controls (1200 verdicts) |",
+        "| database growth per such run |",
+        "| a year: 5 daily runs of 20 systems",
+        "| `aims history --systems` (every system's course), on the year |",
+    ] {
+        assert!(stdout.contains(needle), "missing `{needle}` in:\n{stdout}");
+    }
+    // Both large runs are in the kept database, whole.
+    let h = aims_history::History::open_existing(&keep.path().join("large.sqlite")).unwrap();
+    let runs = h.runs().unwrap();
+    assert_eq!(runs.len(), 2);
+    for r in &runs {
+        let v = r.verdicts;
+        assert_eq!(
+            v.pass + v.fail + v.waived + v.not_applicable + v.error,
+            1200
+        );
+        assert_eq!(h.snapshot(r.id).unwrap().systems.len(), 200);
+    }
+}

@@ -12,9 +12,10 @@
 //!
 //! # Safety
 //!
-//! The database is in WAL mode. A run's rows are first written to temporary tables of this
-//! connection while systems are evaluated (no lock held on the database), then copied into the
-//! history in one short `BEGIN IMMEDIATE` transaction by [`Recorder::finish`]: a run is
+//! The database is in WAL mode (`synchronous = NORMAL`: a committed run survives a killed
+//! process). A run's rows are kept in memory, in compact form, while systems are evaluated (no
+//! lock held on the database), then written in key order with prepared statements in one
+//! `BEGIN IMMEDIATE` transaction by [`Recorder::finish`]: a run is
 //! recorded whole or not at all, a writer killed at any point loses no committed run, and two
 //! writers (two CI jobs) wait for each other (busy timeout: [`BUSY_TIMEOUT`]).
 //!
@@ -106,24 +107,6 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY(run, system, objective)
     ) WITHOUT ROWID;",
 ];
-
-/// The temporary tables a [`Recorder`] fills while systems are evaluated, keyed by the
-/// recorder's own (local) name numbers.
-const PENDING: &str = "
-    DROP TABLE IF EXISTS temp.p_verdicts;
-    DROP TABLE IF EXISTS temp.p_systems;
-    DROP TABLE IF EXISTS temp.p_waivers;
-    DROP TABLE IF EXISTS temp.p_objectives;
-    DROP TABLE IF EXISTS temp.p_names;
-    CREATE TEMP TABLE p_verdicts(system INTEGER, control INTEGER, verdict INTEGER);
-    CREATE TEMP TABLE p_systems(system INTEGER, pass INTEGER, fail INTEGER, waived INTEGER,
-        not_applicable INTEGER, error INTEGER, unreadable TEXT);
-    CREATE TEMP TABLE p_waivers(system INTEGER, control INTEGER, waiver TEXT, expires TEXT,
-        expired INTEGER);
-    CREATE TEMP TABLE p_objectives(system INTEGER, objective INTEGER, verdict INTEGER,
-        measured TEXT, target TEXT);
-    CREATE TEMP TABLE p_names(kind INTEGER, local INTEGER, global INTEGER,
-        PRIMARY KEY(kind, local)) WITHOUT ROWID;";
 
 fn db_error(path: &Path, e: rusqlite::Error) -> HistoryError {
     HistoryError {
@@ -377,7 +360,6 @@ impl History {
     /// Start recording a run: systems are added as they are evaluated, and the run is committed
     /// by [`Recorder::finish`] (dropped unfinished, nothing is recorded).
     pub fn record(&mut self, meta: RunMeta) -> Result<Recorder<'_>> {
-        self.conn.execute_batch(PENDING).map_err(|e| self.err(e))?;
         Ok(Recorder {
             history: self,
             meta,
@@ -388,6 +370,10 @@ impl History {
             enforcement: Vec::new(),
             totals: Counts::default(),
             system_count: 0,
+            verdicts: Vec::new(),
+            waivers: Vec::new(),
+            system_rows: Vec::new(),
+            objective_rows: Vec::new(),
         })
     }
 
@@ -1010,7 +996,78 @@ impl Interner {
     }
 }
 
+/// One verdict of the run being recorded, by the recorder's local numbers.
+#[derive(Clone, Copy)]
+struct PendingVerdict {
+    system: u32,
+    control: u32,
+    verdict: u8,
+}
+
+/// A waiver in force, by the recorder's local numbers.
+struct PendingWaiver {
+    system: u32,
+    control: u32,
+    id: String,
+    expires: String,
+    expired: bool,
+}
+
+/// One system's counts, by its local number.
+struct PendingSystem {
+    system: u32,
+    counts: Counts,
+    unreadable: Option<String>,
+}
+
+/// One objective value, by the recorder's local numbers.
+struct PendingObjective {
+    system: u32,
+    objective: u32,
+    verdict: u8,
+    measured: Option<String>,
+    target: String,
+}
+
+/// A local number as stored in the pending rows (names are numbered from 1; a recorder never
+/// meets four billion names).
+fn local32(id: i64) -> u32 {
+    u32::try_from(id).unwrap_or(u32::MAX)
+}
+
+/// The ids in `table` of an interner's names, indexed by local number (index 0, the
+/// organisation, stays 0); names the history lacks are added.
+fn intern(
+    tx: &rusqlite::Transaction<'_>,
+    table: &str,
+    interner: &Interner,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut select = tx.prepare(&format!("SELECT id FROM {table} WHERE name = ?1"))?;
+    let mut insert = tx.prepare(&format!("INSERT INTO {table}(name) VALUES (?1)"))?;
+    let mut ids = Vec::with_capacity(interner.names.len() + 1);
+    ids.push(ORGANIZATION);
+    for name in &interner.names {
+        let id = match select
+            .query_row([name], |r| r.get::<_, i64>(0))
+            .optional()?
+        {
+            Some(id) => id,
+            None => {
+                insert.execute([name])?;
+                tx.last_insert_rowid()
+            }
+        };
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
 /// A run being recorded (see [`History::record`]).
+///
+/// Its rows are kept in memory, in compact form (a verdict is 12 bytes: 22 MB for a run of
+/// 30,000 systems x 60 controls), until [`Recorder::finish`] writes them in one transaction:
+/// no lock is held on the database while systems are evaluated, and a recorder dropped or
+/// killed before `finish` leaves nothing behind.
 pub struct Recorder<'h> {
     history: &'h mut History,
     meta: RunMeta,
@@ -1022,16 +1079,17 @@ pub struct Recorder<'h> {
     enforcement: Vec<u8>,
     totals: Counts,
     system_count: u64,
+    verdicts: Vec<PendingVerdict>,
+    waivers: Vec<PendingWaiver>,
+    system_rows: Vec<PendingSystem>,
+    objective_rows: Vec<PendingObjective>,
 }
 
 impl Recorder<'_> {
-    fn add_controls(&mut self, system: i64, controls: &[ControlResult]) -> Result<Counts> {
+    fn add_controls(&mut self, system: i64, controls: &[ControlResult]) -> Counts {
         let mut counts = Counts::default();
-        let conn = &self.history.conn;
-        let path = &self.history.path;
-        let mut verdicts = conn
-            .prepare_cached("INSERT INTO temp.p_verdicts VALUES (?1, ?2, ?3)")
-            .map_err(|e| db_error(path, e))?;
+        let system = local32(system);
+        self.verdicts.reserve(controls.len());
         for c in controls {
             let control = self.controls.local(&c.control_id);
             let i = usize::try_from(control - 1).unwrap_or(0);
@@ -1046,30 +1104,36 @@ impl Recorder<'_> {
                 cc.add(c.verdict);
             }
             counts.add(c.verdict);
-            verdicts
-                .execute(params![system, control, verdict_code(c.verdict)])
-                .map_err(|e| db_error(path, e))?;
+            let control = local32(control);
+            self.verdicts.push(PendingVerdict {
+                system,
+                control,
+                verdict: verdict_code(c.verdict),
+            });
             if let Some(w) = &c.waiver {
-                conn.prepare_cached("INSERT INTO temp.p_waivers VALUES (?1, ?2, ?3, ?4, ?5)")
-                    .and_then(|mut s| {
-                        s.execute(params![system, control, w.id, w.expires, w.expired])
-                    })
-                    .map_err(|e| db_error(path, e))?;
+                self.waivers.push(PendingWaiver {
+                    system,
+                    control,
+                    id: w.id.clone(),
+                    expires: w.expires.clone(),
+                    expired: w.expired,
+                });
             }
         }
         self.totals.merge(&counts);
-        Ok(counts)
+        counts
     }
 
     /// Record the organisation's controls (`scope organization`).
     pub fn add_organization(&mut self, controls: &[ControlResult]) -> Result<()> {
-        self.add_controls(ORGANIZATION, controls).map(|_| ())
+        self.add_controls(ORGANIZATION, controls);
+        Ok(())
     }
 
     /// Record one system's verdicts, waivers and objective values.
     pub fn add_system(&mut self, system: &SystemResult) -> Result<()> {
         let id = self.systems.local(&system.name);
-        let counts = self.add_controls(id, &system.controls)?;
+        let counts = self.add_controls(id, &system.controls);
         self.system_count += 1;
         let unreadable: Vec<&str> = system
             .documents
@@ -1078,34 +1142,20 @@ impl Recorder<'_> {
             .filter(|(_, s)| matches!(s, aims_eval::results::DocState::Unreadable { .. }))
             .map(|((name, _), _)| name.as_str())
             .collect();
-        let conn = &self.history.conn;
-        let path = &self.history.path;
-        conn.prepare_cached("INSERT INTO temp.p_systems VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-            .and_then(|mut s| {
-                s.execute(params![
-                    id,
-                    count(counts.pass),
-                    count(counts.fail),
-                    count(counts.waived),
-                    count(counts.not_applicable),
-                    count(counts.error),
-                    (!unreadable.is_empty()).then(|| unreadable.join(", ")),
-                ])
-            })
-            .map_err(|e| db_error(path, e))?;
+        self.system_rows.push(PendingSystem {
+            system: local32(id),
+            counts,
+            unreadable: (!unreadable.is_empty()).then(|| unreadable.join(", ")),
+        });
         for o in &system.objectives {
             let objective = self.objectives.local(&o.objective_id);
-            conn.prepare_cached("INSERT INTO temp.p_objectives VALUES (?1, ?2, ?3, ?4, ?5)")
-                .and_then(|mut s| {
-                    s.execute(params![
-                        id,
-                        objective,
-                        verdict_code(o.verdict),
-                        o.measured,
-                        o.target
-                    ])
-                })
-                .map_err(|e| db_error(path, e))?;
+            self.objective_rows.push(PendingObjective {
+                system: local32(id),
+                objective: local32(objective),
+                verdict: verdict_code(o.verdict),
+                measured: o.measured.clone(),
+                target: o.target.clone(),
+            });
         }
         Ok(())
     }
@@ -1122,6 +1172,10 @@ impl Recorder<'_> {
             enforcement,
             totals,
             system_count,
+            mut verdicts,
+            waivers,
+            system_rows,
+            objective_rows,
         } = self;
         let path = history.path.clone();
         let err = |e| db_error(&path, e);
@@ -1157,64 +1211,108 @@ impl Recorder<'_> {
         )
         .map_err(err)?;
         let run = tx.last_insert_rowid();
-        // Intern the names into the history; p_names maps the recorder's numbers to them.
-        for (kind, table, interner) in [
-            (0, "system_names", &systems),
-            (1, "control_names", &controls),
-            (2, "objective_names", &objectives),
-        ] {
+        // Intern the names into the history: `global[kind][local]` is a name's id there, and
+        // local number 0 (the organisation) stays 0.
+        let system_ids = intern(&tx, "system_names", &systems).map_err(err)?;
+        let control_ids = intern(&tx, "control_names", &controls).map_err(err)?;
+        let objective_ids = intern(&tx, "objective_names", &objectives).map_err(err)?;
+        let id = |ids: &[i64], local: u32| -> i64 {
+            usize::try_from(local)
+                .ok()
+                .and_then(|i| ids.get(i))
+                .copied()
+                .unwrap_or(-1)
+        };
+        // The verdicts in key order: appended at the right edge of the table's b-tree, pages
+        // filled, no page split in the middle.
+        verdicts.sort_unstable_by_key(|v| (id(&system_ids, v.system), id(&control_ids, v.control)));
+        {
             let mut insert = tx
-                .prepare(&format!("INSERT OR IGNORE INTO {table}(name) VALUES (?1)"))
+                .prepare(
+                    "INSERT INTO verdicts(run, system, control, verdict) VALUES (?1, ?2, ?3, ?4)",
+                )
                 .map_err(err)?;
-            let mut select = tx
-                .prepare(&format!("SELECT id FROM {table} WHERE name = ?1"))
-                .map_err(err)?;
-            let mut map = tx
-                .prepare("INSERT INTO temp.p_names VALUES (?1, ?2, ?3)")
-                .map_err(err)?;
-            for (i, name) in interner.names.iter().enumerate() {
-                insert.execute([name]).map_err(err)?;
-                let global: i64 = select.query_row([name], |r| r.get(0)).map_err(err)?;
-                map.execute(params![kind, count(i as u64 + 1), global])
-                    .map_err(err)?;
-            }
-            if kind == 0 {
-                // The organisation keeps number 0.
-                map.execute(params![0, ORGANIZATION, ORGANIZATION])
+            for v in &verdicts {
+                insert
+                    .execute(params![
+                        run,
+                        id(&system_ids, v.system),
+                        id(&control_ids, v.control),
+                        v.verdict
+                    ])
                     .map_err(err)?;
             }
         }
-        let copy = [
-            "INSERT INTO verdicts(run, system, control, verdict)
-             SELECT ?1, s.global, c.global, p.verdict FROM temp.p_verdicts p
-             JOIN temp.p_names s ON s.kind = 0 AND s.local = p.system
-             JOIN temp.p_names c ON c.kind = 1 AND c.local = p.control
-             ORDER BY s.global, c.global",
-            "INSERT INTO waivers(run, system, control, waiver, expires, expired)
-             SELECT ?1, s.global, c.global, p.waiver, p.expires, p.expired FROM temp.p_waivers p
-             JOIN temp.p_names s ON s.kind = 0 AND s.local = p.system
-             JOIN temp.p_names c ON c.kind = 1 AND c.local = p.control",
-            "INSERT INTO run_systems(run, system, pass, fail, waived, not_applicable, error,
-                                     unreadable)
-             SELECT ?1, s.global, p.pass, p.fail, p.waived, p.not_applicable, p.error,
-                    p.unreadable FROM temp.p_systems p
-             JOIN temp.p_names s ON s.kind = 0 AND s.local = p.system",
-            "INSERT INTO objectives(run, system, objective, verdict, measured, target)
-             SELECT ?1, s.global, o.global, p.verdict, p.measured, p.target
-             FROM temp.p_objectives p
-             JOIN temp.p_names s ON s.kind = 0 AND s.local = p.system
-             JOIN temp.p_names o ON o.kind = 2 AND o.local = p.objective",
-        ];
-        for sql in copy {
-            tx.execute(sql, [run]).map_err(err)?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO waivers(run, system, control, waiver, expires, expired)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(err)?;
+            for w in &waivers {
+                insert
+                    .execute(params![
+                        run,
+                        id(&system_ids, w.system),
+                        id(&control_ids, w.control),
+                        w.id,
+                        w.expires,
+                        w.expired
+                    ])
+                    .map_err(err)?;
+            }
+        }
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO run_systems(run, system, pass, fail, waived, not_applicable,
+                                             error, unreadable)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(err)?;
+            for s in &system_rows {
+                let c = &s.counts;
+                insert
+                    .execute(params![
+                        run,
+                        id(&system_ids, s.system),
+                        count(c.pass),
+                        count(c.fail),
+                        count(c.waived),
+                        count(c.not_applicable),
+                        count(c.error),
+                        s.unreadable,
+                    ])
+                    .map_err(err)?;
+            }
+        }
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO objectives(run, system, objective, verdict, measured, target)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(err)?;
+            for o in &objective_rows {
+                insert
+                    .execute(params![
+                        run,
+                        id(&system_ids, o.system),
+                        id(&objective_ids, o.objective),
+                        o.verdict,
+                        o.measured,
+                        o.target
+                    ])
+                    .map_err(err)?;
+            }
         }
         {
             let mut insert = tx
                 .prepare(
                     "INSERT INTO run_controls(run, control, enforcement, pass, fail, waived,
                                               not_applicable, error)
-                     SELECT ?1, global, ?2, ?3, ?4, ?5, ?6, ?7 FROM temp.p_names
-                     WHERE kind = 1 AND local = ?8",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .map_err(err)?;
             for (i, (e, c)) in enforcement.iter().zip(&control_counts).enumerate() {
@@ -1224,20 +1322,18 @@ impl Recorder<'_> {
                 insert
                     .execute(params![
                         run,
+                        id(&control_ids, local32(count(i as u64 + 1))),
                         e,
                         count(c.pass),
                         count(c.fail),
                         count(c.waived),
                         count(c.not_applicable),
                         count(c.error),
-                        count(i as u64 + 1),
                     ])
                     .map_err(err)?;
             }
         }
         tx.commit().map_err(err)?;
-        // The pending rows are this connection's; free them now rather than at close.
-        let _ = history.conn.execute_batch(PENDING);
         Ok(run)
     }
 }
