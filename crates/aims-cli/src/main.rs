@@ -690,6 +690,13 @@ fn report(args: ReportArgs) -> u8 {
                         doc: p.doc.clone(),
                         default: p.default.clone(),
                         value: p.value.clone(),
+                        controls: compiled
+                            .program
+                            .controls
+                            .iter()
+                            .filter(|c| c.params.contains(&p.name))
+                            .map(|c| c.id.clone())
+                            .collect(),
                     })
                     .collect();
                 aims_report::oscal::render_oscal_catalog(&header, &params)
@@ -724,6 +731,7 @@ fn report(args: ReportArgs) -> u8 {
             results: json_bytes,
             fact_files,
             evidence_all: soa_evidence == aims_report::SoaEvidence::All,
+            history: args.history.as_deref(),
             key: signing_key.as_ref(),
         });
         if code != 0 {
