@@ -99,8 +99,9 @@ enum Command {
         /// The project folder or its aims.toml.
         #[arg(default_value = ".")]
         project: PathBuf,
-        /// markdown, html (one self-contained page, no external assets), csv (the control
-        /// table), xlsx (sheets Annex A, Clauses, Evidence, Risks, Exclusions; needs --output or
+        /// markdown, html (one self-contained page, no external assets), csv (the sheets Annex A,
+        /// Clauses and Evidence in one table, column Sheet naming each row's), xlsx (sheets
+        /// Annex A, Clauses, Evidence, Risks, Exclusions; needs --output or
         /// --evidence-pack), oscal (OSCAL 1.2 assessment results), oscal-catalog (the controls
         /// and parameters as an OSCAL catalog), oscal-mapping (the crosswalks as an OSCAL
         /// mapping collection).
