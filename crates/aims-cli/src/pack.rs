@@ -120,7 +120,11 @@ pub fn write(req: PackRequest) -> u8 {
             let path = root.join(&display);
             (display, role, path)
         })
-        .chain(history.iter().map(|(h, db)| (h.clone(), "history", db.clone())));
+        .chain(
+            history
+                .iter()
+                .map(|(h, db)| (h.clone(), "history", db.clone())),
+        );
     for (display, role, path) in inputs {
         match std::fs::read(&path) {
             Ok(bytes) => files.push(PackFile {

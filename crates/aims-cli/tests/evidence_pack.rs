@@ -265,7 +265,12 @@ fn rerunning_the_check_from_the_pack_gives_the_same_results() {
         &unpacked,
         &["report", ".", "--today", TODAY, "-o", "again.md"],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(
         String::from_utf8_lossy(&std::fs::read(unpacked.join("again.md")).unwrap()),
         String::from_utf8_lossy(&statement.unwrap()),
@@ -425,7 +430,12 @@ fn the_run_history_read_is_in_the_pack() {
             pack.to_str().unwrap(),
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let names: Vec<String> = entries(&pack).into_iter().map(|(n, _)| n).collect();
     assert!(
         names.iter().any(|n| n == "inputs/.aims/history.sqlite"),
@@ -476,7 +486,10 @@ fn a_missing_fact_file_does_not_stop_the_pack() {
     );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "an input error: {err}");
-    assert!(err.contains("`scorer/README.md` is not in the evidence pack"), "{err}");
+    assert!(
+        err.contains("`scorer/README.md` is not in the evidence pack"),
+        "{err}"
+    );
     assert_eq!(verify(dir.path(), &pack, None).status.code(), Some(0));
     let unpacked = dir.path().join("unpacked");
     let (results, rerun) = unpack(&pack, &unpacked);

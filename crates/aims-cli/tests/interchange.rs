@@ -380,15 +380,19 @@ fn the_iso_pack_exports_as_an_oscal_catalog_and_mapping() {
         .unwrap()
         .contains("AI policy"));
     // Every `param` item of the pack is a parameter of the catalog, once.
-    let declared: Vec<String> = std::fs::read_to_string(repo().join("policies/iso42001/parameters.aims"))
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.strip_prefix("param "))
-        .map(|l| l.split_whitespace().next().unwrap().to_string())
-        .collect();
+    let declared: Vec<String> =
+        std::fs::read_to_string(repo().join("policies/iso42001/parameters.aims"))
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.strip_prefix("param "))
+            .map(|l| l.split_whitespace().next().unwrap().to_string())
+            .collect();
     assert!(declared.len() > 10, "{declared:?}");
     let placed = catalog_params(&c);
-    let mut ids: Vec<&str> = placed.iter().map(|(p, _)| p["id"].as_str().unwrap()).collect();
+    let mut ids: Vec<&str> = placed
+        .iter()
+        .map(|(p, _)| p["id"].as_str().unwrap())
+        .collect();
     ids.sort_unstable();
     let mut expected: Vec<&str> = declared.iter().map(String::as_str).collect();
     expected.sort_unstable();
@@ -478,9 +482,7 @@ fn soa_as_csv_neutralises_formulas() {
         .starts_with("Sheet,Section,Control,Title,Clauses"));
     let a103 = text.lines().find(|l| l.contains(",A.10.3,")).unwrap();
     assert!(
-        a103.starts_with(
-            "Annex A,Annex A controls,A.10.3,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\""
-        ),
+        a103.starts_with("Annex A,Annex A controls,A.10.3,\"'=cmd|' /C calc'!A0, \"\"quoted\"\"\""),
         "{a103}"
     );
     assert!(text.contains("Clauses,Certification readiness,CERT.1,"));
@@ -640,7 +642,10 @@ fn catalog_parameters_sit_on_the_controls_that_read_them() {
         .into_iter()
         .find(|x| x["id"] == "A.10.3")
         .unwrap();
-    assert!(a1["params"].is_null() && a1["parts"][0]["parts"].is_null(), "{a1}");
+    assert!(
+        a1["params"].is_null() && a1["parts"][0]["parts"].is_null(),
+        "{a1}"
+    );
     let Some(py) = common::python_with(
         "trestle",
         "catalog_parameters_sit_on_the_controls_that_read_them",
@@ -679,7 +684,10 @@ fn csv_records(text: &str) -> Vec<Vec<String>> {
             (false, c) => field.push(c),
         }
     }
-    assert!(field.is_empty() && record.is_empty(), "the file ends with a line break");
+    assert!(
+        field.is_empty() && record.is_empty(),
+        "the file ends with a line break"
+    );
     records
 }
 
@@ -768,7 +776,10 @@ fn soa_as_csv_holds_the_evidence_rows() {
         .iter()
         .find(|r| r[col("System")] == "scorer" && r[col("Control")] == "A.6.2.2")
         .expect("the licence evidence of scorer");
-    assert_eq!(licence[col("Title")], "AI system requirements and specification");
+    assert_eq!(
+        licence[col("Title")],
+        "AI system requirements and specification"
+    );
     assert_eq!(licence[col("Section")], "Annex A controls");
     assert_eq!(licence[col("Fact path")], "model_card.license");
     assert!(
@@ -778,8 +789,8 @@ fn soa_as_csv_holds_the_evidence_rows() {
     assert_eq!(licence[col("File")], "scorer/README.md");
     assert!(!licence[col("Line")].is_empty());
     // `--evidence all` adds the requirements that passed.
-    let all = String::from_utf8(report(dir.path(), "csv", "all.csv", &["--evidence", "all"]))
-        .unwrap();
+    let all =
+        String::from_utf8(report(dir.path(), "csv", "all.csv", &["--evidence", "all"])).unwrap();
     let all = csv_records(&all);
     assert!(all.len() > records.len());
     assert!(all

@@ -646,9 +646,9 @@ impl OscalResults {
             write!(out, ",\"risks\":{}", to_json(&risk_values, false))?;
         }
         findings.finish("findings", None, out)?;
-        write!(
+        writeln!(
             out,
-            "}}],\"back-matter\":{}}}}}\n",
+            "}}],\"back-matter\":{}}}}}",
             to_json(&plan_resources(&header, &plan), false)
         )
     }
