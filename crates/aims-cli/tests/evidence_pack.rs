@@ -36,24 +36,20 @@ fn aims(dir: &Path, args: &[&str]) -> Output {
     common::run_aims(dir, args)
 }
 
-/// The soa fixture in a temporary folder, and a pack of it (signed with the test key).
-fn packed(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+/// The soa fixture in `project/` of a temporary folder, with `edit` applied.
+fn fixture_project(edit: impl FnOnce(&Path)) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("project");
     std::fs::create_dir_all(&project).unwrap();
     common::copy_dir(&fixtures().join("soa"), &project);
-    // chat's attributes come from an attributes file (an input like any fact file).
-    let toml = project.join("aims.toml");
-    let s = std::fs::read_to_string(&toml).unwrap();
-    let s = s.replacen(
-        "name = \"chat\"\nrisk_tier = \"high\"",
-        "name = \"chat\"\nattributes = \"chat/system.toml\"",
-        1,
-    );
-    assert!(s.contains("attributes = "));
-    std::fs::write(&toml, s).unwrap();
-    std::fs::write(project.join("chat/system.toml"), "risk_tier = \"high\"\n").unwrap();
-    let pack = dir.path().join("pack.zip");
+    edit(&project);
+    (dir, project)
+}
+
+/// `aims report project --today TODAY --evidence-pack pack.zip EXTRA` in `dir`: the pack's path
+/// and the output.
+fn pack_in(dir: &Path, extra: &[&str]) -> (PathBuf, Output) {
+    let pack = dir.join("pack.zip");
     let mut args = vec![
         "report",
         "project",
@@ -63,7 +59,26 @@ fn packed(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
         pack.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let o = aims(dir.path(), &args);
+    let o = aims(dir, &args);
+    (pack, o)
+}
+
+/// The soa fixture in a temporary folder, and a pack of it (signed with the test key).
+fn packed(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let (dir, _) = fixture_project(|project| {
+        // chat's attributes come from an attributes file (an input like any fact file).
+        let toml = project.join("aims.toml");
+        let s = std::fs::read_to_string(&toml).unwrap();
+        let s = s.replacen(
+            "name = \"chat\"\nrisk_tier = \"high\"",
+            "name = \"chat\"\nattributes = \"chat/system.toml\"",
+            1,
+        );
+        assert!(s.contains("attributes = "));
+        std::fs::write(&toml, s).unwrap();
+        std::fs::write(project.join("chat/system.toml"), "risk_tier = \"high\"\n").unwrap();
+    });
+    let (pack, o) = pack_in(dir.path(), extra);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -102,6 +117,45 @@ fn verify(dir: &Path, pack: &Path, key_file: Option<&str>) -> Output {
         args.extend(["--key", k]);
     }
     aims(dir, &args)
+}
+
+/// Unpack the `inputs/` of a pack into `to`; returns the pack's `results.json` and the
+/// manifest's re-run command.
+fn unpack(pack: &Path, to: &Path) -> (Vec<u8>, String) {
+    let mut results = Vec::new();
+    let mut rerun = String::new();
+    for (name, bytes) in entries(pack) {
+        if let Some(rest) = name.strip_prefix("inputs/") {
+            let p = to.join(rest);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, &bytes).unwrap();
+        } else if name == "report/results.json" {
+            results = bytes;
+        } else if name == "manifest.json" {
+            let m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            rerun = m["rerun"].as_str().unwrap().to_string();
+        }
+    }
+    (results, rerun)
+}
+
+/// Unpack a pack into `to`, run its recorded re-run command there and check it gives the pack's
+/// `results.json` byte for byte; returns them and the command.
+fn rerun_from(pack: &Path, to: &Path) -> (Vec<u8>, String) {
+    let (results, rerun) = unpack(pack, to);
+    let args: Vec<&str> = rerun.split(' ').skip(1).collect();
+    let o = aims(to, &args);
+    assert!(
+        !o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&results),
+        "the re-run differs from the pack's results.json"
+    );
+    (results, rerun)
 }
 
 #[test]
@@ -223,35 +277,12 @@ fn a_changed_byte_in_any_file_is_named() {
 fn rerunning_the_check_from_the_pack_gives_the_same_results() {
     let (dir, pack) = packed(&[]);
     let unpacked = dir.path().join("unpacked");
-    let mut results = None;
-    let mut statement = None;
-    let mut rerun = None;
-    for (name, bytes) in entries(&pack) {
-        if let Some(rest) = name.strip_prefix("inputs/") {
-            let p = unpacked.join(rest);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, &bytes).unwrap();
-        } else if name == "report/results.json" {
-            results = Some(bytes);
-        } else if name == "report/statement.md" {
-            statement = Some(bytes);
-        } else if name == "manifest.json" {
-            let m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-            rerun = Some(m["rerun"].as_str().unwrap().to_string());
-        }
-    }
-    let rerun = rerun.unwrap();
+    let (results, rerun) = rerun_from(&pack, &unpacked);
     assert_eq!(rerun, format!("aims check --format json --today {TODAY}"));
-    let args: Vec<&str> = rerun.split(' ').skip(1).collect();
-    let o = aims(&unpacked, &args);
-    assert!(o.status.code().is_some());
-    assert!(!o.stdout.is_empty());
-    let results = results.unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&results),
-        "the re-run differs from the pack's results.json"
-    );
+    let statement = entries(&pack)
+        .into_iter()
+        .find(|(n, _)| n == "report/statement.md")
+        .map(|(_, b)| b);
     // The results depend on the attributes file (chat is high-risk only through it): the
     // same bytes prove the pack holds it.
     let check: serde_json::Value = serde_json::from_slice(&results).unwrap();
@@ -376,60 +407,26 @@ fn bad_keys_and_files_are_refused() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("E0542"));
 }
 
-/// Unpack the `inputs/` of a pack into `to`; returns the pack's `results.json` and the
-/// manifest's re-run command.
-fn unpack(pack: &Path, to: &Path) -> (Vec<u8>, String) {
-    let mut results = Vec::new();
-    let mut rerun = String::new();
-    for (name, bytes) in entries(pack) {
-        if let Some(rest) = name.strip_prefix("inputs/") {
-            let p = to.join(rest);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, &bytes).unwrap();
-        } else if name == "report/results.json" {
-            results = bytes;
-        } else if name == "manifest.json" {
-            let m: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-            rerun = m["rerun"].as_str().unwrap().to_string();
-        }
-    }
-    (results, rerun)
-}
-
 #[test]
 fn the_run_history_read_is_in_the_pack() {
-    let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("project");
-    std::fs::create_dir_all(&project).unwrap();
-    common::copy_dir(&fixtures().join("soa"), &project);
     // An organisation control that reads the run history.
-    let p = project.join("policies/main.aims");
-    let s = std::fs::read_to_string(&p).unwrap();
-    std::fs::write(
-        &p,
-        format!(
-            "{s}\n/// Runs are recorded.\ncontrol ORG.9 \"Operated\" {{\n  scope organization\n  require history.runs >= 2\n    else \"{{history.runs}} recorded runs\"\n}}\n"
-        ),
-    )
-    .unwrap();
+    let (dir, project) = fixture_project(|project| {
+        let p = project.join("policies/main.aims");
+        let s = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(
+            &p,
+            format!(
+                "{s}\n/// Runs are recorded.\ncontrol ORG.9 \"Operated\" {{\n  scope organization\n  require history.runs >= 2\n    else \"{{history.runs}} recorded runs\"\n}}\n"
+            ),
+        )
+        .unwrap();
+    });
     for day in ["2026-11-01", "2026-11-10"] {
         let o = aims(&project, &["check", "--record", "--today", day]);
         assert!(o.status.code().is_some());
     }
     assert!(project.join(".aims/history.sqlite").is_file());
-    let pack = dir.path().join("pack.zip");
-    let o = aims(
-        &project,
-        &[
-            "report",
-            "--today",
-            TODAY,
-            "--history",
-            ".aims/history.sqlite",
-            "--evidence-pack",
-            pack.to_str().unwrap(),
-        ],
-    );
+    let (pack, o) = pack_in(dir.path(), &["--history", "project/.aims/history.sqlite"]);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -441,8 +438,7 @@ fn the_run_history_read_is_in_the_pack() {
         names.iter().any(|n| n == "inputs/.aims/history.sqlite"),
         "{names:?}"
     );
-    let unpacked = dir.path().join("unpacked");
-    let (results, rerun) = unpack(&pack, &unpacked);
+    let (results, rerun) = rerun_from(&pack, &dir.path().join("unpacked"));
     assert_eq!(
         rerun,
         format!("aims check --format json --today {TODAY} --history .aims/history.sqlite")
@@ -455,35 +451,15 @@ fn the_run_history_read_is_in_the_pack() {
         .find(|c| c["id"] == "ORG.9")
         .unwrap();
     assert_eq!(org9["verdict"], "pass", "{org9}");
-    let args: Vec<&str> = rerun.split(' ').skip(1).collect();
-    let o = aims(&unpacked, &args);
-    assert_eq!(
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&results),
-        "the re-run differs from the pack's results.json"
-    );
     assert_eq!(verify(dir.path(), &pack, None).status.code(), Some(0));
 }
 
 #[test]
 fn a_missing_fact_file_does_not_stop_the_pack() {
-    let dir = tempfile::tempdir().unwrap();
-    let project = dir.path().join("project");
-    std::fs::create_dir_all(&project).unwrap();
-    common::copy_dir(&fixtures().join("soa"), &project);
-    std::fs::remove_file(project.join("scorer/README.md")).unwrap();
-    let pack = dir.path().join("pack.zip");
-    let o = aims(
-        dir.path(),
-        &[
-            "report",
-            "project",
-            "--today",
-            TODAY,
-            "--evidence-pack",
-            pack.to_str().unwrap(),
-        ],
-    );
+    let (dir, _) = fixture_project(|project| {
+        std::fs::remove_file(project.join("scorer/README.md")).unwrap();
+    });
+    let (pack, o) = pack_in(dir.path(), &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "an input error: {err}");
     assert!(
@@ -491,13 +467,6 @@ fn a_missing_fact_file_does_not_stop_the_pack() {
         "{err}"
     );
     assert_eq!(verify(dir.path(), &pack, None).status.code(), Some(0));
-    let unpacked = dir.path().join("unpacked");
-    let (results, rerun) = unpack(&pack, &unpacked);
-    let args: Vec<&str> = rerun.split(' ').skip(1).collect();
-    let o = aims(&unpacked, &args);
-    assert_eq!(
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&results),
-        "the re-run gives the same results, the missing file included"
-    );
+    // The re-run records the missing file the same way.
+    rerun_from(&pack, &dir.path().join("unpacked"));
 }
