@@ -18,7 +18,7 @@ use aims_base::{Diagnostic, SourceMap, Span};
 use aims_facts::{Field, Schema, SchemaSet, Type};
 use aims_syntax::ast::*;
 use indexmap::IndexMap;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use types::Checker;
 
 /// Names that are always in scope inside items.
@@ -204,6 +204,8 @@ where
     checker.control_ids = Some(control_ids.clone());
     // What each top-level `let` and each control reads of other controls' verdicts.
     let mut verdict_graph = verdicts::Graph::default();
+    // The parameters each top-level `let` reads, itself or through the lets it uses.
+    let mut let_params: HashMap<String, BTreeSet<String>> = HashMap::new();
     // ---- global lets (in order; a let may use earlier ones) ----
     for (l, doc) in &global_lets {
         checker.begin_item();
@@ -211,6 +213,8 @@ where
         let reads = std::mem::take(&mut checker.names_read);
         checker.global_reads.insert(l.name.name.clone(), reads);
         verdict_graph.add_let(&l.name.name, &checker);
+        let read = params_read(&checker.globals_read, &program.params, &let_params);
+        let_params.insert(l.name.name.clone(), read);
         if l.param {
             params::declare(
                 l,
@@ -239,8 +243,11 @@ where
     for b in blocks {
         match b.kind {
             BlockKind::Control => {
-                if let Some(c) = lower_control(b, &mut checker, &text_of, &mut diags) {
+                if let Some(mut c) = lower_control(b, &mut checker, &text_of, &mut diags) {
                     verdict_graph.add_control(&c.id, &checker);
+                    c.params = params_read(&checker.globals_read, &program.params, &let_params)
+                        .into_iter()
+                        .collect();
                     program.controls.push(c);
                 }
             }
@@ -292,6 +299,25 @@ where
     program.exclusions.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     aims_base::diag::sort(&mut diags);
     (program, diags)
+}
+
+/// The parameters an item reads, given the top-level `let`s it reads (`globals`): those that are
+/// parameters, and the parameters each of the others reads ([`Control::params`]).
+fn params_read(
+    globals: &HashSet<String>,
+    params: &IndexMap<String, Param>,
+    let_params: &HashMap<String, BTreeSet<String>>,
+) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for g in globals {
+        if params.contains_key(g) {
+            out.insert(g.clone());
+        }
+        if let Some(through) = let_params.get(g) {
+            out.extend(through.iter().cloned());
+        }
+    }
+    out
 }
 
 /// Waivers and exclusions must name systems the project declares (or `*`).
@@ -462,6 +488,7 @@ fn lower_control(
         steps: Vec::new(),
         reads: Vec::new(),
         names_read: Vec::new(),
+        params: Vec::new(),
         span: b.span,
         id_span: b.id.span,
     };

@@ -80,6 +80,9 @@ pub struct Control {
     /// `system` and each fact kind the control reads, with where (in the control, or in a
     /// top-level `let` it uses); checked against the project for organisation controls.
     pub names_read: Vec<(String, Span)>,
+    /// The `param` items the control reads, in its requirements, `when` and messages or through
+    /// the top-level `let`s it uses, by name (sorted): the OSCAL catalog attaches them to it.
+    pub params: Vec<String>,
     pub span: Span,
     pub id_span: Span,
 }

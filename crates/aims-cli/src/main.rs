@@ -105,8 +105,9 @@ enum Command {
         /// The project folder or its aims.toml.
         #[arg(default_value = ".")]
         project: PathBuf,
-        /// markdown, html (one self-contained page, no external assets), csv (the control
-        /// table), xlsx (sheets Annex A, Clauses, Evidence, Risks, Exclusions; needs --output or
+        /// markdown, html (one self-contained page, no external assets), csv (the sheets Annex A,
+        /// Clauses and Evidence in one table, column Sheet naming each row's), xlsx (sheets
+        /// Annex A, Clauses, Evidence, Risks, Exclusions; needs --output or
         /// --evidence-pack), oscal (OSCAL 1.2 assessment results), oscal-catalog (the controls
         /// and parameters as an OSCAL catalog), oscal-mapping (the crosswalks as an OSCAL
         /// mapping collection).
@@ -767,6 +768,13 @@ fn report(args: ReportArgs) -> u8 {
                         doc: p.doc.clone(),
                         default: p.default.clone(),
                         value: p.value.clone(),
+                        controls: compiled
+                            .program
+                            .controls
+                            .iter()
+                            .filter(|c| c.params.contains(&p.name))
+                            .map(|c| c.id.clone())
+                            .collect(),
                     })
                     .collect();
                 aims_report::oscal::render_oscal_catalog(&header, &params)
@@ -801,6 +809,7 @@ fn report(args: ReportArgs) -> u8 {
             results: json_bytes,
             fact_files,
             evidence_all: soa_evidence == aims_report::SoaEvidence::All,
+            history: args.history.as_deref(),
             key: signing_key.as_ref(),
         });
         if code != 0 {

@@ -41,6 +41,8 @@ pub struct PackRequest<'a> {
     /// Display names of the fact files the run read (relative to the project root).
     pub fact_files: std::collections::BTreeSet<String>,
     pub evidence_all: bool,
+    /// The run history the run read (`--history`): an input, and part of the re-run command.
+    pub history: Option<&'a Path>,
     pub key: Option<&'a SigningKey>,
 }
 
@@ -57,6 +59,19 @@ fn git_commit(dir: &Path) -> Option<String> {
     let commit = text.trim();
     (out.status.success() && commit.len() >= 40 && commit.chars().all(|c| c.is_ascii_hexdigit()))
         .then(|| commit.to_string())
+}
+
+/// `s` as one word of a POSIX shell command: as it is when it holds only safe characters,
+/// otherwise in single quotes.
+fn shell_word(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '+' | ':'));
+    if safe {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 /// Write the pack; 0 or an exit code.
@@ -77,7 +92,16 @@ pub fn write(req: PackRequest) -> u8 {
         (name(&manifest), "pack")
     }));
     inputs.extend(project.plugins.iter().map(|p| (name(&p.path), "plugin")));
+    inputs.extend(
+        project
+            .attributes_files
+            .iter()
+            .map(|p| (name(p), "attributes")),
+    );
     inputs.extend(req.fact_files.iter().map(|f| (f.clone(), "facts")));
+    // Named as the `history` document names it (relative to the project root when inside it),
+    // read where `--history` says.
+    let history = req.history.map(|db| (name(db), db.to_path_buf()));
     let mut files = vec![
         PackFile {
             path: req.report_name.to_string(),
@@ -90,14 +114,30 @@ pub fn write(req: PackRequest) -> u8 {
             bytes: req.results,
         },
     ];
-    for (display, role) in inputs {
-        let path = root.join(&display);
+    let inputs = inputs
+        .into_iter()
+        .map(|(display, role)| {
+            let path = root.join(&display);
+            (display, role, path)
+        })
+        .chain(
+            history
+                .iter()
+                .map(|(h, db)| (h.clone(), "history", db.clone())),
+        );
+    for (display, role, path) in inputs {
         match std::fs::read(&path) {
             Ok(bytes) => files.push(PackFile {
                 path: ep::input_path(&display),
                 role,
                 bytes,
             }),
+            // A fact file the run could not read either (missing, a folder): the results say
+            // so, and the re-run from the pack says the same.
+            Err(e) if role == "facts" => eprintln!(
+                "aims: `{}` is not in the evidence pack: {e} (the results record it as unreadable)",
+                aims_report::inert_text(&display)
+            ),
             Err(e) => {
                 return fail(
                     E_PACK_UNREADABLE,
@@ -109,6 +149,9 @@ pub fn write(req: PackRequest) -> u8 {
     let mut rerun = format!("aims check --format json --today {}", req.header.today);
     if req.evidence_all {
         rerun.push_str(" --evidence all");
+    }
+    if let Some((h, _)) = &history {
+        rerun.push_str(&format!(" --history {}", shell_word(h)));
     }
     let info = ep::PackInfo {
         tool: req.header.tool.clone(),

@@ -86,6 +86,9 @@ pub struct Project {
     pub parameters: Vec<Parameter>,
     /// The policy packs: folders of `policies` holding an `aims-pack.toml`, in path order.
     pub packs: Vec<Pack>,
+    /// Every attributes file the systems' entries name (`attributes = "..."`) that was read,
+    /// resolved and sorted: inputs of the run like the policies (an evidence pack holds them).
+    pub attributes_files: Vec<PathBuf>,
 }
 
 /// How [`load_project_with`] trusts the project.
@@ -339,6 +342,8 @@ struct Ctx<'a> {
     root: PathBuf,
     diags: Vec<Diagnostic>,
     confinement: Confinement,
+    /// The attributes files read, resolved ([`Project::attributes_files`]).
+    attributes_files: std::collections::BTreeSet<PathBuf>,
 }
 
 impl Ctx<'_> {
@@ -846,6 +851,7 @@ pub fn load_project_with(
         root: root.clone(),
         diags: Vec::new(),
         confinement: Confinement::new(vfs, &root, &[]),
+        attributes_files: std::collections::BTreeSet::new(),
     };
     let top = table.get_ref();
     cx.check_keys(top, TOP_KEYS, "aims.toml");
@@ -1079,6 +1085,7 @@ pub fn load_project_with(
         }
     }
     project.confinement = cx.confinement;
+    project.attributes_files = cx.attributes_files.into_iter().collect();
     (Some(project), cx.diags)
 }
 

@@ -54,7 +54,8 @@ fn hex(bytes: &[u8]) -> String {
 pub struct ManifestFile {
     /// Its path in the archive.
     pub path: String,
-    /// `report`, `results`, `project`, `policy`, `pack`, `facts` or `plugin`.
+    /// `report`, `results`, `project`, `policy`, `pack`, `attributes`, `facts`, `plugin` or
+    /// `history`.
     pub role: String,
     pub sha256: String,
     pub size: u64,

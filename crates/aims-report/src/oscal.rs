@@ -9,7 +9,7 @@
 //!   temporary files, so memory does not grow with the number of systems.
 //! - [`render_oscal_catalog`]: the controls as an OSCAL **catalog** (grouped as the Statement of
 //!   Applicability groups them; each control's doc comment is its statement), with the packs'
-//!   `param` items as catalog parameters.
+//!   `param` items as parameters of the controls that read them, inserted in their statements.
 //! - [`render_oscal_mapping`]: the crosswalks as an OSCAL 1.2 **mapping collection**: every
 //!   `clause` line of a control maps the catalog's control to that framework's reference.
 //!
@@ -585,12 +585,13 @@ impl OscalResults {
         let id = |parts: &[&str]| named_uuid(&seed, parts);
         let project = project_name(&header);
         let when = timestamp(&header.today);
+        let plan = id(&["assessment-plan"]);
         let document = json!({
             "uuid": id(&["assessment-results", &content]),
             "metadata": metadata(&header, &format!("Assessment results: {project}"), &header.today),
             "import-ap": {
-                "href": "aims.toml",
-                "remarks": "The assessment plan is the project: aims.toml and the policies it names.",
+                "href": format!("#{plan}"),
+                "remarks": "The assessment plan is the project, described by the back-matter resource this fragment names.",
             },
         });
         let selections: Vec<Value> = header
@@ -645,8 +646,44 @@ impl OscalResults {
             write!(out, ",\"risks\":{}", to_json(&risk_values, false))?;
         }
         findings.finish("findings", None, out)?;
-        out.write_all(b"}]}}\n")
+        writeln!(
+            out,
+            "}}],\"back-matter\":{}}}}}",
+            to_json(&plan_resources(&header, &plan), false)
+        )
     }
+}
+
+/// The back-matter of assessment results: the one resource `import-ap` names (`#uuid`). aims
+/// writes no OSCAL assessment plan: what to assess and how is the project itself, `aims.toml`
+/// (the AI systems and the fact files that are their evidence) and the policies it names (the
+/// controls, their requirements and parameters), which an evidence pack holds under `inputs/`.
+fn plan_resources(header: &CheckReport, plan: &str) -> Value {
+    let mut r = Map::new();
+    r.insert("uuid".into(), json!(plan));
+    r.insert(
+        "title".into(),
+        json!(title(
+            &format!("Assessment plan of {}", project_name(header)),
+            "Assessment plan"
+        )),
+    );
+    r.insert(
+        "description".into(),
+        json!(format!(
+            "The plan of this assessment is the aims project {}: its `aims.toml` (the AI systems and the fact files that are their evidence) and the policies it names (the controls, their requirements and parameters), evaluated by {} {} on {}. `aims report --evidence-pack` puts these files under `inputs/` of the pack, with their SHA-256 digests.",
+            markup(project_name(header)),
+            header.tool.name,
+            markup(&header.tool.version),
+            markup(&header.today)
+        )),
+    );
+    put(
+        &mut r,
+        "props",
+        props(header.packs.iter().map(|k| prop("pack", &k.label()))),
+    );
+    json!({"resources": [Value::Object(r)]})
 }
 
 /// One evidence item as OSCAL `relevant-evidence`: the fact file (`href`, with the line as a
@@ -802,6 +839,8 @@ pub struct OscalParam {
     pub default: String,
     /// The value `aims.toml` gives it, if any.
     pub value: Option<String>,
+    /// The controls that read it (directly or through top-level `let`s).
+    pub controls: Vec<String>,
 }
 
 /// The catalog's document UUID (the mapping's source resource names it).
@@ -809,19 +848,88 @@ fn catalog_uuid(header: &CheckReport) -> String {
     named_uuid(&seed(header), &["catalog"])
 }
 
+/// Where each parameter goes in the catalog: on the first control (in the catalog's order) that
+/// reads it, or on the catalog when no control of the catalog reads it. OSCAL parameter ids are unique
+/// in a document, so a parameter that several controls read is defined once, on the first, and
+/// the others insert it by id; tools such as compliance-trestle gather the parameters of every
+/// control to resolve insertions.
+struct ParamPlacement<'p> {
+    /// Control id -> the parameters defined on it.
+    defined_on: HashMap<String, Vec<&'p OscalParam>>,
+    /// Control id -> the names of every parameter it reads (its statement inserts them).
+    read_by: HashMap<String, Vec<&'p str>>,
+    /// Parameters no control of the catalog reads.
+    catalog: Vec<&'p OscalParam>,
+    /// Parameter name -> the controls that read it, in the catalog's order.
+    usage: HashMap<&'p str, Vec<&'p str>>,
+}
+
+impl<'p> ParamPlacement<'p> {
+    /// `controls`: in the catalog's order.
+    fn new(controls: &[&ControlDef], params: &'p [OscalParam]) -> ParamPlacement<'p> {
+        let position: HashMap<&str, usize> = controls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        let mut p = ParamPlacement {
+            defined_on: HashMap::new(),
+            read_by: HashMap::new(),
+            catalog: Vec::new(),
+            usage: HashMap::new(),
+        };
+        for param in params {
+            let mut readers: Vec<&str> = param
+                .controls
+                .iter()
+                .map(String::as_str)
+                .filter(|c| position.contains_key(c))
+                .collect();
+            readers.sort_by_key(|c| position.get(c).copied());
+            readers.dedup();
+            match readers.first() {
+                Some(first) => p
+                    .defined_on
+                    .entry((*first).to_string())
+                    .or_default()
+                    .push(param),
+                None => p.catalog.push(param),
+            }
+            p.usage.insert(param.name.as_str(), readers.clone());
+            for r in readers {
+                p.read_by
+                    .entry(r.to_string())
+                    .or_default()
+                    .push(param.name.as_str());
+            }
+        }
+        for names in p.read_by.values_mut() {
+            names.sort_unstable();
+        }
+        p
+    }
+}
+
 /// The controls of a run (its header's definitions) as an OSCAL catalog: groups in the
 /// statement's order (Annex A, controls the organisation added, clauses 4–10, certification
 /// readiness), each control with its doc comment as statement, its clauses, enforcement and
-/// scope as properties; the `param` items as the catalog's parameters.
+/// scope as properties; the `param` items as OSCAL parameters of the controls that read them
+/// ([`ParamPlacement`]), each control's statement inserting the values it is evaluated with.
 pub fn render_oscal_catalog(header: &CheckReport, params: &[OscalParam]) -> String {
     let mut controls: Vec<&ControlDef> = header.controls.iter().collect();
     controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+    let in_order: Vec<&ControlDef> = SoaSection::ALL
+        .iter()
+        .flat_map(|s| controls.iter().filter(|c| SoaSection::of(c) == *s))
+        .copied()
+        .collect();
+    let placement = ParamPlacement::new(&in_order, params);
     let mut groups = Vec::new();
     for section in SoaSection::ALL {
-        let list: Vec<Value> = controls
+        let list: Vec<Value> = in_order
             .iter()
             .filter(|c| SoaSection::of(c) == section)
-            .map(|c| catalog_control(c))
+            .map(|c| catalog_control(c, &placement))
             .collect();
         if list.is_empty() {
             continue;
@@ -849,9 +957,13 @@ pub fn render_oscal_catalog(header: &CheckReport, params: &[OscalParam]) -> Stri
             &version,
         ),
     );
-    let params: Vec<Value> = params.iter().map(catalog_param).collect();
-    if !params.is_empty() {
-        catalog.insert("params".into(), Value::Array(params));
+    let unread: Vec<Value> = placement
+        .catalog
+        .iter()
+        .map(|p| catalog_param(p, None))
+        .collect();
+    if !unread.is_empty() {
+        catalog.insert("params".into(), Value::Array(unread));
     }
     if !groups.is_empty() {
         catalog.insert("groups".into(), Value::Array(groups));
@@ -859,11 +971,18 @@ pub fn render_oscal_catalog(header: &CheckReport, params: &[OscalParam]) -> Stri
     format!("{}\n", to_json(&json!({"catalog": catalog}), true))
 }
 
-fn catalog_control(c: &ControlDef) -> Value {
+fn catalog_control(c: &ControlDef, placement: &ParamPlacement) -> Value {
     let id = token(&c.id);
     let mut v = Map::new();
     v.insert("id".into(), json!(id));
     v.insert("title".into(), json!(title(&c.title, &c.id)));
+    if let Some(defined) = placement.defined_on.get(&c.id) {
+        let list: Vec<Value> = defined
+            .iter()
+            .map(|p| catalog_param(p, placement.usage.get(p.name.as_str())))
+            .collect();
+        v.insert("params".into(), Value::Array(list));
+    }
     let mut p = vec![
         Some(json!({"name": "label", "value": title(&c.id, "control")})),
         prop("enforcement", c.enforcement.as_str()),
@@ -884,8 +1003,25 @@ fn catalog_control(c: &ControlDef) -> Value {
     } else {
         inert(c.doc.trim()).into_owned()
     };
-    let mut parts =
-        vec![json!({"id": format!("{id}_smt"), "name": "statement", "prose": statement})];
+    let mut smt = Map::new();
+    smt.insert("id".into(), json!(format!("{id}_smt")));
+    smt.insert("name".into(), json!("statement"));
+    smt.insert("prose".into(), json!(statement));
+    if let Some(names) = placement.read_by.get(&c.id) {
+        let inserts: Vec<String> = names
+            .iter()
+            .map(|n| format!("{} {{{{ insert: param, {} }}}}", markup(n), token(n)))
+            .collect();
+        smt.insert(
+            "parts".into(),
+            json!([{
+                "id": format!("{id}_smt.params"),
+                "name": "item",
+                "prose": format!("Evaluated with the parameters: {}.", inserts.join("; ")),
+            }]),
+        );
+    }
+    let mut parts = vec![Value::Object(smt)];
     if let Some(na) = &c.not_applicable_text {
         parts.push(json!({"id": format!("{id}_gdn"), "name": "guidance", "prose": format!("Not applicable when: {}", inert(na))}));
     }
@@ -893,7 +1029,8 @@ fn catalog_control(c: &ControlDef) -> Value {
     Value::Object(v)
 }
 
-fn catalog_param(p: &OscalParam) -> Value {
+/// One parameter; `readers`: the controls that read it (its `usage`).
+fn catalog_param(p: &OscalParam, readers: Option<&Vec<&str>>) -> Value {
     let mut v = Map::new();
     v.insert("id".into(), json!(token(&p.name)));
     v.insert("label".into(), json!(title(&p.name, "parameter")));
@@ -907,6 +1044,18 @@ fn catalog_param(p: &OscalParam) -> Value {
                 .and_then(|x| prop("set-in", &format!("aims.toml: {x}"))),
         ]),
     );
+    let readers = readers.map(Vec::as_slice).unwrap_or_default();
+    if !readers.is_empty() {
+        let ids: Vec<String> = readers.iter().map(|c| markup(c)).collect();
+        v.insert(
+            "usage".into(),
+            json!(format!(
+                "Read by control{} {}.",
+                if ids.len() == 1 { "" } else { "s" },
+                ids.join(", ")
+            )),
+        );
+    }
     if !p.doc.trim().is_empty() {
         v.insert(
             "guidelines".into(),

@@ -1027,7 +1027,7 @@ impl SoaBuilder {
         // Organisation controls count once each, as the organisation's.
         for c in organization_controls {
             builder.add_control(None, c);
-            if builder.options.format == SoaFormat::Xlsx {
+            if matches!(builder.options.format, SoaFormat::Csv | SoaFormat::Xlsx) {
                 let all = builder.options.evidence == SoaEvidence::All;
                 sheet::evidence_lines("organization", c, all, &mut builder.spool)?;
             }
@@ -1291,8 +1291,7 @@ impl SoaBuilder {
             controls: &self.controls,
         };
         match self.options.format {
-            SoaFormat::Csv => return Ok(()),
-            SoaFormat::Xlsx => {
+            SoaFormat::Csv | SoaFormat::Xlsx => {
                 let all = self.options.evidence == SoaEvidence::All;
                 return sheet::system_evidence(system, all, &mut self.spool);
             }
@@ -1372,7 +1371,7 @@ impl SoaBuilder {
             SoaFormat::Markdown => {
                 markdown::write_page(&soa, options.trend.as_ref(), &mut spool, out)
             }
-            SoaFormat::Csv => sheet::write_csv(&soa, out),
+            SoaFormat::Csv => sheet::write_csv(&soa, &mut spool, out),
             SoaFormat::Xlsx => sheet::write_xlsx(&soa, &mut spool, out),
         }
     }

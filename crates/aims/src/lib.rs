@@ -154,7 +154,7 @@ const CLI_CODES: &[CodeInfo] = &[
     CodeInfo {
         code: E_PACK_UNREADABLE,
         title: "the evidence pack cannot be read or written",
-        explanation: "`aims verify` needs a zip archive with a `manifest.json` written by `aims report --evidence-pack`; a file that is not a zip archive, has no manifest, or whose manifest is not one of aims is refused with exit code 2. `aims report --evidence-pack` reports the same code when an input of the run (a policy, a fact file, a plugin) cannot be read into the pack.\n\n## Example\n\n```text\naims verify statement.md\nerror[E0543]: `statement.md`: not a zip archive\n```\n\n## Fix\n\nPass the file `aims report --evidence-pack` wrote; when writing a pack, make every input of the project readable.\n",
+        explanation: "`aims verify` needs a zip archive with a `manifest.json` written by `aims report --evidence-pack`; a file that is not a zip archive, has no manifest, or whose manifest is not one of aims is refused with exit code 2. `aims report --evidence-pack` reports the same code when an input of the run (`aims.toml`, a policy, an attributes file, a plugin, the run history) cannot be read into the pack; a fact file the run itself could not read is left out of the pack with a note, since the results record it as unreadable.\n\n## Example\n\n```text\naims verify statement.md\nerror[E0543]: `statement.md`: not a zip archive\n```\n\n## Fix\n\nPass the file `aims report --evidence-pack` wrote; when writing a pack, make every input of the project readable.\n",
     },
     CodeInfo {
         code: E_FMT_OUTSIDE,

@@ -587,6 +587,7 @@ pub(super) fn apply_attributes_file(
             return;
         }
     };
+    cx.attributes_files.insert(path.clone());
     let format = format_of(&path, "");
     let format = match format {
         Some(f @ (Format::Toml | Format::Yaml | Format::Json)) => f,

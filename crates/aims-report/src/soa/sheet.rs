@@ -1,6 +1,7 @@
 //! The Statement of Applicability as spreadsheets, for auditors and GRC tools that import them:
-//! CSV (the control table, every section, one row per control) and XLSX (sheets `Annex A`,
-//! `Clauses`, `Evidence`, `Risks`, `Exclusions`, each with a frozen header row and a filter).
+//! XLSX (sheets `Annex A`, `Clauses`, `Evidence`, `Risks`, `Exclusions`, each with a frozen
+//! header row and a filter) and CSV (the `Annex A`, `Clauses` and `Evidence` sheets in one table,
+//! its first column naming the sheet of each row: [`write_csv`]).
 //!
 //! Cells hold untrusted text (card values, record fields). A cell that a spreadsheet would read
 //! as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`
@@ -165,15 +166,91 @@ fn control_cells(soa: &Soa, row: &Row) -> Vec<Cell> {
     cells
 }
 
-/// `--format csv`: the control table of every section (and, with a framework, its crosswalk).
-pub(crate) fn write_csv(soa: &Soa, out: &mut dyn Write) -> io::Result<()> {
-    let headers: Vec<Cell> = control_headers(soa.framework.is_some())
-        .into_iter()
+/// The sheets of the workbook that hold the statement's controls: their names and sections.
+fn control_sheets(soa: &Soa) -> Vec<(&'static str, Vec<SoaSection>)> {
+    if soa.framework.is_some() {
+        vec![("Crosswalk", SoaSection::ALL.to_vec())]
+    } else {
+        vec![
+            (
+                "Annex A",
+                vec![SoaSection::AnnexA, SoaSection::Organisation],
+            ),
+            (
+                "Clauses",
+                vec![SoaSection::Clauses, SoaSection::Certification],
+            ),
+        ]
+    }
+}
+
+/// The sheet name of the evidence rows.
+const EVIDENCE_SHEET: &str = "Evidence";
+
+/// `--format csv`: the workbook's statement sheets in one table (a CSV file has one). The first
+/// column, `Sheet`, names the sheet a row belongs to (`Annex A`, `Clauses` — `Crosswalk` with a
+/// framework — then `Evidence`), so a filter on it gives each sheet; the control columns follow,
+/// then the evidence columns (`System` … `Column`). A control row leaves the evidence columns
+/// empty; an evidence row fills `Section`, `Control` and `Title` of its control and the evidence
+/// columns. Every row has every column (RFC 4180). `evidence`: the spooled evidence rows.
+pub(crate) fn write_csv(
+    soa: &Soa,
+    evidence: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let control_headers = control_headers(soa.framework.is_some());
+    // The evidence sheet's columns, but `Control`, which the control columns hold.
+    let evidence_headers: Vec<&str> = EVIDENCE_HEADERS
+        .iter()
+        .copied()
+        .filter(|h| *h != "Control")
+        .collect();
+    let headers: Vec<Cell> = std::iter::once("Sheet")
+        .chain(control_headers.iter().copied())
+        .chain(evidence_headers.iter().copied())
         .map(Cell::text)
         .collect();
     csv_line(out, &headers)?;
-    for row in ordered_rows(soa, &SoaSection::ALL) {
-        csv_line(out, &control_cells(soa, row))?;
+    let blank_evidence = vec![Cell::text(""); evidence_headers.len()];
+    for (sheet, sections) in control_sheets(soa) {
+        for row in ordered_rows(soa, &sections) {
+            let mut cells = vec![Cell::text(sheet)];
+            cells.extend(control_cells(soa, row));
+            cells.extend(blank_evidence.iter().cloned());
+            csv_line(out, &cells)?;
+        }
+    }
+    // Section and title of each control, for its evidence rows.
+    let mut controls: std::collections::HashMap<&str, (&str, &str)> =
+        std::collections::HashMap::new();
+    for r in &soa.rows {
+        controls
+            .entry(r.control.id.as_str())
+            .or_insert((r.section.title(), r.control.title.as_str()));
+    }
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if evidence.read_line(&mut line)? == 0 {
+            break;
+        }
+        let Ok(fields) = serde_json::from_str::<Vec<String>>(line.trim_end()) else {
+            continue;
+        };
+        let field = |i: usize| fields.get(i).map(String::as_str).unwrap_or("");
+        let control = field(1);
+        let (section, title) = controls.get(control).copied().unwrap_or(("", ""));
+        let mut cells = vec![Cell::text(EVIDENCE_SHEET)];
+        if soa.framework.is_some() {
+            cells.push(Cell::text(""));
+        }
+        cells.extend([Cell::text(section), Cell::text(control), Cell::text(title)]);
+        // The rest of the control columns (the first cell is `Sheet`).
+        let rest = (control_headers.len() + 1).saturating_sub(cells.len());
+        cells.extend(std::iter::repeat_n(Cell::text(""), rest));
+        cells.push(Cell::text(field(0)));
+        cells.extend((2..EVIDENCE_HEADERS.len()).map(|i| Cell::text(field(i))));
+        csv_line(out, &cells)?;
     }
     Ok(())
 }
@@ -357,21 +434,7 @@ fn workbook(soa: &Soa, evidence: &mut dyn BufRead) -> Result<Vec<u8>, rust_xlsxw
         .set_creation_datetime(&created);
     book.set_properties(&properties);
     let headers = control_headers(soa.framework.is_some());
-    let groups: Vec<(&str, Vec<SoaSection>)> = if soa.framework.is_some() {
-        vec![("Crosswalk", SoaSection::ALL.to_vec())]
-    } else {
-        vec![
-            (
-                "Annex A",
-                vec![SoaSection::AnnexA, SoaSection::Organisation],
-            ),
-            (
-                "Clauses",
-                vec![SoaSection::Clauses, SoaSection::Certification],
-            ),
-        ]
-    };
-    for (name, sections) in &groups {
+    for (name, sections) in &control_sheets(soa) {
         let mut row = sheet(&mut book, name, &headers)?;
         let ws = book.worksheet_from_name(name)?;
         for r in ordered_rows(soa, sections) {
@@ -380,8 +443,8 @@ fn workbook(soa: &Soa, evidence: &mut dyn BufRead) -> Result<Vec<u8>, rust_xlsxw
         }
         finish_sheet(ws, row, headers.len())?;
     }
-    let mut row = sheet(&mut book, "Evidence", &EVIDENCE_HEADERS)?;
-    let ws = book.worksheet_from_name("Evidence")?;
+    let mut row = sheet(&mut book, EVIDENCE_SHEET, &EVIDENCE_HEADERS)?;
+    let ws = book.worksheet_from_name(EVIDENCE_SHEET)?;
     let mut line = String::new();
     let mut dropped = 0usize;
     loop {
