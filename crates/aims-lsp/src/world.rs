@@ -59,6 +59,8 @@ pub struct ProjectState {
     pub systems: Vec<SystemDecl>,
     /// The fact files `[organization]` declares (the systems' are in `systems`).
     pub organization_facts: Vec<aims_facts::FactSource>,
+    /// The declared fact files by path and glob, built on first need.
+    pub fact_index: OnceLock<FactIndex>,
     /// Problems of `aims.toml` itself, already converted.
     pub toml_diags: Vec<lsp::Diagnostic>,
     pub analysis: Option<Analysis>,
@@ -530,6 +532,7 @@ impl World {
             files,
             systems,
             organization_facts,
+            fact_index: OnceLock::new(),
             toml_diags,
             analysis: None,
         };
@@ -587,6 +590,7 @@ impl World {
                     files: vec![file],
                     systems: Vec::new(),
                     organization_facts: Vec::new(),
+                    fact_index: OnceLock::new(),
                     toml_diags: Vec::new(),
                     analysis: None,
                 });
@@ -888,25 +892,56 @@ impl World {
     }
 }
 
+/// The fact files a project declares, indexed once per load of its `aims.toml`: by path, and
+/// the globs in one set. A 30,000-system project declares 120,000 of them; matching an open
+/// card against each on every keystroke would compile every glob every time.
+#[derive(Debug, Default)]
+pub struct FactIndex {
+    by_path: HashMap<PathBuf, aims_facts::FactSource>,
+    globs: Vec<aims_facts::FactSource>,
+    glob_set: Option<globset::GlobSet>,
+}
+
+impl FactIndex {
+    fn of(p: &ProjectState) -> FactIndex {
+        let mut index = FactIndex::default();
+        let mut builder = globset::GlobSetBuilder::new();
+        let declared = p
+            .organization_facts
+            .iter()
+            .chain(p.systems.iter().flat_map(|s| s.facts.iter()))
+            .filter(|f| f.kind.is_some());
+        for f in declared {
+            if f.is_glob {
+                if let Ok(g) = globset::GlobBuilder::new(&f.pattern)
+                    .literal_separator(true)
+                    .build()
+                {
+                    builder.add(g);
+                    index.globs.push(f.clone());
+                }
+            } else {
+                index
+                    .by_path
+                    .entry(aims_facts::project::normalize(&p.root.join(&f.pattern)))
+                    .or_insert_with(|| f.clone());
+            }
+        }
+        index.glob_set = builder.build().ok();
+        index
+    }
+}
+
 /// The fact source of project `p` that declares the file at `path` (by its path, or a glob
 /// that matches it), with a kind.
 fn declared_fact(p: &ProjectState, path: &Path) -> Option<aims_facts::FactSource> {
+    let index = p.fact_index.get_or_init(|| FactIndex::of(p));
+    if let Some(f) = index.by_path.get(path) {
+        return Some(f.clone());
+    }
     let rel = path.strip_prefix(&p.root).ok()?;
-    p.organization_facts
-        .iter()
-        .chain(p.systems.iter().flat_map(|s| s.facts.iter()))
-        .filter(|f| f.kind.is_some())
-        .find(|f| {
-            if f.is_glob {
-                globset::GlobBuilder::new(&f.pattern)
-                    .literal_separator(true)
-                    .build()
-                    .is_ok_and(|g| g.compile_matcher().is_match(rel))
-            } else {
-                aims_facts::project::normalize(&p.root.join(&f.pattern)) == path
-            }
-        })
-        .cloned()
+    let first = index.glob_set.as_ref()?.matches(rel).into_iter().min()?;
+    index.globs.get(first).cloned()
 }
 
 pub fn is_policy(path: &Path) -> bool {
