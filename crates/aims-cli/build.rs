@@ -25,6 +25,7 @@ const TOOLS: &[(&str, &str)] = &[
     ("pre-commit", "aims_has_pre_commit"),
     ("actionlint", "aims_has_actionlint"),
     ("hadolint", "aims_has_hadolint"),
+    ("chromium", "aims_has_chromium"),
 ];
 
 fn on_path(tool: &str) -> bool {
@@ -36,14 +37,66 @@ fn tools() {
     println!("cargo:rerun-if-env-changed=PATH");
     println!("cargo:rerun-if-env-changed=CI");
     println!("cargo:rerun-if-env-changed=AIMS_NVIM");
+    println!("cargo:rerun-if-env-changed=AIMS_CHROMIUM");
     println!("cargo::rustc-check-cfg=cfg(aims_ci)");
     if std::env::var_os("CI").is_some() {
         println!("cargo:rustc-cfg=aims_ci");
     }
     for (tool, cfg) in TOOLS {
         println!("cargo::rustc-check-cfg=cfg({cfg})");
-        let named = *tool == "nvim" && std::env::var_os("AIMS_NVIM").is_some();
+        let named = (*tool == "nvim" && std::env::var_os("AIMS_NVIM").is_some())
+            || (*tool == "chromium" && std::env::var_os("AIMS_CHROMIUM").is_some());
         if named || on_path(tool) {
+            println!("cargo:rustc-cfg={cfg}");
+        }
+    }
+}
+
+/// Python module groups the tests drive, and the `cfg` each sets when some Python has them all:
+/// `AIMS_PYTHON`, the repository's `.venv`, or `python3` (the order `tests/common` tries).
+const PYTHON_MODULES: &[(&[&str], &str)] = &[
+    (&["pytest_lsp", "pytest_asyncio"], "aims_has_py_pytest_lsp"),
+    (&["check_jsonschema"], "aims_has_py_check_jsonschema"),
+];
+
+fn python_modules() {
+    println!("cargo:rerun-if-env-changed=AIMS_PYTHON");
+    let venv = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default())
+        .join("../../.venv/bin/python");
+    if venv.exists() {
+        println!("cargo:rerun-if-changed={}", venv.display());
+    }
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(p) = std::env::var_os("AIMS_PYTHON") {
+        candidates.push(PathBuf::from(p));
+    }
+    candidates.push(venv);
+    candidates.push(PathBuf::from("python3"));
+    // which modules each candidate can import (found, not imported: fast)
+    let all: Vec<&str> = PYTHON_MODULES
+        .iter()
+        .flat_map(|(m, _)| m.iter().copied())
+        .collect();
+    let script = format!(
+        "import importlib.util as u; print(' '.join(m for m in {all:?} if u.find_spec(m)))"
+    );
+    let found: Vec<Vec<String>> = candidates
+        .iter()
+        .filter_map(|py| Command::new(py).args(["-c", &script]).output().ok())
+        .filter(|o| o.status.success())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect()
+        })
+        .collect();
+    for (modules, cfg) in PYTHON_MODULES {
+        println!("cargo::rustc-check-cfg=cfg({cfg})");
+        if found
+            .iter()
+            .any(|has| modules.iter().all(|m| has.iter().any(|h| h == m)))
+        {
             println!("cargo:rustc-cfg={cfg}");
         }
     }
@@ -51,6 +104,7 @@ fn tools() {
 
 fn main() {
     tools();
+    python_modules();
     println!("cargo:rerun-if-env-changed=AIMS_COMMIT");
     let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
     let commit = match std::env::var("AIMS_COMMIT") {

@@ -9,6 +9,8 @@
 //! `aims report --history` charts them as inline SVG (opened in headless Chromium when there
 //! is one), and the ISO pack's CERT.7 reads the operating period from the history.
 
+#[path = "../../aims-report/tests/common/browser.rs"]
+mod browser;
 mod common;
 
 use common::aims_in;
@@ -79,25 +81,7 @@ fn json(out: &std::process::Output) -> Value {
 fn recorded_runs_give_history_diff_and_trends() {
     let dir = project();
     let p = dir.path();
-    // 1: passes, 2 and 3: EX-1 fails (licence not approved), 4: fixed.
-    for (today, license, code) in [
-        ("2026-01-05", "apache-2.0", 0),
-        ("2026-02-05", "proprietary", 1),
-        ("2026-02-20", "proprietary", 1),
-        ("2026-03-01", "mit", 0),
-    ] {
-        set_license(p, license);
-        let out = record(p, today);
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(String::from_utf8_lossy(&out.stderr).contains("aims: recorded run @"));
-        // The outputs are those of a run without --record.
-        assert_eq!(json(&out)["today"], today);
-    }
+    record_four_runs(p);
     assert!(p.join(".aims/history.sqlite").is_file());
 
     // aims history: four runs; EX-1 failed from run 2, fixed in run 4.
@@ -170,7 +154,45 @@ fn recorded_runs_give_history_diff_and_trends() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("E0552"));
 
-    // The HTML statement charts the runs.
+    // Without a database: E0553, exit 2.
+    let out = aims_in(p, &["history", "--history", "missing.sqlite"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("E0553"));
+}
+
+/// A shard or a selection of systems is not a run of the AIMS: --record refuses it.
+#[test]
+fn recording_refuses_partial_runs() {
+    let dir = project();
+    let out = aims_in(dir.path(), &["check", "--record", "--shard", "1/2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dir.path().join(".aims/history.sqlite").exists());
+}
+
+/// Four recorded runs: 1 passes, 2 and 3 fail EX-1 (licence not approved), 4 fixes it.
+fn record_four_runs(p: &Path) {
+    for (today, license, code) in [
+        ("2026-01-05", "apache-2.0", 0),
+        ("2026-02-05", "proprietary", 1),
+        ("2026-02-20", "proprietary", 1),
+        ("2026-03-01", "mit", 0),
+    ] {
+        set_license(p, license);
+        let out = record(p, today);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("aims: recorded run @"));
+        // The outputs are those of a run without --record.
+        assert_eq!(json(&out)["today"], today);
+    }
+}
+
+/// The HTML statement charts the recorded runs (inline SVG, no script).
+fn trend_report(p: &Path) -> String {
     let out = aims_in(
         p,
         &[
@@ -199,64 +221,39 @@ fn recorded_runs_give_history_diff_and_trends() {
     // 4 runs: a marker per run on each of the 5 verdict lines and the objective's line, and
     // one at the end of each control's sparkline (EX-1, EX-2).
     assert_eq!(html.matches("<circle ").count(), 4 * 5 + 4 + 2, "{html}");
-    chromium_renders(&html);
 
-    // Without a database: E0553, exit 2.
-    let out = aims_in(p, &["history", "--history", "missing.sqlite"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("E0553"));
+    html
 }
 
-/// A shard or a selection of systems is not a run of the AIMS: --record refuses it.
 #[test]
-fn recording_refuses_partial_runs() {
+fn the_html_statement_charts_the_recorded_runs() {
     let dir = project();
-    let out = aims_in(dir.path(), &["check", "--record", "--shard", "1/2"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(!dir.path().join(".aims/history.sqlite").exists());
+    record_four_runs(dir.path());
+    trend_report(dir.path());
 }
 
-fn find_chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("AIMS_CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|d| ["chromium", "chromium-browser", "google-chrome"].map(|n| d.join(n)))
-        .find(|c| c.is_file())
+#[test]
+#[cfg_attr(
+    not(any(aims_has_chromium, aims_ci)),
+    ignore = "no chromium on PATH when built (install Debian's `chromium`; .ci/run does)"
+)]
+fn the_trend_charts_render_in_chromium() {
+    let dir = project();
+    record_four_runs(dir.path());
+    chromium_renders(&trend_report(dir.path()));
 }
 
 /// The page in headless Chromium: the DOM holds the charts' elements and a screenshot paints.
 /// Skipped with a notice without Chromium, except under CI.
 fn chromium_renders(html: &str) {
-    let Some(browser) = find_chromium() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("Chromium not found but CI is set: install Debian's `chromium` package");
-        }
-        eprintln!("SKIPPED the trend charts in Chromium: no chromium on PATH (install Debian's `chromium`)");
-        return;
-    };
+    let browser = browser::chromium();
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     std::fs::write(&page, html).unwrap();
     let url = format!("file://{}", page.display());
+    // the shared runner: a time limit, drained pipes, the same flags as the other browser tests
     let run = |profile: &str, args: &[String]| {
-        let out = std::process::Command::new(&browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-dev-shm-usage",
-                "--hide-scrollbars",
-            ])
-            .arg(format!(
-                "--user-data-dir={}",
-                dir.path().join(profile).display()
-            ))
-            .args(args)
-            .output()
-            .unwrap();
+        let out = browser::run(&browser, &dir.path().join(profile), args);
         assert!(
             out.status.success(),
             "chromium failed: {}",

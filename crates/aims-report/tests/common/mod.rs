@@ -8,6 +8,7 @@
     dead_code
 )]
 
+pub mod browser;
 pub mod invariants;
 
 use aims_base::{Diagnostic, FileId, SourceMap, Span};
