@@ -86,6 +86,25 @@ fn a_fact_with_its_place() {
 }
 
 #[test]
+fn whole_numbers_print_as_integers() {
+    let (code, out, err) = eval(
+        &example(),
+        &[
+            "[len(model_card.license), 0.5, 2.0 * 3]",
+            "--system",
+            "claims-ner",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["value"][0].is_i64(), "{v}");
+    assert_eq!(v["value"][1], 0.5);
+    assert_eq!(v["value"][2], 6, "{v}");
+}
+
+#[test]
 fn a_missing_fact_exits_1_and_says_which() {
     let (code, out, err) = eval(
         &example(),

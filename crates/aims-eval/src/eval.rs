@@ -390,7 +390,7 @@ impl<'p> Evaluator<'p> {
         self.bind_globals(&mut ctx);
         let v = self.global(name, &ctx)?;
         let (value, missing, error) = match v {
-            Ok(v) => (Some(v.to_json()), None, None),
+            Ok(v) => (Some(whole_numbers(v.to_json())), None, None),
             Err(Fault::Missing { path, .. }) => (None, Some(path), None),
             Err(Fault::Error(e)) => (None, None, Some(e)),
         };
@@ -2652,6 +2652,25 @@ impl Evaluator<'_> {
     ) -> ControlResult {
         let meter = Rc::new(Meter::new(self.max_work));
         self.control(control, system, documents, &meter)
+    }
+}
+
+/// A number the evaluator holds as a float but that is whole (`len` gives `2.0`) written as an
+/// integer, for people reading `aims eval`: `2`, not `2.0`.
+fn whole_numbers(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        J::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => {
+                // exact: a whole float below 2^53 is an integer
+                #[allow(clippy::cast_possible_truncation)]
+                J::Number((f as i64).into())
+            }
+            _ => J::Number(n),
+        },
+        J::Array(xs) => J::Array(xs.into_iter().map(whole_numbers).collect()),
+        J::Object(m) => J::Object(m.into_iter().map(|(k, v)| (k, whole_numbers(v))).collect()),
+        other => other,
     }
 }
 
