@@ -44,6 +44,12 @@ waiver legal-review {
   approver \"jane@example.com\"
   expires 2027-01-01
 }
+
+control MC-2 \"Emissions reported\" {
+  applies_to model_card
+  require exists(model_card.co2_eq_emissions)
+    else \"the model card reports no training emissions\"
+}
 ";
 
 const AIMS_TOML: &str = "\
@@ -304,6 +310,16 @@ fn neovim_gets_diagnostics_hover_and_definition_from_aims_lsp() {
     assert_eq!(out["card_filetype"], "markdown", "{out:#}");
     assert_eq!(out["card_got_diagnostics"], true, "{out:#}\n{log}");
     let card_diags = out["card_diagnostics"].as_array().unwrap();
+    // and the control it fails, named, where the card starts (the fact is missing)
+    assert!(
+        card_diags.iter().any(|d| d["code"] == "MC-2"
+            && d["lnum"] == 0
+            && d["message"]
+                .as_str()
+                .unwrap()
+                .contains("no training emissions")),
+        "{out:#}"
+    );
     assert!(
         card_diags.iter().any(|d| d["code"] == "W0102"
             && d["lnum"] == 2

@@ -1191,7 +1191,7 @@ pub fn check_system_attributes(
 
 /// Load a list of fact sources: resolve (silently: [`load_project`] reported unresolvable
 /// entries), check declared kinds, read, detect, validate.
-fn load_sources(
+pub fn load_sources(
     vfs: &dyn Vfs,
     sources: &SourceMap,
     project: &Project,

@@ -61,6 +61,9 @@ pub struct ProjectState {
     pub organization_facts: Vec<aims_facts::FactSource>,
     /// The declared fact files by path and glob, built on first need.
     pub fact_index: OnceLock<FactIndex>,
+    /// The project as `aims.toml` declares it, for evaluating its systems (`None` for a lone
+    /// file or an `aims.toml` with errors).
+    pub project: Option<Arc<aims_facts::Project>>,
     /// Problems of `aims.toml` itself, already converted.
     pub toml_diags: Vec<lsp::Diagnostic>,
     pub analysis: Option<Analysis>,
@@ -468,12 +471,14 @@ impl World {
         let mut paths: Vec<(PathBuf, bool)> = Vec::new();
         let mut systems = Vec::new();
         let mut organization_facts = Vec::new();
+        let mut whole = None;
         if let Some(p) = project {
             for f in &p.policy_files {
                 paths.push((aims_facts::project::normalize(f), true));
             }
-            systems = p.systems;
-            organization_facts = p.organization_facts;
+            systems = p.systems.clone();
+            organization_facts = p.organization_facts.clone();
+            whole = Some(Arc::new(p));
         }
         // open policies under the root that aims.toml does not list still see the project
         let mut extra: Vec<PathBuf> = self
@@ -533,6 +538,7 @@ impl World {
             systems,
             organization_facts,
             fact_index: OnceLock::new(),
+            project: whole,
             toml_diags,
             analysis: None,
         };
@@ -591,6 +597,7 @@ impl World {
                     systems: Vec::new(),
                     organization_facts: Vec::new(),
                     fact_index: OnceLock::new(),
+                    project: None,
                     toml_diags: Vec::new(),
                     analysis: None,
                 });
@@ -873,13 +880,13 @@ impl World {
         );
         let file = sources.find(&name)?;
         let src = sources.get(file)?;
-        Some(
-            diags
-                .iter()
-                .filter(|d| d.primary_span().is_some_and(|s| s.file == file))
-                .map(|d| convert::diagnostic(d, &src, &|_| None))
-                .collect(),
-        )
+        let mut out: Vec<lsp::Diagnostic> = diags
+            .iter()
+            .filter(|d| d.primary_span().is_some_and(|s| s.file == file))
+            .map(|d| convert::diagnostic(d, &src, &|_| None))
+            .collect();
+        out.extend(control_diagnostics(p, &vfs, path, &name));
+        Some(out)
     }
 
     /// The project and file index of a document.
@@ -890,6 +897,126 @@ impl World {
         let fi = p.file_index(&path)?;
         Some((p, fi))
     }
+}
+
+/// Where the open card or record `path` (shown as `name`) makes a control fail: each system of
+/// the project that reads it is evaluated with its documents (as typed), and every piece of
+/// evidence in this file of a failing mandatory or blocking requirement becomes a diagnostic
+/// naming the control, at the value (or, for a fact that is missing, where the file starts).
+fn control_diagnostics(
+    p: &mut ProjectState,
+    vfs: &Overlay<'_>,
+    path: &Path,
+    name: &str,
+) -> Vec<lsp::Diagnostic> {
+    use aims_eval::results::{Outcome, Verdict};
+    let Some(project) = p.project.clone() else {
+        return Vec::new();
+    };
+    let root = p.root.clone();
+    let reads = |f: &aims_facts::FactSource| {
+        if f.is_glob {
+            path.strip_prefix(&root).is_ok_and(|rel| {
+                globset::GlobBuilder::new(&f.pattern)
+                    .literal_separator(true)
+                    .build()
+                    .is_ok_and(|g| g.compile_matcher().is_match(rel))
+            })
+        } else {
+            aims_facts::project::normalize(&root.join(&f.pattern)) == path
+        }
+    };
+    let systems: Vec<&SystemDecl> = project
+        .systems
+        .iter()
+        .filter(|s| s.facts.iter().any(reads))
+        .collect();
+    if systems.is_empty() {
+        return Vec::new();
+    }
+    let analysis = p.ensure_analyzed();
+    let program = &analysis.program;
+    let sources = SourceMap::new();
+    let (organization, _) = aims_facts::project::load_sources(
+        vfs,
+        &sources,
+        &project,
+        &project.organization_facts,
+        &program.schemas,
+    );
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let org_docs: Vec<&aims_facts::Document> = organization.iter().collect();
+    let org_results = if program.has_organization_controls() {
+        aims_eval::Evaluator::new(program, today)
+            .with_systems(&project.systems)
+            .evaluate_organization(&org_docs)
+    } else {
+        Vec::new()
+    };
+    let evaluator = aims_eval::Evaluator::new(program, today)
+        .with_systems(&project.systems)
+        .with_organization_results(&org_results);
+    let mut out = Vec::new();
+    for s in systems {
+        let system_sources = sources.fork();
+        let (own, _) =
+            aims_facts::load_system_documents(vfs, &system_sources, &project, s, &program.schemas);
+        let Some(file) = system_sources.find(name) else {
+            continue;
+        };
+        let Some(src) = system_sources.get(file) else {
+            continue;
+        };
+        let docs: Vec<&aims_facts::Document> = org_docs.iter().copied().chain(own.iter()).collect();
+        let result = evaluator.evaluate_system(s, &docs);
+        for c in &result.controls {
+            if c.verdict != Verdict::Fail || c.enforcement == aims_check::Enforcement::Advisory {
+                continue;
+            }
+            let title = program
+                .controls
+                .iter()
+                .find(|x| x.id == c.control_id)
+                .map(|x| x.title.clone())
+                .unwrap_or_default();
+            let blocking = c.enforcement == aims_check::Enforcement::Blocking;
+            for r in c.requirements.iter().filter(|r| r.outcome == Outcome::Fail) {
+                for e in &r.evidence {
+                    let Some(span) = e.span.filter(|sp| sp.file == file) else {
+                        continue;
+                    };
+                    // a missing fact points at where the file starts, not the whole file
+                    let span = if e.missing {
+                        Span::new(span.file, span.start as usize, span.start as usize)
+                    } else {
+                        span
+                    };
+                    let why = r.message.clone().unwrap_or_else(|| r.expr.clone());
+                    out.push(lsp::Diagnostic {
+                        range: convert::range(&src, span),
+                        severity: Some(if blocking {
+                            lsp::DiagnosticSeverity::ERROR
+                        } else {
+                            lsp::DiagnosticSeverity::WARNING
+                        }),
+                        code: Some(lsp::NumberOrString::String(c.control_id.clone())),
+                        source: Some("aims".into()),
+                        message: format!(
+                            "system `{}` fails {} control {} \"{}\": {why}",
+                            s.name,
+                            if blocking { "blocking" } else { "mandatory" },
+                            c.control_id,
+                            title
+                        ),
+                        ..lsp::Diagnostic::default()
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The fact files a project declares, indexed once per load of its `aims.toml`: by path, and

@@ -459,3 +459,71 @@ async fn declared_fact_files_get_their_load_diagnostics_as_typed() {
     assert!(hover.is_null(), "{hover}");
     c.shutdown().await;
 }
+
+/// A card opened in the editor shows where it makes a mandatory or blocking control fail: at the
+/// value, or where the file starts for a fact that is missing; fixing the card clears it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_shows_the_controls_it_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    std::fs::create_dir_all(root.join("bot")).unwrap();
+    let toml = "[project]\nname = \"t\"\npolicies = [\"policies\"]\n\n[[systems]]\nname = \"bot\"\nrisk_tier = \"minimal\"\nfacts = [{ path = \"bot/README.md\", kind = \"model_card\" }]\n";
+    std::fs::write(root.join("aims.toml"), toml).unwrap();
+    let policy = "control LIC \"Licence allowed\" {\n  applies_to model_card\n  enforce blocking\n  require model_card.license != \"proprietary\"\n    else \"proprietary models need legal review\"\n}\n\ncontrol TASK \"Task declared\" {\n  applies_to model_card\n  require exists(model_card.pipeline_tag)\n}\n\ncontrol HINT \"Advisory\" {\n  applies_to model_card\n  enforce advisory\n  require exists(model_card.datasets)\n}\n";
+    std::fs::write(root.join("policies/p.aims"), policy).unwrap();
+    let card = "---\nlanguage: en\nlicense: proprietary\n---\n# Bot\n";
+    std::fs::write(root.join("bot/README.md"), card).unwrap();
+
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&file_uri(&root.join("aims.toml")), toml).await;
+    let readme = file_uri(&root.join("bot/README.md"));
+    c.open(&readme, card).await;
+    let d = c
+        .diagnostics_where(&readme, |p| {
+            p["diagnostics"].as_array().is_some_and(|a| a.len() >= 2)
+        })
+        .await;
+    let diags = d["diagnostics"].as_array().unwrap();
+    let lic = diags
+        .iter()
+        .find(|x| x["code"] == "LIC")
+        .unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(lic["severity"], 1, "blocking is an error: {d}");
+    assert_eq!(lic["range"]["start"]["line"], 2, "at the licence: {d}");
+    let msg = lic["message"].as_str().unwrap();
+    assert!(
+        msg.contains("system `bot`") && msg.contains("proprietary models need legal review"),
+        "{msg}"
+    );
+    let task = diags
+        .iter()
+        .find(|x| x["code"] == "TASK")
+        .unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(task["severity"], 2, "mandatory is a warning: {d}");
+    assert_eq!(
+        task["range"]["start"]["line"], 0,
+        "a missing fact: where the file starts: {d}"
+    );
+    assert!(
+        !diags.iter().any(|x| x["code"] == "HINT"),
+        "advisory controls stay quiet: {d}"
+    );
+
+    // fixed in the buffer: the licence diagnostic goes, the task one stays
+    c.change(
+        &readme,
+        2,
+        json!([{ "range": { "start": pos(2, 9), "end": pos(2, 20) }, "text": "mit" }]),
+    )
+    .await;
+    let d = c.diagnostics_where(&readme, |p| p["version"] == 2).await;
+    let codes: Vec<&str> = d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["TASK"], "{d}");
+    c.shutdown().await;
+}
