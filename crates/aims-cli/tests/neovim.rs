@@ -140,6 +140,14 @@ local function main()
   out.definition = request(bufnr, 'textDocument/definition', cfg.definition[1], cfg.definition[2])
   out.completion = request(bufnr, 'textDocument/completion', cfg.completion[1], cfg.completion[2])
   out.omnifunc = vim.bo[bufnr].omnifunc
+  local lens = vim.lsp.buf_request_sync(bufnr, 'textDocument/codeLens',
+    { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }, cfg.timeout_ms)
+  out.codelens = {}
+  for _, r in pairs(lens or {}) do
+    for _, l in ipairs(r.result or {}) do
+      table.insert(out.codelens, { line = l.range.start.line, title = l.command.title })
+    end
+  end
 
   -- a card of the project: attached by filetype, its load diagnostics published
   vim.cmd('edit ' .. vim.fn.fnameescape(cfg.card))
@@ -305,6 +313,19 @@ fn neovim_gets_diagnostics_hover_and_definition_from_aims_lsp() {
         .unwrap_or_else(|e| panic!("the Lua script wrote no result ({e}); Neovim said: {log}"));
     let out: Value = serde_json::from_str(&raw).unwrap();
     assert_eq!(out["errors"], json!([]), "{out:#}\n{log}");
+
+    // a code lens on each control with its verdicts over the systems (MC-2: the card has no
+    // emissions)
+    let (mc2_line, _) = find(POLICY, "control MC-2", 0);
+    assert!(
+        out["codelens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["line"] == mc2_line
+                && l["title"] == "0 pass · 1 fail · 0 waived · 0 n/a · 0 error"),
+        "{out:#}"
+    );
 
     // the card, attached by its filetype, shows the diagnostic `aims check` gives for it
     assert_eq!(out["card_filetype"], "markdown", "{out:#}");

@@ -64,6 +64,9 @@ pub struct ProjectState {
     /// The project as `aims.toml` declares it, for evaluating its systems (`None` for a lone
     /// file or an `aims.toml` with errors).
     pub project: Option<Arc<aims_facts::Project>>,
+    /// The controls' verdicts over the systems, with the [`World`] generation they were
+    /// computed at (`None` inside: too many systems).
+    pub verdicts: Option<(u64, Option<Arc<VerdictCounts>>)>,
     /// Problems of `aims.toml` itself, already converted.
     pub toml_diags: Vec<lsp::Diagnostic>,
     pub analysis: Option<Analysis>,
@@ -266,6 +269,9 @@ pub struct World {
     /// Where the book is published (ends with `/`): each diagnostic code links to its entry in
     /// the error index there (`codeDescription.href`).
     pub book_url: Option<String>,
+    /// Counts every open, change, close and change on disk: the controls' verdicts computed for
+    /// the code lenses are kept until it moves.
+    generation: u64,
 }
 
 /// The error index entry of a diagnostic code under the book at `book` (`.../reference/errors.html#e0207`);
@@ -539,6 +545,7 @@ impl World {
             organization_facts,
             fact_index: OnceLock::new(),
             project: whole,
+            verdicts: None,
             toml_diags,
             analysis: None,
         };
@@ -598,6 +605,7 @@ impl World {
                     organization_facts: Vec::new(),
                     fact_index: OnceLock::new(),
                     project: None,
+                    verdicts: None,
                     toml_diags: Vec::new(),
                     analysis: None,
                 });
@@ -606,6 +614,7 @@ impl World {
     }
 
     pub fn open(&mut self, uri: Uri, text: String, version: i32) {
+        self.generation += 1;
         let path = uri_path(&uri);
         self.docs.insert(path.clone(), Doc { uri, text, version });
         self.touched.insert(path.clone());
@@ -632,6 +641,7 @@ impl World {
         version: i32,
         changes: Vec<lsp::TextDocumentContentChangeEvent>,
     ) {
+        self.generation += 1;
         let path = uri_path(uri);
         let Some(doc) = self.docs.get_mut(&path) else {
             return;
@@ -683,6 +693,7 @@ impl World {
     }
 
     pub fn close(&mut self, uri: &Uri) {
+        self.generation += 1;
         let path = uri_path(uri);
         self.docs.remove(&path);
         if path.file_name().is_some_and(|n| n == "aims.toml") {
@@ -714,6 +725,7 @@ impl World {
 
     /// A file changed on disk (or was created or deleted).
     pub fn file_changed_on_disk(&mut self, path: &Path) {
+        self.generation += 1;
         let path = aims_facts::project::normalize(path);
         if path.file_name().is_some_and(|n| n == "aims.toml") {
             // a new or changed project file: reload it, and move lone files into it
@@ -889,6 +901,58 @@ impl World {
         Some(out)
     }
 
+    /// A code lens above each control of the policy file `uri`: its verdicts over the project's
+    /// systems (`3 pass · 1 fail · 0 waived · 0 n/a · 0 error`), the facts as they are in the
+    /// editor. Computed once per change of any file, on request.
+    pub fn code_lenses(&mut self, uri: &Uri) -> Option<Vec<lsp::CodeLens>> {
+        let path = uri_path(uri);
+        let pi = self.project_of(&path)?;
+        let generation = self.generation;
+        let docs = &self.docs;
+        let p = self.projects.get_mut(pi)?;
+        p.project.as_ref()?;
+        let fi = p.file_index(&path)?;
+        let counts = match &p.verdicts {
+            Some((g, c)) if *g == generation => c.clone(),
+            _ => {
+                let c = verdict_counts(p, &Overlay { docs }).map(Arc::new);
+                p.verdicts = Some((generation, c.clone()));
+                c
+            }
+        };
+        let src = p.files.get(fi)?.source.clone();
+        let analysis = p.ensure_analyzed();
+        let file = FileId(u32::try_from(fi).ok()?);
+        let lenses = analysis
+            .program
+            .controls
+            .iter()
+            .filter(|c| c.id_span.file == file)
+            .map(|c| {
+                let title = match &counts {
+                    None => format!("verdicts: over {MAX_LENS_SYSTEMS} systems, see `aims check`"),
+                    Some(counts) => {
+                        let [pass, fail, waived, na, error] =
+                            counts.get(&c.id).copied().unwrap_or([0; 5]);
+                        format!(
+                            "{pass} pass · {fail} fail · {waived} waived · {na} n/a · {error} error"
+                        )
+                    }
+                };
+                lsp::CodeLens {
+                    range: convert::range(&src, c.id_span),
+                    command: Some(lsp::Command {
+                        title,
+                        command: String::new(),
+                        arguments: None,
+                    }),
+                    data: None,
+                }
+            })
+            .collect();
+        Some(lenses)
+    }
+
     /// The project and file index of a document.
     pub fn locate(&mut self, uri: &Uri) -> Option<(&mut ProjectState, usize)> {
         let path = uri_path(uri);
@@ -897,6 +961,51 @@ impl World {
         let fi = p.file_index(&path)?;
         Some((p, fi))
     }
+}
+
+/// Evaluate `systems` of project `p` with the documents as they are in the editor (the
+/// organisation's once), handing `each` every system's result, the sources its documents are in
+/// and the program. The editor runs no plugins: controls that call one give `error`.
+fn evaluate_systems(
+    p: &mut ProjectState,
+    vfs: &Overlay<'_>,
+    systems: &[&SystemDecl],
+    mut each: impl FnMut(&SystemDecl, &SourceMap, &aims_eval::results::SystemResult, &Program),
+) -> Option<Vec<aims_eval::results::ControlResult>> {
+    let project = p.project.clone()?;
+    let analysis = p.ensure_analyzed();
+    let program = &analysis.program;
+    let sources = SourceMap::new();
+    let (organization, _) = aims_facts::project::load_sources(
+        vfs,
+        &sources,
+        &project,
+        &project.organization_facts,
+        &program.schemas,
+    );
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let org_docs: Vec<&aims_facts::Document> = organization.iter().collect();
+    let org_results = if program.has_organization_controls() {
+        aims_eval::Evaluator::new(program, today)
+            .with_systems(&project.systems)
+            .evaluate_organization(&org_docs)
+    } else {
+        Vec::new()
+    };
+    let evaluator = aims_eval::Evaluator::new(program, today)
+        .with_systems(&project.systems)
+        .with_organization_results(&org_results);
+    for s in systems {
+        let system_sources = sources.fork();
+        let (own, _) =
+            aims_facts::load_system_documents(vfs, &system_sources, &project, s, &program.schemas);
+        let docs: Vec<&aims_facts::Document> = org_docs.iter().copied().chain(own.iter()).collect();
+        let result = evaluator.evaluate_system(s, &docs);
+        each(s, &system_sources, &result, program);
+    }
+    Some(org_results)
 }
 
 /// Where the open card or record `path` (shown as `name`) makes a control fail: each system of
@@ -934,43 +1043,14 @@ fn control_diagnostics(
     if systems.is_empty() {
         return Vec::new();
     }
-    let analysis = p.ensure_analyzed();
-    let program = &analysis.program;
-    let sources = SourceMap::new();
-    let (organization, _) = aims_facts::project::load_sources(
-        vfs,
-        &sources,
-        &project,
-        &project.organization_facts,
-        &program.schemas,
-    );
-    let today = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date();
-    let org_docs: Vec<&aims_facts::Document> = organization.iter().collect();
-    let org_results = if program.has_organization_controls() {
-        aims_eval::Evaluator::new(program, today)
-            .with_systems(&project.systems)
-            .evaluate_organization(&org_docs)
-    } else {
-        Vec::new()
-    };
-    let evaluator = aims_eval::Evaluator::new(program, today)
-        .with_systems(&project.systems)
-        .with_organization_results(&org_results);
     let mut out = Vec::new();
-    for s in systems {
-        let system_sources = sources.fork();
-        let (own, _) =
-            aims_facts::load_system_documents(vfs, &system_sources, &project, s, &program.schemas);
-        let Some(file) = system_sources.find(name) else {
-            continue;
+    evaluate_systems(p, vfs, &systems, |s, sources, result, program| {
+        let Some(file) = sources.find(name) else {
+            return;
         };
-        let Some(src) = system_sources.get(file) else {
-            continue;
+        let Some(src) = sources.get(file) else {
+            return;
         };
-        let docs: Vec<&aims_facts::Document> = org_docs.iter().copied().chain(own.iter()).collect();
-        let result = evaluator.evaluate_system(s, &docs);
         for c in &result.controls {
             if c.verdict != Verdict::Fail || c.enforcement == aims_check::Enforcement::Advisory {
                 continue;
@@ -1015,8 +1095,52 @@ fn control_diagnostics(
                 }
             }
         }
-    }
+    });
     out
+}
+
+/// At most this many systems are evaluated for the controls' code lenses; a larger project
+/// shows a lens that says so (`aims check` is the tool for it).
+const MAX_LENS_SYSTEMS: usize = 2_000;
+
+/// Each control's verdicts over the project's systems: pass, fail, waived, not applicable,
+/// error.
+pub type VerdictCounts = std::collections::BTreeMap<String, [usize; 5]>;
+
+fn verdict_counts(p: &mut ProjectState, vfs: &Overlay<'_>) -> Option<VerdictCounts> {
+    use aims_eval::results::Verdict;
+    let project = p.project.clone()?;
+    if project.systems.len() > MAX_LENS_SYSTEMS {
+        return None;
+    }
+    let systems: Vec<&SystemDecl> = project.systems.iter().collect();
+    let slot = |v: Verdict| match v {
+        Verdict::Pass => 0,
+        Verdict::Fail => 1,
+        Verdict::Waived => 2,
+        Verdict::NotApplicable => 3,
+        Verdict::Error => 4,
+    };
+    let mut counts = VerdictCounts::new();
+    let org = evaluate_systems(p, vfs, &systems, |_, _, result, _| {
+        for c in &result.controls {
+            if let Some(n) = counts
+                .entry(c.control_id.clone())
+                .or_insert([0; 5])
+                .get_mut(slot(c.verdict))
+            {
+                *n += 1;
+            }
+        }
+    })?;
+    for c in org {
+        let mut row = [0; 5];
+        if let Some(n) = row.get_mut(slot(c.verdict)) {
+            *n = 1;
+        }
+        counts.insert(c.control_id, row);
+    }
+    Some(counts)
 }
 
 /// The fact files a project declares, indexed once per load of its `aims.toml`: by path, and

@@ -527,3 +527,91 @@ async fn a_card_shows_the_controls_it_fails() {
     assert_eq!(codes, ["TASK"], "{d}");
     c.shutdown().await;
 }
+
+/// A code lens above each control gives its verdicts over the project's systems, with the cards
+/// as they are in the editor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_lenses_show_each_controls_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    for s in ["a", "b", "c"] {
+        std::fs::create_dir_all(root.join("sys").join(s)).unwrap();
+    }
+    let toml = "[project]\nname = \"t\"\npolicies = [\"policies\"]\n\n[[systems]]\npattern = \"sys/*/\"\nrisk_tier = \"minimal\"\nfacts = [{ path = \"{path}/README.md\", kind = \"model_card\" }]\n";
+    std::fs::write(root.join("aims.toml"), toml).unwrap();
+    let policy = "control LIC \"Licence allowed\" {\n  applies_to model_card\n  require model_card.license != \"proprietary\"\n}\n\ncontrol HIGH \"High risk only\" {\n  when system.risk_tier == \"high\"\n  require false\n}\n";
+    std::fs::write(root.join("policies/p.aims"), policy).unwrap();
+    std::fs::write(root.join("sys/a/README.md"), "---\nlicense: mit\n---\n").unwrap();
+    std::fs::write(
+        root.join("sys/b/README.md"),
+        "---\nlicense: proprietary\n---\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("sys/c/README.md"),
+        "---\nlicense: apache-2.0\n---\n",
+    )
+    .unwrap();
+
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    let uri = file_uri(&root.join("policies/p.aims"));
+    c.open(&uri, policy).await;
+    let titles = |lenses: &Value| -> Vec<(u64, String)> {
+        let mut t: Vec<(u64, String)> = lenses
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["range"]["start"]["line"].as_u64().unwrap(),
+                    l["command"]["title"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        t.sort();
+        t
+    };
+    let lenses = c
+        .call(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    assert_eq!(
+        titles(&lenses),
+        [
+            (
+                0,
+                "2 pass · 1 fail · 0 waived · 0 n/a · 0 error".to_string()
+            ),
+            (
+                5,
+                "0 pass · 0 fail · 0 waived · 3 n/a · 0 error".to_string()
+            ),
+        ],
+        "{lenses}"
+    );
+    // b's card fixed in the editor: the lens follows the buffer
+    let b = file_uri(&root.join("sys/b/README.md"));
+    let card = "---\nlicense: proprietary\n---\n";
+    c.open(&b, card).await;
+    c.change(
+        &b,
+        2,
+        json!([{ "range": { "start": pos(1, 9), "end": pos(1, 20) }, "text": "mit" }]),
+    )
+    .await;
+    let lenses = c
+        .call(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    assert_eq!(
+        titles(&lenses)[0].1,
+        "3 pass · 0 fail · 0 waived · 0 n/a · 0 error",
+        "{lenses}"
+    );
+    c.shutdown().await;
+}
