@@ -58,6 +58,14 @@ pub fn initialize(w: &mut World, params: &InitializeParams) {
         .map(str::to_string)
         .or_else(|| std::env::var("AIMS_BOOK_URL").ok())
         .filter(|u| !u.is_empty());
+    // `initializationOptions.today` (YYYY-MM-DD): the date to evaluate as today, as
+    // `aims check --today` (for reproducible sessions and tests); the real date otherwise
+    w.today = params
+        .initialization_options
+        .as_ref()
+        .and_then(|o| o.get("today"))
+        .and_then(|v| v.as_str())
+        .and_then(aims_base::date::parse_date);
 }
 
 pub fn did_open(w: &mut World, params: DidOpenTextDocumentParams) {

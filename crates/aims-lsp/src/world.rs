@@ -272,6 +272,17 @@ pub struct World {
     /// Counts every open, change, close and change on disk: the controls' verdicts computed for
     /// the code lenses are kept until it moves.
     generation: u64,
+    /// The date evaluated as today (`initializationOptions.today`); the real date when `None`.
+    pub today: Option<jiff::civil::Date>,
+}
+
+/// The date a world evaluates as today.
+fn today_of(today: Option<jiff::civil::Date>) -> jiff::civil::Date {
+    today.unwrap_or_else(|| {
+        jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()
+    })
 }
 
 /// The error index entry of a diagnostic code under the book at `book` (`.../reference/errors.html#e0207`);
@@ -753,6 +764,7 @@ impl World {
 
     /// Check stale projects and return the diagnostics that changed since they were last sent.
     pub fn diagnostics_to_publish(&mut self) -> Vec<Publish> {
+        let today = today_of(self.today);
         let mut out = Vec::new();
         let touched = std::mem::take(&mut self.touched);
         let mut seen: HashSet<Uri> = HashSet::new();
@@ -771,7 +783,7 @@ impl World {
                         .get(s.file.0 as usize)
                         .map(|f| (f.uri.clone(), f.source.clone()))
                 };
-                let diags: Vec<lsp::Diagnostic> = a
+                let mut diags: Vec<lsp::Diagnostic> = a
                     .diags
                     .get(i)
                     .map(|v| {
@@ -780,6 +792,7 @@ impl World {
                             .collect()
                     })
                     .unwrap_or_default();
+                diags.extend(expiry_diagnostics(&a.program, i, &f.source, today));
                 seen.insert(f.uri.clone());
                 let version = self.docs.get(&f.path).map(|d| d.version);
                 let changed = self.published.get(&f.uri) != Some(&diags);
@@ -871,6 +884,7 @@ impl World {
     /// The diagnostics of loading the fact file at `path` (its open buffer) as the first project
     /// that declares it does: `None` when no project declares it.
     fn fact_file_diagnostics(&mut self, path: &Path) -> Option<Vec<lsp::Diagnostic>> {
+        let today = self.today;
         let (pi, source) = self.projects.iter().enumerate().find_map(|(i, p)| {
             p.toml.as_ref()?;
             declared_fact(p, path).map(|s| (i, s))
@@ -897,7 +911,7 @@ impl World {
             .filter(|d| d.primary_span().is_some_and(|s| s.file == file))
             .map(|d| convert::diagnostic(d, &src, &|_| None))
             .collect();
-        out.extend(control_diagnostics(p, &vfs, path, &name));
+        out.extend(control_diagnostics(p, &vfs, today_of(today), path, &name));
         Some(out)
     }
 
@@ -908,6 +922,7 @@ impl World {
         let path = uri_path(uri);
         let pi = self.project_of(&path)?;
         let generation = self.generation;
+        let today = self.today;
         let docs = &self.docs;
         let p = self.projects.get_mut(pi)?;
         p.project.as_ref()?;
@@ -915,7 +930,7 @@ impl World {
         let counts = match &p.verdicts {
             Some((g, c)) if *g == generation => c.clone(),
             _ => {
-                let c = verdict_counts(p, &Overlay { docs }).map(Arc::new);
+                let c = verdict_counts(p, &Overlay { docs }, today_of(today)).map(Arc::new);
                 p.verdicts = Some((generation, c.clone()));
                 c
             }
@@ -963,12 +978,78 @@ impl World {
     }
 }
 
+/// Waivers and exclusions in file `i` that have expired (a warning: what they accepted counts
+/// again) or expire within [`EXPIRY_NOTICE_DAYS`] (information), at their `expires` date.
+fn expiry_diagnostics(
+    program: &Program,
+    i: usize,
+    src: &SourceFile,
+    today: jiff::civil::Date,
+) -> Vec<lsp::Diagnostic> {
+    let Ok(file) = u32::try_from(i).map(FileId) else {
+        return Vec::new();
+    };
+    let waivers = program
+        .waivers
+        .iter()
+        .map(|w| ("waiver", &w.id, Some(w.expires.as_str()), w.span));
+    let exclusions = program
+        .exclusions
+        .iter()
+        .map(|e| ("exclusion", &e.id, e.expires.as_deref(), e.span));
+    let mut out = Vec::new();
+    for (what, id, expires, span) in waivers.chain(exclusions) {
+        let Some(expires) = expires else { continue };
+        if span.file != file {
+            continue;
+        }
+        let Some(date) = aims_base::date::parse_date(expires) else {
+            continue;
+        };
+        let days = (date - today).get_days();
+        let (severity, message) = if days < 0 {
+            (
+                lsp::DiagnosticSeverity::WARNING,
+                format!("{what} `{id}` expired on {expires}: what it accepted counts again"),
+            )
+        } else if days <= EXPIRY_NOTICE_DAYS {
+            (
+                lsp::DiagnosticSeverity::INFORMATION,
+                format!("{what} `{id}` expires on {expires}, in {days} days"),
+            )
+        } else {
+            continue;
+        };
+        // at the date, found in the item's text
+        let text = src
+            .text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("");
+        let at = text
+            .find(expires)
+            .map(|o| span.start as usize + o)
+            .unwrap_or(span.start as usize);
+        out.push(lsp::Diagnostic {
+            range: convert::range(src, Span::new(file, at, at + expires.len())),
+            severity: Some(severity),
+            source: Some("aims".into()),
+            message,
+            ..lsp::Diagnostic::default()
+        });
+    }
+    out
+}
+
+/// A waiver or exclusion expiring within this many days is pointed out.
+const EXPIRY_NOTICE_DAYS: i32 = 30;
+
 /// Evaluate `systems` of project `p` with the documents as they are in the editor (the
 /// organisation's once), handing `each` every system's result, the sources its documents are in
 /// and the program. The editor runs no plugins: controls that call one give `error`.
 fn evaluate_systems(
     p: &mut ProjectState,
     vfs: &Overlay<'_>,
+    today: jiff::civil::Date,
     systems: &[&SystemDecl],
     mut each: impl FnMut(&SystemDecl, &SourceMap, &aims_eval::results::SystemResult, &Program),
 ) -> Option<Vec<aims_eval::results::ControlResult>> {
@@ -983,9 +1064,6 @@ fn evaluate_systems(
         &project.organization_facts,
         &program.schemas,
     );
-    let today = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date();
     let org_docs: Vec<&aims_facts::Document> = organization.iter().collect();
     let org_results = if program.has_organization_controls() {
         aims_eval::Evaluator::new(program, today)
@@ -1015,6 +1093,7 @@ fn evaluate_systems(
 fn control_diagnostics(
     p: &mut ProjectState,
     vfs: &Overlay<'_>,
+    today: jiff::civil::Date,
     path: &Path,
     name: &str,
 ) -> Vec<lsp::Diagnostic> {
@@ -1044,7 +1123,7 @@ fn control_diagnostics(
         return Vec::new();
     }
     let mut out = Vec::new();
-    evaluate_systems(p, vfs, &systems, |s, sources, result, program| {
+    evaluate_systems(p, vfs, today, &systems, |s, sources, result, program| {
         let Some(file) = sources.find(name) else {
             return;
         };
@@ -1107,7 +1186,11 @@ const MAX_LENS_SYSTEMS: usize = 2_000;
 /// error.
 pub type VerdictCounts = std::collections::BTreeMap<String, [usize; 5]>;
 
-fn verdict_counts(p: &mut ProjectState, vfs: &Overlay<'_>) -> Option<VerdictCounts> {
+fn verdict_counts(
+    p: &mut ProjectState,
+    vfs: &Overlay<'_>,
+    today: jiff::civil::Date,
+) -> Option<VerdictCounts> {
     use aims_eval::results::Verdict;
     let project = p.project.clone()?;
     if project.systems.len() > MAX_LENS_SYSTEMS {
@@ -1122,7 +1205,7 @@ fn verdict_counts(p: &mut ProjectState, vfs: &Overlay<'_>) -> Option<VerdictCoun
         Verdict::Error => 4,
     };
     let mut counts = VerdictCounts::new();
-    let org = evaluate_systems(p, vfs, &systems, |_, _, result, _| {
+    let org = evaluate_systems(p, vfs, today, &systems, |_, _, result, _| {
         for c in &result.controls {
             if let Some(n) = counts
                 .entry(c.control_id.clone())

@@ -615,3 +615,70 @@ async fn code_lenses_show_each_controls_verdicts() {
     );
     c.shutdown().await;
 }
+
+/// Waivers and exclusions that have expired, or expire within 30 days, are pointed out at their
+/// date.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_and_expiring_waivers_are_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    let toml = "[project]\nname = \"t\"\npolicies = [\"policies\"]\n\n[[systems]]\nname = \"bot\"\nrisk_tier = \"minimal\"\nfacts = []\n";
+    std::fs::write(root.join("aims.toml"), toml).unwrap();
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let soon = today.checked_add(jiff::Span::new().days(10)).unwrap();
+    let later = today.checked_add(jiff::Span::new().days(200)).unwrap();
+    let waiver = |id: &str, expires: &str| {
+        format!("waiver {id} {{\n  control C\n  system \"bot\"\n  reason \"r\"\n  approver \"a@example.com\"\n  expires {expires}\n}}\n\n")
+    };
+    let policy = format!(
+        "control C \"c\" {{\n  require true\n}}\n\n{}{}{}",
+        waiver("old", "2020-01-31"),
+        waiver("soon", &soon.to_string()),
+        waiver("later", &later.to_string())
+    );
+    std::fs::write(root.join("policies/p.aims"), &policy).unwrap();
+    let uri = file_uri(&root.join("policies/p.aims"));
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&uri, &policy).await;
+    let d = c
+        .diagnostics_where(&uri, |p| {
+            p["diagnostics"].as_array().is_some_and(|a| a.len() >= 2)
+        })
+        .await;
+    let diags: Vec<&Value> = d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["code"].is_null())
+        .collect();
+    assert_eq!(
+        diags.len(),
+        2,
+        "the waiver expiring in 200 days is not flagged: {d}"
+    );
+    let old = diags
+        .iter()
+        .find(|x| {
+            x["message"]
+                .as_str()
+                .unwrap()
+                .contains("`old` expired on 2020-01-31")
+        })
+        .unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(old["severity"], 2);
+    let (line, col) = find(&policy, "2020-01-31", 0);
+    assert_eq!(old["range"]["start"], pos(line, col), "{d}");
+    let soon_d = diags
+        .iter()
+        .find(|x| x["message"].as_str().unwrap().contains("`soon` expires on"))
+        .unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(soon_d["severity"], 3);
+    assert!(
+        soon_d["message"].as_str().unwrap().contains("in 10 days"),
+        "{d}"
+    );
+    c.shutdown().await;
+}

@@ -94,10 +94,21 @@ fn codes(diags: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// A server that evaluates as of 2026-11-24 (`initializationOptions.today`): the waiver of
+/// these tests expires on 2027-01-01, and its expiry notice (from 30 days before, a warning once
+/// passed) must not depend on the day the tests run.
+async fn start_dated() -> TestClient {
+    TestClient::start_with(
+        aims_lsp::Options::default(),
+        json!({"initializationOptions": {"today": "2026-11-24"}}),
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn diagnostics_as_you_type_across_a_syntax_error() {
     let p = project();
-    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    let mut c = start_dated().await;
     c.open(&p.controls, CONTROLS).await;
     let d = c.diagnostics(&p.controls, 1).await;
     let cs = codes(&d);
@@ -156,7 +167,7 @@ async fn diagnostics_as_you_type_across_a_syntax_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_rechecks_dependent_files() {
     let p = project();
-    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    let mut c = start_dated().await;
     c.open(&p.waivers, WAIVERS).await;
     c.open(&p.controls, CONTROLS).await;
     let d = c.diagnostics(&p.waivers, 1).await;
@@ -183,7 +194,7 @@ async fn an_edit_rechecks_dependent_files() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hover_completion_definition_references() {
     let p = project();
-    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    let mut c = start_dated().await;
     c.open(&p.controls, CONTROLS).await;
     c.open(&p.waivers, WAIVERS).await;
     c.diagnostics(&p.controls, 1).await;
@@ -361,7 +372,7 @@ async fn hover_completion_definition_references() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn formatting_rename_and_quick_fixes() {
     let p = project();
-    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    let mut c = start_dated().await;
     c.open(&p.waivers, WAIVERS).await;
     c.open(&p.controls, CONTROLS).await;
     let first = c.diagnostics(&p.controls, 1).await;
@@ -469,7 +480,7 @@ async fn a_panicking_handler_is_answered_and_the_server_stays_up() {
 async fn a_lone_file_is_checked_against_the_builtin_schemas() {
     let dir = tempfile::tempdir().unwrap();
     let uri = file_uri(&dir.path().join("lone.aims"));
-    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    let mut c = start_dated().await;
     c.open(
         &uri,
         "control A {\n  require exists(model_card.licnse)\n}\n",

@@ -19,6 +19,7 @@ M.config = {
   on_attach = nil,
   capabilities = nil,
   settings = {},
+  init_options = nil,
 }
 
 -- root (directory) -> client id, for Neovim without vim.lsp.start
@@ -53,6 +54,8 @@ local function client_config(root)
     workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
     capabilities = cfg.capabilities or vim.lsp.protocol.make_client_capabilities(),
     settings = cfg.settings,
+    -- e.g. { today = '2026-11-24' } to evaluate as of that date, { bookUrl = '...' }
+    init_options = cfg.init_options,
     on_attach = cfg.on_attach,
   }
 end
