@@ -94,8 +94,24 @@ pub fn diagnostics(w: &mut World) -> Vec<world::Publish> {
 
 pub fn hover(w: &mut World, params: HoverParams) -> Option<Hover> {
     let tp = params.text_document_position_params;
+    let uri = tp.text_document.uri.clone();
     let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
-    if let Some(h) = features::hover(p, fi, off) {
+    // a top-level fact field (`model_card.license`): what the systems' cards hold, below the
+    // schema's description
+    let field = {
+        let (_, ix, _, _) = p.analysis_and_index();
+        match ix.at(fi, off).map(|o| &o.sym) {
+            Some(crate::index::Sym::Field(kind, field)) => Some((kind.clone(), field.clone())),
+            _ => None,
+        }
+    };
+    if let Some(mut h) = features::hover(p, fi, off) {
+        if let Some((kind, field)) = field {
+            let values = w.fact_values(&uri, &kind, &field);
+            if let (Some(values), HoverContents::Markup(m)) = (values, &mut h.contents) {
+                m.value.push_str(&values);
+            }
+        }
         return Some(h);
     }
     let (_, ix, files, _) = p.analysis_and_index();

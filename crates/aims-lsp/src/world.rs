@@ -968,6 +968,76 @@ impl World {
         Some(lenses)
     }
 
+    /// What the first systems' documents of `kind` hold at their top-level `field`, as Markdown
+    /// for a hover: `- system: value (file:line)`, the documents as they are in the editor.
+    /// `None` when the project declares no document of that kind.
+    pub fn fact_values(&mut self, uri: &Uri, kind: &str, field: &str) -> Option<String> {
+        const SHOWN: usize = 5;
+        let path = uri_path(uri);
+        let pi = self.project_of(&path)?;
+        let docs = &self.docs;
+        let p = self.projects.get_mut(pi)?;
+        let project = p.project.clone()?;
+        let schemas = p.ensure_analyzed().program.schemas.clone();
+        let vfs = Overlay { docs };
+        let readers: Vec<&SystemDecl> = project
+            .systems
+            .iter()
+            .filter(|s| s.facts.iter().any(|f| f.kind.as_deref() == Some(kind)))
+            .collect();
+        if readers.is_empty() {
+            return None;
+        }
+        let mut lines = Vec::new();
+        for s in readers.iter().take(SHOWN) {
+            let sources = SourceMap::new();
+            let (own, _) = aims_facts::load_system_documents(&vfs, &sources, &project, s, &schemas);
+            for d in own.iter().filter(|d| d.kind == kind) {
+                let at = |span: Span| {
+                    sources
+                        .get(span.file)
+                        .map(|f| format!("{}:{}", f.name, f.line_col(span.start as usize).line))
+                        .unwrap_or_default()
+                };
+                // card text is hostile: every piece in a code span, which nothing in it can
+                // leave (no backticks, no line breaks), so no link or HTML of it renders
+                let code = |t: &str| {
+                    if t.trim().is_empty() {
+                        "*(none)*".to_string()
+                    } else {
+                        format!("`{}`", t.replace('`', "'").replace(['\n', '\r'], " "))
+                    }
+                };
+                let line = match d.root.as_map().and_then(|m| m.get(field)) {
+                    Some(v) if !v.is_null() => {
+                        let (text, cut) = v.to_json_prefix(80);
+                        format!(
+                            "- {}: {}{} at {}",
+                            code(&s.name),
+                            code(&text),
+                            if cut { "…" } else { "" },
+                            code(&at(v.span))
+                        )
+                    }
+                    _ => format!(
+                        "- {}: missing, in {}",
+                        code(&s.name),
+                        code(&at(d.root.span))
+                    ),
+                };
+                lines.push(line);
+            }
+        }
+        let more = readers.len().saturating_sub(SHOWN);
+        if more > 0 {
+            lines.push(format!("- and {more} more systems"));
+        }
+        Some(format!(
+            "\n\n**In the systems' documents**\n\n{}",
+            lines.join("\n")
+        ))
+    }
+
     /// The project and file index of a document.
     pub fn locate(&mut self, uri: &Uri) -> Option<(&mut ProjectState, usize)> {
         let path = uri_path(uri);

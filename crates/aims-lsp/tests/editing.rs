@@ -682,3 +682,47 @@ async fn expired_and_expiring_waivers_are_flagged() {
     );
     c.shutdown().await;
 }
+
+/// Hover on a fact field shows what the systems' documents hold there, with file and line; card
+/// text stays inside code spans.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hover_on_a_fact_field_shows_the_cards_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    for s in ["a", "b"] {
+        std::fs::create_dir_all(root.join("sys").join(s)).unwrap();
+    }
+    let toml = "[project]\nname = \"t\"\npolicies = [\"policies\"]\n\n[[systems]]\npattern = \"sys/*/\"\nrisk_tier = \"minimal\"\nfacts = [{ path = \"{path}/README.md\", kind = \"model_card\" }]\n";
+    std::fs::write(root.join("aims.toml"), toml).unwrap();
+    let policy = "control LIC \"Licence\" {\n  applies_to model_card\n  require exists(model_card.license)\n}\n";
+    std::fs::write(root.join("policies/p.aims"), policy).unwrap();
+    std::fs::write(
+        root.join("sys/a/README.md"),
+        "---\nlanguage: en\nlicense: mit\n---\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("sys/b/README.md"),
+        "---\nlicense: \"[x](javascript:alert(1)) `<img src=x>`\"\n---\n",
+    )
+    .unwrap();
+    let uri = file_uri(&root.join("policies/p.aims"));
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&uri, policy).await;
+    let (l, col) = find(policy, "license", 0);
+    let h = c.call("textDocument/hover", at(&uri, l, col + 2)).await;
+    let text = h["contents"]["value"].as_str().unwrap().to_string();
+    assert!(text.contains("In the systems' documents"), "{text}");
+    assert!(
+        text.contains("- `a`: `\"mit\"` at `sys/a/README.md:3`"),
+        "{text}"
+    );
+    // the hostile value: in one code span, its backticks replaced
+    let b_line = text.lines().find(|l| l.starts_with("- `b`")).unwrap();
+    assert!(
+        b_line.contains("`\"[x](javascript:alert(1)) '<img src=x>'\"`"),
+        "{b_line}"
+    );
+    c.shutdown().await;
+}
