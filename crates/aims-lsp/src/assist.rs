@@ -538,6 +538,48 @@ pub fn keyword_hover(f: &PFile, ix: &Index, file: usize, offset: usize) -> Optio
     })
 }
 
+/// Hover on the string of a `clause "..."` statement: every control that cites the same clause,
+/// with its title, across the project's files (the crosswalk, read backwards).
+pub fn clause_hover(
+    files: &[PFile],
+    program: &aims_check::Program,
+    file: usize,
+    offset: usize,
+) -> Option<lsp::Hover> {
+    let f = files.get(file)?;
+    let offset = u32::try_from(offset).ok()?;
+    let lit = f.ast.items.iter().find_map(|i| match i {
+        aims_syntax::ast::Item::Block(b) => b.stmts.iter().find_map(|st| match &st.kind {
+            aims_syntax::ast::StmtKind::Clause(lit)
+                if lit.span.start <= offset && offset <= lit.span.end =>
+            {
+                Some(lit)
+            }
+            _ => None,
+        }),
+        _ => None,
+    })?;
+    let citing: Vec<String> = program
+        .controls
+        .iter()
+        .filter(|c| c.clauses.iter().any(|x| *x == lit.value))
+        .map(|c| format!("- `{}` {}", c.id, c.title.replace(['\n', '\r'], " ")))
+        .collect();
+    Some(lsp::Hover {
+        contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+            kind: lsp::MarkupKind::Markdown,
+            value: format!(
+                "clause `{}`: cited by {} control{}\n\n{}",
+                lit.value.replace('`', "'"),
+                citing.len(),
+                if citing.len() == 1 { "" } else { "s" },
+                citing.join("\n")
+            ),
+        }),
+        range: Some(convert::range(&f.source, lit.span)),
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {

@@ -114,8 +114,9 @@ pub fn hover(w: &mut World, params: HoverParams) -> Option<Hover> {
         }
         return Some(h);
     }
-    let (_, ix, files, _) = p.analysis_and_index();
-    assist::keyword_hover(files.get(fi)?, ix, fi, off)
+    let (a, ix, files, _) = p.analysis_and_index();
+    assist::clause_hover(files, &a.program, fi, off)
+        .or_else(|| assist::keyword_hover(files.get(fi)?, ix, fi, off))
 }
 
 pub fn folding_ranges(w: &mut World, params: FoldingRangeParams) -> Option<Vec<FoldingRange>> {

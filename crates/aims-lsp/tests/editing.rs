@@ -726,3 +726,36 @@ async fn hover_on_a_fact_field_shows_the_cards_values() {
     );
     c.shutdown().await;
 }
+
+/// Hover on a clause string lists the controls that cite it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hover_on_a_clause_lists_the_controls_citing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    std::fs::write(
+        root.join("aims.toml"),
+        "[project]\nname = \"t\"\npolicies = [\"policies\"]\n",
+    )
+    .unwrap();
+    let a = "control A-1 \"First\" {\n  clause \"NIST AI RMF MAP 4.1\"\n  require true\n}\n\ncontrol A-2 \"Other\" {\n  clause \"ISO/IEC 42001:2023 A.7.5\"\n  require true\n}\n";
+    let b = "control B-1 \"Second\" {\n  clause \"NIST AI RMF MAP 4.1\"\n  require true\n}\n";
+    std::fs::write(root.join("policies/a.aims"), a).unwrap();
+    std::fs::write(root.join("policies/b.aims"), b).unwrap();
+    let uri = file_uri(&root.join("policies/a.aims"));
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&uri, a).await;
+    let (l, col) = find(a, "MAP 4.1", 0);
+    let h = c.call("textDocument/hover", at(&uri, l, col)).await;
+    let text = h["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(text.contains("cited by 2 controls"), "{h}");
+    assert!(
+        text.contains("`A-1` First") && text.contains("`B-1` Second"),
+        "{text}"
+    );
+    assert!(!text.contains("A-2"), "{text}");
+    c.shutdown().await;
+}
