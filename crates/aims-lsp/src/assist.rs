@@ -562,7 +562,7 @@ pub fn clause_hover(
     let citing: Vec<String> = program
         .controls
         .iter()
-        .filter(|c| c.clauses.iter().any(|x| *x == lit.value))
+        .filter(|c| c.clauses.contains(&lit.value))
         .map(|c| format!("- `{}` {}", c.id, c.title.replace(['\n', '\r'], " ")))
         .collect();
     Some(lsp::Hover {
