@@ -107,9 +107,9 @@ pub fn hover(w: &mut World, params: HoverParams) -> Option<Hover> {
     };
     if let Some(mut h) = features::hover(p, fi, off) {
         if let Some((kind, field)) = field {
-            let values = w.fact_values(&uri, &kind, &field);
+            let values = w.fact_locations(&uri, &kind, &field);
             if let (Some(values), HoverContents::Markup(m)) = (values, &mut h.contents) {
-                m.value.push_str(&values);
+                m.value.push_str(&values.markdown());
             }
         }
         return Some(h);
@@ -203,8 +203,27 @@ fn with_text_edit(
 
 pub fn definition(w: &mut World, params: GotoDefinitionParams) -> Option<GotoDefinitionResponse> {
     let tp = params.text_document_position_params;
+    let uri = tp.text_document.uri.clone();
     let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
-    let locs = features::definition(p, fi, off);
+    let field = {
+        let (_, ix, _, _) = p.analysis_and_index();
+        match ix.at(fi, off).map(|o| &o.sym) {
+            Some(crate::index::Sym::Field(kind, field)) => Some((kind.clone(), field.clone())),
+            _ => None,
+        }
+    };
+    let mut locs = features::definition(p, fi, off);
+    // a fact field: also where the systems' documents hold it (the card line)
+    if let Some((kind, field)) = field {
+        if let Some(found) = w.fact_locations(&uri, &kind, &field) {
+            locs.extend(found.found.into_iter().filter_map(|l| {
+                Some(Location {
+                    uri: l.uri?,
+                    range: l.range,
+                })
+            }));
+        }
+    }
     match locs.len() {
         0 => None,
         1 => locs.into_iter().next().map(GotoDefinitionResponse::Scalar),

@@ -968,16 +968,17 @@ impl World {
         Some(lenses)
     }
 
-    /// What the first systems' documents of `kind` hold at their top-level `field`, as Markdown
-    /// for a hover: `- system: value (file:line)`, the documents as they are in the editor.
+    /// Where the first systems' documents of `kind` hold their top-level `field` (the documents
+    /// as they are in the editor): per document, the system, the file, the range of the value
+    /// (of the document's start when the field is missing) and the value as compact JSON.
     /// `None` when the project declares no document of that kind.
-    pub fn fact_values(&mut self, uri: &Uri, kind: &str, field: &str) -> Option<String> {
-        const SHOWN: usize = 5;
+    pub fn fact_locations(&mut self, uri: &Uri, kind: &str, field: &str) -> Option<FactLocations> {
         let path = uri_path(uri);
         let pi = self.project_of(&path)?;
         let docs = &self.docs;
         let p = self.projects.get_mut(pi)?;
         let project = p.project.clone()?;
+        let root = p.root.clone();
         let schemas = p.ensure_analyzed().program.schemas.clone();
         let vfs = Overlay { docs };
         let readers: Vec<&SystemDecl> = project
@@ -988,54 +989,41 @@ impl World {
         if readers.is_empty() {
             return None;
         }
-        let mut lines = Vec::new();
-        for s in readers.iter().take(SHOWN) {
+        let mut found = Vec::new();
+        for s in readers.iter().take(FACT_LOCATIONS_SHOWN) {
             let sources = SourceMap::new();
             let (own, _) = aims_facts::load_system_documents(&vfs, &sources, &project, s, &schemas);
             for d in own.iter().filter(|d| d.kind == kind) {
-                let at = |span: Span| {
-                    sources
-                        .get(span.file)
-                        .map(|f| format!("{}:{}", f.name, f.line_col(span.start as usize).line))
-                        .unwrap_or_default()
-                };
-                // card text is hostile: every piece in a code span, which nothing in it can
-                // leave (no backticks, no line breaks), so no link or HTML of it renders
-                let code = |t: &str| {
-                    if t.trim().is_empty() {
-                        "*(none)*".to_string()
-                    } else {
-                        format!("`{}`", t.replace('`', "'").replace(['\n', '\r'], " "))
-                    }
-                };
-                let line = match d.root.as_map().and_then(|m| m.get(field)) {
-                    Some(v) if !v.is_null() => {
-                        let (text, cut) = v.to_json_prefix(80);
-                        format!(
-                            "- {}: {}{} at {}",
-                            code(&s.name),
-                            code(&text),
-                            if cut { "…" } else { "" },
-                            code(&at(v.span))
-                        )
-                    }
-                    _ => format!(
-                        "- {}: missing, in {}",
-                        code(&s.name),
-                        code(&at(d.root.span))
+                let value = d
+                    .root
+                    .as_map()
+                    .and_then(|m| m.get(field))
+                    .filter(|v| !v.is_null());
+                let span = value.map_or(
+                    Span::new(
+                        d.root.span.file,
+                        d.root.span.start as usize,
+                        d.root.span.start as usize,
                     ),
+                    |v| v.span,
+                );
+                let Some(src) = sources.get(span.file) else {
+                    continue;
                 };
-                lines.push(line);
+                let file = aims_facts::project::normalize(&root.join(&src.name));
+                found.push(FactLocation {
+                    system: s.name.clone(),
+                    display: format!("{}:{}", src.name, src.line_col(span.start as usize).line),
+                    uri: path_uri(&file),
+                    range: convert::range(&src, span),
+                    value: value.map(|v| v.to_json_prefix(80)),
+                });
             }
         }
-        let more = readers.len().saturating_sub(SHOWN);
-        if more > 0 {
-            lines.push(format!("- and {more} more systems"));
-        }
-        Some(format!(
-            "\n\n**In the systems' documents**\n\n{}",
-            lines.join("\n")
-        ))
+        Some(FactLocations {
+            found,
+            more: readers.len().saturating_sub(FACT_LOCATIONS_SHOWN),
+        })
     }
 
     /// The project and file index of a document.
@@ -1294,6 +1282,61 @@ fn verdict_counts(
         counts.insert(c.control_id, row);
     }
     Some(counts)
+}
+
+/// At most this many systems' documents are shown in a fact field's hover and definitions.
+const FACT_LOCATIONS_SHOWN: usize = 5;
+
+/// One document's value of a fact field ([`World::fact_locations`]).
+#[derive(Debug, Clone)]
+pub struct FactLocation {
+    pub system: String,
+    /// `file:line`, relative to the project.
+    pub display: String,
+    pub uri: Option<Uri>,
+    pub range: lsp::Range,
+    /// The value as compact JSON, and whether it was cut; `None` when missing.
+    pub value: Option<(String, bool)>,
+}
+
+/// The documents' values of a fact field, and how many more systems were not read.
+#[derive(Debug, Clone)]
+pub struct FactLocations {
+    pub found: Vec<FactLocation>,
+    pub more: usize,
+}
+
+impl FactLocations {
+    /// Markdown for a hover: `- system: value at file:line`. Card text is hostile: every piece
+    /// goes in a code span, which nothing in it can leave (no backticks, no line breaks), so no
+    /// link or HTML of it renders.
+    pub fn markdown(&self) -> String {
+        let code = |t: &str| {
+            if t.trim().is_empty() {
+                "*(none)*".to_string()
+            } else {
+                format!("`{}`", t.replace('`', "'").replace(['\n', '\r'], " "))
+            }
+        };
+        let mut lines: Vec<String> = self
+            .found
+            .iter()
+            .map(|l| match &l.value {
+                Some((text, cut)) => format!(
+                    "- {}: {}{} at {}",
+                    code(&l.system),
+                    code(text),
+                    if *cut { "…" } else { "" },
+                    code(&l.display)
+                ),
+                None => format!("- {}: missing, in {}", code(&l.system), code(&l.display)),
+            })
+            .collect();
+        if self.more > 0 {
+            lines.push(format!("- and {} more systems", self.more));
+        }
+        format!("\n\n**In the systems' documents**\n\n{}", lines.join("\n"))
+    }
 }
 
 /// The fact files a project declares, indexed once per load of its `aims.toml`: by path, and

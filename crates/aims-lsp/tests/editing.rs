@@ -724,6 +724,19 @@ async fn hover_on_a_fact_field_shows_the_cards_values() {
         b_line.contains("`\"[x](javascript:alert(1)) '<img src=x>'\"`"),
         "{b_line}"
     );
+    // go to definition from the field: the card lines that hold it
+    let d = c
+        .call("textDocument/definition", at(&uri, l, col + 2))
+        .await;
+    let card_a = file_uri(&root.join("sys/a/README.md"));
+    let hit = d
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(std::iter::once(&d).filter(|v| v.is_object()))
+        .find(|loc| loc["uri"] == card_a.as_str())
+        .unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(hit["range"]["start"]["line"], 2, "{d}");
     c.shutdown().await;
 }
 
