@@ -253,10 +253,30 @@ pub fn prepare_rename(
 /// `Err` is a message for the user (the new name is not a valid name, ...).
 pub fn rename(w: &mut World, params: RenameParams) -> Result<Option<WorkspaceEdit>, String> {
     let tp = params.text_document_position;
+    let uri = tp.text_document.uri.clone();
     let Some((p, fi, off)) = file_position(w, &tp.text_document.uri, tp.position) else {
         return Ok(None);
     };
-    features::rename(p, fi, off, &params.new_name).map_err(|m| m.to_string())
+    let control = {
+        let (_, ix, _, _) = p.analysis_and_index();
+        match ix.at(fi, off).map(|o| &o.sym) {
+            Some(crate::index::Sym::Block(aims_syntax::ast::BlockKind::Control, id)) => {
+                Some(id.clone())
+            }
+            _ => None,
+        }
+    };
+    let mut edit = features::rename(p, fi, off, &params.new_name).map_err(|m| m.to_string())?;
+    // a control is also named by the policy tests' expectations and by records (the risk
+    // register's `controls`, the SoA's `control`): rename it there too
+    if let (Some(old), Some(e)) = (control, edit.as_mut()) {
+        let more = w.control_mentions(&uri, &old, &params.new_name);
+        let changes = e.changes.get_or_insert_with(Default::default);
+        for (u, edits) in more {
+            changes.entry(u).or_default().extend(edits);
+        }
+    }
+    Ok(edit)
 }
 
 pub fn document_symbols(

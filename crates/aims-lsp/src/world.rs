@@ -1026,6 +1026,108 @@ impl World {
         })
     }
 
+    /// Edits that rename the control `old` to `new` outside the policies: the keys of the
+    /// expectation tables of the project's policy tests (`tests/**/*.aims-test.toml`,
+    /// `[test.expect]`) and every string value equal to `old` in the YAML and JSON records and
+    /// cards the project declares (the risk register's `controls`, the SoA's `control`).
+    pub fn control_mentions(
+        &mut self,
+        uri: &Uri,
+        old: &str,
+        new: &str,
+    ) -> HashMap<Uri, Vec<lsp::TextEdit>> {
+        let mut out: HashMap<Uri, Vec<lsp::TextEdit>> = HashMap::new();
+        let path = uri_path(uri);
+        let Some(pi) = self.project_of(&path) else {
+            return out;
+        };
+        let docs = &self.docs;
+        let Some(p) = self.projects.get_mut(pi) else {
+            return out;
+        };
+        let vfs = Overlay { docs };
+        // policy tests: keys of `expect` tables
+        for file in aims_base::vfs::glob(&vfs, &p.root, "**/*.aims-test.toml").unwrap_or_default() {
+            let Some(text) = vfs.read(&file).ok().and_then(|b| String::from_utf8(b).ok()) else {
+                continue;
+            };
+            let Some(u) = path_uri(&file) else { continue };
+            let src = SourceFile::new("", text.as_str());
+            let edits = test_expect_keys(&text, old, new)
+                .into_iter()
+                .map(|(a, b, t)| lsp::TextEdit {
+                    range: convert::range(&src, Span::new(FileId(0), a, b)),
+                    new_text: t,
+                })
+                .collect::<Vec<_>>();
+            if !edits.is_empty() {
+                out.entry(u).or_default().extend(edits);
+            }
+        }
+        // records and cards: string values equal to the id
+        let Some(project) = p.project.clone() else {
+            return out;
+        };
+        let schemas = p.ensure_analyzed().program.schemas.clone();
+        let mut seen: HashSet<PathBuf> = HashSet::new();
+        let declared = project
+            .organization_facts
+            .iter()
+            .chain(project.systems.iter().flat_map(|s| s.facts.iter()));
+        for f in declared {
+            let files = aims_facts::resolve_fact_source(&vfs, &p.root, f).unwrap_or_default();
+            for file in files {
+                let lower = file.to_string_lossy().to_ascii_lowercase();
+                if ![".yaml", ".yml", ".json"]
+                    .iter()
+                    .any(|e| lower.ends_with(e))
+                    || !seen.insert(file.clone())
+                {
+                    continue;
+                }
+                let sources = SourceMap::new();
+                let name = aims_facts::project::display_name(&p.root, &file);
+                let (doc, _) = aims_facts::load_document(
+                    &vfs,
+                    &sources,
+                    &file,
+                    &name,
+                    f.kind.as_deref(),
+                    None,
+                    &schemas,
+                );
+                let (Some(src), Some(u)) = (
+                    sources.find(&name).and_then(|i| sources.get(i)),
+                    path_uri(&file),
+                ) else {
+                    continue;
+                };
+                let mut spans = Vec::new();
+                string_values_equal(&doc.root, old, &mut spans);
+                for span in spans {
+                    // inside the quotes of a quoted scalar
+                    let text = src
+                        .text
+                        .get(span.start as usize..span.end as usize)
+                        .unwrap_or("");
+                    let quoted = text.len() >= 2
+                        && (text.starts_with('"') || text.starts_with('\''))
+                        && text.ends_with(&text[..1]);
+                    let (a, b) = if quoted {
+                        (span.start as usize + 1, span.end as usize - 1)
+                    } else {
+                        (span.start as usize, span.end as usize)
+                    };
+                    out.entry(u.clone()).or_default().push(lsp::TextEdit {
+                        range: convert::range(&src, Span::new(span.file, a, b)),
+                        new_text: new.to_string(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// The project and file index of a document.
     pub fn locate(&mut self, uri: &Uri) -> Option<(&mut ProjectState, usize)> {
         let path = uri_path(uri);
@@ -1282,6 +1384,65 @@ fn verdict_counts(
         counts.insert(c.control_id, row);
     }
     Some(counts)
+}
+
+/// The byte ranges of the keys equal to `old` in the `expect` tables of a policy test file
+/// (`[test.expect]`, `[[test]]` ... `expect = { ... }` is not rewritten), each with its new text:
+/// a bare key stays bare when `new` can be one, else it is quoted.
+fn test_expect_keys(text: &str, old: &str, new: &str) -> Vec<(usize, usize, String)> {
+    let bare = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    let mut out = Vec::new();
+    let mut in_expect = false;
+    let mut at = 0usize;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if trimmed.starts_with('[') {
+            let header = trimmed.trim_end();
+            in_expect = header.ends_with(".expect]") || header == "[expect]";
+        } else if in_expect {
+            let (key, key_start, key_len) = if let Some(rest) = trimmed.strip_prefix('"') {
+                match rest.find('"') {
+                    Some(end) => (&rest[..end], indent + 1, end),
+                    None => ("", 0, 0),
+                }
+            } else {
+                let end = trimmed
+                    .find(|c: char| c == '=' || c.is_whitespace())
+                    .unwrap_or(0);
+                (&trimmed[..end], indent, end)
+            };
+            let after = trimmed
+                .get(key_len + usize::from(trimmed.starts_with('"')) * 2..)
+                .unwrap_or("");
+            if key == old && after.trim_start().starts_with('=') {
+                let quoted = trimmed.starts_with('"');
+                let replacement = if quoted || bare(new) {
+                    new.to_string()
+                } else {
+                    format!("\"{new}\"")
+                };
+                out.push((at + key_start, at + key_start + key_len, replacement));
+            }
+        }
+        at += line.len();
+    }
+    out
+}
+
+/// The spans of every string scalar equal to `s` in a fact value.
+fn string_values_equal(v: &aims_facts::Value, s: &str, out: &mut Vec<Span>) {
+    use aims_facts::ValueKind as K;
+    match &v.kind {
+        K::String(x) if x == s => out.push(v.span),
+        K::List(xs) => xs.iter().for_each(|x| string_values_equal(x, s, out)),
+        K::Map(m) => m.values().for_each(|x| string_values_equal(x, s, out)),
+        _ => {}
+    }
 }
 
 /// At most this many systems' documents are shown in a fact field's hover and definitions.

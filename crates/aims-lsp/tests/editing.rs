@@ -772,3 +772,82 @@ async fn hover_on_a_clause_lists_the_controls_citing_it() {
     assert!(!text.contains("A-2"), "{text}");
     c.shutdown().await;
 }
+
+/// Renaming a control renames it in the policy tests' expectations and in the records that name
+/// it, so `aims test` and the risk register still agree with the policies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renaming_a_control_renames_it_in_tests_and_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    std::fs::create_dir_all(root.join("tests")).unwrap();
+    std::fs::create_dir_all(root.join("org")).unwrap();
+    let toml = "[project]\nname = \"t\"\npolicies = [\"policies\"]\n\n[organization]\nfacts = [{ path = \"org/risks.yaml\", kind = \"risk_register\" }]\n";
+    std::fs::write(root.join("aims.toml"), toml).unwrap();
+    let policy = "control MC-1 \"Licence\" {\n  require true\n}\n\ncontrol MC-10 \"Other\" {\n  require true\n}\n";
+    std::fs::write(root.join("policies/p.aims"), policy).unwrap();
+    let tests = "[[test]]\nname = \"t\"\nsystem = { name = \"s\", risk_tier = \"minimal\" }\n\n[test.expect]\nMC-1 = \"pass\"\nMC-10 = \"pass\"\n\n[[test]]\nname = \"u\"\nsystem = { name = \"s\", risk_tier = \"minimal\" }\n\n[test.expect]\n\"MC-1\" = \"pass\"\n";
+    std::fs::write(root.join("tests/p.aims-test.toml"), tests).unwrap();
+    let risks = "last_assessment: 2026-09-01\nacceptance_threshold: 8\nrisks:\n  - id: R-1\n    ai_system: \"*\"\n    description: d\n    likelihood_score: 2\n    impact_score: 2\n    risk_owner: o\n    treatment: t\n    controls: [MC-1, MC-10, \"MC-1\"]\n";
+    std::fs::write(root.join("org/risks.yaml"), risks).unwrap();
+
+    let uri = file_uri(&root.join("policies/p.aims"));
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&uri, policy).await;
+    let (l, col) = find(policy, "MC-1", 0);
+    let e = c
+        .call(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": uri}, "position": pos(l, col + 1), "newName": "A.7.5"}),
+        )
+        .await;
+    let changes = &e["changes"];
+    // apply the edits of a file to its text
+    let apply = |text: &str, edits: &Value| -> String {
+        let src = aims_base::SourceFile::new("", text);
+        let mut edits: Vec<(usize, usize, String)> = edits
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|ed| {
+                let off = |p: &Value| {
+                    src.offset_of_utf16(
+                        p["line"].as_u64().unwrap() as u32,
+                        p["character"].as_u64().unwrap() as u32,
+                    )
+                };
+                (
+                    off(&ed["range"]["start"]),
+                    off(&ed["range"]["end"]),
+                    ed["newText"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+        let mut out = text.to_string();
+        for (a, b, t) in edits {
+            out.replace_range(a..b, &t);
+        }
+        out
+    };
+    let t = apply(
+        tests,
+        &changes[file_uri(&root.join("tests/p.aims-test.toml")).as_str()],
+    );
+    assert!(
+        t.contains("\n\"A.7.5\" = \"pass\"\nMC-10 = \"pass\""),
+        "{t}"
+    );
+    assert!(t.matches("\"A.7.5\" = \"pass\"").count() == 2, "{t}");
+    let r = apply(
+        risks,
+        &changes[file_uri(&root.join("org/risks.yaml")).as_str()],
+    );
+    assert!(r.contains("controls: [A.7.5, MC-10, \"A.7.5\"]"), "{r}");
+    let pol = apply(policy, &changes[uri.as_str()]);
+    assert!(
+        pol.contains("control A.7.5 \"Licence\"") && pol.contains("control MC-10"),
+        "{pol}"
+    );
+    c.shutdown().await;
+}
