@@ -234,6 +234,10 @@ impl LanguageServer for Backend {
                 code_lens_provider: Some(CodeLensOptions {
                     resolve_provider: Some(false),
                 }),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![world::SHOW_VERDICTS.to_string()],
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
                 semantic_tokens_provider: Some(
                     SemanticTokensServerCapabilities::SemanticTokensOptions(
                         SemanticTokensOptions {
@@ -273,6 +277,11 @@ impl LanguageServer for Backend {
             },
             FileSystemWatcher {
                 glob_pattern: GlobPattern::String("**/aims.toml".into()),
+                kind: None,
+            },
+            // cards and records: a change on disk re-counts the controls' verdicts
+            FileSystemWatcher {
+                glob_pattern: GlobPattern::String("**/*.{md,yaml,yml,json,toml}".into()),
                 kind: None,
             },
         ];
@@ -425,6 +434,19 @@ impl LanguageServer for Backend {
 
     async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
         self.with_world("signatureHelp", |w| requests::signature_help(w, params))
+    }
+
+    async fn execute_command(
+        &self,
+        params: ExecuteCommandParams,
+    ) -> Result<Option<serde_json::Value>> {
+        // a code lens clicked: the systems where the control fails, shown as a message
+        if params.command == world::SHOW_VERDICTS {
+            if let Some(text) = params.arguments.first().map(world::verdicts_message) {
+                self.client.show_message(MessageType::INFO, text).await;
+            }
+        }
+        Ok(None)
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {

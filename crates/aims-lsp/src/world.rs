@@ -944,22 +944,41 @@ impl World {
             .iter()
             .filter(|c| c.id_span.file == file)
             .map(|c| {
-                let title = match &counts {
-                    None => format!("verdicts: over {MAX_LENS_SYSTEMS} systems, see `aims check`"),
+                let (title, failing) = match &counts {
+                    None => (
+                        format!("verdicts: over {MAX_LENS_SYSTEMS} systems, see `aims check`"),
+                        Vec::new(),
+                    ),
                     Some(counts) => {
-                        let [pass, fail, waived, na, error] =
-                            counts.get(&c.id).copied().unwrap_or([0; 5]);
-                        format!(
-                            "{pass} pass · {fail} fail · {waived} waived · {na} n/a · {error} error"
+                        let ([pass, fail, waived, na, error], failing) =
+                            counts.get(&c.id).cloned().unwrap_or(([0; 5], Vec::new()));
+                        (
+                            format!(
+                                "{pass} pass · {fail} fail · {waived} waived · {na} n/a · {error} error"
+                            ),
+                            failing,
                         )
                     }
+                };
+                // a lens with failures opens the list of where (the server shows it)
+                let (command, arguments) = if failing.is_empty() {
+                    (String::new(), None)
+                } else {
+                    let failing: Vec<serde_json::Value> = failing
+                        .iter()
+                        .map(|(s, w)| serde_json::json!({"system": s, "why": w}))
+                        .collect();
+                    (
+                        SHOW_VERDICTS.to_string(),
+                        Some(vec![serde_json::json!({"control": c.id, "failing": failing})]),
+                    )
                 };
                 lsp::CodeLens {
                     range: convert::range(&src, c.id_span),
                     command: Some(lsp::Command {
                         title,
-                        command: String::new(),
-                        arguments: None,
+                        command,
+                        arguments,
                     }),
                     data: None,
                 }
@@ -1343,8 +1362,35 @@ fn control_diagnostics(
 const MAX_LENS_SYSTEMS: usize = 2_000;
 
 /// Each control's verdicts over the project's systems: pass, fail, waived, not applicable,
-/// error.
-pub type VerdictCounts = std::collections::BTreeMap<String, [usize; 5]>;
+/// error; and the first systems where it fails or errs, with why.
+pub type VerdictCounts = std::collections::BTreeMap<String, ([usize; 5], Vec<(String, String)>)>;
+
+/// The command of a control's code lens: show where it fails ([`verdicts_message`]).
+pub const SHOW_VERDICTS: &str = "aims.showVerdicts";
+
+/// At most this many failing systems are listed per control.
+const LISTED_FAILURES: usize = 20;
+
+/// The message for a clicked code lens: `{"control", "failing": [{"system", "why"}]}` as text.
+pub fn verdicts_message(arg: &serde_json::Value) -> String {
+    let control = arg["control"].as_str().unwrap_or("?");
+    let failing = arg["failing"].as_array().cloned().unwrap_or_default();
+    let lines: Vec<String> = failing
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: {}",
+                f["system"].as_str().unwrap_or("?"),
+                f["why"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    // card values reach the messages: no control character goes to the editor
+    let text = format!("control {control} does not pass for:\n{}", lines.join("\n"));
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { '?' } else { c })
+        .collect()
+}
 
 fn verdict_counts(
     p: &mut ProjectState,
@@ -1365,14 +1411,25 @@ fn verdict_counts(
         Verdict::Error => 4,
     };
     let mut counts = VerdictCounts::new();
-    let org = evaluate_systems(p, vfs, today, &systems, |_, _, result, _| {
+    let why = |c: &aims_eval::results::ControlResult| {
+        c.requirements
+            .iter()
+            .find(|r| r.outcome != aims_eval::results::Outcome::Pass)
+            .and_then(|r| r.message.clone().or_else(|| Some(r.expr.clone())))
+            .unwrap_or_else(|| format!("{:?}", c.verdict).to_lowercase())
+    };
+    let org = evaluate_systems(p, vfs, today, &systems, |s, _, result, _| {
         for c in &result.controls {
-            if let Some(n) = counts
+            let (row, failing) = counts
                 .entry(c.control_id.clone())
-                .or_insert([0; 5])
-                .get_mut(slot(c.verdict))
-            {
+                .or_insert(([0; 5], Vec::new()));
+            if let Some(n) = row.get_mut(slot(c.verdict)) {
                 *n += 1;
+            }
+            if matches!(c.verdict, Verdict::Fail | Verdict::Error)
+                && failing.len() < LISTED_FAILURES
+            {
+                failing.push((s.name.clone(), why(c)));
             }
         }
     })?;
@@ -1381,7 +1438,12 @@ fn verdict_counts(
         if let Some(n) = row.get_mut(slot(c.verdict)) {
             *n = 1;
         }
-        counts.insert(c.control_id, row);
+        let failing = if matches!(c.verdict, Verdict::Fail | Verdict::Error) {
+            vec![("the organisation".to_string(), why(&c))]
+        } else {
+            Vec::new()
+        };
+        counts.insert(c.control_id, (row, failing));
     }
     Some(counts)
 }

@@ -592,6 +592,25 @@ async fn code_lenses_show_each_controls_verdicts() {
         ],
         "{lenses}"
     );
+    // the lens with a failure opens where: the server shows the failing system and why
+    let lic = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["range"]["start"]["line"] == 0)
+        .unwrap();
+    assert_eq!(lic["command"]["command"], "aims.showVerdicts", "{lic}");
+    c.call(
+        "workspace/executeCommand",
+        json!({"command": lic["command"]["command"], "arguments": lic["command"]["arguments"]}),
+    )
+    .await;
+    let shown = c.notification("window/showMessage").await;
+    let msg = shown["message"].as_str().unwrap();
+    assert!(
+        msg.contains("control LIC does not pass for:") && msg.contains("\nb: "),
+        "{shown}"
+    );
     // b's card fixed in the editor: the lens follows the buffer
     let b = file_uri(&root.join("sys/b/README.md"));
     let card = "---\nlicense: proprietary\n---\n";

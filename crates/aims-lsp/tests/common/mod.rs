@@ -166,6 +166,27 @@ impl TestClient {
         found
     }
 
+    /// Wait for the server's notification `method` (`window/showMessage`, ...).
+    pub async fn notification(&mut self, method: &str) -> Value {
+        let mut kept = VecDeque::new();
+        let found = loop {
+            let v = match self.pending.pop_front() {
+                Some(v) => v,
+                None => self.next().await,
+            };
+            if self.answer_server_request(&v).await {
+                continue;
+            }
+            if v["method"] == method {
+                break v["params"].clone();
+            }
+            kept.push_back(v);
+        };
+        kept.extend(self.pending.drain(..));
+        self.pending = kept;
+        found
+    }
+
     /// Diagnostics of `uri` for document version `version`.
     pub async fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
         let p = self
