@@ -69,8 +69,11 @@ function createClient() {
     ],
     synchronize: {
       // The server reads aims.toml to find the project and its policy files; a renamed system
-      // or a new policy folder in aims.toml is seen without a restart.
-      fileEvents: vscode.workspace.createFileSystemWatcher("**/{aims.toml,*.aims}"),
+      // or a new policy folder in aims.toml is seen without a restart,
+      // and the cards and records: a change on disk re-counts the controls' verdicts
+      fileEvents: vscode.workspace.createFileSystemWatcher(
+        "**/{aims.toml,*.aims,*.md,*.yaml,*.yml,*.json,*.toml}"
+      ),
     },
     // Diagnostic codes link to their entry in the book's error index when the book's address
     // is set.
