@@ -66,6 +66,7 @@ function createClient() {
       { scheme: "file", language: "yaml" },
       { scheme: "file", language: "json" },
       { scheme: "file", language: "markdown" },
+      { scheme: "file", language: "toml" },
     ],
     synchronize: {
       // The server reads aims.toml to find the project and its policy files; a renamed system

@@ -870,3 +870,31 @@ async fn renaming_a_control_renames_it_in_tests_and_records() {
     );
     c.shutdown().await;
 }
+
+/// Comparing a fact that may be a string or a list with a number is a type error the editor
+/// shows as `aims check` does (it used to be an `error` only at run time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ordering_a_string_or_list_fact_is_a_type_error_in_the_editor() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    std::fs::write(
+        root.join("aims.toml"),
+        "[project]\nname = \"t\"\npolicies = [\"policies\"]\n",
+    )
+    .unwrap();
+    let policy =
+        "control L \"Licence\" {\n  applies_to model_card\n  require model_card.license > 3\n}\n";
+    std::fs::write(root.join("policies/p.aims"), policy).unwrap();
+    let uri = file_uri(&root.join("policies/p.aims"));
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&uri, policy).await;
+    let d = c.diagnostics(&uri, 1).await;
+    let e = d
+        .iter()
+        .find(|x| x["code"] == "E0208")
+        .unwrap_or_else(|| panic!("{d:?}"));
+    assert_eq!(e["severity"], 1, "{e}");
+    assert_eq!(e["range"]["start"]["line"], 2, "{e}");
+    c.shutdown().await;
+}

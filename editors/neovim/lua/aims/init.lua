@@ -15,7 +15,7 @@ M.config = {
   name = 'aims',
   filetypes = { 'aims' },
   -- attached only inside a project: the server checks the ones aims.toml declares
-  fact_filetypes = { 'yaml', 'json', 'markdown' },
+  fact_filetypes = { 'yaml', 'json', 'markdown', 'toml' },
   on_attach = nil,
   capabilities = nil,
   settings = {},
