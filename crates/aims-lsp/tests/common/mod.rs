@@ -143,31 +143,24 @@ impl TestClient {
 
     /// Wait for `publishDiagnostics` of `uri` whose parameters satisfy `pred`.
     pub async fn diagnostics_where(&mut self, uri: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let mut kept = VecDeque::new();
-        let found = loop {
-            let v = match self.pending.pop_front() {
-                Some(v) => v,
-                None => self.next().await,
-            };
-            if self.answer_server_request(&v).await {
-                continue;
-            }
-            if v["method"] == "textDocument/publishDiagnostics"
-                && v["params"]["uri"] == uri
-                && pred(&v["params"])
-            {
-                break v["params"].clone();
-            }
-            kept.push_back(v);
-        };
-        // what was skipped stays available
-        kept.extend(self.pending.drain(..));
-        self.pending = kept;
-        found
+        self.notification_where("textDocument/publishDiagnostics", |p| {
+            p["uri"] == uri && pred(p)
+        })
+        .await
     }
 
     /// Wait for the server's notification `method` (`window/showMessage`, ...).
     pub async fn notification(&mut self, method: &str) -> Value {
+        self.notification_where(method, |_| true).await
+    }
+
+    /// Wait for the server's notification `method` whose parameters satisfy `pred`; what is
+    /// skipped stays available to later waits.
+    pub async fn notification_where(
+        &mut self,
+        method: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
         let mut kept = VecDeque::new();
         let found = loop {
             let v = match self.pending.pop_front() {
@@ -177,7 +170,7 @@ impl TestClient {
             if self.answer_server_request(&v).await {
                 continue;
             }
-            if v["method"] == method {
+            if v["method"] == method && pred(&v["params"]) {
                 break v["params"].clone();
             }
             kept.push_back(v);
