@@ -125,8 +125,11 @@ pub fn write(req: PackRequest) -> u8 {
                 .iter()
                 .map(|(h, db)| (h.clone(), "history", db.clone())),
         );
+    // the disk, and the built-in packs' files (`builtin:iso42001`) from the binary: a pack of a
+    // project that uses one holds the pack's text, and re-running from it reads that
+    let vfs = aims::facts::builtin_packs::WithBuiltinPacks(&aims::OsFs);
     for (display, role, path) in inputs {
-        match std::fs::read(&path) {
+        match aims::Vfs::read(&vfs, &path) {
             Ok(bytes) => files.push(PackFile {
                 path: ep::input_path(&display),
                 role,

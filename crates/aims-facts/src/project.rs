@@ -596,8 +596,31 @@ impl Ctx<'_> {
             let Some(p) = self.string(item, "a policy path") else {
                 continue;
             };
-            let full = normalize(&self.root.join(&p));
             let at = self.span(item);
+            let full = match p.strip_prefix(crate::builtin_packs::BUILTIN_PREFIX) {
+                Some(name) => match crate::builtin_packs::folder(&self.root, name) {
+                    Some(f) => f,
+                    None => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::E_POLICY_NOT_FOUND,
+                                format!("no built-in pack `{name}`"),
+                            )
+                            .with_primary(at, "unknown pack")
+                            .with_note(format!(
+                                "this aims has: {}",
+                                crate::builtin_packs::names()
+                                    .iter()
+                                    .map(|n| format!("`builtin:{n}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        );
+                        continue;
+                    }
+                },
+                None => normalize(&self.root.join(&p)),
+            };
             if !self.confined(&full, &format!("policy path `{p}`"), at) {
                 continue;
             }
@@ -798,6 +821,8 @@ pub fn load_project_with(
     path: &Path,
     options: ProjectOptions,
 ) -> (Option<Project>, Vec<Diagnostic>) {
+    // the built-in packs (`policies = ["builtin:iso42001"]`) are served below the project
+    let vfs = &crate::builtin_packs::WithBuiltinPacks(vfs);
     let root = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

@@ -459,7 +459,9 @@ impl World {
     fn text_of(&self, path: &Path) -> Option<String> {
         match self.docs.get(path) {
             Some(d) => Some(d.text.clone()),
-            None => std::fs::read(path)
+            // the disk, or a built-in pack's file
+            None => aims_facts::builtin_packs::WithBuiltinPacks(&Overlay { docs: &self.docs })
+                .read(path)
                 .ok()
                 .map(|b| String::from_utf8_lossy(&b).into_owned()),
         }

@@ -243,9 +243,10 @@ pub fn load_with(
     // are then trustworthy, and every output is still written.
     diags.retain(|d| !aims_facts::project::is_per_system_fact_error(d));
     let mut policies = Vec::new();
+    let packs = aims_facts::builtin_packs::WithBuiltinPacks(vfs);
     for path in &project.policy_files {
         let name = aims_facts::project::display_name(&project.root, path);
-        match vfs.read(path) {
+        match packs.read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => {
                     let id = sources.add(name, text.as_str());
