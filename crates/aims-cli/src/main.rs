@@ -288,6 +288,11 @@ enum Command {
         /// The folder to create the project in (created if missing; must not hold an aims.toml).
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// Scaffold an organisation on a built-in pack instead (`iso42001`): the project on the
+        /// pack, a commented template of every organisation record it reads and one example
+        /// system; `aims check` on it names what is still missing.
+        #[arg(long, value_name = "PACK")]
+        pack: Option<String>,
     },
 }
 
@@ -389,7 +394,10 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             format,
             fail_under,
         }),
-        Command::Init { dir } => init::run(&dir),
+        Command::Init { dir, pack } => match pack {
+            Some(pack) => init::run_pack(&dir, &pack),
+            None => init::run(&dir),
+        },
         Command::Eval {
             expression,
             system,

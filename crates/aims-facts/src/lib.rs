@@ -19,6 +19,7 @@ pub mod json_schema;
 mod parse;
 pub mod project;
 pub mod schema;
+pub mod template;
 pub mod value;
 
 pub use document::{
