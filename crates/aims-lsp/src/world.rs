@@ -1295,10 +1295,12 @@ fn control_diagnostics(
             aims_facts::project::normalize(&root.join(&f.pattern)) == path
         }
     };
+    // a file many systems share (a common card) is judged through the first few of them
     let systems: Vec<&SystemDecl> = project
         .systems
         .iter()
         .filter(|s| s.facts.iter().any(reads))
+        .take(MAX_CARD_SYSTEMS)
         .collect();
     if systems.is_empty() {
         return Vec::new();
@@ -1359,9 +1361,13 @@ fn control_diagnostics(
     out
 }
 
-/// At most this many systems are evaluated for the controls' code lenses; a larger project
-/// shows a lens that says so (`aims check` is the tool for it).
-const MAX_LENS_SYSTEMS: usize = 2_000;
+/// At most this many of the systems that read an open card are evaluated for its diagnostics.
+const MAX_CARD_SYSTEMS: usize = 20;
+
+/// At most this many systems are evaluated for the controls' code lenses (an ISO-pack system
+/// costs about a millisecond of evaluation, and the lenses are computed while the editor
+/// waits); a larger project shows a lens that says so (`aims check` is the tool for it).
+const MAX_LENS_SYSTEMS: usize = 200;
 
 /// Each control's verdicts over the project's systems: pass, fail, waived, not applicable,
 /// error; and the first systems where it fails or errs, with why.
