@@ -898,3 +898,34 @@ async fn ordering_a_string_or_list_fact_is_a_type_error_in_the_editor() {
     assert_eq!(e["range"]["start"]["line"], 2, "{e}");
     c.shutdown().await;
 }
+
+/// A project too large to evaluate while the editor waits gets a lens that says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_lenses_of_a_large_project_point_to_aims_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    for i in 0..201 {
+        let d = root.join("sys").join(format!("s{i:03}"));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("README.md"), "---\nlicense: mit\n---\n").unwrap();
+    }
+    let toml = "[project]\nname = \"t\"\npolicies = [\"policies\"]\n\n[[systems]]\npattern = \"sys/*/\"\nrisk_tier = \"minimal\"\nfacts = [{ path = \"{path}/README.md\", kind = \"model_card\" }]\n";
+    std::fs::write(root.join("aims.toml"), toml).unwrap();
+    let policy = "control LIC \"Licence\" {\n  applies_to model_card\n  require exists(model_card.license)\n}\n";
+    std::fs::write(root.join("policies/p.aims"), policy).unwrap();
+    let uri = file_uri(&root.join("policies/p.aims"));
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&uri, policy).await;
+    let lenses = c
+        .call(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    assert_eq!(
+        lenses[0]["command"]["title"], "verdicts: over 200 systems, see `aims check`",
+        "{lenses}"
+    );
+    c.shutdown().await;
+}
