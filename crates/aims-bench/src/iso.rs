@@ -65,7 +65,7 @@ impl Example {
             organization.push((dir.join(&f.pattern), f.kind.clone()));
         }
         let mut templates = Vec::new();
-        for s in &project.systems {
+        for s in project.systems.iter() {
             let attributes = s
                 .attributes
                 .iter()

@@ -117,13 +117,13 @@ pub fn aims_eval_phase(dir: &Path) -> Result<PhaseReport, String> {
     let mut eval = 0.0;
     let mut verdicts = Verdicts::new();
     let mut documents = 0;
-    for s in &compiled.project.systems {
+    for s in compiled.project.systems.iter() {
         let (own, _) =
-            aims_facts::load_system_documents(&OsFs, &sources, &compiled.project, s, schemas);
+            aims_facts::load_system_documents(&OsFs, &sources, &compiled.project, &s, schemas);
         let docs: Vec<&aims_facts::Document> = org.iter().chain(own.iter()).collect();
         documents += docs.len();
         let t = Instant::now();
-        let r = evaluator.evaluate_system(s, &docs);
+        let r = evaluator.evaluate_system(&s, &docs);
         eval += t.elapsed().as_secs_f64();
         for c in &r.controls {
             verdicts.insert(

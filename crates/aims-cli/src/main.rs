@@ -13,7 +13,9 @@ mod history;
 mod lsp;
 
 /// Every system of a run allocates and frees its fact files' buffers; glibc's allocator spent a
-/// quarter of a 10,000-card run consolidating them.
+/// quarter of a 10,000-card run consolidating them. The `system-allocator` feature keeps the
+/// system's allocator, for heap profilers that hook `malloc` (heaptrack, valgrind).
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -1072,7 +1074,7 @@ fn prepare(
     }
     let unknown: Vec<&String> = systems
         .iter()
-        .filter(|s| !compiled.project.systems.iter().any(|d| &d.name == *s))
+        .filter(|s| !compiled.project.systems.contains(s))
         .collect();
     if let Some(s) = unknown.first() {
         return Err(usage(format!(

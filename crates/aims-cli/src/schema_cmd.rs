@@ -106,10 +106,11 @@ fn fact_files_by_kind(
 ) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
     let mut out: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
         std::collections::BTreeMap::new();
+    let systems = project.systems.to_vec();
     let sources = project
         .organization_facts
         .iter()
-        .chain(project.systems.iter().flat_map(|s| s.facts.iter()));
+        .chain(systems.iter().flat_map(|s| s.facts.iter()));
     for f in sources {
         let Some(kind) = &f.kind else { continue };
         let lower = f.pattern.to_ascii_lowercase();

@@ -55,7 +55,7 @@ pub struct Evaluator<'p> {
     /// The organisation controls' results, which a risk treated by one of them reads.
     organization: &'p [ControlResult],
     /// Every system the project declares, for `systems()`.
-    systems: &'p [SystemDecl],
+    systems: Option<&'p aims_facts::Systems>,
 }
 
 /// The work one system's evaluation has spent: one unit per expression evaluated, plus the size
@@ -264,7 +264,7 @@ impl<'p> Evaluator<'p> {
             dynamic_regexes: Mutex::new(HashMap::new()),
             max_work: DEFAULT_MAX_WORK,
             organization: &[],
-            systems: &[],
+            systems: None,
         }
     }
 
@@ -304,8 +304,8 @@ impl<'p> Evaluator<'p> {
     }
 
     /// The systems the project declares, which `systems()` lists (all of them, not the shard's).
-    pub fn with_systems(mut self, systems: &'p [SystemDecl]) -> Evaluator<'p> {
-        self.systems = systems;
+    pub fn with_systems(mut self, systems: &'p aims_facts::Systems) -> Evaluator<'p> {
+        self.systems = Some(systems);
         self
     }
 
@@ -1758,8 +1758,9 @@ impl<'p> Evaluator<'p> {
             },
             Builtin::Today => Ok(V::Date(self.today)),
             Builtin::Systems => {
-                ctx.meter.charge(self.systems.len() as u64)?;
-                let mut names: Vec<&str> = self.systems.iter().map(|s| s.name.as_str()).collect();
+                let systems = self.systems.map(|s| s.names());
+                let mut names: Vec<&str> = systems.into_iter().flatten().collect();
+                ctx.meter.charge(names.len() as u64)?;
                 names.sort_unstable();
                 Ok(V::List(
                     names

@@ -59,6 +59,8 @@ use crate::value::{Invalid, Value, ValueKind};
 
 mod pack;
 mod pattern;
+mod systems;
+pub use systems::Systems;
 
 pub use pack::{Pack, Parameter, PACK_MANIFEST};
 
@@ -73,7 +75,8 @@ pub struct Project {
     pub policy_files: Vec<PathBuf>,
     /// Documents every system sees (AI policy, risk register, audit log).
     pub organization_facts: Vec<FactSource>,
-    pub systems: Vec<SystemDecl>,
+    /// The systems, in declaration order; a pattern's systems are made when asked for.
+    pub systems: Systems,
     pub plugins: Vec<PluginDecl>,
     /// `[project] max_work`: the work units each system's evaluation may spend (`None`: the
     /// evaluator's default).
@@ -1027,7 +1030,14 @@ pub fn load_project_with(
                         key_spans,
                     };
                     if let Some((path, at)) = attributes_file {
-                        pattern::apply_attributes_file(&mut cx, sources, &mut system, &path, at);
+                        let own = pattern::read_attributes_file(
+                            &mut cx,
+                            sources,
+                            &system.name,
+                            &path,
+                            at,
+                        );
+                        pattern::apply_attributes(&mut system, own);
                     }
                     project.systems.push(system);
                 }
@@ -1175,19 +1185,20 @@ pub fn check_system_attributes(
             .map(|f| f.name.clone())
             .unwrap_or_else(|| "aims.toml".to_string())
     };
-    let file_name = name_of(project.file);
+    let project_file = project.file;
+    let file_name = name_of(project_file);
     let in_project_file = format!("in `{file_name}`");
     let mut diags: Vec<Diagnostic> = Vec::new();
     // A default attribute of a pattern entry is shared by every match: its problem is reported
     // once (the first system's diagnostic), with the number of other systems that have it.
     let mut first_report: HashMap<(&'static str, Span, String), (usize, usize)> = HashMap::new();
-    for system in &mut project.systems {
+    let check = |system: &mut SystemDecl| {
         for mut d in schemas.check_system_attributes(system, SYSTEM_ENTRY_KEYS, &file_name) {
             let Some(label) = d.labels.iter().find(|l| l.primary) else {
                 diags.push(d);
                 continue;
             };
-            if label.span.file != project.file {
+            if label.span.file != project_file {
                 // A value from an attributes file: the note names that file.
                 let in_file = format!("in `{}`", name_of(label.span.file));
                 for note in d.notes.iter_mut().filter(|n| **n == in_project_file) {
@@ -1203,7 +1214,13 @@ pub fn check_system_attributes(
             }
             diags.push(d);
         }
-    }
+    };
+    // The same check rewrites what a pattern's systems share, its diagnostics dropped: they
+    // were reported on the systems.
+    let rewrite = |system: &mut SystemDecl| {
+        schemas.check_system_attributes(system, SYSTEM_ENTRY_KEYS, &file_name);
+    };
+    project.systems.check_each(check, rewrite);
     for (at, repeats) in first_report.into_values() {
         if let Some(d) = diags.get_mut(at).filter(|_| repeats > 0) {
             d.notes.push(format!(
@@ -1433,7 +1450,13 @@ mod tests {
         let p = p.unwrap();
         // `load_project` reports them for editors; the facade does not stop on them.
         assert!(diags.iter().all(is_per_system_fact_error), "{diags:#?}");
-        let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+        let (docs, diags) = load_system(
+            &fs,
+            &sources,
+            &p,
+            &p.systems.decl(0).unwrap(),
+            &SchemaSet::builtin(),
+        );
         let states: Vec<(&str, &str, &DocState)> = docs
             .iter()
             .map(|d| (d.name.as_str(), d.kind.as_str(), &d.state))
@@ -1464,7 +1487,13 @@ mod tests {
             .iter()
             .all(|d| d.primary_span().is_some_and(|s| s.file == p.file)));
         // The shared organization document is loaded once: a second system gets no new diagnostic.
-        let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+        let (docs, diags) = load_system(
+            &fs,
+            &sources,
+            &p,
+            &p.systems.decl(0).unwrap(),
+            &SchemaSet::builtin(),
+        );
         assert_eq!(docs.len(), 3);
         assert_eq!(diags.len(), 2, "{diags:#?}");
     }
@@ -1483,7 +1512,13 @@ mod tests {
         let (p, diags) = load_project(&fs, &sources, Path::new("/p/aims.toml"));
         let p = p.unwrap();
         assert!(diags.is_empty(), "{diags:#?}");
-        let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+        let (docs, diags) = load_system(
+            &fs,
+            &sources,
+            &p,
+            &p.systems.decl(0).unwrap(),
+            &SchemaSet::builtin(),
+        );
         let states: Vec<(&str, Option<&str>)> = docs
             .iter()
             .map(|d| {
@@ -1512,7 +1547,13 @@ mod tests {
         let (p, diags) = load_project(&fs, &sources, Path::new("/p/aims.toml"));
         let p = p.unwrap();
         assert!(diags.is_empty(), "{diags:#?}");
-        let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+        let (docs, diags) = load_system(
+            &fs,
+            &sources,
+            &p,
+            &p.systems.decl(0).unwrap(),
+            &SchemaSet::builtin(),
+        );
         assert!(diags.is_empty(), "{diags:#?}");
         assert!(!matches!(docs[0].state, DocState::Unreadable { .. }));
     }

@@ -147,7 +147,7 @@ fn loads_the_example_project() {
     );
     assert_eq!(p.organization_facts.len(), 1);
     assert_eq!(p.organization_facts[0].kind.as_deref(), Some("ai_policy"));
-    let bot = &p.systems[0];
+    let bot = p.systems.decl(0).unwrap();
     assert_eq!(bot.name, "support-bot");
     assert_eq!(
         at(
@@ -192,7 +192,7 @@ fn loads_systems_with_shared_organization_facts() {
     let sources = SourceMap::new();
     let p = project(&fs, &sources);
     let schemas = schemas();
-    let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &schemas);
+    let (docs, diags) = load_system(&fs, &sources, &p, &p.systems.decl(0).unwrap(), &schemas);
     assert!(diags.is_empty(), "{diags:#?}");
     let got: Vec<_> = docs
         .iter()
@@ -214,7 +214,7 @@ fn loads_systems_with_shared_organization_facts() {
         docs[1].detection
     );
     let files_after_first = sources.len();
-    let (docs2, diags2) = load_system(&fs, &sources, &p, &p.systems[1], &schemas);
+    let (docs2, diags2) = load_system(&fs, &sources, &p, &p.systems.decl(1).unwrap(), &schemas);
     assert!(diags2.is_empty(), "{diags2:#?}");
     let got: Vec<_> = docs2
         .iter()
@@ -308,7 +308,13 @@ fn unknown_fact_kind_has_did_you_mean_on_the_kind_string() {
     let (p, diags, sources, fs) = project_with(toml, &[("/q/d.md", "---\nlicense: mit\n---\n")]);
     assert!(diags.is_empty());
     let p = p.unwrap();
-    let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+    let (docs, diags) = load_system(
+        &fs,
+        &sources,
+        &p,
+        &p.systems.decl(0).unwrap(),
+        &SchemaSet::builtin(),
+    );
     assert!(docs.is_empty());
     assert_eq!(diags[0].code, "E0115");
     assert_eq!(at(&sources, &diags[0]).1, "\"datset_card\"");
@@ -353,7 +359,13 @@ fn duplicate_fact_is_loaded_once_with_a_warning() {
         project_with(toml, &[("/q/c/README.md", "---\npipeline_tag: x\n---\n")]);
     assert!(diags.is_empty());
     let p = p.unwrap();
-    let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+    let (docs, diags) = load_system(
+        &fs,
+        &sources,
+        &p,
+        &p.systems.decl(0).unwrap(),
+        &SchemaSet::builtin(),
+    );
     assert_eq!(docs.len(), 1);
     assert_eq!(diags.iter().map(|d| d.code).collect::<Vec<_>>(), ["W0107"]);
 }
@@ -364,7 +376,13 @@ fn wrong_types_in_cards_are_invalid_values_with_warnings() {
     let card = "---\npipeline_tag: text-classification\nco2_eq_emissions: lots\n---\n";
     let (p, _, sources, fs) = project_with(toml, &[("/q/README.md", card)]);
     let p = p.unwrap();
-    let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &SchemaSet::builtin());
+    let (docs, diags) = load_system(
+        &fs,
+        &sources,
+        &p,
+        &p.systems.decl(0).unwrap(),
+        &SchemaSet::builtin(),
+    );
     assert_eq!(diags.len(), 1);
     assert_eq!(diags[0].code, "W0102");
     assert_eq!(
@@ -398,8 +416,8 @@ fn many_systems_share_one_parse_of_the_organization_facts() {
     let p = p.unwrap();
     let schemas = SchemaSet::builtin();
     let mut total = 0;
-    for s in &p.systems {
-        let (docs, diags) = load_system(&fs, &sources, &p, s, &schemas);
+    for s in p.systems.iter() {
+        let (docs, diags) = load_system(&fs, &sources, &p, &s, &schemas);
         assert!(diags.is_empty());
         total += docs.len();
     }
@@ -423,7 +441,8 @@ fn builtin_system_attributes_are_accepted() {
     let toml = "[[systems]]\nname = \"a\"\nrisk_tier = \"high\"\nrole = \"provider\"\nowner = \"ml\"\nmodel = \"org/m\"\n";
     let (p, diags, _) = checked(toml, &SchemaSet::builtin());
     assert!(diags.is_empty(), "{diags:#?}");
-    let keys: Vec<_> = p.systems[0].attributes.keys().map(String::as_str).collect();
+    let first = p.systems.decl(0).unwrap();
+    let keys: Vec<_> = first.attributes.keys().map(String::as_str).collect();
     assert_eq!(keys, ["name", "risk_tier", "role", "owner", "model"]);
 }
 
@@ -453,7 +472,8 @@ fn unknown_system_keys_are_errors_with_did_you_mean_at_the_key() {
     assert!(got[2].2.contains("schema system"), "{}", got[2].2);
     assert!(diags.iter().all(|d| d.is_error()));
     // Unknown keys are not attributes: a policy can never read them.
-    let keys: Vec<_> = p.systems[0].attributes.keys().map(String::as_str).collect();
+    let first = p.systems.decl(0).unwrap();
+    let keys: Vec<_> = first.attributes.keys().map(String::as_str).collect();
     assert_eq!(keys, ["name"]);
 }
 
@@ -467,7 +487,9 @@ fn system_attribute_of_the_wrong_type_is_an_error_at_the_value() {
     assert_eq!((lc.line, text.as_str()), (3, "\"High\""));
     assert_eq!(diags[0].help.as_deref(), Some("did you mean \"high\"?"));
     assert_eq!(at(&sources, &diags[1]).1, "3");
-    assert!(p.systems[0].attributes["owner"].as_invalid().is_some());
+    assert!(p.systems.decl(0).unwrap().attributes["owner"]
+        .as_invalid()
+        .is_some());
 }
 
 #[test]
@@ -603,7 +625,7 @@ fn null_required_field_and_nested_records_are_checked() {
     let (p, d) = load_project(&fs, &sources, Path::new("/l/aims.toml"));
     assert!(d.is_empty(), "{d:#?}");
     let p = p.unwrap();
-    let (docs, diags) = load_system(&fs, &sources, &p, &p.systems[0], &set);
+    let (docs, diags) = load_system(&fs, &sources, &p, &p.systems.decl(0).unwrap(), &set);
     let got: Vec<_> = diags
         .iter()
         .map(|d| (d.code, d.message.clone(), at(&sources, d).1))

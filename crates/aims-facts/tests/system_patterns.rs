@@ -31,10 +31,10 @@ fn codes(diags: &[Diagnostic]) -> Vec<&str> {
     diags.iter().map(|d| d.code).collect()
 }
 
-fn string_attr<'a>(p: &'a Project, system: &str, key: &str) -> Option<&'a str> {
-    let s = p.systems.iter().find(|s| s.name == system)?;
+fn string_attr(p: &Project, system: &str, key: &str) -> Option<String> {
+    let s = p.systems.get(system)?;
     match &s.attributes.get(key)?.kind {
-        ValueKind::String(v) => Some(v),
+        ValueKind::String(v) => Some(v.clone()),
         _ => None,
     }
 }
@@ -77,16 +77,28 @@ fn a_directory_pattern_declares_one_system_per_directory() {
     let (p, diags, sources) = load(&fs, "/r/aims.toml");
     assert!(diags.is_empty(), "{diags:#?}");
     let mut p = p.unwrap();
-    let names: Vec<&str> = p.systems.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<&str> = p.systems.names().collect();
     // Sorted by path, hidden directories skipped.
     assert_eq!(names, ["a[1]", "chat", "fraud"]);
     // The entry's keys are defaults; the attributes file overrides them.
-    assert_eq!(string_attr(&p, "fraud", "risk_tier"), Some("high"));
-    assert_eq!(string_attr(&p, "fraud", "role"), Some("provider"));
-    assert_eq!(string_attr(&p, "fraud", "owner"), Some("ml-platform"));
-    assert_eq!(string_attr(&p, "chat", "risk_tier"), Some("minimal"));
-    assert_eq!(string_attr(&p, "a[1]", "owner"), Some("lab"));
-    assert_eq!(string_attr(&p, "chat", "name"), Some("chat"));
+    assert_eq!(
+        string_attr(&p, "fraud", "risk_tier").as_deref(),
+        Some("high")
+    );
+    assert_eq!(
+        string_attr(&p, "fraud", "role").as_deref(),
+        Some("provider")
+    );
+    assert_eq!(
+        string_attr(&p, "fraud", "owner").as_deref(),
+        Some("ml-platform")
+    );
+    assert_eq!(
+        string_attr(&p, "chat", "risk_tier").as_deref(),
+        Some("minimal")
+    );
+    assert_eq!(string_attr(&p, "a[1]", "owner").as_deref(), Some("lab"));
+    assert_eq!(string_attr(&p, "chat", "name").as_deref(), Some("chat"));
     // The overriding value points into its attributes file.
     let fraud = p.systems.iter().find(|s| s.name == "fraud").unwrap();
     let span = fraud.attributes["risk_tier"].span;
@@ -95,19 +107,16 @@ fn a_directory_pattern_declares_one_system_per_directory() {
         "registry/fraud/system.toml"
     );
     // Fact entries are filled in per system; a glob is matched literally inside `a[1]`.
-    let patterns: Vec<&str> = p.systems[0]
-        .facts
-        .iter()
-        .map(|f| f.pattern.as_str())
-        .collect();
+    let first = p.systems.decl(0).unwrap();
+    let patterns: Vec<&str> = first.facts.iter().map(|f| f.pattern.as_str()).collect();
     assert_eq!(
         patterns,
         ["registry/a[1]/README.md", "registry/a[[]1[]]/data/*.md"]
     );
     let schemas = SchemaSet::builtin();
     assert!(check_system_attributes(&mut p, &sources, &schemas).is_empty());
-    for s in &p.systems {
-        let (docs, diags) = load_system(&fs, &sources, &p, s, &schemas);
+    for s in p.systems.iter() {
+        let (docs, diags) = load_system(&fs, &sources, &p, &s, &schemas);
         assert!(diags.is_empty(), "{}: {diags:#?}", s.name);
         let kinds: Vec<(&str, &str)> = docs
             .iter()
@@ -138,24 +147,33 @@ fn a_file_pattern_is_its_own_fact_file_and_names_come_from_templates() {
     let (p, diags, _) = load(&fs, "/f/aims.toml");
     assert!(diags.is_empty(), "{diags:#?}");
     let p = p.unwrap();
-    let got: Vec<(&str, Vec<&str>)> = p
+    let got: Vec<(String, Vec<String>)> = p
         .systems
         .iter()
         .map(|s| {
             (
-                s.name.as_str(),
-                s.facts.iter().map(|f| f.pattern.as_str()).collect(),
+                s.name.clone(),
+                s.facts.iter().map(|f| f.pattern.clone()).collect(),
             )
         })
         .collect();
     assert_eq!(
         got,
         [
-            ("asr-card", vec!["teams/asr/card.md"]),
-            ("ocr-card", vec!["teams/ocr/card.md"])
+            (
+                "asr-card".to_string(),
+                vec!["teams/asr/card.md".to_string()]
+            ),
+            (
+                "ocr-card".to_string(),
+                vec!["teams/ocr/card.md".to_string()]
+            )
         ]
     );
-    assert_eq!(string_attr(&p, "ocr-card", "risk_tier"), Some("limited"));
+    assert_eq!(
+        string_attr(&p, "ocr-card", "risk_tier").as_deref(),
+        Some("limited")
+    );
 }
 
 #[test]
@@ -196,7 +214,7 @@ fn duplicate_names_name_both_systems() {
         fs.insert(format!("/d/teams/{d}/card.md"), "x");
     }
     let (p, diags, sources) = load(&fs, "/d/aims.toml");
-    let names: Vec<String> = p.unwrap().systems.into_iter().map(|s| s.name).collect();
+    let names: Vec<String> = p.unwrap().systems.names().map(String::from).collect();
     assert_eq!(names, ["chat", "ocr", "card"]);
     assert_eq!(codes(&diags), ["E0113", "E0113"], "{diags:#?}");
     // Pattern against an explicit entry: both places, both origins.
@@ -376,9 +394,14 @@ fn an_explicit_system_may_take_its_attributes_from_a_file() {
     let (p, diags, _) = load(&fs, "/x/aims.toml");
     assert!(diags.is_empty(), "{diags:#?}");
     let p = p.unwrap();
-    assert_eq!(string_attr(&p, "bot", "risk_tier"), Some("high"));
-    assert_eq!(string_attr(&p, "bot", "owner"), Some("ops"));
-    assert!(!p.systems[0].attributes.contains_key("attributes"));
+    assert_eq!(string_attr(&p, "bot", "risk_tier").as_deref(), Some("high"));
+    assert_eq!(string_attr(&p, "bot", "owner").as_deref(), Some("ops"));
+    assert!(!p
+        .systems
+        .decl(0)
+        .unwrap()
+        .attributes
+        .contains_key("attributes"));
 }
 
 /// A directory under the system temp dir, removed when dropped.
@@ -442,8 +465,8 @@ fn two_thousand_directories_on_disk() {
         assert_eq!(attr("owner"), format!("team-{i}"));
     }
     // Spot-check the facts of the last system load.
-    let last = p.systems.last().unwrap();
-    let (docs, diags) = load_system(&OsFs, &sources, &p, last, &schemas);
+    let last = p.systems.decl(p.systems.len() - 1).unwrap();
+    let (docs, diags) = load_system(&OsFs, &sources, &p, &last, &schemas);
     assert!(diags.is_empty(), "{diags:#?}");
     assert_eq!(
         docs[0].name,

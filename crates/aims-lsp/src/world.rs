@@ -495,7 +495,7 @@ impl World {
             for f in &p.policy_files {
                 paths.push((aims_facts::project::normalize(f), true));
             }
-            systems = p.systems.clone();
+            systems = p.systems.to_vec();
             organization_facts = p.organization_facts.clone();
             whole = Some(Arc::new(p));
         }
@@ -1002,8 +1002,8 @@ impl World {
         let root = p.root.clone();
         let schemas = p.ensure_analyzed().program.schemas.clone();
         let vfs = Overlay { docs };
-        let readers: Vec<&SystemDecl> = project
-            .systems
+        let all = project.systems.to_vec();
+        let readers: Vec<&SystemDecl> = all
             .iter()
             .filter(|s| s.facts.iter().any(|f| f.kind.as_deref() == Some(kind)))
             .collect();
@@ -1091,10 +1091,11 @@ impl World {
         };
         let schemas = p.ensure_analyzed().program.schemas.clone();
         let mut seen: HashSet<PathBuf> = HashSet::new();
+        let all = project.systems.to_vec();
         let declared = project
             .organization_facts
             .iter()
-            .chain(project.systems.iter().flat_map(|s| s.facts.iter()));
+            .chain(all.iter().flat_map(|s| s.facts.iter()));
         for f in declared {
             let files = aims_facts::resolve_fact_source(&vfs, &p.root, f).unwrap_or_default();
             for file in files {
@@ -1296,8 +1297,8 @@ fn control_diagnostics(
         }
     };
     // a file many systems share (a common card) is judged through the first few of them
-    let systems: Vec<&SystemDecl> = project
-        .systems
+    let all = project.systems.to_vec();
+    let systems: Vec<&SystemDecl> = all
         .iter()
         .filter(|s| s.facts.iter().any(reads))
         .take(MAX_CARD_SYSTEMS)
@@ -1410,7 +1411,8 @@ fn verdict_counts(
     if project.systems.len() > MAX_LENS_SYSTEMS {
         return None;
     }
-    let systems: Vec<&SystemDecl> = project.systems.iter().collect();
+    let all = project.systems.to_vec();
+    let systems: Vec<&SystemDecl> = all.iter().collect();
     let slot = |v: Verdict| match v {
         Verdict::Pass => 0,
         Verdict::Fail => 1,

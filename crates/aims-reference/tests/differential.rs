@@ -656,7 +656,8 @@ fn case(seed: u64) -> Result<bool, String> {
     let today = jiff::civil::Date::constant(2026, 11, 24);
     let evaluator = aims_eval::Evaluator::new(&program, today);
     let mut report = String::new();
-    for system in &project.systems {
+    for system in project.systems.iter() {
+        let system = &*system;
         let (docs, _) = aims_facts::load_system(&fs, &sources, &project, system, &program.schemas);
         let docs: Vec<&aims_facts::Document> = docs.iter().collect();
         let fast_sys = &evaluator.evaluate_system(system, &docs);

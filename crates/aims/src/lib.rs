@@ -16,7 +16,7 @@ pub use aims_history::{self as history};
 pub use aims_syntax::{self as syntax};
 
 use aims_base::codes::CodeInfo;
-use aims_facts::{Document, SystemDecl};
+use aims_facts::Document;
 use std::path::{Path, PathBuf};
 
 mod progress;
@@ -285,7 +285,7 @@ pub fn load_with(
         sources,
         &program.schemas,
     ));
-    let names: Vec<&str> = project.systems.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<&str> = project.systems.names().collect();
     diags.extend(aims_check::check_waiver_systems(&program, &names));
     diags.extend(check_organization_controls(&project, &program));
     let plugins = load_plugins(vfs, &project, &program, options, &mut diags);
@@ -376,7 +376,7 @@ pub fn explain_control(
         .find(|c| c.id == control)
         .ok_or_else(|| format!("no control `{control}` in the policies"))?
         .clone();
-    if !compiled.project.systems.iter().any(|s| s.name == system) {
+    if !compiled.project.systems.contains(system) {
         return Err(format!("--system `{system}` is not declared in aims.toml"));
     }
     let mut parts: Vec<(Option<usize>, usize, Span)> = Vec::new();
@@ -514,12 +514,7 @@ fn check_organization_controls(project: &Project, program: &Program) -> Vec<Diag
         .iter()
         .filter_map(|f| f.kind.as_deref())
         .collect();
-    let systems: Vec<&str> = project
-        .systems
-        .iter()
-        .flat_map(|s| &s.facts)
-        .filter_map(|f| f.kind.as_deref())
-        .collect();
+    let systems: Vec<&str> = project.systems.declared_kinds().collect();
     aims_check::check_organization_controls(program, &organization, &systems)
 }
 
@@ -535,10 +530,11 @@ fn load_plugins(
     }
     // A `[[plugins]]` entry that configures no declared plugin is an error: with a misspelt name,
     // the plugin that really runs would escape its pin and limits.
+    let system_loaders = project.systems.loader_facts();
     let loader_plugins: Vec<&str> = project
         .organization_facts
         .iter()
-        .chain(project.systems.iter().flat_map(|s| s.facts.iter()))
+        .chain(system_loaders.iter())
         .filter_map(|src| src.loader.as_ref())
         .filter_map(|(loader, _)| loader.split_once("::").map(|(p, _)| p))
         .collect();
@@ -677,10 +673,11 @@ impl<'a> LoaderVfs<'a> {
     fn new(inner: &'a dyn Vfs, compiled: &'a Compiled) -> LoaderVfs<'a> {
         let project = &compiled.project;
         let mut loaders = std::collections::HashMap::new();
+        let system_loaders = project.systems.loader_facts();
         let sources = project
             .organization_facts
             .iter()
-            .chain(project.systems.iter().flat_map(|s| s.facts.iter()));
+            .chain(system_loaders.iter());
         for src in sources {
             let Some((loader, _)) = &src.loader else {
                 continue;
@@ -797,15 +794,20 @@ fn evaluator<'a>(
     }
 }
 
-/// The systems [`RunOptions`] select, sorted by name, one shard of them when sharding.
-fn selected_systems<'a>(compiled: &'a Compiled, options: &RunOptions) -> Vec<&'a SystemDecl> {
-    let mut selected: Vec<&SystemDecl> = compiled
+/// The systems [`RunOptions`] select (their indexes in the project), sorted by name, one shard
+/// of them when sharding. Only names are compared: a pattern's systems are made by the worker
+/// that evaluates them.
+fn selected_systems(compiled: &Compiled, options: &RunOptions) -> Vec<SelectedSystem> {
+    let mut selected: Vec<SelectedSystem> = compiled
         .project
         .systems
-        .iter()
-        .filter(|s| options.systems.is_empty() || options.systems.contains(&s.name))
+        .names()
+        .enumerate()
+        .filter(|(_, name)| options.systems.is_empty() || options.systems.iter().any(|s| s == name))
+        .map(|(index, _)| SelectedSystem(index))
         .collect();
-    selected.sort_by(|a, b| a.name.cmp(&b.name));
+    let systems = &compiled.project.systems;
+    selected.sort_by(|a, b| systems.name(a.0).cmp(&systems.name(b.0)));
     if let Some((k, n)) = options.shard {
         selected = selected
             .into_iter()
@@ -826,9 +828,13 @@ pub struct Run<'a> {
     options: &'a RunOptions,
     today: jiff::civil::Date,
     organization: std::sync::Arc<[Document]>,
-    selected: Vec<&'a SystemDecl>,
+    selected: Vec<SelectedSystem>,
     header: RunResults,
 }
+
+/// A selected system: its index in the project's systems.
+#[derive(Debug, Clone, Copy)]
+struct SelectedSystem(usize);
 
 impl<'a> Run<'a> {
     /// Load the organization's documents and make the run's header: definitions, the
@@ -915,7 +921,7 @@ impl<'a> Run<'a> {
         names: &[String],
     ) -> Option<(Vec<Option<aims_eval::results::LetValue>>, Vec<Diagnostic>)> {
         let compiled = self.compiled;
-        let s = compiled.project.systems.iter().find(|s| s.name == system)?;
+        let s = compiled.project.systems.get(system)?;
         let caller = compiled.plugins.as_ref().map(HostCaller);
         let evaluator = evaluator(compiled, self.options, self.today, caller.as_ref())
             .with_organization_results(&self.header.organization_controls);
@@ -923,13 +929,13 @@ impl<'a> Run<'a> {
             &self.vfs,
             self.sources,
             &compiled.project,
-            s,
+            &s,
             &compiled.program.schemas,
         );
         let docs: Vec<&Document> = self.organization.iter().chain(own.iter()).collect();
         let values = names
             .iter()
-            .map(|n| evaluator.evaluate_let(s, &docs, n))
+            .map(|n| evaluator.evaluate_let(&s, &docs, n))
             .collect();
         Some((values, diags))
     }
@@ -984,7 +990,7 @@ impl<'a> Run<'a> {
         let done = std::sync::atomic::AtomicUsize::new(0);
         let total = self.selected.len();
         let progress = &self.options.progress;
-        let one = |s: &&SystemDecl| -> T {
+        let one = |selected: &SelectedSystem| -> T {
             let fork;
             let local = if fork_sources {
                 fork = sources.fork();
@@ -992,10 +998,16 @@ impl<'a> Run<'a> {
             } else {
                 sources
             };
+            // Every selected index names a system; the default is never used.
+            let s = compiled
+                .project
+                .systems
+                .decl(selected.0)
+                .unwrap_or_default();
             let (own, mut d) =
-                aims_facts::load_system_documents(vfs, local, &compiled.project, s, schemas);
+                aims_facts::load_system_documents(vfs, local, &compiled.project, &s, schemas);
             let docs: Vec<&Document> = org.iter().chain(own.iter()).collect();
-            let result = evaluator.evaluate_system(s, &docs);
+            let result = evaluator.evaluate_system(&s, &docs);
             drop(docs);
             drop(own);
             aims_base::diag::sort_by_path(&mut d, local);

@@ -625,10 +625,10 @@ impl Parser<'_> {
         };
         if let Some(name) = v.as_str() {
             let project = &self.compiled.project;
-            return match project.systems.iter().find(|s| s.name == name) {
+            return match project.systems.get(name) {
                 Some(s) => Some(SystemDecl {
                     facts: Vec::new(),
-                    ..s.clone()
+                    ..s.into_owned()
                 }),
                 None => {
                     let mut d = Diagnostic::error(
@@ -639,9 +639,7 @@ impl Parser<'_> {
                     .with_help(
                         "give the system's attributes inline: system = { name = \"...\", risk_tier = \"...\" }",
                     );
-                    if let Some(s) =
-                        did_you_mean(name, project.systems.iter().map(|s| s.name.as_str()))
-                    {
+                    if let Some(s) = did_you_mean(name, project.systems.names()) {
                         d = d.with_help(format!("did you mean `{s}`?"));
                     }
                     self.diags.push(d);

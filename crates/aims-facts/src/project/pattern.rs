@@ -3,9 +3,12 @@
 //! an optional attributes file per system (`attributes = "{path}/system.toml"`) and fact entries
 //! written once with placeholders (`{path}`, `{name}`, `{stem}`, `{dir}`).
 //!
-//! The expansion happens while `aims.toml` is read, so everything after [`super::load_project`]
-//! sees ordinary [`SystemDecl`]s. It is linear in the number of matches: one directory walk, one
-//! hash lookup per name, one read of each attributes file.
+//! The matches are found while `aims.toml` is read (one directory walk, one hash lookup per name,
+//! one read of each attributes file), but a match keeps only its name, its path and what its
+//! attributes file gave: the entry's defaults and fact templates are held once, in a
+//! [`PatternEntry`], and a match becomes a [`SystemDecl`] when it is asked for
+//! ([`PatternEntry::decl`]), on the worker that evaluates it. 30,000 systems of one entry cost about
+//! 150 bytes each instead of a copy of every default and fact entry.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -47,10 +50,11 @@ struct Template {
 }
 
 /// What a template is filled in with.
+#[derive(Debug, Clone, PartialEq)]
 struct Match {
-    path: String,
-    stem: String,
-    dir: String,
+    path: Box<str>,
+    stem: Box<str>,
+    dir: Box<str>,
 }
 
 impl Template {
@@ -268,9 +272,9 @@ fn match_of(root: &Path, path: &Path, dir: bool) -> Match {
     if dir {
         let name = name_of(path);
         return Match {
-            path: rel,
-            stem: name.clone(),
-            dir: name,
+            path: rel.into(),
+            stem: name.clone().into(),
+            dir: name.into(),
         };
     }
     let stem = path
@@ -284,9 +288,9 @@ fn match_of(root: &Path, path: &Path, dir: bool) -> Match {
         name_of(&parent)
     };
     Match {
-        path: rel,
-        stem,
-        dir,
+        path: rel.into(),
+        stem: stem.into(),
+        dir: dir.into(),
     }
 }
 
@@ -323,19 +327,95 @@ fn bad_template(cx: &mut Ctx<'_>, span: Span, why: &str) {
 }
 
 /// A fact entry of a pattern, as a template.
+#[derive(Debug, Clone, PartialEq)]
 struct FactTemplate {
     source: FactSource,
     template: Template,
 }
 
-/// Expand one `[[systems]]` entry with a `pattern` into one system per match, appended to `out`.
+/// An attribute an attributes file gives: its key, its value and the key's span when known.
+pub(super) type AttributeEntry = (String, Value, Option<Span>);
+
+/// What the systems of one `[[systems]]` entry with a `pattern` share: held once per entry.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct PatternEntry {
+    /// The span of the `pattern` string: every match's system is declared there.
+    span: Span,
+    /// The entry's keys other than [`super::SYSTEM_ENTRY_KEYS`]: every match's attributes.
+    defaults: IndexMap<String, Value>,
+    default_key_spans: IndexMap<String, Span>,
+    facts: Vec<FactTemplate>,
+}
+
+/// One system a pattern declares: what tells it from the other matches of its entry.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct MatchedSystem {
+    /// The index of its [`PatternEntry`] in the project's systems (set when they take it).
+    pub(super) pattern: usize,
+    pub(super) name: Box<str>,
+    place: Match,
+    /// What its attributes file gave (`None` without one, or when it could not be read).
+    pub(super) own: Option<Box<[AttributeEntry]>>,
+}
+
+impl PatternEntry {
+    /// The system `m` (a match of this entry) as its entry declares it.
+    pub(super) fn decl(&self, m: &MatchedSystem) -> SystemDecl {
+        let name = String::from(&*m.name);
+        let facts = self
+            .facts
+            .iter()
+            .map(|ft| FactSource {
+                pattern: ft.template.render(&m.place, &name, ft.source.is_glob),
+                ..ft.source.clone()
+            })
+            .collect();
+        let mut attributes = IndexMap::with_capacity(self.defaults.len() + 1);
+        attributes.insert("name".to_string(), Value::string(name.clone(), self.span));
+        attributes.extend(self.defaults.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let mut system = SystemDecl {
+            name,
+            span: self.span,
+            attributes,
+            facts,
+            key_spans: self.default_key_spans.clone(),
+        };
+        if let Some(own) = &m.own {
+            apply_attributes(&mut system, own.iter().cloned());
+        }
+        system
+    }
+
+    /// The fact entries of the entry as written (with their placeholders).
+    pub(super) fn fact_templates(&self) -> impl Iterator<Item = &FactSource> {
+        self.facts.iter().map(|ft| &ft.source)
+    }
+
+    /// Replace the defaults with `f` of them (the `system` schema check validates them once for
+    /// every match).
+    pub(super) fn map_defaults(&mut self, f: impl FnOnce(SystemDecl) -> SystemDecl) {
+        let pseudo = SystemDecl {
+            name: String::new(),
+            span: self.span,
+            attributes: std::mem::take(&mut self.defaults),
+            facts: Vec::new(),
+            key_spans: self.default_key_spans.clone(),
+        };
+        let checked = f(pseudo);
+        self.default_key_spans
+            .retain(|k, _| checked.attributes.contains_key(k));
+        self.defaults = checked.attributes;
+    }
+}
+
+/// Expand one `[[systems]]` entry with a `pattern` into one system per match, added to `out`.
 pub(super) fn expand(
     cx: &mut Ctx<'_>,
     sources: &SourceMap,
     t: &DeTable<'_>,
     pattern_value: &Spanned<DeValue<'_>>,
     names: &mut Names,
-    out: &mut Vec<SystemDecl>,
+    out: &mut super::Systems,
 ) {
     let Some(pattern) = cx.string(pattern_value, "`pattern`") else {
         return;
@@ -476,12 +556,12 @@ pub(super) fn expand(
 
     let mut duplicate: Option<Box<Diagnostic>> = None;
     let mut more_duplicates = 0usize;
-    out.reserve(found.len());
+    let mut matched = Vec::with_capacity(found.len());
     for path in &found {
         let m = match_of(&cx.root, path, dirs);
         let name = match &name_template {
             Some(t) => t.render(&m, "", false),
-            None => m.stem.clone(),
+            None => m.stem.to_string(),
         };
         if name.is_empty() {
             cx.diags.push(
@@ -501,32 +581,28 @@ pub(super) fn expand(
             }
             continue;
         }
-        let mut facts = Vec::with_capacity(fact_templates.len());
-        for ft in &fact_templates {
-            let source = FactSource {
-                pattern: ft.template.render(&m, &name, ft.source.is_glob),
-                ..ft.source.clone()
-            };
-            // Not resolved here: a file a match lacks is an unreadable document of that system,
-            // found when the system is loaded (30,000 globs walked twice cost a second).
-            facts.push(source);
-        }
-        let mut attributes = IndexMap::with_capacity(defaults.len() + 1);
-        attributes.insert("name".to_string(), Value::string(name.clone(), span));
-        attributes.extend(defaults.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let mut system = SystemDecl {
-            name,
-            span,
-            attributes,
-            facts,
-            key_spans: default_key_spans.clone(),
-        };
-        if let Some((t, at)) = &attributes_template {
-            let file = t.render(&m, &system.name, false);
-            apply_attributes_file(cx, sources, &mut system, &file, *at);
-        }
-        out.push(system);
+        // Fact files are not resolved here: a file a match lacks is an unreadable document of
+        // that system, found when the system is loaded (30,000 globs walked twice cost a second).
+        let own = attributes_template.as_ref().map(|(t, at)| {
+            let file = t.render(&m, &name, false);
+            read_attributes_file(cx, sources, &name, &file, *at).into_boxed_slice()
+        });
+        matched.push(MatchedSystem {
+            pattern: 0,
+            name: name.into(),
+            place: m,
+            own,
+        });
     }
+    out.push_pattern(
+        PatternEntry {
+            span,
+            defaults,
+            default_key_spans,
+            facts: fact_templates,
+        },
+        matched,
+    );
     if let Some(d) = duplicate {
         let mut d = *d;
         if more_duplicates > 0 {
@@ -542,26 +618,40 @@ pub(super) fn expand(
 /// an entry's `name`), and facts and patterns are declared there too.
 const NOT_IN_ATTRIBUTES_FILE: &[&str] = &["name", "facts", "pattern", "attributes"];
 
-/// Read the attributes file `rel` (relative to the project root; TOML, YAML or JSON) of `system`,
-/// declared at `at` in `aims.toml`, and let its top-level keys override the system's attributes.
-/// Its values keep their spans in the file (added to `sources`), so the `system` schema check
-/// points into it. Every failure is an error: a system never silently lacks its attributes.
-pub(super) fn apply_attributes_file(
+/// Let `entries` (of an attributes file) override the system's attributes.
+pub(super) fn apply_attributes(
+    system: &mut SystemDecl,
+    entries: impl IntoIterator<Item = AttributeEntry>,
+) {
+    for (key, value, key_span) in entries {
+        match key_span {
+            Some(s) => system.key_spans.insert(key.clone(), s),
+            None => system.key_spans.shift_remove(&key),
+        };
+        system.attributes.insert(key, value);
+    }
+}
+
+/// Read the attributes file `rel` (relative to the project root; TOML, YAML or JSON) of the
+/// system `who`, declared at `at` in `aims.toml`: its top-level keys, which override the system's
+/// attributes ([`apply_attributes`]). Its values keep their spans in the file (added to
+/// `sources`), so the `system` schema check points into it. Every failure is an error (and no
+/// attribute): a system never silently lacks its attributes.
+pub(super) fn read_attributes_file(
     cx: &mut Ctx<'_>,
     sources: &SourceMap,
-    system: &mut SystemDecl,
+    who: &str,
     rel: &str,
     at: Span,
-) {
+) -> Vec<AttributeEntry> {
     let path = normalize(&cx.root.join(rel));
     let name = display_name(&cx.root, &path);
-    let who = &system.name;
     if !cx.confined(
         &path,
         &format!("the attributes file `{name}` of system `{who}`"),
         at,
     ) {
-        return;
+        return Vec::new();
     }
     let bytes = match cx.vfs.read(&path) {
         Ok(b) => b,
@@ -576,7 +666,7 @@ pub(super) fn apply_attributes_file(
                     "create `{name}` (an empty file declares no attribute), or remove `attributes` from the entry"
                 )),
             );
-            return;
+            return Vec::new();
         }
         // A directory, a device, a FIFO, a link into /proc: the reason says which.
         Err(e) => {
@@ -584,7 +674,7 @@ pub(super) fn apply_attributes_file(
                 Diagnostic::error(codes::E_UNREADABLE, format!("cannot read `{name}`: {e}"))
                     .with_primary(at, format!("the attributes file of system `{who}`")),
             );
-            return;
+            return Vec::new();
         }
     };
     cx.attributes_files.insert(path.clone());
@@ -602,7 +692,7 @@ pub(super) fn apply_attributes_file(
                 .with_primary(at, "declared here")
                 .with_help("name it `.toml`, `.yaml`, `.yml` or `.json`"),
             );
-            return;
+            return Vec::new();
         }
     };
     let text = match String::from_utf8(bytes) {
@@ -620,7 +710,7 @@ pub(super) fn apply_attributes_file(
                         "invalid UTF-8 starts here",
                     ),
             );
-            return;
+            return Vec::new();
         }
     };
     let file = sources.add(name.clone(), text.as_str());
@@ -640,7 +730,7 @@ pub(super) fn apply_attributes_file(
                 .collect(),
             Err(d) => {
                 cx.diags.push(*d);
-                return;
+                return Vec::new();
             }
         }
     } else {
@@ -648,7 +738,7 @@ pub(super) fn apply_attributes_file(
         let failed = diags.iter().any(Diagnostic::is_error);
         cx.diags.extend(diags);
         let Some((root, _)) = parsed.filter(|_| !failed) else {
-            return;
+            return Vec::new();
         };
         let span = root.span;
         match root.kind {
@@ -669,10 +759,11 @@ pub(super) fn apply_attributes_file(
                     )
                     .with_primary(span, "expected `key: value` lines"),
                 );
-                return;
+                return Vec::new();
             }
         }
     };
+    let mut out = Vec::with_capacity(entries.len());
     for (key, value, key_span) in entries {
         if NOT_IN_ATTRIBUTES_FILE.contains(&key.as_str()) {
             cx.diags.push(
@@ -685,12 +776,9 @@ pub(super) fn apply_attributes_file(
             );
             continue;
         }
-        match key_span {
-            Some(s) => system.key_spans.insert(key.clone(), s),
-            None => system.key_spans.shift_remove(&key),
-        };
-        system.attributes.insert(key, value);
+        out.push((key, value, key_span));
     }
+    out
 }
 
 /// The span of the mapping key `key` written just before its value (`key: value`, `"key": value`),
