@@ -25,6 +25,7 @@
 
 use aims_base::{Diagnostic, FileId, Span};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use std::borrow::Cow;
 
 use super::yaml::parse_yaml;
 use crate::codes;
@@ -260,11 +261,47 @@ fn level_of(l: pulldown_cmark::HeadingLevel) -> u8 {
     }
 }
 
+/// Bytes of a line that are parsed for headings: the rest of a longer line is blanked first.
+const HEADING_SCAN_BYTES: usize = 1024;
+
+/// `body` as the heading parser reads it: every line cut to its first [`HEADING_SCAN_BYTES`]
+/// bytes, the rest replaced by as many spaces, so every offset is the same as in `body`.
+/// Whether a line starts a heading, a code fence or any other block is decided at its start, so
+/// the headings found are the same, except that a heading's text ends there. Why: a real card
+/// (a spaCy label table) has a 560 KB line of 50,000 code spans, and the parser's tree of them
+/// took 14 MB, a quarter of a 30,000-system run's peak memory.
+fn heading_text_of(body: &str) -> Cow<'_, str> {
+    if body.lines().all(|l| l.len() <= HEADING_SCAN_BYTES) {
+        return Cow::Borrowed(body);
+    }
+    let mut out = String::with_capacity(body.len());
+    for line in body.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        if content.len() <= HEADING_SCAN_BYTES {
+            out.push_str(line);
+            continue;
+        }
+        let mut cut = HEADING_SCAN_BYTES;
+        while !content.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.push_str(content.get(..cut).unwrap_or(""));
+        out.extend(std::iter::repeat_n(' ', content.len() - cut));
+        out.push_str(line.get(content.len()..).unwrap_or(""));
+    }
+    Cow::Owned(out)
+}
+
 /// Every heading with the text up to the next heading of the same or a higher level.
 pub(crate) fn sections(file: FileId, body: &str, base: usize) -> Vec<Section> {
+    sections_found_in(file, body, &heading_text_of(body), base)
+}
+
+/// [`sections`], the headings found in `scanned` (`body` or its [`heading_text_of`]).
+fn sections_found_in(file: FileId, body: &str, scanned: &str, base: usize) -> Vec<Section> {
     let mut heads: Vec<Heading> = Vec::new();
     let mut current: Option<Heading> = None;
-    for (event, range) in Parser::new_ext(body, Options::empty()).into_offset_iter() {
+    for (event, range) in Parser::new_ext(scanned, Options::empty()).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 current = Some(Heading {
@@ -331,6 +368,69 @@ mod tests {
             )
         });
         (parsed, diags)
+    }
+
+    #[test]
+    fn long_lines_keep_headings_and_offsets() {
+        let table = format!("| a | {} |", "`x`, ".repeat(5_000));
+        let long_heading = format!("## {}", "é".repeat(1_000));
+        let t = format!(
+            "---\nlicense: mit\n---\n# Labels\n\n{table}\n\n```\n# not {table}\n```\n## Limits\nSome.\n{long_heading}\nEnd\n"
+        );
+        let (r, d) = parse(&t);
+        assert!(d.is_empty(), "{d:?}");
+        let (_, sections) = r.unwrap();
+        let names: Vec<_> = sections.iter().map(|s| s.heading.as_str()).collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert_eq!(names[0], "Labels");
+        assert_eq!(names[1], "Limits");
+        // the heading's text is cut with its line, at a character boundary
+        assert!(
+            names[2].chars().all(|c| c == 'é') && names[2].len() < 1_024,
+            "{}",
+            names[2]
+        );
+        // bodies are the card's own text, long lines whole
+        assert!(sections[0].body.contains(&table));
+        assert_eq!(&t[sections[1].span.range()], "## Limits\nSome.");
+    }
+
+    /// On every card of the bulk corpus, the sections found with long lines cut are the sections
+    /// found in the whole text.
+    #[test]
+    fn cutting_long_lines_finds_the_same_sections_in_real_cards() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/corpus/hf-model-cards-bulk");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{} is missing",
+                dir.display()
+            );
+            eprintln!("SKIPPED: {} is absent", dir.display());
+            return;
+        };
+        let (mut cards, mut cut) = (0, 0);
+        for e in entries {
+            let path = e.unwrap().path();
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Some((_, start)) = parse_markdown(FileId(0), &text, 0).0 else {
+                continue;
+            };
+            let body = &text[start..];
+            let scanned = heading_text_of(body);
+            if matches!(scanned, Cow::Borrowed(_)) {
+                continue;
+            }
+            cut += 1;
+            let whole = sections_found_in(FileId(0), body, body, start);
+            let found = sections_found_in(FileId(0), body, &scanned, start);
+            assert_eq!(whole, found, "{}", path.display());
+            cards += 1;
+        }
+        assert!(cut > 0 && cards == cut);
     }
 
     #[test]
