@@ -104,6 +104,10 @@ pub const E_PARAMETER_TYPE: &str = "E0151";
 /// An `aims-pack.toml` pack manifest that cannot be read, has an unknown key, or lacks its name
 /// or version.
 pub const E_BAD_PACK_MANIFEST: &str = "E0152";
+/// `aims.toml` `[enforcement]` names a control that no policy declares.
+pub const E_UNKNOWN_TAILORED_CONTROL: &str = "E0170";
+/// An `[enforcement]` entry without a valid level (`advisory`, `mandatory`, `blocking`).
+pub const E_BAD_ENFORCEMENT_OVERRIDE: &str = "E0171";
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: E_UNREADABLE,
@@ -1167,6 +1171,49 @@ versoin = "2.0.0"
 ## Fix
 
 Correct the key (`version = "2.0.0"`)."#,
+    },
+    CodeInfo {
+        code: E_UNKNOWN_TAILORED_CONTROL,
+        title: "`[enforcement]` names a control no policy declares",
+        explanation: r#"A project tailors a pack's controls in its own `aims.toml`: `[enforcement]` maps control ids to
+the level the project gives them. An id that no policy declares is an error, never ignored: a
+misspelt id would otherwise leave the control at the pack's level while the project believes it
+changed it (and a lowered level would make the gate look greener than intended).
+
+## Example
+
+```toml
+[project]
+policies = ["builtin:iso42001"]
+
+[enforcement]
+"A.6.2.44" = "advisory"
+```
+
+## Fix
+
+Use the id of a control the policies declare (`aims check` suggests the nearest one); ids are
+listed in the Statement of Applicability and by `aims explain`-style help."#,
+    },
+    CodeInfo {
+        code: E_BAD_ENFORCEMENT_OVERRIDE,
+        title: "an `[enforcement]` entry without a valid level",
+        explanation: r#"Each entry of `aims.toml` `[enforcement]` gives a control's level: `advisory` (reported, never
+fails the run), `mandatory` or `blocking` (a failure of either makes `aims check` exit 1). It is written as a string, or as a table with `level` and an
+optional `reason` that the Statement of Applicability prints. Another value, a table without
+`level`, or an unknown level is an error.
+
+## Example
+
+```toml
+[enforcement]
+"A.6.2.4" = "strict"
+"A.8.5" = { reason = "reviewed by legal" }
+```
+
+## Fix
+
+Write `"A.6.2.4" = "blocking"` or `"A.8.5" = { level = "advisory", reason = "reviewed by legal" }`."#,
     },
 ];
 

@@ -59,8 +59,10 @@ use crate::value::{Invalid, Value, ValueKind};
 
 mod pack;
 mod pattern;
+mod tailoring;
 
 pub use pack::{Pack, Parameter, PACK_MANIFEST};
+pub use tailoring::EnforcementOverride;
 
 #[derive(Debug, Clone, Default)]
 pub struct Project {
@@ -84,6 +86,8 @@ pub struct Project {
     pub confinement: Confinement,
     /// `[parameters]`: values for the policies' `param` items, checked by `aims-check`.
     pub parameters: Vec<Parameter>,
+    /// `[enforcement]`: the levels the project gives controls, checked by `aims-check`.
+    pub enforcement: Vec<EnforcementOverride>,
     /// The policy packs: folders of `policies` holding an `aims-pack.toml`, in path order.
     pub packs: Vec<Pack>,
     /// Every attributes file the systems' entries name (`attributes = "..."`) that was read,
@@ -278,6 +282,7 @@ const TOP_KEYS: &[&str] = &[
     "systems",
     "plugins",
     "parameters",
+    "enforcement",
 ];
 const ORG_KEYS: &[&str] = &["facts"];
 const FACT_KEYS: &[&str] = &["path", "glob", "kind", "loader"];
@@ -946,6 +951,9 @@ pub fn load_project_with(
     project.packs.dedup();
     if let Some(p) = top.get("parameters") {
         project.parameters = pack::parameters(&mut cx, p);
+    }
+    if let Some(e) = top.get("enforcement") {
+        project.enforcement = tailoring::enforcement(&mut cx, e);
     }
     project.policy_files.sort();
     project.policy_files.dedup();

@@ -276,8 +276,7 @@ pub fn load_with(
             }
         }
     }
-    // `[parameters]` in aims.toml replace the defaults of the policies' `param` items.
-    let (program, d) = aims_check::compile_with_parameters(&policies, sources, &project.parameters);
+    let (program, d) = compile_policies(&policies, sources, &project);
     diags.extend(d);
     // The system attributes are checked once the policies' `schema system` items are known.
     diags.extend(aims_facts::check_system_attributes(
@@ -302,6 +301,22 @@ pub fn load_with(
         }),
         diags,
     )
+}
+
+/// Compile the project's policies as the project tailors them: `[parameters]` replace the
+/// defaults of the policies' `param` items, `[enforcement]` sets controls' levels.
+fn compile_policies(
+    policies: &[syntax::ast::PolicyFile],
+    sources: &SourceMap,
+    project: &Project,
+) -> (Program, Vec<Diagnostic>) {
+    let (mut program, mut diags) =
+        aims_check::compile_with_parameters(policies, sources, &project.parameters);
+    diags.extend(aims_check::tailor_enforcement(
+        &mut program,
+        &project.enforcement,
+    ));
+    (program, diags)
 }
 
 /// The `let` that [`compile_expression`] binds its expression to. A leading double underscore
@@ -345,8 +360,7 @@ fn compile_lets(
     }
     let mut policies = compiled.policies.clone();
     policies.push(ast);
-    let (program, diags) =
-        aims_check::compile_with_parameters(&policies, sources, &compiled.project.parameters);
+    let (program, diags) = compile_policies(&policies, sources, &compiled.project);
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags.into_iter().filter(Diagnostic::is_error).collect());
     }
