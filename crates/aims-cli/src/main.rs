@@ -19,6 +19,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod init;
 mod pack;
+mod pack_deps;
 mod progress;
 mod schema_cmd;
 mod test_cmd;
@@ -283,6 +284,11 @@ enum Command {
         #[command(subcommand)]
         action: SchemaAction,
     },
+    /// Packs used from a folder or a git repository (`[packs]` in aims.toml).
+    Pack {
+        #[command(subcommand)]
+        action: PackAction,
+    },
     /// Create a new project (aims.toml, an example policy, model card and test) in DIR.
     Init {
         /// The folder to create the project in (created if missing; must not hold an aims.toml).
@@ -318,6 +324,18 @@ enum SchemaAction {
         /// one `KIND.schema.json` each.
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PackAction {
+    /// Fetch every git pack of `[packs]` at its pinned commit into .aims/packs/ (with git) and
+    /// write aims.lock: each pack's source, commit and content hash. Run it after changing
+    /// `[packs]` or a path pack's files; `aims check` then verifies the packs offline.
+    Fetch {
+        /// The project folder or its aims.toml.
+        #[arg(default_value = ".")]
+        project: PathBuf,
     },
 }
 
@@ -394,6 +412,9 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             format,
             fail_under,
         }),
+        Command::Pack {
+            action: PackAction::Fetch { project },
+        } => pack_deps::fetch(&project, color),
         Command::Init { dir, pack } => match pack {
             Some(pack) => init::run_pack(&dir, &pack),
             None => init::run(&dir),
