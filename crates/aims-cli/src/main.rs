@@ -23,6 +23,7 @@ mod pack_deps;
 mod progress;
 mod schema_cmd;
 mod test_cmd;
+mod watch;
 
 #[derive(Parser)]
 #[command(
@@ -99,6 +100,10 @@ enum Command {
         /// `history` document (the operating period) for certification readiness.
         #[arg(long)]
         history: Option<PathBuf>,
+        /// Check again whenever aims.toml, aims.lock, a policy or a declared fact file changes
+        /// (each run as without --watch); Ctrl-C stops, with exit code 0.
+        #[arg(long, conflicts_with_all = ["explain", "shard"])]
+        watch: bool,
     },
     /// Write the Statement of Applicability and evidence (Markdown, self-contained HTML, CSV,
     /// XLSX), OSCAL, or an evidence pack.
@@ -378,6 +383,10 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_INPUT);
         }
     };
+    if matches!(cli.command, Command::Check { watch: true, .. }) {
+        // Before any thread starts: Ctrl-C then ends the watch with exit code 0.
+        watch::exit_on_interrupt();
+    }
     // Deep policy expressions recurse deeply in the checker and evaluator.
     ExitCode::from(aims::base::stack::on_large_stack(|| {
         run(cli.command, color)
@@ -512,9 +521,31 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             record,
             history,
             explain,
+            watch,
         } => match explain {
             Some(control) => {
                 explain_control(&project, &today, &systems, &control, untrusted, color)
+            }
+            None if watch => {
+                let watched = project.clone();
+                let args = CheckArgs {
+                    project,
+                    formats,
+                    today,
+                    systems,
+                    deny_warnings,
+                    verbose,
+                    jobs,
+                    shard,
+                    color,
+                    evidence,
+                    pretty,
+                    max_work,
+                    untrusted,
+                    record,
+                    history,
+                };
+                watch::run(&watched, || check(args.clone()))
             }
             None => check(CheckArgs {
                 project,
@@ -1026,6 +1057,7 @@ fn flush_all(files: Vec<Target<'_>>) -> u8 {
     code
 }
 
+#[derive(Clone)]
 struct CheckArgs {
     project: PathBuf,
     formats: Vec<String>,
