@@ -526,8 +526,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             Some(control) => {
                 explain_control(&project, &today, &systems, &control, untrusted, color)
             }
-            None if watch => {
-                let watched = project.clone();
+            None => {
                 let args = CheckArgs {
                     project,
                     formats,
@@ -545,25 +544,13 @@ fn run(command: Command, color: ColorChoice) -> u8 {
                     record,
                     history,
                 };
-                watch::run(&watched, || check(args.clone()))
+                if watch {
+                    let watched = args.project.clone();
+                    watch::run(&watched, || check(args.clone()))
+                } else {
+                    check(args)
+                }
             }
-            None => check(CheckArgs {
-                project,
-                formats,
-                today,
-                systems,
-                deny_warnings,
-                verbose,
-                jobs,
-                shard,
-                color,
-                evidence,
-                pretty,
-                max_work,
-                untrusted,
-                record,
-                history,
-            }),
         },
         Command::Report {
             project,

@@ -74,7 +74,7 @@ pub fn fetch(project: &Path, color: ColorChoice) -> u8 {
                 );
                 locked.push(p);
             }
-            Err(e) => failed.push(e),
+            Err(e) => failed.push(*e),
         }
     }
     if !failed.is_empty() {
@@ -108,7 +108,7 @@ pub fn fetch(project: &Path, color: ColorChoice) -> u8 {
 }
 
 /// Make the pack `d` available (a git pack at its commit) and lock its content.
-fn fetch_one(vfs: &dyn Vfs, d: &PackDependency) -> Result<LockedPack, Diagnostic> {
+fn fetch_one(vfs: &dyn Vfs, d: &PackDependency) -> Result<LockedPack, Box<Diagnostic>> {
     let commit = match &d.origin {
         PackOrigin::Path(_) => None,
         PackOrigin::Git { url, rev } => {
@@ -117,7 +117,7 @@ fn fetch_one(vfs: &dyn Vfs, d: &PackDependency) -> Result<LockedPack, Diagnostic
         }
     };
     let sha256 = content_hash(vfs, &d.folder)
-        .map_err(|e| failure(format!("cannot read pack `{}`: {e}", d.name)))?;
+        .map_err(|e| Box::new(failure(format!("cannot read pack `{}`: {e}", d.name))))?;
     Ok(LockedPack {
         name: d.name.clone(),
         source: d.origin.source(),
@@ -128,15 +128,25 @@ fn fetch_one(vfs: &dyn Vfs, d: &PackDependency) -> Result<LockedPack, Diagnostic
 
 /// The cache folder `dir` holding exactly the commit `rev` of `url`: cloned when absent (or not
 /// a clone), then checked out detached at `rev`, every local change and stray file dropped.
-fn checkout(vfs: &dyn Vfs, name: &str, url: &str, rev: &str, dir: &Path) -> Result<(), Diagnostic> {
+fn checkout(
+    vfs: &dyn Vfs,
+    name: &str,
+    url: &str,
+    rev: &str,
+    dir: &Path,
+) -> Result<(), Box<Diagnostic>> {
     if !dir.join(".git").is_dir() {
         if dir.exists() {
             std::fs::remove_dir_all(dir)
                 .map_err(|e| failure(format!("cannot replace `{}`: {e}", dir.display())))?;
         }
         if let Some(parent) = dir.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| failure(format!("cannot create `{}`: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Box::new(failure(format!(
+                    "cannot create `{}`: {e}",
+                    parent.display()
+                )))
+            })?;
         }
         // `--` ends the options: a URL is never taken for one (it cannot start with `-` either).
         git(
@@ -170,10 +180,10 @@ fn checkout(vfs: &dyn Vfs, name: &str, url: &str, rev: &str, dir: &Path) -> Resu
     )?;
     match checked_out(vfs, dir) {
         Some(head) if head == rev => Ok(()),
-        head => Err(failure(format!(
+        head => Err(Box::new(failure(format!(
             "pack `{name}`: the clone is at {}, not at {rev}",
             head.as_deref().unwrap_or("no commit")
-        ))),
+        )))),
     }
 }
 
@@ -184,7 +194,7 @@ fn git(
     cwd: Option<&Path>,
     args: &[&str],
     target: Option<&Path>,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Box<Diagnostic>> {
     let mut cmd = Command::new("git");
     cmd.args(["-c", "advice.detachedHead=false"]);
     if let Some(cwd) = cwd {
@@ -210,9 +220,11 @@ fn git(
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    Err(failure(format!(
-        "`git {}` failed for pack `{name}`: {stderr}",
-        args.first().copied().unwrap_or_default(),
+    Err(Box::new(
+        failure(format!(
+            "`git {}` failed for pack `{name}`: {stderr}",
+            args.first().copied().unwrap_or_default(),
+        ))
+        .with_help("check the pack's `git` URL and that `rev` is a commit of that repository"),
     ))
-    .with_help("check the pack's `git` URL and that `rev` is a commit of that repository"))
 }

@@ -171,6 +171,15 @@ impl Place {
     }
 
     /// `file:line:column`, `file:line`, `file` or `None`.
+    /// `file:line` (or the file alone), for a table cell; `None` when the file is unknown.
+    pub fn file_line(&self) -> Option<String> {
+        let file = self.file.as_deref()?;
+        Some(match self.line {
+            Some(l) => format!("{file}:{l}"),
+            None => file.to_string(),
+        })
+    }
+
     pub fn display(&self) -> Option<String> {
         let file = self.file.as_deref()?;
         Some(match (self.line, self.column) {

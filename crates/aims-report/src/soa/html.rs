@@ -325,11 +325,7 @@ fn controls(soa: &Soa) -> Markup {
 
 /// `file:line` of a place.
 fn at(p: &crate::model::Place) -> String {
-    match (&p.file, p.line) {
-        (Some(f), Some(l)) => format!("{f}:{l}"),
-        (Some(f), None) => f.clone(),
-        _ => "—".to_string(),
-    }
+    p.file_line().unwrap_or_else(|| "—".to_string())
 }
 
 /// How the project tailored its packs in its own files (see the Markdown statement).

@@ -338,11 +338,8 @@ fn controls(out: &mut String, soa: &Soa) {
 
 /// `file:line` of a place, as code, or a dash.
 fn at(p: &crate::model::Place) -> String {
-    match (&p.file, p.line) {
-        (Some(f), Some(l)) => code(&format!("{f}:{l}")),
-        (Some(f), None) => code(f),
-        _ => "—".to_string(),
-    }
+    p.file_line()
+        .map_or_else(|| "—".to_string(), |at| code(&at))
 }
 
 /// How the project tailored its packs in its own files: each parameter and enforcement level
