@@ -248,4 +248,38 @@ fn every_statement_format_lists_the_tailoring() {
     assert!(section.contains("<b>advisory</b>"), "{section}");
     assert!(section.contains("<code>6mo</code>"), "{section}");
     assert!(section.contains("policies/own.aims:1"), "{section}");
+
+    // the workbook has a Tailoring sheet with the same rows
+    let xlsx = dir.path().join("soa.xlsx");
+    let out = aims(
+        dir.path(),
+        &[
+            "report",
+            ".",
+            "--today",
+            "2026-11-24",
+            "--format",
+            "xlsx",
+            "-o",
+            "soa.xlsx",
+        ],
+    );
+    assert!(out.status.code().unwrap() <= 1, "{out:?}");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&xlsx).unwrap()).unwrap();
+    let mut text = |name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+        s
+    };
+    assert!(text("xl/workbook.xml").contains("name=\"Tailoring\""));
+    let strings = text("xl/sharedStrings.xml");
+    for cell in [
+        format!("aims.toml:{enforcement_line}"),
+        format!("aims.toml:{parameter_line}"),
+        "verification is reviewed by the model board".to_string(),
+        "Control added".to_string(),
+        "policies/own.aims:1".to_string(),
+    ] {
+        assert!(strings.contains(&cell), "no `{cell}` in the workbook");
+    }
 }
