@@ -273,6 +273,22 @@ fn a_path_pack_is_locked_by_content() {
     let (code, report, err) = check(&p);
     assert_eq!(code, Some(1), "{err}");
     assert_eq!(common::control(&report, "bot", "SEC.1")["verdict"], "fail");
+    // an evidence pack holds the lock beside the pack's policies
+    let out = aims(
+        &p,
+        &[
+            "report",
+            "--today",
+            "2026-11-24",
+            "--evidence-pack",
+            "evidence.zip",
+        ],
+    );
+    assert!(out.status.code().unwrap() <= 1, "{out:?}");
+    let zip = zip::ZipArchive::new(std::fs::File::open(p.join("evidence.zip")).unwrap()).unwrap();
+    let names: Vec<&str> = zip.file_names().collect();
+    assert!(names.contains(&"inputs/aims.lock"), "{names:?}");
+    assert!(names.contains(&"inputs/packs/sector/sec.aims"), "{names:?}");
 
     // a changed pack is refused until it is locked again
     write_file(
