@@ -25,17 +25,7 @@ const POLICY: &str = "control C.1 \"Cards name a license\" {\n  applies_to model
 fn verdicts(dir: &Path) -> Vec<(String, String)> {
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("out.json")).unwrap()).unwrap();
-    report["systems"][0]["controls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["id"].as_str().unwrap().to_string(),
-                c["verdict"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    common::verdicts(&report, "bot")
 }
 
 #[test]
