@@ -129,17 +129,20 @@ fn inputs(project: &Path) -> Vec<PathBuf> {
     let sources = SourceMap::new();
     let (loaded, _) = load_project_with(&vfs, &sources, &file, ProjectOptions::default());
     if let Some(p) = loaded {
-        let facts = p
+        // Owned: works whether the systems are declarations or made on demand.
+        let facts: Vec<aims::facts::FactSource> = p
             .organization_facts
             .iter()
-            .chain(p.systems.iter().flat_map(|s| &s.facts));
+            .cloned()
+            .chain(p.systems.iter().flat_map(|s| s.facts.clone()))
+            .collect();
         let mut files: Vec<PathBuf> = p
             .policy_files
             .iter()
             .chain(&p.attributes_files)
             .cloned()
             .collect();
-        for f in facts {
+        for f in &facts {
             match aims::facts::resolve_fact_source(&vfs, &p.root, f) {
                 Ok(found) => files.extend(found),
                 // Missing for now: watch where it would appear.
