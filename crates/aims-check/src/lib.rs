@@ -6,11 +6,13 @@ pub mod builtins;
 pub mod codes;
 mod params;
 mod program;
+mod tailor;
 mod types;
 mod verdicts;
 
 pub use builtins::{Builtin, BuiltinFn, Signature, BUILTINS};
 pub use program::*;
+pub use tailor::tailor_enforcement;
 pub use types::{Measure, Ty};
 
 use aims_base::diag::did_you_mean;
@@ -419,11 +421,10 @@ fn misplaced(stmt: &Stmt, kind: BlockKind, diags: &mut Vec<Diagnostic>) {
 }
 
 fn enforcement(id: &Ident, diags: &mut Vec<Diagnostic>) -> Enforcement {
-    match id.name.as_str() {
-        "advisory" => Enforcement::Advisory,
-        "mandatory" => Enforcement::Mandatory,
-        "blocking" => Enforcement::Blocking,
-        other => {
+    match Enforcement::parse(&id.name) {
+        Some(e) => e,
+        None => {
+            let other = id.name.as_str();
             let mut d = Diagnostic::error(
                 codes::UNKNOWN_ENFORCEMENT,
                 format!("unknown enforcement level `{other}`"),

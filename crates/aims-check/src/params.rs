@@ -69,6 +69,7 @@ pub(crate) fn declare(
             ty,
             default,
             value: None,
+            set_at: None,
             span: l.name.span,
         },
     );
@@ -88,6 +89,7 @@ pub(crate) fn set(
     match literal(ty, &p.value) {
         Ok(expr) => {
             param.value = Some(value_text(&p.value));
+            param.set_at = Some(p.key_span);
             Some(expr)
         }
         Err(why) => {

@@ -38,6 +38,16 @@ impl Enforcement {
         }
     }
 
+    /// The level named `text` (`advisory`, `mandatory`, `blocking`).
+    pub fn parse(text: &str) -> Option<Enforcement> {
+        match text {
+            "advisory" => Some(Enforcement::Advisory),
+            "mandatory" => Some(Enforcement::Mandatory),
+            "blocking" => Some(Enforcement::Blocking),
+            _ => None,
+        }
+    }
+
     /// Mandatory and blocking failures fail the run.
     pub fn is_gating(self) -> bool {
         self != Enforcement::Advisory
@@ -186,7 +196,20 @@ pub struct Plugin {
     pub span: Span,
 }
 
-/// A checked policy set.
+/// A control whose enforcement level the project set in `aims.toml` `[enforcement]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnforcementChange {
+    pub control: String,
+    /// The level the policy gives it.
+    pub from: Enforcement,
+    /// The level the project gives it.
+    pub to: Enforcement,
+    /// Why, when the project says.
+    pub reason: Option<String>,
+    /// The control's key in `aims.toml`.
+    pub set_at: Span,
+}
+
 /// A pack parameter: `param NAME = default`, which a project may set in `aims.toml`.
 #[derive(Debug, Clone)]
 pub struct Param {
@@ -199,6 +222,8 @@ pub struct Param {
     pub default: String,
     /// The value `aims.toml` `[parameters]` gives it, as written there.
     pub value: Option<String>,
+    /// Where `aims.toml` sets it (the key of its `[parameters]` entry).
+    pub set_at: Option<Span>,
     /// Its name in the policy.
     pub span: Span,
 }
@@ -218,6 +243,9 @@ pub struct Program {
     pub lets: IndexMap<String, Expr>,
     /// The `param` items, in declaration order.
     pub params: IndexMap<String, Param>,
+    /// The enforcement levels `aims.toml` `[enforcement]` changed, by control id
+    /// ([`crate::tailor_enforcement`]); each control already has its new level.
+    pub enforcement_changes: Vec<EnforcementChange>,
     /// Built-in schemas plus the ones declared in the policies.
     pub schemas: SchemaSet,
     /// Some expression calls `control_verdict`: only then does the evaluator keep each

@@ -45,7 +45,8 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>, String> {
         if p.is_dir() {
             let found = aims::base::vfs::glob(&aims::OsFs, p, "**/*.aims")
                 .map_err(|e| format!("cannot search `{}`: {e}", p.display()))?;
-            // skip build output and dependencies
+            // skip build output and dependencies (`.aims`: the packs `aims pack fetch` fetched,
+            // which aims.lock pins: formatting them would change their hash)
             out.extend(
                 found
                     .into_iter()
@@ -53,7 +54,7 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>, String> {
                         !f.components().any(|c| {
                             matches!(
                                 c.as_os_str().to_str(),
-                                Some("target" | "node_modules" | ".git")
+                                Some("target" | "node_modules" | ".git" | ".aims")
                             )
                         })
                     })

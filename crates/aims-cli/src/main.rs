@@ -21,9 +21,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod init;
 mod pack;
+mod pack_deps;
 mod progress;
 mod schema_cmd;
 mod test_cmd;
+mod watch;
 
 #[derive(Parser)]
 #[command(
@@ -100,6 +102,10 @@ enum Command {
         /// `history` document (the operating period) for certification readiness.
         #[arg(long)]
         history: Option<PathBuf>,
+        /// Check again whenever aims.toml, aims.lock, a policy or a declared fact file changes
+        /// (each run as without --watch); Ctrl-C stops, with exit code 0.
+        #[arg(long, conflicts_with_all = ["explain", "shard"])]
+        watch: bool,
     },
     /// Write the Statement of Applicability and evidence (Markdown, self-contained HTML, CSV,
     /// XLSX), OSCAL, or an evidence pack.
@@ -285,6 +291,11 @@ enum Command {
         #[command(subcommand)]
         action: SchemaAction,
     },
+    /// Packs used from a folder or a git repository (`[packs]` in aims.toml).
+    Pack {
+        #[command(subcommand)]
+        action: PackAction,
+    },
     /// Create a new project (aims.toml, an example policy, model card and test) in DIR.
     Init {
         /// The folder to create the project in (created if missing; must not hold an aims.toml).
@@ -320,6 +331,18 @@ enum SchemaAction {
         /// one `KIND.schema.json` each.
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PackAction {
+    /// Fetch every git pack of `[packs]` at its pinned commit into .aims/packs/ (with git) and
+    /// write aims.lock: each pack's source, commit and content hash. Run it after changing
+    /// `[packs]` or a path pack's files; `aims check` then verifies the packs offline.
+    Fetch {
+        /// The project folder or its aims.toml.
+        #[arg(default_value = ".")]
+        project: PathBuf,
     },
 }
 
@@ -362,6 +385,10 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_INPUT);
         }
     };
+    if matches!(cli.command, Command::Check { watch: true, .. }) {
+        // Before any thread starts: Ctrl-C then ends the watch with exit code 0.
+        watch::exit_on_interrupt();
+    }
     // Deep policy expressions recurse deeply in the checker and evaluator.
     ExitCode::from(aims::base::stack::on_large_stack(|| {
         run(cli.command, color)
@@ -396,6 +423,9 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             format,
             fail_under,
         }),
+        Command::Pack {
+            action: PackAction::Fetch { project },
+        } => pack_deps::fetch(&project, color),
         Command::Init { dir, pack } => match pack {
             Some(pack) => init::run_pack(&dir, &pack),
             None => init::run(&dir),
@@ -493,27 +523,36 @@ fn run(command: Command, color: ColorChoice) -> u8 {
             record,
             history,
             explain,
+            watch,
         } => match explain {
             Some(control) => {
                 explain_control(&project, &today, &systems, &control, untrusted, color)
             }
-            None => check(CheckArgs {
-                project,
-                formats,
-                today,
-                systems,
-                deny_warnings,
-                verbose,
-                jobs,
-                shard,
-                color,
-                evidence,
-                pretty,
-                max_work,
-                untrusted,
-                record,
-                history,
-            }),
+            None => {
+                let args = CheckArgs {
+                    project,
+                    formats,
+                    today,
+                    systems,
+                    deny_warnings,
+                    verbose,
+                    jobs,
+                    shard,
+                    color,
+                    evidence,
+                    pretty,
+                    max_work,
+                    untrusted,
+                    record,
+                    history,
+                };
+                if watch {
+                    let watched = args.project.clone();
+                    watch::run(&watched, || check(args.clone()))
+                } else {
+                    check(args)
+                }
+            }
         },
         Command::Report {
             project,
@@ -1007,6 +1046,7 @@ fn flush_all(files: Vec<Target<'_>>) -> u8 {
     code
 }
 
+#[derive(Clone)]
 struct CheckArgs {
     project: PathBuf,
     formats: Vec<String>,

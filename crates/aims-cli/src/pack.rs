@@ -86,6 +86,11 @@ pub fn write(req: PackRequest) -> u8 {
         Err(_) => root.join("aims.toml"),
     };
     inputs.push((name(&project_file), "project"));
+    // the lock of `[packs]`: which commit and content each pack was
+    if !project.dependencies.is_empty() {
+        let lock = root.join(aims::facts::project::LOCK_FILE);
+        inputs.push((name(&lock), "lock"));
+    }
     inputs.extend(project.policy_files.iter().map(|p| (name(p), "policy")));
     inputs.extend(project.packs.iter().map(|p| {
         let manifest: PathBuf = root.join(&p.path).join("aims-pack.toml");

@@ -2572,6 +2572,7 @@ pub fn assemble(
         soa: None,
         project: project.to_string(),
         packs: Vec::new(),
+        tailoring: crate::results::Tailoring::of(program),
         today: format_date(today),
         controls: program
             .controls

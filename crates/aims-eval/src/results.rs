@@ -363,12 +363,62 @@ pub struct SoaRecord {
     pub problems: Vec<String>,
 }
 
+pub use aims_check::EnforcementChange;
+
+/// A `param` whose value the project set in `aims.toml` `[parameters]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParameterChange {
+    pub name: String,
+    /// The default, as the policy writes it.
+    pub default: String,
+    /// The project's value, as `aims.toml` writes it.
+    pub value: String,
+    /// The `param` item's name in the policy.
+    pub declared: Span,
+    /// The parameter's key in `aims.toml`.
+    pub set_at: Span,
+}
+
+/// How the project tailored its policies in its own files: the parameters and enforcement
+/// levels it set (its own controls and exclusions are items of its policies).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tailoring {
+    /// In the policies' declaration order.
+    pub parameters: Vec<ParameterChange>,
+    /// By control id.
+    pub enforcement: Vec<EnforcementChange>,
+}
+
+impl Tailoring {
+    /// What `program` records of the project's `[parameters]` and `[enforcement]`.
+    pub fn of(program: &aims_check::Program) -> Tailoring {
+        Tailoring {
+            parameters: program
+                .params
+                .values()
+                .filter_map(|p| {
+                    Some(ParameterChange {
+                        name: p.name.clone(),
+                        default: p.default.clone(),
+                        value: p.value.clone()?,
+                        declared: p.span,
+                        set_at: p.set_at?,
+                    })
+                })
+                .collect(),
+            enforcement: program.enforcement_changes.clone(),
+        }
+    }
+}
+
 /// Everything one `aims check` run produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResults {
     pub project: String,
     /// The policy packs the run used (folders of `policies` with an `aims-pack.toml`), by path.
     pub packs: Vec<Pack>,
+    /// The parameters and enforcement levels the project set for its policies.
+    pub tailoring: Tailoring,
     /// `YYYY-MM-DD`: the date the run evaluated as "today".
     pub today: String,
     pub controls: Vec<ControlInfo>,

@@ -104,6 +104,20 @@ pub const E_PARAMETER_TYPE: &str = "E0151";
 /// An `aims-pack.toml` pack manifest that cannot be read, has an unknown key, or lacks its name
 /// or version.
 pub const E_BAD_PACK_MANIFEST: &str = "E0152";
+/// `aims.toml` `[enforcement]` names a control that no policy declares.
+pub const E_UNKNOWN_TAILORED_CONTROL: &str = "E0170";
+/// An `[enforcement]` entry without a valid level (`advisory`, `mandatory`, `blocking`).
+pub const E_BAD_ENFORCEMENT_OVERRIDE: &str = "E0171";
+/// An invalid `[packs]` entry of `aims.toml`.
+pub const E_BAD_PACK_DEPENDENCY: &str = "E0172";
+/// A pack of `[packs]` is not available: a git pack not fetched, a path pack's folder missing.
+pub const E_PACK_NOT_AVAILABLE: &str = "E0173";
+/// A pack's files do not have the content hash `aims.lock` records, or it is not locked.
+pub const E_PACK_HASH_MISMATCH: &str = "E0174";
+/// A pack's source or commit disagrees with `aims.lock` or with its fetched copy.
+pub const E_PACK_PIN_MISMATCH: &str = "E0175";
+/// `aims.lock` cannot be read or is not a lock file aims wrote.
+pub const E_BAD_LOCK_FILE: &str = "E0176";
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: E_UNREADABLE,
@@ -1167,6 +1181,169 @@ versoin = "2.0.0"
 ## Fix
 
 Correct the key (`version = "2.0.0"`)."#,
+    },
+    CodeInfo {
+        code: E_UNKNOWN_TAILORED_CONTROL,
+        title: "`[enforcement]` names a control no policy declares",
+        explanation: r#"A project tailors a pack's controls in its own `aims.toml`: `[enforcement]` maps control ids to
+the level the project gives them. An id that no policy declares is an error, never ignored: a
+misspelt id would otherwise leave the control at the pack's level while the project believes it
+changed it (and a lowered level would make the gate look greener than intended).
+
+## Example
+
+```toml
+[project]
+policies = ["builtin:iso42001"]
+
+[enforcement]
+"A.6.2.44" = "advisory"
+```
+
+## Fix
+
+Use the id of a control the policies declare (`aims check` suggests the nearest one); ids are
+listed in the Statement of Applicability and by `aims explain`-style help."#,
+    },
+    CodeInfo {
+        code: E_BAD_ENFORCEMENT_OVERRIDE,
+        title: "an `[enforcement]` entry without a valid level",
+        explanation: r#"Each entry of `aims.toml` `[enforcement]` gives a control's level: `advisory` (reported, never
+fails the run), `mandatory` or `blocking` (a failure of either makes `aims check` exit 1). It is written as a string, or as a table with `level` and an
+optional `reason` that the Statement of Applicability prints. Another value, a table without
+`level`, or an unknown level is an error.
+
+## Example
+
+```toml
+[enforcement]
+"A.6.2.4" = "strict"
+"A.8.5" = { reason = "reviewed by legal" }
+```
+
+## Fix
+
+Write `"A.6.2.4" = "blocking"` or `"A.8.5" = { level = "advisory", reason = "reviewed by legal" }`."#,
+    },
+    CodeInfo {
+        code: E_BAD_PACK_DEPENDENCY,
+        title: "an invalid `[packs]` entry",
+        explanation: r#"`[packs]` in `aims.toml` names the policy packs a project uses from elsewhere. Each entry
+`[packs.NAME]` has either `path` (a folder, relative to the folder of `aims.toml`) or `git` (a
+repository URL) with `rev`, the full 40-hexadecimal-digit commit the pack is pinned to. A branch
+or tag name is refused (it can move), as are both sources at once, neither, a URL starting with
+`-`, and a name that cannot be a folder name.
+
+## Example
+
+```toml
+[packs.sector]
+git = "https://git.example.com/aims/sector-pack.git"
+rev = "main"
+```
+
+## Fix
+
+Pin the commit: `rev = "4f1c2e0d9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"` (`git rev-parse HEAD` in the
+pack's repository), then run `aims pack fetch`."#,
+    },
+    CodeInfo {
+        code: E_PACK_NOT_AVAILABLE,
+        title: "a pack of `[packs]` is not available",
+        explanation: r#"A git pack is read from the project's cache, `.aims/packs/NAME`, which `aims pack fetch` fills
+(loading a project never runs git nor uses the network); a path pack is read from its folder.
+The error means the cache has no copy of the pack (it was never fetched in this checkout), or the
+path names no folder, or a file of the pack cannot be read.
+
+## Example
+
+```toml
+[packs.sector]
+git = "file:///srv/git/sector-pack.git"
+rev = "4f1c2e0d9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"
+```
+
+```text
+aims check
+error[E0173]: pack `sector` is not fetched
+```
+
+## Fix
+
+Run `aims pack fetch` once (with access to the repository); afterwards the project checks
+offline. For a path pack, correct the path."#,
+    },
+    CodeInfo {
+        code: E_PACK_HASH_MISMATCH,
+        title: "a pack's files do not match aims.lock",
+        explanation: r#"`aims.lock` records the SHA-256 of each pack's files (every file of the pack's folder but
+`.git`, in path order). Loading a project recomputes it and refuses a pack whose files changed
+since they were locked, and a pack that is not locked at all: the policies that decide the
+verdicts are then exactly the ones that were reviewed. A fetched git pack changes only when
+someone edits the cache; a path pack changes whenever its folder does.
+
+## Example
+
+```text
+aims check
+error[E0174]: the files of pack `acme` changed: their SHA-256 is 5b1f..., aims.lock says 9c0e...
+```
+
+## Fix
+
+For a git pack, run `aims pack fetch`, which restores the pinned commit. For a path pack whose
+change is meant, run `aims pack fetch` to lock the new content and review the change of
+`aims.lock` like code; otherwise restore the pack's files."#,
+    },
+    CodeInfo {
+        code: E_PACK_PIN_MISMATCH,
+        title: "a pack's source or commit disagrees with aims.lock",
+        explanation: r#"A git pack's `rev` in `aims.toml`, the commit `aims.lock` records and the commit its fetched
+copy is checked out at must be the same; a pack's source (its `path` or `git` URL) must be the one
+locked. They differ after `rev` or the source is edited without running `aims pack fetch`, or
+when the cache was checked out at another commit by hand.
+
+## Example
+
+```toml
+[packs]
+acme = { path = "../acme-pack" }
+```
+
+```toml
+# aims.lock
+version = 1
+
+[[pack]]
+name = "acme"
+source = "path+../old-acme-pack"
+sha256 = "..."
+```
+
+## Fix
+
+Run `aims pack fetch`: it fetches the pinned commit and locks it."#,
+    },
+    CodeInfo {
+        code: E_BAD_LOCK_FILE,
+        title: "aims.lock cannot be read",
+        explanation: r#"`aims.lock` is written by `aims pack fetch`: a `version` (1) and one `[[pack]]` table per pack
+with `name`, `source`, `sha256` and, for a git pack, `commit`. A file that is not valid TOML, has
+another version, an unknown key, or an entry without one of these is refused; no pack is then
+taken as locked.
+
+## Example
+
+```toml
+version = 1
+
+[[pack]]
+name = "acme"
+```
+
+## Fix
+
+Run `aims pack fetch` to write it again (it is not meant to be edited by hand)."#,
     },
 ];
 

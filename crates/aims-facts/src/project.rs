@@ -57,12 +57,19 @@ use crate::parse::toml::{convert, parse_table, span_of};
 use crate::schema::SchemaSet;
 use crate::value::{Invalid, Value, ValueKind};
 
+mod dependencies;
 mod pack;
 mod pattern;
 mod systems;
+mod tailoring;
 pub use systems::Systems;
 
+pub use dependencies::{
+    checked_out, content_hash, render_lock, LockedPack, PackDependency, PackOrigin, CACHE_DIR,
+    LOCK_FILE,
+};
 pub use pack::{Pack, Parameter, PACK_MANIFEST};
+pub use tailoring::EnforcementOverride;
 
 #[derive(Debug, Clone, Default)]
 pub struct Project {
@@ -87,8 +94,12 @@ pub struct Project {
     pub confinement: Confinement,
     /// `[parameters]`: values for the policies' `param` items, checked by `aims-check`.
     pub parameters: Vec<Parameter>,
+    /// `[enforcement]`: the levels the project gives controls, checked by `aims-check`.
+    pub enforcement: Vec<EnforcementOverride>,
     /// The policy packs: folders of `policies` holding an `aims-pack.toml`, in path order.
     pub packs: Vec<Pack>,
+    /// `[packs]`: the packs used from a folder or a git repository (see `aims pack fetch`).
+    pub dependencies: Vec<PackDependency>,
     /// Every attributes file the systems' entries name (`attributes = "..."`) that was read,
     /// resolved and sorted: inputs of the run like the policies (an evidence pack holds them).
     pub attributes_files: Vec<PathBuf>,
@@ -281,6 +292,8 @@ const TOP_KEYS: &[&str] = &[
     "systems",
     "plugins",
     "parameters",
+    "enforcement",
+    "packs",
 ];
 const ORG_KEYS: &[&str] = &["facts"];
 const FACT_KEYS: &[&str] = &["path", "glob", "kind", "loader"];
@@ -631,26 +644,7 @@ impl Ctx<'_> {
                 out.push(full);
             } else if self.vfs.is_dir(&full) {
                 dirs.push(full.clone());
-                match aims_base::vfs::glob(self.vfs, &full, "**/*.aims") {
-                    Ok(files) => {
-                        for f in files {
-                            let name = display_name(&self.root, &f);
-                            if self.confined(&f, &format!("policy file `{name}`"), at) {
-                                out.push(f);
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        let span = self.span(item);
-                        self.diags.push(
-                            Diagnostic::error(
-                                codes::E_BAD_GLOB,
-                                format!("cannot search `{p}`: {e}"),
-                            )
-                            .with_primary(span, "here"),
-                        );
-                    }
-                }
+                out.extend(self.policy_folder(&full, &p, at));
             } else {
                 let span = self.span(item);
                 self.diags.push(
@@ -663,6 +657,27 @@ impl Ctx<'_> {
             }
         }
         (out, dirs)
+    }
+
+    /// The policy files (`**/*.aims`) of the folder `dir` (written `shown`, named at `at`),
+    /// each confined to the project.
+    fn policy_folder(&mut self, dir: &Path, shown: &str, at: Span) -> Vec<PathBuf> {
+        match aims_base::vfs::glob(self.vfs, dir, "**/*.aims") {
+            Ok(files) => files
+                .into_iter()
+                .filter(|f| {
+                    let name = display_name(&self.root, f);
+                    self.confined(f, &format!("policy file `{name}`"), at)
+                })
+                .collect(),
+            Err(e) => {
+                self.diags.push(
+                    Diagnostic::error(codes::E_BAD_GLOB, format!("cannot search `{shown}`: {e}"))
+                        .with_primary(at, "here"),
+                );
+                Vec::new()
+            }
+        }
     }
 }
 
@@ -945,10 +960,24 @@ pub fn load_project_with(
                 .extend(pack::read_manifest(&mut cx, sources, &default));
         }
     }
+    if let Some(p) = top.get("packs") {
+        project.dependencies = dependencies::declared(&mut cx, p);
+        for (dir, at) in dependencies::verify(&mut cx, sources, &project.dependencies) {
+            let shown = display_name(&root, &dir);
+            let files = cx.policy_folder(&dir, &shown, at);
+            project.policy_files.extend(files);
+            project
+                .packs
+                .extend(pack::read_manifest(&mut cx, sources, &dir));
+        }
+    }
     project.packs.sort_by(|a, b| a.path.cmp(&b.path));
     project.packs.dedup();
     if let Some(p) = top.get("parameters") {
         project.parameters = pack::parameters(&mut cx, p);
+    }
+    if let Some(e) = top.get("enforcement") {
+        project.enforcement = tailoring::enforcement(&mut cx, e);
     }
     project.policy_files.sort();
     project.policy_files.dedup();

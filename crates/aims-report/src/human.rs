@@ -674,6 +674,20 @@ fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
         )));
         out.text("\n");
     }
+    let t = &report.tailoring;
+    if !t.is_empty() {
+        let count =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        out.text(&format!(
+            "Tailored in aims.toml: {}, {} (the statement of applicability lists them)\n",
+            count(t.parameters.len(), "parameter", "parameters"),
+            count(
+                t.enforcement.len(),
+                "enforcement level",
+                "enforcement levels"
+            ),
+        ));
+    }
     out.text("\n");
     let t = &s.verdicts;
     let organization = report.organization_system();

@@ -171,6 +171,15 @@ impl Place {
     }
 
     /// `file:line:column`, `file:line`, `file` or `None`.
+    /// `file:line` (or the file alone), for a table cell; `None` when the file is unknown.
+    pub fn file_line(&self) -> Option<String> {
+        let file = self.file.as_deref()?;
+        Some(match self.line {
+            Some(l) => format!("{file}:{l}"),
+            None => file.to_string(),
+        })
+    }
+
     pub fn display(&self) -> Option<String> {
         let file = self.file.as_deref()?;
         Some(match (self.line, self.column) {
@@ -218,6 +227,77 @@ impl From<&ev::Pack> for PackRef {
             standard: p.standard.clone(),
         }
     }
+}
+
+/// How the project tailored its policies in `aims.toml` (parameters and enforcement levels it
+/// set); the Statement of Applicability lists it. Absent from the JSON report when empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TailoringReport {
+    #[serde(default)]
+    pub parameters: Vec<ParameterChangeRef>,
+    #[serde(default)]
+    pub enforcement: Vec<EnforcementChangeRef>,
+}
+
+impl TailoringReport {
+    pub fn is_empty(&self) -> bool {
+        self.parameters.is_empty() && self.enforcement.is_empty()
+    }
+
+    fn of(t: &ev::Tailoring, sources: &SourceMap) -> TailoringReport {
+        TailoringReport {
+            parameters: t
+                .parameters
+                .iter()
+                .map(|p| ParameterChangeRef {
+                    name: p.name.clone(),
+                    default: p.default.clone(),
+                    value: p.value.clone(),
+                    declared: Place::of(sources, p.declared),
+                    place: Place::of(sources, p.set_at),
+                })
+                .collect(),
+            enforcement: t
+                .enforcement
+                .iter()
+                .map(|e| EnforcementChangeRef {
+                    control: e.control.clone(),
+                    from: e.from,
+                    to: e.to,
+                    reason: e.reason.clone(),
+                    place: Place::of(sources, e.set_at),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A parameter the project set: from its default to its value, where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParameterChangeRef {
+    pub name: String,
+    /// The default, as the policy writes it.
+    pub default: String,
+    /// The project's value, as `aims.toml` writes it.
+    pub value: String,
+    /// The `param` item in the policy.
+    pub declared: Place,
+    /// Where `aims.toml` sets it.
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+/// A control whose enforcement level the project set: from, to, why, where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnforcementChangeRef {
+    pub control: String,
+    pub from: Enforcement,
+    pub to: Enforcement,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Where `aims.toml` sets it.
+    #[serde(flatten)]
+    pub place: Place,
 }
 
 /// Counts of verdicts.
@@ -844,6 +924,9 @@ pub struct CheckReport {
     /// The policy packs used, with their versions (absent in reports before packs existed).
     #[serde(default)]
     pub packs: Vec<PackRef>,
+    /// The parameters and enforcement levels the project set (absent when it set none).
+    #[serde(default, skip_serializing_if = "TailoringReport::is_empty")]
+    pub tailoring: TailoringReport,
     pub controls: Vec<ControlDef>,
     #[serde(default)]
     pub objectives: Vec<ObjectiveDef>,
@@ -1012,6 +1095,7 @@ impl CheckReport {
             project: results.project.clone(),
             today: results.today.clone(),
             packs: results.packs.iter().map(PackRef::from).collect(),
+            tailoring: TailoringReport::of(&results.tailoring, sources),
             summary: Summary::default(),
             controls,
             objectives,

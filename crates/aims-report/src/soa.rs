@@ -941,6 +941,7 @@ impl SoaBuilder {
             project: header.project.clone(),
             today: header.today.clone(),
             packs: header.packs.clone(),
+            tailoring: header.tailoring.clone(),
             summary: header.summary.clone(),
             controls: header.controls.clone(),
             objectives: header.objectives.clone(),
@@ -1616,6 +1617,32 @@ impl<'a> Soa<'a> {
 
     /// The pack the policies come from, `name version`, for the header.
     /// The policy packs the run used (`iso42001 2.0.0`), for the header; `None` without one.
+    /// The controls the project adds to its packs: declared outside every pack's folder. None
+    /// when the run uses no pack (every control is then the project's own).
+    pub(crate) fn project_controls(&self) -> Vec<&'a ControlDef> {
+        let packs = &self.report.packs;
+        if packs.is_empty() {
+            return Vec::new();
+        }
+        self.report
+            .controls
+            .iter()
+            .filter(|c| {
+                let file = c.place.file.as_deref().unwrap_or("");
+                !packs.iter().any(|p| {
+                    file.strip_prefix(p.path.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+                })
+            })
+            .collect()
+    }
+
+    /// True when the statement has a tailoring section: the run uses a pack, or the project
+    /// set parameters or enforcement levels.
+    pub(crate) fn shows_tailoring(&self) -> bool {
+        !self.report.packs.is_empty() || !self.report.tailoring.is_empty()
+    }
+
     pub(crate) fn pack(&self) -> Option<String> {
         let labels: Vec<String> = self.report.packs.iter().map(|p| p.label()).collect();
         (!labels.is_empty()).then(|| labels.join(", "))

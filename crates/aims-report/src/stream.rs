@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::model::{
     CheckReport, ControlDef, DiagnosticReport, ObjectiveDef, Organization, PackRef, RiskDef,
-    Summary, SystemReport, Tool, WaiverDef,
+    Summary, SystemReport, TailoringReport, Tool, WaiverDef,
 };
 
 /// A report format written in three steps.
@@ -127,6 +127,8 @@ struct Head<'a> {
     project: &'a str,
     today: &'a str,
     packs: &'a [PackRef],
+    #[serde(skip_serializing_if = "TailoringReport::is_empty")]
+    tailoring: &'a TailoringReport,
     controls: &'a [ControlDef],
     objectives: &'a [ObjectiveDef],
     risks: &'a [RiskDef],
@@ -141,6 +143,7 @@ impl<'a> Head<'a> {
             project: &r.project,
             today: &r.today,
             packs: &r.packs,
+            tailoring: &r.tailoring,
             controls: &r.controls,
             objectives: &r.objectives,
             risks: &r.risks,

@@ -41,6 +41,7 @@ fn empty_run_validates_too() {
         organization: vec![],
         organization_controls: vec![],
         soa: None,
+        tailoring: Default::default(),
         project: String::new(),
         packs: vec![],
         today: "2026-01-01".into(),

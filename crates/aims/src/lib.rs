@@ -135,6 +135,10 @@ pub const E_PACK_KEY: &str = "E0542";
 /// `aims verify`: the pack cannot be read; `aims report --evidence-pack`: an input cannot be packed.
 pub const E_PACK_UNREADABLE: &str = "E0543";
 
+/// `aims pack fetch`: a pack could not be fetched (git missing or failing, a commit not in the
+/// repository) or `aims.lock` could not be written.
+pub const E_PACK_FETCH: &str = "E0560";
+
 const CLI_CODES: &[CodeInfo] = &[
     CodeInfo {
         code: E_PACK_CHANGED,
@@ -160,6 +164,11 @@ const CLI_CODES: &[CodeInfo] = &[
         code: E_FMT_OUTSIDE,
         title: "`aims fmt` refuses to write through a symlink leading outside",
         explanation: "`aims fmt` rewrites policy files in place. A policy file that is a symlink (or lies under a symlinked folder) whose real target is outside the folder given to `aims fmt` is not written: a pull request could add such a link to make a formatting step overwrite a file elsewhere (a CI script, a shell profile). The file is reported and the exit code is 2; the other files are formatted. `aims fmt --check` only reads, and checks such files as usual.\n\n## Example\n\n```text\npolicies/evil.aims -> /home/ci/.bashrc\naims fmt policies\n```\n\n## Fix\n\nReplace the link by the file itself, or format the folder that holds the link's target.\n",
+    },
+    CodeInfo {
+        code: E_PACK_FETCH,
+        title: "a pack could not be fetched",
+        explanation: "`aims pack fetch` clones each git pack of `[packs]` with the real `git` into `.aims/packs/NAME`, checks out its pinned commit, hashes every pack's files and writes `aims.lock`. It fails (exit code 2, and `aims.lock` is left as it was) when git is not installed, the repository cannot be reached or cloned, the pinned commit is not in it, or a pack's files or the lock file cannot be read or written. git's own message is quoted.\n\n## Example\n\n```text\naims pack fetch\nerror[E0560]: `git checkout` failed for pack `sector`: fatal: reference is not a tree: 4f1c2e0d9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d\n```\n\n## Fix\n\nCheck the pack's `git` URL and that `rev` is a commit of that repository (`git rev-parse HEAD` there); install git where packs are fetched. Checking a fetched project needs neither git nor the network.\n",
     },
     CodeInfo {
         code: E_USAGE,
@@ -276,8 +285,7 @@ pub fn load_with(
             }
         }
     }
-    // `[parameters]` in aims.toml replace the defaults of the policies' `param` items.
-    let (program, d) = aims_check::compile_with_parameters(&policies, sources, &project.parameters);
+    let (program, d) = compile_policies(&policies, sources, &project);
     diags.extend(d);
     // The system attributes are checked once the policies' `schema system` items are known.
     diags.extend(aims_facts::check_system_attributes(
@@ -302,6 +310,22 @@ pub fn load_with(
         }),
         diags,
     )
+}
+
+/// Compile the project's policies as the project tailors them: `[parameters]` replace the
+/// defaults of the policies' `param` items, `[enforcement]` sets controls' levels.
+fn compile_policies(
+    policies: &[syntax::ast::PolicyFile],
+    sources: &SourceMap,
+    project: &Project,
+) -> (Program, Vec<Diagnostic>) {
+    let (mut program, mut diags) =
+        aims_check::compile_with_parameters(policies, sources, &project.parameters);
+    diags.extend(aims_check::tailor_enforcement(
+        &mut program,
+        &project.enforcement,
+    ));
+    (program, diags)
 }
 
 /// The `let` that [`compile_expression`] binds its expression to. A leading double underscore
@@ -345,8 +369,7 @@ fn compile_lets(
     }
     let mut policies = compiled.policies.clone();
     policies.push(ast);
-    let (program, diags) =
-        aims_check::compile_with_parameters(&policies, sources, &compiled.project.parameters);
+    let (program, diags) = compile_policies(&policies, sources, &compiled.project);
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags.into_iter().filter(Diagnostic::is_error).collect());
     }

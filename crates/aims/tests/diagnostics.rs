@@ -60,6 +60,11 @@ const UNTRIGGERABLE: &[(&str, &str)] = &[
          failure), so only direct users of aims_plugin::PluginHost::call can meet it",
     ),
     (
+        "E0560",
+        "printed by `aims pack fetch` when git fails or a pack cannot be locked; the library \
+         never runs git (crates/aims-cli/tests/pack_deps.rs checks it through the binary)",
+    ),
+    (
         "E0501",
         "printed by the aims binary for bad command-line arguments (`--today yesterday`); the \
          library has no arguments to get wrong",

@@ -45,6 +45,27 @@ pub fn control<'a>(report: &'a Value, system: &str, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no control `{id}` in `{system}`"))
 }
 
+/// Every (control id, verdict) of `system` in an `aims check --format json` document.
+pub fn verdicts(report: &Value, system: &str) -> Vec<(String, String)> {
+    let s = report["systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == system)
+        .unwrap_or_else(|| panic!("no system `{system}`"));
+    s["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap_or_default().to_string(),
+                c["verdict"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
 /// Run the `aims` binary in `dir` (no colours), failing the test if it panicked.
 pub fn aims_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_aims"))

@@ -323,6 +323,83 @@ fn controls(soa: &Soa) -> Markup {
     }
 }
 
+/// `file:line` of a place.
+fn at(p: &crate::model::Place) -> String {
+    p.file_line().unwrap_or_else(|| "—".to_string())
+}
+
+/// How the project tailored its packs in its own files (see the Markdown statement).
+fn tailoring(soa: &Soa) -> Markup {
+    let t = &soa.report.tailoring;
+    let own = soa.project_controls();
+    html! {
+        @if soa.shows_tailoring() {
+            section id="tailoring" {
+                h2 { "Tailoring" }
+                p class="note" { "What the project changed of its policy packs, in its own files (the packs themselves are used as published)." }
+                h3 { "Parameters" }
+                @if t.parameters.is_empty() {
+                    p class="empty" { "Every parameter has the pack's default." }
+                } @else {
+                    table {
+                        thead { tr { th { "Parameter" } th { "Default" } th { "Project's value" } th { "Set in" } th { "Declared in" } } }
+                        tbody {
+                            @for p in &t.parameters {
+                                tr {
+                                    td { code { (p.name) } }
+                                    td { code { (p.default) } }
+                                    td { code { (p.value) } }
+                                    td { span class="loc" { (at(&p.place)) } }
+                                    td { span class="loc" { (at(&p.declared)) } }
+                                }
+                            }
+                        }
+                    }
+                }
+                h3 { "Enforcement" }
+                @if t.enforcement.is_empty() {
+                    p class="empty" { "Every control has the enforcement level its policy gives it." }
+                } @else {
+                    table {
+                        thead { tr { th { "Control" } th { "Policy's level" } th { "Project's level" } th { "Reason" } th { "Set in" } } }
+                        tbody {
+                            @for e in &t.enforcement {
+                                tr {
+                                    td { a href={ "#" (anchor("control", &e.control)) } { code { (e.control) } } }
+                                    td { (e.from.as_str()) }
+                                    td { b { (e.to.as_str()) } }
+                                    td { (e.reason.as_deref().unwrap_or("—")) }
+                                    td { span class="loc" { (at(&e.place)) } }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if !soa.report.packs.is_empty() {
+                    h3 { "Controls the project adds" }
+                    @if own.is_empty() {
+                        p class="empty" { "None: every control comes from a pack." }
+                    } @else {
+                        table {
+                            thead { tr { th { "Control" } th { "Title" } th { "Declared in" } } }
+                            tbody {
+                                @for c in &own {
+                                    tr {
+                                        td { a href={ "#" (anchor("control", &c.id)) } { code { (c.id) } } }
+                                        td { (c.title) }
+                                        td { span class="loc" { (at(&c.place)) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                p { "The project's exclusions are listed under " a href="#exclusions" { "Exclusions" } "." }
+            }
+        }
+    }
+}
+
 fn exclusions(soa: &Soa) -> Markup {
     html! {
         section id="exclusions" {
@@ -716,6 +793,7 @@ pub(crate) fn write_page(
         @if let Some(t) = trend { (crate::trend::html_section(t)) }
         (document_control(soa))
         (controls(soa))
+        (tailoring(soa))
         (exclusions(soa))
         (requirements(soa))
         (organization(soa))

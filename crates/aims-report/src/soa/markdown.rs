@@ -336,6 +336,81 @@ fn controls(out: &mut String, soa: &Soa) {
     }
 }
 
+/// `file:line` of a place, as code, or a dash.
+fn at(p: &crate::model::Place) -> String {
+    p.file_line()
+        .map_or_else(|| "—".to_string(), |at| code(&at))
+}
+
+/// How the project tailored its packs in its own files: each parameter and enforcement level
+/// it changed (from what to what, where), and the controls it adds.
+fn tailoring(out: &mut String, soa: &Soa) {
+    if !soa.shows_tailoring() {
+        return;
+    }
+    let t = &soa.report.tailoring;
+    out.push_str("## Tailoring\n\n");
+    out.push_str("What the project changed of its policy packs, in its own files (the packs themselves are used as published).\n\n");
+    out.push_str("### Parameters\n\n");
+    if t.parameters.is_empty() {
+        out.push_str("Every parameter has the pack's default.\n\n");
+    } else {
+        out.push_str("| Parameter | Default | Project's value | Set in | Declared in |\n");
+        out.push_str("|---|---|---|---|---|\n");
+        for p in &t.parameters {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                code(&p.name),
+                code(&p.default),
+                code(&p.value),
+                at(&p.place),
+                at(&p.declared)
+            );
+        }
+        out.push('\n');
+    }
+    out.push_str("### Enforcement\n\n");
+    if t.enforcement.is_empty() {
+        out.push_str("Every control has the enforcement level its policy gives it.\n\n");
+    } else {
+        out.push_str("| Control | Policy's level | Project's level | Reason | Set in |\n");
+        out.push_str("|---|---|---|---|---|\n");
+        for e in &t.enforcement {
+            let _ = writeln!(
+                out,
+                "| {} | {} | **{}** | {} | {} |",
+                code(&e.control),
+                e.from.as_str(),
+                e.to.as_str(),
+                or_dash(e.reason.as_deref().unwrap_or("")),
+                at(&e.place)
+            );
+        }
+        out.push('\n');
+    }
+    if !soa.report.packs.is_empty() {
+        let own = soa.project_controls();
+        out.push_str("### Controls the project adds\n\n");
+        if own.is_empty() {
+            out.push_str("None: every control comes from a pack.\n\n");
+        } else {
+            out.push_str("| Control | Title | Declared in |\n|---|---|---|\n");
+            for c in own {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} |",
+                    code(&c.id),
+                    or_dash(&c.title),
+                    at(&c.place)
+                );
+            }
+            out.push('\n');
+        }
+    }
+    out.push_str("The project's exclusions are listed under Exclusions.\n\n");
+}
+
 /// The exclusions the controls' results named, with their approval.
 fn exclusions(out: &mut String, soa: &Soa) {
     out.push_str("## Exclusions\n\n");
@@ -825,6 +900,7 @@ pub(crate) fn write_page(
     }
     document_control(&mut top, soa);
     controls(&mut top, soa);
+    tailoring(&mut top, soa);
     exclusions(&mut top, soa);
     requirements(&mut top, soa);
     organization(&mut top, soa);

@@ -1,5 +1,6 @@
 //! The Statement of Applicability as spreadsheets, for auditors and GRC tools that import them:
-//! XLSX (sheets `Annex A`, `Clauses`, `Evidence`, `Risks`, `Exclusions`, each with a frozen
+//! XLSX (sheets `Annex A`, `Clauses`, `Evidence`, `Risks`, `Exclusions`, and `Tailoring` when the
+//! run uses a pack or sets parameters or levels, each with a frozen
 //! header row and a filter) and CSV (the `Annex A`, `Clauses` and `Evidence` sheets in one table,
 //! its first column naming the sheet of each row: [`write_csv`]).
 //!
@@ -567,7 +568,57 @@ fn workbook(soa: &Soa, evidence: &mut dyn BufRead) -> Result<Vec<u8>, rust_xlsxw
         row += 1;
     }
     finish_sheet(ws, row, exclusion_headers.len())?;
+    if soa.shows_tailoring() {
+        tailoring_sheet(&mut book, soa)?;
+    }
     book.save_to_buffer()
+}
+
+/// The sheet `Tailoring`: what the project changed of its packs in its own files (as the
+/// statement's section of that name), one row per parameter, enforcement level and added control.
+fn tailoring_sheet(book: &mut Workbook, soa: &Soa) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let headers = ["Change", "Item", "Pack", "Project", "Reason", "Set in"];
+    let mut row = sheet(book, "Tailoring", &headers)?;
+    let ws = book.worksheet_from_name("Tailoring")?;
+    let at = |p: &crate::model::Place| p.file_line().unwrap_or_default();
+    let t = &soa.report.tailoring;
+    let mut rows: Vec<[String; 6]> = Vec::new();
+    for p in &t.parameters {
+        rows.push([
+            "Parameter".into(),
+            p.name.clone(),
+            p.default.clone(),
+            p.value.clone(),
+            String::new(),
+            at(&p.place),
+        ]);
+    }
+    for e in &t.enforcement {
+        rows.push([
+            "Enforcement".into(),
+            e.control.clone(),
+            e.from.as_str().into(),
+            e.to.as_str().into(),
+            e.reason.clone().unwrap_or_default(),
+            at(&e.place),
+        ]);
+    }
+    for c in soa.project_controls() {
+        rows.push([
+            "Control added".into(),
+            c.id.clone(),
+            String::new(),
+            c.title.clone(),
+            String::new(),
+            at(&c.place),
+        ]);
+    }
+    for r in &rows {
+        let cells: Vec<Cell> = r.iter().map(Cell::text).collect();
+        write_cells(ws, row, &cells)?;
+        row += 1;
+    }
+    finish_sheet(ws, row, headers.len())
 }
 
 #[cfg(test)]

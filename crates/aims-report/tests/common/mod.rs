@@ -953,6 +953,7 @@ pub fn fixture() -> Fixture {
         organization_controls: Vec::new(),
         organization: vec![],
         soa: None,
+        tailoring: Default::default(),
         exclusions: Vec::new(),
         project: "acme-ai".into(),
         packs: vec![aims_eval::results::Pack {
@@ -960,7 +961,7 @@ pub fn fixture() -> Fixture {
             version: "2.0.0".into(),
             description: None,
             standard: Some("ISO/IEC 42001:2023".into()),
-            path: "policies/iso42001".into(),
+            path: "policy".into(),
         }],
         today: "2026-05-01".into(),
         controls,

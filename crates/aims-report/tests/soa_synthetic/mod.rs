@@ -75,6 +75,7 @@ pub fn header() -> CheckReport {
         project: "synthetic-registry".to_string(),
         today: "2026-11-24".to_string(),
         packs: Vec::new(),
+        tailoring: Default::default(),
         summary: Summary::default(),
         organization: Default::default(),
         controls,
