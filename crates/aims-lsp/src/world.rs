@@ -44,9 +44,19 @@ pub struct PFile {
 #[derive(Debug)]
 pub struct Analysis {
     pub program: Program,
+    /// The program as `aims.toml` tailors it (`[parameters]`, `[enforcement]`), which judges
+    /// the cards as `aims check` does; `None` when it tailors nothing (then `program`).
+    tailored: Option<Program>,
     /// Diagnostics per file (index = file id).
     pub diags: Vec<Vec<Diagnostic>>,
     index: OnceLock<Index>,
+}
+
+impl Analysis {
+    /// The program that judges the project's cards: tailored by `aims.toml` when it is.
+    pub fn judging_program(&self) -> &Program {
+        self.tailored.as_ref().unwrap_or(&self.program)
+    }
 }
 
 /// A project: the files under one `aims.toml`, or a lone file outside any project.
@@ -94,6 +104,21 @@ impl ProjectState {
             sources.add_source(f.source.clone());
         }
         let (program, check) = aims_check::compile(self.files.iter().map(|f| &f.ast), &sources);
+        // The policies' own diagnostics come from the untailored program; the tailoring's are
+        // located in aims.toml (another source map) and reported by `aims check`.
+        let tailored = self
+            .project
+            .as_ref()
+            .filter(|p| !p.parameters.is_empty() || !p.enforcement.is_empty())
+            .map(|p| {
+                let (mut tailored, _) = aims_check::compile_with_parameters(
+                    self.files.iter().map(|f| &f.ast),
+                    &sources,
+                    &p.parameters,
+                );
+                aims_check::tailor_enforcement(&mut tailored, &p.enforcement);
+                tailored
+            });
         let mut diags: Vec<Vec<Diagnostic>> =
             self.files.iter().map(|f| f.parse_diags.clone()).collect();
         let mut all = check;
@@ -115,6 +140,7 @@ impl ProjectState {
         }
         Analysis {
             program,
+            tailored,
             diags,
             index: OnceLock::new(),
         }
@@ -1237,7 +1263,7 @@ fn evaluate_systems(
 ) -> Option<Vec<aims_eval::results::ControlResult>> {
     let project = p.project.clone()?;
     let analysis = p.ensure_analyzed();
-    let program = &analysis.program;
+    let program = analysis.judging_program();
     let sources = SourceMap::new();
     let (organization, _) = aims_facts::project::load_sources(
         vfs,

@@ -528,6 +528,40 @@ async fn a_card_shows_the_controls_it_fails() {
     c.shutdown().await;
 }
 
+/// The cards are judged with the controls' levels as `aims.toml` tailors them (`[enforcement]`),
+/// as `aims check` judges them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_is_judged_with_the_projects_tailored_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    std::fs::create_dir_all(root.join("bot")).unwrap();
+    let toml = "[project]\nname = \"t\"\npolicies = [\"policies\"]\n\n[enforcement]\nTASK = \"advisory\"\nHINT = \"blocking\"\n\n[[systems]]\nname = \"bot\"\nrisk_tier = \"minimal\"\nfacts = [{ path = \"bot/README.md\", kind = \"model_card\" }]\n";
+    std::fs::write(root.join("aims.toml"), toml).unwrap();
+    let policy = "control TASK \"Task declared\" {\n  applies_to model_card\n  require exists(model_card.pipeline_tag)\n}\n\ncontrol HINT \"Datasets\" {\n  applies_to model_card\n  enforce advisory\n  require exists(model_card.datasets)\n}\n";
+    std::fs::write(root.join("policies/p.aims"), policy).unwrap();
+    let card = "---\nlanguage: en\n---\n# Bot\n";
+    std::fs::write(root.join("bot/README.md"), card).unwrap();
+
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&file_uri(&root.join("aims.toml")), toml).await;
+    let readme = file_uri(&root.join("bot/README.md"));
+    c.open(&readme, card).await;
+    let d = c
+        .diagnostics_where(&readme, |p| {
+            p["diagnostics"].as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await;
+    let diags = d["diagnostics"].as_array().unwrap();
+    let codes: Vec<&str> = diags.iter().filter_map(|x| x["code"].as_str()).collect();
+    assert_eq!(codes, ["HINT"], "TASK is advisory in aims.toml: {d}");
+    assert_eq!(
+        diags[0]["severity"], 1,
+        "HINT is blocking in aims.toml: {d}"
+    );
+    c.shutdown().await;
+}
+
 /// A code lens above each control gives its verdicts over the project's systems, with the cards
 /// as they are in the editor.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
