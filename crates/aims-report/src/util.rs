@@ -372,6 +372,18 @@ mod code_span_tests {
     use super::*;
 
     #[test]
+    fn carriage_returns_cannot_join_an_escaped_character_to_what_follows() {
+        // found by the fuzz target `render`: the cell dropped `\r` after deciding `<` was no tag
+        assert_eq!(
+            markdown_cell("<\rimg src=x onerror=alert(1)>"),
+            "&lt;img src=x onerror=alert(1)>"
+        );
+        assert_eq!(markdown_cell("<\r\r!-- x"), "&lt;!-- x");
+        assert_eq!(markdown_cell("a\\\r*b*"), "a\\\\\\*b\\*");
+        assert_eq!(markdown_cell("a\r\nb"), "a<br>b");
+    }
+
+    #[test]
     fn unpaired_backticks_are_escaped() {
         assert_eq!(close_code_spans("has no `license`"), "has no `license`");
         assert_eq!(close_code_spans("a`b"), "a\\`b");
@@ -392,11 +404,13 @@ pub fn markdown_cell(s: &str) -> String {
 
 fn cell_escaped(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
+    // Carriage returns are dropped before anything looks at the next character. Dropped in the
+    // loop, they came out after the check: `<`, CR, `img` became a live `<img` tag, and a
+    // backslash, CR, `*` a literal backslash before a live `*` (found by the fuzz target `render`).
+    let mut chars = s.chars().filter(|&c| c != '\r').peekable();
     while let Some(c) = chars.next() {
         match c {
             '|' => out.push_str("\\|"),
-            '\r' => {}
             '\n' => out.push_str("<br>"),
             '<' if chars.peek().is_some_and(|n| {
                 n.is_ascii_alphabetic() || *n == '/' || *n == '!' || *n == '?'
