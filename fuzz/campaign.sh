@@ -7,9 +7,11 @@
 # The targets are safe Rust (unsafe is forbidden in every crate), so they are built without a
 # sanitizer (-s none) and with debug assertions (-a, integer overflow checks): about 3x the speed
 # of an AddressSanitizer build for the same coverage feedback.
-# lsp_edits is built apart with --no-trace-compares (2.2x the executions: it re-parses and re-checks
-# the document on every edit; the dictionary below gives it the tokens comparison tracing would):
-#   cargo +nightly fuzz build -O -a -s none --no-trace-compares lsp_edits
+# lsp_edits, render and evaluate are built apart with --no-trace-compares (comparison tracing took
+# about half of render's time and a third of evaluate's; lsp_edits ran 2.2x the executions without
+# it); a dictionary gives each the tokens tracing would find (the grammar's for lsp_edits, below;
+# dict/render.dict and dict/evaluate.dict):
+#   for t in lsp_edits render evaluate; do cargo +nightly fuzz build -O -a -s none --no-trace-compares $t; done
 set -uo pipefail
 cd "$(dirname "$0")"
 runs=$1; shift
@@ -24,7 +26,10 @@ grep -oE '"[A-Za-z_]{2,}"|"(==|!=|<=|>=|->|::|//|///)"' ../grammar/aims.pest | s
 for t in "$@"; do
   mkdir -p "artifacts/$t"
   flags=()
-  case $t in parse | check | fmt | lsp_edits) flags+=(-dict=logs/aims.dict) ;; esac
+  case $t in
+    parse | check | fmt | lsp_edits) flags+=(-dict=logs/aims.dict) ;;
+    render | evaluate) flags+=(-dict="dict/$t.dict") ;;
+  esac
   start=$(date +%s)
   "$bin/$t" -max_len="$max_len" -runs="$runs" -timeout="${TIMEOUT:-25}" -print_final_stats=1 -artifact_prefix="artifacts/$t/" \
     "${flags[@]}" "corpus/$t" > "logs/$t.log" 2>&1

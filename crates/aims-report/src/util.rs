@@ -372,6 +372,27 @@ mod code_span_tests {
     use super::*;
 
     #[test]
+    fn carriage_returns_cannot_join_an_escaped_character_to_what_follows() {
+        // found by the fuzz target `render`: the cell dropped `\r` after deciding `<` was no tag
+        // (a lone carriage return is shown as `?`, like every control character)
+        assert_eq!(
+            markdown_cell("<\rimg src=x onerror=alert(1)>"),
+            "&lt;?img src=x onerror=alert(1)>"
+        );
+        assert_eq!(markdown_cell("<\r\r!-- x"), "&lt;??!-- x");
+        assert_eq!(markdown_cell("a\\\r*b*"), "a\\\\?\\*b\\*");
+        assert_eq!(markdown_cell("a\r\nb"), "a<br>b");
+    }
+
+    #[test]
+    fn control_characters_cannot_complete_an_html_opening() {
+        // found by the fuzz target `render`: `<`, U+0003 was let through, then shown as `<?`
+        assert_eq!(markdown_cell("x <\u{3}[ `y`"), "x &lt;?\\[ `y`");
+        assert_eq!(markdown_cell("<\u{11}script>"), "&lt;?script>");
+        assert_eq!(markdown_cell("<\u{202E}a"), "&lt;???a");
+    }
+
+    #[test]
     fn unpaired_backticks_are_escaped() {
         assert_eq!(close_code_spans("has no `license`"), "has no `license`");
         assert_eq!(close_code_spans("a`b"), "a\\`b");
@@ -387,16 +408,23 @@ mod code_span_tests {
 /// image or emphasis, and backticks cannot open a code span reaching past the text
 /// ([`close_code_spans`]).
 pub fn markdown_cell(s: &str) -> String {
-    close_code_spans(&cell_escaped(s)).into_owned()
+    // Inert first: escaping decides by the next character, so a control character that became
+    // `?` after it turned `<`, control into `<?`, a processing instruction that swallowed the
+    // next code span's opening backtick and left its contents live (found by the fuzz target
+    // `render`).
+    close_code_spans(&cell_escaped(&inert(s))).into_owned()
 }
 
 fn cell_escaped(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
+    // Carriage returns (after `inert`, only those before a line feed) are dropped before anything
+    // looks at the next character. Dropped in the loop, they came out after the check: `<`, CR,
+    // `img` became a live `<img` tag, and a backslash, CR, `*` a literal backslash before a live
+    // `*` (found by the fuzz target `render`).
+    let mut chars = s.chars().filter(|&c| c != '\r').peekable();
     while let Some(c) = chars.next() {
         match c {
             '|' => out.push_str("\\|"),
-            '\r' => {}
             '\n' => out.push_str("<br>"),
             '<' if chars.peek().is_some_and(|n| {
                 n.is_ascii_alphabetic() || *n == '/' || *n == '!' || *n == '?'
