@@ -43,8 +43,8 @@ fn fixture() -> &'static Fixture {
         let (project, _) = aims_facts::load_project(&fs, &sources, Path::new("/p/aims.toml"));
         let project = project.expect("fixture project loads");
         let schemas = aims_facts::SchemaSet::builtin();
-        let sys = project.systems.first().expect("one system");
-        let (docs, _) = aims_facts::load_system(&fs, &sources, &project, sys, &schemas);
+        let sys = project.systems.decl(0).expect("one system");
+        let (docs, _) = aims_facts::load_system(&fs, &sources, &project, &sys, &schemas);
         Fixture { project, docs }
     })
 }
@@ -66,7 +66,7 @@ fuzz_target!(|data: &[u8]| {
     let today = jiff::civil::Date::constant(2026, 11, 24);
     let evaluator = aims_eval::Evaluator::new(&program, today);
     let docs: Vec<&Document> = f.docs.iter().collect();
-    for sys in &f.project.systems {
-        let _ = evaluator.evaluate_system(sys, &docs);
+    for sys in f.project.systems.iter() {
+        let _ = evaluator.evaluate_system(&sys, &docs);
     }
 });

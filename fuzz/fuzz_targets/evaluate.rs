@@ -79,9 +79,10 @@ fuzz_target!(|data: &[u8]| {
     let mut fs = MemoryFs::new();
     fs.insert("/p/README.md", data);
     let schemas = aims_facts::SchemaSet::builtin();
-    let Some(sys) = f.project.systems.first() else {
+    let Some(sys) = f.project.systems.decl(0) else {
         return;
     };
+    let sys = &*sys;
     let (docs, diags) = aims_facts::load_system(&fs, &sources, &f.project, sys, &schemas);
     for d in &diags {
         for l in &d.labels {
