@@ -7,8 +7,12 @@
 
 pub mod ast;
 pub mod codes;
+mod fast;
 pub mod format;
 mod grammar;
+pub mod lexer;
 mod parser;
 
+#[doc(hidden)]
+pub use parser::{fast_parser_coverage, parse_expr_with_pest_only, parse_with_pest_only};
 pub use parser::{parse, parse_cached, parse_expr, top_level_keywords, ItemCache};

@@ -28,7 +28,38 @@ pub fn top_level_keywords() -> &'static [&'static str] {
 
 /// Parse one policy file. Never fails: returns every item it could read and the errors.
 pub fn parse(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {
-    parse_items(file, text, None, STEPWISE_BLOCK_BYTES)
+    parse_items(file, text, None, STEPWISE_BLOCK_BYTES, true)
+}
+
+/// [`parse`] with the pest parser alone, without the fast parser: the oracle of the differential
+/// tests and fuzz target. The result is [`parse`]'s.
+#[doc(hidden)]
+pub fn parse_with_pest_only(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {
+    parse_items(file, text, None, STEPWISE_BLOCK_BYTES, false)
+}
+
+/// The number of top-level items of `text`, and how many of them the fast parser declines (pest
+/// parses those): the differential tests check that the fast parser is the one they test.
+#[doc(hidden)]
+pub fn fast_parser_coverage(file: FileId, text: &str) -> (usize, usize) {
+    let scan = scan(text);
+    let ctx = Ctx {
+        file,
+        text,
+        comments: &scan.comments,
+        stepwise_from: STEPWISE_BLOCK_BYTES,
+        fast: true,
+    };
+    let declined = scan
+        .starts
+        .iter()
+        .enumerate()
+        .filter(|&(i, &start)| {
+            let end = scan.starts.get(i + 1).copied().unwrap_or(text.len());
+            crate::fast::item(&ctx, text.get(start..end).unwrap_or(""), start).is_none()
+        })
+        .count();
+    (scan.starts.len(), declined)
 }
 
 /// Top-level items parsed before, by their text, so that after an edit only the items whose text
@@ -79,7 +110,7 @@ pub fn parse_cached(
     text: &str,
     cache: &mut ItemCache,
 ) -> (PolicyFile, Vec<Diagnostic>) {
-    parse_items(file, text, Some(cache), STEPWISE_BLOCK_BYTES)
+    parse_items(file, text, Some(cache), STEPWISE_BLOCK_BYTES, true)
 }
 
 fn parse_items(
@@ -87,6 +118,7 @@ fn parse_items(
     text: &str,
     mut cache: Option<&mut ItemCache>,
     stepwise_from: usize,
+    fast: bool,
 ) -> (PolicyFile, Vec<Diagnostic>) {
     let scan = scan(text);
     let mut items = Vec::new();
@@ -96,6 +128,7 @@ fn parse_items(
         text,
         comments: &scan.comments,
         stepwise_from,
+        fast,
     };
     // Text before the first item that is not a comment.
     let first = scan.starts.first().copied().unwrap_or(text.len());
@@ -151,11 +184,37 @@ fn parse_items(
 /// Parse a standalone expression (used for message interpolations, `aims test` and the REPL-like
 /// tools). `offset` is the byte offset of `text` in the file.
 pub fn parse_expr(file: FileId, text: &str, offset: usize) -> Result<Expr, Box<Diagnostic>> {
+    parse_expr_with(file, text, offset, true)
+}
+
+/// [`parse_expr`] with the pest parser alone (see [`parse_with_pest_only`]).
+#[doc(hidden)]
+pub fn parse_expr_with_pest_only(
+    file: FileId,
+    text: &str,
+    offset: usize,
+) -> Result<Expr, Box<Diagnostic>> {
+    parse_expr_with(file, text, offset, false)
+}
+
+/// [`parse_expr`], trying the fast parser first when `fast`.
+fn parse_expr_with(
+    file: FileId,
+    text: &str,
+    offset: usize,
+    fast: bool,
+) -> Result<Expr, Box<Diagnostic>> {
+    if fast {
+        if let Some(result) = crate::fast::expr(file, text, offset) {
+            return result;
+        }
+    }
     let ctx = Ctx {
         file,
         text,
         comments: &[],
         stepwise_from: usize::MAX,
+        fast,
     };
     match AimsParser::parse(Rule::expr_only, text) {
         Ok(mut pairs) => {
@@ -219,7 +278,7 @@ fn too_many_brackets(chunk: &str, comments: &[(usize, usize)], offset: usize) ->
 }
 
 /// Depth of an expression tree, measured without recursion (the tree may be deep).
-fn expr_depth(e: &Expr) -> usize {
+pub(crate) fn expr_depth(e: &Expr) -> usize {
     let mut stack = vec![(e, 1usize)];
     let mut max = 0;
     while let Some((e, d)) = stack.pop() {
@@ -384,12 +443,16 @@ fn stray(
     first.map(|f| (f, last))
 }
 
-struct Ctx<'a> {
-    file: FileId,
-    text: &'a str,
-    comments: &'a [(usize, usize)],
+pub(crate) struct Ctx<'a> {
+    pub(crate) file: FileId,
+    /// The file's text (the expression's, for [`parse_expr`]).
+    pub(crate) text: &'a str,
+    /// The file's `//` comments, as [`scan`] found them.
+    pub(crate) comments: &'a [(usize, usize)],
     /// Blocks of at least this many bytes are parsed in steps ([`Ctx::block_in_steps`]).
     stepwise_from: usize,
+    /// Try the fast parser (`crate::fast`) first; pest reads what it declines.
+    pub(crate) fast: bool,
 }
 
 /// Blocks from this size up are parsed a statement at a time: below it, one parse of the whole
@@ -409,6 +472,16 @@ fn block_kind(keyword: &str) -> BlockKind {
 impl Ctx<'_> {
     /// Parse and lower the item in `chunk`, which starts at `start` and ends at `end`.
     fn parse_item(&self, chunk: &str, start: usize, end: usize) -> ParsedItem {
+        if self.fast {
+            if let Some((item, diags)) = crate::fast::item(self, chunk, start) {
+                return ParsedItem {
+                    start,
+                    file: self.file,
+                    item: Some(item),
+                    diags,
+                };
+            }
+        }
         let mut diags = Vec::new();
         let mut item = None;
         if let Some(at) = too_many_brackets(chunk, self.comments, start) {
@@ -476,7 +549,7 @@ impl Ctx<'_> {
     }
 
     /// The `///` doc comment lines that end right before `start` (only blank space between).
-    fn doc_before(&self, start: usize) -> Option<String> {
+    pub(crate) fn doc_before(&self, start: usize) -> Option<String> {
         let mut lines = Vec::new();
         let mut pos = start;
         // Comments are sorted and disjoint: only those ending at or before `start` can be its doc.
@@ -521,17 +594,7 @@ impl Ctx<'_> {
             Some(b) => (b.as_str(), b.as_span().start() + off),
             None => ("", span.start as usize + 1),
         };
-        StrLit {
-            value: unescape(raw, |i, len, msg| {
-                diags.push(
-                    Diagnostic::error(codes::BAD_ESCAPE, msg.to_string()).with_primary(
-                        Span::new(self.file, body_off + i, body_off + i + len),
-                        "here",
-                    ),
-                );
-            }),
-            span,
-        }
+        string_lit(self.file, raw, body_off, span, diags)
     }
 
     /// A message string: text with `{expr}` interpolations, each parsed as an expression.
@@ -542,106 +605,7 @@ impl Ctx<'_> {
             Some(b) => (b.as_str(), b.as_span().start() + off),
             None => ("", span.start as usize + 1),
         };
-        let mut parts = Vec::new();
-        let mut text = String::new();
-        let mut chars = raw.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            match c {
-                '\\' => {
-                    if let Some((_, n)) = chars.next() {
-                        match unescape_char(n) {
-                            Some(u) => text.push(u),
-                            None => diags.push(
-                                Diagnostic::error(
-                                    codes::BAD_ESCAPE,
-                                    format!("unknown escape `\\{n}`"),
-                                )
-                                .with_primary(
-                                    Span::new(self.file, base + i, base + i + 1 + n.len_utf8()),
-                                    "here",
-                                )
-                                .with_help("known escapes: \\\" \\\\ \\n \\t \\{ \\}"),
-                            ),
-                        }
-                    }
-                }
-                '{' => {
-                    // find the matching close brace, skipping nested braces and strings
-                    let mut depth = 1;
-                    let mut in_str = false;
-                    let mut end = None;
-                    let mut prev_bs = false;
-                    for (j, d) in raw.get(i + 1..).unwrap_or("").char_indices() {
-                        if in_str {
-                            if d == '"' && !prev_bs {
-                                in_str = false;
-                            }
-                            prev_bs = d == '\\' && !prev_bs;
-                            continue;
-                        }
-                        match d {
-                            '"' => in_str = true,
-                            '{' => depth += 1,
-                            '}' => {
-                                depth -= 1;
-                                if depth == 0 {
-                                    end = Some(i + 1 + j);
-                                    break;
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                    let Some(end) = end else {
-                        diags.push(
-                            Diagnostic::error(codes::BAD_INTERPOLATION, "unclosed `{` in message")
-                                .with_primary(
-                                    Span::new(self.file, base + i, base + i + 1),
-                                    "opened here",
-                                )
-                                .with_help("close it with `}`, or write `\\{` for a literal brace"),
-                        );
-                        break;
-                    };
-                    let inner = raw.get(i + 1..end).unwrap_or("");
-                    if !text.is_empty() {
-                        parts.push(MessagePart::Text(std::mem::take(&mut text)));
-                    }
-                    if inner.trim().is_empty() {
-                        diags.push(
-                            Diagnostic::error(codes::BAD_INTERPOLATION, "empty `{}` in message")
-                                .with_primary(
-                                    Span::new(self.file, base + i, base + end + 1),
-                                    "expected an expression inside the braces",
-                                ),
-                        );
-                    } else {
-                        // Expressions inside strings use escaped quotes; unescape them first only if
-                        // needed (rare), keeping offsets for the plain case.
-                        match parse_expr(self.file, inner, base + i + 1) {
-                            Ok(e) => parts.push(MessagePart::Expr(e)),
-                            Err(d) => {
-                                let mut d = *d;
-                                d.code = codes::BAD_INTERPOLATION;
-                                d.message = format!("in `{{...}}` interpolation: {}", d.message);
-                                diags.push(d);
-                            }
-                        }
-                    }
-                    while let Some(&(j, _)) = chars.peek() {
-                        if j > end {
-                            break;
-                        }
-                        chars.next();
-                    }
-                }
-                _ => text.push(c),
-            }
-        }
-        if !text.is_empty() {
-            parts.push(MessagePart::Text(text));
-        }
-        Message { parts, span }
+        message(self.file, raw, base, span, self.fast, diags)
     }
 
     /// A block parsed in steps: header, each statement, closing brace. Gives the same item as
@@ -990,50 +954,22 @@ impl Ctx<'_> {
     /// number, date or duration token
     fn literal(&self, p: Pair<Rule>, off: usize) -> Expr {
         let span = self.span(&p, off);
-        let s = p.as_str();
         let kind = match p.as_rule() {
-            Rule::date => ExprKind::Date(s.to_string()),
-            Rule::duration => {
-                let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
-                let unit = DurationUnit::from_suffix(s.get(digits.len()..).unwrap_or(""))
-                    .unwrap_or(DurationUnit::Days);
-                ExprKind::Duration {
-                    amount: digits.parse().unwrap_or(i64::MAX),
-                    unit,
-                }
-            }
-            _ => match s.parse::<i64>() {
-                Ok(i) => ExprKind::Int(i),
-                Err(_) => ExprKind::Number(s.parse().unwrap_or(f64::NAN)),
-            },
+            Rule::date => LiteralToken::Date,
+            Rule::duration => LiteralToken::Duration,
+            _ => LiteralToken::Number,
         };
-        Expr { kind, span }
+        Expr {
+            kind: literal_kind(kind, p.as_str()),
+            span,
+        }
     }
 
     /// An expression as a statement or `let` holds it: refused if deeper than the later phases can
     /// walk.
     fn top_expr(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> Expr {
         let e = self.expr(p, off, diags);
-        if expr_depth(&e) <= MAX_EXPR_DEPTH {
-            return e;
-        }
-        diags.push(
-            Diagnostic::error(
-                codes::TOO_DEEP,
-                format!("this expression nests more than {MAX_EXPR_DEPTH} levels deep"),
-            )
-            .with_primary(
-                Span::new(self.file, e.span.start as usize, e.span.start as usize + 1),
-                "too deeply nested",
-            )
-            .with_help(
-                "split it into `let` definitions, or test a list with `all x in [...]: ...`",
-            ),
-        );
-        Expr {
-            kind: ExprKind::Error,
-            span: e.span,
-        }
+        check_depth(self.file, e, diags)
     }
 
     fn expr(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> Expr {
@@ -1108,21 +1044,7 @@ impl Ctx<'_> {
                 let lhs = self.expr(first, off, diags);
                 match (it.next(), it.next()) {
                     (Some(op), Some(rhs)) => {
-                        let words: Vec<&str> = op.as_str().split_whitespace().collect();
-                        let op = match words.as_slice() {
-                            ["=="] => BinOp::Eq,
-                            ["!="] => BinOp::Ne,
-                            ["<"] => BinOp::Lt,
-                            ["<="] => BinOp::Le,
-                            [">"] => BinOp::Gt,
-                            [">="] => BinOp::Ge,
-                            ["in"] => BinOp::In,
-                            ["not", "in"] => BinOp::NotIn,
-                            ["contains"] => BinOp::Contains,
-                            ["starts_with"] => BinOp::StartsWith,
-                            ["ends_with"] => BinOp::EndsWith,
-                            _ => BinOp::Matches,
-                        };
+                        let op = comparison(op.as_str());
                         let rhs = self.expr(rhs, off, diags);
                         Expr {
                             kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
@@ -1398,6 +1320,202 @@ impl Ctx<'_> {
         let end = pos + found.as_ref().map_or(0, |f| f.len());
         Diagnostic::error(codes::SYNTAX_ERROR, msg)
             .with_primary(Span::new(self.file, pos, end), label)
+    }
+}
+
+/// A string literal whose body (the text between the quotes) is `raw`, at `body_off` in the file;
+/// an unknown escape is reported in `diags`.
+pub(crate) fn string_lit(
+    file: FileId,
+    raw: &str,
+    body_off: usize,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> StrLit {
+    StrLit {
+        value: unescape(raw, |i, len, msg| {
+            diags.push(
+                Diagnostic::error(codes::BAD_ESCAPE, msg.to_string())
+                    .with_primary(Span::new(file, body_off + i, body_off + i + len), "here"),
+            );
+        }),
+        span,
+    }
+}
+
+/// A message string: text with `{expr}` interpolations, each parsed as an expression. `raw` is the
+/// string's body, at `base` in the file.
+pub(crate) fn message(
+    file: FileId,
+    raw: &str,
+    base: usize,
+    span: Span,
+    fast: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Message {
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    let mut chars = raw.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some((_, n)) = chars.next() {
+                    match unescape_char(n) {
+                        Some(u) => text.push(u),
+                        None => diags.push(
+                            Diagnostic::error(codes::BAD_ESCAPE, format!("unknown escape `\\{n}`"))
+                                .with_primary(
+                                    Span::new(file, base + i, base + i + 1 + n.len_utf8()),
+                                    "here",
+                                )
+                                .with_help("known escapes: \\\" \\\\ \\n \\t \\{ \\}"),
+                        ),
+                    }
+                }
+            }
+            '{' => {
+                // find the matching close brace, skipping nested braces and strings
+                let mut depth = 1;
+                let mut in_str = false;
+                let mut end = None;
+                let mut prev_bs = false;
+                for (j, d) in raw.get(i + 1..).unwrap_or("").char_indices() {
+                    if in_str {
+                        if d == '"' && !prev_bs {
+                            in_str = false;
+                        }
+                        prev_bs = d == '\\' && !prev_bs;
+                        continue;
+                    }
+                    match d {
+                        '"' => in_str = true,
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                end = Some(i + 1 + j);
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let Some(end) = end else {
+                    diags.push(
+                        Diagnostic::error(codes::BAD_INTERPOLATION, "unclosed `{` in message")
+                            .with_primary(Span::new(file, base + i, base + i + 1), "opened here")
+                            .with_help("close it with `}`, or write `\\{` for a literal brace"),
+                    );
+                    break;
+                };
+                let inner = raw.get(i + 1..end).unwrap_or("");
+                if !text.is_empty() {
+                    parts.push(MessagePart::Text(std::mem::take(&mut text)));
+                }
+                if inner.trim().is_empty() {
+                    diags.push(
+                        Diagnostic::error(codes::BAD_INTERPOLATION, "empty `{}` in message")
+                            .with_primary(
+                                Span::new(file, base + i, base + end + 1),
+                                "expected an expression inside the braces",
+                            ),
+                    );
+                } else {
+                    // Expressions inside strings use escaped quotes; unescape them first only if
+                    // needed (rare), keeping offsets for the plain case.
+                    match parse_expr_with(file, inner, base + i + 1, fast) {
+                        Ok(e) => parts.push(MessagePart::Expr(e)),
+                        Err(d) => {
+                            let mut d = *d;
+                            d.code = codes::BAD_INTERPOLATION;
+                            d.message = format!("in `{{...}}` interpolation: {}", d.message);
+                            diags.push(d);
+                        }
+                    }
+                }
+                while let Some(&(j, _)) = chars.peek() {
+                    if j > end {
+                        break;
+                    }
+                    chars.next();
+                }
+            }
+            _ => text.push(c),
+        }
+    }
+    if !text.is_empty() {
+        parts.push(MessagePart::Text(text));
+    }
+    Message { parts, span }
+}
+
+/// The kind of a literal token (number, date or duration) written `s`.
+pub(crate) fn literal_kind(kind: LiteralToken, s: &str) -> ExprKind {
+    match kind {
+        LiteralToken::Date => ExprKind::Date(s.to_string()),
+        LiteralToken::Duration => {
+            let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
+            let unit = DurationUnit::from_suffix(s.get(digits.len()..).unwrap_or(""))
+                .unwrap_or(DurationUnit::Days);
+            ExprKind::Duration {
+                amount: digits.parse().unwrap_or(i64::MAX),
+                unit,
+            }
+        }
+        LiteralToken::Number => match s.parse::<i64>() {
+            Ok(i) => ExprKind::Int(i),
+            Err(_) => ExprKind::Number(s.parse().unwrap_or(f64::NAN)),
+        },
+    }
+}
+
+/// Which literal a token is.
+#[derive(Clone, Copy)]
+pub(crate) enum LiteralToken {
+    Date,
+    Duration,
+    Number,
+}
+
+/// The comparison written `op` (a `cmp_op` of the grammar; `not in` may hold any white space).
+pub(crate) fn comparison(op: &str) -> BinOp {
+    let words: Vec<&str> = op.split_whitespace().collect();
+    match words.as_slice() {
+        ["=="] => BinOp::Eq,
+        ["!="] => BinOp::Ne,
+        ["<"] => BinOp::Lt,
+        ["<="] => BinOp::Le,
+        [">"] => BinOp::Gt,
+        [">="] => BinOp::Ge,
+        ["in"] => BinOp::In,
+        ["not", "in"] => BinOp::NotIn,
+        ["contains"] => BinOp::Contains,
+        ["starts_with"] => BinOp::StartsWith,
+        ["ends_with"] => BinOp::EndsWith,
+        _ => BinOp::Matches,
+    }
+}
+
+/// An expression as a statement or `let` holds it: refused (an error expression and a
+/// diagnostic) if deeper than the later phases can walk.
+pub(crate) fn check_depth(file: FileId, e: Expr, diags: &mut Vec<Diagnostic>) -> Expr {
+    if expr_depth(&e) <= MAX_EXPR_DEPTH {
+        return e;
+    }
+    diags.push(
+        Diagnostic::error(
+            codes::TOO_DEEP,
+            format!("this expression nests more than {MAX_EXPR_DEPTH} levels deep"),
+        )
+        .with_primary(
+            Span::new(file, e.span.start as usize, e.span.start as usize + 1),
+            "too deeply nested",
+        )
+        .with_help("split it into `let` definitions, or test a list with `all x in [...]: ...`"),
+    );
+    Expr {
+        kind: ExprKind::Error,
+        span: e.span,
     }
 }
 
@@ -1697,8 +1815,8 @@ mod tests {
         texts.push("control X { require a \u{c}}\n".into());
         texts.push("control X { require a \u{feff}} \u{feff}// c\n".into());
         for text in &texts {
-            let whole = parse_items(FileId(0), text, None, usize::MAX);
-            let steps = parse_items(FileId(0), text, None, 0);
+            let whole = parse_items(FileId(0), text, None, usize::MAX, false);
+            let steps = parse_items(FileId(0), text, None, 0, false);
             assert_eq!(whole, steps, "{text}");
         }
     }
@@ -1712,11 +1830,12 @@ mod tests {
             text,
             comments: &scan.comments,
             stepwise_from: 0,
+            fast: false,
         };
         let mut diags = Vec::new();
         let stepped = ctx.block_in_steps(text, 0, &mut diags);
         assert!(stepped.is_some(), "the step parse gave up on a valid block");
-        let (whole, _) = parse_items(FileId(0), text, None, usize::MAX);
+        let (whole, _) = parse_items(FileId(0), text, None, usize::MAX, false);
         assert_eq!(stepped.as_ref(), whole.items.first());
         assert!(diags.is_empty());
         // Not a block: the step parse declines and leaves no diagnostics.
