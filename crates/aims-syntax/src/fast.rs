@@ -200,11 +200,29 @@ impl<'a> Parser<'a> {
         self.expect(TokenKind::Keyword(k))
     }
 
-    /// The kind of the significant token after the current one.
-    fn peek_second(&self) -> Option<TokenKind> {
-        Lexer::at(self.src, self.end)
-            .map(|t| t.kind)
-            .find(|k| !k.is_trivia())
+    /// Is the significant token after the current one of `kind` (`(`, `::` or `<`)? Decides
+    /// between a name and a call, or a type name and `list<T>`, for every name: white space is
+    /// skipped here without the lexer.
+    fn second_is(&self, kind: TokenKind) -> bool {
+        let bytes = self.src.as_bytes();
+        let mut i = self.end;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                b'(' => return kind == TokenKind::LParen,
+                b'<' => return kind == TokenKind::Lt && bytes.get(i + 1) != Some(&b'='),
+                b':' => return kind == TokenKind::ColonColon && bytes.get(i + 1) == Some(&b':'),
+                // A comment or a byte-order mark: ask the lexer.
+                b'/' | 0xEF => {
+                    return Lexer::at(self.src, i)
+                        .map(|t| t.kind)
+                        .find(|k| !k.is_trivia())
+                        == Some(kind)
+                }
+                _ => return false,
+            }
+        }
+        false
     }
 
     fn span(&self, start: usize, end: usize) -> Span {
@@ -321,14 +339,14 @@ impl<'a> Parser<'a> {
 
     fn item(&mut self) -> R<Item> {
         let start = self.start;
-        let kw = self.keyword().ok_or(Decline)?;
-        let doc = self.doc_before(start);
-        Ok(match kw {
+        Ok(match self.keyword().ok_or(Decline)? {
             k if k.is_block() => Item::Block(self.block(k)?),
             Keyword::Schema => Item::Schema(self.schema()?),
             Keyword::Plugin => Item::Plugin(self.plugin()?),
-            Keyword::Let => Item::Let(self.let_decl(false)?, doc),
-            Keyword::Param => Item::Let(self.let_decl(true)?, doc),
+            k @ (Keyword::Let | Keyword::Param) => {
+                let decl = self.let_decl(k == Keyword::Param)?;
+                Item::Let(decl, self.doc_before(start))
+            }
             _ => return Err(Decline),
         })
     }
@@ -587,7 +605,7 @@ impl<'a> Parser<'a> {
         let start = self.start;
         if self.at(TokenKind::Ident) {
             let word = self.text();
-            if (word == "list" || word == "map") && self.peek_second() == Some(TokenKind::Lt) {
+            if (word == "list" || word == "map") && self.second_is(TokenKind::Lt) {
                 self.bump();
                 self.bump();
                 let inner = Box::new(self.type_expr()?);
@@ -598,7 +616,7 @@ impl<'a> Parser<'a> {
                     _ => TypeExpr::Map(inner, span),
                 });
             }
-            if word == "enum" && self.peek_second() == Some(TokenKind::LParen) {
+            if word == "enum" && self.second_is(TokenKind::LParen) {
                 self.bump();
                 self.bump();
                 let mut values = vec![self.string()?];
@@ -782,7 +800,7 @@ impl<'a> Parser<'a> {
         let kind = match self.kind.ok_or(Decline)? {
             T::Keyword(Keyword::All | Keyword::Any | Keyword::None) => return self.quantifier(),
             T::Keyword(Keyword::Count) => {
-                if self.peek_second() == Some(T::LParen) {
+                if self.second_is(T::LParen) {
                     return self.call();
                 }
                 return self.quantifier();
@@ -818,16 +836,16 @@ impl<'a> Parser<'a> {
                 });
             }
             _ if self.is_ident() => {
-                return match self.peek_second() {
-                    Some(T::ColonColon) => self.plugin_call(),
-                    Some(T::LParen) => self.call(),
-                    _ => {
-                        let id = self.take_name();
-                        Ok(Expr {
-                            span: id.span,
-                            kind: ExprKind::Name(id),
-                        })
-                    }
+                return if self.second_is(T::ColonColon) {
+                    self.plugin_call()
+                } else if self.second_is(T::LParen) {
+                    self.call()
+                } else {
+                    let id = self.take_name();
+                    Ok(Expr {
+                        span: id.span,
+                        kind: ExprKind::Name(id),
+                    })
                 };
             }
             _ => return Err(Decline),

@@ -284,10 +284,10 @@ impl<'a> Lexer<'a> {
         if start >= self.text.len() {
             return None;
         }
-        let (kind, end) = lex(self.text.as_bytes(), start);
+        let (kind, end) = lex(self.text, start);
         // Every token ends on a character boundary; the guard keeps the lexer moving regardless.
-        let end = if end > start && self.text.is_char_boundary(end) {
-            end
+        let end = if end > start && (end >= self.text.len() || self.text.is_char_boundary(end)) {
+            end.min(self.text.len())
         } else {
             next_boundary(self.text, start)
         };
@@ -312,8 +312,9 @@ fn next_boundary(text: &str, at: usize) -> usize {
     end.min(text.len())
 }
 
-/// The token at `i` (which is below `bytes.len()`): its kind and end.
-fn lex(bytes: &[u8], i: usize) -> (TokenKind, usize) {
+/// The token at `i` (which is below `text.len()`): its kind and end.
+fn lex(text: &str, i: usize) -> (TokenKind, usize) {
+    let bytes = text.as_bytes();
     let b = bytes.get(i).copied().unwrap_or(0);
     let at = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
     let one = |kind| (kind, i + 1);
@@ -322,6 +323,10 @@ fn lex(bytes: &[u8], i: usize) -> (TokenKind, usize) {
         b' ' | b'\t' | b'\r' | b'\n' | 0xEF if whitespace_len(bytes, i) > 0 => {
             let mut j = i;
             loop {
+                // Runs of ASCII white space (indentation) without the byte-order-mark check.
+                while matches!(bytes.get(j), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+                    j += 1;
+                }
                 let n = whitespace_len(bytes, j);
                 if n == 0 {
                     break;
@@ -339,7 +344,7 @@ fn lex(bytes: &[u8], i: usize) -> (TokenKind, usize) {
         }
         b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
             let end = word_end(bytes, i);
-            let word = std::str::from_utf8(bytes.get(i..end).unwrap_or(&[])).unwrap_or("");
+            let word = text.get(i..end).unwrap_or("");
             let kind = match b {
                 b'a'..=b'z' => {
                     Keyword::from_word(word).map_or(TokenKind::Ident, TokenKind::Keyword)
@@ -481,7 +486,12 @@ pub fn item_id_end(text: &str, start: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
     use super::*;
     use std::collections::BTreeSet;
 

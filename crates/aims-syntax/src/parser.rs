@@ -4,6 +4,7 @@
 use crate::ast::*;
 use crate::codes;
 use crate::grammar::{AimsParser, Rule};
+use crate::lexer::{Lexer, TokenKind};
 use aims_base::{Diagnostic, FileId, Span};
 use pest::iterators::Pair;
 use pest::Parser;
@@ -335,89 +336,69 @@ struct Scan {
     comments: Vec<(usize, usize)>,
 }
 
-/// A light lexical pass: finds comments and the start of each top-level item (a top-level keyword
-/// at brace depth 0, first on its line). Strings and comments are skipped so braces inside them do
-/// not count.
+/// A light lexical pass over the [lexer](crate::lexer)'s tokens: finds comments and the start of
+/// each top-level item (a top-level keyword at brace depth 0, first on its line). Braces inside
+/// strings and comments are no tokens, so they do not count.
 fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
     let mut starts = Vec::new();
     let mut comments = Vec::new();
     let mut depth: i64 = 0;
-    let mut i = 0;
     let mut line_start = true;
     // Just after the `}` that closes a top-level block: a keyword here starts the next item even on
     // the same line (`control A "a" { ... } control B "b" { ... }`).
     let mut after_block = false;
-    while i < bytes.len() {
-        let b = bytes.get(i).copied().unwrap_or(0);
-        match b {
-            b'\n' => {
-                line_start = true;
-                i += 1;
+    for t in Lexer::new(text) {
+        match t.kind {
+            TokenKind::Whitespace => {
+                for &b in bytes.get(t.range()).unwrap_or(&[]) {
+                    match b {
+                        b'\n' => line_start = true,
+                        // A byte-order mark is white space to the grammar, but a line that starts
+                        // with one starts no item.
+                        0xEF => {
+                            line_start = false;
+                            after_block = false;
+                        }
+                        _ => {}
+                    }
+                }
                 continue;
             }
-            b' ' | b'\t' | b'\r' => {
-                i += 1;
+            TokenKind::Comment => {
+                comments.push((t.start, t.end));
                 continue;
             }
             _ => {}
         }
-        if b == b'/' && bytes.get(i + 1) == Some(&b'/') {
-            let end = text
-                .get(i..)
-                .and_then(|r| r.find('\n'))
-                .map_or(text.len(), |n| i + n);
-            comments.push((i, end));
-            i = end;
-            continue;
-        }
-        let column0 = i == 0 || bytes.get(i - 1) == Some(&b'\n');
+        let column0 = t.start == 0 || bytes.get(t.start - 1) == Some(&b'\n');
         if (line_start || (after_block && depth == 0))
             && (depth <= 0 || column0)
-            && b.is_ascii_alphabetic()
+            && bytes.get(t.start).is_some_and(u8::is_ascii_alphabetic)
+            && TOP_LEVEL.contains(&t.text(text))
         {
-            let word_end = text
-                .get(i..)
-                .and_then(|r| r.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
-                .map_or(text.len(), |n| i + n);
-            let line = text
-                .get(i..)
-                .map(|r| r.split('\n').next().unwrap_or(""))
-                .unwrap_or("");
             // Inside a block left open, only a line that looks like an item header (`control X
             // "..." {`) starts a new item, so an unindented statement (a block's own `let`) is
             // not mistaken for one.
-            let header = depth <= 0 || line.trim_end().ends_with('{');
-            if header && TOP_LEVEL.contains(&text.get(i..word_end).unwrap_or("")) {
-                starts.push(i);
+            let line = text
+                .get(t.start..)
+                .map(|r| r.split('\n').next().unwrap_or(""))
+                .unwrap_or("");
+            if depth <= 0 || line.trim_end().ends_with('{') {
+                starts.push(t.start);
                 depth = 0;
             }
         }
         line_start = false;
         after_block = false;
-        match b {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() {
-                    match bytes.get(i) {
-                        Some(b'\\') => i += 2,
-                        Some(b'"') | Some(b'\n') => break,
-                        _ => i += 1,
-                    }
-                }
-                if bytes.get(i) == Some(&b'"') {
-                    i += 1;
-                }
-                continue;
-            }
-            b'{' => depth += 1,
-            b'}' => {
+        match t.kind {
+            TokenKind::LBrace => depth += 1,
+            TokenKind::RBrace => {
                 depth -= 1;
                 after_block = depth == 0;
             }
             _ => {}
         }
-        i += 1;
     }
     Scan { starts, comments }
 }
@@ -1355,94 +1336,100 @@ pub(crate) fn message(
 ) -> Message {
     let mut parts = Vec::new();
     let mut text = String::new();
-    let mut chars = raw.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '\\' => {
-                if let Some((_, n)) = chars.next() {
+    // Plain text is copied a run at a time: only `\` and `{` need a look (both ASCII, so every
+    // offset below is a character boundary).
+    let bytes = raw.as_bytes();
+    let mut plain = 0;
+    let mut i = 0;
+    while let Some(at) = bytes
+        .get(i..)
+        .and_then(|r| r.iter().position(|&b| b == b'\\' || b == b'{'))
+    {
+        let i0 = i + at;
+        text.push_str(raw.get(plain..i0).unwrap_or(""));
+        if bytes.get(i0) == Some(&b'\\') {
+            match raw.get(i0 + 1..).and_then(|r| r.chars().next()) {
+                Some(n) => {
                     match unescape_char(n) {
                         Some(u) => text.push(u),
                         None => diags.push(
                             Diagnostic::error(codes::BAD_ESCAPE, format!("unknown escape `\\{n}`"))
                                 .with_primary(
-                                    Span::new(file, base + i, base + i + 1 + n.len_utf8()),
+                                    Span::new(file, base + i0, base + i0 + 1 + n.len_utf8()),
                                     "here",
                                 )
                                 .with_help("known escapes: \\\" \\\\ \\n \\t \\{ \\}"),
                         ),
                     }
+                    i = i0 + 1 + n.len_utf8();
                 }
+                None => i = raw.len(),
             }
-            '{' => {
-                // find the matching close brace, skipping nested braces and strings
-                let mut depth = 1;
-                let mut in_str = false;
-                let mut end = None;
-                let mut prev_bs = false;
-                for (j, d) in raw.get(i + 1..).unwrap_or("").char_indices() {
-                    if in_str {
-                        if d == '"' && !prev_bs {
-                            in_str = false;
-                        }
-                        prev_bs = d == '\\' && !prev_bs;
-                        continue;
-                    }
-                    match d {
-                        '"' => in_str = true,
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                end = Some(i + 1 + j);
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
+            plain = i;
+            continue;
+        }
+        // find the matching close brace, skipping nested braces and strings
+        let mut depth = 1;
+        let mut in_str = false;
+        let mut end = None;
+        let mut prev_bs = false;
+        for (j, d) in raw.get(i0 + 1..).unwrap_or("").char_indices() {
+            if in_str {
+                if d == '"' && !prev_bs {
+                    in_str = false;
                 }
-                let Some(end) = end else {
-                    diags.push(
-                        Diagnostic::error(codes::BAD_INTERPOLATION, "unclosed `{` in message")
-                            .with_primary(Span::new(file, base + i, base + i + 1), "opened here")
-                            .with_help("close it with `}`, or write `\\{` for a literal brace"),
-                    );
-                    break;
-                };
-                let inner = raw.get(i + 1..end).unwrap_or("");
-                if !text.is_empty() {
-                    parts.push(MessagePart::Text(std::mem::take(&mut text)));
-                }
-                if inner.trim().is_empty() {
-                    diags.push(
-                        Diagnostic::error(codes::BAD_INTERPOLATION, "empty `{}` in message")
-                            .with_primary(
-                                Span::new(file, base + i, base + end + 1),
-                                "expected an expression inside the braces",
-                            ),
-                    );
-                } else {
-                    // Expressions inside strings use escaped quotes; unescape them first only if
-                    // needed (rare), keeping offsets for the plain case.
-                    match parse_expr_with(file, inner, base + i + 1, fast) {
-                        Ok(e) => parts.push(MessagePart::Expr(e)),
-                        Err(d) => {
-                            let mut d = *d;
-                            d.code = codes::BAD_INTERPOLATION;
-                            d.message = format!("in `{{...}}` interpolation: {}", d.message);
-                            diags.push(d);
-                        }
-                    }
-                }
-                while let Some(&(j, _)) = chars.peek() {
-                    if j > end {
+                prev_bs = d == '\\' && !prev_bs;
+                continue;
+            }
+            match d {
+                '"' => in_str = true,
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(i0 + 1 + j);
                         break;
                     }
-                    chars.next();
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else {
+            diags.push(
+                Diagnostic::error(codes::BAD_INTERPOLATION, "unclosed `{` in message")
+                    .with_primary(Span::new(file, base + i0, base + i0 + 1), "opened here")
+                    .with_help("close it with `}`, or write `\\{` for a literal brace"),
+            );
+            // The rest of the message is not read.
+            plain = raw.len();
+            break;
+        };
+        let inner = raw.get(i0 + 1..end).unwrap_or("");
+        if !text.is_empty() {
+            parts.push(MessagePart::Text(std::mem::take(&mut text)));
+        }
+        if inner.trim().is_empty() {
+            diags.push(
+                Diagnostic::error(codes::BAD_INTERPOLATION, "empty `{}` in message").with_primary(
+                    Span::new(file, base + i0, base + end + 1),
+                    "expected an expression inside the braces",
+                ),
+            );
+        } else {
+            match parse_expr_with(file, inner, base + i0 + 1, fast) {
+                Ok(e) => parts.push(MessagePart::Expr(e)),
+                Err(d) => {
+                    let mut d = *d;
+                    d.code = codes::BAD_INTERPOLATION;
+                    d.message = format!("in `{{...}}` interpolation: {}", d.message);
+                    diags.push(d);
                 }
             }
-            _ => text.push(c),
         }
+        i = end + 1;
+        plain = i;
     }
+    text.push_str(raw.get(plain..).unwrap_or(""));
     if !text.is_empty() {
         parts.push(MessagePart::Text(text));
     }
@@ -1777,6 +1764,320 @@ pub(crate) fn doc_comment_text(comment: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-level `scan` the lexer-based one replaced, as its reference: finds comments and the start of each top-level item (a top-level keyword
+    /// at brace depth 0, first on its line). Strings and comments are skipped so braces inside them do
+    /// not count.
+    fn scan_bytes(text: &str) -> Scan {
+        let bytes = text.as_bytes();
+        let mut starts = Vec::new();
+        let mut comments = Vec::new();
+        let mut depth: i64 = 0;
+        let mut i = 0;
+        let mut line_start = true;
+        // Just after the `}` that closes a top-level block: a keyword here starts the next item even on
+        // the same line (`control A "a" { ... } control B "b" { ... }`).
+        let mut after_block = false;
+        while i < bytes.len() {
+            let b = bytes.get(i).copied().unwrap_or(0);
+            match b {
+                b'\n' => {
+                    line_start = true;
+                    i += 1;
+                    continue;
+                }
+                b' ' | b'\t' | b'\r' => {
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            if b == b'/' && bytes.get(i + 1) == Some(&b'/') {
+                let end = text
+                    .get(i..)
+                    .and_then(|r| r.find('\n'))
+                    .map_or(text.len(), |n| i + n);
+                comments.push((i, end));
+                i = end;
+                continue;
+            }
+            let column0 = i == 0 || bytes.get(i - 1) == Some(&b'\n');
+            if (line_start || (after_block && depth == 0))
+                && (depth <= 0 || column0)
+                && b.is_ascii_alphabetic()
+            {
+                let word_end = text
+                    .get(i..)
+                    .and_then(|r| r.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+                    .map_or(text.len(), |n| i + n);
+                let line = text
+                    .get(i..)
+                    .map(|r| r.split('\n').next().unwrap_or(""))
+                    .unwrap_or("");
+                // Inside a block left open, only a line that looks like an item header (`control X
+                // "..." {`) starts a new item, so an unindented statement (a block's own `let`) is
+                // not mistaken for one.
+                let header = depth <= 0 || line.trim_end().ends_with('{');
+                if header && TOP_LEVEL.contains(&text.get(i..word_end).unwrap_or("")) {
+                    starts.push(i);
+                    depth = 0;
+                }
+            }
+            line_start = false;
+            after_block = false;
+            match b {
+                b'"' => {
+                    i += 1;
+                    while i < bytes.len() {
+                        match bytes.get(i) {
+                            Some(b'\\') => i += 2,
+                            Some(b'"') | Some(b'\n') => break,
+                            _ => i += 1,
+                        }
+                    }
+                    if bytes.get(i) == Some(&b'"') {
+                        i += 1;
+                    }
+                    continue;
+                }
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    after_block = depth == 0;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        Scan { starts, comments }
+    }
+
+    /// The char-at-a-time `message` the run-copying one replaced, as its reference.
+    fn message_chars(
+        file: FileId,
+        raw: &str,
+        base: usize,
+        span: Span,
+        fast: bool,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Message {
+        let mut parts = Vec::new();
+        let mut text = String::new();
+        let mut chars = raw.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some((_, n)) = chars.next() {
+                        match unescape_char(n) {
+                            Some(u) => text.push(u),
+                            None => diags.push(
+                                Diagnostic::error(
+                                    codes::BAD_ESCAPE,
+                                    format!("unknown escape `\\{n}`"),
+                                )
+                                .with_primary(
+                                    Span::new(file, base + i, base + i + 1 + n.len_utf8()),
+                                    "here",
+                                )
+                                .with_help("known escapes: \\\" \\\\ \\n \\t \\{ \\}"),
+                            ),
+                        }
+                    }
+                }
+                '{' => {
+                    // find the matching close brace, skipping nested braces and strings
+                    let mut depth = 1;
+                    let mut in_str = false;
+                    let mut end = None;
+                    let mut prev_bs = false;
+                    for (j, d) in raw.get(i + 1..).unwrap_or("").char_indices() {
+                        if in_str {
+                            if d == '"' && !prev_bs {
+                                in_str = false;
+                            }
+                            prev_bs = d == '\\' && !prev_bs;
+                            continue;
+                        }
+                        match d {
+                            '"' => in_str = true,
+                            '{' => depth += 1,
+                            '}' => {
+                                depth -= 1;
+                                if depth == 0 {
+                                    end = Some(i + 1 + j);
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    let Some(end) = end else {
+                        diags.push(
+                            Diagnostic::error(codes::BAD_INTERPOLATION, "unclosed `{` in message")
+                                .with_primary(
+                                    Span::new(file, base + i, base + i + 1),
+                                    "opened here",
+                                )
+                                .with_help("close it with `}`, or write `\\{` for a literal brace"),
+                        );
+                        break;
+                    };
+                    let inner = raw.get(i + 1..end).unwrap_or("");
+                    if !text.is_empty() {
+                        parts.push(MessagePart::Text(std::mem::take(&mut text)));
+                    }
+                    if inner.trim().is_empty() {
+                        diags.push(
+                            Diagnostic::error(codes::BAD_INTERPOLATION, "empty `{}` in message")
+                                .with_primary(
+                                    Span::new(file, base + i, base + end + 1),
+                                    "expected an expression inside the braces",
+                                ),
+                        );
+                    } else {
+                        // Expressions inside strings use escaped quotes; unescape them first only if
+                        // needed (rare), keeping offsets for the plain case.
+                        match super::parse_expr_with(file, inner, base + i + 1, fast) {
+                            Ok(e) => parts.push(MessagePart::Expr(e)),
+                            Err(d) => {
+                                let mut d = *d;
+                                d.code = codes::BAD_INTERPOLATION;
+                                d.message = format!("in `{{...}}` interpolation: {}", d.message);
+                                diags.push(d);
+                            }
+                        }
+                    }
+                    while let Some(&(j, _)) = chars.peek() {
+                        if j > end {
+                            break;
+                        }
+                        chars.next();
+                    }
+                }
+                _ => text.push(c),
+            }
+        }
+        if !text.is_empty() {
+            parts.push(MessagePart::Text(text));
+        }
+        Message { parts, span }
+    }
+
+    /// Messages read a run at a time equal messages read a character at a time.
+    #[test]
+    fn message_runs_equal_message_chars() {
+        let pieces = [
+            "a",
+            "é",
+            "\\",
+            "\\n",
+            "\\{",
+            "\\q",
+            "{",
+            "}",
+            "{x}",
+            "{x.y + 1}",
+            "\"",
+            "{\"}\"}",
+            "{}",
+            " ",
+            "{a \\\" b}",
+            "{{x}}",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..5_000 {
+            let mut raw = String::new();
+            for _ in 0..seed % 9 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                raw.push_str(
+                    pieces
+                        .get((seed % pieces.len() as u64) as usize)
+                        .unwrap_or(&""),
+                );
+            }
+            seed = seed.wrapping_add(1);
+            let span = Span::new(FileId(0), 0, 0);
+            let (mut d1, mut d2) = (Vec::new(), Vec::new());
+            let m1 = message(FileId(0), &raw, 5, span, true, &mut d1);
+            let m2 = message_chars(FileId(0), &raw, 5, span, false, &mut d2);
+            assert_eq!((m1, d1), (m2, d2), "{raw:?}");
+        }
+    }
+
+    /// The lexer-based `scan` finds what the byte-level one found, on every policy of the
+    /// repository and on those texts cut and spliced with the bytes that matter to it.
+    #[test]
+    #[allow(clippy::indexing_slicing)]
+    fn scan_over_tokens_equals_the_byte_scan() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut texts: Vec<String> = Vec::new();
+        for dir in [
+            "policies/iso42001",
+            "examples/quickstart/policies",
+            "fuzz/regressions",
+        ] {
+            for e in std::fs::read_dir(root.join(dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                if e.path().extension().is_some_and(|x| x == "aims") {
+                    texts.extend(std::fs::read_to_string(e.path()).ok());
+                }
+            }
+        }
+        assert!(texts.len() >= 10);
+        let pieces = [
+            "{",
+            "}",
+            "\"",
+            "\\",
+            "//",
+            "\n",
+            "\ncontrol X {",
+            "control",
+            "let",
+            " ",
+            "\u{feff}",
+            "\u{c}",
+            "é",
+            "5",
+            "_",
+            "} control",
+            "\r\n",
+            "x",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let base = texts.clone();
+        for _ in 0..3_000 {
+            let t = &base[rnd(base.len())];
+            let cuts: Vec<usize> = t.char_indices().map(|(i, _)| i).chain([t.len()]).collect();
+            let a = cuts[rnd(cuts.len())];
+            let b = cuts[rnd(cuts.len())].max(a).min(a + 400);
+            let b = (b..=t.len())
+                .find(|&i| t.is_char_boundary(i))
+                .unwrap_or(t.len());
+            let mut m = t[a..b].to_string();
+            for _ in 0..rnd(6) {
+                let cuts: Vec<usize> = m.char_indices().map(|(i, _)| i).chain([m.len()]).collect();
+                m.insert_str(cuts[rnd(cuts.len())], pieces[rnd(pieces.len())]);
+            }
+            texts.push(m);
+        }
+        for t in &texts {
+            let (new, old) = (scan(t), scan_bytes(t));
+            assert_eq!(new.starts, old.starts, "{t:?}");
+            assert_eq!(new.comments, old.comments, "{t:?}");
+        }
+    }
 
     /// Every block parsed in steps gives what one parse of the block gives: same items, spans,
     /// doc comments and diagnostics (with errors, the step parse gives up and the whole parse

@@ -241,7 +241,7 @@ impl Gen {
         let d = depth - 1;
         let w = self.ws();
         match self.rng.below(15) {
-            0 | 1 | 2 => {
+            0..=2 => {
                 let op = self.rng.pick(BINOPS);
                 format!("{} {op}{w}{}", self.expr(d), self.expr(d))
             }
@@ -325,7 +325,7 @@ impl Gen {
             3 => format!("when {e}{msg}"),
             4 => format!("enforce {}", self.name()),
             5 => format!("let {} = {e}", self.name()),
-            6 | 7 | 8 => format!("require {e}{msg}"),
+            6..=8 => format!("require {e}{msg}"),
             9 => format!("measure {e}"),
             10 => format!(
                 "target {} {e}",
