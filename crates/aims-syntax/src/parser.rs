@@ -1544,19 +1544,11 @@ fn previous_token(before: &str) -> Option<String> {
     }
 }
 
+/// Where the `//` comment on `line` starts (not inside a string), by the lexer.
 fn find_comment(line: &str) -> Option<usize> {
-    let mut in_str = false;
-    let mut prev = ' ';
-    for (i, c) in line.char_indices() {
-        if c == '"' && prev != '\\' {
-            in_str = !in_str;
-        }
-        if !in_str && c == '/' && prev == '/' {
-            return Some(i - 1);
-        }
-        prev = c;
-    }
-    None
+    Lexer::new(line)
+        .find(|t| t.kind == TokenKind::Comment)
+        .map(|t| t.start)
 }
 
 /// The token at the start of `rest` (after white space) and its byte offset in `rest`.
