@@ -1,5 +1,7 @@
-//! From text to [`PolicyFile`]: split into top-level items, parse each with pest, lower the pest
-//! pairs into the typed AST, and turn pest errors into diagnostics in words a user knows.
+//! From text to [`PolicyFile`]: split into top-level items (over the lexer's tokens), parse each
+//! with the fast parser (`crate::fast`) or, for any item it declines, with pest: lower the pest
+//! pairs into the typed AST, and turn pest errors into diagnostics in words a user knows. Both give
+//! the same tree for an item pest parses; pest alone finds and words syntax errors.
 
 use crate::ast::*;
 use crate::codes;

@@ -88,6 +88,15 @@ fn every_policy_in_the_repository_parses_the_same() {
     );
 }
 
+/// How many times more cases to run than the default, and the seed to start from:
+/// `FAST_PARSER_CASES=100 FAST_PARSER_SEED=7 cargo test --release -p aims-syntax --test fast_parser`
+/// for a longer search.
+fn scale() -> (usize, u64) {
+    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let cases = var("FAST_PARSER_CASES").map_or(1, |n| n as usize);
+    (cases, var("FAST_PARSER_SEED").unwrap_or(0))
+}
+
 /// A small seeded generator (xorshift), so that a failure names its case.
 struct Rng(u64);
 
@@ -430,10 +439,10 @@ impl Gen {
 #[test]
 fn generated_items_parse_the_same() {
     let mut g = Gen {
-        rng: Rng(0x9e37_79b9_7f4a_7c15),
+        rng: Rng(0x9e37_79b9_7f4a_7c15 ^ scale().1),
     };
     let (mut items, mut declined) = (0, 0);
-    for case in 0..3_000 {
+    for case in 0..3_000 * scale().0 {
         let n = 1 + g.rng.below(3);
         let text: String = (0..n).map(|_| g.item()).collect();
         let (i, d) = std::panic::catch_unwind(|| same(&text))
@@ -461,10 +470,10 @@ fn generated_items_parse_the_same() {
 #[test]
 fn generated_expressions_parse_the_same() {
     let mut g = Gen {
-        rng: Rng(0x2545_f491_4f6c_dd1d),
+        rng: Rng(0x2545_f491_4f6c_dd1d ^ scale().1),
     };
     let mut ok = 0;
-    for _ in 0..5_000 {
+    for _ in 0..5_000 * scale().0 {
         let e = g.expr(5);
         ok += usize::from(same_expr(&e));
     }
@@ -525,8 +534,8 @@ fn mutated_policies_parse_the_same() {
     sources(&root().join("examples"), &mut files);
     sources(&root().join("tests/diagnostics"), &mut files);
     assert!(!files.is_empty());
-    let mut rng = Rng(0xdead_beef_cafe_f00d);
-    for case in 0..1_500 {
+    let mut rng = Rng(0xdead_beef_cafe_f00d ^ scale().1);
+    for case in 0..1_500 * scale().0 {
         let (_, text) = &files[rng.below(files.len())];
         // A window of the file, so each case stays small.
         let bounds: Vec<usize> = text
