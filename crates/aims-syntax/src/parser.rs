@@ -350,7 +350,7 @@ fn scan(text: &str) -> Scan {
     // Just after the `}` that closes a top-level block: a keyword here starts the next item even on
     // the same line (`control A "a" { ... } control B "b" { ... }`).
     let mut after_block = false;
-    for t in Lexer::new(text) {
+    for t in Lexer::without_keywords(text) {
         match t.kind {
             TokenKind::Whitespace => {
                 for &b in bytes.get(t.range()).unwrap_or(&[]) {
