@@ -14,6 +14,9 @@
 //! recursion deeper than [`MAX_RECURSION`] are declined (pest then reports or reads them), and a
 //! statement's expression deeper than `MAX_EXPR_DEPTH` becomes an error expression with the same
 //! diagnostic as on the pest path.
+//!
+//! One file of about 1,000 lines: it is read beside `grammar/aims.pest`, rule by rule, and split
+//! it would hide that correspondence.
 
 use crate::ast::*;
 use crate::lexer::{item_id_end, Keyword, Lexer, TokenKind};
