@@ -19,10 +19,10 @@
 //! it would hide that correspondence.
 
 use crate::ast::*;
-use crate::lexer::{item_id_end, Keyword, Lexer, TokenKind};
+use crate::lexer::{item_id_end, Keyword, Lexer, Token, TokenKind};
 use crate::parser::{
-    check_depth, comment_starting_at, comparison, literal_kind, message, string_lit, Ctx,
-    LiteralToken, MAX_BRACKET_DEPTH, MAX_EXPR_DEPTH,
+    check_depth, comparison, literal_kind, message, string_lit, Ctx, LiteralToken,
+    MAX_BRACKET_DEPTH, MAX_EXPR_DEPTH,
 };
 use aims_base::{Diagnostic, FileId, Span};
 
@@ -40,7 +40,13 @@ type R<T> = Result<T, Decline>;
 /// Parse the top-level item in `chunk` (which starts at `start` of the file). `None` when the fast
 /// parser declines.
 pub(crate) fn item(ctx: &Ctx, chunk: &str, start: usize) -> Option<(Item, Vec<Diagnostic>)> {
-    let mut p = Parser::new(ctx.file, chunk, start, ctx.comments, Some(ctx));
+    // The item's tokens, as the file's scan read them.
+    let first = ctx.tokens.partition_point(|t| t.start < start);
+    let last = ctx
+        .tokens
+        .partition_point(|t| t.start < start + chunk.len());
+    let toks = ctx.tokens.get(first..last)?;
+    let mut p = Parser::new(ctx.file, chunk, start, toks, Some(ctx));
     let item = p.item().ok()?;
     p.at_end().then_some((item, p.diags))
 }
@@ -51,7 +57,21 @@ pub(crate) fn expr(
     text: &str,
     offset: usize,
 ) -> Option<Result<Expr, Box<Diagnostic>>> {
-    let mut p = Parser::new(file, text, offset, &[], None);
+    let mut toks = Vec::new();
+    for t in Lexer::new(text) {
+        match t.kind {
+            TokenKind::Whitespace => {}
+            // A comment inside a message's `{...}` is no comment of the file, so pest's spans
+            // could hold it: pest reads it.
+            TokenKind::Comment => return None,
+            _ => toks.push(Token {
+                start: t.start + offset,
+                end: t.end + offset,
+                ..t
+            }),
+        }
+    }
+    let mut p = Parser::new(file, text, offset, &toks, None);
     let e = p.top_expr().ok()?;
     if !p.at_end() {
         return None;
@@ -68,9 +88,10 @@ struct Parser<'a> {
     src: &'a str,
     /// Offset of `src` in the file.
     off: usize,
-    /// The file's comments: a comment the fast parser meets must be one of them (else the spans
-    /// pest gives could hold it, and the fast parser declines).
-    comments: &'a [(usize, usize)],
+    /// The significant tokens of `src` (no white space or comment), at their offsets in the file.
+    toks: &'a [Token],
+    /// The current token's index in `toks`.
+    idx: usize,
     /// For doc comments (absent for an expression).
     ctx: Option<&'a Ctx<'a>>,
     /// The next token that is not white space or a comment: its kind (`None` at the end), start
@@ -93,14 +114,15 @@ impl<'a> Parser<'a> {
         file: FileId,
         src: &'a str,
         off: usize,
-        comments: &'a [(usize, usize)],
+        toks: &'a [Token],
         ctx: Option<&'a Ctx<'a>>,
     ) -> Parser<'a> {
         let mut p = Parser {
             file,
             src,
             off,
-            comments,
+            toks,
+            idx: 0,
             ctx,
             kind: None,
             start: 0,
@@ -111,37 +133,21 @@ impl<'a> Parser<'a> {
             taken: 0,
             diags: Vec::new(),
         };
-        p.lex_from(0);
+        p.load();
         p
     }
 
     // ---- tokens ---------------------------------------------------------------------------
 
-    /// Read the next significant token from `pos`.
-    fn lex_from(&mut self, mut pos: usize) {
-        let mut lexer = Lexer::at(self.src, pos);
-        loop {
-            let Some(t) = lexer.next_token() else {
-                (self.kind, self.start, self.end) = (None, self.src.len(), self.src.len());
-                return;
-            };
-            match t.kind {
-                TokenKind::Whitespace => {}
-                TokenKind::Comment
-                    if comment_starting_at(self.comments, self.off + t.start)
-                        == Some(self.off + t.end) => {}
-                // A comment the file's scan does not know (one inside a message's `{...}`).
-                TokenKind::Comment => {
-                    (self.kind, self.start, self.end) = (Some(TokenKind::Error), t.start, t.end);
-                    return;
-                }
-                kind => {
-                    (self.kind, self.start, self.end) = (Some(kind), t.start, t.end);
-                    return;
-                }
+    /// Make the token at `idx` the current one.
+    fn load(&mut self) {
+        match self.toks.get(self.idx) {
+            Some(t) => {
+                self.kind = Some(t.kind);
+                self.start = t.start.saturating_sub(self.off);
+                self.end = t.end.saturating_sub(self.off);
             }
-            pos = t.end;
-            debug_assert_eq!(lexer.pos(), pos);
+            None => (self.kind, self.start, self.end) = (None, self.src.len(), self.src.len()),
         }
     }
 
@@ -156,18 +162,35 @@ impl<'a> Parser<'a> {
         }
         self.taken += 1;
         self.prev_end = self.end;
-        self.lex_from(self.end);
+        self.idx += 1;
+        self.load();
         // Deeper than the pest path reads: decline at once, so recursion stays bounded.
         if self.brackets > MAX_BRACKET_DEPTH {
             self.kind = Some(TokenKind::Error);
         }
     }
 
-    /// Take the token after which the next one starts at `end` (a token longer than the lexer's).
+    /// Take the text up to `end` (an item id, which the lexer reads as several tokens, or `not in`).
+    /// Declines when `end` falls inside a token.
     fn bump_to(&mut self, end: usize) {
         self.taken += 1;
         self.prev_end = end;
-        self.lex_from(end);
+        while self
+            .toks
+            .get(self.idx)
+            .is_some_and(|t| t.start.saturating_sub(self.off) < end)
+        {
+            self.idx += 1;
+        }
+        let inside = self.idx > 0
+            && self
+                .toks
+                .get(self.idx - 1)
+                .is_some_and(|t| t.end.saturating_sub(self.off) > end);
+        self.load();
+        if inside {
+            self.kind = Some(TokenKind::Error);
+        }
     }
 
     fn at(&self, kind: TokenKind) -> bool {
@@ -205,29 +228,9 @@ impl<'a> Parser<'a> {
         self.expect(TokenKind::Keyword(k))
     }
 
-    /// Is the significant token after the current one of `kind` (`(`, `::` or `<`)? Decides
-    /// between a name and a call, or a type name and `list<T>`, for every name: white space is
-    /// skipped here without the lexer.
+    /// Is the significant token after the current one of `kind`?
     fn second_is(&self, kind: TokenKind) -> bool {
-        let bytes = self.src.as_bytes();
-        let mut i = self.end;
-        while let Some(&b) = bytes.get(i) {
-            match b {
-                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
-                b'(' => return kind == TokenKind::LParen,
-                b'<' => return kind == TokenKind::Lt && bytes.get(i + 1) != Some(&b'='),
-                b':' => return kind == TokenKind::ColonColon && bytes.get(i + 1) == Some(&b':'),
-                // A comment or a byte-order mark: ask the lexer.
-                b'/' | 0xEF => {
-                    return Lexer::at(self.src, i)
-                        .map(|t| t.kind)
-                        .find(|k| !k.is_trivia())
-                        == Some(kind)
-                }
-                _ => return false,
-            }
-        }
-        false
+        self.toks.get(self.idx + 1).is_some_and(|t| t.kind == kind)
     }
 
     fn span(&self, start: usize, end: usize) -> Span {

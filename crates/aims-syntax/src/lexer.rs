@@ -260,36 +260,17 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 pub struct Lexer<'a> {
     text: &'a str,
     pos: usize,
-    /// Tell keywords from names (off for a pass that looks at words itself).
-    keywords: bool,
 }
 
 impl<'a> Lexer<'a> {
     /// A lexer at the start of `text`.
     pub fn new(text: &'a str) -> Lexer<'a> {
-        Lexer {
-            text,
-            pos: 0,
-            keywords: true,
-        }
-    }
-
-    /// A lexer at the start of `text` that gives every word as [`TokenKind::Ident`] (the item
-    /// splitter compares the few words it looks at itself).
-    pub(crate) fn without_keywords(text: &'a str) -> Lexer<'a> {
-        Lexer {
-            keywords: false,
-            ..Lexer::new(text)
-        }
+        Lexer { text, pos: 0 }
     }
 
     /// A lexer at byte `pos` of `text` (which must be a character boundary outside any token).
     pub fn at(text: &'a str, pos: usize) -> Lexer<'a> {
-        Lexer {
-            text,
-            pos,
-            keywords: true,
-        }
+        Lexer { text, pos }
     }
 
     /// The byte offset of the next token.
@@ -303,7 +284,7 @@ impl<'a> Lexer<'a> {
         if start >= self.text.len() {
             return None;
         }
-        let (kind, end) = lex(self.text, start, self.keywords);
+        let (kind, end) = lex(self.text, start);
         // Every token ends on a character boundary; the guard keeps the lexer moving regardless.
         let end = if end > start && (end >= self.text.len() || self.text.is_char_boundary(end)) {
             end.min(self.text.len())
@@ -332,7 +313,7 @@ fn next_boundary(text: &str, at: usize) -> usize {
 }
 
 /// The token at `i` (which is below `text.len()`): its kind and end.
-fn lex(text: &str, i: usize, keywords: bool) -> (TokenKind, usize) {
+fn lex(text: &str, i: usize) -> (TokenKind, usize) {
     let bytes = text.as_bytes();
     let b = bytes.get(i).copied().unwrap_or(0);
     let at = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
@@ -365,7 +346,7 @@ fn lex(text: &str, i: usize, keywords: bool) -> (TokenKind, usize) {
             let end = word_end(bytes, i);
             let word = text.get(i..end).unwrap_or("");
             let kind = match b {
-                b'a'..=b'z' if keywords => {
+                b'a'..=b'z' => {
                     Keyword::from_word(word).map_or(TokenKind::Ident, TokenKind::Keyword)
                 }
                 _ => TokenKind::Ident,

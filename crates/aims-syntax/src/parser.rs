@@ -6,7 +6,7 @@
 use crate::ast::*;
 use crate::codes;
 use crate::grammar::{AimsParser, Rule};
-use crate::lexer::{Lexer, TokenKind};
+use crate::lexer::{Lexer, Token, TokenKind};
 use aims_base::{Diagnostic, FileId, Span};
 use pest::iterators::Pair;
 use pest::Parser;
@@ -50,6 +50,7 @@ pub fn fast_parser_coverage(file: FileId, text: &str) -> (usize, usize) {
         file,
         text,
         comments: &scan.comments,
+        tokens: &scan.tokens,
         stepwise_from: STEPWISE_BLOCK_BYTES,
         fast: true,
     };
@@ -130,6 +131,7 @@ fn parse_items(
         file,
         text,
         comments: &scan.comments,
+        tokens: &scan.tokens,
         stepwise_from,
         fast,
     };
@@ -216,6 +218,7 @@ fn parse_expr_with(
         file,
         text,
         comments: &[],
+        tokens: &[],
         stepwise_from: usize::MAX,
         fast,
     };
@@ -336,6 +339,8 @@ struct Scan {
     starts: Vec<usize>,
     /// `//` comments as byte ranges (outside strings).
     comments: Vec<(usize, usize)>,
+    /// The tokens that are neither white space nor comments (the fast parser reads them).
+    tokens: Vec<Token>,
 }
 
 /// A light lexical pass over the [lexer](crate::lexer)'s tokens: finds comments and the start of
@@ -350,7 +355,8 @@ fn scan(text: &str) -> Scan {
     // Just after the `}` that closes a top-level block: a keyword here starts the next item even on
     // the same line (`control A "a" { ... } control B "b" { ... }`).
     let mut after_block = false;
-    for t in Lexer::without_keywords(text) {
+    let mut tokens = Vec::with_capacity(text.len() / 6);
+    for t in Lexer::new(text) {
         match t.kind {
             TokenKind::Whitespace => {
                 for &b in bytes.get(t.range()).unwrap_or(&[]) {
@@ -371,7 +377,7 @@ fn scan(text: &str) -> Scan {
                 comments.push((t.start, t.end));
                 continue;
             }
-            _ => {}
+            _ => tokens.push(t),
         }
         let column0 = t.start == 0 || bytes.get(t.start - 1) == Some(&b'\n');
         if (line_start || (after_block && depth == 0))
@@ -402,7 +408,11 @@ fn scan(text: &str) -> Scan {
             _ => {}
         }
     }
-    Scan { starts, comments }
+    Scan {
+        starts,
+        comments,
+        tokens,
+    }
 }
 
 /// Non-comment, non-blank text in `text[from..to]`, as a byte range.
@@ -432,6 +442,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) text: &'a str,
     /// The file's `//` comments, as [`scan`] found them.
     pub(crate) comments: &'a [(usize, usize)],
+    /// The file's other tokens (not white space), as [`scan`] read them.
+    pub(crate) tokens: &'a [Token],
     /// Blocks of at least this many bytes are parsed in steps ([`Ctx::block_in_steps`]).
     stepwise_from: usize,
     /// Try the fast parser (`crate::fast`) first; pest reads what it declines.
@@ -1843,7 +1855,11 @@ mod tests {
             }
             i += 1;
         }
-        Scan { starts, comments }
+        Scan {
+            starts,
+            comments,
+            tokens: Vec::new(),
+        }
     }
 
     /// The char-at-a-time `message` the run-copying one replaced, as its reference.
@@ -2124,6 +2140,7 @@ mod tests {
             file: FileId(0),
             text,
             comments: &scan.comments,
+            tokens: &scan.tokens,
             stepwise_from: 0,
             fast: false,
         };
