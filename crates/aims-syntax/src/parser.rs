@@ -1,9 +1,12 @@
-//! From text to [`PolicyFile`]: split into top-level items, parse each with pest, lower the pest
-//! pairs into the typed AST, and turn pest errors into diagnostics in words a user knows.
+//! From text to [`PolicyFile`]: split into top-level items (over the lexer's tokens), parse each
+//! with the fast parser (`crate::fast`) or, for any item it declines, with pest: lower the pest
+//! pairs into the typed AST, and turn pest errors into diagnostics in words a user knows. Both give
+//! the same tree for an item pest parses; pest alone finds and words syntax errors.
 
 use crate::ast::*;
 use crate::codes;
 use crate::grammar::{AimsParser, Rule};
+use crate::lexer::{Lexer, Token, TokenKind};
 use aims_base::{Diagnostic, FileId, Span};
 use pest::iterators::Pair;
 use pest::Parser;
@@ -28,7 +31,39 @@ pub fn top_level_keywords() -> &'static [&'static str] {
 
 /// Parse one policy file. Never fails: returns every item it could read and the errors.
 pub fn parse(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {
-    parse_items(file, text, None, STEPWISE_BLOCK_BYTES)
+    parse_items(file, text, None, STEPWISE_BLOCK_BYTES, true)
+}
+
+/// [`parse`] with the pest parser alone, without the fast parser: the oracle of the differential
+/// tests and fuzz target. The result is [`parse`]'s.
+#[doc(hidden)]
+pub fn parse_with_pest_only(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {
+    parse_items(file, text, None, STEPWISE_BLOCK_BYTES, false)
+}
+
+/// The number of top-level items of `text`, and how many of them the fast parser declines (pest
+/// parses those): the differential tests check that the fast parser is the one they test.
+#[doc(hidden)]
+pub fn fast_parser_coverage(file: FileId, text: &str) -> (usize, usize) {
+    let scan = scan(text);
+    let ctx = Ctx {
+        file,
+        text,
+        comments: &scan.comments,
+        tokens: &scan.tokens,
+        stepwise_from: STEPWISE_BLOCK_BYTES,
+        fast: true,
+    };
+    let declined = scan
+        .starts
+        .iter()
+        .enumerate()
+        .filter(|&(i, &start)| {
+            let end = scan.starts.get(i + 1).copied().unwrap_or(text.len());
+            crate::fast::item(&ctx, text.get(start..end).unwrap_or(""), start).is_none()
+        })
+        .count();
+    (scan.starts.len(), declined)
 }
 
 /// Top-level items parsed before, by their text, so that after an edit only the items whose text
@@ -79,7 +114,7 @@ pub fn parse_cached(
     text: &str,
     cache: &mut ItemCache,
 ) -> (PolicyFile, Vec<Diagnostic>) {
-    parse_items(file, text, Some(cache), STEPWISE_BLOCK_BYTES)
+    parse_items(file, text, Some(cache), STEPWISE_BLOCK_BYTES, true)
 }
 
 fn parse_items(
@@ -87,6 +122,7 @@ fn parse_items(
     text: &str,
     mut cache: Option<&mut ItemCache>,
     stepwise_from: usize,
+    fast: bool,
 ) -> (PolicyFile, Vec<Diagnostic>) {
     let scan = scan(text);
     let mut items = Vec::new();
@@ -95,7 +131,9 @@ fn parse_items(
         file,
         text,
         comments: &scan.comments,
+        tokens: &scan.tokens,
         stepwise_from,
+        fast,
     };
     // Text before the first item that is not a comment.
     let first = scan.starts.first().copied().unwrap_or(text.len());
@@ -151,11 +189,38 @@ fn parse_items(
 /// Parse a standalone expression (used for message interpolations, `aims test` and the REPL-like
 /// tools). `offset` is the byte offset of `text` in the file.
 pub fn parse_expr(file: FileId, text: &str, offset: usize) -> Result<Expr, Box<Diagnostic>> {
+    parse_expr_with(file, text, offset, true)
+}
+
+/// [`parse_expr`] with the pest parser alone (see [`parse_with_pest_only`]).
+#[doc(hidden)]
+pub fn parse_expr_with_pest_only(
+    file: FileId,
+    text: &str,
+    offset: usize,
+) -> Result<Expr, Box<Diagnostic>> {
+    parse_expr_with(file, text, offset, false)
+}
+
+/// [`parse_expr`], trying the fast parser first when `fast`.
+fn parse_expr_with(
+    file: FileId,
+    text: &str,
+    offset: usize,
+    fast: bool,
+) -> Result<Expr, Box<Diagnostic>> {
+    if fast {
+        if let Some(result) = crate::fast::expr(file, text, offset) {
+            return result;
+        }
+    }
     let ctx = Ctx {
         file,
         text,
         comments: &[],
+        tokens: &[],
         stepwise_from: usize::MAX,
+        fast,
     };
     match AimsParser::parse(Rule::expr_only, text) {
         Ok(mut pairs) => {
@@ -219,7 +284,7 @@ fn too_many_brackets(chunk: &str, comments: &[(usize, usize)], offset: usize) ->
 }
 
 /// Depth of an expression tree, measured without recursion (the tree may be deep).
-fn expr_depth(e: &Expr) -> usize {
+pub(crate) fn expr_depth(e: &Expr) -> usize {
     let mut stack = vec![(e, 1usize)];
     let mut max = 0;
     while let Some((e, d)) = stack.pop() {
@@ -274,93 +339,80 @@ struct Scan {
     starts: Vec<usize>,
     /// `//` comments as byte ranges (outside strings).
     comments: Vec<(usize, usize)>,
+    /// The tokens that are neither white space nor comments (the fast parser reads them).
+    tokens: Vec<Token>,
 }
 
-/// A light lexical pass: finds comments and the start of each top-level item (a top-level keyword
-/// at brace depth 0, first on its line). Strings and comments are skipped so braces inside them do
-/// not count.
+/// A light lexical pass over the [lexer](crate::lexer)'s tokens: finds comments and the start of
+/// each top-level item (a top-level keyword at brace depth 0, first on its line). Braces inside
+/// strings and comments are no tokens, so they do not count.
 fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
     let mut starts = Vec::new();
     let mut comments = Vec::new();
     let mut depth: i64 = 0;
-    let mut i = 0;
     let mut line_start = true;
     // Just after the `}` that closes a top-level block: a keyword here starts the next item even on
     // the same line (`control A "a" { ... } control B "b" { ... }`).
     let mut after_block = false;
-    while i < bytes.len() {
-        let b = bytes.get(i).copied().unwrap_or(0);
-        match b {
-            b'\n' => {
-                line_start = true;
-                i += 1;
+    let mut tokens = Vec::with_capacity(text.len() / 6);
+    for t in Lexer::new(text) {
+        match t.kind {
+            TokenKind::Whitespace => {
+                for &b in bytes.get(t.range()).unwrap_or(&[]) {
+                    match b {
+                        b'\n' => line_start = true,
+                        // A byte-order mark is white space to the grammar, but a line that starts
+                        // with one starts no item.
+                        0xEF => {
+                            line_start = false;
+                            after_block = false;
+                        }
+                        _ => {}
+                    }
+                }
                 continue;
             }
-            b' ' | b'\t' | b'\r' => {
-                i += 1;
+            TokenKind::Comment => {
+                comments.push((t.start, t.end));
                 continue;
             }
-            _ => {}
+            _ => tokens.push(t),
         }
-        if b == b'/' && bytes.get(i + 1) == Some(&b'/') {
-            let end = text
-                .get(i..)
-                .and_then(|r| r.find('\n'))
-                .map_or(text.len(), |n| i + n);
-            comments.push((i, end));
-            i = end;
-            continue;
-        }
-        let column0 = i == 0 || bytes.get(i - 1) == Some(&b'\n');
+        let column0 = t.start == 0 || bytes.get(t.start - 1) == Some(&b'\n');
         if (line_start || (after_block && depth == 0))
             && (depth <= 0 || column0)
-            && b.is_ascii_alphabetic()
+            && bytes.get(t.start).is_some_and(u8::is_ascii_alphabetic)
+            && TOP_LEVEL.contains(&t.text(text))
         {
-            let word_end = text
-                .get(i..)
-                .and_then(|r| r.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
-                .map_or(text.len(), |n| i + n);
-            let line = text
-                .get(i..)
-                .map(|r| r.split('\n').next().unwrap_or(""))
-                .unwrap_or("");
             // Inside a block left open, only a line that looks like an item header (`control X
             // "..." {`) starts a new item, so an unindented statement (a block's own `let`) is
             // not mistaken for one.
-            let header = depth <= 0 || line.trim_end().ends_with('{');
-            if header && TOP_LEVEL.contains(&text.get(i..word_end).unwrap_or("")) {
-                starts.push(i);
+            let line = text
+                .get(t.start..)
+                .map(|r| r.split('\n').next().unwrap_or(""))
+                .unwrap_or("");
+            if depth <= 0 || line.trim_end().ends_with('{') {
+                starts.push(t.start);
                 depth = 0;
             }
         }
         line_start = false;
         after_block = false;
-        match b {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() {
-                    match bytes.get(i) {
-                        Some(b'\\') => i += 2,
-                        Some(b'"') | Some(b'\n') => break,
-                        _ => i += 1,
-                    }
-                }
-                if bytes.get(i) == Some(&b'"') {
-                    i += 1;
-                }
-                continue;
-            }
-            b'{' => depth += 1,
-            b'}' => {
+        match t.kind {
+            TokenKind::LBrace => depth += 1,
+            TokenKind::RBrace => {
                 depth -= 1;
                 after_block = depth == 0;
             }
             _ => {}
         }
-        i += 1;
     }
-    Scan { starts, comments }
+    Scan {
+        starts,
+        comments,
+        tokens,
+    }
 }
 
 /// Non-comment, non-blank text in `text[from..to]`, as a byte range.
@@ -384,12 +436,18 @@ fn stray(
     first.map(|f| (f, last))
 }
 
-struct Ctx<'a> {
-    file: FileId,
-    text: &'a str,
-    comments: &'a [(usize, usize)],
+pub(crate) struct Ctx<'a> {
+    pub(crate) file: FileId,
+    /// The file's text (the expression's, for [`parse_expr`]).
+    pub(crate) text: &'a str,
+    /// The file's `//` comments, as [`scan`] found them.
+    pub(crate) comments: &'a [(usize, usize)],
+    /// The file's other tokens (not white space), as [`scan`] read them.
+    pub(crate) tokens: &'a [Token],
     /// Blocks of at least this many bytes are parsed in steps ([`Ctx::block_in_steps`]).
     stepwise_from: usize,
+    /// Try the fast parser (`crate::fast`) first; pest reads what it declines.
+    pub(crate) fast: bool,
 }
 
 /// Blocks from this size up are parsed a statement at a time: below it, one parse of the whole
@@ -409,6 +467,16 @@ fn block_kind(keyword: &str) -> BlockKind {
 impl Ctx<'_> {
     /// Parse and lower the item in `chunk`, which starts at `start` and ends at `end`.
     fn parse_item(&self, chunk: &str, start: usize, end: usize) -> ParsedItem {
+        if self.fast {
+            if let Some((item, diags)) = crate::fast::item(self, chunk, start) {
+                return ParsedItem {
+                    start,
+                    file: self.file,
+                    item: Some(item),
+                    diags,
+                };
+            }
+        }
         let mut diags = Vec::new();
         let mut item = None;
         if let Some(at) = too_many_brackets(chunk, self.comments, start) {
@@ -476,7 +544,7 @@ impl Ctx<'_> {
     }
 
     /// The `///` doc comment lines that end right before `start` (only blank space between).
-    fn doc_before(&self, start: usize) -> Option<String> {
+    pub(crate) fn doc_before(&self, start: usize) -> Option<String> {
         let mut lines = Vec::new();
         let mut pos = start;
         // Comments are sorted and disjoint: only those ending at or before `start` can be its doc.
@@ -521,17 +589,7 @@ impl Ctx<'_> {
             Some(b) => (b.as_str(), b.as_span().start() + off),
             None => ("", span.start as usize + 1),
         };
-        StrLit {
-            value: unescape(raw, |i, len, msg| {
-                diags.push(
-                    Diagnostic::error(codes::BAD_ESCAPE, msg.to_string()).with_primary(
-                        Span::new(self.file, body_off + i, body_off + i + len),
-                        "here",
-                    ),
-                );
-            }),
-            span,
-        }
+        string_lit(self.file, raw, body_off, span, diags)
     }
 
     /// A message string: text with `{expr}` interpolations, each parsed as an expression.
@@ -542,106 +600,7 @@ impl Ctx<'_> {
             Some(b) => (b.as_str(), b.as_span().start() + off),
             None => ("", span.start as usize + 1),
         };
-        let mut parts = Vec::new();
-        let mut text = String::new();
-        let mut chars = raw.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            match c {
-                '\\' => {
-                    if let Some((_, n)) = chars.next() {
-                        match unescape_char(n) {
-                            Some(u) => text.push(u),
-                            None => diags.push(
-                                Diagnostic::error(
-                                    codes::BAD_ESCAPE,
-                                    format!("unknown escape `\\{n}`"),
-                                )
-                                .with_primary(
-                                    Span::new(self.file, base + i, base + i + 1 + n.len_utf8()),
-                                    "here",
-                                )
-                                .with_help("known escapes: \\\" \\\\ \\n \\t \\{ \\}"),
-                            ),
-                        }
-                    }
-                }
-                '{' => {
-                    // find the matching close brace, skipping nested braces and strings
-                    let mut depth = 1;
-                    let mut in_str = false;
-                    let mut end = None;
-                    let mut prev_bs = false;
-                    for (j, d) in raw.get(i + 1..).unwrap_or("").char_indices() {
-                        if in_str {
-                            if d == '"' && !prev_bs {
-                                in_str = false;
-                            }
-                            prev_bs = d == '\\' && !prev_bs;
-                            continue;
-                        }
-                        match d {
-                            '"' => in_str = true,
-                            '{' => depth += 1,
-                            '}' => {
-                                depth -= 1;
-                                if depth == 0 {
-                                    end = Some(i + 1 + j);
-                                    break;
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                    let Some(end) = end else {
-                        diags.push(
-                            Diagnostic::error(codes::BAD_INTERPOLATION, "unclosed `{` in message")
-                                .with_primary(
-                                    Span::new(self.file, base + i, base + i + 1),
-                                    "opened here",
-                                )
-                                .with_help("close it with `}`, or write `\\{` for a literal brace"),
-                        );
-                        break;
-                    };
-                    let inner = raw.get(i + 1..end).unwrap_or("");
-                    if !text.is_empty() {
-                        parts.push(MessagePart::Text(std::mem::take(&mut text)));
-                    }
-                    if inner.trim().is_empty() {
-                        diags.push(
-                            Diagnostic::error(codes::BAD_INTERPOLATION, "empty `{}` in message")
-                                .with_primary(
-                                    Span::new(self.file, base + i, base + end + 1),
-                                    "expected an expression inside the braces",
-                                ),
-                        );
-                    } else {
-                        // Expressions inside strings use escaped quotes; unescape them first only if
-                        // needed (rare), keeping offsets for the plain case.
-                        match parse_expr(self.file, inner, base + i + 1) {
-                            Ok(e) => parts.push(MessagePart::Expr(e)),
-                            Err(d) => {
-                                let mut d = *d;
-                                d.code = codes::BAD_INTERPOLATION;
-                                d.message = format!("in `{{...}}` interpolation: {}", d.message);
-                                diags.push(d);
-                            }
-                        }
-                    }
-                    while let Some(&(j, _)) = chars.peek() {
-                        if j > end {
-                            break;
-                        }
-                        chars.next();
-                    }
-                }
-                _ => text.push(c),
-            }
-        }
-        if !text.is_empty() {
-            parts.push(MessagePart::Text(text));
-        }
-        Message { parts, span }
+        message(self.file, raw, base, span, self.fast, diags)
     }
 
     /// A block parsed in steps: header, each statement, closing brace. Gives the same item as
@@ -990,50 +949,22 @@ impl Ctx<'_> {
     /// number, date or duration token
     fn literal(&self, p: Pair<Rule>, off: usize) -> Expr {
         let span = self.span(&p, off);
-        let s = p.as_str();
         let kind = match p.as_rule() {
-            Rule::date => ExprKind::Date(s.to_string()),
-            Rule::duration => {
-                let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
-                let unit = DurationUnit::from_suffix(s.get(digits.len()..).unwrap_or(""))
-                    .unwrap_or(DurationUnit::Days);
-                ExprKind::Duration {
-                    amount: digits.parse().unwrap_or(i64::MAX),
-                    unit,
-                }
-            }
-            _ => match s.parse::<i64>() {
-                Ok(i) => ExprKind::Int(i),
-                Err(_) => ExprKind::Number(s.parse().unwrap_or(f64::NAN)),
-            },
+            Rule::date => LiteralToken::Date,
+            Rule::duration => LiteralToken::Duration,
+            _ => LiteralToken::Number,
         };
-        Expr { kind, span }
+        Expr {
+            kind: literal_kind(kind, p.as_str()),
+            span,
+        }
     }
 
     /// An expression as a statement or `let` holds it: refused if deeper than the later phases can
     /// walk.
     fn top_expr(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> Expr {
         let e = self.expr(p, off, diags);
-        if expr_depth(&e) <= MAX_EXPR_DEPTH {
-            return e;
-        }
-        diags.push(
-            Diagnostic::error(
-                codes::TOO_DEEP,
-                format!("this expression nests more than {MAX_EXPR_DEPTH} levels deep"),
-            )
-            .with_primary(
-                Span::new(self.file, e.span.start as usize, e.span.start as usize + 1),
-                "too deeply nested",
-            )
-            .with_help(
-                "split it into `let` definitions, or test a list with `all x in [...]: ...`",
-            ),
-        );
-        Expr {
-            kind: ExprKind::Error,
-            span: e.span,
-        }
+        check_depth(self.file, e, diags)
     }
 
     fn expr(&self, p: Pair<Rule>, off: usize, diags: &mut Vec<Diagnostic>) -> Expr {
@@ -1108,21 +1039,7 @@ impl Ctx<'_> {
                 let lhs = self.expr(first, off, diags);
                 match (it.next(), it.next()) {
                     (Some(op), Some(rhs)) => {
-                        let words: Vec<&str> = op.as_str().split_whitespace().collect();
-                        let op = match words.as_slice() {
-                            ["=="] => BinOp::Eq,
-                            ["!="] => BinOp::Ne,
-                            ["<"] => BinOp::Lt,
-                            ["<="] => BinOp::Le,
-                            [">"] => BinOp::Gt,
-                            [">="] => BinOp::Ge,
-                            ["in"] => BinOp::In,
-                            ["not", "in"] => BinOp::NotIn,
-                            ["contains"] => BinOp::Contains,
-                            ["starts_with"] => BinOp::StartsWith,
-                            ["ends_with"] => BinOp::EndsWith,
-                            _ => BinOp::Matches,
-                        };
+                        let op = comparison(op.as_str());
                         let rhs = self.expr(rhs, off, diags);
                         Expr {
                             kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
@@ -1401,6 +1318,208 @@ impl Ctx<'_> {
     }
 }
 
+/// A string literal whose body (the text between the quotes) is `raw`, at `body_off` in the file;
+/// an unknown escape is reported in `diags`.
+pub(crate) fn string_lit(
+    file: FileId,
+    raw: &str,
+    body_off: usize,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> StrLit {
+    StrLit {
+        value: unescape(raw, |i, len, msg| {
+            diags.push(
+                Diagnostic::error(codes::BAD_ESCAPE, msg.to_string())
+                    .with_primary(Span::new(file, body_off + i, body_off + i + len), "here"),
+            );
+        }),
+        span,
+    }
+}
+
+/// A message string: text with `{expr}` interpolations, each parsed as an expression. `raw` is the
+/// string's body, at `base` in the file.
+pub(crate) fn message(
+    file: FileId,
+    raw: &str,
+    base: usize,
+    span: Span,
+    fast: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Message {
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    // Plain text is copied a run at a time: only `\` and `{` need a look (both ASCII, so every
+    // offset below is a character boundary).
+    let bytes = raw.as_bytes();
+    let mut plain = 0;
+    let mut i = 0;
+    while let Some(at) = bytes
+        .get(i..)
+        .and_then(|r| r.iter().position(|&b| b == b'\\' || b == b'{'))
+    {
+        let i0 = i + at;
+        text.push_str(raw.get(plain..i0).unwrap_or(""));
+        if bytes.get(i0) == Some(&b'\\') {
+            match raw.get(i0 + 1..).and_then(|r| r.chars().next()) {
+                Some(n) => {
+                    match unescape_char(n) {
+                        Some(u) => text.push(u),
+                        None => diags.push(
+                            Diagnostic::error(codes::BAD_ESCAPE, format!("unknown escape `\\{n}`"))
+                                .with_primary(
+                                    Span::new(file, base + i0, base + i0 + 1 + n.len_utf8()),
+                                    "here",
+                                )
+                                .with_help("known escapes: \\\" \\\\ \\n \\t \\{ \\}"),
+                        ),
+                    }
+                    i = i0 + 1 + n.len_utf8();
+                }
+                None => i = raw.len(),
+            }
+            plain = i;
+            continue;
+        }
+        // find the matching close brace, skipping nested braces and strings
+        let mut depth = 1;
+        let mut in_str = false;
+        let mut end = None;
+        let mut prev_bs = false;
+        for (j, d) in raw.get(i0 + 1..).unwrap_or("").char_indices() {
+            if in_str {
+                if d == '"' && !prev_bs {
+                    in_str = false;
+                }
+                prev_bs = d == '\\' && !prev_bs;
+                continue;
+            }
+            match d {
+                '"' => in_str = true,
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(i0 + 1 + j);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else {
+            diags.push(
+                Diagnostic::error(codes::BAD_INTERPOLATION, "unclosed `{` in message")
+                    .with_primary(Span::new(file, base + i0, base + i0 + 1), "opened here")
+                    .with_help("close it with `}`, or write `\\{` for a literal brace"),
+            );
+            // The rest of the message is not read.
+            plain = raw.len();
+            break;
+        };
+        let inner = raw.get(i0 + 1..end).unwrap_or("");
+        if !text.is_empty() {
+            parts.push(MessagePart::Text(std::mem::take(&mut text)));
+        }
+        if inner.trim().is_empty() {
+            diags.push(
+                Diagnostic::error(codes::BAD_INTERPOLATION, "empty `{}` in message").with_primary(
+                    Span::new(file, base + i0, base + end + 1),
+                    "expected an expression inside the braces",
+                ),
+            );
+        } else {
+            match parse_expr_with(file, inner, base + i0 + 1, fast) {
+                Ok(e) => parts.push(MessagePart::Expr(e)),
+                Err(d) => {
+                    let mut d = *d;
+                    d.code = codes::BAD_INTERPOLATION;
+                    d.message = format!("in `{{...}}` interpolation: {}", d.message);
+                    diags.push(d);
+                }
+            }
+        }
+        i = end + 1;
+        plain = i;
+    }
+    text.push_str(raw.get(plain..).unwrap_or(""));
+    if !text.is_empty() {
+        parts.push(MessagePart::Text(text));
+    }
+    Message { parts, span }
+}
+
+/// The kind of a literal token (number, date or duration) written `s`.
+pub(crate) fn literal_kind(kind: LiteralToken, s: &str) -> ExprKind {
+    match kind {
+        LiteralToken::Date => ExprKind::Date(s.to_string()),
+        LiteralToken::Duration => {
+            let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
+            let unit = DurationUnit::from_suffix(s.get(digits.len()..).unwrap_or(""))
+                .unwrap_or(DurationUnit::Days);
+            ExprKind::Duration {
+                amount: digits.parse().unwrap_or(i64::MAX),
+                unit,
+            }
+        }
+        LiteralToken::Number => match s.parse::<i64>() {
+            Ok(i) => ExprKind::Int(i),
+            Err(_) => ExprKind::Number(s.parse().unwrap_or(f64::NAN)),
+        },
+    }
+}
+
+/// Which literal a token is.
+#[derive(Clone, Copy)]
+pub(crate) enum LiteralToken {
+    Date,
+    Duration,
+    Number,
+}
+
+/// The comparison written `op` (a `cmp_op` of the grammar; `not in` may hold any white space).
+pub(crate) fn comparison(op: &str) -> BinOp {
+    let words: Vec<&str> = op.split_whitespace().collect();
+    match words.as_slice() {
+        ["=="] => BinOp::Eq,
+        ["!="] => BinOp::Ne,
+        ["<"] => BinOp::Lt,
+        ["<="] => BinOp::Le,
+        [">"] => BinOp::Gt,
+        [">="] => BinOp::Ge,
+        ["in"] => BinOp::In,
+        ["not", "in"] => BinOp::NotIn,
+        ["contains"] => BinOp::Contains,
+        ["starts_with"] => BinOp::StartsWith,
+        ["ends_with"] => BinOp::EndsWith,
+        _ => BinOp::Matches,
+    }
+}
+
+/// An expression as a statement or `let` holds it: refused (an error expression and a
+/// diagnostic) if deeper than the later phases can walk.
+pub(crate) fn check_depth(file: FileId, e: Expr, diags: &mut Vec<Diagnostic>) -> Expr {
+    if expr_depth(&e) <= MAX_EXPR_DEPTH {
+        return e;
+    }
+    diags.push(
+        Diagnostic::error(
+            codes::TOO_DEEP,
+            format!("this expression nests more than {MAX_EXPR_DEPTH} levels deep"),
+        )
+        .with_primary(
+            Span::new(file, e.span.start as usize, e.span.start as usize + 1),
+            "too deeply nested",
+        )
+        .with_help("split it into `let` definitions, or test a list with `all x in [...]: ...`"),
+    );
+    Expr {
+        kind: ExprKind::Error,
+        span: e.span,
+    }
+}
+
 fn previous_token(before: &str) -> Option<String> {
     // drop trailing comments/whitespace
     let mut s = before.trim_end();
@@ -1439,19 +1558,11 @@ fn previous_token(before: &str) -> Option<String> {
     }
 }
 
+/// Where the `//` comment on `line` starts (not inside a string), by the lexer.
 fn find_comment(line: &str) -> Option<usize> {
-    let mut in_str = false;
-    let mut prev = ' ';
-    for (i, c) in line.char_indices() {
-        if c == '"' && prev != '\\' {
-            in_str = !in_str;
-        }
-        if !in_str && c == '/' && prev == '/' {
-            return Some(i - 1);
-        }
-        prev = c;
-    }
-    None
+    Lexer::new(line)
+        .find(|t| t.kind == TokenKind::Comment)
+        .map(|t| t.start)
 }
 
 /// The token at the start of `rest` (after white space) and its byte offset in `rest`.
@@ -1660,6 +1771,324 @@ pub(crate) fn doc_comment_text(comment: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
+    /// The byte-level `scan` the lexer-based one replaced, as its reference: finds comments and the start of each top-level item (a top-level keyword
+    /// at brace depth 0, first on its line). Strings and comments are skipped so braces inside them do
+    /// not count.
+    fn scan_bytes(text: &str) -> Scan {
+        let bytes = text.as_bytes();
+        let mut starts = Vec::new();
+        let mut comments = Vec::new();
+        let mut depth: i64 = 0;
+        let mut i = 0;
+        let mut line_start = true;
+        // Just after the `}` that closes a top-level block: a keyword here starts the next item even on
+        // the same line (`control A "a" { ... } control B "b" { ... }`).
+        let mut after_block = false;
+        while i < bytes.len() {
+            let b = bytes.get(i).copied().unwrap_or(0);
+            match b {
+                b'\n' => {
+                    line_start = true;
+                    i += 1;
+                    continue;
+                }
+                b' ' | b'\t' | b'\r' => {
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            if b == b'/' && bytes.get(i + 1) == Some(&b'/') {
+                let end = text
+                    .get(i..)
+                    .and_then(|r| r.find('\n'))
+                    .map_or(text.len(), |n| i + n);
+                comments.push((i, end));
+                i = end;
+                continue;
+            }
+            let column0 = i == 0 || bytes.get(i - 1) == Some(&b'\n');
+            if (line_start || (after_block && depth == 0))
+                && (depth <= 0 || column0)
+                && b.is_ascii_alphabetic()
+            {
+                let word_end = text
+                    .get(i..)
+                    .and_then(|r| r.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+                    .map_or(text.len(), |n| i + n);
+                let line = text
+                    .get(i..)
+                    .map(|r| r.split('\n').next().unwrap_or(""))
+                    .unwrap_or("");
+                // Inside a block left open, only a line that looks like an item header (`control X
+                // "..." {`) starts a new item, so an unindented statement (a block's own `let`) is
+                // not mistaken for one.
+                let header = depth <= 0 || line.trim_end().ends_with('{');
+                if header && TOP_LEVEL.contains(&text.get(i..word_end).unwrap_or("")) {
+                    starts.push(i);
+                    depth = 0;
+                }
+            }
+            line_start = false;
+            after_block = false;
+            match b {
+                b'"' => {
+                    i += 1;
+                    while i < bytes.len() {
+                        match bytes.get(i) {
+                            Some(b'\\') => i += 2,
+                            Some(b'"') | Some(b'\n') => break,
+                            _ => i += 1,
+                        }
+                    }
+                    if bytes.get(i) == Some(&b'"') {
+                        i += 1;
+                    }
+                    continue;
+                }
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    after_block = depth == 0;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        Scan {
+            starts,
+            comments,
+            tokens: Vec::new(),
+        }
+    }
+
+    /// The char-at-a-time `message` the run-copying one replaced, as its reference.
+    fn message_chars(
+        file: FileId,
+        raw: &str,
+        base: usize,
+        span: Span,
+        fast: bool,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Message {
+        let mut parts = Vec::new();
+        let mut text = String::new();
+        let mut chars = raw.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some((_, n)) = chars.next() {
+                        match unescape_char(n) {
+                            Some(u) => text.push(u),
+                            None => diags.push(
+                                Diagnostic::error(
+                                    codes::BAD_ESCAPE,
+                                    format!("unknown escape `\\{n}`"),
+                                )
+                                .with_primary(
+                                    Span::new(file, base + i, base + i + 1 + n.len_utf8()),
+                                    "here",
+                                )
+                                .with_help("known escapes: \\\" \\\\ \\n \\t \\{ \\}"),
+                            ),
+                        }
+                    }
+                }
+                '{' => {
+                    // find the matching close brace, skipping nested braces and strings
+                    let mut depth = 1;
+                    let mut in_str = false;
+                    let mut end = None;
+                    let mut prev_bs = false;
+                    for (j, d) in raw.get(i + 1..).unwrap_or("").char_indices() {
+                        if in_str {
+                            if d == '"' && !prev_bs {
+                                in_str = false;
+                            }
+                            prev_bs = d == '\\' && !prev_bs;
+                            continue;
+                        }
+                        match d {
+                            '"' => in_str = true,
+                            '{' => depth += 1,
+                            '}' => {
+                                depth -= 1;
+                                if depth == 0 {
+                                    end = Some(i + 1 + j);
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    let Some(end) = end else {
+                        diags.push(
+                            Diagnostic::error(codes::BAD_INTERPOLATION, "unclosed `{` in message")
+                                .with_primary(
+                                    Span::new(file, base + i, base + i + 1),
+                                    "opened here",
+                                )
+                                .with_help("close it with `}`, or write `\\{` for a literal brace"),
+                        );
+                        break;
+                    };
+                    let inner = raw.get(i + 1..end).unwrap_or("");
+                    if !text.is_empty() {
+                        parts.push(MessagePart::Text(std::mem::take(&mut text)));
+                    }
+                    if inner.trim().is_empty() {
+                        diags.push(
+                            Diagnostic::error(codes::BAD_INTERPOLATION, "empty `{}` in message")
+                                .with_primary(
+                                    Span::new(file, base + i, base + end + 1),
+                                    "expected an expression inside the braces",
+                                ),
+                        );
+                    } else {
+                        // Expressions inside strings use escaped quotes; unescape them first only if
+                        // needed (rare), keeping offsets for the plain case.
+                        match super::parse_expr_with(file, inner, base + i + 1, fast) {
+                            Ok(e) => parts.push(MessagePart::Expr(e)),
+                            Err(d) => {
+                                let mut d = *d;
+                                d.code = codes::BAD_INTERPOLATION;
+                                d.message = format!("in `{{...}}` interpolation: {}", d.message);
+                                diags.push(d);
+                            }
+                        }
+                    }
+                    while let Some(&(j, _)) = chars.peek() {
+                        if j > end {
+                            break;
+                        }
+                        chars.next();
+                    }
+                }
+                _ => text.push(c),
+            }
+        }
+        if !text.is_empty() {
+            parts.push(MessagePart::Text(text));
+        }
+        Message { parts, span }
+    }
+
+    /// Messages read a run at a time equal messages read a character at a time.
+    #[test]
+    fn message_runs_equal_message_chars() {
+        let pieces = [
+            "a",
+            "é",
+            "\\",
+            "\\n",
+            "\\{",
+            "\\q",
+            "{",
+            "}",
+            "{x}",
+            "{x.y + 1}",
+            "\"",
+            "{\"}\"}",
+            "{}",
+            " ",
+            "{a \\\" b}",
+            "{{x}}",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..5_000 {
+            let mut raw = String::new();
+            for _ in 0..seed % 9 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                raw.push_str(
+                    pieces
+                        .get((seed % pieces.len() as u64) as usize)
+                        .unwrap_or(&""),
+                );
+            }
+            seed = seed.wrapping_add(1);
+            let span = Span::new(FileId(0), 0, 0);
+            let (mut d1, mut d2) = (Vec::new(), Vec::new());
+            let m1 = message(FileId(0), &raw, 5, span, true, &mut d1);
+            let m2 = message_chars(FileId(0), &raw, 5, span, false, &mut d2);
+            assert_eq!((m1, d1), (m2, d2), "{raw:?}");
+        }
+    }
+
+    /// The lexer-based `scan` finds what the byte-level one found, on every policy of the
+    /// repository and on those texts cut and spliced with the bytes that matter to it.
+    #[test]
+    #[allow(clippy::indexing_slicing)]
+    fn scan_over_tokens_equals_the_byte_scan() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut texts: Vec<String> = Vec::new();
+        for dir in [
+            "policies/iso42001",
+            "examples/quickstart/policies",
+            "fuzz/regressions",
+        ] {
+            for e in std::fs::read_dir(root.join(dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                if e.path().extension().is_some_and(|x| x == "aims") {
+                    texts.extend(std::fs::read_to_string(e.path()).ok());
+                }
+            }
+        }
+        assert!(texts.len() >= 10);
+        let pieces = [
+            "{",
+            "}",
+            "\"",
+            "\\",
+            "//",
+            "\n",
+            "\ncontrol X {",
+            "control",
+            "let",
+            " ",
+            "\u{feff}",
+            "\u{c}",
+            "é",
+            "5",
+            "_",
+            "} control",
+            "\r\n",
+            "x",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let base = texts.clone();
+        for _ in 0..3_000 {
+            let t = &base[rnd(base.len())];
+            let cuts: Vec<usize> = t.char_indices().map(|(i, _)| i).chain([t.len()]).collect();
+            let a = cuts[rnd(cuts.len())];
+            let b = cuts[rnd(cuts.len())].max(a).min(a + 400);
+            let b = (b..=t.len())
+                .find(|&i| t.is_char_boundary(i))
+                .unwrap_or(t.len());
+            let mut m = t[a..b].to_string();
+            for _ in 0..rnd(6) {
+                let cuts: Vec<usize> = m.char_indices().map(|(i, _)| i).chain([m.len()]).collect();
+                m.insert_str(cuts[rnd(cuts.len())], pieces[rnd(pieces.len())]);
+            }
+            texts.push(m);
+        }
+        for t in &texts {
+            let (new, old) = (scan(t), scan_bytes(t));
+            assert_eq!(new.starts, old.starts, "{t:?}");
+            assert_eq!(new.comments, old.comments, "{t:?}");
+        }
+    }
+
     /// Every block parsed in steps gives what one parse of the block gives: same items, spans,
     /// doc comments and diagnostics (with errors, the step parse gives up and the whole parse
     /// reports them).
@@ -1697,8 +2126,8 @@ mod tests {
         texts.push("control X { require a \u{c}}\n".into());
         texts.push("control X { require a \u{feff}} \u{feff}// c\n".into());
         for text in &texts {
-            let whole = parse_items(FileId(0), text, None, usize::MAX);
-            let steps = parse_items(FileId(0), text, None, 0);
+            let whole = parse_items(FileId(0), text, None, usize::MAX, false);
+            let steps = parse_items(FileId(0), text, None, 0, false);
             assert_eq!(whole, steps, "{text}");
         }
     }
@@ -1711,12 +2140,14 @@ mod tests {
             file: FileId(0),
             text,
             comments: &scan.comments,
+            tokens: &scan.tokens,
             stepwise_from: 0,
+            fast: false,
         };
         let mut diags = Vec::new();
         let stepped = ctx.block_in_steps(text, 0, &mut diags);
         assert!(stepped.is_some(), "the step parse gave up on a valid block");
-        let (whole, _) = parse_items(FileId(0), text, None, usize::MAX);
+        let (whole, _) = parse_items(FileId(0), text, None, usize::MAX, false);
         assert_eq!(stepped.as_ref(), whole.items.first());
         assert!(diags.is_empty());
         // Not a block: the step parse declines and leaves no diagnostics.
