@@ -180,6 +180,9 @@ pub(crate) struct Checker<'a> {
     pub calls_control_verdict: bool,
     /// Every valid literal regular expression, compiled, by the literal's span.
     pub regexes: HashMap<Span, regex::Regex>,
+    /// Each distinct pattern text compiled so far (with `(?i)` when case-insensitive), or why
+    /// it does not compile.
+    compiled_patterns: HashMap<String, Result<regex::Regex, String>>,
     /// The top-level `let`s the item being checked reads.
     pub globals_read: HashSet<String>,
 }
@@ -204,6 +207,7 @@ impl<'a> Checker<'a> {
             verdicts_read: Vec::new(),
             calls_control_verdict: false,
             regexes: HashMap::new(),
+            compiled_patterns: HashMap::new(),
             globals_read: HashSet::new(),
         }
     }
@@ -249,6 +253,7 @@ impl<'a> Checker<'a> {
             verdicts_read: Vec::new(),
             calls_control_verdict: false,
             regexes: HashMap::new(),
+            compiled_patterns: HashMap::new(),
             globals_read: HashSet::new(),
         };
         scratch.expr(e, &mut Vec::new())
@@ -1101,24 +1106,30 @@ impl Checker<'_> {
         let ExprKind::String(re) = &pattern.kind else {
             return;
         };
-        let compiled = if case_insensitive {
-            regex::Regex::new(&format!("(?i){re}"))
+        let source = if case_insensitive {
+            format!("(?i){re}")
         } else {
-            regex::Regex::new(re)
+            re.clone()
         };
+        // Policies repeat their patterns (a pack's controls check the same id formats), and
+        // compiling one costs far more than checking the rest of a control: each distinct
+        // pattern is compiled once, its uses share it (a clone of a `Regex` shares the program).
+        let compiled = self.compiled_patterns.entry(source).or_insert_with_key(|source| {
+            regex::Regex::new(source).map_err(|err| {
+                err.to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("invalid")
+                    .to_string()
+            })
+        });
         match compiled {
             Ok(re) => {
-                self.regexes.insert(pattern.span, re);
+                self.regexes.insert(pattern.span, re.clone());
             }
-            Err(err) => diags.push(
-                Diagnostic::error(codes::BAD_REGEX, "invalid regular expression").with_primary(
-                    pattern.span,
-                    err.to_string()
-                        .lines()
-                        .last()
-                        .unwrap_or("invalid")
-                        .to_string(),
-                ),
+            Err(reason) => diags.push(
+                Diagnostic::error(codes::BAD_REGEX, "invalid regular expression")
+                    .with_primary(pattern.span, reason.clone()),
             ),
         }
     }
