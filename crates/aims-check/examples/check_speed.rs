@@ -6,7 +6,12 @@
 //! cargo run --release -p aims-check --example check_speed -- [lines] [reps]
 //! ```
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 #[path = "../../aims-bench/src/policygen.rs"]
 mod policygen;

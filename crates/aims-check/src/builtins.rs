@@ -440,7 +440,14 @@ const _: () = {
 impl Builtin {
     /// The built-in function called `name`.
     pub fn named(name: &str) -> Option<Builtin> {
-        BUILTINS.iter().find(|f| f.name == name).map(|f| f.builtin)
+        // Every call of a policy is looked up (by the checker, and again to resolve the
+        // program): a map, not a scan of the table comparing names.
+        static BY_NAME: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, Builtin>> =
+            std::sync::OnceLock::new();
+        BY_NAME
+            .get_or_init(|| BUILTINS.iter().map(|f| (f.name, f.builtin)).collect())
+            .get(name)
+            .copied()
     }
 
     /// The built-in function a checked call resolved to.

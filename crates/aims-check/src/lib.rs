@@ -306,7 +306,7 @@ where
 /// The parameters an item reads, given the top-level `let`s it reads (`globals`): those that are
 /// parameters, and the parameters each of the others reads ([`Control::params`]).
 fn params_read(
-    globals: &HashSet<String>,
+    globals: &rustc_hash::FxHashSet<String>,
     params: &IndexMap<String, Param>,
     let_params: &HashMap<String, BTreeSet<String>>,
 ) -> BTreeSet<String> {
@@ -649,7 +649,7 @@ fn first_reads(mut reads: Vec<(String, Span)>) -> Vec<(String, Span)> {
 
 /// Quantifier variables whose witness a message may name: `all x in ..` / `none x in ..` at the
 /// top of the requirement (possibly under `and`).
-fn witness_vars(expr: &Expr, checker: &Checker) -> Vec<(String, Ty)> {
+fn witness_vars(expr: &Expr, checker: &mut Checker) -> Vec<(String, Ty)> {
     let mut out = Vec::new();
     let mut stack = vec![expr];
     while let Some(e) = stack.pop() {
