@@ -507,11 +507,9 @@ fn lower_control(
             StmtKind::Clause(t) => c.clauses.push(t.value.clone()),
             StmtKind::AppliesTo(k) => {
                 let kinds = check_kinds(k, checker, diags);
-                checker.names_read.extend(
-                    k.iter()
-                        .filter(|i| kinds.contains(&i.name))
-                        .map(|i| (i.name.clone(), i.span)),
-                );
+                for i in k.iter().filter(|i| kinds.contains(&i.name)) {
+                    types::record_read(&mut checker.names_read, &i.name, i.span);
+                }
                 c.applies_to.extend(kinds);
             }
             StmtKind::Scope(word) => c.organization = scope(word, diags),

@@ -135,6 +135,20 @@ impl Ty {
     }
 }
 
+/// Record a read of `name` (`system` or a fact kind) at `span` in `reads`: each name once, where
+/// it is first read in source order (the smallest start; the earlier read on a tie), which is
+/// what [`crate::Control::names_read`] keeps. Copying the name for every read cost more.
+pub(crate) fn record_read(reads: &mut Vec<(String, Span)>, name: &str, span: Span) {
+    match reads.iter_mut().find(|(n, _)| n == name) {
+        Some((_, first)) => {
+            if span.start < first.start {
+                *first = span;
+            }
+        }
+        None => reads.push((name.to_string(), span)),
+    }
+}
+
 /// True when the expression reads no fact, attribute, date or binding.
 pub fn is_constant(e: &Expr) -> bool {
     match &e.kind {
@@ -297,7 +311,9 @@ impl<'a> Checker<'a> {
             if !self.peeking {
                 self.mark_used(&id.name);
                 if let Some(reads) = self.global_reads.get(&id.name) {
-                    self.names_read.extend(reads.iter().cloned());
+                    for (name, span) in reads {
+                        record_read(&mut self.names_read, name, *span);
+                    }
                 }
                 if !self.globals_read.contains(&id.name) {
                     self.globals_read.insert(id.name.clone());
@@ -307,13 +323,13 @@ impl<'a> Checker<'a> {
         }
         if id.name == crate::SYSTEM {
             if !self.peeking {
-                self.names_read.push((id.name.clone(), id.span));
+                record_read(&mut self.names_read, &id.name, id.span);
             }
             return Some(Ty::System);
         }
         if self.is_kind(&id.name) {
             if !self.peeking {
-                self.names_read.push((id.name.clone(), id.span));
+                record_read(&mut self.names_read, &id.name, id.span);
                 if !self.kinds_read.contains(&id.name) {
                     self.kinds_read.insert(id.name.clone());
                 }
