@@ -19,8 +19,9 @@ use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, SourceMap, Span};
 use aims_facts::{Field, Schema, SchemaSet, Type};
 use aims_syntax::ast::*;
+use builtins::{lowered, lowered_message};
 use indexmap::IndexMap;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use types::Checker;
 
 /// Names that are always in scope inside items.
@@ -65,10 +66,12 @@ where
     };
 
     // ---- pass 1: declarations and duplicates ----
-    let mut seen: BTreeMap<(String, &'static str), Span> = BTreeMap::new();
+    // Borrowed names, hashed: a control id copied twice into an ordered map per declaration was
+    // a tenth of the check.
+    let mut seen: rustc_hash::FxHashMap<(&'a str, &'static str), Span> = Default::default();
     let mut declare =
-        |name: &str, space: &'static str, span: Span, diags: &mut Vec<Diagnostic>| -> bool {
-            if let Some(first) = seen.get(&(name.to_string(), space)) {
+        |name: &'a str, space: &'static str, span: Span, diags: &mut Vec<Diagnostic>| -> bool {
+            if let Some(first) = seen.get(&(name, space)) {
                 diags.push(
                     Diagnostic::error(codes::DUPLICATE_ID, format!("`{name}` is declared twice"))
                         .with_primary(span, "declared again here")
@@ -76,7 +79,7 @@ where
                 );
                 false
             } else {
-                seen.insert((name.to_string(), space), span);
+                seen.insert((name, space), span);
                 true
             }
         };
@@ -231,6 +234,8 @@ where
                 checker
                     .globals
                     .insert(l.name.name.clone(), (ty, l.name.span));
+                let mut value = value;
+                builtins::resolve(&mut value);
                 program.lets.insert(l.name.name.clone(), value);
                 continue;
             }
@@ -238,7 +243,9 @@ where
         checker
             .globals
             .insert(l.name.name.clone(), (ty, l.name.span));
-        program.lets.insert(l.name.name.clone(), l.value.clone());
+        program
+            .lets
+            .insert(l.name.name.clone(), builtins::lowered(&l.value));
     }
 
     // ---- blocks ----
@@ -293,7 +300,6 @@ where
     diags.extend(verdict_graph.cycles());
     program.reads_verdicts = checker.calls_control_verdict;
     program.regexes = std::mem::take(&mut checker.regexes);
-    builtins::resolve(&mut program);
     program.controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.objectives.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
@@ -306,7 +312,7 @@ where
 /// The parameters an item reads, given the top-level `let`s it reads (`globals`): those that are
 /// parameters, and the parameters each of the others reads ([`Control::params`]).
 fn params_read(
-    globals: &HashSet<String>,
+    globals: &rustc_hash::FxHashSet<String>,
     params: &IndexMap<String, Param>,
     let_params: &HashMap<String, BTreeSet<String>>,
 ) -> BTreeSet<String> {
@@ -501,11 +507,9 @@ fn lower_control(
             StmtKind::Clause(t) => c.clauses.push(t.value.clone()),
             StmtKind::AppliesTo(k) => {
                 let kinds = check_kinds(k, checker, diags);
-                checker.names_read.extend(
-                    k.iter()
-                        .filter(|i| kinds.contains(&i.name))
-                        .map(|i| (i.name.clone(), i.span)),
-                );
+                for i in k.iter().filter(|i| kinds.contains(&i.name)) {
+                    types::record_read(&mut checker.names_read, &i.name, i.span);
+                }
                 c.applies_to.extend(kinds);
             }
             StmtKind::Scope(word) => c.organization = scope(word, diags),
@@ -523,7 +527,7 @@ fn lower_control(
                         .with_primary(cond.span, "this condition is always false"),
                     );
                 }
-                c.when = Some((cond.clone(), otherwise.clone()));
+                c.when = Some((lowered(cond), otherwise.as_ref().map(lowered_message)));
             }
             StmtKind::Enforce(id) => c.enforcement = enforcement(id, diags),
             StmtKind::Let(l) => {
@@ -532,7 +536,7 @@ fn lower_control(
                 locals.push((l.name.name.clone(), l.name.span));
                 c.steps.push(Step::Let {
                     name: l.name.name.clone(),
-                    value: l.value.clone(),
+                    value: lowered(&l.value),
                 });
             }
             StmtKind::Require { expr, message } => {
@@ -552,8 +556,8 @@ fn lower_control(
                 }
                 c.steps.push(Step::Require(Requirement {
                     index,
-                    expr: expr.clone(),
-                    message: message.clone(),
+                    expr: lowered(expr),
+                    message: message.as_ref().map(lowered_message),
                     span: s.span,
                     text: text_of(expr.span),
                 }));
@@ -649,7 +653,7 @@ fn first_reads(mut reads: Vec<(String, Span)>) -> Vec<(String, Span)> {
 
 /// Quantifier variables whose witness a message may name: `all x in ..` / `none x in ..` at the
 /// top of the requirement (possibly under `and`).
-fn witness_vars(expr: &Expr, checker: &Checker) -> Vec<(String, Ty)> {
+fn witness_vars(expr: &Expr, checker: &mut Checker) -> Vec<(String, Ty)> {
     let mut out = Vec::new();
     let mut stack = vec![expr];
     while let Some(e) = stack.pop() {
@@ -694,21 +698,21 @@ fn lower_objective(
             StmtKind::AppliesTo(k) => applies_to.extend(check_kinds(k, checker, diags)),
             StmtKind::When { cond, otherwise } => {
                 checker.expect_bool(cond, diags);
-                when = Some((cond.clone(), otherwise.clone()));
+                when = Some((lowered(cond), otherwise.as_ref().map(lowered_message)));
             }
             StmtKind::Enforce(id) => enforcement_level = enforcement(id, diags),
             StmtKind::Let(l) => {
                 let ty = checker.expr(&l.value, diags);
                 checker.bind_local(&l.name.name, ty, l.name.span);
-                lets.push((l.name.name.clone(), l.value.clone()));
+                lets.push((l.name.name.clone(), lowered(&l.value)));
             }
             StmtKind::Measure(e) => {
                 let ty = checker.expr(e, diags);
-                measure = Some((e.clone(), ty));
+                measure = Some((lowered(e), ty));
             }
             StmtKind::Target { op, value, .. } => {
                 checker.expr(value, diags);
-                target = Some((*op, value.clone()));
+                target = Some((*op, lowered(value)));
             }
             StmtKind::Owner(o) => owner = o.value.clone(),
             StmtKind::Review(d) => review = Some(text_of(d.span)),
@@ -1041,7 +1045,7 @@ fn lower_exclusion(
                         .with_help("move the text to `reason \"...\"`"),
                     );
                 }
-                when = Some((cond.clone(), s.span));
+                when = Some((lowered(cond), s.span));
             }
             StmtKind::Reason(t) => reason = Some(t.value.clone()),
             StmtKind::Approver(t) => approver = Some(t.value.clone()),

@@ -8,7 +8,10 @@ use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, SourceMap, Span};
 use aims_facts::{SchemaSet, Type};
 use aims_syntax::ast::*;
-use std::collections::{HashMap, HashSet};
+// The checker's own maps and sets are keyed by names and looked up for every name an
+// expression reads: FxHash, not SipHash (policies are the project's own code, not input that
+// could be chosen to collide).
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// The static type of an expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,6 +135,20 @@ impl Ty {
     }
 }
 
+/// Record a read of `name` (`system` or a fact kind) at `span` in `reads`: each name once, where
+/// it is first read in source order (the smallest start; the earlier read on a tie), which is
+/// what [`crate::Control::names_read`] keeps. Copying the name for every read cost more.
+pub(crate) fn record_read(reads: &mut Vec<(String, Span)>, name: &str, span: Span) {
+    match reads.iter_mut().find(|(n, _)| n == name) {
+        Some((_, first)) => {
+            if span.start < first.start {
+                *first = span;
+            }
+        }
+        None => reads.push((name.to_string(), span)),
+    }
+}
+
 /// True when the expression reads no fact, attribute, date or binding.
 pub fn is_constant(e: &Expr) -> bool {
     match &e.kind {
@@ -179,9 +196,15 @@ pub(crate) struct Checker<'a> {
     /// A `control_verdict` call was checked (literal id or not).
     pub calls_control_verdict: bool,
     /// Every valid literal regular expression, compiled, by the literal's span.
-    pub regexes: HashMap<Span, regex::Regex>,
+    pub regexes: std::collections::HashMap<Span, regex::Regex>,
+    /// Each distinct pattern text compiled so far (with `(?i)` when case-insensitive), or why
+    /// it does not compile.
+    compiled_patterns: HashMap<String, Result<regex::Regex, String>>,
     /// The top-level `let`s the item being checked reads.
     pub globals_read: HashSet<String>,
+    /// Inside [`Checker::peek_type`]: only the type is wanted, so nothing is recorded (names
+    /// used or read, verdicts read, regexes) and diagnostics go to a scratch list.
+    peeking: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -194,17 +217,19 @@ impl<'a> Checker<'a> {
             schemas,
             sources,
             plugins,
-            globals: HashMap::new(),
+            globals: HashMap::default(),
             locals: Vec::new(),
-            used: HashSet::new(),
-            kinds_read: HashSet::new(),
+            used: HashSet::default(),
+            kinds_read: HashSet::default(),
             names_read: Vec::new(),
-            global_reads: HashMap::new(),
+            global_reads: HashMap::default(),
             control_ids: None,
             verdicts_read: Vec::new(),
             calls_control_verdict: false,
-            regexes: HashMap::new(),
-            globals_read: HashSet::new(),
+            regexes: std::collections::HashMap::new(),
+            compiled_patterns: HashMap::default(),
+            globals_read: HashSet::default(),
+            peeking: false,
         }
     }
 
@@ -233,25 +258,14 @@ impl<'a> Checker<'a> {
         self.schemas.names().filter(|n| !n.contains('.'))
     }
 
-    /// Type of an expression without reporting diagnostics or marking names used.
-    pub fn peek_type(&self, e: &Expr) -> Ty {
-        let mut scratch = Checker {
-            schemas: self.schemas,
-            sources: self.sources,
-            plugins: self.plugins,
-            globals: self.globals.clone(),
-            locals: self.locals.clone(),
-            used: HashSet::new(),
-            kinds_read: HashSet::new(),
-            names_read: Vec::new(),
-            global_reads: HashMap::new(),
-            control_ids: None,
-            verdicts_read: Vec::new(),
-            calls_control_verdict: false,
-            regexes: HashMap::new(),
-            globals_read: HashSet::new(),
-        };
-        scratch.expr(e, &mut Vec::new())
+    /// Type of an expression without reporting diagnostics or marking names used. The checker
+    /// itself, in peeking mode, rather than a scratch copy of it: copying the scopes cost more
+    /// than the rest of a control's check.
+    pub fn peek_type(&mut self, e: &Expr) -> Ty {
+        let was = std::mem::replace(&mut self.peeking, true);
+        let ty = self.expr(e, &mut Vec::new());
+        self.peeking = was;
+        ty
     }
 
     pub fn expect_bool(&mut self, e: &Expr, diags: &mut Vec<Diagnostic>) {
@@ -288,27 +302,48 @@ impl<'a> Checker<'a> {
 
     fn lookup(&mut self, id: &Ident) -> Option<Ty> {
         if let Some((_, t)) = self.locals.iter().rev().find(|(n, _)| *n == id.name) {
-            self.used.insert(id.name.clone());
-            return Some(t.clone());
+            let t = t.clone();
+            self.mark_used(&id.name);
+            return Some(t);
         }
         if let Some((t, _)) = self.globals.get(&id.name) {
-            self.used.insert(id.name.clone());
-            if let Some(reads) = self.global_reads.get(&id.name) {
-                self.names_read.extend(reads.iter().cloned());
+            let t = t.clone();
+            if !self.peeking {
+                self.mark_used(&id.name);
+                if let Some(reads) = self.global_reads.get(&id.name) {
+                    for (name, span) in reads {
+                        record_read(&mut self.names_read, name, *span);
+                    }
+                }
+                if !self.globals_read.contains(&id.name) {
+                    self.globals_read.insert(id.name.clone());
+                }
             }
-            self.globals_read.insert(id.name.clone());
-            return Some(t.clone());
+            return Some(t);
         }
         if id.name == crate::SYSTEM {
-            self.names_read.push((id.name.clone(), id.span));
+            if !self.peeking {
+                record_read(&mut self.names_read, &id.name, id.span);
+            }
             return Some(Ty::System);
         }
         if self.is_kind(&id.name) {
-            self.names_read.push((id.name.clone(), id.span));
-            self.kinds_read.insert(id.name.clone());
+            if !self.peeking {
+                record_read(&mut self.names_read, &id.name, id.span);
+                if !self.kinds_read.contains(&id.name) {
+                    self.kinds_read.insert(id.name.clone());
+                }
+            }
             return Some(Ty::Record(id.name.clone()));
         }
         None
+    }
+
+    /// Most names are used many times: look before copying the name into the set.
+    fn mark_used(&mut self, name: &str) {
+        if !self.peeking && !self.used.contains(name) {
+            self.used.insert(name.to_string());
+        }
     }
 
     /// `system.<name>`: the attribute's type from the `system` schema (built in, extended by
@@ -670,7 +705,7 @@ impl<'a> Checker<'a> {
 
     /// The member types of a fact field declared as a union (`license: string | list<string>`),
     /// which the checker otherwise types as "any".
-    fn union_members(&self, e: &Expr) -> Option<Vec<Ty>> {
+    fn union_members(&mut self, e: &Expr) -> Option<Vec<Ty>> {
         let (base, name) = match &e.kind {
             ExprKind::Paren(a) => return self.union_members(a),
             ExprKind::Field(base, name) => (base, name.name.as_str()),
@@ -693,7 +728,7 @@ impl<'a> Checker<'a> {
     /// other operand (`model_card.license > 3`): an error at run time whatever the card says, so
     /// an error now.
     fn unordered_union(
-        &self,
+        &mut self,
         op: BinOp,
         (a, at): (&Expr, &Ty),
         (b, bt): (&Expr, &Ty),
@@ -961,6 +996,9 @@ impl<'a> Checker<'a> {
     /// cycle check; an id computed from data is decided when evaluated (one that names no control
     /// fails the requirement).
     fn control_verdict(&mut self, arg: Option<&Expr>, diags: &mut Vec<Diagnostic>) {
+        if self.peeking {
+            return;
+        }
         self.calls_control_verdict = true;
         let Some(arg) = arg else {
             return;
@@ -1101,24 +1139,36 @@ impl Checker<'_> {
         let ExprKind::String(re) = &pattern.kind else {
             return;
         };
-        let compiled = if case_insensitive {
-            regex::Regex::new(&format!("(?i){re}"))
+        if self.peeking {
+            return;
+        }
+        let source = if case_insensitive {
+            format!("(?i){re}")
         } else {
-            regex::Regex::new(re)
+            re.clone()
         };
-        match compiled {
-            Ok(re) => {
-                self.regexes.insert(pattern.span, re);
-            }
-            Err(err) => diags.push(
-                Diagnostic::error(codes::BAD_REGEX, "invalid regular expression").with_primary(
-                    pattern.span,
+        // Policies repeat their patterns (a pack's controls check the same id formats), and
+        // compiling one costs far more than checking the rest of a control: each distinct
+        // pattern is compiled once, its uses share it (a clone of a `Regex` shares the program).
+        let compiled = self
+            .compiled_patterns
+            .entry(source)
+            .or_insert_with_key(|source| {
+                regex::Regex::new(source).map_err(|err| {
                     err.to_string()
                         .lines()
                         .last()
                         .unwrap_or("invalid")
-                        .to_string(),
-                ),
+                        .to_string()
+                })
+            });
+        match compiled {
+            Ok(re) => {
+                self.regexes.insert(pattern.span, re.clone());
+            }
+            Err(reason) => diags.push(
+                Diagnostic::error(codes::BAD_REGEX, "invalid regular expression")
+                    .with_primary(pattern.span, reason.clone()),
             ),
         }
     }

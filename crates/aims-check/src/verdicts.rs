@@ -5,7 +5,7 @@
 use crate::codes;
 use crate::types::Checker;
 use aims_base::{Diagnostic, Span};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// What one item reads: controls' verdicts by literal id (with the id's span) and top-level lets.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +29,9 @@ type Edge = (String, Span);
 #[derive(Debug, Default)]
 pub(crate) struct Graph {
     lets: HashMap<String, Reads>,
+    /// The top-level lets that read a verdict, themselves or through the lets they read (a let
+    /// reads only earlier ones, so this is known when each is added).
+    lets_reading_verdicts: HashSet<String>,
     /// By control id, sorted so the cycles found are the same on every run.
     controls: BTreeMap<String, Reads>,
 }
@@ -36,12 +39,28 @@ pub(crate) struct Graph {
 impl Graph {
     /// Record what the top-level `let` the checker just checked reads.
     pub fn add_let(&mut self, name: &str, checker: &Checker) {
+        if self.reads_verdicts(checker) {
+            self.lets_reading_verdicts.insert(name.to_string());
+        }
         self.lets.insert(name.to_string(), Reads::of(checker));
     }
 
-    /// Record what the control the checker just checked reads.
+    /// Record what the control the checker just checked reads. A control that reads no
+    /// verdict has no edge, so it can close no cycle: leaving it out (most controls) changes
+    /// nothing found, and copying every control's reads cost more than the search.
     pub fn add_control(&mut self, id: &str, checker: &Checker) {
-        self.controls.insert(id.to_string(), Reads::of(checker));
+        if self.reads_verdicts(checker) {
+            self.controls.insert(id.to_string(), Reads::of(checker));
+        }
+    }
+
+    /// Whether the item the checker just checked reads a verdict, directly or through a let.
+    fn reads_verdicts(&self, checker: &Checker) -> bool {
+        !checker.verdicts_read.is_empty()
+            || checker
+                .globals_read
+                .iter()
+                .any(|l| self.lets_reading_verdicts.contains(l))
     }
 
     /// The verdicts a control reads, directly or through the lets it reads (each let once).

@@ -1542,7 +1542,7 @@ impl<'p> Evaluator<'p> {
                     Quantifier::Count => V::Num(count as f64),
                 }))
             }
-            // The checker resolved the name (`aims_check::builtins::resolve`).
+            // The checker resolved the name (`aims_check::builtins::lowered`).
             ExprKind::Call {
                 name,
                 args,

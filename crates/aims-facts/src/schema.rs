@@ -82,8 +82,9 @@ pub struct Schema {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SchemaSet {
     // Shared: every compile starts from the built-ins, and deep-copying them was a fifth of the
-    // language server's re-check time.
-    schemas: IndexMap<String, Arc<Schema>>,
+    // language server's re-check time. FxHash: the checker looks a schema up by name for every
+    // fact path of every policy.
+    schemas: IndexMap<String, Arc<Schema>, rustc_hash::FxBuildHasher>,
     /// The attributes of a system (`system.<attribute>`): apart from the fact kinds, so that no
     /// list of kinds, kind detection or `kind = "..."` in aims.toml ever sees it.
     system: Option<Arc<Schema>>,
