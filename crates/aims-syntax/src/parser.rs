@@ -2,6 +2,10 @@
 //! with the fast parser (`crate::fast`) or, for any item it declines, with pest: lower the pest
 //! pairs into the typed AST, and turn pest errors into diagnostics in words a user knows. Both give
 //! the same tree for an item pest parses; pest alone finds and words syntax errors.
+//!
+//! Why one long file: the pest lowering and the wording of pest's errors read the same `Rule`s,
+//! and keeping them beside the item splitter that feeds both parsers keeps the fallback in one
+//! place. Splitting the lowering and the error wording into modules of their own is the next cut.
 
 use crate::ast::*;
 use crate::codes;
