@@ -441,14 +441,7 @@ const _: () = {
 impl Builtin {
     /// The built-in function called `name`.
     pub fn named(name: &str) -> Option<Builtin> {
-        // Every call of a policy is looked up (by the checker, and again to resolve the
-        // program): a map, not a scan of the table comparing names.
-        static BY_NAME: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, Builtin>> =
-            std::sync::OnceLock::new();
-        BY_NAME
-            .get_or_init(|| BUILTINS.iter().map(|f| (f.name, f.builtin)).collect())
-            .get(name)
-            .copied()
+        BUILTINS.iter().find(|f| f.name == name).map(|f| f.builtin)
     }
 
     /// The built-in function a checked call resolved to.
@@ -602,11 +595,10 @@ pub fn reference_table() -> String {
     out
 }
 
-/// Resolve every call of the program to its built-in function (`compile` runs it on the
-/// program it returns).
 /// The program's copy of a checked expression, each call of a built-in resolved to its
 /// [`BuiltinId`]. Copying and resolving in one walk: a second walk over the copied program
-/// cost a tenth of the check. Recursive like the derived `Clone` it replaces (and the checker).
+/// cost a tenth of the check. Recursive, as the derived `Clone` it replaces was: the parser bounds
+/// the depth (`MAX_EXPR_DEPTH`).
 pub(crate) fn lowered(e: &Expr) -> Expr {
     let boxed = |e: &Expr| Box::new(lowered(e));
     let all = |xs: &[Expr]| xs.iter().map(lowered).collect();
@@ -671,47 +663,9 @@ pub(crate) fn lowered_message(m: &Message) -> Message {
 }
 
 /// Resolve the calls of an expression the program already owns (a parameter's value from
-/// `aims.toml`), in place.
+/// `aims.toml`): small, so a fresh [`lowered`] copy costs nothing that matters.
 pub(crate) fn resolve(e: &mut Expr) {
-    expr(e);
-}
-
-/// Iterative, like the checker: an expression may nest 1,000 levels deep.
-fn expr(root: &mut Expr) {
-    let mut stack: Vec<&mut Expr> = vec![root];
-    while let Some(e) = stack.pop() {
-        match &mut e.kind {
-            ExprKind::Error
-            | ExprKind::Null
-            | ExprKind::Bool(_)
-            | ExprKind::Number(_)
-            | ExprKind::Int(_)
-            | ExprKind::String(_)
-            | ExprKind::Date(_)
-            | ExprKind::Duration { .. }
-            | ExprKind::Name(_) => {}
-            ExprKind::List(xs) | ExprKind::PluginCall { args: xs, .. } => stack.extend(xs),
-            ExprKind::Call {
-                name,
-                args,
-                builtin,
-            } => {
-                *builtin = Builtin::named(&name.name).map(Builtin::id);
-                stack.extend(args);
-            }
-            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-                stack.push(a);
-                stack.push(b);
-            }
-            ExprKind::Field(a, _) | ExprKind::Unary(_, a) | ExprKind::Paren(a) => stack.push(a),
-            ExprKind::Quantified {
-                collection, body, ..
-            } => {
-                stack.push(collection);
-                stack.push(body);
-            }
-        }
-    }
+    *e = lowered(e);
 }
 
 #[cfg(test)]
