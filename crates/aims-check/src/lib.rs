@@ -4,6 +4,7 @@
 
 pub mod builtins;
 pub mod codes;
+mod incremental;
 mod params;
 mod program;
 mod tailor;
@@ -11,6 +12,7 @@ mod types;
 mod verdicts;
 
 pub use builtins::{Builtin, BuiltinFn, Signature, BUILTINS};
+pub use incremental::CheckCache;
 pub use program::*;
 pub use tailor::tailor_enforcement;
 pub use types::{Measure, Ty};
@@ -22,6 +24,7 @@ use aims_syntax::ast::*;
 use builtins::{lowered, lowered_message};
 use indexmap::IndexMap;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 use types::Checker;
 
 /// Names that are always in scope inside items.
@@ -49,6 +52,34 @@ pub fn compile_with_parameters<'a, F>(
     files: F,
     sources: &SourceMap,
     parameters: &[aims_facts::Parameter],
+) -> (Program, Vec<Diagnostic>)
+where
+    F: IntoIterator<Item = &'a PolicyFile> + Clone,
+{
+    compile_inner(files, sources, parameters, None)
+}
+
+/// [`compile_with_parameters`] that re-uses the checks of blocks (controls, objectives, risks,
+/// waivers, exclusions) kept in `cache` by the previous call when neither the block nor what it
+/// depends on changed ([`CheckCache`]), and keeps this call's for the next. The result is the
+/// same as a fresh [`compile_with_parameters`]: the language server calls this on every edit.
+pub fn compile_incremental<'a, F>(
+    files: F,
+    sources: &SourceMap,
+    parameters: &[aims_facts::Parameter],
+    cache: &mut CheckCache,
+) -> (Program, Vec<Diagnostic>)
+where
+    F: IntoIterator<Item = &'a PolicyFile> + Clone,
+{
+    compile_inner(files, sources, parameters, Some(cache))
+}
+
+fn compile_inner<'a, F>(
+    files: F,
+    sources: &SourceMap,
+    parameters: &[aims_facts::Parameter],
+    cache: Option<&mut CheckCache>,
 ) -> (Program, Vec<Diagnostic>)
 where
     F: IntoIterator<Item = &'a PolicyFile> + Clone,
@@ -249,39 +280,84 @@ where
     }
 
     // ---- blocks ----
+    let mut lowered_items = Vec::with_capacity(blocks.len());
+    let mut session = cache.map(|cache| {
+        incremental::Session::begin(
+            cache,
+            files.clone(),
+            sources,
+            parameters,
+            &control_ids,
+            &organization_ids,
+        )
+    });
     for b in blocks {
-        match b.kind {
-            BlockKind::Control => {
-                if let Some(mut c) = lower_control(b, &mut checker, &text_of, &mut diags) {
-                    verdict_graph.add_control(&c.id, &checker);
-                    c.params = params_read(&checker.globals_read, &program.params, &let_params)
-                        .into_iter()
-                        .collect();
-                    program.controls.push(c);
-                }
-            }
-            BlockKind::Objective => {
-                if let Some(o) = lower_objective(b, &mut checker, &text_of, &mut diags) {
-                    program.objectives.push(o);
-                }
-            }
-            BlockKind::Risk => {
-                if let Some(r) = lower_risk(b, &control_ids, &mut diags) {
-                    program.risks.push(r);
-                }
-            }
-            BlockKind::Waiver => {
-                if let Some(w) = lower_waiver(b, &control_ids, &organization_ids, &mut diags) {
-                    program.waivers.push(w);
-                }
-            }
-            BlockKind::Exclusion => {
-                let controls = (control_ids.as_slice(), organization_ids.as_slice());
-                if let Some(x) = lower_exclusion(b, controls, &mut checker, &text_of, &mut diags) {
-                    program.exclusions.push(x);
-                }
-            }
+        if let Some(outcome) = session.as_mut().and_then(|s| s.lookup(b)) {
+            replay(
+                outcome,
+                &mut checker,
+                &mut verdict_graph,
+                &mut lowered_items,
+                &mut diags,
+            );
+            continue;
         }
+        let Some(session) = session.as_mut() else {
+            let lowered = lower_block(
+                b,
+                &mut checker,
+                &program.params,
+                &let_params,
+                &text_of,
+                (&control_ids, &organization_ids),
+                &mut diags,
+            );
+            if let incremental::Lowered::Control(c) = &lowered {
+                verdict_graph.add_control(&c.id, &checker);
+            }
+            lowered_items.push(lowered);
+            continue;
+        };
+        checker.journal = Some(types::Journal::default());
+        let first = diags.len();
+        let lowered = lower_block(
+            b,
+            &mut checker,
+            &program.params,
+            &let_params,
+            &text_of,
+            (&control_ids, &organization_ids),
+            &mut diags,
+        );
+        let journal = checker.journal.take().unwrap_or_default();
+        let uses_ids = match b.kind {
+            BlockKind::Risk | BlockKind::Waiver | BlockKind::Exclusion => true,
+            BlockKind::Control | BlockKind::Objective => journal.calls_control_verdict,
+        };
+        let is_control = matches!(lowered, incremental::Lowered::Control(_));
+        if let incremental::Lowered::Control(c) = &lowered {
+            verdict_graph.add_control(&c.id, &checker);
+        }
+        session.keep(
+            b,
+            incremental::Outcome {
+                lowered: lowered.clone(),
+                diags: diags.get(first..).unwrap_or_default().to_vec(),
+                journal,
+                verdicts_read: if is_control {
+                    checker.verdicts_read.clone()
+                } else {
+                    Vec::new()
+                },
+                globals_read: if is_control {
+                    checker.globals_read.iter().cloned().collect()
+                } else {
+                    Vec::new()
+                },
+                uses_ids,
+            },
+        );
+        lowered_items.push(lowered);
     }
     diags.extend(params::undeclared(parameters, &program.params));
     // unused global lets (unknowable when recovery dropped items that may use them)
@@ -300,13 +376,107 @@ where
     diags.extend(verdict_graph.cycles());
     program.reads_verdicts = checker.calls_control_verdict;
     program.regexes = std::mem::take(&mut checker.regexes);
-    program.controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));
+    for lowered in lowered_items {
+        push_lowered(lowered, &mut program);
+    }
+    match session.as_mut() {
+        Some(session) => {
+            let ids: Vec<&str> = program.controls.iter().map(|c| c.id.as_str()).collect();
+            let order = session.control_order(&ids);
+            let mut controls: Vec<Option<Arc<Control>>> = std::mem::take(&mut program.controls)
+                .into_iter()
+                .map(Some)
+                .collect();
+            program.controls = order
+                .iter()
+                .filter_map(|i| controls.get_mut(*i as usize).and_then(Option::take))
+                .collect();
+        }
+        None => program.controls.sort_by(|a, b| natural_cmp(&a.id, &b.id)),
+    }
+    if let Some(session) = session {
+        session.finish();
+    }
     program.objectives.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.risks.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.waivers.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     program.exclusions.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     aims_base::diag::sort(&mut diags);
     (program, diags)
+}
+
+/// Check and lower one block.
+fn lower_block(
+    b: &Block,
+    checker: &mut Checker,
+    params: &IndexMap<String, Param>,
+    let_params: &HashMap<String, BTreeSet<String>>,
+    text_of: &dyn Fn(Span) -> String,
+    (control_ids, organization_ids): (&[String], &[String]),
+    diags: &mut Vec<Diagnostic>,
+) -> incremental::Lowered {
+    use incremental::Lowered;
+    match b.kind {
+        BlockKind::Control => match lower_control(b, checker, text_of, diags) {
+            Some(mut c) => {
+                c.params = params_read(&checker.globals_read, params, let_params)
+                    .into_iter()
+                    .collect();
+                Lowered::Control(Arc::new(c))
+            }
+            None => Lowered::Nothing,
+        },
+        BlockKind::Objective => lower_objective(b, checker, text_of, diags)
+            .map_or(Lowered::Nothing, |o| Lowered::Objective(Arc::new(o))),
+        BlockKind::Risk => lower_risk(b, control_ids, diags)
+            .map_or(Lowered::Nothing, |r| Lowered::Risk(Box::new(r))),
+        BlockKind::Waiver => lower_waiver(b, control_ids, organization_ids, diags)
+            .map_or(Lowered::Nothing, |w| Lowered::Waiver(Box::new(w))),
+        BlockKind::Exclusion => {
+            lower_exclusion(b, (control_ids, organization_ids), checker, text_of, diags)
+                .map_or(Lowered::Nothing, |x| Lowered::Exclusion(Box::new(x)))
+        }
+    }
+}
+
+fn push_lowered(lowered: incremental::Lowered, program: &mut Program) {
+    use incremental::Lowered;
+    match lowered {
+        Lowered::Control(c) => program.controls.push(c),
+        Lowered::Objective(o) => program.objectives.push(o),
+        Lowered::Risk(r) => program.risks.push(*r),
+        Lowered::Waiver(w) => program.waivers.push(*w),
+        Lowered::Exclusion(x) => program.exclusions.push(*x),
+        Lowered::Nothing => {}
+    }
+}
+
+/// Put a kept block check into this check: what it lowered to, its diagnostics, and what it left
+/// in the checker's program-wide state.
+fn replay(
+    outcome: &incremental::Outcome,
+    checker: &mut Checker,
+    verdict_graph: &mut verdicts::Graph,
+    lowered_items: &mut Vec<incremental::Lowered>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    diags.extend(outcome.diags.iter().cloned());
+    for name in &outcome.journal.used {
+        if !checker.used.contains(name) {
+            checker.used.insert(name.clone());
+        }
+    }
+    checker.calls_control_verdict |= outcome.journal.calls_control_verdict;
+    for (span, re) in &outcome.journal.regexes {
+        checker.regexes.insert(*span, re.clone());
+    }
+    if let incremental::Lowered::Control(c) = &outcome.lowered {
+        checker.begin_item();
+        checker.verdicts_read = outcome.verdicts_read.clone();
+        checker.globals_read = outcome.globals_read.iter().cloned().collect();
+        verdict_graph.add_control(&c.id, checker);
+    }
+    lowered_items.push(outcome.lowered.clone());
 }
 
 /// The parameters an item reads, given the top-level `let`s it reads (`globals`): those that are

@@ -5,6 +5,7 @@ use aims_base::Span;
 use aims_facts::SchemaSet;
 use aims_syntax::ast::{BinOp, Expr, Message};
 use indexmap::IndexMap;
+use std::sync::Arc;
 
 /// How a control's failure counts: declared by the policy, carried by the results and every
 /// report format (the one definition: `aims_eval::results` and `aims_report::model` re-export it).
@@ -230,9 +231,10 @@ pub struct Param {
 
 #[derive(Debug, Clone, Default)]
 pub struct Program {
-    /// Sorted by id in natural order.
-    pub controls: Vec<Control>,
-    pub objectives: Vec<Objective>,
+    /// Sorted by id in natural order. Shared (`Arc`) with the language server's check cache
+    /// ([`crate::CheckCache`]): a re-check re-uses an unchanged control without copying it.
+    pub controls: Vec<Arc<Control>>,
+    pub objectives: Vec<Arc<Objective>>,
     pub risks: Vec<Risk>,
     pub waivers: Vec<Waiver>,
     /// Sorted by id in natural order.
@@ -258,7 +260,7 @@ pub struct Program {
 
 impl Program {
     pub fn control(&self, id: &str) -> Option<&Control> {
-        self.controls.iter().find(|c| c.id == id)
+        self.controls.iter().find(|c| c.id == id).map(|c| &**c)
     }
 
     /// True when some control is an organisation control (`scope organization`).

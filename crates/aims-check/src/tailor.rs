@@ -50,7 +50,7 @@ pub fn tailor_enforcement(
             reason: o.reason.clone(),
             set_at: o.key_span,
         });
-        control.enforcement = to;
+        std::sync::Arc::make_mut(control).enforcement = to;
     }
     changes.sort_by(|a, b| crate::natural_cmp(&a.control, &b.control));
     program.enforcement_changes = changes;

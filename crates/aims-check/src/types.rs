@@ -205,6 +205,19 @@ pub(crate) struct Checker<'a> {
     /// Inside [`Checker::peek_type`]: only the type is wanted, so nothing is recorded (names
     /// used or read, verdicts read, regexes) and diagnostics go to a scratch list.
     peeking: bool,
+    /// When checking incrementally: what the item being checked leaves in the checker's
+    /// program-wide state, so a later check can replay it instead of checking the item again.
+    pub journal: Option<Journal>,
+}
+
+/// What checking one item added to the checker's program-wide state (beyond its diagnostics
+/// and its lowered form): the names it used, whether it called `control_verdict`, and the
+/// regular expressions it compiled.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Journal {
+    pub used: Vec<String>,
+    pub calls_control_verdict: bool,
+    pub regexes: Vec<(Span, regex::Regex)>,
 }
 
 impl<'a> Checker<'a> {
@@ -230,6 +243,7 @@ impl<'a> Checker<'a> {
             compiled_patterns: HashMap::default(),
             globals_read: HashSet::default(),
             peeking: false,
+            journal: None,
         }
     }
 
@@ -341,7 +355,15 @@ impl<'a> Checker<'a> {
 
     /// Most names are used many times: look before copying the name into the set.
     fn mark_used(&mut self, name: &str) {
-        if !self.peeking && !self.used.contains(name) {
+        if self.peeking {
+            return;
+        }
+        if let Some(j) = &mut self.journal {
+            if !j.used.iter().any(|n| n == name) {
+                j.used.push(name.to_string());
+            }
+        }
+        if !self.used.contains(name) {
             self.used.insert(name.to_string());
         }
     }
@@ -1000,6 +1022,9 @@ impl<'a> Checker<'a> {
             return;
         }
         self.calls_control_verdict = true;
+        if let Some(j) = &mut self.journal {
+            j.calls_control_verdict = true;
+        }
         let Some(arg) = arg else {
             return;
         };
@@ -1164,6 +1189,9 @@ impl Checker<'_> {
             });
         match compiled {
             Ok(re) => {
+                if let Some(j) = &mut self.journal {
+                    j.regexes.push((pattern.span, re.clone()));
+                }
                 self.regexes.insert(pattern.span, re.clone());
             }
             Err(reason) => diags.push(

@@ -2,9 +2,10 @@
 //! `aims.toml`), each project's parsed policy files and its last analysis.
 //!
 //! Everything is computed by the library: `aims_facts::load_project` reads `aims.toml`,
-//! `aims_syntax::parse` parses one file (only the changed one is re-parsed), `aims_check::compile`
-//! checks the whole project (names are global to a project, so one edit can change the
-//! diagnostics of every file).
+//! `aims_syntax::parse` parses one file (only the changed items are re-parsed),
+//! `aims_check::compile_incremental` checks the project, re-using the check of every block the
+//! edit did not touch (names are global to a project, so one edit can still change the
+//! diagnostics of every file: the program-wide checks run on every edit).
 
 use crate::convert;
 use crate::index::Index;
@@ -80,6 +81,11 @@ pub struct ProjectState {
     /// Problems of `aims.toml` itself, already converted.
     pub toml_diags: Vec<lsp::Diagnostic>,
     pub analysis: Option<Analysis>,
+    /// The last checks' results per block, so an edit re-checks what it changed
+    /// (`aims_check::compile_incremental`): one for the policies as written, one for the
+    /// program tailored by `aims.toml`.
+    pub check_cache: aims_check::CheckCache,
+    pub tailored_cache: aims_check::CheckCache,
 }
 
 impl ProjectState {
@@ -98,23 +104,31 @@ impl ProjectState {
         }
     }
 
-    fn analyze(&self) -> Analysis {
+    fn analyze(&mut self) -> Analysis {
         let sources = SourceMap::new();
         for f in &self.files {
             sources.add_source(f.source.clone());
         }
-        let (program, check) = aims_check::compile(self.files.iter().map(|f| &f.ast), &sources);
+        let (program, check) = aims_check::compile_incremental(
+            self.files.iter().map(|f| &f.ast),
+            &sources,
+            &[],
+            &mut self.check_cache,
+        );
         // The policies' own diagnostics come from the untailored program; the tailoring's are
         // located in aims.toml (another source map) and reported by `aims check`.
+        let files = &self.files;
+        let tailored_cache = &mut self.tailored_cache;
         let tailored = self
             .project
             .as_ref()
             .filter(|p| !p.parameters.is_empty() || !p.enforcement.is_empty())
             .map(|p| {
-                let (mut tailored, _) = aims_check::compile_with_parameters(
-                    self.files.iter().map(|f| &f.ast),
+                let (mut tailored, _) = aims_check::compile_incremental(
+                    files.iter().map(|f| &f.ast),
                     &sources,
                     &p.parameters,
+                    tailored_cache,
                 );
                 aims_check::tailor_enforcement(&mut tailored, &p.enforcement);
                 tailored
@@ -587,6 +601,8 @@ impl World {
             verdicts: None,
             toml_diags,
             analysis: None,
+            check_cache: Default::default(),
+            tailored_cache: Default::default(),
         };
         match self
             .projects
@@ -647,6 +663,8 @@ impl World {
                     verdicts: None,
                     toml_diags: Vec::new(),
                     analysis: None,
+                    check_cache: Default::default(),
+                    tailored_cache: Default::default(),
                 });
             }
         }

@@ -238,7 +238,7 @@ pub struct CoverageTotals {
 }
 
 impl Coverage {
-    fn new(controls: &[Control]) -> Coverage {
+    fn new(controls: &[std::sync::Arc<Control>]) -> Coverage {
         Coverage {
             controls: controls
                 .iter()
