@@ -86,6 +86,20 @@ pub struct ProjectState {
     /// program tailored by `aims.toml`.
     pub check_cache: aims_check::CheckCache,
     pub tailored_cache: aims_check::CheckCache,
+    /// What loading the project's plugins reports (`aims::plugin_diagnostics`), recomputed when
+    /// the policies' `plugin` items or `aims.toml` change.
+    pub plugin_diags: Option<PluginDiags>,
+}
+
+/// The diagnostics of loading a project's plugins, as `aims check` reports them.
+#[derive(Debug, Default)]
+pub struct PluginDiags {
+    /// Of the policies' `plugin` items and `aims.toml`, which they were computed for.
+    fingerprint: u64,
+    /// Located in the policy files (index = file id).
+    by_file: Vec<Vec<Diagnostic>>,
+    /// Located in `aims.toml`, converted.
+    toml: Vec<lsp::Diagnostic>,
 }
 
 impl ProjectState {
@@ -207,6 +221,55 @@ impl ProjectState {
             None => unreachable_analysis(),
         }
     }
+}
+
+/// Load the project's plugins as `aims check` does when the policies' `plugin` items or
+/// `aims.toml` changed since the last time, and keep what that reports. The project is read
+/// again into a source map that holds the policy files first, so a diagnostic's file says
+/// whether it is located in a policy (the analysis's ids) or in `aims.toml` (after them).
+fn refresh_plugin_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
+    use std::hash::{Hash, Hasher};
+    let (Some(toml), Some(project), Some(a)) = (&p.toml, &p.project, &p.analysis) else {
+        p.plugin_diags = None;
+        return;
+    };
+    if a.program.plugins.is_empty() && project.plugins.is_empty() {
+        p.plugin_diags = None;
+        return;
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format!("{:?}", a.program.plugins).hash(&mut h);
+    (Arc::as_ptr(project) as usize).hash(&mut h);
+    let fingerprint = h.finish();
+    if p.plugin_diags.as_ref().map(|d| d.fingerprint) == Some(fingerprint) {
+        return;
+    }
+    let sources = SourceMap::new();
+    for f in &p.files {
+        sources.add_source(f.source.clone());
+    }
+    let vfs = Overlay { docs };
+    let (reloaded, _) = aims_facts::load_project(&vfs, &sources, toml);
+    let toml_source = sources
+        .get(FileId(p.files.len() as u32))
+        .unwrap_or_else(|| Arc::new(SourceFile::new("aims.toml", "")));
+    let mut out = PluginDiags {
+        fingerprint,
+        by_file: vec![Vec::new(); p.files.len()],
+        toml: Vec::new(),
+    };
+    if let Some(project) = reloaded {
+        for d in aims::plugin_diagnostics(&vfs, &project, &a.program) {
+            let file = d.primary_span().map(|s| s.file.0 as usize);
+            match file.and_then(|i| out.by_file.get_mut(i)) {
+                Some(v) => v.push(d),
+                None => out
+                    .toml
+                    .push(convert::diagnostic(&d, &toml_source, &|_| None)),
+            }
+        }
+    }
+    p.plugin_diags = Some(out);
 }
 
 /// A "did you mean" guess for a name whose real definition is in an item that failed to parse
@@ -603,6 +666,7 @@ impl World {
             analysis: None,
             check_cache: Default::default(),
             tailored_cache: Default::default(),
+            plugin_diags: None,
         };
         match self
             .projects
@@ -665,6 +729,7 @@ impl World {
                     analysis: None,
                     check_cache: Default::default(),
                     tailored_cache: Default::default(),
+                    plugin_diags: None,
                 });
             }
         }
@@ -816,7 +881,9 @@ impl World {
         let mut seen: HashSet<Uri> = HashSet::new();
         for p in &mut self.projects {
             p.ensure_analyzed();
+            refresh_plugin_diags(p, &self.docs);
             let Some(a) = &p.analysis else { continue };
+            let plugin_diags = p.plugin_diags.as_ref();
             for (i, f) in p.files.iter().enumerate() {
                 // a file that two projects include (a shared pack) is reported by the first,
                 // as requests answer from the first: one view, not two alternating
@@ -838,6 +905,12 @@ impl World {
                             .collect()
                     })
                     .unwrap_or_default();
+                if let Some(v) = plugin_diags.and_then(|pd| pd.by_file.get(i)) {
+                    diags.extend(
+                        v.iter()
+                            .map(|d| convert::diagnostic(d, &f.source, &resolve)),
+                    );
+                }
                 diags.extend(expiry_diagnostics(&a.program, i, &f.source, today));
                 seen.insert(f.uri.clone());
                 let version = self.docs.get(&f.path).map(|d| d.version);
@@ -854,12 +927,16 @@ impl World {
             if let Some(toml) = &p.toml {
                 if let Some(uri) = path_uri(toml) {
                     seen.insert(uri.clone());
-                    let changed = self.published.get(&uri) != Some(&p.toml_diags);
+                    let mut toml_diags = p.toml_diags.clone();
+                    if let Some(pd) = plugin_diags {
+                        toml_diags.extend(pd.toml.iter().cloned());
+                    }
+                    let changed = self.published.get(&uri) != Some(&toml_diags);
                     if changed || touched.contains(toml) {
-                        self.published.insert(uri.clone(), p.toml_diags.clone());
+                        self.published.insert(uri.clone(), toml_diags.clone());
                         out.push(Publish {
                             uri,
-                            diagnostics: p.toml_diags.clone(),
+                            diagnostics: toml_diags,
                             version: self.docs.get(toml).map(|d| d.version),
                         });
                     }

@@ -541,6 +541,17 @@ fn check_organization_controls(project: &Project, program: &Program) -> Vec<Diag
     aims_check::check_organization_controls(program, &organization, &systems)
 }
 
+/// The diagnostics of loading the project's plugins as [`load`] reports them: `[[plugins]]`
+/// entries that configure nothing, modules refused by the project's confinement or missing,
+/// pins that do not match, limits, and `plugin` declarations that differ from what the module
+/// exports (`E04xx`). The language server shows these as `aims check` would, from this one
+/// place. `program` must be compiled in the same source map as `project` was loaded in.
+pub fn plugin_diagnostics(vfs: &dyn Vfs, project: &Project, program: &Program) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    load_plugins(vfs, project, program, ProjectOptions::default(), &mut diags);
+    diags
+}
+
 fn load_plugins(
     vfs: &dyn Vfs,
     project: &Project,
