@@ -197,3 +197,27 @@ fn an_edit_inside_one_control_rechecks_only_that_control() {
     compile_both(&texts, &mut cache);
     assert_eq!(cache.last_checked, total);
 }
+
+#[test]
+fn a_cancelled_check_returns_nothing_and_leaves_a_cache_that_still_agrees() {
+    let texts = policy_texts();
+    let sources = SourceMap::new();
+    let mut asts = Vec::new();
+    for (i, (name, text)) in texts.iter().enumerate() {
+        sources.add_source(Arc::new(SourceFile::new(name.clone(), text.clone())));
+        asts.push(aims_syntax::parse(FileId(i as u32), text).0);
+    }
+    let mut cache = CheckCache::default();
+    let asked = std::cell::Cell::new(0);
+    let cancelled =
+        aims_check::compile_incremental_cancellable(&asts, &sources, &[], &mut cache, &|| {
+            asked.set(asked.get() + 1);
+            asked.get() > 1
+        });
+    assert!(cancelled.is_none(), "the check was not cancelled");
+    assert_eq!(asked.get(), 2);
+    // what the cancelled check kept is re-used, and the result is a fresh check's
+    let mut texts = texts;
+    texts[0].1.push('\n');
+    compile_both(&texts, &mut cache).assert_same("after a cancelled check");
+}

@@ -144,23 +144,48 @@ fn worker(
     client: Client,
     handle: tokio::runtime::Handle,
 ) {
+    let lock = || shared.world.lock().unwrap_or_else(|e| e.into_inner());
     while rx.recv().is_ok() {
         while rx.try_recv().is_ok() {}
-        let publishes = {
-            let mut w = shared.world.lock().unwrap_or_else(|e| e.into_inner());
-            catch_unwind(AssertUnwindSafe(|| requests::diagnostics(&mut w)))
-        };
-        match publishes {
-            Ok(list) => {
-                handle.block_on(async {
-                    for p in list {
-                        client
-                            .publish_diagnostics(p.uri, p.diagnostics, p.version)
-                            .await;
-                    }
-                });
+        // Check the stale projects on snapshots, without the world's lock: edits and requests
+        // go on meanwhile, and an edit stops a check it made stale. Until the snapshot checked is
+        // the current text; then publish (under the lock, with nothing left to check).
+        let publishes = loop {
+            let jobs = {
+                let w = lock();
+                let generation = w.generation();
+                catch_unwind(AssertUnwindSafe(|| w.analysis_jobs())).map(|jobs| (generation, jobs))
+            };
+            let (generation, jobs) = match jobs {
+                Ok(jobs) => jobs,
+                Err(p) => {
+                    eprintln!("aims: analysis failed: {}", panic_message(p.as_ref()));
+                    break Err(());
+                }
+            };
+            for job in &jobs {
+                match catch_unwind(AssertUnwindSafe(|| job.run())) {
+                    Ok(Some(analysis)) => lock().install(job, analysis),
+                    Ok(None) => {}
+                    Err(p) => eprintln!("aims: analysis failed: {}", panic_message(p.as_ref())),
+                }
             }
-            Err(p) => eprintln!("aims: analysis failed: {}", panic_message(p.as_ref())),
+            let mut w = lock();
+            if w.generation() != generation {
+                // edited while checking: check the new text first
+                continue;
+            }
+            break catch_unwind(AssertUnwindSafe(|| requests::diagnostics(&mut w)))
+                .map_err(|p| eprintln!("aims: analysis failed: {}", panic_message(p.as_ref())));
+        };
+        if let Ok(list) = publishes {
+            handle.block_on(async {
+                for p in list {
+                    client
+                        .publish_diagnostics(p.uri, p.diagnostics, p.version)
+                        .await;
+                }
+            });
         }
     }
 }

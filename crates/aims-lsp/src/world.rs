@@ -16,7 +16,8 @@ use aims_syntax::ast::PolicyFile;
 use aims_syntax::ItemCache;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use tower_lsp_server::ls_types::{self as lsp, Uri};
 
 /// An open editor buffer.
@@ -33,7 +34,8 @@ pub struct PFile {
     pub path: PathBuf,
     pub uri: Uri,
     pub source: Arc<SourceFile>,
-    pub ast: PolicyFile,
+    /// Shared with the analysis thread's snapshot ([`AnalysisInput`]).
+    pub ast: Arc<PolicyFile>,
     pub parse_diags: Vec<Diagnostic>,
     /// Listed by `aims.toml` (as opposed to an open file that happens to be under the root).
     pub listed: bool,
@@ -84,8 +86,8 @@ pub struct ProjectState {
     /// The last checks' results per block, so an edit re-checks what it changed
     /// (`aims_check::compile_incremental`): one for the policies as written, one for the
     /// program tailored by `aims.toml`.
-    pub check_cache: aims_check::CheckCache,
-    pub tailored_cache: aims_check::CheckCache,
+    pub check_cache: Arc<Mutex<aims_check::CheckCache>>,
+    pub tailored_cache: Arc<Mutex<aims_check::CheckCache>>,
     /// What loading the project's plugins reports (`aims::plugin_diagnostics`), recomputed when
     /// the policies' `plugin` items or `aims.toml` change.
     pub plugin_diags: Option<PluginDiags>,
@@ -110,7 +112,8 @@ impl ProjectState {
     /// Check the project if an edit made the last analysis stale.
     pub fn ensure_analyzed(&mut self) -> &Analysis {
         if self.analysis.is_none() {
-            self.analysis = Some(self.analyze());
+            // never cancelled: a request needs the analysis of the text it was sent for
+            self.analysis = self.input().run(&|| false);
         }
         match &self.analysis {
             Some(a) => a,
@@ -118,85 +121,24 @@ impl ProjectState {
         }
     }
 
-    fn analyze(&mut self) -> Analysis {
-        let sources = SourceMap::new();
-        for f in &self.files {
-            sources.add_source(f.source.clone());
-        }
-        let (program, check) = aims_check::compile_incremental(
-            self.files.iter().map(|f| &f.ast),
-            &sources,
-            &[],
-            &mut self.check_cache,
-        );
-        // The policies' own diagnostics come from the untailored program; the tailoring's are
-        // located in aims.toml (another source map) and reported by `aims check`.
-        let files = &self.files;
-        let tailored_cache = &mut self.tailored_cache;
-        let tailored = self
-            .project
-            .as_ref()
-            .filter(|p| !p.parameters.is_empty() || !p.enforcement.is_empty())
-            .map(|p| {
-                let (mut tailored, _) = aims_check::compile_incremental(
-                    files.iter().map(|f| &f.ast),
-                    &sources,
-                    &p.parameters,
-                    tailored_cache,
-                );
-                aims_check::tailor_enforcement(&mut tailored, &p.enforcement);
-                tailored
-            });
-        let mut diags: Vec<Vec<Diagnostic>> =
-            self.files.iter().map(|f| f.parse_diags.clone()).collect();
-        let mut all = check;
-        if self.toml.is_some() {
-            let names: Vec<&str> = self.systems.iter().map(|s| s.name.as_str()).collect();
-            all.extend(aims_check::check_waiver_systems(&program, &names));
-        }
-        let broken = self.broken_headers();
-        for mut d in all {
-            withhold_guess(&mut d, &broken, &self.files);
-            let file = d.primary_span().map_or(0, |s| s.file.0 as usize);
-            if let Some(v) = diags.get_mut(file) {
-                v.push(d);
-            }
-        }
-        for v in &mut diags {
-            aims_base::diag::sort(v);
-            v.dedup();
-        }
-        Analysis {
-            program,
-            tailored,
-            diags,
-            index: OnceLock::new(),
+    /// What checking the project needs, shared rather than copied, for checking it without the
+    /// world's lock ([`AnalysisInput::run`]).
+    pub fn input(&self) -> AnalysisInput {
+        AnalysisInput {
+            files: self
+                .files
+                .iter()
+                .map(|f| (f.source.clone(), f.ast.clone(), f.parse_diags.clone()))
+                .collect(),
+            project: self.project.clone(),
+            system_names: self
+                .toml
+                .as_ref()
+                .map(|_| self.systems.iter().map(|s| s.name.clone()).collect()),
+            check_cache: self.check_cache.clone(),
+            tailored_cache: self.tailored_cache.clone(),
         }
     }
-
-    /// The names declared by item headers (`control MC-2 ...`, `let x = ...`) in files whose
-    /// parse dropped an item: a broken item is missing from the checked program, but its name is
-    /// not unknown.
-    fn broken_headers(&self) -> Vec<(String, usize)> {
-        let mut out = Vec::new();
-        for (i, f) in self.files.iter().enumerate() {
-            if !f.ast.syntax_errors {
-                continue;
-            }
-            for line in f.source.text.lines() {
-                let mut words = line.split(|c: char| c.is_whitespace() || c == '=' || c == '{');
-                let Some(kw) = words.next() else { continue };
-                if !aims_syntax::top_level_keywords().contains(&kw) {
-                    continue;
-                }
-                if let Some(name) = words.find(|w| !w.is_empty()) {
-                    out.push((name.to_string(), i));
-                }
-            }
-        }
-        out
-    }
-
     /// The symbol index of the current analysis.
     pub fn index(&mut self) -> &Index {
         self.ensure_analyzed();
@@ -272,17 +214,145 @@ fn refresh_plugin_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
     p.plugin_diags = Some(out);
 }
 
+/// One project to check off the world's lock: which project, at which generation, and its
+/// snapshot.
+pub struct AnalysisJob {
+    index: usize,
+    root: PathBuf,
+    toml: Option<PathBuf>,
+    generation: u64,
+    edits: Arc<AtomicU64>,
+    input: AnalysisInput,
+}
+
+impl AnalysisJob {
+    /// Check the snapshot; `None` when an edit arrived meanwhile (the check stopped early).
+    pub fn run(&self) -> Option<Analysis> {
+        let edits = &self.edits;
+        let generation = self.generation;
+        self.input
+            .run(&|| edits.load(Ordering::Acquire) != generation)
+    }
+}
+
+/// A snapshot of what checking one project needs: its policy files (text, tree, parse
+/// diagnostics), `aims.toml` as loaded, and the check caches. The analysis thread takes it under
+/// the world's lock and checks it without the lock, so edits and requests never wait for a check
+/// an edit has already made stale.
+pub struct AnalysisInput {
+    files: Vec<(Arc<SourceFile>, Arc<PolicyFile>, Vec<Diagnostic>)>,
+    project: Option<Arc<aims_facts::Project>>,
+    /// The declared systems' names (waivers may name them); `None` for a lone file.
+    system_names: Option<Vec<String>>,
+    check_cache: Arc<Mutex<aims_check::CheckCache>>,
+    tailored_cache: Arc<Mutex<aims_check::CheckCache>>,
+}
+
+impl AnalysisInput {
+    /// Check the snapshot; `None` as soon as `cancelled` says an edit made it stale.
+    pub fn run(&self, cancelled: &dyn Fn() -> bool) -> Option<Analysis> {
+        let sources = SourceMap::new();
+        for (source, _, _) in &self.files {
+            sources.add_source(source.clone());
+        }
+        let asts = || self.files.iter().map(|(_, ast, _)| &**ast);
+        let (program, check) = {
+            let mut cache = self.check_cache.lock().unwrap_or_else(|e| e.into_inner());
+            aims_check::compile_incremental_cancellable(
+                asts(),
+                &sources,
+                &[],
+                &mut cache,
+                cancelled,
+            )?
+        };
+        // The policies' own diagnostics come from the untailored program; the tailoring's are
+        // located in aims.toml (another source map) and reported by `aims check`.
+        let tailored = match self
+            .project
+            .as_ref()
+            .filter(|p| !p.parameters.is_empty() || !p.enforcement.is_empty())
+        {
+            Some(p) => {
+                let mut cache = self
+                    .tailored_cache
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                let (mut tailored, _) = aims_check::compile_incremental_cancellable(
+                    asts(),
+                    &sources,
+                    &p.parameters,
+                    &mut cache,
+                    cancelled,
+                )?;
+                aims_check::tailor_enforcement(&mut tailored, &p.enforcement);
+                Some(tailored)
+            }
+            None => None,
+        };
+        let mut diags: Vec<Vec<Diagnostic>> =
+            self.files.iter().map(|(_, _, d)| d.clone()).collect();
+        let mut all = check;
+        if let Some(names) = &self.system_names {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            all.extend(aims_check::check_waiver_systems(&program, &names));
+        }
+        let broken = self.broken_headers();
+        let texts: Vec<&SourceFile> = self.files.iter().map(|(s, _, _)| &**s).collect();
+        for mut d in all {
+            withhold_guess(&mut d, &broken, &texts);
+            let file = d.primary_span().map_or(0, |s| s.file.0 as usize);
+            if let Some(v) = diags.get_mut(file) {
+                v.push(d);
+            }
+        }
+        for v in &mut diags {
+            aims_base::diag::sort(v);
+            v.dedup();
+        }
+        Some(Analysis {
+            program,
+            tailored,
+            diags,
+            index: OnceLock::new(),
+        })
+    }
+
+    /// The names declared by item headers (`control MC-2 ...`, `let x = ...`) in files whose
+    /// parse dropped an item: a broken item is missing from the checked program, but its name is
+    /// not unknown.
+    fn broken_headers(&self) -> Vec<(String, usize)> {
+        let mut out = Vec::new();
+        for (i, (source, ast, _)) in self.files.iter().enumerate() {
+            if !ast.syntax_errors {
+                continue;
+            }
+            for line in source.text.lines() {
+                let mut words = line.split(|c: char| c.is_whitespace() || c == '=' || c == '{');
+                let Some(kw) = words.next() else { continue };
+                if !aims_syntax::top_level_keywords().contains(&kw) {
+                    continue;
+                }
+                if let Some(name) = words.find(|w| !w.is_empty()) {
+                    out.push((name.to_string(), i));
+                }
+            }
+        }
+        out
+    }
+}
+
 /// A "did you mean" guess for a name whose real definition is in an item that failed to parse
 /// would rewrite correct text (`treated_by MC-2` to `DC-2` while `control MC-2` has a syntax
 /// error): drop the guess and its quick fix, and say where the definition is.
-fn withhold_guess(d: &mut Diagnostic, broken: &[(String, usize)], files: &[PFile]) {
+fn withhold_guess(d: &mut Diagnostic, broken: &[(String, usize)], files: &[&SourceFile]) {
     if d.suggestions.is_empty() {
         return;
     }
     let Some(span) = d.primary_span() else { return };
     let Some(named) = files
         .get(span.file.0 as usize)
-        .and_then(|f| f.source.text.get(span.range()))
+        .and_then(|f| f.text.get(span.range()))
     else {
         return;
     };
@@ -290,10 +360,7 @@ fn withhold_guess(d: &mut Diagnostic, broken: &[(String, usize)], files: &[PFile
     let Some((_, file)) = broken.iter().find(|(n, _)| n == named) else {
         return;
     };
-    let at = files
-        .get(*file)
-        .map(|f| f.source.name.clone())
-        .unwrap_or_default();
+    let at = files.get(*file).map(|f| f.name.clone()).unwrap_or_default();
     d.suggestions.clear();
     d.help = None;
     d.notes.push(format!(
@@ -375,6 +442,9 @@ pub struct World {
     /// Counts every open, change, close and change on disk: the controls' verdicts computed for
     /// the code lenses are kept until it moves.
     generation: u64,
+    /// [`World::generation`], readable without the world's lock: a check of a snapshot stops
+    /// when it moves ([`AnalysisJob`]).
+    edits: Arc<AtomicU64>,
     /// The date evaluated as today (`initializationOptions.today`); the real date when `None`.
     pub today: Option<jiff::civil::Date>,
 }
@@ -495,7 +565,7 @@ fn parse_file(
         path: path.to_path_buf(),
         uri,
         source: Arc::new(SourceFile::new(display(root, path), text)),
-        ast,
+        ast: Arc::new(ast),
         parse_diags,
         listed,
         items,
@@ -505,6 +575,48 @@ fn parse_file(
 impl World {
     pub fn new() -> World {
         World::default()
+    }
+
+    /// Count an edit of the workspace (see [`World::generation`]).
+    fn bump(&mut self) {
+        self.generation += 1;
+        self.edits.store(self.generation, Ordering::Release);
+    }
+
+    /// The edits counted so far: a result computed at one generation is current while it holds.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// A snapshot of each project whose analysis an edit made stale, to check without the
+    /// world's lock ([`AnalysisJob::run`]), then [`World::install`].
+    pub fn analysis_jobs(&self) -> Vec<AnalysisJob> {
+        self.projects
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.analysis.is_none())
+            .map(|(index, p)| AnalysisJob {
+                index,
+                root: p.root.clone(),
+                toml: p.toml.clone(),
+                generation: self.generation,
+                edits: self.edits.clone(),
+                input: p.input(),
+            })
+            .collect()
+    }
+
+    /// Keep the analysis a job computed, if nothing was edited since its snapshot was taken
+    /// (otherwise it is dropped: the next round checks the new text).
+    pub fn install(&mut self, job: &AnalysisJob, analysis: Analysis) {
+        if job.generation != self.generation {
+            return;
+        }
+        if let Some(p) = self.projects.get_mut(job.index) {
+            if p.root == job.root && p.toml == job.toml && p.analysis.is_none() {
+                p.analysis = Some(analysis);
+            }
+        }
     }
 
     /// The client's workspace folders (from `initialize`).
@@ -736,7 +848,7 @@ impl World {
     }
 
     pub fn open(&mut self, uri: Uri, text: String, version: i32) {
-        self.generation += 1;
+        self.bump();
         let path = uri_path(&uri);
         self.docs.insert(path.clone(), Doc { uri, text, version });
         self.touched.insert(path.clone());
@@ -763,7 +875,7 @@ impl World {
         version: i32,
         changes: Vec<lsp::TextDocumentContentChangeEvent>,
     ) {
-        self.generation += 1;
+        self.bump();
         let path = uri_path(uri);
         let Some(doc) = self.docs.get_mut(&path) else {
             return;
@@ -815,7 +927,7 @@ impl World {
     }
 
     pub fn close(&mut self, uri: &Uri) {
-        self.generation += 1;
+        self.bump();
         let path = uri_path(uri);
         self.docs.remove(&path);
         if path.file_name().is_some_and(|n| n == "aims.toml") {
@@ -847,7 +959,7 @@ impl World {
 
     /// A file changed on disk (or was created or deleted).
     pub fn file_changed_on_disk(&mut self, path: &Path) {
-        self.generation += 1;
+        self.bump();
         let path = aims_facts::project::normalize(path);
         if path.file_name().is_some_and(|n| n == "aims.toml") {
             // a new or changed project file: reload it, and move lone files into it
