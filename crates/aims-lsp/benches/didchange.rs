@@ -5,7 +5,9 @@
 //!     cargo bench -p aims-lsp --bench didchange
 //!     cargo bench -p aims-lsp --bench didchange -- --files 10 --lines 1000   (10,000 lines)
 //!
-//! Options: `--files N` (500), `--lines N` per file (98), `--edits N` (200).
+//! Options: `--files N` (500), `--lines N` per file (98), `--edits N` (200), `--edit-let` (edit the
+//! top-level `let` every control reads instead of one control: the edit that re-checks every
+//! block, the worst case of incremental checking).
 //!
 //! Prints the median, p90, p99 and max latency and the process's peak RSS. Results are recorded in
 //! book/src/performance.md.
@@ -69,6 +71,7 @@ fn main() {
     let edits = option("--edits", 200);
     let files = option("--files", 500).max(1);
     let lines_per_file = option("--lines", 98);
+    let edit_let = args.iter().any(|a| a == "--edit-let");
 
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -90,6 +93,7 @@ fn main() {
         std::fs::write(root.join(format!("policies/p{f}.aims")), text).unwrap();
     }
     let edited = file_uri(&root.join("policies/p0.aims"));
+    let lets = file_uri(&root.join("policies/lets.aims"));
     let base = policy(0, lines_per_file);
 
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -101,6 +105,11 @@ fn main() {
         let mut c = TestClient::start(aims_lsp::Options::default()).await;
         c.open(&edited, &base).await;
         let first = c.diagnostics(&edited, 1).await;
+        if edit_let {
+            c.open(&lets, "let approved = [\"mit\", \"apache-2.0\"]\n")
+                .await;
+            c.diagnostics(&lets, 1).await;
+        }
         assert!(
             first.is_empty(),
             "the generated workspace has errors: {first:?}"
@@ -109,6 +118,20 @@ fn main() {
         for i in 0..edits {
             let version = i as i64 + 2;
             // Alternate between a broken and a fixed file, so every edit changes the diagnostics.
+            if edit_let {
+                // a value every control reads changes: every block is checked again
+                let text = if i % 2 == 0 {
+                    "let approved = [\"mit\", \"apache-2.0\", \"bsd-3-clause\"]\n"
+                } else {
+                    "let approved = [\"mit\", \"apache-2.0\"]\n"
+                };
+                let start = Instant::now();
+                c.change(&lets, version, json!([{ "text": text }])).await;
+                let d = c.diagnostics(&lets, version).await;
+                times.push(start.elapsed());
+                assert!(d.is_empty(), "edit {i}: {d:?}");
+                continue;
+            }
             let text = if i % 2 == 0 {
                 base.replacen("model_card.license)", "model_card.licence)", 1)
             } else {
@@ -125,7 +148,11 @@ fn main() {
     });
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("didChange -> publishDiagnostics, {lines} policy lines in {} files, {edits} full-text edits", files + 1);
+    println!(
+        "didChange -> publishDiagnostics, {lines} policy lines in {} files, {edits} full-text edits of {}",
+        files + 1,
+        if edit_let { "the top-level let" } else { "one control" }
+    );
     println!("| median (ms) | p90 (ms) | p99 (ms) | max (ms) | peak RSS (MiB) |");
     println!("|---:|---:|---:|---:|---:|");
     println!(
