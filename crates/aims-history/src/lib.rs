@@ -796,29 +796,12 @@ impl OperatingPeriod {
     }
 }
 
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian), `None` when malformed.
-fn days(date: &str) -> Option<i64> {
-    let mut parts = date.splitn(3, '-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: i64 = parts.next()?.parse().ok()?;
-    let d: i64 = parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
-}
-
-/// Days from `from` to `to` (both `YYYY-MM-DD`), 0 when either is malformed.
+/// Days from `from` to `to` (both `YYYY-MM-DD`), 0 when either is malformed. Dates are read
+/// by the one date parser of aims (`aims_base::date`).
 pub fn days_between(from: &str, to: &str) -> i64 {
-    match (days(from), days(to)) {
-        (Some(a), Some(b)) => b - a,
+    use aims_base::date::parse_date;
+    match (parse_date(from), parse_date(to)) {
+        (Some(a), Some(b)) => a.until(b).map_or(0, |span| i64::from(span.get_days())),
         _ => 0,
     }
 }
@@ -1335,5 +1318,22 @@ impl Recorder<'_> {
         }
         tx.commit().map_err(err)?;
         Ok(run)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::days_between;
+
+    #[test]
+    fn days_between_counts_calendar_days_and_refuses_malformed_dates() {
+        assert_eq!(days_between("2024-02-28", "2024-03-01"), 2); // a leap year
+        assert_eq!(days_between("2023-02-28", "2023-03-01"), 1);
+        assert_eq!(days_between("2023-12-31", "2024-01-01"), 1);
+        assert_eq!(days_between("2024-01-01", "2023-01-01"), -365);
+        assert_eq!(days_between("2000-01-01", "2026-12-04"), 9834);
+        assert_eq!(days_between("2023-02-30", "2023-03-01"), 0);
+        assert_eq!(days_between("2023-2-3", "2023-03-01"), 0);
+        assert_eq!(days_between("", "2023-03-01"), 0);
     }
 }
