@@ -66,7 +66,7 @@ pub fn run_reference(arg: &Path) -> Option<&str> {
 pub fn snapshot_report(s: &RunSnapshot) -> CheckReport {
     let control = |c: &history::RecordedControl| ControlOutcome {
         id: c.id.clone(),
-        verdict: c.verdict.into(),
+        verdict: c.verdict,
         enforcement: c.enforcement,
         waiver: c.waiver.as_ref().map(|w| WaiverRef {
             id: w.id.clone(),

@@ -5,9 +5,24 @@ use aims_base::{Diagnostic, Span};
 pub use aims_facts::project::Pack;
 pub use aims_facts::DocState;
 
-/// Outcome of one control (or objective) for one system.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Outcome of one control (or objective) for one system. The same type is the report model's
+/// (`aims_report::model::Verdict`, read back from JSON by `aims merge`, `diff` and `verify`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    #[default]
     Pass,
     Fail,
     Waived,
@@ -25,13 +40,22 @@ impl Verdict {
             Verdict::Error => "error",
         }
     }
+
+    /// `fail` or `error`: the control is not met.
+    pub fn is_failing(self) -> bool {
+        matches!(self, Verdict::Fail | Verdict::Error)
+    }
 }
 
 pub use aims_check::Enforcement;
 
-/// Outcome of a single requirement on one document combination.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Outcome of a single requirement on one document combination (also the report model's).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    #[default]
     Pass,
     Fail,
     Error,

@@ -33,78 +33,11 @@ pub const TOOL_NAME: &str = "aims";
 /// The tool version written in `tool.version`.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    #[default]
-    Pass,
-    Fail,
-    Waived,
-    NotApplicable,
-    Error,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
-            Verdict::Waived => "waived",
-            Verdict::NotApplicable => "not_applicable",
-            Verdict::Error => "error",
-        }
-    }
-
-    /// `fail` or `error`: the control is not met.
-    pub fn is_failing(self) -> bool {
-        matches!(self, Verdict::Fail | Verdict::Error)
-    }
-}
-
-impl From<ev::Verdict> for Verdict {
-    fn from(v: ev::Verdict) -> Verdict {
-        match v {
-            ev::Verdict::Pass => Verdict::Pass,
-            ev::Verdict::Fail => Verdict::Fail,
-            ev::Verdict::Waived => Verdict::Waived,
-            ev::Verdict::NotApplicable => Verdict::NotApplicable,
-            ev::Verdict::Error => Verdict::Error,
-        }
-    }
-}
+/// A control's verdict and a requirement's outcome: the evaluator's types, which serialise as
+/// the JSON report writes them.
+pub use aims_eval::results::{Outcome, Verdict};
 
 pub use aims_eval::results::Enforcement;
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    #[default]
-    Pass,
-    Fail,
-    Error,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Pass => "pass",
-            Outcome::Fail => "fail",
-            Outcome::Error => "error",
-        }
-    }
-}
-
-impl From<ev::Outcome> for Outcome {
-    fn from(o: ev::Outcome) -> Outcome {
-        match o {
-            ev::Outcome::Pass => Outcome::Pass,
-            ev::Outcome::Fail => Outcome::Fail,
-            ev::Outcome::Error => Outcome::Error,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -1312,7 +1245,7 @@ fn control_outcome(
         requirements.push(RequirementOutcome {
             index: r.index,
             expr: r.expr.clone(),
-            outcome: r.outcome.into(),
+            outcome: r.outcome,
             message: r.message.clone(),
             document: r.document.clone(),
             evidence,
@@ -1322,7 +1255,7 @@ fn control_outcome(
     }
     ControlOutcome {
         id: c.control_id.clone(),
-        verdict: c.verdict.into(),
+        verdict: c.verdict,
         enforcement: c.enforcement,
         not_applicable_reason: c.not_applicable_reason.clone(),
         waiver: c.waiver.as_ref().map(|w| WaiverRef {
@@ -1400,7 +1333,7 @@ impl SystemReport {
             .iter()
             .map(|o| ObjectiveOutcome {
                 id: o.objective_id.clone(),
-                verdict: o.verdict.into(),
+                verdict: o.verdict,
                 measured: o.measured.clone(),
                 target: o.target.clone(),
                 message: o.message.clone(),
