@@ -67,6 +67,12 @@ impl Diagnostic {
         }
     }
 
+    /// A diagnostic with a registered code and the severity its registry entry gives it: the
+    /// constructor for codes declared with [`crate::declare_codes!`] (`codes::info::NAME`).
+    pub fn coded(code: crate::codes::CodeInfo, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code.code, code.severity, message)
+    }
+
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(code, Severity::Error, message)
     }

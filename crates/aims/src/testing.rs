@@ -44,7 +44,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use aims_base::codes::CodeInfo;
 use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, FileId, SourceMap, Span, Vfs};
 use aims_check::{Control, Step};
@@ -59,39 +58,7 @@ use crate::Compiled;
 
 /// The suffix of a test file.
 pub const TEST_FILE_SUFFIX: &str = ".aims-test.toml";
-/// A test file is malformed (not TOML, unknown key, wrong type, bad verdict name).
-pub const E_TEST_FILE: &str = "E0520";
-/// An expectation names a control or objective the policies do not define, or a requirement
-/// number the control does not have.
-pub const E_TEST_TARGET: &str = "E0521";
-/// A fixture cannot be loaded (file missing, format or kind unknown).
-pub const E_TEST_FIXTURE: &str = "E0522";
-/// No test file was found.
-pub const W_NO_TESTS: &str = "W0523";
-
-/// The diagnostic codes of policy tests, for `aims explain`.
-pub const CODES: &[CodeInfo] = &[
-    CodeInfo {
-        code: E_TEST_FILE,
-        title: "malformed policy test file",
-        explanation: "A `*.aims-test.toml` file must be TOML with `[[test]]` tables, each with a `name`, `facts` and an `[test.expect]` table mapping control ids to verdicts.\n\n## Example\n\n```toml\n[[test]]\nname = \"missing licence\"\nfacts = [{ kind = \"model_card\", text = \"---\\npipeline_tag: summarization\\n---\\n\" }]\n[test.expect]\nMC-1 = \"failed\"\n```\n\n## Fix\n\nUse a verdict aims knows: `pass`, `fail`, `waived`, `not_applicable` or `error` (here `fail`).\n",
-    },
-    CodeInfo {
-        code: E_TEST_TARGET,
-        title: "a policy test expects something the policies do not define",
-        explanation: "The keys of `[test.expect]` are control or objective ids of the project's policies; requirement numbers count from 1 in the order the control lists its `require` statements.\n\n## Example\n\n```toml\n[test.expect]\nMC-9 = \"pass\"\nMC-1 = { verdict = \"fail\", requirements = { 7 = \"fail\" } }\n```\n\n## Fix\n\nName a control that exists (`aims check` lists them), and a requirement number within the control.\n",
-    },
-    CodeInfo {
-        code: E_TEST_FIXTURE,
-        title: "a test fixture cannot be loaded",
-        explanation: "A fixture is a fact file (`path`, relative to the test file), inline text (`text`, with `format` when it cannot be told from the content) or a named entry of `[fixtures]` (`fixture`). Its kind is detected like in `aims.toml` or given with `kind`.\n\n## Example\n\n```toml\nfacts = [{ path = \"fixtures/missing.md\" }, { text = \"just words\" }]\n```\n\n## Fix\n\nPoint at an existing file, and give `format = \"yaml\"` (json, toml, markdown) and `kind = \"model_card\"` for inline text aims cannot classify.\n",
-    },
-    CodeInfo {
-        code: W_NO_TESTS,
-        title: "no policy tests found",
-        explanation: "`aims test` looks for files named `*.aims-test.toml` under the project's `tests/` folder.\n\n## Example\n\n```text\naims test examples/quickstart\n```\n\n## Fix\n\nAdd a test file such as `tests/model-cards.aims-test.toml`, or run `aims init` to get an example.\n",
-    },
-];
+pub use crate::codes::{E_TEST_FILE, E_TEST_FIXTURE, E_TEST_TARGET, W_NO_TESTS};
 
 /// Options of one test run.
 #[derive(Debug, Clone, Default)]

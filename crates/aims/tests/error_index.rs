@@ -66,7 +66,8 @@ fn aims_examples_trigger_their_code() {
         {
             continue;
         }
-        let Some(example) = c.explanation.split("## Example").nth(1) else {
+        let explanation = c.explanation();
+        let Some(example) = explanation.split("## Example").nth(1) else {
             continue;
         };
         let example = example.split("\n## ").next().unwrap_or_default();
@@ -93,7 +94,8 @@ fn aims_examples_trigger_their_code() {
 fn section_body(info: &CodeInfo) -> String {
     let mut out = String::new();
     let mut fence: Option<(String, Vec<&str>)> = None;
-    for line in info.explanation.trim_end().lines() {
+    let explanation = info.explanation();
+    for line in explanation.trim_end().lines() {
         match &mut fence {
             None if line.trim_start().starts_with("```") => {
                 fence = Some((line.trim().to_string(), Vec::new()));
@@ -204,7 +206,7 @@ fn codes_are_unique_and_well_formed() {
             c.code
         );
         assert!(
-            !c.explanation.trim().is_empty(),
+            !c.explanation().trim().is_empty(),
             "{} has no explanation",
             c.code
         );
@@ -222,7 +224,8 @@ fn every_explanation_has_an_example_and_a_fix() {
     let codes = aims::all_codes();
     let mut incomplete = Vec::new();
     for c in &codes {
-        let ok = has_heading(c.explanation, "## Example") && has_heading(c.explanation, "## Fix");
+        let ok =
+            has_heading(&c.explanation(), "## Example") && has_heading(&c.explanation(), "## Fix");
         let exempt = KNOWN_INCOMPLETE.contains(&c.code);
         if !ok && !exempt {
             incomplete.push(c.code);
