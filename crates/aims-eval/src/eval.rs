@@ -2549,8 +2549,8 @@ pub fn assemble(
         if info.expired {
             let expires = info.expires.clone().unwrap_or_default();
             diagnostics.push(
-                aims_base::Diagnostic::warning(
-                    aims_check::codes::EXCLUSION_EXPIRED,
+                aims_base::Diagnostic::coded(
+                    aims_check::codes::info::EXCLUSION_EXPIRED,
                     format!(
                         "exclusion `{}` (approved by {}) expired on {expires} and no longer applies",
                         x.id, x.approver

@@ -160,7 +160,7 @@ pub fn project_file(vfs: &dyn Vfs, path: &Path) -> Result<std::path::PathBuf, Bo
 
 fn no_project(message: &str) -> Box<Diagnostic> {
     Box::new(
-        Diagnostic::error(E_NO_PROJECT, message.to_string())
+        Diagnostic::coded(codes::info::E_NO_PROJECT, message.to_string())
             .with_help("pass the project folder or its aims.toml (create one with `aims init`)"),
     )
 }
@@ -211,8 +211,8 @@ pub fn load_with(
                 Err(e) => {
                     let id = sources.add(name.clone(), "");
                     diags.push(
-                        Diagnostic::error(
-                            aims_facts::codes::E_NOT_UTF8,
+                        Diagnostic::coded(
+                            aims_facts::codes::info::E_NOT_UTF8,
                             format!("policy file `{name}` is not UTF-8"),
                         )
                         .with_primary(
@@ -223,8 +223,8 @@ pub fn load_with(
                 }
             },
             Err(e) => {
-                diags.push(Diagnostic::error(
-                    aims_facts::codes::E_UNREADABLE,
+                diags.push(Diagnostic::coded(
+                    aims_facts::codes::info::E_UNREADABLE,
                     format!("cannot read policy file `{name}`: {e}"),
                 ));
             }
@@ -516,8 +516,8 @@ fn load_plugins(
         if declared.contains(&p.name.as_str()) {
             continue;
         }
-        let mut d = Diagnostic::error(
-            aims_plugin::codes::E_UNDECLARED_PLUGIN,
+        let mut d = Diagnostic::coded(
+            aims_plugin::codes::info::E_UNDECLARED_PLUGIN,
             format!(
                 "`[[plugins]]` entry `{}` configures no plugin that the policies declare or a fact loader uses",
                 p.name
@@ -572,8 +572,8 @@ fn load_plugins(
             let full = aims_facts::project::normalize(&project.root.join(&p.path));
             if let Err(why) = project.confinement.check(vfs, &full) {
                 diags.push(
-                    Diagnostic::error(
-                        aims_facts::codes::E_PROJECT_FILE_OUTSIDE,
+                    Diagnostic::coded(
+                        aims_facts::codes::info::E_PROJECT_FILE_OUTSIDE,
                         format!("plugin `{}`'s module is refused: {why}", p.name),
                     )
                     .with_primary(p.span, "leads outside the project")
@@ -583,8 +583,8 @@ fn load_plugins(
             }
             if options.untrusted {
                 diags.push(
-                    Diagnostic::error(
-                        aims_facts::codes::E_UNTRUSTED_UNPINNED_PLUGIN,
+                    Diagnostic::coded(
+                        aims_facts::codes::info::E_UNTRUSTED_UNPINNED_PLUGIN,
                         format!("plugin `{}` has no `sha256` pin, which an untrusted project (`--untrusted`) needs", p.name),
                     )
                     .with_primary(p.span, "unpinned plugin")

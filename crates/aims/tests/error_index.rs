@@ -27,15 +27,15 @@ fn parses(src: &str) -> bool {
     !diags.iter().any(|d| d.is_error())
 }
 
-/// The codes that parsing and compiling `src` reports.
-fn codes_of(src: &str) -> Vec<String> {
+/// The diagnostics that parsing and compiling `src` reports.
+fn diagnostics_of(src: &str) -> Vec<aims::Diagnostic> {
     let sources = aims::SourceMap::new();
     let file = sources.add("example.aims", src.to_string());
     let (ast, mut diags) = aims::syntax::parse(file, src);
     if !diags.iter().any(|d| d.is_error()) {
         diags.extend(aims::check::compile(&[ast], &sources).1);
     }
-    diags.into_iter().map(|d| d.code.to_string()).collect()
+    diags
 }
 
 /// Examples that need more than the snippet: a project schema or the systems of `aims.toml`.
@@ -55,7 +55,8 @@ const NEEDS_PROJECT: &[(&str, &str)] = &[
     ),
 ];
 
-/// The `aims` example of a syntax or type code must make aims report that very code.
+/// The `aims` example of a syntax or type code must make aims report that very code, and every
+/// diagnostic it reports must carry a registered code with the registry's severity.
 #[test]
 fn aims_examples_trigger_their_code() {
     let mut checked = 0;
@@ -75,8 +76,18 @@ fn aims_examples_trigger_their_code() {
             continue;
         };
         let block = block.split("\n```").next().unwrap_or_default();
-        let found = codes_of(block);
-        if !found.iter().any(|f| f == c.code) {
+        let diags = diagnostics_of(block);
+        for d in &diags {
+            let registered = aims::explain(d.code).map(|i| i.severity);
+            if registered != Some(d.severity) {
+                wrong.push(format!(
+                    "the example of {} reports {} as {:?}; the registry says {registered:?}",
+                    c.code, d.code, d.severity
+                ));
+            }
+        }
+        let found: Vec<&str> = diags.iter().map(|d| d.code).collect();
+        if !found.contains(&c.code) {
             wrong.push(format!(
                 "the example of {} reports {found:?}, not {}:\n{block}",
                 c.code, c.code
@@ -197,6 +208,16 @@ fn codes_are_unique_and_well_formed() {
         assert!(
             b.len() == 5 && (b[0] == b'E' || b[0] == b'W') && b[1..].iter().all(u8::is_ascii_digit),
             "code `{}` is not E#### or W####",
+            c.code
+        );
+        let severity = if b[0] == b'E' {
+            aims::Severity::Error
+        } else {
+            aims::Severity::Warning
+        };
+        assert_eq!(
+            c.severity, severity,
+            "{}: an `E` code is an error and a `W` code a warning",
             c.code
         );
         assert!(!c.title.trim().is_empty(), "{} has no title", c.code);
