@@ -107,6 +107,7 @@ pub fn all_codes() -> Vec<&'static CodeInfo> {
         .iter()
         .chain(aims_facts::codes::CODES)
         .chain(aims_check::codes::CODES)
+        .chain(aims_eval::codes::CODES)
         .chain(aims_plugin::codes::CODES)
         .chain(codes::CODES)
         .chain(aims_history::codes::CODES)

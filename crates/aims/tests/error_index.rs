@@ -161,6 +161,7 @@ fn render(codes: &[&CodeInfo]) -> String {
          | `E00xx` | syntax: the policy files do not parse |\n\
          | `E01xx`, `W01xx` | the project file `aims.toml` and the fact files |\n\
          | `E02xx`, `W02xx` | names and types: the policies against the fact schemas |\n\
+         | `E03xx` | evaluation: why a requirement's result is `error` (the code is in the JSON results) |\n\
          | `E04xx` | WebAssembly plugins: loading, sandbox limits, calls |\n\
          | `E05xx`, `W05xx` | the command line and policy tests |\n\n\
          | code | title |\n\
