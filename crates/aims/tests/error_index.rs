@@ -304,3 +304,35 @@ fn committed_error_index_matches_the_codes() {
         page.lines().nth(first_difference),
     );
 }
+
+/// `aims::all_codes()` is exactly every crate's `declare_codes!` registry, chained: a crate whose
+/// codes were left out would have no `aims explain` and no section in the book.
+#[test]
+fn the_registry_chains_every_crates_codes() {
+    let crates: &[(&str, &[CodeInfo])] = &[
+        ("aims-syntax", aims::syntax::codes::CODES),
+        ("aims-facts", aims::facts::codes::CODES),
+        ("aims-check", aims::check::codes::CODES),
+        ("aims-eval", aims::eval::codes::CODES),
+        ("aims-plugin", aims_plugin::codes::CODES),
+        ("aims-history", aims_history::codes::CODES),
+        ("aims", aims::codes::CODES),
+    ];
+    let all = aims::all_codes();
+    for (name, codes) in crates {
+        assert!(!codes.is_empty(), "{name} declares no codes");
+        for c in codes.iter() {
+            assert!(
+                all.iter().any(|a| *a == c),
+                "{} of {name} is not in aims::all_codes()",
+                c.code
+            );
+        }
+    }
+    let declared: usize = crates.iter().map(|(_, c)| c.len()).sum();
+    assert_eq!(
+        declared,
+        all.len(),
+        "aims::all_codes() holds codes of no crate listed here"
+    );
+}
