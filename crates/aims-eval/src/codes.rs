@@ -158,9 +158,10 @@ aims_base::declare_codes! {
     ///
     /// Give each document its own id, or list only one of them in aims.toml.
     AMBIGUOUS_DOCUMENT = ("E0308", Error, "several documents have the id looked for");
-    /// A computation has no value: an integer overflows 64 bits, a number is not finite, a string
-    /// is not a number or not a date (`number("n/a")`, `date("31.12.2026")`), or `min`/`max` of an
-    /// empty list.
+    /// A computation has no value: an integer overflows 64 bits, a number is not finite, a
+    /// division by zero, arithmetic on operands that do not combine (a number and a string), a
+    /// string that is not a number or not a date (`number("n/a")`, `date("31.12.2026")`), or
+    /// `min`/`max` of an empty list.
     ///
     /// ## Example
     ///
