@@ -323,7 +323,7 @@ fn the_registry_chains_every_crates_codes() {
         assert!(!codes.is_empty(), "{name} declares no codes");
         for c in codes.iter() {
             assert!(
-                all.iter().any(|a| *a == c),
+                all.contains(&c),
                 "{} of {name} is not in aims::all_codes()",
                 c.code
             );
