@@ -67,10 +67,19 @@ impl Diagnostic {
         }
     }
 
+    /// A diagnostic with a registered code and the severity its registry entry gives it: the
+    /// constructor for codes declared with [`crate::declare_codes!`] (`codes::info::NAME`).
+    pub fn coded(code: crate::codes::CodeInfo, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code.code, code.severity, message)
+    }
+
+    /// An error with a code given as text. The crates emit their registered codes with
+    /// [`Diagnostic::coded`]; this is for tests and codes made up on the spot.
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(code, Severity::Error, message)
     }
 
+    /// A warning with a code given as text; see [`Diagnostic::error`].
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(code, Severity::Warning, message)
     }

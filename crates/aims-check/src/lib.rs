@@ -138,9 +138,12 @@ where
         |name: &'a str, space: &'static str, span: Span, diags: &mut Vec<Diagnostic>| -> bool {
             if let Some(first) = seen.get(&(name, space)) {
                 diags.push(
-                    Diagnostic::error(codes::DUPLICATE_ID, format!("`{name}` is declared twice"))
-                        .with_primary(span, "declared again here")
-                        .with_secondary(*first, "first declared here"),
+                    Diagnostic::coded(
+                        codes::info::DUPLICATE_ID,
+                        format!("`{name}` is declared twice"),
+                    )
+                    .with_primary(span, "declared again here")
+                    .with_secondary(*first, "first declared here"),
                 );
                 false
             } else {
@@ -173,8 +176,8 @@ where
                 Item::Schema(s) => {
                     if SchemaSet::is_builtin(&s.name.name) {
                         diags.push(
-                            Diagnostic::error(
-                                codes::DUPLICATE_ID,
+                            Diagnostic::coded(
+                                codes::info::DUPLICATE_ID,
                                 format!("`{}` is a built-in schema", s.name.name),
                             )
                             .with_primary(s.name.span, "choose another name"),
@@ -240,8 +243,8 @@ where
                 span: Some(f.name.span),
             };
             if let Err(existing) = program.schemas.extend_system(field) {
-                let mut d = Diagnostic::error(
-                    codes::SYSTEM_ATTRIBUTE_REDECLARED,
+                let mut d = Diagnostic::coded(
+                    codes::info::SYSTEM_ATTRIBUTE_REDECLARED,
                     format!("the system attribute `{}` is already declared", f.name.name),
                 )
                 .with_primary(f.name.span, "declared again here");
@@ -404,8 +407,8 @@ where
     for (l, _) in global_lets.iter().filter(|_| complete) {
         if !checker.used.contains(&l.name.name) {
             diags.push(
-                Diagnostic::warning(
-                    codes::UNUSED_LET,
+                Diagnostic::coded(
+                    codes::info::UNUSED_LET,
                     format!("`{}` is never used", l.name.name),
                 )
                 .with_primary(l.name.span, "declared here"),
@@ -553,8 +556,8 @@ pub fn check_waiver_systems(program: &Program, systems: &[&str]) -> Vec<Diagnost
     let mut diags = Vec::new();
     for (item, id, system, span) in waivers.chain(exclusions) {
         if system != "*" && !systems.contains(&system) {
-            let mut d = Diagnostic::error(
-                codes::UNKNOWN_SYSTEM,
+            let mut d = Diagnostic::coded(
+                codes::info::UNKNOWN_SYSTEM,
                 format!("{item} `{id}` names system `{system}`, which aims.toml does not declare"),
             )
             .with_primary(span, "no such system");
@@ -599,8 +602,8 @@ pub fn check_organization_controls(
                 "a built-in card kind describes one model or dataset, and `[organization]` declares none"
             };
             diags.push(
-                Diagnostic::error(
-                    codes::ORGANIZATION_READS_SYSTEM_DOCUMENT,
+                Diagnostic::coded(
+                    codes::info::ORGANIZATION_READS_SYSTEM_DOCUMENT,
                     format!(
                         "organisation control `{}` reads `{kind}`, a per-system document kind",
                         c.id
@@ -620,8 +623,8 @@ pub fn check_organization_controls(
 
 fn misplaced(stmt: &Stmt, kind: BlockKind, diags: &mut Vec<Diagnostic>) {
     diags.push(
-        Diagnostic::error(
-            codes::MISPLACED_STMT,
+        Diagnostic::coded(
+            codes::info::MISPLACED_STMT,
             format!("a {} does not take `{}`", kind.keyword(), stmt.kind.keyword()),
         )
         .with_primary(stmt.span, "not allowed here")
@@ -640,8 +643,8 @@ fn enforcement(id: &Ident, diags: &mut Vec<Diagnostic>) -> Enforcement {
         Some(e) => e,
         None => {
             let other = id.name.as_str();
-            let mut d = Diagnostic::error(
-                codes::UNKNOWN_ENFORCEMENT,
+            let mut d = Diagnostic::coded(
+                codes::info::UNKNOWN_ENFORCEMENT,
                 format!("unknown enforcement level `{other}`"),
             )
             .with_primary(id.span, "expected `advisory`, `mandatory` or `blocking`");
@@ -664,8 +667,8 @@ fn check_kinds(kinds: &[Ident], checker: &Checker, diags: &mut Vec<Diagnostic>) 
         if checker.is_kind(&k.name) {
             out.push(k.name.clone());
         } else {
-            let mut d = Diagnostic::error(
-                codes::UNKNOWN_KIND,
+            let mut d = Diagnostic::coded(
+                codes::info::UNKNOWN_KIND,
                 format!("unknown fact kind `{}`", k.name),
             )
             .with_primary(k.span, "no schema has this name");
@@ -729,8 +732,8 @@ fn lower_control(
                 }
                 if matches!(cond.kind, ExprKind::Bool(false)) {
                     diags.push(
-                        Diagnostic::warning(
-                            codes::NEVER_APPLIES,
+                        Diagnostic::coded(
+                            codes::info::NEVER_APPLIES,
                             format!("control `{}` can never apply", c.id),
                         )
                         .with_primary(cond.span, "this condition is always false"),
@@ -756,8 +759,8 @@ fn lower_control(
                 }
                 if types::is_constant(expr) {
                     diags.push(
-                        Diagnostic::warning(
-                            codes::CONSTANT_REQUIREMENT,
+                        Diagnostic::coded(
+                            codes::info::CONSTANT_REQUIREMENT,
                             "this requirement reads no fact",
                         )
                         .with_primary(expr.span, "the result is the same for every system"),
@@ -777,8 +780,8 @@ fn lower_control(
     }
     if index == 0 {
         diags.push(
-            Diagnostic::error(
-                codes::MISSING_STMT,
+            Diagnostic::coded(
+                codes::info::MISSING_STMT,
                 format!("control `{}` has no `require`", c.id),
             )
             .with_primary(b.id.span, "add at least one requirement"),
@@ -787,7 +790,7 @@ fn lower_control(
     for (name, span) in locals {
         if !checker.used.contains(&name) {
             diags.push(
-                Diagnostic::warning(codes::UNUSED_LET, format!("`{name}` is never used"))
+                Diagnostic::coded(codes::info::UNUSED_LET, format!("`{name}` is never used"))
                     .with_primary(span, "declared here"),
             );
         }
@@ -804,8 +807,8 @@ fn lower_control(
     if c.organization {
         if let Some((_, span)) = c.names_read.iter().find(|(n, _)| n == SYSTEM) {
             diags.push(
-                Diagnostic::error(
-                    codes::ORGANIZATION_READS_SYSTEM,
+                Diagnostic::coded(
+                    codes::info::ORGANIZATION_READS_SYSTEM,
                     format!(
                         "organisation control `{}` reads `system`, but it is evaluated once for the organisation, not per system",
                         c.id
@@ -827,8 +830,8 @@ fn scope(word: &Ident, diags: &mut Vec<Diagnostic>) -> bool {
     if word.name == ORGANIZATION_SCOPE {
         return true;
     }
-    let mut d = Diagnostic::error(
-        codes::UNKNOWN_SCOPE,
+    let mut d = Diagnostic::coded(
+        codes::info::UNKNOWN_SCOPE,
         format!("unknown control scope `{}`", word.name),
     )
     .with_primary(word.span, "expected `organization`");
@@ -932,8 +935,8 @@ fn lower_objective(
     checker.end_item();
     let (Some((measure, mty)), Some((op, target))) = (measure, target) else {
         diags.push(
-            Diagnostic::error(
-                codes::MISSING_STMT,
+            Diagnostic::coded(
+                codes::info::MISSING_STMT,
                 format!("objective `{}` needs `measure` and `target`", b.id.name),
             )
             .with_primary(b.id.span, "incomplete objective"),
@@ -943,8 +946,8 @@ fn lower_objective(
     let tty = checker.peek_type(&target);
     if !mty.comparable(&tty) {
         diags.push(
-            Diagnostic::error(
-                codes::TYPE_MISMATCH,
+            Diagnostic::coded(
+                codes::info::TYPE_MISMATCH,
                 format!(
                     "the target is a {} but the measure is a {}",
                     tty.name(),
@@ -984,8 +987,8 @@ fn level(e: &Expr, scale: &[&str], what: &str, diags: &mut Vec<Diagnostic>) -> u
             if let Some(i) = scale.iter().position(|s| *s == id.name) {
                 return i as u8 + 1;
             }
-            let mut d = Diagnostic::error(
-                codes::BAD_LEVEL,
+            let mut d = Diagnostic::coded(
+                codes::info::BAD_LEVEL,
                 format!("unknown {what} level `{}`", id.name),
             )
             .with_primary(e.span, format!("expected one of {}", scale.join(", ")));
@@ -1001,8 +1004,8 @@ fn level(e: &Expr, scale: &[&str], what: &str, diags: &mut Vec<Diagnostic>) -> u
         }
         _ => {
             diags.push(
-                Diagnostic::error(
-                    codes::BAD_LEVEL,
+                Diagnostic::coded(
+                    codes::info::BAD_LEVEL,
                     format!("{what} must be a level name or 1 to 5"),
                 )
                 .with_primary(e.span, "here"),
@@ -1013,8 +1016,8 @@ fn level(e: &Expr, scale: &[&str], what: &str, diags: &mut Vec<Diagnostic>) -> u
 }
 
 fn unknown_control(id: &Ident, controls: &[String], diags: &mut Vec<Diagnostic>) {
-    let mut d = Diagnostic::error(
-        codes::UNKNOWN_CONTROL,
+    let mut d = Diagnostic::coded(
+        codes::info::UNKNOWN_CONTROL,
         format!("no control has the id `{}`", id.name),
     )
     .with_primary(id.span, "unknown control");
@@ -1064,8 +1067,8 @@ fn lower_risk(b: &Block, controls: &[String], diags: &mut Vec<Diagnostic>) -> Op
     }
     if r.likelihood == 0 || r.impact == 0 {
         diags.push(
-            Diagnostic::error(
-                codes::MISSING_STMT,
+            Diagnostic::coded(
+                codes::info::MISSING_STMT,
                 format!("risk `{}` needs `likelihood` and `impact`", r.id),
             )
             .with_primary(b.id.span, "incomplete risk"),
@@ -1135,8 +1138,8 @@ fn lower_waiver(
     }
     if !missing.is_empty() {
         diags.push(
-            Diagnostic::error(
-                codes::MISSING_STMT,
+            Diagnostic::coded(
+                codes::info::MISSING_STMT,
                 format!(
                     "waiver `{}` lacks {}",
                     b.id.name,
@@ -1174,8 +1177,8 @@ fn organization_names_system(
     diags: &mut Vec<Diagnostic>,
 ) {
     diags.push(
-        Diagnostic::error(
-            codes::ORGANIZATION_WAIVER_SYSTEM,
+        Diagnostic::coded(
+            codes::info::ORGANIZATION_WAIVER_SYSTEM,
             format!(
                 "{item} `{id}` names systems for `{control}`, an organisation control evaluated once for the organisation"
             ),
@@ -1191,11 +1194,14 @@ fn organization_names_system(
 fn one_only(spans: impl Iterator<Item = Span>, what: &str, diags: &mut Vec<Diagnostic>) {
     if let Some(extra) = spans.skip(1).reduce(|a, b| a.to(b)) {
         diags.push(
-            Diagnostic::error(codes::WAIVER_NOT_ONE, format!("a waiver names one {what}"))
-                .with_primary(extra, "one waiver per control and system")
-                .with_help(
-                    "write one waiver for each, or an `exclusion` if the control does not apply",
-                ),
+            Diagnostic::coded(
+                codes::info::WAIVER_NOT_ONE,
+                format!("a waiver names one {what}"),
+            )
+            .with_primary(extra, "one waiver per control and system")
+            .with_help(
+                "write one waiver for each, or an `exclusion` if the control does not apply",
+            ),
         );
     }
 }
@@ -1207,8 +1213,11 @@ fn checked_date(e: &Expr, diags: &mut Vec<Diagnostic>) -> Option<String> {
     };
     if aims_base::date::parse_date(d).is_none() {
         diags.push(
-            Diagnostic::error(codes::BAD_DATE, format!("`{d}` is not a calendar date"))
-                .with_primary(e.span, "no such day"),
+            Diagnostic::coded(
+                codes::info::BAD_DATE,
+                format!("`{d}` is not a calendar date"),
+            )
+            .with_primary(e.span, "no such day"),
         );
     }
     Some(d.clone())
@@ -1246,8 +1255,8 @@ fn lower_exclusion(
                 checker.expect_bool(cond, diags);
                 if let Some(m) = otherwise {
                     diags.push(
-                        Diagnostic::error(
-                            codes::EXCLUSION_SCOPE,
+                        Diagnostic::coded(
+                            codes::info::EXCLUSION_SCOPE,
                             "an exclusion's `when` takes no `else`",
                         )
                         .with_primary(m.span, "the justification is the `reason`")
@@ -1289,8 +1298,8 @@ fn lower_exclusion(
     }
     if !missing.is_empty() {
         diags.push(
-            Diagnostic::error(
-                codes::MISSING_STMT,
+            Diagnostic::coded(
+                codes::info::MISSING_STMT,
                 format!(
                     "exclusion `{}` lacks {}",
                     b.id.name,
@@ -1313,8 +1322,8 @@ fn lower_exclusion(
         }),
         (true, None) => {
             diags.push(
-                Diagnostic::error(
-                    codes::EXCLUSION_SCOPE,
+                Diagnostic::coded(
+                    codes::info::EXCLUSION_SCOPE,
                     format!("exclusion `{}` names no system and no condition", b.id.name),
                 )
                 .with_primary(b.id.span, "which systems does it exclude?")
@@ -1326,8 +1335,8 @@ fn lower_exclusion(
         }
         (false, Some((_, span))) => {
             diags.push(
-                Diagnostic::error(
-                    codes::EXCLUSION_SCOPE,
+                Diagnostic::coded(
+                    codes::info::EXCLUSION_SCOPE,
                     format!(
                         "exclusion `{}` names both systems and a condition",
                         b.id.name
@@ -1350,8 +1359,8 @@ fn lower_exclusion(
         ) {
             if to < from {
                 diags.push(
-                    Diagnostic::error(
-                        codes::EXCLUSION_DATES,
+                    Diagnostic::coded(
+                        codes::info::EXCLUSION_DATES,
                         format!(
                             "exclusion `{}` expires on {e}, before its date {d}",
                             b.id.name
@@ -1398,7 +1407,7 @@ fn lower_type(t: &TypeExpr, schemas: &[String], diags: &mut Vec<Diagnostic>) -> 
                     .chain(schemas.iter().map(|s| s.as_str()))
                     .collect();
                 let mut d =
-                    Diagnostic::error(codes::UNKNOWN_TYPE, format!("unknown type `{other}`"))
+                    Diagnostic::coded(codes::info::UNKNOWN_TYPE, format!("unknown type `{other}`"))
                         .with_primary(id.span, "not a type");
                 if let Some(s) = did_you_mean(other, cands) {
                     d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(

@@ -49,8 +49,8 @@ pub(crate) fn declare(
 ) {
     if !is_literal(&l.value) {
         diags.push(
-            Diagnostic::error(
-                codes::PARAM_NOT_CONSTANT,
+            Diagnostic::coded(
+                codes::info::PARAM_NOT_CONSTANT,
                 format!("the default of parameter `{}` is not a constant", l.name.name),
             )
             .with_primary(l.value.span, "not a literal")
@@ -94,8 +94,8 @@ pub(crate) fn set(
         }
         Err(why) => {
             diags.push(
-                Diagnostic::error(
-                    fact_codes::E_PARAMETER_TYPE,
+                Diagnostic::coded(
+                    fact_codes::info::E_PARAMETER_TYPE,
                     format!(
                         "parameter `{}` is a {}, and this value is not: {why}",
                         p.name,
@@ -121,8 +121,8 @@ pub(crate) fn undeclared(
 ) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for p in parameters.iter().filter(|p| !params.contains_key(&p.name)) {
-        let mut d = Diagnostic::error(
-            fact_codes::E_UNKNOWN_PARAMETER,
+        let mut d = Diagnostic::coded(
+            fact_codes::info::E_UNKNOWN_PARAMETER,
             format!("no policy declares a parameter `{}`", p.name),
         )
         .with_primary(p.key_span, "unknown parameter");

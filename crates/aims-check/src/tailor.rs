@@ -22,8 +22,8 @@ pub fn tailor_enforcement(
     let mut changes = Vec::new();
     for o in overrides {
         let Some(to) = Enforcement::parse(&o.level) else {
-            let mut d = Diagnostic::error(
-                fact_codes::E_BAD_ENFORCEMENT_OVERRIDE,
+            let mut d = Diagnostic::coded(
+                fact_codes::info::E_BAD_ENFORCEMENT_OVERRIDE,
                 format!(
                     "unknown enforcement level `{}` for `{}`",
                     o.level, o.control
@@ -58,8 +58,8 @@ pub fn tailor_enforcement(
 }
 
 fn unknown_control(program: &Program, o: &EnforcementOverride) -> Diagnostic {
-    let d = Diagnostic::error(
-        fact_codes::E_UNKNOWN_TAILORED_CONTROL,
+    let d = Diagnostic::coded(
+        fact_codes::info::E_UNKNOWN_TAILORED_CONTROL,
         format!(
             "`[enforcement]` names `{}`, and no policy declares such a control",
             o.control

@@ -286,8 +286,8 @@ impl<'a> Checker<'a> {
         let t = self.expr(e, diags);
         if t.known() && t != Ty::Bool {
             diags.push(
-                Diagnostic::error(
-                    codes::TYPE_MISMATCH,
+                Diagnostic::coded(
+                    codes::info::TYPE_MISMATCH,
                     format!("expected a condition, found a {}", t.name()),
                 )
                 .with_primary(e.span, "this is not true or false")
@@ -378,8 +378,8 @@ impl<'a> Checker<'a> {
         if let Some(f) = schema.fields.get(&name.name) {
             return Ty::from_type(&f.ty);
         }
-        let mut d = Diagnostic::error(
-            codes::UNKNOWN_SYSTEM_ATTRIBUTE,
+        let mut d = Diagnostic::coded(
+            codes::info::UNKNOWN_SYSTEM_ATTRIBUTE,
             format!("no system attribute is named `{}`", name.name),
         )
         .with_primary(name.span, "not declared")
@@ -417,16 +417,16 @@ impl<'a> Checker<'a> {
                 let suggestion = did_you_mean(&name.name, s.fields.keys().map(|k| k.as_str()));
                 if s.open && suggestion.is_none() {
                     diags.push(
-                        Diagnostic::warning(
-                            codes::FIELD_NOT_IN_SCHEMA,
+                        Diagnostic::coded(
+                            codes::info::FIELD_NOT_IN_SCHEMA,
                             format!("`{}` is not a field of the `{schema}` schema", name.name),
                         )
                         .with_primary(name.span, "not type-checked"),
                     );
                     return Ty::Any;
                 }
-                let mut d = Diagnostic::error(
-                    codes::UNKNOWN_FIELD,
+                let mut d = Diagnostic::coded(
+                    codes::info::UNKNOWN_FIELD,
                     format!("the `{schema}` schema has no field `{}`", name.name),
                 )
                 .with_primary(name.span, "unknown field");
@@ -443,8 +443,8 @@ impl<'a> Checker<'a> {
             Ty::Any | Ty::Null => Ty::Any,
             other => {
                 diags.push(
-                    Diagnostic::error(
-                        codes::TYPE_MISMATCH,
+                    Diagnostic::coded(
+                        codes::info::TYPE_MISMATCH,
                         format!("a {} has no field `{}`", other.name(), name.name),
                     )
                     .with_primary(name.span, "no such field"),
@@ -464,8 +464,11 @@ impl<'a> Checker<'a> {
             ExprKind::Date(d) => {
                 if parse_date(d).is_none() {
                     diags.push(
-                        Diagnostic::error(codes::BAD_DATE, format!("`{d}` is not a calendar date"))
-                            .with_primary(e.span, "no such day"),
+                        Diagnostic::coded(
+                            codes::info::BAD_DATE,
+                            format!("`{d}` is not a calendar date"),
+                        )
+                        .with_primary(e.span, "no such day"),
                     );
                 }
                 Ty::Date
@@ -493,8 +496,8 @@ impl<'a> Checker<'a> {
                     cands.extend(self.globals.keys().cloned());
                     cands.extend(self.kinds().map(|s| s.to_string()));
                     cands.push(crate::SYSTEM.to_string());
-                    let mut d = Diagnostic::error(
-                        codes::UNKNOWN_NAME,
+                    let mut d = Diagnostic::coded(
+                        codes::info::UNKNOWN_NAME,
                         format!("unknown name `{}`", id.name),
                     )
                     .with_primary(
@@ -537,8 +540,8 @@ impl<'a> Checker<'a> {
                     (Ty::List(t), _) => {
                         if it.known() && it != Ty::Number {
                             diags.push(
-                                Diagnostic::error(
-                                    codes::TYPE_MISMATCH,
+                                Diagnostic::coded(
+                                    codes::info::TYPE_MISMATCH,
                                     format!("a list is indexed by a number, not a {}", it.name()),
                                 )
                                 .with_primary(idx.span, "here"),
@@ -550,8 +553,8 @@ impl<'a> Checker<'a> {
                     (Ty::Any | Ty::Null, _) => Ty::Any,
                     (other, _) => {
                         diags.push(
-                            Diagnostic::error(
-                                codes::TYPE_MISMATCH,
+                            Diagnostic::coded(
+                                codes::info::TYPE_MISMATCH,
                                 format!("a {} cannot be indexed", other.name()),
                             )
                             .with_primary(idx.span, "here"),
@@ -568,8 +571,8 @@ impl<'a> Checker<'a> {
                 let t = self.expr(a, diags);
                 if t.known() && t != Ty::Number && !matches!(t, Ty::Duration(_)) {
                     diags.push(
-                        Diagnostic::error(
-                            codes::TYPE_MISMATCH,
+                        Diagnostic::coded(
+                            codes::info::TYPE_MISMATCH,
                             format!("cannot negate a {}", t.name()),
                         )
                         .with_primary(a.span, "here"),
@@ -587,8 +590,8 @@ impl<'a> Checker<'a> {
                 let ct = self.expr(collection, diags);
                 if ct.known() && !matches!(ct, Ty::List(_) | Ty::Map(_)) {
                     diags.push(
-                        Diagnostic::error(
-                            codes::TYPE_MISMATCH,
+                        Diagnostic::coded(
+                            codes::info::TYPE_MISMATCH,
                             format!(
                                 "`{}` iterates over a list, found a {}",
                                 quantifier.as_str(),
@@ -615,8 +618,8 @@ impl<'a> Checker<'a> {
             } => {
                 let arg_tys: Vec<Ty> = args.iter().map(|a| self.expr(a, diags)).collect();
                 let Some(p) = self.plugins.iter().find(|p| p.name == plugin.name) else {
-                    let mut d = Diagnostic::error(
-                        codes::UNKNOWN_PLUGIN,
+                    let mut d = Diagnostic::coded(
+                        codes::info::UNKNOWN_PLUGIN,
                         format!("no plugin is declared as `{}`", plugin.name),
                     )
                     .with_primary(plugin.span, "unknown plugin");
@@ -633,8 +636,8 @@ impl<'a> Checker<'a> {
                     return Ty::Any;
                 };
                 let Some(f) = p.functions.iter().find(|f| f.name == function.name) else {
-                    let mut d = Diagnostic::error(
-                        codes::UNKNOWN_PLUGIN,
+                    let mut d = Diagnostic::coded(
+                        codes::info::UNKNOWN_PLUGIN,
                         format!(
                             "plugin `{}` declares no function `{}`",
                             plugin.name, function.name
@@ -655,8 +658,8 @@ impl<'a> Checker<'a> {
                 };
                 if f.params.len() != args.len() {
                     diags.push(
-                        Diagnostic::error(
-                            codes::UNKNOWN_FUNCTION,
+                        Diagnostic::coded(
+                            codes::info::UNKNOWN_FUNCTION,
                             format!(
                                 "`{}::{}` takes {} argument(s), {} given",
                                 plugin.name,
@@ -675,8 +678,8 @@ impl<'a> Checker<'a> {
                     if !want.comparable(aty) && !matches!((&want, aty), (Ty::Map(_), Ty::Record(_)))
                     {
                         diags.push(
-                            Diagnostic::error(
-                                codes::TYPE_MISMATCH,
+                            Diagnostic::coded(
+                                codes::info::TYPE_MISMATCH,
                                 format!(
                                     "argument `{pname}` of `{}::{}` is a {}, found a {}",
                                     plugin.name,
@@ -705,8 +708,8 @@ impl<'a> Checker<'a> {
         span: Span,
         diags: &mut Vec<Diagnostic>,
     ) {
-        let mut d = Diagnostic::error(
-            codes::TYPE_MISMATCH,
+        let mut d = Diagnostic::coded(
+            codes::info::TYPE_MISMATCH,
             format!(
                 "`{}` cannot combine a {} with a {}",
                 op.as_str(),
@@ -779,8 +782,8 @@ impl<'a> Checker<'a> {
                 .collect::<Vec<_>>()
                 .join(" or ");
             diags.push(
-                Diagnostic::error(
-                    codes::TYPE_MISMATCH,
+                Diagnostic::coded(
+                    codes::info::TYPE_MISMATCH,
                     format!(
                         "`{}` cannot order a {union} against a {}",
                         op.as_str(),
@@ -811,8 +814,8 @@ impl<'a> Checker<'a> {
                 for (x, t) in [(a, &at), (b, &bt)] {
                     if t.known() && *t != Ty::Bool {
                         diags.push(
-                            Diagnostic::error(
-                                codes::TYPE_MISMATCH,
+                            Diagnostic::coded(
+                                codes::info::TYPE_MISMATCH,
                                 format!("`{}` needs conditions, found a {}", op.as_str(), t.name()),
                             )
                             .with_primary(x.span, "not true or false"),
@@ -939,8 +942,8 @@ impl<'a> Checker<'a> {
             _ => return,
         };
         let days = if std::ptr::eq(months, a) { b } else { a };
-        let mut d = Diagnostic::error(
-            codes::CALENDAR_AGAINST_DAYS,
+        let mut d = Diagnostic::coded(
+            codes::info::CALENDAR_AGAINST_DAYS,
             format!(
                 "`{}` compares a duration in calendar months with a duration in days",
                 op.as_str()
@@ -995,8 +998,8 @@ impl<'a> Checker<'a> {
                 return Ty::Record(id.name.clone());
             }
         }
-        let mut d = Diagnostic::error(
-            codes::NOT_A_KIND,
+        let mut d = Diagnostic::coded(
+            codes::info::NOT_A_KIND,
             format!("`{function}` needs the name of a fact kind"),
         )
         .with_primary(arg.span, "not a fact kind");
@@ -1033,8 +1036,8 @@ impl<'a> Checker<'a> {
         };
         if let Some(ids) = &self.control_ids {
             if !ids.contains(id) {
-                let mut d = Diagnostic::error(
-                    codes::VERDICT_OF_UNKNOWN_CONTROL,
+                let mut d = Diagnostic::coded(
+                    codes::info::VERDICT_OF_UNKNOWN_CONTROL,
                     format!(
                         "`control_verdict` names `{id}`, which is not a control of the policies"
                     ),
@@ -1088,8 +1091,8 @@ impl<'a> Checker<'a> {
                 format!("{lo} to {hi}")
             };
             diags.push(
-                Diagnostic::error(
-                    codes::UNKNOWN_FUNCTION,
+                Diagnostic::coded(
+                    codes::info::UNKNOWN_FUNCTION,
                     format!(
                         "`{}` takes {want} argument(s), {} given",
                         info.name,
@@ -1105,8 +1108,8 @@ impl<'a> Checker<'a> {
             };
             if !param.ty.accepts(ty) {
                 diags.push(
-                    Diagnostic::error(
-                        codes::TYPE_MISMATCH,
+                    Diagnostic::coded(
+                        codes::info::TYPE_MISMATCH,
                         format!(
                             "`{}` needs {}, found a {}",
                             info.name,
@@ -1132,8 +1135,8 @@ impl<'a> Checker<'a> {
     }
 
     fn unknown_function(&self, name: &Ident) -> Diagnostic {
-        let mut d = Diagnostic::error(
-            codes::UNKNOWN_FUNCTION,
+        let mut d = Diagnostic::coded(
+            codes::info::UNKNOWN_FUNCTION,
             format!("unknown function `{}`", name.name),
         )
         .with_primary(name.span, "no such function");
@@ -1195,7 +1198,7 @@ impl Checker<'_> {
                 self.regexes.insert(pattern.span, re.clone());
             }
             Err(reason) => diags.push(
-                Diagnostic::error(codes::BAD_REGEX, "invalid regular expression")
+                Diagnostic::coded(codes::info::BAD_REGEX, "invalid regular expression")
                     .with_primary(pattern.span, reason.clone()),
             ),
         }
@@ -1212,8 +1215,8 @@ impl Checker<'_> {
             }] => id,
             _ => {
                 diags.push(
-                    Diagnostic::error(
-                        codes::HAS_NEEDS_KIND,
+                    Diagnostic::coded(
+                        codes::info::HAS_NEEDS_KIND,
                         "`has` takes the name of one fact kind",
                     )
                     .with_primary(args.first().map_or(span, |a| a.span), "not a kind name")
@@ -1223,8 +1226,8 @@ impl Checker<'_> {
             }
         };
         if !self.is_kind(&kind.name) {
-            let mut d = Diagnostic::error(
-                codes::UNKNOWN_KIND,
+            let mut d = Diagnostic::coded(
+                codes::info::UNKNOWN_KIND,
                 format!("unknown fact kind `{}`", kind.name),
             )
             .with_primary(kind.span, "not a fact kind");

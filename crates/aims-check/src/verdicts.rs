@@ -126,8 +126,8 @@ impl Graph {
                             .collect();
                         path.push(target.as_str());
                         diags.push(
-                            Diagnostic::error(
-                                codes::VERDICT_CYCLE,
+                            Diagnostic::coded(
+                                codes::info::VERDICT_CYCLE,
                                 format!(
                                     "controls read each other's verdicts in a cycle: {}",
                                     path.join(" → ")

@@ -1479,7 +1479,7 @@ fn explain(code: Option<String>) -> u8 {
         }
         Some(code) => match aims::explain(&code) {
             Some(info) => {
-                println!("# {}: {}\n\n{}", info.code, info.title, info.explanation);
+                print!("# {}: {}\n\n{}", info.code, info.title, info.explanation());
                 0
             }
             None => {

@@ -26,7 +26,7 @@ const REPAIRED: &[&str] = &[
 ];
 
 fn failure(message: String) -> Diagnostic {
-    Diagnostic::error(aims::E_PACK_FETCH, message)
+    Diagnostic::coded(aims::codes::info::E_PACK_FETCH, message)
 }
 
 /// Fetch and lock the packs of the project at or above `project`.

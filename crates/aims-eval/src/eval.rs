@@ -1,5 +1,6 @@
 //! Tree-walking evaluation of checked policies.
 
+use crate::codes;
 use crate::results::*;
 use crate::value::{format_date, parse_date, render_num, unreadable, Dur, Fault, R, V};
 use aims_base::Span;
@@ -105,7 +106,7 @@ impl Meter {
         if used <= self.limit {
             return Ok(());
         }
-        Err(Fault::Error(self.over_budget()))
+        Err(Fault::Error(codes::WORK_BUDGET, self.over_budget()))
     }
 
     /// Name the control or objective about to be evaluated (reusing the buffer: this runs for
@@ -180,7 +181,7 @@ enum Applies {
     /// The `when` is false: not applicable, with the justification.
     No(String),
     /// The `when` could not be decided: the requirements get this outcome and message.
-    Undecided(Outcome, String),
+    Undecided(Outcome, String, Option<&'static str>),
 }
 
 /// Why a kind a control applies to has no document to evaluate.
@@ -392,7 +393,7 @@ impl<'p> Evaluator<'p> {
         let (value, missing, error) = match v {
             Ok(v) => (Some(whole_numbers(v.to_json())), None, None),
             Err(Fault::Missing { path, .. }) => (None, Some(path), None),
-            Err(Fault::Error(e)) => (None, None, Some(e)),
+            Err(Fault::Error(_, e)) => (None, None, Some(e)),
         };
         Some(LetValue {
             value,
@@ -487,6 +488,7 @@ impl<'p> Evaluator<'p> {
                     "the `when` condition gave a {}, not true or false",
                     other.type_name()
                 ),
+                Some(codes::TYPE_ERROR),
             ),
             Err(Fault::Missing { path, span, file }) => {
                 self.note_missing(ctx, &path, span, file);
@@ -496,11 +498,13 @@ impl<'p> Evaluator<'p> {
                         "{}, so whether the control applies cannot be decided",
                         self.missing_message(&path, ctx)
                     ),
+                    None,
                 )
             }
-            Err(Fault::Error(e)) => Applies::Undecided(
+            Err(Fault::Error(code, e)) => Applies::Undecided(
                 Outcome::Error,
                 format!("the `when` condition cannot be decided: {e}"),
+                Some(code),
             ),
         };
         ctx.scopes.clear();
@@ -570,8 +574,7 @@ impl<'p> Evaluator<'p> {
     fn every_requirement(
         &self,
         c: &Control,
-        outcome: Outcome,
-        message: &str,
+        (outcome, message, code): (Outcome, &str, Option<&'static str>),
         document: Option<String>,
         evidence: &[Evidence],
     ) -> Vec<RequirementResult> {
@@ -584,6 +587,7 @@ impl<'p> Evaluator<'p> {
                     expr: req.text.clone(),
                     outcome,
                     message: Some(message.to_string()),
+                    code,
                     document: document.clone(),
                     evidence: evidence.to_vec(),
                 }),
@@ -658,9 +662,12 @@ impl<'p> Evaluator<'p> {
         let verdict = match known {
             Some(Ok(v)) => v,
             Some(Err(())) => {
-                return Err(Fault::Error(format!(
+                return Err(Fault::Error(
+                    codes::CYCLE,
+                    format!(
                     "control `{id}` depends on its own verdict (a cycle of `control_verdict` reads)"
-                )))
+                ),
+                ))
             }
             None => {
                 // The control being evaluated keeps its name for budget messages.
@@ -694,7 +701,12 @@ impl<'p> Evaluator<'p> {
                 verdict: Verdict::Error,
                 enforcement: c.enforcement,
                 not_applicable_reason: None,
-                requirements: self.every_requirement(c, Outcome::Error, &message, None, &[]),
+                requirements: self.every_requirement(
+                    c,
+                    (Outcome::Error, &message, Some(codes::WORK_BUDGET)),
+                    None,
+                    &[],
+                ),
                 waiver: None,
                 exclusion: self.exclusion(c, system, documents, meter),
             };
@@ -742,18 +754,25 @@ impl<'p> Evaluator<'p> {
                 // Nothing to evaluate against. If the control applies, that is a failure (or an
                 // error when an unreadable document may be the one it needs).
                 let mut ctx = self.ctx(system, documents, &[], meter);
-                let (outcome, message) = match self.applies(c.when.as_ref(), &mut ctx) {
+                let (outcome, message, code) = match self.applies(c.when.as_ref(), &mut ctx) {
                     Applies::No(reason) => {
                         result.verdict = Verdict::NotApplicable;
                         result.not_applicable_reason = Some(reason);
                         return result;
                     }
-                    Applies::Undecided(outcome, message) => (outcome, message),
-                    Applies::Yes => none.outcome(meter.subject),
+                    Applies::Undecided(outcome, message, code) => (outcome, message, code),
+                    Applies::Yes => {
+                        let (outcome, message) = none.outcome(meter.subject);
+                        // An error here means an unreadable document may be the one it needs.
+                        let code =
+                            (outcome == Outcome::Error).then_some(codes::UNREADABLE_DOCUMENT);
+                        (outcome, message, code)
+                    }
                 };
                 let mut evidence = std::mem::take(&mut *ctx.evidence.borrow_mut());
                 evidence.push(none.evidence());
-                result.requirements = self.every_requirement(c, outcome, &message, None, &evidence);
+                result.requirements =
+                    self.every_requirement(c, (outcome, &message, code), None, &evidence);
                 result.verdict = if outcome == Outcome::Error {
                     Verdict::Error
                 } else {
@@ -783,12 +802,15 @@ impl<'p> Evaluator<'p> {
                     na_reason = Some(reason);
                     continue;
                 }
-                Applies::Undecided(outcome, message) => {
+                Applies::Undecided(outcome, message, code) => {
                     any_applies = true;
                     let evidence = std::mem::take(&mut *ctx.evidence.borrow_mut());
-                    result
-                        .requirements
-                        .extend(self.every_requirement(c, outcome, &message, doc_name, &evidence));
+                    result.requirements.extend(self.every_requirement(
+                        c,
+                        (outcome, &message, code),
+                        doc_name,
+                        &evidence,
+                    ));
                     continue;
                 }
             }
@@ -807,21 +829,28 @@ impl<'p> Evaluator<'p> {
                         ctx.evidence.borrow_mut().clear();
                         ctx.witnesses.borrow_mut().clear();
                         let outcome = self.eval(&req.expr, &ctx).and_then(|v| v.prim());
+                        let mut code = None;
                         let (outcome, mut message) = match outcome {
                             Ok(V::Bool(true)) => (Outcome::Pass, None),
                             Ok(V::Bool(false)) => (Outcome::Fail, None),
-                            Ok(other) => (
-                                Outcome::Error,
-                                Some(format!(
-                                    "the requirement gave a {}, not true or false",
-                                    other.type_name()
-                                )),
-                            ),
+                            Ok(other) => {
+                                code = Some(codes::TYPE_ERROR);
+                                (
+                                    Outcome::Error,
+                                    Some(format!(
+                                        "the requirement gave a {}, not true or false",
+                                        other.type_name()
+                                    )),
+                                )
+                            }
                             Err(Fault::Missing { path, span, file }) => {
                                 self.note_missing(&ctx, &path, span, file);
                                 (Outcome::Fail, Some(self.missing_message(&path, &ctx)))
                             }
-                            Err(Fault::Error(e)) => (Outcome::Error, Some(e)),
+                            Err(Fault::Error(c, e)) => {
+                                code = Some(c);
+                                (Outcome::Error, Some(e))
+                            }
                         };
                         if outcome == Outcome::Fail {
                             if let Some(m) = &req.message {
@@ -834,6 +863,7 @@ impl<'p> Evaluator<'p> {
                             expr: req.text.clone(),
                             outcome,
                             message,
+                            code,
                             document: doc_name.clone(),
                             evidence: std::mem::take(&mut *ctx.evidence.borrow_mut()),
                         });
@@ -919,9 +949,10 @@ impl<'p> Evaluator<'p> {
                 ctx.globals.borrow_mut().insert(
                     name.to_string(),
                     (
-                        Err(Fault::Error(format!(
-                            "`{name}` is defined in terms of itself"
-                        ))),
+                        Err(Fault::Error(
+                            codes::CYCLE,
+                            format!("`{name}` is defined in terms of itself"),
+                        )),
                         Vec::new(),
                     ),
                 );
@@ -985,7 +1016,7 @@ impl<'p> Evaluator<'p> {
                 r.message = Some(reason);
                 return r;
             }
-            Applies::Undecided(outcome, message) => {
+            Applies::Undecided(outcome, message, _) => {
                 r.verdict = objective_verdict(outcome);
                 r.message = Some(message);
                 r.evidence = std::mem::take(&mut *ctx.evidence.borrow_mut());
@@ -1034,7 +1065,7 @@ impl<'p> Evaluator<'p> {
                     self.missing_message(&path, &ctx)
                 ));
             }
-            (Err(Fault::Error(e)), _) | (_, Err(Fault::Error(e))) => {
+            (Err(Fault::Error(_, e)), _) | (_, Err(Fault::Error(_, e))) => {
                 r.verdict = Verdict::Error;
                 r.message = Some(e);
             }
@@ -1163,7 +1194,9 @@ impl<'p> Evaluator<'p> {
             // An unreadable document is read only for the sections of its body, if it has any
             // (a card whose front matter is broken); otherwise any use of it is an error.
             return match unreadable(d) {
-                Some(why) if d.sections.is_empty() => Err(Fault::Error(why)),
+                Some(why) if d.sections.is_empty() => {
+                    Err(Fault::Error(codes::UNREADABLE_DOCUMENT, why))
+                }
                 _ => Ok(V::Doc(d)),
             };
         }
@@ -1173,10 +1206,10 @@ impl<'p> Evaluator<'p> {
             .get(aims_facts::UNKNOWN_KIND)
             .and_then(|d| unreadable(d))
         {
-            return Err(Fault::Error(format!(
-                "the system has no readable `{}` document: {why}",
-                id.name
-            )));
+            return Err(Fault::Error(
+                codes::UNREADABLE_DOCUMENT,
+                format!("the system has no readable `{}` document: {why}", id.name),
+            ));
         }
         Err(Fault::Missing {
             path: id.name.clone(),
@@ -1190,7 +1223,10 @@ impl<'p> Evaluator<'p> {
     /// document of unknown kind, which may be one.
     fn has<'a>(&self, args: &[Expr], ctx: &Ctx<'a>) -> R<'a> {
         let Some(ExprKind::Name(kind)) = args.first().map(|a| &a.kind) else {
-            return Err(Fault::Error("`has` takes the name of a fact kind".into()));
+            return Err(Fault::Error(
+                codes::INTERNAL,
+                "`has` takes the name of a fact kind".into(),
+            ));
         };
         if ctx.docs.contains_key(kind.name.as_str()) {
             return Ok(V::Bool(true));
@@ -1200,10 +1236,13 @@ impl<'p> Evaluator<'p> {
             .get(aims_facts::UNKNOWN_KIND)
             .and_then(|d| unreadable(d))
         {
-            Some(why) => Err(Fault::Error(format!(
-                "cannot tell whether the system has a `{}` document: {why}",
-                kind.name
-            ))),
+            Some(why) => Err(Fault::Error(
+                codes::UNREADABLE_DOCUMENT,
+                format!(
+                    "cannot tell whether the system has a `{}` document: {why}",
+                    kind.name
+                ),
+            )),
             None => Ok(V::Bool(false)),
         }
     }
@@ -1219,9 +1258,10 @@ impl<'p> Evaluator<'p> {
             }
         };
         match base {
-            V::Doc(d) if d.state.is_unreadable() => {
-                Err(Fault::Error(unreadable(d).unwrap_or_default()))
-            }
+            V::Doc(d) if d.state.is_unreadable() => Err(Fault::Error(
+                codes::UNREADABLE_DOCUMENT,
+                unreadable(d).unwrap_or_default(),
+            )),
             V::Doc(d) => match d.root.get(key) {
                 Some(v) => Ok(V::Fact(v, join(&d.kind), d.name.as_str())),
                 None => Err(Fault::Missing {
@@ -1253,20 +1293,23 @@ impl<'p> Evaluator<'p> {
                     file: Some(file.to_string()),
                 }),
                 ValueKind::Invalid(_) => V::Fact(v, path, file).prim(),
-                _ => Err(Fault::Error(format!(
-                    "`{path}` is a {}, so it has no field `{key}`",
-                    v.type_name()
-                ))),
+                _ => Err(Fault::Error(
+                    codes::TYPE_ERROR,
+                    format!(
+                        "`{path}` is a {}, so it has no field `{key}`",
+                        v.type_name()
+                    ),
+                )),
             },
             V::Map(mut m) => m.swap_remove(key).ok_or_else(|| Fault::Missing {
                 path: format!("{base_path}.{key}"),
                 span: None,
                 file: None,
             }),
-            other => Err(Fault::Error(format!(
-                "a {} has no field `{key}`",
-                other.type_name()
-            ))),
+            other => Err(Fault::Error(
+                codes::TYPE_ERROR,
+                format!("a {} has no field `{key}`", other.type_name()),
+            )),
         }
     }
 
@@ -1284,17 +1327,17 @@ impl<'p> Evaluator<'p> {
                     .iter()
                     .map(|(k, x)| V::Fact(x, Rc::from(format!("{path}.{k}")), file))
                     .collect()),
-                _ => Err(Fault::Error(format!(
-                    "`{path}` is a {}, not a list",
-                    f.type_name()
-                ))),
+                _ => Err(Fault::Error(
+                    codes::TYPE_ERROR,
+                    format!("`{path}` is a {}, not a list", f.type_name()),
+                )),
             },
             // A single string where a list is expected (e.g. `license: mit` vs a list): iterate it as one.
             s @ V::Str(_) => Ok(vec![s]),
-            other => Err(Fault::Error(format!(
-                "cannot iterate over a {}",
-                other.type_name()
-            ))),
+            other => Err(Fault::Error(
+                codes::TYPE_ERROR,
+                format!("cannot iterate over a {}", other.type_name()),
+            )),
         }
     }
 
@@ -1313,7 +1356,10 @@ impl<'p> Evaluator<'p> {
         });
         match entry {
             Ok(re) => Ok(Regex::Dynamic(Arc::clone(re))),
-            Err(e) => Err(Fault::Error(format!("invalid regular expression: {e}"))),
+            Err(e) => Err(Fault::Error(
+                codes::BAD_REGEX,
+                format!("invalid regular expression: {e}"),
+            )),
         }
     }
 
@@ -1346,6 +1392,7 @@ impl<'p> Evaluator<'p> {
         ctx.meter.charge(1)?;
         match &e.kind {
             ExprKind::Error => Err(Fault::Error(
+                codes::INTERNAL,
                 "this expression has a syntax error (see the policy's diagnostics)".into(),
             )),
             ExprKind::Null => Ok(V::Null),
@@ -1355,7 +1402,7 @@ impl<'p> Evaluator<'p> {
             ExprKind::String(s) => Ok(V::Str(Cow::Owned(s.clone()))),
             ExprKind::Date(d) => parse_date(d)
                 .map(V::Date)
-                .ok_or_else(|| Fault::Error(format!("`{d}` is not a date"))),
+                .ok_or_else(|| Fault::Error(codes::BAD_VALUE, format!("`{d}` is not a date"))),
             ExprKind::Duration { amount, unit } => Ok(V::Dur(Dur::of(*amount, *unit))),
             ExprKind::List(xs) => Ok(V::List(
                 xs.iter()
@@ -1403,10 +1450,10 @@ impl<'p> Evaluator<'p> {
                                             file: Some(file.to_string()),
                                         })
                                 }
-                                _ => Err(Fault::Error(format!(
-                                    "`{path}` is a {}, not a list",
-                                    f.type_name()
-                                ))),
+                                _ => Err(Fault::Error(
+                                    codes::TYPE_ERROR,
+                                    format!("`{path}` is a {}, not a list", f.type_name()),
+                                )),
                             },
                             V::List(xs) => {
                                 // a negative index counts from the end, as for fact lists
@@ -1420,52 +1467,54 @@ impl<'p> Evaluator<'p> {
                                         file: None,
                                     })
                             }
-                            other => Err(Fault::Error(format!(
-                                "a {} cannot be indexed by a number",
-                                other.type_name()
-                            ))),
+                            other => Err(Fault::Error(
+                                codes::TYPE_ERROR,
+                                format!("a {} cannot be indexed by a number", other.type_name()),
+                            )),
                         }
                     }
-                    other => Err(Fault::Error(format!(
-                        "cannot index with a {}",
-                        other.type_name()
-                    ))),
+                    other => Err(Fault::Error(
+                        codes::TYPE_ERROR,
+                        format!("cannot index with a {}", other.type_name()),
+                    )),
                 }
             }
             ExprKind::Unary(UnaryOp::Not, a) => match self.eval(a, ctx)?.prim()? {
                 V::Bool(b) => Ok(V::Bool(!b)),
-                other => Err(Fault::Error(format!(
-                    "`not` needs true or false, found a {}",
-                    other.type_name()
-                ))),
+                other => Err(Fault::Error(
+                    codes::TYPE_ERROR,
+                    format!("`not` needs true or false, found a {}", other.type_name()),
+                )),
             },
             ExprKind::Unary(UnaryOp::Neg, a) => match self.eval(a, ctx)?.prim()? {
                 V::Num(n) => Ok(V::Num(-n)),
-                V::Int(n) => n
-                    .checked_neg()
-                    .map(V::Int)
-                    .ok_or_else(|| Fault::Error(format!("-({n}) overflows a 64-bit integer"))),
+                V::Int(n) => n.checked_neg().map(V::Int).ok_or_else(|| {
+                    Fault::Error(
+                        codes::BAD_VALUE,
+                        format!("-({n}) overflows a 64-bit integer"),
+                    )
+                }),
                 V::Dur(d) => Ok(V::Dur(d.neg())),
-                other => Err(Fault::Error(format!(
-                    "cannot negate a {}",
-                    other.type_name()
-                ))),
+                other => Err(Fault::Error(
+                    codes::TYPE_ERROR,
+                    format!("cannot negate a {}", other.type_name()),
+                )),
             },
             ExprKind::Binary(BinOp::And, a, b) => match self.eval(a, ctx)?.prim()? {
                 V::Bool(false) => Ok(V::Bool(false)),
                 V::Bool(true) => truthy(self.eval(b, ctx)?.prim()?),
-                other => Err(Fault::Error(format!(
-                    "`and` needs true or false, found a {}",
-                    other.type_name()
-                ))),
+                other => Err(Fault::Error(
+                    codes::TYPE_ERROR,
+                    format!("`and` needs true or false, found a {}", other.type_name()),
+                )),
             },
             ExprKind::Binary(BinOp::Or, a, b) => match self.eval(a, ctx)?.prim()? {
                 V::Bool(true) => Ok(V::Bool(true)),
                 V::Bool(false) => truthy(self.eval(b, ctx)?.prim()?),
-                other => Err(Fault::Error(format!(
-                    "`or` needs true or false, found a {}",
-                    other.type_name()
-                ))),
+                other => Err(Fault::Error(
+                    codes::TYPE_ERROR,
+                    format!("`or` needs true or false, found a {}", other.type_name()),
+                )),
             },
             ExprKind::Binary(op, a, b) => {
                 let x = self.eval(a, ctx)?.prim()?;
@@ -1503,11 +1552,14 @@ impl<'p> Evaluator<'p> {
                     let b = match r {
                         Ok(V::Bool(b)) => b,
                         Ok(other) => {
-                            result = Some(Err(Fault::Error(format!(
-                                "the body of `{}` gave a {}, not true or false",
-                                quantifier.as_str(),
-                                other.type_name()
-                            ))));
+                            result = Some(Err(Fault::Error(
+                                codes::TYPE_ERROR,
+                                format!(
+                                    "the body of `{}` gave a {}, not true or false",
+                                    quantifier.as_str(),
+                                    other.type_name()
+                                ),
+                            )));
                             break;
                         }
                         Err(f) => {
@@ -1557,15 +1609,19 @@ impl<'p> Evaluator<'p> {
                             ..
                         },
                     ) => match self.eval(a, ctx) {
-                        Ok(V::Doc(d)) if d.state.is_unreadable() => {
-                            Err(Fault::Error(unreadable(d).unwrap_or_default()))
-                        }
+                        Ok(V::Doc(d)) if d.state.is_unreadable() => Err(Fault::Error(
+                            codes::UNREADABLE_DOCUMENT,
+                            unreadable(d).unwrap_or_default(),
+                        )),
                         _ => self.call(Builtin::Exists, args, ctx),
                     },
                     _ => self.call(Builtin::Exists, args, ctx),
                 },
                 Some(b) => self.call(b, args, ctx),
-                None => Err(Fault::Error(format!("unknown function `{}`", name.name))),
+                None => Err(Fault::Error(
+                    codes::INTERNAL,
+                    format!("unknown function `{}`", name.name),
+                )),
             },
             ExprKind::PluginCall {
                 plugin,
@@ -1573,10 +1629,13 @@ impl<'p> Evaluator<'p> {
                 args,
             } => {
                 let Some(host) = self.plugins else {
-                    return Err(Fault::Error(format!(
-                        "plugin `{}` is not loaded, so `{}::{}` cannot run",
-                        plugin.name, plugin.name, function.name
-                    )));
+                    return Err(Fault::Error(
+                        codes::PLUGIN_CALL,
+                        format!(
+                            "plugin `{}` is not loaded, so `{}::{}` cannot run",
+                            plugin.name, plugin.name, function.name
+                        ),
+                    ));
                 };
                 let mut json = Vec::new();
                 for a in args {
@@ -1586,12 +1645,15 @@ impl<'p> Evaluator<'p> {
                 match host.call(&plugin.name, &function.name, &args_json) {
                     Ok(out) => match serde_json::from_str::<serde_json::Value>(&out) {
                         Ok(j) => Ok(V::from_json(&j)),
-                        Err(e) => Err(Fault::Error(format!(
-                            "plugin `{}` function `{}` returned malformed JSON: {e}",
-                            plugin.name, function.name
-                        ))),
+                        Err(e) => Err(Fault::Error(
+                            codes::PLUGIN_CALL,
+                            format!(
+                                "plugin `{}` function `{}` returned malformed JSON: {e}",
+                                plugin.name, function.name
+                            ),
+                        )),
                     },
-                    Err(reason) => Err(Fault::Error(reason)),
+                    Err(reason) => Err(Fault::Error(codes::PLUGIN_CALL, reason)),
                 }
             }
         }
@@ -1607,10 +1669,10 @@ impl<'p> Evaluator<'p> {
         let arg = |i: usize| -> R<'a> {
             match args.get(i) {
                 Some(a) => self.eval(a, ctx),
-                None => Err(Fault::Error(format!(
-                    "`{name}` is missing argument {}",
-                    i + 1
-                ))),
+                None => Err(Fault::Error(
+                    codes::INTERNAL,
+                    format!("`{name}` is missing argument {}", i + 1),
+                )),
             }
         };
         match builtin {
@@ -1671,22 +1733,27 @@ impl<'p> Evaluator<'p> {
                     Some(_) => Ok(V::List(vec![v.prim()?])),
                     None => match v {
                         V::Fact(f, path, file) => Err(invalid_fault(f, &path, file)),
-                        other => Err(Fault::Error(format!(
-                            "`as_list` cannot read a {}",
-                            other.type_name()
-                        ))),
+                        other => Err(Fault::Error(
+                            codes::TYPE_ERROR,
+                            format!("`as_list` cannot read a {}", other.type_name()),
+                        )),
                     },
                 },
             },
             Builtin::Number => match arg(0)?.prim()? {
-                V::Num(n) => finite(n).map(V::Num).map_err(Fault::Error),
+                V::Num(n) => finite(n)
+                    .map(V::Num)
+                    .map_err(|e| Fault::Error(codes::BAD_VALUE, e)),
                 V::Int(n) => Ok(V::Int(n)),
-                V::Str(s) => parse_number(&s).map_err(Fault::Error),
-                other => Err(Fault::Error(format!(
-                    "`number` needs a number or a string, found a {} ({})",
-                    other.type_name(),
-                    other.render()
-                ))),
+                V::Str(s) => parse_number(&s).map_err(|e| Fault::Error(codes::BAD_VALUE, e)),
+                other => Err(Fault::Error(
+                    codes::TYPE_ERROR,
+                    format!(
+                        "`number` needs a number or a string, found a {} ({})",
+                        other.type_name(),
+                        other.render()
+                    ),
+                )),
             },
             Builtin::Documents => {
                 let kind = kind_arg(args.first())?;
@@ -1704,11 +1771,14 @@ impl<'p> Evaluator<'p> {
                 let key = match arg(1)?.prim()? {
                     V::Str(s) => s,
                     other => {
-                        return Err(Fault::Error(format!(
-                            "`document` finds a document by a string id, found a {} ({})",
-                            other.type_name(),
-                            other.render()
-                        )))
+                        return Err(Fault::Error(
+                            codes::TYPE_ERROR,
+                            format!(
+                                "`document` finds a document by a string id, found a {} ({})",
+                                other.type_name(),
+                                other.render()
+                            ),
+                        ))
                     }
                 };
                 let found: Vec<&Document> = ctx
@@ -1724,15 +1794,18 @@ impl<'p> Evaluator<'p> {
                         span: None,
                         file: None,
                     }),
-                    several => Err(Fault::Error(format!(
-                        "{} `{kind}` documents are named \"{key}\": {}",
-                        several.len(),
-                        several
-                            .iter()
-                            .map(|d| d.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))),
+                    several => Err(Fault::Error(
+                        codes::AMBIGUOUS_DOCUMENT,
+                        format!(
+                            "{} `{kind}` documents are named \"{key}\": {}",
+                            several.len(),
+                            several
+                                .iter()
+                                .map(|d| d.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )),
                 }
             }
             Builtin::Len | Builtin::Count => match arg(0)?.prim()? {
@@ -1745,16 +1818,19 @@ impl<'p> Evaluator<'p> {
                 V::Fact(f, path, _) => match &f.kind {
                     ValueKind::List(xs) => Ok(V::Num(xs.len() as f64)),
                     ValueKind::Map(m) => Ok(V::Num(m.len() as f64)),
-                    _ => Err(Fault::Error(format!(
-                        "`{path}` is a {}; `{name}` needs a list",
-                        f.type_name()
-                    ))),
+                    _ => Err(Fault::Error(
+                        codes::TYPE_ERROR,
+                        format!("`{path}` is a {}; `{name}` needs a list", f.type_name()),
+                    )),
                 },
                 V::Doc(d) => Ok(V::Num(d.root.as_map().map_or(0, |m| m.len()) as f64)),
-                other => Err(Fault::Error(format!(
-                    "`{name}` needs a list, map or string, found a {}",
-                    other.type_name()
-                ))),
+                other => Err(Fault::Error(
+                    codes::TYPE_ERROR,
+                    format!(
+                        "`{name}` needs a list, map or string, found a {}",
+                        other.type_name()
+                    ),
+                )),
             },
             Builtin::Today => Ok(V::Date(self.today)),
             Builtin::Systems => {
@@ -1771,20 +1847,26 @@ impl<'p> Evaluator<'p> {
             }
             Builtin::ControlVerdict => match arg(0)?.prim()? {
                 V::Str(id) => self.control_verdict(&id, ctx),
-                other => Err(Fault::Error(format!(
-                    "`control_verdict` needs a control id (a string), found a {}",
-                    other.type_name()
-                ))),
+                other => Err(Fault::Error(
+                    codes::TYPE_ERROR,
+                    format!(
+                        "`control_verdict` needs a control id (a string), found a {}",
+                        other.type_name()
+                    ),
+                )),
             },
             Builtin::Date => match arg(0)?.prim()? {
                 V::Date(d) => Ok(V::Date(d)),
-                V::Str(s) => parse_date(&s)
-                    .map(V::Date)
-                    .ok_or_else(|| Fault::Error(format!("\"{s}\" is not a date (YYYY-MM-DD)"))),
-                other => Err(Fault::Error(format!(
-                    "`date` needs a string, found a {}",
-                    other.type_name()
-                ))),
+                V::Str(s) => parse_date(&s).map(V::Date).ok_or_else(|| {
+                    Fault::Error(
+                        codes::BAD_VALUE,
+                        format!("\"{s}\" is not a date (YYYY-MM-DD)"),
+                    )
+                }),
+                other => Err(Fault::Error(
+                    codes::TYPE_ERROR,
+                    format!("`date` needs a string, found a {}", other.type_name()),
+                )),
             },
             Builtin::Lower | Builtin::Upper | Builtin::Trim => match arg(0)?.prim()? {
                 V::Str(s) => {
@@ -1795,10 +1877,10 @@ impl<'p> Evaluator<'p> {
                         _ => s.trim().to_string(),
                     })))
                 }
-                other => Err(Fault::Error(format!(
-                    "`{name}` needs a string, found a {}",
-                    other.type_name()
-                ))),
+                other => Err(Fault::Error(
+                    codes::TYPE_ERROR,
+                    format!("`{name}` needs a string, found a {}", other.type_name()),
+                )),
             },
             Builtin::Keys => match arg(0)?.prim().and_then(|v| {
                 ctx.meter.charge(size_of(&v))?;
@@ -1810,10 +1892,10 @@ impl<'p> Evaluator<'p> {
                             .map(|k| V::Str(Cow::Borrowed(k.as_str())))
                             .collect(),
                     )),
-                    _ => Err(Fault::Error(format!(
-                        "`keys` needs a map, found a {}",
-                        f.type_name()
-                    ))),
+                    _ => Err(Fault::Error(
+                        codes::TYPE_ERROR,
+                        format!("`keys` needs a map, found a {}", f.type_name()),
+                    )),
                 },
                 V::Doc(d) => Ok(V::List(
                     d.root
@@ -1828,10 +1910,10 @@ impl<'p> Evaluator<'p> {
                 V::Map(m) => Ok(V::List(
                     m.keys().map(|k| V::Str(Cow::Owned(k.clone()))).collect(),
                 )),
-                other => Err(Fault::Error(format!(
-                    "`keys` needs a map, found a {}",
-                    other.type_name()
-                ))),
+                other => Err(Fault::Error(
+                    codes::TYPE_ERROR,
+                    format!("`keys` needs a map, found a {}", other.type_name()),
+                )),
             },
             Builtin::Values => {
                 let v = arg(0)?;
@@ -1843,10 +1925,10 @@ impl<'p> Evaluator<'p> {
                 let doc = match arg(0)? {
                     V::Doc(d) => d,
                     other => {
-                        return Err(Fault::Error(format!(
-                            "`section` needs a card, found a {}",
-                            other.type_name()
-                        )))
+                        return Err(Fault::Error(
+                            codes::TYPE_ERROR,
+                            format!("`section` needs a card, found a {}", other.type_name()),
+                        ))
                     }
                 };
                 let mut names = Vec::new();
@@ -1854,10 +1936,10 @@ impl<'p> Evaluator<'p> {
                     match arg(i)?.prim()? {
                         V::Str(s) => names.push(s.to_string()),
                         other => {
-                            return Err(Fault::Error(format!(
-                                "section names are strings, found a {}",
-                                other.type_name()
-                            )))
+                            return Err(Fault::Error(
+                                codes::TYPE_ERROR,
+                                format!("section names are strings, found a {}", other.type_name()),
+                            ))
                         }
                     }
                 }
@@ -1891,19 +1973,25 @@ impl<'p> Evaluator<'p> {
                 let doc = match arg(0)? {
                     V::Doc(d) => d,
                     other => {
-                        return Err(Fault::Error(format!(
-                            "`section_matching` needs a card, found a {}",
-                            other.type_name()
-                        )))
+                        return Err(Fault::Error(
+                            codes::TYPE_ERROR,
+                            format!(
+                                "`section_matching` needs a card, found a {}",
+                                other.type_name()
+                            ),
+                        ))
                     }
                 };
                 let pattern = match arg(1)?.prim()? {
                     V::Str(s) => s,
                     other => {
-                        return Err(Fault::Error(format!(
-                            "`section_matching` needs a regular expression, found a {}",
-                            other.type_name()
-                        )))
+                        return Err(Fault::Error(
+                            codes::TYPE_ERROR,
+                            format!(
+                                "`section_matching` needs a regular expression, found a {}",
+                                other.type_name()
+                            ),
+                        ))
                     }
                 };
                 // case-insensitive, like `section`
@@ -1944,20 +2032,26 @@ impl<'p> Evaluator<'p> {
                 for x in xs {
                     match x.prim()? {
                         V::Num(n) => nums.push(V::Num(finite(n).map_err(|e| {
-                            Fault::Error(format!("`{name}` of a list holding {e}"))
+                            Fault::Error(
+                                codes::BAD_VALUE,
+                                format!("`{name}` of a list holding {e}"),
+                            )
                         })?)),
                         V::Int(n) => nums.push(V::Int(n)),
                         other => {
-                            return Err(Fault::Error(format!(
-                                "`{name}` needs numbers, found a {} ({}){}",
-                                other.type_name(),
-                                other.render_quoted(),
-                                if matches!(other, V::Str(_)) {
-                                    "; convert it with `number(...)`"
-                                } else {
-                                    ""
-                                }
-                            )))
+                            return Err(Fault::Error(
+                                codes::TYPE_ERROR,
+                                format!(
+                                    "`{name}` needs numbers, found a {} ({}){}",
+                                    other.type_name(),
+                                    other.render_quoted(),
+                                    if matches!(other, V::Str(_)) {
+                                        "; convert it with `number(...)`"
+                                    } else {
+                                        ""
+                                    }
+                                ),
+                            ))
                         }
                     }
                 }
@@ -1977,8 +2071,11 @@ impl<'p> Evaluator<'p> {
                 };
                 match folded {
                     Ok(Some(v)) => Ok(v),
-                    Ok(None) => Err(Fault::Error(format!("`{name}` of an empty list"))),
-                    Err(e) => Err(Fault::Error(format!("`{name}`: {e}"))),
+                    Ok(None) => Err(Fault::Error(
+                        codes::BAD_VALUE,
+                        format!("`{name}` of an empty list"),
+                    )),
+                    Err(e) => Err(Fault::Error(codes::BAD_VALUE, format!("`{name}`: {e}"))),
                 }
             }
             Builtin::Has => self.has(args, ctx),
@@ -2012,28 +2109,37 @@ impl<'p> Evaluator<'p> {
     /// compiled in the program).
     fn binary<'a>(&self, op: BinOp, x: V<'a>, y: V<'a>, right: &Expr) -> R<'a> {
         match op {
-            BinOp::Eq => equal(&x, &y).map(V::Bool).map_err(Fault::Error),
-            BinOp::Ne => equal(&x, &y).map(|b| V::Bool(!b)).map_err(Fault::Error),
-            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                compare(op, &x, &y).map(V::Bool).map_err(Fault::Error)
-            }
+            BinOp::Eq => equal(&x, &y)
+                .map(V::Bool)
+                .map_err(|e| Fault::Error(codes::TYPE_ERROR, e)),
+            BinOp::Ne => equal(&x, &y)
+                .map(|b| V::Bool(!b))
+                .map_err(|e| Fault::Error(codes::TYPE_ERROR, e)),
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => compare(op, &x, &y)
+                .map(V::Bool)
+                .map_err(|e| Fault::Error(codes::TYPE_ERROR, e)),
             BinOp::In | BinOp::NotIn => {
-                let found = contains(&y, &x).map_err(Fault::Error)?;
+                let found = contains(&y, &x).map_err(|e| Fault::Error(codes::TYPE_ERROR, e))?;
                 Ok(V::Bool(if op == BinOp::In { found } else { !found }))
             }
-            BinOp::Contains => contains(&x, &y).map(V::Bool).map_err(Fault::Error),
+            BinOp::Contains => contains(&x, &y)
+                .map(V::Bool)
+                .map_err(|e| Fault::Error(codes::TYPE_ERROR, e)),
             BinOp::StartsWith | BinOp::EndsWith => match (&x, &y) {
                 (V::Str(a), V::Str(b)) => Ok(V::Bool(if op == BinOp::StartsWith {
                     a.starts_with(&**b)
                 } else {
                     a.ends_with(&**b)
                 })),
-                _ => Err(Fault::Error(format!(
-                    "`{}` needs strings, found a {} and a {}",
-                    op.as_str(),
-                    x.type_name(),
-                    y.type_name()
-                ))),
+                _ => Err(Fault::Error(
+                    codes::TYPE_ERROR,
+                    format!(
+                        "`{}` needs strings, found a {} and a {}",
+                        op.as_str(),
+                        x.type_name(),
+                        y.type_name()
+                    ),
+                )),
             },
             BinOp::Matches => match (&x, &y) {
                 (V::Str(a), V::Str(b)) => {
@@ -2043,16 +2149,22 @@ impl<'p> Evaluator<'p> {
                     };
                     Ok(V::Bool(re.get().is_match(a)))
                 }
-                _ => Err(Fault::Error(format!(
-                    "`matches` needs strings, found a {} and a {}",
-                    x.type_name(),
-                    y.type_name()
-                ))),
+                _ => Err(Fault::Error(
+                    codes::TYPE_ERROR,
+                    format!(
+                        "`matches` needs strings, found a {} and a {}",
+                        x.type_name(),
+                        y.type_name()
+                    ),
+                )),
             },
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => {
-                arith(op, x, y).map_err(Fault::Error)
+                arith(op, x, y).map_err(|e| Fault::Error(codes::BAD_VALUE, e))
             }
-            BinOp::And | BinOp::Or => Err(Fault::Error("internal: logical operator".into())),
+            BinOp::And | BinOp::Or => Err(Fault::Error(
+                codes::INTERNAL,
+                "internal: logical operator".into(),
+            )),
         }
     }
 }
@@ -2060,10 +2172,10 @@ impl<'p> Evaluator<'p> {
 fn truthy(v: V) -> R {
     match v {
         V::Bool(b) => Ok(V::Bool(b)),
-        other => Err(Fault::Error(format!(
-            "expected true or false, found a {}",
-            other.type_name()
-        ))),
+        other => Err(Fault::Error(
+            codes::TYPE_ERROR,
+            format!("expected true or false, found a {}", other.type_name()),
+        )),
     }
 }
 
@@ -2146,12 +2258,18 @@ fn shape(v: &V) -> Option<&'static str> {
 /// The error of reading a value that failed its schema.
 fn invalid_fault(v: &aims_facts::Value, path: &str, file: &str) -> Fault {
     match &v.kind {
-        ValueKind::Invalid(inv) => Fault::Error(format!(
+        ValueKind::Invalid(inv) => Fault::Error(
+            codes::INVALID_FACT,
+            format!(
             "`{path}` in {file} is invalid: expected {}, found {} (test it with `is_valid(...)`)",
             inv.expected,
             inv.original.type_name()
-        )),
-        _ => Fault::Error(format!("`{path}` in {file} is invalid")),
+        ),
+        ),
+        _ => Fault::Error(
+            codes::INVALID_FACT,
+            format!("`{path}` in {file} is invalid"),
+        ),
     }
 }
 
@@ -2160,6 +2278,7 @@ fn kind_arg(arg: Option<&Expr>) -> Result<String, Fault> {
     match arg.map(|e| &e.kind) {
         Some(ExprKind::Name(id)) => Ok(id.name.clone()),
         _ => Err(Fault::Error(
+            codes::INTERNAL,
             "`documents` and `document` need the name of a fact kind".into(),
         )),
     }
@@ -2549,8 +2668,8 @@ pub fn assemble(
         if info.expired {
             let expires = info.expires.clone().unwrap_or_default();
             diagnostics.push(
-                aims_base::Diagnostic::warning(
-                    aims_check::codes::EXCLUSION_EXPIRED,
+                aims_base::Diagnostic::coded(
+                    aims_check::codes::info::EXCLUSION_EXPIRED,
                     format!(
                         "exclusion `{}` (approved by {}) expired on {expires} and no longer applies",
                         x.id, x.approver

@@ -141,6 +141,8 @@ pub struct RequirementResult {
     pub outcome: Outcome,
     /// The rendered `else` message (interpolated), or a generated one; for `Error`, the reason.
     pub message: Option<String>,
+    /// For `Error`, why it has no value: an `E03xx` code of [`crate::codes`] (`aims explain`).
+    pub code: Option<&'static str>,
     /// The document the requirement was evaluated against, when the control reads one.
     pub document: Option<String>,
     pub evidence: Vec<Evidence>,

@@ -34,7 +34,8 @@ pub(crate) enum Fault {
         file: Option<String>,
     },
     /// The expression could not be evaluated (invalid fact, plugin failure, type error at run time).
-    Error(String),
+    /// The code (an `E03xx` of [`crate::codes`]) and the message.
+    Error(&'static str, String),
 }
 
 pub(crate) type R<'a> = Result<V<'a>, Fault>;
@@ -158,7 +159,7 @@ impl<'a> V<'a> {
     pub fn prim(self) -> R<'a> {
         match self {
             V::Doc(d) => match unreadable(d) {
-                Some(why) => Err(Fault::Error(why)),
+                Some(why) => Err(Fault::Error(crate::codes::UNREADABLE_DOCUMENT, why)),
                 None => Ok(V::Doc(d)),
             },
             V::Fact(v, path, file) => match &v.kind {
@@ -172,15 +173,21 @@ impl<'a> V<'a> {
                 ValueKind::Int(n) => Ok(V::Int(*n)),
                 ValueKind::String(s) => Ok(V::Str(Cow::Borrowed(s.as_str()))),
                 // Validation marks a missing required field with a `null` original.
-                ValueKind::Invalid(inv) if inv.original.is_null() => Err(Fault::Error(format!(
-                    "required field `{path}` is missing in {file} (the schema expects {})",
-                    inv.expected
-                ))),
-                ValueKind::Invalid(inv) => Err(Fault::Error(format!(
-                    "`{path}` in {file} is invalid: expected {}, found {}",
-                    inv.expected,
-                    inv.original.type_name()
-                ))),
+                ValueKind::Invalid(inv) if inv.original.is_null() => Err(Fault::Error(
+                    crate::codes::INVALID_FACT,
+                    format!(
+                        "required field `{path}` is missing in {file} (the schema expects {})",
+                        inv.expected
+                    ),
+                )),
+                ValueKind::Invalid(inv) => Err(Fault::Error(
+                    crate::codes::INVALID_FACT,
+                    format!(
+                        "`{path}` in {file} is invalid: expected {}, found {}",
+                        inv.expected,
+                        inv.original.type_name()
+                    ),
+                )),
                 ValueKind::List(_) | ValueKind::Map(_) => Ok(V::Fact(v, path, file)),
             },
             other => Ok(other),

@@ -272,6 +272,16 @@ fn every_row_gives_its_expected_outcome() {
             Want::Fail => c.verdict == Verdict::Fail,
             Want::Error => c.verdict == Verdict::Error,
         };
+        // An error carries a registered `E03xx` code; a pass or a fail carries none.
+        let code_ok = match req.code {
+            Some(code) => {
+                got == Want::Error && aims_eval::codes::CODES.iter().any(|c| c.code == code)
+            }
+            None => got != Want::Error,
+        };
+        if !code_ok {
+            failures.push(format!("{expr}: {got:?} with code {:?}", req.code));
+        }
         if got != *want || !verdict_ok || !msg.contains(needle) {
             failures.push(format!(
                 "{expr}: want {want:?} containing {needle:?}, got {got:?} ({msg:?})"
@@ -373,6 +383,7 @@ fn a_requirement_the_parser_refused_evaluates_to_error() {
     let r = Evaluator::new(&program, jiff::civil::date(2026, 1, 1)).evaluate_system(&system, &[]);
     let req = &r.controls[0].requirements[0];
     assert_eq!(req.outcome, Outcome::Error);
+    assert_eq!(req.code, Some(aims_eval::codes::INTERNAL));
     assert!(
         req.message
             .as_deref()

@@ -666,8 +666,8 @@ pub fn load_document(
         if len > parse::MAX_FILE_BYTES {
             let file = sources.add(name, String::new());
             diags.push(whole_file_error(
-                Diagnostic::error(
-                    codes::E_TOO_LARGE,
+                Diagnostic::coded(
+                    codes::info::E_TOO_LARGE,
                     format!(
                         "`{name}` is {len} bytes; fact files may be at most {} bytes",
                         parse::MAX_FILE_BYTES
@@ -683,7 +683,10 @@ pub fn load_document(
         Err(e) => {
             let file = sources.add(name, String::new());
             diags.push(whole_file_error(
-                Diagnostic::error(codes::E_UNREADABLE, format!("cannot read `{name}`: {e}")),
+                Diagnostic::coded(
+                    codes::info::E_UNREADABLE,
+                    format!("cannot read `{name}`: {e}"),
+                ),
                 file,
             ));
             return unread_whole(file, name, kind, diags);
@@ -694,20 +697,26 @@ pub fn load_document(
         Err(bad) => {
             let file = sources.add(name, bad.lossy);
             let d = if bad.utf16 {
-                Diagnostic::error(codes::E_BAD_UTF16, format!("`{name}` is not valid UTF-16"))
-                    .with_primary(
-                        Span::new(file, bad.at, bad.at + bad.len),
-                        "cannot be decoded from here on",
-                    )
-                    .with_note("the file starts with a UTF-16 byte order mark")
-                    .with_help("re-save the file as UTF-8")
+                Diagnostic::coded(
+                    codes::info::E_BAD_UTF16,
+                    format!("`{name}` is not valid UTF-16"),
+                )
+                .with_primary(
+                    Span::new(file, bad.at, bad.at + bad.len),
+                    "cannot be decoded from here on",
+                )
+                .with_note("the file starts with a UTF-16 byte order mark")
+                .with_help("re-save the file as UTF-8")
             } else {
-                Diagnostic::error(codes::E_NOT_UTF8, format!("`{name}` is not valid UTF-8"))
-                    .with_primary(
-                        Span::new(file, bad.at, bad.at + bad.len),
-                        "invalid UTF-8 starts here",
-                    )
-                    .with_help("re-save the file as UTF-8")
+                Diagnostic::coded(
+                    codes::info::E_NOT_UTF8,
+                    format!("`{name}` is not valid UTF-8"),
+                )
+                .with_primary(
+                    Span::new(file, bad.at, bad.at + bad.len),
+                    "invalid UTF-8 starts here",
+                )
+                .with_help("re-save the file as UTF-8")
             };
             diags.push(d);
             return unread_whole(file, name, kind, diags);
@@ -716,8 +725,8 @@ pub fn load_document(
     let Some(format) = format_of(path, &text) else {
         let file = sources.add(name, text);
         diags.push(
-            Diagnostic::error(
-                codes::E_UNKNOWN_FORMAT,
+            Diagnostic::coded(
+                codes::info::E_UNKNOWN_FORMAT,
                 format!("cannot tell the format of `{name}`"),
             )
             .with_primary(
@@ -785,8 +794,8 @@ pub fn load_document(
         None => match detect_document_kind(format, &root, &sections, schemas) {
             Some(k) => k,
             None => {
-                let mut d = Diagnostic::error(
-                    codes::E_UNKNOWN_KIND,
+                let mut d = Diagnostic::coded(
+                    codes::info::E_UNKNOWN_KIND,
                     format!("cannot tell which kind of fact `{name}` is"),
                 );
                 if let Some(l) = label {
@@ -875,8 +884,8 @@ fn weak_dataset_card_warning(doc: &Document) -> Option<Diagnostic> {
         )
     };
     Some(
-        Diagnostic::warning(
-            codes::W_WEAK_DATASET_CARD,
+        Diagnostic::coded(
+            codes::info::W_WEAK_DATASET_CARD,
             format!("`{}` {message}", doc.name),
         )
         .with_primary(at, label)

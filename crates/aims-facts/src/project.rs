@@ -374,8 +374,8 @@ impl Ctx<'_> {
             Ok(()) => true,
             Err(why) => {
                 self.diags.push(
-                    Diagnostic::error(
-                        codes::E_PROJECT_FILE_OUTSIDE,
+                    Diagnostic::coded(
+                        codes::info::E_PROJECT_FILE_OUTSIDE,
                         format!("{what} is refused: {why}"),
                     )
                     .with_primary(at, "leads outside the project")
@@ -396,8 +396,8 @@ impl Ctx<'_> {
         if untrusted && !items.is_empty() {
             let span = self.span(v);
             self.diags.push(
-                Diagnostic::error(
-                    codes::E_UNTRUSTED_OUTSIDE_ROOT,
+                Diagnostic::coded(
+                    codes::info::E_UNTRUSTED_OUTSIDE_ROOT,
                     "`outside_roots` is refused for an untrusted project (`--untrusted`)",
                 )
                 .with_primary(span, "folders outside the project")
@@ -416,8 +416,8 @@ impl Ctx<'_> {
             } else {
                 let span = self.span(item);
                 self.diags.push(
-                    Diagnostic::error(
-                        codes::E_BAD_OUTSIDE_ROOT,
+                    Diagnostic::coded(
+                        codes::info::E_BAD_OUTSIDE_ROOT,
                         format!("outside root `{p}` is not a folder"),
                     )
                     .with_primary(span, "no such folder")
@@ -432,15 +432,18 @@ impl Ctx<'_> {
         let found = v.get_ref().type_str();
         let span = self.span(v);
         self.diags.push(
-            Diagnostic::error(codes::E_BAD_PROJECT_VALUE, format!("{what}, found {found}"))
-                .with_primary(
-                    span,
-                    // `what` reads "X must be Y": the label says "expected Y"
-                    match what.split_once(" must be ") {
-                        Some((_, wanted)) => format!("expected {wanted}"),
-                        None => format!("found {found}"),
-                    },
-                ),
+            Diagnostic::coded(
+                codes::info::E_BAD_PROJECT_VALUE,
+                format!("{what}, found {found}"),
+            )
+            .with_primary(
+                span,
+                // `what` reads "X must be Y": the label says "expected Y"
+                match what.split_once(" must be ") {
+                    Some((_, wanted)) => format!("expected {wanted}"),
+                    None => format!("found {found}"),
+                },
+            ),
         );
     }
 
@@ -483,7 +486,13 @@ impl Ctx<'_> {
 
     fn unknown_key(&mut self, key: &Spanned<DeString<'_>>, allowed: &[&str], place: &str) {
         let span = self.span(key);
-        let d = unknown_key(codes::E_UNKNOWN_KEY, key.get_ref(), span, allowed, place);
+        let d = unknown_key(
+            codes::info::E_UNKNOWN_KEY,
+            key.get_ref(),
+            span,
+            allowed,
+            place,
+        );
         self.diags.push(d);
     }
 
@@ -515,8 +524,8 @@ impl Ctx<'_> {
                     (Some(_), Some(g)) => {
                         let span = self.span(g);
                         self.diags.push(
-                            Diagnostic::error(
-                                codes::E_BAD_PROJECT_VALUE,
+                            Diagnostic::coded(
+                                codes::info::E_BAD_PROJECT_VALUE,
                                 "a fact entry has either `path` or `glob`, not both",
                             )
                             .with_primary(span, "second pattern"),
@@ -526,8 +535,8 @@ impl Ctx<'_> {
                     (None, None) => {
                         let span = self.span(v);
                         self.diags.push(
-                            Diagnostic::error(
-                                codes::E_BAD_PROJECT_VALUE,
+                            Diagnostic::coded(
+                                codes::info::E_BAD_PROJECT_VALUE,
                                 "a fact entry needs a `path` or a `glob`",
                             )
                             .with_primary(span, "no `path` or `glob`"),
@@ -554,7 +563,7 @@ impl Ctx<'_> {
                                 "`loader` names a plugin function: \"plugin::function\""
                             };
                             self.diags.push(
-                                Diagnostic::error(codes::E_BAD_PROJECT_VALUE, msg)
+                                Diagnostic::coded(codes::info::E_BAD_PROJECT_VALUE, msg)
                                     .with_primary(span, "this loader"),
                             );
                             return None;
@@ -618,8 +627,8 @@ impl Ctx<'_> {
                     Some(f) => f,
                     None => {
                         self.diags.push(
-                            Diagnostic::error(
-                                codes::E_POLICY_NOT_FOUND,
+                            Diagnostic::coded(
+                                codes::info::E_POLICY_NOT_FOUND,
                                 format!("no built-in pack `{name}`"),
                             )
                             .with_primary(at, "unknown pack")
@@ -648,8 +657,8 @@ impl Ctx<'_> {
             } else {
                 let span = self.span(item);
                 self.diags.push(
-                    Diagnostic::error(
-                        codes::E_POLICY_NOT_FOUND,
+                    Diagnostic::coded(
+                        codes::info::E_POLICY_NOT_FOUND,
                         format!("policy path `{p}` is neither a file nor a directory"),
                     )
                     .with_primary(span, "not found"),
@@ -672,8 +681,11 @@ impl Ctx<'_> {
                 .collect(),
             Err(e) => {
                 self.diags.push(
-                    Diagnostic::error(codes::E_BAD_GLOB, format!("cannot search `{shown}`: {e}"))
-                        .with_primary(at, "here"),
+                    Diagnostic::coded(
+                        codes::info::E_BAD_GLOB,
+                        format!("cannot search `{shown}`: {e}"),
+                    )
+                    .with_primary(at, "here"),
                 );
                 Vec::new()
             }
@@ -684,13 +696,13 @@ impl Ctx<'_> {
 /// The error for the key `key` (at `span`) of a table that accepts only `allowed`, with a "did
 /// you mean".
 fn unknown_key(
-    code: &'static str,
+    code: aims_base::codes::CodeInfo,
     key: &str,
     span: Span,
     allowed: &[&str],
     place: &str,
 ) -> Diagnostic {
-    let mut d = Diagnostic::error(code, format!("unknown key `{key}` in {place}"))
+    let mut d = Diagnostic::coded(code, format!("unknown key `{key}` in {place}"))
         .with_primary(span, "unknown key")
         .with_note(format!(
             "{place} accepts: {}",
@@ -740,8 +752,8 @@ pub fn resolve_fact_source(
     if src.is_glob {
         if let Err(e) = globset::Glob::new(&src.pattern) {
             return Err(Box::new(
-                Diagnostic::error(
-                    codes::E_BAD_GLOB,
+                Diagnostic::coded(
+                    codes::info::E_BAD_GLOB,
                     format!("invalid glob `{}`: {}", src.pattern, e.kind()),
                 )
                 .with_primary(src.span, "invalid pattern"),
@@ -751,8 +763,8 @@ pub fn resolve_fact_source(
         let base = normalize(&root.join(&prefix));
         let files = aims_base::vfs::glob(vfs, &base, &rest).map_err(|e| {
             Box::new(
-                Diagnostic::error(
-                    codes::E_BAD_GLOB,
+                Diagnostic::coded(
+                    codes::info::E_BAD_GLOB,
                     format!("invalid glob `{}`: {}", src.pattern, e.kind()),
                 )
                 .with_primary(src.span, "invalid pattern"),
@@ -760,8 +772,8 @@ pub fn resolve_fact_source(
         })?;
         if files.is_empty() {
             return Err(Box::new(
-                Diagnostic::error(
-                    codes::E_GLOB_EMPTY,
+                Diagnostic::coded(
+                    codes::info::E_GLOB_EMPTY,
                     format!("glob `{}` matches no file", src.pattern),
                 )
                 .with_primary(src.span, "matches nothing")
@@ -786,8 +798,8 @@ pub fn resolve_fact_source(
             .collect();
         if files.is_empty() {
             return Err(Box::new(
-                Diagnostic::error(
-                    codes::E_GLOB_EMPTY,
+                Diagnostic::coded(
+                    codes::info::E_GLOB_EMPTY,
                     format!("directory `{}` holds no fact files", src.pattern),
                 )
                 .with_primary(src.span, "no .md, .json, .yaml or .toml file in here"),
@@ -795,8 +807,8 @@ pub fn resolve_fact_source(
         }
         return Ok(files);
     }
-    let mut d = Diagnostic::error(
-        codes::E_FACT_NOT_FOUND,
+    let mut d = Diagnostic::coded(
+        codes::info::E_FACT_NOT_FOUND,
         format!("fact file `{}` not found", src.pattern),
     )
     .with_primary(src.span, "no such file");
@@ -851,8 +863,8 @@ pub fn load_project_with(
         Err(e) => {
             return (
                 None,
-                vec![Diagnostic::error(
-                    codes::E_UNREADABLE,
+                vec![Diagnostic::coded(
+                    codes::info::E_UNREADABLE,
                     format!("cannot read `{}`: {e}", path.display()),
                 )
                 .with_help("run `aims init` to create a project, or pass the path of aims.toml")],
@@ -869,14 +881,15 @@ pub fn load_project_with(
             );
             return (
                 None,
-                vec![
-                    Diagnostic::error(codes::E_NOT_UTF8, format!("`{name}` is not valid UTF-8"))
-                        .with_primary(
-                            // the invalid bytes are one U+FFFD in the text kept
-                            Span::new(file, at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
-                            "invalid UTF-8 starts here",
-                        ),
-                ],
+                vec![Diagnostic::coded(
+                    codes::info::E_NOT_UTF8,
+                    format!("`{name}` is not valid UTF-8"),
+                )
+                .with_primary(
+                    // the invalid bytes are one U+FFFD in the text kept
+                    Span::new(file, at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
+                    "invalid UTF-8 starts here",
+                )],
             );
         }
     };
@@ -1017,7 +1030,7 @@ pub fn load_project_with(
                     let Some(name_value) = t.get("name") else {
                         let span = cx.span(item);
                         cx.diags.push(
-                            Diagnostic::error(codes::E_BAD_PROJECT_VALUE, "a system has no `name`")
+                            Diagnostic::coded(codes::info::E_BAD_PROJECT_VALUE, "a system has no `name`")
                                 .with_primary(span, "this `[[systems]]` entry")
                                 .with_help("give it a `name`, or a `pattern` to declare one system per matching directory or file"),
                         );
@@ -1093,8 +1106,8 @@ pub fn load_project_with(
                     let (Some((name, name_value)), Some(path)) = (name, path) else {
                         let span = cx.span(item);
                         cx.diags.push(
-                            Diagnostic::error(
-                                codes::E_BAD_PROJECT_VALUE,
+                            Diagnostic::coded(
+                                codes::info::E_BAD_PROJECT_VALUE,
                                 "a plugin needs a `name` and a `path`",
                             )
                             .with_primary(span, "this `[[plugins]]` entry"),
@@ -1110,8 +1123,8 @@ pub fn load_project_with(
                     if options.untrusted && sha256.is_none() {
                         let span = cx.span(name_value);
                         cx.diags.push(
-                            Diagnostic::error(
-                                codes::E_UNTRUSTED_UNPINNED_PLUGIN,
+                            Diagnostic::coded(
+                                codes::info::E_UNTRUSTED_UNPINNED_PLUGIN,
                                 format!("plugin `{name}` has no `sha256` pin, which an untrusted project (`--untrusted`) needs"),
                             )
                             .with_primary(span, "unpinned plugin")
@@ -1278,8 +1291,8 @@ pub fn load_sources(
             if schemas.get(kind).is_none() {
                 let span = src.kind_span.unwrap_or(src.span);
                 let known: Vec<&str> = schemas.names().filter(|n| !n.contains('.')).collect();
-                let mut d = Diagnostic::error(
-                    codes::E_UNKNOWN_FACT_KIND,
+                let mut d = Diagnostic::coded(
+                    codes::info::E_UNKNOWN_FACT_KIND,
                     format!("no schema defines the fact kind `{kind}`"),
                 )
                 .with_primary(span, "unknown kind")
@@ -1313,8 +1326,8 @@ pub fn load_sources(
         for path in paths {
             if let Some(first) = seen.get(&path) {
                 diags.push(
-                    Diagnostic::warning(
-                        codes::W_DUPLICATE_FACT,
+                    Diagnostic::coded(
+                        codes::info::W_DUPLICATE_FACT,
                         format!(
                             "`{}` is listed twice; it is loaded once",
                             display_name(root, &path)
@@ -1335,8 +1348,8 @@ pub fn load_sources(
                     src.pattern.clone()
                 };
                 // Never read, never skipped: every read of it is an `error`.
-                let d = Diagnostic::error(
-                    codes::E_FACT_OUTSIDE,
+                let d = Diagnostic::coded(
+                    codes::info::E_FACT_OUTSIDE,
                     format!("fact file `{name}` is refused: {why}"),
                 )
                 .with_primary(src.span, "leads outside the project")

@@ -462,8 +462,8 @@ impl SchemaSet {
                     accepted.push(k);
                 }
             }
-            let mut d = Diagnostic::error(
-                codes::E_UNKNOWN_SYSTEM_ATTRIBUTE,
+            let mut d = Diagnostic::coded(
+                codes::info::E_UNKNOWN_SYSTEM_ATTRIBUTE,
                 format!(
                     "system `{}` has the key `{key}`, which is not a declared system attribute",
                     system.name
@@ -485,8 +485,8 @@ impl SchemaSet {
         for f in schema.fields.values().filter(|f| !f.optional) {
             if absent(&system.attributes, &f.name) {
                 diags.push(
-                    Diagnostic::error(
-                        codes::E_MISSING_SYSTEM_ATTRIBUTE,
+                    Diagnostic::coded(
+                        codes::info::E_MISSING_SYSTEM_ATTRIBUTE,
                         format!(
                             "system `{}` has no `{}`, which the `system` schema requires",
                             system.name, f.name
@@ -735,10 +735,10 @@ impl Validator<'_> {
         let expected = self.set.describe_type(ty);
         let message = format!("`{path}` should be {expected}, but it is {}", describe(v));
         let mut d = if self.in_project_file {
-            Diagnostic::error(codes::E_SYSTEM_ATTRIBUTE_TYPE, message)
+            Diagnostic::coded(codes::info::E_SYSTEM_ATTRIBUTE_TYPE, message)
                 .with_note(format!("in `{}`", self.doc_name))
         } else {
-            Diagnostic::warning(codes::W_WRONG_TYPE, message).with_note(format!(
+            Diagnostic::coded(codes::info::W_WRONG_TYPE, message).with_note(format!(
                 "in `{}`; requirements that read this value report an error",
                 self.doc_name
             ))
@@ -781,8 +781,8 @@ impl Validator<'_> {
                 None => (head, format!("this mapping has no `{}`", f.name)),
             };
             self.diags.push(
-                Diagnostic::warning(
-                    codes::W_MISSING_REQUIRED_FIELD,
+                Diagnostic::coded(
+                    codes::info::W_MISSING_REQUIRED_FIELD,
                     format!(
                         "`{path}` is missing, but the `{}` schema requires it",
                         schema.name
@@ -862,8 +862,8 @@ impl Validator<'_> {
                         match schema.fields.get(k) {
                             Some(f) => self.apply(e, &f.ty, path, depth + 1),
                             None if !schema.open => {
-                                let mut d = Diagnostic::warning(
-                                    codes::W_UNKNOWN_FIELD,
+                                let mut d = Diagnostic::coded(
+                                    codes::info::W_UNKNOWN_FIELD,
                                     format!("`{path}` is not a field of schema `{name}`"),
                                 )
                                 .with_primary(e.span, "unknown field");

@@ -150,7 +150,7 @@ impl PluginHost {
             if let Some(len) = vfs.len(&path).filter(|n| *n > MAX_MODULE_BYTES) {
                 diags.push(load_diag(
                     config,
-                    codes::E_MODULE_TOO_COSTLY,
+                    codes::info::E_MODULE_TOO_COSTLY,
                     format!(
                         "`{}` is {len} bytes; plugin modules may be at most {MAX_MODULE_BYTES} bytes",
                         config.path.display()
@@ -163,7 +163,7 @@ impl PluginHost {
                 Err(e) => {
                     diags.push(load_diag(
                         config,
-                        codes::E_UNREADABLE,
+                        codes::info::E_UNREADABLE,
                         format!("cannot read `{}`: {e}", config.path.display()),
                     ));
                     continue;
@@ -194,7 +194,7 @@ impl PluginHost {
         if let Some(first) = self.plugins.get(&config.name) {
             let d = load_diag(
                 config,
-                codes::E_DUPLICATE_PLUGIN,
+                codes::info::E_DUPLICATE_PLUGIN,
                 format!("a plugin named `{}` is already loaded", config.name),
             );
             let d = match first.span {
@@ -208,7 +208,7 @@ impl PluginHost {
             Err(e) => {
                 return Err(Box::new(load_diag(
                     config,
-                    codes::E_INIT_FAILED,
+                    codes::info::E_INIT_FAILED,
                     format!("the WebAssembly engine could not be created: {e}"),
                 )))
             }
@@ -274,8 +274,8 @@ impl PluginHost {
                 None => d,
             };
             let Some(&i) = p.function_index.get(&sig.name) else {
-                let mut d = Diagnostic::error(
-                    codes::E_DECLARATION_MISMATCH,
+                let mut d = Diagnostic::coded(
+                    codes::info::E_DECLARATION_MISMATCH,
                     format!("plugin `{plugin}` has no function `{}`", sig.name),
                 );
                 let names = p.manifest.signatures.iter().map(|s| s.name.as_str());
@@ -303,8 +303,8 @@ impl PluginHost {
                     .zip(&actual.sig.params)
                     .all(|((_, t), (_, a))| t == a);
             if !params_match || sig.ret != actual.sig.ret {
-                let d = Diagnostic::error(
-                    codes::E_DECLARATION_MISMATCH,
+                let d = Diagnostic::coded(
+                    codes::info::E_DECLARATION_MISMATCH,
                     format!(
                         "the declaration of `{plugin}::{}` does not match the plugin",
                         sig.name
@@ -464,8 +464,12 @@ impl PluginHost {
 }
 
 /// A diagnostic about `config`'s plugin, pointing at its declaration when the span is known.
-fn load_diag(config: &PluginConfig, code: &'static str, message: String) -> Diagnostic {
-    let d = Diagnostic::error(code, format!("plugin `{}`: {message}", config.name));
+fn load_diag(
+    config: &PluginConfig,
+    code: aims_base::codes::CodeInfo,
+    message: String,
+) -> Diagnostic {
+    let d = Diagnostic::coded(code, format!("plugin `{}`: {message}", config.name));
     match config.span {
         Some(span) => d.with_primary(span, format!("plugin `{}` is declared here", config.name)),
         None => d.with_note(format!("plugin file: {}", config.path.display())),
@@ -501,11 +505,11 @@ fn check_func_export(
     name: &str,
     params: &[&str],
     results: &[&str],
-) -> Result<(), (&'static str, String)> {
+) -> Result<(), (aims_base::codes::CodeInfo, String)> {
     let want = func_type_text(params, results);
     match module.get_export(name) {
         None => Err((
-            codes::E_MISSING_EXPORT,
+            codes::info::E_MISSING_EXPORT,
             format!("the module does not export `{name}`, which the ABI requires ({want})"),
         )),
         Some(ExternType::Func(ft)) => {
@@ -515,7 +519,7 @@ fn check_func_export(
                 Ok(())
             } else {
                 Err((
-                    codes::E_BAD_SIGNATURE,
+                    codes::info::E_BAD_SIGNATURE,
                     format!(
                         "export `{name}` has type {}, but the ABI requires {want}",
                         func_type_text(&p, &r)
@@ -524,7 +528,7 @@ fn check_func_export(
             }
         }
         Some(other) => Err((
-            codes::E_BAD_SIGNATURE,
+            codes::info::E_BAD_SIGNATURE,
             format!(
                 "export `{name}` is a {}, but the ABI requires a function {want}",
                 extern_kind(&other)
@@ -655,13 +659,14 @@ impl Plugin {
         bytes: &[u8],
     ) -> Result<Plugin, Diagnostic> {
         let fail = |code, message: String| load_diag(config, code, message);
-        let limits = Limits::of(config).map_err(|e| fail(codes::E_BAD_CONFIG, e))?;
+        let limits = Limits::of(config).map_err(|e| fail(codes::info::E_BAD_CONFIG, e))?;
         let sha256 = hex(&Sha256::digest(bytes));
         if let Some(pinned) = &config.sha256 {
-            let pinned = normalize_sha256(pinned).map_err(|e| fail(codes::E_BAD_CONFIG, e))?;
+            let pinned =
+                normalize_sha256(pinned).map_err(|e| fail(codes::info::E_BAD_CONFIG, e))?;
             if pinned != sha256 {
                 return Err(fail(
-                    codes::E_HASH_MISMATCH,
+                    codes::info::E_HASH_MISMATCH,
                     format!(
                         "`{}` has SHA-256 {sha256}, but the configuration pins {pinned}",
                         config.path.display()
@@ -670,18 +675,18 @@ impl Plugin {
                 .with_help("rebuild or restore the pinned file, or update the pin if the new file is trusted"));
             }
         }
-        sniff(bytes).map_err(|e| fail(codes::E_INVALID_MODULE, e))?;
-        check_cost(bytes).map_err(|e| fail(codes::E_MODULE_TOO_COSTLY, e))?;
+        sniff(bytes).map_err(|e| fail(codes::info::E_INVALID_MODULE, e))?;
+        check_cost(bytes).map_err(|e| fail(codes::info::E_MODULE_TOO_COSTLY, e))?;
         let deadline = config
             .compile_timeout_ms
             .unwrap_or(DEFAULT_COMPILE_TIMEOUT_MS);
         let module = compile(engine, bytes, deadline).map_err(|e| match e {
             CompileError::Invalid(e) => fail(
-                codes::E_INVALID_MODULE,
+                codes::info::E_INVALID_MODULE,
                 format!("not a valid WebAssembly module: {e}"),
             ),
             CompileError::Deadline => fail(
-                codes::E_MODULE_TOO_COSTLY,
+                codes::info::E_MODULE_TOO_COSTLY,
                 format!("compiling the module took longer than {deadline} ms, so it was abandoned"),
             ),
         })?;
@@ -703,7 +708,7 @@ impl Plugin {
         }
         if let Some(first) = forbidden.first() {
             let mut d = fail(
-                codes::E_FORBIDDEN_IMPORT,
+                codes::info::E_FORBIDDEN_IMPORT,
                 format!("the module imports {first}, which is not granted"),
             );
             if forbidden.len() > 1 {
@@ -719,7 +724,7 @@ impl Plugin {
         match module.get_export("aims_abi_version") {
             None => {
                 return Err(fail(
-                    codes::E_ABI_VERSION,
+                    codes::info::E_ABI_VERSION,
                     format!(
                     "the module does not export `aims_abi_version`, so it is not an aims plugin \
                          (this host speaks ABI version {ABI_VERSION})"
@@ -733,13 +738,13 @@ impl Plugin {
             Some(ExternType::Memory(m)) if !m.is_64() && !m.is_shared() => {}
             Some(ExternType::Memory(_)) => {
                 return Err(fail(
-                    codes::E_BAD_SIGNATURE,
+                    codes::info::E_BAD_SIGNATURE,
                     "export `memory` must be a 32-bit, unshared memory".into(),
                 ))
             }
             Some(other) => {
                 return Err(fail(
-                    codes::E_BAD_SIGNATURE,
+                    codes::info::E_BAD_SIGNATURE,
                     format!(
                         "export `memory` is a {}, but the ABI requires a memory",
                         extern_kind(&other)
@@ -748,7 +753,7 @@ impl Plugin {
             }
             None => {
                 return Err(fail(
-                    codes::E_MISSING_EXPORT,
+                    codes::info::E_MISSING_EXPORT,
                     "the module does not export `memory`, which the ABI requires".into(),
                 ))
             }
@@ -761,14 +766,14 @@ impl Plugin {
         if config.grants.wasi {
             wasi::link(&mut linker, &module).map_err(|e| {
                 fail(
-                    codes::E_FORBIDDEN_IMPORT,
+                    codes::info::E_FORBIDDEN_IMPORT,
                     format!("WASI could not be linked: {}", error_text(&e)),
                 )
             })?;
         }
         let pre = linker.instantiate_pre(&module).map_err(|e| {
             fail(
-                codes::E_FORBIDDEN_IMPORT,
+                codes::info::E_FORBIDDEN_IMPORT,
                 format!(
                     "the module's imports cannot be satisfied: {}",
                     error_text(&e)
@@ -792,13 +797,13 @@ impl Plugin {
         // Instantiate once: check the version, read the manifest, then resolve its exports.
         let mut warm = plugin.instantiate().map_err(|f| {
             fail(
-                codes::E_INIT_FAILED,
+                codes::info::E_INIT_FAILED,
                 format!("the module could not be instantiated: {}", f.message),
             )
         })?;
         let init_fail = |what: &str, f: Failure| {
             fail(
-                codes::E_INIT_FAILED,
+                codes::info::E_INIT_FAILED,
                 format!("{what} failed: {}", f.message),
             )
         };
@@ -809,7 +814,7 @@ impl Plugin {
             .map_err(|f| init_fail("`aims_abi_version`", f))?;
         if version != ABI_VERSION {
             return Err(fail(
-                codes::E_ABI_VERSION,
+                codes::info::E_ABI_VERSION,
                 format!(
                     "the plugin speaks ABI version {version}, but this host speaks version {ABI_VERSION}"
                 ),
@@ -822,7 +827,7 @@ impl Plugin {
             .call_manifest(&limits)
             .map_err(|f| init_fail("`aims_manifest`", f))?;
         let manifest = Manifest::parse(&manifest_bytes)
-            .map_err(|e| fail(codes::E_BAD_MANIFEST, format!("bad manifest: {e}")))?;
+            .map_err(|e| fail(codes::info::E_BAD_MANIFEST, format!("bad manifest: {e}")))?;
         for f in &manifest.functions {
             check_func_export(
                 &module,

@@ -530,6 +530,9 @@ pub struct RequirementOutcome {
     pub outcome: Outcome,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// For an `error` outcome, why the requirement has no value: an `E03xx` code (`aims explain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// The fact document the requirement was evaluated against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<String>,
@@ -1247,6 +1250,7 @@ fn control_outcome(
             expr: r.expr.clone(),
             outcome: r.outcome,
             message: r.message.clone(),
+            code: r.code.map(str::to_string),
             document: r.document.clone(),
             evidence,
             organization_evidence,

@@ -143,7 +143,7 @@ fn parse_items(
     let first = scan.starts.first().copied().unwrap_or(text.len());
     if let Some((s, e)) = stray(text, 0, first, &scan.comments) {
         diags.push(
-            Diagnostic::error(codes::STRAY_TEXT, "expected an item such as `control` or `waiver`")
+            Diagnostic::coded(codes::info::STRAY_TEXT, "expected an item such as `control` or `waiver`")
                 .with_primary(Span::new(file, s, e), "this is not inside any item")
                 .with_help("items start with `control`, `objective`, `risk`, `waiver`, `exclusion`, `schema`, `plugin` or `let`"),
         );
@@ -237,7 +237,7 @@ fn parse_expr_with(
                 (_, Some(d)) => Err(Box::new(d)),
                 (Some(e), None) => Ok(e),
                 (None, None) => Err(Box::new(
-                    Diagnostic::error(codes::SYNTAX_ERROR, "expected an expression")
+                    Diagnostic::coded(codes::info::SYNTAX_ERROR, "expected an expression")
                         .with_primary(Span::new(file, offset, offset + text.len()), "here"),
                 )),
             }
@@ -485,8 +485,8 @@ impl Ctx<'_> {
         let mut item = None;
         if let Some(at) = too_many_brackets(chunk, self.comments, start) {
             diags.push(
-                Diagnostic::error(
-                    codes::TOO_DEEP,
+                Diagnostic::coded(
+                    codes::info::TOO_DEEP,
                     format!("brackets nested more than {MAX_BRACKET_DEPTH} deep"),
                 )
                 .with_primary(Span::new(self.file, at, at + 1), "too deeply nested")
@@ -1277,7 +1277,7 @@ impl Ctx<'_> {
             .next()
             .unwrap_or("");
         if found.as_deref() == Some("\"") && rest_of_line.matches('"').count() % 2 == 1 {
-            return Diagnostic::error(codes::SYNTAX_ERROR, "unclosed string")
+            return Diagnostic::coded(codes::info::SYNTAX_ERROR, "unclosed string")
                 .with_primary(
                     Span::new(self.file, pos, pos + rest_of_line.len()),
                     "this string has no closing `\"` on its line",
@@ -1288,8 +1288,8 @@ impl Ctx<'_> {
             let item_text = self.text.get(off..chunk_end).unwrap_or("");
             let head = item_text.split('{').next().unwrap_or("").trim();
             let end = off + item_text.trim_end().len();
-            let mut d = Diagnostic::error(
-                codes::SYNTAX_ERROR,
+            let mut d = Diagnostic::coded(
+                codes::info::SYNTAX_ERROR,
                 format!("`{head}` is not closed: expected `}}`"),
             )
             .with_primary(
@@ -1317,7 +1317,7 @@ impl Ctx<'_> {
             None => "the item ends here".to_string(),
         };
         let end = pos + found.as_ref().map_or(0, |f| f.len());
-        Diagnostic::error(codes::SYNTAX_ERROR, msg)
+        Diagnostic::coded(codes::info::SYNTAX_ERROR, msg)
             .with_primary(Span::new(self.file, pos, end), label)
     }
 }
@@ -1334,7 +1334,7 @@ pub(crate) fn string_lit(
     StrLit {
         value: unescape(raw, |i, len, msg| {
             diags.push(
-                Diagnostic::error(codes::BAD_ESCAPE, msg.to_string())
+                Diagnostic::coded(codes::info::BAD_ESCAPE, msg.to_string())
                     .with_primary(Span::new(file, body_off + i, body_off + i + len), "here"),
             );
         }),
@@ -1371,12 +1371,15 @@ pub(crate) fn message(
                     match unescape_char(n) {
                         Some(u) => text.push(u),
                         None => diags.push(
-                            Diagnostic::error(codes::BAD_ESCAPE, format!("unknown escape `\\{n}`"))
-                                .with_primary(
-                                    Span::new(file, base + i0, base + i0 + 1 + n.len_utf8()),
-                                    "here",
-                                )
-                                .with_help("known escapes: \\\" \\\\ \\n \\t \\{ \\}"),
+                            Diagnostic::coded(
+                                codes::info::BAD_ESCAPE,
+                                format!("unknown escape `\\{n}`"),
+                            )
+                            .with_primary(
+                                Span::new(file, base + i0, base + i0 + 1 + n.len_utf8()),
+                                "here",
+                            )
+                            .with_help("known escapes: \\\" \\\\ \\n \\t \\{ \\}"),
                         ),
                     }
                     i = i0 + 1 + n.len_utf8();
@@ -1414,7 +1417,7 @@ pub(crate) fn message(
         }
         let Some(end) = end else {
             diags.push(
-                Diagnostic::error(codes::BAD_INTERPOLATION, "unclosed `{` in message")
+                Diagnostic::coded(codes::info::BAD_INTERPOLATION, "unclosed `{` in message")
                     .with_primary(Span::new(file, base + i0, base + i0 + 1), "opened here")
                     .with_help("close it with `}`, or write `\\{` for a literal brace"),
             );
@@ -1428,10 +1431,11 @@ pub(crate) fn message(
         }
         if inner.trim().is_empty() {
             diags.push(
-                Diagnostic::error(codes::BAD_INTERPOLATION, "empty `{}` in message").with_primary(
-                    Span::new(file, base + i0, base + end + 1),
-                    "expected an expression inside the braces",
-                ),
+                Diagnostic::coded(codes::info::BAD_INTERPOLATION, "empty `{}` in message")
+                    .with_primary(
+                        Span::new(file, base + i0, base + end + 1),
+                        "expected an expression inside the braces",
+                    ),
             );
         } else {
             match parse_expr_with(file, inner, base + i0 + 1, fast) {
@@ -1508,8 +1512,8 @@ pub(crate) fn check_depth(file: FileId, e: Expr, diags: &mut Vec<Diagnostic>) ->
         return e;
     }
     diags.push(
-        Diagnostic::error(
-            codes::TOO_DEEP,
+        Diagnostic::coded(
+            codes::info::TOO_DEEP,
             format!("this expression nests more than {MAX_EXPR_DEPTH} levels deep"),
         )
         .with_primary(
@@ -1885,8 +1889,8 @@ mod tests {
                         match unescape_char(n) {
                             Some(u) => text.push(u),
                             None => diags.push(
-                                Diagnostic::error(
-                                    codes::BAD_ESCAPE,
+                                Diagnostic::coded(
+                                    codes::info::BAD_ESCAPE,
                                     format!("unknown escape `\\{n}`"),
                                 )
                                 .with_primary(
@@ -1927,12 +1931,12 @@ mod tests {
                     }
                     let Some(end) = end else {
                         diags.push(
-                            Diagnostic::error(codes::BAD_INTERPOLATION, "unclosed `{` in message")
-                                .with_primary(
-                                    Span::new(file, base + i, base + i + 1),
-                                    "opened here",
-                                )
-                                .with_help("close it with `}`, or write `\\{` for a literal brace"),
+                            Diagnostic::coded(
+                                codes::info::BAD_INTERPOLATION,
+                                "unclosed `{` in message",
+                            )
+                            .with_primary(Span::new(file, base + i, base + i + 1), "opened here")
+                            .with_help("close it with `}`, or write `\\{` for a literal brace"),
                         );
                         break;
                     };
@@ -1942,11 +1946,14 @@ mod tests {
                     }
                     if inner.trim().is_empty() {
                         diags.push(
-                            Diagnostic::error(codes::BAD_INTERPOLATION, "empty `{}` in message")
-                                .with_primary(
-                                    Span::new(file, base + i, base + end + 1),
-                                    "expected an expression inside the braces",
-                                ),
+                            Diagnostic::coded(
+                                codes::info::BAD_INTERPOLATION,
+                                "empty `{}` in message",
+                            )
+                            .with_primary(
+                                Span::new(file, base + i, base + end + 1),
+                                "expected an expression inside the braces",
+                            ),
                         );
                     } else {
                         // Expressions inside strings use escaped quotes; unescape them first only if

@@ -19,6 +19,7 @@ use aims_base::codes::CodeInfo;
 use aims_facts::Document;
 use std::path::{Path, PathBuf};
 
+pub mod codes;
 mod progress;
 pub mod testing;
 pub use progress::Progress;
@@ -106,10 +107,10 @@ pub fn all_codes() -> Vec<&'static CodeInfo> {
         .iter()
         .chain(aims_facts::codes::CODES)
         .chain(aims_check::codes::CODES)
+        .chain(aims_eval::codes::CODES)
         .chain(aims_plugin::codes::CODES)
-        .chain(CLI_CODES)
+        .chain(codes::CODES)
         .chain(aims_history::codes::CODES)
-        .chain(testing::CODES)
         .collect();
     all.sort_by(|a, b| a.code.cmp(b.code));
     all
@@ -122,65 +123,10 @@ pub fn explain(code: &str) -> Option<&'static CodeInfo> {
 
 pub use aims_facts::project::ProjectOptions;
 
-pub const E_USAGE: &str = "E0501";
-/// `aims fmt` refuses to write through a symlink that leads outside the folder it formats.
-pub const E_FMT_OUTSIDE: &str = "E0535";
-pub const E_NO_PROJECT: &str = "E0502";
-/// `aims verify`: a file of the evidence pack changed, is missing or was added.
-pub const E_PACK_CHANGED: &str = "E0540";
-/// `aims verify`: the pack's signature is not valid, or a key was given and the pack is unsigned.
-pub const E_PACK_SIGNATURE: &str = "E0541";
-/// `aims report --sign` / `aims verify --key`: the key cannot be read or is not an Ed25519 PEM key.
-pub const E_PACK_KEY: &str = "E0542";
-/// `aims verify`: the pack cannot be read; `aims report --evidence-pack`: an input cannot be packed.
-pub const E_PACK_UNREADABLE: &str = "E0543";
-
-/// `aims pack fetch`: a pack could not be fetched (git missing or failing, a commit not in the
-/// repository) or `aims.lock` could not be written.
-pub const E_PACK_FETCH: &str = "E0560";
-
-const CLI_CODES: &[CodeInfo] = &[
-    CodeInfo {
-        code: E_PACK_CHANGED,
-        title: "a file of the evidence pack changed, is missing or was added",
-        explanation: "`aims verify` recomputes the SHA-256 of every file of an evidence pack (`aims report --evidence-pack`) and compares it with the pack's `manifest.json`. A file whose bytes differ, a file the manifest lists that the archive lacks, and a file the archive holds that the manifest does not list are each named; the exit code is 1. The evidence handed over is then not the evidence that was checked.\n\n## Example\n\n```text\naims report --evidence-pack pack.zip --today 2026-11-24\n# someone edits inputs/systems/bot/model-card.md inside pack.zip\naims verify pack.zip\nerror[E0540]: `inputs/systems/bot/model-card.md` changed: its SHA-256 is ..., the manifest says ...\n```\n\n## Fix\n\nAsk for the pack as it was written, or write a new one from the project (`aims report --evidence-pack`). Editing `manifest.json` to match does not help a signed pack: its signature covers the manifest.\n",
-    },
-    CodeInfo {
-        code: E_PACK_SIGNATURE,
-        title: "the evidence pack's signature does not verify",
-        explanation: "A signed evidence pack (`aims report --evidence-pack OUT --sign KEY`) holds `manifest.dsse.json`: an in-toto statement naming the SHA-256 of `manifest.json`, in a DSSE envelope signed with Ed25519. `aims verify --key PUBKEY` checks that the statement names this manifest and that the signature is valid for that public key. It fails (exit code 1) when the envelope is malformed, signs another manifest, was made with another key, or when a key is given and the pack is not signed at all.\n\n## Example\n\n```text\naims verify pack.zip --key someone-else.pub\nerror[E0541]: `manifest.dsse.json` does not verify: no signature by the given key\n```\n\n## Fix\n\nGet the signer's public key from the signer (not from the pack) and pass it with `--key`; if it is the right key, the pack was altered after signing: ask for it again.\n",
-    },
-    CodeInfo {
-        code: E_PACK_KEY,
-        title: "the key is not an Ed25519 PEM key",
-        explanation: "`aims report --sign KEY` takes an Ed25519 private key as a PEM PKCS#8 file and `aims verify --key PUBKEY` an Ed25519 public key as a PEM SubjectPublicKeyInfo file, the forms OpenSSL writes. Another algorithm (RSA, ECDSA), another encoding, or a file that cannot be read is refused with exit code 2.\n\n## Example\n\n```text\naims report --evidence-pack pack.zip --sign id_rsa\n```\n\n## Fix\n\nCreate a key pair with `openssl genpkey -algorithm ed25519 -out aims-signing.pem` and `openssl pkey -in aims-signing.pem -pubout -out aims-signing.pub`; sign with the first, hand the second to the auditor.\n",
-    },
-    CodeInfo {
-        code: E_PACK_UNREADABLE,
-        title: "the evidence pack cannot be read or written",
-        explanation: "`aims verify` needs a zip archive with a `manifest.json` written by `aims report --evidence-pack`; a file that is not a zip archive, has no manifest, or whose manifest is not one of aims is refused with exit code 2. `aims report --evidence-pack` reports the same code when an input of the run (`aims.toml`, a policy, an attributes file, a plugin, the run history) cannot be read into the pack; a fact file the run itself could not read is left out of the pack with a note, since the results record it as unreadable.\n\n## Example\n\n```text\naims verify statement.md\nerror[E0543]: `statement.md`: not a zip archive\n```\n\n## Fix\n\nPass the file `aims report --evidence-pack` wrote; when writing a pack, make every input of the project readable.\n",
-    },
-    CodeInfo {
-        code: E_FMT_OUTSIDE,
-        title: "`aims fmt` refuses to write through a symlink leading outside",
-        explanation: "`aims fmt` rewrites policy files in place. A policy file that is a symlink (or lies under a symlinked folder) whose real target is outside the folder given to `aims fmt` is not written: a pull request could add such a link to make a formatting step overwrite a file elsewhere (a CI script, a shell profile). The file is reported and the exit code is 2; the other files are formatted. `aims fmt --check` only reads, and checks such files as usual.\n\n## Example\n\n```text\npolicies/evil.aims -> /home/ci/.bashrc\naims fmt policies\n```\n\n## Fix\n\nReplace the link by the file itself, or format the folder that holds the link's target.\n",
-    },
-    CodeInfo {
-        code: E_PACK_FETCH,
-        title: "a pack could not be fetched",
-        explanation: "`aims pack fetch` clones each git pack of `[packs]` with the real `git` into `.aims/packs/NAME`, checks out its pinned commit, hashes every pack's files and writes `aims.lock`. It fails (exit code 2, and `aims.lock` is left as it was) when git is not installed, the repository cannot be reached or cloned, the pinned commit is not in it, or a pack's files or the lock file cannot be read or written. git's own message is quoted.\n\n## Example\n\n```text\naims pack fetch\nerror[E0560]: `git checkout` failed for pack `sector`: fatal: reference is not a tree: 4f1c2e0d9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d\n```\n\n## Fix\n\nCheck the pack's `git` URL and that `rev` is a commit of that repository (`git rev-parse HEAD` there); install git where packs are fetched. Checking a fetched project needs neither git nor the network.\n",
-    },
-    CodeInfo {
-        code: E_USAGE,
-        title: "invalid command-line arguments",
-        explanation: "An option has a value aims cannot use, such as `--today 2026-13-01` or `--shard 3/2`.\n\n## Example\n\n```text\naims check --today yesterday\n```\n\n## Fix\n\nGive the value in the documented form: `--today 2026-11-24`, `--shard 1/4`.\n",
-    },
-    CodeInfo {
-        code: E_NO_PROJECT,
-        title: "no aims.toml found",
-        explanation: "`aims check`, `aims report` and `aims test` work on a project: a folder with an `aims.toml` that names the policy folders and the AI systems. A folder given (or the current one) is searched for `aims.toml`, then every folder above it, as git and cargo find their own files; the error means none of them holds one.\n\n## Example\n\n```text\naims check ./not-a-project\n```\n\n## Fix\n\nRun inside the project, pass its folder or its `aims.toml`, or create one with `aims init`.\n",
-    },
-];
+pub use codes::{
+    E_FMT_OUTSIDE, E_NO_PROJECT, E_PACK_CHANGED, E_PACK_FETCH, E_PACK_KEY, E_PACK_SIGNATURE,
+    E_PACK_UNREADABLE, E_USAGE,
+};
 
 /// Find `aims.toml`, the one project discovery every command uses: `path` may be the file itself,
 /// or a folder in the project: the folder's own `aims.toml`, else the nearest one above it (as
@@ -215,7 +161,7 @@ pub fn project_file(vfs: &dyn Vfs, path: &Path) -> Result<std::path::PathBuf, Bo
 
 fn no_project(message: &str) -> Box<Diagnostic> {
     Box::new(
-        Diagnostic::error(E_NO_PROJECT, message.to_string())
+        Diagnostic::coded(codes::info::E_NO_PROJECT, message.to_string())
             .with_help("pass the project folder or its aims.toml (create one with `aims init`)"),
     )
 }
@@ -266,8 +212,8 @@ pub fn load_with(
                 Err(e) => {
                     let id = sources.add(name.clone(), "");
                     diags.push(
-                        Diagnostic::error(
-                            aims_facts::codes::E_NOT_UTF8,
+                        Diagnostic::coded(
+                            aims_facts::codes::info::E_NOT_UTF8,
                             format!("policy file `{name}` is not UTF-8"),
                         )
                         .with_primary(
@@ -278,8 +224,8 @@ pub fn load_with(
                 }
             },
             Err(e) => {
-                diags.push(Diagnostic::error(
-                    aims_facts::codes::E_UNREADABLE,
+                diags.push(Diagnostic::coded(
+                    aims_facts::codes::info::E_UNREADABLE,
                     format!("cannot read policy file `{name}`: {e}"),
                 ));
             }
@@ -582,8 +528,8 @@ fn load_plugins(
         if declared.contains(&p.name.as_str()) {
             continue;
         }
-        let mut d = Diagnostic::error(
-            aims_plugin::codes::E_UNDECLARED_PLUGIN,
+        let mut d = Diagnostic::coded(
+            aims_plugin::codes::info::E_UNDECLARED_PLUGIN,
             format!(
                 "`[[plugins]]` entry `{}` configures no plugin that the policies declare or a fact loader uses",
                 p.name
@@ -638,8 +584,8 @@ fn load_plugins(
             let full = aims_facts::project::normalize(&project.root.join(&p.path));
             if let Err(why) = project.confinement.check(vfs, &full) {
                 diags.push(
-                    Diagnostic::error(
-                        aims_facts::codes::E_PROJECT_FILE_OUTSIDE,
+                    Diagnostic::coded(
+                        aims_facts::codes::info::E_PROJECT_FILE_OUTSIDE,
                         format!("plugin `{}`'s module is refused: {why}", p.name),
                     )
                     .with_primary(p.span, "leads outside the project")
@@ -649,8 +595,8 @@ fn load_plugins(
             }
             if options.untrusted {
                 diags.push(
-                    Diagnostic::error(
-                        aims_facts::codes::E_UNTRUSTED_UNPINNED_PLUGIN,
+                    Diagnostic::coded(
+                        aims_facts::codes::info::E_UNTRUSTED_UNPINNED_PLUGIN,
                         format!("plugin `{}` has no `sha256` pin, which an untrusted project (`--untrusted`) needs", p.name),
                     )
                     .with_primary(p.span, "unpinned plugin")

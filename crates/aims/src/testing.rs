@@ -44,7 +44,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use aims_base::codes::CodeInfo;
 use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, FileId, SourceMap, Span, Vfs};
 use aims_check::{Control, Step};
@@ -59,39 +58,7 @@ use crate::Compiled;
 
 /// The suffix of a test file.
 pub const TEST_FILE_SUFFIX: &str = ".aims-test.toml";
-/// A test file is malformed (not TOML, unknown key, wrong type, bad verdict name).
-pub const E_TEST_FILE: &str = "E0520";
-/// An expectation names a control or objective the policies do not define, or a requirement
-/// number the control does not have.
-pub const E_TEST_TARGET: &str = "E0521";
-/// A fixture cannot be loaded (file missing, format or kind unknown).
-pub const E_TEST_FIXTURE: &str = "E0522";
-/// No test file was found.
-pub const W_NO_TESTS: &str = "W0523";
-
-/// The diagnostic codes of policy tests, for `aims explain`.
-pub const CODES: &[CodeInfo] = &[
-    CodeInfo {
-        code: E_TEST_FILE,
-        title: "malformed policy test file",
-        explanation: "A `*.aims-test.toml` file must be TOML with `[[test]]` tables, each with a `name`, `facts` and an `[test.expect]` table mapping control ids to verdicts.\n\n## Example\n\n```toml\n[[test]]\nname = \"missing licence\"\nfacts = [{ kind = \"model_card\", text = \"---\\npipeline_tag: summarization\\n---\\n\" }]\n[test.expect]\nMC-1 = \"failed\"\n```\n\n## Fix\n\nUse a verdict aims knows: `pass`, `fail`, `waived`, `not_applicable` or `error` (here `fail`).\n",
-    },
-    CodeInfo {
-        code: E_TEST_TARGET,
-        title: "a policy test expects something the policies do not define",
-        explanation: "The keys of `[test.expect]` are control or objective ids of the project's policies; requirement numbers count from 1 in the order the control lists its `require` statements.\n\n## Example\n\n```toml\n[test.expect]\nMC-9 = \"pass\"\nMC-1 = { verdict = \"fail\", requirements = { 7 = \"fail\" } }\n```\n\n## Fix\n\nName a control that exists (`aims check` lists them), and a requirement number within the control.\n",
-    },
-    CodeInfo {
-        code: E_TEST_FIXTURE,
-        title: "a test fixture cannot be loaded",
-        explanation: "A fixture is a fact file (`path`, relative to the test file), inline text (`text`, with `format` when it cannot be told from the content) or a named entry of `[fixtures]` (`fixture`). Its kind is detected like in `aims.toml` or given with `kind`.\n\n## Example\n\n```toml\nfacts = [{ path = \"fixtures/missing.md\" }, { text = \"just words\" }]\n```\n\n## Fix\n\nPoint at an existing file, and give `format = \"yaml\"` (json, toml, markdown) and `kind = \"model_card\"` for inline text aims cannot classify.\n",
-    },
-    CodeInfo {
-        code: W_NO_TESTS,
-        title: "no policy tests found",
-        explanation: "`aims test` looks for files named `*.aims-test.toml` under the project's `tests/` folder.\n\n## Example\n\n```text\naims test examples/quickstart\n```\n\n## Fix\n\nAdd a test file such as `tests/model-cards.aims-test.toml`, or run `aims init` to get an example.\n",
-    },
-];
+pub use crate::codes::{E_TEST_FILE, E_TEST_FIXTURE, E_TEST_TARGET, W_NO_TESTS};
 
 /// Options of one test run.
 #[derive(Debug, Clone, Default)]
@@ -432,14 +399,14 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn error(&mut self, code: &'static str, span: Span, msg: String, label: &str) {
+    fn error(&mut self, code: aims_base::codes::CodeInfo, span: Span, msg: String, label: &str) {
         self.diags
-            .push(Diagnostic::error(code, msg).with_primary(span, label.to_string()));
+            .push(Diagnostic::coded(code, msg).with_primary(span, label.to_string()));
     }
 
     fn expect_type(&mut self, v: &Value, what: &str) {
         self.error(
-            E_TEST_FILE,
+            crate::codes::info::E_TEST_FILE,
             v.span,
             format!("{what}, found a {}", v.type_name()),
             &format!("expected {}", what.trim_start_matches("expected ")),
@@ -450,16 +417,19 @@ impl Parser<'_> {
         let Some(map) = v.as_map() else { return };
         for (k, val) in map {
             if !allowed.contains(&k.as_str()) {
-                let mut d = Diagnostic::error(E_TEST_FILE, format!("unknown key `{k}` in {place}"))
-                    .with_primary(val.span, format!("the value of `{k}`"))
-                    .with_note(format!(
-                        "{place} accepts: {}",
-                        allowed
-                            .iter()
-                            .map(|a| format!("`{a}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
+                let mut d = Diagnostic::coded(
+                    crate::codes::info::E_TEST_FILE,
+                    format!("unknown key `{k}` in {place}"),
+                )
+                .with_primary(val.span, format!("the value of `{k}`"))
+                .with_note(format!(
+                    "{place} accepts: {}",
+                    allowed
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
                 if let Some(s) = did_you_mean(k, allowed.iter().copied()) {
                     d = d.with_help(format!("did you mean `{s}`?"));
                 }
@@ -484,7 +454,7 @@ impl Parser<'_> {
             Some(d) => Some(d),
             None => {
                 self.error(
-                    E_TEST_FILE,
+                    crate::codes::info::E_TEST_FILE,
                     v.span,
                     format!("`today` must be a date YYYY-MM-DD, not `{s}`"),
                     "not a date",
@@ -516,8 +486,8 @@ impl Parser<'_> {
                 let schemas = &self.compiled.program.schemas;
                 if schemas.get(&kind).is_none() {
                     let known: Vec<&str> = schemas.names().filter(|n| !n.contains('.')).collect();
-                    let mut d = Diagnostic::error(
-                        E_TEST_FIXTURE,
+                    let mut d = Diagnostic::coded(
+                        crate::codes::info::E_TEST_FIXTURE,
                         format!("no schema defines the fact kind `{kind}`"),
                     )
                     .with_primary(k.span, "unknown kind")
@@ -542,7 +512,7 @@ impl Parser<'_> {
                     "markdown" | "md" => Format::Markdown,
                     _ => {
                         self.error(
-                            E_TEST_FILE,
+                            crate::codes::info::E_TEST_FILE,
                             f.span,
                             format!("unknown format `{s}`; use json, yaml, toml or markdown"),
                             "unknown format",
@@ -560,7 +530,7 @@ impl Parser<'_> {
             .collect();
         if given.len() != 1 {
             self.error(
-                E_TEST_FILE,
+                crate::codes::info::E_TEST_FILE,
                 v.span,
                 "a fact needs exactly one of `path`, `text` or `fixture`".to_string(),
                 "this fact",
@@ -598,8 +568,8 @@ impl Parser<'_> {
                 Some(fx)
             }
             None => {
-                let mut d = Diagnostic::error(
-                    E_TEST_FILE,
+                let mut d = Diagnostic::coded(
+                    crate::codes::info::E_TEST_FILE,
                     format!("no fixture named `{name}` in this file's [fixtures]"),
                 )
                 .with_primary(f.span, "unknown fixture");
@@ -631,8 +601,8 @@ impl Parser<'_> {
                     ..s.into_owned()
                 }),
                 None => {
-                    let mut d = Diagnostic::error(
-                        E_TEST_FILE,
+                    let mut d = Diagnostic::coded(
+                        crate::codes::info::E_TEST_FILE,
                         format!("system `{name}` is not declared in aims.toml"),
                     )
                     .with_primary(v.span, "unknown system")
@@ -661,7 +631,7 @@ impl Parser<'_> {
         let name_span = map.get("name").map_or(v.span, |n| n.span);
         if map.contains_key("facts") {
             self.error(
-                E_TEST_FILE,
+                crate::codes::info::E_TEST_FILE,
                 v.span,
                 "a test system's facts go in the test's `facts`, not in `system`".to_string(),
                 "has `facts`",
@@ -698,8 +668,8 @@ impl Parser<'_> {
                 .iter()
                 .map(|c| c.id.as_str())
                 .chain(program.objectives.iter().map(|o| o.id.as_str()));
-            let mut d = Diagnostic::error(
-                E_TEST_TARGET,
+            let mut d = Diagnostic::coded(
+                crate::codes::info::E_TEST_TARGET,
                 format!("no control or objective `{target}` in the policies"),
             )
             .with_primary(v.span, "expected verdict of an unknown control");
@@ -727,9 +697,12 @@ impl Parser<'_> {
             match parse_verdict(&s) {
                 Some(x) => Some((x, v.span)),
                 None => {
-                    let mut d = Diagnostic::error(E_TEST_FILE, format!("unknown verdict `{s}`"))
-                        .with_primary(v.span, "not a verdict")
-                        .with_note(format!("verdicts: {}", VERDICTS.join(", ")));
+                    let mut d = Diagnostic::coded(
+                        crate::codes::info::E_TEST_FILE,
+                        format!("unknown verdict `{s}`"),
+                    )
+                    .with_primary(v.span, "not a verdict")
+                    .with_note(format!("verdicts: {}", VERDICTS.join(", ")));
                     if let Some(m) = did_you_mean(&s, VERDICTS.iter().copied()) {
                         d = d.with_help(format!("did you mean `{m}`?"));
                     }
@@ -759,7 +732,7 @@ impl Parser<'_> {
         if let Some(reqs) = map.get("requirements") {
             if is_objective {
                 self.error(
-                    E_TEST_TARGET,
+                    crate::codes::info::E_TEST_TARGET,
                     reqs.span,
                     format!("`{target}` is an objective; it has no requirements"),
                     "objectives have a measure, not requirements",
@@ -777,7 +750,7 @@ impl Parser<'_> {
                 let number = k.trim().parse::<usize>().ok().filter(|n| *n >= 1);
                 let Some(number) = number.filter(|n| *n <= requirement_count) else {
                     self.error(
-                        E_TEST_TARGET,
+                        crate::codes::info::E_TEST_TARGET,
                         val.span,
                         format!(
                             "`{target}` has {requirement_count} requirement(s); `{k}` is not one of 1..={requirement_count}"
@@ -789,7 +762,7 @@ impl Parser<'_> {
                 let s = self.string(val, "a requirement outcome")?;
                 let Some(outcome) = parse_outcome(&s) else {
                     self.error(
-                        E_TEST_FILE,
+                        crate::codes::info::E_TEST_FILE,
                         val.span,
                         format!(
                             "unknown requirement outcome `{s}`; use {}",
@@ -804,7 +777,7 @@ impl Parser<'_> {
         }
         if exp.verdict.is_none() && exp.requirements.is_empty() && exp.message.is_none() {
             self.error(
-                E_TEST_FILE,
+                crate::codes::info::E_TEST_FILE,
                 v.span,
                 format!("the expectation for `{target}` expects nothing"),
                 "give `verdict`, `requirements` or `message`",
@@ -822,7 +795,7 @@ impl Parser<'_> {
         self.check_keys(v, TEST_KEYS, "a [[test]]");
         let Some(name_value) = map.get("name") else {
             self.error(
-                E_TEST_FILE,
+                crate::codes::info::E_TEST_FILE,
                 v.span,
                 "a test has no `name`".to_string(),
                 "this [[test]]",
@@ -869,7 +842,7 @@ impl Parser<'_> {
                 None => self.expect_type(e, "`expect` must be a table of control ids"),
             },
             None => self.error(
-                E_TEST_FILE,
+                crate::codes::info::E_TEST_FILE,
                 name_value.span,
                 format!("test `{name}` has no [test.expect] table"),
                 "this test expects nothing",
@@ -913,13 +886,14 @@ fn parse_test_file(
             return (
                 None,
                 None,
-                vec![
-                    Diagnostic::error(E_TEST_FILE, format!("`{name}` is not valid UTF-8"))
-                        .with_primary(
-                            Span::new(id, at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
-                            "invalid UTF-8 starts here",
-                        ),
-                ],
+                vec![Diagnostic::coded(
+                    crate::codes::info::E_TEST_FILE,
+                    format!("`{name}` is not valid UTF-8"),
+                )
+                .with_primary(
+                    Span::new(id, at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
+                    "invalid UTF-8 starts here",
+                )],
                 name,
             );
         }
@@ -927,8 +901,8 @@ fn parse_test_file(
             return (
                 None,
                 None,
-                vec![Diagnostic::error(
-                    E_TEST_FILE,
+                vec![Diagnostic::coded(
+                    crate::codes::info::E_TEST_FILE,
                     format!("cannot read `{name}`: {e}"),
                 )],
                 name,
@@ -979,17 +953,23 @@ fn parse_test_file(
             None => p.expect_type(t, "`test` must be an array of tables (`[[test]]`)"),
         },
         None => p.diags.push(
-            Diagnostic::warning(W_NO_TESTS, format!("`{name}` holds no [[test]]"))
-                .with_primary(Span::new(file, 0, 0), "no tests in this file"),
+            Diagnostic::coded(
+                crate::codes::info::W_NO_TESTS,
+                format!("`{name}` holds no [[test]]"),
+            )
+            .with_primary(Span::new(file, 0, 0), "no tests in this file"),
         ),
     }
     let mut seen: HashMap<&str, Span> = HashMap::new();
     for t in &tests {
         if let Some(first) = seen.get(t.name.as_str()) {
             p.diags.push(
-                Diagnostic::error(E_TEST_FILE, format!("two tests are named `{}`", t.name))
-                    .with_primary(t.span, "second test with this name")
-                    .with_secondary(*first, "first defined here"),
+                Diagnostic::coded(
+                    crate::codes::info::E_TEST_FILE,
+                    format!("two tests are named `{}`", t.name),
+                )
+                .with_primary(t.span, "second test with this name")
+                .with_secondary(*first, "first defined here"),
             );
         } else {
             seen.insert(&t.name, t.span);
@@ -1078,11 +1058,12 @@ impl Loader<'_> {
         if !self.vfs.is_file(path) {
             return (
                 None,
-                vec![
-                    Diagnostic::error(E_TEST_FIXTURE, format!("fixture file `{name}` not found"))
-                        .with_primary(fx.span, "no such file")
-                        .with_note("fixture paths are relative to the test file"),
-                ],
+                vec![Diagnostic::coded(
+                    crate::codes::info::E_TEST_FIXTURE,
+                    format!("fixture file `{name}` not found"),
+                )
+                .with_primary(fx.span, "no such file")
+                .with_note("fixture paths are relative to the test file")],
             );
         }
         let (doc, diags) = aims_facts::load_document(
@@ -1119,8 +1100,8 @@ impl Loader<'_> {
         let Some(format) = format else {
             return (
                 None,
-                vec![Diagnostic::error(
-                    E_TEST_FIXTURE,
+                vec![Diagnostic::coded(
+                    crate::codes::info::E_TEST_FIXTURE,
                     "cannot tell the format of this inline fact",
                 )
                 .with_primary(span, "not JSON, YAML, TOML or Markdown by its content")
@@ -1179,8 +1160,8 @@ impl Loader<'_> {
                 Some(k) => k,
                 None => {
                     diags.push(
-                        Diagnostic::error(
-                            E_TEST_FIXTURE,
+                        Diagnostic::coded(
+                            crate::codes::info::E_TEST_FIXTURE,
                             "cannot tell which kind of fact this inline text is",
                         )
                         .with_primary(span, "no key that identifies a known kind")

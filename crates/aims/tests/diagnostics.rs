@@ -6,7 +6,8 @@
 //! snapshots the text (`crates/aims/tests/snapshots/diagnostics__<CODE>.snap`).
 //!
 //! Requirements that ended in an `error` verdict (a plugin that trapped, ran out of fuel, ...)
-//! are listed after the diagnostics, since they are reported as evidence, not as diagnostics.
+//! are listed after the diagnostics, with their evaluation code (`E03xx`), since they are reported
+//! as evidence, not as diagnostics.
 //!
 //! A code without a fixture fails the test unless it is in [`UNTRIGGERABLE`]; a fixture folder
 //! that names no code fails it too.
@@ -46,6 +47,12 @@ const UNTRIGGERABLE: &[(&str, &str)] = &[
         "E0149",
         "only `aims check --untrusted` asks for plugin pins; the library's `aims::load` trusts \
          the project (crates/aims-cli/tests/confine.rs checks it through the binary)",
+    ),
+    (
+        "E0300",
+        "an expression the checker refuses (a syntax error, an unknown function) never reaches \
+         the evaluator through aims::load, which stops at the policies' diagnostics; \
+         crates/aims-eval/tests/table.rs evaluates such a program directly",
     ),
     (
         "E0413",
@@ -129,6 +136,7 @@ fn run_fixture(dir: &Path) -> (String, BTreeSet<String>) {
     let sources = SourceMap::new();
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut errors: Vec<String> = Vec::new();
+    let mut evaluation_codes: BTreeSet<String> = BTreeSet::new();
     let (compiled, d) = aims::load(&vfs, &sources, dir);
     diags.extend(d);
     if let Some(compiled) = compiled {
@@ -157,19 +165,25 @@ fn run_fixture(dir: &Path) -> (String, BTreeSet<String>) {
             for c in &s.controls {
                 for r in &c.requirements {
                     if r.outcome == Outcome::Error {
+                        // The evaluation error's own code (`E03xx`), as the JSON results carry it.
+                        let code = r.code.map(|c| format!(" [{c}]")).unwrap_or_default();
                         errors.push(format!(
-                            "{} / {} require #{}: {}",
+                            "{} / {} require #{}{code}: {}",
                             s.name,
                             c.control_id,
                             r.index + 1,
                             r.message.as_deref().unwrap_or("(no message)")
                         ));
+                        if let Some(code) = r.code {
+                            evaluation_codes.insert(code.to_string());
+                        }
                     }
                 }
             }
         }
     }
     let mut codes: BTreeSet<String> = diags.iter().map(|d| d.code.to_string()).collect();
+    codes.extend(evaluation_codes);
     let mut rendered = aims_report::render_diagnostics(&diags, &sources, false);
     if !errors.is_empty() {
         rendered.push_str("\n--- requirements with an error verdict ---\n");

@@ -45,8 +45,8 @@ pub(crate) fn parse_json(
             Ok(p) => {
                 let span = error_span(file, text, base, &strict);
                 diags.push(
-                    Diagnostic::warning(
-                        codes::W_LENIENT_JSON,
+                    Diagnostic::coded(
+                        codes::info::W_LENIENT_JSON,
                         format!("not strict JSON: {}", strict.kind()),
                     )
                     .with_primary(span, "accepted, but strict JSON parsers reject this")
@@ -62,7 +62,7 @@ pub(crate) fn parse_json(
     };
     let Some(root) = parsed.value else {
         diags.push(
-            Diagnostic::error(codes::E_BAD_JSON, "the JSON file holds no value")
+            Diagnostic::coded(codes::info::E_BAD_JSON, "the JSON file holds no value")
                 .with_primary(Span::new(file, base, base + text.len()), "empty document"),
         );
         return (None, diags);
@@ -83,12 +83,12 @@ fn error_span(file: FileId, text: &str, base: usize, e: &ParseError) -> Span {
 fn error_diag(file: FileId, text: &str, base: usize, e: &ParseError) -> Diagnostic {
     let span = error_span(file, text, base, e);
     match e.kind() {
-        ParseErrorKind::NestingDepthExceeded => Diagnostic::error(
-            codes::E_TOO_DEEP,
+        ParseErrorKind::NestingDepthExceeded => Diagnostic::coded(
+            codes::info::E_TOO_DEEP,
             format!("JSON nests deeper than {} levels", super::MAX_DEPTH),
         )
         .with_primary(span, "too deep"),
-        kind => Diagnostic::error(codes::E_BAD_JSON, format!("malformed JSON: {kind}"))
+        kind => Diagnostic::coded(codes::info::E_BAD_JSON, format!("malformed JSON: {kind}"))
             .with_primary(span, kind.to_string()),
     }
 }
@@ -133,8 +133,8 @@ fn convert(file: FileId, base: usize, v: ast::Value<'_>, diags: &mut Vec<Diagnos
                 let value = convert(file, base, prop.value, diags);
                 if let Some(prev) = map.get(&key) {
                     diags.push(
-                        Diagnostic::warning(
-                            codes::W_DUPLICATE_KEY,
+                        Diagnostic::coded(
+                            codes::info::W_DUPLICATE_KEY,
                             format!("duplicate key `{key}`; the last value is used"),
                         )
                         .with_primary(sp(file, base, key_range), "repeated here")

@@ -179,8 +179,8 @@ pub(crate) fn parse_markdown(
                 Some(v) if v.is_null() => Value::empty_map(block),
                 Some(v) => {
                     diags.push(
-                        Diagnostic::error(
-                            codes::E_METADATA_NOT_A_MAPPING,
+                        Diagnostic::coded(
+                            codes::info::E_METADATA_NOT_A_MAPPING,
                             format!(
                                 "the card's metadata is a {}, not a mapping of keys to values",
                                 describe_shape(&v)
@@ -198,8 +198,8 @@ pub(crate) fn parse_markdown(
         }
         Top::Nothing => {
             diags.push(
-                Diagnostic::warning(
-                    codes::W_NO_FRONT_MATTER,
+                Diagnostic::coded(
+                    codes::info::W_NO_FRONT_MATTER,
                     "this Markdown card has no YAML front matter",
                 )
                 .with_primary(
@@ -219,7 +219,7 @@ pub(crate) fn parse_markdown(
             body_start,
         } => {
             diags.push(
-                Diagnostic::error(codes::E_BAD_YAML, "the front matter is never closed")
+                Diagnostic::coded(codes::info::E_BAD_YAML, "the front matter is never closed")
                     .with_primary(Span::new(file, base + open_start, base + open_end), "opened here")
                     .with_note("the Hugging Face Hub sees no metadata in this card; its body is still read for sections")
                     .with_help("end the front matter with a line holding only `---`"),

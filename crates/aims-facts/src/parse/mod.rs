@@ -123,8 +123,8 @@ pub(crate) fn number_diagnostics(value: &Value) -> Vec<Diagnostic> {
                     "is an integer beyond 64 bits"
                 };
                 out.push(
-                    Diagnostic::warning(
-                        codes::W_NUMBER_OUT_OF_RANGE,
+                    Diagnostic::coded(
+                        codes::info::W_NUMBER_OUT_OF_RANGE,
                         format!("the number `{literal}` {why}; it is kept as an invalid value"),
                     )
                     .with_primary(v.span, format!("expected {}", i.expected))

@@ -24,11 +24,11 @@ pub(crate) fn toml_error(file: FileId, text: &str, base: usize, e: &toml::de::Er
         None => Span::new(file, base, base),
     };
     let code = if msg.contains("recursion limit") {
-        codes::E_TOO_DEEP
+        codes::info::E_TOO_DEEP
     } else {
-        codes::E_BAD_TOML
+        codes::info::E_BAD_TOML
     };
-    Diagnostic::error(code, format!("malformed TOML: {msg}")).with_primary(span, msg)
+    Diagnostic::coded(code, format!("malformed TOML: {msg}")).with_primary(span, msg)
 }
 
 /// Parse a TOML document into its spanned table (the caller converts what it needs).

@@ -213,8 +213,8 @@ impl<'a> Builder<'a> {
                         Some(k) => k,
                         None => {
                             self.diags.push(
-                                Diagnostic::warning(
-                                    codes::W_COMPLEX_KEY,
+                                Diagnostic::coded(
+                                    codes::info::W_COMPLEX_KEY,
                                     "mapping key is not a scalar; it is kept under its JSON text",
                                 )
                                 .with_primary(value.span, "complex key"),
@@ -227,8 +227,8 @@ impl<'a> Builder<'a> {
                 Some((k, key_span)) => {
                     if let Some(prev) = map.get(&k) {
                         self.diags.push(
-                            Diagnostic::warning(
-                                codes::W_DUPLICATE_KEY,
+                            Diagnostic::coded(
+                                codes::info::W_DUPLICATE_KEY,
                                 format!("duplicate key `{k}`; the last value is used"),
                             )
                             .with_primary(key_span, "repeated here")
@@ -251,8 +251,8 @@ impl<'a> Builder<'a> {
     fn push(&mut self, frame: Frame, span: Span) -> Result<(), Box<Diagnostic>> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(Box::new(
-                Diagnostic::error(
-                    codes::E_TOO_DEEP,
+                Diagnostic::coded(
+                    codes::info::E_TOO_DEEP,
                     format!("YAML nests deeper than {MAX_DEPTH} levels"),
                 )
                 .with_primary(
@@ -325,8 +325,8 @@ pub(crate) fn parse_yaml(
             if let Some((t, ins)) = fixed {
                 let orig = repairs.to_orig(at);
                 warnings.push(
-                    Diagnostic::warning(
-                        codes::W_LENIENT_YAML,
+                    Diagnostic::coded(
+                        codes::info::W_LENIENT_YAML,
                         "not valid YAML 1.2: this quoted string continues on lines indented less than its key",
                     )
                     .with_primary(point(file, text, orig, base), "string starts here")
@@ -340,13 +340,13 @@ pub(crate) fn parse_yaml(
         }
         let orig = repairs.to_orig(at);
         let d = if info == "recursion limit exceeded" {
-            Diagnostic::error(
-                codes::E_TOO_DEEP,
+            Diagnostic::coded(
+                codes::info::E_TOO_DEEP,
                 "YAML flow collections (`[...]`, `{...}`) nest deeper than 255 levels",
             )
             .with_primary(point(file, text, orig, base), "too deep")
         } else {
-            Diagnostic::error(codes::E_BAD_YAML, format!("malformed YAML: {info}"))
+            Diagnostic::coded(codes::info::E_BAD_YAML, format!("malformed YAML: {info}"))
                 .with_primary(point(file, text, orig, base), info)
         };
         warnings.push(d);
@@ -391,8 +391,8 @@ fn build(file: FileId, text: &str, base: usize, repairs: &Repairs) -> Outcome {
                     first_doc_start = Some(span);
                 } else {
                     b.diags.push(
-                        Diagnostic::warning(
-                            codes::W_MULTI_DOC,
+                        Diagnostic::coded(
+                            codes::info::W_MULTI_DOC,
                             "this YAML file holds more than one document; only the first is used",
                         )
                         .with_primary(span, "second document starts here"),
@@ -450,8 +450,8 @@ fn build(file: FileId, text: &str, base: usize, repairs: &Repairs) -> Outcome {
                 };
                 if *nodes > b.alias_budget {
                     b.diags.push(
-                        Diagnostic::error(
-                            codes::E_ALIAS_BOMB,
+                        Diagnostic::coded(
+                            codes::info::E_ALIAS_BOMB,
                             format!(
                                 "YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (possible billion-laughs attack)"
                             ),

@@ -112,7 +112,7 @@ fn is_pack_name(s: &str) -> bool {
 }
 
 fn bad_entry(message: String, at: Span, help: &str) -> Diagnostic {
-    Diagnostic::error(codes::E_BAD_PACK_DEPENDENCY, message)
+    Diagnostic::coded(codes::info::E_BAD_PACK_DEPENDENCY, message)
         .with_primary(at, "here")
         .with_help(help.to_string())
 }
@@ -242,7 +242,7 @@ pub(super) fn verify(
                 ),
             };
             cx.diags.push(
-                Diagnostic::error(codes::E_PACK_NOT_AVAILABLE, message)
+                Diagnostic::coded(codes::info::E_PACK_NOT_AVAILABLE, message)
                     .with_primary(d.span, "not available")
                     .with_help(help),
             );
@@ -250,8 +250,8 @@ pub(super) fn verify(
         }
         let Some(lock) = &lock else {
             cx.diags.push(
-                Diagnostic::error(
-                    codes::E_PACK_HASH_MISMATCH,
+                Diagnostic::coded(
+                    codes::info::E_PACK_HASH_MISMATCH,
                     format!("pack `{}` is not locked: there is no {LOCK_FILE}", d.name),
                 )
                 .with_primary(d.span, "not in aims.lock")
@@ -261,8 +261,8 @@ pub(super) fn verify(
         };
         let Some(entry) = lock.iter().find(|e| e.pack.name == d.name) else {
             cx.diags.push(
-                Diagnostic::error(
-                    codes::E_PACK_HASH_MISMATCH,
+                Diagnostic::coded(
+                    codes::info::E_PACK_HASH_MISMATCH,
                     format!("pack `{}` is not in {LOCK_FILE}", d.name),
                 )
                 .with_primary(d.span, "not locked")
@@ -277,8 +277,8 @@ pub(super) fn verify(
         match content_hash(cx.vfs, &d.folder) {
             Ok(hash) if hash == entry.pack.sha256 => ok.push((d.folder.clone(), d.span)),
             Ok(hash) => cx.diags.push(
-                Diagnostic::error(
-                    codes::E_PACK_HASH_MISMATCH,
+                Diagnostic::coded(
+                    codes::info::E_PACK_HASH_MISMATCH,
                     format!(
                         "the files of pack `{}` changed: their SHA-256 is {hash}, {LOCK_FILE} says {}",
                         d.name, entry.pack.sha256
@@ -292,8 +292,8 @@ pub(super) fn verify(
                 }),
             ),
             Err(e) => cx.diags.push(
-                Diagnostic::error(
-                    codes::E_PACK_NOT_AVAILABLE,
+                Diagnostic::coded(
+                    codes::info::E_PACK_NOT_AVAILABLE,
                     format!("cannot read pack `{}`: {e}", d.name),
                 )
                 .with_primary(d.span, "unreadable"),
@@ -309,8 +309,8 @@ fn pin_mismatch(cx: &mut Ctx<'_>, d: &PackDependency, entry: &LockEntry) -> Opti
     let source = d.origin.source();
     if entry.pack.source != source {
         return Some(
-            Diagnostic::error(
-                codes::E_PACK_PIN_MISMATCH,
+            Diagnostic::coded(
+                codes::info::E_PACK_PIN_MISMATCH,
                 format!(
                     "pack `{}` comes from `{source}`, and {LOCK_FILE} locked `{}`",
                     d.name, entry.pack.source
@@ -327,8 +327,8 @@ fn pin_mismatch(cx: &mut Ctx<'_>, d: &PackDependency, entry: &LockEntry) -> Opti
     let at = d.rev_span.unwrap_or(d.span);
     if entry.pack.commit.as_deref() != Some(rev.as_str()) {
         return Some(
-            Diagnostic::error(
-                codes::E_PACK_PIN_MISMATCH,
+            Diagnostic::coded(
+                codes::info::E_PACK_PIN_MISMATCH,
                 format!(
                     "pack `{}` is pinned to {rev}, and {LOCK_FILE} locked {}",
                     d.name,
@@ -343,8 +343,8 @@ fn pin_mismatch(cx: &mut Ctx<'_>, d: &PackDependency, entry: &LockEntry) -> Opti
     let head = checked_out(cx.vfs, &d.folder);
     if head.as_deref() != Some(rev.as_str()) {
         return Some(
-            Diagnostic::error(
-                codes::E_PACK_PIN_MISMATCH,
+            Diagnostic::coded(
+                codes::info::E_PACK_PIN_MISMATCH,
                 format!(
                     "the fetched copy of pack `{}` ({}) is at {}, not at {rev}",
                     d.name,
@@ -378,8 +378,8 @@ fn read_lock(cx: &mut Ctx<'_>, sources: &SourceMap) -> Option<Vec<LockEntry>> {
     let text = match cx.vfs.read(&path).map(String::from_utf8) {
         Ok(Ok(t)) => t,
         _ => {
-            cx.diags.push(Diagnostic::error(
-                codes::E_BAD_LOCK_FILE,
+            cx.diags.push(Diagnostic::coded(
+                codes::info::E_BAD_LOCK_FILE,
                 format!("cannot read `{shown}` as UTF-8 text"),
             ));
             return Some(Vec::new());
@@ -398,7 +398,7 @@ fn read_lock(cx: &mut Ctx<'_>, sources: &SourceMap) -> Option<Vec<LockEntry>> {
     };
     let mut errors = Vec::new();
     let bad = |message: String, at: Span| {
-        Diagnostic::error(codes::E_BAD_LOCK_FILE, message)
+        Diagnostic::coded(codes::info::E_BAD_LOCK_FILE, message)
             .with_primary(at, "here")
             .with_help("aims.lock is written by `aims pack fetch`: run it again instead of editing the file")
     };

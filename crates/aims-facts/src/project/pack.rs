@@ -82,15 +82,15 @@ pub(super) fn read_manifest(cx: &mut Ctx<'_>, sources: &SourceMap, dir: &Path) -
     let text = match cx.vfs.read(&path).map(String::from_utf8) {
         Ok(Ok(text)) => text,
         Ok(Err(_)) => {
-            cx.diags.push(Diagnostic::error(
-                codes::E_BAD_PACK_MANIFEST,
+            cx.diags.push(Diagnostic::coded(
+                codes::info::E_BAD_PACK_MANIFEST,
                 format!("the pack manifest `{shown}` is not valid UTF-8"),
             ));
             return None;
         }
         Err(e) => {
-            cx.diags.push(Diagnostic::error(
-                codes::E_BAD_PACK_MANIFEST,
+            cx.diags.push(Diagnostic::coded(
+                codes::info::E_BAD_PACK_MANIFEST,
                 format!("cannot read the pack manifest `{shown}`: {e}"),
             ));
             return None;
@@ -118,15 +118,15 @@ pub(super) fn read_manifest(cx: &mut Ctx<'_>, sources: &SourceMap, dir: &Path) -
         Some((_, DeValue::Table(t))) => Some(t),
         Some((p, _)) => {
             errors.push(
-                Diagnostic::error(codes::E_BAD_PACK_MANIFEST, "`pack` must be a table")
+                Diagnostic::coded(codes::info::E_BAD_PACK_MANIFEST, "`pack` must be a table")
                     .with_primary(span_of(file, 0, p), "expected `[pack]`"),
             );
             None
         }
         None => {
             errors.push(
-                Diagnostic::error(
-                    codes::E_BAD_PACK_MANIFEST,
+                Diagnostic::coded(
+                    codes::info::E_BAD_PACK_MANIFEST,
                     format!("the pack manifest `{shown}` has no `[pack]` table"),
                 )
                 .with_primary(whole, "no `[pack]`")
@@ -147,8 +147,8 @@ pub(super) fn read_manifest(cx: &mut Ctx<'_>, sources: &SourceMap, dir: &Path) -
                     DeValue::String(s) if !s.trim().is_empty() => Some(s.to_string()),
                     _ => {
                         errors.push(
-                            Diagnostic::error(
-                                codes::E_BAD_PACK_MANIFEST,
+                            Diagnostic::coded(
+                                codes::info::E_BAD_PACK_MANIFEST,
                                 format!("the pack's `{key}` must be a non-empty string"),
                             )
                             .with_primary(span_of(file, 0, v), "expected a string"),
@@ -158,8 +158,8 @@ pub(super) fn read_manifest(cx: &mut Ctx<'_>, sources: &SourceMap, dir: &Path) -
                 },
                 None if required => {
                     errors.push(
-                        Diagnostic::error(
-                            codes::E_BAD_PACK_MANIFEST,
+                        Diagnostic::coded(
+                            codes::info::E_BAD_PACK_MANIFEST,
                             format!("the pack manifest `{shown}` has no `{key}`"),
                         )
                         .with_primary(whole, format!("`{key}` missing")),
@@ -195,7 +195,7 @@ fn unknown_keys(
         if !allowed.contains(&name) {
             let span = span_of(file, 0, k);
             errors.push(super::unknown_key(
-                codes::E_BAD_PACK_MANIFEST,
+                codes::info::E_BAD_PACK_MANIFEST,
                 name,
                 span,
                 allowed,

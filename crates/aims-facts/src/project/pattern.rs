@@ -193,8 +193,8 @@ impl Names {
             Some(p) => format!("the match `{p}` of a pattern"),
             None => "an entry with this `name`".to_string(),
         };
-        let mut d = Diagnostic::error(
-            codes::E_DUPLICATE_SYSTEM,
+        let mut d = Diagnostic::coded(
+            codes::info::E_DUPLICATE_SYSTEM,
             format!("two systems are named `{name}`"),
         );
         if first.span == span {
@@ -314,8 +314,8 @@ fn template(
 
 fn bad_template(cx: &mut Ctx<'_>, span: Span, why: &str) {
     cx.diags.push(
-        Diagnostic::error(
-            codes::E_BAD_SYSTEM_TEMPLATE,
+        Diagnostic::coded(
+            codes::info::E_BAD_SYSTEM_TEMPLATE,
             format!("bad placeholder: {why}"),
         )
         .with_primary(span, "in this template")
@@ -425,8 +425,8 @@ pub(super) fn expand(
     let glob_text = pattern.trim_end_matches('/');
     if glob_text.is_empty() {
         cx.diags.push(
-            Diagnostic::error(
-                codes::E_BAD_PROJECT_VALUE,
+            Diagnostic::coded(
+                codes::info::E_BAD_PROJECT_VALUE,
                 "a system `pattern` cannot be empty",
             )
             .with_primary(span, "empty pattern")
@@ -438,8 +438,8 @@ pub(super) fn expand(
     }
     if let Err(e) = globset::Glob::new(glob_text) {
         cx.diags.push(
-            Diagnostic::error(
-                codes::E_BAD_GLOB,
+            Diagnostic::coded(
+                codes::info::E_BAD_GLOB,
                 format!("invalid pattern `{pattern}`: {}", e.kind()),
             )
             .with_primary(span, "invalid pattern"),
@@ -519,8 +519,8 @@ pub(super) fn expand(
         Ok(found) => found,
         Err(e) => {
             cx.diags.push(
-                Diagnostic::error(
-                    codes::E_BAD_GLOB,
+                Diagnostic::coded(
+                    codes::info::E_BAD_GLOB,
                     format!("invalid pattern `{pattern}`: {}", e.kind()),
                 )
                 .with_primary(span, "invalid pattern"),
@@ -529,8 +529,8 @@ pub(super) fn expand(
         }
     };
     if found.is_empty() {
-        let mut d = Diagnostic::error(
-            codes::E_PATTERN_EMPTY,
+        let mut d = Diagnostic::coded(
+            codes::info::E_PATTERN_EMPTY,
             format!(
                 "pattern `{pattern}` matches no {}, so it declares no system",
                 if dirs { "directory" } else { "file" }
@@ -565,8 +565,8 @@ pub(super) fn expand(
         };
         if name.is_empty() {
             cx.diags.push(
-                Diagnostic::error(
-                    codes::E_BAD_PROJECT_VALUE,
+                Diagnostic::coded(
+                    codes::info::E_BAD_PROJECT_VALUE,
                     format!("the match `{}` gets an empty system name", m.path),
                 )
                 .with_primary(span, "this pattern")
@@ -657,8 +657,8 @@ pub(super) fn read_attributes_file(
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             cx.diags.push(
-                Diagnostic::error(
-                    codes::E_ATTRIBUTES_FILE_NOT_FOUND,
+                Diagnostic::coded(
+                    codes::info::E_ATTRIBUTES_FILE_NOT_FOUND,
                     format!("the attributes file `{name}` of system `{who}` does not exist"),
                 )
                 .with_primary(at, "names no file for this system")
@@ -671,8 +671,11 @@ pub(super) fn read_attributes_file(
         // A directory, a device, a FIFO, a link into /proc: the reason says which.
         Err(e) => {
             cx.diags.push(
-                Diagnostic::error(codes::E_UNREADABLE, format!("cannot read `{name}`: {e}"))
-                    .with_primary(at, format!("the attributes file of system `{who}`")),
+                Diagnostic::coded(
+                    codes::info::E_UNREADABLE,
+                    format!("cannot read `{name}`: {e}"),
+                )
+                .with_primary(at, format!("the attributes file of system `{who}`")),
             );
             return Vec::new();
         }
@@ -683,8 +686,8 @@ pub(super) fn read_attributes_file(
         Some(f @ (Format::Toml | Format::Yaml | Format::Json)) => f,
         _ => {
             cx.diags.push(
-                Diagnostic::error(
-                    codes::E_BAD_ATTRIBUTES_FILE,
+                Diagnostic::coded(
+                    codes::info::E_BAD_ATTRIBUTES_FILE,
                     format!(
                         "the attributes file `{name}` of system `{who}` is not TOML, YAML or JSON"
                     ),
@@ -704,11 +707,14 @@ pub(super) fn read_attributes_file(
                 String::from_utf8_lossy(e.as_bytes()).into_owned(),
             );
             cx.diags.push(
-                Diagnostic::error(codes::E_NOT_UTF8, format!("`{name}` is not valid UTF-8"))
-                    .with_primary(
-                        Span::new(file, bad, bad + char::REPLACEMENT_CHARACTER.len_utf8()),
-                        "invalid UTF-8 starts here",
-                    ),
+                Diagnostic::coded(
+                    codes::info::E_NOT_UTF8,
+                    format!("`{name}` is not valid UTF-8"),
+                )
+                .with_primary(
+                    Span::new(file, bad, bad + char::REPLACEMENT_CHARACTER.len_utf8()),
+                    "invalid UTF-8 starts here",
+                ),
             );
             return Vec::new();
         }
@@ -753,8 +759,8 @@ pub(super) fn read_attributes_file(
             ValueKind::Null => Vec::new(),
             _ => {
                 cx.diags.push(
-                    Diagnostic::error(
-                        codes::E_BAD_ATTRIBUTES_FILE,
+                    Diagnostic::coded(
+                        codes::info::E_BAD_ATTRIBUTES_FILE,
                         format!("the attributes file `{name}` is not a mapping of attributes"),
                     )
                     .with_primary(span, "expected `key: value` lines"),
@@ -767,8 +773,8 @@ pub(super) fn read_attributes_file(
     for (key, value, key_span) in entries {
         if NOT_IN_ATTRIBUTES_FILE.contains(&key.as_str()) {
             cx.diags.push(
-                Diagnostic::error(
-                    codes::E_BAD_ATTRIBUTES_FILE,
+                Diagnostic::coded(
+                    codes::info::E_BAD_ATTRIBUTES_FILE,
                     format!("the attributes file `{name}` sets `{key}`, which only `aims.toml` sets"),
                 )
                 .with_primary(key_span.unwrap_or(value.span), "not an attribute")

@@ -60,8 +60,8 @@ pub(super) fn enforcement(cx: &mut Ctx<'_>, v: &Spanned<DeValue<'_>>) -> Vec<Enf
         let Some(level) = level else {
             let span = cx.span(value);
             cx.diags.push(
-                Diagnostic::error(
-                    codes::E_BAD_ENFORCEMENT_OVERRIDE,
+                Diagnostic::coded(
+                    codes::info::E_BAD_ENFORCEMENT_OVERRIDE,
                     format!("the enforcement of `{control}` gives no level"),
                 )
                 .with_primary(span, "expected a level")
@@ -74,8 +74,8 @@ pub(super) fn enforcement(cx: &mut Ctx<'_>, v: &Spanned<DeValue<'_>>) -> Vec<Enf
         let DeValue::String(text) = level.get_ref() else {
             let span = cx.span(level);
             cx.diags.push(
-                Diagnostic::error(
-                    codes::E_BAD_ENFORCEMENT_OVERRIDE,
+                Diagnostic::coded(
+                    codes::info::E_BAD_ENFORCEMENT_OVERRIDE,
                     format!("the enforcement level of `{control}` must be a string"),
                 )
                 .with_primary(span, "expected \"advisory\", \"mandatory\" or \"blocking\""),

@@ -203,6 +203,7 @@ fn req(
         expr: expr.to_string(),
         outcome,
         message: message.map(str::to_string),
+        code: None,
         document: document.map(str::to_string),
         evidence,
     }

@@ -183,6 +183,7 @@ pub fn system(i: usize) -> SystemReport {
                     ),
                     outcome: Outcome::Fail,
                     message: Some(message),
+                    code: None,
                     document: Some(card.clone()),
                     evidence,
                     organization_evidence: false,
