@@ -658,4 +658,60 @@ mod tests {
         assert_eq!(json["tests"][1]["outcome"], "fail");
         assert_eq!(json["failed"], 1);
     }
+
+    #[test]
+    fn terminal_text_of_a_hostile_test_is_inert() {
+        use aims_eval::test_results::{Mismatch, TestResult};
+        let sources = SourceMap::new();
+        let file = sources.add("tests/a.aims-test.toml", "[[test]]\nname = \"x\"\n");
+        let span = Span::new(file, 9, 13);
+        let system = SystemResult {
+            name: "bot\n::error::pwned".into(),
+            attributes: Vec::new(),
+            documents: Vec::new(),
+            detections: Vec::new(),
+            controls: Vec::new(),
+            objectives: Vec::new(),
+            risks: Vec::new(),
+            document_states: Vec::new(),
+        };
+        let run = TestRun {
+            tests: vec![TestResult {
+                file: "tests/a.aims-test.toml".into(),
+                name: "bad\u{1b}[2J\n::error::pwned".into(),
+                span,
+                status: TestStatus::Fail,
+                mismatches: vec![Mismatch {
+                    target: "C-1\u{202e}".into(),
+                    requirement: None,
+                    expected: "pass".into(),
+                    actual: "fail".into(),
+                    span,
+                    note: Some("\u{1b}]52;c;ZXZpbA==\u{7}".into()),
+                }],
+                system,
+                diagnostics: Vec::new(),
+            }],
+            files: 1,
+            ..TestRun::default()
+        };
+        for text in [
+            render_human(&run, &sources, false, true),
+            TestReport::from_run(&run, &sources, true).tests[0]
+                .details
+                .clone(),
+        ] {
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+                "{text}"
+            );
+            assert!(
+                text.lines().all(|l| !l.trim_start().starts_with("::")),
+                "{text}"
+            );
+        }
+        // The colours are aims' own.
+        let coloured = render_human(&run, &sources, true, false);
+        assert_eq!(coloured.matches('\u{1b}').count(), 2 * 5, "{coloured}");
+    }
 }
