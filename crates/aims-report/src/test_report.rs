@@ -665,16 +665,7 @@ mod tests {
         let sources = SourceMap::new();
         let file = sources.add("tests/a.aims-test.toml", "[[test]]\nname = \"x\"\n");
         let span = Span::new(file, 9, 13);
-        let system = SystemResult {
-            name: "bot\n::error::pwned".into(),
-            attributes: Vec::new(),
-            documents: Vec::new(),
-            detections: Vec::new(),
-            controls: Vec::new(),
-            objectives: Vec::new(),
-            risks: Vec::new(),
-            document_states: Vec::new(),
-        };
+        let system = SystemResult::empty("bot\n::error::pwned");
         let run = TestRun {
             tests: vec![TestResult {
                 file: "tests/a.aims-test.toml".into(),

@@ -1096,7 +1096,7 @@ impl Loader<'_> {
         let (docs, diags) = aims_facts::load_organization(
             self.vfs,
             self.sources,
-            &self.policies.project,
+            self.policies.project,
             &self.policies.program.schemas,
         );
         self.organization = Some((Arc::clone(&docs), Vec::new()));
@@ -1197,19 +1197,6 @@ fn compare(exp: &Expectation, result: &SystemResult, out: &mut Vec<Mismatch>) {
     }
 }
 
-fn empty_system(name: &str) -> SystemResult {
-    SystemResult {
-        name: name.to_string(),
-        attributes: Vec::new(),
-        documents: Vec::new(),
-        detections: Vec::new(),
-        controls: Vec::new(),
-        objectives: Vec::new(),
-        risks: Vec::new(),
-        document_states: Vec::new(),
-    }
-}
-
 /// Run the tests of `files` against the compiled project.
 pub fn run_tests(
     vfs: &dyn Vfs,
@@ -1249,7 +1236,7 @@ pub fn run_tests(
                 span: tc.span,
                 status: TestStatus::Pass,
                 mismatches: Vec::new(),
-                system: empty_system(&tc.system.name),
+                system: SystemResult::empty(&tc.system.name),
                 diagnostics: Vec::new(),
             };
             let mut docs: Vec<Document> = Vec::new();
