@@ -692,7 +692,7 @@ fn fields_of(p: &mut ProjectState, t: &Ty, out: &mut Vec<lsp::CompletionItem>) {
                         .name
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '_')
-                        && !crate::features::KEYWORDS.contains(&f.name.as_str());
+                        && !crate::features::is_reserved_word(&f.name);
                     let mut it = item(
                         &f.name,
                         lsp::CompletionItemKind::FIELD,
