@@ -2,6 +2,13 @@
 //! parser every phase uses (the checker's date literals, schema validation of `date` fields, the
 //! evaluator, plugin results, `--today`).
 
+/// Today's date in UTC.
+pub fn today_utc() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+}
+
 /// A valid calendar date written exactly `YYYY-MM-DD` (`2024-02-29`, not `2023-02-29`).
 pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
     let b = s.as_bytes();

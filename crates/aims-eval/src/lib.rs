@@ -11,6 +11,7 @@ mod eval;
 pub mod results;
 mod risk;
 mod soa_record;
+pub mod test_results;
 mod value;
 
 pub use eval::{assemble, Evaluator, PluginCaller, DEFAULT_MAX_WORK};

@@ -283,6 +283,22 @@ pub struct SystemResult {
     pub document_states: Vec<DocState>,
 }
 
+impl SystemResult {
+    /// A system with nothing evaluated (a policy test that could not run).
+    pub fn empty(name: &str) -> SystemResult {
+        SystemResult {
+            name: name.to_string(),
+            attributes: Vec::new(),
+            documents: Vec::new(),
+            detections: Vec::new(),
+            controls: Vec::new(),
+            objectives: Vec::new(),
+            risks: Vec::new(),
+            document_states: Vec::new(),
+        }
+    }
+}
+
 /// Static description of a control, for renderers (titles, clauses, SoA).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ControlInfo {

@@ -7,6 +7,7 @@
 use crate::world::ProjectState;
 use aims_check::Ty;
 use aims_syntax::ast::{BlockKind, Item};
+use aims_syntax::lexer::{tokenize, TokenKind};
 use tower_lsp_server::ls_types as lsp;
 
 struct Snippet {
@@ -289,8 +290,8 @@ fn enclosing(text: &str, offset: usize) -> (i32, Option<(&str, usize)>) {
 fn context(text: &str, offset: usize) -> (Ctx, usize) {
     let before = text.get(..offset).unwrap_or("");
     let line = before.rsplit('\n').next().unwrap_or("");
-    // inside a comment: nothing
-    if line.contains("//") && !in_string(line.get(..line.find("//").unwrap_or(0)).unwrap_or("")) {
+    // inside a comment (one that starts on this line, before the cursor): nothing
+    if tokenize(line).iter().any(|t| t.kind == TokenKind::Comment) {
         return (Ctx::None, offset);
     }
     // the word being typed: identifier characters, plus `.` and `-` (item ids, paths)
@@ -389,21 +390,12 @@ fn context(text: &str, offset: usize) -> (Ctx, usize) {
     (Ctx::Expr, word_start)
 }
 
+/// The end of `s` (a line up to the cursor) is inside a string literal: the lexer's last token
+/// is a string without its closing quote.
 fn in_string(s: &str) -> bool {
-    let mut inside = false;
-    let mut esc = false;
-    for c in s.chars() {
-        if esc {
-            esc = false;
-            continue;
-        }
-        match c {
-            '\\' if inside => esc = true,
-            '"' => inside = !inside,
-            _ => {}
-        }
-    }
-    inside
+    tokenize(s)
+        .last()
+        .is_some_and(|t| t.kind == TokenKind::UnterminatedString)
 }
 
 /// The text of the base of a path being completed: `model_card` for `model_card.`, or with an
@@ -692,7 +684,7 @@ fn fields_of(p: &mut ProjectState, t: &Ty, out: &mut Vec<lsp::CompletionItem>) {
                         .name
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '_')
-                        && !crate::features::KEYWORDS.contains(&f.name.as_str());
+                        && !crate::features::is_reserved_word(&f.name);
                     let mut it = item(
                         &f.name,
                         lsp::CompletionItemKind::FIELD,
@@ -869,6 +861,15 @@ mod tests {
         assert_eq!(ctx("control A {\n  applies_to mod|\n}"), Ctx::Kinds);
         assert_eq!(ctx("control A {\n  require len(|)\n}"), Ctx::Expr);
         assert_eq!(ctx("control A {\n  require x // mod|\n}"), Ctx::None);
+        // the lexer's comments and strings: `//` in a string is no comment, and after one is
+        assert_eq!(
+            ctx("control A {\n  require x == \"a//b\" and model_card.|\n}"),
+            Ctx::Path("model_card".into())
+        );
+        assert_eq!(
+            ctx("control A {\n  require x == \"a//b\" // mod|\n}"),
+            Ctx::None
+        );
         assert_eq!(ctx("control A {\n  require x else \"te|\n}"), Ctx::None);
         assert_eq!(
             ctx("control A {\n  require x else \"{model_card.|\n}"),

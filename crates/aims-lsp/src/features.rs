@@ -362,7 +362,7 @@ fn valid_ident(s: &str) -> bool {
     let mut c = s.chars();
     matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_')
         && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
-        && !KEYWORDS.contains(&s)
+        && !is_reserved_word(s)
 }
 
 fn valid_item_id(s: &str) -> bool {
@@ -376,34 +376,11 @@ fn valid_item_id(s: &str) -> bool {
         && !s.contains("..")
 }
 
-/// Keywords that cannot be names.
-pub const KEYWORDS: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "in",
-    "let",
-    "else",
-    "true",
-    "false",
-    "null",
-    "all",
-    "any",
-    "none",
-    "count",
-    "contains",
-    "starts_with",
-    "ends_with",
-    "matches",
-    "control",
-    "objective",
-    "risk",
-    "waiver",
-    "schema",
-    "plugin",
-    "require",
-    "when",
-];
+/// A word that cannot be a name: a reserved keyword of the one keyword set
+/// ([`aims_syntax::lexer::Keyword::is_reserved`]).
+pub fn is_reserved_word(s: &str) -> bool {
+    aims_syntax::lexer::Keyword::from_word(s).is_some_and(|k| k.is_reserved())
+}
 
 /// Rename a control, a top-level `let`, a local `let` or a quantifier variable everywhere in the
 /// project. `Err` says why the new name cannot be used.

@@ -1,5 +1,5 @@
-//! Diagnostic codes of the command line (`E05xx`), the evidence pack and `aims pack fetch`, and of
-//! policy tests (`E0520`–`W0523`). `aims explain CODE` and the book's error index come from
+//! Diagnostic codes of the command line (`E05xx`), the evidence pack and `aims pack fetch` (those
+//! of policy tests, `E0520`–`W0523`, are `aims_test::codes`). `aims explain CODE` and the book's error index come from
 //! [`crate::all_codes`], which chains these with every phase crate's codes.
 
 aims_base::declare_codes! {
@@ -27,48 +27,6 @@ aims_base::declare_codes! {
     ///
     /// Run inside the project, pass its folder or its `aims.toml`, or create one with `aims init`.
     E_NO_PROJECT = ("E0502", Error, "no aims.toml found");
-    /// A `*.aims-test.toml` file must be TOML with `[[test]]` tables, each with a `name`, `facts` and an `[test.expect]` table mapping control ids to verdicts.
-    ///
-    /// ## Example
-    ///
-    /// ```toml
-    /// [[test]]
-    /// name = "missing licence"
-    /// facts = [{ kind = "model_card", text = "---\npipeline_tag: summarization\n---\n" }]
-    /// [test.expect]
-    /// MC-1 = "failed"
-    /// ```
-    ///
-    /// ## Fix
-    ///
-    /// Use a verdict aims knows: `pass`, `fail`, `waived`, `not_applicable` or `error` (here `fail`).
-    E_TEST_FILE = ("E0520", Error, "malformed policy test file");
-    /// The keys of `[test.expect]` are control or objective ids of the project's policies; requirement numbers count from 1 in the order the control lists its `require` statements.
-    ///
-    /// ## Example
-    ///
-    /// ```toml
-    /// [test.expect]
-    /// MC-9 = "pass"
-    /// MC-1 = { verdict = "fail", requirements = { 7 = "fail" } }
-    /// ```
-    ///
-    /// ## Fix
-    ///
-    /// Name a control that exists (`aims check` lists them), and a requirement number within the control.
-    E_TEST_TARGET = ("E0521", Error, "a policy test expects something the policies do not define");
-    /// A fixture is a fact file (`path`, relative to the test file), inline text (`text`, with `format` when it cannot be told from the content) or a named entry of `[fixtures]` (`fixture`). Its kind is detected like in `aims.toml` or given with `kind`.
-    ///
-    /// ## Example
-    ///
-    /// ```toml
-    /// facts = [{ path = "fixtures/missing.md" }, { text = "just words" }]
-    /// ```
-    ///
-    /// ## Fix
-    ///
-    /// Point at an existing file, and give `format = "yaml"` (json, toml, markdown) and `kind = "model_card"` for inline text aims cannot classify.
-    E_TEST_FIXTURE = ("E0522", Error, "a test fixture cannot be loaded");
     /// `aims fmt` rewrites policy files in place. A policy file that is a symlink (or lies under a symlinked folder) whose real target is outside the folder given to `aims fmt` is not written: a pull request could add such a link to make a formatting step overwrite a file elsewhere (a CI script, a shell profile). The file is reported and the exit code is 2; the other files are formatted. `aims fmt --check` only reads, and checks such files as usual.
     ///
     /// ## Example
@@ -148,16 +106,4 @@ aims_base::declare_codes! {
     ///
     /// Check the pack's `git` URL and that `rev` is a commit of that repository (`git rev-parse HEAD` there); install git where packs are fetched. Checking a fetched project needs neither git nor the network.
     E_PACK_FETCH = ("E0560", Error, "a pack could not be fetched");
-    /// `aims test` looks for files named `*.aims-test.toml` under the project's `tests/` folder.
-    ///
-    /// ## Example
-    ///
-    /// ```text
-    /// aims test examples/quickstart
-    /// ```
-    ///
-    /// ## Fix
-    ///
-    /// Add a test file such as `tests/model-cards.aims-test.toml`, or run `aims init` to get an example.
-    W_NO_TESTS = ("W0523", Warning, "no policy tests found");
 }

@@ -21,8 +21,35 @@ use std::path::{Path, PathBuf};
 
 pub mod codes;
 mod progress;
-pub mod testing;
 pub use progress::Progress;
+
+/// Policy unit tests (`aims test`): the runner crate [`aims_test`], with a [`testing::run_tests`]
+/// that takes the compiled project (its plugins included).
+pub mod testing {
+    use std::path::PathBuf;
+
+    pub use aims_test::*;
+
+    use crate::{Compiled, SourceMap, Vfs};
+
+    /// Run the tests of `files` against `compiled` ([`aims_test::run_tests`] with the project's
+    /// policies and plugins).
+    pub fn run_tests(
+        vfs: &dyn Vfs,
+        sources: &SourceMap,
+        compiled: &Compiled,
+        files: &[PathBuf],
+        options: &TestOptions,
+    ) -> TestRun {
+        let caller = compiled.plugins.as_ref().map(crate::HostCaller);
+        let policies = Policies {
+            project: &compiled.project,
+            program: &compiled.program,
+            plugins: caller.as_ref().map(|c| c as &dyn crate::eval::PluginCaller),
+        };
+        aims_test::run_tests(vfs, sources, policies, files, options)
+    }
+}
 
 /// A project whose policies compiled.
 pub struct Compiled {
@@ -111,6 +138,7 @@ pub fn all_codes() -> Vec<&'static CodeInfo> {
         .chain(aims_plugin::codes::CODES)
         .chain(codes::CODES)
         .chain(aims_history::codes::CODES)
+        .chain(aims_test::codes::CODES)
         .collect();
     all.sort_by(|a, b| a.code.cmp(b.code));
     all
@@ -731,11 +759,7 @@ impl aims_eval::PluginCaller for HostCaller<'_> {
 }
 
 /// Today's date in UTC.
-pub fn today_utc() -> jiff::civil::Date {
-    jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .date()
-}
+pub use aims_base::date::today_utc;
 
 /// Parse `YYYY-MM-DD` (a valid calendar date).
 pub use aims_base::date::parse_date;

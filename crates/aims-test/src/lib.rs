@@ -39,6 +39,18 @@
 //! against the same facts, which stand for the organisation's documents, and are expected like
 //! any control; [`Coverage`] records which requirements and `when` branches the tests
 //! exercised.
+//!
+//! # Where this crate sits
+//!
+//! `aims-test` sits beside `aims-history` and `aims-plugin`, under the `aims` facade: it reads
+//! test files and fixtures with `aims-facts`, evaluates with `aims-eval` and needs nothing of the
+//! facade. The caller loads and compiles the project (`aims::load`) and hands over its parts as
+//! [`Policies`]; `aims` re-exports this crate as `aims::testing` (with a `run_tests` that takes
+//! the compiled project) and lists its diagnostic codes in `aims::all_codes`, which it could not
+//! if this crate depended on the facade. A run's results are data of `aims-eval`
+//! ([`aims_eval::test_results`]), so `aims-report` renders them (`aims_report::test_report`)
+//! without seeing this crate: syntax → facts → check → eval → (this runner) → facade → CLI, with
+//! report beside the facade, and no cycle.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -46,18 +58,33 @@ use std::sync::Arc;
 
 use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, FileId, SourceMap, Span, Vfs};
-use aims_check::{Control, Step};
+use aims_check::{Control, Program, Step};
 use aims_eval::results::{ControlResult, Outcome, SystemResult, Verdict};
+pub use aims_eval::test_results::{
+    ControlCoverage, Coverage, CoverageTotals, Mismatch, RequirementCoverage, TestResult, TestRun,
+    TestStatus, WhenCoverage,
+};
+use aims_eval::PluginCaller;
 use aims_facts::document::{
     detect_document_kind, format_of, parse_file, DocState, Document, Format,
 };
 use aims_facts::project::{display_name, normalize};
-use aims_facts::{Invalid, SystemDecl, Value, ValueKind};
+use aims_facts::{Invalid, Project, SystemDecl, Value, ValueKind};
 
-use crate::Compiled;
+/// What tests run against: the parts of a loaded, compiled project (`aims::Compiled`).
+#[derive(Clone, Copy)]
+pub struct Policies<'a> {
+    /// The project: its root, systems, organisation documents and budget.
+    pub project: &'a Project,
+    /// The compiled policies.
+    pub program: &'a Program,
+    /// Calls into the project's plugins, when it has any.
+    pub plugins: Option<&'a dyn PluginCaller>,
+}
 
 /// The suffix of a test file.
 pub const TEST_FILE_SUFFIX: &str = ".aims-test.toml";
+pub mod codes;
 pub use crate::codes::{E_TEST_FILE, E_TEST_FIXTURE, E_TEST_TARGET, W_NO_TESTS};
 
 /// Options of one test run.
@@ -70,215 +97,65 @@ pub struct TestOptions {
     pub filter: Option<String>,
 }
 
-/// How one test ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TestStatus {
-    Pass,
-    /// Some expectation was not met.
-    Fail,
-    /// A fixture could not be loaded, so the test did not run.
-    Error,
-}
-
-/// One expectation that was not met.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Mismatch {
-    /// The control or objective id.
-    pub target: String,
-    /// The requirement number (1-based) for a per-requirement expectation.
-    pub requirement: Option<usize>,
-    pub expected: String,
-    pub actual: String,
-    /// The expectation in the test file.
-    pub span: Span,
-    /// More detail (e.g. the messages seen when an expected message was not among them).
-    pub note: Option<String>,
-}
-
-/// The outcome of one test.
-#[derive(Debug, Clone)]
-pub struct TestResult {
-    /// Display name of the test file.
-    pub file: String,
-    pub name: String,
-    /// The test's `name` in the test file.
-    pub span: Span,
-    pub status: TestStatus,
-    pub mismatches: Vec<Mismatch>,
-    /// The evaluation of the test's system (empty when the test could not run).
-    pub system: SystemResult,
-    /// Diagnostics of loading the fixtures (schema warnings, malformed fixtures).
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-/// Everything a test run produced.
-#[derive(Debug, Clone, Default)]
-pub struct TestRun {
-    /// In file order, then test order.
-    pub tests: Vec<TestResult>,
-    /// Errors in test files (such files' tests do not run) and warnings.
-    pub diagnostics: Vec<Diagnostic>,
-    pub coverage: Coverage,
-    /// How many test files were read.
-    pub files: usize,
-}
-
-impl TestRun {
-    pub fn count(&self, status: TestStatus) -> usize {
-        self.tests.iter().filter(|t| t.status == status).count()
-    }
-
-    /// True when every test passed and no test file had an error.
-    pub fn ok(&self) -> bool {
-        self.tests.iter().all(|t| t.status == TestStatus::Pass) && !self.has_input_errors()
-    }
-
-    /// A test file or fixture could not be used (exit code 2 in the CLI).
-    pub fn has_input_errors(&self) -> bool {
-        self.diagnostics.iter().any(Diagnostic::is_error)
-            || self.tests.iter().any(|t| t.status == TestStatus::Error)
+/// Nothing covered yet of `controls`.
+fn no_coverage(controls: &[Arc<Control>]) -> Coverage {
+    Coverage {
+        controls: controls
+            .iter()
+            .map(|c| ControlCoverage {
+                id: c.id.clone(),
+                span: c.id_span,
+                tests: 0,
+                requirements: c
+                    .steps
+                    .iter()
+                    .filter_map(|s| match s {
+                        Step::Require(r) => Some(RequirementCoverage {
+                            number: r.index + 1,
+                            span: r.span,
+                            text: r.text.clone(),
+                            passed: 0,
+                            failed: 0,
+                            errored: 0,
+                        }),
+                        Step::Let { .. } => None,
+                    })
+                    .collect(),
+                when: c.when.as_ref().map(|(e, _)| WhenCoverage {
+                    span: e.span,
+                    applies: 0,
+                    not_applicable: 0,
+                }),
+            })
+            .collect(),
     }
 }
 
-/// Which parts of the policies the tests exercised.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Coverage {
-    /// Every control of the program, in program order.
-    pub controls: Vec<ControlCoverage>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ControlCoverage {
-    pub id: String,
-    /// The control's declaration.
-    pub span: Span,
-    /// How many tests evaluated the control (with any verdict).
-    pub tests: usize,
-    pub requirements: Vec<RequirementCoverage>,
-    /// For a control with a `when` condition: how often each branch was taken.
-    pub when: Option<WhenCoverage>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RequirementCoverage {
-    /// 1-based position in the control.
-    pub number: usize,
-    /// The `require` statement.
-    pub span: Span,
-    /// The expression as written.
-    pub text: String,
-    /// In how many tests it passed / failed / errored (worst outcome over the test's documents).
-    pub passed: usize,
-    pub failed: usize,
-    pub errored: usize,
-}
-
-impl RequirementCoverage {
-    /// Some test evaluated the requirement.
-    pub fn exercised(&self) -> bool {
-        self.passed + self.failed + self.errored > 0
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct WhenCoverage {
-    /// The `when` condition.
-    pub span: Span,
-    /// Tests in which the condition held (the control applied).
-    pub applies: usize,
-    /// Tests in which it did not (the control was not applicable although its documents were
-    /// there).
-    pub not_applicable: usize,
-}
-
-/// Totals of a [`Coverage`], for summaries.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CoverageTotals {
-    pub requirements: usize,
-    /// Requirements some test evaluated.
-    pub exercised: usize,
-    /// Requirements some test saw failing.
-    pub seen_failing: usize,
-    /// `when` branches (two per control with a `when`).
-    pub branches: usize,
-    pub branches_taken: usize,
-}
-
-impl Coverage {
-    fn new(controls: &[std::sync::Arc<Control>]) -> Coverage {
-        Coverage {
-            controls: controls
-                .iter()
-                .map(|c| ControlCoverage {
-                    id: c.id.clone(),
-                    span: c.id_span,
-                    tests: 0,
-                    requirements: c
-                        .steps
-                        .iter()
-                        .filter_map(|s| match s {
-                            Step::Require(r) => Some(RequirementCoverage {
-                                number: r.index + 1,
-                                span: r.span,
-                                text: r.text.clone(),
-                                passed: 0,
-                                failed: 0,
-                                errored: 0,
-                            }),
-                            Step::Let { .. } => None,
-                        })
-                        .collect(),
-                    when: c.when.as_ref().map(|(e, _)| WhenCoverage {
-                        span: e.span,
-                        applies: 0,
-                        not_applicable: 0,
-                    }),
-                })
-                .collect(),
-        }
-    }
-
-    pub fn totals(&self) -> CoverageTotals {
-        let mut t = CoverageTotals::default();
-        for c in &self.controls {
-            for r in &c.requirements {
-                t.requirements += 1;
-                t.exercised += usize::from(r.exercised());
-                t.seen_failing += usize::from(r.failed > 0);
+/// Count what one test's evaluation exercised.
+fn record(coverage: &mut Coverage, program: &Program, result: &SystemResult, kinds: &[&str]) {
+    for cr in &result.controls {
+        let Some(cov) = coverage.controls.iter_mut().find(|c| c.id == cr.control_id) else {
+            continue;
+        };
+        let documents_present = program
+            .control(&cr.control_id)
+            .is_some_and(|c| c.applies_to.iter().all(|k| kinds.contains(&k.as_str())));
+        if cr.verdict != Verdict::NotApplicable {
+            cov.tests += 1;
+            if let Some(w) = &mut cov.when {
+                w.applies += 1;
             }
-            if let Some(w) = &c.when {
-                t.branches += 2;
-                t.branches_taken += usize::from(w.applies > 0) + usize::from(w.not_applicable > 0);
+        } else if documents_present {
+            if let Some(w) = &mut cov.when {
+                w.not_applicable += 1;
             }
         }
-        t
-    }
-
-    fn record(&mut self, program: &aims_check::Program, result: &SystemResult, kinds: &[&str]) {
-        for cr in &result.controls {
-            let Some(cov) = self.controls.iter_mut().find(|c| c.id == cr.control_id) else {
-                continue;
-            };
-            let documents_present = program
-                .control(&cr.control_id)
-                .is_some_and(|c| c.applies_to.iter().all(|k| kinds.contains(&k.as_str())));
-            if cr.verdict != Verdict::NotApplicable {
-                cov.tests += 1;
-                if let Some(w) = &mut cov.when {
-                    w.applies += 1;
-                }
-            } else if documents_present {
-                if let Some(w) = &mut cov.when {
-                    w.not_applicable += 1;
-                }
-            }
-            for r in &mut cov.requirements {
-                match requirement_outcome(cr, r.number) {
-                    Some(Outcome::Pass) => r.passed += 1,
-                    Some(Outcome::Fail) => r.failed += 1,
-                    Some(Outcome::Error) => r.errored += 1,
-                    None => {}
-                }
+        for r in &mut cov.requirements {
+            match requirement_outcome(cr, r.number) {
+                Some(Outcome::Pass) => r.passed += 1,
+                Some(Outcome::Fail) => r.failed += 1,
+                Some(Outcome::Error) => r.errored += 1,
+                None => {}
             }
         }
     }
@@ -391,7 +268,7 @@ fn parse_outcome(s: &str) -> Option<Outcome> {
 }
 
 struct Parser<'a> {
-    compiled: &'a Compiled,
+    policies: Policies<'a>,
     /// The test file's directory.
     dir: PathBuf,
     diags: Vec<Diagnostic>,
@@ -450,7 +327,7 @@ impl Parser<'_> {
 
     fn date(&mut self, v: &Value) -> Option<jiff::civil::Date> {
         let s = self.string(v, "`today`")?;
-        match crate::parse_date(&s) {
+        match aims_base::date::parse_date(&s) {
             Some(d) => Some(d),
             None => {
                 self.error(
@@ -483,7 +360,7 @@ impl Parser<'_> {
         let kind = match map.get("kind") {
             Some(k) => {
                 let kind = self.string(k, "`kind`")?;
-                let schemas = &self.compiled.program.schemas;
+                let schemas = &self.policies.program.schemas;
                 if schemas.get(&kind).is_none() {
                     let known: Vec<&str> = schemas.names().filter(|n| !n.contains('.')).collect();
                     let mut d = Diagnostic::coded(
@@ -594,7 +471,7 @@ impl Parser<'_> {
             });
         };
         if let Some(name) = v.as_str() {
-            let project = &self.compiled.project;
+            let project = &self.policies.project;
             return match project.systems.get(name) {
                 Some(s) => Some(SystemDecl {
                     facts: Vec::new(),
@@ -652,14 +529,14 @@ impl Parser<'_> {
             ..SystemDecl::default()
         };
         // Inline attributes are checked like those of aims.toml (`E0130`-`E0132`).
-        let schemas = &self.compiled.program.schemas;
+        let schemas = &self.policies.program.schemas;
         self.diags
             .extend(schemas.check_system_attributes(&mut system, &[], "the test file"));
         Some(system)
     }
 
     fn expectation(&mut self, target: &str, v: &Value) -> Option<Expectation> {
-        let program = &self.compiled.program;
+        let program = &self.policies.program;
         let control = program.control(target);
         let is_objective = program.objectives.iter().any(|o| o.id == target);
         if control.is_none() && !is_objective {
@@ -866,7 +743,7 @@ impl Parser<'_> {
 fn parse_test_file(
     vfs: &dyn Vfs,
     sources: &SourceMap,
-    compiled: &Compiled,
+    policies: Policies<'_>,
     path: &Path,
 ) -> (
     Option<TestFile>,
@@ -874,7 +751,7 @@ fn parse_test_file(
     Vec<Diagnostic>,
     String,
 ) {
-    let name = display_name(&compiled.project.root, path);
+    let name = display_name(&policies.project.root, path);
     let text = match vfs.read(path).map(String::from_utf8) {
         Ok(Ok(t)) => t,
         Ok(Err(e)) => {
@@ -918,7 +795,7 @@ fn parse_test_file(
         return (None, None, diags, name);
     };
     let mut p = Parser {
-        compiled,
+        policies,
         dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         diags: Vec::new(),
         fixtures: HashMap::new(),
@@ -1029,7 +906,7 @@ type Loaded = (Option<Document>, Vec<Diagnostic>);
 struct Loader<'a> {
     vfs: &'a dyn Vfs,
     sources: &'a SourceMap,
-    compiled: &'a Compiled,
+    policies: Policies<'a>,
     /// Path fixtures loaded once per run.
     cache: HashMap<(PathBuf, Option<String>), Loaded>,
     organization: Option<(Arc<[Document]>, Vec<Diagnostic>)>,
@@ -1054,7 +931,7 @@ impl Loader<'_> {
     }
 
     fn load_path(&self, path: &Path, fx: &Fixture) -> (Option<Document>, Vec<Diagnostic>) {
-        let name = display_name(&self.compiled.project.root, path);
+        let name = display_name(&self.policies.project.root, path);
         if !self.vfs.is_file(path) {
             return (
                 None,
@@ -1073,7 +950,7 @@ impl Loader<'_> {
             &name,
             fx.kind.as_deref(),
             Some(fx.span),
-            &self.compiled.program.schemas,
+            &self.policies.program.schemas,
         );
         (Some(doc), diags)
     }
@@ -1120,7 +997,7 @@ impl Loader<'_> {
             }
         }
         let whole = Span::new(doc_file, base, base + text.len());
-        let schemas = &self.compiled.program.schemas;
+        let schemas = &self.policies.program.schemas;
         let (mut root, mut sections) = match parsed {
             Some(p) => p,
             None => {
@@ -1201,8 +1078,8 @@ impl Loader<'_> {
         let (docs, diags) = aims_facts::load_organization(
             self.vfs,
             self.sources,
-            &self.compiled.project,
-            &self.compiled.program.schemas,
+            self.policies.project,
+            &self.policies.program.schemas,
         );
         self.organization = Some((Arc::clone(&docs), Vec::new()));
         (docs, diags)
@@ -1302,42 +1179,28 @@ fn compare(exp: &Expectation, result: &SystemResult, out: &mut Vec<Mismatch>) {
     }
 }
 
-fn empty_system(name: &str) -> SystemResult {
-    SystemResult {
-        name: name.to_string(),
-        attributes: Vec::new(),
-        documents: Vec::new(),
-        detections: Vec::new(),
-        controls: Vec::new(),
-        objectives: Vec::new(),
-        risks: Vec::new(),
-        document_states: Vec::new(),
-    }
-}
-
 /// Run the tests of `files` against the compiled project.
 pub fn run_tests(
     vfs: &dyn Vfs,
     sources: &SourceMap,
-    compiled: &Compiled,
+    policies: Policies<'_>,
     files: &[PathBuf],
     options: &TestOptions,
 ) -> TestRun {
     let mut run = TestRun {
-        coverage: Coverage::new(&compiled.program.controls),
+        coverage: no_coverage(&policies.program.controls),
         files: files.len(),
         ..TestRun::default()
     };
-    let caller = compiled.plugins.as_ref().map(crate::HostCaller);
     let mut loader = Loader {
         vfs,
         sources,
-        compiled,
+        policies,
         cache: HashMap::new(),
         organization: None,
     };
     for path in files {
-        let (parsed, file_today, diags, file_name) = parse_test_file(vfs, sources, compiled, path);
+        let (parsed, file_today, diags, file_name) = parse_test_file(vfs, sources, policies, path);
         let file_ok = !diags.iter().any(Diagnostic::is_error);
         run.diagnostics.extend(diags);
         let (Some(tf), true) = (parsed, file_ok) else {
@@ -1355,7 +1218,7 @@ pub fn run_tests(
                 span: tc.span,
                 status: TestStatus::Pass,
                 mismatches: Vec::new(),
-                system: empty_system(&tc.system.name),
+                system: SystemResult::empty(&tc.system.name),
                 diagnostics: Vec::new(),
             };
             let mut docs: Vec<Document> = Vec::new();
@@ -1382,14 +1245,14 @@ pub fn run_tests(
                 .today
                 .or(file_today)
                 .or(options.today)
-                .unwrap_or_else(crate::today_utc);
-            let mut evaluator = aims_eval::Evaluator::new(&compiled.program, today).with_budget(
-                compiled
+                .unwrap_or_else(aims_base::date::today_utc);
+            let mut evaluator = aims_eval::Evaluator::new(policies.program, today).with_budget(
+                policies
                     .project
                     .max_work
                     .unwrap_or(aims_eval::DEFAULT_MAX_WORK),
             );
-            if let Some(c) = &caller {
+            if let Some(c) = policies.plugins {
                 evaluator = evaluator.with_plugins(c);
             }
             let refs: Vec<&Document> = docs.iter().collect();
@@ -1405,8 +1268,7 @@ pub fn run_tests(
                 .controls
                 .sort_by(|a, b| aims_check::natural_cmp(&a.control_id, &b.control_id));
             let kinds: Vec<&str> = docs.iter().map(|d| d.kind.as_str()).collect();
-            run.coverage
-                .record(&compiled.program, &result.system, &kinds);
+            record(&mut run.coverage, policies.program, &result.system, &kinds);
             for exp in &tc.expect {
                 compare(exp, &result.system, &mut result.mismatches);
             }
@@ -1418,276 +1280,4 @@ pub fn run_tests(
     }
     aims_base::diag::sort(&mut run.diagnostics);
     run
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
-    use super::*;
-    use aims_base::MemoryFs;
-
-    const POLICY: &str = r#"
-schema system {
-  reviewer?: string
-}
-control L-1 "Licence declared" {
-  applies_to model_card
-  enforce mandatory
-  require exists(model_card.license) else "no licence"
-  require not exists(model_card.license) or model_card.license in ["mit", "apache-2.0"]
-    else "licence {model_card.license} not approved"
-}
-
-control H-1 "High risk reviewed" {
-  when default(system.risk_tier, "minimal") == "high" else "only high-risk systems"
-  enforce advisory
-  require exists(system.reviewer) else "no reviewer"
-}
-"#;
-
-    fn project(tests: &[(&str, &str)]) -> (MemoryFs, SourceMap, Compiled) {
-        let mut fs = MemoryFs::new();
-        fs.insert(
-            "/p/aims.toml",
-            "[project]\nname = \"t\"\npolicies = [\"policies\"]\n",
-        );
-        fs.insert("/p/policies/p.aims", POLICY);
-        fs.insert(
-            "/p/tests/fixtures/card.md",
-            "---\nlicense: mit\npipeline_tag: summarization\n---\n# Model\n",
-        );
-        for (path, text) in tests {
-            fs.insert(format!("/p/tests/{path}"), *text);
-        }
-        let sources = SourceMap::new();
-        let (compiled, diags) = crate::load(&fs, &sources, Path::new("/p"));
-        assert!(diags.is_empty(), "{diags:?}");
-        (fs, sources, compiled.unwrap())
-    }
-
-    fn run(tests: &[(&str, &str)]) -> (TestRun, SourceMap) {
-        let (fs, sources, compiled) = project(tests);
-        let files = discover(&fs, Path::new("/p"));
-        let options = TestOptions {
-            today: crate::parse_date("2026-11-24"),
-            filter: None,
-        };
-        (
-            run_tests(&fs, &sources, &compiled, &files, &options),
-            sources,
-        )
-    }
-
-    #[test]
-    fn passing_and_failing_expectations() {
-        let (r, _) = run(&[(
-            "a.aims-test.toml",
-            r#"
-[[test]]
-name = "good card"
-facts = [{ path = "fixtures/card.md" }]
-[test.expect]
-L-1 = "pass"
-H-1 = "not_applicable"
-
-[[test]]
-name = "wrong expectation"
-system = { name = "s", risk_tier = "high" }
-facts = [{ kind = "model_card", text = '''
----
-license: gpl-3.0
----
-''' }]
-[test.expect]
-L-1 = { verdict = "pass", requirements = { 1 = "pass", 2 = "pass" } }
-H-1 = "fail"
-"#,
-        )]);
-        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
-        assert_eq!(r.tests.len(), 2);
-        assert_eq!(r.tests[0].status, TestStatus::Pass);
-        let t = &r.tests[1];
-        assert_eq!(t.status, TestStatus::Fail);
-        let got: Vec<(Option<usize>, &str, &str)> = t
-            .mismatches
-            .iter()
-            .map(|m| (m.requirement, m.expected.as_str(), m.actual.as_str()))
-            .collect();
-        assert_eq!(
-            got,
-            [(None, "pass", "fail"), (Some(2), "pass", "fail")],
-            "{:?}",
-            t.mismatches
-        );
-        assert!(!r.ok());
-    }
-
-    #[test]
-    fn inline_text_points_into_the_test_file() {
-        let text = "[[test]]\nname = \"x\"\nfacts = [{ kind = \"model_card\", text = '''\n---\nlicense: gpl-3.0\n---\n''' }]\n[test.expect]\nL-1 = \"fail\"\n";
-        let (r, sources) = run(&[("b.aims-test.toml", text)]);
-        let t = &r.tests[0];
-        assert_eq!(t.status, TestStatus::Pass, "{:?}", t.mismatches);
-        let c = t
-            .system
-            .controls
-            .iter()
-            .find(|c| c.control_id == "L-1")
-            .unwrap();
-        let ev = &c.requirements[1].evidence[0];
-        let span = ev.span.unwrap();
-        let file = sources.get(span.file).unwrap();
-        assert_eq!(file.name, "tests/b.aims-test.toml");
-        assert_eq!(&file.text[span.range()], "gpl-3.0");
-        assert_eq!(file.line_col(span.start as usize).line, 5);
-    }
-
-    #[test]
-    fn escaped_inline_text_gets_its_own_source() {
-        let text = "[[test]]\nname = \"x\"\nfacts = [{ kind = \"model_card\", format = \"json\", text = \"{\\\"license\\\": \\\"bsd\\\"}\" }]\n[test.expect]\nL-1 = \"fail\"\n";
-        let (r, sources) = run(&[("c.aims-test.toml", text)]);
-        let t = &r.tests[0];
-        assert_eq!(
-            t.status,
-            TestStatus::Pass,
-            "{:?} {:?}",
-            t.mismatches,
-            t.diagnostics
-        );
-        let c = t
-            .system
-            .controls
-            .iter()
-            .find(|c| c.control_id == "L-1")
-            .unwrap();
-        let ev = &c.requirements[1].evidence[0];
-        let file = sources.get(ev.span.unwrap().file).unwrap();
-        assert_eq!(file.name, "tests/c.aims-test.toml:3 (inline)");
-        assert_eq!(&file.text[ev.span.unwrap().range()], "\"bsd\"");
-    }
-
-    #[test]
-    fn bad_test_files_are_located_errors() {
-        let (r, sources) = run(&[(
-            "d.aims-test.toml",
-            "[[test]]\nname = \"x\"\nfacts = []\n[test.expect]\nL-9 = \"pass\"\nL-1 = \"passes\"\nH-1 = { requirements = { 3 = \"pass\" } }\n",
-        )]);
-        assert!(r.tests.is_empty());
-        let msgs: Vec<(&str, u32)> = r
-            .diagnostics
-            .iter()
-            .map(|d| {
-                (
-                    d.code,
-                    sources.line_col(d.primary_span().unwrap()).unwrap().line,
-                )
-            })
-            .collect();
-        assert_eq!(
-            msgs,
-            [(E_TEST_TARGET, 5), (E_TEST_FILE, 6), (E_TEST_TARGET, 7)]
-        );
-        assert!(r.has_input_errors());
-    }
-
-    #[test]
-    fn malformed_toml_and_missing_fixture() {
-        let (r, _) = run(&[
-            ("e.aims-test.toml", "[[test]\nname = 1\n"),
-            (
-                "f.aims-test.toml",
-                "[[test]]\nname = \"x\"\nfacts = [\"fixtures/nope.md\"]\n[test.expect]\nL-1 = \"pass\"\n",
-            ),
-        ]);
-        assert!(r
-            .diagnostics
-            .iter()
-            .any(|d| d.is_error() && d.primary_span().is_some()));
-        assert_eq!(r.tests.len(), 1);
-        assert_eq!(r.tests[0].status, TestStatus::Error);
-        assert_eq!(r.tests[0].diagnostics[0].code, E_TEST_FIXTURE);
-    }
-
-    #[test]
-    fn coverage_counts_requirements_and_when_branches() {
-        let (r, _) = run(&[(
-            "g.aims-test.toml",
-            r#"
-[fixtures.card]
-path = "fixtures/card.md"
-
-[[test]]
-name = "low risk"
-facts = [{ fixture = "card" }]
-[test.expect]
-L-1 = "pass"
-"#,
-        )]);
-        let l1 = &r.coverage.controls.iter().find(|c| c.id == "L-1").unwrap();
-        assert_eq!(
-            l1.requirements
-                .iter()
-                .map(|x| (x.passed, x.failed))
-                .collect::<Vec<_>>(),
-            [(1, 0), (1, 0)]
-        );
-        let h1 = r.coverage.controls.iter().find(|c| c.id == "H-1").unwrap();
-        let w = h1.when.as_ref().unwrap();
-        assert_eq!((w.applies, w.not_applicable), (0, 1));
-        assert!(!h1.requirements[0].exercised());
-        let t = r.coverage.totals();
-        assert_eq!(
-            (
-                t.requirements,
-                t.exercised,
-                t.seen_failing,
-                t.branches,
-                t.branches_taken
-            ),
-            (3, 2, 0, 2, 1)
-        );
-    }
-
-    #[test]
-    fn a_broken_inline_card_is_unreadable_and_its_verdicts_are_errors() {
-        let (r, _) = run(&[(
-            "u.aims-test.toml",
-            r#"
-[[test]]
-name = "broken front matter"
-facts = [{ kind = "model_card", text = '''
----
-license: [mit
----
-# Model
-''' }]
-[test.expect]
-L-1 = { verdict = "error", message = "is unreadable (E0104" }
-"#,
-        )]);
-        assert_eq!(r.tests.len(), 1, "{:?}", r.diagnostics);
-        assert_eq!(r.tests[0].status, TestStatus::Pass, "{:?}", r.tests[0]);
-    }
-
-    #[test]
-    fn waivers_apply_to_named_project_systems_and_filter_selects() {
-        let (fs, sources, compiled) = project(&[(
-            "h.aims-test.toml",
-            "[[test]]\nname = \"one\"\n[test.expect]\nH-1 = \"not_applicable\"\n[[test]]\nname = \"two\"\n[test.expect]\nH-1 = \"not_applicable\"\n",
-        )]);
-        let files = discover(&fs, Path::new("/p"));
-        let r = run_tests(
-            &fs,
-            &sources,
-            &compiled,
-            &files,
-            &TestOptions {
-                today: None,
-                filter: Some("tw".into()),
-            },
-        );
-        assert_eq!(r.tests.len(), 1);
-        assert_eq!(r.tests[0].name, "two");
-        assert!(r.ok());
-    }
 }
