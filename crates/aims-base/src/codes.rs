@@ -5,8 +5,10 @@
 //! Ranges: `E00xx` syntax, `E01xx`/`W01xx` project and facts, `E02xx`/`W02xx` names and types,
 //! `E03xx` evaluation, `E04xx` plugins, `E05xx` command line.
 
+/// One entry of the registry: a diagnostic code and what it means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CodeInfo {
+    /// The code itself, such as `E0201`.
     pub code: &'static str,
     /// One line: what is wrong.
     pub title: &'static str,
