@@ -13,6 +13,8 @@ pub const E_NO_SUCH_RUN: &str = "E0552";
 /// A command that reads the history found no database at the path.
 pub const E_NO_HISTORY: &str = "E0553";
 
+/// Every code of this crate with its title and explanation, for `aims explain` and the error
+/// index.
 pub const CODES: &[CodeInfo] = &[
     CodeInfo {
         code: E_DATABASE,
