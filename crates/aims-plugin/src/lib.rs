@@ -24,6 +24,10 @@
 //! let gap = host.call("fairness", "parity_gap", r#"[{"a": 0.61, "b": 0.58}]"#);
 //! ```
 
+#![warn(missing_docs)]
+
+// documented by the code registry (issue 19 item 6)
+#[allow(missing_docs)]
 pub mod codes;
 mod config;
 mod error;
