@@ -12,6 +12,7 @@ use crate::diag::Severity;
 /// One registered diagnostic code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CodeInfo {
+    /// The code itself, such as `E0201`.
     pub code: &'static str,
     /// The severity a diagnostic with this code has ([`crate::Diagnostic::coded`]).
     pub severity: Severity,

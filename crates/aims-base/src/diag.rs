@@ -3,14 +3,19 @@
 
 use crate::source::{SourceMap, Span};
 
+/// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
+    /// The input is wrong and the run cannot be trusted (`aims check` exits 2).
     Error,
+    /// Worth fixing; the run goes on (`--deny-warnings` makes it fail).
     Warning,
+    /// Information only; the run goes on (`--deny-warnings` fails on notes too).
     Note,
 }
 
 impl Severity {
+    /// The lower-case name shown in every output format: `error`, `warning` or `note`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
@@ -20,9 +25,12 @@ impl Severity {
     }
 }
 
+/// A message attached to a span of source.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Label {
+    /// Where the label points.
     pub span: Span,
+    /// The text shown at the span; may be empty.
     pub message: String,
     /// The primary label marks where the problem is; secondary labels give context.
     pub primary: bool,
@@ -31,20 +39,30 @@ pub struct Label {
 /// A machine-applicable fix: replace `span` with `replacement` (used for "did you mean").
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Suggestion {
+    /// The text to replace.
     pub span: Span,
+    /// The text to put in its place.
     pub replacement: String,
+    /// What the fix does, shown to the user.
     pub message: String,
 }
 
+/// One problem found in the input: code, severity, message, and where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     /// Stable code such as `E0201`; see [`crate::codes`].
     pub code: &'static str,
+    /// How serious it is.
     pub severity: Severity,
+    /// One line: what is wrong.
     pub message: String,
+    /// Spans with messages; the primary one is where the problem is.
     pub labels: Vec<Label>,
+    /// Further lines of explanation, shown after the labels.
     pub notes: Vec<String>,
+    /// What to do about it; `None` when there is nothing to add.
     pub help: Option<String>,
+    /// Fixes an editor can apply.
     pub suggestions: Vec<Suggestion>,
 }
 
@@ -55,6 +73,7 @@ impl Diagnostic {
         self.suggestions.iter_mut().for_each(|s| f(&mut s.span));
     }
 
+    /// A diagnostic with no labels, notes, help or suggestions yet.
     pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
@@ -84,6 +103,7 @@ impl Diagnostic {
         Diagnostic::new(code, Severity::Warning, message)
     }
 
+    /// Add the primary label: where the problem is.
     pub fn with_primary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
         self.labels.push(Label {
             span,
@@ -93,6 +113,7 @@ impl Diagnostic {
         self
     }
 
+    /// Add a secondary label: context for the primary one.
     pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
         self.labels.push(Label {
             span,
@@ -102,16 +123,19 @@ impl Diagnostic {
         self
     }
 
+    /// Add a note line.
     pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
         self
     }
 
+    /// Set the help line, replacing any set before.
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
 
+    /// Add a machine-applicable fix: replace `span` with `replacement`.
     pub fn with_suggestion(
         mut self,
         span: Span,
@@ -126,6 +150,7 @@ impl Diagnostic {
         self
     }
 
+    /// True for [`Severity::Error`].
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -3,6 +3,8 @@
 //!
 //! Nothing here renders or prints: diagnostics are rendered at the edge (`aims-report`).
 
+#![warn(missing_docs)]
+
 pub mod codes;
 pub mod date;
 pub mod diag;

@@ -10,12 +10,16 @@ pub struct FileId(pub u32);
 /// A byte range in one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Span {
+    /// The file the range is in.
     pub file: FileId,
+    /// Byte offset of the first byte.
     pub start: u32,
+    /// Byte offset one past the last byte.
     pub end: u32,
 }
 
 impl Span {
+    /// A span of byte offsets `start..end`; offsets beyond `u32::MAX` are stored as `u32::MAX`.
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
         Span {
             file,
@@ -33,10 +37,12 @@ impl Span {
         }
     }
 
+    /// The span's byte range, for slicing the file's text.
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
 
+    /// True when `offset` lies within the span, the end included (a cursor just after it counts).
     pub fn contains(self, offset: usize) -> bool {
         (self.start as usize) <= offset && offset <= (self.end as usize)
     }
@@ -45,14 +51,18 @@ impl Span {
 /// One-based line and column (column counted in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LineCol {
+    /// Line, from 1.
     pub line: u32,
+    /// Column, from 1, in characters.
     pub col: u32,
 }
 
 /// A file's name (as shown to users, usually a path relative to the project root) and text.
 #[derive(Debug)]
 pub struct SourceFile {
+    /// As shown in diagnostics: usually the path relative to the project root.
     pub name: String,
+    /// The whole text of the file.
     pub text: Arc<str>,
     /// Indexed when a position is first asked for: most fact files of a large run are never
     /// shown (their requirements passed).
@@ -60,6 +70,7 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A file of this name and text; its line index is built when first needed.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
         SourceFile {
             name: name.into(),
@@ -80,13 +91,14 @@ impl SourceFile {
         })
     }
 
-    /// Line and column of a byte offset; offsets past the end clamp to the end.
     /// `offset` clamped to the text and moved back to the start of the character it falls in (a
     /// span from a buggy producer must not put a position inside a UTF-8 sequence).
     fn char_floor(&self, offset: usize) -> usize {
         floor_char_boundary(&self.text, offset)
     }
 
+    /// Line and column of a byte offset; offsets past the end clamp to the end, offsets inside a
+    /// character count as its start.
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = self.char_floor(offset);
         let line = match self.index().binary_search(&(offset as u32)) {
@@ -136,6 +148,7 @@ impl SourceFile {
         (line, col)
     }
 
+    /// Byte offset of the start of every line, the first being 0.
     pub fn line_starts(&self) -> &[u32] {
         self.index()
     }
@@ -159,10 +172,12 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// An empty map.
     pub fn new() -> SourceMap {
         SourceMap::default()
     }
 
+    /// Add a file and return its id: ids are given out in order, from 0.
     pub fn add(&self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         self.add_source(Arc::new(SourceFile::new(name, text)))
     }
@@ -186,15 +201,18 @@ impl SourceMap {
         }
     }
 
+    /// The file of this id; `None` when no file of this map has it.
     pub fn get(&self, id: FileId) -> Option<Arc<SourceFile>> {
         let files = self.files.read().unwrap_or_else(|e| e.into_inner());
         files.get(id.0 as usize).cloned()
     }
 
+    /// Number of files in the map.
     pub fn len(&self) -> usize {
         self.files.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
+    /// True when the map has no files.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

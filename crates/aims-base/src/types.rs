@@ -7,18 +7,29 @@
 /// A type: of a schema field, a plugin function's parameter or result.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Type {
+    /// Any value; also the type of a field a schema does not list.
     Any,
+    /// Text.
     String,
+    /// Any number, integer or not.
     Number,
+    /// An integer (a float with no fraction, `3.0`, is accepted).
     Int,
+    /// `true` or `false`.
     Bool,
+    /// A calendar date, `YYYY-MM-DD`.
     Date,
+    /// A length of time in calendar months and days (`3mo`, `1y + 2d`).
     Duration,
+    /// One of these strings: `enum("a", "b")`.
     Enum(Vec<String>),
+    /// `list<T>`: a list of values of the type.
     List(Box<Type>),
+    /// `map<T>`: string keys, values of the type.
     Map(Box<Type>),
     /// A nested record: the name of a schema (in the same `aims_facts::SchemaSet`).
     Record(String),
+    /// Any of these types: `string | list<string>`.
     Union(Vec<Type>),
 }
 

@@ -5,12 +5,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
+/// Read access to a tree of files: the disk ([`OsFs`]) or memory ([`MemoryFs`]).
 pub trait Vfs: Send + Sync {
     /// The whole file.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     /// The entries of a directory, sorted by name: `(path, is_dir)`.
     fn read_dir(&self, path: &Path) -> io::Result<Vec<(PathBuf, bool)>>;
+    /// True when `path` is a file (following symlinks, on disk).
     fn is_file(&self, path: &Path) -> bool;
+    /// True when `path` is a directory (following symlinks, on disk; in memory, a proper prefix of
+    /// a file's path).
     fn is_dir(&self, path: &Path) -> bool;
     /// Size in bytes, if known without reading.
     fn len(&self, path: &Path) -> Option<u64> {
@@ -224,14 +228,17 @@ pub struct MemoryFs {
 }
 
 impl MemoryFs {
+    /// An empty file system.
     pub fn new() -> MemoryFs {
         MemoryFs::default()
     }
 
+    /// Add a file, or replace its content.
     pub fn insert(&mut self, path: impl Into<PathBuf>, content: impl Into<Vec<u8>>) {
         self.files.insert(path.into(), content.into());
     }
 
+    /// Remove a file; nothing happens if there is none.
     pub fn remove(&mut self, path: &Path) {
         self.files.remove(path);
     }

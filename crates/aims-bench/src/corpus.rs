@@ -8,13 +8,17 @@ use aims_base::FileId;
 use aims_facts::{Document, Format, SchemaSet, Value};
 use std::path::Path;
 
+/// Which kind of card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A Hugging Face model card (`hf-model-cards/`).
     Model,
+    /// A Hugging Face dataset card (`hf-dataset-cards/`).
     Dataset,
 }
 
 impl Kind {
+    /// The aims fact kind of the card: `model_card` or `dataset_card`.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Model => "model_card",
@@ -26,6 +30,7 @@ impl Kind {
 /// One real card reduced to its shape.
 #[derive(Debug, Clone)]
 pub struct Template {
+    /// The card's file name.
     pub name: String,
     /// The front matter, when the card has one.
     pub front: Option<Value>,
@@ -38,15 +43,22 @@ pub struct Template {
 /// Size statistics of a set of cards, in bytes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sizes {
+    /// Number of cards.
     pub count: usize,
+    /// Total size of all the cards.
     pub total: u64,
+    /// Mean size (0 for no cards).
     pub mean: f64,
+    /// Median size.
     pub median: u64,
+    /// 90th percentile size.
     pub p90: u64,
+    /// Largest size.
     pub max: u64,
 }
 
 impl Sizes {
+    /// Statistics of these sizes (all 0 for none).
     pub fn of(sizes: &[u64]) -> Sizes {
         let mut s = sizes.to_vec();
         s.sort_unstable();
@@ -72,6 +84,7 @@ impl Sizes {
         }
     }
 
+    /// One line for the report: count, mean, median, p90 and max.
     pub fn line(&self) -> String {
         format!(
             "{} cards, mean {:.0} B, median {} B, p90 {} B, max {} B",
@@ -83,11 +96,15 @@ impl Sizes {
 /// The templates of both kinds, and how many real cards were left out (they do not validate).
 #[derive(Debug, Clone, Default)]
 pub struct Profile {
+    /// Model card templates.
     pub models: Vec<Template>,
+    /// Dataset card templates.
     pub datasets: Vec<Template>,
+    /// Cards left out because they do not load cleanly (`model_card/NAME`, `dataset_card/NAME`).
     pub skipped: Vec<String>,
-    /// Sizes of every real card read (templates and skipped ones).
+    /// Sizes of every real model card read (templates and skipped ones).
     pub model_sizes: Sizes,
+    /// Sizes of every real dataset card read (templates and skipped ones).
     pub dataset_sizes: Sizes,
 }
 

@@ -21,39 +21,52 @@ use std::path::{Path, PathBuf};
 /// One generated system, as the floor and regorus phases see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SystemEntry {
+    /// The system's name: `sys-0001`, `sys-0002`, ...
     pub name: String,
+    /// `minimal`, `limited` or `high`.
     pub risk_tier: String,
+    /// `provider` or `user`.
     pub role: String,
+    /// The team that owns the system; `None` for the systems written without an owner.
     pub owner: Option<String>,
     /// Relative to the workload folder.
     pub model_card: String,
+    /// Its dataset cards (one to three), relative to the workload folder.
     pub dataset_cards: Vec<String>,
 }
 
 /// What was generated: the systems and the size of their facts.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The seed of the RNG everything was drawn from.
     pub seed: u64,
+    /// Every system, in order.
     pub systems: Vec<SystemEntry>,
     /// Bytes of every fact file together.
     pub fact_bytes: u64,
+    /// Size of each model card, in bytes.
     pub model_card_bytes: Vec<u64>,
+    /// Size of each dataset card, in bytes.
     pub dataset_card_bytes: Vec<u64>,
 }
 
 impl Manifest {
+    /// The manifest's file name in the workload folder.
     pub const FILE: &'static str = "manifest.json";
 
+    /// Read the manifest of the workload in `dir`.
     pub fn read(dir: &Path) -> Result<Manifest, String> {
         let text = std::fs::read_to_string(dir.join(Manifest::FILE))
             .map_err(|e| format!("cannot read the manifest in {}: {e}", dir.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("bad manifest: {e}"))
     }
 
+    /// Size statistics of the model cards.
     pub fn model_sizes(&self) -> Sizes {
         Sizes::of(&self.model_card_bytes)
     }
 
+    /// Size statistics of the dataset cards.
     pub fn dataset_sizes(&self) -> Sizes {
         Sizes::of(&self.dataset_card_bytes)
     }

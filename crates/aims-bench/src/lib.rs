@@ -4,6 +4,8 @@
 //!
 //! Run it with `cargo run --release -p aims-bench -- --systems 10000` (see `book/src/performance.md`).
 
+#![warn(missing_docs)]
+
 pub mod calibrate;
 pub mod cards;
 pub mod corpus;

@@ -48,6 +48,7 @@ pub struct RegoChecker {
 }
 
 impl RegoChecker {
+    /// Load the benchmark's Rego policy (`bench.rego`) into a new engine.
     pub fn new() -> Result<RegoChecker, String> {
         let mut engine = regorus::Engine::new();
         engine

@@ -14,7 +14,9 @@ use std::time::Instant;
 /// What one phase measured.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PhaseReport {
+    /// Which phase: `aims`, `aims, N threads`, `regorus`, ... (the table's row label).
     pub phase: String,
+    /// Number of systems the phase went through.
     pub systems: usize,
     /// Wall time of the whole phase (loading the project or manifest included).
     pub secs: f64,
@@ -24,6 +26,7 @@ pub struct PhaseReport {
     pub verdicts: BTreeMap<String, usize>,
     /// Documents parsed.
     pub documents: usize,
+    /// Peak resident memory (`VmHWM`) of the phase's process, in KiB; 0 where `/proc` is missing.
     pub peak_kib: u64,
     /// Extra detail for the table's notes.
     pub note: String,
@@ -153,6 +156,7 @@ pub fn regorus_phase(dir: &Path) -> Result<(PhaseReport, Verdicts), String> {
     regorus_systems(dir, &manifest)
 }
 
+/// [`regorus_phase`] with the workload's manifest already read.
 pub fn regorus_systems(dir: &Path, manifest: &Manifest) -> Result<(PhaseReport, Verdicts), String> {
     let start = Instant::now();
     let schemas = SchemaSet::builtin();
@@ -238,17 +242,27 @@ pub fn floor_phase(dir: &Path) -> Result<PhaseReport, String> {
 /// `aims::load` end to end.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ParseCheckReport {
+    /// Policy files parsed.
     pub files: usize,
+    /// Lines in them.
     pub lines: usize,
+    /// Bytes in them.
     pub bytes: usize,
+    /// Seconds parsing every file.
     pub parse_secs: f64,
+    /// Seconds compiling them all together.
     pub check_secs: f64,
+    /// Seconds for `aims::load` of the workspace, end to end.
     pub load_secs: f64,
+    /// Number of errors from parsing, compiling and (when it failed) loading.
     pub errors: usize,
+    /// The first of those errors, as `CODE: message`; `None` when there was none.
     pub first_error: Option<String>,
+    /// Peak resident memory (`VmHWM`) of the phase's process, in KiB; 0 where `/proc` is missing.
     pub peak_kib: u64,
 }
 
+/// Time parsing, compiling and loading of the policy workspace in `dir` (its `policies/` folder).
 pub fn parse_check_phase(dir: &Path) -> Result<ParseCheckReport, String> {
     let mut files: Vec<_> = std::fs::read_dir(dir.join("policies"))
         .map_err(|e| e.to_string())?

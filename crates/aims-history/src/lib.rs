@@ -22,6 +22,8 @@
 //! The schema version is SQLite's `user_version`; [`History::open`] applies the migrations a
 //! database lacks, and refuses a database newer than it knows (`E0551`).
 
+#![warn(missing_docs)]
+
 pub mod codes;
 
 use std::collections::HashMap;
@@ -44,7 +46,9 @@ const ORGANIZATION: i64 = 0;
 /// Why the history could not be used: a code of [`codes`] and a message naming the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryError {
+    /// One of the `E055x` codes in [`codes`].
     pub code: &'static str,
+    /// What went wrong, naming the database file.
     pub message: String,
 }
 
@@ -157,10 +161,15 @@ fn enforcement_of(code: i64) -> Enforcement {
 /// Counts of verdicts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
+    /// Verdicts `pass`.
     pub pass: u64,
+    /// Verdicts `fail`.
     pub fail: u64,
+    /// Verdicts `waived`: a `fail` turned by a waiver in force.
     pub waived: u64,
+    /// Verdicts `not_applicable`: a `when` that was false, or an exclusion in force.
     pub not_applicable: u64,
+    /// Verdicts `error`: the control could not be assessed (an unreadable document, say).
     pub error: u64,
 }
 
@@ -213,6 +222,7 @@ pub struct RunMeta {
     pub date: String,
     /// `git rev-parse HEAD` of the project, when it is in a repository.
     pub git_commit: Option<String>,
+    /// The project's name, from `aims.toml`.
     pub project: String,
     /// The policy packs used: (name, version).
     pub packs: Vec<(String, String)>,
@@ -223,19 +233,30 @@ pub struct RunMeta {
 /// One recorded run, with its verdict counts over every system and the organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RunSummary {
+    /// The run's number: `@ID` on the command line, counted from 1 in the order runs were recorded.
     pub id: i64,
+    /// `YYYY-MM-DD`: the date the run evaluated as today.
     pub date: String,
+    /// `git rev-parse HEAD` of the project; `None` when it was not in a git repository.
     pub git_commit: Option<String>,
+    /// The project's name, from `aims.toml`.
     pub project: String,
+    /// The policy packs used.
     pub packs: Vec<PackVersion>,
+    /// The aims that recorded the run: `aims 0.1.0`.
     pub tool: String,
+    /// How many systems were evaluated (the organisation not counted).
     pub systems: u64,
+    /// Verdicts of every system × control, the organisation's controls included.
     pub verdicts: Counts,
 }
 
+/// A policy pack a run used, and its version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PackVersion {
+    /// The pack's name.
     pub name: String,
+    /// The version used.
     pub version: String,
 }
 
@@ -830,31 +851,44 @@ pub struct OperatingPeriod {
 /// A waiver as recorded with a verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedWaiver {
+    /// The waiver's id.
     pub id: String,
+    /// `YYYY-MM-DD`: the last day the waiver applies.
     pub expires: String,
+    /// True when the waiver matched but was past its expiry on the run's date, so it did not apply.
     pub expired: bool,
 }
 
+/// One control's verdict for one system (or the organisation) in a recorded run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedControl {
+    /// The control's id, such as `A.6.2.4`.
     pub id: String,
+    /// The verdict recorded.
     pub verdict: Verdict,
+    /// How strictly the control was enforced in that run.
     pub enforcement: Enforcement,
+    /// The waiver that matched, if any.
     pub waiver: Option<RecordedWaiver>,
 }
 
+/// One system's verdicts in a recorded run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedSystem {
+    /// The system's name, from `aims.toml`.
     pub name: String,
     /// The system's documents that could not be read, named, when some could not.
     pub unreadable: Option<String>,
+    /// A verdict per control evaluated for the system.
     pub controls: Vec<RecordedControl>,
 }
 
 /// One recorded run in full.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunSnapshot {
+    /// Where and when the run was made, and its counts.
     pub run: RunSummary,
+    /// Verdicts of the organisation's controls (`scope organization`).
     pub organization: Vec<RecordedControl>,
     /// By name.
     pub systems: Vec<RecordedSystem>,
@@ -863,13 +897,16 @@ pub struct RunSnapshot {
 /// A run and the date it evaluated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RunRef {
+    /// The run's number.
     pub run: i64,
+    /// `YYYY-MM-DD`: the date the run evaluated as today.
     pub date: String,
 }
 
 /// One control's (or system's) course over the runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Course {
+    /// The control's id or the system's name.
     pub name: String,
     /// Counts per run, for every run that evaluated it (oldest first).
     pub series: Vec<(i64, Counts)>,
@@ -953,6 +990,7 @@ impl Course {
 /// An objective's values over the runs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ObjectiveSeries {
+    /// The objective's id.
     pub id: String,
     /// The target as written, e.g. `<= 0.05` (of the latest run).
     pub target: String,

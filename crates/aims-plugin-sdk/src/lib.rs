@@ -40,6 +40,8 @@
 //! Nothing else is unsafe: the host writes the input into a buffer the SDK owns (`aims_alloc`),
 //! and the SDK reads it back from that buffer, never through a raw pointer.
 
+#![warn(missing_docs)]
+
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
@@ -94,7 +96,9 @@ impl<T: AimsType, S> AimsType for HashMap<String, T, S> {
 
 /// What a plugin function may return: a value, or a `Result` whose `Err` is reported.
 pub trait IntoAnswer {
+    /// The value on success; its aims type is the function's result type in the manifest.
     type Ok: serde::Serialize + AimsType;
+    /// The answer: `Ok` becomes `{"ok": value}`, `Err` (as text) becomes `{"err": "..."}`.
     fn into_answer(self) -> Result<Self::Ok, String>;
 }
 

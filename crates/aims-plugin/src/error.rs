@@ -4,15 +4,21 @@
 use crate::codes;
 use std::fmt;
 
+/// The kinds of failure of a plugin call, each with an `E04xx` code ([`PluginErrorKind::code`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PluginErrorKind {
     /// The plugin trapped (`unreachable`, a Rust panic, out-of-bounds access, ...).
     Trap,
+    /// The call used up its fuel (the plugin's instruction budget).
     FuelExhausted,
+    /// The call ran past its wall-clock deadline.
     Timeout,
+    /// The call tried to grow memory past the plugin's cap.
     MemoryLimit,
+    /// The call exhausted the WebAssembly stack (usually unbounded recursion).
     StackOverflow,
+    /// The answer is longer than the plugin's output cap.
     OutputTooLarge,
     /// The answer is not `{"ok": value}` / `{"err": "..."}` UTF-8 JSON inside the plugin's memory, or
     /// `value` does not have the declared return type.
@@ -21,10 +27,15 @@ pub enum PluginErrorKind {
     PluginReported,
     /// The arguments do not match the declared parameter types (checked before the call).
     BadArguments,
+    /// No plugin of that name is loaded.
     UnknownPlugin,
+    /// The plugin has no function (or loader) of that name.
     UnknownFunction,
+    /// An export the call needs (the function, `memory`, `aims_alloc`, ...) is missing.
     MissingExport,
+    /// An ABI export (`aims_abi_version`, `aims_manifest`) has the wrong type.
     BadSignature,
+    /// The plugin broke the ABI during the call: `aims_alloc` gave a null or out-of-bounds offset.
     AbiMismatch,
     /// The module could not be re-instantiated for the call.
     Instantiation,
@@ -70,18 +81,23 @@ impl PluginErrorKind {
 /// What a call was aimed at: a function or a fact loader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Entry {
+    /// A function the policy calls (`aims_fn_<name>`).
     #[default]
     Function,
+    /// A fact loader (`aims_load_<name>`).
     Loader,
 }
 
 /// A failed plugin call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PluginError {
+    /// The plugin's name, as configured (`fairness`).
     pub plugin: String,
     /// The function (or loader) name.
     pub function: String,
+    /// Whether `function` names a function or a loader.
     pub entry: Entry,
+    /// What went wrong, and so its code.
     pub kind: PluginErrorKind,
     /// What happened, without the plugin and function names (the `Display` impl adds them).
     pub message: String,

@@ -24,6 +24,8 @@
 //! let gap = host.call("fairness", "parity_gap", r#"[{"a": 0.61, "b": 0.58}]"#);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod codes;
 mod config;
 mod error;

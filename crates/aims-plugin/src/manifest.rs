@@ -9,9 +9,11 @@ use std::collections::BTreeSet;
 /// declares (the facade passes the checked types, never their text).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FunctionSig {
+    /// The function's name (`parity_gap`).
     pub name: String,
     /// `(parameter name, type)`.
     pub params: Vec<(String, PluginType)>,
+    /// The type of the result.
     pub ret: PluginType,
     /// The function's documentation, if the manifest gives one (shown on hover).
     pub doc: Option<String>,
@@ -32,9 +34,11 @@ impl FunctionSig {
 /// A plugin-provided fact loader: turns a file in a format aims does not know into JSON facts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LoaderSig {
+    /// The loader's name.
     pub name: String,
     /// File extensions (without the dot) the loader is meant for; informational.
     pub extensions: Vec<String>,
+    /// The loader's documentation, if the manifest gives one.
     pub doc: Option<String>,
 }
 

@@ -32,6 +32,8 @@
 //! with a string that starts with `YYYY-MM-DD`, and a single string iterates as a one-element
 //! list.
 
+#![warn(missing_docs)]
+
 use aims_check::{Control, Enforcement, ExclusionScope, Objective, Program, Step};
 use aims_facts::{Document, SystemDecl, ValueKind};
 use aims_syntax::ast::{BinOp, Expr, ExprKind, Message, MessagePart, Quantifier, UnaryOp};
@@ -42,16 +44,23 @@ use jiff::civil::Date;
 /// hours): a month has no fixed number of days.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val {
+    /// `null`: the literal, or a fact value written as null.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number not held as an exact integer.
     Num(f64),
     /// An integer literal or fact integer, exact to 64 bits.
     Int(i64),
+    /// A string.
     Str(String),
+    /// A calendar date.
     Date(Date),
     /// Months, hours.
     Dur(i64, i64),
+    /// A list.
     List(Vec<Val>),
+    /// A map, its keys in the order written.
     Map(IndexMap<String, Val>),
     /// A fact value that does not match its schema (the expected type; `true` when it is a
     /// required field that is missing); reading it is an error.
@@ -67,7 +76,9 @@ pub enum Val {
 /// Why an expression has no value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stop {
+    /// A fact is missing: the path that was read.
     Missing(String),
+    /// The expression cannot be evaluated: why.
     Error(String),
 }
 
@@ -92,16 +103,23 @@ impl Got {
 
 type Res = Result<Got, Stop>;
 
+/// A control's or objective's verdict for one system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
+    /// Every requirement held (a control), or the target was met (an objective).
     Pass,
+    /// A requirement failed, or the target was not met or not measurable (a missing fact).
     Fail,
+    /// A control failed, but a waiver in force covers it.
     Waived,
+    /// A `when` was false, or an exclusion is in force.
     NotApplicable,
+    /// Could not be assessed (an evaluation error, an unreadable document).
     Error,
 }
 
 impl Verdict {
+    /// The verdict as every output writes it: `pass`, `fail`, `waived`, `not_applicable`, `error`.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
@@ -113,14 +131,19 @@ impl Verdict {
     }
 }
 
+/// The outcome of one requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// The requirement held.
     Pass,
+    /// The requirement did not hold, or a fact it reads is missing.
     Fail,
+    /// The requirement could not be evaluated.
     Error,
 }
 
 impl Outcome {
+    /// The outcome as written: `pass`, `fail` or `error`.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Pass => "pass",
@@ -134,25 +157,38 @@ impl Outcome {
 /// the implementation's own).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reason {
+    /// The text the language defines: a false `when`'s `else` text, or `excluded by ...` with the
+    /// exclusion's approver and reason.
     Text(String),
+    /// An evaluation error, in this implementation's words.
     Error(String),
 }
 
+/// The outcome of one requirement of a control, against one combination of documents.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequirementVerdict {
+    /// 0-based position among the control's requirements.
     pub index: usize,
     /// The documents the requirement ran against (`a.md, b.md`), when the control reads some.
     pub document: Option<String>,
+    /// Whether it held.
     pub outcome: Outcome,
     /// For `Fail`: the message the language defines. For `Error`: our reason.
     pub message: Option<String>,
 }
 
+/// One control's verdict for one system.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ControlVerdict {
+    /// The control's id.
     pub id: String,
+    /// The verdict.
     pub verdict: Verdict,
+    /// The reason a false `when` or an exclusion in force gave for not applying; `None` when
+    /// neither did.
     pub not_applicable_reason: Option<Reason>,
+    /// Every requirement evaluated, for each combination of documents (none when the control did
+    /// not apply).
     pub requirements: Vec<RequirementVerdict>,
     /// The id of the waiver that matched (applied or expired).
     pub waiver: Option<String>,
@@ -160,24 +196,36 @@ pub struct ControlVerdict {
     pub exclusion: Option<String>,
 }
 
+/// One objective's verdict for one system.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectiveVerdict {
+    /// The objective's id.
     pub id: String,
+    /// Whether the measure met the target; `not_applicable` when its `when` was false.
     pub verdict: Verdict,
+    /// The measured value as rendered; `None` when it was not measured.
     pub measured: Option<String>,
 }
 
+/// One risk's level and treatment for one system.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskVerdict {
+    /// The risk's id.
     pub id: String,
+    /// Likelihood × impact.
     pub level: u8,
+    /// True when the risk names controls and every one of them passed or was waived for the system.
     pub treated: bool,
 }
 
+/// Everything [`evaluate_system`] decides for one system.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SystemVerdicts {
+    /// One per control of the program, in its order.
     pub controls: Vec<ControlVerdict>,
+    /// One per objective of the program, in its order.
     pub objectives: Vec<ObjectiveVerdict>,
+    /// One per risk of the program, in its order.
     pub risks: Vec<RiskVerdict>,
 }
 
