@@ -133,7 +133,10 @@ fn a_changed_input_runs_the_check_again_and_ctrl_c_exits_0() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{status:?}");
-    let rest: Vec<String> = rx.try_iter().collect();
+    // what it printed last: read until its stderr closes (the reader thread may not have passed
+    // the last line on yet when the process has exited)
+    let rest: Vec<String> =
+        std::iter::from_fn(|| rx.recv_timeout(Duration::from_secs(30)).ok()).collect();
     assert!(
         rest.iter().any(|l| l == "aims: stopped watching"),
         "{rest:#?}"
