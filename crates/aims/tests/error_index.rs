@@ -317,6 +317,7 @@ fn the_registry_chains_every_crates_codes() {
         ("aims-plugin", aims_plugin::codes::CODES),
         ("aims-history", aims_history::codes::CODES),
         ("aims", aims::codes::CODES),
+        ("aims-test", aims::testing::codes::CODES),
     ];
     let all = aims::all_codes();
     for (name, codes) in crates {
