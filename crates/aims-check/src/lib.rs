@@ -344,23 +344,11 @@ where
             );
             continue;
         }
-        let Some(session) = session.as_mut() else {
-            let lowered = lower_block(
-                b,
-                &mut checker,
-                &program.params,
-                &let_params,
-                &text_of,
-                (&control_ids, &organization_ids),
-                &mut diags,
-            );
-            if let incremental::Lowered::Control(c) = &lowered {
-                verdict_graph.add_control(&c.id, &checker);
-            }
-            lowered_items.push(lowered);
-            continue;
-        };
-        checker.journal = Some(types::Journal::default());
+        // With a cache, what the check leaves in the checker's program-wide state is journaled
+        // so a later check can replay it.
+        if session.is_some() {
+            checker.journal = Some(types::Journal::default());
+        }
         let first = diags.len();
         let lowered = lower_block(
             b,
@@ -371,34 +359,36 @@ where
             (&control_ids, &organization_ids),
             &mut diags,
         );
-        let journal = checker.journal.take().unwrap_or_default();
-        let uses_ids = match b.kind {
-            BlockKind::Risk | BlockKind::Waiver | BlockKind::Exclusion => true,
-            BlockKind::Control | BlockKind::Objective => journal.calls_control_verdict,
-        };
-        let is_control = matches!(lowered, incremental::Lowered::Control(_));
         if let incremental::Lowered::Control(c) = &lowered {
             verdict_graph.add_control(&c.id, &checker);
         }
-        session.keep(
-            b,
-            incremental::Outcome {
-                lowered: lowered.clone(),
-                diags: diags.get(first..).unwrap_or_default().to_vec(),
-                journal,
-                verdicts_read: if is_control {
-                    checker.verdicts_read.clone()
-                } else {
-                    Vec::new()
+        if let Some(session) = session.as_mut() {
+            let journal = checker.journal.take().unwrap_or_default();
+            let uses_ids = match b.kind {
+                BlockKind::Risk | BlockKind::Waiver | BlockKind::Exclusion => true,
+                BlockKind::Control | BlockKind::Objective => journal.calls_control_verdict,
+            };
+            let is_control = matches!(lowered, incremental::Lowered::Control(_));
+            session.keep(
+                b,
+                incremental::Outcome {
+                    lowered: lowered.clone(),
+                    diags: diags.get(first..).unwrap_or_default().to_vec(),
+                    journal,
+                    verdicts_read: if is_control {
+                        checker.verdicts_read.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    globals_read: if is_control {
+                        checker.globals_read.iter().cloned().collect()
+                    } else {
+                        Vec::new()
+                    },
+                    uses_ids,
                 },
-                globals_read: if is_control {
-                    checker.globals_read.iter().cloned().collect()
-                } else {
-                    Vec::new()
-                },
-                uses_ids,
-            },
-        );
+            );
+        }
         lowered_items.push(lowered);
     }
     diags.extend(params::undeclared(parameters, &program.params));
