@@ -14,6 +14,8 @@
 //! requests that need fresh results analyze on demand. A handler that panics is answered with an
 //! internal error and the server stays up.
 
+#![warn(missing_docs)]
+
 mod assist;
 mod completion;
 mod convert;

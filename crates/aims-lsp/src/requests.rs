@@ -68,16 +68,19 @@ pub fn initialize(w: &mut World, params: &InitializeParams) {
         .and_then(aims_base::date::parse_date);
 }
 
+/// `textDocument/didOpen`: the buffer replaces the file's text on disk (its project is found or loaded).
 pub fn did_open(w: &mut World, params: DidOpenTextDocumentParams) {
     let d = params.text_document;
     w.open(d.uri, d.text, d.version);
 }
 
+/// `textDocument/didChange`: apply the changes (whole text or ranges) and mark what they make stale.
 pub fn did_change(w: &mut World, params: DidChangeTextDocumentParams) {
     let d = params.text_document;
     w.change(&d.uri, d.version, params.content_changes);
 }
 
+/// `textDocument/didClose`: the file is read from disk again.
 pub fn did_close(w: &mut World, params: DidCloseTextDocumentParams) {
     w.close(&params.text_document.uri);
 }
@@ -92,6 +95,7 @@ pub fn diagnostics(w: &mut World) -> Vec<world::Publish> {
     w.diagnostics_to_publish()
 }
 
+/// `textDocument/hover`: a name's type, definition and documentation; for a fact field, the values the systems' cards hold.
 pub fn hover(w: &mut World, params: HoverParams) -> Option<Hover> {
     let tp = params.text_document_position_params;
     let uri = tp.text_document.uri.clone();
@@ -119,11 +123,13 @@ pub fn hover(w: &mut World, params: HoverParams) -> Option<Hover> {
         .or_else(|| assist::keyword_hover(files.get(fi)?, ix, fi, off))
 }
 
+/// `textDocument/foldingRange`: items, statements spanning lines, runs of comment lines.
 pub fn folding_ranges(w: &mut World, params: FoldingRangeParams) -> Option<Vec<FoldingRange>> {
     let (p, fi) = w.locate(&params.text_document.uri)?;
     Some(assist::folding_ranges(p.files.get(fi)?))
 }
 
+/// `textDocument/selectionRange`: from a name out to its expression, statement, item and file.
 pub fn selection_ranges(
     w: &mut World,
     params: SelectionRangeParams,
@@ -138,6 +144,7 @@ pub fn selection_ranges(
     Some(assist::selection_ranges(f, &offsets))
 }
 
+/// `textDocument/documentHighlight`: the other occurrences of the symbol under the cursor in the file.
 pub fn document_highlights(
     w: &mut World,
     params: DocumentHighlightParams,
@@ -147,17 +154,20 @@ pub fn document_highlights(
     Some(assist::highlights(p, fi, off))
 }
 
+/// `textDocument/signatureHelp`: the built-in or plugin function being called and the argument at the cursor.
 pub fn signature_help(w: &mut World, params: SignatureHelpParams) -> Option<SignatureHelp> {
     let tp = params.text_document_position_params;
     let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
     assist::signature_help(p, fi, off)
 }
 
+/// `textDocument/inlayHint`: the types of `let`s and quantifier variables.
 pub fn inlay_hints(w: &mut World, params: InlayHintParams) -> Option<Vec<InlayHint>> {
     let (p, fi) = w.locate(&params.text_document.uri)?;
     Some(assist::inlay_hints(p, fi, params.range))
 }
 
+/// `textDocument/completion`: names, fields, functions, keywords and control ids valid at the cursor.
 pub fn completion(
     w: &mut World,
     params: CompletionParams,
@@ -201,6 +211,7 @@ fn with_text_edit(
     }));
 }
 
+/// `textDocument/definition`: where the symbol under the cursor is declared (a fact field: its schema line).
 pub fn definition(w: &mut World, params: GotoDefinitionParams) -> Option<GotoDefinitionResponse> {
     let tp = params.text_document_position_params;
     let uri = tp.text_document.uri.clone();
@@ -231,6 +242,7 @@ pub fn definition(w: &mut World, params: GotoDefinitionParams) -> Option<GotoDef
     }
 }
 
+/// `textDocument/references`: every occurrence of the symbol under the cursor in its project.
 pub fn references(w: &mut World, params: ReferenceParams) -> Option<Vec<Location>> {
     let tp = params.text_document_position;
     let (p, fi, off) = file_position(w, &tp.text_document.uri, tp.position)?;
@@ -242,6 +254,7 @@ pub fn references(w: &mut World, params: ReferenceParams) -> Option<Vec<Location
     ))
 }
 
+/// `textDocument/prepareRename`: the range of a control id or `let` that can be renamed.
 pub fn prepare_rename(
     w: &mut World,
     params: TextDocumentPositionParams,
@@ -279,6 +292,7 @@ pub fn rename(w: &mut World, params: RenameParams) -> Result<Option<WorkspaceEdi
     Ok(edit)
 }
 
+/// `textDocument/documentSymbol`: the file's items and their statements, as an outline.
 pub fn document_symbols(
     w: &mut World,
     params: DocumentSymbolParams,
@@ -290,10 +304,12 @@ pub fn document_symbols(
     )))
 }
 
+/// `workspace/symbol`: the controls, objectives, risks, waivers, schemas and `let`s whose names match the query.
 pub fn workspace_symbols(w: &World, params: WorkspaceSymbolParams) -> WorkspaceSymbolResponse {
     WorkspaceSymbolResponse::Flat(features::workspace_symbols(&w.projects, &params.query))
 }
 
+/// `textDocument/formatting`: the edits that make the file what `aims fmt` writes.
 pub fn formatting(w: &mut World, params: DocumentFormattingParams) -> Formatting {
     let Some((p, fi)) = w.locate(&params.text_document.uri) else {
         return Formatting::NotOpen;
@@ -307,6 +323,7 @@ pub fn formatting(w: &mut World, params: DocumentFormattingParams) -> Formatting
     }
 }
 
+/// `textDocument/codeAction`: the quick fixes of the diagnostics in the range ("did you mean").
 pub fn code_actions(w: &mut World, params: CodeActionParams) -> Option<CodeActionResponse> {
     let (p, fi) = w.locate(&params.text_document.uri)?;
     Some(features::code_actions(
@@ -317,6 +334,7 @@ pub fn code_actions(w: &mut World, params: CodeActionParams) -> Option<CodeActio
     ))
 }
 
+/// `textDocument/semanticTokens/full`: keywords, names, fields, strings, numbers and comments of the file.
 pub fn semantic_tokens(
     w: &mut World,
     params: SemanticTokensParams,

@@ -36,12 +36,18 @@ pub enum Frame {
     /// ([`PARSE_ERROR`] or [`INVALID_REQUEST`]) for `id` (the request's id when one could be
     /// read, else `null`).
     Invalid {
+        /// The JSON-RPC error code of the answer.
         code: i64,
+        /// The id answered: the request's when it could be read, else `null`.
         id: Value,
+        /// What is wrong with the frame, for the answer's message and the log.
         reason: String,
     },
     /// Bytes that are not part of any frame (skipped up to the next header); logged only.
-    Skipped { len: usize },
+    Skipped {
+        /// How many bytes were skipped.
+        len: usize,
+    },
 }
 
 impl Frame {

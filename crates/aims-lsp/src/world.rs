@@ -425,7 +425,9 @@ impl Vfs for Overlay<'_> {
 /// The whole workspace.
 #[derive(Debug, Default)]
 pub struct World {
+    /// The open editor buffers, by path.
     pub docs: HashMap<PathBuf, Doc>,
+    /// The projects of the open files (one per `aims.toml`, or a lone file).
     pub projects: Vec<ProjectState>,
     /// What was last sent per document, to send only changes.
     published: HashMap<Uri, Vec<lsp::Diagnostic>>,
@@ -520,8 +522,11 @@ fn find_project_files(root: &Path) -> Vec<PathBuf> {
 /// A `publishDiagnostics` to send.
 #[derive(Debug, Clone)]
 pub struct Publish {
+    /// The document.
     pub uri: Uri,
+    /// All of its diagnostics (an empty list clears them).
     pub diagnostics: Vec<lsp::Diagnostic>,
+    /// The version of the open buffer they are for; `None` for a file not open.
     pub version: Option<i32>,
 }
 
@@ -573,6 +578,7 @@ fn parse_file(
 }
 
 impl World {
+    /// A world with no open file and no project.
     pub fn new() -> World {
         World::default()
     }
@@ -847,6 +853,7 @@ impl World {
         }
     }
 
+    /// An editor opened `uri`: its text is the buffer's from now on.
     pub fn open(&mut self, uri: Uri, text: String, version: i32) {
         self.bump();
         let path = uri_path(&uri);
@@ -926,6 +933,7 @@ impl World {
         p.analysis = None;
     }
 
+    /// An editor closed `uri`: its text is the file's on disk again.
     pub fn close(&mut self, uri: &Uri) {
         self.bump();
         let path = uri_path(uri);

@@ -6,6 +6,8 @@
 //!
 //! All file access goes through [`Vfs`], so callers decide whether sources come from disk or memory.
 
+#![warn(missing_docs)]
+
 pub use aims_base::{
     self as base, Diagnostic, FileId, MemoryFs, OsFs, Severity, SourceMap, Span, Vfs,
 };
@@ -53,9 +55,13 @@ pub mod testing {
 
 /// A project whose policies compiled.
 pub struct Compiled {
+    /// `aims.toml` as loaded: systems, fact declarations, tailoring, plugins' settings.
     pub project: Project,
+    /// The parsed policy files, in the order `aims.toml` lists them.
     pub policies: Vec<syntax::ast::PolicyFile>,
+    /// The checked policies, tailored by `[parameters]` and `[enforcement]`.
     pub program: Program,
+    /// The loaded plugin modules; `None` when the project declares no plugin.
     pub plugins: Option<aims_plugin::PluginHost>,
 }
 
@@ -144,6 +150,7 @@ pub fn all_codes() -> Vec<&'static CodeInfo> {
     all
 }
 
+/// The registry entry of `code` (any case, surrounding blanks ignored), for `aims explain`.
 pub fn explain(code: &str) -> Option<&'static CodeInfo> {
     let code = code.trim().to_ascii_uppercase();
     all_codes().into_iter().find(|c| c.code == code)
@@ -766,6 +773,7 @@ pub use aims_base::date::parse_date;
 
 /// One system's outcome as it leaves a worker of [`evaluate_each`].
 pub struct SystemRun<'a> {
+    /// The system's verdicts, requirements and evidence.
     pub result: aims_eval::results::SystemResult,
     /// Diagnostics of loading the system's own fact files, sorted by path.
     pub diagnostics: Vec<Diagnostic>,

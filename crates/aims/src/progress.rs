@@ -9,10 +9,12 @@ use std::sync::Arc;
 pub struct Progress(pub Arc<dyn Fn(usize, usize) + Send + Sync>);
 
 impl Progress {
+    /// A progress callback from a closure.
     pub fn new(f: impl Fn(usize, usize) + Send + Sync + 'static) -> Progress {
         Progress(Arc::new(f))
     }
 
+    /// Tell the callback that `done` of `total` systems are evaluated.
     pub fn report(&self, done: usize, total: usize) {
         (self.0)(done, total);
     }
