@@ -126,6 +126,7 @@ impl PartialEq for Sections {
 /// One fact file, parsed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
+    /// The fact file in the run's source map.
     pub file: FileId,
     /// Display path relative to the project root, with `/` separators.
     pub name: String,
@@ -220,15 +221,21 @@ impl Document {
     }
 }
 
+/// The format a fact file is read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
+    /// JSON (`.json`, `.jsonld`: Croissant, CycloneDX, Model Card Toolkit).
     Json,
+    /// YAML (`.yaml`, `.yml`).
     Yaml,
+    /// TOML (`.toml`).
     Toml,
+    /// Markdown (`.md`, `.markdown`) with optional YAML front matter (Hugging Face cards).
     Markdown,
 }
 
 impl Format {
+    /// The format's name, for messages.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Json => "JSON",

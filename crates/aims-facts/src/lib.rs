@@ -12,6 +12,8 @@
 //! bounded: files over 64 MiB, nesting over 512 levels and YAML alias expansion over 100,000 nodes
 //! are refused with located errors, never a crash.
 
+#![warn(missing_docs)]
+
 pub mod builtin_packs;
 pub mod codes;
 pub mod document;

@@ -71,12 +71,14 @@ pub use dependencies::{
 pub use pack::{Pack, Parameter, PACK_MANIFEST};
 pub use tailoring::EnforcementOverride;
 
+/// A project as `aims.toml` declares it: where it is, its policies, systems, organisation facts, plugins and tailoring.
 #[derive(Debug, Clone, Default)]
 pub struct Project {
     /// The directory holding `aims.toml`.
     pub root: PathBuf,
     /// `aims.toml` in the source map.
     pub file: FileId,
+    /// `[project] name`.
     pub name: String,
     /// Every policy file, resolved and sorted.
     pub policy_files: Vec<PathBuf>,
@@ -84,6 +86,7 @@ pub struct Project {
     pub organization_facts: Vec<FactSource>,
     /// The systems, in declaration order; a pattern's systems are made when asked for.
     pub systems: Systems,
+    /// The `[[plugins]]` entries: modules' paths, pins and limits.
     pub plugins: Vec<PluginDecl>,
     /// `[project] max_work`: the work units each system's evaluation may spend (`None`: the
     /// evaluator's default).
@@ -215,8 +218,10 @@ impl Confinement {
     }
 }
 
+/// One AI system: its name, attributes and fact files.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SystemDecl {
+    /// The system's name (from `name`, or from the path for a pattern's systems).
     pub name: String,
     /// The span of the system's name in `aims.toml`.
     pub span: Span,
@@ -224,6 +229,7 @@ pub struct SystemDecl {
     /// visible in policies as `system.<key>`. TOML dates are `YYYY-MM-DD` strings. Checked
     /// against the `system` schema by [`check_system_attributes`], which drops unknown keys.
     pub attributes: IndexMap<String, Value>,
+    /// Its fact files (paths, globs, kinds), relative to the project root.
     pub facts: Vec<FactSource>,
     /// The span of each attribute's key in `aims.toml`, for diagnostics that rename it.
     pub key_spans: IndexMap<String, Span>,
@@ -238,6 +244,7 @@ pub const SYSTEM_ENTRY_KEYS: &[&str] = &["name", "facts", "pattern", "attributes
 pub struct FactSource {
     /// The path or glob as written, relative to the project root.
     pub pattern: String,
+    /// The pattern holds glob characters (`*`, `?`, `[`): it may match many files, or none.
     pub is_glob: bool,
     /// The declared kind; `None` means detect it from the content.
     pub kind: Option<String>,
@@ -250,13 +257,18 @@ pub struct FactSource {
     pub loader: Option<(String, Span)>,
 }
 
+/// One `[[plugins]]` entry of `aims.toml`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PluginDecl {
+    /// The plugin's name: the `plugin NAME` item of a policy (or a fact loader) it configures.
     pub name: String,
     /// Resolved against the project root.
     pub path: PathBuf,
+    /// The module's pinned SHA-256 (hex): a module with another digest is refused.
     pub sha256: Option<String>,
+    /// Fuel per call (wasmtime's instruction budget); `None`: the host's default.
     pub fuel: Option<u64>,
+    /// Linear memory limit in MiB; `None`: the host's default.
     pub memory_mb: Option<u64>,
     /// Largest answer (bytes) the plugin may return.
     pub max_output_bytes: Option<u64>,
@@ -264,6 +276,7 @@ pub struct PluginDecl {
     pub timeout_ms: Option<u64>,
     /// Grant the deny-by-default WASI shim (`wasm32-wasip1` modules), and with it the real clocks.
     pub wasi: bool,
+    /// With `wasi`: the shim's clocks read the real time (otherwise they are fixed).
     pub clock: bool,
     /// The span of the plugin's name in `aims.toml`.
     pub span: Span,

@@ -57,24 +57,37 @@ use crate::value::{Invalid, Value, ValueKind};
 
 pub use aims_base::types::Type;
 
+/// One field of a schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
+    /// The field's name, as facts and policies write it.
     pub name: String,
+    /// The type its value must have.
     pub ty: Type,
+    /// The field may be absent (`name?: type`).
     pub optional: bool,
+    /// Its doc comment (empty when none), for hover and the SoA.
     pub doc: String,
+    /// Where the field is declared (`None` for built-in schemas).
     pub span: Option<Span>,
 }
 
+/// The shape of one fact kind (`model_card`, a policy's `schema` item) or nested record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schema {
+    /// The kind's name (`model_card`; nested records are `kind.field`).
     pub name: String,
+    /// Its title (`schema NAME "Title"`), empty when none.
     pub title: String,
+    /// Its doc comment, empty when none.
     pub doc: String,
+    /// Its fields, in declaration order.
     pub fields: IndexMap<String, Field>,
     /// Unknown fields allowed (true for built-ins).
     pub open: bool,
+    /// Shipped with aims rather than declared by a policy.
     pub builtin: bool,
+    /// Where a policy declares it (`None` for built-ins).
     pub span: Option<Span>,
 }
 
@@ -337,6 +350,7 @@ impl SchemaSet {
         self.schemas.insert(s.name.clone(), Arc::new(s));
     }
 
+    /// The schema named `name`.
     pub fn get(&self, name: &str) -> Option<&Schema> {
         self.schemas.get(name).map(|s| &**s)
     }
@@ -360,10 +374,12 @@ impl SchemaSet {
         })
     }
 
+    /// The names of every schema, built-in and declared.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.schemas.keys().map(String::as_str)
     }
 
+    /// Every schema.
     pub fn iter(&self) -> impl Iterator<Item = &Schema> {
         self.schemas.values().map(|s| &**s)
     }

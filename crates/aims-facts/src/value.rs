@@ -8,21 +8,27 @@ use serde::ser::{SerializeMap, SerializeSeq};
 /// One node of a fact document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Value {
+    /// What the value is.
     pub kind: ValueKind,
     /// Exact location of the value's text in its file (for a mapping or list, from its first to its
     /// last character).
     pub span: Span,
 }
 
+/// The kinds of fact values (JSON's, with integers kept exact and invalid values marked).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValueKind {
+    /// `null`, or an empty YAML value.
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// A number written with a fraction or exponent (or an infinity / NaN the format spells out).
     Number(f64),
     /// An integer literal, held exactly (one beyond 64 bits is loaded as [`ValueKind::Invalid`]).
     Int(i64),
+    /// A string.
     String(String),
+    /// A list, in file order.
     List(Vec<Value>),
     /// Key order is the order in the file.
     Map(IndexMap<String, Value>),
@@ -35,34 +41,42 @@ pub enum ValueKind {
 pub struct Invalid {
     /// The expected type, as written in the schema (`string | list<string>`).
     pub expected: String,
+    /// The value as the file held it.
     pub original: Value,
 }
 
 impl Value {
+    /// A value of `kind` at `span`.
     pub fn new(kind: ValueKind, span: Span) -> Value {
         Value { kind, span }
     }
 
+    /// `null` at `span`.
     pub fn null(span: Span) -> Value {
         Value::new(ValueKind::Null, span)
     }
 
+    /// A string at `span`.
     pub fn string(s: impl Into<String>, span: Span) -> Value {
         Value::new(ValueKind::String(s.into()), span)
     }
 
+    /// A number (with a fraction) at `span`.
     pub fn number(n: f64, span: Span) -> Value {
         Value::new(ValueKind::Number(n), span)
     }
 
+    /// An integer at `span`.
     pub fn int(n: i64, span: Span) -> Value {
         Value::new(ValueKind::Int(n), span)
     }
 
+    /// A boolean at `span`.
     pub fn bool(b: bool, span: Span) -> Value {
         Value::new(ValueKind::Bool(b), span)
     }
 
+    /// An empty mapping at `span`.
     pub fn empty_map(span: Span) -> Value {
         Value::new(ValueKind::Map(IndexMap::new()), span)
     }
@@ -75,6 +89,7 @@ impl Value {
         }
     }
 
+    /// The member `key` of a mapping, to change it; `None` for other values.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
         match &mut self.kind {
             ValueKind::Map(m) => m.get_mut(key),
@@ -95,6 +110,7 @@ impl Value {
         self.kind.type_name()
     }
 
+    /// The text of a string; `None` for other values.
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
             ValueKind::String(s) => Some(s),
@@ -102,6 +118,7 @@ impl Value {
         }
     }
 
+    /// A number or integer as a float; `None` for other values.
     pub fn as_f64(&self) -> Option<f64> {
         match self.kind {
             ValueKind::Number(n) => Some(n),
@@ -119,6 +136,7 @@ impl Value {
         }
     }
 
+    /// The value of a boolean; `None` for other values.
     pub fn as_bool(&self) -> Option<bool> {
         match self.kind {
             ValueKind::Bool(b) => Some(b),
@@ -126,6 +144,7 @@ impl Value {
         }
     }
 
+    /// The items of a list; `None` for other values.
     pub fn as_list(&self) -> Option<&[Value]> {
         match &self.kind {
             ValueKind::List(l) => Some(l),
@@ -133,6 +152,7 @@ impl Value {
         }
     }
 
+    /// The members of a mapping, in file order; `None` for other values.
     pub fn as_map(&self) -> Option<&IndexMap<String, Value>> {
         match &self.kind {
             ValueKind::Map(m) => Some(m),
@@ -140,6 +160,7 @@ impl Value {
         }
     }
 
+    /// What schema validation refused here; `None` for a valid value.
     pub fn as_invalid(&self) -> Option<&Invalid> {
         match &self.kind {
             ValueKind::Invalid(i) => Some(i),
@@ -147,6 +168,7 @@ impl Value {
         }
     }
 
+    /// `null`.
     pub fn is_null(&self) -> bool {
         matches!(self.kind, ValueKind::Null)
     }
@@ -215,6 +237,7 @@ impl Value {
 }
 
 impl ValueKind {
+    /// The value's type as messages name it (`string`, `number`, `list`, ...).
     pub fn type_name(&self) -> &'static str {
         match self {
             ValueKind::Null => "null",

@@ -49,7 +49,12 @@ pub enum PackOrigin {
     /// A folder, as written (relative to the project root).
     Path(String),
     /// A git repository and the full commit id it is pinned to.
-    Git { url: String, rev: String },
+    Git {
+        /// The repository, as `git clone` takes it.
+        url: String,
+        /// The full commit id.
+        rev: String,
+    },
 }
 
 impl PackOrigin {
@@ -65,7 +70,9 @@ impl PackOrigin {
 /// One `[packs.NAME]` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackDependency {
+    /// The pack's name: its key under `[packs]`.
     pub name: String,
+    /// Where the pack comes from.
     pub origin: PackOrigin,
     /// The pack's folder: the path resolved against the root, or the git pack's cache folder.
     pub folder: PathBuf,
@@ -78,6 +85,7 @@ pub struct PackDependency {
 /// One `[[pack]]` entry of `aims.lock`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockedPack {
+    /// The pack's name.
     pub name: String,
     /// `path+...` or `git+...` ([`PackOrigin::source`]).
     pub source: String,

@@ -49,6 +49,7 @@ pub struct Pack {
 /// One `[parameters]` entry of `aims.toml`.
 #[derive(Debug, Clone)]
 pub struct Parameter {
+    /// The `param` it sets.
     pub name: String,
     /// The key in `aims.toml`.
     pub key_span: Span,
