@@ -115,6 +115,10 @@ impl<'c> Session<'c> {
     where
         F: IntoIterator<Item = &'a PolicyFile>,
     {
+        // The sources by file id, taken once: the map's lookups take a lock.
+        let texts: Vec<Arc<SourceFile>> = (0..sources.len())
+            .filter_map(|i| sources.get(FileId(i as u32)))
+            .collect();
         let mut env = rustc_hash::FxHasher::default();
         for f in files {
             for item in &f.items {
@@ -126,10 +130,7 @@ impl<'c> Session<'c> {
                 };
                 span.hash(&mut env);
                 doc.hash(&mut env);
-                sources
-                    .get(span.file)
-                    .and_then(|s| s.text.get(span.range()).map(str::to_string))
-                    .hash(&mut env);
+                text_at(texts.get(span.file.0 as usize), span).hash(&mut env);
             }
         }
         format!("{parameters:?}").hash(&mut env);
@@ -141,9 +142,7 @@ impl<'c> Session<'c> {
             cache,
             environment: env.finish(),
             ids: ids.finish(),
-            texts: (0..sources.len())
-                .filter_map(|i| sources.get(FileId(i as u32)))
-                .collect(),
+            texts,
             checked: 0,
             reused: 0,
         }
