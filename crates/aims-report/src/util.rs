@@ -426,12 +426,11 @@ fn cell_escaped(s: &str) -> String {
         match c {
             '|' => out.push_str("\\|"),
             '\n' => out.push_str("<br>"),
-            '<' if chars.peek().is_some_and(|n| {
-                n.is_ascii_alphabetic() || *n == '/' || *n == '!' || *n == '?'
-            }) =>
-            {
-                out.push_str("&lt;");
-            }
+            // Every `<`, not only those before a letter: `<0`212@1>` is an email autolink
+            // (its local part may hold backticks), which ate a backtick, shifted the pairing of
+            // the code spans after it and left a card value's `<script>` live (found by the
+            // fuzz target `render`).
+            '<' => out.push_str("&lt;"),
             '\\' if chars.peek().is_some_and(|n| n.is_ascii_punctuation()) => out.push_str("\\\\"),
             // `[text](url)` and `![alt](url)` from a card would render as a link or an image
             // (phishing, tracking pixels, `javascript:`): brackets escaped, they stay text.
