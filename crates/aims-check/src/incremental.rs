@@ -46,6 +46,8 @@ pub(crate) struct Outcome {
     pub globals_read: Vec<String>,
     /// Whether the check consulted the control ids.
     pub uses_ids: bool,
+    /// The block's typed view, when types are recorded.
+    pub types: Option<Arc<crate::ItemTypes>>,
 }
 
 #[derive(Debug)]
@@ -78,6 +80,20 @@ pub struct CheckCache {
     pub last_checked: usize,
     /// Blocks replayed by the last check.
     pub last_reused: usize,
+    /// Record each item's types and resolved names in the program ([`crate::Program::types`]).
+    pub(crate) record_types: bool,
+}
+
+impl CheckCache {
+    /// A cache whose checks record the typed view of every item ([`crate::ItemTypes`] in
+    /// [`crate::Program::types`]): what the language server navigates by. Kept with each
+    /// block, so a re-check re-uses the view of every unchanged block too.
+    pub fn recording_types() -> CheckCache {
+        CheckCache {
+            record_types: true,
+            ..CheckCache::default()
+        }
+    }
 }
 
 /// The state of one check that uses a cache: the fingerprints of this check, and the entries

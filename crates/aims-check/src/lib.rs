@@ -15,7 +15,7 @@ pub use builtins::{Builtin, BuiltinFn, Signature, BUILTINS};
 pub use incremental::CheckCache;
 pub use program::*;
 pub use tailor::tailor_enforcement;
-pub use types::{Measure, Ty};
+pub use types::{type_of, ItemTypes, Measure, Resolution, Ty};
 
 use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, SourceMap, Span};
@@ -273,6 +273,8 @@ where
         .map(|b| b.id.name.clone())
         .collect();
 
+    let record_types = cache.as_ref().is_some_and(|c| c.record_types);
+    let mut item_types: Vec<Arc<ItemTypes>> = Vec::new();
     let mut checker = Checker::new(&program.schemas, &program.plugins, sources);
     checker.control_ids = Some(control_ids.clone());
     // What each top-level `let` and each control reads of other controls' verdicts.
@@ -282,6 +284,9 @@ where
     // ---- global lets (in order; a let may use earlier ones) ----
     for (l, doc) in &global_lets {
         checker.begin_item();
+        if record_types {
+            checker.types = Some(ItemTypes::default());
+        }
         let ty = checker.expr(&l.value, &mut diags);
         let reads = std::mem::take(&mut checker.names_read);
         checker.global_reads.insert(l.name.name.clone(), reads);
@@ -299,6 +304,7 @@ where
             );
             if let Some(value) = params::set(l, &ty, parameters, &mut program.params, &mut diags) {
                 let ty = checker.expr(&value, &mut diags);
+                item_types.extend(checker.types.take().map(Arc::new));
                 checker
                     .globals
                     .insert(l.name.name.clone(), (ty, l.name.span));
@@ -308,6 +314,7 @@ where
                 continue;
             }
         }
+        item_types.extend(checker.types.take().map(Arc::new));
         checker
             .globals
             .insert(l.name.name.clone(), (ty, l.name.span));
@@ -342,12 +349,16 @@ where
                 &mut lowered_items,
                 &mut diags,
             );
+            item_types.extend(outcome.types.clone());
             continue;
         }
         // With a cache, what the check leaves in the checker's program-wide state is journaled
         // so a later check can replay it.
         if session.is_some() {
             checker.journal = Some(types::Journal::default());
+        }
+        if record_types {
+            checker.types = Some(ItemTypes::default());
         }
         let first = diags.len();
         let lowered = lower_block(
@@ -362,6 +373,8 @@ where
         if let incremental::Lowered::Control(c) = &lowered {
             verdict_graph.add_control(&c.id, &checker);
         }
+        let types = checker.types.take().map(Arc::new);
+        item_types.extend(types.clone());
         if let Some(session) = session.as_mut() {
             let journal = checker.journal.take().unwrap_or_default();
             let uses_ids = match b.kind {
@@ -386,6 +399,7 @@ where
                         Vec::new()
                     },
                     uses_ids,
+                    types,
                 },
             );
         }
@@ -408,6 +422,12 @@ where
     diags.extend(verdict_graph.cycles());
     program.reads_verdicts = checker.calls_control_verdict;
     program.regexes = std::mem::take(&mut checker.regexes);
+    program.let_types = checker
+        .globals
+        .iter()
+        .map(|(name, (ty, _))| (name.clone(), ty.clone()))
+        .collect();
+    program.types = item_types;
     for lowered in lowered_items {
         push_lowered(lowered, &mut program);
     }
@@ -855,7 +875,7 @@ fn first_reads(mut reads: Vec<(String, Span)>) -> Vec<(String, Span)> {
 
 /// Quantifier variables whose witness a message may name: `all x in ..` / `none x in ..` at the
 /// top of the requirement (possibly under `and`).
-fn witness_vars(expr: &Expr, checker: &mut Checker) -> Vec<(String, Ty)> {
+fn witness_vars(expr: &Expr, checker: &mut Checker) -> Vec<(String, Ty, Span)> {
     let mut out = Vec::new();
     let mut stack = vec![expr];
     while let Some(e) = stack.pop() {
@@ -867,7 +887,7 @@ fn witness_vars(expr: &Expr, checker: &mut Checker) -> Vec<(String, Ty)> {
                 ..
             } => {
                 let ty = checker.peek_type(collection).element();
-                out.push((var.name.clone(), ty));
+                out.push((var.name.clone(), ty, var.span));
             }
             ExprKind::Binary(BinOp::And, a, b) => {
                 stack.push(a);

@@ -256,6 +256,11 @@ pub struct Program {
     /// Every literal regular expression of the policies (`x matches "..."`, the pattern of
     /// `section_matching`), compiled once by the checker, by the literal's span.
     pub regexes: std::collections::HashMap<Span, regex::Regex>,
+    /// The type of each top-level `let` and `param` (with the project's value), by name.
+    pub let_types: std::collections::HashMap<String, crate::Ty>,
+    /// The typed view of every checked item ([`crate::ItemTypes`]), when the check was asked
+    /// to record it ([`crate::CheckCache::recording_types`]); empty otherwise.
+    pub types: Vec<Arc<crate::ItemTypes>>,
 }
 
 impl Program {

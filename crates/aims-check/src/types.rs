@@ -172,13 +172,53 @@ pub fn is_constant(e: &Expr) -> bool {
     }
 }
 
+/// What a name in an expression refers to, as the checker resolved it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// A `let` of the item or a quantifier variable: the span of its name where it is bound.
+    Local(Span),
+    /// A top-level `let` or `param`, by name.
+    Global(String),
+    /// `system`.
+    System,
+    /// A fact kind, by the name of its schema.
+    Kind(String),
+    /// A field of a schema: the schema's name and the field's.
+    Field(String, String),
+    /// An attribute of `system`, by name (declared or not).
+    Attribute(String),
+    /// A built-in function.
+    Builtin(Builtin),
+    /// A declared plugin, by name.
+    Plugin(String),
+    /// A function of a declared plugin: the plugin's name and the function's.
+    PluginFn(String, String),
+}
+
+/// The typed view of one checked item (a block, or a top-level `let`): the type of each of its
+/// expressions and what each of its names refers to, as the checker decided them. Recorded when
+/// asked ([`crate::CheckCache::recording_types`]): the language server reads it for hover,
+/// definition, references and semantic tokens instead of inferring types again.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ItemTypes {
+    /// Every expression the checker typed, by its span, in the order they were checked (an
+    /// expression checked twice is listed twice, with the same type).
+    pub exprs: Vec<(Span, Ty)>,
+    /// Every name the checker resolved, by the span of the name.
+    pub names: Vec<(Span, Resolution)>,
+    /// Every local binding (an item's `let`, a quantifier variable), by the span of its name,
+    /// with its type.
+    pub bindings: Vec<(Span, Ty)>,
+}
+
 pub(crate) struct Checker<'a> {
     schemas: &'a SchemaSet,
     /// The policies' text, quoted in suggestions.
     sources: &'a SourceMap,
     plugins: &'a [Plugin],
     pub globals: HashMap<String, (Ty, Span)>,
-    locals: Vec<(String, Ty)>,
+    /// Innermost last: name, type, where the name is bound.
+    locals: Vec<(String, Ty, Span)>,
     pub used: HashSet<String>,
     pub kinds_read: HashSet<String>,
     /// `system` and the fact kinds read by the current item, each with where it is read (a
@@ -208,6 +248,8 @@ pub(crate) struct Checker<'a> {
     /// When checking incrementally: what the item being checked leaves in the checker's
     /// program-wide state, so a later check can replay it instead of checking the item again.
     pub journal: Option<Journal>,
+    /// When types are recorded: the item being checked's ([`ItemTypes`]).
+    pub types: Option<ItemTypes>,
 }
 
 /// What checking one item added to the checker's program-wide state (beyond its diagnostics
@@ -244,6 +286,7 @@ impl<'a> Checker<'a> {
             globals_read: HashSet::default(),
             peeking: false,
             journal: None,
+            types: None,
         }
     }
 
@@ -259,8 +302,21 @@ impl<'a> Checker<'a> {
         self.locals.clear();
     }
 
-    pub fn bind_local(&mut self, name: &str, ty: Ty, _span: Span) {
-        self.locals.push((name.to_string(), ty));
+    pub fn bind_local(&mut self, name: &str, ty: Ty, span: Span) {
+        self.record_binding(span, &ty);
+        self.locals.push((name.to_string(), ty, span));
+    }
+
+    fn record_binding(&mut self, span: Span, ty: &Ty) {
+        if let Some(t) = self.types.as_mut().filter(|_| !self.peeking) {
+            t.bindings.push((span, ty.clone()));
+        }
+    }
+
+    fn resolved(&mut self, span: Span, r: impl FnOnce() -> Resolution) {
+        if let Some(t) = self.types.as_mut().filter(|_| !self.peeking) {
+            t.names.push((span, r()));
+        }
     }
 
     /// Top-level fact kinds: schemas whose name has no `.` (nested records are `kind.record`).
@@ -299,12 +355,12 @@ impl<'a> Checker<'a> {
     pub fn message(
         &mut self,
         m: &Message,
-        witnesses: &[(String, Ty)],
+        witnesses: &[(String, Ty, Span)],
         diags: &mut Vec<Diagnostic>,
     ) {
         let depth = self.locals.len();
-        for (n, t) in witnesses {
-            self.locals.push((n.clone(), t.clone()));
+        for (n, t, s) in witnesses {
+            self.locals.push((n.clone(), t.clone(), *s));
         }
         for p in &m.parts {
             if let MessagePart::Expr(e) = p {
@@ -315,13 +371,15 @@ impl<'a> Checker<'a> {
     }
 
     fn lookup(&mut self, id: &Ident) -> Option<Ty> {
-        if let Some((_, t)) = self.locals.iter().rev().find(|(n, _)| *n == id.name) {
-            let t = t.clone();
+        if let Some((_, t, at)) = self.locals.iter().rev().find(|(n, _, _)| *n == id.name) {
+            let (t, at) = (t.clone(), *at);
             self.mark_used(&id.name);
+            self.resolved(id.span, || Resolution::Local(at));
             return Some(t);
         }
         if let Some((t, _)) = self.globals.get(&id.name) {
             let t = t.clone();
+            self.resolved(id.span, || Resolution::Global(id.name.clone()));
             if !self.peeking {
                 self.mark_used(&id.name);
                 if let Some(reads) = self.global_reads.get(&id.name) {
@@ -336,12 +394,14 @@ impl<'a> Checker<'a> {
             return Some(t);
         }
         if id.name == crate::SYSTEM {
+            self.resolved(id.span, || Resolution::System);
             if !self.peeking {
                 record_read(&mut self.names_read, &id.name, id.span);
             }
             return Some(Ty::System);
         }
         if self.is_kind(&id.name) {
+            self.resolved(id.span, || Resolution::Kind(id.name.clone()));
             if !self.peeking {
                 record_read(&mut self.names_read, &id.name, id.span);
                 if !self.kinds_read.contains(&id.name) {
@@ -371,7 +431,8 @@ impl<'a> Checker<'a> {
     /// `system.<name>`: the attribute's type from the `system` schema (built in, extended by
     /// `schema system` items); an undeclared attribute is an error (`E0220`), so a typo cannot
     /// make a condition silently false for every system.
-    fn system_attribute(&self, name: &Ident, diags: &mut Vec<Diagnostic>) -> Ty {
+    fn system_attribute(&mut self, name: &Ident, diags: &mut Vec<Diagnostic>) -> Ty {
+        self.resolved(name.span, || Resolution::Attribute(name.name.clone()));
         let Some(schema) = self.schemas.system() else {
             return Ty::Any;
         };
@@ -405,14 +466,18 @@ impl<'a> Checker<'a> {
         Ty::Any
     }
 
-    fn field(&self, base: &Ty, name: &Ident, diags: &mut Vec<Diagnostic>) -> Ty {
+    fn field(&mut self, base: &Ty, name: &Ident, diags: &mut Vec<Diagnostic>) -> Ty {
         match base {
             Ty::Record(schema) => {
                 let Some(s) = self.schemas.get(schema) else {
                     return Ty::Any;
                 };
                 if let Some(f) = s.fields.get(&name.name) {
-                    return Ty::from_type(&f.ty);
+                    let ty = Ty::from_type(&f.ty);
+                    self.resolved(name.span, || {
+                        Resolution::Field(schema.clone(), name.name.clone())
+                    });
+                    return ty;
                 }
                 let suggestion = did_you_mean(&name.name, s.fields.keys().map(|k| k.as_str()));
                 if s.open && suggestion.is_none() {
@@ -454,7 +519,16 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Check an expression and return its type (recorded with its span when types are).
     pub fn expr(&mut self, e: &Expr, diags: &mut Vec<Diagnostic>) -> Ty {
+        let ty = self.expr_kind(e, diags);
+        if let Some(t) = self.types.as_mut().filter(|_| !self.peeking) {
+            t.exprs.push((e.span, ty.clone()));
+        }
+        ty
+    }
+
+    fn expr_kind(&mut self, e: &Expr, diags: &mut Vec<Diagnostic>) -> Ty {
         match &e.kind {
             ExprKind::Error => Ty::Any,
             ExprKind::Null => Ty::Null,
@@ -492,7 +566,7 @@ impl<'a> Checker<'a> {
                 Some(t) => t,
                 None => {
                     let mut cands: Vec<String> =
-                        self.locals.iter().map(|(n, _)| n.clone()).collect();
+                        self.locals.iter().map(|(n, _, _)| n.clone()).collect();
                     cands.extend(self.globals.keys().cloned());
                     cands.extend(self.kinds().map(|s| s.to_string()));
                     cands.push(crate::SYSTEM.to_string());
@@ -601,7 +675,9 @@ impl<'a> Checker<'a> {
                         .with_primary(collection.span, "not a list"),
                     );
                 }
-                self.locals.push((var.name.clone(), ct.element()));
+                let element = ct.element();
+                self.record_binding(var.span, &element);
+                self.locals.push((var.name.clone(), element, var.span));
                 self.expect_bool(body, diags);
                 self.locals.pop();
                 if *quantifier == Quantifier::Count {
@@ -635,6 +711,10 @@ impl<'a> Checker<'a> {
                     diags.push(d);
                     return Ty::Any;
                 };
+                if let Some(t) = self.types.as_mut().filter(|_| !self.peeking) {
+                    t.names
+                        .push((plugin.span, Resolution::Plugin(plugin.name.clone())));
+                }
                 let Some(f) = p.functions.iter().find(|f| f.name == function.name) else {
                     let mut d = Diagnostic::coded(
                         codes::info::UNKNOWN_PLUGIN,
@@ -656,6 +736,10 @@ impl<'a> Checker<'a> {
                     diags.push(d);
                     return Ty::Any;
                 };
+                if let Some(t) = self.types.as_mut().filter(|_| !self.peeking) {
+                    let r = Resolution::PluginFn(plugin.name.clone(), function.name.clone());
+                    t.names.push((function.span, r));
+                }
                 if f.params.len() != args.len() {
                     diags.push(
                         Diagnostic::coded(
@@ -995,6 +1079,7 @@ impl<'a> Checker<'a> {
     fn kind_arg(&mut self, function: &str, arg: &Expr, diags: &mut Vec<Diagnostic>) -> Ty {
         if let ExprKind::Name(id) = &arg.kind {
             if self.is_kind(&id.name) {
+                self.resolved(id.span, || Resolution::Kind(id.name.clone()));
                 return Ty::Record(id.name.clone());
             }
         }
@@ -1067,6 +1152,7 @@ impl<'a> Checker<'a> {
             diags.push(self.unknown_function(name));
             return Ty::Any;
         };
+        self.resolved(name.span, || Resolution::Builtin(builtin));
         if builtin == Builtin::Has {
             return self.has(args, span, diags);
         }
@@ -1225,7 +1311,9 @@ impl Checker<'_> {
                 return Ty::Bool;
             }
         };
-        if !self.is_kind(&kind.name) {
+        if self.is_kind(&kind.name) {
+            self.resolved(kind.span, || Resolution::Kind(kind.name.clone()));
+        } else {
             let mut d = Diagnostic::coded(
                 codes::info::UNKNOWN_KIND,
                 format!("unknown fact kind `{}`", kind.name),
@@ -1242,4 +1330,22 @@ impl Checker<'_> {
         }
         Ty::Bool
     }
+}
+
+/// The type of an expression that is not part of the program (text being typed, for
+/// completion), in the program's scope: its schemas, plugins and top-level `let`s, and the
+/// given local bindings (innermost last). The checker's own typing, without diagnostics.
+pub fn type_of(program: &crate::Program, e: &Expr, locals: &[(String, Ty)]) -> Ty {
+    let sources = SourceMap::default();
+    let mut checker = Checker::new(&program.schemas, &program.plugins, &sources);
+    checker.globals = program
+        .let_types
+        .iter()
+        .map(|(name, ty)| (name.clone(), (ty.clone(), Span::default())))
+        .collect();
+    checker.locals = locals
+        .iter()
+        .map(|(name, ty)| (name.clone(), ty.clone(), Span::default()))
+        .collect();
+    checker.peek_type(e)
 }

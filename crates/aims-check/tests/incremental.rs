@@ -40,8 +40,14 @@ fn summary(program: &Program, diags: &[Diagnostic]) -> String {
         .map(|(span, re)| format!("{span:?}={}", re.as_str()))
         .collect();
     regexes.sort();
+    let mut let_types: Vec<String> = program
+        .let_types
+        .iter()
+        .map(|(name, ty)| format!("{name}: {ty:?}"))
+        .collect();
+    let_types.sort();
     format!(
-        "controls {:#?}\nobjectives {:#?}\nrisks {:#?}\nwaivers {:#?}\nexclusions {:#?}\nlets {:#?}\nparams {:#?}\nplugins {:#?}\nreads_verdicts {}\nregexes {regexes:?}\ndiags {diags:#?}",
+        "controls {:#?}\nobjectives {:#?}\nrisks {:#?}\nwaivers {:#?}\nexclusions {:#?}\nlets {:#?}\nparams {:#?}\nplugins {:#?}\nreads_verdicts {}\nregexes {regexes:?}\nlet_types {let_types:?}\ntypes {:?}\ndiags {diags:#?}",
         program.controls,
         program.objectives,
         program.risks,
@@ -51,6 +57,7 @@ fn summary(program: &Program, diags: &[Diagnostic]) -> String {
         program.params,
         program.plugins,
         program.reads_verdicts,
+        program.types,
     )
 }
 
@@ -78,8 +85,17 @@ fn compile_both(texts: &[(String, String)], cache: &mut CheckCache) -> Compiled 
         sources.add_source(Arc::new(SourceFile::new(name.clone(), text.clone())));
         asts.push(aims_syntax::parse(FileId(i as u32), text).0);
     }
-    let (p, d) = aims_check::compile_with_parameters(&asts, &sources, &[]);
+    // a fresh check, recording the typed view as the incremental one does
+    let (p, d) =
+        aims_check::compile_incremental(&asts, &sources, &[], &mut CheckCache::recording_types());
+    assert!(!p.types.is_empty(), "no typed view was recorded");
     let fresh = summary(&p, &d);
+    // without a cache nothing is recorded, and the rest is the same
+    let (plain, plain_diags) = aims_check::compile_with_parameters(&asts, &sources, &[]);
+    assert!(plain.types.is_empty());
+    let mut recorded = p.clone();
+    recorded.types.clear();
+    assert_eq!(summary(&plain, &plain_diags), summary(&recorded, &d));
     let (p, d) = aims_check::compile_incremental(&asts, &sources, &[], cache);
     Compiled {
         fresh,
@@ -163,7 +179,7 @@ fn edit(texts: &mut [(String, String)], rng: &mut Lcg) -> &'static str {
 #[test]
 fn an_incremental_check_returns_what_a_fresh_one_does() {
     let mut texts = policy_texts();
-    let mut cache = CheckCache::default();
+    let mut cache = CheckCache::recording_types();
     compile_both(&texts, &mut cache).assert_same("the first check");
     assert_eq!(cache.last_reused, 0);
     let mut rng = Lcg(42);
@@ -179,7 +195,7 @@ fn an_incremental_check_returns_what_a_fresh_one_does() {
 #[test]
 fn an_edit_inside_one_control_rechecks_only_that_control() {
     let mut texts = policy_texts();
-    let mut cache = CheckCache::default();
+    let mut cache = CheckCache::recording_types();
     compile_both(&texts, &mut cache);
     let total = cache.last_checked;
     assert!(total > 40, "the pack has {total} blocks");
@@ -207,7 +223,7 @@ fn a_cancelled_check_returns_nothing_and_leaves_a_cache_that_still_agrees() {
         sources.add_source(Arc::new(SourceFile::new(name.clone(), text.clone())));
         asts.push(aims_syntax::parse(FileId(i as u32), text).0);
     }
-    let mut cache = CheckCache::default();
+    let mut cache = CheckCache::recording_types();
     let asked = std::cell::Cell::new(0);
     let cancelled =
         aims_check::compile_incremental_cancellable(&asts, &sources, &[], &mut cache, &|| {

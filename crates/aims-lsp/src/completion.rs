@@ -452,86 +452,18 @@ fn local_bindings(item_text: &str) -> Vec<(String, String, bool)> {
     out
 }
 
-/// The type of a path expression's text, using schemas, top-level lets and local bindings.
-fn path_type(
-    p: &mut ProjectState,
-    text: &str,
-    locals: &[(String, String, bool)],
-    depth: usize,
-) -> Ty {
-    if depth > 8 {
-        return Ty::Any;
-    }
-    let Ok(expr) = aims_syntax::parse_expr(aims_base::FileId(u32::MAX), text, 0) else {
-        return Ty::Any;
-    };
-    type_of(p, &expr, locals, depth)
-}
-
-fn type_of(
-    p: &mut ProjectState,
-    e: &aims_syntax::ast::Expr,
-    locals: &[(String, String, bool)],
-    depth: usize,
-) -> Ty {
-    use aims_syntax::ast::ExprKind;
-    match &e.kind {
-        ExprKind::Name(id) => {
-            if let Some((_, value, quant)) = locals.iter().rev().find(|(n, _, _)| *n == id.name) {
-                let t = path_type(p, value, locals, depth + 1);
-                return if *quant { t.element() } else { t };
-            }
-            let (a, ix, _, _) = p.analysis_and_index();
-            if let Some(t) = ix.globals.get(&id.name) {
-                return t.clone();
-            }
-            if id.name == aims_check::SYSTEM {
-                return Ty::System;
-            }
-            if a.program.schemas.get(&id.name).is_some() {
-                return Ty::Record(id.name.clone());
-            }
-            Ty::Any
-        }
-        ExprKind::Field(base, name) => {
-            let bt = type_of(p, base, locals, depth);
-            field_type(p, &bt, &name.name)
-        }
-        ExprKind::Index(base, idx) => {
-            let bt = type_of(p, base, locals, depth);
-            match (&bt, &idx.kind) {
-                (Ty::Record(_), ExprKind::String(s)) => field_type(p, &bt, s),
-                (Ty::List(t) | Ty::Map(t), _) => (**t).clone(),
-                _ => Ty::Any,
-            }
-        }
-        ExprKind::Paren(a) => type_of(p, a, locals, depth),
-        ExprKind::Call { name, args, .. } if name.name == "default" => {
-            let t = args
-                .first()
-                .map_or(Ty::Any, |a| type_of(p, a, locals, depth));
-            if t == Ty::Any {
-                args.get(1)
-                    .map_or(Ty::Any, |a| type_of(p, a, locals, depth))
-            } else {
-                t
-            }
-        }
-        _ => Ty::Any,
-    }
-}
-
-fn field_type(p: &mut ProjectState, base: &Ty, name: &str) -> Ty {
+/// The type of a path expression's text, as the checker types it in the program's scope, with
+/// the item's local bindings read from its text (the item may not parse yet): each binding
+/// typed in the scope of the ones before it.
+fn path_type(p: &mut ProjectState, text: &str, locals: &[(String, String, bool)]) -> Ty {
     let a = p.ensure_analyzed();
-    match base {
-        Ty::Record(s) => a
-            .program
-            .schemas
-            .field(s, name)
-            .map_or(Ty::Any, |f| Ty::from_type(&f.ty)),
-        Ty::Map(t) => (**t).clone(),
-        _ => Ty::Any,
+    let parse = |t: &str| aims_syntax::parse_expr(aims_base::FileId(u32::MAX), t, 0).ok();
+    let mut typed: Vec<(String, Ty)> = Vec::with_capacity(locals.len());
+    for (name, value, quantified) in locals {
+        let t = parse(value).map_or(Ty::Any, |e| aims_check::type_of(&a.program, &e, &typed));
+        typed.push((name.clone(), if *quantified { t.element() } else { t }));
     }
+    parse(text).map_or(Ty::Any, |e| aims_check::type_of(&a.program, &e, &typed))
 }
 
 fn item(
@@ -654,7 +586,7 @@ pub fn complete(
         Ctx::Path(base) => {
             let item_text = item_text(text, offset);
             let locals = local_bindings(item_text);
-            let t = path_type(p, &base, &locals, 0);
+            let t = path_type(p, &base, &locals);
             fields_of(p, &t, &mut out);
         }
         Ctx::Expr => expression_items(p, file, text, offset, snippets, &mut out),

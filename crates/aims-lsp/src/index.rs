@@ -2,14 +2,15 @@
 //! variable, function or plugin a piece of text names. Definition, references, rename, hover and
 //! semantic tokens are lookups in this index.
 //!
-//! Names are resolved the way `aims-check` scopes them (quantifier variables, then earlier `let`s of
-//! the item, then top-level `let`s, then `system`, then fact kinds); fact paths are typed with
-//! [`aims_check::Ty`] over the checked program's schemas, so `model_card.license` points at the
-//! `license` field of the `model_card` schema.
+//! Names inside expressions are not resolved here: the checker records what each one refers to
+//! and every expression's type as it checks ([`aims_check::ItemTypes`]), and the index reads
+//! that, so `model_card.license` points at the `license` field of the `model_card` schema
+//! because the checker typed it so. The syntax trees give the definitions and the names outside
+//! expressions.
 
 use crate::world::PFile;
 use aims_base::{FileId, Span};
-use aims_check::{Program, Ty};
+use aims_check::{Program, Resolution, Ty};
 use aims_facts::SystemDecl;
 use aims_syntax::ast::*;
 use std::collections::HashMap;
@@ -63,40 +64,50 @@ pub struct Index {
 }
 
 impl Index {
+    /// The index of a checked project: definitions and the names outside expressions from the
+    /// syntax trees; every name inside an expression, and every type, from the checker's typed
+    /// view ([`aims_check::ItemTypes`]: the program must come from a cache that records it), so
+    /// navigation resolves names exactly as the checker did.
     pub fn build(files: &[PFile], program: &Program, systems: &[SystemDecl]) -> Index {
         let _ = systems;
         let mut ix = Index {
             occs: vec![Vec::new(); files.len()],
+            globals: program.let_types.clone(),
             ..Index::default()
         };
-        // top-level lets first, in order, so later ones see earlier ones' types
+        let mut bindings: HashMap<Span, Ty> = HashMap::new();
+        let mut refs: Vec<Vec<Occ>> = vec![Vec::new(); files.len()];
+        for t in &program.types {
+            bindings.extend(t.bindings.iter().cloned());
+            for (span, r) in &t.names {
+                if let Some(v) = refs.get_mut(span.file.0 as usize) {
+                    v.push(Occ {
+                        span: *span,
+                        sym: sym_of(r),
+                        def: false,
+                    });
+                }
+            }
+        }
         let mut w = Walker {
             program,
             text: "",
             file: FileId(0),
-            scope: Vec::new(),
+            bindings: &bindings,
             out: Vec::new(),
             ix: &mut ix,
         };
-        for (i, f) in files.iter().enumerate() {
+        for ((i, f), refs) in files.iter().enumerate().zip(refs) {
             w.file = FileId(u32::try_from(i).unwrap_or(u32::MAX));
             w.text = &f.source.text;
-            for item in &f.ast.items {
-                if let Item::Let(l, _) = item {
-                    let ty = w.ty(&l.value);
-                    w.ix.globals.entry(l.name.name.clone()).or_insert(ty);
-                }
-            }
-        }
-        for (i, f) in files.iter().enumerate() {
-            w.file = FileId(u32::try_from(i).unwrap_or(u32::MAX));
-            w.text = &f.source.text;
-            w.out = Vec::new();
+            w.out = refs;
             for item in &f.ast.items {
                 w.item(item);
             }
             let mut out = std::mem::take(&mut w.out);
             out.sort_by_key(|o| (o.span.start, o.span.end));
+            // an expression the checker typed twice resolved its names twice
+            out.dedup_by(|a, b| a.span == b.span && a.sym == b.sym && a.def == b.def);
             if let Some(slot) = w.ix.occs.get_mut(i) {
                 *slot = out;
             }
@@ -127,12 +138,29 @@ impl Index {
     }
 }
 
+/// What a name the checker resolved is, for navigation.
+fn sym_of(r: &Resolution) -> Sym {
+    match r {
+        Resolution::Local(at) => Sym::Local(at.file, at.start),
+        Resolution::Global(name) => Sym::Let(name.clone()),
+        Resolution::System => Sym::System,
+        Resolution::Kind(name) => Sym::Schema(name.clone()),
+        Resolution::Field(schema, field) => Sym::Field(schema.clone(), field.clone()),
+        Resolution::Attribute(name) => Sym::Attr(name.clone()),
+        Resolution::Builtin(b) => Sym::Function(b.info().name.to_string()),
+        Resolution::Plugin(name) => Sym::Plugin(name.clone()),
+        Resolution::PluginFn(plugin, f) => Sym::PluginFn(plugin.clone(), f.clone()),
+    }
+}
+
+/// Walks the syntax trees for what the checker's typed view does not hold: definitions, names
+/// outside expressions (types, `applies_to`, control references) and local bindings.
 struct Walker<'a, 'b> {
     program: &'a Program,
     text: &'a str,
     file: FileId,
-    /// Innermost last: name, symbol, type.
-    scope: Vec<(String, Sym, Ty)>,
+    /// Every local binding's type, by the span of its name (from the checker).
+    bindings: &'a HashMap<Span, Ty>,
     out: Vec<Occ>,
     ix: &'b mut Index,
 }
@@ -151,7 +179,6 @@ impl Walker<'_, '_> {
     }
 
     fn item(&mut self, item: &Item) {
-        self.scope.clear();
         match item {
             Item::Block(b) => {
                 self.occ(b.id.span, Sym::Block(b.kind, b.id.name.clone()), true);
@@ -220,30 +247,17 @@ impl Walker<'_, '_> {
             StmtKind::When { cond, otherwise } => {
                 self.expr(cond);
                 if let Some(m) = otherwise {
-                    self.message(m, &[]);
+                    self.message(m);
                 }
             }
             StmtKind::Let(l) => {
-                let ty = self.ty(&l.value);
                 self.expr(&l.value);
-                self.bind(&l.name, "let", ty, l.value.span);
+                self.bind(&l.name, "let", l.value.span);
             }
             StmtKind::Require { expr, message } => {
                 self.expr(expr);
                 if let Some(m) = message {
-                    // a message may name the variables of the requirement's outer `all` / `none`
-                    let witnesses = witnesses(expr);
-                    let bound: Vec<(String, Sym, Ty)> = witnesses
-                        .iter()
-                        .filter_map(|v| {
-                            let key = (self.file, v.span.start);
-                            self.ix
-                                .locals
-                                .get(&key)
-                                .map(|l| (v.name.clone(), Sym::Local(key.0, key.1), l.ty.clone()))
-                        })
-                        .collect();
-                    self.message(m, &bound);
+                    self.message(m);
                 }
             }
             StmtKind::Measure(e)
@@ -251,16 +265,7 @@ impl Walker<'_, '_> {
             | StmtKind::Date(e)
             | StmtKind::Expires(e) => self.expr(e),
             StmtKind::Target { value, .. } => self.expr(value),
-            StmtKind::TreatedBy(ids) => {
-                for id in ids {
-                    self.occ(
-                        id.span,
-                        Sym::Block(BlockKind::Control, id.name.clone()),
-                        false,
-                    );
-                }
-            }
-            StmtKind::Control(ids) => {
+            StmtKind::TreatedBy(ids) | StmtKind::Control(ids) => {
                 for id in ids {
                     self.occ(
                         id.span,
@@ -281,197 +286,34 @@ impl Walker<'_, '_> {
         }
     }
 
-    fn message(&mut self, m: &Message, witnesses: &[(String, Sym, Ty)]) {
-        let depth = self.scope.len();
-        self.scope.extend(witnesses.iter().cloned());
+    fn message(&mut self, m: &Message) {
         for p in &m.parts {
             if let MessagePart::Expr(e) = p {
                 self.expr(e);
             }
         }
-        self.scope.truncate(depth);
     }
 
-    fn bind(&mut self, name: &Ident, kind: &'static str, ty: Ty, value: Span) {
+    /// A local binding: its definition, and what hover shows of it (the type the checker gave
+    /// it).
+    fn bind(&mut self, name: &Ident, kind: &'static str, value: Span) {
         let key = (self.file, name.span.start);
-        let sym = Sym::Local(key.0, key.1);
-        self.occ(name.span, sym.clone(), true);
+        self.occ(name.span, Sym::Local(key.0, key.1), true);
+        let ty = self.bindings.get(&name.span).cloned().unwrap_or(Ty::Any);
         self.ix.locals.insert(
             key,
             Local {
                 name: name.name.clone(),
                 kind,
-                ty: ty.clone(),
+                ty,
                 text: self.src(value),
             },
         );
-        self.scope.push((name.name.clone(), sym, ty));
     }
 
-    fn resolve(&self, name: &str) -> Option<(Sym, Ty)> {
-        if let Some((_, s, t)) = self.scope.iter().rev().find(|(n, _, _)| n == name) {
-            return Some((s.clone(), t.clone()));
-        }
-        if let Some(t) = self.ix.globals.get(name) {
-            return Some((Sym::Let(name.to_string()), t.clone()));
-        }
-        if name == aims_check::SYSTEM {
-            return Some((Sym::System, Ty::System));
-        }
-        if !name.contains('.') && self.is_schema(name) {
-            return Some((Sym::Schema(name.to_string()), Ty::Record(name.to_string())));
-        }
-        None
-    }
-
-    fn field_ty(&self, base: &Ty, name: &str) -> Option<(Sym, Ty)> {
-        match base {
-            Ty::Record(s) => self.program.schemas.field(s, name).map(|f| {
-                (
-                    Sym::Field(s.clone(), name.to_string()),
-                    Ty::from_type(&f.ty),
-                )
-            }),
-            Ty::System => Some((Sym::Attr(name.to_string()), Ty::Any)),
-            _ => None,
-        }
-    }
-
-    /// The static type of an expression, as far as navigation needs it.
-    fn ty(&self, e: &Expr) -> Ty {
-        match &e.kind {
-            ExprKind::Error => Ty::Any,
-            ExprKind::Null => Ty::Null,
-            ExprKind::Bool(_) => Ty::Bool,
-            ExprKind::Number(_) | ExprKind::Int(_) => Ty::Number,
-            ExprKind::String(_) => Ty::String,
-            ExprKind::Date(_) => Ty::Date,
-            ExprKind::Duration { unit, .. } => Ty::Duration(if unit.is_calendar() {
-                aims_check::Measure::Months
-            } else {
-                aims_check::Measure::Days
-            }),
-            ExprKind::List(xs) => Ty::List(Box::new(xs.first().map_or(Ty::Any, |x| self.ty(x)))),
-            ExprKind::Name(id) => self.resolve(&id.name).map_or(Ty::Any, |(_, t)| t),
-            ExprKind::Field(base, name) => {
-                let bt = self.ty(base);
-                match self.field_ty(&bt, &name.name) {
-                    Some((_, t)) => t,
-                    None => match bt {
-                        Ty::Map(t) => *t,
-                        _ => Ty::Any,
-                    },
-                }
-            }
-            ExprKind::Index(base, idx) => {
-                let bt = self.ty(base);
-                match (&bt, &idx.kind) {
-                    (Ty::Record(_), ExprKind::String(s)) => {
-                        self.field_ty(&bt, s).map_or(Ty::Any, |(_, t)| t)
-                    }
-                    (Ty::List(t) | Ty::Map(t), _) => (**t).clone(),
-                    _ => Ty::Any,
-                }
-            }
-            ExprKind::Call { name, args, .. } => {
-                let Some(f) = aims_check::Builtin::named(&name.name).map(|b| b.info()) else {
-                    return Ty::Any;
-                };
-                let tys: Vec<Ty> = args
-                    .iter()
-                    .zip(f.params)
-                    .map(|(a, p)| {
-                        // an argument that names a kind is no value
-                        if p.ty == aims_check::builtins::ParamType::Kind {
-                            Ty::Any
-                        } else {
-                            self.ty(a)
-                        }
-                    })
-                    .collect();
-                f.return_type(&tys, args.first())
-            }
-            ExprKind::PluginCall {
-                plugin, function, ..
-            } => self
-                .program
-                .plugins
-                .iter()
-                .find(|p| p.name == plugin.name)
-                .and_then(|p| p.functions.iter().find(|f| f.name == function.name))
-                .map_or(Ty::Any, |f| Ty::from_type(&f.ret)),
-            ExprKind::Unary(UnaryOp::Not, _) => Ty::Bool,
-            ExprKind::Unary(UnaryOp::Neg, a) | ExprKind::Paren(a) => self.ty(a),
-            ExprKind::Binary(op, a, _) => match op {
-                BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => {
-                    let t = self.ty(a);
-                    if *op == BinOp::Sub && t == Ty::Date {
-                        Ty::Any
-                    } else {
-                        t
-                    }
-                }
-                _ => Ty::Bool,
-            },
-            ExprKind::Quantified { quantifier, .. } => {
-                if *quantifier == Quantifier::Count {
-                    Ty::Number
-                } else {
-                    Ty::Bool
-                }
-            }
-        }
-    }
-
+    /// The quantifier variables bound inside an expression (its names come from the checker).
     fn expr(&mut self, e: &Expr) {
         match &e.kind {
-            ExprKind::Name(id) => {
-                if let Some((sym, _)) = self.resolve(&id.name) {
-                    self.occ(id.span, sym, false);
-                }
-            }
-            ExprKind::Field(base, name) => {
-                self.expr(base);
-                let bt = self.ty(base);
-                if let Some((sym, _)) = self.field_ty(&bt, &name.name) {
-                    self.occ(name.span, sym, false);
-                }
-            }
-            ExprKind::Index(base, idx) => {
-                self.expr(base);
-                self.expr(idx);
-                if let ExprKind::String(s) = &idx.kind {
-                    let bt = self.ty(base);
-                    if matches!(bt, Ty::Record(_)) {
-                        if let Some((sym, _)) = self.field_ty(&bt, s) {
-                            self.occ(idx.span, sym, false);
-                        }
-                    }
-                }
-            }
-            ExprKind::Call { name, args, .. } => {
-                if aims_check::Builtin::named(&name.name).is_some() {
-                    self.occ(name.span, Sym::Function(name.name.clone()), false);
-                }
-                for a in args {
-                    self.expr(a);
-                }
-            }
-            ExprKind::PluginCall {
-                plugin,
-                function,
-                args,
-            } => {
-                self.occ(plugin.span, Sym::Plugin(plugin.name.clone()), false);
-                self.occ(
-                    function.span,
-                    Sym::PluginFn(plugin.name.clone(), function.name.clone()),
-                    false,
-                );
-                for a in args {
-                    self.expr(a);
-                }
-            }
             ExprKind::Quantified {
                 quantifier,
                 var,
@@ -479,23 +321,23 @@ impl Walker<'_, '_> {
                 body,
             } => {
                 self.expr(collection);
-                let ty = self.ty(collection).element();
-                let depth = self.scope.len();
-                self.bind(var, quantifier.as_str(), ty, collection.span);
+                self.bind(var, quantifier.as_str(), collection.span);
                 self.expr(body);
-                self.scope.truncate(depth);
             }
-            ExprKind::Unary(_, a) | ExprKind::Paren(a) => self.expr(a),
-            ExprKind::Binary(_, a, b) => {
+            ExprKind::Field(a, _) | ExprKind::Unary(_, a) | ExprKind::Paren(a) => self.expr(a),
+            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
                 self.expr(a);
                 self.expr(b);
             }
-            ExprKind::List(xs) => {
+            ExprKind::Call { args: xs, .. }
+            | ExprKind::PluginCall { args: xs, .. }
+            | ExprKind::List(xs) => {
                 for x in xs {
                     self.expr(x);
                 }
             }
             ExprKind::Error
+            | ExprKind::Name(_)
             | ExprKind::Null
             | ExprKind::Bool(_)
             | ExprKind::Number(_)
@@ -505,27 +347,4 @@ impl Walker<'_, '_> {
             | ExprKind::Duration { .. } => {}
         }
     }
-}
-
-/// Variables of `all` / `none` quantifiers at the top of a requirement (possibly under `and`):
-/// the ones a message may name.
-fn witnesses(e: &Expr) -> Vec<&Ident> {
-    let mut out = Vec::new();
-    let mut stack = vec![e];
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Quantified {
-                quantifier: Quantifier::All | Quantifier::None,
-                var,
-                ..
-            } => out.push(var),
-            ExprKind::Binary(BinOp::And, a, b) => {
-                stack.push(a);
-                stack.push(b);
-            }
-            ExprKind::Paren(a) => stack.push(a),
-            _ => {}
-        }
-    }
-    out
 }

@@ -782,7 +782,7 @@ impl World {
             verdicts: None,
             toml_diags,
             analysis: None,
-            check_cache: Default::default(),
+            check_cache: Arc::new(Mutex::new(aims_check::CheckCache::recording_types())),
             tailored_cache: Default::default(),
             plugin_diags: None,
         };
@@ -845,7 +845,7 @@ impl World {
                     verdicts: None,
                     toml_diags: Vec::new(),
                     analysis: None,
-                    check_cache: Default::default(),
+                    check_cache: Arc::new(Mutex::new(aims_check::CheckCache::recording_types())),
                     tailored_cache: Default::default(),
                     plugin_diags: None,
                 });
