@@ -52,6 +52,8 @@
 //! without seeing this crate: syntax → facts → check → eval → (this runner) → facade → CLI, with
 //! report beside the facade, and no cycle.
 
+#![warn(missing_docs)]
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
