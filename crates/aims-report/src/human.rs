@@ -838,6 +838,7 @@ fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
 pub struct Human<'r> {
     /// The run's definitions (controls' titles); its systems are not read.
     pub results: &'r RunResults,
+    /// Colour the text (ANSI escapes).
     pub color: bool,
 }
 

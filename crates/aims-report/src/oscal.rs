@@ -832,6 +832,7 @@ fn risk_value(
 /// A pack parameter for the catalog (`param NAME = default`, maybe set in `aims.toml`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OscalParam {
+    /// The parameter's name.
     pub name: String,
     /// Its doc comment.
     pub doc: String,
