@@ -2,6 +2,8 @@
 //! set against the fact schemas, before a single fact is read. Produces a [`Program`] and coded
 //! diagnostics with "did you mean" suggestions.
 
+#![warn(missing_docs)]
+
 pub mod builtins;
 pub mod codes;
 mod incremental;
