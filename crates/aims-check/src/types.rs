@@ -1,4 +1,7 @@
 //! Static types of expressions and the expression checker.
+//!
+//! Why one long file: it is the expression checker, one `Checker` walking every expression kind,
+//! and the static types it assigns.
 
 use crate::builtins::{Builtin, ParamType, BUILTINS};
 use crate::codes;

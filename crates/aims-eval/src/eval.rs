@@ -1,4 +1,9 @@
 //! Tree-walking evaluation of checked policies.
+//!
+//! Why one long file: it is one `impl Evaluator` (the tree walk over every expression kind,
+//! operator and built-in, and the control, objective and risk drivers that call it) with the value
+//! helpers only it uses; split, the exhaustive `match`es over `ExprKind` and `Builtin` would be
+//! scattered. The last hundred lines are tests.
 
 use crate::codes;
 use crate::results::*;

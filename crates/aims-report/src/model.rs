@@ -9,6 +9,10 @@
 //!
 //! Compatibility: fields are never removed or renamed within a schema version; new optional
 //! fields may be added. Readers should ignore fields they do not know (deserialisation here does).
+//!
+//! Why one long file: it is one schema, the serde types of the JSON report and how each is filled
+//! from the evaluator's results, kept together so a field's type, its serde attributes and its
+//! source are read in one place.
 
 use aims_base::{SourceMap, Span};
 use aims_eval::results as ev;

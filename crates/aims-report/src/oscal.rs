@@ -17,6 +17,10 @@
 //! content it names, and every timestamp is the evaluation date at midnight UTC: the same inputs
 //! give the same bytes. Untrusted text is kept one-line in titles and property values (the OSCAL
 //! patterns require it) and made inert in descriptions ([`markup`]).
+//!
+//! Why one long file: it is one mapping of the report model to OSCAL; the three documents
+//! (assessment results, catalog, mapping) share its UUIDs, property and link conventions. The last
+//! 50 lines are tests.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, BufWriter, Seek, Write};

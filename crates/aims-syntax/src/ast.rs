@@ -1,4 +1,7 @@
 //! The typed syntax tree. Every node carries the [`Span`] of its source text.
+//!
+//! Why one long file: it is the one definition of the syntax tree and its span visitor
+//! ([`SpansMut`]); a third of its lines are the doc comments of its nodes.
 
 use aims_base::{FileId, Span};
 

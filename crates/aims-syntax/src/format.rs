@@ -9,6 +9,9 @@
 //!
 //! The result is idempotent (`format(format(x)) == format(x)`) and parses to the same tree as the
 //! input. A file with syntax errors is not formatted: the errors come back instead.
+//!
+//! Why one long file: it is one formatter, the tree-to-layout functions and the comment placement
+//! they need; the last 55 lines are tests.
 
 use crate::ast::*;
 use crate::parser::doc_comment_text;
