@@ -21,35 +21,66 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Builtin {
+    /// `exists(path)`: the fact is present and not null.
     Exists,
+    /// `default(x, y)`: `x` if present and not null, else `y`.
     Default,
+    /// `is_valid(x)`: false only for a value that failed its schema.
     IsValid,
+    /// `is_string(x)`: `x` is a string.
     IsString,
+    /// `is_number(x)`: `x` is a number.
     IsNumber,
+    /// `is_bool(x)`: `x` is `true` or `false`.
     IsBool,
+    /// `is_list(x)`: `x` is a list.
     IsList,
+    /// `is_map(x)`: `x` is a map, record or document.
     IsMap,
+    /// `is_null(x)`: `x` is present and `null`.
     IsNull,
+    /// `as_list(x)`: one or many as a list.
     AsList,
+    /// `number(x)`: a number, or a string that holds one.
     Number,
+    /// `len(x)`: the length of a list, map or string.
     Len,
+    /// `count(xs)`: the number of elements of a list.
     Count,
+    /// `today()`: the evaluation date.
     Today,
+    /// `systems()`: the names of every system `aims.toml` declares, sorted.
     Systems,
+    /// `date(s)`: a `YYYY-MM-DD` string parsed as a date.
     Date,
+    /// `lower(s)`: the string in lower case.
     Lower,
+    /// `upper(s)`: the string in upper case.
     Upper,
+    /// `trim(s)`: the string without leading and trailing white space.
     Trim,
+    /// `keys(m)`: the keys of a map, record or document.
     Keys,
+    /// `values(m)`: the values of a map (a list's elements for a list).
     Values,
+    /// `section(doc, heading, ...)`: the text of a card's Markdown section with one of the
+    /// headings.
     Section,
+    /// `section_matching(doc, regex)`: the text of a card's first section whose heading matches.
     SectionMatching,
+    /// `documents(kind)`: the system's documents of a fact kind.
     Documents,
+    /// `document(kind, id)`: the system's document of that kind named `id`.
     Document,
+    /// `min(xs)`: the smallest number of a list.
     Min,
+    /// `max(xs)`: the largest number of a list.
     Max,
+    /// `sum(xs)`: the sum of a list of numbers.
     Sum,
+    /// `has(kind)`: the system declares a document of this fact kind.
     Has,
+    /// `control_verdict(id)`: the current system's verdict of that control.
     ControlVerdict,
 }
 
@@ -59,8 +90,11 @@ pub enum Builtin {
 pub enum ParamType {
     /// Any value, present or missing.
     Any,
+    /// A string.
     String,
+    /// A number or a string (`number`).
     NumberOrString,
+    /// A string or a date (`date`).
     StringOrDate,
     /// Something with a length: a list, map (record, document) or string.
     Sized,
@@ -131,16 +165,22 @@ impl ParamType {
 /// A parameter of a built-in function.
 #[derive(Debug, Clone, Copy)]
 pub struct Param {
+    /// The parameter's name, as signatures show it.
     pub name: &'static str,
+    /// What it accepts.
     pub ty: ParamType,
 }
 
 /// The result type of a built-in function: fixed, or computed from the arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Returns {
+    /// `bool`.
     Bool,
+    /// `number`.
     Number,
+    /// `string`.
     String,
+    /// `date`.
     Date,
     /// `list<string>`
     Strings,
@@ -157,6 +197,7 @@ pub enum Returns {
 }
 
 impl Returns {
+    /// The result type as shown in a signature (`bool`, `list<string>`, ...).
     pub fn display(self) -> &'static str {
         match self {
             Returns::Bool => "bool",
@@ -175,11 +216,15 @@ impl Returns {
 /// One built-in function: its name, signature and documentation.
 #[derive(Debug, Clone, Copy)]
 pub struct BuiltinFn {
+    /// Which function it is.
     pub builtin: Builtin,
+    /// Its name in policies (`len`).
     pub name: &'static str,
+    /// Its parameters, in order.
     pub params: &'static [Param],
     /// The last parameter may be repeated (`section(doc, "A", "B")`), at least once.
     pub variadic: bool,
+    /// Its result type.
     pub returns: Returns,
     /// Markdown: what the function gives, and when it is missing or an error.
     pub doc: &'static str,
@@ -450,6 +495,7 @@ impl Builtin {
         BUILTINS.get(usize::from(id.0)).map(|f| f.builtin)
     }
 
+    /// The [`BuiltinId`] that stands for it in a checked program.
     pub fn id(self) -> BuiltinId {
         BuiltinId(self as u8)
     }
@@ -460,6 +506,7 @@ impl Builtin {
         &BUILTINS[self as usize]
     }
 
+    /// Its name in policies (`len`).
     pub fn name(self) -> &'static str {
         self.info().name
     }
@@ -529,12 +576,16 @@ impl BuiltinFn {
 pub struct Signature {
     /// `len`, or `plugin::function`.
     pub name: String,
+    /// Its parameters, in order.
     pub params: Vec<SignatureParam>,
+    /// Its result type, as shown (`number`, `list<string>`, ...).
     pub returns: String,
 }
 
+/// One parameter of a [`Signature`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignatureParam {
+    /// The parameter's name.
     pub name: String,
     /// `None` for a parameter that takes a fact kind's name.
     pub ty: Option<String>,

@@ -1,6 +1,13 @@
 //! The compiler's static half: resolves every name and type-checks every expression of a policy
 //! set against the fact schemas, before a single fact is read. Produces a [`Program`] and coded
 //! diagnostics with "did you mean" suggestions.
+//!
+//! Why one long file: it is the lowering of each item kind (control, objective, risk, waiver,
+//! exclusion, schema, plugin) into the [`Program`], with the entry points that drive it; the
+//! expression checker (`types`), built-ins, parameters, tailoring and the incremental cache are
+//! modules of their own.
+
+#![warn(missing_docs)]
 
 pub mod builtins;
 pub mod codes;

@@ -24,13 +24,17 @@ use std::sync::Arc;
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Enforcement {
+    /// Failures are reported but never fail the run.
     #[default]
     Advisory,
+    /// Failures fail the run (`aims check` exits 1).
     Mandatory,
+    /// Failures fail the run (`aims check` exits 1), as mandatory ones do: the strongest level.
     Blocking,
 }
 
 impl Enforcement {
+    /// The level as written in policies and reports (`advisory`, `mandatory`, `blocking`).
     pub fn as_str(self) -> &'static str {
         match self {
             Enforcement::Advisory => "advisory",
@@ -55,17 +59,28 @@ impl Enforcement {
     }
 }
 
+/// One statement of a control's body that the evaluator runs, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
-    Let { name: String, value: Expr },
+    /// A `let`: binds `name` for the statements after it.
+    Let {
+        /// The name bound.
+        name: String,
+        /// The value bound to it.
+        value: Expr,
+    },
+    /// A `require` statement.
     Require(Requirement),
 }
 
+/// A control's `require`, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Requirement {
     /// 0-based position among the control's requirements.
     pub index: usize,
+    /// The condition that must hold.
     pub expr: Expr,
+    /// The `else` message, with its interpolations.
     pub message: Option<Message>,
     /// The whole `require` statement.
     pub span: Span,
@@ -73,18 +88,27 @@ pub struct Requirement {
     pub text: String,
 }
 
+/// A control, checked: what the evaluator runs for each system (or once, for the organisation).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Control {
+    /// The control's id (`A.7.5`).
     pub id: String,
+    /// The control's title.
     pub title: String,
+    /// Its doc comment (the `///` lines above it), Markdown.
     pub doc: String,
+    /// The standard references of its `clause` statements.
     pub clauses: Vec<String>,
+    /// The fact kinds of its `applies_to`; empty when it applies to every system.
     pub applies_to: Vec<String>,
     /// `scope organization`: evaluated once per run against the organisation's documents, not
     /// once per system.
     pub organization: bool,
+    /// Its `when` condition, with the `else` justification when given.
     pub when: Option<(Expr, Option<Message>)>,
+    /// Its enforcement level (after the project's `[enforcement]`).
     pub enforcement: Enforcement,
+    /// Its `let` and `require` statements, in order.
     pub steps: Vec<Step>,
     /// Fact kinds the control reads (applies_to and every kind named in its expressions).
     pub reads: Vec<String>,
@@ -94,49 +118,80 @@ pub struct Control {
     /// The `param` items the control reads, in its requirements, `when` and messages or through
     /// the top-level `let`s it uses, by name (sorted): the OSCAL catalog attaches them to it.
     pub params: Vec<String>,
+    /// The whole control item.
     pub span: Span,
+    /// The control's id where it is declared.
     pub id_span: Span,
 }
 
+/// An objective, checked: a measure compared with a target, per system.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Objective {
+    /// The objective's id.
     pub id: String,
+    /// The objective's title.
     pub title: String,
+    /// The fact kinds of its `applies_to`; empty when it applies to every system.
     pub applies_to: Vec<String>,
+    /// Its `when` condition, with the `else` justification when given.
     pub when: Option<(Expr, Option<Message>)>,
+    /// Its enforcement level.
     pub enforcement: Enforcement,
+    /// Its `let`s, in order, by name.
     pub lets: Vec<(String, Expr)>,
+    /// The value measured (`measure`).
     pub measure: Expr,
+    /// The comparison of the `target` statement.
     pub target_op: BinOp,
+    /// The value the measure is compared with.
     pub target: Expr,
+    /// The target as written, e.g. `<= 0.05`.
     pub target_text: String,
+    /// Who owns the objective (empty when not stated).
     pub owner: String,
+    /// How often it is reviewed, as written (`review every 90d`), when it says.
     pub review: Option<String>,
+    /// The whole objective item.
     pub span: Span,
 }
 
+/// A `risk` item, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Risk {
+    /// The risk's id.
     pub id: String,
+    /// The risk's title.
     pub title: String,
+    /// Its likelihood score (1-5).
     pub likelihood: u8,
+    /// Its impact score (1-5).
     pub impact: u8,
+    /// Who owns the risk (empty when not stated).
     pub owner: String,
+    /// The controls named to treat it, as written.
     pub treated_by: Vec<String>,
+    /// The whole risk item.
     pub span: Span,
 }
 
+/// A `waiver` item, checked: an approved, dated acceptance of one control failing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Waiver {
+    /// The waiver's id.
     pub id: String,
+    /// The control id it waives.
     pub control: String,
     /// A system name, or `*` for every system.
     pub system: String,
+    /// Where the system is named.
     pub system_span: Span,
+    /// Why the failure is accepted.
     pub reason: String,
+    /// Who approved it.
     pub approver: String,
     /// `YYYY-MM-DD`
     pub expires: String,
+    /// The whole waiver item.
     pub span: Span,
 }
 
@@ -148,6 +203,7 @@ pub enum ExclusionScope {
     /// Every system for which the condition holds (decided at evaluation; a condition that
     /// cannot be decided does not exclude).
     When {
+        /// The condition, checked.
         cond: Expr,
         /// The condition as written.
         text: String,
@@ -158,17 +214,23 @@ pub enum ExclusionScope {
 /// `not_applicable` besides a control's own `when ... else "justification"`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exclusion {
+    /// The exclusion's id.
     pub id: String,
+    /// The exclusion's title.
     pub title: String,
     /// Control ids, in the order written.
     pub controls: Vec<String>,
+    /// Which systems it covers.
     pub scope: ExclusionScope,
+    /// Why the controls do not apply.
     pub reason: String,
+    /// Who approved it.
     pub approver: String,
     /// `YYYY-MM-DD`: the day the exclusion was approved.
     pub date: String,
     /// `YYYY-MM-DD`: the last day it applies; `None` when it does not expire.
     pub expires: Option<String>,
+    /// The whole exclusion item.
     pub span: Span,
     /// The `expires` statement (where an expired exclusion is reported).
     pub expires_span: Option<Span>,
@@ -181,25 +243,36 @@ impl Exclusion {
     }
 }
 
+/// A function a plugin declares, with its signature.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PluginFn {
+    /// The function's name.
     pub name: String,
+    /// Its parameters: name and type.
     pub params: Vec<(String, aims_facts::Type)>,
+    /// Its result type.
     pub ret: aims_facts::Type,
+    /// Where it is declared.
     pub span: Span,
 }
 
+/// A WASM plugin the policies declare, with the functions they may call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plugin {
+    /// The plugin's name, as calls write it (`name::function`).
     pub name: String,
+    /// The path of its WASM module, as written.
     pub path: String,
+    /// The functions it declares (each name once).
     pub functions: Vec<PluginFn>,
+    /// The whole plugin item.
     pub span: Span,
 }
 
 /// A control whose enforcement level the project set in `aims.toml` `[enforcement]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnforcementChange {
+    /// The control's id.
     pub control: String,
     /// The level the policy gives it.
     pub from: Enforcement,
@@ -214,6 +287,7 @@ pub struct EnforcementChange {
 /// A pack parameter: `param NAME = default`, which a project may set in `aims.toml`.
 #[derive(Debug, Clone)]
 pub struct Param {
+    /// The parameter's name.
     pub name: String,
     /// Its doc comment.
     pub doc: String,
@@ -229,16 +303,21 @@ pub struct Param {
     pub span: Span,
 }
 
+/// Everything the policies declare, resolved and type-checked: what the evaluator runs.
 #[derive(Debug, Clone, Default)]
 pub struct Program {
     /// Sorted by id in natural order. Shared (`Arc`) with the language server's check cache
     /// ([`crate::CheckCache`]): a re-check re-uses an unchanged control without copying it.
     pub controls: Vec<Arc<Control>>,
+    /// Every objective, sorted by id in natural order.
     pub objectives: Vec<Arc<Objective>>,
+    /// Every `risk` item, sorted by id in natural order.
     pub risks: Vec<Risk>,
+    /// Every waiver, sorted by id in natural order.
     pub waivers: Vec<Waiver>,
     /// Sorted by id in natural order.
     pub exclusions: Vec<Exclusion>,
+    /// Every plugin declaration.
     pub plugins: Vec<Plugin>,
     /// Top-level lets, in dependency-free declaration order. A parameter is one too: its
     /// default, or the value `aims.toml` gives it ([`crate::apply_parameters`]).
@@ -264,6 +343,7 @@ pub struct Program {
 }
 
 impl Program {
+    /// The control `id`, if the policies declare it.
     pub fn control(&self, id: &str) -> Option<&Control> {
         self.controls.iter().find(|c| c.id == id).map(|c| &**c)
     }

@@ -1,4 +1,7 @@
 //! Static types of expressions and the expression checker.
+//!
+//! Why one long file: it is the expression checker, one `Checker` walking every expression kind,
+//! and the static types it assigns.
 
 use crate::builtins::{Builtin, ParamType, BUILTINS};
 use crate::codes;
@@ -18,13 +21,21 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 pub enum Ty {
     /// Not known statically (open schemas, `any` fields): checked at run time.
     Any,
+    /// `null`.
     Null,
+    /// A boolean.
     Bool,
+    /// A number (integer or not).
     Number,
+    /// A string.
     String,
+    /// A date (`YYYY-MM-DD`).
     Date,
+    /// A duration, with what it is measured in.
     Duration(Measure),
+    /// A list of elements of this type.
     List(Box<Ty>),
+    /// A map from strings to values of this type.
     Map(Box<Ty>),
     /// A document or nested record of this schema.
     Record(String),
@@ -56,6 +67,7 @@ impl Measure {
 }
 
 impl Ty {
+    /// The type as messages name it (`boolean`, `list<string>`, `` `model_card` record ``).
     pub fn name(&self) -> String {
         match self {
             Ty::Any => "value of any type".into(),
@@ -80,6 +92,7 @@ impl Ty {
         }
     }
 
+    /// The static type of values of a schema type.
     pub fn from_type(t: &Type) -> Ty {
         match t {
             Type::Any => Ty::Any,

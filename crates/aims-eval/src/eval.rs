@@ -1,4 +1,9 @@
 //! Tree-walking evaluation of checked policies.
+//!
+//! Why one long file: it is one `impl Evaluator` (the tree walk over every expression kind,
+//! operator and built-in, and the control, objective and risk drivers that call it) with the value
+//! helpers only it uses; split, the exhaustive `match`es over `ExprKind` and `Builtin` would be
+//! scattered. The last hundred lines are tests.
 
 use crate::codes;
 use crate::results::*;
@@ -31,6 +36,8 @@ impl Regex<'_> {
 /// Calls into WASM plugins (implemented by the facade over `aims-plugin`). Arguments and result
 /// are JSON text; an `Err` is the reason, shown in the `error` verdict.
 pub trait PluginCaller: Send + Sync {
+    /// Calls `function` of the plugin `plugin` with `args_json` (a JSON array) and returns its JSON
+    /// result.
     fn call(&self, plugin: &str, function: &str, args_json: &str) -> Result<String, String>;
 }
 
@@ -45,6 +52,8 @@ const MAX_COMBINATIONS: usize = 64;
 /// long list) reach it in seconds, not minutes.
 pub const DEFAULT_MAX_WORK: u64 = 20_000_000;
 
+/// Runs a checked [`Program`] against systems' documents. Borrowed program, configured with the
+/// builder methods (`with_plugins`, ...); one evaluator serves many systems.
 pub struct Evaluator<'p> {
     program: &'p Program,
     today: jiff::civil::Date,
@@ -257,6 +266,7 @@ fn objective_verdict(outcome: Outcome) -> Verdict {
 }
 
 impl<'p> Evaluator<'p> {
+    /// An evaluator of `program` that takes `today` as the current date (for expiries and ages).
     pub fn new(program: &'p Program, today: jiff::civil::Date) -> Evaluator<'p> {
         Evaluator {
             program,
@@ -310,11 +320,13 @@ impl<'p> Evaluator<'p> {
         self
     }
 
+    /// Lets the program's plugin calls go to `plugins`; without it they are `error` outcomes.
     pub fn with_plugins(mut self, plugins: &'p dyn PluginCaller) -> Evaluator<'p> {
         self.plugins = Some(plugins);
         self
     }
 
+    /// The date the evaluator takes as today.
     pub fn today(&self) -> jiff::civil::Date {
         self.today
     }

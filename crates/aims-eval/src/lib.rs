@@ -6,6 +6,8 @@
 //! failed schema validation gives an `error` outcome naming the reason; a waiver past its expiry
 //! no longer applies and is reported as expired.
 
+#![warn(missing_docs)]
+
 pub mod codes;
 mod eval;
 pub mod results;

@@ -22,15 +22,23 @@ pub use aims_facts::DocState;
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// Every requirement held (or the objective met its target).
     #[default]
     Pass,
+    /// Some requirement did not hold, or a fact it needs is missing.
     Fail,
+    /// A waiver in force covers the failure (a `fail` or an `error`).
     Waived,
+    /// The control does not apply: its `when` is false, or an exclusion in force covers it.
     NotApplicable,
+    /// Some requirement could not be evaluated (an invalid fact, a plugin failure, the work
+    /// budget).
     Error,
 }
 
 impl Verdict {
+    /// The verdict as written in reports and JSON (`pass`, `fail`, `waived`, `not_applicable`,
+    /// `error`).
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
@@ -55,13 +63,17 @@ pub use aims_check::Enforcement;
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    /// The requirement held.
     #[default]
     Pass,
+    /// The requirement did not hold, or a fact it needs is missing.
     Fail,
+    /// The requirement has no value: an invalid fact, a plugin failure or the work budget.
     Error,
 }
 
 impl Outcome {
+    /// The outcome as written in reports and JSON (`pass`, `fail`, `error`).
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Pass => "pass",
@@ -104,11 +116,15 @@ pub struct ExplainedExpr {
 /// requirements ([`explain_control`]).
 #[derive(Debug, Clone)]
 pub struct Explanation {
+    /// The control's id.
     pub control: String,
+    /// The control's title.
     pub title: String,
+    /// The system's name.
     pub system: String,
     /// `pass`, `fail`, `waived`, `not_applicable` or `error`.
     pub verdict: Option<String>,
+    /// Each sub-expression of the `when` and the requirements, outermost first.
     pub parts: Vec<ExplainedExpr>,
     /// Diagnostics of loading the system's documents.
     pub diagnostics: Vec<aims_base::Diagnostic>,
@@ -127,9 +143,11 @@ pub struct Evidence {
     pub span: Option<Span>,
     /// Display name of the fact file.
     pub file: Option<String>,
+    /// True when the fact is absent (then `value` is `None`).
     pub missing: bool,
 }
 
+/// The result of one `require` of a control, for one system and one document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequirementResult {
     /// Position of the requirement in its control (0-based), a stable id together with the control id.
@@ -138,6 +156,7 @@ pub struct RequirementResult {
     pub span: Span,
     /// The requirement expression as written (source text).
     pub expr: String,
+    /// Whether the requirement held.
     pub outcome: Outcome,
     /// The rendered `else` message (interpolated), or a generated one; for `Error`, the reason.
     pub message: Option<String>,
@@ -145,26 +164,35 @@ pub struct RequirementResult {
     pub code: Option<&'static str>,
     /// The document the requirement was evaluated against, when the control reads one.
     pub document: Option<String>,
+    /// The facts read while deciding it.
     pub evidence: Vec<Evidence>,
 }
 
+/// A waiver that matched a control and a system.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WaiverUse {
+    /// The waiver's id.
     pub id: String,
+    /// Why the failure is accepted, as the waiver says.
     pub reason: String,
+    /// Who approved the waiver.
     pub approver: String,
     /// `YYYY-MM-DD`
     pub expires: String,
     /// True when the waiver matched but is past its expiry, so it no longer applies.
     pub expired: bool,
+    /// The waiver item in the policy.
     pub span: Span,
 }
 
 /// An exclusion that matched a control and a system.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExclusionUse {
+    /// The exclusion's id.
     pub id: String,
+    /// Why the controls do not apply, as the exclusion says.
     pub reason: String,
+    /// Who approved the exclusion.
     pub approver: String,
     /// `YYYY-MM-DD`: the day it was approved.
     pub date: String,
@@ -172,6 +200,7 @@ pub struct ExclusionUse {
     pub expires: Option<String>,
     /// True when the exclusion matched but is past its expiry, so the control was evaluated.
     pub expired: bool,
+    /// The exclusion item in the policy.
     pub span: Span,
 }
 
@@ -190,15 +219,21 @@ impl ExclusionUse {
     }
 }
 
+/// One control's result for one system (or for the organisation, for a `scope organization`
+/// control).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ControlResult {
+    /// The control's id.
     pub control_id: String,
+    /// Its verdict for the system.
     pub verdict: Verdict,
+    /// Its enforcement level (after the project's `[enforcement]`).
     pub enforcement: Enforcement,
     /// Why the control does not apply: its `when ... else "..."` justification (or "the `when`
     /// condition is false"), or the exclusion in force ([`ExclusionUse::justification`]). Missing
     /// evidence is never a reason: it fails.
     pub not_applicable_reason: Option<String>,
+    /// Each requirement's result, in order (per document when the control reads several).
     pub requirements: Vec<RequirementResult>,
     /// The waiver that matched this control and system, applied or expired.
     pub waiver: Option<WaiverUse>,
@@ -206,15 +241,20 @@ pub struct ControlResult {
     pub exclusion: Option<ExclusionUse>,
 }
 
+/// One objective's result for one system.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectiveResult {
+    /// The objective's id.
     pub objective_id: String,
+    /// `pass` when the measure meets the target, `fail` or `error` otherwise.
     pub verdict: Verdict,
     /// Rendered measured value (None when the measure is missing or not applicable).
     pub measured: Option<String>,
     /// e.g. `<= 0.05`
     pub target: String,
+    /// Why it failed or has no value, when it did not pass.
     pub message: Option<String>,
+    /// The facts read to compute the measure.
     pub evidence: Vec<Evidence>,
 }
 
@@ -228,6 +268,7 @@ pub enum RiskSource {
 }
 
 impl RiskSource {
+    /// How reports name the source (`policy` or `register`).
     pub fn as_str(self) -> &'static str {
         match self {
             RiskSource::Policy => "policy",
@@ -240,6 +281,7 @@ impl RiskSource {
 /// `ai_system` is the system or `*`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskResult {
+    /// The risk's id (the policy item's, or the register entry's).
     pub risk_id: String,
     /// likelihood x impact, 1..=25; 0 when the register entry's scores are not 1-5.
     pub level: u8,
@@ -250,9 +292,11 @@ pub struct RiskResult {
     pub failing_controls: Vec<String>,
     /// Not treated, but below the register's `acceptance_threshold`: the risk is accepted.
     pub accepted: bool,
+    /// Where the risk is declared.
     pub source: RiskSource,
     /// The risk item's title, or the register entry's description.
     pub title: String,
+    /// Who owns the risk.
     pub owner: String,
     /// The controls named to treat it, as written.
     pub treated_by: Vec<String>,
@@ -265,8 +309,10 @@ pub struct RiskResult {
     pub file: Option<String>,
 }
 
+/// Everything evaluated for one system.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SystemResult {
+    /// The system's name, from `aims.toml`.
     pub name: String,
     /// Attributes from `aims.toml` rendered as strings, in declaration order.
     pub attributes: Vec<(String, String)>,
@@ -276,7 +322,9 @@ pub struct SystemResult {
     pub detections: Vec<String>,
     /// Sorted by control id (natural order: A.2.10 after A.2.9).
     pub controls: Vec<ControlResult>,
+    /// Each objective's result for the system.
     pub objectives: Vec<ObjectiveResult>,
+    /// Each risk that concerns the system.
     pub risks: Vec<RiskResult>,
     /// How much of each document could be read (parallel to `documents`): loaded, partly
     /// invalid, or unreadable with the reason.
@@ -302,66 +350,106 @@ impl SystemResult {
 /// Static description of a control, for renderers (titles, clauses, SoA).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ControlInfo {
+    /// The control's id.
     pub id: String,
+    /// The control's title.
     pub title: String,
+    /// The control's doc comment (the `///` lines above it).
     pub doc: String,
+    /// The standard references of its `clause` statements.
     pub clauses: Vec<String>,
+    /// Its enforcement level (after the project's `[enforcement]`).
     pub enforcement: Enforcement,
+    /// The fact kinds of its `applies_to` (empty: every system).
     pub applies_to: Vec<String>,
     /// `scope organization`: evaluated once per run (its result is in
     /// [`RunResults::organization_controls`], never in a system's `controls`).
     pub organization: bool,
+    /// The control item in the policy.
     pub span: Span,
     /// Justification given with `when ... else "..."`.
     pub not_applicable_text: Option<String>,
 }
 
+/// Static description of an objective, for renderers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectiveInfo {
+    /// The objective's id.
     pub id: String,
+    /// The objective's title.
     pub title: String,
+    /// Who owns the objective.
     pub owner: String,
+    /// How often it is reviewed, as written (`review every 90d`), when it says.
     pub review: Option<String>,
+    /// The target as written, e.g. `<= 0.05`.
     pub target: String,
+    /// The objective item in the policy.
     pub span: Span,
 }
 
+/// Static description of a policy's `risk` item, for renderers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskInfo {
+    /// The risk's id.
     pub id: String,
+    /// The risk's title.
     pub title: String,
+    /// Its likelihood score (1-5).
     pub likelihood: u8,
+    /// Its impact score (1-5).
     pub impact: u8,
+    /// Who owns the risk.
     pub owner: String,
+    /// The controls named to treat it, as written.
     pub treated_by: Vec<String>,
+    /// The risk item in the policy.
     pub span: Span,
 }
 
+/// Static description of a waiver, for renderers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WaiverInfo {
+    /// The waiver's id.
     pub id: String,
+    /// The control id it waives.
     pub control: String,
+    /// The system it covers, or `*` for every system.
     pub system: String,
+    /// Why the failure is accepted.
     pub reason: String,
+    /// Who approved it.
     pub approver: String,
+    /// `YYYY-MM-DD`: the last day it applies.
     pub expires: String,
+    /// True when it is past its expiry (on the run's date) and no longer applies.
     pub expired: bool,
+    /// The waiver item in the policy.
     pub span: Span,
 }
 
 /// Static description of an exclusion, for renderers (the SoA).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExclusionInfo {
+    /// The exclusion's id.
     pub id: String,
+    /// The exclusion's title.
     pub title: String,
+    /// The control ids it names, in the order written.
     pub controls: Vec<String>,
     /// The systems by name (`*` for all), or `when <condition>` as written.
     pub systems: String,
+    /// Why the controls do not apply.
     pub reason: String,
+    /// Who approved it.
     pub approver: String,
+    /// `YYYY-MM-DD`: the day it was approved.
     pub date: String,
+    /// `YYYY-MM-DD`: the last day it applies; `None` when it does not expire.
     pub expires: Option<String>,
+    /// True when it is past its expiry (on the run's date), so it no longer applies.
     pub expired: bool,
+    /// The exclusion item in the policy.
     pub span: Span,
 }
 
@@ -370,16 +458,22 @@ pub struct ExclusionInfo {
 pub struct OrganizationDocument {
     /// Display name of the fact file.
     pub name: String,
+    /// The document's fact kind.
     pub kind: String,
+    /// How much of it could be read.
     pub state: DocState,
 }
 
 /// One version in the change log of the Statement of Applicability.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SoaChange {
+    /// The version this entry records.
     pub version: Option<String>,
+    /// `YYYY-MM-DD`: the day of the change.
     pub date: Option<String>,
+    /// Who made the change.
     pub author: Option<String>,
+    /// What changed.
     pub summary: Option<String>,
 }
 
@@ -392,14 +486,21 @@ pub struct SoaRecord {
     pub file: String,
     /// The record's root (for its place).
     pub span: Option<aims_base::Span>,
+    /// The SoA's document identifier (`id`).
     pub id: Option<String>,
+    /// The SoA's version.
     pub version: Option<String>,
+    /// Who owns the SoA.
     pub owner: Option<String>,
+    /// Who approved the SoA.
     pub approver: Option<String>,
     /// `YYYY-MM-DD`
     pub approval_date: Option<String>,
+    /// The legal entity the SoA is for.
     pub legal_entity: Option<String>,
+    /// The scope of the management system, as the SoA states it.
     pub scope_statement: Option<String>,
+    /// Each version of the SoA, as the record lists them.
     pub change_log: Vec<SoaChange>,
     /// What an auditor would find missing, one line each ("`approver` is missing").
     pub problems: Vec<String>,
@@ -410,6 +511,7 @@ pub use aims_check::EnforcementChange;
 /// A `param` whose value the project set in `aims.toml` `[parameters]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParameterChange {
+    /// The parameter's name.
     pub name: String,
     /// The default, as the policy writes it.
     pub default: String,
@@ -456,6 +558,7 @@ impl Tailoring {
 /// Everything one `aims check` run produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunResults {
+    /// The project's name (from `aims.toml`).
     pub project: String,
     /// The policy packs the run used (folders of `policies` with an `aims-pack.toml`), by path.
     pub packs: Vec<Pack>,
@@ -463,9 +566,13 @@ pub struct RunResults {
     pub tailoring: Tailoring,
     /// `YYYY-MM-DD`: the date the run evaluated as "today".
     pub today: String,
+    /// Every control of the policies, sorted by id.
     pub controls: Vec<ControlInfo>,
+    /// Every objective of the policies.
     pub objectives: Vec<ObjectiveInfo>,
+    /// Every `risk` item of the policies.
     pub risks: Vec<RiskInfo>,
+    /// Every waiver of the policies, expired or not.
     pub waivers: Vec<WaiverInfo>,
     /// Sorted by id.
     pub exclusions: Vec<ExclusionInfo>,

@@ -1,5 +1,8 @@
 //! Diagnostic codes owned by the fact loaders and the project file (`E01xx` errors, `W01xx`
 //! warnings). `aims explain CODE` and the book's error index are generated from [`CODES`].
+//!
+//! Why one long file: it is one table, declared with `declare_codes!`, each entry with its
+//! explanation and example; `aims explain` and the book's error index are generated from it.
 
 aims_base::declare_codes! {
     /// A file that the project needs could not be read: `aims.toml` itself, a policy file, or a

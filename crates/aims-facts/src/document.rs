@@ -1,4 +1,8 @@
 //! Fact documents: one parsed fact file with its kind, and the detection of that kind.
+//!
+//! Why one long file: it is one parsed fact file, the detection of its kind (which reads the parsed
+//! tree) and its loading with every way it can be unreadable; the format parsers are in `parse`,
+//! and the last 180 lines are tests.
 
 use std::path::Path;
 

@@ -40,6 +40,10 @@
 //! [`check_system_attributes`] once the policies are compiled. An entry with a `pattern` is
 //! expanded here into one [`SystemDecl`] per match (see `project/pattern.rs`), so no later stage
 //! knows about patterns.
+//!
+//! Why one long file: it is the reading of `aims.toml` (one `Ctx` walking its tables) and the
+//! project types it yields; the parts that stand alone (packs, patterns, systems, tailoring,
+//! dependencies) are submodules, and the last 170 lines are tests.
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};

@@ -40,6 +40,9 @@
 //! `[[systems]]` entry of `aims.toml` (`system.<attribute>` in policies). It is kept apart from the
 //! kinds ([`SchemaSet::system`]), closed, and extended by a policy's `schema system { ... }` item
 //! ([`SchemaSet::extend_system`]).
+//!
+//! Why one long file: the schema types, the built-in schema files, validation and the book's schema
+//! pages all read the same [`Field`] and `Type` structure; the last 180 lines are tests.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -21,6 +21,10 @@
 //!
 //! The schema version is SQLite's `user_version`; [`History::open`] applies the migrations a
 //! database lacks, and refuses a database newer than it knows (`E0551`).
+//!
+//! Why one long file: it is the one owner of the history database's schema: every statement that
+//! writes it ([`Recorder`]) or reads it ([`History`]) is here, so a change to a table is made and
+//! reviewed in one place.
 
 #![warn(missing_docs)]
 

@@ -3,6 +3,9 @@
 //! inside an item, control ids after `control` / `treated_by`, fact kinds after `applies_to`,
 //! schema fields after `model_card.` (and after `let`s and quantifier variables bound to fact
 //! paths), `system.` attributes from aims.toml, functions and names in expressions.
+//!
+//! Why one long file: it is one feature, completion: the snippet table, the reading of the cursor's
+//! context and a function per context; the last 60 lines are tests.
 
 use crate::world::ProjectState;
 use aims_check::Ty;

@@ -1,5 +1,9 @@
 //! The plugin host: compiles every plugin once, validates it against the ABI, and runs calls in a
 //! sandbox (no imports unless granted, fuel, an epoch deadline, a memory cap, an answer cap).
+//!
+//! Why one long file: everything here is the sandbox boundary with wasmtime (checking a module
+//! against the ABI, the limits, the calls and how their failures are classified), kept together so
+//! what an untrusted module can reach is audited in one file.
 
 use crate::codes;
 use crate::config::{

@@ -31,6 +31,10 @@
 //! with `aims-eval` because real cards need them (see `book/src/reliability.md`): a date compares
 //! with a string that starts with `YYYY-MM-DD`, and a single string iterates as a one-element
 //! list.
+//!
+//! Why one long file: the reference evaluator is meant to be one plain reading of the language, top
+//! to bottom, read side by side with the book's reference page; splitting it would cost the clarity
+//! it exists for.
 
 #![warn(missing_docs)]
 

@@ -33,22 +33,35 @@ use crate::model::{
 };
 use crate::util::{align, inert, markdown_cell, natural_cmp, no_workflow_commands};
 
+/// What changed for one system x control between two reports (see the module doc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
+    /// The control fails now and did not before.
     NewlyFailing,
+    /// The control is `error` now and was not: its evidence went missing or unreadable, or its
+    /// evaluation failed.
     NoLongerAssessable,
+    /// The control was waived and fails now because its waiver expired.
     WaiverExpired,
+    /// It failed or errored and now passes or no longer applies, with every document readable.
     Fixed,
+    /// It is waived now and was not before.
     NewlyWaived,
+    /// Any other verdict change.
     VerdictChanged,
+    /// A system the older report did not have.
     NewSystem,
+    /// A system the newer report no longer has.
     RemovedSystem,
+    /// A control the older report did not have.
     NewControl,
+    /// A control the newer report no longer has.
     RemovedControl,
 }
 
 impl ChangeKind {
+    /// The kind as `aims diff` prints it (`newly failing`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeKind::NewlyFailing => "newly failing",
@@ -81,11 +94,15 @@ impl ChangeKind {
 /// One change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
+    /// What changed.
     pub kind: ChangeKind,
+    /// The system it concerns (`organization` for an organisation control).
     pub system: String,
     /// `None` for `new_system` / `removed_system`.
     pub control: Option<String>,
+    /// The verdict in the older report (`None` when the system or control is new).
     pub old_verdict: Option<Verdict>,
+    /// The verdict in the newer report (`None` when the system or control was removed).
     pub new_verdict: Option<Verdict>,
     /// Enforcement of the control in the newer document (the older for removals).
     pub enforcement: Option<Enforcement>,
@@ -98,10 +115,16 @@ pub struct Change {
 /// The changes between two JSON documents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiffReport {
+    /// The schema version of the diff document (1).
     pub schema_version: u32,
+    /// `YYYY-MM-DD`: the evaluation date of the older report.
     pub old_today: String,
+    /// `YYYY-MM-DD`: the evaluation date of the newer report.
     pub new_today: String,
+    /// The changes, by kind (newly failing, no longer assessable and expired waivers first), then
+    /// system and control.
     pub changes: Vec<Change>,
+    /// Some change is a regression (see [`DiffReport::has_regression`]).
     pub regression: bool,
 }
 
@@ -339,6 +362,7 @@ impl DiffReport {
         self.regression
     }
 
+    /// The changes of one kind.
     pub fn changes_of(&self, kind: ChangeKind) -> impl Iterator<Item = &Change> {
         self.changes.iter().filter(move |c| c.kind == kind)
     }

@@ -57,7 +57,9 @@ pub struct ManifestFile {
     /// `report`, `results`, `project`, `policy`, `pack`, `attributes`, `facts`, `plugin` or
     /// `history`.
     pub role: String,
+    /// SHA-256 of its bytes, in hex.
     pub sha256: String,
+    /// Its size in bytes.
     pub size: u64,
 }
 
@@ -66,7 +68,9 @@ pub struct ManifestFile {
 pub struct Manifest {
     /// The manifest format (1).
     pub aims_evidence_pack: u32,
+    /// The tool that made the pack.
     pub tool: crate::model::Tool,
+    /// The project's name (from `aims.toml`).
     pub project: String,
     /// The evaluation date (`--today`).
     pub evaluation_date: String,
@@ -86,7 +90,9 @@ pub struct Manifest {
 pub struct PackFile {
     /// Its path in the archive (`/`-separated, relative).
     pub path: String,
+    /// What it is in the pack (the roles of [`ManifestFile::role`]).
     pub role: &'static str,
+    /// Its content.
     pub bytes: Vec<u8>,
 }
 
@@ -169,11 +175,17 @@ fn statement(manifest: &Manifest, manifest_bytes: &[u8]) -> serde_json::Value {
 
 /// What a pack holds besides its files.
 pub struct PackInfo {
+    /// The tool that made the pack.
     pub tool: crate::model::Tool,
+    /// The project's name (from `aims.toml`).
     pub project: String,
+    /// `YYYY-MM-DD`: the evaluation date (`--today`).
     pub evaluation_date: String,
+    /// `git rev-parse HEAD` of the project's repository, when it is in one.
     pub git_commit: Option<String>,
+    /// The packs the policies come from (`iso42001 2.0.0`).
     pub packs: Vec<String>,
+    /// The command that, run in the unpacked `inputs/` folder, writes `report/results.json` again.
     pub rerun: String,
 }
 
@@ -300,20 +312,35 @@ pub fn verifying_key_to_pem(key: &VerifyingKey) -> String {
 pub enum Problem {
     /// A file's bytes differ from its digest in the manifest.
     Changed {
+        /// The file's path in the archive.
         path: String,
+        /// The SHA-256 the manifest records, in hex.
         expected: String,
+        /// The SHA-256 of the file in the archive, in hex.
         actual: String,
     },
     /// A file the manifest lists is not in the archive.
-    Missing { path: String },
+    Missing {
+        /// The file's path in the archive.
+        path: String,
+    },
     /// A file in the archive the manifest does not list.
-    Added { path: String },
+    Added {
+        /// The file's path in the archive.
+        path: String,
+    },
     /// The signature is not valid for the given key, or the envelope does not sign this manifest.
-    BadSignature { reason: String },
+    BadSignature {
+        /// What the signature check found.
+        reason: String,
+    },
     /// A key was given but the pack has no signature.
     Unsigned,
     /// `manifest.json` is not a manifest of aims any more (altered).
-    BadManifest { reason: String },
+    BadManifest {
+        /// Why it does not read as a manifest.
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for Problem {

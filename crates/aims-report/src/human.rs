@@ -1,4 +1,7 @@
 //! Terminal output: diagnostics through codespan-reporting, and the human report of a run.
+//!
+//! Why one long file: the human report shows each failing control as a codespan diagnostic, so the
+//! report and the diagnostic rendering share the file adapter and the writer here.
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -838,6 +841,7 @@ fn summary(out: &mut Out, report: &CheckReport, rows: &SummaryRows) {
 pub struct Human<'r> {
     /// The run's definitions (controls' titles); its systems are not read.
     pub results: &'r RunResults,
+    /// Colour the text (ANSI escapes).
     pub color: bool,
 }
 

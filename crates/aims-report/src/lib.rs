@@ -17,6 +17,8 @@
 //!
 //! Every renderer is deterministic: the same input gives the same bytes.
 
+#![warn(missing_docs)]
+
 pub mod expression;
 mod github;
 pub mod human;
@@ -55,7 +57,9 @@ pub enum ColorChoice {
     /// Colour when stdout is a terminal and `NO_COLOR` is not set to a non-empty value.
     #[default]
     Auto,
+    /// Always colour.
     Always,
+    /// Never colour.
     Never,
 }
 

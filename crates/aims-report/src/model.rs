@@ -9,6 +9,10 @@
 //!
 //! Compatibility: fields are never removed or renamed within a schema version; new optional
 //! fields may be added. Readers should ignore fields they do not know (deserialisation here does).
+//!
+//! Why one long file: it is one schema, the serde types of the JSON report and how each is filled
+//! from the evaluator's results, kept together so a field's type, its serde attributes and its
+//! source are read in one place.
 
 use aims_base::{SourceMap, Span};
 use aims_eval::results as ev;
@@ -39,15 +43,20 @@ pub use aims_eval::results::{Outcome, Verdict};
 
 pub use aims_eval::results::Enforcement;
 
+/// Severity of a diagnostic, as the report writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    /// Something is wrong and must be fixed.
     Error,
+    /// Probably a mistake, worth a look.
     Warning,
+    /// Information only.
     Note,
 }
 
 impl Severity {
+    /// The severity as written in reports (`error`, `warning`, `note`).
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
@@ -80,8 +89,10 @@ pub struct Place {
     /// 1-based column of the start, in characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<u32>,
+    /// 1-based line of the end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_line: Option<u32>,
+    /// 1-based column of the end, in characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_column: Option<u32>,
 }
@@ -103,7 +114,6 @@ impl Place {
         }
     }
 
-    /// `file:line:column`, `file:line`, `file` or `None`.
     /// `file:line` (or the file alone), for a table cell; `None` when the file is unknown.
     pub fn file_line(&self) -> Option<String> {
         let file = self.file.as_deref()?;
@@ -113,6 +123,8 @@ impl Place {
         })
     }
 
+    /// `file:line:column`, `file:line` or `file`, as a diagnostic shows a place; `None` when the
+    /// file is unknown.
     pub fn display(&self) -> Option<String> {
         let file = self.file.as_deref()?;
         Some(match (self.line, self.column) {
@@ -123,19 +135,25 @@ impl Place {
     }
 }
 
+/// The tool that wrote the report (`tool` in the JSON).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tool {
+    /// [`TOOL_NAME`] for reports this crate writes.
     pub name: String,
+    /// The version of the tool ([`TOOL_VERSION`] for reports this crate writes).
     pub version: String,
 }
 
 /// A policy pack the run used: a folder of `policies` with an `aims-pack.toml` manifest.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackRef {
+    /// The pack's name, from its manifest.
     pub name: String,
+    /// The pack's version, from its manifest.
     pub version: String,
     /// The pack's folder, relative to the project root.
     pub path: String,
+    /// The pack's description, from its manifest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The standard it implements (`ISO/IEC 42001:2023`).
@@ -166,13 +184,16 @@ impl From<&ev::Pack> for PackRef {
 /// set); the Statement of Applicability lists it. Absent from the JSON report when empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TailoringReport {
+    /// The parameters the project set, in the policies' declaration order.
     #[serde(default)]
     pub parameters: Vec<ParameterChangeRef>,
+    /// The controls whose enforcement level the project set, by control id.
     #[serde(default)]
     pub enforcement: Vec<EnforcementChangeRef>,
 }
 
 impl TailoringReport {
+    /// True when the project set no parameter and no enforcement level.
     pub fn is_empty(&self) -> bool {
         self.parameters.is_empty() && self.enforcement.is_empty()
     }
@@ -208,6 +229,7 @@ impl TailoringReport {
 /// A parameter the project set: from its default to its value, where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParameterChangeRef {
+    /// The parameter's name.
     pub name: String,
     /// The default, as the policy writes it.
     pub default: String,
@@ -223,9 +245,13 @@ pub struct ParameterChangeRef {
 /// A control whose enforcement level the project set: from, to, why, where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnforcementChangeRef {
+    /// The control's id.
     pub control: String,
+    /// The level the policy gives it.
     pub from: Enforcement,
+    /// The level the project gives it.
     pub to: Enforcement,
+    /// Why, when the project says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Where `aims.toml` sets it.
@@ -236,14 +262,20 @@ pub struct EnforcementChangeRef {
 /// Counts of verdicts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerdictCounts {
+    /// How many `pass` verdicts.
     pub pass: usize,
+    /// How many `fail` verdicts.
     pub fail: usize,
+    /// How many `waived` verdicts.
     pub waived: usize,
+    /// How many `not_applicable` verdicts.
     pub not_applicable: usize,
+    /// How many `error` verdicts.
     pub error: usize,
 }
 
 impl VerdictCounts {
+    /// Counts one more verdict `v`.
     pub fn add(&mut self, v: Verdict) {
         match v {
             Verdict::Pass => self.pass += 1,
@@ -254,6 +286,7 @@ impl VerdictCounts {
         }
     }
 
+    /// How many verdicts `v` were counted.
     pub fn get(&self, v: Verdict) -> usize {
         match v {
             Verdict::Pass => self.pass,
@@ -264,10 +297,12 @@ impl VerdictCounts {
         }
     }
 
+    /// Every verdict counted.
     pub fn total(&self) -> usize {
         self.pass + self.fail + self.waived + self.not_applicable + self.error
     }
 
+    /// The counts of `verdicts`.
     pub fn tally(verdicts: impl IntoIterator<Item = Verdict>) -> VerdictCounts {
         let mut c = VerdictCounts::default();
         for v in verdicts {
@@ -277,6 +312,7 @@ impl VerdictCounts {
     }
 }
 
+/// The run's totals (`summary` in the JSON, written last).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// Number of systems evaluated.
@@ -371,7 +407,9 @@ impl Summary {
 /// Static description of a control.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControlDef {
+    /// The control's id.
     pub id: String,
+    /// The control's title.
     pub title: String,
     /// The `///` doc comment, Markdown.
     #[serde(default)]
@@ -379,7 +417,9 @@ pub struct ControlDef {
     /// References to the standard(s), e.g. `ISO/IEC 42001:2023 A.7.5`, `NIST AI RMF MAP 4.1`.
     #[serde(default)]
     pub clauses: Vec<String>,
+    /// Its enforcement level (after the project's `[enforcement]`).
     pub enforcement: Enforcement,
+    /// The fact kinds of its `applies_to` (empty: every system).
     #[serde(default)]
     pub applies_to: Vec<String>,
     /// `scope organization`: evaluated once per run; its outcome is in `organization.controls`,
@@ -394,51 +434,73 @@ pub struct ControlDef {
     pub place: Place,
 }
 
+/// Static description of an objective.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectiveDef {
+    /// The objective's id.
     pub id: String,
+    /// The objective's title.
     pub title: String,
+    /// Who owns the objective (empty when not stated).
     #[serde(default)]
     pub owner: String,
+    /// How often it is reviewed, as written (`review every 90d`), when it says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<String>,
+    /// The target as written, e.g. `<= 0.05`.
     pub target: String,
+    /// Where the objective is declared.
     #[serde(flatten)]
     pub place: Place,
 }
 
+/// Static description of a policy's `risk` item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskDef {
+    /// The risk's id.
     pub id: String,
+    /// The risk's title.
     pub title: String,
+    /// Its likelihood score (1-5).
     pub likelihood: u8,
+    /// Its impact score (1-5).
     pub impact: u8,
     /// likelihood x impact, 1..=25
     pub level: u8,
+    /// Who owns the risk (empty when not stated).
     #[serde(default)]
     pub owner: String,
+    /// The controls named to treat it, as written.
     #[serde(default)]
     pub treated_by: Vec<String>,
+    /// Where the risk is declared.
     #[serde(flatten)]
     pub place: Place,
 }
 
+/// Static description of a waiver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaiverDef {
+    /// The waiver's id.
     pub id: String,
+    /// The control id it waives.
     pub control: String,
     /// A system name, or `*` for every system.
     pub system: String,
+    /// Why the failure is accepted.
     pub reason: String,
+    /// Who approved it.
     pub approver: String,
     /// `YYYY-MM-DD`
     pub expires: String,
     /// Past its expiry on `today`.
     pub expired: bool,
+    /// Where the waiver is declared.
     #[serde(flatten)]
     pub place: Place,
 }
 
+/// A fact document declared for a system or the organisation, and how much of it was read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentRef {
     /// Path relative to the project root; for a glob that matched nothing, the glob.
@@ -521,13 +583,16 @@ pub struct EvidenceItem {
     pub place: Place,
 }
 
+/// One requirement's result, for one system and one document.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequirementOutcome {
     /// 0-based position of the requirement in its control.
     pub index: usize,
     /// The requirement expression as written.
     pub expr: String,
+    /// Whether the requirement held.
     pub outcome: Outcome,
+    /// The `else` message (interpolated), or a generated one; for `error`, the reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// For an `error` outcome, why the requirement has no value: an `E03xx` code (`aims explain`).
@@ -536,6 +601,8 @@ pub struct RequirementOutcome {
     /// The fact document the requirement was evaluated against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<String>,
+    /// The facts read while deciding it (absent with `--evidence none`, or when they are listed in
+    /// `organization.evidence`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<EvidenceItem>,
     /// Some evidence was read from organization documents: it is listed once per run, in
@@ -547,14 +614,20 @@ pub struct RequirementOutcome {
     pub place: Place,
 }
 
+/// A waiver that matched a control and a system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaiverRef {
+    /// The waiver's id.
     pub id: String,
+    /// Why the failure is accepted, as the waiver says.
     pub reason: String,
+    /// Who approved the waiver.
     pub approver: String,
+    /// `YYYY-MM-DD`: the last day it applies.
     pub expires: String,
     /// Matched but past its expiry, so it no longer applies.
     pub expired: bool,
+    /// Where the waiver is declared.
     #[serde(flatten)]
     pub place: Place,
 }
@@ -563,8 +636,11 @@ pub struct WaiverRef {
 /// `not_applicable`) or expired (the control was evaluated).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExclusionRef {
+    /// The exclusion's id.
     pub id: String,
+    /// Why the controls do not apply, as the exclusion says.
     pub reason: String,
+    /// Who approved the exclusion.
     pub approver: String,
     /// The day it was approved.
     pub date: String,
@@ -573,15 +649,22 @@ pub struct ExclusionRef {
     pub expires: Option<String>,
     /// Matched but past its expiry, so it no longer applies.
     pub expired: bool,
+    /// Where the exclusion is declared.
     #[serde(flatten)]
     pub place: Place,
 }
 
+/// One control's result for one system (or, in `organization.controls`, for the organisation).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControlOutcome {
+    /// The control's id.
     pub id: String,
+    /// Its verdict.
     pub verdict: Verdict,
+    /// Its enforcement level (after the project's `[enforcement]`).
     pub enforcement: Enforcement,
+    /// Why it does not apply, for `not_applicable`: the `when` justification or the exclusion in
+    /// force.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_applicable_reason: Option<String>,
     /// The waiver that matched, applied or expired.
@@ -602,15 +685,22 @@ impl ControlOutcome {
     }
 }
 
+/// One objective's result for one system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectiveOutcome {
+    /// The objective's id.
     pub id: String,
+    /// `pass` when the measure meets the target, `fail` or `error` otherwise.
     pub verdict: Verdict,
+    /// The measured value, rendered (absent when missing or not applicable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measured: Option<String>,
+    /// The target as written, e.g. `<= 0.05`.
     pub target: String,
+    /// Why it failed or has no value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The facts read to compute the measure.
     #[serde(default)]
     pub evidence: Vec<EvidenceItem>,
 }
@@ -622,8 +712,10 @@ pub struct ObjectiveOutcome {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum RiskSource {
+    /// A `risk` item of the policies.
     #[default]
     Policy,
+    /// An entry of the organisation's `risk_register` document.
     Register,
 }
 
@@ -633,16 +725,23 @@ impl RiskSource {
     }
 }
 
+/// One risk for one system: its level, and whether it is treated or accepted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskOutcome {
+    /// The risk's id (the policy item's, or the register entry's).
     pub id: String,
+    /// likelihood x impact, 1..=25; 0 when a register entry's scores are not 1-5.
     pub level: u8,
+    /// Every treating control exists, applies to this system and passed or was waived (and at least
+    /// one is named).
     pub treated: bool,
+    /// Treating controls that failed or errored for this system.
     #[serde(default)]
     pub failing_controls: Vec<String>,
     /// Not treated but below the register's acceptance threshold.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub accepted: bool,
+    /// Where the risk is declared (absent in the JSON for a policy risk).
     #[serde(default, skip_serializing_if = "RiskSource::is_policy")]
     pub source: RiskSource,
     /// A register entry's description (a policy risk's title is in `risks`).
@@ -669,19 +768,25 @@ impl RiskOutcome {
     }
 }
 
+/// Everything evaluated for one system.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemReport {
+    /// The system's name, from `aims.toml`.
     pub name: String,
     /// Attributes from `aims.toml`, in declaration order.
     #[serde(default)]
     pub attributes: IndexMap<String, String>,
+    /// The system's fact documents (not the organisation's, which are in `organization`).
     #[serde(default)]
     pub documents: Vec<DocumentRef>,
     /// Counts of this system's control verdicts.
     pub verdicts: VerdictCounts,
+    /// Each control's result, sorted by control id (natural order).
     pub controls: Vec<ControlOutcome>,
+    /// Each objective's result.
     #[serde(default)]
     pub objectives: Vec<ObjectiveOutcome>,
+    /// Each risk that concerns the system.
     #[serde(default)]
     pub risks: Vec<RiskOutcome>,
     /// Diagnostics of loading this system's own fact files (warnings about a card, the error that
@@ -690,17 +795,24 @@ pub struct SystemReport {
     pub diagnostics: Vec<DiagnosticReport>,
 }
 
+/// A secondary position of a diagnostic, with what it says there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RelatedPlace {
+    /// What the label says about this place.
     pub message: String,
+    /// The place (flattened into the related entry).
     #[serde(flatten)]
     pub place: Place,
 }
 
+/// A diagnostic, with its positions resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiagnosticReport {
+    /// Its code (`E0201`, ...; `aims explain CODE`).
     pub code: String,
+    /// How serious it is.
     pub severity: Severity,
+    /// The main message.
     pub message: String,
     /// The primary label's position.
     #[serde(flatten)]
@@ -708,8 +820,10 @@ pub struct DiagnosticReport {
     /// The other labels.
     #[serde(default)]
     pub related: Vec<RelatedPlace>,
+    /// Further notes, one line each.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// A suggestion on how to fix it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
 }
@@ -722,6 +836,7 @@ pub struct OrganizationEvidence {
     pub control: String,
     /// The requirement's 0-based position in the control.
     pub requirement: usize,
+    /// The fact read (flattened into the entry).
     #[serde(flatten)]
     pub item: EvidenceItem,
 }
@@ -730,6 +845,7 @@ pub struct OrganizationEvidence {
 /// them, and the outcomes of the organisation controls.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organization {
+    /// The documents declared under `[organization]`.
     #[serde(default)]
     pub documents: Vec<DocumentRef>,
     /// Sorted by control (natural order), requirement and path; each once.
@@ -748,12 +864,16 @@ pub struct Organization {
 /// One version in the change log of the Statement of Applicability.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SoaChangeReport {
+    /// The version this entry records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// `YYYY-MM-DD`: the day of the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    /// Who made the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
+    /// What changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
 }
@@ -762,20 +882,28 @@ pub struct SoaChangeReport {
 /// absent, invalid or a placeholder is absent here and named in `problems`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SoaRecordReport {
+    /// The SoA's document identifier (`id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The SoA's version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// Who owns the SoA.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// Who approved the SoA.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approver: Option<String>,
+    /// `YYYY-MM-DD`: the day it was approved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_date: Option<String>,
+    /// The legal entity the SoA is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_entity: Option<String>,
+    /// The scope of the management system, as the SoA states it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_statement: Option<String>,
+    /// Each version of the SoA, as the record lists them.
     #[serde(default)]
     pub change_log: Vec<SoaChangeReport>,
     /// What is missing or unusable, one line each.
@@ -851,8 +979,11 @@ impl std::str::FromStr for EvidenceMode {
 /// `summary`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckReport {
+    /// The version of this schema the document follows ([`SCHEMA_VERSION`] when written here).
     pub schema_version: u32,
+    /// The tool that wrote it.
     pub tool: Tool,
+    /// The project's name (from `aims.toml`).
     #[serde(default)]
     pub project: String,
     /// `YYYY-MM-DD`: the evaluation date.
@@ -863,13 +994,18 @@ pub struct CheckReport {
     /// The parameters and enforcement levels the project set (absent when it set none).
     #[serde(default, skip_serializing_if = "TailoringReport::is_empty")]
     pub tailoring: TailoringReport,
+    /// Every control of the policies, sorted by id.
     pub controls: Vec<ControlDef>,
+    /// Every objective of the policies.
     #[serde(default)]
     pub objectives: Vec<ObjectiveDef>,
+    /// Every `risk` item of the policies.
     #[serde(default)]
     pub risks: Vec<RiskDef>,
+    /// Every waiver of the policies, expired or not.
     #[serde(default)]
     pub waivers: Vec<WaiverDef>,
+    /// Each system's results, sorted by name.
     pub systems: Vec<SystemReport>,
     /// Absent before `schema_version` 3, where each system listed the organization's documents.
     #[serde(default)]
@@ -877,6 +1013,7 @@ pub struct CheckReport {
     /// Diagnostics of the project and the organization documents (each system's own are in it).
     #[serde(default)]
     pub diagnostics: Vec<DiagnosticReport>,
+    /// The run's totals.
     #[serde(default)]
     pub summary: Summary,
 }
@@ -1125,6 +1262,7 @@ impl CheckReport {
         crate::stream::render(&crate::stream::Json { pretty }, self)
     }
 
+    /// The definition of the control `id`, if the report has it.
     pub fn control(&self, id: &str) -> Option<&ControlDef> {
         self.controls.iter().find(|c| c.id == id)
     }
@@ -1141,10 +1279,12 @@ impl CheckReport {
         }
     }
 
+    /// The definition of the objective `id`, if the report has it.
     pub fn objective(&self, id: &str) -> Option<&ObjectiveDef> {
         self.objectives.iter().find(|c| c.id == id)
     }
 
+    /// The definition of the policy risk `id`, if the report has it.
     pub fn risk(&self, id: &str) -> Option<&RiskDef> {
         self.risks.iter().find(|c| c.id == id)
     }
@@ -1289,6 +1429,7 @@ fn control_outcome(
 pub struct OrganizationFiles(std::collections::HashSet<String>);
 
 impl OrganizationFiles {
+    /// The display names of `results`' organization documents.
     pub fn of(results: &ev::RunResults) -> OrganizationFiles {
         OrganizationFiles(
             results
@@ -1299,6 +1440,7 @@ impl OrganizationFiles {
         )
     }
 
+    /// True when `file` is the display name of an organization document.
     pub fn contains(&self, file: &str) -> bool {
         self.0.contains(file)
     }

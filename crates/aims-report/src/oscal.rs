@@ -17,6 +17,10 @@
 //! content it names, and every timestamp is the evaluation date at midnight UTC: the same inputs
 //! give the same bytes. Untrusted text is kept one-line in titles and property values (the OSCAL
 //! patterns require it) and made inert in descriptions ([`markup`]).
+//!
+//! Why one long file: it is one mapping of the report model to OSCAL; the three documents
+//! (assessment results, catalog, mapping) share its UUIDs, property and link conventions. The last
+//! 50 lines are tests.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, BufWriter, Seek, Write};
@@ -832,6 +836,7 @@ fn risk_value(
 /// A pack parameter for the catalog (`param NAME = default`, maybe set in `aims.toml`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OscalParam {
+    /// The parameter's name.
     pub name: String,
     /// Its doc comment.
     pub doc: String,

@@ -20,6 +20,10 @@
 //! With a framework filter (`Some("NIST AI RMF")`) the statement lists controls by that
 //! framework's clause references (a crosswalk): every clause of a control that starts with the
 //! prefix gives a row.
+//!
+//! Why one long file: it is the SoA's one data model, the tallies the builder keeps while systems
+//! stream in and the views the renderers read; the renderers themselves (`html`, `markdown`,
+//! `sheet`) are submodules.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{self, BufWriter, Seek, Write};

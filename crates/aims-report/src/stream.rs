@@ -43,15 +43,20 @@ pub trait Format: Sync {
 /// Which text [`Format::cap`] is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
+    /// The opening ([`Format::begin`]).
     Begin,
+    /// One system's part ([`Format::system`]).
     System,
+    /// The closing ([`Format::end`]).
     End,
 }
 
 /// What a capped format has written and dropped so far, by kind (a format's own numbering).
 #[derive(Debug, Default, Clone)]
 pub struct Tally {
+    /// Entries written so far, per kind.
     pub shown: [usize; 4],
+    /// Entries dropped so far, per kind (said once by [`Format::overflow`]).
     pub dropped: [usize; 4],
 }
 
@@ -193,6 +198,7 @@ fn indent(text: &str, by: &str) -> String {
 
 /// The `--format json` document ([`CheckReport`]): compact, or pretty for people.
 pub struct Json {
+    /// Indented for people, instead of compact.
     pub pretty: bool,
 }
 
@@ -264,9 +270,15 @@ impl Format for JsonLines {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Output {
     /// The terminal report ([`crate::human::Human`]).
-    Human { color: bool },
+    Human {
+        /// Colour the text (ANSI escapes).
+        color: bool,
+    },
     /// The JSON document.
-    Json { pretty: bool },
+    Json {
+        /// Indented for people, instead of compact.
+        pretty: bool,
+    },
     /// JSON Lines.
     JsonLines,
     /// SARIF 2.1.0.

@@ -29,10 +29,13 @@ use crate::util::{inert, no_workflow_commands};
 /// Version of the `aims test --format json` document.
 pub const TEST_SCHEMA_VERSION: u32 = 1;
 
+/// How one test ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TestOutcome {
+    /// Every expectation was met.
     Pass,
+    /// Some expectation was not met.
     Fail,
     /// The test did not run (a fixture could not be loaded).
     Error,
@@ -43,10 +46,13 @@ pub enum TestOutcome {
 pub struct TestCase {
     /// The test file, relative to the project.
     pub file: String,
+    /// The test's name.
     pub name: String,
     /// `file:line:col` of the test in its file.
     pub location: String,
+    /// 1-based line of the test in its file.
     pub line: Option<usize>,
+    /// How it ended.
     pub outcome: TestOutcome,
     /// One line per expectation that was not met (`C.1: expected pass, got fail`).
     pub mismatches: Vec<String>,
@@ -58,33 +64,48 @@ pub struct TestCase {
 /// A place no test exercised, or a requirement no test saw failing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoverageGap {
+    /// `file:line:col` of the requirement or `when`.
     pub location: String,
+    /// What was missed, in words (`C.1 requirement #2 never evaluated: ...`).
     pub what: String,
 }
 
 /// `--coverage`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestCoverage {
+    /// Requirements in the program.
     pub requirements: usize,
+    /// Requirements some test evaluated.
     pub exercised: usize,
+    /// Requirements some test saw failing.
     pub seen_failing: usize,
+    /// `when` branches (two per control with a `when`).
     pub branches: usize,
+    /// Branches some test took.
     pub branches_taken: usize,
     /// Requirements exercised and `when` branches taken, over both (100 when there is nothing
     /// to cover): what `--fail-under` compares.
     pub percent: f64,
+    /// Requirements never evaluated and `when` branches never taken.
     pub not_exercised: Vec<CoverageGap>,
+    /// Requirements no test saw failing.
     pub never_failing: Vec<CoverageGap>,
 }
 
 /// A whole `aims test` run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestReport {
+    /// [`TEST_SCHEMA_VERSION`] for documents this crate writes.
     pub schema_version: u32,
+    /// Every test, in run order.
     pub tests: Vec<TestCase>,
+    /// How many tests passed.
     pub passed: usize,
+    /// How many tests failed.
     pub failed: usize,
+    /// How many tests could not run.
     pub errored: usize,
+    /// Present with `--coverage`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage: Option<TestCoverage>,
 }

@@ -26,6 +26,7 @@ pub struct TrendRun {
 /// One control over the runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ControlTrend {
+    /// The control's id.
     pub id: String,
     /// Parallel to [`Trend::runs`]; `None` where the run did not evaluate the control.
     pub points: Vec<Option<VerdictCounts>>,
@@ -34,6 +35,7 @@ pub struct ControlTrend {
 /// One objective over the runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectiveTrend {
+    /// The objective's id.
     pub id: String,
     /// As written, e.g. `<= 0.05`.
     pub target: String,
@@ -44,6 +46,7 @@ pub struct ObjectiveTrend {
 /// The recorded runs a statement shows the trends of, oldest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trend {
+    /// The runs, oldest first.
     pub runs: Vec<TrendRun>,
     /// By natural id.
     pub controls: Vec<ControlTrend>,

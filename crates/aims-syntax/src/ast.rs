@@ -1,57 +1,91 @@
 //! The typed syntax tree. Every node carries the [`Span`] of its source text.
+//!
+//! Why one long file: it is the one definition of the syntax tree and its span visitor
+//! ([`SpansMut`]); a third of its lines are the doc comments of its nodes.
 
 use aims_base::{FileId, Span};
 
+/// A name as written (a control id, a fact kind, a variable, ...), with where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ident {
+    /// The name's text.
     pub name: String,
+    /// Where it is written.
     pub span: Span,
 }
 
 /// A string literal (escapes resolved).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StrLit {
+    /// The string's value, escapes resolved.
     pub value: String,
+    /// Where it is written, quotes included.
     pub span: Span,
 }
 
 /// A message after `else`: text with `{expr}` interpolations.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
+    /// The literal text and the interpolations, in order.
     pub parts: Vec<MessagePart>,
+    /// Where the message is written, quotes included.
     pub span: Span,
 }
 
+/// A piece of a message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessagePart {
+    /// Literal text (escapes resolved).
     Text(String),
+    /// An interpolation, `{expr}`.
     Expr(Expr),
 }
 
+/// A binary operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BinOp {
+    /// `or`
     Or,
+    /// `and`
     And,
+    /// `==`
     Eq,
+    /// `!=`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
+    /// `in`: membership (`x in ["a", "b"]`).
     In,
+    /// `not in`
     NotIn,
+    /// `contains`
     Contains,
+    /// `starts_with`
     StartsWith,
+    /// `ends_with`
     EndsWith,
+    /// `matches`: the string matches a regular expression.
     Matches,
+    /// `+`
     Add,
+    /// `-`
     Sub,
+    /// `*`
     Mul,
+    /// `/`
     Div,
+    /// `%`
     Rem,
 }
 
 impl BinOp {
+    /// The operator as written (`or`, `==`, `not in`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             BinOp::Or => "or",
@@ -87,26 +121,37 @@ impl BinOp {
         }
     }
 
+    /// `==`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `not in`, `contains`, `starts_with`, `ends_with` or
+    /// `matches`.
     pub fn is_comparison(self) -> bool {
         self.precedence() == 4
     }
 }
 
+/// A prefix operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UnaryOp {
+    /// `not`
     Not,
+    /// `-` (negation).
     Neg,
 }
 
+/// A quantifier over a collection: `all x in xs: cond`, ...
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Quantifier {
+    /// `all`: the condition holds for every element.
     All,
+    /// `any`: it holds for some element.
     Any,
+    /// `none`: it holds for no element.
     None,
+    /// `count`: the number of elements for which it holds.
     Count,
 }
 
 impl Quantifier {
+    /// The quantifier's keyword.
     pub fn as_str(self) -> &'static str {
         match self {
             Quantifier::All => "all",
@@ -117,16 +162,23 @@ impl Quantifier {
     }
 }
 
+/// The unit of a duration literal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DurationUnit {
+    /// `h`
     Hours,
+    /// `d`
     Days,
+    /// `w` (7 days).
     Weeks,
+    /// `mo`: a calendar month.
     Months,
+    /// `y`: a calendar year (12 months).
     Years,
 }
 
 impl DurationUnit {
+    /// The unit's suffix as written (`h`, `d`, `w`, `mo`, `y`).
     pub fn suffix(self) -> &'static str {
         match self {
             DurationUnit::Hours => "h",
@@ -190,18 +242,24 @@ pub fn parse_duration(text: &str) -> Option<(i64, DurationUnit)> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BuiltinId(pub u8);
 
+/// An expression, with where it is written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
+    /// What the expression is.
     pub kind: ExprKind,
+    /// Where it is written (its whole source text).
     pub span: Span,
 }
 
+/// The kinds of expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     /// An expression the parser refused (too deep, or malformed); its error is already reported.
     /// Later phases give it an unknown type and report nothing more about it.
     Error,
+    /// `null`
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// A literal with a fraction or exponent (`0.85`, `1e3`).
     Number(f64),
@@ -209,53 +267,81 @@ pub enum ExprKind {
     ///
     /// [`Number`]: ExprKind::Number
     Int(i64),
+    /// A string literal (escapes resolved).
     String(String),
     /// `YYYY-MM-DD`, as written (validated by the checker).
     Date(String),
+    /// A duration literal: an amount and a unit (`90d`).
     Duration {
+        /// The number of units.
         amount: i64,
+        /// The unit.
         unit: DurationUnit,
     },
+    /// A list literal, `[a, b]`.
     List(Vec<Expr>),
+    /// A name: a variable, `let`, parameter, fact kind or `system`.
     Name(Ident),
+    /// A field access, `x.name`.
     Field(Box<Expr>, Ident),
+    /// An index, `x[i]` (a list position or a map key).
     Index(Box<Expr>, Box<Expr>),
+    /// A call of a built-in function, `name(args)`.
     Call {
+        /// The function's name as written.
         name: Ident,
+        /// The arguments, in order.
         args: Vec<Expr>,
         /// The built-in function the name resolves to, filled in by the checker on the program
         /// it returns (`aims_check::compile`), so the evaluator dispatches without comparing
         /// names. `None` in a parsed tree and for a name that is no built-in.
         builtin: Option<BuiltinId>,
     },
+    /// A call of a plugin function, `plugin::function(args)`.
     PluginCall {
+        /// The plugin's name.
         plugin: Ident,
+        /// The function's name.
         function: Ident,
+        /// The arguments, in order.
         args: Vec<Expr>,
     },
+    /// A prefix operation (`not x`, `-x`).
     Unary(UnaryOp, Box<Expr>),
+    /// A binary operation (`a and b`, `x >= 0.9`).
     Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// A quantified condition (`all d in datasets: d matches "..."`).
     Quantified {
+        /// Which quantifier.
         quantifier: Quantifier,
+        /// The variable bound to each element.
         var: Ident,
+        /// The collection iterated.
         collection: Box<Expr>,
+        /// The condition tested for each element.
         body: Box<Expr>,
     },
     /// A parenthesised expression (kept so the formatter preserves the user's grouping).
     Paren(Box<Expr>),
 }
 
+/// The kind of a top-level block item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BlockKind {
+    /// `control`: requirements evaluated per system (or once, for the organisation).
     Control,
+    /// `objective`: a measure compared with a target.
     Objective,
+    /// `risk`: a risk with its scores and treating controls.
     Risk,
+    /// `waiver`: an approved, dated acceptance of a control failing.
     Waiver,
     /// An approved decision that a control does not apply to some systems (the SoA's exclusion).
     Exclusion,
 }
 
 impl BlockKind {
+    /// The block's keyword.
     pub fn keyword(self) -> &'static str {
         match self {
             BlockKind::Control => "control",
@@ -271,51 +357,78 @@ impl BlockKind {
 /// statements a block may hold is checked by `aims-check`, which can say so in words.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stmt {
+    /// What the statement is.
     pub kind: StmtKind,
+    /// Where the statement is written.
     pub span: Span,
     /// Text of the `///` lines right above the statement.
     pub doc: Option<String>,
 }
 
+/// The statements a block may hold, one per keyword.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StmtKind {
+    /// `clause "..."`: a reference to the standard.
     Clause(StrLit),
+    /// `applies_to k1, k2`: the fact kinds a control is about.
     AppliesTo(Vec<Ident>),
     /// `scope organization`: the control is evaluated once per run, for the organisation.
     Scope(Ident),
+    /// `when cond [else "why not"]`: when a control or objective applies.
     When {
+        /// The condition.
         cond: Expr,
+        /// The justification given when it is false.
         otherwise: Option<Message>,
     },
+    /// `enforce advisory | mandatory | blocking`.
     Enforce(Ident),
+    /// `let NAME = expr` inside a block.
     Let(LetDecl),
+    /// `require expr [else "message"]`: a requirement of a control.
     Require {
+        /// The condition that must hold.
         expr: Expr,
+        /// The message when it does not.
         message: Option<Message>,
     },
+    /// `measure expr`: what an objective measures.
     Measure(Expr),
+    /// `target OP value`: what an objective's measure is compared with.
     Target {
+        /// The comparison.
         op: BinOp,
+        /// Where the comparison operator is written.
         op_span: Span,
+        /// The value compared with.
         value: Expr,
     },
+    /// `owner "..."`: who owns an objective or a risk.
     Owner(StrLit),
+    /// `review every 90d` (or another duration): how often an objective is reviewed.
     Review(Expr),
+    /// `likelihood N`: a risk's likelihood score (1-5).
     Likelihood(Expr),
+    /// `impact N`: a risk's impact score (1-5).
     Impact(Expr),
+    /// `treated_by C1, C2`: the controls that treat a risk.
     TreatedBy(Vec<Ident>),
     /// `control A.1, A.2`: one id in a waiver, one or more in an exclusion.
     Control(Vec<Ident>),
     /// `system "a", "b"`: one name (or `"*"`) in a waiver, one or more in an exclusion.
     System(Vec<StrLit>),
+    /// `reason "..."`: why a waiver or exclusion is granted.
     Reason(StrLit),
+    /// `approver "..."`: who approved a waiver or exclusion.
     Approver(StrLit),
     /// `date YYYY-MM-DD`: the day an exclusion was approved.
     Date(Expr),
+    /// `expires YYYY-MM-DD`: the last day a waiver or exclusion applies.
     Expires(Expr),
 }
 
 impl StmtKind {
+    /// The statement's keyword (`clause`, `applies_to`, ...).
     pub fn keyword(&self) -> &'static str {
         match self {
             StmtKind::Clause(_) => "clause",
@@ -342,10 +455,14 @@ impl StmtKind {
     }
 }
 
+/// A `let NAME = expr` (or, at top level, a `param NAME = default`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LetDecl {
+    /// The name bound.
     pub name: Ident,
+    /// The value (for a parameter, its default).
     pub value: Expr,
+    /// The whole statement.
     pub span: Span,
     /// A top-level `param NAME = default`: a named constant a project may override in
     /// `aims.toml` (`[parameters]`). Everywhere else it is a top-level `let`.
@@ -355,24 +472,37 @@ pub struct LetDecl {
 /// `control`, `objective`, `risk`, `waiver` or `exclusion`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Block {
+    /// Which kind of block.
     pub kind: BlockKind,
+    /// Its id (`A.7.5`).
     pub id: Ident,
+    /// Its title, the string after the id.
     pub title: Option<StrLit>,
+    /// Its statements, in order.
     pub stmts: Vec<Stmt>,
+    /// Text of the `///` lines right above the block.
     pub doc: Option<String>,
+    /// The whole block.
     pub span: Span,
 }
 
+/// A type in a schema field or a plugin function signature.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeExpr {
+    /// A named type (`string`, `number`, `date`, a schema name, ...).
     Named(Ident),
+    /// `list<T>`, with where it is written.
     List(Box<TypeExpr>, Span),
+    /// `map<T>` (string keys), with where it is written.
     Map(Box<TypeExpr>, Span),
+    /// `enum("a", "b")`: one of these strings, with where it is written.
     Enum(Vec<StrLit>, Span),
+    /// `T1 | T2`: any of these types, with where it is written.
     Union(Vec<TypeExpr>, Span),
 }
 
 impl TypeExpr {
+    /// Where the type is written.
     pub fn span(&self) -> Span {
         match self {
             TypeExpr::Named(i) => i.span,
@@ -384,51 +514,81 @@ impl TypeExpr {
     }
 }
 
+/// A field of a `schema`: `name?: type`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchemaField {
+    /// The field's name.
     pub name: Ident,
+    /// Marked `?`: the field may be absent.
     pub optional: bool,
+    /// Its type.
     pub ty: TypeExpr,
+    /// Text of the `///` lines right above the field.
     pub doc: Option<String>,
+    /// The whole field.
     pub span: Span,
 }
 
+/// A `schema NAME "title" { fields }` item: a fact kind's shape, declared in a policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchemaDecl {
+    /// The schema's name: the fact kind it describes.
     pub name: Ident,
+    /// Its title, when given.
     pub title: Option<StrLit>,
+    /// Its fields, in order.
     pub fields: Vec<SchemaField>,
+    /// Text of the `///` lines right above it.
     pub doc: Option<String>,
+    /// The whole item.
     pub span: Span,
 }
 
+/// A plugin function's signature: `fn name(params) -> type`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FnSig {
+    /// The function's name.
     pub name: Ident,
+    /// Its parameters: name and type, in order.
     pub params: Vec<(Ident, TypeExpr)>,
+    /// Its result type.
     pub ret: TypeExpr,
+    /// Text of the `///` lines right above it.
     pub doc: Option<String>,
+    /// The whole signature.
     pub span: Span,
 }
 
+/// A `plugin NAME "path.wasm" { fn ... }` item: a WASM module and the functions policies may call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PluginDecl {
+    /// The plugin's name, as calls write it (`name::function`).
     pub name: Ident,
+    /// The path of its WASM module.
     pub path: StrLit,
+    /// The functions it declares, in order.
     pub functions: Vec<FnSig>,
+    /// Text of the `///` lines right above it.
     pub doc: Option<String>,
+    /// The whole item.
     pub span: Span,
 }
 
+/// A top-level item of a policy file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
+    /// A `control`, `objective`, `risk`, `waiver` or `exclusion`.
     Block(Block),
+    /// A `schema`.
     Schema(SchemaDecl),
+    /// A `plugin`.
     Plugin(PluginDecl),
+    /// A top-level `let` or `param`, with the text of the `///` lines right above it.
     Let(LetDecl, Option<String>),
 }
 
 impl Item {
+    /// Where the item is written.
     pub fn span(&self) -> Span {
         match self {
             Item::Block(b) => b.span,
@@ -442,15 +602,20 @@ impl Item {
 /// A `//` comment (doc comments included), kept for the formatter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comment {
+    /// The comment's text, `//` included.
     pub text: String,
+    /// Where it is written.
     pub span: Span,
 }
 
 /// One parsed policy file.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyFile {
+    /// The file in the source map.
     pub file: FileId,
+    /// Its items, in order.
     pub items: Vec<Item>,
+    /// Every comment, in order.
     pub comments: Vec<Comment>,
     /// Recovery dropped at least one item: later phases must not conclude from what is missing
     /// (an unused `let` may be used by the dropped item).
@@ -459,6 +624,7 @@ pub struct PolicyFile {
 
 /// Visit every span of a node, mutably (used to move a re-used item to its new place in a file).
 pub trait SpansMut {
+    /// Calls `f` on every span in the node, children included.
     fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span));
 }
 

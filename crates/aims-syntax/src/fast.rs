@@ -17,6 +17,9 @@
 //!
 //! One file of about 1,000 lines: it is read beside `grammar/aims.pest`, rule by rule, and split
 //! it would hide that correspondence.
+//!
+//! Why one long file: it is one recursive-descent parser, a method per grammar rule, meant to be
+//! read side by side with `grammar/aims.pest`.
 
 use crate::ast::*;
 use crate::lexer::{item_id_end, Keyword, Lexer, Token, TokenKind};

@@ -9,6 +9,9 @@
 //!
 //! The result is idempotent (`format(format(x)) == format(x)`) and parses to the same tree as the
 //! input. A file with syntax errors is not formatted: the errors come back instead.
+//!
+//! Why one long file: it is one formatter, the tree-to-layout functions and the comment placement
+//! they need; the last 55 lines are tests.
 
 use crate::ast::*;
 use crate::parser::doc_comment_text;
@@ -681,7 +684,6 @@ fn escape_char(c: char, out: &mut String) {
     }
 }
 
-/// A string literal with the language's escapes.
 /// Above this many changed lines (old and new, between the common head and tail), a diff of a
 /// formatted file is one replacement of the whole changed part instead of a minimal line diff,
 /// whose cost grows with the square of the lines in the worst case: the minimal diff of a 4 MB
@@ -715,7 +717,9 @@ pub fn changed_lines<'a>(old: &'a str, new: &'a str) -> ChangedLines<'a> {
 
 /// See [`changed_lines`].
 pub struct ChangedLines<'a> {
+    /// The lines of the old text, each with its line break.
     pub old: Vec<&'a str>,
+    /// The lines of the new text, each with its line break.
     pub new: Vec<&'a str>,
     /// Lines equal at the start.
     pub head: usize,
@@ -739,6 +743,7 @@ impl ChangedLines<'_> {
     }
 }
 
+/// `s` as a string literal of the language: quoted, with `"`, `\`, line breaks and tabs escaped.
 pub fn string_lit(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');

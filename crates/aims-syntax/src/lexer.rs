@@ -39,33 +39,55 @@ pub enum TokenKind {
     Date,
     /// Digits and a unit: `h`, `d`, `w`, `mo`, `y` (`90d`, `3mo`).
     Duration,
+    /// `(`
     LParen,
+    /// `)`
     RParen,
+    /// `[`
     LBracket,
+    /// `]`
     RBracket,
+    /// `{`
     LBrace,
+    /// `}`
     RBrace,
+    /// `,`
     Comma,
+    /// `.`
     Dot,
+    /// `:`
     Colon,
     /// `::`, between a plugin and its function.
     ColonColon,
+    /// `?`, after an optional schema field's name.
     Question,
+    /// `|`, between the alternatives of a schema field's type.
     Pipe,
     /// `->`, before a plugin function's result type.
     Arrow,
     /// `=`
     Assign,
+    /// `+`
     Plus,
+    /// `-`
     Minus,
+    /// `*`
     Star,
+    /// `/`
     Slash,
+    /// `%`
     Percent,
+    /// `==`
     EqEq,
+    /// `!=`
     NotEq,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
     /// A character the language has no use for, or digits run into letters (`12ab`).
     Error,
@@ -81,8 +103,11 @@ impl TokenKind {
 /// One token: its kind and its byte range in the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
+    /// What the token is.
     pub kind: TokenKind,
+    /// Byte offset of its first byte.
     pub start: usize,
+    /// Byte offset just past its last byte.
     pub end: usize,
 }
 

@@ -9,6 +9,8 @@
 //! hand-written parser first and by the pest parser of `grammar/aims.pest` (the grammar of record)
 //! when the fast one declines, which it does for every syntax error; both give the same tree.
 
+#![warn(missing_docs)]
+
 pub mod ast;
 pub mod codes;
 mod fast;

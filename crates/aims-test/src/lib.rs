@@ -51,6 +51,12 @@
 //! ([`aims_eval::test_results`]), so `aims-report` renders them (`aims_report::test_report`)
 //! without seeing this crate: syntax → facts → check → eval → (this runner) → facade → CLI, with
 //! report beside the facade, and no cycle.
+//!
+//! Why one long file: it is `aims test` end to end (reading a test file with the position of every
+//! key, loading its fixtures, running and comparing), and every part works on the same private
+//! test-file types.
+
+#![warn(missing_docs)]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

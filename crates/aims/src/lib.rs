@@ -5,6 +5,10 @@
 //! ```
 //!
 //! All file access goes through [`Vfs`], so callers decide whether sources come from disk or memory.
+//!
+//! Why one long file: it is the library's whole public facade (load, compile, run, explain) over
+//! the other crates, kept in one file so the entry points the CLI and the language server use are
+//! read in one place.
 
 #![warn(missing_docs)]
 

@@ -9,6 +9,9 @@
 //! [`PatternEntry`], and a match becomes a [`SystemDecl`] when it is asked for
 //! ([`PatternEntry::decl`]), on the worker that evaluates it. 30,000 systems of one entry cost about
 //! 150 bytes each instead of a copy of every default and fact entry.
+//!
+//! Why one long file: it is one feature, `[[systems]]` pattern entries (matching, naming,
+//! placeholders, attributes files); the last 65 lines are tests.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -2,6 +2,8 @@
 //! scripts, no external assets) that prints well. Text is escaped by maud, and made inert like
 //! the Markdown (no control character or escape sequence reaches the file). Each system's evidence is a closed `<details>`
 //! element, so a browser lays out only the roll-ups until a reader opens a system.
+//!
+//! Why one long file: it is one renderer, a function per section of the page in page order.
 
 use std::io::{self, BufRead, Write};
 

@@ -2,6 +2,9 @@
 //! written is made inert first: no control character or escape sequence reaches the file (a
 //! Markdown report is often `cat` to a terminal or printed in a CI log), and no line can pass for
 //! a CI workflow command.
+//!
+//! Why one long file: it is one renderer, a function per section of the SoA in page order; the last
+//! 55 lines are tests.
 
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
