@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{aims_in, write_file};
+use common::{aims_in, copy_dir, write_file};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -158,6 +158,40 @@ fn commands_find_the_project_from_a_subfolder() {
     let err = text(&out.stderr);
     assert!(err.contains("error[E0502]"), "{err}");
     assert!(err.contains("or any folder above it"), "{err}");
+}
+
+/// A copy of the bundled example checked from its root and from folders below it: the same
+/// project is found (the library's one discovery, walking up), and every output is the same.
+#[test]
+fn a_copied_example_is_checked_alike_from_its_root_and_its_subfolders() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("quickstart");
+    std::fs::create_dir_all(&root).unwrap();
+    copy_dir(&quickstart(), &root);
+    let check = |folder: &Path, format: &str| {
+        let out = aims_in(
+            folder,
+            &["check", "--today", "2026-11-24", "--format", format],
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        (text(&out.stdout), text(&out.stderr))
+    };
+    for format in ["human", "json"] {
+        let at_root = check(&root, format);
+        assert!(!at_root.0.is_empty());
+        for sub in ["policies", "systems/support-bot/data", "org"] {
+            assert_eq!(check(&root.join(sub), format), at_root, "{sub} ({format})");
+        }
+    }
+    let eval = |folder: &Path| {
+        let out = aims_in(
+            folder,
+            &["eval", "system.risk_tier", "--system", "support-bot"],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    assert_eq!(eval(&root.join("systems/support-bot")), eval(&root));
 }
 
 #[test]

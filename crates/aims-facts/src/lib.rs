@@ -30,9 +30,9 @@ pub use document::{
 };
 pub use parse::{MAX_ALIAS_NODES, MAX_DEPTH, MAX_FILE_BYTES};
 pub use project::{
-    check_system_attributes, is_per_system_fact_error, load_organization, load_project,
-    load_system, load_system_documents, resolve_fact_source, EnforcementOverride, FactSource,
-    OrganizationCache, Pack, Parameter, PluginDecl, Project, SystemDecl, Systems,
+    check_system_attributes, find_project_file, is_per_system_fact_error, load_organization,
+    load_project, load_system, load_system_documents, resolve_fact_source, EnforcementOverride,
+    FactSource, OrganizationCache, Pack, Parameter, PluginDecl, Project, SystemDecl, Systems,
     SYSTEM_ENTRY_KEYS,
 };
 pub use schema::{Field, Schema, SchemaSet, Type, SYSTEM_SCHEMA};

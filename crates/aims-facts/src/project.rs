@@ -844,6 +844,27 @@ pub fn resolve_fact_source(
     Err(Box::new(d))
 }
 
+/// The name of a project's file.
+pub const PROJECT_FILE: &str = "aims.toml";
+
+/// Project discovery, the one every command and the language server use: the nearest
+/// `aims.toml` in `dir` or a folder above it (as git and cargo find theirs), asked of `vfs`. A
+/// relative `dir` is searched as given first, then through its absolute ancestors (`..` of `.`
+/// is not on the path); the file found keeps the spelling of the folder it was found in.
+pub fn find_project_file(vfs: &dyn Vfs, dir: &Path) -> Option<PathBuf> {
+    let here = dir.join(PROJECT_FILE);
+    if vfs.is_file(&here) {
+        return Some(here);
+    }
+    // `std::path::absolute` is lexical (it reads the current folder, not the file system).
+    let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    absolute
+        .ancestors()
+        .skip(1)
+        .map(|d| d.join(PROJECT_FILE))
+        .find(|p| vfs.is_file(p))
+}
+
 /// Read and check `aims.toml` of a trusted project: [`load_project_with`] and default options.
 pub fn load_project(
     vfs: &dyn Vfs,
@@ -1392,6 +1413,12 @@ pub fn load_sources(
 }
 
 impl OrganizationCache {
+    /// Forget the documents, so the next run reads them again (the language server, whose
+    /// buffers change between runs of the same project).
+    pub fn clear(&self) {
+        *self.inner.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     /// The organization documents, loading them on first use. Diagnostics are returned only by the
     /// call that loads. A cache filled against a different [`SourceMap`] is reloaded.
     fn get_or_load(

@@ -1,11 +1,13 @@
 //! The server's model of the workspace: open documents, the projects they belong to (found through
 //! `aims.toml`), each project's parsed policy files and its last analysis.
 //!
-//! Everything is computed by the library: `aims_facts::load_project` reads `aims.toml`,
-//! `aims_syntax::parse` parses one file (only the changed items are re-parsed),
-//! `aims_check::compile_incremental` checks the project, re-using the check of every block the
-//! edit did not touch (names are global to a project, so one edit can still change the
-//! diagnostics of every file: the program-wide checks run on every edit).
+//! Everything is computed by the library, over the open buffers ([`Overlay`]): a file's project
+//! is found as `aims check` finds it (`aims_facts::find_project_file`), `aims::load_project`
+//! reads `aims.toml`, `aims_syntax::parse` parses one file (only the changed items are
+//! re-parsed), `aims_check::compile_incremental` checks the project, re-using the check of every
+//! block the edit did not touch (names are global to a project, so one edit can still change the
+//! diagnostics of every file: the program-wide checks run on every edit), and `aims::Run`
+//! evaluates its systems for the cards' diagnostics and the code lenses.
 
 use crate::convert;
 use crate::index::Index;
@@ -191,7 +193,7 @@ fn refresh_plugin_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
         sources.add_source(f.source.clone());
     }
     let vfs = Overlay { docs };
-    let (reloaded, _) = aims_facts::load_project(&vfs, &sources, toml);
+    let (reloaded, _) = aims::load_project(&vfs, &sources, toml, Default::default());
     let toml_source = sources
         .get(FileId(p.files.len() as u32))
         .unwrap_or_else(|| Arc::new(SourceFile::new("aims.toml", "")));
@@ -399,11 +401,11 @@ impl Vfs for Overlay<'_> {
     }
 
     fn is_file(&self, path: &Path) -> bool {
-        self.docs.contains_key(path) || path.is_file()
+        self.docs.contains_key(path) || aims_base::OsFs.is_file(path)
     }
 
     fn is_dir(&self, path: &Path) -> bool {
-        path.is_dir()
+        aims_base::OsFs.is_dir(path)
     }
 
     fn len(&self, path: &Path) -> Option<u64> {
@@ -487,7 +489,7 @@ const PROJECT_SEARCH_DIRS: usize = 10_000;
 
 /// The `aims.toml` files under `root`, sorted (hidden folders, `target` and `node_modules`
 /// are not searched).
-fn find_project_files(root: &Path) -> Vec<PathBuf> {
+fn find_project_files(vfs: &dyn Vfs, root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     // breadth first: with many projects (test fixtures), the shallow ones are kept
     let mut queue: std::collections::VecDeque<(PathBuf, usize)> =
@@ -498,7 +500,7 @@ fn find_project_files(root: &Path) -> Vec<PathBuf> {
         if visited > PROJECT_SEARCH_DIRS || out.len() >= PROJECT_SEARCH_LIMIT {
             break;
         }
-        let Ok(mut entries) = aims_base::OsFs.read_dir(&dir) else {
+        let Ok(mut entries) = vfs.read_dir(&dir) else {
             continue;
         };
         entries.sort();
@@ -543,12 +545,11 @@ fn path_uri(path: &Path) -> Option<Uri> {
     Uri::from_file_path(path)
 }
 
-/// The nearest `aims.toml` at or above the file's folder.
+/// The nearest `aims.toml` at or above the file's folder: the library's project discovery
+/// ([`aims_facts::find_project_file`], as `aims check` run in that folder finds it), over the
+/// open buffers and the disk.
 pub fn find_project_file(vfs: &dyn Vfs, file: &Path) -> Option<PathBuf> {
-    file.ancestors()
-        .skip(1)
-        .map(|d| d.join("aims.toml"))
-        .find(|p| vfs.is_file(p))
+    aims_facts::find_project_file(vfs, file.parent()?)
 }
 
 fn display(root: &Path, path: &Path) -> String {
@@ -637,7 +638,7 @@ impl World {
     /// Does the project of `toml` list `path` among its policy files?
     fn lists(&self, toml: &Path, path: &Path) -> bool {
         let vfs = Overlay { docs: &self.docs };
-        let (project, _) = aims_facts::load_project(&vfs, &SourceMap::new(), toml);
+        let (project, _) = aims::load_project(&vfs, &SourceMap::new(), toml, Default::default());
         project.is_some_and(|p| {
             p.policy_files
                 .iter()
@@ -652,17 +653,26 @@ impl World {
     /// above it with `.git`), since an editor may give a pack file its own folder as workspace.
     fn project_listing(&mut self, path: &Path) -> Option<PathBuf> {
         let mut search = self.roots.clone();
-        if let Some(repo) = path.ancestors().skip(1).find(|d| d.join(".git").exists()) {
+        let vfs = Overlay { docs: &self.docs };
+        // `.git` is a folder, or a file in a git worktree
+        let is_repo = |d: &Path| {
+            let git = d.join(".git");
+            vfs.is_dir(&git) || vfs.is_file(&git)
+        };
+        if let Some(repo) = path.ancestors().skip(1).find(|d| is_repo(d)) {
             if !search.iter().any(|r| repo.starts_with(r)) {
                 search.push(repo.to_path_buf());
             }
         }
         for root in search {
-            let candidates = self
-                .project_files
-                .entry(root.clone())
-                .or_insert_with(|| find_project_files(&root))
-                .clone();
+            let candidates = match self.project_files.get(&root) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = find_project_files(&Overlay { docs: &self.docs }, &root);
+                    self.project_files.insert(root.clone(), c.clone());
+                    c
+                }
+            };
             if let Some(t) = candidates.into_iter().find(|t| self.lists(t, path)) {
                 return Some(t);
             }
@@ -694,7 +704,7 @@ impl World {
         let proj_sources = SourceMap::new();
         let (project, diags) = {
             let vfs = Overlay { docs: &self.docs };
-            aims_facts::load_project(&vfs, &proj_sources, toml)
+            aims::load_project(&vfs, &proj_sources, toml, Default::default())
         };
         let toml_uri = path_uri(toml);
         let toml_diags = match (&toml_uri, proj_sources.get(FileId(0))) {
@@ -1466,47 +1476,40 @@ fn expiry_diagnostics(
 /// A waiver or exclusion expiring within this many days is pointed out.
 const EXPIRY_NOTICE_DAYS: i32 = 30;
 
-/// Evaluate `systems` of project `p` with the documents as they are in the editor (the
-/// organisation's once), handing `each` every system's result, the sources its documents are in
-/// and the program. The editor runs no plugins: controls that call one give `error`.
-fn evaluate_systems(
+/// Evaluate the systems named `systems` (all when `None`) of project `p` with the documents as
+/// they are in the editor, as `aims check` does: through the facade's [`aims::Run`], over the
+/// open buffers, with the program of the editor's check as `aims.toml` tailors it. `render` gets
+/// each system's result with the sources its documents are in (resolve spans there) and the
+/// program; `consume` what it made, in system-name order. Returns the organisation controls'
+/// results. The editor runs no plugins: controls that call one give `error`.
+fn evaluate_systems<T: Send>(
     p: &mut ProjectState,
     vfs: &Overlay<'_>,
     today: jiff::civil::Date,
-    systems: &[&SystemDecl],
-    mut each: impl FnMut(&SystemDecl, &SourceMap, &aims_eval::results::SystemResult, &Program),
+    systems: Option<Vec<String>>,
+    render: impl Fn(aims::SystemRun<'_>, &Program) -> T + Sync,
+    consume: impl FnMut(T),
 ) -> Option<Vec<aims_eval::results::ControlResult>> {
     let project = p.project.clone()?;
+    // the organisation's documents may have been edited since the last run
+    project.organization_cache.clear();
     let analysis = p.ensure_analyzed();
     let program = analysis.judging_program();
     let sources = SourceMap::new();
-    let (organization, _) = aims_facts::project::load_sources(
-        vfs,
-        &sources,
-        &project,
-        &project.organization_facts,
-        &program.schemas,
-    );
-    let org_docs: Vec<&aims_facts::Document> = organization.iter().collect();
-    let org_results = if program.has_organization_controls() {
-        aims_eval::Evaluator::new(program, today)
-            .with_systems(&project.systems)
-            .evaluate_organization(&org_docs)
-    } else {
-        Vec::new()
+    let options = aims::RunOptions {
+        today: Some(today),
+        systems: systems.unwrap_or_default(),
+        jobs: 1,
+        ..aims::RunOptions::default()
     };
-    let evaluator = aims_eval::Evaluator::new(program, today)
-        .with_systems(&project.systems)
-        .with_organization_results(&org_results);
-    for s in systems {
-        let system_sources = sources.fork();
-        let (own, _) =
-            aims_facts::load_system_documents(vfs, &system_sources, &project, s, &program.schemas);
-        let docs: Vec<&aims_facts::Document> = org_docs.iter().copied().chain(own.iter()).collect();
-        let result = evaluator.evaluate_system(s, &docs);
-        each(s, &system_sources, &result, program);
-    }
-    Some(org_results)
+    let compiled = aims::CompiledRef {
+        project: &project,
+        program,
+        plugins: None,
+    };
+    let run = aims::Run::start_with(vfs, &sources, compiled, &options);
+    run.each(|system| render(system, program), consume);
+    Some(run.into_header().organization_controls)
 }
 
 /// Where the open card or record `path` (shown as `name`) makes a control fail: each system of
@@ -1547,13 +1550,16 @@ fn control_diagnostics(
     if systems.is_empty() {
         return Vec::new();
     }
+    let names = systems.iter().map(|s| s.name.clone()).collect();
     let mut out = Vec::new();
-    evaluate_systems(p, vfs, today, &systems, |s, sources, result, program| {
+    let render = |run: aims::SystemRun<'_>, program: &Program| -> Vec<lsp::Diagnostic> {
+        let mut out = Vec::new();
+        let (sources, result) = (run.sources, &run.result);
         let Some(file) = sources.find(name) else {
-            return;
+            return out;
         };
         let Some(src) = sources.get(file) else {
-            return;
+            return out;
         };
         for c in &result.controls {
             if c.verdict != Verdict::Fail || c.enforcement == aims_check::Enforcement::Advisory {
@@ -1589,7 +1595,7 @@ fn control_diagnostics(
                         source: Some("aims".into()),
                         message: format!(
                             "system `{}` fails {} control {} \"{}\": {why}",
-                            s.name,
+                            result.name,
                             if blocking { "blocking" } else { "mandatory" },
                             c.control_id,
                             title
@@ -1599,7 +1605,9 @@ fn control_diagnostics(
                 }
             }
         }
-    });
+        out
+    };
+    evaluate_systems(p, vfs, today, Some(names), render, |d| out.extend(d));
     out
 }
 
@@ -1652,8 +1660,6 @@ fn verdict_counts(
     if project.systems.len() > MAX_LENS_SYSTEMS {
         return None;
     }
-    let all = project.systems.to_vec();
-    let systems: Vec<&SystemDecl> = all.iter().collect();
     let slot = |v: Verdict| match v {
         Verdict::Pass => 0,
         Verdict::Fail => 1,
@@ -1669,7 +1675,8 @@ fn verdict_counts(
             .and_then(|r| r.message.clone().or_else(|| Some(r.expr.clone())))
             .unwrap_or_else(|| format!("{:?}", c.verdict).to_lowercase())
     };
-    let org = evaluate_systems(p, vfs, today, &systems, |s, _, result, _| {
+    let one = |run: aims::SystemRun<'_>, _: &Program| run.result;
+    let org = evaluate_systems(p, vfs, today, None, one, |result| {
         for c in &result.controls {
             let (row, failing) = counts
                 .entry(c.control_id.clone())
@@ -1680,7 +1687,7 @@ fn verdict_counts(
             if matches!(c.verdict, Verdict::Fail | Verdict::Error)
                 && failing.len() < LISTED_FAILURES
             {
-                failing.push((s.name.clone(), why(c)));
+                failing.push((result.name.clone(), why(c)));
             }
         }
     })?;

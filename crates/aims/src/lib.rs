@@ -69,6 +69,33 @@ pub struct Compiled {
     pub plugins: Option<aims_plugin::PluginHost>,
 }
 
+impl Compiled {
+    /// What a run evaluates, borrowed from the compiled project.
+    pub fn view(&self) -> CompiledRef<'_> {
+        CompiledRef {
+            project: &self.project,
+            program: &self.program,
+            plugins: self.plugins.as_ref(),
+        }
+    }
+}
+
+/// What a [`Run`] evaluates: a project, its checked program and its plugins, borrowed. `aims
+/// check` takes it from its [`Compiled`] ([`Compiled::view`]); the language server from its own
+/// incremental check of the open buffers (its program, the project it loaded, no plugins), so
+/// both evaluate systems through the same [`Run`].
+#[derive(Clone, Copy)]
+pub struct CompiledRef<'a> {
+    /// `aims.toml` as loaded.
+    pub project: &'a Project,
+    /// The checked program that judges the systems (tailored as the project tailors it), in the
+    /// source map the run is given.
+    pub program: &'a Program,
+    /// The plugins; without them a control that calls one gives `error` and a file declared
+    /// with a plugin's `loader` is unreadable.
+    pub plugins: Option<&'a aims_plugin::PluginHost>,
+}
+
 /// Options of one evaluation run.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -167,9 +194,10 @@ pub use codes::{
     E_PACK_UNREADABLE, E_USAGE,
 };
 
-/// Find `aims.toml`, the one project discovery every command uses: `path` may be the file itself,
-/// or a folder in the project: the folder's own `aims.toml`, else the nearest one above it (as
-/// git and cargo find theirs), so `aims check` works from any folder of the project.
+/// Find `aims.toml` for a command: `path` may be the file itself, or a folder in the project: the
+/// folder's own `aims.toml`, else the nearest one above it
+/// ([`aims_facts::project::find_project_file`], the discovery the language server uses too), so
+/// `aims check` works from any folder of the project.
 pub fn project_file(vfs: &dyn Vfs, path: &Path) -> Result<std::path::PathBuf, Box<Diagnostic>> {
     if !vfs.is_dir(path) {
         if vfs.is_file(path) {
@@ -177,19 +205,7 @@ pub fn project_file(vfs: &dyn Vfs, path: &Path) -> Result<std::path::PathBuf, Bo
         }
         return Err(no_project(&format!("no aims.toml at `{}`", path.display())));
     }
-    let here = path.join("aims.toml");
-    if vfs.is_file(&here) {
-        // Kept as given, so names and messages read as the user wrote the path.
-        return Ok(here);
-    }
-    // Above a relative folder: its absolute ancestors (`..` of `.` is not on the path).
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    if let Some(found) = absolute
-        .ancestors()
-        .skip(1)
-        .map(|d| d.join("aims.toml"))
-        .find(|p| vfs.is_file(p))
-    {
+    if let Some(found) = aims_facts::project::find_project_file(vfs, path) {
         return Ok(found);
     }
     Err(no_project(&format!(
@@ -203,6 +219,22 @@ fn no_project(message: &str) -> Box<Diagnostic> {
         Diagnostic::coded(codes::info::E_NO_PROJECT, message.to_string())
             .with_help("pass the project folder or its aims.toml (create one with `aims init`)"),
     )
+}
+
+/// Find `aims.toml` from `path` ([`project_file`]) and read it: the project [`load_with`] compiles
+/// the policies of, and the one the language server loads (over its open buffers). Every
+/// diagnostic of reading it comes back, a declared fact file that is missing included (which
+/// [`load_with`] leaves to the system that reads it).
+pub fn load_project(
+    vfs: &dyn Vfs,
+    sources: &SourceMap,
+    path: &Path,
+    options: ProjectOptions,
+) -> (Option<Project>, Vec<Diagnostic>) {
+    match project_file(vfs, path) {
+        Ok(file) => aims_facts::project::load_project_with(vfs, sources, &file, options),
+        Err(d) => (None, vec![*d]),
+    }
 }
 
 /// Load `aims.toml`, parse every policy and compile. Returns `None` when an error stops the run
@@ -223,11 +255,7 @@ pub fn load_with(
     project_path: &Path,
     options: ProjectOptions,
 ) -> (Option<Compiled>, Vec<Diagnostic>) {
-    let file = match project_file(vfs, project_path) {
-        Ok(f) => f,
-        Err(d) => return (None, vec![*d]),
-    };
-    let (project, mut diags) = aims_facts::project::load_project_with(vfs, sources, &file, options);
+    let (project, mut diags) = load_project(vfs, sources, project_path, options);
     let Some(mut project) = project else {
         return (None, diags);
     };
@@ -689,8 +717,8 @@ struct LoaderVfs<'a> {
 }
 
 impl<'a> LoaderVfs<'a> {
-    fn new(inner: &'a dyn Vfs, compiled: &'a Compiled) -> LoaderVfs<'a> {
-        let project = &compiled.project;
+    fn new(inner: &'a dyn Vfs, compiled: CompiledRef<'a>) -> LoaderVfs<'a> {
+        let project = compiled.project;
         let mut loaders = std::collections::HashMap::new();
         let system_loaders = project.systems.loader_facts();
         let sources = project
@@ -712,7 +740,7 @@ impl<'a> LoaderVfs<'a> {
         }
         LoaderVfs {
             inner,
-            host: compiled.plugins.as_ref(),
+            host: compiled.plugins,
             loaders,
         }
     }
@@ -788,6 +816,10 @@ pub struct SystemRun<'a> {
 
 /// The work budget of each system: the run's, else the project's, else the default.
 pub fn max_work(compiled: &Compiled, options: &RunOptions) -> u64 {
+    budget(compiled.view(), options)
+}
+
+fn budget(compiled: CompiledRef<'_>, options: &RunOptions) -> u64 {
     options
         .max_work
         .or(compiled.project.max_work)
@@ -796,13 +828,13 @@ pub fn max_work(compiled: &Compiled, options: &RunOptions) -> u64 {
 
 /// The run's evaluator: its date, work budget and plugins.
 fn evaluator<'a>(
-    compiled: &'a Compiled,
+    compiled: CompiledRef<'a>,
     options: &RunOptions,
     today: jiff::civil::Date,
     caller: Option<&'a HostCaller<'a>>,
 ) -> aims_eval::Evaluator<'a> {
-    let evaluator = aims_eval::Evaluator::new(&compiled.program, today)
-        .with_budget(max_work(compiled, options))
+    let evaluator = aims_eval::Evaluator::new(compiled.program, today)
+        .with_budget(budget(compiled, options))
         .with_systems(&compiled.project.systems);
     match caller {
         Some(c) => evaluator.with_plugins(c),
@@ -813,7 +845,7 @@ fn evaluator<'a>(
 /// The systems [`RunOptions`] select (their indexes in the project), sorted by name, one shard
 /// of them when sharding. Only names are compared: a pattern's systems are made by the worker
 /// that evaluates them.
-fn selected_systems(compiled: &Compiled, options: &RunOptions) -> Vec<SelectedSystem> {
+fn selected_systems(compiled: CompiledRef<'_>, options: &RunOptions) -> Vec<SelectedSystem> {
     let mut selected: Vec<SelectedSystem> = compiled
         .project
         .systems
@@ -840,7 +872,7 @@ fn selected_systems(compiled: &Compiled, options: &RunOptions) -> Vec<SelectedSy
 pub struct Run<'a> {
     vfs: LoaderVfs<'a>,
     sources: &'a SourceMap,
-    compiled: &'a Compiled,
+    compiled: CompiledRef<'a>,
     options: &'a RunOptions,
     today: jiff::civil::Date,
     organization: std::sync::Arc<[Document]>,
@@ -861,13 +893,24 @@ impl<'a> Run<'a> {
         compiled: &'a Compiled,
         options: &'a RunOptions,
     ) -> Run<'a> {
+        Run::start_with(vfs, sources, compiled.view(), options)
+    }
+
+    /// [`Run::start`] for a project and program held apart (the language server's), over any
+    /// [`Vfs`] (its open buffers over the disk).
+    pub fn start_with(
+        vfs: &'a dyn Vfs,
+        sources: &'a SourceMap,
+        compiled: CompiledRef<'a>,
+        options: &'a RunOptions,
+    ) -> Run<'a> {
         let today = options.today.unwrap_or_else(today_utc);
         // Files declared with `loader = "plugin::fn"` are read through that plugin.
         let vfs = LoaderVfs::new(vfs, compiled);
         let (mut organization, mut diagnostics) = aims_facts::load_organization(
             &vfs,
             sources,
-            &compiled.project,
+            compiled.project,
             &compiled.program.schemas,
         );
         if let Some(history) = &options.history {
@@ -878,7 +921,7 @@ impl<'a> Run<'a> {
             organization = docs.into();
         }
         let mut header = aims_eval::assemble(
-            &compiled.program,
+            compiled.program,
             &compiled.project.name,
             today,
             Vec::new(),
@@ -897,7 +940,7 @@ impl<'a> Run<'a> {
         // shard of a sharded run computes the same results (`aims merge` checks they agree).
         if compiled.program.has_organization_controls() {
             let docs: Vec<&Document> = organization.iter().collect();
-            let caller = compiled.plugins.as_ref().map(HostCaller);
+            let caller = compiled.plugins.map(HostCaller);
             header.organization_controls =
                 evaluator(compiled, options, today, caller.as_ref()).evaluate_organization(&docs);
         }
@@ -938,13 +981,13 @@ impl<'a> Run<'a> {
     ) -> Option<(Vec<Option<aims_eval::results::LetValue>>, Vec<Diagnostic>)> {
         let compiled = self.compiled;
         let s = compiled.project.systems.get(system)?;
-        let caller = compiled.plugins.as_ref().map(HostCaller);
+        let caller = compiled.plugins.map(HostCaller);
         let evaluator = evaluator(compiled, self.options, self.today, caller.as_ref())
             .with_organization_results(&self.header.organization_controls);
         let (own, diags) = aims_facts::load_system_documents(
             &self.vfs,
             self.sources,
-            &compiled.project,
+            compiled.project,
             &s,
             &compiled.program.schemas,
         );
@@ -996,7 +1039,7 @@ impl<'a> Run<'a> {
         consume: impl FnMut(T),
     ) {
         let compiled = self.compiled;
-        let caller = compiled.plugins.as_ref().map(HostCaller);
+        let caller = compiled.plugins.map(HostCaller);
         let evaluator = evaluator(compiled, self.options, self.today, caller.as_ref())
             .with_organization_results(&self.header.organization_controls);
         let schemas = &compiled.program.schemas;
@@ -1021,7 +1064,7 @@ impl<'a> Run<'a> {
                 .decl(selected.0)
                 .unwrap_or_default();
             let (own, mut d) =
-                aims_facts::load_system_documents(vfs, local, &compiled.project, &s, schemas);
+                aims_facts::load_system_documents(vfs, local, compiled.project, &s, schemas);
             let docs: Vec<&Document> = org.iter().chain(own.iter()).collect();
             let result = evaluator.evaluate_system(&s, &docs);
             drop(docs);
