@@ -36,15 +36,6 @@ risk R-1 \"Unlicensed model\" {
 }
 ";
 
-fn codes(p: &Value) -> Vec<String> {
-    p["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap_or("").to_string())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_updates_the_files_that_depend_on_it_and_undoing_it_clears_them() {
     let dir = tempfile::tempdir().unwrap();
