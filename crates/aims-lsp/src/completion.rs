@@ -10,7 +10,7 @@
 use crate::world::ProjectState;
 use aims_check::Ty;
 use aims_syntax::ast::{BlockKind, Item};
-use aims_syntax::lexer::{tokenize, TokenKind};
+use aims_syntax::lexer::{tokenize, Lexer, TokenKind};
 use tower_lsp_server::ls_types as lsp;
 
 struct Snippet {
@@ -220,72 +220,49 @@ enum Ctx {
     None,
 }
 
-/// The item the cursor is in: its keyword and where its text starts, from a scan that skips
-/// strings and comments. Depth is the brace depth at the cursor.
-fn enclosing(text: &str, offset: usize) -> (i32, Option<(&str, usize)>) {
+/// The item the cursor is in: its keyword and where its text starts, from the lexer's tokens
+/// before the cursor (strings and comments are single tokens, so their braces do not count).
+/// Depth is the brace depth at the cursor.
+fn enclosing(text: &str, offset: usize) -> (i32, Option<(&'static str, usize)>) {
     let before = text.get(..offset).unwrap_or("");
-    let mut depth = 0i32;
-    let mut item: Option<(&str, usize)> = None;
     let bytes = before.as_bytes();
-    let mut i = 0;
+    let mut depth = 0i32;
+    let mut item = None;
     let mut line_start = true;
-    while i < bytes.len() {
-        let b = bytes.get(i).copied().unwrap_or(0);
-        if b == b'/' && bytes.get(i + 1) == Some(&b'/') {
-            i = before
-                .get(i..)
-                .and_then(|r| r.find('\n'))
-                .map_or(bytes.len(), |n| i + n);
-            continue;
-        }
-        if b == b'"' {
-            i += 1;
-            while i < bytes.len() {
-                match bytes.get(i) {
-                    Some(b'\\') => i += 2,
-                    Some(b'"') | Some(b'\n') => break,
-                    _ => i += 1,
+    for t in Lexer::new(before) {
+        match t.kind {
+            TokenKind::Whitespace => {
+                for &b in bytes.get(t.range()).unwrap_or(&[]) {
+                    match b {
+                        b'\n' => line_start = true,
+                        // A byte-order mark is white space, but a line that starts with one
+                        // starts no item (as in the parser's item splitter).
+                        0xEF => line_start = false,
+                        _ => {}
+                    }
                 }
+                continue;
             }
-            i += 1;
-            line_start = false;
-            continue;
-        }
-        if b == b'\n' {
-            line_start = true;
-            i += 1;
-            continue;
-        }
-        if line_start && !b.is_ascii_whitespace() {
-            let col0 = i == 0 || bytes.get(i - 1) == Some(&b'\n');
-            if col0 || depth <= 0 {
-                let word: String = before
-                    .get(i..)
-                    .unwrap_or("")
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                if let Some(kw) = aims_syntax::top_level_keywords()
-                    .iter()
-                    .find(|k| **k == word)
-                {
-                    item = Some((kw, i));
-                    depth = 0;
-                }
-            }
-            line_start = false;
-        }
-        match b {
-            b'{' => depth += 1,
-            b'}' => {
-                depth -= 1;
-                if depth <= 0 {
-                    depth = 0;
-                }
-            }
+            TokenKind::Comment => continue,
             _ => {}
         }
-        i += 1;
+        if line_start {
+            let col0 = t.start == 0 || bytes.get(t.start - 1) == Some(&b'\n');
+            if col0 || depth <= 0 {
+                if let TokenKind::Keyword(k) = t.kind {
+                    if k.starts_item() {
+                        item = Some((k.as_str(), t.start));
+                        depth = 0;
+                    }
+                }
+            }
+            line_start = false;
+        }
+        match t.kind {
+            TokenKind::LBrace => depth += 1,
+            TokenKind::RBrace => depth = (depth - 1).max(0),
+            _ => {}
+        }
     }
     (depth, item)
 }
@@ -402,27 +379,56 @@ fn in_string(s: &str) -> bool {
 }
 
 /// The text of the base of a path being completed: `model_card` for `model_card.`, or with an
-/// index before it (`model_card["model-index"]`), taken from the line before the word.
+/// index before it (`model_card["model-index"]`), taken from the line before the word. The
+/// brackets are the lexer's tokens, so a bracket inside an index string does not count.
 fn base_expression(before_word: &str, word_base: &str) -> String {
+    let line = before_word.rsplit('\n').next().unwrap_or("");
+    let tokens = tokenize(line);
     // include a trailing `[...]` chain written right before the word, e.g. `x["a"].`
-    let mut prefix = String::new();
-    let mut s = before_word;
-    while s.ends_with(']') {
-        let Some(open) = s.rfind('[') else { break };
-        prefix = format!("{}{}", s.get(open..).unwrap_or(""), prefix);
-        s = s.get(..open).unwrap_or("");
-        let name_len = s
-            .chars()
+    let mut start = line.len();
+    let mut rest = tokens.as_slice();
+    while let [before @ .., last] = rest {
+        if last.kind != TokenKind::RBracket || last.end != start {
+            break;
+        }
+        // the `[` that matches it
+        let mut depth = 0usize;
+        let Some(open) = before.iter().rposition(|t| match t.kind {
+            TokenKind::RBracket => {
+                depth += 1;
+                false
+            }
+            TokenKind::LBracket if depth == 0 => true,
+            TokenKind::LBracket => {
+                depth -= 1;
+                false
+            }
+            _ => false,
+        }) else {
+            break;
+        };
+        rest = before.get(..open).unwrap_or(&[]);
+        start = before.get(open).map_or(start, |t| t.start);
+        // the name (`a.b`) written right before the `[`
+        let name = rest
+            .iter()
             .rev()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'))
-            .count();
-        prefix = format!("{}{}", s.get(s.len() - name_len..).unwrap_or(""), prefix);
-        s = s.get(..s.len() - name_len).unwrap_or("");
-        if name_len > 0 {
+            .scan(start, |at, t| {
+                let part = t.end == *at
+                    && matches!(
+                        t.kind,
+                        TokenKind::Ident | TokenKind::Keyword(_) | TokenKind::Dot
+                    );
+                *at = t.start;
+                part.then_some(t.start)
+            })
+            .last();
+        if let Some(name_start) = name {
+            start = name_start;
             break;
         }
     }
-    format!("{prefix}{word_base}")
+    format!("{}{word_base}", line.get(start..).unwrap_or(""))
 }
 
 /// Bindings visible at the cursor, read from the text of the item (it may not parse yet):
@@ -809,6 +815,20 @@ mod tests {
         assert_eq!(
             ctx("control A {\n  require x else \"{model_card.|\n}"),
             Ctx::Path("model_card".into())
+        );
+        // the lexer's tokens: a bracket inside an index string, nested indexes, and an item after
+        // an unclosed string (the byte scans these replaced got each of them wrong)
+        assert_eq!(
+            ctx("control A {\n  require model_card[\"a[b\"].|\n}"),
+            Ctx::Path("model_card[\"a[b\"]".into())
+        );
+        assert_eq!(
+            ctx("control A {\n  require xs[ys[0]].|\n}"),
+            Ctx::Path("xs[ys[0]]".into())
+        );
+        assert_eq!(
+            ctx("let x = \"open\ncontrol B {\n  |\n}"),
+            Ctx::Statement(Some(BlockKind::Control))
         );
         assert_eq!(ctx("schema s {\n  a: |\n}"), Ctx::Type);
         assert_eq!(

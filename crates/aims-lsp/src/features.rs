@@ -6,6 +6,7 @@ use crate::index::{Index, Occ, Sym};
 use crate::world::{PFile, ProjectState};
 use aims_base::{SourceFile, Span};
 use aims_syntax::ast::*;
+use aims_syntax::lexer::{Keyword, Lexer, TokenKind};
 use std::collections::HashMap;
 use tower_lsp_server::ls_types::{self as lsp, Uri};
 
@@ -651,49 +652,19 @@ pub const TOKEN_MODIFIERS: &[lsp::SemanticTokenModifier] = &[
     lsp::SemanticTokenModifier::DEFAULT_LIBRARY, // 4
 ];
 
-const KW_ALL: &[&str] = &[
-    "control",
-    "objective",
-    "risk",
-    "waiver",
-    "schema",
-    "plugin",
-    "let",
-    "fn",
-    "clause",
-    "applies_to",
-    "scope",
-    "when",
-    "else",
-    "enforce",
-    "require",
-    "measure",
-    "target",
-    "owner",
-    "review",
-    "every",
-    "likelihood",
-    "impact",
-    "treated_by",
-    "reason",
-    "approver",
-    "expires",
-    "and",
-    "or",
-    "not",
-    "in",
-    "all",
-    "any",
-    "none",
-    "count",
-    "contains",
-    "starts_with",
-    "ends_with",
-    "matches",
-    "true",
-    "false",
-    "null",
-];
+/// Whether keyword `k` (as the lexer read it) is highlighted as a keyword. The list is the
+/// lexer's keyword set, defined once in `aims_syntax::lexer::Keyword` (and checked against the
+/// grammar there), not a list of its own. A reserved word is always a keyword: it is never a name.
+/// The other keywords are names wherever the grammar expects one (`card.owner`, the built-in
+/// `system`, the type `date`, a `let` called `review`), and the grammar uses them as keywords only
+/// to start a statement or an item (`owner "..."`, `system "a"`, `date 2026-01-15`, `exclusion`,
+/// `param`, `fn`) or for `every` after `review`: so those are keywords only at the start of a
+/// statement (first on their line, or after a brace) or, for `every`, right after `review`. No
+/// other contextual words are needed: levels and type names are the checker's names, not grammar
+/// words.
+fn is_keyword_here(k: Keyword, statement_start: bool, after_kw: Option<Keyword>) -> bool {
+    k.is_reserved() || statement_start || (k == Keyword::Every && after_kw == Some(Keyword::Review))
+}
 
 const LEVELS: &[&str] = &[
     "advisory",
@@ -738,7 +709,7 @@ fn sym_token(o: &Occ, program: &aims_check::Program) -> (u32, u32) {
 }
 
 /// Semantic tokens of one file: resolved names from the index, keywords, literals and comments
-/// from a light scan of the text.
+/// from the lexer's tokens.
 pub fn semantic_tokens(p: &mut ProjectState, file: usize) -> Vec<lsp::SemanticToken> {
     let (analysis, ix, files, _) = p.analysis_and_index();
     let Some(f) = files.get(file) else {
@@ -752,111 +723,90 @@ pub fn semantic_tokens(p: &mut ProjectState, file: usize) -> Vec<lsp::SemanticTo
     for o in occs {
         occ_at.insert(o.span.start as usize, o);
     }
-    let comments: Vec<(usize, usize)> = f
-        .ast
-        .comments
-        .iter()
-        .map(|c| (c.span.start as usize, c.span.end as usize))
-        .collect();
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    let mut after_kw: Option<&str> = None;
-    while i < bytes.len() {
-        if let Some(&(cs, ce)) = comments.iter().find(|(cs, _)| *cs == i) {
-            let doc = text.get(cs..ce).is_some_and(|c| c.starts_with("///"));
-            toks.push((cs, ce, 3, if doc { 2 } else { 0 }));
-            i = ce.max(i + 1);
+    // The previous token that is no white space or comment, and whether a line break followed it.
+    let mut prev: Option<TokenKind> = None;
+    let mut new_line = true;
+    let mut after_kw: Option<Keyword> = None;
+    // The end of the last name taken from the index (an item id like `A.7.5` is several tokens).
+    let mut taken_to = 0usize;
+    for t in Lexer::new(text) {
+        if t.start < taken_to {
             continue;
         }
-        if let Some(o) = occ_at.get(&i) {
-            let (t, m) = sym_token(o, &analysis.program);
-            let end = (o.span.end as usize).max(i + 1);
-            toks.push((i, end, t, m));
-            i = end;
+        match t.kind {
+            TokenKind::Whitespace => {
+                new_line |= t.text(text).contains('\n');
+                continue;
+            }
+            TokenKind::Comment => {
+                let doc = t.text(text).starts_with("///");
+                toks.push((t.start, t.end, 3, if doc { 2 } else { 0 }));
+                continue;
+            }
+            _ => {}
+        }
+        let statement_start =
+            new_line || matches!(prev, None | Some(TokenKind::LBrace | TokenKind::RBrace));
+        let after_dot = prev == Some(TokenKind::Dot);
+        prev = Some(t.kind);
+        new_line = false;
+        if let Some(o) = occ_at.get(&t.start) {
+            let (ty, m) = sym_token(o, &analysis.program);
+            let end = (o.span.end as usize).max(t.start + 1);
+            toks.push((t.start, end, ty, m));
+            taken_to = end;
             after_kw = None;
             continue;
         }
-        let b = bytes.get(i).copied().unwrap_or(0);
-        if b == b'"' {
-            let mut j = i + 1;
-            while j < bytes.len() {
-                match bytes.get(j) {
-                    Some(b'\\') => j += 2,
-                    Some(b'"') => {
-                        j += 1;
-                        break;
+        match t.kind {
+            TokenKind::String | TokenKind::UnterminatedString => {
+                let (i, j) = (t.start, t.end);
+                // split around names inside `{...}` interpolations
+                let mut s = i;
+                for o in occs
+                    .iter()
+                    .filter(|o| (o.span.start as usize) > i && (o.span.end as usize) < j)
+                {
+                    let (os, oe) = (o.span.start as usize, o.span.end as usize);
+                    if os < s {
+                        continue;
                     }
-                    Some(b'\n') => break,
-                    _ => j += 1,
+                    if os > s {
+                        toks.push((s, os, 1, 0));
+                    }
+                    let (ty, m) = sym_token(o, &analysis.program);
+                    toks.push((os, oe, ty, m));
+                    s = oe;
+                }
+                if j > s {
+                    toks.push((s, j, 1, 0));
+                }
+                after_kw = None;
+            }
+            TokenKind::Number | TokenKind::Date | TokenKind::Duration => {
+                toks.push((t.start, t.end, 2, 0));
+            }
+            TokenKind::Keyword(_) | TokenKind::Ident if !after_dot => {
+                let word = t.text(text);
+                match t.kind {
+                    TokenKind::Keyword(k) if is_keyword_here(k, statement_start, after_kw) => {
+                        toks.push((t.start, t.end, 0, 0));
+                        after_kw = Some(k);
+                    }
+                    _ if LEVELS.contains(&word)
+                        && matches!(
+                            after_kw,
+                            Some(Keyword::Enforce | Keyword::Likelihood | Keyword::Impact)
+                        ) =>
+                    {
+                        toks.push((t.start, t.end, 11, 0));
+                    }
+                    _ if TYPES.contains(&word) => toks.push((t.start, t.end, 5, 4)),
+                    _ => {}
                 }
             }
-            let j = j.min(bytes.len());
-            // split around names inside `{...}` interpolations
-            let mut s = i;
-            for o in occs
-                .iter()
-                .filter(|o| (o.span.start as usize) > i && (o.span.end as usize) < j)
-            {
-                let (os, oe) = (o.span.start as usize, o.span.end as usize);
-                if os < s {
-                    continue;
-                }
-                if os > s {
-                    toks.push((s, os, 1, 0));
-                }
-                let (t, m) = sym_token(o, &analysis.program);
-                toks.push((os, oe, t, m));
-                s = oe;
-            }
-            if j > s {
-                toks.push((s, j, 1, 0));
-            }
-            i = j;
-            after_kw = None;
-            continue;
+            _ => {}
         }
-        if b.is_ascii_digit() {
-            let mut j = i;
-            while j < bytes.len()
-                && bytes
-                    .get(j)
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.' || *c == b'-')
-            {
-                j += 1;
-            }
-            toks.push((i, j, 2, 0));
-            i = j;
-            continue;
-        }
-        if b.is_ascii_alphabetic() || b == b'_' {
-            let mut j = i;
-            while j < bytes.len()
-                && bytes
-                    .get(j)
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
-            {
-                j += 1;
-            }
-            let word = text.get(i..j).unwrap_or("");
-            let prev_dot = i > 0 && bytes.get(i - 1) == Some(&b'.');
-            if !prev_dot {
-                if KW_ALL.contains(&word)
-                    || (word == "system" && after_kw.is_none() && starts_line(text, i))
-                {
-                    toks.push((i, j, 0, 0));
-                    after_kw = Some(word);
-                } else if LEVELS.contains(&word)
-                    && matches!(after_kw, Some("enforce" | "likelihood" | "impact"))
-                {
-                    toks.push((i, j, 11, 0));
-                } else if TYPES.contains(&word) {
-                    toks.push((i, j, 5, 4));
-                }
-            }
-            i = j;
-            continue;
-        }
-        i += 1;
     }
     toks.sort_by_key(|t| t.0);
     // encode relative to the previous token
@@ -896,12 +846,6 @@ pub fn semantic_tokens(p: &mut ProjectState, file: usize) -> Vec<lsp::SemanticTo
         last_end = e;
     }
     out
-}
-
-fn starts_line(text: &str, i: usize) -> bool {
-    text.get(..i)
-        .map(|b| b.rsplit('\n').next().unwrap_or("").trim().is_empty())
-        .unwrap_or(false)
 }
 
 // ---- code actions ----------------------------------------------------------------------------

@@ -963,3 +963,59 @@ async fn code_lenses_of_a_large_project_point_to_aims_check() {
     );
     c.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn semantic_tokens_take_the_keywords_from_the_lexer() {
+    let dir = tempfile::tempdir().unwrap();
+    let uri = file_uri(&dir.path().join("kw.aims"));
+    let text = "\
+exclusion EX-1 \"e\" {
+  control A.1
+  reason \"r\"
+  approver \"b\"
+  date 2026-01-15
+}
+
+param days = 30
+
+schema s {
+  d: date
+}
+";
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&uri, text).await;
+    c.diagnostics(&uri, 1).await;
+    let t = c
+        .call(
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let data: Vec<u64> = t["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let lines: Vec<&str> = text.lines().collect();
+    // (text, token type)
+    let mut tokens = Vec::new();
+    let (mut line, mut col) = (0u64, 0u64);
+    for d in data.chunks(5) {
+        if d[0] > 0 {
+            line += d[0];
+            col = d[1];
+        } else {
+            col += d[1];
+        }
+        let l = lines[line as usize];
+        tokens.push((l[col as usize..(col + d[2]) as usize].to_string(), d[3]));
+    }
+    // `exclusion`, `param` and the statement `date` are keywords (type 0); they were missing from
+    // the highlighter's own keyword list; `date` as a type stays a type (5)
+    for kw in ["exclusion", "param", "date", "control", "reason"] {
+        assert!(tokens.contains(&(kw.to_string(), 0)), "{kw}: {tokens:?}");
+    }
+    assert!(tokens.contains(&("date".to_string(), 5)), "{tokens:?}");
+    c.shutdown().await;
+}

@@ -11,7 +11,7 @@
 mod common;
 
 use common::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const LETS: &str = "let approved = [\"mit\", \"apache-2.0\"]\n";
 
@@ -35,15 +35,6 @@ risk R-1 \"Unlicensed model\" {
   treated_by MC-1
 }
 ";
-
-fn codes(p: &Value) -> Vec<String> {
-    p["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap_or("").to_string())
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_updates_the_files_that_depend_on_it_and_undoing_it_clears_them() {

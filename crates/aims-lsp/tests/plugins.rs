@@ -12,7 +12,7 @@
 mod common;
 
 use common::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const POLICY: &str = "\
 plugin lic \"plugins/lic.wasm\" {
@@ -26,15 +26,6 @@ control MC-1 \"Licence\" {
 ";
 
 const TOML: &str = "[project]\nname = \"plugins\"\npolicies = [\"policies\"]\n\n[[plugins]]\nname = \"lcs\"\npath = \"plugins/lic.wasm\"\n";
-
-fn codes(p: &Value) -> Vec<String> {
-    p["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap_or("").to_string())
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plugin_diagnostics_reach_the_editor_where_aims_check_puts_them() {

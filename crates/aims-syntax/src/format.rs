@@ -14,6 +14,7 @@
 //! they need; the last 55 lines are tests.
 
 use crate::ast::*;
+use crate::lexer::{Lexer, TokenKind};
 use crate::parser::doc_comment_text;
 use aims_base::{Diagnostic, FileId, Span};
 use pretty::RcDoc;
@@ -330,20 +331,14 @@ impl<'a> Formatter<'a> {
         out
     }
 
-    /// Offset just after the `{` that opens an item body, searching from `from`.
+    /// Offset just after the `{` that opens an item body: the first `{` token from `from` (the end
+    /// of the item's header, so no token continues across it), or `end` when none starts before
+    /// it. The lexer's tokens, so a `{` in a comment or a string is none.
     fn open_brace(&self, from: usize, end: usize) -> usize {
-        let mut i = from;
-        while i < end {
-            if let Some(ce) = crate::parser::comment_starting_at(&self.comments, i) {
-                i = ce;
-                continue;
-            }
-            if self.text.as_bytes().get(i) == Some(&b'{') {
-                return i + 1;
-            }
-            i += 1;
-        }
-        end
+        Lexer::at(self.text, from)
+            .take_while(|t| t.start < end)
+            .find(|t| t.kind == TokenKind::LBrace)
+            .map_or(end, |t| t.end)
     }
 
     /// An item body: header line, units with their comments, closing brace.
@@ -797,6 +792,23 @@ mod tests {
             "exclusion EX-1 \"No suppliers\" {\n  control A.10.2, A.10.3\n  system \"a\", \"b\"\n  reason \"none\"\n  approver \"CISO\"\n  date 2026-01-15\n  expires 2027-01-15\n}\n\nexclusion EX-2 {\n  control A.1\n  when system.risk_tier == \"minimal\"\n  reason \"r\"\n  approver \"a\"\n  date 2026-01-15\n}\n"
         );
         assert_eq!(format(&out).unwrap(), out);
+    }
+
+    #[test]
+    fn the_opening_brace_is_a_token() {
+        // A `{` inside a comment or a string before the body opens nothing (the byte scan this
+        // replaced skipped comments but not strings).
+        let text = "plugin p \"a{b.wasm\" // {\n{\n  fn f() -> bool\n}\n";
+        let (file, _) = crate::parse(FileId(0), text);
+        let f = Formatter::new(text, &file);
+        let body = text.find("\n{").unwrap() + 2;
+        assert_eq!(f.open_brace(0, text.len()), body);
+        assert_eq!(f.open_brace(text.find("//").unwrap(), text.len()), body);
+        assert_eq!(f.open_brace(body, body + 3), body + 3);
+        assert_eq!(
+            format(text).unwrap(),
+            "// {\nplugin p \"a{b.wasm\" {\n  fn f() -> bool\n}\n"
+        );
     }
 
     #[test]

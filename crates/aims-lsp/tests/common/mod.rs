@@ -239,3 +239,13 @@ pub fn find(text: &str, needle: &str, delta: usize) -> (u32, u32) {
 pub fn file_uri(path: &std::path::Path) -> String {
     format!("file://{}", path.display())
 }
+
+/// The codes of the diagnostics of a `publishDiagnostics` notification's params.
+pub fn codes(p: &Value) -> Vec<String> {
+    p["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or("").to_string())
+        .collect()
+}
