@@ -4,17 +4,18 @@
 //! table is generated from it: `crates/aims/tests/builtins_reference.rs`).
 //!
 //! The implementation of each function is the evaluator's `match` on [`Builtin`]: the match is
-//! exhaustive, so a function added here without an implementation does not compile. The checker
-//! resolves each call's name to its [`BuiltinId`] once, as it copies the expression into the
-//! program ([`lowered`]), so nothing compares names
-//! while evaluating. Plugin functions are shown through the same [`Signature`].
+//! exhaustive, so a function added here without an implementation does not compile. The names
+//! are syntax ([`BUILTIN_NAMES`], in `aims-syntax`): the parser resolves each call's name to its
+//! [`BuiltinId`] once, so nothing compares names while checking or evaluating, and this table
+//! takes each function's name from there. Plugin functions are shown through the same
+//! [`Signature`].
 //!
 //! The reference evaluator (`aims-reference`) keeps its own reading of every function on purpose:
 //! it is the differential oracle of the evaluator and must not share its code.
 
 use crate::program::PluginFn;
 use crate::types::Ty;
-use aims_syntax::ast::{BuiltinId, Expr, ExprKind, Message, MessagePart};
+use aims_syntax::ast::{BuiltinId, Expr, ExprKind, BUILTIN_NAMES};
 use std::fmt;
 
 /// A built-in function. The discriminant is the function's position in [`BUILTINS`].
@@ -234,18 +235,23 @@ const fn p(name: &'static str, ty: ParamType) -> Param {
     Param { name, ty }
 }
 
+/// The function's name, from the syntax's list (a compile error if the list is shorter).
+#[allow(clippy::indexing_slicing)] // checked at compile time: BUILTINS is a constant
+const fn name_of(builtin: Builtin) -> &'static str {
+    BUILTIN_NAMES[builtin as usize]
+}
+
 const X: &[Param] = &[p("x", ParamType::Any)];
 
 const fn f(
     builtin: Builtin,
-    name: &'static str,
     params: &'static [Param],
     returns: Returns,
     doc: &'static str,
 ) -> BuiltinFn {
     BuiltinFn {
         builtin,
-        name,
+        name: name_of(builtin),
         params,
         variadic: false,
         returns,
@@ -257,154 +263,133 @@ const fn f(
 pub const BUILTINS: &[BuiltinFn] = &[
     f(
         Builtin::Exists,
-        "exists",
         &[p("path", ParamType::Any)],
         Returns::Bool,
         "The fact is present and not null. An error for a value that failed its schema (test it with `is_valid`).",
     ),
     f(
         Builtin::Default,
-        "default",
         &[p("x", ParamType::Any), p("y", ParamType::Any)],
         Returns::FirstElseSecond,
         "`x` if it is present and not null, else `y`. A value that failed its schema stays an error.",
     ),
     f(
         Builtin::IsValid,
-        "is_valid",
         X,
         Returns::Bool,
         "False only for a value that failed its schema (true for a missing path: nothing failed).",
     ),
     f(
         Builtin::IsString,
-        "is_string",
         X,
         Returns::Bool,
         "`x` is a string (false for a missing or invalid value).",
     ),
     f(
         Builtin::IsNumber,
-        "is_number",
         X,
         Returns::Bool,
         "`x` is a number (false for a missing or invalid value).",
     ),
     f(
         Builtin::IsBool,
-        "is_bool",
         X,
         Returns::Bool,
         "`x` is `true` or `false` (false for a missing or invalid value).",
     ),
     f(
         Builtin::IsList,
-        "is_list",
         X,
         Returns::Bool,
         "`x` is a list (false for a missing or invalid value).",
     ),
     f(
         Builtin::IsMap,
-        "is_map",
         X,
         Returns::Bool,
         "`x` is a map, record or document (false for a missing or invalid value).",
     ),
     f(
         Builtin::IsNull,
-        "is_null",
         X,
         Returns::Bool,
         "`x` is present and `null` (false for a missing path).",
     ),
     f(
         Builtin::AsList,
-        "as_list",
         X,
         Returns::AsList,
         "One or many as a list: a list stays, a missing or null value gives `[]`, any other value `[x]`. An error for a value that failed its schema.",
     ),
     f(
         Builtin::Number,
-        "number",
         &[p("x", ParamType::NumberOrString)],
         Returns::Number,
         "A number, or a string that holds one: `number(\"0.85\")` is 0.85, `number(\"85%\")` is 85 (the `%` is dropped, not divided). Anything else, NaN and infinity are errors.",
     ),
     f(
         Builtin::Len,
-        "len",
         &[p("x", ParamType::Sized)],
         Returns::Number,
         "The length of a list, map or string (a string's length in characters).",
     ),
     f(
         Builtin::Count,
-        "count",
         &[p("xs", ParamType::Sized)],
         Returns::Number,
         "The number of elements of a list (the same as `len`).",
     ),
     f(
         Builtin::Today,
-        "today",
         &[],
         Returns::Date,
         "The evaluation date (`--today` fixes it).",
     ),
     f(
         Builtin::Systems,
-        "systems",
         &[],
         Returns::Strings,
         "The names of every system `aims.toml` declares, sorted: the same for every system and in every shard (for an organisation control that compares a register with the project).",
     ),
     f(
         Builtin::Date,
-        "date",
         &[p("s", ParamType::StringOrDate)],
         Returns::Date,
         "Parse a `YYYY-MM-DD` string (a date stays). Any other text is an error.",
     ),
     f(
         Builtin::Lower,
-        "lower",
         &[p("s", ParamType::String)],
         Returns::String,
         "The string in lower case.",
     ),
     f(
         Builtin::Upper,
-        "upper",
         &[p("s", ParamType::String)],
         Returns::String,
         "The string in upper case.",
     ),
     f(
         Builtin::Trim,
-        "trim",
         &[p("s", ParamType::String)],
         Returns::String,
         "The string without leading and trailing white space.",
     ),
     f(
         Builtin::Keys,
-        "keys",
         &[p("m", ParamType::Map)],
         Returns::Strings,
         "The keys of a map, record or document, in the order written.",
     ),
     f(
         Builtin::Values,
-        "values",
         &[p("m", ParamType::Collection)],
         Returns::Elements,
         "The values of a map, in the order written (a list's elements for a list).",
     ),
     BuiltinFn {
         builtin: Builtin::Section,
-        name: "section",
+        name: name_of(Builtin::Section),
         params: &[p("doc", ParamType::Card), p("heading", ParamType::String)],
         variadic: true,
         returns: Returns::String,
@@ -412,56 +397,48 @@ pub const BUILTINS: &[BuiltinFn] = &[
     },
     f(
         Builtin::SectionMatching,
-        "section_matching",
         &[p("doc", ParamType::Card), p("regex", ParamType::String)],
         Returns::String,
         "The text of the card's first section whose heading matches the regular expression, case-insensitively. Missing when none matches; a literal pattern that is no regular expression is a compile error (E0219).",
     ),
     f(
         Builtin::Documents,
-        "documents",
         &[p("kind", ParamType::Kind)],
         Returns::KindDocuments,
         "The system's documents of a fact kind, in load order (`[]` when it has none).",
     ),
     f(
         Builtin::Document,
-        "document",
         &[p("kind", ParamType::Kind), p("id", ParamType::String)],
         Returns::KindDocument,
         "The system's document of that kind named `id`: its file name without extension (a `README.md`'s folder name), its path, or the end of its path (`rajpurkar/squad`). Missing when none is; an error when several are.",
     ),
     f(
         Builtin::Min,
-        "min",
         &[p("xs", ParamType::Numbers)],
         Returns::Number,
         "The smallest number of a list. A string, NaN or infinity in the list, or an empty list, is an error.",
     ),
     f(
         Builtin::Max,
-        "max",
         &[p("xs", ParamType::Numbers)],
         Returns::Number,
         "The largest number of a list. A string, NaN or infinity in the list, or an empty list, is an error.",
     ),
     f(
         Builtin::Sum,
-        "sum",
         &[p("xs", ParamType::Numbers)],
         Returns::Number,
         "The sum of a list of numbers (integers stay exact). A string, NaN or infinity in the list is an error.",
     ),
     f(
         Builtin::Has,
-        "has",
         &[p("kind", ParamType::Kind)],
         Returns::Bool,
         "The system declares a document of this fact kind (in any state); an error when it declares none but has an unreadable document of unknown kind.",
     ),
     f(
         Builtin::ControlVerdict,
-        "control_verdict",
         &[p("id", ParamType::String)],
         Returns::String,
         "The current system's verdict of that control: `\"pass\"`, `\"fail\"`, `\"waived\"`, `\"not_applicable\"` or `\"error\"` (the control is evaluated first). A literal id that names no control is a compile error (E0270), and so are controls that read each other's verdicts in a cycle (E0271); an id computed from data that names no control is missing, so the requirement fails.",
@@ -481,12 +458,14 @@ const _: () = {
         i += 1;
     }
     assert!(BUILTINS.len() == Builtin::ControlVerdict as usize + 1);
+    // and the syntax names exactly these functions
+    assert!(BUILTIN_NAMES.len() == BUILTINS.len());
 };
 
 impl Builtin {
     /// The built-in function called `name`.
     pub fn named(name: &str) -> Option<Builtin> {
-        BUILTINS.iter().find(|f| f.name == name).map(|f| f.builtin)
+        BuiltinId::named(name).and_then(Builtin::from_id)
     }
 
     /// The built-in function a checked call resolved to.
@@ -644,79 +623,6 @@ pub fn reference_table() -> String {
         ));
     }
     out
-}
-
-/// The program's copy of a checked expression, each call of a built-in resolved to its
-/// [`BuiltinId`]. Copying and resolving in one walk: a second walk over the copied program
-/// cost a tenth of the check. Recursive, as the derived `Clone` it replaces was: the parser bounds
-/// the depth (`MAX_EXPR_DEPTH`).
-pub(crate) fn lowered(e: &Expr) -> Expr {
-    let boxed = |e: &Expr| Box::new(lowered(e));
-    let all = |xs: &[Expr]| xs.iter().map(lowered).collect();
-    let kind = match &e.kind {
-        ExprKind::Call { name, args, .. } => ExprKind::Call {
-            name: name.clone(),
-            args: all(args),
-            builtin: Builtin::named(&name.name).map(Builtin::id),
-        },
-        ExprKind::List(xs) => ExprKind::List(all(xs)),
-        ExprKind::PluginCall {
-            plugin,
-            function,
-            args,
-        } => ExprKind::PluginCall {
-            plugin: plugin.clone(),
-            function: function.clone(),
-            args: all(args),
-        },
-        ExprKind::Field(a, name) => ExprKind::Field(boxed(a), name.clone()),
-        ExprKind::Index(a, b) => ExprKind::Index(boxed(a), boxed(b)),
-        ExprKind::Binary(op, a, b) => ExprKind::Binary(*op, boxed(a), boxed(b)),
-        ExprKind::Unary(op, a) => ExprKind::Unary(*op, boxed(a)),
-        ExprKind::Paren(a) => ExprKind::Paren(boxed(a)),
-        ExprKind::Quantified {
-            quantifier,
-            var,
-            collection,
-            body,
-        } => ExprKind::Quantified {
-            quantifier: *quantifier,
-            var: var.clone(),
-            collection: boxed(collection),
-            body: boxed(body),
-        },
-        leaf @ (ExprKind::Error
-        | ExprKind::Null
-        | ExprKind::Bool(_)
-        | ExprKind::Number(_)
-        | ExprKind::Int(_)
-        | ExprKind::String(_)
-        | ExprKind::Date(_)
-        | ExprKind::Duration { .. }
-        | ExprKind::Name(_)) => leaf.clone(),
-    };
-    Expr { kind, span: e.span }
-}
-
-/// [`lowered`] for the expressions of a message.
-pub(crate) fn lowered_message(m: &Message) -> Message {
-    Message {
-        parts: m
-            .parts
-            .iter()
-            .map(|p| match p {
-                MessagePart::Text(t) => MessagePart::Text(t.clone()),
-                MessagePart::Expr(e) => MessagePart::Expr(lowered(e)),
-            })
-            .collect(),
-        span: m.span,
-    }
-}
-
-/// Resolve the calls of an expression the program already owns (a parameter's value from
-/// `aims.toml`): small, so a fresh [`lowered`] copy costs nothing that matters.
-pub(crate) fn resolve(e: &mut Expr) {
-    *e = lowered(e);
 }
 
 #[cfg(test)]

@@ -28,7 +28,6 @@ use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, SourceMap, Span};
 use aims_facts::{Field, Schema, SchemaSet, Type};
 use aims_syntax::ast::*;
-use builtins::{lowered, lowered_message};
 use indexmap::IndexMap;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -315,9 +314,7 @@ where
                 checker
                     .globals
                     .insert(l.name.name.clone(), (ty, l.name.span));
-                let mut value = value;
-                builtins::resolve(&mut value);
-                program.lets.insert(l.name.name.clone(), value);
+                program.lets.insert(l.name.name.clone(), Arc::new(value));
                 continue;
             }
         }
@@ -327,7 +324,7 @@ where
             .insert(l.name.name.clone(), (ty, l.name.span));
         program
             .lets
-            .insert(l.name.name.clone(), builtins::lowered(&l.value));
+            .insert(l.name.name.clone(), l.value.clone());
     }
 
     // ---- blocks ----
@@ -756,7 +753,7 @@ fn lower_control(
                         .with_primary(cond.span, "this condition is always false"),
                     );
                 }
-                c.when = Some((lowered(cond), otherwise.as_ref().map(lowered_message)));
+                c.when = Some((cond.clone(), otherwise.clone()));
             }
             StmtKind::Enforce(id) => c.enforcement = enforcement(id, diags),
             StmtKind::Let(l) => {
@@ -765,7 +762,7 @@ fn lower_control(
                 locals.push((l.name.name.clone(), l.name.span));
                 c.steps.push(Step::Let {
                     name: l.name.name.clone(),
-                    value: lowered(&l.value),
+                    value: l.value.clone(),
                 });
             }
             StmtKind::Require { expr, message } => {
@@ -785,8 +782,8 @@ fn lower_control(
                 }
                 c.steps.push(Step::Require(Requirement {
                     index,
-                    expr: lowered(expr),
-                    message: message.as_ref().map(lowered_message),
+                    expr: expr.clone(),
+                    message: message.clone(),
                     span: s.span,
                     text: text_of(expr.span),
                 }));
@@ -927,21 +924,21 @@ fn lower_objective(
             StmtKind::AppliesTo(k) => applies_to.extend(check_kinds(k, checker, diags)),
             StmtKind::When { cond, otherwise } => {
                 checker.expect_bool(cond, diags);
-                when = Some((lowered(cond), otherwise.as_ref().map(lowered_message)));
+                when = Some((cond.clone(), otherwise.clone()));
             }
             StmtKind::Enforce(id) => enforcement_level = enforcement(id, diags),
             StmtKind::Let(l) => {
                 let ty = checker.expr(&l.value, diags);
                 checker.bind_local(&l.name.name, ty, l.name.span);
-                lets.push((l.name.name.clone(), lowered(&l.value)));
+                lets.push((l.name.name.clone(), l.value.clone()));
             }
             StmtKind::Measure(e) => {
                 let ty = checker.expr(e, diags);
-                measure = Some((lowered(e), ty));
+                measure = Some((e.clone(), ty));
             }
             StmtKind::Target { op, value, .. } => {
                 checker.expr(value, diags);
-                target = Some((*op, lowered(value)));
+                target = Some((*op, value.clone()));
             }
             StmtKind::Owner(o) => owner = o.value.clone(),
             StmtKind::Review(d) => review = Some(text_of(d.span)),
@@ -1249,7 +1246,7 @@ fn lower_exclusion(
 ) -> Option<Exclusion> {
     let mut ids = Vec::new();
     let mut systems: Vec<(String, Span)> = Vec::new();
-    let mut when: Option<(Expr, Span)> = None;
+    let mut when: Option<(Arc<Expr>, Span)> = None;
     let mut reason = None;
     let mut approver = None;
     let mut date = None;
@@ -1280,7 +1277,7 @@ fn lower_exclusion(
                         .with_help("move the text to `reason \"...\"`"),
                     );
                 }
-                when = Some((lowered(cond), s.span));
+                when = Some((cond.clone(), s.span));
             }
             StmtKind::Reason(t) => reason = Some(t.value.clone()),
             StmtKind::Approver(t) => approver = Some(t.value.clone()),

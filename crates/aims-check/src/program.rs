@@ -66,8 +66,8 @@ pub enum Step {
     Let {
         /// The name bound.
         name: String,
-        /// The value bound to it.
-        value: Expr,
+        /// The value bound to it (shared with the syntax tree).
+        value: Arc<Expr>,
     },
     /// A `require` statement.
     Require(Requirement),
@@ -78,10 +78,10 @@ pub enum Step {
 pub struct Requirement {
     /// 0-based position among the control's requirements.
     pub index: usize,
-    /// The condition that must hold.
-    pub expr: Expr,
+    /// The condition that must hold (shared with the syntax tree).
+    pub expr: Arc<Expr>,
     /// The `else` message, with its interpolations.
-    pub message: Option<Message>,
+    pub message: Option<Arc<Message>>,
     /// The whole `require` statement.
     pub span: Span,
     /// The expression as written.
@@ -105,7 +105,7 @@ pub struct Control {
     /// once per system.
     pub organization: bool,
     /// Its `when` condition, with the `else` justification when given.
-    pub when: Option<(Expr, Option<Message>)>,
+    pub when: Option<(Arc<Expr>, Option<Arc<Message>>)>,
     /// Its enforcement level (after the project's `[enforcement]`).
     pub enforcement: Enforcement,
     /// Its `let` and `require` statements, in order.
@@ -134,17 +134,17 @@ pub struct Objective {
     /// The fact kinds of its `applies_to`; empty when it applies to every system.
     pub applies_to: Vec<String>,
     /// Its `when` condition, with the `else` justification when given.
-    pub when: Option<(Expr, Option<Message>)>,
+    pub when: Option<(Arc<Expr>, Option<Arc<Message>>)>,
     /// Its enforcement level.
     pub enforcement: Enforcement,
     /// Its `let`s, in order, by name.
-    pub lets: Vec<(String, Expr)>,
+    pub lets: Vec<(String, Arc<Expr>)>,
     /// The value measured (`measure`).
-    pub measure: Expr,
+    pub measure: Arc<Expr>,
     /// The comparison of the `target` statement.
     pub target_op: BinOp,
     /// The value the measure is compared with.
-    pub target: Expr,
+    pub target: Arc<Expr>,
     /// The target as written, e.g. `<= 0.05`.
     pub target_text: String,
     /// Who owns the objective (empty when not stated).
@@ -204,7 +204,7 @@ pub enum ExclusionScope {
     /// cannot be decided does not exclude).
     When {
         /// The condition, checked.
-        cond: Expr,
+        cond: Arc<Expr>,
         /// The condition as written.
         text: String,
     },
@@ -321,7 +321,7 @@ pub struct Program {
     pub plugins: Vec<Plugin>,
     /// Top-level lets, in dependency-free declaration order. A parameter is one too: its
     /// default, or the value `aims.toml` gives it ([`crate::apply_parameters`]).
-    pub lets: IndexMap<String, Expr>,
+    pub lets: IndexMap<String, Arc<Expr>>,
     /// The `param` items, in declaration order.
     pub params: IndexMap<String, Param>,
     /// The enforcement levels `aims.toml` `[enforcement]` changed, by control id

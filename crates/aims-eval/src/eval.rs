@@ -477,7 +477,7 @@ impl<'p> Evaluator<'p> {
 
     /// Decide a `when` condition. A condition that cannot be decided (a missing fact, an
     /// unreadable document) is not a reason to skip the control: it fails or errs.
-    fn applies<'a>(&self, when: Option<&(Expr, Option<Message>)>, ctx: &mut Ctx<'a>) -> Applies
+    fn applies<'a>(&self, when: Option<&(Arc<Expr>, Option<Arc<Message>>)>, ctx: &mut Ctx<'a>) -> Applies
     where
         'p: 'a,
     {

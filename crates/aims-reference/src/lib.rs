@@ -453,7 +453,7 @@ impl<'a> World<'a> {
     /// message))` cannot be decided (a missing fact fails, anything else is an error).
     fn decide(
         &self,
-        when: Option<&(Expr, Option<Message>)>,
+        when: Option<&(std::sync::Arc<Expr>, Option<std::sync::Arc<Message>>)>,
         binding: &IndexMap<String, usize>,
     ) -> Result<Option<Reason>, (Outcome, String)> {
         let Some((cond, otherwise)) = when else {

@@ -4,6 +4,7 @@
 //! ([`SpansMut`]); a third of its lines are the doc comments of its nodes.
 
 use aims_base::{FileId, Span};
+use std::sync::Arc;
 
 /// A name as written (a control id, a fact kind, a variable, ...), with where.
 #[derive(Debug, Clone, PartialEq)]
@@ -236,11 +237,60 @@ pub fn parse_duration(text: &str) -> Option<(i64, DurationUnit)> {
     Some((amount, unit))
 }
 
-/// A built-in function, as the checker resolved a call's name: a position in the registry of
-/// built-in functions (`aims_check::builtins::BUILTINS`). The syntax tree only carries it; what it
-/// means is `aims-check`'s.
+/// A built-in function, as the parser resolved a call's name: a position in [`BUILTIN_NAMES`] and
+/// in the registry of built-in functions (`aims_check::builtins::BUILTINS`), which takes its names
+/// from here. The syntax tree only carries it; what it means is `aims-check`'s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BuiltinId(pub u8);
+
+/// The names of the built-in functions, in the order of their ids. A call's name is syntax: the
+/// parser resolves it here once, so neither the checker nor the evaluator compares names (and
+/// the checker's program can share the parsed expressions instead of copying them to resolve).
+pub const BUILTIN_NAMES: &[&str] = &[
+    "exists",
+    "default",
+    "is_valid",
+    "is_string",
+    "is_number",
+    "is_bool",
+    "is_list",
+    "is_map",
+    "is_null",
+    "as_list",
+    "number",
+    "len",
+    "count",
+    "today",
+    "systems",
+    "date",
+    "lower",
+    "upper",
+    "trim",
+    "keys",
+    "values",
+    "section",
+    "section_matching",
+    "documents",
+    "document",
+    "min",
+    "max",
+    "sum",
+    "has",
+    "control_verdict",
+];
+
+impl BuiltinId {
+    /// The built-in function of that name.
+    pub fn named(name: &str) -> Option<BuiltinId> {
+        let i = BUILTIN_NAMES.iter().position(|n| *n == name)?;
+        u8::try_from(i).ok().map(BuiltinId)
+    }
+
+    /// Its name in policies (`len`).
+    pub fn name(self) -> Option<&'static str> {
+        BUILTIN_NAMES.get(usize::from(self.0)).copied()
+    }
+}
 
 /// An expression, with where it is written.
 #[derive(Debug, Clone, PartialEq)]
@@ -292,9 +342,9 @@ pub enum ExprKind {
         name: Ident,
         /// The arguments, in order.
         args: Vec<Expr>,
-        /// The built-in function the name resolves to, filled in by the checker on the program
-        /// it returns (`aims_check::compile`), so the evaluator dispatches without comparing
-        /// names. `None` in a parsed tree and for a name that is no built-in.
+        /// The built-in function the name resolves to ([`BuiltinId::named`], by the parser), so
+        /// the evaluator dispatches without comparing names. `None` for a name that is no
+        /// built-in (the checker reports it).
         builtin: Option<BuiltinId>,
     },
     /// A call of a plugin function, `plugin::function(args)`.
@@ -377,9 +427,9 @@ pub enum StmtKind {
     /// `when cond [else "why not"]`: when a control or objective applies.
     When {
         /// The condition.
-        cond: Expr,
+        cond: Arc<Expr>,
         /// The justification given when it is false.
-        otherwise: Option<Message>,
+        otherwise: Option<Arc<Message>>,
     },
     /// `enforce advisory | mandatory | blocking`.
     Enforce(Ident),
@@ -388,12 +438,12 @@ pub enum StmtKind {
     /// `require expr [else "message"]`: a requirement of a control.
     Require {
         /// The condition that must hold.
-        expr: Expr,
+        expr: Arc<Expr>,
         /// The message when it does not.
-        message: Option<Message>,
+        message: Option<Arc<Message>>,
     },
     /// `measure expr`: what an objective measures.
-    Measure(Expr),
+    Measure(Arc<Expr>),
     /// `target OP value`: what an objective's measure is compared with.
     Target {
         /// The comparison.
@@ -401,16 +451,16 @@ pub enum StmtKind {
         /// Where the comparison operator is written.
         op_span: Span,
         /// The value compared with.
-        value: Expr,
+        value: Arc<Expr>,
     },
     /// `owner "..."`: who owns an objective or a risk.
     Owner(StrLit),
     /// `review every 90d` (or another duration): how often an objective is reviewed.
-    Review(Expr),
+    Review(Arc<Expr>),
     /// `likelihood N`: a risk's likelihood score (1-5).
-    Likelihood(Expr),
+    Likelihood(Arc<Expr>),
     /// `impact N`: a risk's impact score (1-5).
-    Impact(Expr),
+    Impact(Arc<Expr>),
     /// `treated_by C1, C2`: the controls that treat a risk.
     TreatedBy(Vec<Ident>),
     /// `control A.1, A.2`: one id in a waiver, one or more in an exclusion.
@@ -422,9 +472,9 @@ pub enum StmtKind {
     /// `approver "..."`: who approved a waiver or exclusion.
     Approver(StrLit),
     /// `date YYYY-MM-DD`: the day an exclusion was approved.
-    Date(Expr),
+    Date(Arc<Expr>),
     /// `expires YYYY-MM-DD`: the last day a waiver or exclusion applies.
-    Expires(Expr),
+    Expires(Arc<Expr>),
 }
 
 impl StmtKind {
@@ -461,7 +511,7 @@ pub struct LetDecl {
     /// The name bound.
     pub name: Ident,
     /// The value (for a parameter, its default).
-    pub value: Expr,
+    pub value: Arc<Expr>,
     /// The whole statement.
     pub span: Span,
     /// A top-level `param NAME = default`: a named constant a project may override in
@@ -639,6 +689,14 @@ impl<T: SpansMut> SpansMut for Option<T> {
         if let Some(x) = self {
             x.spans_mut(f);
         }
+    }
+}
+
+/// A shared node (a statement's expression, which the checker's program shares) is copied first
+/// if the program still holds it: the program keeps the spans it was checked with.
+impl<T: SpansMut + Clone> SpansMut for Arc<T> {
+    fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        Arc::make_mut(self).spans_mut(f);
     }
 }
 

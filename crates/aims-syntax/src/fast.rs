@@ -28,6 +28,7 @@ use crate::parser::{
     MAX_BRACKET_DEPTH, MAX_EXPR_DEPTH,
 };
 use aims_base::{Diagnostic, FileId, Span};
+use std::sync::Arc;
 
 /// Deepest recursion of the expression and type parser (about one level per bracket, `not` or
 /// quantifier); deeper input, which no real policy has, goes to pest, which reads it as before.
@@ -403,7 +404,7 @@ impl<'a> Parser<'a> {
         let value = self.top_expr()?;
         Ok(LetDecl {
             name,
-            value,
+            value: Arc::new(value),
             span: self.span_from(start),
             param,
         })
@@ -442,15 +443,21 @@ impl<'a> Parser<'a> {
             Keyword::When => {
                 let cond = self.top_expr()?;
                 let otherwise = self.else_clause()?;
-                StmtKind::When { cond, otherwise }
+                StmtKind::When {
+                    cond: Arc::new(cond),
+                    otherwise: otherwise.map(Arc::new),
+                }
             }
             Keyword::Enforce => StmtKind::Enforce(self.ident()?),
             Keyword::Require => {
                 let expr = self.top_expr()?;
                 let message = self.else_clause()?;
-                StmtKind::Require { expr, message }
+                StmtKind::Require {
+                    expr: Arc::new(expr),
+                    message: message.map(Arc::new),
+                }
             }
-            Keyword::Measure => StmtKind::Measure(self.top_expr()?),
+            Keyword::Measure => StmtKind::Measure(Arc::new(self.top_expr()?)),
             Keyword::Target => {
                 let op = match self.kind {
                     Some(TokenKind::EqEq) => BinOp::Eq,
@@ -464,15 +471,21 @@ impl<'a> Parser<'a> {
                 let op_span = self.span(self.start, self.end);
                 self.bump();
                 let value = self.top_expr()?;
-                StmtKind::Target { op, op_span, value }
+                StmtKind::Target {
+                    op,
+                    op_span,
+                    value: Arc::new(value),
+                }
             }
             Keyword::Owner => StmtKind::Owner(self.string()?),
             Keyword::Review => {
                 self.expect_keyword(Keyword::Every)?;
-                StmtKind::Review(self.literal_of(TokenKind::Duration, LiteralToken::Duration)?)
+                StmtKind::Review(Arc::new(
+                    self.literal_of(TokenKind::Duration, LiteralToken::Duration)?,
+                ))
             }
-            Keyword::Likelihood => StmtKind::Likelihood(self.level()?),
-            Keyword::Impact => StmtKind::Impact(self.level()?),
+            Keyword::Likelihood => StmtKind::Likelihood(Arc::new(self.level()?)),
+            Keyword::Impact => StmtKind::Impact(Arc::new(self.level()?)),
             Keyword::TreatedBy => StmtKind::TreatedBy(self.item_ids()?),
             Keyword::Control => StmtKind::Control(self.item_ids()?),
             Keyword::System => {
@@ -484,10 +497,12 @@ impl<'a> Parser<'a> {
             }
             Keyword::Reason => StmtKind::Reason(self.string()?),
             Keyword::Approver => StmtKind::Approver(self.string()?),
-            Keyword::Date => StmtKind::Date(self.literal_of(TokenKind::Date, LiteralToken::Date)?),
-            Keyword::Expires => {
-                StmtKind::Expires(self.literal_of(TokenKind::Date, LiteralToken::Date)?)
-            }
+            Keyword::Date => StmtKind::Date(Arc::new(
+                self.literal_of(TokenKind::Date, LiteralToken::Date)?,
+            )),
+            Keyword::Expires => StmtKind::Expires(Arc::new(
+                self.literal_of(TokenKind::Date, LiteralToken::Date)?,
+            )),
             _ => return Err(Decline),
         };
         Ok(Stmt {
@@ -916,9 +931,9 @@ impl<'a> Parser<'a> {
         let args = self.list(TokenKind::RParen)?;
         Ok(Expr {
             kind: ExprKind::Call {
+                builtin: BuiltinId::named(&name.name),
                 name,
                 args,
-                builtin: None,
             },
             span: self.span_from(start),
         })

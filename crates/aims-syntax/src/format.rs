@@ -485,8 +485,8 @@ impl<'a> Formatter<'a> {
             StmtKind::Enforce(id) | StmtKind::Scope(id) => {
                 (RcDoc::text(format!("{kw} {}", id.name)), None)
             }
-            StmtKind::When { cond, otherwise } => (self.keyword_expr(kw, cond), otherwise.as_ref()),
-            StmtKind::Require { expr, message } => (self.keyword_expr(kw, expr), message.as_ref()),
+            StmtKind::When { cond, otherwise } => (self.keyword_expr(kw, cond), otherwise.as_deref()),
+            StmtKind::Require { expr, message } => (self.keyword_expr(kw, expr), message.as_deref()),
             StmtKind::Let(l) => (self.let_doc(l), None),
             StmtKind::Measure(e)
             | StmtKind::Likelihood(e)

@@ -15,6 +15,7 @@ use aims_base::{Diagnostic, FileId, Span};
 use pest::iterators::Pair;
 use pest::Parser;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 const TOP_LEVEL: &[&str] = &[
     "control",
@@ -860,7 +861,7 @@ impl Ctx<'_> {
         let value = self.top_expr(it.next()?, off, diags);
         Some(LetDecl {
             name,
-            value,
+            value: Arc::new(value),
             span,
             param,
         })
@@ -898,16 +899,24 @@ impl Ctx<'_> {
             Rule::when_stmt => {
                 let cond = self.top_expr(it.next()?, off, diags);
                 let otherwise = it.next().and_then(|e| self.else_message(e, off, diags));
-                StmtKind::When { cond, otherwise }
+                StmtKind::When {
+                    cond: Arc::new(cond),
+                    otherwise: otherwise.map(Arc::new),
+                }
             }
             Rule::enforce_stmt => StmtKind::Enforce(self.ident(it.next()?, off)),
             Rule::scope_stmt => StmtKind::Scope(self.ident(it.next()?, off)),
             Rule::require_stmt => {
                 let expr = self.top_expr(it.next()?, off, diags);
                 let message = it.next().and_then(|e| self.else_message(e, off, diags));
-                StmtKind::Require { expr, message }
+                StmtKind::Require {
+                    expr: Arc::new(expr),
+                    message: message.map(Arc::new),
+                }
             }
-            Rule::measure_stmt => StmtKind::Measure(self.top_expr(it.next()?, off, diags)),
+            Rule::measure_stmt => {
+                StmtKind::Measure(Arc::new(self.top_expr(it.next()?, off, diags)))
+            }
             Rule::target_stmt => {
                 let op_pair = it.next()?;
                 let op_span = self.span(&op_pair, off);
@@ -920,19 +929,23 @@ impl Ctx<'_> {
                     _ => BinOp::Ge,
                 };
                 let value = self.top_expr(it.next()?, off, diags);
-                StmtKind::Target { op, op_span, value }
+                StmtKind::Target {
+                    op,
+                    op_span,
+                    value: Arc::new(value),
+                }
             }
             Rule::owner_stmt => StmtKind::Owner(self.string(it.next()?, off, diags)),
-            Rule::review_stmt => StmtKind::Review(self.literal(it.next()?, off)),
-            Rule::likelihood_stmt => StmtKind::Likelihood(self.level(it.next()?, off)),
-            Rule::impact_stmt => StmtKind::Impact(self.level(it.next()?, off)),
+            Rule::review_stmt => StmtKind::Review(Arc::new(self.literal(it.next()?, off))),
+            Rule::likelihood_stmt => StmtKind::Likelihood(Arc::new(self.level(it.next()?, off))),
+            Rule::impact_stmt => StmtKind::Impact(Arc::new(self.level(it.next()?, off))),
             Rule::treated_stmt => StmtKind::TreatedBy(it.map(|p| self.ident(p, off)).collect()),
             Rule::control_ref_stmt => StmtKind::Control(it.map(|p| self.ident(p, off)).collect()),
             Rule::system_stmt => StmtKind::System(it.map(|p| self.string(p, off, diags)).collect()),
             Rule::reason_stmt => StmtKind::Reason(self.string(it.next()?, off, diags)),
             Rule::approver_stmt => StmtKind::Approver(self.string(it.next()?, off, diags)),
-            Rule::date_stmt => StmtKind::Date(self.literal(it.next()?, off)),
-            Rule::expires_stmt => StmtKind::Expires(self.literal(it.next()?, off)),
+            Rule::date_stmt => StmtKind::Date(Arc::new(self.literal(it.next()?, off))),
+            Rule::expires_stmt => StmtKind::Expires(Arc::new(self.literal(it.next()?, off))),
             _ => return None,
         };
         Some(Stmt { kind, span, doc })
@@ -1187,14 +1200,15 @@ impl Ctx<'_> {
                         span,
                     };
                 };
+                let name = self.ident(name, off);
                 Expr {
                     kind: ExprKind::Call {
-                        name: self.ident(name, off),
+                        builtin: BuiltinId::named(&name.name),
+                        name,
                         args: args
                             .into_inner()
                             .map(|q| self.expr(q, off, diags))
                             .collect(),
-                        builtin: None,
                     },
                     span,
                 }
