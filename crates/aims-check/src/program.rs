@@ -334,7 +334,7 @@ pub struct Program {
     pub reads_verdicts: bool,
     /// Every literal regular expression of the policies (`x matches "..."`, the pattern of
     /// `section_matching`), compiled once by the checker, by the literal's span.
-    pub regexes: std::collections::HashMap<Span, regex::Regex>,
+    pub regexes: std::collections::HashMap<Span, Arc<regex::Regex>>,
     /// The type of each top-level `let` and `param` (with the project's value), by name.
     pub let_types: std::collections::HashMap<String, crate::Ty>,
     /// The typed view of every checked item ([`crate::ItemTypes`]), when the check was asked

@@ -3,6 +3,7 @@
 //! Why one long file: it is the expression checker, one `Checker` walking every expression kind,
 //! and the static types it assigns.
 
+use std::sync::Arc;
 use crate::builtins::{Builtin, ParamType, BUILTINS};
 use crate::codes;
 use crate::program::Plugin;
@@ -249,10 +250,10 @@ pub(crate) struct Checker<'a> {
     /// A `control_verdict` call was checked (literal id or not).
     pub calls_control_verdict: bool,
     /// Every valid literal regular expression, compiled, by the literal's span.
-    pub regexes: std::collections::HashMap<Span, regex::Regex>,
+    pub regexes: std::collections::HashMap<Span, Arc<regex::Regex>>,
     /// Each distinct pattern text compiled so far (with `(?i)` when case-insensitive), or why
     /// it does not compile.
-    compiled_patterns: HashMap<String, Result<regex::Regex, String>>,
+    compiled_patterns: HashMap<String, Result<Arc<regex::Regex>, String>>,
     /// The top-level `let`s the item being checked reads.
     pub globals_read: HashSet<String>,
     /// Inside [`Checker::peek_type`]: only the type is wanted, so nothing is recorded (names
@@ -272,7 +273,7 @@ pub(crate) struct Checker<'a> {
 pub(crate) struct Journal {
     pub used: Vec<String>,
     pub calls_control_verdict: bool,
-    pub regexes: Vec<(Span, regex::Regex)>,
+    pub regexes: Vec<(Span, Arc<regex::Regex>)>,
 }
 
 impl<'a> Checker<'a> {
@@ -1276,12 +1277,13 @@ impl Checker<'_> {
         };
         // Policies repeat their patterns (a pack's controls check the same id formats), and
         // compiling one costs far more than checking the rest of a control: each distinct
-        // pattern is compiled once, its uses share it (a clone of a `Regex` shares the program).
+        // pattern is compiled once, its uses share it: an `Arc`, as a clone of a `Regex` shares
+        // the program but allocates a new matching cache (most of a compile's memory).
         let compiled = self
             .compiled_patterns
             .entry(source)
             .or_insert_with_key(|source| {
-                regex::Regex::new(source).map_err(|err| {
+                regex::Regex::new(source).map(Arc::new).map_err(|err| {
                     err.to_string()
                         .lines()
                         .last()

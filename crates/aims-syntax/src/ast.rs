@@ -329,7 +329,7 @@ pub enum ExprKind {
         unit: DurationUnit,
     },
     /// A list literal, `[a, b]`.
-    List(Vec<Expr>),
+    List(Box<[Expr]>),
     /// A name: a variable, `let`, parameter, fact kind or `system`.
     Name(Ident),
     /// A field access, `x.name`.
@@ -340,8 +340,8 @@ pub enum ExprKind {
     Call {
         /// The function's name as written.
         name: Ident,
-        /// The arguments, in order.
-        args: Vec<Expr>,
+        /// The arguments, in order (a boxed slice: a node's size is its largest variant's).
+        args: Box<[Expr]>,
         /// The built-in function the name resolves to ([`BuiltinId::named`], by the parser), so
         /// the evaluator dispatches without comparing names. `None` for a name that is no
         /// built-in (the checker reports it).
@@ -349,12 +349,13 @@ pub enum ExprKind {
     },
     /// A call of a plugin function, `plugin::function(args)`.
     PluginCall {
-        /// The plugin's name.
-        plugin: Ident,
+        /// The plugin's name (boxed, as the variant is rare: a node's size is its largest
+        /// variant's).
+        plugin: Box<Ident>,
         /// The function's name.
         function: Ident,
         /// The arguments, in order.
-        args: Vec<Expr>,
+        args: Box<[Expr]>,
     },
     /// A prefix operation (`not x`, `-x`).
     Unary(UnaryOp, Box<Expr>),
@@ -697,6 +698,14 @@ impl<T: SpansMut> SpansMut for Option<T> {
 impl<T: SpansMut + Clone> SpansMut for Arc<T> {
     fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
         Arc::make_mut(self).spans_mut(f);
+    }
+}
+
+impl<T: SpansMut> SpansMut for Box<[T]> {
+    fn spans_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        for x in self.iter_mut() {
+            x.spans_mut(f);
+        }
     }
 }
 

@@ -848,7 +848,7 @@ impl<'a> Parser<'a> {
                 self.bump();
                 let items = self.list(T::RBracket)?;
                 return Ok(Expr {
-                    kind: ExprKind::List(items),
+                    kind: ExprKind::List(items.into()),
                     span: self.span_from(start),
                 });
             }
@@ -933,7 +933,7 @@ impl<'a> Parser<'a> {
             kind: ExprKind::Call {
                 builtin: BuiltinId::named(&name.name),
                 name,
-                args,
+                args: args.into(),
             },
             span: self.span_from(start),
         })
@@ -949,9 +949,9 @@ impl<'a> Parser<'a> {
         let args = self.list(TokenKind::RParen)?;
         Ok(Expr {
             kind: ExprKind::PluginCall {
-                plugin,
+                plugin: Box::new(plugin),
                 function,
-                args,
+                args: args.into(),
             },
             span: self.span_from(start),
         })

@@ -1224,7 +1224,7 @@ impl Ctx<'_> {
                 };
                 Expr {
                     kind: ExprKind::PluginCall {
-                        plugin: self.ident(plugin, off),
+                        plugin: Box::new(self.ident(plugin, off)),
                         function: self.ident(function, off),
                         args: args
                             .into_inner()
