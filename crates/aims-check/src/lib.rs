@@ -208,15 +208,18 @@ where
     }
 
     // ---- schemas: lower user schemas to fact schemas ----
-    let schema_names: Vec<String> = schema_decls.iter().map(|s| s.name.name.clone()).collect();
+    let schema_names: Vec<String> = schema_decls
+        .iter()
+        .map(|s| s.name.name.to_string())
+        .collect();
     for s in &schema_decls {
         let mut fields = IndexMap::new();
         for f in &s.fields {
             let ty = lower_type(&f.ty, &schema_names, &mut diags);
             fields.insert(
-                f.name.name.clone(),
+                f.name.name.to_string(),
                 Field {
-                    name: f.name.name.clone(),
+                    name: f.name.name.to_string(),
                     ty,
                     optional: f.optional,
                     doc: f.doc.clone().unwrap_or_default(),
@@ -225,7 +228,7 @@ where
             );
         }
         program.schemas.insert(Schema {
-            name: s.name.name.clone(),
+            name: s.name.name.to_string(),
             title: s
                 .title
                 .as_ref()
@@ -242,7 +245,7 @@ where
     for s in &system_extensions {
         for f in &s.fields {
             let field = Field {
-                name: f.name.name.clone(),
+                name: f.name.name.to_string(),
                 ty: lower_type(&f.ty, &schema_names, &mut diags),
                 optional: f.optional,
                 doc: f.doc.clone().unwrap_or_default(),
@@ -270,13 +273,13 @@ where
     let control_ids: Vec<String> = blocks
         .iter()
         .filter(|b| b.kind == BlockKind::Control)
-        .map(|b| b.id.name.clone())
+        .map(|b| b.id.name.to_string())
         .collect();
     // Controls with `scope organization` (whatever their word, it is checked with the control).
     let organization_ids: Vec<String> = blocks
         .iter()
         .filter(|b| b.kind == BlockKind::Control && is_organization_block(b))
-        .map(|b| b.id.name.clone())
+        .map(|b| b.id.name.to_string())
         .collect();
 
     let record_types = cache.as_ref().is_some_and(|c| c.record_types);
@@ -295,10 +298,10 @@ where
         }
         let ty = checker.expr(&l.value, &mut diags);
         let reads = std::mem::take(&mut checker.names_read);
-        checker.global_reads.insert(l.name.name.clone(), reads);
+        checker.global_reads.insert(l.name.name.to_string(), reads);
         verdict_graph.add_let(&l.name.name, &checker);
         let read = params_read(&checker.globals_read, &program.params, &let_params);
-        let_params.insert(l.name.name.clone(), read);
+        let_params.insert(l.name.name.to_string(), read);
         if l.param {
             params::declare(
                 l,
@@ -313,18 +316,20 @@ where
                 item_types.extend(checker.types.take().map(Arc::new));
                 checker
                     .globals
-                    .insert(l.name.name.clone(), (ty, l.name.span));
-                program.lets.insert(l.name.name.clone(), Arc::new(value));
+                    .insert(l.name.name.to_string(), (ty, l.name.span));
+                program
+                    .lets
+                    .insert(l.name.name.to_string(), Arc::new(value));
                 continue;
             }
         }
         item_types.extend(checker.types.take().map(Arc::new));
         checker
             .globals
-            .insert(l.name.name.clone(), (ty, l.name.span));
+            .insert(l.name.name.to_string(), (ty, l.name.span));
         program
             .lets
-            .insert(l.name.name.clone(), l.value.clone());
+            .insert(l.name.name.to_string(), l.value.clone());
     }
 
     // ---- blocks ----
@@ -413,7 +418,7 @@ where
     // unused global lets (unknowable when recovery dropped items that may use them)
     let complete = !files.into_iter().any(|f| f.syntax_errors);
     for (l, _) in global_lets.iter().filter(|_| complete) {
-        if !checker.used.contains(&l.name.name) {
+        if !checker.used.contains(l.name.name.as_str()) {
             diags.push(
                 Diagnostic::coded(
                     codes::info::UNUSED_LET,
@@ -679,7 +684,7 @@ fn check_kinds(kinds: &[Ident], checker: &Checker, diags: &mut Vec<Diagnostic>) 
     let mut out = Vec::new();
     for k in kinds {
         if checker.is_kind(&k.name) {
-            out.push(k.name.clone());
+            out.push(k.name.to_string());
         } else {
             let mut d = Diagnostic::coded(
                 codes::info::UNKNOWN_KIND,
@@ -706,7 +711,7 @@ fn lower_control(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Control> {
     let mut c = Control {
-        id: b.id.name.clone(),
+        id: b.id.name.to_string(),
         title: b
             .title
             .as_ref()
@@ -733,7 +738,7 @@ fn lower_control(
             StmtKind::Clause(t) => c.clauses.push(t.value.clone()),
             StmtKind::AppliesTo(k) => {
                 let kinds = check_kinds(k, checker, diags);
-                for i in k.iter().filter(|i| kinds.contains(&i.name)) {
+                for i in k.iter().filter(|i| kinds.iter().any(|k| *k == i.name)) {
                     types::record_read(&mut checker.names_read, &i.name, i.span);
                 }
                 c.applies_to.extend(kinds);
@@ -759,9 +764,9 @@ fn lower_control(
             StmtKind::Let(l) => {
                 let ty = checker.expr(&l.value, diags);
                 checker.bind_local(&l.name.name, ty, l.name.span);
-                locals.push((l.name.name.clone(), l.name.span));
+                locals.push((l.name.name.to_string(), l.name.span));
                 c.steps.push(Step::Let {
-                    name: l.name.name.clone(),
+                    name: l.name.name.to_string(),
                     value: l.value.clone(),
                 });
             }
@@ -891,7 +896,7 @@ fn witness_vars(expr: &Expr, checker: &mut Checker) -> Vec<(String, Ty, Span)> {
                 ..
             } => {
                 let ty = checker.peek_type(collection).element();
-                out.push((var.name.clone(), ty, var.span));
+                out.push((var.name.to_string(), ty, var.span));
             }
             ExprKind::Binary(BinOp::And, a, b) => {
                 stack.push(a);
@@ -930,7 +935,7 @@ fn lower_objective(
             StmtKind::Let(l) => {
                 let ty = checker.expr(&l.value, diags);
                 checker.bind_local(&l.name.name, ty, l.name.span);
-                lets.push((l.name.name.clone(), l.value.clone()));
+                lets.push((l.name.name.to_string(), l.value.clone()));
             }
             StmtKind::Measure(e) => {
                 let ty = checker.expr(e, diags);
@@ -973,7 +978,7 @@ fn lower_objective(
         );
     }
     Some(Objective {
-        id: b.id.name.clone(),
+        id: b.id.name.to_string(),
         title: b
             .title
             .as_ref()
@@ -1049,7 +1054,7 @@ fn lower_risk(b: &Block, controls: &[String], diags: &mut Vec<Diagnostic>) -> Op
     const LIKELIHOOD: &[&str] = &["rare", "unlikely", "possible", "likely", "almost_certain"];
     const IMPACT: &[&str] = &["negligible", "minor", "moderate", "major", "severe"];
     let mut r = Risk {
-        id: b.id.name.clone(),
+        id: b.id.name.to_string(),
         title: b
             .title
             .as_ref()
@@ -1068,8 +1073,8 @@ fn lower_risk(b: &Block, controls: &[String], diags: &mut Vec<Diagnostic>) -> Op
             StmtKind::Owner(o) => r.owner = o.value.clone(),
             StmtKind::TreatedBy(ids) => {
                 for id in ids {
-                    if controls.contains(&id.name) {
-                        r.treated_by.push(id.name.clone());
+                    if controls.iter().any(|c| *c == id.name) {
+                        r.treated_by.push(id.name.to_string());
                     } else {
                         unknown_control(id, controls, diags);
                     }
@@ -1108,10 +1113,10 @@ fn lower_waiver(
             StmtKind::Control(ids) => {
                 one_only(ids.iter().map(|i| i.span), "control", diags);
                 if let Some(id) = ids.first() {
-                    if !controls.contains(&id.name) {
+                    if !controls.iter().any(|c| *c == id.name) {
                         unknown_control(id, controls, diags);
                     }
-                    control = Some(id.name.clone());
+                    control = Some(id.name.to_string());
                 }
             }
             StmtKind::System(ts) => {
@@ -1171,8 +1176,8 @@ fn lower_waiver(
     }
     let (system, system_span) = system?;
     Some(Waiver {
-        id: b.id.name.clone(),
-        control: control?,
+        id: b.id.name.to_string(),
+        control: control?.to_string(),
         system,
         system_span,
         reason: reason?,
@@ -1256,10 +1261,10 @@ fn lower_exclusion(
         match &s.kind {
             StmtKind::Control(list) => {
                 for id in list {
-                    if !controls.contains(&id.name) {
+                    if !controls.iter().any(|c| *c == id.name) {
                         unknown_control(id, controls, diags);
                     }
-                    ids.push(id.name.clone());
+                    ids.push(id.name.to_string());
                 }
             }
             StmtKind::System(list) => {
@@ -1390,7 +1395,7 @@ fn lower_exclusion(
         return None;
     }
     Some(Exclusion {
-        id: b.id.name.clone(),
+        id: b.id.name.to_string(),
         title: b
             .title
             .as_ref()
@@ -1450,18 +1455,18 @@ fn lower_plugin(p: &PluginDecl, diags: &mut Vec<Diagnostic>) -> Plugin {
         .iter()
         .filter(|f| seen.insert(f.name.name.clone()))
         .map(|f| PluginFn {
-            name: f.name.name.clone(),
+            name: f.name.name.to_string(),
             params: f
                 .params
                 .iter()
-                .map(|(n, t)| (n.name.clone(), lower_type(t, &[], diags)))
+                .map(|(n, t)| (n.name.to_string(), lower_type(t, &[], diags)))
                 .collect(),
             ret: lower_type(&f.ret, &[], diags),
             span: f.span,
         })
         .collect();
     Plugin {
-        name: p.name.name.clone(),
+        name: p.name.name.to_string(),
         path: p.path.value.clone(),
         functions,
         span: p.span,

@@ -62,9 +62,9 @@ pub(crate) fn declare(
         return;
     }
     params.insert(
-        l.name.name.clone(),
+        l.name.name.to_string(),
         Param {
-            name: l.name.name.clone(),
+            name: l.name.name.to_string(),
             doc: doc.unwrap_or_default().trim().to_string(),
             ty,
             default,

@@ -3,7 +3,6 @@
 //! Why one long file: it is the expression checker, one `Checker` walking every expression kind,
 //! and the static types it assigns.
 
-use std::sync::Arc;
 use crate::builtins::{Builtin, ParamType, BUILTINS};
 use crate::codes;
 use crate::program::Plugin;
@@ -12,6 +11,7 @@ use aims_base::diag::did_you_mean;
 use aims_base::{Diagnostic, SourceMap, Span};
 use aims_facts::{SchemaSet, Type};
 use aims_syntax::ast::*;
+use std::sync::Arc;
 // The checker's own maps and sets are keyed by names and looked up for every name an
 // expression reads: FxHash, not SipHash (policies are the project's own code, not input that
 // could be chosen to collide).
@@ -391,18 +391,18 @@ impl<'a> Checker<'a> {
             self.resolved(id.span, || Resolution::Local(at));
             return Some(t);
         }
-        if let Some((t, _)) = self.globals.get(&id.name) {
+        if let Some((t, _)) = self.globals.get(id.name.as_str()) {
             let t = t.clone();
-            self.resolved(id.span, || Resolution::Global(id.name.clone()));
+            self.resolved(id.span, || Resolution::Global(id.name.to_string()));
             if !self.peeking {
                 self.mark_used(&id.name);
-                if let Some(reads) = self.global_reads.get(&id.name) {
+                if let Some(reads) = self.global_reads.get(id.name.as_str()) {
                     for (name, span) in reads {
                         record_read(&mut self.names_read, name, *span);
                     }
                 }
-                if !self.globals_read.contains(&id.name) {
-                    self.globals_read.insert(id.name.clone());
+                if !self.globals_read.contains(id.name.as_str()) {
+                    self.globals_read.insert(id.name.to_string());
                 }
             }
             return Some(t);
@@ -415,14 +415,14 @@ impl<'a> Checker<'a> {
             return Some(Ty::System);
         }
         if self.is_kind(&id.name) {
-            self.resolved(id.span, || Resolution::Kind(id.name.clone()));
+            self.resolved(id.span, || Resolution::Kind(id.name.to_string()));
             if !self.peeking {
                 record_read(&mut self.names_read, &id.name, id.span);
-                if !self.kinds_read.contains(&id.name) {
-                    self.kinds_read.insert(id.name.clone());
+                if !self.kinds_read.contains(id.name.as_str()) {
+                    self.kinds_read.insert(id.name.to_string());
                 }
             }
-            return Some(Ty::Record(id.name.clone()));
+            return Some(Ty::Record(id.name.to_string()));
         }
         None
     }
@@ -446,11 +446,11 @@ impl<'a> Checker<'a> {
     /// `schema system` items); an undeclared attribute is an error (`E0220`), so a typo cannot
     /// make a condition silently false for every system.
     fn system_attribute(&mut self, name: &Ident, diags: &mut Vec<Diagnostic>) -> Ty {
-        self.resolved(name.span, || Resolution::Attribute(name.name.clone()));
+        self.resolved(name.span, || Resolution::Attribute(name.name.to_string()));
         let Some(schema) = self.schemas.system() else {
             return Ty::Any;
         };
-        if let Some(f) = schema.fields.get(&name.name) {
+        if let Some(f) = schema.fields.get(name.name.as_str()) {
             return Ty::from_type(&f.ty);
         }
         let mut d = Diagnostic::coded(
@@ -486,10 +486,10 @@ impl<'a> Checker<'a> {
                 let Some(s) = self.schemas.get(schema) else {
                     return Ty::Any;
                 };
-                if let Some(f) = s.fields.get(&name.name) {
+                if let Some(f) = s.fields.get(name.name.as_str()) {
                     let ty = Ty::from_type(&f.ty);
                     self.resolved(name.span, || {
-                        Resolution::Field(schema.clone(), name.name.clone())
+                        Resolution::Field(schema.clone(), name.name.to_string())
                     });
                     return ty;
                 }
@@ -616,7 +616,7 @@ impl<'a> Checker<'a> {
                             self.field(
                                 &bt,
                                 &Ident {
-                                    name: s.clone(),
+                                    name: s.into(),
                                     span: idx.span,
                                 },
                                 diags,
@@ -691,7 +691,7 @@ impl<'a> Checker<'a> {
                 }
                 let element = ct.element();
                 self.record_binding(var.span, &element);
-                self.locals.push((var.name.clone(), element, var.span));
+                self.locals.push((var.name.to_string(), element, var.span));
                 self.expect_bool(body, diags);
                 self.locals.pop();
                 if *quantifier == Quantifier::Count {
@@ -727,7 +727,7 @@ impl<'a> Checker<'a> {
                 };
                 if let Some(t) = self.types.as_mut().filter(|_| !self.peeking) {
                     t.names
-                        .push((plugin.span, Resolution::Plugin(plugin.name.clone())));
+                        .push((plugin.span, Resolution::Plugin(plugin.name.to_string())));
                 }
                 let Some(f) = p.functions.iter().find(|f| f.name == function.name) else {
                     let mut d = Diagnostic::coded(
@@ -751,7 +751,8 @@ impl<'a> Checker<'a> {
                     return Ty::Any;
                 };
                 if let Some(t) = self.types.as_mut().filter(|_| !self.peeking) {
-                    let r = Resolution::PluginFn(plugin.name.clone(), function.name.clone());
+                    let r =
+                        Resolution::PluginFn(plugin.name.to_string(), function.name.to_string());
                     t.names.push((function.span, r));
                 }
                 if f.params.len() != args.len() {
@@ -1093,8 +1094,8 @@ impl<'a> Checker<'a> {
     fn kind_arg(&mut self, function: &str, arg: &Expr, diags: &mut Vec<Diagnostic>) -> Ty {
         if let ExprKind::Name(id) = &arg.kind {
             if self.is_kind(&id.name) {
-                self.resolved(id.span, || Resolution::Kind(id.name.clone()));
-                return Ty::Record(id.name.clone());
+                self.resolved(id.span, || Resolution::Kind(id.name.to_string()));
+                return Ty::Record(id.name.to_string());
             }
         }
         let mut d = Diagnostic::coded(
@@ -1327,7 +1328,7 @@ impl Checker<'_> {
             }
         };
         if self.is_kind(&kind.name) {
-            self.resolved(kind.span, || Resolution::Kind(kind.name.clone()));
+            self.resolved(kind.span, || Resolution::Kind(kind.name.to_string()));
         } else {
             let mut d = Diagnostic::coded(
                 codes::info::UNKNOWN_KIND,

@@ -477,7 +477,11 @@ impl<'p> Evaluator<'p> {
 
     /// Decide a `when` condition. A condition that cannot be decided (a missing fact, an
     /// unreadable document) is not a reason to skip the control: it fails or errs.
-    fn applies<'a>(&self, when: Option<&(Arc<Expr>, Option<Arc<Message>>)>, ctx: &mut Ctx<'a>) -> Applies
+    fn applies<'a>(
+        &self,
+        when: Option<&(Arc<Expr>, Option<Arc<Message>>)>,
+        ctx: &mut Ctx<'a>,
+    ) -> Applies
     where
         'p: 'a,
     {
@@ -1186,7 +1190,7 @@ impl<'p> Evaluator<'p> {
         'p: 'a,
     {
         if let Some((_, v)) = ctx.scopes.iter().rev().find(|(n, _)| *n == id.name) {
-            if let Some(ev) = ctx.let_evidence.get(&id.name) {
+            if let Some(ev) = ctx.let_evidence.get(id.name.as_str()) {
                 let mut cur = ctx.evidence.borrow_mut();
                 for e in ev {
                     if cur.len() < MAX_EVIDENCE && !cur.iter().any(|c| c.path == e.path) {
@@ -1224,7 +1228,7 @@ impl<'p> Evaluator<'p> {
             ));
         }
         Err(Fault::Missing {
-            path: id.name.clone(),
+            path: id.name.to_string(),
             span: None,
             file: None,
         })
@@ -1558,7 +1562,7 @@ impl<'p> Evaluator<'p> {
                 };
                 let mut result = None;
                 for item in items {
-                    child.scopes.push((var.name.clone(), Ok(item.clone())));
+                    child.scopes.push((var.name.to_string(), Ok(item.clone())));
                     let r = self.eval(body, &child).and_then(|v| v.prim());
                     child.scopes.pop();
                     let b = match r {
@@ -1575,14 +1579,18 @@ impl<'p> Evaluator<'p> {
                             break;
                         }
                         Err(f) => {
-                            ctx.witnesses.borrow_mut().push((var.name.clone(), item));
+                            ctx.witnesses
+                                .borrow_mut()
+                                .push((var.name.to_string(), item));
                             result = Some(Err(f));
                             break;
                         }
                     };
                     match quantifier {
                         Quantifier::All if !b => {
-                            ctx.witnesses.borrow_mut().push((var.name.clone(), item));
+                            ctx.witnesses
+                                .borrow_mut()
+                                .push((var.name.to_string(), item));
                             result = Some(Ok(V::Bool(false)));
                             break;
                         }
@@ -1591,7 +1599,9 @@ impl<'p> Evaluator<'p> {
                             break;
                         }
                         Quantifier::None if b => {
-                            ctx.witnesses.borrow_mut().push((var.name.clone(), item));
+                            ctx.witnesses
+                                .borrow_mut()
+                                .push((var.name.to_string(), item));
                             result = Some(Ok(V::Bool(false)));
                             break;
                         }
@@ -2288,7 +2298,7 @@ fn invalid_fault(v: &aims_facts::Value, path: &str, file: &str) -> Fault {
 /// The kind named by the first argument of `documents` / `document` (the checker ensures it is one).
 fn kind_arg(arg: Option<&Expr>) -> Result<String, Fault> {
     match arg.map(|e| &e.kind) {
-        Some(ExprKind::Name(id)) => Ok(id.name.clone()),
+        Some(ExprKind::Name(id)) => Ok(id.name.to_string()),
         _ => Err(Fault::Error(
             codes::INTERNAL,
             "`documents` and `document` need the name of a fact kind".into(),

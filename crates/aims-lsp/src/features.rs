@@ -482,7 +482,7 @@ pub fn document_symbols(f: &PFile) -> Vec<lsp::DocumentSymbol> {
                     .filter_map(|s| match &s.kind {
                         StmtKind::Let(l) => Some(doc_symbol(
                             src,
-                            l.name.name.clone(),
+                            l.name.name.to_string(),
                             None,
                             lsp::SymbolKind::VARIABLE,
                             s.span,
@@ -509,7 +509,7 @@ pub fn document_symbols(f: &PFile) -> Vec<lsp::DocumentSymbol> {
                     .map(|fl| {
                         doc_symbol(
                             src,
-                            fl.name.name.clone(),
+                            fl.name.name.to_string(),
                             Some(text(f, fl.ty.span()).to_string()),
                             lsp::SymbolKind::FIELD,
                             fl.span,
@@ -535,7 +535,7 @@ pub fn document_symbols(f: &PFile) -> Vec<lsp::DocumentSymbol> {
                     .map(|fs| {
                         doc_symbol(
                             src,
-                            fs.name.name.clone(),
+                            fs.name.name.to_string(),
                             None,
                             lsp::SymbolKind::FUNCTION,
                             fs.span,
@@ -556,7 +556,7 @@ pub fn document_symbols(f: &PFile) -> Vec<lsp::DocumentSymbol> {
             }
             Item::Let(l, _) => out.push(doc_symbol(
                 src,
-                l.name.name.clone(),
+                l.name.name.to_string(),
                 Some(text(f, l.value.span).chars().take(60).collect()),
                 lsp::SymbolKind::VARIABLE,
                 l.span,
@@ -609,7 +609,7 @@ pub fn workspace_symbols(projects: &[ProjectState], query: &str) -> Vec<lsp::Sym
                 out.push(lsp::SymbolInformation {
                     name: match &title {
                         Some(t) => format!("{name} — {t}"),
-                        None => name,
+                        None => name.to_string(),
                     },
                     kind,
                     tags: None,

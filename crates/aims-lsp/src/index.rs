@@ -181,28 +181,28 @@ impl Walker<'_, '_> {
     fn item(&mut self, item: &Item) {
         match item {
             Item::Block(b) => {
-                self.occ(b.id.span, Sym::Block(b.kind, b.id.name.clone()), true);
+                self.occ(b.id.span, Sym::Block(b.kind, b.id.name.to_string()), true);
                 for s in &b.stmts {
                     self.stmt(s);
                 }
             }
             Item::Schema(s) => {
-                self.occ(s.name.span, Sym::Schema(s.name.name.clone()), true);
+                self.occ(s.name.span, Sym::Schema(s.name.name.to_string()), true);
                 for f in &s.fields {
                     self.occ(
                         f.name.span,
-                        Sym::Field(s.name.name.clone(), f.name.name.clone()),
+                        Sym::Field(s.name.name.to_string(), f.name.name.to_string()),
                         true,
                     );
                     self.type_expr(&f.ty);
                 }
             }
             Item::Plugin(p) => {
-                self.occ(p.name.span, Sym::Plugin(p.name.name.clone()), true);
+                self.occ(p.name.span, Sym::Plugin(p.name.name.to_string()), true);
                 for f in &p.functions {
                     self.occ(
                         f.name.span,
-                        Sym::PluginFn(p.name.name.clone(), f.name.name.clone()),
+                        Sym::PluginFn(p.name.name.to_string(), f.name.name.to_string()),
                         true,
                     );
                     for (_, t) in &f.params {
@@ -212,7 +212,7 @@ impl Walker<'_, '_> {
                 }
             }
             Item::Let(l, _) => {
-                self.occ(l.name.span, Sym::Let(l.name.name.clone()), true);
+                self.occ(l.name.span, Sym::Let(l.name.name.to_string()), true);
                 self.expr(&l.value);
             }
         }
@@ -222,7 +222,7 @@ impl Walker<'_, '_> {
         match t {
             TypeExpr::Named(id) => {
                 if self.is_schema(&id.name) {
-                    self.occ(id.span, Sym::Schema(id.name.clone()), false);
+                    self.occ(id.span, Sym::Schema(id.name.to_string()), false);
                 }
             }
             TypeExpr::List(inner, _) | TypeExpr::Map(inner, _) => self.type_expr(inner),
@@ -240,7 +240,7 @@ impl Walker<'_, '_> {
             StmtKind::AppliesTo(ids) => {
                 for id in ids {
                     if self.is_schema(&id.name) {
-                        self.occ(id.span, Sym::Schema(id.name.clone()), false);
+                        self.occ(id.span, Sym::Schema(id.name.to_string()), false);
                     }
                 }
             }
@@ -269,7 +269,7 @@ impl Walker<'_, '_> {
                 for id in ids {
                     self.occ(
                         id.span,
-                        Sym::Block(BlockKind::Control, id.name.clone()),
+                        Sym::Block(BlockKind::Control, id.name.to_string()),
                         false,
                     );
                 }
@@ -303,7 +303,7 @@ impl Walker<'_, '_> {
         self.ix.locals.insert(
             key,
             Local {
-                name: name.name.clone(),
+                name: name.name.to_string(),
                 kind,
                 ty,
                 text: self.src(value),

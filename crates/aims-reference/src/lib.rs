@@ -988,7 +988,7 @@ impl<'a> World<'a> {
                 let outermost = st.depth == 0;
                 let mut count = 0usize;
                 for item in items {
-                    st.vars.push((var.name.clone(), Ok(item.clone())));
+                    st.vars.push((var.name.to_string(), Ok(item.clone())));
                     st.depth += 1;
                     let r = self.eval(body, st).and_then(value);
                     st.depth -= 1;
@@ -1006,7 +1006,7 @@ impl<'a> World<'a> {
                         }
                         Err(stop) => {
                             if outermost {
-                                st.witnesses.push((var.name.clone(), item));
+                                st.witnesses.push((var.name.to_string(), item));
                             }
                             return Err(stop);
                         }
@@ -1016,7 +1016,7 @@ impl<'a> World<'a> {
                             if b == (*quantifier == Quantifier::None) =>
                         {
                             if outermost {
-                                st.witnesses.push((var.name.clone(), item));
+                                st.witnesses.push((var.name.to_string(), item));
                             }
                             return Ok(Got::plain(Val::Bool(false)));
                         }
@@ -1342,7 +1342,7 @@ fn invalid(path: Option<&str>, expected: &str) -> Stop {
 /// The fact kind a `documents` / `document` call names.
 fn kind_name(arg: Option<&Expr>) -> Result<String, Stop> {
     match arg.map(|e| &e.kind) {
-        Some(ExprKind::Name(id)) => Ok(id.name.clone()),
+        Some(ExprKind::Name(id)) => Ok(id.name.to_string()),
         _ => Err(Stop::Error("not a fact kind".into())),
     }
 }

@@ -6,11 +6,14 @@
 use aims_base::{FileId, Span};
 use std::sync::Arc;
 
+/// The text of a name: a string that holds up to 24 bytes inline, without an allocation.
+pub type Name = compact_str::CompactString;
+
 /// A name as written (a control id, a fact kind, a variable, ...), with where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ident {
-    /// The name's text.
-    pub name: String,
+    /// The name's text (inline up to 24 bytes: a policy holds hundreds of thousands of names).
+    pub name: Name,
     /// Where it is written.
     pub span: Span,
 }

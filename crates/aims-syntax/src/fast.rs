@@ -275,7 +275,7 @@ impl<'a> Parser<'a> {
     /// The current token as an [`Ident`], taken.
     fn take_name(&mut self) -> Ident {
         let id = Ident {
-            name: self.text().to_string(),
+            name: Name::from(self.text()),
             span: self.span(self.start, self.end),
         };
         self.bump();
@@ -289,7 +289,7 @@ impl<'a> Parser<'a> {
         }
         let end = item_id_end(self.src, self.start).ok_or(Decline)?;
         let id = Ident {
-            name: self.src.get(self.start..end).ok_or(Decline)?.to_string(),
+            name: Name::from(self.src.get(self.start..end).ok_or(Decline)?),
             span: self.span(self.start, end),
         };
         self.bump_to(end);
@@ -542,7 +542,7 @@ impl<'a> Parser<'a> {
             let name = if self.at(TokenKind::String) {
                 let s = self.string()?;
                 Ident {
-                    name: s.value,
+                    name: s.value.into(),
                     span: s.span,
                 }
             } else {

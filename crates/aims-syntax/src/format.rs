@@ -407,7 +407,7 @@ impl<'a> Formatter<'a> {
                         let name = if f.src(field.name.span).starts_with('"') {
                             string_lit(&field.name.name)
                         } else {
-                            field.name.name.clone()
+                            field.name.name.to_string()
                         };
                         let opt = if field.optional { "?" } else { "" };
                         let doc = RcDoc::text(format!("{name}{opt}: "))
@@ -485,8 +485,12 @@ impl<'a> Formatter<'a> {
             StmtKind::Enforce(id) | StmtKind::Scope(id) => {
                 (RcDoc::text(format!("{kw} {}", id.name)), None)
             }
-            StmtKind::When { cond, otherwise } => (self.keyword_expr(kw, cond), otherwise.as_deref()),
-            StmtKind::Require { expr, message } => (self.keyword_expr(kw, expr), message.as_deref()),
+            StmtKind::When { cond, otherwise } => {
+                (self.keyword_expr(kw, cond), otherwise.as_deref())
+            }
+            StmtKind::Require { expr, message } => {
+                (self.keyword_expr(kw, expr), message.as_deref())
+            }
             StmtKind::Let(l) => (self.let_doc(l), None),
             StmtKind::Measure(e)
             | StmtKind::Likelihood(e)

@@ -543,7 +543,7 @@ impl Ctx<'_> {
 
     fn ident(&self, p: Pair<Rule>, off: usize) -> Ident {
         Ident {
-            name: p.as_str().to_string(),
+            name: Name::from(p.as_str()),
             span: self.span(&p, off),
         }
     }
@@ -730,7 +730,7 @@ impl Ctx<'_> {
                             let name = if name_pair.as_rule() == Rule::string {
                                 let s = self.string(name_pair, off, diags);
                                 Ident {
-                                    name: s.value,
+                                    name: s.value.into(),
                                     span: s.span,
                                 }
                             } else {
