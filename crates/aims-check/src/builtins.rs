@@ -6,7 +6,7 @@
 //! The implementation of each function is the evaluator's `match` on [`Builtin`]: the match is
 //! exhaustive, so a function added here without an implementation does not compile. The checker
 //! resolves each call's name to its [`BuiltinId`] once, as it copies the expression into the
-//! program ([`lowered`]), so nothing compares names
+//! program (`lowered`), so nothing compares names
 //! while evaluating. Plugin functions are shown through the same [`Signature`].
 //!
 //! The reference evaluator (`aims-reference`) keeps its own reading of every function on purpose:
