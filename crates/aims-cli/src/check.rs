@@ -12,6 +12,7 @@ use crate::output::{
 use crate::project::{jobs_or_cores, prepare};
 use crate::{history, print_diags, usage, EXIT_FAIL, EXIT_INPUT};
 
+/// `aims check`'s arguments (cloned for each run of `--watch`).
 #[derive(Clone)]
 pub struct CheckArgs {
     pub project: PathBuf,

@@ -71,6 +71,7 @@ fn main() -> ExitCode {
     }))
 }
 
+/// Print a usage error (`E0501`) on stderr; the exit code for it.
 fn usage(msg: String) -> u8 {
     eprintln!("error[{}]: {msg}", aims::E_USAGE);
     EXIT_INPUT
@@ -220,6 +221,7 @@ fn run(command: Command, color: ColorChoice) -> u8 {
     }
 }
 
+/// Render diagnostics on stderr, coloured as `--color` and the terminal say.
 fn print_diags(diags: &[Diagnostic], sources: &SourceMap, color: ColorChoice) {
     if diags.is_empty() {
         return;

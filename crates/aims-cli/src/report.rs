@@ -10,6 +10,7 @@ use crate::output::write_out;
 use crate::project::{jobs_or_cores, prepare};
 use crate::{history, pack, print_diags, usage, EXIT_INPUT};
 
+/// `aims report`'s arguments.
 pub struct ReportArgs {
     pub project: PathBuf,
     pub format: ReportFormat,
