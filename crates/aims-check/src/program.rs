@@ -320,7 +320,7 @@ pub struct Program {
     /// Every plugin declaration.
     pub plugins: Vec<Plugin>,
     /// Top-level lets, in dependency-free declaration order. A parameter is one too: its
-    /// default, or the value `aims.toml` gives it ([`crate::apply_parameters`]).
+    /// default, or the value `aims.toml` gives it ([`crate::compile_with_parameters`]).
     pub lets: IndexMap<String, Arc<Expr>>,
     /// The `param` items, in declaration order.
     pub params: IndexMap<String, Param>,

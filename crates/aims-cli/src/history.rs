@@ -5,13 +5,16 @@
 use std::path::{Path, PathBuf};
 
 use aims::history::{self, Course, History, HistoryError, RunSnapshot};
+use aims::{OsFs, SourceMap};
 use aims_report::model::{
     CheckReport, ControlOutcome, DocumentRef, DocumentState, Organization, SystemReport,
     VerdictCounts, WaiverRef,
 };
 use aims_report::trend::{ControlTrend, ObjectiveTrend, Trend, TrendRun};
+use aims_report::ColorChoice;
 
-use crate::{usage, EXIT_INPUT};
+use crate::cli::DiffFormat;
+use crate::{print_diags, usage, EXIT_INPUT};
 
 /// Print a history error with its code; the exit code for it.
 pub fn fail(e: &HistoryError) -> u8 {
@@ -188,6 +191,38 @@ pub fn trend(h: &History) -> Result<Trend, HistoryError> {
         controls,
         objectives,
     })
+}
+
+/// `aims history [PROJECT]`: the database (`--history`, else the project's), listed as the flags
+/// ask.
+pub fn list(
+    project: &Path,
+    db: Option<PathBuf>,
+    system: Option<String>,
+    control: Option<String>,
+    systems: bool,
+    format: DiffFormat,
+    color: ColorChoice,
+) -> u8 {
+    let root = match aims::project_file(&OsFs, project) {
+        Ok(file) => file.parent().map(PathBuf::from).unwrap_or_default(),
+        Err(_) if db.is_some() => PathBuf::new(),
+        Err(d) => {
+            print_diags(&[*d], &SourceMap::new(), color);
+            return EXIT_INPUT;
+        }
+    };
+    let listing = match (system, control) {
+        (Some(s), _) => Listing::System(s),
+        (_, Some(c)) => Listing::Control(c),
+        _ if systems => Listing::Systems,
+        _ => Listing::Controls,
+    };
+    run(
+        &path(&root, db.as_ref()),
+        listing,
+        matches!(format, DiffFormat::Json),
+    )
 }
 
 /// What `aims history` lists besides the runs.

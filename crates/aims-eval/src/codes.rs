@@ -1,7 +1,7 @@
 //! Codes of evaluation errors (`E03xx`): why a requirement, a `when` condition or a `let` got no
 //! value for one system. They are not diagnostics of the policies (those compiled): each is
-//! recorded with the `error` result it caused ([`crate::results::RequirementResult::code`],
-//! [`crate::results::ControlResult::code`]) and printed next to its message.
+//! recorded with the `error` result it caused ([`crate::results::RequirementResult::code`]; a
+//! `when` condition's goes to every requirement of its control) and printed next to its message.
 
 aims_base::declare_codes! {
     /// The evaluator met an expression that the checker refuses before evaluation: an expression

@@ -113,7 +113,7 @@ pub struct ExplainedExpr {
 }
 
 /// A control's verdict for one system, and the value of each sub-expression of its `when` and
-/// requirements ([`explain_control`]).
+/// requirements (`aims::explain_control`, a crate above this one).
 #[derive(Debug, Clone)]
 pub struct Explanation {
     /// The control's id.

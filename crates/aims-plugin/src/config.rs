@@ -44,7 +44,7 @@ pub struct PluginConfig {
     /// Wall-clock deadline per call in milliseconds (default [`DEFAULT_TIMEOUT_MS`]).
     pub timeout_ms: Option<u64>,
     /// Wall-clock deadline for compiling the module, in milliseconds (default
-    /// [`DEFAULT_COMPILE_TIMEOUT_MS`]).
+    /// `DEFAULT_COMPILE_TIMEOUT_MS`).
     pub compile_timeout_ms: Option<u64>,
     /// Where the plugin is declared; load diagnostics point here.
     pub span: Option<Span>,

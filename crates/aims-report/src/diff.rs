@@ -427,7 +427,7 @@ impl DiffReport {
 
     /// GitHub-flavoured Markdown for a pull-request comment: the outcome first, then one table
     /// per kind of change. System names, control ids and details may come from the pull request
-    /// under review: every cell is escaped ([`markdown_cell`]) and the whole text made inert.
+    /// under review: every cell is escaped (`markdown_cell`) and the whole text made inert.
     pub fn render_markdown(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(

@@ -919,7 +919,7 @@ impl<'p> ParamPlacement<'p> {
 /// statement's order (Annex A, controls the organisation added, clauses 4–10, certification
 /// readiness), each control with its doc comment as statement, its clauses, enforcement and
 /// scope as properties; the `param` items as OSCAL parameters of the controls that read them
-/// ([`ParamPlacement`]), each control's statement inserting the values it is evaluated with.
+/// (`ParamPlacement`), each control's statement inserting the values it is evaluated with.
 pub fn render_oscal_catalog(header: &CheckReport, params: &[OscalParam]) -> String {
     let mut controls: Vec<&ControlDef> = header.controls.iter().collect();
     controls.sort_by(|a, b| natural_cmp(&a.id, &b.id));

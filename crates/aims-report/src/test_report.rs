@@ -1,13 +1,13 @@
 //! `aims test` results, rendered: the terminal text ([`render_human`]: a line per test, each
 //! failure with its evidence, the closing count and, with `--coverage`, what no test exercised),
 //! JSON (`--format json`) and JUnit XML (`--format junit`, one `<testsuite>` per test file, one
-//! `<testcase>` per test, in the style of [`crate::junit`]).
+//! `<testcase>` per test, in the style of [`crate::render_junit`]).
 //!
 //! The runner (`aims-test`) produces an [`aims_eval::test_results::TestRun`]; [`render_human`]
 //! writes it, and [`TestReport::from_run`] turns it into the plain document the CI formats write.
 //! Test names, mismatch texts, messages and evidence may come from a pull request: the terminal
 //! text passes them through [`crate::util::inert`] and no line of it can start a workflow command
-//! ([`crate::util::no_workflow_commands`]); XML is escaped by the writer and stripped of the
+//! (`util::no_workflow_commands`); XML is escaped by the writer and stripped of the
 //! control characters XML cannot carry.
 
 use std::borrow::Cow;

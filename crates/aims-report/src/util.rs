@@ -175,7 +175,7 @@ fn is_command_char(c: char, next: Option<char>) -> bool {
 }
 
 /// Untrusted text (cards, records, policies under review) made inert for a terminal or a Markdown
-/// file: every character that could act instead of showing ([`is_command_char`]) becomes `?`
+/// file: every character that could act instead of showing (`is_command_char`) becomes `?`
 /// repeated to its UTF-8 length, so byte offsets into the text stay valid for spans.
 pub fn inert(s: &str) -> std::borrow::Cow<'_, str> {
     let mut chars = s.chars().peekable();

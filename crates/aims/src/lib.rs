@@ -803,7 +803,7 @@ pub use aims_base::date::today_utc;
 /// Parse `YYYY-MM-DD` (a valid calendar date).
 pub use aims_base::date::parse_date;
 
-/// One system's outcome as it leaves a worker of [`evaluate_each`].
+/// One system's outcome as it leaves a worker of [`Run::each`].
 pub struct SystemRun<'a> {
     /// The system's verdicts, requirements and evidence.
     pub result: aims_eval::results::SystemResult,
