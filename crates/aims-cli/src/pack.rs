@@ -46,21 +46,6 @@ pub struct PackRequest<'a> {
     pub key: Option<&'a SigningKey>,
 }
 
-/// `git rev-parse HEAD` in `dir`, when it is in a repository (and git is installed).
-fn git_commit(dir: &Path) -> Option<String> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["rev-parse", "--verify", "HEAD"])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    let commit = text.trim();
-    (out.status.success() && commit.len() >= 40 && commit.chars().all(|c| c.is_ascii_hexdigit()))
-        .then(|| commit.to_string())
-}
-
 /// `s` as one word of a POSIX shell command: as it is when it holds only safe characters,
 /// otherwise in single quotes.
 fn shell_word(s: &str) -> String {
@@ -165,7 +150,7 @@ pub fn write(req: PackRequest) -> u8 {
         tool: req.header.tool.clone(),
         project: req.header.project.clone(),
         evaluation_date: req.header.today.clone(),
-        git_commit: git_commit(root),
+        git_commit: crate::history::git_commit(root),
         packs: req.header.packs.iter().map(|p| p.label()).collect(),
         rerun,
     };

@@ -254,36 +254,22 @@ pub const MAX_EXPR_DEPTH: usize = 1_000;
 
 /// Offset (in the file) of the first bracket nested deeper than [`MAX_BRACKET_DEPTH`], skipping
 /// strings and comments. `offset` is the chunk's offset in the file.
-fn too_many_brackets(chunk: &str, comments: &[(usize, usize)], offset: usize) -> Option<usize> {
-    let bytes = chunk.as_bytes();
+fn too_many_brackets(chunk: &str, offset: usize) -> Option<usize> {
     let mut depth = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(end) = comment_starting_at(comments, offset + i) {
-            i = end.saturating_sub(offset).max(i + 1);
-            continue;
-        }
-        match bytes.get(i).copied().unwrap_or(0) {
-            b'"' => {
-                i += 1;
-                while let Some(&b) = bytes.get(i) {
-                    match b {
-                        b'\\' => i += 2,
-                        b'"' | b'\n' => break,
-                        _ => i += 1,
-                    }
-                }
-            }
-            b'(' | b'[' | b'{' => {
+    // By the lexer's tokens: brackets in strings and comments do not count.
+    for t in Lexer::new(chunk) {
+        match t.kind {
+            TokenKind::LParen | TokenKind::LBracket | TokenKind::LBrace => {
                 depth += 1;
                 if depth > MAX_BRACKET_DEPTH {
-                    return Some(offset + i);
+                    return Some(offset + t.start);
                 }
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            TokenKind::RParen | TokenKind::RBracket | TokenKind::RBrace => {
+                depth = depth.saturating_sub(1)
+            }
             _ => {}
         }
-        i += 1;
     }
     None
 }
@@ -484,7 +470,7 @@ impl Ctx<'_> {
         }
         let mut diags = Vec::new();
         let mut item = None;
-        if let Some(at) = too_many_brackets(chunk, self.comments, start) {
+        if let Some(at) = too_many_brackets(chunk, start) {
             diags.push(
                 Diagnostic::coded(
                     codes::info::TOO_DEEP,
@@ -1543,48 +1529,39 @@ pub(crate) fn check_depth(file: FileId, e: Expr, diags: &mut Vec<Diagnostic>) ->
 }
 
 fn previous_token(before: &str) -> Option<String> {
-    // drop trailing comments/whitespace
-    let mut s = before.trim_end();
-    loop {
-        let line_start = s.rfind('\n').map_or(0, |i| i + 1);
-        let line = s.get(line_start..).unwrap_or("");
-        if let Some(c) = find_comment(line) {
-            s = s.get(..line_start + c).unwrap_or("").trim_end();
-        } else {
-            break;
+    let tokens: Vec<Token> = Lexer::new(before).filter(|t| !t.kind.is_trivia()).collect();
+    let last = tokens.last()?;
+    match last.kind {
+        TokenKind::String => {
+            let tok = last.text(before);
+            Some(if tok.chars().count() > 30 {
+                "\"...\"".to_string()
+            } else {
+                tok.to_string()
+            })
         }
-    }
-    let last = s.chars().last()?;
-    if last.is_alphanumeric() || last == '_' || last == '.' {
-        let start = s
-            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-'))
-            .map_or(0, |i| i + 1);
-        s.get(start..).map(|t| t.to_string())
-    } else if last == '"' {
-        let body = s.get(..s.len() - 1).unwrap_or("");
-        let start = body.rfind('"').unwrap_or(0);
-        let tok = s.get(start..).unwrap_or("");
-        Some(if tok.chars().count() > 30 {
-            "\"...\"".to_string()
-        } else {
-            tok.to_string()
-        })
-    } else {
-        let ops = ["==", "!=", "<=", ">=", "::", "->"];
-        for op in ops {
-            if s.ends_with(op) {
-                return Some(op.to_string());
+        // A dotted path or an item id (`model_card.license`, `A.7.5`) is shown whole: the tokens
+        // that touch each other back to the first that is not part of a name.
+        TokenKind::Ident | TokenKind::Keyword(_) | TokenKind::Number | TokenKind::Dot => {
+            let mut start = last.start;
+            for t in tokens.iter().rev().skip(1) {
+                let joins = matches!(
+                    t.kind,
+                    TokenKind::Ident
+                        | TokenKind::Keyword(_)
+                        | TokenKind::Number
+                        | TokenKind::Dot
+                        | TokenKind::Minus
+                );
+                if t.end != start || !joins {
+                    break;
+                }
+                start = t.start;
             }
+            before.get(start..last.end).map(str::to_string)
         }
-        Some(last.to_string())
+        _ => Some(last.text(before).to_string()),
     }
-}
-
-/// Where the `//` comment on `line` starts (not inside a string), by the lexer.
-fn find_comment(line: &str) -> Option<usize> {
-    Lexer::new(line)
-        .find(|t| t.kind == TokenKind::Comment)
-        .map(|t| t.start)
 }
 
 /// The token at the start of `rest` (after white space) and its byte offset in `rest`.
