@@ -867,6 +867,14 @@ pub fn code_actions(
     let Some(diags) = analysis.diags.get(file) else {
         return Vec::new();
     };
+    // and `aims.toml`'s checks against the policies (a waiver naming a misspelt system)
+    let project_diags = p
+        .project_diags
+        .as_ref()
+        .and_then(|pd| pd.by_file.get(file))
+        .into_iter()
+        .flatten();
+    let diags = diags.iter().chain(project_diags);
     let overlaps = |r: lsp::Range| r.start <= range.end && range.start <= r.end;
     let mut out = Vec::new();
     for d in diags {

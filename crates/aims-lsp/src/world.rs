@@ -90,20 +90,27 @@ pub struct ProjectState {
     /// program tailored by `aims.toml`.
     pub check_cache: Arc<Mutex<aims_check::CheckCache>>,
     pub tailored_cache: Arc<Mutex<aims_check::CheckCache>>,
-    /// What loading the project's plugins reports (`aims::plugin_diagnostics`), recomputed when
-    /// the policies' `plugin` items or `aims.toml` change.
-    pub plugin_diags: Option<PluginDiags>,
+    /// What checking `aims.toml` against the policies and loading the project's plugins report
+    /// (`aims::project_diagnostics`, `aims::plugin_diagnostics`), recomputed when what they read
+    /// of the policies or `aims.toml` changes.
+    pub project_diags: Option<ProjectDiags>,
 }
 
-/// The diagnostics of loading a project's plugins, as `aims check` reports them.
+/// The diagnostics of `aims.toml` against the policies (its systems' attributes, the systems
+/// waivers name, the kinds organisation controls read) and of loading its plugins, as
+/// `aims check` reports them.
 #[derive(Debug, Default)]
-pub struct PluginDiags {
-    /// Of the policies' `plugin` items and `aims.toml`, which they were computed for.
+pub struct ProjectDiags {
+    /// Of what the checks read (the policies' plugins, schemas, waivers, exclusions and
+    /// organisation controls, and `aims.toml`), which they were computed for.
     fingerprint: u64,
     /// Located in the policy files (index = file id).
-    by_file: Vec<Vec<Diagnostic>>,
+    pub by_file: Vec<Vec<Diagnostic>>,
     /// Located in `aims.toml`, converted.
     toml: Vec<lsp::Diagnostic>,
+    /// Located in other files of the project (a `[[systems]]` entry's attributes file),
+    /// converted, by document.
+    elsewhere: Vec<(Uri, lsp::Diagnostic)>,
 }
 
 impl ProjectState {
@@ -133,10 +140,6 @@ impl ProjectState {
                 .map(|f| (f.source.clone(), f.ast.clone(), f.parse_diags.clone()))
                 .collect(),
             project: self.project.clone(),
-            system_names: self
-                .toml
-                .as_ref()
-                .map(|_| self.systems.iter().map(|s| s.name.clone()).collect()),
             check_cache: self.check_cache.clone(),
             tailored_cache: self.tailored_cache.clone(),
         }
@@ -167,25 +170,19 @@ impl ProjectState {
     }
 }
 
-/// Load the project's plugins as `aims check` does when the policies' `plugin` items or
-/// `aims.toml` changed since the last time, and keep what that reports. The project is read
-/// again into a source map that holds the policy files first, so a diagnostic's file says
-/// whether it is located in a policy (the analysis's ids) or in `aims.toml` (after them).
-fn refresh_plugin_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
-    use std::hash::{Hash, Hasher};
+/// Check `aims.toml` against the policies and load the project's plugins as `aims check` does,
+/// when what that reads changed since the last time, and keep what it reports. The project is
+/// read again into a source map that holds the policy files first, so a diagnostic's file says
+/// whether it is located in a policy (the analysis's ids), in `aims.toml` (right after them) or
+/// in another file `aims.toml` names; and the attribute check changes the project it checks, so
+/// the shared one stays as loaded.
+fn refresh_project_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
     let (Some(toml), Some(project), Some(a)) = (&p.toml, &p.project, &p.analysis) else {
-        p.plugin_diags = None;
+        p.project_diags = None;
         return;
     };
-    if a.program.plugins.is_empty() && project.plugins.is_empty() {
-        p.plugin_diags = None;
-        return;
-    }
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    format!("{:?}", a.program.plugins).hash(&mut h);
-    (Arc::as_ptr(project) as usize).hash(&mut h);
-    let fingerprint = h.finish();
-    if p.plugin_diags.as_ref().map(|d| d.fingerprint) == Some(fingerprint) {
+    let fingerprint = project_diags_fingerprint(project, &a.program);
+    if p.project_diags.as_ref().map(|d| d.fingerprint) == Some(fingerprint) {
         return;
     }
     let sources = SourceMap::new();
@@ -194,26 +191,69 @@ fn refresh_plugin_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
     }
     let vfs = Overlay { docs };
     let (reloaded, _) = aims::load_project(&vfs, &sources, toml, Default::default());
+    let toml_id = FileId(u32::try_from(p.files.len()).unwrap_or(u32::MAX));
     let toml_source = sources
-        .get(FileId(p.files.len() as u32))
+        .get(toml_id)
         .unwrap_or_else(|| Arc::new(SourceFile::new("aims.toml", "")));
-    let mut out = PluginDiags {
+    let mut out = ProjectDiags {
         fingerprint,
         by_file: vec![Vec::new(); p.files.len()],
         toml: Vec::new(),
+        elsewhere: Vec::new(),
     };
-    if let Some(project) = reloaded {
-        for d in aims::plugin_diagnostics(&vfs, &project, &a.program) {
-            let file = d.primary_span().map(|s| s.file.0 as usize);
-            match file.and_then(|i| out.by_file.get_mut(i)) {
-                Some(v) => v.push(d),
+    if let Some(mut project) = reloaded {
+        let mut diags = aims::project_diagnostics(&mut project, &sources, &a.program);
+        diags.extend(aims::plugin_diagnostics(&vfs, &project, &a.program));
+        for d in diags {
+            let file = d.primary_span().map(|s| s.file);
+            if let Some(v) = file.and_then(|f| out.by_file.get_mut(f.0 as usize)) {
+                v.push(d);
+                continue;
+            }
+            // another file aims.toml names: its own document, when it has a path
+            let other = file
+                .filter(|f| *f != toml_id)
+                .and_then(|f| sources.get(f))
+                .and_then(|src| {
+                    let path = aims_facts::project::normalize(&p.root.join(&src.name));
+                    Some((path_uri(&path)?, src))
+                });
+            match other {
+                Some((uri, src)) => out
+                    .elsewhere
+                    .push((uri, convert::diagnostic(&d, &src, &|_| None))),
                 None => out
                     .toml
                     .push(convert::diagnostic(&d, &toml_source, &|_| None)),
             }
         }
     }
-    p.plugin_diags = Some(out);
+    for v in &mut out.by_file {
+        aims_base::diag::sort(v);
+    }
+    p.project_diags = Some(out);
+}
+
+/// What [`refresh_project_diags`] reads: the project as loaded (a new load is a new one), and of
+/// the program its plugins, schemas, the systems its waivers and exclusions name and what its
+/// organisation controls read, with where they are (an edit above them moves them).
+fn project_diags_fingerprint(project: &Arc<aims_facts::Project>, program: &Program) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (Arc::as_ptr(project) as usize).hash(&mut h);
+    format!("{:?}{:?}", program.plugins, program.schemas).hash(&mut h);
+    for w in &program.waivers {
+        (&w.system, w.system_span).hash(&mut h);
+    }
+    for x in &program.exclusions {
+        if let aims_check::ExclusionScope::Systems(names) = &x.scope {
+            names.hash(&mut h);
+        }
+    }
+    for c in program.controls.iter().filter(|c| c.organization) {
+        (&c.id, c.id_span, &c.names_read).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// One project to check off the world's lock: which project, at which generation, and its
@@ -244,8 +284,6 @@ impl AnalysisJob {
 pub struct AnalysisInput {
     files: Vec<(Arc<SourceFile>, Arc<PolicyFile>, Vec<Diagnostic>)>,
     project: Option<Arc<aims_facts::Project>>,
-    /// The declared systems' names (waivers may name them); `None` for a lone file.
-    system_names: Option<Vec<String>>,
     check_cache: Arc<Mutex<aims_check::CheckCache>>,
     tailored_cache: Arc<Mutex<aims_check::CheckCache>>,
 }
@@ -294,11 +332,9 @@ impl AnalysisInput {
         };
         let mut diags: Vec<Vec<Diagnostic>> =
             self.files.iter().map(|(_, _, d)| d.clone()).collect();
-        let mut all = check;
-        if let Some(names) = &self.system_names {
-            let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            all.extend(aims_check::check_waiver_systems(&program, &names));
-        }
+        // `aims.toml`'s checks against the program (`aims::project_diagnostics`) need the
+        // project in the program's source map: `refresh_project_diags` runs them.
+        let all = check;
         let broken = self.broken_headers();
         let texts: Vec<&SourceFile> = self.files.iter().map(|(s, _, _)| &**s).collect();
         for mut d in all {
@@ -794,7 +830,7 @@ impl World {
             analysis: None,
             check_cache: Arc::new(Mutex::new(aims_check::CheckCache::recording_types())),
             tailored_cache: Default::default(),
-            plugin_diags: None,
+            project_diags: None,
         };
         match self
             .projects
@@ -857,7 +893,7 @@ impl World {
                     analysis: None,
                     check_cache: Arc::new(Mutex::new(aims_check::CheckCache::recording_types())),
                     tailored_cache: Default::default(),
-                    plugin_diags: None,
+                    project_diags: None,
                 });
             }
         }
@@ -1009,11 +1045,18 @@ impl World {
         let mut out = Vec::new();
         let touched = std::mem::take(&mut self.touched);
         let mut seen: HashSet<Uri> = HashSet::new();
+        // diagnostics of the projects' checks located in their other files, by document
+        let mut elsewhere: HashMap<Uri, Vec<lsp::Diagnostic>> = HashMap::new();
         for p in &mut self.projects {
             p.ensure_analyzed();
-            refresh_plugin_diags(p, &self.docs);
+            refresh_project_diags(p, &self.docs);
             let Some(a) = &p.analysis else { continue };
-            let plugin_diags = p.plugin_diags.as_ref();
+            let project_diags = p.project_diags.as_ref();
+            if let Some(pd) = project_diags {
+                for (uri, d) in &pd.elsewhere {
+                    elsewhere.entry(uri.clone()).or_default().push(d.clone());
+                }
+            }
             for (i, f) in p.files.iter().enumerate() {
                 // a file that two projects include (a shared pack) is reported by the first,
                 // as requests answer from the first: one view, not two alternating
@@ -1035,7 +1078,7 @@ impl World {
                             .collect()
                     })
                     .unwrap_or_default();
-                if let Some(v) = plugin_diags.and_then(|pd| pd.by_file.get(i)) {
+                if let Some(v) = project_diags.and_then(|pd| pd.by_file.get(i)) {
                     diags.extend(
                         v.iter()
                             .map(|d| convert::diagnostic(d, &f.source, &resolve)),
@@ -1058,7 +1101,7 @@ impl World {
                 if let Some(uri) = path_uri(toml) {
                     seen.insert(uri.clone());
                     let mut toml_diags = p.toml_diags.clone();
-                    if let Some(pd) = plugin_diags {
+                    if let Some(pd) = project_diags {
                         toml_diags.extend(pd.toml.iter().cloned());
                     }
                     let changed = self.published.get(&uri) != Some(&toml_diags);
@@ -1082,8 +1125,17 @@ impl World {
             .cloned()
             .collect();
         for path in open_facts {
-            let Some(diags) = self.fact_file_diagnostics(&path) else {
-                continue;
+            let uri = self.docs.get(&path).map(|d| d.uri.clone());
+            let from_projects = uri.as_ref().and_then(|u| elsewhere.remove(u));
+            let diags = match (self.fact_file_diagnostics(&path), from_projects) {
+                (Some(mut d), Some(more)) => {
+                    d.extend(more);
+                    d
+                }
+                (d, more) => match d.or(more) {
+                    Some(d) => d,
+                    None => continue,
+                },
             };
             let Some(doc) = self.docs.get(&path) else {
                 continue;
@@ -1096,6 +1148,24 @@ impl World {
                     uri: doc.uri.clone(),
                     diagnostics: diags,
                     version: Some(doc.version),
+                });
+            }
+        }
+        // the other files the projects' checks point at (not open, or not declared facts)
+        let mut elsewhere: Vec<(Uri, Vec<lsp::Diagnostic>)> = elsewhere.into_iter().collect();
+        elsewhere.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        for (uri, diags) in elsewhere {
+            if !seen.insert(uri.clone()) {
+                continue;
+            }
+            let path = uri_path(&uri);
+            let changed = self.published.get(&uri) != Some(&diags);
+            if changed || touched.contains(&path) {
+                self.published.insert(uri.clone(), diags.clone());
+                out.push(Publish {
+                    uri,
+                    diagnostics: diags,
+                    version: self.docs.get(&path).map(|d| d.version),
                 });
             }
         }
