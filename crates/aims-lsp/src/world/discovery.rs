@@ -1,8 +1,11 @@
 //! Where files and projects are: the open buffers over the disk ([`Overlay`]), a document's
 //! path, and the `aims.toml` files of a file and of a workspace folder.
 
-use super::*;
-
+use super::Doc;
+use aims_base::Vfs;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tower_lsp_server::ls_types::Uri;
 /// Reads open buffers first, then the disk (through [`aims_base::OsFs`], with its refusals of
 /// FIFOs, devices and kernel pseudo files and its size cap): `aims.toml` and policies open in
 /// the editor are taken as typed. Real paths come from the disk, so the project's confinement

@@ -2,8 +2,14 @@
 //! field (hover and definitions), and where a control's id is written outside the policies
 //! (rename).
 
-use super::*;
-
+use super::discovery::{path_uri, uri_path, Overlay};
+use super::{ProjectState, World};
+use crate::convert;
+use aims_base::{FileId, SourceFile, SourceMap, Span, Vfs};
+use aims_facts::SystemDecl;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use tower_lsp_server::ls_types::{self as lsp, Uri};
 impl World {
     /// Where the first systems' documents of `kind` hold their top-level `field` (the documents
     /// as they are in the editor): per document, the system, the file, the range of the value

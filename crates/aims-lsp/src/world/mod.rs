@@ -26,9 +26,7 @@ pub use publish::{ProjectDiags, Publish};
 pub use verdicts::{verdicts_message, VerdictCounts, SHOW_VERDICTS};
 
 use crate::convert;
-use aims_base::{Diagnostic, FileId, SourceFile, SourceMap, Span, Vfs};
-use aims_check::Program;
-use aims_facts::SystemDecl;
+use aims_base::{FileId, SourceFile, SourceMap, Vfs};
 use aims_syntax::ItemCache;
 use discovery::{find_project_files, path_uri};
 use project::parse_file;

@@ -1,12 +1,18 @@
 //! A project's state (its policy files as parsed, `aims.toml` as loaded) and its analysis: the
 //! snapshot that is checked off the world's lock, and what the check found.
 
-use super::*;
+use super::{FactIndex, ProjectDiags, VerdictCounts};
 use crate::index::Index;
+use aims_base::{Diagnostic, FileId, SourceFile, SourceMap};
+use aims_check::Program;
+use aims_facts::SystemDecl;
 use aims_syntax::ast::PolicyFile;
 use aims_syntax::ItemCache;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::sync::{Mutex, OnceLock};
+use tower_lsp_server::ls_types::{self as lsp, Uri};
 
 /// An open editor buffer.
 #[derive(Debug, Clone)]

@@ -2,9 +2,17 @@
 //! against the policies and its plugins' (as `aims check` gives them) and the expiry notices
 //! of waivers and exclusions.
 
+use super::discovery::{is_policy, path_uri, uri_path, Overlay};
 use super::facts::declared_fact;
 use super::verdicts::control_diagnostics;
-use super::*;
+use super::{today_of, Doc, ProjectState, World};
+use crate::convert;
+use aims_base::{Diagnostic, FileId, SourceFile, SourceMap, Span};
+use aims_check::Program;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tower_lsp_server::ls_types::{self as lsp, Uri};
 
 /// A `publishDiagnostics` to send.
 #[derive(Debug, Clone)]

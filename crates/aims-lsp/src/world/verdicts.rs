@@ -1,8 +1,15 @@
 //! The project's systems evaluated in the editor, as `aims check` evaluates them: the controls a
 //! card or record makes fail (its diagnostics) and the controls' verdicts (their code lenses).
 
-use super::*;
-
+use super::discovery::{uri_path, Overlay};
+use super::{today_of, ProjectState, World};
+use crate::convert;
+use aims_base::{FileId, SourceMap, Span};
+use aims_check::Program;
+use aims_facts::SystemDecl;
+use std::path::Path;
+use std::sync::Arc;
+use tower_lsp_server::ls_types::{self as lsp, Uri};
 impl World {
     /// A code lens above each control of the policy file `uri`: its verdicts over the project's
     /// systems (`3 pass · 1 fail · 0 waived · 0 n/a · 0 error`), the facts as they are in the
