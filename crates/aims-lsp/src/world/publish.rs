@@ -49,9 +49,13 @@ pub fn code_link(book: &str, code: &str) -> Option<Uri> {
 /// `aims check` reports them.
 #[derive(Debug, Default)]
 pub struct ProjectDiags {
-    /// Of what the checks read (the policies' plugins, schemas, waivers, exclusions and
-    /// organisation controls, and `aims.toml`), which they were computed for.
+    /// Of the rest of what the checks read (`aims.toml` as loaded, the systems waivers and
+    /// exclusions name, what organisation controls read), which they were computed for.
     fingerprint: u64,
+    /// The policies' plugins and schemas they were computed for: compared, not hashed, as
+    /// formatting the schemas for a hash on every publish costs more than comparing them.
+    plugins: Vec<aims_check::Plugin>,
+    schemas: aims_facts::SchemaSet,
     /// Located in the policy files (index = file id).
     pub by_file: Vec<Vec<Diagnostic>>,
     /// Located in `aims.toml`, converted.
@@ -73,7 +77,12 @@ fn refresh_project_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
         return;
     };
     let fingerprint = project_diags_fingerprint(project, &a.program);
-    if p.project_diags.as_ref().map(|d| d.fingerprint) == Some(fingerprint) {
+    let current = p.project_diags.as_ref().is_some_and(|d| {
+        d.fingerprint == fingerprint
+            && d.plugins == a.program.plugins
+            && d.schemas == a.program.schemas
+    });
+    if current {
         return;
     }
     let sources = SourceMap::new();
@@ -88,6 +97,8 @@ fn refresh_project_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
         .unwrap_or_else(|| Arc::new(SourceFile::new("aims.toml", "")));
     let mut out = ProjectDiags {
         fingerprint,
+        plugins: a.program.plugins.clone(),
+        schemas: a.program.schemas.clone(),
         by_file: vec![Vec::new(); p.files.len()],
         toml: Vec::new(),
         elsewhere: Vec::new(),
@@ -125,14 +136,13 @@ fn refresh_project_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
     p.project_diags = Some(out);
 }
 
-/// What [`refresh_project_diags`] reads: the project as loaded (a new load is a new one), and of
-/// the program its plugins, schemas, the systems its waivers and exclusions name and what its
-/// organisation controls read, with where they are (an edit above them moves them).
+/// What [`refresh_project_diags`] reads besides the plugins and schemas: the project as loaded (a
+/// new load is a new one), and of the program the systems its waivers and exclusions name and
+/// what its organisation controls read, with where they are (an edit above them moves them).
 fn project_diags_fingerprint(project: &Arc<aims_facts::Project>, program: &Program) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (Arc::as_ptr(project) as usize).hash(&mut h);
-    format!("{:?}{:?}", program.plugins, program.schemas).hash(&mut h);
     for w in &program.waivers {
         (&w.system, w.system_span).hash(&mut h);
     }
