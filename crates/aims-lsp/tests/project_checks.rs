@@ -1,7 +1,8 @@
 //! The language server reports what checking `aims.toml` against the policies reports, as
 //! `aims check` does (one function, `aims::project_diagnostics`): a system attribute the `system`
 //! schema does not declare is an error in `aims.toml`, and an organisation control that reads a
-//! per-system document and a waiver that names an undeclared system are errors in the policy.
+//! per-system document and a waiver that names an undeclared system are errors in the policy; a
+//! problem in a system's attributes file is published to that file.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -130,5 +131,37 @@ async fn aims_toml_checks_reach_the_editor_where_aims_check_puts_them() {
     let d = c.diagnostics(&policy, 2).await;
     let codes: Vec<&str> = d.iter().map(|d| d["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["E0261"], "{d:?}");
+    c.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_problem_in_an_attributes_file_is_published_to_that_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    std::fs::create_dir_all(root.join("bot")).unwrap();
+    let toml_text = "[project]\nname = \"checks\"\npolicies = [\"policies\"]\n\n[[systems]]\nname = \"bot\"\nattributes = \"bot/system.toml\"\n";
+    std::fs::write(root.join("aims.toml"), toml_text).unwrap();
+    std::fs::write(
+        root.join("bot/system.toml"),
+        "risk_tier = \"limited\"\nrole = \"provider\"\nowner = \"ml\"\nownr = \"ml-team\"\n",
+    )
+    .unwrap();
+    let policy_text = "let a = 1\n";
+    std::fs::write(root.join("policies/p.aims"), policy_text).unwrap();
+    let cli = cli_codes(&root);
+    let cli_attributes = cli.get("bot/system.toml").cloned().unwrap_or_default();
+    assert_eq!(cli_attributes, ["E0130"], "{cli:?}");
+
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&file_uri(&root.join("policies/p.aims")), policy_text)
+        .await;
+    let attributes = file_uri(&root.join("bot/system.toml"));
+    let p = c
+        .diagnostics_where(&attributes, |p| !codes(p).is_empty())
+        .await;
+    assert_eq!(codes(&p), cli_attributes, "{p}");
+    // at the key, on its line of the attributes file
+    assert_eq!(p["diagnostics"][0]["range"]["start"]["line"], 3, "{p}");
     c.shutdown().await;
 }
