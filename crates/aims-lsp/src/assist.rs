@@ -6,6 +6,7 @@ use crate::index::{Index, Sym};
 use crate::world::{PFile, ProjectState};
 use aims_base::Span;
 use aims_syntax::ast::*;
+use aims_syntax::lexer::{Lexer, Token, TokenKind};
 use tower_lsp_server::ls_types as lsp;
 
 // ---- folding ---------------------------------------------------------------------------------
@@ -261,52 +262,29 @@ pub fn highlights(p: &mut ProjectState, file: usize, offset: usize) -> Vec<lsp::
 // ---- signature help --------------------------------------------------------------------------
 
 /// The innermost call whose argument list holds `offset`: its callee as written (`len`,
-/// `plugin::fn`) and the index of the argument the cursor is in. A scan of the text from the
-/// start of the item (the file may not parse while an argument is typed), skipping strings and
-/// comments.
+/// `plugin::fn`) and the index of the argument the cursor is in. Read from the lexer's tokens
+/// from the start of the item (the file may not parse while an argument is typed), so a
+/// parenthesis or comma in a string or comment does not count.
 fn open_call(text: &str, offset: usize) -> Option<(String, usize)> {
     let before = text.get(..offset)?;
-    // items start at column 0: scanning from the last line that does is enough
-    let start = before
-        .match_indices('\n')
-        .map(|(i, _)| i + 1)
-        .rfind(|&i| {
-            before
-                .get(i..)
-                .and_then(|r| r.chars().next())
-                .is_some_and(|c| !c.is_whitespace() && c != '}')
-        })
-        .unwrap_or(0);
-    let bytes = before.as_bytes();
-    // (position of `(`, commas so far, bracket depth at the `(`)
+    let start = crate::completion::enclosing(text, offset)
+        .1
+        .map_or(0, |(_, start)| start);
+    let tokens: Vec<Token> = Lexer::at(before, start)
+        .filter(|t| !t.kind.is_trivia())
+        .collect();
+    // (index of the `(` token, commas so far, bracket depth at the `(`)
     let mut stack: Vec<(usize, usize, usize)> = Vec::new();
     let mut brackets = 0usize;
-    let mut i = start;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while bytes.get(i).is_some_and(|&c| c != b'\n') {
-                    i += 1;
-                }
-                continue;
-            }
-            b'"' => {
-                i += 1;
-                while let Some(&c) = bytes.get(i) {
-                    match c {
-                        b'\\' => i += 2,
-                        b'"' | b'\n' => break,
-                        _ => i += 1,
-                    }
-                }
-            }
-            b'(' => stack.push((i, 0, brackets)),
-            b')' => {
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            TokenKind::LParen => stack.push((i, 0, brackets)),
+            TokenKind::RParen => {
                 stack.pop();
             }
-            b'[' => brackets += 1,
-            b']' => brackets = brackets.saturating_sub(1),
-            b',' => {
+            TokenKind::LBracket => brackets += 1,
+            TokenKind::RBracket => brackets = brackets.saturating_sub(1),
+            TokenKind::Comma => {
                 // a comma of a list literal inside the arguments is not an argument separator
                 if let Some(top) = stack.last_mut().filter(|t| t.2 == brackets) {
                     top.1 += 1;
@@ -314,18 +292,19 @@ fn open_call(text: &str, offset: usize) -> Option<(String, usize)> {
             }
             _ => {}
         }
-        i += 1;
     }
     let (open, commas, _) = *stack.last()?;
-    let head = before.get(..open)?.trim_end();
-    let name_len = head
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':'))
-        .map(char::len_utf8)
-        .sum::<usize>();
-    let name = head.get(head.len() - name_len..)?.trim_start_matches(':');
-    (!name.is_empty()).then(|| (name.to_string(), commas))
+    let is_name = |t: &Token| matches!(t.kind, TokenKind::Ident | TokenKind::Keyword(_));
+    let name = match tokens.get(..open)? {
+        [.., plugin, sep, function]
+            if sep.kind == TokenKind::ColonColon && is_name(plugin) && is_name(function) =>
+        {
+            format!("{}::{}", plugin.text(before), function.text(before))
+        }
+        [.., function] if is_name(function) => function.text(before).to_string(),
+        _ => return None,
+    };
+    Some((name, commas))
 }
 
 fn utf16_len(s: &str) -> u32 {
@@ -505,30 +484,24 @@ const KEYWORD_DOCS: &[(&str, &str)] = &[
     ("organization", "`scope organization`: evaluated once per run against the organisation's documents, even with no system."),
 ];
 
+/// The keyword with a hover text at `offset` (or just after it): its token, word and text. The
+/// word is the lexer's, so one inside a string or a comment is none.
+fn keyword_at(text: &str, offset: usize) -> Option<(Token, &'static str, &'static str)> {
+    let token = Lexer::new(text)
+        .take_while(|t| t.start <= offset)
+        .find(|t| offset <= t.end && matches!(t.kind, TokenKind::Ident | TokenKind::Keyword(_)))?;
+    let word = token.text(text);
+    let (word, doc) = KEYWORD_DOCS.iter().find(|(k, _)| *k == word)?;
+    Some((token, word, doc))
+}
+
 /// Hover on a keyword that names nothing of the project (the index answers for names).
 pub fn keyword_hover(f: &PFile, ix: &Index, file: usize, offset: usize) -> Option<lsp::Hover> {
     if ix.at(file, offset).is_some() {
         return None;
     }
-    let text = &f.source.text;
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let start = text
-        .get(..offset)?
-        .rfind(|c: char| !is_word(c))
-        .map_or(0, |i| i + 1);
-    let end = text
-        .get(offset..)?
-        .find(|c: char| !is_word(c))
-        .map_or(text.len(), |i| offset + i);
-    let word = text.get(start..end)?;
-    // not inside a string or a comment
-    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
-    let line_before = text.get(line_start..start)?;
-    if line_before.contains("//") || line_before.matches('"').count() % 2 == 1 {
-        return None;
-    }
-    let (_, doc) = KEYWORD_DOCS.iter().find(|(k, _)| *k == word)?;
-    let span = Span::new(f.ast.file, start, end);
+    let (token, word, doc) = keyword_at(&f.source.text, offset)?;
+    let span = Span::new(f.ast.file, token.start, token.end);
     Some(lsp::Hover {
         contents: lsp::HoverContents::Markup(lsp::MarkupContent {
             kind: lsp::MarkupKind::Markdown,
@@ -613,6 +586,58 @@ mod tests {
             Some(("p::f".into(), 1))
         );
         assert_eq!(call("control A {\n  require len(x) > |"), None);
+        // parentheses and commas in strings and comments are not the call's
+        assert_eq!(
+            call("control A {\n  require len(\"(a, b\", |"),
+            Some(("len".into(), 1))
+        );
+        assert_eq!(
+            call("control A {\n  require len(x) == \"f(\" and len(|"),
+            Some(("len".into(), 0))
+        );
+        assert_eq!(call("control A {\n  require x == \"\\\"(\" and |"), None);
+        assert_eq!(
+            call("control A {\n  // default(a,\n  require len(a, // b(\n    |"),
+            Some(("len".into(), 1))
+        );
+        // inside a string argument the call is still the one open around it
+        assert_eq!(
+            call("control A {\n  require default(x, \"a, (|"),
+            Some(("default".into(), 1))
+        );
+        // an earlier item's open parenthesis does not reach into the next item
+        assert_eq!(call("let a = len(\ncontrol A {\n  require |"), None);
+    }
+
+    #[test]
+    fn keyword_hover_reads_the_lexers_words() {
+        let word = |text: &str| {
+            let at = text.find('|').unwrap();
+            keyword_at(&text.replace('|', ""), at).map(|(_, w, _)| w)
+        };
+        assert_eq!(
+            word("control A {\n  enforce advi|sory\n}"),
+            Some("advisory")
+        );
+        assert_eq!(
+            word("control A {\n  enforce advisory|\n}"),
+            Some("advisory")
+        );
+        assert_eq!(word("contr|ol A {\n}"), Some("control"));
+        // in a string, even after an escaped quote, or in a comment: no keyword
+        assert_eq!(
+            word("control A {\n  require x == \"a blocking| b\"\n}"),
+            None
+        );
+        assert_eq!(
+            word("control A {\n  require x == \"\\\" blocking| \"\n}"),
+            None
+        );
+        assert_eq!(word("control A {\n  // not mandat|ory\n}"), None);
+        assert_eq!(
+            word("control A {\n  require \"//\" == x and tr|ue\n}"),
+            Some("true")
+        );
     }
 
     #[test]

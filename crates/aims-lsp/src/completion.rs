@@ -10,7 +10,7 @@
 use crate::world::ProjectState;
 use aims_check::Ty;
 use aims_syntax::ast::{BlockKind, Item};
-use aims_syntax::lexer::{tokenize, Lexer, TokenKind};
+use aims_syntax::lexer::{tokenize, Keyword, Lexer, TokenKind};
 use tower_lsp_server::ls_types as lsp;
 
 struct Snippet {
@@ -223,7 +223,7 @@ enum Ctx {
 /// The item the cursor is in: its keyword and where its text starts, from the lexer's tokens
 /// before the cursor (strings and comments are single tokens, so their braces do not count).
 /// Depth is the brace depth at the cursor.
-fn enclosing(text: &str, offset: usize) -> (i32, Option<(&'static str, usize)>) {
+pub(crate) fn enclosing(text: &str, offset: usize) -> (i32, Option<(&'static str, usize)>) {
     let before = text.get(..offset).unwrap_or("");
     let bytes = before.as_bytes();
     let mut depth = 0i32;
@@ -740,7 +740,13 @@ fn expression_items(
         Some("the system's attributes from aims.toml".into()),
         None,
     ));
-    for q in ["all", "any", "none", "count"] {
+    // the language's expression words, from its one keyword list
+    let words = Keyword::ALL.iter().filter(|k| k.is_expression());
+    for q in words
+        .clone()
+        .filter(|k| k.is_quantifier())
+        .map(|k| k.as_str())
+    {
         let mut it = item(
             q,
             lsp::CompletionItemKind::KEYWORD,
@@ -753,19 +759,7 @@ fn expression_items(
         }
         out.push(it);
     }
-    for kw in [
-        "and",
-        "or",
-        "not",
-        "in",
-        "contains",
-        "starts_with",
-        "ends_with",
-        "matches",
-        "true",
-        "false",
-        "null",
-    ] {
+    for kw in words.filter(|k| !k.is_quantifier()).map(|k| k.as_str()) {
         out.push(item(kw, lsp::CompletionItemKind::KEYWORD, None, None));
     }
 }

@@ -129,6 +129,7 @@ const RULE: u8 = 2;
 const BLOCK: u8 = 4;
 const QUANT: u8 = 8;
 const COMPARISON: u8 = 16;
+const EXPR: u8 = 32;
 
 macro_rules! keywords {
     ($($variant:ident = $text:literal, $flags:expr;)*) => {
@@ -168,28 +169,29 @@ macro_rules! keywords {
 
 // The keyword set, defined once. `RESERVED`: in the grammar's `keyword` rule, never a name;
 // `RULE`: has a `kw_*` rule; `BLOCK`: starts a block (`block_kw`); `QUANT`: a quantifier
-// (`quant_kw`); `COMPARISON`: a comparison word of `cmp_op`. Checked against the grammar by
+// (`quant_kw`); `COMPARISON`: a comparison word of `cmp_op`; `EXPR`: a word of the grammar's
+// expressions (its `expr` ... `args` rules). Checked against the grammar by
 // `keywords_match_the_grammar` below.
 keywords! {
-    And = "and", RESERVED | RULE;
-    Or = "or", RESERVED | RULE;
-    Not = "not", RESERVED | RULE;
-    In = "in", RESERVED | RULE | COMPARISON;
+    And = "and", RESERVED | RULE | EXPR;
+    Or = "or", RESERVED | RULE | EXPR;
+    Not = "not", RESERVED | RULE | EXPR;
+    In = "in", RESERVED | RULE | COMPARISON | EXPR;
     Let = "let", RESERVED | RULE;
     Param = "param", RULE;
     Else = "else", RESERVED | RULE;
-    True = "true", RESERVED | RULE;
-    False = "false", RESERVED | RULE;
-    Null = "null", RESERVED | RULE;
+    True = "true", RESERVED | RULE | EXPR;
+    False = "false", RESERVED | RULE | EXPR;
+    Null = "null", RESERVED | RULE | EXPR;
     Fn = "fn", RULE;
-    All = "all", RESERVED | QUANT;
-    Any = "any", RESERVED | QUANT;
-    None = "none", RESERVED | QUANT;
-    Count = "count", RESERVED | QUANT;
-    Contains = "contains", RESERVED | COMPARISON;
-    StartsWith = "starts_with", RESERVED | COMPARISON;
-    EndsWith = "ends_with", RESERVED | COMPARISON;
-    Matches = "matches", RESERVED | COMPARISON;
+    All = "all", RESERVED | QUANT | EXPR;
+    Any = "any", RESERVED | QUANT | EXPR;
+    None = "none", RESERVED | QUANT | EXPR;
+    Count = "count", RESERVED | QUANT | EXPR;
+    Contains = "contains", RESERVED | COMPARISON | EXPR;
+    StartsWith = "starts_with", RESERVED | COMPARISON | EXPR;
+    EndsWith = "ends_with", RESERVED | COMPARISON | EXPR;
+    Matches = "matches", RESERVED | COMPARISON | EXPR;
     Control = "control", RESERVED | RULE | BLOCK;
     Objective = "objective", RESERVED | BLOCK;
     Risk = "risk", RESERVED | BLOCK;
@@ -244,6 +246,13 @@ impl Keyword {
     /// A comparison word: `in`, `contains`, `starts_with`, `ends_with`, `matches` (and `not in`).
     pub fn is_comparison(self) -> bool {
         self.flags() & COMPARISON != 0
+    }
+
+    /// A word of expressions: an operator (`and`, `or`, `not`, a comparison word), a literal
+    /// (`true`, `false`, `null`) or a quantifier; what completion offers where an expression is
+    /// typed.
+    pub fn is_expression(self) -> bool {
+        self.flags() & EXPR != 0
     }
 
     /// Starts a top-level item: a block keyword, `schema`, `plugin`, `let` or `param`.
@@ -585,6 +594,27 @@ mod tests {
         let mut comparisons = set(Keyword::is_comparison);
         comparisons.insert("not".into());
         assert_eq!(rule_words(&grammar, "cmp_op"), comparisons);
+        // The words of the expression rules: the `kw_*` they use and the words they match.
+        let start = grammar.find("\nexpr ").unwrap();
+        let end = start
+            + grammar[start..]
+                .find("\n// ----")
+                .unwrap_or(grammar.len() - start);
+        let rules = &grammar[start..end];
+        let mut words: BTreeSet<String> = rules
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter_map(|w| w.strip_prefix("kw_"))
+            .map(str::to_string)
+            .collect();
+        words.extend(
+            rules
+                .split('"')
+                .skip(1)
+                .step_by(2)
+                .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                .map(str::to_string),
+        );
+        assert_eq!(words, set(Keyword::is_expression), "the expression rules");
         // Every keyword is in at least one rule, and the top-level list is the parser's.
         for k in Keyword::ALL {
             assert!(k.flags() != 0, "{k:?}");

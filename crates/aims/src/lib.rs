@@ -300,15 +300,7 @@ pub fn load_with(
     }
     let (program, d) = compile_policies(&policies, sources, &project);
     diags.extend(d);
-    // The system attributes are checked once the policies' `schema system` items are known.
-    diags.extend(aims_facts::check_system_attributes(
-        &mut project,
-        sources,
-        &program.schemas,
-    ));
-    let names: Vec<&str> = project.systems.names().collect();
-    diags.extend(aims_check::check_waiver_systems(&program, &names));
-    diags.extend(check_organization_controls(&project, &program));
+    diags.extend(project_diagnostics(&mut project, sources, &program));
     let plugins = load_plugins(vfs, &project, &program, options, &mut diags);
     aims_base::diag::sort_by_path(&mut diags, sources);
     if diags.iter().any(|d| d.is_error()) {
@@ -537,6 +529,24 @@ fn explained_spans(e: &syntax::ast::Expr, depth: usize, out: &mut Vec<(usize, Sp
             }
         }
     }
+}
+
+/// The checks of `aims.toml` against the compiled policies, as [`load`] runs them: the systems'
+/// attributes against the policies' `schema system` (`E013x`; a key the schema does not declare
+/// is dropped and a value of the wrong type made invalid, so `project` is changed), the systems
+/// that waivers and exclusions name, and the kinds organisation controls read. The language
+/// server shows these as `aims check` would, from this one place. `program` must be compiled in
+/// the same source map as `project` was loaded in (`sources`).
+pub fn project_diagnostics(
+    project: &mut Project,
+    sources: &SourceMap,
+    program: &Program,
+) -> Vec<Diagnostic> {
+    let mut diags = aims_facts::check_system_attributes(project, sources, &program.schemas);
+    let names: Vec<&str> = project.systems.names().collect();
+    diags.extend(aims_check::check_waiver_systems(program, &names));
+    diags.extend(check_organization_controls(project, program));
+    diags
 }
 
 /// Organisation controls may read only the kinds `[organization]` declares (see

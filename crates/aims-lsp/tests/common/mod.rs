@@ -1,5 +1,6 @@
 //! A small LSP client for tests: speaks JSON-RPC with `Content-Length` framing to a server
 //! running in-process over in-memory pipes (the same bytes a real client sends on stdio).
+//! Also the tests' shared helpers: positions, file URIs, the codes of a publish, copying a folder.
 #![allow(dead_code)]
 
 use serde_json::{json, Value};
@@ -248,4 +249,19 @@ pub fn codes(p: &Value) -> Vec<String> {
         .iter()
         .map(|d| d["code"].as_str().unwrap_or("").to_string())
         .collect()
+}
+
+/// Copy a folder tree (an example project into a temporary folder). aims-cli's tests have their
+/// own (`crates/aims-cli/tests/common`): test helpers are not shared across crates.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }
