@@ -93,7 +93,7 @@ impl World {
     }
 
     /// A snapshot of each project whose analysis an edit made stale, to check without the
-    /// world's lock ([`AnalysisJob::run`]), then [`World::install`].
+    /// world's lock (`AnalysisJob::run`), then [`World::install`].
     pub fn analysis_jobs(&self) -> Vec<AnalysisJob> {
         self.projects
             .iter()
