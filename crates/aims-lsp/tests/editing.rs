@@ -562,6 +562,42 @@ async fn a_card_is_judged_with_the_projects_tailored_levels() {
     c.shutdown().await;
 }
 
+/// A lens is never more comfortable than `aims check`: a system attribute of the wrong type is
+/// an error in `aims.toml` (E0131: `"extreme"` is no risk tier) and invalid evidence for the controls that read it, so the
+/// requirement is `error` in the lens, not a pass on the raw value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_lenses_judge_the_checked_attributes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("policies")).unwrap();
+    let toml = "[project]\nname = \"t\"\npolicies = [\"policies\"]\n\n[[systems]]\nname = \"s1\"\nrisk_tier = \"extreme\"\nfacts = []\n";
+    std::fs::write(root.join("aims.toml"), toml).unwrap();
+    let policy = "control TIER \"Tier is not high\" {\n  require system.risk_tier != \"high\"\n}\n";
+    std::fs::write(root.join("policies/p.aims"), policy).unwrap();
+
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    let uri = file_uri(&root.join("policies/p.aims"));
+    c.open(&uri, policy).await;
+    let lenses = c
+        .call(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let titles: Vec<&str> = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["command"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        ["0 pass · 0 fail · 0 waived · 0 n/a · 1 error"],
+        "{lenses}"
+    );
+    c.shutdown().await;
+}
+
 /// A code lens above each control gives its verdicts over the project's systems, with the cards
 /// as they are in the editor.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

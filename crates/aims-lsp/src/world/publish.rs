@@ -63,6 +63,10 @@ pub struct ProjectDiags {
     /// Located in other files of the project (a `[[systems]]` entry's attributes file),
     /// converted, by document.
     elsewhere: Vec<(Uri, lsp::Diagnostic)>,
+    /// The project as the checks left it (an attribute the `system` schema does not declare
+    /// dropped, one of the wrong type made invalid): what the editor evaluates, as `aims check`
+    /// evaluates the checked project, so a lens is never more comfortable than the CLI.
+    pub checked: Option<Arc<aims_facts::Project>>,
 }
 
 /// Check `aims.toml` against the policies and load the project's plugins as `aims check` does,
@@ -71,7 +75,7 @@ pub struct ProjectDiags {
 /// whether it is located in a policy (the analysis's ids), in `aims.toml` (right after them) or
 /// in another file `aims.toml` names; and the attribute check changes the project it checks, so
 /// the shared one stays as loaded.
-fn refresh_project_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
+pub(super) fn refresh_project_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
     let (Some(toml), Some(project), Some(a)) = (&p.toml, &p.project, &p.analysis) else {
         p.project_diags = None;
         return;
@@ -102,7 +106,9 @@ fn refresh_project_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
         by_file: vec![Vec::new(); p.files.len()],
         toml: Vec::new(),
         elsewhere: Vec::new(),
+        checked: None,
     };
+    let mut checked = None;
     if let Some(mut project) = reloaded {
         let mut diags = aims::project_diagnostics(&mut project, &sources, &a.program);
         diags.extend(aims::plugin_diagnostics(&vfs, &project, &a.program));
@@ -129,9 +135,13 @@ fn refresh_project_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
                     .push(convert::diagnostic(&d, &toml_source, &|_| None)),
             }
         }
+        checked = Some(project);
     }
     for v in &mut out.by_file {
         aims_base::diag::sort(v);
+    }
+    if let Some(project) = checked {
+        out.checked = Some(Arc::new(project));
     }
     p.project_diags = Some(out);
 }

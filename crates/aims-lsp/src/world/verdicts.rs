@@ -2,6 +2,7 @@
 //! card or record makes fail (its diagnostics) and the controls' verdicts (their code lenses).
 
 use super::discovery::{uri_path, Overlay};
+use super::publish::refresh_project_diags;
 use super::{today_of, ProjectState, World};
 use crate::convert;
 use aims_base::{FileId, SourceMap, Span};
@@ -98,7 +99,16 @@ fn evaluate_systems<T: Send>(
     render: impl Fn(aims::SystemRun<'_>, &Program) -> T + Sync,
     consume: impl FnMut(T),
 ) -> Option<Vec<aims_eval::results::ControlResult>> {
-    let project = p.project.clone()?;
+    p.ensure_analyzed();
+    // The project as `aims.toml`'s checks left it, as `aims check` evaluates it (a system
+    // attribute of the wrong type is invalid, not its raw value); as loaded only when the project
+    // could not be read again.
+    refresh_project_diags(p, vfs.docs);
+    let project = p
+        .project_diags
+        .as_ref()
+        .and_then(|d| d.checked.clone())
+        .or_else(|| p.project.clone())?;
     // the organisation's documents may have been edited since the last run
     project.organization_cache.clear();
     let analysis = p.ensure_analyzed();
