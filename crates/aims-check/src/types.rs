@@ -700,7 +700,11 @@ impl<'a> Checker<'a> {
                     Ty::Bool
                 }
             }
-            ExprKind::Call { name, args, .. } => self.call(name, args, e.span, diags),
+            ExprKind::Call {
+                name,
+                args,
+                builtin,
+            } => self.call(name, *builtin, args, e.span, diags),
             ExprKind::PluginCall {
                 plugin,
                 function,
@@ -1159,8 +1163,16 @@ impl<'a> Checker<'a> {
 
     /// A call of a built-in function: arity and argument types from its entry in the registry
     /// ([`crate::builtins::BUILTINS`]), then what some functions check besides.
-    fn call(&mut self, name: &Ident, args: &[Expr], span: Span, diags: &mut Vec<Diagnostic>) -> Ty {
-        let Some(builtin) = Builtin::named(&name.name) else {
+    fn call(
+        &mut self,
+        name: &Ident,
+        builtin: Option<BuiltinId>,
+        args: &[Expr],
+        span: Span,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Ty {
+        // the parser resolved the name (`BuiltinId::named`)
+        let Some(builtin) = builtin.and_then(Builtin::from_id) else {
             for a in args {
                 self.expr(a, diags);
             }

@@ -1616,7 +1616,7 @@ impl<'p> Evaluator<'p> {
                     Quantifier::Count => V::Num(count as f64),
                 }))
             }
-            // The checker resolved the name (`aims_check::builtins::lowered`).
+            // The parser resolved the name (`aims_syntax::ast::BuiltinId::named`).
             ExprKind::Call {
                 name,
                 args,

@@ -562,9 +562,9 @@ async fn a_card_is_judged_with_the_projects_tailored_levels() {
     c.shutdown().await;
 }
 
-/// A lens is never more comfortable than `aims check`: a system attribute of the wrong type is
-/// an error in `aims.toml` (E0131: `"extreme"` is no risk tier) and invalid evidence for the controls that read it, so the
-/// requirement is `error` in the lens, not a pass on the raw value.
+/// A lens is never more comfortable than `aims check`: a system attribute outside its schema
+/// (`"extreme"` is no risk tier: E0131 in `aims.toml`) is invalid evidence for the controls that
+/// read it, so the requirement is `error` in the lens, not a pass on the raw value.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn code_lenses_judge_the_checked_attributes() {
     let dir = tempfile::tempdir().unwrap();

@@ -288,11 +288,6 @@ impl BuiltinId {
         let i = BUILTIN_NAMES.iter().position(|n| *n == name)?;
         u8::try_from(i).ok().map(BuiltinId)
     }
-
-    /// Its name in policies (`len`).
-    pub fn name(self) -> Option<&'static str> {
-        BUILTIN_NAMES.get(usize::from(self.0)).copied()
-    }
 }
 
 /// An expression, with where it is written.
