@@ -503,7 +503,7 @@ impl BuiltinFn {
     pub fn return_type(&self, args: &[Ty], first_arg: Option<&Expr>) -> Ty {
         let first = args.first().cloned().unwrap_or(Ty::Any);
         let kind = || match first_arg.map(|e| &e.kind) {
-            Some(ExprKind::Name(id)) => Ty::Record(id.name.to_string()),
+            Some(ExprKind::Name(id, _)) => Ty::Record(id.name.to_string()),
             _ => Ty::Any,
         };
         match self.returns {

@@ -90,6 +90,10 @@ aims_base::declare_codes! {
     /// ## Fix
     ///
     /// Fix the spelling (`model_card`) or declare the `let`.
+    ///
+    /// A control's or objective's `when` is decided before any of its `let`s is bound, so it
+    /// cannot read them, wherever they are written: write the condition in the `when` itself,
+    /// or make the `let` a top-level one.
     UNKNOWN_NAME = ("E0206", Error, "unknown name");
     /// Fact paths are checked against the schema of their kind before any fact is read, so a misspelled field is caught at once instead of failing on every system.
     ///

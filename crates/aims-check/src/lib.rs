@@ -314,9 +314,10 @@ where
             if let Some(value) = params::set(l, &ty, parameters, &mut program.params, &mut diags) {
                 let ty = checker.expr(&value, &mut diags);
                 item_types.extend(checker.types.take().map(Arc::new));
+                let index = program.lets.len() as u32;
                 checker
                     .globals
-                    .insert(l.name.name.to_string(), (ty, l.name.span));
+                    .insert(l.name.name.to_string(), (ty, l.name.span, index));
                 program
                     .lets
                     .insert(l.name.name.to_string(), Arc::new(value));
@@ -324,9 +325,10 @@ where
             }
         }
         item_types.extend(checker.types.take().map(Arc::new));
+        let index = program.lets.len() as u32;
         checker
             .globals
-            .insert(l.name.name.to_string(), (ty, l.name.span));
+            .insert(l.name.name.to_string(), (ty, l.name.span, index));
         program
             .lets
             .insert(l.name.name.to_string(), l.value.clone());
@@ -434,7 +436,7 @@ where
     program.let_types = checker
         .globals
         .iter()
-        .map(|(name, (ty, _))| (name.clone(), ty.clone()))
+        .map(|(name, (ty, _, _))| (name.clone(), ty.clone()))
         .collect();
     program.types = item_types;
     for lowered in lowered_items {
@@ -745,10 +747,7 @@ fn lower_control(
             }
             StmtKind::Scope(word) => c.organization = scope(word, diags),
             StmtKind::When { cond, otherwise } => {
-                checker.expect_bool(cond, diags);
-                if let Some(m) = otherwise {
-                    checker.message(m, &[], diags);
-                }
+                checker.when(cond, otherwise.as_deref(), diags);
                 if matches!(cond.kind, ExprKind::Bool(false)) {
                     diags.push(
                         Diagnostic::coded(
@@ -928,7 +927,7 @@ fn lower_objective(
         match &s.kind {
             StmtKind::AppliesTo(k) => applies_to.extend(check_kinds(k, checker, diags)),
             StmtKind::When { cond, otherwise } => {
-                checker.expect_bool(cond, diags);
+                checker.when(cond, otherwise.as_deref(), diags);
                 when = Some((cond.clone(), otherwise.clone()));
             }
             StmtKind::Enforce(id) => enforcement_level = enforcement(id, diags),
@@ -1002,7 +1001,7 @@ fn level(e: &Expr, scale: &[&str], what: &str, diags: &mut Vec<Diagnostic>) -> u
     match &e.kind {
         ExprKind::Int(n @ 1..=5) => *n as u8,
         ExprKind::Number(n) if (1.0..=5.0).contains(n) && n.fract() == 0.0 => *n as u8,
-        ExprKind::Name(id) => {
+        ExprKind::Name(id, _) => {
             if let Some(i) = scale.iter().position(|s| *s == id.name) {
                 return i as u8 + 1;
             }

@@ -176,7 +176,7 @@ pub fn is_constant(e: &Expr) -> bool {
         ExprKind::List(xs) => xs.iter().all(is_constant),
         // A refused expression is not known to be constant: nothing more is said about it.
         ExprKind::Error
-        | ExprKind::Name(_)
+        | ExprKind::Name(_, _)
         | ExprKind::Call { .. }
         | ExprKind::PluginCall { .. } => false,
         ExprKind::Quantified { .. } => false,
@@ -230,9 +230,18 @@ pub(crate) struct Checker<'a> {
     /// The policies' text, quoted in suggestions.
     sources: &'a SourceMap,
     plugins: &'a [Plugin],
-    pub globals: HashMap<String, (Ty, Span)>,
-    /// Innermost last: name, type, where the name is bound.
+    /// The top-level `let`s checked so far: type, where declared, position among them
+    /// ([`Referent::Global`]).
+    pub globals: HashMap<String, (Ty, Span, u32)>,
+    /// Innermost last: name, type, where the name is bound. A binding's position here is its
+    /// depth in the evaluator's scope ([`Referent::Local`]).
     locals: Vec<(String, Ty, Span)>,
+    /// The locals from this position on are a message's witnesses ([`Referent::Witness`]):
+    /// bound by the evaluator only when a quantifier found one, so not at a fixed depth.
+    witnesses_from: usize,
+    /// The item's `let`s hidden while its `when` is checked (the evaluator decides the `when`
+    /// before binding them), for the note of an unknown name.
+    hidden_locals: Vec<String>,
     pub used: HashSet<String>,
     pub kinds_read: HashSet<String>,
     /// `system` and the fact kinds read by the current item, each with where it is read (a
@@ -288,6 +297,8 @@ impl<'a> Checker<'a> {
             plugins,
             globals: HashMap::default(),
             locals: Vec::new(),
+            witnesses_from: usize::MAX,
+            hidden_locals: Vec::new(),
             used: HashSet::default(),
             kinds_read: HashSet::default(),
             names_read: Vec::new(),
@@ -373,6 +384,7 @@ impl<'a> Checker<'a> {
         diags: &mut Vec<Diagnostic>,
     ) {
         let depth = self.locals.len();
+        let witnesses_from = std::mem::replace(&mut self.witnesses_from, depth);
         for (n, t, s) in witnesses {
             self.locals.push((n.clone(), t.clone(), *s));
         }
@@ -382,17 +394,48 @@ impl<'a> Checker<'a> {
             }
         }
         self.locals.truncate(depth);
+        self.witnesses_from = witnesses_from;
     }
 
-    fn lookup(&mut self, id: &Ident) -> Option<Ty> {
-        if let Some((_, t, at)) = self.locals.iter().rev().find(|(n, _, _)| *n == id.name) {
+    /// Check an item's `when` and its `else` message. The evaluator decides the `when` before
+    /// it binds any of the item's `let`s, so they are not in scope here, wherever they are
+    /// written.
+    pub fn when(&mut self, cond: &Expr, otherwise: Option<&Message>, diags: &mut Vec<Diagnostic>) {
+        let locals = std::mem::take(&mut self.locals);
+        self.hidden_locals = locals.iter().map(|(n, _, _)| n.clone()).collect();
+        self.expect_bool(cond, diags);
+        if let Some(m) = otherwise {
+            self.message(m, &[], diags);
+        }
+        self.hidden_locals.clear();
+        self.locals = locals;
+    }
+
+    /// The type of a name, recording what it refers to in its slot (for the evaluator) and,
+    /// when types are recorded, for the language server.
+    fn lookup(&mut self, id: &Ident, slot: &NameSlot) -> Option<Ty> {
+        let (ty, referent) = self.resolve(id);
+        if !self.peeking {
+            slot.set(referent);
+        }
+        ty
+    }
+
+    fn resolve(&mut self, id: &Ident) -> (Option<Ty>, Option<Referent>) {
+        let local = self.locals.iter().enumerate().rev();
+        if let Some((depth, (_, t, at))) = local.into_iter().find(|(_, (n, _, _))| *n == id.name) {
             let (t, at) = (t.clone(), *at);
             self.mark_used(&id.name);
             self.resolved(id.span, || Resolution::Local(at));
-            return Some(t);
+            let referent = if depth >= self.witnesses_from {
+                Referent::Witness
+            } else {
+                Referent::Local(depth as u32)
+            };
+            return (Some(t), Some(referent));
         }
-        if let Some((t, _)) = self.globals.get(id.name.as_str()) {
-            let t = t.clone();
+        if let Some((t, _, index)) = self.globals.get(id.name.as_str()) {
+            let (t, index) = (t.clone(), *index);
             self.resolved(id.span, || Resolution::Global(id.name.to_string()));
             if !self.peeking {
                 self.mark_used(&id.name);
@@ -405,14 +448,14 @@ impl<'a> Checker<'a> {
                     self.globals_read.insert(id.name.to_string());
                 }
             }
-            return Some(t);
+            return (Some(t), Some(Referent::Global(index)));
         }
         if id.name == crate::SYSTEM {
             self.resolved(id.span, || Resolution::System);
             if !self.peeking {
                 record_read(&mut self.names_read, &id.name, id.span);
             }
-            return Some(Ty::System);
+            return (Some(Ty::System), Some(Referent::System));
         }
         if self.is_kind(&id.name) {
             self.resolved(id.span, || Resolution::Kind(id.name.to_string()));
@@ -422,9 +465,9 @@ impl<'a> Checker<'a> {
                     self.kinds_read.insert(id.name.to_string());
                 }
             }
-            return Some(Ty::Record(id.name.to_string()));
+            return (Some(Ty::Record(id.name.to_string())), Some(Referent::Kind));
         }
-        None
+        (None, None)
     }
 
     /// Most names are used many times: look before copying the name into the set.
@@ -576,7 +619,7 @@ impl<'a> Checker<'a> {
                 }
             }
             ExprKind::Paren(a) => self.expr(a, diags),
-            ExprKind::Name(id) => match self.lookup(id) {
+            ExprKind::Name(id, slot) => match self.lookup(id, slot) {
                 Some(t) => t,
                 None => {
                     let mut cands: Vec<String> =
@@ -592,7 +635,19 @@ impl<'a> Checker<'a> {
                         id.span,
                         "not a fact kind, `system`, a `let` or a quantifier variable",
                     );
-                    if let Some(s) = did_you_mean(&id.name, cands.iter().map(|s| s.as_str())) {
+                    if self.hidden_locals.iter().any(|n| *n == id.name) {
+                        d = d
+                            .with_note(format!(
+                                "`{}` is a `let` of this item, and an item's `when` is decided \
+                                 before its `let`s are bound",
+                                id.name
+                            ))
+                            .with_help(
+                                "write the condition in the `when` itself, or make the `let` a \
+                                 top-level one",
+                            );
+                    } else if let Some(s) = did_you_mean(&id.name, cands.iter().map(|s| s.as_str()))
+                    {
                         d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
                             id.span,
                             s,
@@ -1096,7 +1151,7 @@ impl<'a> Checker<'a> {
 
     /// The first argument of `documents` / `document`: the name of a fact kind.
     fn kind_arg(&mut self, function: &str, arg: &Expr, diags: &mut Vec<Diagnostic>) -> Ty {
-        if let ExprKind::Name(id) = &arg.kind {
+        if let ExprKind::Name(id, _) = &arg.kind {
             if self.is_kind(&id.name) {
                 self.resolved(id.span, || Resolution::Kind(id.name.to_string()));
                 return Ty::Record(id.name.to_string());
@@ -1107,7 +1162,7 @@ impl<'a> Checker<'a> {
             format!("`{function}` needs the name of a fact kind"),
         )
         .with_primary(arg.span, "not a fact kind");
-        if let ExprKind::Name(id) = &arg.kind {
+        if let ExprKind::Name(id, _) = &arg.kind {
             if let Some(s) = did_you_mean(&id.name, self.kinds()) {
                 let s = s.to_string();
                 d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
@@ -1324,7 +1379,7 @@ impl Checker<'_> {
     fn has(&mut self, args: &[Expr], span: Span, diags: &mut Vec<Diagnostic>) -> Ty {
         let kind = match args {
             [Expr {
-                kind: ExprKind::Name(id),
+                kind: ExprKind::Name(id, _),
                 ..
             }] => id,
             _ => {
@@ -1369,7 +1424,10 @@ pub fn type_of(program: &crate::Program, e: &Expr, locals: &[(String, Ty)]) -> T
     checker.globals = program
         .let_types
         .iter()
-        .map(|(name, ty)| (name.clone(), (ty.clone(), Span::default())))
+        .map(|(name, ty)| {
+            let index = program.lets.get_index_of(name).unwrap_or(usize::MAX);
+            (name.clone(), (ty.clone(), Span::default(), index as u32))
+        })
         .collect();
     checker.locals = locals
         .iter()

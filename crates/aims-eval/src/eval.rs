@@ -162,27 +162,67 @@ fn size_of(v: &V) -> u64 {
     n as u64
 }
 
+/// Add evidence read earlier (by a `let`) to what the expression being evaluated read.
+fn replay(ctx: &Ctx, evidence: &[Evidence]) {
+    let mut cur = ctx.evidence.borrow_mut();
+    for e in evidence {
+        if cur.len() < MAX_EVIDENCE && !cur.iter().any(|c| c.path == e.path) {
+            cur.push(e.clone());
+        }
+    }
+}
+
+/// Keep a top-level `let`'s value for the rest of the context.
+fn set_global<'a>(ctx: &Ctx<'a>, index: usize, value: GlobalLet<'a>) {
+    if let Some(slot) = ctx.globals.borrow_mut().get_mut(index) {
+        *slot = Some(value);
+    }
+}
+
 /// Per-requirement evaluation state.
 struct Ctx<'a> {
-    docs: HashMap<&'a str, &'a Document>,
+    /// The system's document of each kind the context reads (shared by the contexts of one
+    /// combination of documents).
+    docs: Rc<HashMap<&'a str, &'a Document>>,
     /// Every document of the system, in load order (`documents(kind)`, `document(kind, id)`).
     all: &'a [&'a Document],
     system: &'a SystemDecl,
-    scopes: Vec<(String, Result<V<'a>, Fault>)>,
+    /// The item's bindings, by depth ([`Referent::Local`]): its `let`s, then the variables of
+    /// the quantifiers being evaluated.
+    scopes: RefCell<Vec<Binding<'a>>>,
     evidence: RefCell<Vec<Evidence>>,
     /// Witness of the last failing `all` / matching `none`, for messages.
     witnesses: RefCell<Vec<(String, V<'a>)>>,
-    /// Evidence gathered while evaluating each `let`, replayed when the binding is used.
-    let_evidence: HashMap<String, Vec<Evidence>>,
-    /// The program's top-level `let`s, evaluated when first read and kept for the rest of the
-    /// control (they depend only on the system and its documents, which a context fixes).
-    globals: Rc<RefCell<HashMap<String, GlobalLet<'a>>>>,
+    /// While a requirement's message is rendered: the witnesses its requirement found, which
+    /// the message's names of quantifier variables read ([`Referent::Witness`]).
+    message_witnesses: Vec<(String, V<'a>)>,
+    /// The program's top-level `let`s by position ([`Referent::Global`]), each evaluated when
+    /// first read and kept for the rest of the control (they depend only on the system and its
+    /// documents, which a context fixes).
+    globals: Rc<RefCell<Vec<Option<GlobalLet<'a>>>>>,
     /// The system's work budget, shared by every context of its evaluation.
     meter: Rc<Meter>,
 }
 
+/// A local binding's value and, for a `let`, the evidence read to compute it, replayed when the
+/// binding is used.
+#[derive(Clone)]
+struct Binding<'a> {
+    value: R<'a>,
+    evidence: Rc<[Evidence]>,
+}
+
+impl<'a> Binding<'a> {
+    fn of(value: R<'a>) -> Binding<'a> {
+        Binding {
+            value,
+            evidence: Rc::new([]),
+        }
+    }
+}
+
 /// A top-level `let`'s value in a context and the evidence read to compute it.
-type GlobalLet<'a> = (R<'a>, Vec<Evidence>);
+type GlobalLet<'a> = (R<'a>, Rc<[Evidence]>);
 
 /// Whether a control (or objective) applies to a system, from its `when`.
 enum Applies {
@@ -395,13 +435,11 @@ impl<'p> Evaluator<'p> {
         documents: &[&Document],
         name: &str,
     ) -> Option<LetValue> {
-        if !self.program.lets.iter().any(|(n, _)| n.as_str() == name) {
-            return None;
-        }
+        let index = self.program.lets.get_index_of(name)?;
         let meter = Rc::new(Meter::new(self.max_work));
         let mut ctx = self.ctx(system, documents, &[], &meter);
         self.bind_globals(&mut ctx);
-        let v = self.global(name, &ctx)?;
+        let v = self.global(index, &ctx)?;
         let (value, missing, error) = match v {
             Ok(v) => (Some(whole_numbers(v.to_json())), None, None),
             Err(Fault::Missing { path, .. }) => (None, Some(path), None),
@@ -463,14 +501,14 @@ impl<'p> Evaluator<'p> {
             docs.insert(d.kind.as_str(), d);
         }
         Ctx {
-            docs,
+            docs: Rc::new(docs),
             all: documents,
             system,
-            scopes: Vec::new(),
+            scopes: RefCell::new(Vec::new()),
             evidence: RefCell::new(Vec::new()),
             witnesses: RefCell::new(Vec::new()),
-            let_evidence: HashMap::new(),
-            globals: Rc::new(RefCell::new(HashMap::new())),
+            message_witnesses: Vec::new(),
+            globals: Rc::new(RefCell::new(vec![None; self.program.lets.len()])),
             meter: Rc::clone(meter),
         }
     }
@@ -523,7 +561,7 @@ impl<'p> Evaluator<'p> {
                 Some(code),
             ),
         };
-        ctx.scopes.clear();
+        ctx.scopes.get_mut().clear();
         r
     }
 
@@ -834,12 +872,14 @@ impl<'p> Evaluator<'p> {
             self.bind_globals(&mut ctx);
             for step in &c.steps {
                 match step {
-                    Step::Let { name, value } => {
+                    Step::Let { value, .. } => {
                         ctx.evidence.borrow_mut().clear();
                         let v = self.eval(value, &ctx);
-                        let ev = std::mem::take(&mut *ctx.evidence.borrow_mut());
-                        ctx.let_evidence.insert(name.clone(), ev);
-                        ctx.scopes.push((name.clone(), v));
+                        let evidence = std::mem::take(&mut *ctx.evidence.borrow_mut());
+                        ctx.scopes.get_mut().push(Binding {
+                            value: v,
+                            evidence: evidence.into(),
+                        });
                     }
                     Step::Require(req) => {
                         ctx.evidence.borrow_mut().clear();
@@ -940,63 +980,52 @@ impl<'p> Evaluator<'p> {
     {
         // Only the local scope is reset: the top-level `let`s are read through `lookup`, which
         // evaluates each once per context, when it is first used.
-        ctx.scopes.clear();
+        ctx.scopes.get_mut().clear();
     }
 
-    /// A top-level `let`: its value in this context, evaluated in the global scope on first use.
-    /// What it read is evidence of whatever uses it, replayed on every use (as for a control's
-    /// own `let`s).
-    fn global<'a>(&self, name: &str, ctx: &Ctx<'a>) -> Option<R<'a>>
+    /// A top-level `let`, by its position among the program's `lets`: its value in this
+    /// context, evaluated in the global scope on first use. What it read is evidence of
+    /// whatever uses it, replayed on every use (as for a control's own `let`s). `None` when the
+    /// program has no `let` there.
+    fn global<'a>(&self, index: usize, ctx: &Ctx<'a>) -> Option<R<'a>>
     where
         'p: 'a,
     {
-        let known = ctx.globals.borrow().get(name).cloned();
+        let known = ctx.globals.borrow().get(index)?.clone();
         let (v, evidence) = match known {
             Some(known) => known,
             None => {
-                let expr = self
-                    .program
-                    .lets
-                    .iter()
-                    .rev()
-                    .find(|(n, _)| n.as_str() == name)
-                    .map(|(_, e)| e)?;
+                let (name, expr) = self.program.lets.get_index(index)?;
                 // A definition that reaches itself (the checker rejects it; stay total anyway).
-                ctx.globals.borrow_mut().insert(
-                    name.to_string(),
+                set_global(
+                    ctx,
+                    index,
                     (
                         Err(Fault::Error(
                             codes::CYCLE,
                             format!("`{name}` is defined in terms of itself"),
                         )),
-                        Vec::new(),
+                        Rc::new([]),
                     ),
                 );
                 let global = Ctx {
-                    docs: ctx.docs.clone(),
+                    docs: Rc::clone(&ctx.docs),
                     all: ctx.all,
                     system: ctx.system,
-                    scopes: Vec::new(),
+                    scopes: RefCell::new(Vec::new()),
                     evidence: RefCell::new(Vec::new()),
                     witnesses: RefCell::new(Vec::new()),
-                    let_evidence: HashMap::new(),
+                    message_witnesses: Vec::new(),
                     globals: Rc::clone(&ctx.globals),
                     meter: Rc::clone(&ctx.meter),
                 };
                 let v = self.eval(expr, &global);
-                let evidence = global.evidence.into_inner();
-                ctx.globals
-                    .borrow_mut()
-                    .insert(name.to_string(), (v.clone(), evidence.clone()));
+                let evidence: Rc<[Evidence]> = global.evidence.into_inner().into();
+                set_global(ctx, index, (v.clone(), Rc::clone(&evidence)));
                 (v, evidence)
             }
         };
-        let mut cur = ctx.evidence.borrow_mut();
-        for e in evidence {
-            if cur.len() < MAX_EVIDENCE && !cur.iter().any(|c| c.path == e.path) {
-                cur.push(e);
-            }
-        }
+        replay(ctx, &evidence);
         Some(v)
     }
 
@@ -1047,9 +1076,9 @@ impl<'p> Evaluator<'p> {
             return r;
         }
         self.bind_globals(&mut ctx);
-        for (name, e) in &o.lets {
+        for (_, e) in &o.lets {
             let v = self.eval(e, &ctx);
-            ctx.scopes.push((name.clone(), v));
+            ctx.scopes.get_mut().push(Binding::of(v));
         }
         let measured = self.eval(&o.measure, &ctx).and_then(|v| v.prim());
         let target = self.eval(&o.target, &ctx).and_then(|v| v.prim());
@@ -1153,22 +1182,17 @@ impl<'p> Evaluator<'p> {
         'p: 'a,
     {
         let mut out = String::new();
-        let witnesses: Vec<(String, V)> = ctx.witnesses.borrow().clone();
-        let base = ctx.scopes.len();
-        let mut scoped = Ctx {
-            docs: ctx.docs.clone(),
+        let scoped = Ctx {
+            docs: Rc::clone(&ctx.docs),
             all: ctx.all,
             system: ctx.system,
-            scopes: ctx.scopes.clone(),
+            scopes: RefCell::new(ctx.scopes.borrow().clone()),
             evidence: RefCell::new(Vec::new()),
             witnesses: RefCell::new(Vec::new()),
-            let_evidence: HashMap::new(),
+            message_witnesses: ctx.witnesses.borrow().clone(),
             globals: Rc::clone(&ctx.globals),
             meter: Rc::clone(&ctx.meter),
         };
-        for (n, v) in witnesses {
-            scoped.scopes.push((n, Ok(v)));
-        }
         for p in &m.parts {
             match p {
                 MessagePart::Text(t) => out.push_str(t),
@@ -1181,32 +1205,60 @@ impl<'p> Evaluator<'p> {
                 },
             }
         }
-        let _ = base;
         out
     }
 
-    fn lookup<'a>(&self, id: &Ident, ctx: &Ctx<'a>) -> R<'a>
+    /// A name's value, from what the checker resolved it to (its [`NameSlot`]): names are not
+    /// looked up here.
+    fn lookup<'a>(&self, id: &Ident, slot: &NameSlot, ctx: &Ctx<'a>) -> R<'a>
     where
         'p: 'a,
     {
-        if let Some((_, v)) = ctx.scopes.iter().rev().find(|(n, _)| *n == id.name) {
-            if let Some(ev) = ctx.let_evidence.get(id.name.as_str()) {
-                let mut cur = ctx.evidence.borrow_mut();
-                for e in ev {
-                    if cur.len() < MAX_EVIDENCE && !cur.iter().any(|c| c.path == e.path) {
-                        cur.push(e.clone());
-                    }
-                }
+        let unbound = || {
+            Fault::Error(
+                codes::INTERNAL,
+                format!("`{}` is not bound where the checker resolved it", id.name),
+            )
+        };
+        match slot.get() {
+            Some(Referent::Local(depth)) => {
+                let scopes = ctx.scopes.borrow();
+                let binding = scopes.get(depth as usize).ok_or_else(unbound)?;
+                replay(ctx, &binding.evidence);
+                binding.value.clone()
             }
-            return v.clone();
+            // A quantifier's variable in a message: the element that decided it, if one did.
+            Some(Referent::Witness) => ctx
+                .message_witnesses
+                .iter()
+                .rev()
+                .find(|(n, _)| *n == id.name)
+                .map(|(_, v)| Ok(v.clone()))
+                .unwrap_or_else(|| {
+                    Err(Fault::Missing {
+                        path: id.name.to_string(),
+                        span: None,
+                        file: None,
+                    })
+                }),
+            Some(Referent::Global(index)) => self
+                .global(index as usize, ctx)
+                .unwrap_or_else(|| Err(unbound())),
+            Some(Referent::System) => Ok(V::System(ctx.system)),
+            Some(Referent::Kind) => self.document(&id.name, ctx),
+            None => Err(Fault::Error(
+                codes::INTERNAL,
+                format!("the checker did not resolve `{}`", id.name),
+            )),
         }
-        if let Some(v) = self.global(&id.name, ctx) {
-            return v;
-        }
-        if id.name == aims_check::SYSTEM {
-            return Ok(V::System(ctx.system));
-        }
-        if let Some(d) = ctx.docs.get(id.name.as_str()) {
+    }
+
+    /// The system's document of `kind`, as a value.
+    fn document<'a>(&self, kind: &str, ctx: &Ctx<'a>) -> R<'a>
+    where
+        'p: 'a,
+    {
+        if let Some(d) = ctx.docs.get(kind) {
             // An unreadable document is read only for the sections of its body, if it has any
             // (a card whose front matter is broken); otherwise any use of it is an error.
             return match unreadable(d) {
@@ -1224,11 +1276,11 @@ impl<'p> Evaluator<'p> {
         {
             return Err(Fault::Error(
                 codes::UNREADABLE_DOCUMENT,
-                format!("the system has no readable `{}` document: {why}", id.name),
+                format!("the system has no readable `{kind}` document: {why}"),
             ));
         }
         Err(Fault::Missing {
-            path: id.name.to_string(),
+            path: kind.to_string(),
             span: None,
             file: None,
         })
@@ -1238,7 +1290,7 @@ impl<'p> Evaluator<'p> {
     /// an unreadable one is then an error); an error when it declares none but has an unreadable
     /// document of unknown kind, which may be one.
     fn has<'a>(&self, args: &[Expr], ctx: &Ctx<'a>) -> R<'a> {
-        let Some(ExprKind::Name(kind)) = args.first().map(|a| &a.kind) else {
+        let Some(ExprKind::Name(kind, _)) = args.first().map(|a| &a.kind) else {
             return Err(Fault::Error(
                 codes::INTERNAL,
                 "`has` takes the name of a fact kind".into(),
@@ -1386,7 +1438,7 @@ impl<'p> Evaluator<'p> {
         let r = self.eval_inner(e, ctx);
         if matches!(
             e.kind,
-            ExprKind::Field(..) | ExprKind::Index(..) | ExprKind::Name(_)
+            ExprKind::Field(..) | ExprKind::Index(..) | ExprKind::Name(_, _)
         ) {
             self.record(ctx, &r);
         }
@@ -1426,7 +1478,7 @@ impl<'p> Evaluator<'p> {
                     .collect::<Result<_, _>>()?,
             )),
             ExprKind::Paren(a) => self.eval(a, ctx),
-            ExprKind::Name(id) => self.lookup(id, ctx),
+            ExprKind::Name(id, slot) => self.lookup(id, slot, ctx),
             ExprKind::Field(base, name) => {
                 let b = self.eval_base(base, ctx)?;
                 let bp = path_of(&b);
@@ -1548,23 +1600,15 @@ impl<'p> Evaluator<'p> {
                 let items = self.elements(self.eval(collection, ctx)?)?;
                 ctx.meter.charge(items.len() as u64)?;
                 let mut count = 0usize;
-                // The body may bind the variable; evaluate in a child scope.
-                let mut child = Ctx {
-                    docs: ctx.docs.clone(),
-                    all: ctx.all,
-                    system: ctx.system,
-                    scopes: ctx.scopes.clone(),
-                    evidence: RefCell::new(std::mem::take(&mut *ctx.evidence.borrow_mut())),
-                    witnesses: RefCell::new(Vec::new()),
-                    let_evidence: ctx.let_evidence.clone(),
-                    globals: Rc::clone(&ctx.globals),
-                    meter: Rc::clone(&ctx.meter),
-                };
+                // The variable is bound at the depth the checker resolved it to (the end of the
+                // scope); the witnesses of quantifiers in the body are not this one's.
+                let outer_witnesses = std::mem::take(&mut *ctx.witnesses.borrow_mut());
+                let mut witness = None;
                 let mut result = None;
                 for item in items {
-                    child.scopes.push((var.name.to_string(), Ok(item.clone())));
-                    let r = self.eval(body, &child).and_then(|v| v.prim());
-                    child.scopes.pop();
+                    ctx.scopes.borrow_mut().push(Binding::of(Ok(item.clone())));
+                    let r = self.eval(body, ctx).and_then(|v| v.prim());
+                    ctx.scopes.borrow_mut().pop();
                     let b = match r {
                         Ok(V::Bool(b)) => b,
                         Ok(other) => {
@@ -1579,18 +1623,16 @@ impl<'p> Evaluator<'p> {
                             break;
                         }
                         Err(f) => {
-                            ctx.witnesses
-                                .borrow_mut()
-                                .push((var.name.to_string(), item));
+                            witness = Some(item);
                             result = Some(Err(f));
                             break;
                         }
                     };
                     match quantifier {
-                        Quantifier::All if !b => {
-                            ctx.witnesses
-                                .borrow_mut()
-                                .push((var.name.to_string(), item));
+                        Quantifier::All | Quantifier::None
+                            if b == (*quantifier == Quantifier::None) =>
+                        {
+                            witness = Some(item);
                             result = Some(Ok(V::Bool(false)));
                             break;
                         }
@@ -1598,18 +1640,16 @@ impl<'p> Evaluator<'p> {
                             result = Some(Ok(V::Bool(true)));
                             break;
                         }
-                        Quantifier::None if b => {
-                            ctx.witnesses
-                                .borrow_mut()
-                                .push((var.name.to_string(), item));
-                            result = Some(Ok(V::Bool(false)));
-                            break;
-                        }
                         Quantifier::Count if b => count += 1,
                         _ => {}
                     }
                 }
-                *ctx.evidence.borrow_mut() = child.evidence.into_inner();
+                let mut witnesses = ctx.witnesses.borrow_mut();
+                *witnesses = outer_witnesses;
+                if let Some(item) = witness {
+                    witnesses.push((var.name.to_string(), item));
+                }
+                drop(witnesses);
                 result.unwrap_or(Ok(match quantifier {
                     Quantifier::All | Quantifier::None => V::Bool(true),
                     Quantifier::Any => V::Bool(false),
@@ -1627,7 +1667,7 @@ impl<'p> Evaluator<'p> {
                 Some(Builtin::Exists) => match args.first() {
                     Some(
                         a @ Expr {
-                            kind: ExprKind::Name(_),
+                            kind: ExprKind::Name(_, _),
                             ..
                         },
                     ) => match self.eval(a, ctx) {
@@ -2298,7 +2338,7 @@ fn invalid_fault(v: &aims_facts::Value, path: &str, file: &str) -> Fault {
 /// The kind named by the first argument of `documents` / `document` (the checker ensures it is one).
 fn kind_arg(arg: Option<&Expr>) -> Result<String, Fault> {
     match arg.map(|e| &e.kind) {
-        Some(ExprKind::Name(id)) => Ok(id.name.to_string()),
+        Some(ExprKind::Name(id, _)) => Ok(id.name.to_string()),
         _ => Err(Fault::Error(
             codes::INTERNAL,
             "`documents` and `document` need the name of a fact kind".into(),

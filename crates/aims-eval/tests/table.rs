@@ -11,8 +11,10 @@
 use aims_base::{SourceMap, Span};
 use aims_eval::results::{Outcome, Verdict};
 use aims_eval::Evaluator;
-use aims_facts::{parse_file, Document, Format, SystemDecl, Value, ValueKind};
+use aims_facts::{Document, SystemDecl, Value, ValueKind};
 use indexmap::IndexMap;
+
+mod common;
 
 const CARD: &str = "---
 license: mit
@@ -217,19 +219,7 @@ fn every_row_gives_its_expected_outcome() {
     let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
     assert!(errors.is_empty(), "compile errors: {errors:#?}");
 
-    let cid = sources.add("README.md", CARD);
-    let (parsed, d) = parse_file(cid, CARD, Format::Markdown);
-    assert!(d.iter().all(|d| !d.is_error()), "{d:#?}");
-    let (root, sections) = parsed.unwrap();
-    let doc = Document {
-        file: cid,
-        name: "README.md".into(),
-        kind: "model_card".into(),
-        root,
-        sections: sections.into(),
-        detection: "declared".into(),
-        state: Default::default(),
-    };
+    let doc = common::model_card(&sources, CARD);
     let mut attributes = IndexMap::new();
     let span = Span::default();
     attributes.insert(
@@ -304,18 +294,7 @@ fn integers_beyond_2_53_are_evidence_exactly() {
     let pid = sources.add("p.aims", text);
     let (ast, _) = aims_syntax::parse(pid, text);
     let (program, _) = aims_check::compile(&[ast], &sources);
-    let cid = sources.add("README.md", card);
-    let (parsed, _) = parse_file(cid, card, Format::Markdown);
-    let (root, sections) = parsed.unwrap();
-    let doc = Document {
-        file: cid,
-        name: "README.md".into(),
-        kind: "model_card".into(),
-        root,
-        sections: sections.into(),
-        detection: "declared".into(),
-        state: Default::default(),
-    };
+    let doc = common::model_card(&sources, card);
     let system = SystemDecl {
         name: "demo".into(),
         ..SystemDecl::default()
@@ -339,18 +318,7 @@ fn missing_fact_is_labelled_in_the_card() {
     let pid = sources.add("p.aims", text);
     let (ast, _) = aims_syntax::parse(pid, text);
     let (program, _) = aims_check::compile(&[ast], &sources);
-    let cid = sources.add("README.md", CARD);
-    let (parsed, _) = parse_file(cid, CARD, Format::Markdown);
-    let (root, sections) = parsed.unwrap();
-    let doc = Document {
-        file: cid,
-        name: "README.md".into(),
-        kind: "model_card".into(),
-        root,
-        sections: sections.into(),
-        detection: String::new(),
-        state: Default::default(),
-    };
+    let doc = common::model_card(&sources, CARD);
     let system = SystemDecl {
         name: "s".into(),
         ..Default::default()

@@ -153,7 +153,7 @@ fn message_spans(m: &Message, out: &mut Vec<Span>) {
 fn expr_spans(e: &Expr, out: &mut Vec<Span>) {
     out.push(e.span);
     match &e.kind {
-        ExprKind::Name(id) => out.push(id.span),
+        ExprKind::Name(id, _) => out.push(id.span),
         ExprKind::Field(base, name) => {
             expr_spans(base, out);
             out.push(name.span);

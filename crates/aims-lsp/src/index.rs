@@ -337,7 +337,7 @@ impl Walker<'_, '_> {
                 }
             }
             ExprKind::Error
-            | ExprKind::Name(_)
+            | ExprKind::Name(_, _)
             | ExprKind::Null
             | ExprKind::Bool(_)
             | ExprKind::Number(_)

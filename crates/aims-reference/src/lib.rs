@@ -897,7 +897,7 @@ impl<'a> World<'a> {
                 Ok(Got::plain(Val::List(vals)))
             }
             ExprKind::Paren(a) => self.eval(a, st),
-            ExprKind::Name(id) => self.lookup(&id.name, st),
+            ExprKind::Name(id, _) => self.lookup(&id.name, st),
             ExprKind::Field(base, name) => {
                 let b = self.eval(base, st)?;
                 self.field(b, &name.name)
@@ -1060,7 +1060,7 @@ impl<'a> World<'a> {
         };
         match name {
             "has" => {
-                let Some(ExprKind::Name(kind)) = args.first().map(|a| &a.kind) else {
+                let Some(ExprKind::Name(kind, _)) = args.first().map(|a| &a.kind) else {
                     return Err(Stop::Error("`has` takes a kind".into()));
                 };
                 if self.docs.iter().any(|d| d.doc.kind == kind.name) {
@@ -1342,7 +1342,7 @@ fn invalid(path: Option<&str>, expected: &str) -> Stop {
 /// The fact kind a `documents` / `document` call names.
 fn kind_name(arg: Option<&Expr>) -> Result<String, Stop> {
     match arg.map(|e| &e.kind) {
-        Some(ExprKind::Name(id)) => Ok(id.name.to_string()),
+        Some(ExprKind::Name(id, _)) => Ok(id.name.to_string()),
         _ => Err(Stop::Error("not a fact kind".into())),
     }
 }

@@ -290,6 +290,97 @@ impl BuiltinId {
     }
 }
 
+/// What a name in an expression refers to, as the checker resolved it ([`NameSlot`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Referent {
+    /// A binding of the item being evaluated (a control's or objective's `let`, a quantifier's
+    /// variable), by its depth in the item's scope: 0 is the first bound, and a binding is at
+    /// the depth it is bound at whatever is bound after it.
+    Local(u32),
+    /// A quantifier's variable named in a requirement's message: the element that decided the
+    /// `all` or `none` (the witness), when there is one.
+    Witness,
+    /// A top-level `let` or `param`, by its position among them (the program's `lets`).
+    Global(u32),
+    /// `system`, the system being evaluated.
+    System,
+    /// A fact kind: the system's document of that kind.
+    Kind,
+}
+
+/// Where the checker records what a name refers to, so the evaluator reads the resolution
+/// instead of looking the name up again. A slot is a function of the item's text and the
+/// program's top-level declarations: the checker writes it on every check of the item (the
+/// same value again, unless those changed), so an atomic lets a tree shared with another thread
+/// be re-checked. It is not syntax: two names compare equal whatever their slots hold.
+#[derive(Default)]
+pub struct NameSlot(std::sync::atomic::AtomicU32);
+
+impl NameSlot {
+    const TAG_BITS: u32 = 3;
+    /// The largest index a slot holds (a policy has far fewer bindings or `let`s).
+    pub const MAX_INDEX: u32 = u32::MAX >> Self::TAG_BITS;
+
+    /// What the checker resolved the name to; `None` before it has (or when it could not).
+    pub fn get(&self) -> Option<Referent> {
+        let v = self.0.load(std::sync::atomic::Ordering::Relaxed);
+        let index = v >> Self::TAG_BITS;
+        Some(match v & ((1 << Self::TAG_BITS) - 1) {
+            1 => Referent::Local(index),
+            2 => Referent::Witness,
+            3 => Referent::Global(index),
+            4 => Referent::System,
+            5 => Referent::Kind,
+            _ => return None,
+        })
+    }
+
+    /// Record the resolution (the checker). An index beyond [`NameSlot::MAX_INDEX`] leaves the
+    /// name unresolved, which the evaluator reports as an error rather than guess.
+    pub fn set(&self, to: Option<Referent>) {
+        let packed = |index: u32, tag: u32| {
+            if index > Self::MAX_INDEX {
+                0
+            } else {
+                index << Self::TAG_BITS | tag
+            }
+        };
+        let v = match to {
+            None => 0,
+            Some(Referent::Local(i)) => packed(i, 1),
+            Some(Referent::Witness) => 2,
+            Some(Referent::Global(i)) => packed(i, 3),
+            Some(Referent::System) => 4,
+            Some(Referent::Kind) => 5,
+        };
+        self.0.store(v, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Clone for NameSlot {
+    fn clone(&self) -> NameSlot {
+        let slot = NameSlot::default();
+        slot.set(self.get());
+        slot
+    }
+}
+
+impl PartialEq for NameSlot {
+    /// Always: a resolution is not part of the syntax.
+    fn eq(&self, _: &NameSlot) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for NameSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.get() {
+            Some(r) => write!(f, "{r:?}"),
+            None => f.write_str("Unresolved"),
+        }
+    }
+}
+
 /// An expression, with where it is written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
@@ -328,8 +419,9 @@ pub enum ExprKind {
     },
     /// A list literal, `[a, b]`.
     List(Box<[Expr]>),
-    /// A name: a variable, `let`, parameter, fact kind or `system`.
-    Name(Ident),
+    /// A name: a variable, `let`, parameter, fact kind or `system`, with what it refers to once
+    /// the checker has resolved it.
+    Name(Ident, NameSlot),
     /// A field access, `x.name`.
     Field(Box<Expr>, Ident),
     /// An index, `x[i]` (a list position or a map key).
@@ -749,7 +841,7 @@ impl SpansMut for Expr {
             | ExprKind::Date(_)
             | ExprKind::Duration { .. } => {}
             ExprKind::List(xs) => xs.spans_mut(f),
-            ExprKind::Name(i) => i.spans_mut(f),
+            ExprKind::Name(i, _) => i.spans_mut(f),
             ExprKind::Field(e, i) => {
                 e.spans_mut(f);
                 i.spans_mut(f);

@@ -520,7 +520,7 @@ impl<'a> Parser<'a> {
         let id = self.ident()?;
         Ok(Expr {
             span: id.span,
-            kind: ExprKind::Name(id),
+            kind: ExprKind::Name(id, Default::default()),
         })
     }
 
@@ -870,7 +870,7 @@ impl<'a> Parser<'a> {
                     let id = self.take_name();
                     Ok(Expr {
                         span: id.span,
-                        kind: ExprKind::Name(id),
+                        kind: ExprKind::Name(id, Default::default()),
                     })
                 };
             }

@@ -584,7 +584,7 @@ impl<'a> Formatter<'a> {
                 RcDoc::text(format!("{amount}{}", unit.suffix()))
             }
             ExprKind::List(xs) => self.args("[", xs, "]"),
-            ExprKind::Name(id) => RcDoc::text(id.name.clone()),
+            ExprKind::Name(id, _) => RcDoc::text(id.name.clone()),
             ExprKind::Field(base, name) => self
                 .expr(base)
                 .append(RcDoc::text(format!(".{}", name.name))),

@@ -942,7 +942,7 @@ impl Ctx<'_> {
             let id = self.ident(p, off);
             Expr {
                 span: id.span,
-                kind: ExprKind::Name(id),
+                kind: ExprKind::Name(id, Default::default()),
             }
         } else {
             self.literal(p, off)
@@ -1224,7 +1224,7 @@ impl Ctx<'_> {
                 let id = self.ident(p, off);
                 Expr {
                     span: id.span,
-                    kind: ExprKind::Name(id),
+                    kind: ExprKind::Name(id, Default::default()),
                 }
             }
         }

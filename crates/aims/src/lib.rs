@@ -508,7 +508,7 @@ fn explained_spans(e: &syntax::ast::Expr, depth: usize, out: &mut Vec<(usize, Sp
         | K::Date(_)
         | K::Duration { .. } => {}
         K::Paren(inner) => explained_spans(inner, depth, out),
-        K::Name(_) | K::Field(..) | K::Index(..) => out.push((depth, e.span)),
+        K::Name(..) | K::Field(..) | K::Index(..) => out.push((depth, e.span)),
         K::Unary(_, x) => {
             out.push((depth, e.span));
             explained_spans(x, depth + 1, out);

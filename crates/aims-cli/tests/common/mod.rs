@@ -89,15 +89,8 @@ pub fn write_file(root: &std::path::Path, rel: &str, body: &str) {
 /// Copy a folder tree (fixtures into a temporary folder).
 pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
+    let options = fs_extra::dir::CopyOptions::new().content_only(true);
+    fs_extra::dir::copy(from, to, &options).unwrap();
 }
 
 /// Run the `aims` binary in `dir` (no colour) and check it did not panic.

@@ -251,17 +251,9 @@ pub fn codes(p: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Copy a folder tree (an example project into a temporary folder). aims-cli's tests have their
-/// own (`crates/aims-cli/tests/common`): test helpers are not shared across crates.
+/// Copy a folder tree (an example project into a temporary folder).
 pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+    let options = fs_extra::dir::CopyOptions::new().content_only(true);
+    fs_extra::dir::copy(from, to, &options).unwrap();
 }
