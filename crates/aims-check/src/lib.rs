@@ -284,7 +284,9 @@ where
 
     let record_types = cache.as_ref().is_some_and(|c| c.record_types);
     let mut item_types: Vec<Arc<ItemTypes>> = Vec::new();
+    program.scope_stamp = scope_stamp(&global_lets, &program.schemas);
     let mut checker = Checker::new(&program.schemas, &program.plugins, sources);
+    checker.scope_stamp = program.scope_stamp;
     checker.control_ids = Some(control_ids.clone());
     // What each top-level `let` and each control reads of other controls' verdicts.
     let mut verdict_graph = verdicts::Graph::default();
@@ -883,6 +885,23 @@ fn first_reads(mut reads: Vec<(String, Span)>) -> Vec<(String, Span)> {
 
 /// Quantifier variables whose witness a message may name: `all x in ..` / `none x in ..` at the
 /// top of the requirement (possibly under `and`).
+/// The fingerprint of the names a policy's expressions can refer to beyond their own item: its
+/// top-level `let`s in order (a name is resolved to a `let`'s position) and its fact kinds
+/// ([`Program::scope_stamp`]).
+fn scope_stamp(lets: &[(&LetDecl, Option<&str>)], schemas: &SchemaSet) -> u32 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    for (l, _) in lets {
+        l.name.name.hash(&mut h);
+    }
+    0xffu8.hash(&mut h);
+    for kind in schemas.names().filter(|n| !n.contains('.')) {
+        kind.hash(&mut h);
+    }
+    let v = h.finish();
+    (v ^ (v >> 32)) as u32
+}
+
 fn witness_vars(expr: &Expr, checker: &mut Checker) -> Vec<(String, Ty, Span)> {
     let mut out = Vec::new();
     let mut stack = vec![expr];

@@ -319,6 +319,10 @@ pub struct Program {
     pub exclusions: Vec<Exclusion>,
     /// Every plugin declaration.
     pub plugins: Vec<Plugin>,
+    /// The scope stamp of the check that made the program ([`aims_syntax::ast::NameSlot`]): a
+    /// fingerprint of its top-level names (its `let`s in order, its fact kinds), under which the
+    /// evaluator reads what each name refers to.
+    pub scope_stamp: u32,
     /// Top-level lets, in dependency-free declaration order. A parameter is one too: its
     /// default, or the value `aims.toml` gives it ([`crate::compile_with_parameters`]).
     pub lets: IndexMap<String, Arc<Expr>>,

@@ -239,6 +239,8 @@ pub(crate) struct Checker<'a> {
     /// The locals from this position on are a message's witnesses ([`Referent::Witness`]):
     /// bound by the evaluator only when a quantifier found one, so not at a fixed depth.
     witnesses_from: usize,
+    /// The program's scope stamp, written with every resolution ([`NameSlot`]).
+    pub scope_stamp: u32,
     /// The item's `let`s hidden while its `when` is checked (the evaluator decides the `when`
     /// before binding them), for the note of an unknown name.
     hidden_locals: Vec<String>,
@@ -298,6 +300,7 @@ impl<'a> Checker<'a> {
             globals: HashMap::default(),
             locals: Vec::new(),
             witnesses_from: usize::MAX,
+            scope_stamp: 0,
             hidden_locals: Vec::new(),
             used: HashSet::default(),
             kinds_read: HashSet::default(),
@@ -416,7 +419,7 @@ impl<'a> Checker<'a> {
     fn lookup(&mut self, id: &Ident, slot: &NameSlot) -> Option<Ty> {
         let (ty, referent) = self.resolve(id);
         if !self.peeking {
-            slot.set(referent);
+            slot.set(self.scope_stamp, referent);
         }
         ty
     }

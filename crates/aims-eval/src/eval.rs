@@ -1220,7 +1220,7 @@ impl<'p> Evaluator<'p> {
                 format!("`{}` is not bound where the checker resolved it", id.name),
             )
         };
-        match slot.get() {
+        match slot.get(self.program.scope_stamp) {
             Some(Referent::Local(depth)) => {
                 let scopes = ctx.scopes.borrow();
                 let binding = scopes.get(depth as usize).ok_or_else(unbound)?;
@@ -1246,9 +1246,14 @@ impl<'p> Evaluator<'p> {
                 .unwrap_or_else(|| Err(unbound())),
             Some(Referent::System) => Ok(V::System(ctx.system)),
             Some(Referent::Kind) => self.document(&id.name, ctx),
+            // Not resolved by the check that made this program: not checked, or re-checked
+            // since for other top-level names (an editor's newer version of the policies).
             None => Err(Fault::Error(
                 codes::INTERNAL,
-                format!("the checker did not resolve `{}`", id.name),
+                format!(
+                    "`{}` is not resolved for this version of the policies (check them again)",
+                    id.name
+                ),
             )),
         }
     }

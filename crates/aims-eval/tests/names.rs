@@ -13,7 +13,7 @@ use aims_check::{Program, Step};
 use aims_eval::results::Outcome;
 use aims_eval::Evaluator;
 use aims_facts::{SystemDecl, Value, ValueKind};
-use aims_syntax::ast::{Expr, ExprKind, Referent};
+use aims_syntax::ast::{Expr, ExprKind, NameSlot, Referent};
 use indexmap::IndexMap;
 
 mod common;
@@ -98,8 +98,8 @@ control C-1 "Referents" {
     let mut seen = Vec::new();
     for step in &program.controls[0].steps {
         match step {
-            Step::Let { value, .. } => names(value, &mut seen),
-            Step::Require(r) => names(&r.expr, &mut seen),
+            Step::Let { value, .. } => names(value, program.scope_stamp, &mut seen),
+            Step::Require(r) => names(&r.expr, program.scope_stamp, &mut seen),
         }
     }
     assert_eq!(
@@ -127,64 +127,78 @@ control C-1 "Licence approved" {
     );
     assert_eq!(evaluate(&program)[0].0, Outcome::Pass);
     // Forget what the checker resolved: a lookup by name would still find both names and pass.
+    let mut seen = Vec::new();
     for step in &program.controls[0].steps {
         if let Step::Require(r) = step {
-            forget(&r.expr);
+            names(&r.expr, program.scope_stamp, &mut seen);
+            each_slot(&r.expr, &|slot| slot.set(program.scope_stamp, None));
         }
     }
+    assert_eq!(seen.len(), 2, "{seen:?}");
     let got = evaluate(&program);
     assert_eq!(got[0].0, Outcome::Error, "{got:#?}");
-    assert!(
-        got[0]
-            .1
-            .as_deref()
-            .unwrap_or("")
-            .contains("did not resolve"),
-        "{got:#?}"
-    );
+    let message = got[0].1.as_deref().unwrap_or("");
+    assert!(message.contains("not resolved"), "{got:#?}");
 }
 
-/// Every name in `e`, left to right, with its slot's referent.
-fn names(e: &Expr, out: &mut Vec<(String, Option<Referent>)>) {
+/// An editor re-checks the items it re-uses from the previous version of the policies while
+/// that version's program may still be evaluated: a program never reads a resolution made for
+/// other top-level names (here, `b` moves from the second top-level `let` to the first, and the
+/// old program's second `let` would wrongly be `a`).
+#[test]
+fn a_program_never_reads_a_resolution_made_for_other_top_level_names() {
+    let sources = SourceMap::new();
+    let file = |name: &str, text: &str| {
+        let id = sources.add(name, text);
+        aims_syntax::parse(id, text).0
+    };
+    let a = file("a.aims", "let a = 5\n");
+    let b = file("b.aims", "let b = 2\n");
+    let control = file(
+        "c.aims",
+        "control C-1 \"b is two\" {\n  require b == 2\n}\n",
+    );
+    let (old, diags) = aims_check::compile(&[a.clone(), b.clone(), control.clone()], &sources);
+    assert!(!diags.iter().any(|d| d.is_error()), "{diags:#?}");
+    assert_eq!(evaluate(&old)[0].0, Outcome::Pass);
+    // The same control's tree (shared, as the parse cache shares it), checked with the lets in
+    // the other order.
+    let (new, diags) = aims_check::compile(&[b, a, control], &sources);
+    assert!(!diags.iter().any(|d| d.is_error()), "{diags:#?}");
+    assert_ne!(old.scope_stamp, new.scope_stamp);
+    assert_eq!(evaluate(&new)[0].0, Outcome::Pass);
+    let stale = evaluate(&old);
+    assert_eq!(stale[0].0, Outcome::Error, "{stale:#?}");
+}
+
+/// Every name in `e`, left to right, with its slot's referent under `stamp`.
+fn names(e: &Expr, stamp: u32, out: &mut Vec<(String, Option<Referent>)>) {
+    if let ExprKind::Name(id, slot) = &e.kind {
+        out.push((id.name.to_string(), slot.get(stamp)));
+    }
+    for child in children(e) {
+        names(child, stamp, out);
+    }
+}
+
+/// Apply `f` to the slot of every name in `e`.
+fn each_slot(e: &Expr, f: &dyn Fn(&NameSlot)) {
+    if let ExprKind::Name(_, slot) = &e.kind {
+        f(slot);
+    }
+    for child in children(e) {
+        each_slot(child, f);
+    }
+}
+
+fn children(e: &Expr) -> Vec<&Expr> {
     match &e.kind {
-        ExprKind::Name(id, slot) => out.push((id.name.to_string(), slot.get())),
-        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Unary(_, base) => {
-            names(base, out)
-        }
-        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-            names(a, out);
-            names(b, out);
-        }
+        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Unary(_, base) => vec![base],
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => vec![a, b],
         ExprKind::Quantified {
             collection, body, ..
-        } => {
-            names(collection, out);
-            names(body, out);
-        }
-        ExprKind::List(xs) | ExprKind::Call { args: xs, .. } => {
-            xs.iter().for_each(|x| names(x, out))
-        }
-        _ => {}
+        } => vec![collection, body],
+        ExprKind::List(xs) | ExprKind::Call { args: xs, .. } => xs.iter().collect(),
+        _ => Vec::new(),
     }
-}
-
-/// Clear the slot of every name in `e`.
-fn forget(e: &Expr) {
-    let mut all = Vec::new();
-    names(e, &mut all);
-    clear(e);
-    fn clear(e: &Expr) {
-        match &e.kind {
-            ExprKind::Name(_, slot) => slot.set(None),
-            ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Unary(_, base) => {
-                clear(base)
-            }
-            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-                clear(a);
-                clear(b);
-            }
-            _ => {}
-        }
-    }
-    assert!(all.len() >= 2, "the requirement names something: {all:?}");
 }

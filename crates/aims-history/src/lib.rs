@@ -276,6 +276,27 @@ impl std::fmt::Debug for History {
     }
 }
 
+/// Run `f` again while SQLite answers "busy" without having waited, up to [`BUSY_TIMEOUT`]. Its
+/// busy handler does not cover every lock: two processes that open a new history at once and
+/// both switch it to WAL get `database is locked` at once (seen with two `aims check --record`
+/// starting together).
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let start = std::time::Instant::now();
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && start.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl History {
     /// Open the history at `path` for recording, creating the file (and its folder) when
     /// missing, and bring its schema up to date.
@@ -314,8 +335,7 @@ impl History {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         // WAL: readers never block the writer; NORMAL sync is durable for committed
         // transactions against a process crash (a power loss may lose the last run).
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
+        retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL")).map_err(err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(err)?;
         let mut history = History {

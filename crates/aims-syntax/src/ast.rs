@@ -309,21 +309,32 @@ pub enum Referent {
 }
 
 /// Where the checker records what a name refers to, so the evaluator reads the resolution
-/// instead of looking the name up again. A slot is a function of the item's text and the
-/// program's top-level declarations: the checker writes it on every check of the item (the
-/// same value again, unless those changed), so an atomic lets a tree shared with another thread
-/// be re-checked. It is not syntax: two names compare equal whatever their slots hold.
+/// instead of looking the name up again. It is not syntax: two names compare equal whatever
+/// their slots hold.
+///
+/// What a name refers to depends on the item's text and on the program's top-level names (its
+/// `let`s in order, its fact kinds). A tree is shared by successive checks of a changing
+/// project (the language server re-uses the items whose text did not change), so a slot also
+/// holds the *scope stamp* of the check that wrote it, a fingerprint of those top-level names:
+/// a program reads a slot only under its own stamp, and a slot a later check rewrote for other
+/// top-level names reads as unresolved instead of as a wrong binding. An atomic lets a check
+/// rewrite a slot while another thread evaluates the previous program.
 #[derive(Default)]
-pub struct NameSlot(std::sync::atomic::AtomicU32);
+pub struct NameSlot(std::sync::atomic::AtomicU64);
 
 impl NameSlot {
     const TAG_BITS: u32 = 3;
     /// The largest index a slot holds (a policy has far fewer bindings or `let`s).
     pub const MAX_INDEX: u32 = u32::MAX >> Self::TAG_BITS;
 
-    /// What the checker resolved the name to; `None` before it has (or when it could not).
-    pub fn get(&self) -> Option<Referent> {
-        let v = self.0.load(std::sync::atomic::Ordering::Relaxed);
+    /// What the check with scope stamp `stamp` resolved the name to; `None` before it has (or
+    /// when it could not, or when a check for other top-level names wrote the slot since).
+    pub fn get(&self, stamp: u32) -> Option<Referent> {
+        let packed = self.0.load(std::sync::atomic::Ordering::Relaxed);
+        if (packed >> 32) as u32 != stamp {
+            return None;
+        }
+        let v = packed as u32;
         let index = v >> Self::TAG_BITS;
         Some(match v & ((1 << Self::TAG_BITS) - 1) {
             1 => Referent::Local(index),
@@ -335,9 +346,10 @@ impl NameSlot {
         })
     }
 
-    /// Record the resolution (the checker). An index beyond [`NameSlot::MAX_INDEX`] leaves the
-    /// name unresolved, which the evaluator reports as an error rather than guess.
-    pub fn set(&self, to: Option<Referent>) {
+    /// Record the resolution made under scope stamp `stamp` (the checker). An index beyond
+    /// [`NameSlot::MAX_INDEX`] leaves the name unresolved, which the evaluator reports as an
+    /// error rather than guess.
+    pub fn set(&self, stamp: u32, to: Option<Referent>) {
         let packed = |index: u32, tag: u32| {
             if index > Self::MAX_INDEX {
                 0
@@ -353,15 +365,18 @@ impl NameSlot {
             Some(Referent::System) => 4,
             Some(Referent::Kind) => 5,
         };
-        self.0.store(v, std::sync::atomic::Ordering::Relaxed);
+        self.0.store(
+            u64::from(stamp) << 32 | u64::from(v),
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 }
 
 impl Clone for NameSlot {
     fn clone(&self) -> NameSlot {
-        let slot = NameSlot::default();
-        slot.set(self.get());
-        slot
+        NameSlot(std::sync::atomic::AtomicU64::new(
+            self.0.load(std::sync::atomic::Ordering::Relaxed),
+        ))
     }
 }
 
@@ -374,7 +389,8 @@ impl PartialEq for NameSlot {
 
 impl std::fmt::Debug for NameSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.get() {
+        let packed = self.0.load(std::sync::atomic::Ordering::Relaxed);
+        match self.get((packed >> 32) as u32) {
             Some(r) => write!(f, "{r:?}"),
             None => f.write_str("Unresolved"),
         }
