@@ -3,8 +3,11 @@
 
 use crate::source::{SourceMap, Span};
 
-/// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// How serious a diagnostic is. Reports write it in lower case (`error`, `warning`, `note`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The input is wrong and the run cannot be trusted (`aims check` exits 2).
     Error,
@@ -230,6 +233,40 @@ struct SortKey {
     notes: Vec<String>,
     help: Option<String>,
     suggestions: Vec<(Place, String, String)>,
+}
+
+/// Where an unknown-key error points ([`unknown_key`]).
+#[derive(Debug, Clone, Copy)]
+pub enum KeyAt {
+    /// At the key itself: the fix renames it.
+    Key(Span),
+    /// At the key's value, when the key's own position is not known.
+    Value(Span),
+}
+
+/// The error for the key `key` of a table that accepts only `allowed` (`place` names the table,
+/// e.g. "`[project]`"): the keys it accepts, and the closest one as "did you mean".
+pub fn unknown_key(
+    code: crate::codes::CodeInfo,
+    key: &str,
+    at: KeyAt,
+    allowed: &[&str],
+    place: &str,
+) -> Diagnostic {
+    let accepted: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
+    let d = Diagnostic::coded(code, format!("unknown key `{key}` in {place}"));
+    let mut d = match at {
+        KeyAt::Key(span) => d.with_primary(span, "unknown key"),
+        KeyAt::Value(span) => d.with_primary(span, format!("the value of `{key}`")),
+    }
+    .with_note(format!("{place} accepts: {}", accepted.join(", ")));
+    if let Some(s) = did_you_mean(key, allowed.iter().copied()) {
+        d = d.with_help(format!("did you mean `{s}`?"));
+        if let KeyAt::Key(span) = at {
+            d = d.with_suggestion(span, s, format!("rename to `{s}`"));
+        }
+    }
+    d
 }
 
 /// "Did you mean" support: the candidate closest to `name` by edit distance, if close enough.

@@ -134,17 +134,6 @@ pub fn diff_side(arg: &Path, db: &Path) -> Result<CheckReport, u8> {
     }
 }
 
-fn counts(c: &history::Counts) -> VerdictCounts {
-    let n = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
-    VerdictCounts {
-        pass: n(c.pass),
-        fail: n(c.fail),
-        waived: n(c.waived),
-        not_applicable: n(c.not_applicable),
-        error: n(c.error),
-    }
-}
-
 /// The trend data of the HTML statement, from every recorded run.
 pub fn trend(h: &History) -> Result<Trend, HistoryError> {
     let runs = h.runs()?;
@@ -156,7 +145,7 @@ pub fn trend(h: &History) -> Result<Trend, HistoryError> {
             let mut points = vec![None; runs.len()];
             for (run, cs) in &c.series {
                 if let Some(slot) = index(*run).and_then(|i| points.get_mut(i)) {
-                    *slot = Some(counts(cs));
+                    *slot = Some(*cs);
                 }
             }
             ControlTrend { id: c.name, points }
@@ -185,7 +174,7 @@ pub fn trend(h: &History) -> Result<Trend, HistoryError> {
             .map(|r| TrendRun {
                 id: r.id,
                 date: r.date.clone(),
-                verdicts: counts(&r.verdicts),
+                verdicts: r.verdicts,
             })
             .collect(),
         controls,

@@ -2797,19 +2797,7 @@ pub fn assemble(
                 span: o.span,
             })
             .collect(),
-        risks: program
-            .risks
-            .iter()
-            .map(|r| RiskInfo {
-                id: r.id.clone(),
-                title: r.title.clone(),
-                likelihood: r.likelihood,
-                impact: r.impact,
-                owner: r.owner.clone(),
-                treated_by: r.treated_by.clone(),
-                span: r.span,
-            })
-            .collect(),
+        risks: program.risks.clone(),
         waivers: program
             .waivers
             .iter()

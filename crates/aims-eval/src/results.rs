@@ -388,24 +388,75 @@ pub struct ObjectiveInfo {
     pub span: Span,
 }
 
-/// Static description of a policy's `risk` item, for renderers.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RiskInfo {
-    /// The risk's id.
-    pub id: String,
-    /// The risk's title.
-    pub title: String,
-    /// Its likelihood score (1-5).
-    pub likelihood: u8,
-    /// Its impact score (1-5).
-    pub impact: u8,
-    /// Who owns the risk.
-    pub owner: String,
-    /// The controls named to treat it, as written.
-    pub treated_by: Vec<String>,
-    /// The risk item in the policy.
-    pub span: Span,
+/// Counts of verdicts (a system's, a run's, a control's across runs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VerdictCounts {
+    /// How many `pass` verdicts.
+    pub pass: usize,
+    /// How many `fail` verdicts.
+    pub fail: usize,
+    /// How many `waived` verdicts.
+    pub waived: usize,
+    /// How many `not_applicable` verdicts.
+    pub not_applicable: usize,
+    /// How many `error` verdicts.
+    pub error: usize,
 }
+
+impl VerdictCounts {
+    /// Counts one more verdict `v`.
+    pub fn add(&mut self, v: Verdict) {
+        match v {
+            Verdict::Pass => self.pass += 1,
+            Verdict::Fail => self.fail += 1,
+            Verdict::Waived => self.waived += 1,
+            Verdict::NotApplicable => self.not_applicable += 1,
+            Verdict::Error => self.error += 1,
+        }
+    }
+
+    /// How many verdicts `v` were counted.
+    pub fn get(&self, v: Verdict) -> usize {
+        match v {
+            Verdict::Pass => self.pass,
+            Verdict::Fail => self.fail,
+            Verdict::Waived => self.waived,
+            Verdict::NotApplicable => self.not_applicable,
+            Verdict::Error => self.error,
+        }
+    }
+
+    /// Every verdict counted.
+    pub fn total(&self) -> usize {
+        self.pass + self.fail + self.waived + self.not_applicable + self.error
+    }
+
+    /// Add the counts of `other`.
+    pub fn merge(&mut self, other: &VerdictCounts) {
+        self.pass += other.pass;
+        self.fail += other.fail;
+        self.waived += other.waived;
+        self.not_applicable += other.not_applicable;
+        self.error += other.error;
+    }
+
+    /// Some verdict failed or could not be assessed.
+    pub fn failing(&self) -> bool {
+        self.fail + self.error > 0
+    }
+
+    /// The counts of `verdicts`.
+    pub fn tally(verdicts: impl IntoIterator<Item = Verdict>) -> VerdictCounts {
+        let mut c = VerdictCounts::default();
+        for v in verdicts {
+            c.add(v);
+        }
+        c
+    }
+}
+
+/// A policy's `risk` item, as the checker lowered it (for renderers).
+pub use aims_check::Risk;
 
 /// Static description of a waiver, for renderers.
 #[derive(Debug, Clone, PartialEq)]
@@ -571,7 +622,7 @@ pub struct RunResults {
     /// Every objective of the policies.
     pub objectives: Vec<ObjectiveInfo>,
     /// Every `risk` item of the policies.
-    pub risks: Vec<RiskInfo>,
+    pub risks: Vec<Risk>,
     /// Every waiver of the policies, expired or not.
     pub waivers: Vec<WaiverInfo>,
     /// Sorted by id.

@@ -710,8 +710,7 @@ impl Ctx<'_> {
     }
 }
 
-/// The error for the key `key` (at `span`) of a table that accepts only `allowed`, with a "did
-/// you mean".
+/// The error for the key `key` (at `span`) of a table that accepts only `allowed`.
 fn unknown_key(
     code: aims_base::codes::CodeInfo,
     key: &str,
@@ -719,24 +718,7 @@ fn unknown_key(
     allowed: &[&str],
     place: &str,
 ) -> Diagnostic {
-    let mut d = Diagnostic::coded(code, format!("unknown key `{key}` in {place}"))
-        .with_primary(span, "unknown key")
-        .with_note(format!(
-            "{place} accepts: {}",
-            allowed
-                .iter()
-                .map(|a| format!("`{a}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    if let Some(s) = did_you_mean(key, allowed.iter().copied()) {
-        d = d.with_help(format!("did you mean `{s}`?")).with_suggestion(
-            span,
-            s,
-            format!("rename to `{s}`"),
-        );
-    }
-    d
+    aims_base::diag::unknown_key(code, key, aims_base::diag::KeyAt::Key(span), allowed, place)
 }
 
 /// The literal directory prefix of a glob (`systems/bot/*.md` -> `systems/bot`) and the rest, so a

@@ -162,60 +162,24 @@ fn enforcement_of(code: i64) -> Enforcement {
     }
 }
 
-/// Counts of verdicts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Counts {
-    /// Verdicts `pass`.
-    pub pass: u64,
-    /// Verdicts `fail`.
-    pub fail: u64,
-    /// Verdicts `waived`: a `fail` turned by a waiver in force.
-    pub waived: u64,
-    /// Verdicts `not_applicable`: a `when` that was false, or an exclusion in force.
-    pub not_applicable: u64,
-    /// Verdicts `error`: the control could not be assessed (an unreadable document, say).
-    pub error: u64,
+/// VerdictCounts of verdicts, as the results count them.
+pub use aims_eval::results::VerdictCounts;
+
+/// The counts stored in five columns of `row` from `first` on.
+fn counts_of_row(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<VerdictCounts> {
+    let n = |i: usize| -> rusqlite::Result<usize> {
+        Ok(usize::try_from(row.get::<_, i64>(first + i)?).unwrap_or(0))
+    };
+    Ok(VerdictCounts {
+        pass: n(0)?,
+        fail: n(1)?,
+        waived: n(2)?,
+        not_applicable: n(3)?,
+        error: n(4)?,
+    })
 }
 
-impl Counts {
-    fn add(&mut self, v: Verdict) {
-        match v {
-            Verdict::Pass => self.pass += 1,
-            Verdict::Fail => self.fail += 1,
-            Verdict::Waived => self.waived += 1,
-            Verdict::NotApplicable => self.not_applicable += 1,
-            Verdict::Error => self.error += 1,
-        }
-    }
-
-    fn merge(&mut self, o: &Counts) {
-        self.pass += o.pass;
-        self.fail += o.fail;
-        self.waived += o.waived;
-        self.not_applicable += o.not_applicable;
-        self.error += o.error;
-    }
-
-    /// Some verdict failed or could not be assessed.
-    pub fn failing(&self) -> bool {
-        self.fail + self.error > 0
-    }
-
-    fn of_row(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Counts> {
-        let n = |i: usize| -> rusqlite::Result<u64> {
-            Ok(u64::try_from(row.get::<_, i64>(first + i)?).unwrap_or(0))
-        };
-        Ok(Counts {
-            pass: n(0)?,
-            fail: n(1)?,
-            waived: n(2)?,
-            not_applicable: n(3)?,
-            error: n(4)?,
-        })
-    }
-}
-
-fn count(n: u64) -> i64 {
+fn count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
@@ -252,7 +216,7 @@ pub struct RunSummary {
     /// How many systems were evaluated (the organisation not counted).
     pub systems: u64,
     /// Verdicts of every system × control, the organisation's controls included.
-    pub verdicts: Counts,
+    pub verdicts: VerdictCounts,
 }
 
 /// A policy pack a run used, and its version.
@@ -413,7 +377,7 @@ impl History {
             objectives: Interner::default(),
             control_counts: Vec::new(),
             enforcement: Vec::new(),
-            totals: Counts::default(),
+            totals: VerdictCounts::default(),
             system_count: 0,
             verdicts: Vec::new(),
             waivers: Vec::new(),
@@ -442,7 +406,7 @@ impl History {
                     packs: serde_json::from_str(&packs).unwrap_or_default(),
                     tool: r.get(5)?,
                     systems: u64::try_from(r.get::<_, i64>(6)?).unwrap_or(0),
-                    verdicts: Counts::of_row(r, 7)?,
+                    verdicts: counts_of_row(r, 7)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -637,10 +601,10 @@ impl History {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get(1)?, Counts::of_row(r, 2)?))
+                Ok((r.get::<_, i64>(0)?, r.get(1)?, counts_of_row(r, 2)?))
             })
             .map_err(|e| self.err(e))?;
-        let mut by_name: Vec<(String, Vec<(i64, Counts)>)> = Vec::new();
+        let mut by_name: Vec<(String, Vec<(i64, VerdictCounts)>)> = Vec::new();
         let mut current = None;
         for row in rows {
             let (c, run, counts) = row.map_err(|e| self.err(e))?;
@@ -673,11 +637,11 @@ impl History {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get(1)?, Counts::of_row(r, 2)?))
+                Ok((r.get::<_, i64>(0)?, r.get(1)?, counts_of_row(r, 2)?))
             })
             .map_err(|e| self.err(e))?;
         let mut courses = Vec::new();
-        let mut series: Vec<(i64, Counts)> = Vec::new();
+        let mut series: Vec<(i64, VerdictCounts)> = Vec::new();
         let mut current: Option<i64> = None;
         for row in rows {
             let (s, run, counts) = row.map_err(|e| self.err(e))?;
@@ -712,7 +676,7 @@ impl History {
         };
         let runs = self.runs()?;
         let names = self.names("control_names")?;
-        let mut per_control: HashMap<i64, Vec<(i64, Counts)>> = HashMap::new();
+        let mut per_control: HashMap<i64, Vec<(i64, VerdictCounts)>> = HashMap::new();
         // One range of the primary key per run: never a scan of every verdict.
         let mut stmt = self
             .conn
@@ -726,7 +690,7 @@ impl History {
                 .map_err(|e| self.err(e))?;
             for row in rows {
                 let (c, v) = row.map_err(|e| self.err(e))?;
-                let mut counts = Counts::default();
+                let mut counts = VerdictCounts::default();
                 if let Some(v) = verdict_of(v) {
                     counts.add(v);
                 }
@@ -932,8 +896,8 @@ pub struct RunRef {
 pub struct Course {
     /// The control's id or the system's name.
     pub name: String,
-    /// Counts per run, for every run that evaluated it (oldest first).
-    pub series: Vec<(i64, Counts)>,
+    /// VerdictCounts per run, for every run that evaluated it (oldest first).
+    pub series: Vec<(i64, VerdictCounts)>,
     /// `failing`, `passing`, or `absent` (not evaluated by the latest run).
     pub status: &'static str,
     /// The first run it ever failed in.
@@ -947,7 +911,7 @@ pub struct Course {
 }
 
 impl Course {
-    fn of(name: String, runs: &[RunSummary], series: &[(i64, Counts)]) -> Course {
+    fn of(name: String, runs: &[RunSummary], series: &[(i64, VerdictCounts)]) -> Course {
         let date = |id: i64| {
             runs.iter()
                 .find(|r| r.id == id)
@@ -1002,8 +966,8 @@ impl Course {
     }
 
     /// The counts of all its runs together.
-    pub fn total(&self) -> Counts {
-        let mut t = Counts::default();
+    pub fn total(&self) -> VerdictCounts {
+        let mut t = VerdictCounts::default();
         for (_, c) in &self.series {
             t.merge(c);
         }
@@ -1061,7 +1025,7 @@ struct PendingWaiver {
 /// One system's counts, by its local number.
 struct PendingSystem {
     system: u32,
-    counts: Counts,
+    counts: VerdictCounts,
     unreadable: Option<String>,
 }
 
@@ -1120,10 +1084,10 @@ pub struct Recorder<'h> {
     controls: Interner,
     objectives: Interner,
     /// Per local control number - 1.
-    control_counts: Vec<Counts>,
+    control_counts: Vec<VerdictCounts>,
     enforcement: Vec<u8>,
-    totals: Counts,
-    system_count: u64,
+    totals: VerdictCounts,
+    system_count: usize,
     verdicts: Vec<PendingVerdict>,
     waivers: Vec<PendingWaiver>,
     system_rows: Vec<PendingSystem>,
@@ -1131,8 +1095,8 @@ pub struct Recorder<'h> {
 }
 
 impl Recorder<'_> {
-    fn add_controls(&mut self, system: i64, controls: &[ControlResult]) -> Counts {
-        let mut counts = Counts::default();
+    fn add_controls(&mut self, system: i64, controls: &[ControlResult]) -> VerdictCounts {
+        let mut counts = VerdictCounts::default();
         let system = local32(system);
         self.verdicts.reserve(controls.len());
         for c in controls {
@@ -1140,7 +1104,7 @@ impl Recorder<'_> {
             let i = usize::try_from(control - 1).unwrap_or(0);
             if self.enforcement.len() <= i {
                 self.enforcement.resize(i + 1, 0);
-                self.control_counts.resize(i + 1, Counts::default());
+                self.control_counts.resize(i + 1, VerdictCounts::default());
             }
             if let Some(slot) = self.enforcement.get_mut(i) {
                 *slot = enforcement_code(c.enforcement);
@@ -1361,13 +1325,13 @@ impl Recorder<'_> {
                 )
                 .map_err(err)?;
             for (i, (e, c)) in enforcement.iter().zip(&control_counts).enumerate() {
-                if *c == Counts::default() {
+                if *c == VerdictCounts::default() {
                     continue;
                 }
                 insert
                     .execute(params![
                         run,
-                        id(&control_ids, local32(count(i as u64 + 1))),
+                        id(&control_ids, local32(count(i + 1))),
                         e,
                         count(c.pass),
                         count(c.fail),

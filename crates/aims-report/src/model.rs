@@ -43,38 +43,9 @@ pub use aims_eval::results::{Outcome, Verdict};
 
 pub use aims_eval::results::Enforcement;
 
-/// Severity of a diagnostic, as the report writes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Something is wrong and must be fixed.
-    Error,
-    /// Probably a mistake, worth a look.
-    Warning,
-    /// Information only.
-    Note,
-}
-
-impl Severity {
-    /// The severity as written in reports (`error`, `warning`, `note`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "note",
-        }
-    }
-}
-
-impl From<aims_base::Severity> for Severity {
-    fn from(s: aims_base::Severity) -> Severity {
-        match s {
-            aims_base::Severity::Error => Severity::Error,
-            aims_base::Severity::Warning => Severity::Warning,
-            aims_base::Severity::Note => Severity::Note,
-        }
-    }
-}
+/// Severity of a diagnostic: the library's, which serialises as the report writes it
+/// (`error`, `warning`, `note`).
+pub use aims_base::Severity;
 
 /// A position in a source file: policy, fact document or `aims.toml`. All fields are `null` when
 /// the position is unknown; `file` may be known without a line (a missing fact in a file).
@@ -259,58 +230,8 @@ pub struct EnforcementChangeRef {
     pub place: Place,
 }
 
-/// Counts of verdicts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VerdictCounts {
-    /// How many `pass` verdicts.
-    pub pass: usize,
-    /// How many `fail` verdicts.
-    pub fail: usize,
-    /// How many `waived` verdicts.
-    pub waived: usize,
-    /// How many `not_applicable` verdicts.
-    pub not_applicable: usize,
-    /// How many `error` verdicts.
-    pub error: usize,
-}
-
-impl VerdictCounts {
-    /// Counts one more verdict `v`.
-    pub fn add(&mut self, v: Verdict) {
-        match v {
-            Verdict::Pass => self.pass += 1,
-            Verdict::Fail => self.fail += 1,
-            Verdict::Waived => self.waived += 1,
-            Verdict::NotApplicable => self.not_applicable += 1,
-            Verdict::Error => self.error += 1,
-        }
-    }
-
-    /// How many verdicts `v` were counted.
-    pub fn get(&self, v: Verdict) -> usize {
-        match v {
-            Verdict::Pass => self.pass,
-            Verdict::Fail => self.fail,
-            Verdict::Waived => self.waived,
-            Verdict::NotApplicable => self.not_applicable,
-            Verdict::Error => self.error,
-        }
-    }
-
-    /// Every verdict counted.
-    pub fn total(&self) -> usize {
-        self.pass + self.fail + self.waived + self.not_applicable + self.error
-    }
-
-    /// The counts of `verdicts`.
-    pub fn tally(verdicts: impl IntoIterator<Item = Verdict>) -> VerdictCounts {
-        let mut c = VerdictCounts::default();
-        for v in verdicts {
-            c.add(v);
-        }
-        c
-    }
-}
+/// Counts of verdicts: the results' type, written as the report writes it.
+pub use aims_eval::results::VerdictCounts;
 
 /// The run's totals (`summary` in the JSON, written last).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -1048,7 +969,7 @@ pub fn diagnostic_report(sources: &SourceMap, d: &aims_base::Diagnostic) -> Diag
     }
     DiagnosticReport {
         code: d.code.to_string(),
-        severity: d.severity.into(),
+        severity: d.severity,
         message: d.message.clone(),
         place: primary.map(|s| Place::of(sources, s)).unwrap_or_default(),
         related,

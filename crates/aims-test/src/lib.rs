@@ -300,23 +300,13 @@ impl Parser<'_> {
         let Some(map) = v.as_map() else { return };
         for (k, val) in map {
             if !allowed.contains(&k.as_str()) {
-                let mut d = Diagnostic::coded(
+                self.diags.push(aims_base::diag::unknown_key(
                     crate::codes::info::E_TEST_FILE,
-                    format!("unknown key `{k}` in {place}"),
-                )
-                .with_primary(val.span, format!("the value of `{k}`"))
-                .with_note(format!(
-                    "{place} accepts: {}",
-                    allowed
-                        .iter()
-                        .map(|a| format!("`{a}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    k,
+                    aims_base::diag::KeyAt::Value(val.span),
+                    allowed,
+                    place,
                 ));
-                if let Some(s) = did_you_mean(k, allowed.iter().copied()) {
-                    d = d.with_help(format!("did you mean `{s}`?"));
-                }
-                self.diags.push(d);
             }
         }
     }

@@ -304,7 +304,7 @@ pub fn fixture() -> Fixture {
         span: line_from(s, policy, "objective fairness_gap", "objective"),
     }];
     let risks = vec![
-        RiskInfo {
+        Risk {
             id: "R-001".into(),
             title: "Training data contains personal data".into(),
             likelihood: 3,
@@ -313,7 +313,7 @@ pub fn fixture() -> Fixture {
             treated_by: vec!["A.7.5".into(), "A.6.2.6".into()],
             span: line_from(s, policy, "risk R-001", "risk"),
         },
-        RiskInfo {
+        Risk {
             id: "R-002".into(),
             title: "Model used outside its intended purpose".into(),
             likelihood: 2,
