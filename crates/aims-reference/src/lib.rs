@@ -1758,7 +1758,9 @@ fn json(v: &Val) -> String {
         Val::Num(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_992.0 => {
             format!("{}", *n as i64)
         }
-        Val::Num(n) => format!("{n:?}"),
+        // The notation of other floats (`1e-6`, `9.223372036854776e+18`) is serde_json's, which
+        // every report writes with: a choice of spelling, not of meaning.
+        Val::Num(n) => serde_json::Number::from_f64(*n).map_or("null".into(), |j| j.to_string()),
         Val::Int(n) => n.to_string(),
         Val::Str(s) => json_string(s),
         Val::Date(_) | Val::Dur(..) => json_string(&render_plain(v)),
