@@ -6,13 +6,10 @@
 //! evaluated again: it must give its own verdicts or an error, never another version's.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
-use aims_base::{FileId, SourceFile, SourceMap, Span};
+use aims_base::{FileId, SourceFile, SourceMap};
 use aims_check::{CheckCache, Program};
 use aims_eval::results::Outcome;
-use aims_eval::Evaluator;
-use aims_facts::{SystemDecl, Value, ValueKind};
 use aims_syntax::ItemCache;
-use indexmap::IndexMap;
 use std::sync::Arc;
 
 mod common;
@@ -56,27 +53,7 @@ type Verdicts = Vec<(String, Outcome, Option<String>)>;
 fn verdicts(program: &Program) -> Verdicts {
     let sources = SourceMap::new();
     let card = common::model_card(&sources, CARD);
-    let mut attributes = IndexMap::new();
-    attributes.insert(
-        "name".to_string(),
-        Value::new(ValueKind::String("s".into()), Span::default()),
-    );
-    let system = SystemDecl {
-        name: "s".into(),
-        attributes,
-        ..SystemDecl::default()
-    };
-    let today = jiff::civil::date(2026, 11, 24);
-    let r = Evaluator::new(program, today).evaluate_system(&system, &[&card]);
-    r.controls
-        .into_iter()
-        .flat_map(|c| {
-            let id = c.control_id.clone();
-            c.requirements
-                .into_iter()
-                .map(move |q| (id.clone(), q.outcome, q.message))
-        })
-        .collect()
+    common::requirement_outcomes(program, &[&card])
 }
 
 #[test]

@@ -8,13 +8,10 @@
     clippy::panic
 )]
 
-use aims_base::{SourceMap, Span};
+use aims_base::SourceMap;
 use aims_check::{Program, Step};
 use aims_eval::results::Outcome;
-use aims_eval::Evaluator;
-use aims_facts::{SystemDecl, Value, ValueKind};
 use aims_syntax::ast::{Expr, ExprKind, NameSlot, Referent};
-use indexmap::IndexMap;
 
 mod common;
 
@@ -33,22 +30,9 @@ fn compile(policy: &str) -> Program {
 fn evaluate(program: &Program) -> Vec<(Outcome, Option<String>)> {
     let sources = SourceMap::new();
     let card = common::model_card(&sources, CARD);
-    let mut attributes = IndexMap::new();
-    attributes.insert(
-        "name".to_string(),
-        Value::new(ValueKind::String("s".into()), Span::default()),
-    );
-    let system = SystemDecl {
-        name: "s".into(),
-        span: Span::default(),
-        attributes,
-        ..SystemDecl::default()
-    };
-    let today = jiff::civil::date(2026, 11, 24);
-    let r = Evaluator::new(program, today).evaluate_system(&system, &[&card]);
-    r.controls
+    common::requirement_outcomes(program, &[&card])
         .into_iter()
-        .flat_map(|c| c.requirements.into_iter().map(|q| (q.outcome, q.message)))
+        .map(|(_, o, m)| (o, m))
         .collect()
 }
 

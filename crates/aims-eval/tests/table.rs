@@ -388,25 +388,7 @@ fn outcomes(policy: &str, docs: &[&Document]) -> Vec<(Outcome, Option<String>)> 
     let (ast, _) = aims_syntax::parse(pid, policy);
     let (program, diags) = aims_check::compile(&[ast], &sources);
     assert!(!diags.iter().any(|d| d.is_error()), "{diags:#?}");
-    let system = SystemDecl {
-        name: "s".into(),
-        span: Span::default(),
-        attributes: IndexMap::new(),
-        facts: Vec::new(),
-        ..SystemDecl::default()
-    };
-    let today = jiff::civil::date(2026, 11, 24);
-    let r = Evaluator::new(&program, today).evaluate_system(&system, docs);
-    let mut out: Vec<(String, Outcome, Option<String>)> = r
-        .controls
-        .into_iter()
-        .flat_map(|c| {
-            let id = c.control_id.clone();
-            c.requirements
-                .into_iter()
-                .map(move |q| (id.clone(), q.outcome, q.message))
-        })
-        .collect();
+    let mut out = common::requirement_outcomes(&program, docs);
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out.into_iter().map(|(_, o, m)| (o, m)).collect()
 }
