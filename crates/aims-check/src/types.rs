@@ -236,9 +236,12 @@ pub(crate) struct Checker<'a> {
     /// Innermost last: name, type, where the name is bound. A binding's position here is its
     /// depth in the evaluator's scope ([`Referent::Local`]).
     locals: Vec<(String, Ty, Span)>,
-    /// The locals from this position on are a message's witnesses ([`Referent::Witness`]):
-    /// bound by the evaluator only when a quantifier found one, so not at a fixed depth.
-    witnesses_from: usize,
+    /// While a requirement's message is checked: its quantifiers' variables, the witnesses
+    /// ([`Referent::Witness`]), and the depth of `locals` they sit above. The evaluator binds a
+    /// witness only when a quantifier found one, so witnesses take no depth: a quantifier inside
+    /// the message binds its variable at that depth, as the evaluator does.
+    witnesses: Vec<(String, Ty, Span)>,
+    witnesses_at: usize,
     /// The program's scope stamp, written with every resolution ([`NameSlot`]).
     pub scope_stamp: u32,
     /// The item's `let`s hidden while its `when` is checked (the evaluator decides the `when`
@@ -299,7 +302,8 @@ impl<'a> Checker<'a> {
             plugins,
             globals: HashMap::default(),
             locals: Vec::new(),
-            witnesses_from: usize::MAX,
+            witnesses: Vec::new(),
+            witnesses_at: usize::MAX,
             scope_stamp: 0,
             hidden_locals: Vec::new(),
             used: HashSet::default(),
@@ -386,18 +390,15 @@ impl<'a> Checker<'a> {
         witnesses: &[(String, Ty, Span)],
         diags: &mut Vec<Diagnostic>,
     ) {
-        let depth = self.locals.len();
-        let witnesses_from = std::mem::replace(&mut self.witnesses_from, depth);
-        for (n, t, s) in witnesses {
-            self.locals.push((n.clone(), t.clone(), *s));
-        }
+        let outer = std::mem::replace(&mut self.witnesses, witnesses.to_vec());
+        let outer_at = std::mem::replace(&mut self.witnesses_at, self.locals.len());
         for p in &m.parts {
             if let MessagePart::Expr(e) = p {
                 self.expr(e, diags);
             }
         }
-        self.locals.truncate(depth);
-        self.witnesses_from = witnesses_from;
+        self.witnesses = outer;
+        self.witnesses_at = outer_at;
     }
 
     /// Check an item's `when` and its `else` message. The evaluator decides the `when` before
@@ -425,16 +426,23 @@ impl<'a> Checker<'a> {
     }
 
     fn resolve(&mut self, id: &Ident) -> (Option<Ty>, Option<Referent>) {
+        // Innermost first: the variables of quantifiers inside a message, then the message's
+        // witnesses, then the item's bindings below them.
         let local = self.locals.iter().enumerate().rev();
-        if let Some((depth, (_, t, at))) = local.into_iter().find(|(_, (n, _, _))| *n == id.name) {
-            let (t, at) = (t.clone(), *at);
+        let local = local.into_iter().find(|(_, (n, _, _))| *n == id.name);
+        let witness = self.witnesses.iter().rev().find(|(n, _, _)| *n == id.name);
+        let found = match (local, witness) {
+            (Some((depth, (_, t, at))), _) if depth >= self.witnesses_at => {
+                Some((t, *at, Referent::Local(depth as u32)))
+            }
+            (_, Some((_, t, at))) => Some((t, *at, Referent::Witness)),
+            (Some((depth, (_, t, at))), None) => Some((t, *at, Referent::Local(depth as u32))),
+            (None, None) => None,
+        };
+        if let Some((t, at, referent)) = found {
+            let t = t.clone();
             self.mark_used(&id.name);
             self.resolved(id.span, || Resolution::Local(at));
-            let referent = if depth >= self.witnesses_from {
-                Referent::Witness
-            } else {
-                Referent::Local(depth as u32)
-            };
             return (Some(t), Some(referent));
         }
         if let Some((t, _, index)) = self.globals.get(id.name.as_str()) {
@@ -627,6 +635,7 @@ impl<'a> Checker<'a> {
                 None => {
                     let mut cands: Vec<String> =
                         self.locals.iter().map(|(n, _, _)| n.clone()).collect();
+                    cands.extend(self.witnesses.iter().map(|(n, _, _)| n.clone()));
                     cands.extend(self.globals.keys().cloned());
                     cands.extend(self.kinds().map(|s| s.to_string()));
                     cands.push(crate::SYSTEM.to_string());

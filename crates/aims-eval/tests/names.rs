@@ -68,6 +68,25 @@ let datasets = ["imdb", "sst2"]
     assert_eq!(got[7].1.as_deref(), Some("dataset sst2, n is 2"));
 }
 
+/// A quantifier inside a message binds its variable at the depth the checker gave it: the
+/// message's witnesses take none (the evaluator binds one only when a quantifier found it).
+#[test]
+fn a_quantifier_in_a_message_beside_a_witness() {
+    let program = compile(
+        r#"
+control C-1 "Datasets" {
+  let known = ["imdb"]
+  require all d in model_card.datasets: d in known
+    else "{d} is unknown; {count x in model_card.datasets: x in known} of {len(known)} known"
+}
+"#,
+    );
+    let got = evaluate(&program);
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(got[0].0, Outcome::Fail);
+    assert_eq!(got[0].1.as_deref(), Some("sst2 is unknown; 1 of 1 known"));
+}
+
 #[test]
 fn the_checker_records_what_each_name_refers_to() {
     let program = compile(
