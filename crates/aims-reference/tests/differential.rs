@@ -385,13 +385,16 @@ fn boolean(r: &mut Rng, s: &mut Scope, depth: usize) -> String {
 fn message(r: &mut Rng, vars: &[String]) -> String {
     let mut m = String::from("else \"m");
     for _ in 0..r.below(3) {
-        let what = match r.below(7) {
+        let what = match r.below(9) {
             0 => "rec.name".to_string(),
             1 => "rec.score".to_string(),
             2 => "rec.tags".to_string(),
             3 => "system.name".to_string(),
             4 if !vars.is_empty() => r.pick(vars).to_string(),
             5 if !vars.is_empty() => format!("{}.id", r.pick(vars)),
+            // a quantifier inside the message, beside the witnesses
+            6 => "count q in rec.items: q.done".to_string(),
+            7 if !vars.is_empty() => format!("any q in rec.items: q.id == {}.id", r.pick(vars)),
             _ => "rec.since".to_string(),
         };
         let _ = write!(m, " {{{what}}}");
