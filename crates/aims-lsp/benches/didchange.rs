@@ -7,7 +7,9 @@
 //!
 //! Options: `--files N` (500), `--lines N` per file (98), `--edits N` (200), `--edit-let` (edit the
 //! top-level `let` every control reads instead of one control: the edit that re-checks every
-//! block, the worst case of incremental checking).
+//! block, the worst case of incremental checking), `--systems N` (0: `aims.toml` declares N
+//! systems and the edited file ends with a waiver naming one; the edit then changes the length of
+//! a line above the waiver, so the waiver moves and the server runs `aims.toml`'s checks again).
 //!
 //! Prints the median, p90, p99 and max latency and the process's peak RSS. Results are recorded in
 //! book/src/performance.md.
@@ -72,15 +74,20 @@ fn main() {
     let files = option("--files", 500).max(1);
     let lines_per_file = option("--lines", 98);
     let edit_let = args.iter().any(|a| a == "--edit-let");
+    let systems = option("--systems", 0);
 
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join("policies")).unwrap();
-    std::fs::write(
-        root.join("aims.toml"),
-        "[project]\nname = \"bench\"\npolicies = [\"policies\"]\n",
-    )
-    .unwrap();
+    let mut toml = String::from("[project]\nname = \"bench\"\npolicies = [\"policies\"]\n");
+    for i in 0..systems {
+        let _ = write!(
+            toml,
+            "\n[[systems]]\nname = \"s{i}\"\nrisk_tier = \"limited\"\nowner = \"team-{}\"\nfacts = [{{ path = \"systems/s{i}/README.md\", kind = \"model_card\" }}]\n",
+            i % 40
+        );
+    }
+    std::fs::write(root.join("aims.toml"), toml).unwrap();
     std::fs::write(
         root.join("policies/lets.aims"),
         "let approved = [\"mit\", \"apache-2.0\"]\n",
@@ -94,7 +101,10 @@ fn main() {
     }
     let edited = file_uri(&root.join("policies/p0.aims"));
     let lets = file_uri(&root.join("policies/lets.aims"));
-    let base = policy(0, lines_per_file);
+    let mut base = policy(0, lines_per_file);
+    if systems > 0 {
+        base.push_str("waiver W-1 {\n  control G0.0\n  system \"s0\"\n  reason \"accepted\"\n  approver \"risk@example.com\"\n  expires 2099-12-31\n}\n");
+    }
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -132,8 +142,14 @@ fn main() {
                 assert!(d.is_empty(), "edit {i}: {d:?}");
                 continue;
             }
+            // With systems, the broken line is one character longer: the waiver below moves.
+            let broken = if systems > 0 {
+                "model_card.licences)"
+            } else {
+                "model_card.licence)"
+            };
             let text = if i % 2 == 0 {
-                base.replacen("model_card.license)", "model_card.licence)", 1)
+                base.replacen("model_card.license)", broken, 1)
             } else {
                 base.clone()
             };
@@ -149,7 +165,7 @@ fn main() {
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "didChange -> publishDiagnostics, {lines} policy lines in {} files, {edits} full-text edits of {}",
+        "didChange -> publishDiagnostics, {lines} policy lines in {} files, {systems} systems, {edits} full-text edits of {}",
         files + 1,
         if edit_let { "the top-level let" } else { "one control" }
     );

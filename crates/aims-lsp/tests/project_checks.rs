@@ -67,13 +67,9 @@ fn cli_codes(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<S
     out
 }
 
-fn sorted(mut codes: Vec<String>) -> Vec<String> {
-    codes.sort();
-    codes
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn aims_toml_checks_reach_the_editor_where_aims_check_puts_them() {
+/// A project of `TOML` and `POLICY` in a temporary folder: the folder (removed when dropped), its
+/// path, and the URIs of the policy and of `aims.toml`.
+fn project() -> (tempfile::TempDir, std::path::PathBuf, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let root = std::fs::canonicalize(dir.path()).unwrap();
     std::fs::create_dir_all(root.join("policies")).unwrap();
@@ -81,6 +77,17 @@ async fn aims_toml_checks_reach_the_editor_where_aims_check_puts_them() {
     std::fs::write(root.join("policies/p.aims"), POLICY).unwrap();
     let policy = file_uri(&root.join("policies/p.aims"));
     let toml = file_uri(&root.join("aims.toml"));
+    (dir, root, policy, toml)
+}
+
+fn sorted(mut codes: Vec<String>) -> Vec<String> {
+    codes.sort();
+    codes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aims_toml_checks_reach_the_editor_where_aims_check_puts_them() {
+    let (_dir, root, policy, toml) = project();
 
     let cli = cli_codes(&root);
     let cli_toml = cli.get("aims.toml").cloned().unwrap_or_default();
@@ -163,5 +170,41 @@ async fn a_problem_in_an_attributes_file_is_published_to_that_file() {
     assert_eq!(codes(&p), cli_attributes, "{p}");
     // at the key, on its line of the attributes file
     assert_eq!(p["diagnostics"][0]["range"]["start"]["line"], 3, "{p}");
+    c.shutdown().await;
+}
+
+/// An edit above a waiver moves it: its check runs again (not the systems' attributes, checked
+/// once per load of `aims.toml`) and its diagnostic moves with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moved_waiver_is_checked_where_it_now_is() {
+    let (_dir, _, policy, toml) = project();
+    let line_of = |p: &serde_json::Value, code: &str| {
+        p["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == code)
+            .map(|d| d["range"]["start"]["line"].as_u64().unwrap())
+    };
+
+    let mut c = TestClient::start(aims_lsp::Options::default()).await;
+    c.open(&policy, POLICY).await;
+    let before = c
+        .diagnostics_where(&policy, |p| codes(p).contains(&"E0216".to_string()))
+        .await;
+    let at = line_of(&before, "E0216").unwrap();
+    c.diagnostics_where(&toml, |p| codes(p).contains(&"E0130".to_string()))
+        .await;
+
+    // three lines more above the waiver (and a longer line: every span below moves)
+    let moved = POLICY.replace(
+        "waiver bot-licence {",
+        "// the licence review\n// is tracked in LEGAL-42,\n// see the register\nwaiver bot-licence {",
+    );
+    c.change(&policy, 2, json!([{ "text": moved }])).await;
+    let d = c.diagnostics(&policy, 2).await;
+    let after = json!({ "diagnostics": d });
+    assert_eq!(line_of(&after, "E0216"), Some(at + 3), "{after}");
+    assert_eq!(sorted(codes(&after)), ["E0216", "E0261"], "{after}");
     c.shutdown().await;
 }

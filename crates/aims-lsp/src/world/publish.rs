@@ -47,15 +47,13 @@ pub fn code_link(book: &str, code: &str) -> Option<Uri> {
 /// The diagnostics of `aims.toml` against the policies (its systems' attributes, the systems
 /// waivers name, the kinds organisation controls read) and of loading its plugins, as
 /// `aims check` reports them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ProjectDiags {
-    /// Of the rest of what the checks read (`aims.toml` as loaded, the systems waivers and
-    /// exclusions name, what organisation controls read), which they were computed for.
+    /// The first stage, shared until what it reads changes.
+    load: Arc<LoadChecks>,
+    /// Of what the second stage reads (the systems waivers and exclusions name, what
+    /// organisation controls read, with where they are), which it was computed for.
     fingerprint: u64,
-    /// The policies' plugins and schemas they were computed for: compared, not hashed, as
-    /// formatting the schemas for a hash on every publish costs more than comparing them.
-    plugins: Vec<aims_check::Plugin>,
-    schemas: aims_facts::SchemaSet,
     /// Located in the policy files (index = file id).
     pub by_file: Vec<Vec<Diagnostic>>,
     /// Located in `aims.toml`, converted.
@@ -69,87 +67,165 @@ pub struct ProjectDiags {
     pub checked: Option<Arc<aims_facts::Project>>,
 }
 
+/// The first stage of `aims.toml`'s checks: the project read again, its systems' attributes
+/// checked against the policies' schemas, its plugins loaded. It reads of the policies only
+/// their schemas and plugins, so an edit elsewhere in them (above a waiver, say) does not run it
+/// again: on a project of 30,000 systems it costs a quarter of a second.
+#[derive(Debug)]
+struct LoadChecks {
+    /// The project as loaded (a new load is a new `Arc`) and the number of policy files (the
+    /// first file ids of `sources`) it was run for.
+    project: usize,
+    files: usize,
+    /// The policies' plugins and schemas it was run for: compared, not hashed, as formatting
+    /// the schemas for a hash on every publish costs more than comparing them.
+    plugins: Vec<aims_check::Plugin>,
+    schemas: aims_facts::SchemaSet,
+    /// The source map the project was read into: the policy files, then `aims.toml`, then the
+    /// other files it names (what a diagnostic located outside the policies is converted with).
+    sources: SourceMap,
+    by_file: Vec<Vec<Diagnostic>>,
+    toml: Vec<lsp::Diagnostic>,
+    elsewhere: Vec<(Uri, lsp::Diagnostic)>,
+    checked: Option<Arc<aims_facts::Project>>,
+}
+
+impl LoadChecks {
+    fn run(p: &ProjectState, toml: &Path, docs: &HashMap<PathBuf, Doc>, program: &Program) -> Self {
+        let sources = SourceMap::new();
+        for f in &p.files {
+            sources.add_source(f.source.clone());
+        }
+        let vfs = Overlay { docs };
+        let (reloaded, _) = aims::load_project(&vfs, &sources, toml, Default::default());
+        let mut out = LoadChecks {
+            project: p.project.as_ref().map_or(0, |x| Arc::as_ptr(x) as usize),
+            files: p.files.len(),
+            plugins: program.plugins.clone(),
+            schemas: program.schemas.clone(),
+            sources,
+            by_file: vec![Vec::new(); p.files.len()],
+            toml: Vec::new(),
+            elsewhere: Vec::new(),
+            checked: None,
+        };
+        if let Some(mut project) = reloaded {
+            let mut diags =
+                aims::project_attribute_diagnostics(&mut project, &out.sources, program);
+            diags.extend(aims::plugin_diagnostics(&vfs, &project, program));
+            let (mut by_file, mut toml, mut elsewhere) =
+                (std::mem::take(&mut out.by_file), Vec::new(), Vec::new());
+            for d in diags {
+                out.place(d, &p.root, &mut by_file, &mut toml, &mut elsewhere);
+            }
+            (out.by_file, out.toml, out.elsewhere) = (by_file, toml, elsewhere);
+            out.checked = Some(Arc::new(project));
+        }
+        out
+    }
+
+    fn is_for(
+        &self,
+        p: &ProjectState,
+        project: &Arc<aims_facts::Project>,
+        program: &Program,
+    ) -> bool {
+        self.project == Arc::as_ptr(project) as usize
+            && self.files == p.files.len()
+            && self.plugins == program.plugins
+            && self.schemas == program.schemas
+    }
+
+    /// Put `d` with the diagnostics of the file it is located in: a policy file (kept as it is,
+    /// converted when published), `aims.toml`, or another file `aims.toml` names.
+    fn place(
+        &self,
+        d: Diagnostic,
+        root: &Path,
+        by_file: &mut [Vec<Diagnostic>],
+        toml: &mut Vec<lsp::Diagnostic>,
+        elsewhere: &mut Vec<(Uri, lsp::Diagnostic)>,
+    ) {
+        let file = d.primary_span().map(|s| s.file);
+        if let Some(v) = file.and_then(|f| by_file.get_mut(f.0 as usize)) {
+            v.push(d);
+            return;
+        }
+        let toml_id = FileId(u32::try_from(self.files).unwrap_or(u32::MAX));
+        // another file aims.toml names: its own document, when it has a path
+        let other = file
+            .filter(|f| *f != toml_id)
+            .and_then(|f| self.sources.get(f))
+            .and_then(|src| {
+                let path = aims_facts::project::normalize(&root.join(&src.name));
+                Some((path_uri(&path)?, src))
+            });
+        match other {
+            Some((uri, src)) => elsewhere.push((uri, convert::diagnostic(&d, &src, &|_| None))),
+            None => {
+                let toml_source = self
+                    .sources
+                    .get(toml_id)
+                    .unwrap_or_else(|| Arc::new(SourceFile::new("aims.toml", "")));
+                toml.push(convert::diagnostic(&d, &toml_source, &|_| None));
+            }
+        }
+    }
+}
+
 /// Check `aims.toml` against the policies and load the project's plugins as `aims check` does,
-/// when what that reads changed since the last time, and keep what it reports. The project is
-/// read again into a source map that holds the policy files first, so a diagnostic's file says
-/// whether it is located in a policy (the analysis's ids), in `aims.toml` (right after them) or
-/// in another file `aims.toml` names; and the attribute check changes the project it checks, so
-/// the shared one stays as loaded.
+/// when what that reads changed since the last time, and keep what it reports. Two stages: the
+/// first ([`LoadChecks`]) reads the project again, into a source map that holds the policy files
+/// first, so a diagnostic's file says whether it is located in a policy (the analysis's ids), in
+/// `aims.toml` (right after them) or in another file `aims.toml` names, and checks the systems'
+/// attributes (which changes the project it checks, so the shared one stays as loaded); the
+/// second checks the systems waivers and exclusions name and what organisation controls read,
+/// against the project the first left, whenever those move.
 pub(super) fn refresh_project_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
     let (Some(toml), Some(project), Some(a)) = (&p.toml, &p.project, &p.analysis) else {
         p.project_diags = None;
         return;
     };
-    let fingerprint = project_diags_fingerprint(project, &a.program);
-    let current = p.project_diags.as_ref().is_some_and(|d| {
-        d.fingerprint == fingerprint
-            && d.plugins == a.program.plugins
-            && d.schemas == a.program.schemas
-    });
-    if current {
-        return;
-    }
-    let sources = SourceMap::new();
-    for f in &p.files {
-        sources.add_source(f.source.clone());
-    }
-    let vfs = Overlay { docs };
-    let (reloaded, _) = aims::load_project(&vfs, &sources, toml, Default::default());
-    let toml_id = FileId(u32::try_from(p.files.len()).unwrap_or(u32::MAX));
-    let toml_source = sources
-        .get(toml_id)
-        .unwrap_or_else(|| Arc::new(SourceFile::new("aims.toml", "")));
-    let mut out = ProjectDiags {
-        fingerprint,
-        plugins: a.program.plugins.clone(),
-        schemas: a.program.schemas.clone(),
-        by_file: vec![Vec::new(); p.files.len()],
-        toml: Vec::new(),
-        elsewhere: Vec::new(),
-        checked: None,
-    };
-    let mut checked = None;
-    if let Some(mut project) = reloaded {
-        let mut diags = aims::project_diagnostics(&mut project, &sources, &a.program);
-        diags.extend(aims::plugin_diagnostics(&vfs, &project, &a.program));
-        for d in diags {
-            let file = d.primary_span().map(|s| s.file);
-            if let Some(v) = file.and_then(|f| out.by_file.get_mut(f.0 as usize)) {
-                v.push(d);
-                continue;
+    let program = &a.program;
+    let fingerprint = reference_fingerprint(project, program);
+    let load = match &p.project_diags {
+        Some(d) if d.load.is_for(p, project, program) => {
+            if d.fingerprint == fingerprint {
+                return;
             }
-            // another file aims.toml names: its own document, when it has a path
-            let other = file
-                .filter(|f| *f != toml_id)
-                .and_then(|f| sources.get(f))
-                .and_then(|src| {
-                    let path = aims_facts::project::normalize(&p.root.join(&src.name));
-                    Some((path_uri(&path)?, src))
-                });
-            match other {
-                Some((uri, src)) => out
-                    .elsewhere
-                    .push((uri, convert::diagnostic(&d, &src, &|_| None))),
-                None => out
-                    .toml
-                    .push(convert::diagnostic(&d, &toml_source, &|_| None)),
-            }
+            Arc::clone(&d.load)
         }
-        checked = Some(project);
+        _ => Arc::new(LoadChecks::run(p, toml, docs, program)),
+    };
+    let mut out = ProjectDiags {
+        load: Arc::clone(&load),
+        fingerprint,
+        by_file: load.by_file.clone(),
+        toml: load.toml.clone(),
+        elsewhere: load.elsewhere.clone(),
+        checked: load.checked.clone(),
+    };
+    if let Some(checked) = &load.checked {
+        for d in aims::project_reference_diagnostics(checked, program) {
+            load.place(
+                d,
+                &p.root,
+                &mut out.by_file,
+                &mut out.toml,
+                &mut out.elsewhere,
+            );
+        }
     }
     for v in &mut out.by_file {
         aims_base::diag::sort(v);
     }
-    if let Some(project) = checked {
-        out.checked = Some(Arc::new(project));
-    }
     p.project_diags = Some(out);
 }
 
-/// What [`refresh_project_diags`] reads besides the plugins and schemas: the project as loaded (a
-/// new load is a new one), and of the program the systems its waivers and exclusions name and
-/// what its organisation controls read, with where they are (an edit above them moves them).
-fn project_diags_fingerprint(project: &Arc<aims_facts::Project>, program: &Program) -> u64 {
+/// What the second stage of [`refresh_project_diags`] reads: the project as loaded (a new load
+/// is a new one), and of the program the systems its waivers and exclusions name and what its
+/// organisation controls read, with where they are (an edit above them moves them).
+fn reference_fingerprint(project: &Arc<aims_facts::Project>, program: &Program) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (Arc::as_ptr(project) as usize).hash(&mut h);
