@@ -432,11 +432,22 @@ fn base_expression(before_word: &str, word_base: &str) -> String {
 }
 
 /// Bindings visible at the cursor, read from the text of the item (it may not parse yet):
-/// `let NAME = EXPR` lines and `all NAME in EXPR:` quantifiers, with the expression text.
+/// `let NAME = EXPR` lines and `all NAME in EXPR:` quantifiers, with the expression text. In a
+/// `when`, only its own quantifiers: the item's `let`s are not bound when the `when` is decided.
 fn local_bindings(item_text: &str) -> Vec<(String, String, bool)> {
     let mut out = Vec::new();
+    // where the `when` statement the cursor may be in started, in `out`
+    let mut when_from = None;
     for line in item_text.lines() {
         let t = line.trim_start();
+        let statement = t
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .next()
+            .and_then(aims_syntax::lexer::Keyword::from_word)
+            .filter(|k| k.has_rule() && !k.is_expression() && !k.is_block());
+        if let Some(k) = statement.filter(|k| *k != aims_syntax::lexer::Keyword::Else) {
+            when_from = (k == aims_syntax::lexer::Keyword::When).then_some(out.len());
+        }
         if let Some(rest) = t.strip_prefix("let ") {
             if let Some((name, value)) = rest.split_once('=') {
                 out.push((name.trim().to_string(), value.trim().to_string(), false));
@@ -458,7 +469,10 @@ fn local_bindings(item_text: &str) -> Vec<(String, String, bool)> {
             }
         }
     }
-    out
+    match when_from {
+        Some(start) => out.split_off(start),
+        None => out,
+    }
 }
 
 /// The type of a path expression's text, as the checker types it in the program's scope, with
@@ -838,5 +852,20 @@ mod tests {
         );
         assert_eq!(b[0], ("ds".into(), "model_card.datasets".into(), false));
         assert_eq!(b[1], ("d".into(), "ds".into(), true));
+    }
+
+    #[test]
+    fn a_when_sees_only_its_own_quantifiers() {
+        let b = local_bindings("control A {\n  let ds = model_card.datasets\n  when ");
+        assert!(b.is_empty(), "{b:?}");
+        let b = local_bindings(
+            "control A {\n  let ds = model_card.datasets\n  when any t in model_card.tags: t",
+        );
+        assert_eq!(b, [("t".into(), "model_card.tags".into(), true)]);
+        // after the `when`, the `let`s are in scope again
+        let b = local_bindings(
+            "control A {\n  let ds = model_card.datasets\n  when system.risk_tier == \"high\"\n    else \"low risk\"\n  require ",
+        );
+        assert_eq!(b, [("ds".into(), "model_card.datasets".into(), false)]);
     }
 }
