@@ -344,6 +344,11 @@ pub const EXPRESSION_SOURCE: &str = "<expression>";
 /// Compile `expression` with the project's policies, bound to [`EXPRESSION_LET`], for
 /// [`Run::evaluate_let`] (`aims eval`): the program, or the diagnostics that stop it (a syntax
 /// or type error in the expression, an unknown name), located in [`EXPRESSION_SOURCE`].
+///
+/// The policies' trees are checked again with the new `let`, which is another set of top-level
+/// names: `compiled.program` then reads its names as unresolved (an error for every requirement,
+/// never another program's binding; see `aims_syntax::ast::NameSlot`). Evaluate the returned
+/// program in its place, as `aims eval` does.
 pub fn compile_expression(
     sources: &SourceMap,
     compiled: &Compiled,
