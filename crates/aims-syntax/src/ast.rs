@@ -779,6 +779,19 @@ pub struct PolicyFile {
     pub syntax_errors: bool,
 }
 
+impl PolicyFile {
+    /// A copy that shares no expression with `self` (a clone shares them, by `Arc`): what a
+    /// second check of the same text for another set of top-level names needs, as each tree
+    /// holds the resolutions ([`NameSlot`]) of the last check of it.
+    pub fn unshared(&self) -> PolicyFile {
+        let mut copy = self.clone();
+        // `SpansMut` on an `Arc` copies the node when it is shared: visiting every span copies
+        // every shared node.
+        copy.items.spans_mut(&mut |_| {});
+        copy
+    }
+}
+
 /// Visit every span of a node, mutably (used to move a re-used item to its new place in a file).
 pub trait SpansMut {
     /// Calls `f` on every span in the node, children included.

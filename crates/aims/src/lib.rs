@@ -345,10 +345,7 @@ pub const EXPRESSION_SOURCE: &str = "<expression>";
 /// [`Run::evaluate_let`] (`aims eval`): the program, or the diagnostics that stop it (a syntax
 /// or type error in the expression, an unknown name), located in [`EXPRESSION_SOURCE`].
 ///
-/// The policies' trees are checked again with the new `let`, which is another set of top-level
-/// names: `compiled.program` then reads its names as unresolved (an error for every requirement,
-/// never another program's binding; see `aims_syntax::ast::NameSlot`). Evaluate the returned
-/// program in its place, as `aims eval` does.
+/// The policies are checked again, on copies of their trees: `compiled.program` stays as it was.
 pub fn compile_expression(
     sources: &SourceMap,
     compiled: &Compiled,
@@ -377,7 +374,13 @@ fn compile_lets(
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
-    let mut policies = compiled.policies.clone();
+    // Another set of top-level names: the policies are checked again on their own copies, so
+    // `compiled.program` keeps its resolutions.
+    let mut policies: Vec<_> = compiled
+        .policies
+        .iter()
+        .map(syntax::ast::PolicyFile::unshared)
+        .collect();
     policies.push(ast);
     let (program, diags) = compile_policies(&policies, sources, &compiled.project);
     if diags.iter().any(Diagnostic::is_error) {
