@@ -377,6 +377,36 @@ impl SchemaSet {
         })
     }
 
+    /// Whether every value validates against `self` exactly as against `other`, with the same
+    /// diagnostics: the same schemas, in order, with the same titles, fields (in order), types,
+    /// optionality and openness. Where they are declared and their documentation may differ:
+    /// validation reads neither, so a caller keeps what it validated while declarations only
+    /// moved (the language server, on an edit above a `schema` item).
+    pub fn validates_like(&self, other: &SchemaSet) -> bool {
+        fn same(a: &Arc<Schema>, b: &Arc<Schema>) -> bool {
+            Arc::ptr_eq(a, b)
+                || (a.name == b.name
+                    && a.title == b.title
+                    && a.open == b.open
+                    && a.builtin == b.builtin
+                    && a.fields.len() == b.fields.len()
+                    && a.fields.iter().zip(&b.fields).all(|((ka, fa), (kb, fb))| {
+                        ka == kb && fa.ty == fb.ty && fa.optional == fb.optional
+                    }))
+        }
+        self.schemas.len() == other.schemas.len()
+            && self
+                .schemas
+                .iter()
+                .zip(&other.schemas)
+                .all(|((ka, a), (kb, b))| ka == kb && same(a, b))
+            && match (&self.system, &other.system) {
+                (None, None) => true,
+                (Some(a), Some(b)) => same(a, b),
+                _ => false,
+            }
+    }
+
     /// The names of every schema, built-in and declared.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.schemas.keys().map(String::as_str)

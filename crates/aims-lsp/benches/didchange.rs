@@ -8,8 +8,9 @@
 //! Options: `--files N` (500), `--lines N` per file (98), `--edits N` (200), `--edit-let` (edit the
 //! top-level `let` every control reads instead of one control: the edit that re-checks every
 //! block, the worst case of incremental checking), `--systems N` (0: `aims.toml` declares N
-//! systems and the edited file ends with a waiver naming one; the edit then changes the length of
-//! a line above the waiver, so the waiver moves and the server runs `aims.toml`'s checks again).
+//! systems and the edited file ends with a waiver naming one and a `schema system` attribute; the
+//! edit then changes the length of a line above them, so both move and the server runs
+//! `aims.toml`'s checks again).
 //!
 //! Prints the median, p90, p99 and max latency and the process's peak RSS. Results are recorded in
 //! book/src/performance.md.
@@ -104,6 +105,10 @@ fn main() {
     let mut base = policy(0, lines_per_file);
     if systems > 0 {
         base.push_str("waiver W-1 {\n  control G0.0\n  system \"s0\"\n  reason \"accepted\"\n  approver \"risk@example.com\"\n  expires 2099-12-31\n}\n");
+        // a system attribute declared below the edit: the declaration moves too
+        base.push_str(
+            "\nschema system {\n  /// the team's cost centre\n  cost_centre?: string\n}\n",
+        );
     }
 
     let rt = tokio::runtime::Builder::new_multi_thread()
