@@ -965,6 +965,48 @@ mod tests {
         }
     }
 
+    /// The built-ins plus a policy's `schema risk_entry { ... }` and one system attribute, as
+    /// declared at `at` with docs `doc`, the attribute of type `ty`.
+    fn declared(at: usize, doc: &str, ty: Type, optional: bool) -> SchemaSet {
+        let span = |n: usize| Some(aims_base::Span::new(FileId(0), at + n, at + n + 4));
+        let field = |name: &str, ty: Type, optional: bool, n: usize| Field {
+            name: name.into(),
+            ty,
+            optional,
+            doc: doc.into(),
+            span: span(n),
+        };
+        let mut set = SchemaSet::builtin();
+        let mut fields = IndexMap::new();
+        fields.insert("id".into(), field("id", Type::String, false, 10));
+        fields.insert("score".into(), field("score", Type::Number, true, 20));
+        set.insert(Schema {
+            name: "risk_entry".into(),
+            title: "A risk".into(),
+            doc: doc.into(),
+            fields,
+            open: false,
+            builtin: false,
+            span: span(0),
+        });
+        set.extend_system(field("cost_centre", ty, optional, 30))
+            .unwrap();
+        set
+    }
+
+    #[test]
+    fn schemas_validate_alike_wherever_they_are_declared() {
+        let here = declared(0, "", Type::String, true);
+        let moved = declared(500, "documented now", Type::String, true);
+        assert_ne!(here, moved);
+        assert!(here.validates_like(&moved));
+        assert!(here.validates_like(&here.clone()));
+        // what validation reads differs: the attribute's type, whether it may be absent
+        assert!(!here.validates_like(&declared(0, "", Type::Int, true)));
+        assert!(!here.validates_like(&declared(0, "", Type::String, false)));
+        assert!(!here.validates_like(&SchemaSet::builtin()));
+    }
+
     #[test]
     fn type_round_trip() {
         for t in [
