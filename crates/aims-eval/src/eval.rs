@@ -107,14 +107,17 @@ impl Meter {
         }
     }
 
-    /// Spend `units`; past the budget every later step fails with the same error, so evaluation
-    /// unwinds at once instead of running on.
+    /// Spend `units`, before the step walks anything; past the budget every later step fails
+    /// with the same error, so evaluation unwinds at once instead of running on. A step that
+    /// would cross the budget is refused whole: it is not counted (the work spent is then the
+    /// budget and the one unit that marks it exhausted), as it walks nothing.
     fn charge(&self, units: u64) -> Result<(), Fault> {
         let used = self.used.get().saturating_add(units);
-        self.used.set(used);
         if used <= self.limit {
+            self.used.set(used);
             return Ok(());
         }
+        self.used.set(self.limit.saturating_add(1));
         Err(Fault::Error(codes::WORK_BUDGET, self.over_budget()))
     }
 
@@ -2943,6 +2946,47 @@ mod tests {
                 doubled > 3 * used && doubled < 5 * used,
                 "{used} then {doubled}"
             );
+        }
+
+        /// A step that would cross the budget is refused before it walks anything, so it is not
+        /// counted: the work spent is never more than the budget and the unit that marks it
+        /// exhausted. (Found by the `evaluate` fuzz target: comparing a 2,475-byte tag with
+        /// itself is one step of 4,950 units, counted whole though refused.)
+        #[test]
+        fn a_refused_step_is_not_counted() {
+            let policy = "control C1 \"Tags\" {\n  applies_to model_card\n  \
+                require all a in model_card.tags: all b in model_card.tags: a != b or len(a) >= 0\n}\n";
+            let sources = SourceMap::new();
+            let pid = sources.add("p.aims", policy);
+            let (ast, _) = aims_syntax::parse(pid, policy);
+            let (program, diags) = aims_check::compile(&[ast], &sources);
+            assert!(!diags.iter().any(|d| d.is_error()), "{diags:#?}");
+            let tag = "x".repeat(2_475);
+            let text = format!("---\ntags: [{tag}, short]\n---\n# M\n");
+            let (parsed, _) = parse_file(FileId(1), &text, Format::Markdown);
+            let (root, sections) = parsed.unwrap();
+            let doc = Document {
+                file: FileId(1),
+                name: "README.md".into(),
+                kind: "model_card".into(),
+                root,
+                sections: sections.into(),
+                detection: "declared".into(),
+                state: DocState::Loaded,
+            };
+            let system = SystemDecl::default();
+            let today = jiff::civil::date(2026, 11, 24);
+            let (r, unlimited) =
+                Evaluator::new(&program, today).evaluate_system_with_work(&system, &[&doc]);
+            assert_eq!(verdicts(&r), vec![Verdict::Pass]);
+            assert!(unlimited > 5_000, "{unlimited}");
+            // a budget that the comparison of the long tag with itself crosses
+            for budget in [10, 100, 2_000, 4_000] {
+                let evaluator = Evaluator::new(&program, today).with_budget(budget);
+                let (r, work) = evaluator.evaluate_system_with_work(&system, &[&doc]);
+                assert_eq!(verdicts(&r), vec![Verdict::Error], "budget {budget}");
+                assert_eq!(work, budget + 1, "budget {budget}");
+            }
         }
     }
 
