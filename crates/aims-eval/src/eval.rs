@@ -2871,9 +2871,13 @@ mod tests {
             require model_card.license == \"mit\"\n}\n";
 
         fn program() -> aims_check::Program {
+            program_of(POLICY)
+        }
+
+        fn program_of(policy: &str) -> aims_check::Program {
             let sources = SourceMap::new();
-            let pid = sources.add("p.aims", POLICY);
-            let (ast, diags) = aims_syntax::parse(pid, POLICY);
+            let pid = sources.add("p.aims", policy);
+            let (ast, diags) = aims_syntax::parse(pid, policy);
             assert!(diags.is_empty(), "{diags:#?}");
             let (program, diags) = aims_check::compile(&[ast], &sources);
             assert!(!diags.iter().any(|d| d.is_error()), "{diags:#?}");
@@ -2882,11 +2886,14 @@ mod tests {
 
         fn card(items: usize) -> Document {
             let list: Vec<String> = (0..items).map(|i| i.to_string()).collect();
-            let text = format!(
+            card_of(&format!(
                 "---\nlicense: mit\nitems: [{}]\n---\n# M\n",
                 list.join(", ")
-            );
-            let (parsed, _) = parse_file(FileId(1), &text, Format::Markdown);
+            ))
+        }
+
+        fn card_of(text: &str) -> Document {
+            let (parsed, _) = parse_file(FileId(1), text, Format::Markdown);
             let (root, sections) = parsed.unwrap();
             Document {
                 file: FileId(1),
@@ -2956,24 +2963,9 @@ mod tests {
         fn a_refused_step_is_not_counted() {
             let policy = "control C1 \"Tags\" {\n  applies_to model_card\n  \
                 require all a in model_card.tags: all b in model_card.tags: a != b or len(a) >= 0\n}\n";
-            let sources = SourceMap::new();
-            let pid = sources.add("p.aims", policy);
-            let (ast, _) = aims_syntax::parse(pid, policy);
-            let (program, diags) = aims_check::compile(&[ast], &sources);
-            assert!(!diags.iter().any(|d| d.is_error()), "{diags:#?}");
+            let program = program_of(policy);
             let tag = "x".repeat(2_475);
-            let text = format!("---\ntags: [{tag}, short]\n---\n# M\n");
-            let (parsed, _) = parse_file(FileId(1), &text, Format::Markdown);
-            let (root, sections) = parsed.unwrap();
-            let doc = Document {
-                file: FileId(1),
-                name: "README.md".into(),
-                kind: "model_card".into(),
-                root,
-                sections: sections.into(),
-                detection: "declared".into(),
-                state: DocState::Loaded,
-            };
+            let doc = card_of(&format!("---\ntags: [{tag}, short]\n---\n# M\n"));
             let system = SystemDecl::default();
             let today = jiff::civil::date(2026, 11, 24);
             let (r, unlimited) =
