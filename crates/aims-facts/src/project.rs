@@ -503,10 +503,10 @@ impl Ctx<'_> {
 
     fn unknown_key(&mut self, key: &Spanned<DeString<'_>>, allowed: &[&str], place: &str) {
         let span = self.span(key);
-        let d = unknown_key(
+        let d = aims_base::diag::unknown_key(
             codes::info::E_UNKNOWN_KEY,
             key.get_ref(),
-            span,
+            aims_base::diag::KeyAt::Key(span),
             allowed,
             place,
         );
@@ -708,17 +708,6 @@ impl Ctx<'_> {
             }
         }
     }
-}
-
-/// The error for the key `key` (at `span`) of a table that accepts only `allowed`.
-fn unknown_key(
-    code: aims_base::codes::CodeInfo,
-    key: &str,
-    span: Span,
-    allowed: &[&str],
-    place: &str,
-) -> Diagnostic {
-    aims_base::diag::unknown_key(code, key, aims_base::diag::KeyAt::Key(span), allowed, place)
 }
 
 /// The literal directory prefix of a glob (`systems/bot/*.md` -> `systems/bot`) and the rest, so a

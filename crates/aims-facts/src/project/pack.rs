@@ -195,10 +195,10 @@ fn unknown_keys(
         let name = k.get_ref().as_ref();
         if !allowed.contains(&name) {
             let span = span_of(file, 0, k);
-            errors.push(super::unknown_key(
+            errors.push(aims_base::diag::unknown_key(
                 codes::info::E_BAD_PACK_MANIFEST,
                 name,
-                span,
+                aims_base::diag::KeyAt::Key(span),
                 allowed,
                 place,
             ));
