@@ -51,8 +51,8 @@ pub fn code_link(book: &str, code: &str) -> Option<Uri> {
 pub struct ProjectDiags {
     /// The stages before the last, each shared until what it reads changes.
     read: Arc<ReadProject>,
-    attributes: Arc<Placed>,
-    plugins: Arc<Placed>,
+    attributes: Arc<AttributeChecks>,
+    plugins: Arc<PluginChecks>,
     /// Of what the last stage reads (the systems waivers and exclusions name, what
     /// organisation controls read, with where they are), which it was computed for.
     fingerprint: u64,
@@ -142,18 +142,12 @@ impl ReadProject {
     }
 }
 
-/// The diagnostics of one stage, each with the file it is published to, and what the stage
-/// read of the policies.
+/// The diagnostics of one stage, each with the file it is published to.
 #[derive(Debug, Default)]
 struct Placed {
     by_file: Vec<Vec<Diagnostic>>,
     toml: Vec<lsp::Diagnostic>,
     elsewhere: Vec<(Uri, lsp::Diagnostic)>,
-    /// The schemas (for the attribute check) or plugins (for the plugins' check) it ran for.
-    schemas: aims_facts::SchemaSet,
-    plugins: Vec<aims_check::Plugin>,
-    /// The project as the attribute check left it.
-    checked: Option<Arc<aims_facts::Project>>,
 }
 
 impl Placed {
@@ -167,39 +161,59 @@ impl Placed {
         }
         out
     }
+}
 
-    /// The systems' attributes checked against the policies' schemas, on a copy of the project
-    /// as read (the check changes the project it checks). It reads of the policies only what
-    /// their schemas validate, so an edit elsewhere, or one that only moves a `schema` item,
-    /// does not run it again: on 30,000 systems it costs about 45 ms.
-    fn attributes(read: &ReadProject, root: &Path, program: &Program) -> Placed {
+/// The systems' attributes checked against the policies' schemas, on a copy of the project as
+/// read (the check changes the project it checks). It reads of the policies only what their
+/// schemas validate, so an edit elsewhere, or one that only moves a `schema` item, does not run
+/// it again: on 30,000 systems it costs about 45 ms.
+#[derive(Debug, Default)]
+struct AttributeChecks {
+    placed: Placed,
+    /// The schemas it ran for.
+    schemas: aims_facts::SchemaSet,
+    /// The project as the check left it.
+    checked: Option<Arc<aims_facts::Project>>,
+}
+
+impl AttributeChecks {
+    fn run(read: &ReadProject, root: &Path, program: &Program) -> AttributeChecks {
         let Some(as_read) = &read.read else {
-            return Placed::default();
+            return AttributeChecks::default();
         };
         let mut project = aims_facts::Project::clone(as_read);
         let diags = aims::project_attribute_diagnostics(&mut project, &read.sources, program);
-        Placed {
+        AttributeChecks {
+            placed: Placed::of(read, root, diags),
             schemas: program.schemas.clone(),
             checked: Some(Arc::new(project)),
-            ..Placed::of(read, root, diags)
         }
     }
+}
 
-    /// The project's plugins loaded, and their declarations in the policies compared with what
-    /// the modules export (located at the declarations, so a moved declaration runs it again).
-    fn plugins(
+/// The project's plugins loaded, and their declarations in the policies compared with what the
+/// modules export (located at the declarations, so a moved declaration runs it again).
+#[derive(Debug, Default)]
+struct PluginChecks {
+    placed: Placed,
+    /// The plugin declarations it ran for.
+    plugins: Vec<aims_check::Plugin>,
+}
+
+impl PluginChecks {
+    fn run(
         read: &ReadProject,
         root: &Path,
         docs: &HashMap<PathBuf, Doc>,
         program: &Program,
-    ) -> Placed {
+    ) -> PluginChecks {
         let Some(as_read) = &read.read else {
-            return Placed::default();
+            return PluginChecks::default();
         };
         let diags = aims::plugin_diagnostics(&Overlay { docs }, as_read, program);
-        Placed {
+        PluginChecks {
+            placed: Placed::of(read, root, diags),
             plugins: program.plugins.clone(),
-            ..Placed::of(read, root, diags)
         }
     }
 }
@@ -207,7 +221,7 @@ impl Placed {
 /// Check `aims.toml` against the policies and load the project's plugins as `aims check` does,
 /// when what that reads changed since the last time, and keep what it reports. In stages, each
 /// run again only when what it reads changed: reading `aims.toml` ([`ReadProject`]); checking the
-/// systems' attributes, and loading the plugins ([`Placed`]); and checking the systems waivers and
+/// systems' attributes ([`AttributeChecks`]), and loading the plugins ([`PluginChecks`]); and checking the systems waivers and
 /// exclusions name and what organisation controls read, against the checked project.
 pub(super) fn refresh_project_diags(p: &mut ProjectState, docs: &HashMap<PathBuf, Doc>) {
     let (Some(toml), Some(project), Some(a)) = (&p.toml, &p.project, &p.analysis) else {
@@ -225,11 +239,11 @@ pub(super) fn refresh_project_diags(p: &mut ProjectState, docs: &HashMap<PathBuf
         Some(d) if d.attributes.schemas.validates_like(&program.schemas) => {
             Arc::clone(&d.attributes)
         }
-        _ => Arc::new(Placed::attributes(&read, &p.root, program)),
+        _ => Arc::new(AttributeChecks::run(&read, &p.root, program)),
     };
     let plugins = match kept {
         Some(d) if d.plugins.plugins == program.plugins => Arc::clone(&d.plugins),
-        _ => Arc::new(Placed::plugins(&read, &p.root, docs, program)),
+        _ => Arc::new(PluginChecks::run(&read, &p.root, docs, program)),
     };
     if let Some(d) = kept {
         if d.fingerprint == fingerprint
@@ -241,19 +255,20 @@ pub(super) fn refresh_project_diags(p: &mut ProjectState, docs: &HashMap<PathBuf
     }
     let mut out = ProjectDiags {
         fingerprint,
-        by_file: attributes.by_file.clone(),
-        toml: attributes.toml.clone(),
-        elsewhere: attributes.elsewhere.clone(),
+        by_file: attributes.placed.by_file.clone(),
+        toml: attributes.placed.toml.clone(),
+        elsewhere: attributes.placed.elsewhere.clone(),
         checked: attributes.checked.clone(),
         read: Arc::clone(&read),
         attributes: Arc::clone(&attributes),
         plugins: Arc::clone(&plugins),
     };
-    for (v, more) in out.by_file.iter_mut().zip(&plugins.by_file) {
+    for (v, more) in out.by_file.iter_mut().zip(&plugins.placed.by_file) {
         v.extend(more.iter().cloned());
     }
-    out.toml.extend(plugins.toml.iter().cloned());
-    out.elsewhere.extend(plugins.elsewhere.iter().cloned());
+    out.toml.extend(plugins.placed.toml.iter().cloned());
+    out.elsewhere
+        .extend(plugins.placed.elsewhere.iter().cloned());
     if let Some(checked) = &attributes.checked {
         for d in aims::project_reference_diagnostics(checked, program) {
             read.place(
